@@ -1,0 +1,49 @@
+package io.troupe.booster.work;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything the booster CLI was told, after parsing and validation.
+ *
+ * @param type handler type ({@code -bt}): echo, custom, cc
+ * @param projectId {@code -p}
+ * @param buildId unique id of this work
+ * @param command the work command ({@code -a}), still containing {@code @BK_JOBS}
+ * @param hook {@code --hook}: intercept sub-works
+ * @param hookConfig {@code --hook_config}, or {@code null}
+ * @param local {@code --local}: run everything locally
+ * @param noLocal {@code --no_local}: never fall back to local execution
+ * @param remoteRetryTimes {@code --remote_retry_times}
+ * @param maxLocalTotalJobs {@code --max_local_total_jobs}: local slot total (0 = CPUs - 1, at least 1)
+ * @param maxJobs {@code --max_jobs}: cap of {@code @BK_JOBS} (0 = no cap)
+ * @param ioTimeoutSecs {@code --io_timeout_secs}: timeout of one remote attempt
+ * @param clusterSeeds {@code --cluster host:port}; empty = embedded worker in-process
+ * @param workDir directory the work command runs in
+ * @param env environment of the booster
+ * @param statsJson {@code --stats_json}, or {@code null}
+ */
+public record WorkSettings(
+        String type,
+        String projectId,
+        String buildId,
+        String command,
+        boolean hook,
+        Path hookConfig,
+        boolean local,
+        boolean noLocal,
+        int remoteRetryTimes,
+        int maxLocalTotalJobs,
+        int maxJobs,
+        int ioTimeoutSecs,
+        List<String> clusterSeeds,
+        Path workDir,
+        Map<String, String> env,
+        Path statsJson) {
+
+    public WorkSettings {
+        clusterSeeds = List.copyOf(clusterSeeds);
+        env = Map.copyOf(env);
+    }
+}

@@ -1,0 +1,21 @@
+package io.troupe.api.proxy;
+
+/**
+ * Where a module registers its filters (BFE's {@code BfeCallbacks.AddFilter}). Each point takes one filter
+ * type; registering the wrong type for a point throws {@link IllegalArgumentException}. Filters of one
+ * point run in the fixed module order, not in registration order.
+ */
+public interface Callbacks {
+
+    /** Registers a connection filter at {@link CallbackPoint#ACCEPT}, {@link CallbackPoint#HANDSHAKE} or {@link CallbackPoint#FINISH}. */
+    void addFilter(CallbackPoint point, SessionFilter filter);
+
+    /** Registers a request filter at {@link CallbackPoint#BEFORE_LOCATION}, {@link CallbackPoint#FOUND_PRODUCT} or {@link CallbackPoint#AFTER_LOCATION}. */
+    void addFilter(CallbackPoint point, RequestFilter filter);
+
+    /** Registers a filter at {@link CallbackPoint#FORWARD}. */
+    void addFilter(CallbackPoint point, ForwardFilter filter);
+
+    /** Registers a response filter at {@link CallbackPoint#READ_RESPONSE} or {@link CallbackPoint#REQUEST_FINISH}. */
+    void addFilter(CallbackPoint point, ResponseFilter filter);
+}

@@ -1,0 +1,27 @@
+package io.troupe.api.proxy;
+
+import java.nio.file.Path;
+
+/**
+ * A proxy module (BFE's module interface). Built-in and third-party modules are found by
+ * {@link java.util.ServiceLoader} and enabled by name in the node's config.
+ *
+ * <p>{@code init} loads the module's static {@code <confRoot>/mod_<name>/mod_<name>.conf} and its
+ * {@code .data} files, registers filters with {@code callbacks} and monitor/reload handlers with
+ * {@code web}. A failing {@code init} stops the node from starting, naming the file and field.
+ */
+public interface Module {
+
+    /** The module's name, such as {@code mod_block}. */
+    String name();
+
+    /**
+     * Loads config and registers filters and handlers.
+     *
+     * @param callbacks where filters are registered
+     * @param web where monitor and reload handlers are registered
+     * @param confRoot the node's config root ({@code conf/})
+     * @throws Exception naming the file and field when config is invalid
+     */
+    void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws Exception;
+}

@@ -1,0 +1,34 @@
+package io.troupe.api.proxy;
+
+import java.net.InetSocketAddress;
+
+/** One client connection, as filters see it (BFE's {@code bfe_basic.Session}). */
+public interface Session {
+
+    /** A number unique within this node's lifetime. */
+    long id();
+
+    /** The client's address. */
+    InetSocketAddress clientAddress();
+
+    /** The address the client connected to (BFE's VIP and port). */
+    InetSocketAddress localAddress();
+
+    /** Whether the connection is TLS. */
+    boolean isSecure();
+
+    /** The TLS server name the client asked for, or {@code null}. */
+    String serverName();
+
+    /** The negotiated application protocol ({@code http/1.1}, {@code h2}), or {@code http/1.1} without TLS. */
+    String protocol();
+
+    /** Milliseconds since the epoch when the connection was accepted. */
+    long startTimeMillis();
+
+    /** A value a module stored on this connection, or {@code null}. */
+    Object getContext(String key);
+
+    /** Stores a value on this connection for later filters. */
+    void setContext(String key, Object value);
+}
