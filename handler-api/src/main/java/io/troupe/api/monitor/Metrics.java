@@ -1,5 +1,6 @@
 package io.troupe.api.monitor;
 
+import io.troupe.api.proxy.WebHandlers;
 import java.lang.reflect.Field;
 import java.lang.reflect.InaccessibleObjectException;
 import java.lang.reflect.Modifier;
@@ -28,8 +29,7 @@ import java.util.regex.Pattern;
  * BlockState state = new BlockState();
  * Metrics metrics = Metrics.init(state, "mod_block", 0);    // 0: BFE's default diff interval, 20 s
  * state.connTotal.inc(1);                                    // hot path: no lock
- * web.registerMonitor("mod_block", p -> metrics.getAll().format(p));
- * web.registerMonitor("mod_block.diff", p -> metrics.getDiff().format(p));
+ * metrics.registerMonitors(web, "mod_block");                // /monitor/mod_block and /monitor/mod_block.diff
  * }</pre>
  *
  * <p>{@link #getDiff()} returns the counter changes over the last complete diff window: like BFE, a timer
@@ -138,6 +138,15 @@ public final class Metrics implements AutoCloseable {
         MetricsData d = current.diff(last);
         last = current;
         diff = d;
+    }
+
+    /**
+     * Registers {@code /monitor/<name>} ({@link #getAll()}) and {@code /monitor/<name>.diff} ({@link #getDiff()}),
+     * the two handlers of BFE's {@code monitorHandlers()}.
+     */
+    public void registerMonitors(WebHandlers web, String name) {
+        web.registerMonitor(name, params -> getAll().format(params));
+        web.registerMonitor(name + ".diff", params -> getDiff().format(params));
     }
 
     /** The group's prefix. */

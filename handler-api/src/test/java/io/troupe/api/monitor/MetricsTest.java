@@ -203,6 +203,30 @@ class MetricsTest {
     }
 
     @Test
+    void registersTheAllAndDiffMonitors() throws Exception {
+        Map<String, io.troupe.api.proxy.WebHandlers.MonitorHandler> registered = new java.util.HashMap<>();
+        io.troupe.api.proxy.WebHandlers web = new io.troupe.api.proxy.WebHandlers() {
+            @Override
+            public void registerMonitor(String name, MonitorHandler handler) {
+                registered.put(name, handler);
+            }
+
+            @Override
+            public void registerReload(String name, ReloadHandler handler) {
+                throw new AssertionError("no reloads expected");
+            }
+        };
+        BlockState s = new BlockState();
+        Metrics m = Metrics.initManual(s, "mod_block", 0);
+        m.registerMonitors(web, "mod_block");
+        assertEquals(java.util.Set.of("mod_block", "mod_block.diff"), registered.keySet());
+        s.connTotal.inc(2);
+        assertTrue(registered.get("mod_block").render(fmt("kv")).contains("mod_block_CONN_TOTAL: 2\n"));
+        m.rotateDiff();
+        assertTrue(registered.get("mod_block.diff").render(fmt("kv")).contains("mod_block_diff_CONN_TOTAL: 2\n"));
+    }
+
+    @Test
     void prometheusNamesAreMadeValid() {
         Metrics m = Metrics.initManual(new Object(), "mod-x.y", 0);
         m.counter("A").inc();
