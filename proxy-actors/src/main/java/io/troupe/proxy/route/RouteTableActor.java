@@ -62,6 +62,8 @@ public final class RouteTableActor {
         this.healthChecks = context.spawn(HealthCheckManager.create(health, holder.get()), "health-checks");
         this.blocking = context.getSystem().dispatchers()
                 .lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
+        holder.get().warnings().forEach(w -> context.getLog().warn("{}", w));
+        context.getLog().info("route tables serving: {}", holder.get().version());
     }
 
     /**
