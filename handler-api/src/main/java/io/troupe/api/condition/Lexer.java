@@ -36,12 +36,13 @@ final class Lexer {
     private final String src;
     private int pos;
 
-    private Lexer(String src) {
+    Lexer(String src) {
         this.src = src;
         // a byte order mark is only allowed as the very first character
         this.pos = !src.isEmpty() && src.charAt(0) == '\uFEFF' ? 1 : 0;
     }
 
+    /** Scans everything; for tests and tools. */
     static List<Token> tokenize(String src) throws ConditionException {
         Lexer lexer = new Lexer(src);
         List<Token> tokens = new ArrayList<>();
@@ -53,7 +54,11 @@ final class Lexer {
         return tokens;
     }
 
-    private Token next() throws ConditionException {
+    /**
+     * The next token. Scanning is on demand, so an error is reported where BFE reports it: a syntax
+     * error earlier in the text wins over a bad escape later on.
+     */
+    Token next() throws ConditionException {
         while (true) {
             skipWhitespace();
             if (pos >= src.length()) {

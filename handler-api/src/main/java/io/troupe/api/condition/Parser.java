@@ -83,17 +83,17 @@ final class Parser {
     private static final int MAX_DEPTH = 500;
 
     private final String src;
-    private final List<Token> tokens;
-    private int index;
+    private final Lexer lexer;
+    private Token current;
     private int depth;
 
-    private Parser(String src, List<Token> tokens) {
+    private Parser(String src) {
         this.src = src;
-        this.tokens = tokens;
+        this.lexer = new Lexer(src);
     }
 
     static Node parse(String src) throws ConditionException {
-        Parser p = new Parser(src, Lexer.tokenize(src));
+        Parser p = new Parser(src);
         if (p.peek().kind() == Kind.EOF) {
             throw new ConditionException(0, "syntax error: empty condition");
         }
@@ -105,12 +105,20 @@ final class Parser {
         return node;
     }
 
-    private Token peek() {
-        return tokens.get(index);
+    // tokens are scanned only when the parser needs them (one token of lookahead, like yacc)
+    private Token peek() throws ConditionException {
+        if (current == null) {
+            current = lexer.next();
+        }
+        return current;
     }
 
-    private Token take() {
-        return tokens.get(index++);
+    private Token take() throws ConditionException {
+        Token t = peek();
+        if (t.kind() != Kind.EOF) {
+            current = null;
+        }
+        return t;
     }
 
     private static ConditionException unexpected(Token t, String expected) {

@@ -82,6 +82,9 @@ class ConditionBuildErrorTest {
         // prototype errors come before unresolved variables and value errors, as in BFE
         "req_cip_range(\"x\", \"y\") && nope && req_host_in(1)~47~primitive req_host_in arg 0 expect STRING, got INT",
         "req_cip_range(\"x\", \"y\") && nope~27~found unresolved variable nope",
+        // scanning is on demand: a syntax error before a bad escape is the one reported
+        "default_t() default_t() && req_path_regmatch(\"\\d\")~12~syntax error: unexpected identifier 'default_t'",
+        "req_path_regmatch(\"\\d\") default_t()~20~unknown escape sequence",
     })
     void checksRunInBfesOrder(String condition, int position, String reasonStart) {
         ConditionException e = assertThrows(ConditionException.class, () -> Conditions.build(condition));
