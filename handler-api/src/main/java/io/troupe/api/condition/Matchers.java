@@ -46,6 +46,15 @@ final class Matchers {
         return out;
     }
 
+    /** One exact value, not a list ({@code req_proto_match}: BFE's {@code ExactMatcher} does not split on {@code |}). */
+    static StringMatcher exact(String pattern, boolean foldCase) {
+        if (!foldCase) {
+            return pattern::equals;
+        }
+        String up = GoText.upper(pattern);
+        return v -> GoText.hasSurrogates(v) ? GoText.upper(v).equals(up) : GoText.equalsUpper(v, up);
+    }
+
     /** Exact membership ({@code _in}). */
     static StringMatcher in(String patterns, boolean foldCase) {
         String[] p = prepare(patterns, foldCase);

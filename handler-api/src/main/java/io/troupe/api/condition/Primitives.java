@@ -63,7 +63,7 @@ final class Primitives {
         def("req_vip_range", a -> ipRange(a, Primitives::vip), S, S);
         def("req_cip_range", a -> ipRange(a, Primitives::cip), S, S);
         def("req_cip_hash_in", a -> new IpHash(a.source(), Primitives::cip, hash(a, 0, false)), S);
-        def("req_proto_match", a -> fetch(a, Primitives::proto, Matchers.in(a.str(0), true)), S);
+        def("req_proto_match", a -> fetch(a, Primitives::proto, Matchers.exact(a.str(0), true)), S);
         def("req_proto_secure", a -> new Check(a.source(), r -> r.session().isSecure()));
         def("req_host_in", a -> fetch(a, Primitives::host, hostIn(a)), S);
         def("req_host_regmatch", a -> fetch(a, Primitives::host, regex(a, 0)), S);

@@ -73,6 +73,8 @@ class ConditionPrimitivesTest {
             c("req_proto_match(\"HTTP/2.0\")", () -> req().protocol("HTTP/2.0"), true),
             c("req_proto_match(\"h2\")", () -> req().secure("a.com", "h2").protocol("HTTP/2.0"), true),
             c("req_proto_match(\"HTTP/2.0\")", () -> req().secure("a.com", "h2").protocol("HTTP/2.0"), false),
+            // one exact value, not a list
+            c("req_proto_match(\"h2|http/1.1\")", () -> req().secure("a.com", "h2"), false),
 
             // method
             c("req_method_in(\"GET|HEAD\")", () -> req().method("HEAD"), true),
