@@ -174,7 +174,8 @@ class RouteConfigParseTest {
                         + " {\"Cond\": \"req_hots_in(\\\"a\\\")\", \"ClusterName\": \"c_static\"}]}, \"BasicRule\"");
         ConfigException e = fails(conf);
         assertEquals("ProductRule.shop[1].Cond", e.field(), e.getMessage());
-        assertTrue(e.reason().startsWith("condition error at position "), e.getMessage());
+        assertTrue(e.reason().startsWith("condition error at position 0: "), e.getMessage());
+        assertTrue(e.reason().contains("req_hots_in"), e.getMessage());
 
         conf = new TestConf();
         conf.routeRule = conf.routeRule.replace("\"BasicRule\"",
