@@ -3,6 +3,7 @@ package io.troupe.proxy.backend;
 import io.troupe.proxy.route.Backend;
 import io.troupe.proxy.route.Backend.BackendId;
 import io.troupe.proxy.route.ClusterSpec;
+import io.troupe.proxy.route.RouteHolder;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -62,8 +63,13 @@ public final class ClusterHealthChecker {
                 .lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
     }
 
-    public static Behavior<Command> create(BackendHealth health, ClusterSpec spec) {
+    /** Checks cluster {@code cluster} as configured in the current tables (re-read on restart). */
+    public static Behavior<Command> create(BackendHealth health, RouteHolder routes, String cluster) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+            ClusterSpec spec = routes.get().cluster(cluster);
+            if (spec == null) {
+                return Behaviors.stopped();
+            }
             ClusterHealthChecker checker = new ClusterHealthChecker(ctx, timers, health);
             checker.configure(spec);
             return checker.behavior();

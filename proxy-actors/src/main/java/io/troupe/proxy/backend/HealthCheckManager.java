@@ -2,6 +2,7 @@ package io.troupe.proxy.backend;
 
 import io.troupe.proxy.route.Backend;
 import io.troupe.proxy.route.ClusterSpec;
+import io.troupe.proxy.route.RouteHolder;
 import io.troupe.proxy.route.RouteTables;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,7 @@ import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
@@ -31,20 +33,23 @@ public final class HealthCheckManager {
 
     private final ActorContext<Command> context;
     private final BackendHealth health;
+    private final RouteHolder routes;
     private final Map<String, ActorRef<ClusterHealthChecker.Command>> checkers = new HashMap<>();
     private long spawned;
 
-    private HealthCheckManager(ActorContext<Command> context, BackendHealth health) {
+    private HealthCheckManager(ActorContext<Command> context, BackendHealth health, RouteHolder routes) {
         this.context = context;
         this.health = health;
+        this.routes = routes;
     }
 
-    public static Behavior<Command> create(BackendHealth health, RouteTables initial) {
+    /** Starts from the tables in {@code routes}; a restart after a failure picks up the current ones. */
+    public static Behavior<Command> create(BackendHealth health, RouteHolder routes) {
         return Behaviors.setup(ctx -> {
-            HealthCheckManager m = new HealthCheckManager(ctx, health);
+            HealthCheckManager m = new HealthCheckManager(ctx, health, routes);
             ActorRef<Command> self = ctx.getSelf();
             health.setDownListener(b -> self.tell(new BackendDown(b)));
-            m.apply(initial);
+            m.apply(routes.get());
             return m.behavior();
         });
     }
@@ -91,12 +96,14 @@ public final class HealthCheckManager {
             return gone;
         });
         for (ClusterSpec spec : specs.values()) {
-            ActorRef<ClusterHealthChecker.Command> checker = checkers.get(spec.name());
-            if (checker == null) {
+            ActorRef<ClusterHealthChecker.Command> existing = checkers.get(spec.name());
+            if (existing == null) {
                 String name = "cluster-" + URLEncoder.encode(spec.name(), StandardCharsets.UTF_8) + "-" + (++spawned);
-                checkers.put(spec.name(), context.spawn(ClusterHealthChecker.create(health, spec), name));
+                Behavior<ClusterHealthChecker.Command> checker = Behaviors.supervise(
+                        ClusterHealthChecker.create(health, routes, spec.name())).onFailure(SupervisorStrategy.restart());
+                checkers.put(spec.name(), context.spawn(checker, name));
             } else {
-                checker.tell(new ClusterHealthChecker.Configure(spec));
+                existing.tell(new ClusterHealthChecker.Configure(spec));
             }
         }
     }

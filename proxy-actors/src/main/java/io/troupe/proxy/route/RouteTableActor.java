@@ -18,6 +18,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -59,7 +60,8 @@ public final class RouteTableActor {
         this.stash = stash;
         this.files = files;
         this.holder = holder;
-        this.healthChecks = context.spawn(HealthCheckManager.create(health, holder.get()), "health-checks");
+        this.healthChecks = context.spawn(Behaviors.supervise(HealthCheckManager.create(health, holder))
+                .onFailure(SupervisorStrategy.restart()), "health-checks");
         this.blocking = context.getSystem().dispatchers()
                 .lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
         holder.get().warnings().forEach(w -> context.getLog().warn("{}", w));

@@ -103,7 +103,7 @@ class HealthCheckTest {
                 + " \"SuccNum\": 2, \"CheckInterval\": 50, \"CheckTimeout\": 2000}",
                 a.getAddress().getPort(), b.getAddress().getPort());
         BackendHealth health = new BackendHealth(new RouteHolder(t));
-        managers.add(testKit.spawn(HealthCheckManager.create(health, t)));
+        managers.add(testKit.spawn(HealthCheckManager.create(health, new RouteHolder(t))));
         ClusterSpec c = t.cluster("c");
         Backend backendA = named(c, "a");
 
@@ -140,7 +140,7 @@ class HealthCheckTest {
                 + " \"SuccNum\": 1, \"CheckInterval\": 50, \"CheckTimeout\": 1000, \"AlwaysCheck\": true}",
                 a.getAddress().getPort(), closedPort);
         BackendHealth health = new BackendHealth(new RouteHolder(t));
-        managers.add(testKit.spawn(HealthCheckManager.create(health, t)));
+        managers.add(testKit.spawn(HealthCheckManager.create(health, new RouteHolder(t))));
         ClusterSpec c = t.cluster("c");
         Backend backendA = named(c, "a");
         Backend refused = named(c, "b");
