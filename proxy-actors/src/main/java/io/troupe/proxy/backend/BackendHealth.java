@@ -135,7 +135,7 @@ public final class BackendHealth {
         Set<BackendId> keep = new HashSet<>();
         current.forEach(b -> keep.add(b.id()));
         failures.keySet().retainAll(keep);
-        active.keySet().removeIf(id -> !keep.contains(id) && active.get(id).get() <= 0);
+        active.entrySet().removeIf(e -> !keep.contains(e.getKey()) && e.getValue().get() <= 0);
         while (true) {
             Set<BackendId> cur = down.get();
             Set<BackendId> next = new HashSet<>(cur);

@@ -271,23 +271,24 @@ public final class ClusterSpec {
             return smooth(eligible);
         }
 
-        /** Keeps only the backends with the fewest in-flight requests per unit of weight. */
+        /** Keeps only the backends with the fewest in-flight requests per unit of weight (one read per backend). */
         private void leastConnections(boolean[] eligible, BackendHealth health) {
+            long[] active = new long[backends.length];
             long bestActive = -1;
             int bestWeight = 1;
             for (int i = 0; i < backends.length; i++) {
                 if (!eligible[i]) {
                     continue;
                 }
-                long active = health.activeRequests(backends[i]);
+                active[i] = health.activeRequests(backends[i]);
                 int w = backends[i].weight();
-                if (bestActive < 0 || active * bestWeight < bestActive * w) {
-                    bestActive = active;
+                if (bestActive < 0 || active[i] * bestWeight < bestActive * w) {
+                    bestActive = active[i];
                     bestWeight = w;
                 }
             }
             for (int i = 0; i < backends.length; i++) {
-                if (eligible[i] && health.activeRequests(backends[i]) * bestWeight != bestActive * backends[i].weight()) {
+                if (eligible[i] && active[i] * bestWeight != bestActive * backends[i].weight()) {
                     eligible[i] = false;
                 }
             }
