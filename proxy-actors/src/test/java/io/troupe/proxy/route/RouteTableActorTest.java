@@ -140,4 +140,26 @@ class RouteTableActorTest {
         String version = registry.reload("gslb_data_conf").orElseThrow().reload(Map.of());
         assertEquals(node.holder().get().version(), version);
     }
+
+    @Test
+    void proxyRoutingWiresTablesActorReloadsAndMonitor() throws Exception {
+        Path live = new TestConf().write(dir.resolve("live"));
+        WebHandlerRegistry registry = new WebHandlerRegistry();
+        ProxyRouting routing = ProxyRouting.start(testKit.system(), live, registry, Duration.ofSeconds(10));
+        assertEquals(java.util.Set.of("gslb_data_conf", "server_data_conf"), registry.reloadNames());
+        assertEquals(java.util.Set.of("bal_table"), registry.monitorNames());
+        assertEquals("c_blog", routing.holder().get().route(TestRequest.get("blog.example.org", "/")).cluster());
+        TestConf changed = new TestConf();
+        changed.routeRule = changed.routeRule.replace("\"ClusterName\": \"c_blog\"", "\"ClusterName\": \"c_default\"");
+        changed.write(live);
+        registry.reload("server_data_conf").orElseThrow().reload(Map.of());
+        assertEquals("c_default", routing.holder().get().route(TestRequest.get("blog.example.org", "/")).cluster());
+
+        TestConf broken = new TestConf();
+        broken.gslb = "{}";
+        Path bad = broken.write(dir.resolve("bad"));
+        var e = assertThrows(io.troupe.proxy.config.ConfigException.class,
+                () -> ProxyRouting.start(testKit.system(), bad, null, Duration.ofSeconds(1)));
+        assertEquals(bad.resolve("cluster_conf/gslb.data") + ": Clusters: missing (BFE: no Clusters)", e.getMessage());
+    }
 }
