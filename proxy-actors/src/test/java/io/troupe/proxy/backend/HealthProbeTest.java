@@ -5,6 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.io.FileInputStream;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.io.TempDir;
 import io.troupe.proxy.route.Backend;
 import io.troupe.proxy.route.ClusterConf;
 import java.net.InetAddress;
@@ -74,5 +83,43 @@ class HealthProbeTest {
         String hostWithPort = "svc.local:" + server.getAddress().getPort();
         assertTrue(HealthProbe.probe(elsewhere, conf("http", "/ok", hostWithPort, 204, "")).healthy());
         assertEquals("GET /ok host=" + hostWithPort, seen.get(0));
+    }
+
+    @Test
+    void httpsAndTlsProbesCompleteAHandshakeWithoutVerifyingTheCertificate(@TempDir Path dir) throws Exception {
+        Path store = dir.resolve("backend.p12");
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "backend", "-keyalg", "RSA", "-keysize", "2048",
+                "-dname", "CN=backend.test", "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(),
+                "-storepass", "changeit", "-keypass", "changeit").redirectErrorStream(true).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "keytool finished");
+        assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes()));
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (FileInputStream in = new FileInputStream(store.toFile())) {
+            ks.load(in, "changeit".toCharArray());
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, "changeit".toCharArray());
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), null, null);
+        HttpsServer https = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        https.setHttpsConfigurator(new HttpsConfigurator(ctx));
+        https.createContext("/", ex -> {
+            seen.add("https " + ex.getRequestURI());
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        });
+        https.start();
+        try {
+            Backend b = new Backend("a", "127.0.0.1", https.getAddress().getPort(), 1, "s", "c");
+            HealthProbe.Result r = HealthProbe.probe(b, conf("https", "/hc", "", 200, ""));
+            assertTrue(r.healthy(), r.detail());
+            assertEquals(List.of("https /hc"), seen);
+            assertTrue(HealthProbe.probe(b, conf("tls", "/", "", 0, "")).healthy());
+            // a plain-HTTP backend fails a TLS check
+            assertFalse(HealthProbe.probe(backend(), conf("tls", "/", "", 0, "")).healthy());
+        } finally {
+            https.stop(0);
+        }
     }
 }
