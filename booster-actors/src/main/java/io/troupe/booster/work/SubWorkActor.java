@@ -190,8 +190,10 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     private Behavior<Command> onWorkerChoice(WorkerChoice choice) {
         if (choice.error() != null || choice.choice() instanceof WorkerDirectory.NoWorker) {
-            lastFailure = choice.error() != null ? "worker directory did not answer: " + choice.error()
+            String reason = choice.error() != null ? "worker directory did not answer: " + choice.error()
                     : ((WorkerDirectory.NoWorker) choice.choice()).reason();
+            // after a failed attempt the worker's failure is the cause worth reporting
+            lastFailure = attempt > 1 ? lastFailure + " (no other worker to retry on: " + reason + ")" : reason;
             return fallBack(); // nobody else to try now
         }
         worker = ((WorkerDirectory.Chosen) choice.choice()).worker();
