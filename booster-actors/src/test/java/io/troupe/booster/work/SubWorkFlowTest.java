@@ -177,6 +177,25 @@ class SubWorkFlowTest {
     }
 
     @Test
+    void localRunFindsTheProgramOnTheSubWorksOwnPath() throws Exception {
+        Path dir = workDir("toolchain");
+        Path bin = Files.createDirectories(dir.resolve("toolchain-bin"));
+        Path tool = Files.writeString(bin.resolve("mytool"), "#!/bin/sh\necho toolchain \"$@\"\n");
+        assertTrue(tool.toFile().setExecutable(true));
+        TestProbe<WorkActor.Event> events = kit.createTestProbe();
+        ActorRef<WorkActor.Command> work = kit.spawn(WorkActor.create(settings(dir, true, false, 0), new EchoHandler(),
+                WorkActor.Launch.EXTERNAL, events.getRef()));
+        events.expectMessageClass(WorkActor.Ready.class, Duration.ofSeconds(20));
+        TestProbe<ExecutorGateway.SubWorkReply> reply = kit.createTestProbe();
+        work.tell(new WorkActor.SubWork(new ExecutorGateway.SubWorkArrived(List.of("mytool", "a"), dir.toString(),
+                Map.of("PATH", bin + ":" + System.getenv("PATH")), reply.getRef())));
+        ExecutorGateway.SubWorkReply answer = reply.expectMessageClass(ExecutorGateway.SubWorkReply.class);
+        assertEquals("toolchain a\n", new String(answer.stdout(), StandardCharsets.UTF_8));
+        work.tell(new WorkActor.WorkCommandExited(0));
+        events.expectMessageClass(WorkActor.Finished.class, Duration.ofSeconds(20));
+    }
+
+    @Test
     void failedLocalCommandCountsAsFailedWithItsExitCode() throws Exception {
         Outcome outcome = runOne(settings(workDir("fail"), true, false, 0), new EchoHandler(),
                 List.of("sh", "-c", "echo bad >&2; exit 7"));
