@@ -182,7 +182,6 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     }
 
     private Behavior<Command> nextAttempt() {
-        attempt++;
         getContext().ask(WorkerDirectory.Choice.class, shared.directory(), Duration.ofSeconds(10),
                 ref -> new WorkerDirectory.Acquire(id, ref), WorkerChoice::new);
         return this;
@@ -193,9 +192,10 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             String reason = choice.error() != null ? "worker directory did not answer: " + choice.error()
                     : ((WorkerDirectory.NoWorker) choice.choice()).reason();
             // after a failed attempt the worker's failure is the cause worth reporting
-            lastFailure = attempt > 1 ? lastFailure + " (no other worker to retry on: " + reason + ")" : reason;
+            lastFailure = attempt > 0 ? lastFailure + " (no other worker to retry on: " + reason + ")" : reason;
             return fallBack(); // nobody else to try now
         }
+        attempt++;
         worker = ((WorkerDirectory.Chosen) choice.choice()).worker();
         getContext().watchWith(worker, new WorkerDied(attempt));
         timers.startSingleTimer("attempt", new AttemptTimedOut(attempt), shared.ioTimeout().plusSeconds(2));
@@ -276,8 +276,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         if (!shared.noLocal()) {
             return runLocally();
         }
-        String message = "[booster] sub-work '" + String.join(" ", argv) + "' failed remotely"
-                + (attempt > 0 ? " after " + attempt + " attempt(s)" : "") + ": " + lastFailure
+        String message = "[booster] sub-work '" + String.join(" ", argv) + "' "
+                + (attempt > 0 ? "failed remotely after " + attempt + " attempt(s)" : "could not run remotely")
+                + ": " + lastFailure
                 + "; not retried locally because of --no_local\n";
         byte[] stderr = concat(lastRemoteStderr, message.getBytes(StandardCharsets.UTF_8));
         return finish(Route.FAILED, lastRemoteExit != 0 ? lastRemoteExit : 1, lastRemoteStdout, stderr, null);
