@@ -19,9 +19,9 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.JoinSeedNodes;
-import org.apache.pekko.cluster.typed.SelfUp;
 import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
@@ -36,7 +36,7 @@ public final class BoosterRun {
 
     private interface Event extends NoSerializationVerificationNeeded {}
 
-    private record Up(SelfUp selfUp) implements Event {}
+    private record MemberChanged(ClusterEvent.MemberEvent event) implements Event {}
 
     private enum JoinTimedOut implements Event { INSTANCE }
 
@@ -95,7 +95,11 @@ public final class BoosterRun {
             List<Address> seeds, CompletableFuture<Integer> exit) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             Cluster cluster = Cluster.get(context.getSystem());
-            cluster.subscriptions().tell(Subscribe.create(context.messageAdapter(SelfUp.class, Up::new), SelfUp.class));
+            // WeaklyUp is enough: while an unreachable member (a killed worker) blocks convergence, the booster
+            // still gets going and the directory skips the unreachable worker
+            cluster.subscriptions().tell(Subscribe.create(
+                    context.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new), ClusterEvent.MemberEvent.class));
+            boolean[] started = {false};
             if (embedded) {
                 context.spawn(SubWorkExecutor.create(), "worker");
                 cluster.manager().tell(new JoinSeedNodes(List.of(cluster.selfMember().address())));
@@ -106,12 +110,22 @@ public final class BoosterRun {
                     context.getSystem().settings().config().getDuration("troupe.booster.join-timeout"));
             ActorRef<WorkActor.Event> workEvents = context.messageAdapter(WorkActor.Event.class, WorkEvent::new);
             return Behaviors.receive(Event.class)
-                    .onMessage(Up.class, up -> {
-                        timers.cancel(JoinTimedOut.INSTANCE);
-                        context.spawn(WorkActor.create(settings, handler, WorkActor.Launch.RUN_COMMAND, workEvents), "work");
+                    .onMessage(MemberChanged.class, changed -> {
+                        boolean self = changed.event().member().uniqueAddress().equals(cluster.selfMember().uniqueAddress());
+                        boolean up = changed.event() instanceof ClusterEvent.MemberUp
+                                || changed.event() instanceof ClusterEvent.MemberWeaklyUp;
+                        if (self && up && !started[0]) {
+                            started[0] = true;
+                            timers.cancel(JoinTimedOut.INSTANCE);
+                            context.spawn(WorkActor.create(settings, handler, WorkActor.Launch.RUN_COMMAND, workEvents), "work");
+                        }
                         return Behaviors.same();
                     })
                     .onMessageEquals(JoinTimedOut.INSTANCE, () -> {
+                        if (started[0]) {
+                            return Behaviors.same();
+                        }
+                        started[0] = true;
                         String where = embedded ? "the embedded cluster" : "the cluster at " + String.join(", ", settings.clusterSeeds());
                         Duration timeout = context.getSystem().settings().config().getDuration("troupe.booster.join-timeout");
                         if (settings.noLocal()) {
@@ -169,6 +183,8 @@ public final class BoosterRun {
                         "pekko.cluster.downing-provider-class = \"org.apache.pekko.cluster.sbr.SplitBrainResolverProvider\"",
                         "pekko.cluster.split-brain-resolver.active-strategy = keep-majority",
                         "pekko.coordinated-shutdown.exit-jvm = off",
+                        // a distribution's lib/ carries pekko-discovery 1.2.1 (pekko-management) next to Pekko 1.7
+                        "pekko.fail-mixed-versions = off",
                         "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
                         "pekko.cluster.run-coordinated-shutdown-when-down = off",
                         "pekko.loglevel = " + (base.hasPath("troupe.booster.loglevel") ? base.getString("troupe.booster.loglevel") : "WARNING"),

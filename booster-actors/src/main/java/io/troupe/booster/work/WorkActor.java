@@ -15,7 +15,10 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -123,7 +126,11 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     private final int localTotal;
     private final Map<String, ActorRef<ExecutorGateway.SubWorkReply>> pending = new HashMap<>();
     private final Set<String> workersUsed = new HashSet<>();
+    private final List<SubWorkActor.Ended> endedSubWorks = new ArrayList<>();
+    private final long startMillis = System.currentTimeMillis();
     private Phase phase = Phase.DISCOVERY;
+    private WorkerDirectory.Snapshot lastSnapshot;
+    private int stableTicks;
     private boolean local;
     private int jobs = 1;
     private BoosterConfig boosterConfig;
@@ -206,7 +213,16 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     private Behavior<Command> onDiscovered(Discovered discovered) {
         WorkerDirectory.Snapshot snapshot = discovered.snapshot();
         boolean timeUp = System.nanoTime() - discoveryDeadline > 0;
-        if (phase != Phase.DISCOVERY || (!local && snapshot.usableWorkers() == 0 && !timeUp)) {
+        if (phase != Phase.DISCOVERY) {
+            return this;
+        }
+        // wait for the first worker, then until the listing holds still (the rest arrive by gossip)
+        boolean settled = snapshot.usableWorkers() > 0 && snapshot.equals(lastSnapshot) && ++stableTicks >= 2;
+        if (!snapshot.equals(lastSnapshot)) {
+            stableTicks = 0;
+        }
+        lastSnapshot = snapshot;
+        if (!local && !settled && !timeUp) {
             return this;
         }
         timers.cancel(DiscoveryTick.INSTANCE);
@@ -325,6 +341,9 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         if (pending.remove(ended.subWorkId()) == null) {
             return this;
         }
+        if (settings.statsJson() != null) {
+            endedSubWorks.add(ended);
+        }
         switch (ended.route()) {
             case REMOTE -> {
                 remoteOk++;
@@ -405,10 +424,17 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
             getContext().stop(gateway);
         }
         Path dir = tempDir;
+        Map<String, Object> stats = settings.statsJson() == null ? null : stats();
         onBlocking(() -> {
             deleteTree(dir);
+            if (stats != null) {
+                writeStats(stats);
+            }
             return CleanedUp.INSTANCE;
-        }, error -> CleanedUp.INSTANCE);
+        }, error -> {
+            warn("cleaning up after the work: " + messageOf(error));
+            return CleanedUp.INSTANCE;
+        });
         return this;
     }
 
@@ -480,6 +506,54 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
             return builder.start();
         } catch (IOException e) {
             throw new CompletionException(e);
+        }
+    }
+
+    /** The {@code --stats_json} document: the work, its summary, and the timings of every sub-work. */
+    private Map<String, Object> stats() {
+        Summary summary = summary();
+        Map<String, Object> work = new LinkedHashMap<>();
+        work.put("build_id", settings.buildId());
+        work.put("project_id", settings.projectId());
+        work.put("type", settings.type());
+        work.put("command", boosterConfig == null ? settings.command() : boosterConfig.args());
+        work.put("exit_code", exitCode);
+        work.put("start_ms", startMillis);
+        work.put("end_ms", System.currentTimeMillis());
+        work.put("jobs", jobs);
+        work.put("summary", Map.of("total", summary.total(), "remote_ok", summary.remoteOk(),
+                "local_fallback", summary.localFallback(), "failed", summary.failed(), "workers_used", summary.workersUsed()));
+        List<Map<String, Object>> subWorks = new ArrayList<>();
+        for (SubWorkActor.Ended ended : endedSubWorks) {
+            SubWorkActor.Timings t = ended.timings();
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("id", ended.subWorkId());
+            one.put("argv", t.argv());
+            one.put("route", ended.route().name().toLowerCase(java.util.Locale.ROOT));
+            one.put("exit_code", ended.exitCode());
+            one.put("worker", ended.worker());
+            one.put("attempts", t.attempts());
+            one.put("start_ms", t.startMillis());
+            one.put("pre_ms", t.preMillis());
+            one.put("remote_ms", t.remoteMillis());
+            one.put("post_ms", t.postMillis());
+            one.put("local_wait_ms", t.localWaitMillis());
+            one.put("local_ms", t.localMillis());
+            one.put("total_ms", t.totalMillis());
+            subWorks.add(one);
+        }
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("work", work);
+        document.put("sub_works", subWorks);
+        return document;
+    }
+
+    private void writeStats(Map<String, Object> stats) {
+        try {
+            new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
+                    .writeValue(settings.statsJson().toFile(), stats);
+        } catch (IOException e) {
+            System.err.println("[booster] warning: could not write --stats_json " + settings.statsJson() + ": " + e.getMessage());
         }
     }
 
