@@ -183,7 +183,7 @@ public final class ExecutorGateway {
         }
         boolean live;
         try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socketPath))) {
-            live = true;
+            live = probe.isConnected();
         } catch (IOException refused) {
             live = false;
         }
