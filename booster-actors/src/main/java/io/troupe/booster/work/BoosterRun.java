@@ -106,6 +106,8 @@ public final class BoosterRun {
                         "pekko.cluster.downing-provider-class = \"org.apache.pekko.cluster.sbr.SplitBrainResolverProvider\"",
                         "pekko.cluster.split-brain-resolver.active-strategy = keep-majority",
                         "pekko.coordinated-shutdown.exit-jvm = off",
+                        // an embedded single-node cluster has nobody to leave gracefully: stop at once
+                        "pekko.coordinated-shutdown.run-by-actor-system-terminate = " + (embedded ? "off" : "on"),
                         // a distribution's lib/ carries pekko-discovery 1.2.1 (pekko-management) next to Pekko 1.7
                         "pekko.fail-mixed-versions = off",
                         "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",

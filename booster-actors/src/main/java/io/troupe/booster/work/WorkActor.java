@@ -217,7 +217,8 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
             return this;
         }
         // wait for the first worker, then until the listing holds still (the rest arrive by gossip)
-        boolean settled = snapshot.usableWorkers() > 0 && snapshot.equals(lastSnapshot) && ++stableTicks >= 2;
+        boolean embedded = settings.clusterSeeds().isEmpty();
+        boolean settled = snapshot.usableWorkers() > 0 && (embedded || snapshot.equals(lastSnapshot) && ++stableTicks >= 2);
         if (!snapshot.equals(lastSnapshot)) {
             stableTicks = 0;
         }
