@@ -53,7 +53,8 @@ class BoosterMultiNodeTest {
         String workerConf = "troupe.worker.slots = 4\ntroupe.worker.queue-size = 256";
         worker1 = ActorTestKit.create("troupe", TestClusters.node("worker", tmp.resolve("w1"), List.of("sh"), workerConf));
         worker2 = ActorTestKit.create("troupe", TestClusters.node("worker", tmp.resolve("w2"), List.of("sh"), workerConf));
-        booster = ActorTestKit.create("troupe", TestClusters.node("booster", tmp.resolve("b"), List.of(), ""));
+        booster = ActorTestKit.create("troupe", TestClusters.node("booster", tmp.resolve("b"), List.of(),
+                "troupe.booster.progress-interval = 500ms"));
         worker1.spawn(SubWorkExecutor.create(), "worker");
         var executor2 = worker2.spawn(SubWorkExecutor.create(), "worker");
 
