@@ -122,6 +122,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private final ActorRef<ExecutorGateway.SubWorkReply> replyTo;
     private final ActorRef<Ended> reportTo;
     private final ActorRef<SubWorkExecutor.Reply> workerReplies;
+    private final ActorRef<LocalSlots.Granted> slotGrants;
+    /** what the outstanding local-slot request is for */
+    private LocalSlots.Kind awaitedSlot;
     private int weight = 1;
     private int maxAttempts = 1;
     private int attempt;
@@ -159,6 +162,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         this.replyTo = arrived.replyTo();
         this.reportTo = reportTo;
         this.workerReplies = context.messageAdapter(SubWorkExecutor.Reply.class, WorkerAnswered::new);
+        this.slotGrants = context.messageAdapter(LocalSlots.Granted.class, LocalGranted::new);
         Handler handler = shared.handler();
         onBlocking(() -> new Planned(!shared.local() && handler.needRemoteResource(argv),
                         handler.localLockWeight(argv), handler.remoteRetryTimes(), null),
@@ -194,7 +198,38 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         if (!planned.needRemote()) {
             return runLocally();
         }
-        onBlocking(() -> new Prepared(prepareRemote(), null), error -> new Prepared(null, error));
+        return acquireSlot(LocalSlots.Kind.PRE, 1);
+    }
+
+    private Behavior<Command> acquireSlot(LocalSlots.Kind kind, int slotWeight) {
+        awaitedSlot = kind;
+        shared.localSlots().tell(new LocalSlots.Acquire(kind, slotWeight, getContext().getSelf(), slotGrants));
+        return this;
+    }
+
+    private Behavior<Command> onLocalGranted(LocalGranted granted) {
+        long lease = granted.granted().lease();
+        LocalSlots.Kind kind = awaitedSlot;
+        awaitedSlot = null;
+        switch (kind) {
+            case PRE -> onBlocking(() -> {
+                try {
+                    return new Prepared(prepareRemote(), null);
+                } finally {
+                    shared.localSlots().tell(new LocalSlots.Release(lease));
+                }
+            }, error -> new Prepared(null, error));
+            case POST -> onBlocking(() -> {
+                try {
+                    DistResult result = writeResults(remoteDone);
+                    shared.handler().postExecute(result);
+                    return new PostExecuted(null);
+                } finally {
+                    shared.localSlots().tell(new LocalSlots.Release(lease));
+                }
+            }, PostExecuted::new);
+            case EXE -> runLocalWithLease(lease);
+        }
         return this;
     }
 
@@ -246,12 +281,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         }
         remoteDone = (SubWorkExecutor.Done) reply;
         rememberRemoteOutput(remoteDone);
-        onBlocking(() -> {
-            DistResult result = writeResults(remoteDone);
-            shared.handler().postExecute(result);
-            return new PostExecuted(null);
-        }, PostExecuted::new);
-        return this;
+        return acquireSlot(LocalSlots.Kind.POST, 1);
     }
 
     private Behavior<Command> onPostExecuted(PostExecuted executed) {
@@ -318,14 +348,11 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     private Behavior<Command> runLocally() {
         lap(); // handler callbacks since the last step are not local time
-        ActorRef<LocalSlots.Granted> granted = getContext().messageAdapter(LocalSlots.Granted.class, LocalGranted::new);
-        shared.localSlots().tell(new LocalSlots.Acquire(LocalSlots.Kind.EXE, weight, getContext().getSelf(), granted));
-        return this;
+        return acquireSlot(LocalSlots.Kind.EXE, weight);
     }
 
-    private Behavior<Command> onLocalGranted(LocalGranted granted) {
+    private void runLocalWithLease(long lease) {
         localWaitNanos += lap();
-        long lease = granted.granted().lease();
         onBlocking(() -> {
             try {
                 return new LocalDone(runLocal());
@@ -334,7 +361,6 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             }
         }, error -> new LocalDone(new Result(127, new byte[0], ("[booster] local run of '" + String.join(" ", argv)
                 + "' failed: " + messageOf(error) + "\n").getBytes(StandardCharsets.UTF_8), List.of())));
-        return this;
     }
 
     private Behavior<Command> onLocalDone(LocalDone done) {
