@@ -413,11 +413,18 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     }
 
     private void onBlocking(java.util.concurrent.Callable<Command> work, java.util.function.Function<Throwable, Command> onError) {
+        ClassLoader handlerLoader = shared.handler().getClass().getClassLoader();
         getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
+            // a plugin finds its own resources and services through the context class loader
+            Thread thread = Thread.currentThread();
+            ClassLoader previous = thread.getContextClassLoader();
+            thread.setContextClassLoader(handlerLoader);
             try {
                 return work.call();
             } catch (Exception e) {
                 throw new java.util.concurrent.CompletionException(e);
+            } finally {
+                thread.setContextClassLoader(previous);
             }
         }, shared.blocking()), (result, error) -> error == null ? result : onError.apply(unwrap(error)));
     }

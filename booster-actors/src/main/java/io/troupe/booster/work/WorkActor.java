@@ -484,11 +484,18 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     }
 
     private void onBlocking(Callable<Command> work, Function<Throwable, Command> onError) {
+        ClassLoader handlerLoader = handler.getClass().getClassLoader();
         getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
+            // a plugin finds its own resources and services through the context class loader
+            Thread thread = Thread.currentThread();
+            ClassLoader previous = thread.getContextClassLoader();
+            thread.setContextClassLoader(handlerLoader);
             try {
                 return work.call();
             } catch (Exception e) {
                 throw new CompletionException(e);
+            } finally {
+                thread.setContextClassLoader(previous);
             }
         }, blocking), (result, error) -> error == null ? result : onError.apply(unwrap(error)));
     }
