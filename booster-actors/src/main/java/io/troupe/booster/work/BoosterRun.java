@@ -113,6 +113,7 @@ public final class BoosterRun {
                         "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
                         "pekko.cluster.run-coordinated-shutdown-when-down = off",
                         "pekko.loglevel = " + (base.hasPath("troupe.booster.loglevel") ? base.getString("troupe.booster.loglevel") : "WARNING"),
+                        "pekko.remote.artery.advanced.maximum-frame-size = ${troupe.remote.maximum-frame-size}",
                         "pekko.log-dead-letters = off",
                         "pekko.stdout-loglevel = OFF",
                         "pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]",
