@@ -62,6 +62,9 @@ final class Execution extends AbstractBehavior<Execution.Command> {
 
     private enum CleanedUp implements Command { INSTANCE }
 
+    /** Environment variable naming the run's sandbox root in every process it starts. */
+    static final String MARKER = "TROUPE_EXECUTION";
+
     private final Execute request;
     private final WorkerSettings settings;
     private final ActorRef<SubWorkExecutor.Command> executor;
@@ -78,6 +81,8 @@ final class Execution extends AbstractBehavior<Execution.Command> {
     private boolean closing;
     private long outputBytes;
     private boolean cleanedUp;
+    /** a process tree was killed: sweep for orphans before removing the sandbox */
+    private volatile boolean killed;
 
     static Behavior<Command> create(Execute request, WorkerSettings settings, ActorRef<SubWorkExecutor.Command> executor) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers ->
@@ -216,7 +221,47 @@ final class Execution extends AbstractBehavior<Execution.Command> {
         List<ProcessHandle> descendants = running.descendants().toList();
         running.destroyForcibly();
         descendants.forEach(ProcessHandle::destroyForcibly);
+        killed = true;
         return "killed process " + running.pid() + " and " + descendants.size() + " descendant(s)";
+    }
+
+    /**
+     * A child forked between the descendants snapshot and the kill is re-parented and no longer a descendant;
+     * every process of this run carries {@link #MARKER} in its environment, so sweep for those (Linux /proc).
+     */
+    private void killMarkedOrphans() {
+        byte[] marker = (MARKER + "=" + root + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (int round = 0; round < 3; round++) {
+            List<ProcessHandle> orphans = ProcessHandle.allProcesses()
+                    .filter(p -> p.pid() != ProcessHandle.current().pid() && carries(p.pid(), marker))
+                    .toList();
+            if (orphans.isEmpty()) {
+                return;
+            }
+            orphans.forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    private static boolean carries(long pid, byte[] marker) {
+        byte[] environ;
+        try {
+            environ = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
+        } catch (IOException | SecurityException e) {
+            return false; // gone, or another user's
+        }
+        outer:
+        for (int i = 0; i <= environ.length - marker.length; i++) {
+            if (i > 0 && environ[i - 1] != 0) {
+                continue; // entries start after a NUL
+            }
+            for (int j = 0; j < marker.length; j++) {
+                if (environ[i + j] != marker[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     // ---- blocking work, on troupe.blocking-dispatcher ----
@@ -270,6 +315,7 @@ final class Execution extends AbstractBehavior<Execution.Command> {
             int eq = entry.indexOf('=');
             builder.environment().put(entry.substring(0, eq), entry.substring(eq + 1));
         }
+        builder.environment().put(MARKER, root.toString());
         try {
             return builder.start();
         } catch (IOException e) {
@@ -321,6 +367,9 @@ final class Execution extends AbstractBehavior<Execution.Command> {
     }
 
     private void deleteRoot() {
+        if (killed) {
+            killMarkedOrphans();
+        }
         try {
             if (Files.exists(root)) {
                 Files.walkFileTree(root, new SimpleFileVisitor<>() {
