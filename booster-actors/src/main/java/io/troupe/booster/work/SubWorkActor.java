@@ -64,7 +64,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      *
      * @param argv the sub-work's command line
      * @param startMillis when it arrived (epoch milliseconds)
-     * @param preMillis deciding and PreExecute, including reading input files
+     * @param preMillis waiting for a PRE slot, deciding and PreExecute, including reading input files
      * @param remoteMillis waiting for workers, summed over attempts
      * @param postMillis writing result files and PostExecute
      * @param localWaitMillis waiting for a local slot
@@ -86,12 +86,15 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             ActorRef<LocalSlots.Command> localSlots, boolean local, boolean noLocal, int remoteRetryTimes,
             Duration ioTimeout, long maxInlineInputBytes, Executor blocking) {}
 
-    private record Planned(boolean needRemote, int weight, int retries, Throwable error) implements Command {}
+    /**
+     * The handler's decisions, made in one blocking task: remote or not, local weight, retries and (for a
+     * remote sub-work) PreExecute's plan or its failure; {@code error} = the deciding hooks themselves failed.
+     */
+    private record Planned(boolean needRemote, int weight, int retries, RemotePlan plan, Throwable preExecuteError,
+            Throwable error) implements Command {}
 
     private record RemotePlan(List<io.troupe.api.booster.Command> commands, List<SubWorkExecutor.Step> steps,
             List<SubWorkExecutor.InputFile> inputs) {}
-
-    private record Prepared(RemotePlan plan, Throwable error) implements Command {}
 
     private record WorkerChoice(WorkerDirectory.Choice choice, Throwable error) implements Command {}
 
@@ -122,6 +125,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private final ActorRef<ExecutorGateway.SubWorkReply> replyTo;
     private final ActorRef<Ended> reportTo;
     private final ActorRef<SubWorkExecutor.Reply> workerReplies;
+    private final ActorRef<LocalSlots.Granted> slotGrants;
+    /** what the outstanding local-slot request is for */
+    private LocalSlots.Kind awaitedSlot;
     private int weight = 1;
     private int maxAttempts = 1;
     private int attempt;
@@ -159,17 +165,20 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         this.replyTo = arrived.replyTo();
         this.reportTo = reportTo;
         this.workerReplies = context.messageAdapter(SubWorkExecutor.Reply.class, WorkerAnswered::new);
-        Handler handler = shared.handler();
-        onBlocking(() -> new Planned(!shared.local() && handler.needRemoteResource(argv),
-                        handler.localLockWeight(argv), handler.remoteRetryTimes(), null),
-                error -> new Planned(false, 1, -1, error));
+        this.slotGrants = context.messageAdapter(LocalSlots.Granted.class, LocalGranted::new);
+        if (shared.local()) {
+            Handler handler = shared.handler();
+            onBlocking(() -> new Planned(false, handler.localLockWeight(argv), handler.remoteRetryTimes(), null, null, null),
+                    error -> new Planned(false, 1, -1, null, null, error));
+        } else {
+            acquireSlot(LocalSlots.Kind.PRE, 1);
+        }
     }
 
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Planned.class, this::onPlanned)
-                .onMessage(Prepared.class, this::onPrepared)
                 .onMessage(WorkerChoice.class, this::onWorkerChoice)
                 .onMessage(WorkerAnswered.class, this::onWorkerAnswered)
                 .onMessage(WorkerDied.class, this::onWorkerDied)
@@ -194,18 +203,44 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         if (!planned.needRemote()) {
             return runLocally();
         }
-        onBlocking(() -> new Prepared(prepareRemote(), null), error -> new Prepared(null, error));
+        if (planned.preExecuteError() != null) {
+            lastFailure = "PreExecute failed: " + messageOf(planned.preExecuteError());
+            return fallBack();
+        }
+        plan = planned.plan();
+        return nextAttempt();
+    }
+
+    private Behavior<Command> acquireSlot(LocalSlots.Kind kind, int slotWeight) {
+        awaitedSlot = kind;
+        shared.localSlots().tell(new LocalSlots.Acquire(kind, slotWeight, getContext().getSelf(), slotGrants));
         return this;
     }
 
-    private Behavior<Command> onPrepared(Prepared prepared) {
-        preNanos += lap();
-        if (prepared.error() != null) {
-            lastFailure = "PreExecute failed: " + messageOf(prepared.error());
-            return fallBack();
+    private Behavior<Command> onLocalGranted(LocalGranted granted) {
+        long lease = granted.granted().lease();
+        LocalSlots.Kind kind = awaitedSlot;
+        awaitedSlot = null;
+        switch (kind) {
+            case PRE -> onBlocking(() -> {
+                try {
+                    return plan();
+                } finally {
+                    shared.localSlots().tell(new LocalSlots.Release(lease));
+                }
+            }, error -> new Planned(false, 1, -1, null, null, error));
+            case POST -> onBlocking(() -> {
+                try {
+                    DistResult result = writeResults(remoteDone);
+                    shared.handler().postExecute(result);
+                    return new PostExecuted(null);
+                } finally {
+                    shared.localSlots().tell(new LocalSlots.Release(lease));
+                }
+            }, PostExecuted::new);
+            case EXE -> runLocalWithLease(lease);
         }
-        plan = prepared.plan();
-        return nextAttempt();
+        return this;
     }
 
     private Behavior<Command> nextAttempt() {
@@ -246,12 +281,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         }
         remoteDone = (SubWorkExecutor.Done) reply;
         rememberRemoteOutput(remoteDone);
-        onBlocking(() -> {
-            DistResult result = writeResults(remoteDone);
-            shared.handler().postExecute(result);
-            return new PostExecuted(null);
-        }, PostExecuted::new);
-        return this;
+        return acquireSlot(LocalSlots.Kind.POST, 1);
     }
 
     private Behavior<Command> onPostExecuted(PostExecuted executed) {
@@ -318,14 +348,11 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     private Behavior<Command> runLocally() {
         lap(); // handler callbacks since the last step are not local time
-        ActorRef<LocalSlots.Granted> granted = getContext().messageAdapter(LocalSlots.Granted.class, LocalGranted::new);
-        shared.localSlots().tell(new LocalSlots.Acquire(LocalSlots.Kind.EXE, weight, getContext().getSelf(), granted));
-        return this;
+        return acquireSlot(LocalSlots.Kind.EXE, weight);
     }
 
-    private Behavior<Command> onLocalGranted(LocalGranted granted) {
+    private void runLocalWithLease(long lease) {
         localWaitNanos += lap();
-        long lease = granted.granted().lease();
         onBlocking(() -> {
             try {
                 return new LocalDone(runLocal());
@@ -334,7 +361,6 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             }
         }, error -> new LocalDone(new Result(127, new byte[0], ("[booster] local run of '" + String.join(" ", argv)
                 + "' failed: " + messageOf(error) + "\n").getBytes(StandardCharsets.UTF_8), List.of())));
-        return this;
     }
 
     private Behavior<Command> onLocalDone(LocalDone done) {
@@ -387,16 +413,38 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     }
 
     private void onBlocking(java.util.concurrent.Callable<Command> work, java.util.function.Function<Throwable, Command> onError) {
+        ClassLoader handlerLoader = shared.handler().getClass().getClassLoader();
         getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
+            // a plugin finds its own resources and services through the context class loader
+            Thread thread = Thread.currentThread();
+            ClassLoader previous = thread.getContextClassLoader();
+            thread.setContextClassLoader(handlerLoader);
             try {
                 return work.call();
             } catch (Exception e) {
                 throw new java.util.concurrent.CompletionException(e);
+            } finally {
+                thread.setContextClassLoader(previous);
             }
         }, shared.blocking()), (result, error) -> error == null ? result : onError.apply(unwrap(error)));
     }
 
     // ---- blocking work, on troupe.blocking-dispatcher ----
+
+    private Planned plan() {
+        Handler handler = shared.handler();
+        boolean needRemote = handler.needRemoteResource(argv);
+        int localWeight = handler.localLockWeight(argv);
+        int retries = handler.remoteRetryTimes();
+        if (!needRemote) {
+            return new Planned(false, localWeight, retries, null, null, null);
+        }
+        try {
+            return new Planned(true, localWeight, retries, prepareRemote(), null, null);
+        } catch (Exception e) {
+            return new Planned(true, localWeight, retries, null, e, null);
+        }
+    }
 
     private RemotePlan prepareRemote() throws Exception {
         DistCommand dist = shared.handler().preExecute(argv);

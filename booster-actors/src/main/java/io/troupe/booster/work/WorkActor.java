@@ -105,6 +105,8 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
 
     private enum DrainTimedOut implements Command { INSTANCE }
 
+    private enum ProgressTick implements Command { INSTANCE }
+
     private record PostWorkDone(Throwable error) implements Command {}
 
     private enum CleanedUp implements Command { INSTANCE }
@@ -122,6 +124,8 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     private final ActorRef<SubWorkActor.Ended> endedAdapter;
     private final long discoveryDeadline;
     private final Duration drainTimeout;
+    private final Duration progressInterval;
+    private String lastProgress = "";
     private final long maxInlineInputBytes;
     private final int localTotal;
     private final Map<String, ActorRef<ExecutorGateway.SubWorkReply>> pending = new HashMap<>();
@@ -174,6 +178,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         this.endedAdapter = context.messageAdapter(SubWorkActor.Ended.class, SubWorkEnded::new);
         this.discoveryDeadline = System.nanoTime() + config.getDuration("troupe.booster.worker-discovery-timeout").toNanos();
         this.drainTimeout = config.getDuration("troupe.booster.drain-timeout");
+        this.progressInterval = config.getDuration("troupe.booster.progress-interval");
         // inputs travel inline: keep a message well inside the Artery frame
         this.maxInlineInputBytes = Math.max(0, config.getBytes("pekko.remote.artery.advanced.maximum-frame-size") - 64 * 1024);
         if (local) {
@@ -197,6 +202,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
                 .onMessage(SubWorkStopped.class, this::onSubWorkStopped)
                 .onMessage(WorkCommandExited.class, this::onWorkCommandExited)
                 .onMessageEquals(DrainTimedOut.INSTANCE, this::onDrainTimedOut)
+                .onMessageEquals(ProgressTick.INSTANCE, this::onProgressTick)
                 .onMessage(PostWorkDone.class, this::onPostWorkDone)
                 .onMessageEquals(CleanedUp.INSTANCE, this::onCleanedUp)
                 .build();
@@ -217,7 +223,8 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
             return this;
         }
         // wait for the first worker, then until the listing holds still (the rest arrive by gossip)
-        boolean settled = snapshot.usableWorkers() > 0 && snapshot.equals(lastSnapshot) && ++stableTicks >= 2;
+        boolean embedded = settings.clusterSeeds().isEmpty();
+        boolean settled = snapshot.usableWorkers() > 0 && (embedded || snapshot.equals(lastSnapshot) && ++stableTicks >= 2);
         if (!snapshot.equals(lastSnapshot)) {
             stableTicks = 0;
         }
@@ -273,6 +280,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         socket = Path.of(workEnv.get("TROUPE_BOOSTER_SOCKET"));
         if (launch == Launch.EXTERNAL) {
             phase = Phase.RUNNING;
+            startProgress();
             owner.tell(new Ready(jobs, socket));
             return this;
         }
@@ -303,8 +311,31 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         return startCommand();
     }
 
+    private void startProgress() {
+        if (!progressInterval.isZero()) {
+            timers.startTimerWithFixedDelay(ProgressTick.INSTANCE, progressInterval);
+        }
+    }
+
+    /** One plain line when something changed; a build's own output runs between them. */
+    private Behavior<Command> onProgressTick() {
+        if (phase != Phase.RUNNING && phase != Phase.DRAINING) {
+            return this;
+        }
+        Summary s = summary();
+        String line = "[booster] progress: done " + s.total() + " of " + arrived + " (remote " + s.remoteOk() + ", local "
+                + s.localFallback() + ", failed " + s.failed() + "), running " + pending.size() + ", workers used "
+                + s.workersUsed();
+        if (!line.equals(lastProgress)) {
+            lastProgress = line;
+            System.err.println(line);
+        }
+        return this;
+    }
+
     private Behavior<Command> startCommand() {
         phase = Phase.RUNNING;
+        startProgress();
         owner.tell(new Ready(jobs, socket));
         getContext().pipeToSelf(CompletableFuture.supplyAsync(this::startWorkProcess, blocking)
                         .thenCompose(Process::onExit),
@@ -396,6 +427,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     private Behavior<Command> postWork() {
         phase = Phase.ENDING;
         timers.cancel(DrainTimedOut.INSTANCE);
+        timers.cancel(ProgressTick.INSTANCE);
         onBlocking(() -> {
             handler.postWork(boosterConfig);
             return new PostWorkDone(null);
@@ -452,11 +484,18 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     }
 
     private void onBlocking(Callable<Command> work, Function<Throwable, Command> onError) {
+        ClassLoader handlerLoader = handler.getClass().getClassLoader();
         getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
+            // a plugin finds its own resources and services through the context class loader
+            Thread thread = Thread.currentThread();
+            ClassLoader previous = thread.getContextClassLoader();
+            thread.setContextClassLoader(handlerLoader);
             try {
                 return work.call();
             } catch (Exception e) {
                 throw new CompletionException(e);
+            } finally {
+                thread.setContextClassLoader(previous);
             }
         }, blocking), (result, error) -> error == null ? result : onError.apply(unwrap(error)));
     }

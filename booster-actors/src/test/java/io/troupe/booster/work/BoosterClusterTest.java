@@ -34,7 +34,10 @@ class BoosterClusterTest {
 
     private static final String SBR = String.join("\n",
             "pekko.cluster.downing-provider-class = \"org.apache.pekko.cluster.sbr.SplitBrainResolverProvider\"",
-            "pekko.cluster.split-brain-resolver.active-strategy = keep-majority");
+            "pekko.cluster.split-brain-resolver.active-strategy = keep-majority",
+            // joining next to an unreachable member: WeaklyUp sooner than the default 7 s
+            "pekko.cluster.allow-weakly-up-members = 2s",
+            "pekko.coordinated-shutdown.phases.cluster-exiting.timeout = 2s");
 
     @TempDir
     Path tmp;
