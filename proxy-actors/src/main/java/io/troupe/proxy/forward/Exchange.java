@@ -54,6 +54,7 @@ public final class Exchange {
     private boolean done;
     private int retries;
     private ScheduledFuture<?> responseTimer;
+    private Upstream inFlight;
 
     public Exchange(ClientLeg client, BackendPool pool, Router router, ProxyStats stats, Router.ClusterTarget target,
                     Request request, HttpRequest head, boolean hasBody, boolean upgrade) {
@@ -109,6 +110,9 @@ public final class Exchange {
         }
         backend = ch;
         reused = wasReused;
+        endInFlight();
+        inFlight = u;
+        router.requestStarted(u);
         stats.inc(wasReused ? Key.BACKEND_CONN_REUSED : Key.BACKEND_CONN_NEW);
         BackendHandler.of(ch).exchange(this);
         ch.write(head);
@@ -163,6 +167,7 @@ public final class Exchange {
 
     private void fail(int status, String reason) {
         done = true;
+        endInFlight();
         cancelTimer();
         releaseBuffered();
         client.failed(status, reason);
@@ -234,6 +239,7 @@ public final class Exchange {
             return;
         }
         done = true;
+        endInFlight();
         cancelTimer();
         releaseBuffered();
         Channel b = backend;
@@ -298,6 +304,7 @@ public final class Exchange {
             }
             if (c instanceof LastHttpContent) {
                 done = true;
+                endInFlight();
                 Channel b = backend;
                 backend = null;
                 if (keepAliveBackend && requestSent) {
@@ -348,6 +355,7 @@ public final class Exchange {
         }
         backend = null;
         if (tunnel) {
+            endInFlight();
             client.aborted();
             return;
         }
@@ -357,6 +365,7 @@ public final class Exchange {
         cancelTimer();
         if (responseStarted) {
             done = true;
+            endInFlight();
             stats.inc(Key.BACKEND_ERROR);
             router.reportFailure(upstream);
             client.aborted();
@@ -405,6 +414,13 @@ public final class Exchange {
         fail(504, "no response head from " + upstream + " within " + policy.responseHeaderTimeoutMs() + " ms");
     }
 
+    private void endInFlight() {
+        if (inFlight != null) {
+            router.requestFinished(inFlight);
+            inFlight = null;
+        }
+    }
+
     private void cancelTimer() {
         if (responseTimer != null) {
             responseTimer.cancel(false);
@@ -414,6 +430,7 @@ public final class Exchange {
 
     private void abandon() {
         done = true;
+        endInFlight();
         cancelTimer();
         releaseBuffered();
     }

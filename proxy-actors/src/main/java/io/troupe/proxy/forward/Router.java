@@ -18,6 +18,12 @@ public interface Router {
     /** The backend failed (connect error, reset, timeout). */
     void reportFailure(Upstream upstream);
 
+    /** A request is now in flight to the backend (least-connections balancing). */
+    default void requestStarted(Upstream upstream) {}
+
+    /** That request ended, however it ended. */
+    default void requestFinished(Upstream upstream) {}
+
     /** Why a request could not be routed; each kind answers 500 as BFE does and is counted. */
     enum RouteError { NO_PRODUCT, NO_ROUTE, NO_CLUSTER, NO_BACKEND }
 

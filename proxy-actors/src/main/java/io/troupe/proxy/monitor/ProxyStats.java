@@ -1,19 +1,20 @@
 package io.troupe.proxy.monitor;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.LongAdder;
+import io.troupe.api.monitor.Counter;
+import io.troupe.api.monitor.DelayCounter;
+import io.troupe.api.monitor.Gauge;
+import io.troupe.api.monitor.Metrics;
+import io.troupe.api.monitor.MetricsData;
 import kamon.Kamon;
-import kamon.metric.Counter;
 import kamon.metric.Histogram;
 import kamon.metric.MeasurementUnit;
 
 /**
- * The proxy's counters, shared by every event loop: lock-free adders on the hot path, read by the monitor
- * groups ({@code proxy_state}, {@code proxy_state_diff}, {@code proxy_delay}) and mirrored into Kamon.
+ * The proxy's counters, shared by every event loop: lock-free on the hot path, read by the monitor groups
+ * ({@code proxy_state}, {@code proxy_state_diff}, {@code proxy_delay}) and mirrored into Kamon as they change
+ * ({@code troupe.proxy.state{name=...}}, {@code troupe.proxy.active{name=...}}, {@code troupe.proxy.delay}).
  */
-public final class ProxyStats {
+public final class ProxyStats implements AutoCloseable {
 
     /** Every counter of {@code proxy_state}, in display order (BFE-style upper-case names). */
     public enum Key {
@@ -26,29 +27,38 @@ public final class ProxyStats {
         BACKEND_CONN_REUSED, ERR_BACKEND_UNREACHABLE, ERR_FILTER_CLOSE, ERR_FILTER_FINISH
     }
 
-    /** Gauges go up and down; {@code proxy_state_diff} reports their current value, not a difference. */
+    /** Gauges go up and down; the diff shows their current value. */
     private static boolean isGauge(Key k) {
         return k == Key.CONN_ACTIVE || k == Key.REQ_ACTIVE;
     }
 
-    private final LongAdder[] values = new LongAdder[Key.values().length];
-    private final Counter[] kamon = new Counter[Key.values().length];
+    private final Metrics metrics;
+    private final Counter[] counters = new Counter[Key.values().length];
+    private final Gauge[] gauges = new Gauge[Key.values().length];
+    private final kamon.metric.Counter[] kamon = new kamon.metric.Counter[Key.values().length];
     private final kamon.metric.Gauge[] kamonGauges = new kamon.metric.Gauge[Key.values().length];
-    private final DelayHistogram delay = new DelayHistogram();
+    private final DelayCounter delay;
     private final Histogram kamonDelay;
-    private Map<String, Long> lastForDiff = Map.of();
-    private Map<String, Long> lastDiff = Map.of();
-    private long lastDiffAt;
 
     public ProxyStats() {
+        this(Metrics.DEFAULT_INTERVAL_SECONDS);
+    }
+
+    /** @param diffIntervalSeconds the window of {@code proxy_state_diff} (BFE: 20 s) */
+    public ProxyStats(int diffIntervalSeconds) {
+        metrics = Metrics.empty("proxy_state", diffIntervalSeconds);
         for (Key k : Key.values()) {
-            values[k.ordinal()] = new LongAdder();
+            String tag = k.name().toLowerCase();
             if (isGauge(k)) {
-                kamonGauges[k.ordinal()] = Kamon.gauge("troupe.proxy.active").withTag("name", k.name().toLowerCase());
+                gauges[k.ordinal()] = metrics.gauge(k.name());
+                kamonGauges[k.ordinal()] = Kamon.gauge("troupe.proxy.active").withTag("name", tag);
             } else {
-                kamon[k.ordinal()] = Kamon.counter("troupe.proxy.state").withTag("name", k.name().toLowerCase());
+                counters[k.ordinal()] = metrics.counter(k.name());
+                kamon[k.ordinal()] = Kamon.counter("troupe.proxy.state").withTag("name", tag);
             }
         }
+        // BFE's proxy_delay: 60 s windows of 1 ms buckets, 10 buckets plus overflow
+        delay = DelayCounter.create(60, 1, 10, "proxy_delay");
         kamonDelay = Kamon.histogram("troupe.proxy.delay", MeasurementUnit.time().microseconds()).withoutTags();
     }
 
@@ -61,23 +71,25 @@ public final class ProxyStats {
     }
 
     public void add(Key k, long n) {
-        LongAdder a = values[k.ordinal()];
-        a.add(n);
-        if (kamon[k.ordinal()] != null) {
-            kamon[k.ordinal()].increment(n);
+        int i = k.ordinal();
+        Counter c = counters[i];
+        if (c != null) {
+            c.inc(n);
+            kamon[i].increment(n);
         } else {
-            kamonGauges[k.ordinal()].update(a.sum());
+            gauges[i].inc(n);
+            kamonGauges[i].update(gauges[i].get());
         }
     }
 
     public long get(Key k) {
-        return values[k.ordinal()].sum();
+        int i = k.ordinal();
+        return counters[i] != null ? counters[i].get() : gauges[i].get();
     }
 
     /** Counts a response status by class. */
     public void status(int status) {
-        int cls = status / 100;
-        switch (cls) {
+        switch (status / 100) {
             case 1 -> inc(Key.STATUS_1XX);
             case 2 -> inc(Key.STATUS_2XX);
             case 3 -> inc(Key.STATUS_3XX);
@@ -86,85 +98,29 @@ public final class ProxyStats {
         }
     }
 
-    /** Records one request's latency, accept of the head to the last response byte written. */
+    /** Records one request's latency: request head decoded to last response byte handed to the socket. */
     public void delay(long micros) {
-        delay.record(micros);
-        kamonDelay.record(micros);
+        delay.add(micros);
+        kamonDelay.record(Math.max(micros, 0));
     }
 
-    public DelayHistogram delayHistogram() {
-        return delay;
+    /** The {@code proxy_state} group. */
+    public Metrics metrics() {
+        return metrics;
     }
 
     /** All counters now. */
-    public Map<String, Long> snapshot() {
-        Map<String, Long> m = new LinkedHashMap<>();
-        for (Key k : Key.values()) {
-            m.put(k.name(), values[k.ordinal()].sum());
-        }
-        return m;
+    public MetricsData snapshot() {
+        return metrics.getAll();
     }
 
-    /**
-     * Counter changes since the previous diff call (BFE's GetDiff); gauges show their current value. Calls
-     * within one second answer the same diff so several scrapers do not steal each other's intervals.
-     */
-    public synchronized Map<String, Long> diff() {
-        long now = System.currentTimeMillis();
-        if (now - lastDiffAt < 1000 && !lastDiff.isEmpty()) {
-            return lastDiff;
-        }
-        Map<String, Long> cur = snapshot();
-        Map<String, Long> d = new LinkedHashMap<>();
-        for (Key k : Key.values()) {
-            long v = cur.get(k.name());
-            d.put(k.name(), isGauge(k) ? v : v - lastForDiff.getOrDefault(k.name(), 0L));
-        }
-        lastForDiff = cur;
-        lastDiff = d;
-        lastDiffAt = now;
-        return d;
+    /** The {@code proxy_delay} histogram. */
+    public DelayCounter delayCounter() {
+        return delay;
     }
 
-    /** A latency histogram with fixed millisecond buckets (BFE's delay counter style). */
-    public static final class DelayHistogram {
-        /** Upper bounds in microseconds; the last bucket is open-ended. */
-        static final long[] BOUNDS_US = {500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000,
-                200_000, 500_000, 1_000_000, 2_000_000, 5_000_000};
-        private final AtomicLongArray buckets = new AtomicLongArray(BOUNDS_US.length + 1);
-        private final LongAdder count = new LongAdder();
-        private final LongAdder sumUs = new LongAdder();
-
-        void record(long micros) {
-            int i = 0;
-            while (i < BOUNDS_US.length && micros > BOUNDS_US[i]) {
-                i++;
-            }
-            buckets.incrementAndGet(i);
-            count.increment();
-            sumUs.add(micros);
-        }
-
-        public long count() {
-            return count.sum();
-        }
-
-        public long sumMicros() {
-            return sumUs.sum();
-        }
-
-        /** Bucket label ("le" upper bound in ms, or "+Inf") → count in that bucket. */
-        public Map<String, Long> buckets() {
-            Map<String, Long> m = new LinkedHashMap<>();
-            for (int i = 0; i < BOUNDS_US.length; i++) {
-                m.put(formatMs(BOUNDS_US[i]), buckets.get(i));
-            }
-            m.put("+Inf", buckets.get(BOUNDS_US.length));
-            return m;
-        }
-
-        private static String formatMs(long us) {
-            return us % 1000 == 0 ? Long.toString(us / 1000) : Double.toString(us / 1000.0);
-        }
+    @Override
+    public void close() {
+        metrics.close();
     }
 }
