@@ -21,6 +21,9 @@ public final class TestBackend implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService pool = Executors.newFixedThreadPool(8);
     public final AtomicInteger hits = new AtomicInteger();
+    /** What {@code /health} answers (health-check tests flip it). */
+    public volatile int healthStatus = 200;
+    public final AtomicInteger healthHits = new AtomicInteger();
 
     public TestBackend(String name) throws IOException {
         this.name = name;
@@ -35,8 +38,14 @@ public final class TestBackend implements AutoCloseable {
     }
 
     private void handle(HttpExchange ex) throws IOException {
-        hits.incrementAndGet();
         URI uri = ex.getRequestURI();
+        if (uri.getPath().equals("/health")) {
+            healthHits.incrementAndGet();
+            ex.sendResponseHeaders(healthStatus, -1);
+            ex.close();
+            return;
+        }
+        hits.incrementAndGet();
         long n = 0;
         byte[] buf = new byte[65536];
         try (InputStream in = ex.getRequestBody()) {

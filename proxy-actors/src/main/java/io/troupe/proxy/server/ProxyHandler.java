@@ -43,9 +43,8 @@ import io.troupe.proxy.monitor.ProxyStats.Key;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.Iterator;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -266,11 +265,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         HttpHeaders h = r.headers();
         HopByHop.strip(h, upgrade);
         if (http2) {
-            for (Iterator<Map.Entry<String, String>> it = h.iteratorAsString(); it.hasNext(); ) {
-                if (it.next().getKey().regionMatches(true, 0, "x-http2-", 0, 8)) {
-                    it.remove();
+            // Netty's HTTP/2 → HTTP/1 conversion adds x-http2-* headers; they are not the client's
+            List<String> internal = new ArrayList<>(2);
+            for (String name : h.names()) {
+                if (name.regionMatches(true, 0, "x-http2-", 0, 8)) {
+                    internal.add(name);
                 }
             }
+            internal.forEach(h::remove);
         }
         InetSocketAddress client = session.clientAddress();
         String ip = client.getAddress().getHostAddress();
