@@ -9,6 +9,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -188,6 +189,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             requestHasBody = f.content().isReadable();
         } else {
             requestHasBody = http2 || HttpUtil.isTransferEncodingChunked(r) || HttpUtil.getContentLength(r, 0L) > 0;
+        }
+        if (r instanceof FullHttpRequest) {
+            // forward a bare head; the body of a full request follows as its content, released once
+            r = new DefaultHttpRequest(r.protocolVersion(), r.method(), r.uri(), r.headers());
+            clientHead = r;
         }
         if (r.uri().length() > px.settings.maxUriBytes()) {
             px.stats.inc(Key.ERR_URI_TOO_LONG);
