@@ -344,9 +344,8 @@ public final class Exchange {
     }
 
     void onBackendWritabilityChanged(boolean writable) {
-        if (tunnel || !requestSent) {
-            client.pauseReading(!writable);
-        }
+        // also after the last body piece: the client may have been paused by it and must read on
+        client.pauseReading(!writable);
     }
 
     void onBackendClosed(Channel ch, Throwable cause) {

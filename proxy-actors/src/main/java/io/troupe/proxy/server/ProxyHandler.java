@@ -506,6 +506,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         }
         req = null;
         clientHead = null;
+        if (pausedByBackend) {
+            // the exchange is over; its backend no longer holds the client back
+            pausedByBackend = false;
+            updateRead();
+        }
         if (requestHasBody && !requestComplete) {
             closeAfter = true;
         }
