@@ -50,7 +50,10 @@ trap cleanup EXIT
 
 # ---- backend: nginx, one worker, a small static page
 mkdir -p "$WORK/www" "$WORK/logs"
+# nginx workers started by root run as www-data: the page must be readable by them
+chmod 755 "$WORK" "$WORK/www"
 head -c 612 /dev/zero | tr '\0' 'x' > "$WORK/www/index.html"
+chmod 644 "$WORK/www/index.html"
 cat > "$WORK/backend.conf" <<NGX
 worker_processes 1;
 pid $WORK/backend.pid;
