@@ -80,6 +80,21 @@ class ForwardingTest {
     }
 
     @Test
+    void chunkedUploadIsForwardedChunked() throws Exception {
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.send("POST /chunked HTTP/1.1\r\nHost: one.test\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "5\r\nhello\r\n");
+            Thread.sleep(100);
+            c.send("6\r\n world\r\n0\r\n\r\n");
+            RawHttp.Resp r = c.read();
+            assertEquals(200, r.status());
+            assertTrue(r.body().contains("method=POST") && r.body().contains("bytes=11"), r.body());
+            c.send("GET /after HTTP/1.1\r\nHost: one.test\r\n\r\n");
+            assertTrue(c.read().body().contains("uri=/after"));
+        }
+    }
+
+    @Test
     void unknownHostAndNoRouteAnswer500CountedByKind() throws Exception {
         assertEquals(500, get("nowhere.test", "/").statusCode());
         assertEquals(500, get("noroute.test", "/").statusCode());
