@@ -39,7 +39,13 @@ class ForwardingTest {
     }
 
     @AfterEach
-    void tearDown() {
+    void tearDown() throws Exception {
+        // every request a test made has ended, whichever way: none is left counted as in flight
+        long deadline = System.currentTimeMillis() + 3000;
+        while (proxy.stats.get(Key.REQ_ACTIVE) != 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, proxy.stats.get(Key.REQ_ACTIVE), "requests still counted active");
         proxy.close();
         a.close();
         b.close();
