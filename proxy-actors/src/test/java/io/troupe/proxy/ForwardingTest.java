@@ -139,6 +139,45 @@ class ForwardingTest {
         assertEquals(200, get("slow.test", "/sleep?ms=10").statusCode());
     }
 
+    /** A backend that accepts, reads the request head and closes without answering. */
+    private static ServerSocket hangUpBackend() throws Exception {
+        ServerSocket ss = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread t = new Thread(() -> {
+            while (!ss.isClosed()) {
+                try (java.net.Socket s = ss.accept()) {
+                    s.getInputStream().read(new byte[4096]);
+                } catch (Exception e) {
+                    // closed by the test
+                }
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return ss;
+    }
+
+    @Test
+    void retryLevelDecidesWhetherAGetIsRetriedAfterTheBackendHungUp() throws Exception {
+        try (ServerSocket hangUp = hangUpBackend()) {
+            router.cluster("get-retry.test", new ClusterPolicy(1000, 2000, 2, 2, ClusterPolicy.RETRY_GET),
+                    hangUp.getLocalPort(), b.port());
+            router.cluster("no-retry.test", new ClusterPolicy(1000, 2000, 2, 2, ClusterPolicy.RETRY_CONNECT),
+                    hangUp.getLocalPort());
+            for (int i = 0; i < 4; i++) {
+                HttpResponse<String> r = get("get-retry.test", "/g" + i);
+                assertEquals(200, r.statusCode(), r.body());
+                assertTrue(r.body().contains("backend=b"));
+            }
+            assertEquals(502, get("no-retry.test", "/n").statusCode());
+            // a POST is never retried after it was sent
+            HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + "/p"))
+                    .header("Host", "no-retry.test").POST(HttpRequest.BodyPublishers.ofString("x")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(502, post.statusCode());
+        }
+        assertTrue(proxy.stats.get(Key.BACKEND_ERROR) >= 2);
+    }
+
     @Test
     void spreadsAcrossInstances() throws Exception {
         Set<String> seen = new HashSet<>();
