@@ -17,7 +17,8 @@ import org.apache.commons.codec.digest.MurmurHash3;
 /**
  * A routable cluster: its cluster_conf.data settings plus its balancer built from gslb.data and
  * cluster_table.data. Part of an immutable {@link RouteTables} snapshot; the only mutable state is each
- * sub-cluster's smooth-WRR counters, guarded per sub-cluster (a few array slots per pick).
+ * sub-cluster's smooth-WRR counters, kept per thread so that picking never takes a lock (see
+ * {@link SubCluster}).
  *
  * <p>Balancing follows BFE's bal_gslb: a hash key (client IP by default, see HashStrategy) picks the
  * sub-cluster by weight ({@code murmur3(key) mod totalWeight}); if the key is empty a random number is used.
@@ -231,20 +232,28 @@ public final class ClusterSpec {
         return (int) Long.remainderUnsigned(h, base);
     }
 
-    /** One sub-cluster; {@code current} holds the smooth-WRR counters, guarded by {@code this}. */
+    /**
+     * One sub-cluster. Its smooth-WRR counters are per thread: each Netty event loop (and any other picking
+     * thread) runs its own smooth sequence over the same immutable weights, so no pick takes a lock or
+     * retries a CAS. Each thread's sequence is exactly nginx/BFE's ({@code aabacaa} for 5:1:1); with N event
+     * loops the interleaving across loops differs from one shared sequence, but every loop hands out backends
+     * in proportion to their weights, so the overall distribution is still by weight.
+     */
     static final class SubCluster {
         final String name;
         final int weight;
         final boolean blackhole;
         final Backend[] backends;
-        private final long[] current;
+        // an instance field, not static: a reload builds new sub-clusters and the old counters go with them
+        private final ThreadLocal<long[]> current;
 
         SubCluster(String name, int weight, boolean blackhole, List<Backend> backends) {
             this.name = name;
             this.weight = weight;
             this.blackhole = blackhole;
             this.backends = backends.toArray(new Backend[0]);
-            this.current = new long[this.backends.length];
+            int n = this.backends.length;
+            this.current = ThreadLocal.withInitial(() -> new long[n]);
         }
 
         Backend balance(ClusterSpec spec, byte[] key, BackendHealth health, Set<Backend> skip) {
@@ -295,7 +304,8 @@ public final class ClusterSpec {
         }
 
         /** Smooth WRR (nginx/BFE): add each weight, take the largest counter, subtract the total from it. */
-        private synchronized Backend smooth(boolean[] eligible) {
+        private Backend smooth(boolean[] eligible) {
+            long[] current = this.current.get();
             int best = -1;
             long total = 0;
             for (int i = 0; i < backends.length; i++) {

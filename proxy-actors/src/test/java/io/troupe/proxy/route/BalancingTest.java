@@ -13,6 +13,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,6 +68,48 @@ class BalancingTest {
         assertEquals(Map.of("a", 500, "b", 100, "c", 100), counts);
         // the smooth sequence BFE documents for {a:5, b:1, c:1}, instead of "abcaaaa"
         assertEquals("aabacaa", seq.toString());
+    }
+
+    @Test
+    void pickingTakesNoLockAndEachThreadRunsItsOwnSmoothSequence() throws Exception {
+        RouteTables t = tables("{}", WEIGHTED_5_1_1, "{\"s1\": 100}");
+        ClusterSpec c = t.cluster("c");
+        BackendHealth health = new BackendHealth(new RouteHolder(t));
+        ClusterSpec.SubCluster sub = c.selectSubCluster(null);
+        // another thread holds the sub-cluster's monitor: a synchronized pick would wait behind it
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread holder = new Thread(() -> {
+            synchronized (sub) {
+                held.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        holder.start();
+        assertTrue(held.await(5, TimeUnit.SECONDS));
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Callable<String> fourteenPicks = () -> {
+                StringBuilder seq = new StringBuilder();
+                for (int i = 0; i < 14; i++) {
+                    seq.append(c.pick(TestRequest.get("x.org", "/"), health, Set.of()).name());
+                }
+                return seq.toString();
+            };
+            Future<String> first = pool.submit(fourteenPicks);
+            Future<String> second = pool.submit(fourteenPicks);
+            // each thread gets BFE's exact smooth sequence, twice over: 5:1:1 per thread, so by weight overall
+            assertEquals("aabacaaaabacaa", first.get(5, TimeUnit.SECONDS));
+            assertEquals("aabacaaaabacaa", second.get(5, TimeUnit.SECONDS));
+        } finally {
+            release.countDown();
+            holder.join();
+            pool.shutdownNow();
+        }
     }
 
     @Test
