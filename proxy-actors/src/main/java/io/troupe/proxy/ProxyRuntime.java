@@ -33,6 +33,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.pattern.Patterns;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +74,8 @@ public final class ProxyRuntime {
     /**
      * Starts the proxy on {@code system}. Fails (and binds nothing) when a routing file is invalid, naming the
      * file and field, when a module listed in {@code troupe.proxy.modules} is missing or fails to init, or
-     * when a port cannot be bound.
+     * when a port cannot be bound (naming the address and the setting). A failed start stops what it had
+     * started (actors, health checkers, event loops) before it throws, so it can be retried on the same system.
      *
      * @param confRoot the node's {@code conf/} directory
      * @param web where monitor and reload handlers are registered (the node's admin API)
@@ -93,18 +95,35 @@ public final class ProxyRuntime {
         ActorRef<RouteTableActor.Command> routeActor = system.systemActorOf(
                 RouteTableActor.create(files, routes, health), "proxy-route-tables", Props.empty());
         ChainsHolder chains = new ChainsHolder();
-        ActorRef<ChainRegistry.Command> registry = system.systemActorOf(
-                ChainRegistry.create(settings.modules(), chains), "proxy-chain-registry", Props.empty());
+        ActorRef<ChainRegistry.Command> registry;
+        try {
+            registry = system.systemActorOf(
+                    ChainRegistry.create(settings.modules(), chains), "proxy-chain-registry", Props.empty());
+        } catch (RuntimeException e) {
+            stopActors(routeActor, null);
+            throw e;
+        }
         ProxyStats stats = new ProxyStats();
         Router router = new RouteTablesRouter(routes, health);
-
-        loadModules(system, settings, registry, web, confRoot);
-
-        ProxyServer server = ProxyServer.start(settings, chains, router, stats);
-        ProxyRuntime rt = new ProxyRuntime(system, settings, server, stats, chains, registry, routes, health, routeActor);
-        ProxyMonitors.register(web, stats);
-        BalTableMonitor.register(web, routes, health);
-        RouteTableActor.registerReloads(web, routeActor, system.scheduler(), ASK_TIMEOUT);
+        ProxyServer server = null;
+        ProxyRuntime rt;
+        try {
+            loadModules(system, settings, registry, web, confRoot);
+            server = ProxyServer.start(settings, chains, router, stats);
+            rt = new ProxyRuntime(system, settings, server, stats, chains, registry, routes, health, routeActor);
+            ProxyMonitors.register(web, stats);
+            BalTableMonitor.register(web, routes, health);
+            RouteTableActor.registerReloads(web, routeActor, system.scheduler(), ASK_TIMEOUT);
+        } catch (Exception | Error e) {
+            // undo what was started so that nothing keeps running and a later start can reuse the names
+            log.error("proxy failed to start, stopping what was started: {}", e.getMessage());
+            if (server != null) {
+                server.stop(0);
+            }
+            stats.close();
+            stopActors(routeActor, registry);
+            throw e;
+        }
         CoordinatedShutdown.get(Adapter.toClassic(system)).addTask(CoordinatedShutdown.PhaseServiceRequestsDone(),
                 "proxy-drain", () -> CompletableFuture.supplyAsync(() -> {
                     rt.stop();
@@ -113,6 +132,30 @@ public final class ProxyRuntime {
         log.info("proxy started: http port {}, https port {}, route tables {}", server.httpPort(),
                 server.httpsPort(), tables.version());
         return rt;
+    }
+
+    /**
+     * Stops the route-table actor (with its health checkers) and the chain registry, waiting until they have
+     * terminated so their names are free again.
+     */
+    private static void stopActors(ActorRef<RouteTableActor.Command> routeActor, ActorRef<ChainRegistry.Command> registry) {
+        List<CompletableFuture<Boolean>> stops = new ArrayList<>();
+        stops.add(Patterns.gracefulStop(Adapter.toClassic(routeActor), ASK_TIMEOUT, RouteTableActor.Stop.INSTANCE)
+                .toCompletableFuture());
+        if (registry != null) {
+            stops.add(Patterns.gracefulStop(Adapter.toClassic(registry), ASK_TIMEOUT, ChainRegistry.Stop.INSTANCE)
+                    .toCompletableFuture());
+        }
+        for (CompletableFuture<Boolean> f : stops) {
+            try {
+                f.get(ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                log.warn("proxy actor did not stop in {}: {}", ASK_TIMEOUT, e.toString());
+            }
+        }
     }
 
     /** Finds each module named in {@code troupe.proxy.modules} by ServiceLoader, inits it and registers its filters. */
@@ -194,13 +237,15 @@ public final class ProxyRuntime {
 
     /**
      * Stops accepting, lets in-flight requests finish within {@code troupe.proxy.limits.drain-timeout}, then
-     * closes every connection. Blocks; safe to call more than once (CoordinatedShutdown calls it too).
+     * closes every connection and stops the proxy's actors. Blocks; safe to call more than once
+     * (CoordinatedShutdown calls it too).
      */
     public void stop() {
         if (stopped.compareAndSet(false, true)) {
             log.info("proxy draining ({} requests in flight)", stats.get(ProxyStats.Key.REQ_ACTIVE));
             server.stop(settings.drainTimeoutMs());
             stats.close();
+            stopActors(routeTables, chainRegistry);
             log.info("proxy stopped");
         }
     }

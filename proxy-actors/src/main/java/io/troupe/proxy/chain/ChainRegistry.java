@@ -28,6 +28,9 @@ public final class ChainRegistry extends AbstractBehavior<ChainRegistry.Command>
     /** Removes a module's filters. */
     public record Unregister(String module, ActorRef<Reply> replyTo) implements Command {}
 
+    /** Stops the registry (the proxy is stopping, or failed to start). */
+    public enum Stop implements Command { INSTANCE }
+
     public interface Reply extends NoSerializationVerificationNeeded {}
 
     /** The registration took effect; {@code chains} is the snapshot now published. */
@@ -55,6 +58,7 @@ public final class ChainRegistry extends AbstractBehavior<ChainRegistry.Command>
         return newReceiveBuilder()
                 .onMessage(Register.class, this::onRegister)
                 .onMessage(Unregister.class, this::onUnregister)
+                .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
                 .build();
     }
 

@@ -47,6 +47,9 @@ public final class RouteTableActor {
     private record Reloaded(Reload request, RouteTables tables, String error)
             implements Command, NoSerializationVerificationNeeded {}
 
+    /** Stops the actor and its health checkers (the proxy is stopping, or failed to start). */
+    public enum Stop implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
     private final ActorContext<Command> context;
     private final StashBuffer<Command> stash;
     private final RouteFiles files;
@@ -81,6 +84,7 @@ public final class RouteTableActor {
         return Behaviors.receive(Command.class)
                 .onMessage(Reload.class, this::onReload)
                 .onMessage(Reloaded.class, this::onReloaded)
+                .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
                 .build();
     }
 
@@ -88,6 +92,7 @@ public final class RouteTableActor {
         return Behaviors.receive(Command.class)
                 .onMessage(Reload.class, this::stashReload)
                 .onMessage(Reloaded.class, this::onReloaded)
+                .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
                 .build();
     }
 

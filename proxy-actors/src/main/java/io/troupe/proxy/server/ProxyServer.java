@@ -90,7 +90,8 @@ public final class ProxyServer {
         try {
             server.bind();
         } catch (Exception e) {
-            server.group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            // the caller may retry at once: the event-loop threads must be gone when this throws
+            server.group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
             throw e;
         }
         return server;
