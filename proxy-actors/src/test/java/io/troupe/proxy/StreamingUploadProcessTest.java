@@ -28,6 +28,7 @@ class StreamingUploadProcessTest {
     @TempDir
     Path conf;
 
+    /** As in BFE, moving 1 GiB needs TimeoutReadClient/TimeoutWriteClient above their 30 s/60 s defaults. */
     static void writeConf(Path conf, int backendPort) throws Exception {
         Path sd = Files.createDirectories(conf.resolve("server_data_conf"));
         Path cc = Files.createDirectories(conf.resolve("cluster_conf"));
@@ -36,7 +37,8 @@ class StreamingUploadProcessTest {
         Files.writeString(sd.resolve("route_rule.data"), """
                 {"Version": "1", "BasicRule": {"p": [{"Path": ["*"], "ClusterName": "c"}]}}""");
         Files.writeString(sd.resolve("cluster_conf.data"), """
-                {"Version": "1", "Config": {"c": {"BackendConf": {"MaxIdleConnsPerHost": 64}}}}""");
+                {"Version": "1", "Config": {"c": {"BackendConf": {"MaxIdleConnsPerHost": 64},
+                  "ClusterBasic": {"TimeoutReadClient": 600000, "TimeoutWriteClient": 600000}}}}""");
         Files.writeString(cc.resolve("cluster_table.data"), """
                 {"Version": "1", "Config": {"c": {"s": [{"Name": "a", "Addr": "127.0.0.1", "Port": %d, "Weight": 1}]}}}"""
                 .formatted(backendPort));

@@ -8,9 +8,22 @@ package io.troupe.proxy.forward;
  * @param maxIdlePerHost MaxIdleConnsPerHost, per event loop
  * @param retryMax how many other instances to try after the first one fails
  * @param retryLevel {@link #RETRY_CONNECT} or {@link #RETRY_GET}
+ * @param readClientTimeoutMs ClusterBasic.TimeoutReadClient: from the cluster being known to the client's
+ *     request body read in full
+ * @param writeClientTimeoutMs ClusterBasic.TimeoutWriteClient: from the response head being written to the
+ *     whole response written to the client
+ * @param readClientAgainTimeoutMs ClusterBasic.TimeoutReadClientAgain: after the response, waiting for the
+ *     next request on the keep-alive connection
  */
 public record ClusterPolicy(int connectTimeoutMs, int responseHeaderTimeoutMs, int maxIdlePerHost,
-                            int retryMax, int retryLevel) {
+                            int retryMax, int retryLevel, int readClientTimeoutMs, int writeClientTimeoutMs,
+                            int readClientAgainTimeoutMs) {
+
+    /** With BFE's default client timeouts (30 s body read, 60 s response write, 60 s keep-alive). */
+    public ClusterPolicy(int connectTimeoutMs, int responseHeaderTimeoutMs, int maxIdlePerHost, int retryMax,
+                         int retryLevel) {
+        this(connectTimeoutMs, responseHeaderTimeoutMs, maxIdlePerHost, retryMax, retryLevel, 30_000, 60_000, 60_000);
+    }
 
     /** Retry only when connecting fails (BFE RetryLevel 0). */
     public static final int RETRY_CONNECT = 0;

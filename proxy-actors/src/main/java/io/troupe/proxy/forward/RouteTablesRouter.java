@@ -58,12 +58,14 @@ public final class RouteTablesRouter implements Router {
         return new Routed(d.product(), d.cluster(), null, target);
     }
 
-    /** BFE's BackendConf and GslbBasic as the forwarder's policy. */
+    /** BFE's BackendConf, GslbBasic and ClusterBasic client timeouts as the forwarder's policy. */
     static ClusterPolicy policyOf(ClusterSpec spec) {
         ClusterConf.BackendConf b = spec.backendConf();
+        ClusterConf.ClusterBasic c = spec.clusterBasic();
         return new ClusterPolicy(b.timeoutConnSrvMs(), b.timeoutResponseHeaderMs(), b.maxIdleConnsPerHost(),
                 spec.maxAttempts() - 1, b.retryLevel() == ClusterConf.RETRY_GET ? ClusterPolicy.RETRY_GET
-                        : ClusterPolicy.RETRY_CONNECT);
+                        : ClusterPolicy.RETRY_CONNECT,
+                c.timeoutReadClientMs(), c.timeoutWriteClientMs(), c.timeoutReadClientAgainMs());
     }
 
     private static final class Target implements ClusterTarget {

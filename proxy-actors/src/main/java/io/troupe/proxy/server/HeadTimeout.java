@@ -47,11 +47,14 @@ final class HeadTimeout extends ChannelInboundHandlerAdapter {
         awaiting = false;
     }
 
-    /** The response was sent; wait for the next keep-alive request. */
-    void awaitNext() {
+    /**
+     * The response was sent; wait at most {@code keepAliveMs} for the next keep-alive request to start (the
+     * cluster's TimeoutReadClientAgain, or the listener's keepalive-timeout when no cluster was reached).
+     */
+    void awaitNext(long keepAliveMs) {
         awaiting = true;
         started = false;
-        arm(px.settings.keepAliveTimeoutMs());
+        arm(keepAliveMs);
     }
 
     private void arm(long ms) {

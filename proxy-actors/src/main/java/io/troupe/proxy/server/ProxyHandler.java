@@ -2,6 +2,7 @@ package io.troupe.proxy.server;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -29,12 +30,14 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.troupe.api.proxy.CallbackPoint;
 import io.troupe.api.proxy.FilterResult;
 import io.troupe.api.proxy.Response;
 import io.troupe.api.proxy.ReturnCode;
 import io.troupe.proxy.chain.Chains;
 import io.troupe.proxy.forward.ClientLeg;
+import io.troupe.proxy.forward.ClusterPolicy;
 import io.troupe.proxy.forward.Exchange;
 import io.troupe.proxy.forward.HopByHop;
 import io.troupe.proxy.forward.Router;
@@ -46,6 +49,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,6 +84,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     private boolean pausedByBackend;
     private boolean pausedByQueue;
     private long startNanos;
+    /** The keep-alive wait after this response: the cluster's TimeoutReadClientAgain once a cluster is known. */
+    private long keepAliveMs;
+    private ScheduledFuture<?> bodyTimer;
+    private ScheduledFuture<?> writeTimer;
+    private int writeTimeoutMs;
 
     ProxyHandler(ProxyContext px, boolean http2) {
         this.px = px;
@@ -160,6 +169,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         }
         if (c instanceof LastHttpContent) {
             requestComplete = true;
+            cancelBodyTimer();
         }
         if (exchange != null) {
             exchange.onClientContent(c);
@@ -179,6 +189,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         startNanos = System.nanoTime();
         clientHead = r;
         req = null;
+        keepAliveMs = px.settings.keepAliveTimeoutMs();
+        writeTimeoutMs = 0;
         if (headTimeout != null) {
             headTimeout.headReceived();
         }
@@ -235,10 +247,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             return;
         }
         req.cluster(routed.cluster());
+        Router.ClusterTarget target = routed.target();
+        applyClientTimeouts(target.policy());
         if (!goOn(chains.runRequest(CallbackPoint.AFTER_LOCATION, req))) {
             return;
         }
-        Router.ClusterTarget target = routed.target();
         Upstream first = target.pick(req, Set.of());
         if (first == null) {
             routeError(Router.RouteError.NO_BACKEND);
@@ -249,6 +262,63 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         exchange = new Exchange(this, px.pool(ctx.channel().eventLoop()), px.router, px.stats, target, req, r,
                 requestHasBody, upgrade);
         exchange.start(first);
+    }
+
+    /** BFE applies a cluster's ClusterBasic client timeouts once the request's cluster is known; so do we. */
+    private void applyClientTimeouts(ClusterPolicy p) {
+        if (p.readClientAgainTimeoutMs() > 0) {
+            keepAliveMs = p.readClientAgainTimeoutMs();
+        }
+        writeTimeoutMs = p.writeClientTimeoutMs();
+        if (requestHasBody && !requestComplete && p.readClientTimeoutMs() > 0) {
+            bodyTimer = ctx.executor().schedule(this::bodyTimedOut, p.readClientTimeoutMs(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void bodyTimedOut() {
+        bodyTimer = null;
+        if (!requestComplete) {
+            clientTimedOut();
+        }
+    }
+
+    /** A client too slow to send its body or take the response: the request ends and the connection closes. */
+    private void clientTimedOut() {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        px.stats.inc(Key.ERR_CLIENT_TIMEOUT);
+        log.debug("client {} too slow for {} {}; closing", ctx.channel().remoteAddress(),
+                clientHead == null ? "-" : clientHead.method(), clientHead == null ? "-" : clientHead.uri());
+        Exchange e = exchange;
+        exchange = null;
+        if (e != null) {
+            e.clientGone();
+        }
+        if (responding) {
+            responding = false;
+            px.stats.dec(Key.REQ_ACTIVE);
+        }
+        cancelBodyTimer();
+        if (http2) {
+            ctx.channel().close();
+        } else {
+            closeNow();
+        }
+    }
+
+    private void cancelBodyTimer() {
+        if (bodyTimer != null) {
+            bodyTimer.cancel(false);
+            bodyTimer = null;
+        }
+    }
+
+    private void cancelWriteTimer() {
+        if (writeTimer != null) {
+            writeTimer.cancel(false);
+            writeTimer = null;
+        }
     }
 
     private void rejectBadHead(Throwable cause) {
@@ -381,6 +451,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         }
         px.stats.status(status);
         ctx.write(h);
+        if (writeTimeoutMs > 0) {
+            writeTimer = ctx.executor().schedule(this::clientTimedOut, writeTimeoutMs, TimeUnit.MILLISECONDS);
+        }
     }
 
     @Override
@@ -389,7 +462,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             ctx.write(content);
             return;
         }
-        ctx.writeAndFlush(content);
+        ScheduledFuture<?> t = writeTimer;
+        writeTimer = null;
+        ChannelFuture written = ctx.writeAndFlush(content);
+        if (t != null) {
+            // the deadline holds until the last byte has left, not merely until it was queued
+            written.addListener(f -> t.cancel(false));
+        }
         exchange = null;
         finishRequest(req.response());
     }
@@ -402,6 +481,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     @Override
     public void failed(int status, String reason) {
         exchange = null;
+        cancelWriteTimer();
         log.debug("request {} {} failed: {}", clientHead.method(), clientHead.uri(), reason);
         if (status == 504) {
             sendLocal(HttpResponseStatus.GATEWAY_TIMEOUT, "backend timeout\n", false);
@@ -414,6 +494,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     @Override
     public void aborted() {
         exchange = null;
+        cancelWriteTimer();
         closeNow();
     }
 
@@ -501,6 +582,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             return;
         }
         responding = false;
+        cancelBodyTimer();
         px.stats.dec(Key.REQ_ACTIVE);
         px.stats.delay((System.nanoTime() - startNanos) / 1000);
         if (req != null && response != null) {
@@ -527,7 +609,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             return;
         }
         if (headTimeout != null) {
-            headTimeout.awaitNext();
+            headTimeout.awaitNext(keepAliveMs);
         }
         drainQueue();
     }
@@ -591,6 +673,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        cancelBodyTimer();
+        cancelWriteTimer();
         if (exchange != null) {
             Exchange e = exchange;
             exchange = null;
