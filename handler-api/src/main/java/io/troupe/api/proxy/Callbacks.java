@@ -4,6 +4,17 @@ package io.troupe.api.proxy;
  * Where a module registers its filters (BFE's {@code BfeCallbacks.AddFilter}). Each point takes one filter
  * type; registering the wrong type for a point throws {@link IllegalArgumentException}. Filters of one
  * point run in the fixed module order, not in registration order.
+ *
+ * <p>The overloads mirror BFE's single {@code AddFilter}. Method references resolve to the right overload by
+ * the referenced method's signature, and so do lambdas whose parameter type is written out; an implicitly
+ * typed one-parameter lambda ({@code r -> ...}) is ambiguous and does not compile, so write its type or cast:
+ * <pre>{@code
+ * callbacks.addFilter(CallbackPoint.ACCEPT, this::onAccept);                 // ReturnCode onAccept(Session)
+ * callbacks.addFilter(CallbackPoint.BEFORE_LOCATION, this::checkRequest);    // FilterResult checkRequest(Request)
+ * callbacks.addFilter(CallbackPoint.FORWARD, (Request r) -> ReturnCode.GO_ON);
+ * callbacks.addFilter(CallbackPoint.AFTER_LOCATION, (Request r) -> FilterResult.GO_ON);
+ * callbacks.addFilter(CallbackPoint.REQUEST_FINISH, (req, resp) -> ReturnCode.GO_ON); // two parameters: unambiguous
+ * }</pre>
  */
 public interface Callbacks {
 

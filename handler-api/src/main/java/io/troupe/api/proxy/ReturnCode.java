@@ -8,7 +8,11 @@ public enum ReturnCode {
     CLOSE,
     /** Send the filter's response, then close the connection. */
     FINISH,
-    /** Send the redirect the filter set on the request ({@link Request#redirect}). */
+    /**
+     * Send the redirect carried by the filter's result, built with
+     * {@link FilterResult#redirect(int, String) FilterResult.redirect(status, location)}; the connection stays
+     * open. Only request filters can send one, since only they return a {@link FilterResult}.
+     */
     REDIRECT,
     /** Send the filter's response as if the backend had produced it; the connection stays open. */
     RESPONSE
