@@ -19,7 +19,8 @@ import javax.net.ssl.X509TrustManager;
 /**
  * One active health check of one backend, per CheckConf: {@code tcp} connects, {@code tls} also completes a
  * TLS handshake, {@code http}/{@code https} send {@code GET Uri} (Host header = CheckConf.Host when set) and
- * judge the status code by StatusCode/StatusCodeRange. Blocking: run it on the blocking dispatcher.
+ * judge the status code by StatusCodeRange when set, else StatusCode ({@link ClusterConf#statusHealthy}).
+ * Blocking: run it on the blocking dispatcher.
  */
 final class HealthProbe {
     record Result(boolean healthy, String detail) {}

@@ -203,26 +203,30 @@ public record ClusterConf(String name, BackendConf backendConf, CheckConf checkC
         return i < 0 ? null : hashHeader.substring(i + 1).trim();
     }
 
-    /** BFE's MatchStatusCode plus StatusCodeRange: whether a health-check answer counts as healthy. */
+    /**
+     * Whether a health-check answer counts as healthy, as BFE's https/tls check judges it: a non-empty
+     * StatusCodeRange decides alone; otherwise StatusCode (BFE's MatchStatusCode: 0, the default, is any code;
+     * 100–599 that exact code; 1–31 a mask of classes, 1 = 1xx … 16 = 5xx).
+     */
     public boolean statusHealthy(int code) {
         CheckConf c = checkConf;
-        int expect = c.statusCode();
-        boolean codeOk;
-        if (expect >= 100 && expect <= 599) {
-            codeOk = code == expect;
-        } else if (expect == 0) {
-            codeOk = true;
-        } else {
-            int cls = code / 100 - 1;
-            codeOk = cls >= 0 && cls < 5 && (expect & (1 << cls)) != 0;
-        }
-        if (!codeOk) {
-            return false;
-        }
         String range = c.statusCodeRange().replace(" ", "");
-        if (range.isEmpty()) {
+        if (!range.isEmpty()) {
+            return inRange(code, range);
+        }
+        int expect = c.statusCode();
+        if (expect >= 100 && expect <= 599) {
+            return code == expect;
+        }
+        if (expect == 0) {
             return true;
         }
+        int cls = code / 100 - 1;
+        return cls >= 0 && cls < 5 && (expect & (1 << cls)) != 0;
+    }
+
+    /** StatusCodeRange: {@code |}-separated three-character patterns, {@code x} (or {@code X}) any digit. */
+    private static boolean inRange(int code, String range) {
         String s = Integer.toString(code);
         for (String part : range.split("\\|")) {
             if (part.length() == s.length()) {
