@@ -87,8 +87,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     /** The keep-alive wait after this response: the cluster's TimeoutReadClientAgain once a cluster is known. */
     private long keepAliveMs;
     private ScheduledFuture<?> bodyTimer;
+    /** Armed only while the client cannot take more of the response: most responses never schedule one. */
     private ScheduledFuture<?> writeTimer;
     private int writeTimeoutMs;
+    /** System.nanoTime() by which the response being written must be out (TimeoutWriteClient); 0 = none. */
+    private long writeDeadline;
 
     ProxyHandler(ProxyContext px, boolean http2) {
         this.px = px;
@@ -300,6 +303,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             px.stats.dec(Key.REQ_ACTIVE);
         }
         cancelBodyTimer();
+        cancelWriteTimer();
         if (http2) {
             ctx.channel().close();
         } else {
@@ -314,7 +318,24 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         }
     }
 
+    private void armWriteTimer() {
+        if (writeTimer == null) {
+            writeTimer = ctx.executor().schedule(this::writeTimedOut,
+                    Math.max(0, writeDeadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void writeTimedOut() {
+        writeTimer = null;
+        clientTimedOut();
+    }
+
+    private boolean pastWriteDeadline() {
+        return writeDeadline != 0 && System.nanoTime() - writeDeadline >= 0;
+    }
+
     private void cancelWriteTimer() {
+        writeDeadline = 0;
         if (writeTimer != null) {
             writeTimer.cancel(false);
             writeTimer = null;
@@ -452,22 +473,33 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         px.stats.status(status);
         ctx.write(h);
         if (writeTimeoutMs > 0) {
-            writeTimer = ctx.executor().schedule(this::clientTimedOut, writeTimeoutMs, TimeUnit.MILLISECONDS);
+            // like a socket write deadline: checked at each write, and by a timer only while the client is not reading
+            writeDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(writeTimeoutMs);
+            if (!ctx.channel().isWritable()) {
+                armWriteTimer();
+            }
         }
     }
 
     @Override
     public void responseContent(HttpContent content, boolean last) {
+        if (pastWriteDeadline()) {
+            content.release();
+            clientTimedOut();
+            return;
+        }
         if (!last) {
             ctx.write(content);
             return;
         }
-        ScheduledFuture<?> t = writeTimer;
-        writeTimer = null;
+        long deadline = writeDeadline;
+        cancelWriteTimer();
         ChannelFuture written = ctx.writeAndFlush(content);
-        if (t != null) {
+        if (deadline != 0 && !written.isDone()) {
             // the deadline holds until the last byte has left, not merely until it was queued
-            written.addListener(f -> t.cancel(false));
+            ScheduledFuture<?> tail = ctx.executor().schedule(this::clientTimedOut,
+                    Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            written.addListener(f -> tail.cancel(false));
         }
         exchange = null;
         finishRequest(req.response());
@@ -665,6 +697,16 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (writeDeadline != 0) {
+            if (ctx.channel().isWritable()) {
+                if (writeTimer != null) {
+                    writeTimer.cancel(false);
+                    writeTimer = null;
+                }
+            } else {
+                armWriteTimer();
+            }
+        }
         if (exchange != null) {
             exchange.onClientWritabilityChanged(ctx.channel().isWritable());
         }
