@@ -189,20 +189,19 @@ final class Execution extends AbstractBehavior<Execution.Command> {
             return answer(collected.failure());
         }
         results.add(collected.result());
-        int next = collected.step() + 1;
-        if (collected.result().exitCode() != 0 || next == request.steps().size()) {
-            return answer(new Done(request.subWorkId(), results, null));
-        }
-        return runStep(next);
+        return runStep(collected.step() + 1); // a last step's task answers and cleans up itself (cleanedUp)
     }
 
     private Behavior<Command> onTimedOut() {
-        if (closing || answered.get()) {
+        // claimed before the kill: the killed process's exit must not be answered by the step's task
+        if (closing || !answered.compareAndSet(false, true)) {
             return this; // the last step's task answered; its Collected is on the way
         }
         String killed = killTree();
-        return answer(new Failed(request.subWorkId(), Failure.TIMEOUT, "sub-work " + request.subWorkId()
+        send(new Failed(request.subWorkId(), Failure.TIMEOUT, "sub-work " + request.subWorkId()
                 + " timed out after " + timeout.toMillis() + " ms; " + killed, null));
+        closing = true;
+        return inFlight ? this : cleanup();
     }
 
     private Behavior<Command> onRequesterDied() {
