@@ -136,6 +136,7 @@ final class Execution extends AbstractBehavior<Execution.Command> {
     /** Stopped from outside (worker shutting down): leave no process and no sandbox behind. */
     private Behavior<Command> onPostStop() {
         if (!cleanedUp) {
+            answered.set(true); // the killed step's task must not answer with the kill's exit code
             killTree();
             try {
                 CompletableFuture.runAsync(this::deleteRoot, blocking);
