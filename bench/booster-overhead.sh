@@ -2,7 +2,11 @@
 # Benchmark (not a test): what booster-exec adds to one trivial sub-work, and the throughput of a work of
 # many such sub-works, on a one-worker cluster on loopback (or --embedded: the booster's in-process worker).
 #
-#   mvn -B -q package -DskipTests && bench/booster-overhead.sh [--embedded] [--runs N] [--subworks N]
+#   mvn -B -q package -DskipTests && bench/booster-overhead.sh [--embedded] [--runs N] [--subworks N] [--warmup N]
+#
+# --warmup N (default 300; cluster only): one work of N sub-works is run through the fresh worker node first,
+# because a real cluster node is long-running and its JIT is warm; 0 measures a cold node. The booster JVM is
+# always fresh, as in a real build.
 #
 # Prints medians side by side, then ratio lines last. Target: added latency <= 5 ms per sub-work.
 set -euo pipefail
@@ -10,13 +14,15 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs=50
 subworks=1000
+warmup=300
 embedded=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --embedded) embedded=1 ;;
     --runs) runs="$2"; shift ;;
     --subworks) subworks="$2"; shift ;;
-    *) echo "usage: $0 [--embedded] [--runs N] [--subworks N]" >&2; exit 2 ;;
+    --warmup) warmup="$2"; shift ;;
+    *) echo "usage: $0 [--embedded] [--runs N] [--subworks N] [--warmup N]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -57,9 +63,10 @@ if (( embedded == 0 )); then
   done
   curl -fsS "http://127.0.0.1:$admin/health/ready" >/dev/null || { echo "worker node not ready" >&2; cat "$work/node.log" >&2; exit 1; }
   cluster_args=(--cluster "127.0.0.1:$port")
-  where="one-worker cluster node on 127.0.0.1:$port"
+  where="one-worker cluster node on 127.0.0.1:$port, warmed with $warmup sub-works"
 else
   where="embedded worker"
+  warmup=0
 fi
 
 cat >"$work/rules.json" <<'JSON'
@@ -79,6 +86,11 @@ echo "wall $t0 $t1"
 SH
 
 export RUNS="$runs" SUBWORKS="$subworks" TROUPE_BOOSTER_QUIET=1
+if (( warmup > 0 )); then
+  SUBWORKS="$warmup" "$booster" -bt echo -p bench --hook --hook_config "$work/rules.json" "${cluster_args[@]}" \
+    -a "bash $work/throughput.sh @BK_JOBS" >"$work/warmup.out" 2>"$work/warmup.err" \
+    || { echo "warm-up run failed:" >&2; cat "$work/warmup.err" >&2; exit 1; }
+fi
 "$booster" -bt echo -p bench --hook --hook_config "$work/rules.json" "${cluster_args[@]}" \
   --stats_json "$work/latency.json" -a "bash $work/latency.sh" >"$work/latency.out" 2>"$work/latency.err" \
   || { echo "booster run failed:" >&2; cat "$work/latency.err" >&2; exit 1; }

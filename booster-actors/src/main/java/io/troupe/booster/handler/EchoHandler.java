@@ -7,9 +7,10 @@ import java.util.List;
 
 /**
  * Built-in {@code -bt echo}: runs an intercepted command unchanged on a worker, sending no files and bringing
- * none back (the TBS guide's example handler; {@code cat /etc/resolv.conf} prints the worker's file).
+ * none back (the TBS guide's example handler; {@code cat /etc/resolv.conf} prints the worker's file). Its hooks
+ * only build values, so the booster calls them inline ({@link InlineHooks}).
  */
-public final class EchoHandler implements Handler {
+public final class EchoHandler implements Handler, InlineHooks {
 
     @Override
     public DistCommand preExecute(List<String> command) throws Exception {

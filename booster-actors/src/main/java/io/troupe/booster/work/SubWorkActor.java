@@ -6,6 +6,7 @@ import io.troupe.api.booster.FileDesc;
 import io.troupe.api.booster.Handler;
 import io.troupe.api.booster.Result;
 import io.troupe.booster.gateway.ExecutorGateway;
+import io.troupe.booster.handler.InlineHooks;
 import io.troupe.booster.worker.SandboxPaths;
 import io.troupe.booster.worker.SubWorkExecutor;
 import java.io.ByteArrayOutputStream;
@@ -34,7 +35,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * One intercepted sub-work: needRemoteResource → PreExecute → remote attempt(s) on workers chosen by the
  * {@link WorkerDirectory} (DeathWatch and a timeout on each) → PostExecute → on any remote failure a local
  * retry under {@link LocalSlots} (unless {@code --no_local}) → FinalExecute → reply to booster-exec.
- * Handler hooks, file reads/writes and local processes run on {@code troupe.blocking-dispatcher}.
+ * Handler hooks, file reads/writes and local processes run on {@code troupe.blocking-dispatcher}; only the
+ * hooks of a built-in {@link InlineHooks} handler are called on the actor's own thread, and then a step that
+ * needs no file I/O (no input files, no result files) takes no local slot lease and no thread hand-off.
  */
 public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
@@ -96,6 +99,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private record RemotePlan(List<io.troupe.api.booster.Command> commands, List<SubWorkExecutor.Step> steps,
             List<SubWorkExecutor.InputFile> inputs) {}
 
+    /** PreExecute's answer (inline hooks) whose input files are still to be read, on the blocking dispatcher. */
+    private record PendingInputs(int weight, int retries, DistCommand dist) {}
+
     private record WorkerChoice(WorkerDirectory.Choice choice, Throwable error) implements Command {}
 
     private record WorkerAnswered(SubWorkExecutor.Reply reply) implements Command {}
@@ -126,6 +132,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private final ActorRef<Ended> reportTo;
     private final ActorRef<SubWorkExecutor.Reply> workerReplies;
     private final ActorRef<LocalSlots.Granted> slotGrants;
+    /** the handler's hooks are called on this thread ({@link InlineHooks}) */
+    private final boolean inline;
+    private PendingInputs pendingInputs;
     /** what the outstanding local-slot request is for */
     private LocalSlots.Kind awaitedSlot;
     private int weight = 1;
@@ -166,7 +175,13 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         this.reportTo = reportTo;
         this.workerReplies = context.messageAdapter(SubWorkExecutor.Reply.class, WorkerAnswered::new);
         this.slotGrants = context.messageAdapter(LocalSlots.Granted.class, LocalGranted::new);
-        if (shared.local()) {
+        this.inline = isInline(shared.handler());
+        Planned inlinePlan = inline ? planInline() : null;
+        if (inlinePlan != null) {
+            context.getSelf().tell(inlinePlan); // processed right after setup, on this thread
+        } else if (inline) {
+            acquireSlot(LocalSlots.Kind.PRE, 1); // input files to read first (pendingInputs)
+        } else if (shared.local()) {
             Handler handler = shared.handler();
             onBlocking(() -> new Planned(false, handler.localLockWeight(argv), handler.remoteRetryTimes(), null, null, null),
                     error -> new Planned(false, 1, -1, null, null, error));
@@ -224,6 +239,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         switch (kind) {
             case PRE -> onBlocking(() -> {
                 try {
+                    if (pendingInputs != null) {
+                        return withInputs(pendingInputs);
+                    }
                     return plan();
                 } finally {
                     shared.localSlots().tell(new LocalSlots.Release(lease));
@@ -281,6 +299,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         }
         remoteDone = (SubWorkExecutor.Done) reply;
         rememberRemoteOutput(remoteDone);
+        if (inline && remoteDone.results().stream().allMatch(step -> step.files().isEmpty())) {
+            return onPostExecuted(postExecuteInline()); // nothing to write: no lease, no hand-off
+        }
         return acquireSlot(LocalSlots.Kind.POST, 1);
     }
 
@@ -322,6 +343,10 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         shared.directory().tell(new WorkerDirectory.Release(id, worker, outcome, load));
         worker = null;
         lastFailure = reason;
+        if (inline) {
+            callInline(() -> shared.handler().onRemoteFail(argv));
+            return onRemoteFailNoted();
+        }
         onBlocking(() -> {
             shared.handler().onRemoteFail(argv);
             return RemoteFailNoted.INSTANCE;
@@ -374,6 +399,10 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         replyTo.tell(new ExecutorGateway.SubWorkReply(exitCode, stdout, stderr));
         reportTo.tell(new Ended(id, route, exitCode, ranOn, timings()));
         shared.directory().tell(new WorkerDirectory.Forget(id));
+        if (inline) {
+            callInline(() -> shared.handler().finalExecute(argv));
+            return Behaviors.stopped();
+        }
         onBlocking(() -> {
             shared.handler().finalExecute(argv);
             return Finalized.INSTANCE;
@@ -429,7 +458,72 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         }, shared.blocking()), (result, error) -> error == null ? result : onError.apply(unwrap(error)));
     }
 
+    // ---- inline hooks, on the actor's thread ----
+
+    /** Only built-in handlers: a plugin's class loader is never the booster's own. */
+    private static boolean isInline(Handler handler) {
+        return handler instanceof InlineHooks && handler.getClass().getClassLoader() == InlineHooks.class.getClassLoader();
+    }
+
+    /**
+     * The handler's decisions made here; null when PreExecute names input files, which are then read under a
+     * PRE lease on the blocking dispatcher ({@link #pendingInputs}).
+     */
+    private Planned planInline() {
+        Handler handler = shared.handler();
+        boolean needRemote;
+        int localWeight;
+        int retries;
+        try {
+            needRemote = !shared.local() && handler.needRemoteResource(argv);
+            localWeight = handler.localLockWeight(argv);
+            retries = handler.remoteRetryTimes();
+        } catch (RuntimeException e) {
+            return new Planned(false, 1, -1, null, null, e);
+        }
+        if (!needRemote) {
+            return new Planned(false, localWeight, retries, null, null, null);
+        }
+        try {
+            DistCommand dist = checked(handler.preExecute(argv));
+            if (dist.commands().stream().anyMatch(command -> !command.inputFiles().isEmpty())) {
+                pendingInputs = new PendingInputs(localWeight, retries, dist);
+                return null;
+            }
+            return new Planned(true, localWeight, retries, planOf(dist, List.of()), null, null);
+        } catch (Exception e) {
+            return new Planned(true, localWeight, retries, null, e, null);
+        }
+    }
+
+    private PostExecuted postExecuteInline() {
+        try {
+            shared.handler().postExecute(resultsOf(remoteDone));
+            return new PostExecuted(null);
+        } catch (Exception e) {
+            return new PostExecuted(e);
+        }
+    }
+
+    /** A hook whose failure changes nothing (onRemoteFail, finalExecute): logged, not thrown. */
+    private void callInline(Runnable hook) {
+        try {
+            hook.run();
+        } catch (RuntimeException e) {
+            getContext().getLog().warn("handler hook failed for sub-work {}: {}", id, e.toString());
+        }
+    }
+
     // ---- blocking work, on troupe.blocking-dispatcher ----
+
+    private Planned withInputs(PendingInputs pending) {
+        try {
+            return new Planned(true, pending.weight(), pending.retries(), planOf(pending.dist(), readInputs(pending.dist())),
+                    null, null);
+        } catch (Exception e) {
+            return new Planned(true, pending.weight(), pending.retries(), null, e, null);
+        }
+    }
 
     private Planned plan() {
         Handler handler = shared.handler();
@@ -447,11 +541,27 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     }
 
     private RemotePlan prepareRemote() throws Exception {
-        DistCommand dist = shared.handler().preExecute(argv);
+        DistCommand dist = checked(shared.handler().preExecute(argv));
+        return planOf(dist, readInputs(dist));
+    }
+
+    private static DistCommand checked(DistCommand dist) {
         if (dist == null || dist.commands().isEmpty()) {
             throw new IllegalStateException("PreExecute returned no command");
         }
+        return dist;
+    }
+
+    private static RemotePlan planOf(DistCommand dist, List<SubWorkExecutor.InputFile> inputs) {
         List<SubWorkExecutor.Step> steps = new ArrayList<>();
+        for (io.troupe.api.booster.Command command : dist.commands()) {
+            steps.add(new SubWorkExecutor.Step(command.exeName(), command.exePath(), command.params(), command.env(),
+                    command.resultFiles()));
+        }
+        return new RemotePlan(dist.commands(), steps, inputs);
+    }
+
+    private List<SubWorkExecutor.InputFile> readInputs(DistCommand dist) throws IOException {
         List<SubWorkExecutor.InputFile> inputs = new ArrayList<>();
         long bytes = 0;
         for (io.troupe.api.booster.Command command : dist.commands()) {
@@ -467,14 +577,25 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
                 String remote = input.remotePath() != null ? input.remotePath() : input.localPath();
                 inputs.add(new SubWorkExecutor.InputFile(remote, content, Files.isExecutable(local)));
             }
-            steps.add(new SubWorkExecutor.Step(command.exeName(), command.exePath(), command.params(), command.env(),
-                    command.resultFiles()));
         }
-        return new RemotePlan(dist.commands(), steps, inputs);
+        return inputs;
     }
 
     /** Writes the result files where the client expects them and builds the handler's view. */
     private DistResult writeResults(SubWorkExecutor.Done done) throws IOException {
+        return resultsOf(done, true);
+    }
+
+    /** The handler's view of a result that brought no files back (nothing to write). */
+    private DistResult resultsOf(SubWorkExecutor.Done done) {
+        try {
+            return resultsOf(done, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // cannot happen: nothing is written
+        }
+    }
+
+    private DistResult resultsOf(SubWorkExecutor.Done done, boolean write) throws IOException {
         List<Result> results = new ArrayList<>();
         for (int i = 0; i < done.results().size(); i++) {
             SubWorkExecutor.StepResult step = done.results().get(i);
@@ -482,6 +603,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             List<FileDesc> files = new ArrayList<>();
             for (SubWorkExecutor.ResultFile file : step.files()) {
                 Path target = base.resolve(SandboxPaths.check(file.path(), "result file"));
+                if (!write) {
+                    throw new IllegalStateException("result file " + file.path() + " needs writing");
+                }
                 if (target.getParent() != null) {
                     Files.createDirectories(target.getParent());
                 }

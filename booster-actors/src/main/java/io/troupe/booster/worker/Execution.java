@@ -5,6 +5,7 @@ import io.troupe.booster.worker.SubWorkExecutor.Execute;
 import io.troupe.booster.worker.SubWorkExecutor.Failed;
 import io.troupe.booster.worker.SubWorkExecutor.Failure;
 import io.troupe.booster.worker.SubWorkExecutor.InputFile;
+import io.troupe.booster.worker.SubWorkExecutor.Load;
 import io.troupe.booster.worker.SubWorkExecutor.Reply;
 import io.troupe.booster.worker.SubWorkExecutor.ResultFile;
 import io.troupe.booster.worker.SubWorkExecutor.Step;
@@ -21,6 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -35,7 +38,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * Runs one sub-work in its own sandbox directory: writes the inputs, runs the steps, collects stdout,
  * stderr, exit codes and result files, answers, removes the sandbox and stops. Kills the whole process tree
  * on timeout or when the requester dies. Every process start, wait and file operation runs on
- * {@code troupe.blocking-dispatcher} and reports back by message.
+ * {@code troupe.blocking-dispatcher} and reports back by message. The last step's blocking task answers the
+ * requester itself and then removes the sandbox, so the answer leaves without waiting for this actor's
+ * thread; the actor answers only on timeout or an unexpected failure, and whichever answers first wins.
  */
 final class Execution extends AbstractBehavior<Execution.Command> {
 
@@ -44,7 +49,8 @@ final class Execution extends AbstractBehavior<Execution.Command> {
     /** Sent by the blocking task as soon as the process runs, so a timeout can kill it. */
     private record Started(int step, Process process) implements Command {}
 
-    private record Collected(int step, StepResult result, Failed failure) implements Command {}
+    /** @param cleanedUp the task also answered (or nobody is left to answer) and removed the sandbox */
+    private record Collected(int step, StepResult result, Failed failure, boolean cleanedUp) implements Command {}
 
     /** A step could not run; carries the kind of failure out of the blocking task. */
     private static final class StepFailure extends RuntimeException {
@@ -65,11 +71,15 @@ final class Execution extends AbstractBehavior<Execution.Command> {
     /** Environment variable naming the run's sandbox root in every process it starts. */
     static final String MARKER = "TROUPE_EXECUTION";
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Execution.class);
+
     private final Execute request;
     private final WorkerSettings settings;
-    private final ActorRef<SubWorkExecutor.Command> executor;
+    /** the executor's load now, added to the answer */
+    private final Supplier<Load> load;
     private final Executor blocking;
-    private final org.slf4j.Logger log;
+    /** set by whoever answers the requester first: the last step's task, or this actor */
+    private final AtomicBoolean answered = new AtomicBoolean();
     private final Path root;
     private final Path sandbox;
     private final Duration timeout;
@@ -84,18 +94,17 @@ final class Execution extends AbstractBehavior<Execution.Command> {
     /** a process tree was killed: sweep for orphans before removing the sandbox */
     private volatile boolean killed;
 
-    static Behavior<Command> create(Execute request, WorkerSettings settings, ActorRef<SubWorkExecutor.Command> executor) {
+    static Behavior<Command> create(Execute request, WorkerSettings settings, Supplier<Load> load) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-                new Execution(context, timers, request, settings, executor)));
+                new Execution(context, timers, request, settings, load)));
     }
 
     private Execution(ActorContext<Command> context, TimerScheduler<Command> timers, Execute request,
-            WorkerSettings settings, ActorRef<SubWorkExecutor.Command> executor) {
+            WorkerSettings settings, Supplier<Load> load) {
         super(context);
         this.request = request;
         this.settings = settings;
-        this.executor = executor;
-        this.log = context.getLog();
+        this.load = load;
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
         this.root = settings.sandboxRoot().resolve(context.getSelf().path().name() + "-" + System.nanoTime());
         this.sandbox = root.resolve("work");
@@ -127,6 +136,7 @@ final class Execution extends AbstractBehavior<Execution.Command> {
     /** Stopped from outside (worker shutting down): leave no process and no sandbox behind. */
     private Behavior<Command> onPostStop() {
         if (!cleanedUp) {
+            answered.set(true); // the killed step's task must not answer with the kill's exit code
             killTree();
             try {
                 CompletableFuture.runAsync(this::deleteRoot, blocking);
@@ -138,14 +148,17 @@ final class Execution extends AbstractBehavior<Execution.Command> {
     }
 
     /**
-     * One blocking task per step — (write the inputs,) start, wait, collect — so a sub-work costs few thread
-     * hand-offs; the process is reported by {@link Started} on the way so a timeout can kill it.
+     * One blocking task per step — (write the inputs,) start, wait, collect, and after the last step answer
+     * and clean up — so a sub-work costs few thread hand-offs; the process is reported by {@link Started} on
+     * the way so a timeout can kill it.
      */
     private Behavior<Command> runStep(int index) {
         inFlight = true;
         ActorRef<Command> self = getContext().getSelf();
-        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> runStepBlocking(index, self), blocking),
-                (collected, error) -> collected != null ? collected : new Collected(index, null, failureOf(unwrap(error))));
+        List<StepResult> before = List.copyOf(results);
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> runStepBlocking(index, before, self), blocking),
+                (collected, error) -> collected != null ? collected
+                        : new Collected(index, null, failureOf(unwrap(error)), false));
         return this;
     }
 
@@ -167,6 +180,9 @@ final class Execution extends AbstractBehavior<Execution.Command> {
     private Behavior<Command> onCollected(Collected collected) {
         inFlight = false;
         process = null;
+        if (collected.cleanedUp()) {
+            return onCleanedUp();
+        }
         if (closing) {
             return cleanup();
         }
@@ -174,24 +190,23 @@ final class Execution extends AbstractBehavior<Execution.Command> {
             return answer(collected.failure());
         }
         results.add(collected.result());
-        int next = collected.step() + 1;
-        if (collected.result().exitCode() != 0 || next == request.steps().size()) {
-            return answer(new Done(request.subWorkId(), results, null));
-        }
-        return runStep(next);
+        return runStep(collected.step() + 1); // a last step's task answers and cleans up itself (cleanedUp)
     }
 
     private Behavior<Command> onTimedOut() {
-        if (closing) {
-            return this;
+        // claimed before the kill: the killed process's exit must not be answered by the step's task
+        if (closing || !answered.compareAndSet(false, true)) {
+            return this; // the last step's task answered; its Collected is on the way
         }
         String killed = killTree();
-        return answer(new Failed(request.subWorkId(), Failure.TIMEOUT, "sub-work " + request.subWorkId()
+        send(new Failed(request.subWorkId(), Failure.TIMEOUT, "sub-work " + request.subWorkId()
                 + " timed out after " + timeout.toMillis() + " ms; " + killed, null));
+        closing = true;
+        return inFlight ? this : cleanup();
     }
 
     private Behavior<Command> onRequesterDied() {
-        if (closing) {
+        if (closing || !answered.compareAndSet(false, true)) {
             return this; // answered already; the requester simply finished first
         }
         getContext().getLog().info("requester of sub-work {} is gone; stopping it", request.subWorkId());
@@ -201,7 +216,9 @@ final class Execution extends AbstractBehavior<Execution.Command> {
     }
 
     private Behavior<Command> answer(Reply reply) {
-        executor.tell(new SubWorkExecutor.Completed(request.replyTo(), reply));
+        if (answered.compareAndSet(false, true)) {
+            send(reply);
+        }
         closing = true;
         return inFlight ? this : cleanup();
     }
@@ -212,6 +229,11 @@ final class Execution extends AbstractBehavior<Execution.Command> {
         return this;
     }
 
+    /** Thread-safe: called by this actor and by the last step's blocking task. */
+    private void send(Reply reply) {
+        request.replyTo().tell(reply.withLoad(load.get()));
+    }
+
     /** Kills the running process and every descendant (collected first: orphans are re-parented). */
     private String killTree() {
         Process running = process;
@@ -219,9 +241,9 @@ final class Execution extends AbstractBehavior<Execution.Command> {
             return "no process was running";
         }
         List<ProcessHandle> descendants = running.descendants().toList();
+        killed = true; // before the kill: the step's task may remove the sandbox as soon as its process is gone
         running.destroyForcibly();
         descendants.forEach(ProcessHandle::destroyForcibly);
-        killed = true;
         return "killed process " + running.pid() + " and " + descendants.size() + " descendant(s)";
     }
 
@@ -266,7 +288,30 @@ final class Execution extends AbstractBehavior<Execution.Command> {
 
     // ---- blocking work, on troupe.blocking-dispatcher ----
 
-    private Collected runStepBlocking(int index, ActorRef<Command> self) {
+    /**
+     * Runs step {@code index}; after the last one (or a failure) answers the requester, unless this actor has
+     * already, and removes the sandbox. {@code before} holds the results of the earlier steps.
+     */
+    private Collected runStepBlocking(int index, List<StepResult> before, ActorRef<Command> self) {
+        Collected collected;
+        try {
+            collected = runOneStep(index, self);
+        } catch (StepFailure e) {
+            collected = failed(index, e.kind, e.getMessage());
+        }
+        boolean last = collected.failure() != null || collected.result().exitCode() != 0
+                || index + 1 == request.steps().size();
+        if (last && answered.compareAndSet(false, true)) {
+            send(collected.failure() != null ? collected.failure() : new Done(request.subWorkId(), append(before, collected.result()), null));
+        }
+        if (!last && !answered.get()) {
+            return collected; // the next step runs in the same sandbox
+        }
+        deleteRoot();
+        return new Collected(index, collected.result(), collected.failure(), true);
+    }
+
+    private Collected runOneStep(int index, ActorRef<Command> self) {
         if (index == 0) {
             prepare();
         }
@@ -282,6 +327,12 @@ final class Execution extends AbstractBehavior<Execution.Command> {
                     + request.steps().get(index).executable() + "'");
         }
         return collect(index, exitCode);
+    }
+
+    private static List<StepResult> append(List<StepResult> before, StepResult last) {
+        List<StepResult> all = new ArrayList<>(before);
+        all.add(last);
+        return all;
     }
 
     private void prepare() {
@@ -344,7 +395,7 @@ final class Execution extends AbstractBehavior<Execution.Command> {
                     files.add(new ResultFile(name, readCapped(file, "result file '" + name + "'")));
                 }
             }
-            return new Collected(index, new StepResult(exitCode, stdout, stderr, files), null);
+            return new Collected(index, new StepResult(exitCode, stdout, stderr, files), null, false);
         } catch (OutputTooLarge e) {
             return failed(index, Failure.TOO_LARGE, e.getMessage());
         } catch (IOException e) {
@@ -353,7 +404,7 @@ final class Execution extends AbstractBehavior<Execution.Command> {
     }
 
     private Collected failed(int index, Failure kind, String message) {
-        return new Collected(index, null, new Failed(request.subWorkId(), kind, message, null));
+        return new Collected(index, null, new Failed(request.subWorkId(), kind, message, null), false);
     }
 
     private byte[] readCapped(Path file, String what) throws IOException {
@@ -387,7 +438,7 @@ final class Execution extends AbstractBehavior<Execution.Command> {
                 });
             }
         } catch (IOException e) {
-            log.warn("could not remove sandbox {}: {}", root, e.toString());
+            LOG.warn("could not remove sandbox {}: {}", root, e.toString());
         }
     }
 

@@ -3,6 +3,7 @@ package io.troupe.booster.worker;
 import io.troupe.api.CborSerializable;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -154,15 +155,14 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         BAD_REQUEST
     }
 
-    /** A child Execution has its answer; the executor adds its load and passes it on. */
-    record Completed(ActorRef<Reply> replyTo, Reply reply) implements Command, NoSerializationVerificationNeeded {}
-
     /** A child Execution ended (any way). */
     private record ExecutionEnded(String subWorkId) implements Command, NoSerializationVerificationNeeded {}
 
     private final WorkerSettings settings;
     private final ArrayDeque<Execute> queue = new ArrayDeque<>();
     private final String address;
+    /** the load as of the last change, read by Executions (on their blocking tasks) for their answers */
+    private final AtomicReference<Load> loadView = new AtomicReference<>();
     private int running;
     private long started;
 
@@ -181,6 +181,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         super(context);
         this.settings = settings;
         this.address = context.getSystem().address().toString();
+        loadView.set(load());
         context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
         context.getLog().info("worker ready: {} slots, queue {}, sandboxes in {}",
                 settings.slots(), settings.queueSize(), settings.sandboxRoot());
@@ -191,7 +192,6 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         return newReceiveBuilder()
                 .onMessage(Execute.class, this::onExecute)
                 .onMessage(GetLoad.class, this::onGetLoad)
-                .onMessage(Completed.class, this::onCompleted)
                 .onMessage(ExecutionEnded.class, this::onExecutionEnded)
                 .build();
     }
@@ -209,6 +209,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                     + running + " sub-works running, " + queue.size() + " queued (troupe.worker.queue-size = "
                     + settings.queueSize() + ")", load()));
         }
+        loadView.set(load());
         return this;
     }
 
@@ -217,16 +218,12 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         return this;
     }
 
-    private Behavior<Command> onCompleted(Completed completed) {
-        completed.replyTo().tell(completed.reply().withLoad(load()));
-        return this;
-    }
-
     private Behavior<Command> onExecutionEnded(ExecutionEnded ended) {
         running--;
         while (running < settings.slots() && !queue.isEmpty()) {
             start(queue.poll());
         }
+        loadView.set(load());
         return this;
     }
 
@@ -234,7 +231,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         running++;
         started++;
         ActorRef<Execution.Command> child = getContext().spawn(
-                Execution.create(request, settings, getContext().getSelf()), "execution-" + started);
+                Execution.create(request, settings, loadView::get), "execution-" + started);
         getContext().watchWith(child, new ExecutionEnded(request.subWorkId()));
     }
 

@@ -11,6 +11,7 @@ import io.troupe.api.booster.Handler;
 import io.troupe.booster.TestClusters;
 import io.troupe.booster.gateway.ExecutorGateway;
 import io.troupe.booster.handler.EchoHandler;
+import io.troupe.booster.handler.InlineHooks;
 import io.troupe.booster.worker.SubWorkExecutor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -119,6 +120,48 @@ class SubWorkFlowTest {
         assertEquals("SHOUT", Files.readString(dir.resolve("out/up.txt")));
         assertEquals(dir.resolve("out/up.txt").toString(), seen.get(0).results().get(0).resultFiles().get(0).localPath());
         assertEquals(new WorkActor.Summary(1, 1, 0, 0, 1), outcome.summary());
+    }
+
+    /** A handler of the booster's own class path that declares its hooks cheap, as the built-in echo does. */
+    private static final class InlineUpcase implements Handler, InlineHooks {
+        final List<String> threads = new CopyOnWriteArrayList<>();
+
+        @Override
+        public DistCommand preExecute(List<String> command) {
+            threads.add(Thread.currentThread().getName());
+            return DistCommand.of(new Command(null, "sh", null, List.of("-c", "tr a-z A-Z < in.txt > up.txt"),
+                    List.of(FileDesc.of("in.txt")), List.of("up.txt"), List.of()));
+        }
+
+        @Override
+        public void postExecute(DistResult result) throws Exception {
+            threads.add(Thread.currentThread().getName());
+            Handler.super.postExecute(result);
+        }
+    }
+
+    @Test
+    void inlineHooksRunOnTheActorThreadAndFileWorkStillOnTheBlockingDispatcher() throws Exception {
+        Path dir = workDir("inline");
+        Files.writeString(dir.resolve("in.txt"), "quiet");
+        InlineUpcase handler = new InlineUpcase();
+        Outcome outcome = runOne(settings(dir, false, false, 0), handler, List.of("upcase"));
+        assertEquals(0, outcome.reply().exitCode(), outcome.stderr());
+        assertEquals("QUIET", Files.readString(dir.resolve("up.txt")), "input sent, result file written");
+        assertEquals(new WorkActor.Summary(1, 1, 0, 0, 1), outcome.summary());
+        assertEquals(2, handler.threads.size(), handler.threads.toString());
+        assertTrue(handler.threads.get(0).contains("default-dispatcher"), "PreExecute inline: " + handler.threads);
+        assertTrue(handler.threads.get(1).contains("blocking-dispatcher"),
+                "PostExecute with a result file to write: " + handler.threads);
+
+        List<String> pluginThreads = new CopyOnWriteArrayList<>();
+        Handler ordinary = command -> {
+            pluginThreads.add(Thread.currentThread().getName());
+            return DistCommand.of(Command.of("sh", List.of("-c", "true")));
+        };
+        Outcome plain = runOne(settings(dir, false, false, 0), ordinary, List.of("true"));
+        assertEquals(new WorkActor.Summary(1, 1, 0, 0, 1), plain.summary(), plain.stderr());
+        assertTrue(pluginThreads.get(0).contains("blocking-dispatcher"), "other handlers: " + pluginThreads);
     }
 
     @Test
