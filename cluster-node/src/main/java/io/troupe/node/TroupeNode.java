@@ -1,0 +1,99 @@
+package io.troupe.node;
+
+import com.typesafe.config.Config;
+import io.troupe.module.web.WebHandlerRegistry;
+import io.troupe.node.admin.AdminAccess;
+import io.troupe.node.admin.AdminRoutes;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+
+/**
+ * A running cluster node: its actor system (guardian {@link NodeGuardian}) and its admin HTTP server.
+ * {@link ClusterNodeMain} runs one per process; tests run several per JVM.
+ */
+public final class TroupeNode {
+    /** Why the node stopped when a signal asked it to: leaving on a signal is a clean exit. */
+    public record SignalReason(String signal) implements CoordinatedShutdown.Reason {}
+
+    private final ActorSystem<NodeGuardian.Command> system;
+    private final ServerBinding admin;
+    private final WebHandlerRegistry webHandlers;
+
+    private TroupeNode(ActorSystem<NodeGuardian.Command> system, ServerBinding admin, WebHandlerRegistry webHandlers) {
+        this.system = system;
+        this.admin = admin;
+        this.webHandlers = webHandlers;
+    }
+
+    /**
+     * Starts the actor system (which forms or joins the cluster and starts the roles) and binds the admin API.
+     *
+     * @throws IllegalStateException naming the address that could not be bound
+     */
+    public static TroupeNode start(Config config) {
+        NodeSettings settings = NodeSettings.from(config);
+        WebHandlerRegistry webHandlers = new WebHandlerRegistry();
+        var prometheus = PrometheusMetrics.reporter(config);
+        ActorSystem<NodeGuardian.Command> system =
+                ActorSystem.create(NodeGuardian.create(settings, webHandlers), settings.systemName(), config);
+        Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
+        AdminRoutes routes = new AdminRoutes(system, webHandlers, blocking, new AdminAccess(settings.adminToken()),
+                prometheus::scrapeData);
+        ServerBinding binding;
+        try {
+            binding = Http.get(system)
+                    .newServerAt(settings.adminHost(), settings.adminPort())
+                    .bind(routes.route())
+                    .toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            system.terminate();
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new IllegalStateException("admin API could not bind " + settings.adminHost() + ":"
+                    + settings.adminPort() + " (troupe.admin.host/port, --admin): " + cause.getMessage(), cause);
+        }
+        // Unbind last, so /health/ready keeps answering 503 while the node leaves and drains.
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "admin-unbind",
+                () -> binding.terminate(Duration.ofSeconds(3)).thenApply(terminated -> Done.getInstance()));
+        return new TroupeNode(system, binding, webHandlers);
+    }
+
+    public ActorSystem<NodeGuardian.Command> system() {
+        return system;
+    }
+
+    public InetSocketAddress adminAddress() {
+        return admin.localAddress();
+    }
+
+    /** Where modules and the proxy register their monitor and reload handlers. */
+    public WebHandlerRegistry webHandlers() {
+        return webHandlers;
+    }
+
+    /** Leaves the cluster and stops the node (CoordinatedShutdown, all phases). */
+    public CompletionStage<Done> shutdown(CoordinatedShutdown.Reason reason) {
+        return CoordinatedShutdown.get(system).runAll(reason);
+    }
+
+    /** Blocks until the actor system has terminated; returns the process exit code that fits why. */
+    public int awaitExitCode() {
+        system.getWhenTerminated().toCompletableFuture().join();
+        Optional<CoordinatedShutdown.Reason> reason = CoordinatedShutdown.get(system).getShutdownReason();
+        boolean clean = reason.map(r -> r instanceof SignalReason
+                || r == CoordinatedShutdown.clusterLeavingReason()).orElse(false);
+        return clean ? 0 : 1;
+    }
+}
