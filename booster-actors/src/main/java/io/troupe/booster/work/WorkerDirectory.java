@@ -1,0 +1,206 @@
+package io.troupe.booster.work;
+
+import io.troupe.booster.worker.SubWorkExecutor;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
+
+/**
+ * The booster's view of the workers: the Receptionist listing of {@code troupe-worker}, their free slots
+ * from polled load reports, a ban list per sub-work (a worker that failed a sub-work is not offered to it
+ * again), health (N network errors in a row make a worker unhealthy until it answers again) and cluster
+ * reachability (workers on unreachable members are skipped).
+ */
+public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Command> {
+
+    /** Messages stay inside the booster process. */
+    public interface Command extends NoSerializationVerificationNeeded {}
+
+    /** Choose a worker for sub-work {@code subWorkId}. */
+    public record Acquire(String subWorkId, ActorRef<Choice> replyTo) implements Command {}
+
+    /** Answer to {@link Acquire}. */
+    public interface Choice extends NoSerializationVerificationNeeded {}
+
+    /** Send the sub-work to {@code worker}; then {@link Release} it. */
+    public record Chosen(ActorRef<SubWorkExecutor.Command> worker) implements Choice {}
+
+    /** No worker can take it now; {@code reason} says why. */
+    public record NoWorker(String reason) implements Choice {}
+
+    /** How an attempt on a worker ended. */
+    public enum Outcome {
+        /** the worker answered and the sub-work succeeded */
+        OK,
+        /** the worker answered but the sub-work failed there: ban it for this sub-work */
+        FAILED,
+        /** no answer, the worker died or timed out: ban it for this sub-work and count toward unhealthy */
+        NETWORK_ERROR
+    }
+
+    /**
+     * An attempt chosen by {@link Acquire} is over.
+     *
+     * @param load the worker's load carried by its answer, or null
+     */
+    public record Release(String subWorkId, ActorRef<SubWorkExecutor.Command> worker, Outcome outcome,
+            SubWorkExecutor.Load load) implements Command {}
+
+    /** Sub-work {@code subWorkId} is finished: drop its bans. */
+    public record Forget(String subWorkId) implements Command {}
+
+    /** Ask for a {@link Snapshot}. */
+    public record GetSnapshot(ActorRef<Snapshot> replyTo) implements Command {}
+
+    /**
+     * @param workers workers listed by the Receptionist
+     * @param usableWorkers workers that reported load and are healthy
+     * @param totalSlots slots of the usable workers
+     */
+    public record Snapshot(int workers, int usableWorkers, int totalSlots) implements NoSerializationVerificationNeeded {}
+
+    private record ListingChanged(Receptionist.Listing listing) implements Command {}
+
+    private enum PollTick implements Command { INSTANCE }
+
+    private record LoadReported(ActorRef<SubWorkExecutor.Command> worker, SubWorkExecutor.Load load) implements Command {}
+
+    private record LoadFailed(ActorRef<SubWorkExecutor.Command> worker) implements Command {}
+
+    private record ReachabilityChanged(ClusterEvent.ReachabilityEvent event) implements Command {}
+
+    private final WorkerTable<ActorRef<SubWorkExecutor.Command>> table;
+    private final Set<Address> unreachable = new HashSet<>();
+    private final Duration pollTimeout;
+
+    /**
+     * @param unhealthyAfter network errors in a row that make a worker unhealthy
+     * @param pollInterval how often load is polled
+     */
+    public static Behavior<Command> create(int unhealthyAfter, Duration pollInterval) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+                new WorkerDirectory(context, timers, unhealthyAfter, pollInterval)));
+    }
+
+    private WorkerDirectory(ActorContext<Command> context, TimerScheduler<Command> timers, int unhealthyAfter,
+            Duration pollInterval) {
+        super(context);
+        this.table = new WorkerTable<>(unhealthyAfter);
+        this.pollTimeout = pollInterval.multipliedBy(2).compareTo(Duration.ofSeconds(1)) < 0
+                ? Duration.ofSeconds(1) : pollInterval.multipliedBy(2);
+        ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, ListingChanged::new);
+        context.getSystem().receptionist().tell(Receptionist.subscribe(SubWorkExecutor.KEY, listings));
+        if (context.getSystem().settings().config().getString("pekko.actor.provider").contains("luster")) {
+            ActorRef<ClusterEvent.ReachabilityEvent> events =
+                    context.messageAdapter(ClusterEvent.ReachabilityEvent.class, ReachabilityChanged::new);
+            Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(events, ClusterEvent.ReachabilityEvent.class));
+        }
+        timers.startTimerWithFixedDelay(PollTick.INSTANCE, pollInterval);
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Acquire.class, this::onAcquire)
+                .onMessage(Release.class, this::onRelease)
+                .onMessage(Forget.class, this::onForget)
+                .onMessage(GetSnapshot.class, this::onGetSnapshot)
+                .onMessage(ListingChanged.class, this::onListingChanged)
+                .onMessageEquals(PollTick.INSTANCE, this::onPollTick)
+                .onMessage(LoadReported.class, this::onLoadReported)
+                .onMessage(LoadFailed.class, this::onLoadFailed)
+                .onMessage(ReachabilityChanged.class, this::onReachabilityChanged)
+                .build();
+    }
+
+    private Behavior<Command> onAcquire(Acquire acquire) {
+        WorkerTable.Choice<ActorRef<SubWorkExecutor.Command>> choice =
+                table.choose(acquire.subWorkId(), worker -> !unreachable.contains(worker.path().address()));
+        if (choice.worker().isPresent()) {
+            table.reserve(choice.worker().get());
+            acquire.replyTo().tell(new Chosen(choice.worker().get()));
+        } else {
+            acquire.replyTo().tell(new NoWorker(choice.reason()));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onRelease(Release release) {
+        table.unreserve(release.worker());
+        if (release.outcome() != Outcome.OK) {
+            table.ban(release.subWorkId(), release.worker());
+        }
+        if (release.outcome() == Outcome.NETWORK_ERROR) {
+            table.networkError(release.worker());
+        } else if (release.load() != null) {
+            report(release.worker(), release.load());
+        }
+        return this;
+    }
+
+    private Behavior<Command> onForget(Forget forget) {
+        table.forget(forget.subWorkId());
+        return this;
+    }
+
+    private Behavior<Command> onGetSnapshot(GetSnapshot request) {
+        request.replyTo().tell(new Snapshot(table.members().size(), table.usableWorkers(), table.totalSlots()));
+        return this;
+    }
+
+    private Behavior<Command> onListingChanged(ListingChanged changed) {
+        Set<ActorRef<SubWorkExecutor.Command>> listed = changed.listing().getServiceInstances(SubWorkExecutor.KEY);
+        Set<ActorRef<SubWorkExecutor.Command>> added = new HashSet<>(listed);
+        added.removeAll(table.members());
+        table.setMembers(listed);
+        added.forEach(this::poll);
+        return this;
+    }
+
+    private Behavior<Command> onPollTick() {
+        table.members().forEach(this::poll);
+        return this;
+    }
+
+    private void poll(ActorRef<SubWorkExecutor.Command> worker) {
+        getContext().ask(SubWorkExecutor.Load.class, worker, pollTimeout, SubWorkExecutor.GetLoad::new,
+                (load, error) -> load != null ? new LoadReported(worker, load) : new LoadFailed(worker));
+    }
+
+    private Behavior<Command> onLoadReported(LoadReported reported) {
+        report(reported.worker(), reported.load());
+        return this;
+    }
+
+    private void report(ActorRef<SubWorkExecutor.Command> worker, SubWorkExecutor.Load load) {
+        table.reported(worker, load.slots(), load.free(), load.queueSize());
+    }
+
+    private Behavior<Command> onLoadFailed(LoadFailed failed) {
+        table.networkError(failed.worker());
+        return this;
+    }
+
+    private Behavior<Command> onReachabilityChanged(ReachabilityChanged changed) {
+        Address address = changed.event().member().address();
+        if (changed.event() instanceof ClusterEvent.UnreachableMember) {
+            unreachable.add(address);
+        } else {
+            unreachable.remove(address);
+        }
+        return this;
+    }
+}

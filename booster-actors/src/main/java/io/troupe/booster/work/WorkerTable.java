@@ -1,0 +1,158 @@
+package io.troupe.booster.work;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * The bookkeeping of {@link WorkerDirectory}: which workers exist, their free slots (last load report,
+ * minus what this booster sent since), per-sub-work bans and health.
+ *
+ * @param <W> how a worker is identified (the actor uses its ActorRef)
+ */
+final class WorkerTable<W> {
+
+    private static final class Entry {
+        boolean known;
+        int free;
+        int queueSize;
+        int slots;
+        int errors;
+        boolean healthy = true;
+        long lastChosen;
+    }
+
+    /** Why {@link #choose} found nobody, or who it chose. */
+    record Choice<W>(Optional<W> worker, String reason) {}
+
+    private final Map<W, Entry> workers = new LinkedHashMap<>();
+    private final Map<String, Set<W>> bans = new HashMap<>();
+    private final int unhealthyAfter;
+    private long tick;
+
+    WorkerTable(int unhealthyAfter) {
+        this.unhealthyAfter = Math.max(1, unhealthyAfter);
+    }
+
+    /** The Receptionist listing changed: keep state of workers still listed, add new ones. */
+    void setMembers(Set<W> listed) {
+        workers.keySet().retainAll(listed);
+        for (W w : listed) {
+            workers.computeIfAbsent(w, k -> new Entry());
+        }
+        bans.values().forEach(set -> set.retainAll(listed));
+    }
+
+    Set<W> members() {
+        return workers.keySet();
+    }
+
+    /** A load report (or any answer) arrived: the worker is healthy again. */
+    void reported(W worker, int slots, int free, int queueSize) {
+        Entry e = workers.get(worker);
+        if (e == null) {
+            return;
+        }
+        e.known = true;
+        e.slots = slots;
+        e.free = free;
+        e.queueSize = queueSize;
+        e.errors = 0;
+        e.healthy = true;
+    }
+
+    /** No answer, death or timeout: counts toward unhealthy. */
+    void networkError(W worker) {
+        Entry e = workers.get(worker);
+        if (e != null && ++e.errors >= unhealthyAfter) {
+            e.healthy = false;
+        }
+    }
+
+    boolean healthy(W worker) {
+        Entry e = workers.get(worker);
+        return e != null && e.healthy;
+    }
+
+    /** Never offer {@code worker} to sub-work {@code subWorkId} again. */
+    void ban(String subWorkId, W worker) {
+        bans.computeIfAbsent(subWorkId, k -> new HashSet<>()).add(worker);
+    }
+
+    /** The sub-work finished: drop its bans. */
+    void forget(String subWorkId) {
+        bans.remove(subWorkId);
+    }
+
+    /** A sub-work was sent to / came back from the worker: adjust the free estimate until the next report. */
+    void reserve(W worker) {
+        Entry e = workers.get(worker);
+        if (e != null) {
+            e.free--;
+        }
+    }
+
+    void unreserve(W worker) {
+        Entry e = workers.get(worker);
+        if (e != null) {
+            e.free++;
+        }
+    }
+
+    /**
+     * The worker with the most free slots among those known, healthy, reachable and not banned for this
+     * sub-work; a worker whose queue would overflow is skipped. Ties go to the one chosen longest ago.
+     */
+    Choice<W> choose(String subWorkId, Predicate<W> reachable) {
+        if (workers.isEmpty()) {
+            return new Choice<>(Optional.empty(), "no workers registered in the cluster");
+        }
+        Set<W> banned = bans.getOrDefault(subWorkId, Set.of());
+        W best = null;
+        Entry bestEntry = null;
+        int skippedBanned = 0;
+        int skippedUnhealthy = 0;
+        int skippedUnreachable = 0;
+        int skippedFull = 0;
+        int unknown = 0;
+        for (Map.Entry<W, Entry> candidate : workers.entrySet()) {
+            Entry e = candidate.getValue();
+            if (banned.contains(candidate.getKey())) {
+                skippedBanned++;
+            } else if (!e.known) {
+                unknown++;
+            } else if (!e.healthy) {
+                skippedUnhealthy++;
+            } else if (!reachable.test(candidate.getKey())) {
+                skippedUnreachable++;
+            } else if (e.free <= -e.queueSize) {
+                skippedFull++;
+            } else if (bestEntry == null || e.free > bestEntry.free
+                    || (e.free == bestEntry.free && e.lastChosen < bestEntry.lastChosen)) {
+                best = candidate.getKey();
+                bestEntry = e;
+            }
+        }
+        if (best == null) {
+            return new Choice<>(Optional.empty(), "no usable worker among " + workers.size() + ": " + skippedBanned
+                    + " already failed this sub-work, " + skippedUnhealthy + " unhealthy, " + skippedUnreachable
+                    + " unreachable, " + skippedFull + " busy, " + unknown + " not reporting yet");
+        }
+        bestEntry.lastChosen = ++tick;
+        return new Choice<>(Optional.of(best), "");
+    }
+
+    /** Workers that reported and are healthy. */
+    int usableWorkers() {
+        return (int) workers.values().stream().filter(e -> e.known && e.healthy).count();
+    }
+
+    /** Total slots of the workers that reported and are healthy. */
+    int totalSlots() {
+        return workers.values().stream().filter(e -> e.known && e.healthy).mapToInt(e -> e.slots).sum();
+    }
+}

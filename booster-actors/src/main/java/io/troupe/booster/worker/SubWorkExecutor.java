@@ -1,0 +1,285 @@
+package io.troupe.booster.worker;
+
+import io.troupe.api.CborSerializable;
+import java.util.ArrayDeque;
+import java.util.List;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+
+/**
+ * The worker side of the booster: accepts sub-works from boosters anywhere in the cluster and runs each in
+ * a child {@link Execution} with its own sandbox. Registered with the Receptionist under {@link #KEY}.
+ * At most {@code slots} run at once, {@code queue-size} more wait; past that a sub-work is answered busy.
+ */
+public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Command> {
+
+    /** Receptionist key boosters look workers up by. */
+    public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "troupe-worker");
+
+    public interface Command {}
+
+    /**
+     * Run one sub-work.
+     *
+     * @param subWorkId the booster's id of this attempt, echoed in the reply
+     * @param steps the commands, run in order in one sandbox; the first non-zero exit ends the run
+     * @param inputs files written into the sandbox before the first step
+     * @param timeoutMillis longest the run may take (0 = the worker's {@code timeout}); capped by it
+     * @param requester the booster actor waiting for the answer; if it dies the run is stopped and cleaned up
+     * @param replyTo where the {@link Reply} goes
+     */
+    public record Execute(
+            String subWorkId,
+            List<Step> steps,
+            List<InputFile> inputs,
+            long timeoutMillis,
+            ActorRef<?> requester,
+            ActorRef<Reply> replyTo) implements Command, CborSerializable {
+        public Execute {
+            steps = List.copyOf(steps);
+            inputs = List.copyOf(inputs);
+        }
+    }
+
+    /** Ask for the current load. */
+    public record GetLoad(ActorRef<Load> replyTo) implements Command, CborSerializable {}
+
+    /**
+     * One command of a sub-work.
+     *
+     * @param exeName the program as named by the client
+     * @param exePath an absolute path to run instead of looking {@code exeName} up on PATH, or null
+     * @param params arguments after the program
+     * @param env extra {@code NAME=value} entries
+     * @param resultFiles sandbox-relative files to bring back after this step
+     */
+    public record Step(String exeName, String exePath, List<String> params, List<String> env, List<String> resultFiles)
+            implements CborSerializable {
+        public Step {
+            params = params == null ? List.of() : List.copyOf(params);
+            env = env == null ? List.of() : List.copyOf(env);
+            resultFiles = resultFiles == null ? List.of() : List.copyOf(resultFiles);
+        }
+
+        /** What runs: the path if given, else the name. */
+        public String executable() {
+            return exePath != null && !exePath.isBlank() ? exePath : exeName;
+        }
+    }
+
+    /** A file written into the sandbox at {@code path} (relative) before the run. */
+    public record InputFile(String path, byte[] content, boolean executable) implements CborSerializable {}
+
+    /** A result file brought back from {@code path} (relative to the sandbox). */
+    public record ResultFile(String path, byte[] content) implements CborSerializable {}
+
+    /** Outcome of one step. */
+    public record StepResult(int exitCode, byte[] stdout, byte[] stderr, List<ResultFile> files)
+            implements CborSerializable {
+        public StepResult {
+            files = files == null ? List.of() : List.copyOf(files);
+        }
+    }
+
+    /**
+     * A worker's load.
+     *
+     * @param worker the worker's node address, for messages
+     * @param slots concurrent sub-works it runs
+     * @param running sub-works running now
+     * @param queued sub-works waiting for a slot
+     * @param queueSize how many may wait before it answers busy
+     */
+    public record Load(String worker, int slots, int running, int queued, int queueSize) implements CborSerializable {
+        /** Free slots; negative when sub-works are queued. */
+        public int free() {
+            return slots - running - queued;
+        }
+    }
+
+    /** Answer to {@link Execute}. */
+    public interface Reply extends CborSerializable {
+        String subWorkId();
+
+        Load load();
+
+        /** The same reply with the worker's load filled in. */
+        Reply withLoad(Load load);
+    }
+
+    /** The run completed (whatever the exit codes); one result per step that ran. */
+    public record Done(String subWorkId, List<StepResult> results, Load load) implements Reply {
+        public Done {
+            results = List.copyOf(results);
+        }
+
+        @Override
+        public Done withLoad(Load newLoad) {
+            return new Done(subWorkId, results, newLoad);
+        }
+    }
+
+    /** The run was refused or could not complete. */
+    public record Failed(String subWorkId, Failure failure, String message, Load load) implements Reply {
+        @Override
+        public Failed withLoad(Load newLoad) {
+            return new Failed(subWorkId, failure, message, newLoad);
+        }
+    }
+
+    /** Why a run failed. */
+    public enum Failure {
+        /** all slots and the queue are full */
+        BUSY,
+        /** an executable is not on {@code troupe.worker.allowlist} */
+        NOT_ALLOWED,
+        /** an input or result path is absolute, escapes with {@code ..}, or leaves the sandbox by a link */
+        BAD_PATH,
+        /** inputs or outputs exceed the worker's size limits */
+        TOO_LARGE,
+        /** the run took longer than its timeout; its process tree was killed */
+        TIMEOUT,
+        /** a step exited 0 but a result file it should produce is missing */
+        MISSING_RESULT,
+        /** the sandbox could not be made or written, or a process could not start */
+        IO_ERROR,
+        /** the request itself is malformed (no steps, bad env entry) */
+        BAD_REQUEST
+    }
+
+    /** A child Execution has its answer; the executor adds its load and passes it on. */
+    record Completed(ActorRef<Reply> replyTo, Reply reply) implements Command, NoSerializationVerificationNeeded {}
+
+    /** A child Execution ended (any way). */
+    private record ExecutionEnded(String subWorkId) implements Command, NoSerializationVerificationNeeded {}
+
+    private final WorkerSettings settings;
+    private final ArrayDeque<Execute> queue = new ArrayDeque<>();
+    private final String address;
+    private int running;
+    private long started;
+
+    /** Reads {@code troupe.worker} from the actor system's config. */
+    public static Behavior<Command> create() {
+        return Behaviors.setup(context -> new SubWorkExecutor(context,
+                WorkerSettings.fromConfig(context.getSystem().settings().config().getConfig("troupe.worker"))));
+    }
+
+    /** With explicit settings (tests, embedding). */
+    public static Behavior<Command> create(WorkerSettings settings) {
+        return Behaviors.setup(context -> new SubWorkExecutor(context, settings));
+    }
+
+    private SubWorkExecutor(ActorContext<Command> context, WorkerSettings settings) {
+        super(context);
+        this.settings = settings;
+        this.address = context.getSystem().address().toString();
+        context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
+        context.getLog().info("worker ready: {} slots, queue {}, sandboxes in {}",
+                settings.slots(), settings.queueSize(), settings.sandboxRoot());
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Execute.class, this::onExecute)
+                .onMessage(GetLoad.class, this::onGetLoad)
+                .onMessage(Completed.class, this::onCompleted)
+                .onMessage(ExecutionEnded.class, this::onExecutionEnded)
+                .build();
+    }
+
+    private Behavior<Command> onExecute(Execute request) {
+        Failed refusal = validate(request);
+        if (refusal != null) {
+            request.replyTo().tell(refusal);
+        } else if (running < settings.slots()) {
+            start(request);
+        } else if (queue.size() < settings.queueSize()) {
+            queue.add(request);
+        } else {
+            request.replyTo().tell(new Failed(request.subWorkId(), Failure.BUSY, "worker " + address + " is busy: "
+                    + running + " sub-works running, " + queue.size() + " queued (troupe.worker.queue-size = "
+                    + settings.queueSize() + ")", load()));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onGetLoad(GetLoad request) {
+        request.replyTo().tell(load());
+        return this;
+    }
+
+    private Behavior<Command> onCompleted(Completed completed) {
+        completed.replyTo().tell(completed.reply().withLoad(load()));
+        return this;
+    }
+
+    private Behavior<Command> onExecutionEnded(ExecutionEnded ended) {
+        running--;
+        while (running < settings.slots() && !queue.isEmpty()) {
+            start(queue.poll());
+        }
+        return this;
+    }
+
+    private void start(Execute request) {
+        running++;
+        started++;
+        ActorRef<Execution.Command> child = getContext().spawn(
+                Execution.create(request, settings, getContext().getSelf()), "execution-" + started);
+        getContext().watchWith(child, new ExecutionEnded(request.subWorkId()));
+    }
+
+    private Load load() {
+        return new Load(address, settings.slots(), running, queue.size(), settings.queueSize());
+    }
+
+    /** Checks that need no disk: steps present, allowlist, path rules, input size. */
+    private Failed validate(Execute request) {
+        String id = request.subWorkId();
+        if (request.steps().isEmpty()) {
+            return new Failed(id, Failure.BAD_REQUEST, "sub-work " + id + " has no command to run", load());
+        }
+        long inputBytes = 0;
+        for (InputFile input : request.inputs()) {
+            try {
+                SandboxPaths.check(input.path(), "input file");
+            } catch (IllegalArgumentException e) {
+                return new Failed(id, Failure.BAD_PATH, e.getMessage(), load());
+            }
+            inputBytes += input.content() == null ? 0 : input.content().length;
+        }
+        if (inputBytes > settings.maxInputBytes()) {
+            return new Failed(id, Failure.TOO_LARGE, "input files of sub-work " + id + " total " + inputBytes
+                    + " bytes, more than troupe.worker.max-input-bytes = " + settings.maxInputBytes(), load());
+        }
+        for (Step step : request.steps()) {
+            if (!settings.allows(step.executable())) {
+                return new Failed(id, Failure.NOT_ALLOWED, "executable '" + step.executable()
+                        + "' is not on the worker allowlist (troupe.worker.allowlist on " + address + ")", load());
+            }
+            for (String result : step.resultFiles()) {
+                try {
+                    SandboxPaths.check(result, "result file");
+                } catch (IllegalArgumentException e) {
+                    return new Failed(id, Failure.BAD_PATH, e.getMessage(), load());
+                }
+            }
+            for (String entry : step.env()) {
+                if (entry == null || entry.indexOf('=') < 1) {
+                    return new Failed(id, Failure.BAD_REQUEST, "environment entry '" + entry
+                            + "' of sub-work " + id + " is not NAME=value", load());
+                }
+            }
+        }
+        return null;
+    }
+}

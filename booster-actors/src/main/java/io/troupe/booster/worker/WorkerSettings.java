@@ -1,0 +1,67 @@
+package io.troupe.booster.worker;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A worker's limits, read from {@code troupe.worker}.
+ *
+ * @param slots concurrent sub-works
+ * @param queueSize sub-works waiting for a slot before the worker answers busy
+ * @param allowlist executables sub-works may run (plain names, absolute paths, or "*")
+ * @param sandboxRoot directory holding one sandbox per sub-work
+ * @param timeout longest a sub-work may run
+ * @param maxInputBytes total bytes of input files per sub-work
+ * @param maxOutputBytes total bytes of stdout, stderr and result files per sub-work
+ */
+public record WorkerSettings(
+        int slots,
+        int queueSize,
+        List<String> allowlist,
+        Path sandboxRoot,
+        Duration timeout,
+        long maxInputBytes,
+        long maxOutputBytes) {
+
+    public WorkerSettings {
+        allowlist = List.copyOf(allowlist);
+        if (slots < 1) {
+            throw new IllegalArgumentException("troupe.worker.slots must be at least 1, got " + slots);
+        }
+        if (queueSize < 0) {
+            throw new IllegalArgumentException("troupe.worker.queue-size must not be negative, got " + queueSize);
+        }
+    }
+
+    /** Reads the {@code troupe.worker} section; {@code slots = 0} means the number of CPUs. */
+    public static WorkerSettings fromConfig(Config worker) {
+        int slots = worker.getInt("slots");
+        String root = worker.getString("sandbox-root");
+        return new WorkerSettings(
+                slots <= 0 ? Runtime.getRuntime().availableProcessors() : slots,
+                worker.getInt("queue-size"),
+                worker.getStringList("allowlist"),
+                root.isBlank() ? Path.of(System.getProperty("java.io.tmpdir"), "troupe-sandbox") : Path.of(root),
+                worker.getDuration("timeout"),
+                worker.getBytes("max-input-bytes"),
+                worker.getBytes("max-output-bytes"));
+    }
+
+    /**
+     * Whether {@code executable} may run: "*" allows anything; a plain entry ({@code cat}) allows the same plain
+     * name, looked up on the worker's PATH; an absolute entry allows exactly that path.
+     */
+    public boolean allows(String executable) {
+        if (executable == null || executable.isBlank()) {
+            return false;
+        }
+        for (String entry : allowlist) {
+            if (entry.equals("*") || entry.equals(executable)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
