@@ -1,8 +1,10 @@
 package io.troupe.node;
 
+import io.troupe.booster.worker.SubWorkExecutor;
 import io.troupe.module.web.WebHandlerRegistry;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
@@ -20,7 +22,7 @@ public final class NodeRoles {
     public static List<ActorRef<?>> start(ActorContext<?> context, NodeSettings settings, WebHandlerRegistry webHandlers) {
         List<ActorRef<?>> started = new ArrayList<>();
         if (settings.hasRole(WORKER)) {
-            java.util.Optional.ofNullable(startWorker(context)).ifPresent(started::add);
+            started.add(startWorker(context));
         }
         if (settings.hasRole(PROXY)) {
             startProxy(context, webHandlers).ifPresent(started::add);
@@ -30,15 +32,14 @@ public final class NodeRoles {
     }
 
     private static ActorRef<?> startWorker(ActorContext<?> context) {
-        // PENDING MERGE of branch booster-core: becomes context.spawn(SubWorkExecutor.create(), "worker")
-        context.getLog().warn("role worker: the sub-work executor is not built into this cluster-node yet");
-        return null;
+        // Registers itself with the Receptionist (SubWorkExecutor.KEY); settings from troupe.worker.*.
+        return context.spawn(SubWorkExecutor.create(), "worker");
     }
 
-    private static java.util.Optional<ActorRef<?>> startProxy(ActorContext<?> context, WebHandlerRegistry webHandlers) {
+    private static Optional<ActorRef<?>> startProxy(ActorContext<?> context, WebHandlerRegistry webHandlers) {
         // The proxy runtime (io.troupe.proxy.ProxyRuntime) lives on branch dataplane and is not merged here.
         context.getLog().warn("role proxy: the proxy runtime is not built into this cluster-node yet; "
                 + "this node serves no proxy traffic (admin API and other roles are unaffected)");
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 }

@@ -9,7 +9,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.ServerSocket;
 import java.time.Duration;
+import io.troupe.booster.worker.SubWorkExecutor;
 import java.util.List;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +46,9 @@ class ClusterMembershipTest {
                 assertEquals(!isWorker, member.get("self").asBoolean());
             }
 
+            // The worker role registered a SubWorkExecutor that the other node finds through the Receptionist.
+            assertEquals(worker.system().address(), awaitWorkerListing(seed).path().address());
+
             // Graceful leave (what SIGTERM triggers in bin/cluster-node): the process would exit 0.
             worker.shutdown(new TroupeNode.SignalReason("SIGTERM"));
             int exitCode = CompletableFuture.supplyAsync(worker::awaitExitCode).get(30, TimeUnit.SECONDS);
@@ -53,6 +61,24 @@ class ClusterMembershipTest {
                 }
             });
         }
+    }
+
+    private static ActorRef<SubWorkExecutor.Command> awaitWorkerListing(TroupeNode node) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Receptionist.Listing listing = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
+                            node.system().receptionist(),
+                            replyTo -> Receptionist.find(SubWorkExecutor.KEY, replyTo),
+                            Duration.ofSeconds(5), node.system().scheduler())
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS);
+            Set<ActorRef<SubWorkExecutor.Command>> workers = listing.getServiceInstances(SubWorkExecutor.KEY);
+            if (!workers.isEmpty()) {
+                assertEquals(1, workers.size());
+                return workers.iterator().next();
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no SubWorkExecutor registered within " + WAIT);
     }
 
     @Test
