@@ -25,6 +25,9 @@ else
   exit 1
 fi
 
+# booster-exec (run by PATH shims in the build) finds the distribution through this
+export TROUPE_HOME
+
 if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
   JAVA=$JAVA_HOME/bin/java
 elif command -v java >/dev/null 2>&1; then
