@@ -18,6 +18,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.remote.RemoteTransportException;
 
 /**
  * A running cluster node: its actor system (guardian {@link NodeGuardian}) and its admin HTTP server.
@@ -46,8 +47,13 @@ public final class TroupeNode {
         NodeSettings settings = NodeSettings.from(config);
         WebHandlerRegistry webHandlers = new WebHandlerRegistry();
         var prometheus = PrometheusMetrics.reporter(config);
-        ActorSystem<NodeGuardian.Command> system =
-                ActorSystem.create(NodeGuardian.create(settings, webHandlers), settings.systemName(), config);
+        ActorSystem<NodeGuardian.Command> system;
+        try {
+            system = ActorSystem.create(NodeGuardian.create(settings, webHandlers), settings.systemName(), config);
+        } catch (RemoteTransportException e) {
+            throw new IllegalStateException("cluster port " + settings.hostname() + ":" + settings.port()
+                    + " (troupe.node.hostname/port, --host/--port): " + e.getMessage(), e);
+        }
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
         AdminRoutes routes = new AdminRoutes(system, webHandlers, blocking, new AdminAccess(settings.adminToken()),
                 prometheus::scrapeData);
