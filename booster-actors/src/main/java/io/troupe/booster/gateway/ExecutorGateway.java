@@ -1,17 +1,38 @@
 package io.troupe.booster.gateway;
 
+import io.troupe.api.CborSerializable;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Listens on a Unix domain socket for booster-exec clients; each connection carries one intercepted
- * sub-work, handed to {@code sink}; the reply goes back to the client.
+ * sub-work, handed to {@code sink} by a child {@link GatewayConnection}; the reply goes back to the client.
  *
- * <p>CONTRACT SKELETON: the booster-edge branch replaces the body; the signatures below are agreed.
+ * <p>The accept loop runs on a dedicated thread and the per-connection reads and writes on the blocking
+ * dispatcher ({@code troupe.blocking-dispatcher}, else Pekko's default blocking-io dispatcher), never on
+ * the actor dispatcher. The socket file is created owner-only and removed when the gateway stops.
  */
 public final class ExecutorGateway {
 
@@ -21,24 +42,176 @@ public final class ExecutorGateway {
     public interface Event {}
 
     /** The socket is bound and accepting. */
-    public record Bound(Path socket) implements Event {}
+    public record Bound(Path socket) implements Event, CborSerializable {}
 
     /** The socket could not be bound. */
-    public record BindFailed(String reason) implements Event {}
+    public record BindFailed(String reason) implements Event, CborSerializable {}
 
     /** One intercepted sub-work as booster-exec sent it. */
     public record SubWorkArrived(
-            List<String> argv, String cwd, Map<String, String> env, ActorRef<SubWorkReply> replyTo) {}
+            List<String> argv, String cwd, Map<String, String> env, ActorRef<SubWorkReply> replyTo)
+            implements CborSerializable {}
 
     /** What booster-exec prints and exits with. */
-    public record SubWorkReply(int exitCode, byte[] stdout, byte[] stderr) {}
+    public record SubWorkReply(int exitCode, byte[] stdout, byte[] stderr) implements CborSerializable {}
 
-    private ExecutorGateway() {}
+    private record Opened(ServerSocketChannel server) implements Command, NoSerializationVerificationNeeded {}
+
+    private record OpenFailed(Throwable cause) implements Command, NoSerializationVerificationNeeded {}
+
+    private record Accepted(SocketChannel channel) implements Command, NoSerializationVerificationNeeded {}
+
+    private record AcceptStopped(IOException cause) implements Command, NoSerializationVerificationNeeded {}
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExecutorGateway.class);
+
+    private final ActorContext<Command> context;
+    private final Path socketPath;
+    private final ActorRef<SubWorkArrived> sink;
+    private final ActorRef<Event> owner;
+    private final Executor blockingExecutor;
+    private final CompletableFuture<ServerSocketChannel> opening;
+    private long connections;
+
+    private ExecutorGateway(ActorContext<Command> context, Path socketPath, ActorRef<SubWorkArrived> sink,
+            ActorRef<Event> owner) {
+        this.context = context;
+        this.socketPath = socketPath.toAbsolutePath();
+        this.sink = sink;
+        this.owner = owner;
+        this.blockingExecutor = blockingExecutor(context);
+        this.opening = CompletableFuture.supplyAsync(this::open, blockingExecutor);
+        context.pipeToSelf(opening, (server, error) -> error == null ? new Opened(server) : new OpenFailed(error));
+    }
 
     public static Behavior<Command> create(Path socketPath, ActorRef<SubWorkArrived> sink, ActorRef<Event> owner) {
-        return Behaviors.setup(context -> {
-            owner.tell(new BindFailed("executor gateway not built yet"));
-            return Behaviors.empty();
-        });
+        return Behaviors.setup(context -> new ExecutorGateway(context, socketPath, sink, owner).opening());
+    }
+
+    /** The dispatcher for blocking socket I/O: Troupe's own when configured, else Pekko's blocking-io one. */
+    static Executor blockingExecutor(ActorContext<?> context) {
+        DispatcherSelector selector = context.getSystem().settings().config().hasPath("troupe.blocking-dispatcher")
+                ? DispatcherSelector.fromConfig("troupe.blocking-dispatcher")
+                : DispatcherSelector.blocking();
+        return context.getSystem().dispatchers().lookup(selector);
+    }
+
+    private Behavior<Command> opening() {
+        return Behaviors.receive(Command.class)
+                .onMessage(Opened.class, this::onOpened)
+                .onMessage(OpenFailed.class, this::onOpenFailed)
+                .onSignal(PostStop.class, signal -> closeWhenOpened())
+                .build();
+    }
+
+    private Behavior<Command> serving(ServerSocketChannel server) {
+        return Behaviors.receive(Command.class)
+                .onMessage(Accepted.class, this::onAccepted)
+                .onMessage(AcceptStopped.class, this::onAcceptStopped)
+                .onSignal(PostStop.class, signal -> close(server))
+                .build();
+    }
+
+    private Behavior<Command> onOpened(Opened opened) {
+        Thread acceptor = new Thread(() -> acceptLoop(opened.server(), context.getSelf()),
+                "troupe-gateway-accept " + socketPath.getFileName());
+        acceptor.setDaemon(true);
+        acceptor.start();
+        context.getLog().info("executor gateway listening on {}", socketPath);
+        owner.tell(new Bound(socketPath));
+        return serving(opened.server());
+    }
+
+    private Behavior<Command> onOpenFailed(OpenFailed failed) {
+        Throwable cause = failed.cause().getCause() != null ? failed.cause().getCause() : failed.cause();
+        owner.tell(new BindFailed("executor gateway cannot listen on " + socketPath + ": " + cause.getMessage()));
+        return Behaviors.stopped();
+    }
+
+    private Behavior<Command> onAccepted(Accepted accepted) {
+        connections++;
+        context.spawn(GatewayConnection.create(accepted.channel(), sink, blockingExecutor), "conn-" + connections);
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onAcceptStopped(AcceptStopped stopped) {
+        context.getLog().error("executor gateway on {} stopped accepting: {}", socketPath, stopped.cause().toString());
+        return Behaviors.stopped();
+    }
+
+    /** Runs on the dedicated accept thread until the server channel is closed. */
+    private static void acceptLoop(ServerSocketChannel server, ActorRef<Command> self) {
+        while (true) {
+            try {
+                self.tell(new Accepted(server.accept()));
+            } catch (ClosedChannelException closed) {
+                return; // the gateway stopped
+            } catch (IOException e) {
+                self.tell(new AcceptStopped(e));
+                return;
+            }
+        }
+    }
+
+    /** Binds the socket (on the blocking executor): removes a stale socket file, refuses a live one. */
+    private ServerSocketChannel open() {
+        try {
+            Files.createDirectories(socketPath.getParent());
+            if (Files.exists(socketPath, LinkOption.NOFOLLOW_LINKS)) {
+                removeStale();
+            }
+            ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                server.bind(UnixDomainSocketAddress.of(socketPath), 1024);
+                // only this user's processes may hand the booster work
+                Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-------"));
+            } catch (IOException | RuntimeException e) {
+                server.close();
+                throw e;
+            }
+            return server;
+        } catch (IOException e) {
+            throw new IllegalStateException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+        }
+    }
+
+    private void removeStale() throws IOException {
+        BasicFileAttributes attributes =
+                Files.readAttributes(socketPath, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!attributes.isOther()) {
+            throw new IOException(socketPath + " exists and is not a socket");
+        }
+        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socketPath))) {
+            throw new IOException("another booster is already listening on " + socketPath);
+        } catch (IOException refused) {
+            if (refused.getMessage() != null && refused.getMessage().startsWith("another booster")) {
+                throw refused;
+            }
+            Files.deleteIfExists(socketPath); // nobody listens: left over from a killed booster
+        }
+    }
+
+    private Behavior<Command> closeWhenOpened() {
+        opening.thenAccept(this::closeQuietly);
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> close(ServerSocketChannel server) {
+        closeQuietly(server);
+        return Behaviors.same();
+    }
+
+    /** Also called from a future's thread, hence the plain logger. */
+    private void closeQuietly(ServerSocketChannel server) {
+        try {
+            server.close();
+        } catch (IOException e) {
+            LOG.warn("closing executor gateway socket {}: {}", socketPath, e.toString());
+        }
+        try {
+            Files.deleteIfExists(socketPath);
+        } catch (IOException e) {
+            LOG.warn("cannot remove socket file {}: {}", socketPath, e.toString());
+        }
     }
 }

@@ -1,0 +1,147 @@
+package io.troupe.booster.gateway;
+
+import io.troupe.booster.gateway.ExecutorGateway.SubWorkArrived;
+import io.troupe.booster.gateway.ExecutorGateway.SubWorkReply;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * One booster-exec connection: reads the request (blocking executor), hands it to the sink as a
+ * {@link SubWorkArrived}, writes the reply back (blocking executor) and stops, closing the connection.
+ * If the sink dies first, the connection is closed without a reply and booster-exec runs the command
+ * locally.
+ */
+final class GatewayConnection {
+
+    interface Command {}
+
+    private record RequestRead(GatewayProtocol.Request request) implements Command, NoSerializationVerificationNeeded {}
+
+    private record ReadFailed(Throwable cause) implements Command, NoSerializationVerificationNeeded {}
+
+    private record ReplyArrived(SubWorkReply reply) implements Command, NoSerializationVerificationNeeded {}
+
+    private record WriteDone(Throwable error) implements Command, NoSerializationVerificationNeeded {}
+
+    private final ActorContext<Command> context;
+    private final SocketChannel channel;
+    private final ActorRef<SubWorkArrived> sink;
+    private final Executor blockingExecutor;
+
+    private GatewayConnection(ActorContext<Command> context, SocketChannel channel, ActorRef<SubWorkArrived> sink,
+            Executor blockingExecutor) {
+        this.context = context;
+        this.channel = channel;
+        this.sink = sink;
+        this.blockingExecutor = blockingExecutor;
+        CompletableFuture<GatewayProtocol.Request> read = CompletableFuture.supplyAsync(this::read, blockingExecutor);
+        context.pipeToSelf(read, (request, error) -> error == null ? new RequestRead(request) : new ReadFailed(error));
+    }
+
+    static Behavior<Command> create(SocketChannel channel, ActorRef<SubWorkArrived> sink, Executor blockingExecutor) {
+        return Behaviors.setup(context -> new GatewayConnection(context, channel, sink, blockingExecutor).reading());
+    }
+
+    private Behavior<Command> reading() {
+        return Behaviors.receive(Command.class)
+                .onMessage(RequestRead.class, this::onRequestRead)
+                .onMessage(ReadFailed.class, this::onReadFailed)
+                .onSignal(PostStop.class, signal -> closeChannel())
+                .build();
+    }
+
+    private Behavior<Command> awaitingReply() {
+        return Behaviors.receive(Command.class)
+                .onMessage(ReplyArrived.class, this::onReplyArrived)
+                .onSignal(Terminated.class, this::onSinkTerminated)
+                .onSignal(PostStop.class, signal -> closeChannel())
+                .build();
+    }
+
+    private Behavior<Command> writing() {
+        return Behaviors.receive(Command.class)
+                .onMessage(WriteDone.class, this::onWriteDone)
+                .onSignal(PostStop.class, signal -> closeChannel())
+                .build();
+    }
+
+    private Behavior<Command> onRequestRead(RequestRead read) {
+        GatewayProtocol.Request request = read.request();
+        ActorRef<SubWorkReply> replyTo = context.messageAdapter(SubWorkReply.class, ReplyArrived::new);
+        context.watch(sink);
+        sink.tell(new SubWorkArrived(request.argv(), request.cwd(), request.env(), replyTo));
+        return awaitingReply();
+    }
+
+    private Behavior<Command> onReadFailed(ReadFailed failed) {
+        Throwable cause = failed.cause() instanceof CompletionException && failed.cause().getCause() != null
+                ? failed.cause().getCause()
+                : failed.cause();
+        if (cause instanceof EOFException) {
+            context.getLog().debug("booster-exec connection closed without a request: {}", cause.getMessage());
+        } else {
+            context.getLog().warn("booster-exec sent a bad request, closing: {}", cause.toString());
+        }
+        return Behaviors.stopped();
+    }
+
+    private Behavior<Command> onReplyArrived(ReplyArrived arrived) {
+        context.unwatch(sink);
+        SubWorkReply reply = arrived.reply();
+        byte[] bytes = GatewayProtocol.encodeReply(reply.exitCode(), reply.stdout(), reply.stderr());
+        CompletableFuture<Void> write = CompletableFuture.runAsync(() -> write(bytes), blockingExecutor);
+        context.pipeToSelf(write, (ok, error) -> new WriteDone(error));
+        return writing();
+    }
+
+    private Behavior<Command> onSinkTerminated(Terminated terminated) {
+        context.getLog().warn("the booster's sub-work sink stopped; booster-exec will run the command locally");
+        return Behaviors.stopped();
+    }
+
+    private Behavior<Command> onWriteDone(WriteDone done) {
+        if (done.error() != null) {
+            // booster-exec was killed (say, make was interrupted) before its answer came
+            context.getLog().debug("booster-exec went away before its reply: {}", done.error().toString());
+        }
+        return Behaviors.stopped();
+    }
+
+    private GatewayProtocol.Request read() {
+        try {
+            return GatewayProtocol.readRequest(new BufferedInputStream(Channels.newInputStream(channel), 1 << 16));
+        } catch (IOException e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    private void write(byte[] bytes) {
+        try {
+            GatewayProtocol.writeAll(Channels.newOutputStream(channel), bytes);
+        } catch (IOException e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    private Behavior<Command> closeChannel() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            context.getLog().debug("closing booster-exec connection: {}", e.toString());
+        }
+        return Behaviors.same();
+    }
+}
