@@ -46,4 +46,10 @@ public record WorkSettings(
         clusterSeeds = List.copyOf(clusterSeeds);
         env = Map.copyOf(env);
     }
+
+    /** The same settings with {@code --local} set to {@code local} (a failed join degrades a work to local). */
+    public WorkSettings withLocal(boolean newLocal) {
+        return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, newLocal, noLocal,
+                remoteRetryTimes, maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson);
+    }
 }

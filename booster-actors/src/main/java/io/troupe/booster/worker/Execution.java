@@ -70,6 +70,7 @@ final class Execution extends AbstractBehavior<Execution.Command> {
     /** answered (or nobody to answer); only cleanup is left */
     private boolean closing;
     private long outputBytes;
+    private boolean cleanedUp;
 
     static Behavior<Command> create(Execute request, WorkerSettings settings, ActorRef<SubWorkExecutor.Command> executor) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers ->
@@ -104,8 +105,27 @@ final class Execution extends AbstractBehavior<Execution.Command> {
                 .onMessage(Collected.class, this::onCollected)
                 .onMessageEquals(TimedOut.INSTANCE, this::onTimedOut)
                 .onMessageEquals(RequesterDied.INSTANCE, this::onRequesterDied)
-                .onMessageEquals(CleanedUp.INSTANCE, Behaviors::stopped)
+                .onMessageEquals(CleanedUp.INSTANCE, this::onCleanedUp)
+                .onSignal(org.apache.pekko.actor.typed.PostStop.class, signal -> onPostStop())
                 .build();
+    }
+
+    private Behavior<Command> onCleanedUp() {
+        cleanedUp = true;
+        return Behaviors.stopped();
+    }
+
+    /** Stopped from outside (worker shutting down): leave no process and no sandbox behind. */
+    private Behavior<Command> onPostStop() {
+        if (!cleanedUp) {
+            killTree();
+            try {
+                CompletableFuture.runAsync(this::deleteRoot, blocking);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                deleteRoot(); // the dispatcher is gone with the actor system: last chance, on this thread
+            }
+        }
+        return this;
     }
 
     private Behavior<Command> onPrepared(Prepared prepared) {

@@ -1,0 +1,200 @@
+package io.troupe.booster.work;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.troupe.api.booster.Handler;
+import io.troupe.booster.handler.HandlerLoadException;
+import io.troupe.booster.handler.Handlers;
+import io.troupe.booster.worker.SubWorkExecutor;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.JoinSeedNodes;
+import org.apache.pekko.cluster.typed.SelfUp;
+import org.apache.pekko.cluster.typed.Subscribe;
+
+/**
+ * Runs one work from start to end: loads the handler, starts the booster's actor system (joining the
+ * cluster with role {@code booster}, or — with no seeds — a single-node cluster with an embedded worker),
+ * runs the {@link WorkActor}, leaves the cluster and returns the work's exit code.
+ */
+public final class BoosterRun {
+
+    /** Exit code when the booster cannot start at all (bad handler, failed join under --no_local). */
+    public static final int BOOSTER_FAILED = 2;
+
+    private interface Event extends NoSerializationVerificationNeeded {}
+
+    private record Up(SelfUp selfUp) implements Event {}
+
+    private enum JoinTimedOut implements Event { INSTANCE }
+
+    private record WorkEvent(WorkActor.Event event) implements Event {}
+
+    private BoosterRun() {}
+
+    /**
+     * Runs the work described by {@code settings}; the work command's stdout and stderr pass through, the
+     * booster's own messages go to stderr prefixed {@code [booster]}.
+     *
+     * @return the work command's exit code, or {@link #BOOSTER_FAILED} when the booster could not run it
+     */
+    public static int run(WorkSettings settings) {
+        Handler handler;
+        try {
+            handler = Handlers.load(settings.type(), settings.env());
+        } catch (HandlerLoadException e) {
+            System.err.println("[booster] " + e.getMessage());
+            return BOOSTER_FAILED;
+        }
+        return run(settings, handler, ConfigFactory.load());
+    }
+
+    /** Runs with an already loaded handler and a base config (tests, embedding). */
+    public static int run(WorkSettings settings, Handler handler, Config baseConfig) {
+        boolean embedded = settings.clusterSeeds().isEmpty();
+        List<Address> seeds;
+        try {
+            seeds = parseSeeds(settings.clusterSeeds(), baseConfig.getString("troupe.booster.system-name"));
+        } catch (IllegalArgumentException e) {
+            System.err.println("[booster] " + e.getMessage());
+            return BOOSTER_FAILED;
+        }
+        Config config = systemConfig(baseConfig, embedded, seeds);
+        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        ActorSystem<Event> system = ActorSystem.create(guardian(settings, handler, embedded, seeds, exit),
+                baseConfig.getString("troupe.booster.system-name"), config);
+        int code;
+        try {
+            code = exit.get();
+        } catch (Exception e) {
+            System.err.println("[booster] internal error: " + e);
+            code = BOOSTER_FAILED;
+        }
+        system.terminate(); // CoordinatedShutdown: leaves the cluster gracefully first
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            System.err.println("[booster] warning: actor system did not stop within 30 s: " + e);
+        }
+        return code;
+    }
+
+    private static Behavior<Event> guardian(WorkSettings settings, Handler handler, boolean embedded,
+            List<Address> seeds, CompletableFuture<Integer> exit) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+            Cluster cluster = Cluster.get(context.getSystem());
+            cluster.subscriptions().tell(Subscribe.create(context.messageAdapter(SelfUp.class, Up::new), SelfUp.class));
+            if (embedded) {
+                context.spawn(SubWorkExecutor.create(), "worker");
+                cluster.manager().tell(new JoinSeedNodes(List.of(cluster.selfMember().address())));
+            } else {
+                cluster.manager().tell(new JoinSeedNodes(seeds));
+            }
+            timers.startSingleTimer(JoinTimedOut.INSTANCE,
+                    context.getSystem().settings().config().getDuration("troupe.booster.join-timeout"));
+            ActorRef<WorkActor.Event> workEvents = context.messageAdapter(WorkActor.Event.class, WorkEvent::new);
+            return Behaviors.receive(Event.class)
+                    .onMessage(Up.class, up -> {
+                        timers.cancel(JoinTimedOut.INSTANCE);
+                        context.spawn(WorkActor.create(settings, handler, WorkActor.Launch.RUN_COMMAND, workEvents), "work");
+                        return Behaviors.same();
+                    })
+                    .onMessageEquals(JoinTimedOut.INSTANCE, () -> {
+                        String where = embedded ? "the embedded cluster" : "the cluster at " + String.join(", ", settings.clusterSeeds());
+                        Duration timeout = context.getSystem().settings().config().getDuration("troupe.booster.join-timeout");
+                        if (settings.noLocal()) {
+                            System.err.println("[booster] could not join " + where + " within " + timeout.toSeconds()
+                                    + " s; --no_local forbids running the work locally");
+                            exit.complete(BOOSTER_FAILED);
+                            return Behaviors.same();
+                        }
+                        System.err.println("[booster] warning: could not join " + where + " within " + timeout.toSeconds()
+                                + " s; running every sub-work locally");
+                        context.spawn(WorkActor.create(settings.withLocal(true), handler, WorkActor.Launch.RUN_COMMAND,
+                                workEvents), "work");
+                        return Behaviors.same();
+                    })
+                    .onMessage(WorkEvent.class, event -> {
+                        if (event.event() instanceof WorkActor.Finished finished) {
+                            exit.complete(finished.exitCode());
+                        }
+                        return Behaviors.same();
+                    })
+                    .build();
+        }));
+    }
+
+    /** {@code host:port} seeds as cluster addresses of system {@code systemName}. */
+    static List<Address> parseSeeds(List<String> seeds, String systemName) {
+        List<Address> addresses = new ArrayList<>();
+        for (String seed : seeds) {
+            int colon = seed.lastIndexOf(':');
+            int port;
+            try {
+                port = Integer.parseInt(seed.substring(colon + 1));
+            } catch (NumberFormatException | IndexOutOfBoundsException e) {
+                port = -1;
+            }
+            if (colon <= 0 || port <= 0 || port > 65535) {
+                throw new IllegalArgumentException("--cluster '" + seed + "' is not host:port");
+            }
+            addresses.add(new Address("pekko", systemName, seed.substring(0, colon), port));
+        }
+        return addresses;
+    }
+
+    private static Config systemConfig(Config base, boolean embedded, List<Address> seeds) {
+        String host = base.getString("troupe.booster.hostname");
+        if (host.isBlank()) {
+            host = embedded || seeds.stream().allMatch(BoosterRun::isLoopback) ? "127.0.0.1" : localHost();
+        }
+        String roles = embedded ? "[booster, worker]" : "[booster]";
+        return ConfigFactory.parseString(String.join("\n",
+                        "pekko.actor.provider = cluster",
+                        "pekko.remote.artery.canonical.hostname = \"" + host + "\"",
+                        "pekko.remote.artery.canonical.port = 0",
+                        "pekko.cluster.roles = " + roles,
+                        "pekko.cluster.downing-provider-class = \"org.apache.pekko.cluster.sbr.SplitBrainResolverProvider\"",
+                        "pekko.cluster.split-brain-resolver.active-strategy = keep-majority",
+                        "pekko.coordinated-shutdown.exit-jvm = off",
+                        "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
+                        "pekko.cluster.run-coordinated-shutdown-when-down = off",
+                        "pekko.loglevel = " + (base.hasPath("troupe.booster.loglevel") ? base.getString("troupe.booster.loglevel") : "WARNING"),
+                        "pekko.log-dead-letters = off",
+                        "pekko.stdout-loglevel = OFF",
+                        "pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]",
+                        "pekko.logging-filter = \"org.apache.pekko.event.slf4j.Slf4jLoggingFilter\"",
+                        "pekko.log-dead-letters-during-shutdown = off"))
+                .withFallback(base)
+                .resolve();
+    }
+
+    private static boolean isLoopback(Address address) {
+        String host = address.getHost().orElse("");
+        try {
+            return host.equals("localhost") || InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    private static String localHost() {
+        try {
+            return InetAddress.getLocalHost().getHostAddress();
+        } catch (UnknownHostException e) {
+            return "127.0.0.1";
+        }
+    }
+}

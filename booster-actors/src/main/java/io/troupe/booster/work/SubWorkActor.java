@@ -1,0 +1,454 @@
+package io.troupe.booster.work;
+
+import io.troupe.api.booster.DistCommand;
+import io.troupe.api.booster.DistResult;
+import io.troupe.api.booster.FileDesc;
+import io.troupe.api.booster.Handler;
+import io.troupe.api.booster.Result;
+import io.troupe.booster.gateway.ExecutorGateway;
+import io.troupe.booster.worker.SandboxPaths;
+import io.troupe.booster.worker.SubWorkExecutor;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * One intercepted sub-work: needRemoteResource → PreExecute → remote attempt(s) on workers chosen by the
+ * {@link WorkerDirectory} (DeathWatch and a timeout on each) → PostExecute → on any remote failure a local
+ * retry under {@link LocalSlots} (unless {@code --no_local}) → FinalExecute → reply to booster-exec.
+ * Handler hooks, file reads/writes and local processes run on {@code troupe.blocking-dispatcher}.
+ */
+public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
+
+    /** Messages stay inside the booster process (the worker's replies arrive through an adapter). */
+    public interface Command extends NoSerializationVerificationNeeded {}
+
+    /** How a sub-work ended. */
+    public enum Route {
+        /** ran remotely, accepted by PostExecute */
+        REMOTE,
+        /** ran locally with exit code 0 (fallback, --local or the handler's choice) */
+        LOCAL,
+        /** ended with a non-zero exit code, whichever way it ran */
+        FAILED
+    }
+
+    /**
+     * Told to the WorkActor when the sub-work is over.
+     *
+     * @param worker the worker address that ran it (REMOTE only), else null
+     */
+    public record Ended(String subWorkId, Route route, int exitCode, String worker) implements NoSerializationVerificationNeeded {}
+
+    /**
+     * What every sub-work of a work shares.
+     *
+     * @param remoteRetryTimes {@code --remote_retry_times}, used when the handler returns a negative value
+     * @param ioTimeout how long one remote attempt may take
+     * @param maxInlineInputBytes inputs past this total are not sent (they would not fit a message)
+     */
+    public record Shared(Handler handler, ActorRef<WorkerDirectory.Command> directory,
+            ActorRef<LocalSlots.Command> localSlots, boolean local, boolean noLocal, int remoteRetryTimes,
+            Duration ioTimeout, long maxInlineInputBytes, Executor blocking) {}
+
+    private record Planned(boolean needRemote, int weight, int retries, Throwable error) implements Command {}
+
+    private record RemotePlan(List<io.troupe.api.booster.Command> commands, List<SubWorkExecutor.Step> steps,
+            List<SubWorkExecutor.InputFile> inputs) {}
+
+    private record Prepared(RemotePlan plan, Throwable error) implements Command {}
+
+    private record WorkerChoice(WorkerDirectory.Choice choice, Throwable error) implements Command {}
+
+    private record WorkerAnswered(SubWorkExecutor.Reply reply) implements Command {}
+
+    private record WorkerDied(int attempt) implements Command {}
+
+    private record AttemptTimedOut(int attempt) implements Command {}
+
+    private record PostExecuted(Throwable error) implements Command {}
+
+    private enum RemoteFailNoted implements Command { INSTANCE }
+
+    private record LocalGranted(LocalSlots.Granted granted) implements Command {}
+
+    private record LocalDone(Result result) implements Command {}
+
+    private enum Finalized implements Command { INSTANCE }
+
+    private static final io.troupe.api.booster.Command NO_COMMAND = null;
+
+    private final TimerScheduler<Command> timers;
+    private final Shared shared;
+    private final String id;
+    private final List<String> argv;
+    private final Path cwd;
+    private final Map<String, String> env;
+    private final ActorRef<ExecutorGateway.SubWorkReply> replyTo;
+    private final ActorRef<Ended> reportTo;
+    private final ActorRef<SubWorkExecutor.Reply> workerReplies;
+    private int weight = 1;
+    private int maxAttempts = 1;
+    private int attempt;
+    private RemotePlan plan;
+    private ActorRef<SubWorkExecutor.Command> worker;
+    private SubWorkExecutor.Done remoteDone;
+    private String lastFailure = "";
+    private int lastRemoteExit;
+    private byte[] lastRemoteStdout = new byte[0];
+    private byte[] lastRemoteStderr = new byte[0];
+
+    public static Behavior<Command> create(String id, ExecutorGateway.SubWorkArrived arrived, Shared shared,
+            ActorRef<Ended> reportTo) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+                new SubWorkActor(context, timers, id, arrived, shared, reportTo)));
+    }
+
+    private SubWorkActor(ActorContext<Command> context, TimerScheduler<Command> timers, String id,
+            ExecutorGateway.SubWorkArrived arrived, Shared shared, ActorRef<Ended> reportTo) {
+        super(context);
+        this.timers = timers;
+        this.shared = shared;
+        this.id = id;
+        this.argv = List.copyOf(arrived.argv());
+        this.cwd = Path.of(arrived.cwd() == null || arrived.cwd().isBlank() ? "." : arrived.cwd());
+        this.env = arrived.env() == null ? Map.of() : Map.copyOf(arrived.env());
+        this.replyTo = arrived.replyTo();
+        this.reportTo = reportTo;
+        this.workerReplies = context.messageAdapter(SubWorkExecutor.Reply.class, WorkerAnswered::new);
+        Handler handler = shared.handler();
+        onBlocking(() -> new Planned(!shared.local() && handler.needRemoteResource(argv),
+                        handler.localLockWeight(argv), handler.remoteRetryTimes(), null),
+                error -> new Planned(false, 1, -1, error));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Planned.class, this::onPlanned)
+                .onMessage(Prepared.class, this::onPrepared)
+                .onMessage(WorkerChoice.class, this::onWorkerChoice)
+                .onMessage(WorkerAnswered.class, this::onWorkerAnswered)
+                .onMessage(WorkerDied.class, this::onWorkerDied)
+                .onMessage(AttemptTimedOut.class, this::onAttemptTimedOut)
+                .onMessage(PostExecuted.class, this::onPostExecuted)
+                .onMessageEquals(RemoteFailNoted.INSTANCE, this::onRemoteFailNoted)
+                .onMessage(LocalGranted.class, this::onLocalGranted)
+                .onMessage(LocalDone.class, this::onLocalDone)
+                .onMessageEquals(Finalized.INSTANCE, () -> Behaviors.stopped())
+                .build();
+    }
+
+    private Behavior<Command> onPlanned(Planned planned) {
+        weight = planned.weight();
+        int retries = planned.retries() >= 0 ? planned.retries() : shared.remoteRetryTimes();
+        maxAttempts = 1 + Math.max(0, retries);
+        if (planned.error() != null) {
+            lastFailure = "handler failed deciding where to run: " + planned.error();
+            return fallBack();
+        }
+        if (!planned.needRemote()) {
+            return runLocally();
+        }
+        onBlocking(() -> new Prepared(prepareRemote(), null), error -> new Prepared(null, error));
+        return this;
+    }
+
+    private Behavior<Command> onPrepared(Prepared prepared) {
+        if (prepared.error() != null) {
+            lastFailure = "PreExecute failed: " + messageOf(prepared.error());
+            return fallBack();
+        }
+        plan = prepared.plan();
+        return nextAttempt();
+    }
+
+    private Behavior<Command> nextAttempt() {
+        attempt++;
+        getContext().ask(WorkerDirectory.Choice.class, shared.directory(), Duration.ofSeconds(10),
+                ref -> new WorkerDirectory.Acquire(id, ref), WorkerChoice::new);
+        return this;
+    }
+
+    private Behavior<Command> onWorkerChoice(WorkerChoice choice) {
+        if (choice.error() != null || choice.choice() instanceof WorkerDirectory.NoWorker) {
+            lastFailure = choice.error() != null ? "worker directory did not answer: " + choice.error()
+                    : ((WorkerDirectory.NoWorker) choice.choice()).reason();
+            return fallBack(); // nobody else to try now
+        }
+        worker = ((WorkerDirectory.Chosen) choice.choice()).worker();
+        getContext().watchWith(worker, new WorkerDied(attempt));
+        timers.startSingleTimer("attempt", new AttemptTimedOut(attempt), shared.ioTimeout().plusSeconds(2));
+        worker.tell(new SubWorkExecutor.Execute(attemptId(), plan.steps(), plan.inputs(), shared.ioTimeout().toMillis(),
+                getContext().getSelf(), workerReplies));
+        return this;
+    }
+
+    private Behavior<Command> onWorkerAnswered(WorkerAnswered answered) {
+        SubWorkExecutor.Reply reply = answered.reply();
+        if (worker == null || !reply.subWorkId().equals(attemptId())) {
+            return this; // a late answer to an attempt already given up
+        }
+        timers.cancel("attempt");
+        getContext().unwatch(worker);
+        if (reply instanceof SubWorkExecutor.Failed failed) {
+            return remoteFailed(WorkerDirectory.Outcome.FAILED, failed.load(),
+                    "worker " + failed.load().worker() + ": " + failed.message());
+        }
+        remoteDone = (SubWorkExecutor.Done) reply;
+        rememberRemoteOutput(remoteDone);
+        onBlocking(() -> {
+            DistResult result = writeResults(remoteDone);
+            shared.handler().postExecute(result);
+            return new PostExecuted(null);
+        }, PostExecuted::new);
+        return this;
+    }
+
+    private Behavior<Command> onPostExecuted(PostExecuted executed) {
+        if (executed.error() != null) {
+            return remoteFailed(WorkerDirectory.Outcome.FAILED, remoteDone.load(), "worker "
+                    + remoteDone.load().worker() + ": PostExecute rejected the result (exit code " + lastRemoteExit
+                    + "): " + messageOf(executed.error()));
+        }
+        String ranOn = remoteDone.load().worker();
+        shared.directory().tell(new WorkerDirectory.Release(id, worker, WorkerDirectory.Outcome.OK, remoteDone.load()));
+        worker = null;
+        return finish(lastRemoteExit == 0 ? Route.REMOTE : Route.FAILED, lastRemoteExit, lastRemoteStdout,
+                lastRemoteStderr, ranOn);
+    }
+
+    private Behavior<Command> onWorkerDied(WorkerDied died) {
+        if (died.attempt() != attempt || worker == null) {
+            return this;
+        }
+        timers.cancel("attempt");
+        return remoteFailed(WorkerDirectory.Outcome.NETWORK_ERROR, null, "worker " + worker.path().address()
+                + " died while running the sub-work");
+    }
+
+    private Behavior<Command> onAttemptTimedOut(AttemptTimedOut timedOut) {
+        if (timedOut.attempt() != attempt || worker == null) {
+            return this;
+        }
+        getContext().unwatch(worker);
+        return remoteFailed(WorkerDirectory.Outcome.NETWORK_ERROR, null, "worker " + worker.path().address()
+                + " did not answer within " + shared.ioTimeout().toSeconds() + " s (--io_timeout_secs)");
+    }
+
+    private Behavior<Command> remoteFailed(WorkerDirectory.Outcome outcome, SubWorkExecutor.Load load, String reason) {
+        shared.directory().tell(new WorkerDirectory.Release(id, worker, outcome, load));
+        worker = null;
+        lastFailure = reason;
+        onBlocking(() -> {
+            shared.handler().onRemoteFail(argv);
+            return RemoteFailNoted.INSTANCE;
+        }, error -> RemoteFailNoted.INSTANCE);
+        return this;
+    }
+
+    private Behavior<Command> onRemoteFailNoted() {
+        return attempt < maxAttempts ? nextAttempt() : fallBack();
+    }
+
+    /** Remote execution is over without success: local retry, or fail under --no_local. */
+    private Behavior<Command> fallBack() {
+        if (!shared.noLocal()) {
+            return runLocally();
+        }
+        String message = "[booster] sub-work '" + String.join(" ", argv) + "' failed remotely"
+                + (attempt > 0 ? " after " + attempt + " attempt(s)" : "") + ": " + lastFailure
+                + "; not retried locally because of --no_local\n";
+        byte[] stderr = concat(lastRemoteStderr, message.getBytes(StandardCharsets.UTF_8));
+        return finish(Route.FAILED, lastRemoteExit != 0 ? lastRemoteExit : 1, lastRemoteStdout, stderr, null);
+    }
+
+    private Behavior<Command> runLocally() {
+        ActorRef<LocalSlots.Granted> granted = getContext().messageAdapter(LocalSlots.Granted.class, LocalGranted::new);
+        shared.localSlots().tell(new LocalSlots.Acquire(LocalSlots.Kind.EXE, weight, getContext().getSelf(), granted));
+        return this;
+    }
+
+    private Behavior<Command> onLocalGranted(LocalGranted granted) {
+        long lease = granted.granted().lease();
+        onBlocking(() -> {
+            try {
+                return new LocalDone(runLocal());
+            } finally {
+                shared.localSlots().tell(new LocalSlots.Release(lease));
+            }
+        }, error -> new LocalDone(new Result(127, new byte[0], ("[booster] local run of '" + String.join(" ", argv)
+                + "' failed: " + messageOf(error) + "\n").getBytes(StandardCharsets.UTF_8), List.of())));
+        return this;
+    }
+
+    private Behavior<Command> onLocalDone(LocalDone done) {
+        Result result = done.result();
+        return finish(result.retCode() == 0 ? Route.LOCAL : Route.FAILED, result.retCode(), result.stdout(),
+                result.stderr(), null);
+    }
+
+    private Behavior<Command> finish(Route route, int exitCode, byte[] stdout, byte[] stderr, String ranOn) {
+        replyTo.tell(new ExecutorGateway.SubWorkReply(exitCode, stdout, stderr));
+        reportTo.tell(new Ended(id, route, exitCode, ranOn));
+        shared.directory().tell(new WorkerDirectory.Forget(id));
+        onBlocking(() -> {
+            shared.handler().finalExecute(argv);
+            return Finalized.INSTANCE;
+        }, error -> Finalized.INSTANCE);
+        return this;
+    }
+
+    private String attemptId() {
+        return id + "#" + attempt;
+    }
+
+    private void rememberRemoteOutput(SubWorkExecutor.Done done) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = 0;
+        for (SubWorkExecutor.StepResult step : done.results()) {
+            out.writeBytes(step.stdout());
+            err.writeBytes(step.stderr());
+            exit = step.exitCode();
+        }
+        lastRemoteExit = done.results().isEmpty() ? 1 : exit;
+        lastRemoteStdout = out.toByteArray();
+        lastRemoteStderr = err.toByteArray();
+    }
+
+    private void onBlocking(java.util.concurrent.Callable<Command> work, java.util.function.Function<Throwable, Command> onError) {
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
+            try {
+                return work.call();
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, shared.blocking()), (result, error) -> error == null ? result : onError.apply(unwrap(error)));
+    }
+
+    // ---- blocking work, on troupe.blocking-dispatcher ----
+
+    private RemotePlan prepareRemote() throws Exception {
+        DistCommand dist = shared.handler().preExecute(argv);
+        if (dist == null || dist.commands().isEmpty()) {
+            throw new IllegalStateException("PreExecute returned no command");
+        }
+        List<SubWorkExecutor.Step> steps = new ArrayList<>();
+        List<SubWorkExecutor.InputFile> inputs = new ArrayList<>();
+        long bytes = 0;
+        for (io.troupe.api.booster.Command command : dist.commands()) {
+            Path base = baseOf(command);
+            for (FileDesc input : command.inputFiles()) {
+                Path local = base.resolve(input.localPath());
+                byte[] content = Files.readAllBytes(local);
+                bytes += content.length;
+                if (bytes > shared.maxInlineInputBytes()) {
+                    throw new IOException("input files total more than " + shared.maxInlineInputBytes()
+                            + " bytes, too large to send inline (at " + local + ")");
+                }
+                String remote = input.remotePath() != null ? input.remotePath() : input.localPath();
+                inputs.add(new SubWorkExecutor.InputFile(remote, content, Files.isExecutable(local)));
+            }
+            steps.add(new SubWorkExecutor.Step(command.exeName(), command.exePath(), command.params(), command.env(),
+                    command.resultFiles()));
+        }
+        return new RemotePlan(dist.commands(), steps, inputs);
+    }
+
+    /** Writes the result files where the client expects them and builds the handler's view. */
+    private DistResult writeResults(SubWorkExecutor.Done done) throws IOException {
+        List<Result> results = new ArrayList<>();
+        for (int i = 0; i < done.results().size(); i++) {
+            SubWorkExecutor.StepResult step = done.results().get(i);
+            Path base = baseOf(i < plan.commands().size() ? plan.commands().get(i) : NO_COMMAND);
+            List<FileDesc> files = new ArrayList<>();
+            for (SubWorkExecutor.ResultFile file : step.files()) {
+                Path target = base.resolve(SandboxPaths.check(file.path(), "result file"));
+                if (target.getParent() != null) {
+                    Files.createDirectories(target.getParent());
+                }
+                Files.write(target, file.content());
+                files.add(new FileDesc(target.toString(), file.path(), file.content().length));
+            }
+            results.add(new Result(step.exitCode(), step.stdout(), step.stderr(), files));
+        }
+        return new DistResult(results);
+    }
+
+    private Path baseOf(io.troupe.api.booster.Command command) {
+        return command != null && command.workDir() != null && !command.workDir().isBlank()
+                ? cwd.resolve(command.workDir()) : cwd;
+    }
+
+    private Result runLocal() throws Exception {
+        Optional<Result> own = shared.handler().localExecute(argv);
+        if (own.isPresent()) {
+            return own.get();
+        }
+        if (argv.isEmpty()) {
+            return new Result(127, new byte[0], "[booster] empty command\n".getBytes(StandardCharsets.UTF_8), List.of());
+        }
+        Path out = Files.createTempFile("troupe-local-", ".out");
+        Path err = Files.createTempFile("troupe-local-", ".err");
+        try {
+            ProcessBuilder builder = new ProcessBuilder(argv).directory(cwd.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(out.toFile()).redirectError(err.toFile());
+            if (!env.isEmpty()) {
+                builder.environment().clear();
+                builder.environment().putAll(env);
+            }
+            Process process;
+            try {
+                process = builder.start();
+            } catch (IOException e) {
+                return new Result(127, new byte[0], ("[booster] cannot run '" + argv.get(0) + "' locally: "
+                        + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8), List.of());
+            }
+            int code = process.waitFor();
+            return new Result(code, Files.readAllBytes(out), Files.readAllBytes(err), List.of());
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] joined = new byte[a.length + b.length];
+        System.arraycopy(a, 0, joined, 0, a.length);
+        System.arraycopy(b, 0, joined, a.length, b.length);
+        return joined;
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable t = error;
+        while ((t instanceof java.util.concurrent.CompletionException || t instanceof UncheckedIOException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static String messageOf(Throwable t) {
+        return t.getMessage() != null ? t.getMessage() : t.toString();
+    }
+}

@@ -1,0 +1,516 @@
+package io.troupe.booster.work;
+
+import com.typesafe.config.Config;
+import io.troupe.api.booster.BoosterConfig;
+import io.troupe.api.booster.Handler;
+import io.troupe.api.booster.PreloadConfig;
+import io.troupe.booster.gateway.ExecutorGateway;
+import io.troupe.booster.hook.PathShims;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * One work (a whole build): finds workers, calls PreWork, installs hooks from GetPreloadConfig, starts the
+ * ExecutorGateway, runs the work command, turns every intercepted sub-work into a {@link SubWorkActor},
+ * waits for them after the command exits, calls PostWork and prints the summary. Its children are
+ * {@link LocalSlots}, {@link WorkerDirectory}, the gateway and the sub-works.
+ */
+public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
+
+    /** Messages stay inside the booster process. */
+    public interface Command extends NoSerializationVerificationNeeded {}
+
+    /** How the work's sub-works arrive. */
+    public enum Launch {
+        /** run the work command with {@code /bin/sh -c} and an ExecutorGateway for booster-exec */
+        RUN_COMMAND,
+        /** no command and no gateway: the embedding code sends {@link SubWork} and then {@link WorkCommandExited} */
+        EXTERNAL
+    }
+
+    /** One intercepted sub-work (the gateway's message, or sent directly under {@link Launch#EXTERNAL}). */
+    public record SubWork(ExecutorGateway.SubWorkArrived arrived) implements Command {}
+
+    /** The work command exited with {@code exitCode}; the work ends once its sub-works are done. */
+    public record WorkCommandExited(int exitCode) implements Command {}
+
+    /** What the WorkActor tells its owner. */
+    public interface Event extends NoSerializationVerificationNeeded {}
+
+    /**
+     * Workers found, hooks installed; under {@link Launch#EXTERNAL} sub-works may be sent now.
+     *
+     * @param jobs the value {@code @BK_JOBS} stands for
+     * @param socket the gateway socket path ({@code TROUPE_BOOSTER_SOCKET})
+     */
+    public record Ready(int jobs, Path socket) implements Event {}
+
+    /** The work is over; {@code exitCode} is the work command's (or the booster's own failure code). */
+    public record Finished(int exitCode, Summary summary) implements Event {}
+
+    /** Counts of the sub-works of a work; {@code total = remoteOk + localFallback + failed}. */
+    public record Summary(int total, int remoteOk, int localFallback, int failed, int workersUsed) {
+        /** The line printed at the end of a work. */
+        public String line() {
+            return "[booster] total " + total + ", remote ok " + remoteOk + ", local fallback " + localFallback
+                    + ", failed " + failed + ", workers used " + workersUsed;
+        }
+    }
+
+    /** Exit code when the booster itself cannot run the work (bad hook rules, PreWork under --no_local). */
+    public static final int SETUP_FAILED = 2;
+
+    private enum DiscoveryTick implements Command { INSTANCE }
+
+    private record Discovered(WorkerDirectory.Snapshot snapshot) implements Command {}
+
+    private record PreWorkDone(Throwable error) implements Command {}
+
+    private record EnvReady(Map<String, String> env, Path tempDir, String warning, Throwable error) implements Command {}
+
+    private record GatewayEvent(ExecutorGateway.Event event) implements Command {}
+
+    private enum GatewayTimedOut implements Command { INSTANCE }
+
+    private record SubWorkEnded(SubWorkActor.Ended ended) implements Command {}
+
+    private record SubWorkStopped(String id) implements Command {}
+
+    private enum DrainTimedOut implements Command { INSTANCE }
+
+    private record PostWorkDone(Throwable error) implements Command {}
+
+    private enum CleanedUp implements Command { INSTANCE }
+
+    private enum Phase { DISCOVERY, SETUP, RUNNING, DRAINING, ENDING }
+
+    private final TimerScheduler<Command> timers;
+    private final WorkSettings settings;
+    private final Handler handler;
+    private final Launch launch;
+    private final ActorRef<Event> owner;
+    private final Executor blocking;
+    private final ActorRef<LocalSlots.Command> localSlots;
+    private final ActorRef<WorkerDirectory.Command> directory;
+    private final ActorRef<SubWorkActor.Ended> endedAdapter;
+    private final long discoveryDeadline;
+    private final Duration drainTimeout;
+    private final long maxInlineInputBytes;
+    private final int localTotal;
+    private final Map<String, ActorRef<ExecutorGateway.SubWorkReply>> pending = new HashMap<>();
+    private final Set<String> workersUsed = new HashSet<>();
+    private Phase phase = Phase.DISCOVERY;
+    private boolean local;
+    private int jobs = 1;
+    private BoosterConfig boosterConfig;
+    private Map<String, String> workEnv;
+    private Path tempDir;
+    private Path socket;
+    private ActorRef<ExecutorGateway.Command> gateway;
+    private SubWorkActor.Shared shared;
+    private long arrived;
+    private int remoteOk;
+    private int localFallback;
+    private int failed;
+    private int exitCode;
+
+    /**
+     * @param settings what the CLI was told
+     * @param handler the loaded handler ({@code Handlers.load})
+     * @param launch whether to run the work command, or take sub-works from the caller
+     * @param owner told {@link Ready} and {@link Finished}
+     */
+    public static Behavior<Command> create(WorkSettings settings, Handler handler, Launch launch, ActorRef<Event> owner) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+                new WorkActor(context, timers, settings, handler, launch, owner)));
+    }
+
+    private WorkActor(ActorContext<Command> context, TimerScheduler<Command> timers, WorkSettings settings,
+            Handler handler, Launch launch, ActorRef<Event> owner) {
+        super(context);
+        Config config = context.getSystem().settings().config();
+        this.timers = timers;
+        this.settings = settings;
+        this.handler = handler;
+        this.launch = launch;
+        this.owner = owner;
+        this.local = settings.local();
+        this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
+        this.localTotal = settings.maxLocalTotalJobs() > 0 ? settings.maxLocalTotalJobs() : LocalSlots.defaultTotal();
+        this.localSlots = context.spawn(LocalSlots.create(localTotal, Map.of()), "local-slots");
+        this.directory = context.spawn(WorkerDirectory.create(config.getInt("troupe.booster.unhealthy-after-errors"),
+                config.getDuration("troupe.worker.load-report-interval")), "workers");
+        this.endedAdapter = context.messageAdapter(SubWorkActor.Ended.class, SubWorkEnded::new);
+        this.discoveryDeadline = System.nanoTime() + config.getDuration("troupe.booster.worker-discovery-timeout").toNanos();
+        this.drainTimeout = config.getDuration("troupe.booster.drain-timeout");
+        // inputs travel inline: keep a message well inside the Artery frame
+        this.maxInlineInputBytes = Math.max(0, config.getBytes("pekko.remote.artery.advanced.maximum-frame-size") - 64 * 1024);
+        if (local) {
+            context.getSelf().tell(new Discovered(new WorkerDirectory.Snapshot(0, 0, 0)));
+        } else {
+            timers.startTimerWithFixedDelay(DiscoveryTick.INSTANCE, Duration.ofMillis(200));
+        }
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessageEquals(DiscoveryTick.INSTANCE, this::onDiscoveryTick)
+                .onMessage(Discovered.class, this::onDiscovered)
+                .onMessage(PreWorkDone.class, this::onPreWorkDone)
+                .onMessage(EnvReady.class, this::onEnvReady)
+                .onMessage(GatewayEvent.class, this::onGatewayEvent)
+                .onMessageEquals(GatewayTimedOut.INSTANCE, this::onGatewayTimedOut)
+                .onMessage(SubWork.class, this::onSubWork)
+                .onMessage(SubWorkEnded.class, this::onSubWorkEnded)
+                .onMessage(SubWorkStopped.class, this::onSubWorkStopped)
+                .onMessage(WorkCommandExited.class, this::onWorkCommandExited)
+                .onMessageEquals(DrainTimedOut.INSTANCE, this::onDrainTimedOut)
+                .onMessage(PostWorkDone.class, this::onPostWorkDone)
+                .onMessageEquals(CleanedUp.INSTANCE, this::onCleanedUp)
+                .build();
+    }
+
+    // ---- discovery and setup ----
+
+    private Behavior<Command> onDiscoveryTick() {
+        getContext().ask(WorkerDirectory.Snapshot.class, directory, Duration.ofSeconds(5), WorkerDirectory.GetSnapshot::new,
+                (snapshot, error) -> new Discovered(snapshot != null ? snapshot : new WorkerDirectory.Snapshot(0, 0, 0)));
+        return this;
+    }
+
+    private Behavior<Command> onDiscovered(Discovered discovered) {
+        WorkerDirectory.Snapshot snapshot = discovered.snapshot();
+        boolean timeUp = System.nanoTime() - discoveryDeadline > 0;
+        if (phase != Phase.DISCOVERY || (!local && snapshot.usableWorkers() == 0 && !timeUp)) {
+            return this;
+        }
+        timers.cancel(DiscoveryTick.INSTANCE);
+        phase = Phase.SETUP;
+        if (!local && snapshot.usableWorkers() == 0) {
+            warn("no workers found in the cluster; sub-works will run locally"
+                    + (settings.noLocal() ? " -- and fail, because of --no_local" : ""));
+        }
+        jobs = snapshot.totalSlots() > 0 ? Math.max(1, snapshot.totalSlots() * 3 / 2) : localTotal;
+        if (settings.maxJobs() > 0) {
+            jobs = Math.min(jobs, settings.maxJobs());
+        }
+        String command = settings.command() == null ? "" : settings.command().replace("@BK_JOBS", Integer.toString(jobs));
+        String confDir = settings.env().getOrDefault("TROUPE_CONF_DIR", "/etc/troupe");
+        boosterConfig = new BoosterConfig(settings.type(), settings.projectId(), settings.buildId(), command,
+                settings.workDir(), Path.of(confDir), settings.hookConfig(), settings.env());
+        onBlocking(() -> {
+            handler.preWork(boosterConfig);
+            return new PreWorkDone(null);
+        }, PreWorkDone::new);
+        return this;
+    }
+
+    private Behavior<Command> onPreWorkDone(PreWorkDone done) {
+        if (done.error() != null) {
+            if (settings.noLocal()) {
+                return abort("PreWork failed: " + messageOf(done.error()) + "; --no_local forbids running the work locally");
+            }
+            warn("PreWork failed: " + messageOf(done.error()) + "; running every sub-work locally");
+            local = true;
+        }
+        shared = new SubWorkActor.Shared(handler, directory, localSlots, local, settings.noLocal(),
+                settings.remoteRetryTimes(), Duration.ofSeconds(settings.ioTimeoutSecs() > 0 ? settings.ioTimeoutSecs() : 600),
+                maxInlineInputBytes, blocking);
+        onBlocking(this::prepareEnvironment, error -> new EnvReady(null, null, null, error));
+        return this;
+    }
+
+    private Behavior<Command> onEnvReady(EnvReady ready) {
+        tempDir = ready.tempDir();
+        if (ready.error() != null) {
+            return abort(messageOf(ready.error()));
+        }
+        if (ready.warning() != null) {
+            warn(ready.warning());
+        }
+        workEnv = ready.env();
+        socket = Path.of(workEnv.get("TROUPE_BOOSTER_SOCKET"));
+        if (launch == Launch.EXTERNAL) {
+            phase = Phase.RUNNING;
+            owner.tell(new Ready(jobs, socket));
+            return this;
+        }
+        gateway = getContext().spawn(ExecutorGateway.create(socket,
+                getContext().messageAdapter(ExecutorGateway.SubWorkArrived.class, SubWork::new),
+                getContext().messageAdapter(ExecutorGateway.Event.class, GatewayEvent::new)), "gateway");
+        timers.startSingleTimer(GatewayTimedOut.INSTANCE, Duration.ofSeconds(10));
+        return this;
+    }
+
+    private Behavior<Command> onGatewayEvent(GatewayEvent event) {
+        if (phase != Phase.SETUP) {
+            return this;
+        }
+        timers.cancel(GatewayTimedOut.INSTANCE);
+        if (event.event() instanceof ExecutorGateway.BindFailed failed) {
+            warn("executor gateway could not listen on " + socket + ": " + failed.reason()
+                    + "; booster-exec will run sub-works locally");
+        }
+        return startCommand();
+    }
+
+    private Behavior<Command> onGatewayTimedOut() {
+        if (phase != Phase.SETUP) {
+            return this;
+        }
+        warn("executor gateway did not start listening on " + socket + " within 10 s; booster-exec will run sub-works locally");
+        return startCommand();
+    }
+
+    private Behavior<Command> startCommand() {
+        phase = Phase.RUNNING;
+        owner.tell(new Ready(jobs, socket));
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(this::startWorkProcess, blocking)
+                        .thenCompose(Process::onExit),
+                (process, error) -> {
+                    if (error != null) {
+                        System.err.println("[booster] cannot run the work command: " + messageOf(unwrap(error)));
+                        return new WorkCommandExited(127);
+                    }
+                    return new WorkCommandExited(process.exitValue());
+                });
+        return this;
+    }
+
+    // ---- running ----
+
+    private Behavior<Command> onSubWork(SubWork subWork) {
+        ExecutorGateway.SubWorkArrived request = subWork.arrived();
+        if (shared == null || phase == Phase.ENDING) {
+            request.replyTo().tell(new ExecutorGateway.SubWorkReply(1, new byte[0],
+                    "[booster] the work is not accepting sub-works (starting or finished)\n".getBytes(StandardCharsets.UTF_8)));
+            return this;
+        }
+        arrived++;
+        String id = settings.buildId() + "-" + arrived;
+        ActorRef<SubWorkActor.Command> child =
+                getContext().spawn(SubWorkActor.create(id, request, shared, endedAdapter), "subwork-" + arrived);
+        getContext().watchWith(child, new SubWorkStopped(id));
+        pending.put(id, request.replyTo());
+        return this;
+    }
+
+    private Behavior<Command> onSubWorkEnded(SubWorkEnded message) {
+        SubWorkActor.Ended ended = message.ended();
+        if (pending.remove(ended.subWorkId()) == null) {
+            return this;
+        }
+        switch (ended.route()) {
+            case REMOTE -> {
+                remoteOk++;
+                workersUsed.add(ended.worker());
+            }
+            case LOCAL -> localFallback++;
+            case FAILED -> failed++;
+        }
+        return maybeFinish();
+    }
+
+    private Behavior<Command> onSubWorkStopped(SubWorkStopped stopped) {
+        ActorRef<ExecutorGateway.SubWorkReply> replyTo = pending.remove(stopped.id());
+        if (replyTo != null) { // stopped without answering: a bug or a crashed handler; never leave booster-exec hanging
+            replyTo.tell(new ExecutorGateway.SubWorkReply(1, new byte[0],
+                    ("[booster] sub-work " + stopped.id() + " stopped unexpectedly\n").getBytes(StandardCharsets.UTF_8)));
+            failed++;
+            return maybeFinish();
+        }
+        return this;
+    }
+
+    private Behavior<Command> onWorkCommandExited(WorkCommandExited exited) {
+        if (phase != Phase.RUNNING) {
+            return this;
+        }
+        exitCode = exited.exitCode();
+        phase = Phase.DRAINING;
+        timers.startSingleTimer(DrainTimedOut.INSTANCE, drainTimeout);
+        return maybeFinish();
+    }
+
+    private Behavior<Command> onDrainTimedOut() {
+        if (phase == Phase.DRAINING) {
+            warn(pending.size() + " sub-work(s) still running " + drainTimeout.toSeconds()
+                    + " s after the work command exited; ending the work without them");
+            failed += pending.size();
+            pending.clear();
+            return postWork();
+        }
+        return this;
+    }
+
+    private Behavior<Command> maybeFinish() {
+        return phase == Phase.DRAINING && pending.isEmpty() ? postWork() : this;
+    }
+
+    // ---- ending ----
+
+    private Behavior<Command> postWork() {
+        phase = Phase.ENDING;
+        timers.cancel(DrainTimedOut.INSTANCE);
+        onBlocking(() -> {
+            handler.postWork(boosterConfig);
+            return new PostWorkDone(null);
+        }, PostWorkDone::new);
+        return this;
+    }
+
+    private Behavior<Command> onPostWorkDone(PostWorkDone done) {
+        if (done.error() != null) {
+            warn("PostWork failed: " + messageOf(done.error()));
+        }
+        System.err.println(summary().line());
+        return cleanup();
+    }
+
+    private Behavior<Command> abort(String message) {
+        System.err.println("[booster] " + message);
+        phase = Phase.ENDING;
+        exitCode = SETUP_FAILED;
+        return cleanup();
+    }
+
+    private Behavior<Command> cleanup() {
+        phase = Phase.ENDING;
+        if (gateway != null) {
+            getContext().stop(gateway);
+        }
+        Path dir = tempDir;
+        onBlocking(() -> {
+            deleteTree(dir);
+            return CleanedUp.INSTANCE;
+        }, error -> CleanedUp.INSTANCE);
+        return this;
+    }
+
+    private Behavior<Command> onCleanedUp() {
+        owner.tell(new Finished(exitCode, summary()));
+        return Behaviors.stopped();
+    }
+
+    private Summary summary() {
+        return new Summary(remoteOk + localFallback + failed, remoteOk, localFallback, failed, workersUsed.size());
+    }
+
+    private void warn(String message) {
+        System.err.println("[booster] warning: " + message);
+    }
+
+    private void onBlocking(Callable<Command> work, Function<Throwable, Command> onError) {
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
+            try {
+                return work.call();
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        }, blocking), (result, error) -> error == null ? result : onError.apply(unwrap(error)));
+    }
+
+    // ---- blocking work, on troupe.blocking-dispatcher ----
+
+    private EnvReady prepareEnvironment() throws Exception {
+        Path dir = Files.createTempDirectory("troupe-booster-");
+        try {
+            Map<String, String> env = new HashMap<>(settings.env());
+            String warning = null;
+            if (settings.hook()) {
+                PreloadConfig rules;
+                try {
+                    rules = handler.getPreloadConfig(boosterConfig);
+                } catch (IOException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new Exception("GetPreloadConfig failed: " + messageOf(e), e);
+                }
+                if ((rules == null || rules.hooks().isEmpty()) && settings.hookConfig() != null) {
+                    rules = PreloadConfig.fromFile(settings.hookConfig());
+                }
+                if (rules == null || rules.hooks().isEmpty()) {
+                    warning = "--hook given but there are no hook rules (handler GetPreloadConfig and --hook_config"
+                            + " gave none); nothing will be intercepted";
+                    rules = PreloadConfig.empty();
+                }
+                env = new HashMap<>(PathShims.install(dir.resolve("shims"), rules, env));
+            }
+            env.put("TROUPE_BOOSTER_SOCKET", dir.resolve("gateway.sock").toString());
+            return new EnvReady(Map.copyOf(env), dir, warning, null);
+        } catch (Exception e) {
+            return new EnvReady(null, dir, null, e);
+        }
+    }
+
+    private Process startWorkProcess() {
+        String command = boosterConfig.args();
+        ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", command).inheritIO();
+        if (settings.workDir() != null) {
+            builder.directory(settings.workDir().toFile());
+        }
+        builder.environment().clear();
+        builder.environment().putAll(workEnv);
+        try {
+            return builder.start();
+        } catch (IOException e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (root == null || !Files.exists(root)) {
+            return;
+        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.deleteIfExists(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                Files.deleteIfExists(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable t = error;
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static String messageOf(Throwable t) {
+        return t.getMessage() != null ? t.getMessage() : t.toString();
+    }
+}

@@ -1,0 +1,35 @@
+package io.troupe.booster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Configs for actor systems in tests: cluster on loopback port 0, every message serialized. */
+public final class TestClusters {
+    private TestClusters() {}
+
+    /** A cluster node config with role {@code role}; workers keep sandboxes under {@code sandboxRoot}. */
+    public static Config node(String role, Path sandboxRoot, List<String> allowlist, String extra) {
+        String allow = allowlist.stream().map(a -> "\"" + a + "\"").collect(Collectors.joining(", "));
+        return ConfigFactory.parseString(String.join("\n",
+                        "pekko.actor.provider = cluster",
+                        "pekko.remote.artery.canonical.hostname = 127.0.0.1",
+                        "pekko.remote.artery.canonical.port = 0",
+                        "pekko.actor.serialize-messages = on",
+                        // gateway messages never leave the booster process (booster-exec talks to it over a socket)
+                        "pekko.actor.no-serialization-verification-needed-class-prefix = [\"org.apache.pekko.\", \"io.troupe.booster.gateway.\"]",
+                        "pekko.cluster.roles = [" + role + "]",
+                        "pekko.cluster.jmx.multi-mbeans-in-same-jvm = on",
+                        "pekko.loglevel = WARNING",
+                        "pekko.stdout-loglevel = OFF",
+                        "pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]",
+                        "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
+                        "troupe.worker.sandbox-root = \"" + sandboxRoot + "\"",
+                        "troupe.worker.allowlist = [" + allow + "]",
+                        extra))
+                .withFallback(ConfigFactory.load())
+                .resolve();
+    }
+}

@@ -1,0 +1,202 @@
+package io.troupe.booster.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.troupe.booster.TestClusters;
+import io.troupe.booster.worker.SubWorkExecutor.Done;
+import io.troupe.booster.worker.SubWorkExecutor.Execute;
+import io.troupe.booster.worker.SubWorkExecutor.Failed;
+import io.troupe.booster.worker.SubWorkExecutor.Failure;
+import io.troupe.booster.worker.SubWorkExecutor.InputFile;
+import io.troupe.booster.worker.SubWorkExecutor.Reply;
+import io.troupe.booster.worker.SubWorkExecutor.Step;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The worker side alone: sandbox path rules, allowlist, results, timeout, busy, requester death. */
+class SubWorkExecutorTest {
+
+    private static Path root;
+    private static ActorTestKit kit;
+    private static ActorRef<SubWorkExecutor.Command> worker;
+    private static String address;
+
+    @BeforeAll
+    static void start() throws Exception {
+        root = Files.createTempDirectory("troupe-worker-test-");
+        kit = ActorTestKit.create("troupe", TestClusters.node("worker", root.resolve("sandboxes"), List.of("sh", "cat"),
+                "troupe.worker.slots = 1\ntroupe.worker.queue-size = 1\ntroupe.worker.timeout = 30s"));
+        worker = kit.spawn(SubWorkExecutor.create(), "worker");
+        address = kit.system().address().toString();
+    }
+
+    @AfterAll
+    static void stop() {
+        kit.shutdownTestKit();
+    }
+
+    private static Step sh(String script, List<String> results) {
+        return new Step("sh", null, List.of("-c", script), List.of(), results);
+    }
+
+    private static Reply run(String id, List<Step> steps, List<InputFile> inputs, long timeoutMillis) {
+        TestProbe<Reply> probe = kit.createTestProbe();
+        worker.tell(new Execute(id, steps, inputs, timeoutMillis, probe.getRef(), probe.getRef()));
+        return probe.expectMessageClass(Reply.class, Duration.ofSeconds(20));
+    }
+
+    private static Failed expectFailed(Reply reply, Failure kind) {
+        assertTrue(reply instanceof Failed, "expected a failure, got " + reply);
+        Failed failed = (Failed) reply;
+        assertEquals(kind, failed.failure(), failed.message());
+        return failed;
+    }
+
+    private static void awaitNoSandboxes() {
+        kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+            try (var left = Files.list(root.resolve("sandboxes"))) {
+                assertEquals(List.of(), left.toList(), "sandboxes are removed");
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void runsStepsWithInputsAndBringsBackResults() {
+        Reply reply = run("ok", List.of(
+                        sh("mkdir -p out && tr a-z A-Z < src/in.txt > out/up.txt && echo made && echo warn >&2",
+                                List.of("out/up.txt")),
+                        sh("cat out/up.txt; exit 3", List.of())),
+                List.of(new InputFile("src/in.txt", "hello".getBytes(StandardCharsets.UTF_8), false)), 0);
+        assertTrue(reply instanceof Done, reply.toString());
+        Done done = (Done) reply;
+        assertEquals(2, done.results().size());
+        assertEquals(0, done.results().get(0).exitCode());
+        assertEquals("made\n", new String(done.results().get(0).stdout(), StandardCharsets.UTF_8));
+        assertEquals("warn\n", new String(done.results().get(0).stderr(), StandardCharsets.UTF_8));
+        assertEquals("out/up.txt", done.results().get(0).files().get(0).path());
+        assertEquals("HELLO", new String(done.results().get(0).files().get(0).content(), StandardCharsets.UTF_8));
+        assertEquals(3, done.results().get(1).exitCode());
+        assertEquals("HELLO", new String(done.results().get(1).stdout(), StandardCharsets.UTF_8));
+        assertEquals(address, done.load().worker());
+        awaitNoSandboxes();
+    }
+
+    @Test
+    void refusesAbsoluteInputPath() {
+        Failed failed = expectFailed(run("abs", List.of(sh("true", List.of())),
+                List.of(new InputFile("/etc/evil", new byte[1], false)), 0), Failure.BAD_PATH);
+        assertEquals("input file path '/etc/evil' is absolute; paths must be relative to the sandbox", failed.message());
+    }
+
+    @Test
+    void refusesInputPathEscapingWithDotDot() {
+        Failed failed = expectFailed(run("dots", List.of(sh("true", List.of())),
+                List.of(new InputFile("src/../../evil", new byte[1], false)), 0), Failure.BAD_PATH);
+        assertEquals("input file path 'src/../../evil' escapes the sandbox with '..'", failed.message());
+    }
+
+    @Test
+    void refusesResultPathsEscapingTheSandbox() {
+        Failed absolute = expectFailed(run("res-abs", List.of(sh("true", List.of("/etc/passwd"))), List.of(), 0),
+                Failure.BAD_PATH);
+        assertEquals("result file path '/etc/passwd' is absolute; paths must be relative to the sandbox", absolute.message());
+        Failed dots = expectFailed(run("res-dots", List.of(sh("true", List.of("../x.o"))), List.of(), 0), Failure.BAD_PATH);
+        assertEquals("result file path '../x.o' escapes the sandbox with '..'", dots.message());
+    }
+
+    @Test
+    void refusesResultFileLinkedOutOfTheSandbox() throws Exception {
+        Path outside = Files.writeString(root.resolve("secret.txt"), "secret");
+        Failed failed = expectFailed(run("link", List.of(sh("ln -s " + outside + " out.txt", List.of("out.txt"))),
+                List.of(), 0), Failure.BAD_PATH);
+        assertEquals("result file path 'out.txt' resolves outside the sandbox (to " + outside.toRealPath() + ")",
+                failed.message());
+    }
+
+    @Test
+    void reportsMissingResultFile() {
+        Failed failed = expectFailed(run("missing", List.of(sh("true", List.of("nope.o"))), List.of(), 0),
+                Failure.MISSING_RESULT);
+        assertEquals("result file 'nope.o' was not produced by 'sh' (exit code 0)", failed.message());
+        awaitNoSandboxes();
+    }
+
+    @Test
+    void refusesExecutableNotOnAllowlist() {
+        Failed failed = expectFailed(run("rm", List.of(new Step("rm", null, List.of("-rf", "x"), List.of(), List.of())),
+                List.of(), 0), Failure.NOT_ALLOWED);
+        assertEquals("executable 'rm' is not on the worker allowlist (troupe.worker.allowlist on " + address + ")",
+                failed.message());
+        Failed path = expectFailed(run("binsh", List.of(new Step("sh", "/tmp/sh", List.of(), List.of(), List.of())),
+                List.of(), 0), Failure.NOT_ALLOWED);
+        assertEquals("executable '/tmp/sh' is not on the worker allowlist (troupe.worker.allowlist on " + address + ")",
+                path.message());
+    }
+
+    @Test
+    void timeoutKillsTheWholeProcessTree() throws Exception {
+        Path pidFile = root.resolve("timeout-child.pid");
+        Failed failed = expectFailed(run("slow", List.of(sh("sleep 300 & echo $! > " + pidFile + "; wait", List.of())),
+                List.of(), 1000), Failure.TIMEOUT);
+        assertTrue(failed.message().matches("sub-work slow timed out after 1000 ms; killed process \\d+ and [1-9]\\d* descendant\\(s\\)"),
+                failed.message());
+        long child = Long.parseLong(Files.readString(pidFile).trim());
+        kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+            assertFalse(ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false), "grandchild sleep is killed");
+            return null;
+        });
+        awaitNoSandboxes();
+    }
+
+    @Test
+    void answersBusyPastTheQueueAndStopsRunsWhoseRequesterDied() throws Exception {
+        Path pidFile = root.resolve("busy.pid");
+        TestProbe<Reply> first = kit.createTestProbe();
+        TestProbe<Reply> second = kit.createTestProbe();
+        TestProbe<Reply> third = kit.createTestProbe();
+        worker.tell(new Execute("b1", List.of(sh("echo $$ > " + pidFile + "; exec sleep 300", List.of())), List.of(), 0,
+                first.getRef(), first.getRef()));
+        kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+            assertTrue(Files.size(pidFile) > 0);
+            return null;
+        });
+        worker.tell(new Execute("b2", List.of(sh("sleep 300", List.of())), List.of(), 0, second.getRef(), second.getRef()));
+        worker.tell(new Execute("b3", List.of(sh("true", List.of())), List.of(), 0, third.getRef(), third.getRef()));
+        Failed busy = expectFailed(third.expectMessageClass(Reply.class, Duration.ofSeconds(10)), Failure.BUSY);
+        assertEquals("worker " + address + " is busy: 1 sub-works running, 1 queued (troupe.worker.queue-size = 1)",
+                busy.message());
+
+        long pid = Long.parseLong(Files.readString(pidFile).trim());
+        first.stop(); // the booster side of b1 died: its run is killed and cleaned up, b2 starts
+        second.stop(); // and b2's requester is gone too
+        kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+            assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "b1's process is killed");
+            return null;
+        });
+        awaitNoSandboxes();
+        Reply after = run("after", List.of(sh("echo free", List.of())), List.of(), 0);
+        assertTrue(after instanceof Done, "the slot is free again: " + after);
+    }
+
+    @Test
+    void loadReportsSlotsAndQueue() {
+        TestProbe<SubWorkExecutor.Load> probe = kit.createTestProbe();
+        worker.tell(new SubWorkExecutor.GetLoad(probe.getRef()));
+        SubWorkExecutor.Load load = probe.receiveMessage();
+        assertEquals(1, load.slots());
+        assertEquals(1, load.queueSize());
+        assertEquals(address, load.worker());
+    }
+}
