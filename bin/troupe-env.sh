@@ -25,6 +25,17 @@ else
   exit 1
 fi
 
+# Troupe's own jars first: their reference.conf files set some Pekko keys (e.g. booster-actors' Artery frame
+# size), and among reference.conf files the first on the classpath wins; lib/* alone has no defined order.
+TROUPE_CP=
+for troupe_jar in "$TROUPE_HOME"/lib/cluster-node-*.jar "$TROUPE_HOME"/lib/proxy-actors-*.jar \
+    "$TROUPE_HOME"/lib/module-actors-*.jar "$TROUPE_HOME"/lib/booster-actors-*.jar "$TROUPE_HOME"/lib/handler-api-*.jar; do
+  if [ -f "$troupe_jar" ]; then
+    TROUPE_CP=$TROUPE_CP$troupe_jar:
+  fi
+done
+TROUPE_CP=$TROUPE_CP$TROUPE_HOME/lib/*
+
 # booster-exec (run by PATH shims in the build) finds the distribution through this
 export TROUPE_HOME
 
