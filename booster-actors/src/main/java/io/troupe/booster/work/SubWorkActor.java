@@ -190,8 +190,10 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     private Behavior<Command> onWorkerChoice(WorkerChoice choice) {
         if (choice.error() != null || choice.choice() instanceof WorkerDirectory.NoWorker) {
-            lastFailure = choice.error() != null ? "worker directory did not answer: " + choice.error()
+            String reason = choice.error() != null ? "worker directory did not answer: " + choice.error()
                     : ((WorkerDirectory.NoWorker) choice.choice()).reason();
+            // after a failed attempt the worker's failure is the cause worth reporting
+            lastFailure = attempt > 1 ? lastFailure + " (no other worker to retry on: " + reason + ")" : reason;
             return fallBack(); // nobody else to try now
         }
         worker = ((WorkerDirectory.Chosen) choice.choice()).worker();
@@ -410,7 +412,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         Path out = Files.createTempFile("troupe-local-", ".out");
         Path err = Files.createTempFile("troupe-local-", ".err");
         try {
-            ProcessBuilder builder = new ProcessBuilder(argv).directory(cwd.toFile())
+            List<String> command = new ArrayList<>(argv);
+            command.set(0, resolveOnPath(argv.get(0)));
+            ProcessBuilder builder = new ProcessBuilder(command).directory(cwd.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .redirectOutput(out.toFile()).redirectError(err.toFile());
             if (!env.isEmpty()) {
@@ -430,6 +434,24 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);
         }
+    }
+
+    /**
+     * A plain command name looked up on the sub-work's own PATH (a build may put a toolchain first on it);
+     * ProcessBuilder alone would search the booster's PATH.
+     */
+    private String resolveOnPath(String program) {
+        String path = env.get("PATH");
+        if (program.contains("/") || path == null) {
+            return program;
+        }
+        for (String dir : path.split(":", -1)) {
+            Path candidate = cwd.resolve(dir.isEmpty() ? "." : dir).resolve(program);
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                return candidate.toString();
+            }
+        }
+        return program;
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

@@ -72,8 +72,9 @@ class BoosterMultiNodeTest {
         });
 
         Path workDir = Files.createDirectories(tmp.resolve("work"));
+        // no remote retry: sub-works caught on the stopped worker must come back through the local retry
         WorkSettings settings = new WorkSettings("echo", "multinode", "mn", null, false, null, false, false,
-                1, 2, 0, 20, List.of(), workDir, Map.of("PATH", System.getenv("PATH")), null);
+                0, 2, 0, 20, List.of(), workDir, Map.of("PATH", System.getenv("PATH")), null);
         TestProbe<WorkActor.Event> events = booster.createTestProbe();
         var work = booster.spawn(WorkActor.create(settings, new EchoHandler(), WorkActor.Launch.EXTERNAL, events.getRef()), "work");
         WorkActor.Ready ready = events.expectMessageClass(WorkActor.Ready.class, Duration.ofSeconds(20));
@@ -114,6 +115,7 @@ class BoosterMultiNodeTest {
         assertEquals(0, summary.failed());
         assertEquals(SUB_WORKS, summary.remoteOk() + summary.localFallback());
         assertTrue(summary.remoteOk() > 0, "some ran remotely: " + summary);
+        assertTrue(summary.localFallback() > 0, "those on the stopped worker were retried locally: " + summary);
         assertEquals(2, summary.workersUsed(), summary.line());
         assertEquals(Set.of(), Set.copyOf(listDir(tmp.resolve("w1"))), "worker 1 removed every sandbox");
     }
