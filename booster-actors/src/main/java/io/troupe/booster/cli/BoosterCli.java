@@ -1,0 +1,207 @@
+package io.troupe.booster.cli;
+
+import io.troupe.booster.handler.Handlers;
+import io.troupe.booster.work.BoosterRun;
+import io.troupe.booster.work.WorkSettings;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.function.ToIntFunction;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code booster}: runs a work command (a build) with its sub-works boosted on the cluster. Flag names are
+ * those of TBS {@code bk-booster}, so existing invocations keep working.
+ */
+@Command(
+        name = "booster",
+        mixinStandardHelpOptions = true,
+        versionProvider = BoosterCli.Version.class,
+        sortOptions = false,
+        usageHelpWidth = 100,
+        description = {
+            "Runs a work command with its sub-works executed on the Troupe cluster, falling back to local",
+            "execution when remote execution fails.",
+            "",
+            "Example: booster -bt custom -p TMPcustomtest --hook -a \"cat /etc/resolv.conf\""
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "  the work command's exit code",
+            "1:an error while running (cluster, handler, hooks); the message says which",
+            "2:invalid arguments"
+        })
+public final class BoosterCli implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = {"-bt", "--booster_type"}, required = true, paramLabel = "TYPE",
+            description = "handler type: echo, custom (plugin from TROUPE_CUSTOM_SETTINGS), cc")
+    private String type;
+
+    @Option(names = {"-p", "--project_id"}, paramLabel = "ID", defaultValue = "default",
+            description = "project id (default: ${DEFAULT-VALUE})")
+    private String projectId;
+
+    @Option(names = {"-a", "--args"}, required = true, paramLabel = "COMMAND",
+            description = "the work command, run by /bin/sh; @BK_JOBS is replaced by a job count")
+    private String command;
+
+    @Option(names = "--hook", description = "intercept sub-works with the handler's hook rules")
+    private boolean hook;
+
+    @Option(names = "--hook_config", paramLabel = "FILE", description = "hook rules file (TBS format)")
+    private Path hookConfig;
+
+    @Option(names = "--local", description = "run every sub-work locally")
+    private boolean local;
+
+    @Option(names = "--no_local", description = "never fall back to local execution; a remote failure fails the sub-work")
+    private boolean noLocal;
+
+    @Option(names = "--remote_retry_times", paramLabel = "N", defaultValue = "1",
+            description = "remote attempts per sub-work before the local retry (default: ${DEFAULT-VALUE})")
+    private int remoteRetryTimes;
+
+    @Option(names = "--max_local_total_jobs", paramLabel = "N", defaultValue = "0",
+            description = "local slot total (default 0 = CPUs - 1, at least 1)")
+    private int maxLocalTotalJobs;
+
+    @Option(names = "--max_jobs", paramLabel = "N", defaultValue = "0", description = "cap of @BK_JOBS (default 0 = no cap)")
+    private int maxJobs;
+
+    @Option(names = "--io_timeout_secs", paramLabel = "SECONDS", defaultValue = "60",
+            description = "timeout of one remote attempt (default: ${DEFAULT-VALUE})")
+    private int ioTimeoutSecs;
+
+    @Option(names = "--cluster", paramLabel = "HOST:PORT", split = ",", converter = SeedConverter.class,
+            description = "a cluster seed node (repeatable); none = an embedded worker in this process")
+    private List<String> cluster = new ArrayList<>();
+
+    @Option(names = "--stats_json", paramLabel = "FILE", description = "write per-sub-work timings here")
+    private Path statsJson;
+
+    @Option(names = "-t", description = "accepted for TBS compatibility (bk-booster's test flag); no effect")
+    private boolean tbsTest;
+
+    private final ToIntFunction<WorkSettings> runner;
+    private final Map<String, String> env;
+    private final Path workDir;
+
+    /** The real booster. */
+    public BoosterCli() {
+        this(BoosterRun::run, System.getenv(), Path.of("").toAbsolutePath());
+    }
+
+    /** A booster whose work is run by {@code runner} (tests). */
+    public BoosterCli(ToIntFunction<WorkSettings> runner, Map<String, String> env, Path workDir) {
+        this.runner = runner;
+        this.env = Map.copyOf(env);
+        this.workDir = workDir;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine(new BoosterCli()).execute(args));
+    }
+
+    /** The picocli command line for {@code cli}: errors print one clear line, not a stack trace. */
+    public static CommandLine commandLine(BoosterCli cli) {
+        CommandLine commandLine = new CommandLine(cli);
+        commandLine.setExecutionExceptionHandler((e, cl, parseResult) -> {
+            cl.getErr().println("booster: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            return 1;
+        });
+        return commandLine;
+    }
+
+    /** Runs the work; returns its exit code. */
+    @Override
+    public Integer call() {
+        return runner.applyAsInt(settings());
+    }
+
+    /** The validated settings; throws a ParameterException naming the bad argument. */
+    WorkSettings settings() {
+        if (!Handlers.TYPES.contains(type)) {
+            throw new ParameterException(spec.commandLine(), "unknown booster type '" + type
+                    + "' (-bt/--booster_type); known types: " + String.join(", ", Handlers.TYPES));
+        }
+        if (command.isBlank()) {
+            throw new ParameterException(spec.commandLine(), "-a/--args is empty: give the work command to run");
+        }
+        if (local && noLocal) {
+            throw new ParameterException(spec.commandLine(), "--local and --no_local contradict each other");
+        }
+        requireAtLeast("--remote_retry_times", remoteRetryTimes, 0);
+        requireAtLeast("--max_local_total_jobs", maxLocalTotalJobs, 0);
+        requireAtLeast("--max_jobs", maxJobs, 0);
+        requireAtLeast("--io_timeout_secs", ioTimeoutSecs, 1);
+        Path rules = null;
+        if (hookConfig != null) {
+            rules = workDir.resolve(hookConfig).normalize();
+            if (!Files.isRegularFile(rules) || !Files.isReadable(rules)) {
+                throw new ParameterException(spec.commandLine(),
+                        "--hook_config " + hookConfig + ": no readable file at " + rules);
+            }
+        }
+        Path stats = statsJson == null ? null : workDir.resolve(statsJson).normalize();
+        String buildId = projectId + "-" + UUID.randomUUID().toString().substring(0, 8);
+        return new WorkSettings(type, projectId, buildId, command, hook, rules, local, noLocal, remoteRetryTimes,
+                maxLocalTotalJobs, maxJobs, ioTimeoutSecs, cluster, workDir, env, stats);
+    }
+
+    private void requireAtLeast(String option, int value, int min) {
+        if (value < min) {
+            throw new ParameterException(spec.commandLine(), option + " must be at least " + min + ", not " + value);
+        }
+    }
+
+    /** Checks {@code host:port} (IPv6 as {@code [addr]:port}). */
+    static final class SeedConverter implements CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            int colon = value.lastIndexOf(':');
+            String host = colon > 0 ? value.substring(0, colon) : "";
+            String port = colon > 0 ? value.substring(colon + 1) : "";
+            if (host.isBlank() || port.isEmpty()) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not host:port");
+            }
+            int number;
+            try {
+                number = Integer.parseInt(port);
+            } catch (NumberFormatException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "': port '" + port + "' is not a number");
+            }
+            if (number < 1 || number > 65535) {
+                throw new CommandLine.TypeConversionException("'" + value + "': port " + number + " is not in 1-65535");
+            }
+            return value;
+        }
+    }
+
+    /** The version from the jar manifest, or "development build". */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = BoosterCli.class.getPackage().getImplementationVersion();
+            return new String[] {"Troupe booster " + (version != null ? version : "(development build)"),
+                "Java " + System.getProperty("java.version")};
+        }
+    }
+
+    /** Where picocli prints, for tests. */
+    static CommandLine commandLine(BoosterCli cli, PrintWriter out, PrintWriter err) {
+        return commandLine(cli).setOut(out).setErr(err);
+    }
+}
