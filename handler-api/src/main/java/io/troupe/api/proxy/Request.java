@@ -77,4 +77,12 @@ public interface Request {
 
     /** Stores a value on this request for later filters. */
     void setContext(String key, Object value);
+
+    /**
+     * The host tag of the matched host rule (BFE's {@code Route.HostTag}), or {@code null} when none;
+     * used by {@code req_host_tag_in}. Default: {@code null}.
+     */
+    default String hostTag() {
+        return null;
+    }
 }

@@ -31,4 +31,22 @@ public interface Session {
 
     /** Stores a value on this connection for later filters. */
     void setContext(String key, Object value);
+
+    /**
+     * Whether the client address is a trusted source (BFE's {@code Session.TrustSource()}, fed by its
+     * trusted-IP dictionary); used by the {@code req_cip_trusted()} condition. Default: not trusted.
+     */
+    default boolean trustedSource() {
+        return false;
+    }
+
+    /** Whether the client presented a certificate the TLS handshake verified. Default: no. */
+    default boolean tlsClientAuth() {
+        return false;
+    }
+
+    /** The name of the CA that verified the client certificate, or {@code null}. Default: {@code null}. */
+    default String tlsClientCaName() {
+        return null;
+    }
 }

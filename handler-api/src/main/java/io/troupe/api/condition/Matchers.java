@@ -1,0 +1,255 @@
+package io.troupe.api.condition;
+
+import com.google.re2j.Pattern;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.commons.codec.digest.MurmurHash3;
+
+/**
+ * Value matchers, prepared at build time. Lists are split on {@code |} with no trimming (as BFE's
+ * {@code strings.Split}); with {@code foldCase} both the patterns and the value are upper-cased.
+ */
+final class Matchers {
+    private Matchers() {}
+
+    /** Tests one fetched string. */
+    interface StringMatcher {
+        boolean match(String value);
+    }
+
+    /** BFE's bucket count for hash primitives. */
+    static final int HASH_BUCKETS = 10000;
+
+    static List<String> split(String patterns) {
+        List<String> parts = new ArrayList<>();
+        int from = 0;
+        while (true) {
+            int bar = patterns.indexOf('|', from);
+            if (bar < 0) {
+                parts.add(patterns.substring(from));
+                return parts;
+            }
+            parts.add(patterns.substring(from, bar));
+            from = bar + 1;
+        }
+    }
+
+    private static String[] prepare(String patterns, boolean foldCase) {
+        List<String> parts = split(patterns);
+        String[] out = new String[parts.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = foldCase ? GoText.upper(parts.get(i)) : parts.get(i);
+        }
+        return out;
+    }
+
+    /** One exact value, not a list ({@code req_proto_match}: BFE's {@code ExactMatcher} does not split on {@code |}). */
+    static StringMatcher exact(String pattern, boolean foldCase) {
+        if (!foldCase) {
+            return pattern::equals;
+        }
+        String up = GoText.upper(pattern);
+        return v -> GoText.hasSurrogates(v) ? GoText.upper(v).equals(up) : GoText.equalsUpper(v, up);
+    }
+
+    /** Exact membership ({@code _in}). */
+    static StringMatcher in(String patterns, boolean foldCase) {
+        String[] p = prepare(patterns, foldCase);
+        if (!foldCase) {
+            if (p.length == 1) {
+                String only = p[0];
+                return only::equals;
+            }
+            Set<String> set = new HashSet<>(List.of(dedupe(p)));
+            return set::contains;
+        }
+        if (p.length <= 8) {
+            // a short list: compare folding on the fly, no allocation
+            return v -> {
+                if (GoText.hasSurrogates(v)) {
+                    String up = GoText.upper(v);
+                    for (String s : p) {
+                        if (s.equals(up)) {
+                            return true;
+                        }
+                    }
+                    return false;
+                }
+                for (String s : p) {
+                    if (GoText.equalsUpper(v, s)) {
+                        return true;
+                    }
+                }
+                return false;
+            };
+        }
+        Set<String> set = new HashSet<>(List.of(dedupe(p)));
+        return v -> set.contains(GoText.upper(v));
+    }
+
+    private static String[] dedupe(String[] p) {
+        return new HashSet<>(List.of(p)).toArray(new String[0]);
+    }
+
+    static StringMatcher prefix(String patterns, boolean foldCase) {
+        String[] p = prepare(patterns, foldCase);
+        if (!foldCase) {
+            return v -> {
+                for (String s : p) {
+                    if (v.startsWith(s)) {
+                        return true;
+                    }
+                }
+                return false;
+            };
+        }
+        return v -> {
+            boolean slow = GoText.hasSurrogates(v);
+            String up = slow ? GoText.upper(v) : v;
+            for (String s : p) {
+                if (slow ? up.startsWith(s) : GoText.startsWithUpper(v, s)) {
+                    return true;
+                }
+            }
+            return false;
+        };
+    }
+
+    static StringMatcher suffix(String patterns, boolean foldCase) {
+        String[] p = prepare(patterns, foldCase);
+        if (!foldCase) {
+            return v -> {
+                for (String s : p) {
+                    if (v.endsWith(s)) {
+                        return true;
+                    }
+                }
+                return false;
+            };
+        }
+        return v -> {
+            boolean slow = GoText.hasSurrogates(v);
+            String up = slow ? GoText.upper(v) : v;
+            for (String s : p) {
+                if (slow ? up.endsWith(s) : GoText.endsWithUpper(v, s)) {
+                    return true;
+                }
+            }
+            return false;
+        };
+    }
+
+    static StringMatcher contain(String patterns, boolean foldCase) {
+        String[] p = prepare(patterns, foldCase);
+        if (!foldCase) {
+            return v -> {
+                for (String s : p) {
+                    if (v.contains(s)) {
+                        return true;
+                    }
+                }
+                return false;
+            };
+        }
+        return v -> {
+            boolean slow = GoText.hasSurrogates(v);
+            String up = slow ? GoText.upper(v) : v;
+            for (String s : p) {
+                if (slow ? up.contains(s) : GoText.containsUpper(v, s)) {
+                    return true;
+                }
+            }
+            return false;
+        };
+    }
+
+    /**
+     * BFE's {@code req_path_element_prefix_in}: a {@code /} is appended to the path and to each pattern
+     * that lacks one, so {@code /a} matches {@code /a} and {@code /a/b} but not {@code /ab}.
+     */
+    static StringMatcher pathElementPrefix(String patterns, boolean foldCase) {
+        List<String> parts = split(patterns);
+        StringBuilder joined = new StringBuilder();
+        for (int i = 0; i < parts.size(); i++) {
+            String s = parts.get(i);
+            joined.append(i == 0 ? "" : "|").append(s.endsWith("/") ? s : s + "/");
+        }
+        StringMatcher prefix = prefix(joined.toString(), foldCase);
+        return v -> prefix.match(v.endsWith("/") ? v : v + "/");
+    }
+
+    /** An unanchored RE2 search, like Go's {@code regexp.MatchString}. */
+    static StringMatcher regex(Pattern pattern) {
+        return v -> pattern.matcher(v).find();
+    }
+
+    /**
+     * BFE's hash buckets: {@code murmur3.Sum64} (the first 64 bits of MurmurHash3 x64 128, seed 0) of
+     * the value's bytes, taken unsigned modulo 10000; {@code insensitive} lower-cases the value first.
+     */
+    static final class HashBuckets implements StringMatcher {
+        private final long[] bits;
+        private final boolean insensitive;
+
+        HashBuckets(long[] bits, boolean insensitive) {
+            this.bits = bits;
+            this.insensitive = insensitive;
+        }
+
+        @Override
+        public boolean match(String value) {
+            int bucket = bucket(insensitive ? GoText.lower(value) : value);
+            return (bits[bucket >>> 6] & (1L << bucket)) != 0;
+        }
+
+        static int bucket(String value) {
+            byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+            long h1 = MurmurHash3.hash128x64(bytes)[0];
+            return (int) Long.remainderUnsigned(h1, HASH_BUCKETS);
+        }
+
+        /**
+         * Parses {@code "0-99|200|300-399"}; spaces inside a section are ignored (BFE strips them).
+         *
+         * @throws IllegalArgumentException naming the bad section
+         */
+        static long[] parse(String patterns) {
+            long[] bits = new long[(HASH_BUCKETS + 63) / 64];
+            for (String section : split(patterns)) {
+                String[] numbers = section.split("-", -1);
+                if (numbers.length > 2) {
+                    throw new IllegalArgumentException("hash value section " + section + " length error");
+                }
+                int start = number(section, numbers[0]);
+                int end = start;
+                if (numbers.length == 2) {
+                    end = number(section, numbers[1]);
+                    if (end < start) {
+                        throw new IllegalArgumentException("hash value check section " + section + " err, start is larger");
+                    }
+                }
+                for (int i = start; i <= end; i++) {
+                    bits[i >>> 6] |= 1L << i;
+                }
+            }
+            return bits;
+        }
+
+        private static int number(String section, String raw) {
+            String digits = raw.replace(" ", "");
+            String unsigned = digits.startsWith("+") ? digits.substring(1) : digits;
+            if (unsigned.isEmpty() || unsigned.length() > 9 || !unsigned.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                throw new IllegalArgumentException("hash value check section " + section + " number " + digits + " is not a number");
+            }
+            int n = Integer.parseInt(unsigned);
+            if (n >= HASH_BUCKETS) {
+                throw new IllegalArgumentException("hash value check section " + section + " number " + digits
+                        + " overlimit (buckets are 0-" + (HASH_BUCKETS - 1) + ")");
+            }
+            return n;
+        }
+    }
+}

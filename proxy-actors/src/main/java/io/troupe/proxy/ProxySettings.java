@@ -1,0 +1,80 @@
+package io.troupe.proxy;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@code troupe.proxy} settings, read once at start. A bad value fails with the config path named.
+ *
+ * @param certificates TLS certificates; relative files already resolved against the conf root
+ */
+public record ProxySettings(String bind, int httpPort, int httpsPort, int eventLoops, boolean nativeTransport,
+                            boolean h2c, int maxUriBytes, int maxHeaderBytes, long headerReadTimeoutMs,
+                            long keepAliveTimeoutMs, int maxConnections, long drainTimeoutMs,
+                            List<Certificate> certificates, List<String> modules) {
+
+    /** One certificate and the server names (SNI) it serves. */
+    public record Certificate(List<String> serverNames, Path certFile, Path keyFile, Path keystore, String password) {}
+
+    public static ProxySettings from(Config root, Path confRoot) {
+        Config c = root.getConfig("troupe.proxy");
+        try {
+            List<Certificate> certs = new ArrayList<>();
+            int i = 0;
+            for (Config cc : c.getConfigList("tls.certificates")) {
+                String where = "troupe.proxy.tls.certificates[" + i++ + "]";
+                List<String> names = cc.hasPath("server-names") ? cc.getStringList("server-names") : List.of();
+                if (cc.hasPath("keystore")) {
+                    certs.add(new Certificate(names, null, null, resolve(confRoot, cc.getString("keystore")),
+                            cc.hasPath("password") ? cc.getString("password") : ""));
+                } else if (cc.hasPath("cert-file") && cc.hasPath("key-file")) {
+                    certs.add(new Certificate(names, resolve(confRoot, cc.getString("cert-file")),
+                            resolve(confRoot, cc.getString("key-file")), null, null));
+                } else {
+                    throw new IllegalArgumentException(where + ": needs cert-file and key-file, or keystore");
+                }
+            }
+            ProxySettings s = new ProxySettings(c.getString("bind"), c.getInt("http-port"), c.getInt("https-port"),
+                    c.getInt("event-loops"), c.getBoolean("native-transport"), c.getBoolean("h2c"),
+                    c.getInt("limits.max-uri-bytes"), c.getInt("limits.max-header-bytes"),
+                    c.getDuration("limits.header-read-timeout").toMillis(),
+                    c.getDuration("limits.keepalive-timeout").toMillis(), c.getInt("limits.max-connections"),
+                    c.getDuration("limits.drain-timeout").toMillis(), List.copyOf(certs),
+                    List.copyOf(c.getStringList("modules")));
+            s.validate();
+            return s;
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("proxy config: " + e.getMessage(), e);
+        }
+    }
+
+    private static Path resolve(Path confRoot, String file) {
+        Path p = Path.of(file);
+        return p.isAbsolute() || confRoot == null ? p : confRoot.resolve(p);
+    }
+
+    private void validate() {
+        check(httpPort >= -1 && httpPort <= 65535, "troupe.proxy.http-port", httpPort);
+        check(httpsPort >= -1 && httpsPort <= 65535, "troupe.proxy.https-port", httpsPort);
+        check(eventLoops >= 0, "troupe.proxy.event-loops", eventLoops);
+        check(maxUriBytes >= 64, "troupe.proxy.limits.max-uri-bytes", maxUriBytes);
+        check(maxHeaderBytes >= 1024, "troupe.proxy.limits.max-header-bytes", maxHeaderBytes);
+        check(headerReadTimeoutMs > 0, "troupe.proxy.limits.header-read-timeout", headerReadTimeoutMs);
+        check(keepAliveTimeoutMs > 0, "troupe.proxy.limits.keepalive-timeout", keepAliveTimeoutMs);
+        check(maxConnections > 0, "troupe.proxy.limits.max-connections", maxConnections);
+    }
+
+    private static void check(boolean ok, String path, long value) {
+        if (!ok) {
+            throw new IllegalArgumentException("proxy config: " + path + " = " + value + " is out of range");
+        }
+    }
+
+    /** Event loops to start: the setting, or one per core. */
+    public int effectiveEventLoops() {
+        return eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();
+    }
+}

@@ -1,0 +1,120 @@
+package io.troupe.proxy.forward;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Keep-alive connections to backends owned by one event loop. Client and backend channels of a request
+ * share that loop, so the pool needs no locks and no cross-thread handoff.
+ */
+public final class BackendPool {
+    /** A pooled connection older than this since its last use is closed rather than reused. */
+    static final long MAX_IDLE_NANOS = 45_000_000_000L;
+
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final Map<Upstream, ArrayDeque<Idle>> idle = new HashMap<>();
+    private final Map<Upstream, InetSocketAddress> addresses = new HashMap<>();
+
+    private record Idle(Channel channel, long since) {}
+
+    public BackendPool(EventLoop loop, Class<? extends SocketChannel> channelType) {
+        this.loop = loop;
+        this.bootstrap = new Bootstrap().group(loop).channel(channelType)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast("codec", new HttpClientCodec(4096, 65536, 65536));
+                        ch.pipeline().addLast("backend", new BackendHandler(BackendPool.this));
+                    }
+                });
+    }
+
+    public EventLoop loop() {
+        return loop;
+    }
+
+    /**
+     * Hands {@code done} an idle connection to {@code upstream} (reused = true) or a new one, or the
+     * connect failure. Runs on this pool's loop.
+     */
+    public void acquire(Upstream upstream, int connectTimeoutMs, Acquired done) {
+        ArrayDeque<Idle> q = idle.get(upstream);
+        if (q != null) {
+            long now = System.nanoTime();
+            Idle i;
+            while ((i = q.pollLast()) != null) {
+                if (i.channel.isActive() && now - i.since < MAX_IDLE_NANOS) {
+                    done.connected(i.channel, true);
+                    return;
+                }
+                i.channel.close();
+            }
+        }
+        InetSocketAddress addr = addresses.computeIfAbsent(upstream, u -> new InetSocketAddress(u.host(), u.port()));
+        bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMs);
+        ChannelFuture f = bootstrap.connect(addr);
+        f.addListener((ChannelFuture cf) -> {
+            if (cf.isSuccess()) {
+                BackendHandler.of(cf.channel()).upstream(upstream);
+                done.connected(cf.channel(), false);
+            } else {
+                done.failed(cf.cause());
+            }
+        });
+    }
+
+    /** Returns a connection whose last exchange ended cleanly; closes it when the pool is full. */
+    public void release(Upstream upstream, Channel ch, int maxIdle) {
+        BackendHandler.of(ch).exchange(null);
+        if (!ch.isActive()) {
+            return;
+        }
+        ArrayDeque<Idle> q = idle.computeIfAbsent(upstream, u -> new ArrayDeque<>());
+        if (q.size() >= Math.max(maxIdle, 0)) {
+            ch.close();
+            return;
+        }
+        ch.config().setAutoRead(true);
+        q.addLast(new Idle(ch, System.nanoTime()));
+    }
+
+    /** A pooled connection closed; drop it. */
+    void forget(Upstream upstream, Channel ch) {
+        ArrayDeque<Idle> q = upstream == null ? null : idle.get(upstream);
+        if (q != null) {
+            q.removeIf(i -> i.channel == ch);
+        }
+    }
+
+    /** Closes every idle connection (shutdown). */
+    public void closeAll() {
+        idle.values().forEach(q -> q.forEach(i -> i.channel.close()));
+        idle.clear();
+    }
+
+    /** Counts idle connections to {@code upstream} (for tests and monitors). */
+    public int idleCount(Upstream upstream) {
+        ArrayDeque<Idle> q = idle.get(upstream);
+        return q == null ? 0 : q.size();
+    }
+
+    /** Outcome of {@link #acquire}. */
+    public interface Acquired {
+        void connected(Channel ch, boolean reused);
+
+        void failed(Throwable cause);
+    }
+}

@@ -1,0 +1,116 @@
+package io.troupe.proxy.forward;
+
+import io.troupe.api.proxy.Request;
+import io.troupe.proxy.backend.BackendHealth;
+import io.troupe.proxy.route.Backend;
+import io.troupe.proxy.route.ClusterConf;
+import io.troupe.proxy.route.ClusterSpec;
+import io.troupe.proxy.route.RouteDecision;
+import io.troupe.proxy.route.RouteHolder;
+import io.troupe.proxy.route.RouteTables;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The data plane's view of routing's tables: one {@link RouteTables} snapshot per request (read from the
+ * {@link RouteHolder}, no lock, no ask), its cluster settings as a {@link ClusterPolicy}, and health feedback
+ * to {@link BackendHealth}.
+ */
+public final class RouteTablesRouter implements Router {
+    private final RouteHolder holder;
+    private final BackendHealth health;
+
+    public RouteTablesRouter(RouteHolder holder, BackendHealth health) {
+        this.holder = holder;
+        this.health = health;
+    }
+
+    @Override
+    public Routed route(Request request) {
+        RouteTables tables = holder.get();
+        RouteDecision d = tables.route(request);
+        if (!d.ok()) {
+            return Routed.failed(d.product(), switch (d.error()) {
+                case NO_PRODUCT -> RouteError.NO_PRODUCT;
+                case NO_ROUTE -> RouteError.NO_ROUTE;
+                case NO_CLUSTER -> RouteError.NO_CLUSTER;
+                case NO_BACKEND -> RouteError.NO_BACKEND;
+            });
+        }
+        ClusterSpec spec = tables.cluster(d.cluster());
+        if (spec == null) {
+            return Routed.failed(d.product(), RouteError.NO_CLUSTER);
+        }
+        return new Routed(d.product(), d.cluster(), null, new Target(spec, health));
+    }
+
+    /** BFE's BackendConf and GslbBasic as the forwarder's policy. */
+    static ClusterPolicy policyOf(ClusterSpec spec) {
+        ClusterConf.BackendConf b = spec.backendConf();
+        return new ClusterPolicy(b.timeoutConnSrvMs(), b.timeoutResponseHeaderMs(), b.maxIdleConnsPerHost(),
+                spec.maxAttempts() - 1, b.retryLevel() == ClusterConf.RETRY_GET ? ClusterPolicy.RETRY_GET
+                        : ClusterPolicy.RETRY_CONNECT);
+    }
+
+    private static final class Target implements ClusterTarget {
+        private final ClusterSpec spec;
+        private final BackendHealth health;
+        private final ClusterPolicy policy;
+
+        Target(ClusterSpec spec, BackendHealth health) {
+            this.spec = spec;
+            this.health = health;
+            this.policy = policyOf(spec);
+        }
+
+        @Override
+        public ClusterPolicy policy() {
+            return policy;
+        }
+
+        @Override
+        public Upstream pick(Request request, Set<Upstream> exclude) {
+            Set<Backend> skip;
+            if (exclude.isEmpty()) {
+                skip = Set.of();
+            } else {
+                skip = new HashSet<>();
+                for (Upstream u : exclude) {
+                    if (u.key() instanceof Backend b) {
+                        skip.add(b);
+                    }
+                }
+            }
+            Backend b = spec.pickDetailed(request, health, skip, exclude.size()).backend();
+            return b == null ? null : new Upstream(b.host(), b.port(), b);
+        }
+    }
+
+    @Override
+    public void reportSuccess(Upstream upstream) {
+        if (upstream.key() instanceof Backend b) {
+            health.reportSuccess(b);
+        }
+    }
+
+    @Override
+    public void reportFailure(Upstream upstream) {
+        if (upstream.key() instanceof Backend b) {
+            health.reportFailure(b);
+        }
+    }
+
+    @Override
+    public void requestStarted(Upstream upstream) {
+        if (upstream.key() instanceof Backend b) {
+            health.requestStarted(b);
+        }
+    }
+
+    @Override
+    public void requestFinished(Upstream upstream) {
+        if (upstream.key() instanceof Backend b) {
+            health.requestFinished(b);
+        }
+    }
+}

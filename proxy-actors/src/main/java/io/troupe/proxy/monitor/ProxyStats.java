@@ -1,0 +1,126 @@
+package io.troupe.proxy.monitor;
+
+import io.troupe.api.monitor.Counter;
+import io.troupe.api.monitor.DelayCounter;
+import io.troupe.api.monitor.Gauge;
+import io.troupe.api.monitor.Metrics;
+import io.troupe.api.monitor.MetricsData;
+import kamon.Kamon;
+import kamon.metric.Histogram;
+import kamon.metric.MeasurementUnit;
+
+/**
+ * The proxy's counters, shared by every event loop: lock-free on the hot path, read by the monitor groups
+ * ({@code proxy_state}, {@code proxy_state_diff}, {@code proxy_delay}) and mirrored into Kamon as they change
+ * ({@code troupe.proxy.state{name=...}}, {@code troupe.proxy.active{name=...}}, {@code troupe.proxy.delay}).
+ */
+public final class ProxyStats implements AutoCloseable {
+
+    /** Every counter of {@code proxy_state}, in display order (BFE-style upper-case names). */
+    public enum Key {
+        CONN_ACCEPT, CONN_ACTIVE, CONN_REFUSED_LIMIT, CONN_CLOSED_BY_FILTER, CONN_TLS_HANDSHAKE_FAIL,
+        REQ_TOTAL, REQ_ACTIVE, REQ_HTTP2, REQ_WEBSOCKET,
+        STATUS_1XX, STATUS_2XX, STATUS_3XX, STATUS_4XX, STATUS_5XX,
+        ERR_NO_PRODUCT, ERR_NO_ROUTE, ERR_NO_CLUSTER, ERR_NO_BACKEND,
+        ERR_BAD_REQUEST, ERR_URI_TOO_LONG, ERR_HEADER_TOO_LARGE, ERR_HEADER_TIMEOUT, ERR_CLIENT_CLOSED,
+        BACKEND_CONNECT_FAIL, BACKEND_TIMEOUT, BACKEND_ERROR, BACKEND_RETRY, BACKEND_CONN_NEW,
+        BACKEND_CONN_REUSED, ERR_BACKEND_UNREACHABLE, ERR_FILTER_CLOSE, ERR_FILTER_FINISH
+    }
+
+    /** Gauges go up and down; the diff shows their current value. */
+    private static boolean isGauge(Key k) {
+        return k == Key.CONN_ACTIVE || k == Key.REQ_ACTIVE;
+    }
+
+    private final Metrics metrics;
+    private final Counter[] counters = new Counter[Key.values().length];
+    private final Gauge[] gauges = new Gauge[Key.values().length];
+    private final kamon.metric.Counter[] kamon = new kamon.metric.Counter[Key.values().length];
+    private final kamon.metric.Gauge[] kamonGauges = new kamon.metric.Gauge[Key.values().length];
+    private final DelayCounter delay;
+    private final Histogram kamonDelay;
+
+    public ProxyStats() {
+        this(Metrics.DEFAULT_INTERVAL_SECONDS);
+    }
+
+    /** @param diffIntervalSeconds the window of {@code proxy_state_diff} (BFE: 20 s) */
+    public ProxyStats(int diffIntervalSeconds) {
+        metrics = Metrics.empty("proxy_state", diffIntervalSeconds);
+        for (Key k : Key.values()) {
+            String tag = k.name().toLowerCase();
+            if (isGauge(k)) {
+                gauges[k.ordinal()] = metrics.gauge(k.name());
+                kamonGauges[k.ordinal()] = Kamon.gauge("troupe.proxy.active").withTag("name", tag);
+            } else {
+                counters[k.ordinal()] = metrics.counter(k.name());
+                kamon[k.ordinal()] = Kamon.counter("troupe.proxy.state").withTag("name", tag);
+            }
+        }
+        // BFE's proxy_delay: 60 s windows of 1 ms buckets, 10 buckets plus overflow
+        delay = DelayCounter.create(60, 1, 10, "proxy_delay");
+        kamonDelay = Kamon.histogram("troupe.proxy.delay", MeasurementUnit.time().microseconds()).withoutTags();
+    }
+
+    public void inc(Key k) {
+        add(k, 1);
+    }
+
+    public void dec(Key k) {
+        add(k, -1);
+    }
+
+    public void add(Key k, long n) {
+        int i = k.ordinal();
+        Counter c = counters[i];
+        if (c != null) {
+            c.inc(n);
+            kamon[i].increment(n);
+        } else {
+            gauges[i].inc(n);
+            kamonGauges[i].update(gauges[i].get());
+        }
+    }
+
+    public long get(Key k) {
+        int i = k.ordinal();
+        return counters[i] != null ? counters[i].get() : gauges[i].get();
+    }
+
+    /** Counts a response status by class. */
+    public void status(int status) {
+        switch (status / 100) {
+            case 1 -> inc(Key.STATUS_1XX);
+            case 2 -> inc(Key.STATUS_2XX);
+            case 3 -> inc(Key.STATUS_3XX);
+            case 4 -> inc(Key.STATUS_4XX);
+            default -> inc(Key.STATUS_5XX);
+        }
+    }
+
+    /** Records one request's latency: request head decoded to last response byte handed to the socket. */
+    public void delay(long micros) {
+        delay.add(micros);
+        kamonDelay.record(Math.max(micros, 0));
+    }
+
+    /** The {@code proxy_state} group. */
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    /** All counters now. */
+    public MetricsData snapshot() {
+        return metrics.getAll();
+    }
+
+    /** The {@code proxy_delay} histogram. */
+    public DelayCounter delayCounter() {
+        return delay;
+    }
+
+    @Override
+    public void close() {
+        metrics.close();
+    }
+}

@@ -1,0 +1,41 @@
+package io.troupe.proxy.server;
+
+import io.netty.channel.EventLoop;
+import io.netty.channel.group.ChannelGroup;
+import io.troupe.proxy.ProxySettings;
+import io.troupe.proxy.chain.ChainsHolder;
+import io.troupe.proxy.forward.BackendPool;
+import io.troupe.proxy.forward.Router;
+import io.troupe.proxy.monitor.ProxyStats;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** What every connection handler shares: settings, snapshots, counters and the per-loop backend pools. */
+final class ProxyContext {
+    final ProxySettings settings;
+    final ChainsHolder chains;
+    final Router router;
+    final ProxyStats stats;
+    final ChannelGroup clients;
+    final AtomicInteger connections = new AtomicInteger();
+    private final Map<EventLoop, BackendPool> pools;
+    volatile boolean draining;
+
+    ProxyContext(ProxySettings settings, ChainsHolder chains, Router router, ProxyStats stats,
+                 ChannelGroup clients, Map<EventLoop, BackendPool> pools) {
+        this.settings = settings;
+        this.chains = chains;
+        this.router = router;
+        this.stats = stats;
+        this.clients = clients;
+        this.pools = pools;
+    }
+
+    BackendPool pool(EventLoop loop) {
+        BackendPool p = pools.get(loop);
+        if (p == null) {
+            throw new IllegalStateException("no backend pool for event loop " + loop);
+        }
+        return p;
+    }
+}

@@ -1,0 +1,615 @@
+package io.troupe.proxy.server;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import io.troupe.api.proxy.CallbackPoint;
+import io.troupe.api.proxy.FilterResult;
+import io.troupe.api.proxy.Response;
+import io.troupe.api.proxy.ReturnCode;
+import io.troupe.proxy.chain.Chains;
+import io.troupe.proxy.forward.ClientLeg;
+import io.troupe.proxy.forward.Exchange;
+import io.troupe.proxy.forward.HopByHop;
+import io.troupe.proxy.forward.Router;
+import io.troupe.proxy.forward.Upstream;
+import io.troupe.proxy.monitor.ProxyStats.Key;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves the requests of one HTTP/1.1 connection (or one HTTP/2 stream): runs the callback chains on the
+ * current snapshots, routes, and hands the request to an {@link Exchange}. Requests of one connection are
+ * served one after another, so pipelined responses leave in request order.
+ */
+final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientLeg {
+    private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
+    /** Pipelined messages held before the client is paused. */
+    private static final int MAX_QUEUED = 64;
+    /** Fired into every client pipeline when the node drains. */
+    static final Object DRAIN = new Object();
+
+    private final ProxyContext px;
+    private final boolean http2;
+    private ChannelHandlerContext ctx;
+    private SessionImpl session;
+    private HeadTimeout headTimeout;
+    private final ArrayDeque<Object> queued = new ArrayDeque<>();
+    private boolean handlingQueue;
+
+    private HttpRequest clientHead;
+    private RequestView req;
+    private Exchange exchange;
+    private boolean responding;
+    private boolean requestHasBody;
+    private boolean requestComplete;
+    private boolean closeAfter;
+    private boolean tunnel;
+    private boolean pausedByBackend;
+    private boolean pausedByQueue;
+    private long startNanos;
+
+    ProxyHandler(ProxyContext px, boolean http2) {
+        this.px = px;
+        this.http2 = http2;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        headTimeout = ctx.pipeline().get(HeadTimeout.class);
+    }
+
+    @Override
+    public Channel channel() {
+        return ctx.channel();
+    }
+
+    // ---- client → proxy
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (tunnel) {
+            if (exchange != null) {
+                exchange.onClientRaw(msg);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+            return;
+        }
+        if (responding && requestComplete || handlingQueue && !queued.isEmpty()) {
+            queued.add(msg);
+            if (queued.size() >= MAX_QUEUED && !pausedByQueue) {
+                pausedByQueue = true;
+                updateRead();
+            }
+            return;
+        }
+        handle(msg);
+    }
+
+    private void handle(Object msg) {
+        if (msg instanceof HttpRequest r) {
+            onHead(r);
+            if (msg instanceof HttpContent c) {
+                onContent(c);
+            }
+        } else if (msg instanceof HttpContent c) {
+            onContent(c);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            exchange.onClientReadComplete();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    private void onContent(HttpContent c) {
+        if (!responding) {
+            c.release();
+            return;
+        }
+        if (c instanceof LastHttpContent) {
+            requestComplete = true;
+        }
+        if (exchange != null) {
+            exchange.onClientContent(c);
+        } else {
+            c.release();
+        }
+    }
+
+    private void onHead(HttpRequest r) {
+        if (session == null) {
+            // set by ConnectionHandler when the connection became active, after this handler was added
+            session = (http2 ? ctx.channel().parent() : ctx.channel()).attr(SessionImpl.KEY).get();
+        }
+        log.trace("request head {} {}", r.method(), r.uri());
+        responding = true;
+        requestComplete = false;
+        closeAfter = px.draining;
+        startNanos = System.nanoTime();
+        clientHead = r;
+        req = null;
+        if (headTimeout != null) {
+            headTimeout.headReceived();
+        }
+        px.stats.inc(Key.REQ_TOTAL);
+        px.stats.inc(Key.REQ_ACTIVE);
+        if (http2) {
+            px.stats.inc(Key.REQ_HTTP2);
+        }
+        DecoderResult dr = r.decoderResult();
+        if (!dr.isSuccess()) {
+            rejectBadHead(dr.cause());
+            return;
+        }
+        if (!http2 && !HttpUtil.isKeepAlive(r)) {
+            closeAfter = true;
+        }
+        if (r instanceof FullHttpRequest f) {
+            requestHasBody = f.content().isReadable();
+        } else {
+            requestHasBody = http2 || HttpUtil.isTransferEncodingChunked(r) || HttpUtil.getContentLength(r, 0L) > 0;
+        }
+        if (r instanceof FullHttpRequest) {
+            // forward a bare head; the body of a full request follows as its content, released once
+            r = new DefaultHttpRequest(r.protocolVersion(), r.method(), r.uri(), r.headers());
+            clientHead = r;
+        }
+        if (r.uri().length() > px.settings.maxUriBytes()) {
+            px.stats.inc(Key.ERR_URI_TOO_LONG);
+            sendLocal(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request URI longer than "
+                    + px.settings.maxUriBytes() + " bytes\n", true);
+            return;
+        }
+        req = new RequestView(session, r, http2);
+        Chains chains = px.chains.current();
+        if (!goOn(chains.runRequest(CallbackPoint.BEFORE_LOCATION, req))) {
+            return;
+        }
+        Router.Routed routed = px.router.route(req);
+        req.product(routed.product());
+        if (routed.error() == Router.RouteError.NO_PRODUCT) {
+            routeError(routed.error());
+            return;
+        }
+        if (chains.has(CallbackPoint.FOUND_PRODUCT)) {
+            if (!goOn(chains.runRequest(CallbackPoint.FOUND_PRODUCT, req))) {
+                return;
+            }
+            // FOUND_PRODUCT filters may rewrite the request; route it again as it now stands
+            routed = px.router.route(req);
+            req.product(routed.product());
+        }
+        if (routed.error() != null) {
+            routeError(routed.error());
+            return;
+        }
+        req.cluster(routed.cluster());
+        if (!goOn(chains.runRequest(CallbackPoint.AFTER_LOCATION, req))) {
+            return;
+        }
+        Router.ClusterTarget target = routed.target();
+        Upstream first = target.pick(req, Set.of());
+        if (first == null) {
+            routeError(Router.RouteError.NO_BACKEND);
+            return;
+        }
+        boolean upgrade = !http2 && HopByHop.isUpgrade(r.headers());
+        prepareOutgoing(r, upgrade);
+        exchange = new Exchange(this, px.pool(ctx.channel().eventLoop()), px.router, px.stats, target, req, r,
+                requestHasBody, upgrade);
+        exchange.start(first);
+    }
+
+    private void rejectBadHead(Throwable cause) {
+        closeAfter = true;
+        if (cause instanceof TooLongHttpLineException) {
+            px.stats.inc(Key.ERR_URI_TOO_LONG);
+            sendLocal(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long\n", true);
+        } else if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
+            px.stats.inc(Key.ERR_HEADER_TOO_LARGE);
+            sendLocal(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request header fields larger than "
+                    + px.settings.maxHeaderBytes() + " bytes\n", true);
+        } else {
+            px.stats.inc(Key.ERR_BAD_REQUEST);
+            sendLocal(HttpResponseStatus.BAD_REQUEST, "bad request\n", true);
+        }
+    }
+
+    private void routeError(Router.RouteError e) {
+        px.stats.inc(switch (e) {
+            case NO_PRODUCT -> Key.ERR_NO_PRODUCT;
+            case NO_ROUTE -> Key.ERR_NO_ROUTE;
+            case NO_CLUSTER -> Key.ERR_NO_CLUSTER;
+            case NO_BACKEND -> Key.ERR_NO_BACKEND;
+        });
+        // BFE answers every routing failure with 500
+        sendLocal(HttpResponseStatus.INTERNAL_SERVER_ERROR, "no route: " + e.name().toLowerCase() + "\n", false);
+    }
+
+    private void prepareOutgoing(HttpRequest r, boolean upgrade) {
+        HttpHeaders h = r.headers();
+        HopByHop.strip(h, upgrade);
+        if (http2) {
+            // Netty's HTTP/2 → HTTP/1 conversion adds x-http2-* headers; they are not the client's
+            List<String> internal = new ArrayList<>(2);
+            for (String name : h.names()) {
+                if (name.regionMatches(true, 0, "x-http2-", 0, 8)) {
+                    internal.add(name);
+                }
+            }
+            internal.forEach(h::remove);
+        }
+        InetSocketAddress client = session.clientAddress();
+        String ip = client.getAddress().getHostAddress();
+        String xff = h.get("X-Forwarded-For");
+        h.set("X-Forwarded-For", xff == null || xff.isEmpty() ? ip : xff + ", " + ip);
+        h.set("X-Real-IP", ip);
+        r.setProtocolVersion(HttpVersion.HTTP_1_1);
+        if (requestHasBody && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            HttpUtil.setTransferEncodingChunked(r, true);
+        }
+    }
+
+    /** Applies a request filter's verdict; false when the request was answered or the connection closed. */
+    private boolean goOn(FilterResult fr) {
+        ReturnCode code = fr.code();
+        if (code == ReturnCode.GO_ON) {
+            return true;
+        }
+        Response resp = fr.response() != null ? fr.response() : Response.of(500, "filter returned " + code + " without a response\n");
+        switch (code) {
+            case CLOSE -> {
+                px.stats.inc(Key.ERR_FILTER_CLOSE);
+                closeNow();
+            }
+            case FINISH -> {
+                px.stats.inc(Key.ERR_FILTER_FINISH);
+                closeAfter = true;
+                sendFilterResponse(resp);
+            }
+            default -> sendFilterResponse(resp);
+        }
+        return false;
+    }
+
+    @Override
+    public boolean forwarding(Upstream upstream) {
+        req.backend(upstream.address());
+        ReturnCode c = px.chains.current().runForward(req);
+        if (c == ReturnCode.GO_ON) {
+            return true;
+        }
+        exchange = null;
+        if (c == ReturnCode.CLOSE) {
+            px.stats.inc(Key.ERR_FILTER_CLOSE);
+            closeNow();
+        } else {
+            // a forward filter has no response to send; anything but GO_ON and CLOSE ends the request
+            px.stats.inc(Key.ERR_FILTER_FINISH);
+            sendLocal(HttpResponseStatus.FORBIDDEN, "refused by forward filter\n", true);
+        }
+        return false;
+    }
+
+    // ---- backend → client
+
+    @Override
+    public void responseHead(HttpResponse h) {
+        ResponseView rv = new ResponseView(h);
+        req.response(rv);
+        ReturnCode code = px.chains.current().runResponse(CallbackPoint.READ_RESPONSE, req, rv);
+        if (code == ReturnCode.CLOSE) {
+            px.stats.inc(Key.ERR_FILTER_CLOSE);
+            Exchange e = exchange;
+            exchange = null;
+            e.clientGone();
+            closeNow();
+            return;
+        }
+        if (code == ReturnCode.FINISH) {
+            closeAfter = true;
+        }
+        int status = h.status().code();
+        HopByHop.strip(h.headers(), false);
+        if (!http2) {
+            boolean bodyAllowed = status >= 200 && status != 204 && status != 304
+                    && !HttpMethod.HEAD.equals(clientHead.method());
+            if (bodyAllowed && !h.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+                if (clientHead.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+                    HttpUtil.setTransferEncodingChunked(h, true);
+                } else {
+                    closeAfter = true;
+                }
+            }
+            h.setProtocolVersion(HttpVersion.HTTP_1_1);
+            if (closeAfter) {
+                h.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            } else if (clientHead.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+                h.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            }
+        }
+        px.stats.status(status);
+        ctx.write(h);
+    }
+
+    @Override
+    public void responseContent(HttpContent content, boolean last) {
+        if (!last) {
+            ctx.write(content);
+            return;
+        }
+        ctx.writeAndFlush(content).addListener(f -> {
+            if (!f.isSuccess()) {
+                log.debug("response write failed", f.cause());
+            }
+        });
+        exchange = null;
+        finishRequest(req.response());
+    }
+
+    @Override
+    public void flush() {
+        ctx.flush();
+    }
+
+    @Override
+    public void failed(int status, String reason) {
+        exchange = null;
+        log.debug("request {} {} failed: {}", clientHead.method(), clientHead.uri(), reason);
+        if (status == 504) {
+            sendLocal(HttpResponseStatus.GATEWAY_TIMEOUT, "backend timeout\n", false);
+        } else {
+            px.stats.inc(Key.ERR_BACKEND_UNREACHABLE);
+            sendLocal(HttpResponseStatus.valueOf(status), "backend unavailable\n", false);
+        }
+    }
+
+    @Override
+    public void aborted() {
+        exchange = null;
+        closeNow();
+    }
+
+    @Override
+    public void pauseReading(boolean pause) {
+        if (pausedByBackend != pause) {
+            pausedByBackend = pause;
+            updateRead();
+        }
+    }
+
+    @Override
+    public void upgraded(HttpResponse head, Channel backend) {
+        HopByHop.strip(head.headers(), true);
+        px.stats.status(101);
+        px.stats.inc(Key.REQ_WEBSOCKET);
+        px.stats.dec(Key.REQ_ACTIVE);
+        px.stats.delay((System.nanoTime() - startNanos) / 1000);
+        tunnel = true;
+        responding = false;
+        ctx.write(head);
+        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        // from here on only raw bytes: the HTTP handlers leave the pipeline
+        for (Class<? extends ChannelHandler> type : List.of(HeadTimeout.class, HttpServerExpectContinueHandler.class,
+                HttpServerUpgradeHandler.class, CleartextHttp2ServerUpgradeHandler.class, HttpServerCodec.class)) {
+            if (ctx.pipeline().get(type) != null) {
+                ctx.pipeline().remove(type);
+            }
+        }
+        headTimeout = null;
+        pausedByQueue = false;
+        updateRead();
+    }
+
+    // ---- local answers and request end
+
+    private void sendFilterResponse(Response r) {
+        FullHttpResponse full = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(r.status()), Unpooled.wrappedBuffer(r.body()));
+        for (String name : r.headerNames()) {
+            for (String v : r.headers(name)) {
+                full.headers().add(name, v);
+            }
+        }
+        if (req != null) {
+            req.response(r);
+        }
+        writeLocal(full, r);
+    }
+
+    private void sendLocal(HttpResponseStatus status, String body, boolean close) {
+        if (close) {
+            closeAfter = true;
+        }
+        FullHttpResponse full = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+        full.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        Response view = new ResponseView(full);
+        if (req != null) {
+            req.response(view);
+        }
+        writeLocal(full, view);
+    }
+
+    private void writeLocal(FullHttpResponse full, Response view) {
+        if (requestHasBody && !requestComplete) {
+            // the rest of the body is still on the wire; closing is the only safe way to skip it
+            closeAfter = true;
+        }
+        full.headers().set(HttpHeaderNames.CONTENT_LENGTH, full.content().readableBytes());
+        if (!http2) {
+            if (closeAfter) {
+                full.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            } else if (clientHead != null && clientHead.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+                full.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            }
+        }
+        px.stats.status(full.status().code());
+        ctx.writeAndFlush(full);
+        finishRequest(view);
+    }
+
+    private void finishRequest(Response response) {
+        if (!responding) {
+            return;
+        }
+        responding = false;
+        log.trace("request finished: {} close={} queued={}", response == null ? -1 : response.status(), closeAfter, queued.size());
+        px.stats.dec(Key.REQ_ACTIVE);
+        px.stats.delay((System.nanoTime() - startNanos) / 1000);
+        if (req != null && response != null) {
+            ReturnCode c = px.chains.current().runResponse(CallbackPoint.REQUEST_FINISH, req, response);
+            if (c == ReturnCode.CLOSE || c == ReturnCode.FINISH) {
+                closeAfter = true;
+            }
+        }
+        req = null;
+        clientHead = null;
+        if (requestHasBody && !requestComplete) {
+            closeAfter = true;
+        }
+        if (closeAfter) {
+            closeAfterFlush();
+            return;
+        }
+        if (http2) {
+            return;
+        }
+        if (headTimeout != null) {
+            headTimeout.awaitNext();
+        }
+        drainQueue();
+    }
+
+    private void drainQueue() {
+        if (handlingQueue) {
+            return;
+        }
+        handlingQueue = true;
+        try {
+            Object m;
+            while (!(responding && requestComplete) && !tunnel && ctx.channel().isActive() && (m = queued.poll()) != null) {
+                handle(m);
+            }
+        } finally {
+            handlingQueue = false;
+        }
+        if (exchange != null) {
+            // queued body pieces were written without a client read burst to end them
+            exchange.onClientReadComplete();
+        }
+        if (pausedByQueue && queued.size() < MAX_QUEUED / 2) {
+            pausedByQueue = false;
+            updateRead();
+        }
+    }
+
+    private void updateRead() {
+        boolean read = !(pausedByBackend || pausedByQueue);
+        if (ctx.channel().config().isAutoRead() != read) {
+            ctx.channel().config().setAutoRead(read);
+        }
+    }
+
+    private void closeNow() {
+        responding = false;
+        closeAfter = true;
+        ctx.channel().config().setAutoRead(false);
+        Channel conn = http2 ? ctx.channel().parent() : ctx.channel();
+        conn.close();
+    }
+
+    private void closeAfterFlush() {
+        Channel conn = http2 ? ctx.channel().parent() : ctx.channel();
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> conn.close());
+    }
+
+    // ---- connection events
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            exchange.onClientWritabilityChanged(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            Exchange e = exchange;
+            exchange = null;
+            e.clientGone();
+        }
+        if (responding) {
+            responding = false;
+            px.stats.inc(Key.ERR_CLIENT_CLOSED);
+            px.stats.dec(Key.REQ_ACTIVE);
+        }
+        Object m;
+        while ((m = queued.poll()) != null) {
+            ReferenceCountUtil.release(m);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == DRAIN) {
+            if (!responding && !tunnel) {
+                ctx.close();
+            } else {
+                closeAfter = true;
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("client connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+}

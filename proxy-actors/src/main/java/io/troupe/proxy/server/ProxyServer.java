@@ -1,0 +1,283 @@
+package io.troupe.proxy.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SniHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.AsciiString;
+import io.netty.util.Mapping;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.troupe.proxy.ProxySettings;
+import io.troupe.proxy.chain.ChainsHolder;
+import io.troupe.proxy.forward.BackendPool;
+import io.troupe.proxy.forward.Router;
+import io.troupe.proxy.monitor.ProxyStats;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy's listeners: plain HTTP/1.1 + h2c and TLS (SNI, ALPN h2/http1.1) on Netty, epoll when the
+ * native transport loads, one event loop per core, pooled buffers.
+ */
+public final class ProxyServer {
+    private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
+    private final ProxyContext px;
+    private final EventLoopGroup group;
+    private final Map<EventLoop, BackendPool> pools;
+    private final List<Channel> listeners = new ArrayList<>();
+    private final boolean epoll;
+    private int httpPort = -1;
+    private int httpsPort = -1;
+
+    private ProxyServer(ProxySettings s, ChainsHolder chains, Router router, ProxyStats stats) {
+        epoll = s.nativeTransport() && Epoll.isAvailable();
+        int loops = s.effectiveEventLoops();
+        group = epoll ? new EpollEventLoopGroup(loops) : new NioEventLoopGroup(loops);
+        Class<? extends SocketChannel> clientType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        pools = new IdentityHashMap<>();
+        for (EventExecutor e : group) {
+            pools.put((EventLoop) e, new BackendPool((EventLoop) e, clientType));
+        }
+        px = new ProxyContext(s, chains, router, stats, new DefaultChannelGroup("proxy-clients", GlobalEventExecutor.INSTANCE), pools);
+    }
+
+    /** Binds the configured listeners; throws naming the address when a port cannot be bound. */
+    public static ProxyServer start(ProxySettings s, ChainsHolder chains, Router router, ProxyStats stats) throws Exception {
+        ProxyServer server = new ProxyServer(s, chains, router, stats);
+        try {
+            server.bind();
+        } catch (Exception e) {
+            server.group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+        return server;
+    }
+
+    private void bind() throws Exception {
+        ProxySettings s = px.settings;
+        if (s.httpPort() >= 0) {
+            Channel ch = bootstrap(new ChannelInitializer<SocketChannel>() {
+                @Override
+                protected void initChannel(SocketChannel ch) {
+                    initPlain(ch.pipeline());
+                }
+            }, s.bind(), s.httpPort(), "troupe.proxy.http-port");
+            httpPort = ((InetSocketAddress) ch.localAddress()).getPort();
+        }
+        if (s.httpsPort() >= 0 && !s.certificates().isEmpty()) {
+            Mapping<String, SslContext> sni = TlsContexts.build(s.certificates());
+            Channel ch = bootstrap(new ChannelInitializer<SocketChannel>() {
+                @Override
+                protected void initChannel(SocketChannel ch) {
+                    initTls(ch.pipeline(), sni);
+                }
+            }, s.bind(), s.httpsPort(), "troupe.proxy.https-port");
+            httpsPort = ((InetSocketAddress) ch.localAddress()).getPort();
+        }
+        log.info("proxy listening: http={} https={} transport={} event-loops={}", httpPort, httpsPort,
+                epoll ? "epoll" : "nio", s.effectiveEventLoops());
+    }
+
+    private Channel bootstrap(ChannelInitializer<SocketChannel> init, String host, int port, String setting) throws Exception {
+        Class<? extends ServerSocketChannel> type = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        ServerBootstrap b = new ServerBootstrap().group(group).channel(type)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .childHandler(init);
+        try {
+            Channel ch = b.bind(host, port).sync().channel();
+            listeners.add(ch);
+            return ch;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot listen on " + host + ":" + port + " (" + setting + "): " + e.getMessage(), e);
+        }
+    }
+
+    private HttpServerCodec newCodec() {
+        ProxySettings s = px.settings;
+        // the line limit leaves room for method and version; the URI limit itself is checked for a 414
+        return new HttpServerCodec(s.maxUriBytes() + 64, s.maxHeaderBytes(), 65536);
+    }
+
+    private void initPlain(ChannelPipeline p) {
+        p.addLast("conn", new ConnectionHandler(px, false));
+        p.addLast("head-timeout", new HeadTimeout(px));
+        if (px.settings.h2c()) {
+            HttpServerCodec codec = newCodec();
+            HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(codec, protocol ->
+                    AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
+                            ? new H2cUpgradeCodec(http2FrameCodec(), http2Multiplex()) : null, 65536);
+            p.addLast("h2c-upgrade", new CleartextHttp2ServerUpgradeHandler(codec, upgrade, new ChannelInitializer<Channel>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    dropHttp1(ch.pipeline());
+                    ch.pipeline().addLast(http2FrameCodec(), http2Multiplex());
+                    ch.attr(SessionImpl.KEY).get().protocol("h2c");
+                }
+            }));
+        } else {
+            p.addLast("codec", newCodec());
+        }
+        p.addLast("expect-continue", new HttpServerExpectContinueHandler());
+        p.addLast("proxy", new ProxyHandler(px, false));
+    }
+
+    private void initTls(ChannelPipeline p, Mapping<String, SslContext> sni) {
+        p.addLast("sni", new SniHandler(sni));
+        p.addLast("conn", new ConnectionHandler(px, true));
+        p.addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
+            @Override
+            protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+                ChannelPipeline cp = ctx.pipeline();
+                if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                    cp.addLast(http2FrameCodec(), http2Multiplex());
+                } else {
+                    cp.addLast("head-timeout", new HeadTimeout(px));
+                    cp.addLast("codec", newCodec());
+                    cp.addLast("expect-continue", new HttpServerExpectContinueHandler());
+                    cp.addLast("proxy", new ProxyHandler(px, false));
+                }
+            }
+        });
+    }
+
+    private static void dropHttp1(ChannelPipeline p) {
+        for (Class<? extends ChannelHandler> t : List.of(HeadTimeout.class, HttpServerExpectContinueHandler.class, ProxyHandler.class)) {
+            if (p.get(t) != null) {
+                p.remove(t);
+            }
+        }
+    }
+
+    private Http2FrameCodec http2FrameCodec() {
+        return Http2FrameCodecBuilder.forServer().validateHeaders(true).build();
+    }
+
+    private Http2MultiplexHandler http2Multiplex() {
+        return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel ch) {
+                ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
+                ch.pipeline().addLast(new ProxyHandler(px, true));
+            }
+        });
+    }
+
+    /** An h2c upgrade that also takes the HTTP/1 handlers out of the connection's pipeline. */
+    private static final class H2cUpgradeCodec implements HttpServerUpgradeHandler.UpgradeCodec {
+        private final Http2ServerUpgradeCodec delegate;
+
+        H2cUpgradeCodec(Http2FrameCodec codec, Http2MultiplexHandler multiplex) {
+            delegate = new Http2ServerUpgradeCodec(codec, multiplex);
+        }
+
+        @Override
+        public java.util.Collection<CharSequence> requiredUpgradeHeaders() {
+            return delegate.requiredUpgradeHeaders();
+        }
+
+        @Override
+        public boolean prepareUpgradeResponse(ChannelHandlerContext ctx, FullHttpRequest req, io.netty.handler.codec.http.HttpHeaders headers) {
+            return delegate.prepareUpgradeResponse(ctx, req, headers);
+        }
+
+        @Override
+        public void upgradeTo(ChannelHandlerContext ctx, FullHttpRequest req) {
+            dropHttp1(ctx.pipeline());
+            SessionImpl s = ctx.channel().attr(SessionImpl.KEY).get();
+            if (s != null) {
+                s.protocol("h2c");
+            }
+            delegate.upgradeTo(ctx, req);
+        }
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public int httpsPort() {
+        return httpsPort;
+    }
+
+    /** Whether the native epoll transport is in use. */
+    public boolean nativeTransport() {
+        return epoll;
+    }
+
+    /** Client connections open now. */
+    public int openConnections() {
+        return px.connections.get();
+    }
+
+    /**
+     * Stops accepting, lets in-flight requests finish (idle keep-alive connections close at once, busy ones
+     * after their response) for at most {@code drainTimeoutMs}, then closes everything. Blocks the caller.
+     */
+    public void stop(long drainTimeoutMs) {
+        px.draining = true;
+        for (Channel l : listeners) {
+            l.close().awaitUninterruptibly();
+        }
+        for (Channel c : px.clients) {
+            c.pipeline().fireUserEventTriggered(ProxyHandler.DRAIN);
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(drainTimeoutMs);
+        while (px.stats.get(ProxyStats.Key.REQ_ACTIVE) > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        px.clients.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        for (Map.Entry<EventLoop, BackendPool> e : pools.entrySet()) {
+            e.getKey().execute(e.getValue()::closeAll);
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,117 @@
+package io.troupe.proxy.server;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import io.troupe.api.proxy.Request;
+import io.troupe.api.proxy.Response;
+import io.troupe.api.proxy.Session;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@link Request} over a Netty request head; header changes go straight to the head that is forwarded. */
+public final class RequestView implements Request {
+    private final Session session;
+    private final HttpRequest head;
+    private final boolean http2;
+    private QueryStringDecoder query;
+    private String product;
+    private String cluster;
+    private String backend;
+    private Response response;
+    private Map<String, List<String>> tags;
+    private Map<String, Object> context;
+
+    public RequestView(Session session, HttpRequest head, boolean http2) {
+        this.session = session;
+        this.head = head;
+        this.http2 = http2;
+    }
+
+    public HttpRequest head() { return head; }
+
+    @Override public Session session() { return session; }
+    @Override public String method() { return head.method().name(); }
+    @Override public String uri() { return head.uri(); }
+
+    private QueryStringDecoder query() {
+        if (query == null) {
+            query = new QueryStringDecoder(head.uri());
+        }
+        return query;
+    }
+
+    @Override public String path() { return query().path(); }
+    @Override public String rawQuery() { return query().rawQuery(); }
+    @Override public Map<String, List<String>> queryParams() { return query().parameters(); }
+
+    @Override
+    public String host() {
+        String h = head.headers().get(HttpHeaderNames.HOST);
+        return h == null ? "" : h;
+    }
+
+    @Override public String protocol() { return http2 ? "HTTP/2.0" : head.protocolVersion().text(); }
+    @Override public String header(String name) { return head.headers().get(name); }
+    @Override public List<String> headers(String name) { return head.headers().getAll(name); }
+
+    @Override
+    public List<String> headerNames() {
+        return new ArrayList<>(head.headers().names());
+    }
+
+    @Override
+    public String cookie(String name) {
+        for (String h : head.headers().getAll(HttpHeaderNames.COOKIE)) {
+            for (Cookie c : ServerCookieDecoder.LAX.decodeAll(h)) {
+                if (c.name().equals(name)) {
+                    return c.value();
+                }
+            }
+        }
+        return null;
+    }
+
+    @Override public void setHeader(String name, String value) { head.headers().set(name, value); }
+    @Override public void addHeader(String name, String value) { head.headers().add(name, value); }
+    @Override public void removeHeader(String name) { head.headers().remove(name); }
+    @Override public String product() { return product; }
+    @Override public String cluster() { return cluster; }
+    @Override public String backend() { return backend; }
+    @Override public Response response() { return response; }
+
+    public void product(String p) { this.product = p; }
+    public void cluster(String c) { this.cluster = c; }
+    public void backend(String b) { this.backend = b; }
+    public void response(Response r) { this.response = r; }
+
+    @Override
+    public Map<String, List<String>> tags() {
+        return tags == null ? Map.of() : tags;
+    }
+
+    @Override
+    public void addTag(String key, String value) {
+        if (tags == null) {
+            tags = new LinkedHashMap<>();
+        }
+        tags.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+    }
+
+    @Override
+    public Object getContext(String key) {
+        return context == null ? null : context.get(key);
+    }
+
+    @Override
+    public void setContext(String key, Object value) {
+        if (context == null) {
+            context = new LinkedHashMap<>();
+        }
+        context.put(key, value);
+    }
+}

@@ -1,0 +1,240 @@
+package io.troupe.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.troupe.proxy.forward.ClusterPolicy;
+import io.troupe.proxy.monitor.ProxyStats.Key;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Forwarding through real sockets to real backends: headers, retries, errors, limits, pipelining. */
+class ForwardingTest {
+    private TestBackend a;
+    private TestBackend b;
+    private TestRouter router;
+    private TestProxy proxy;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        a = new TestBackend("a");
+        b = new TestBackend("b");
+        router = new TestRouter()
+                .cluster("one.test", ClusterPolicy.DEFAULT, a.port())
+                .cluster("two.test", ClusterPolicy.DEFAULT, a.port(), b.port())
+                .cluster("slow.test", new ClusterPolicy(1000, 300, 2, 2, ClusterPolicy.RETRY_CONNECT), a.port());
+        proxy = new TestProxy(router, "limits { header-read-timeout = 600ms, max-uri-bytes = 1024, max-header-bytes = 4096 }");
+    }
+
+    @AfterEach
+    void tearDown() {
+        proxy.close();
+        a.close();
+        b.close();
+    }
+
+    private HttpResponse<String> get(String host, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + path))
+                .header("Host", host).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void forwardsWithForwardedForAndWithoutHopByHopHeaders() throws Exception {
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.send("GET /x?q=1 HTTP/1.1\r\nHost: one.test\r\nConnection: keep-alive, X-Secret\r\nX-Secret: s\r\n"
+                    + "Keep-Alive: timeout=5\r\nX-Forwarded-For: 10.1.1.1\r\n\r\n");
+            RawHttp.Resp r = c.read();
+            assertEquals(200, r.status());
+            assertTrue(r.body().contains("backend=a method=GET uri=/x?q=1"), r.body());
+            assertTrue(r.body().contains("xff=10.1.1.1, 127.0.0.1"), r.body());
+            assertTrue(r.body().contains("xreal=127.0.0.1"), r.body());
+            assertTrue(r.body().contains("secret=null"), r.body());
+            assertTrue(r.body().contains("keepalive=null"), r.body());
+            assertTrue(r.body().contains("host=one.test"), r.body());
+            assertEquals("a", r.header("X-Backend"));
+        }
+    }
+
+    @Test
+    void postBodyIsStreamedAndStatusKept() throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + "/status/201"))
+                .header("Host", "one.test").POST(HttpRequest.BodyPublishers.ofString("x".repeat(100_000))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, r.statusCode());
+        assertTrue(r.body().contains("method=POST") && r.body().contains("bytes=100000"), r.body());
+        HttpResponse<byte[]> big = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + "/big?n=5000000"))
+                .header("Host", "one.test").build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(5_000_000, big.body().length);
+    }
+
+    @Test
+    void unknownHostAndNoRouteAnswer500CountedByKind() throws Exception {
+        assertEquals(500, get("nowhere.test", "/").statusCode());
+        assertEquals(500, get("noroute.test", "/").statusCode());
+        assertEquals(1, proxy.stats.get(Key.ERR_NO_PRODUCT));
+        assertEquals(1, proxy.stats.get(Key.ERR_NO_ROUTE));
+        assertEquals(200, get("one.test", "/").statusCode());
+    }
+
+    @Test
+    void retriesOnAnotherInstanceWhenTheFirstRefusesConnections() throws Exception {
+        int dead;
+        try (ServerSocket s = new ServerSocket(0)) {
+            dead = s.getLocalPort();
+        }
+        router.cluster("retry.test", ClusterPolicy.DEFAULT, dead, b.port());
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> r = get("retry.test", "/r" + i);
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(r.body().contains("backend=b"));
+        }
+        assertTrue(proxy.stats.get(Key.BACKEND_CONNECT_FAIL) >= 1);
+        assertTrue(proxy.stats.get(Key.BACKEND_RETRY) >= 1);
+        assertTrue(router.failures.stream().allMatch(u -> u.port() == dead) && !router.failures.isEmpty());
+    }
+
+    @Test
+    void allInstancesDownAnswers502AndSlowBackendAnswers504() throws Exception {
+        int dead;
+        try (ServerSocket s = new ServerSocket(0)) {
+            dead = s.getLocalPort();
+        }
+        router.cluster("down.test", ClusterPolicy.DEFAULT, dead);
+        assertEquals(502, get("down.test", "/").statusCode());
+        assertEquals(504, get("slow.test", "/sleep?ms=2000").statusCode());
+        assertEquals(1, proxy.stats.get(Key.BACKEND_TIMEOUT));
+        assertEquals(200, get("slow.test", "/sleep?ms=10").statusCode());
+    }
+
+    @Test
+    void spreadsAcrossInstances() throws Exception {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 6; i++) {
+            seen.add(get("two.test", "/").headers().firstValue("X-Backend").orElseThrow());
+        }
+        assertEquals(Set.of("a", "b"), seen);
+    }
+
+    @Test
+    void badRequestLineGets400() throws Exception {
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.send("THIS IS NOT HTTP\r\n\r\n");
+            RawHttp.Resp r = c.read();
+            assertEquals(400, r.status());
+            assertTrue(c.closedByPeer());
+        }
+        assertEquals(1, proxy.stats.get(Key.ERR_BAD_REQUEST));
+    }
+
+    @Test
+    void oversizedHeadersGet431AndOversizedUriGets414() throws Exception {
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.send("GET / HTTP/1.1\r\nHost: one.test\r\nX-Big: " + "h".repeat(8000) + "\r\n\r\n");
+            assertEquals(431, c.read().status());
+        }
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.send("GET /" + "u".repeat(1100) + " HTTP/1.1\r\nHost: one.test\r\n\r\n");
+            assertEquals(414, c.read().status());
+        }
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.send("GET /" + "u".repeat(5000) + " HTTP/1.1\r\nHost: one.test\r\n\r\n");
+            assertEquals(414, c.read().status());
+        }
+        assertEquals(1, proxy.stats.get(Key.ERR_HEADER_TOO_LARGE));
+        assertEquals(2, proxy.stats.get(Key.ERR_URI_TOO_LONG));
+        assertEquals(200, get("one.test", "/").statusCode());
+    }
+
+    @Test
+    void slowHeaderClientIsClosedAndTheProxyKeepsServing() throws Exception {
+        try (RawHttp slow = new RawHttp(proxy.port())) {
+            slow.send("GET / HTTP/1.1\r\nHost: one");
+            long t0 = System.nanoTime();
+            boolean closed = false;
+            for (int i = 0; i < 30 && !closed; i++) {
+                try {
+                    slow.send("e");
+                } catch (java.io.IOException e) {
+                    closed = true;
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            if (!closed) {
+                closed = slow.closedByPeer();
+            }
+            assertTrue(closed, "slow client still connected");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms >= 500, "closed after " + ms + " ms, before the 600 ms timeout");
+        }
+        assertEquals(1, proxy.stats.get(Key.ERR_HEADER_TIMEOUT));
+        assertEquals(200, get("one.test", "/").statusCode());
+    }
+
+    @Test
+    void keepAliveAndPipelinedResponsesComeBackInOrder() throws Exception {
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            StringBuilder reqs = new StringBuilder();
+            for (int i = 0; i < 5; i++) {
+                reqs.append("GET /p").append(i).append(" HTTP/1.1\r\nHost: two.test\r\n\r\n");
+            }
+            reqs.append("POST /p5 HTTP/1.1\r\nHost: one.test\r\nContent-Length: 3\r\n\r\nabc");
+            reqs.append("HEAD /p6 HTTP/1.1\r\nHost: one.test\r\n\r\n");
+            c.send(reqs.toString());
+            for (int i = 0; i < 6; i++) {
+                RawHttp.Resp r = c.read();
+                assertEquals(200, r.status());
+                assertTrue(r.body().contains("uri=/p" + i + " "), "response " + i + ": " + r.body());
+            }
+            RawHttp.Resp head = c.read(true);
+            assertEquals(200, head.status());
+            assertEquals("", head.body());
+            // the same connection serves a later request too
+            c.send("GET /later HTTP/1.1\r\nHost: one.test\r\n\r\n");
+            assertTrue(c.read().body().contains("uri=/later"));
+        }
+        assertEquals(1, proxy.stats.get(Key.CONN_ACCEPT));
+        assertTrue(proxy.stats.get(Key.BACKEND_CONN_REUSED) >= 1);
+    }
+
+    @Test
+    void http10ClientWithoutKeepAliveIsClosedAfterTheResponse() throws Exception {
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.send("GET /old HTTP/1.0\r\nHost: one.test\r\n\r\n");
+            RawHttp.Resp r = c.read();
+            assertEquals(200, r.status());
+            assertNotNull(r.header("content-length"));
+            assertTrue(c.closedByPeer());
+        }
+    }
+
+    @Test
+    void connectionLimitRefusesExtraConnections() throws Exception {
+        proxy.close();
+        proxy = new TestProxy(router, "limits.max-connections = 1");
+        try (RawHttp first = new RawHttp(proxy.port())) {
+            first.send("GET / HTTP/1.1\r\nHost: one.test\r\n\r\n");
+            assertEquals(200, first.read().status());
+            try (RawHttp second = new RawHttp(proxy.port())) {
+                assertTrue(second.closedByPeer());
+            }
+            first.send("GET / HTTP/1.1\r\nHost: one.test\r\n\r\n");
+            assertEquals(200, first.read().status());
+        }
+        assertEquals(1, proxy.stats.get(Key.CONN_REFUSED_LIMIT));
+        assertNull(null);
+        assertFalse(proxy.stats.get(Key.CONN_ACCEPT) > 2);
+    }
+}
