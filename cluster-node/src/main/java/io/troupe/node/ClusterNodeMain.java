@@ -51,7 +51,7 @@ public final class ClusterNodeMain implements Callable<Integer> {
         try {
             Path dir = confDir != null ? confDir : defaultConfDir();
             config = NodeConfig.load(dir.resolve(NodeConfig.FILE_NAME), confDir != null, flags());
-            node = TroupeNode.start(config);
+            node = TroupeNode.start(config, dir);
         } catch (IllegalArgumentException | IllegalStateException e) {
             System.err.println("cluster-node: " + e.getMessage());
             return 2;
@@ -64,7 +64,8 @@ public final class ClusterNodeMain implements Callable<Integer> {
             Signal.handle(new Signal(signal), s -> node.shutdown(new TroupeNode.SignalReason("SIG" + signal)));
         }
         System.out.println("cluster-node started: member " + node.system().address()
-                + ", admin http://" + node.adminAddress().getHostString() + ":" + node.adminAddress().getPort());
+                + ", admin http://" + node.adminAddress().getHostString() + ":" + node.adminAddress().getPort()
+                + node.proxy().map(p -> ", proxy http port " + p.httpPort()).orElse(""));
         return node.awaitExitCode();
     }
 

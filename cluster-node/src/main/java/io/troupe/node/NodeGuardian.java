@@ -1,6 +1,5 @@
 package io.troupe.node;
 
-import io.troupe.module.web.WebHandlerRegistry;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Terminated;
@@ -24,7 +23,7 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
         super(context);
     }
 
-    public static Behavior<Command> create(NodeSettings settings, WebHandlerRegistry webHandlers) {
+    public static Behavior<Command> create(NodeSettings settings) {
         return Behaviors.setup(context -> {
             Cluster cluster = Cluster.get(context.getSystem());
             if (settings.seeds().isEmpty()) {
@@ -32,7 +31,7 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
                 cluster.manager().tell(Join.create(cluster.selfMember().address()));
             }
             context.spawn(ClusterMetrics.create(), "cluster-metrics");
-            for (ActorRef<?> role : NodeRoles.start(context, settings, webHandlers)) {
+            for (ActorRef<?> role : NodeRoles.spawnActors(context, settings)) {
                 context.watch(role);
             }
             return new NodeGuardian(context);

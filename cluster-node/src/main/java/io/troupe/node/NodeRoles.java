@@ -2,15 +2,20 @@ package io.troupe.node;
 
 import io.troupe.booster.worker.SubWorkExecutor;
 import io.troupe.module.web.WebHandlerRegistry;
+import io.troupe.proxy.ProxyRuntime;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
 /**
- * The one place where a node's roles become running actors. Every role actor is a child of the node
- * guardian, which watches it: a role that stops takes the node down rather than leaving it half alive.
+ * The one place where a node's roles become running parts. Role actors are children of the node guardian,
+ * which watches them: a role that stops takes the node down rather than leaving it half alive. Roles that
+ * bind ports and read config files at start (the proxy) start before the admin API, outside any actor, so
+ * a bad file or a taken port stops the node at once with a message naming it.
  */
 public final class NodeRoles {
     public static final String WORKER = "worker";
@@ -18,28 +23,33 @@ public final class NodeRoles {
 
     private NodeRoles() {}
 
-    /** Spawns the actors of {@code settings.roles()} and returns them (to be watched). */
-    public static List<ActorRef<?>> start(ActorContext<?> context, NodeSettings settings, WebHandlerRegistry webHandlers) {
+    /** Spawns the role actors of {@code settings.roles()} (from the guardian) and returns them, to be watched. */
+    public static List<ActorRef<?>> spawnActors(ActorContext<?> context, NodeSettings settings) {
         List<ActorRef<?>> started = new ArrayList<>();
         if (settings.hasRole(WORKER)) {
-            started.add(startWorker(context));
+            // Registers itself with the Receptionist (SubWorkExecutor.KEY); settings from troupe.worker.*.
+            started.add(context.spawn(SubWorkExecutor.create(), "worker"));
         }
-        if (settings.hasRole(PROXY)) {
-            startProxy(context, webHandlers).ifPresent(started::add);
-        }
-        context.getLog().info("node roles {} started on {}", settings.roles(), context.getSystem().address());
+        context.getLog().info("node roles {} starting on {}", settings.roles(), context.getSystem().address());
         return started;
     }
 
-    private static ActorRef<?> startWorker(ActorContext<?> context) {
-        // Registers itself with the Receptionist (SubWorkExecutor.KEY); settings from troupe.worker.*.
-        return context.spawn(SubWorkExecutor.create(), "worker");
-    }
-
-    private static Optional<ActorRef<?>> startProxy(ActorContext<?> context, WebHandlerRegistry webHandlers) {
-        // The proxy runtime (io.troupe.proxy.ProxyRuntime) lives on branch dataplane and is not merged here.
-        context.getLog().warn("role proxy: the proxy runtime is not built into this cluster-node yet; "
-                + "this node serves no proxy traffic (admin API and other roles are unaffected)");
-        return Optional.empty();
+    /**
+     * Starts the role services that are not actors of their own (called once the actor system runs).
+     *
+     * @param confDir the node's conf directory (the proxy reads {@code server_data_conf/}, {@code cluster_conf/})
+     * @return the proxy runtime when the node has the proxy role; it stops itself in CoordinatedShutdown
+     * @throws IllegalStateException naming the role and what failed (invalid routing file, taken port, module)
+     */
+    public static Optional<ProxyRuntime> startServices(ActorSystem<?> system, NodeSettings settings, Path confDir,
+                                                       WebHandlerRegistry webHandlers) {
+        if (!settings.hasRole(PROXY)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(ProxyRuntime.start(system, confDir, webHandlers));
+        } catch (Exception e) {
+            throw new IllegalStateException("role proxy could not start (conf " + confDir + "): " + e.getMessage(), e);
+        }
     }
 }

@@ -4,7 +4,9 @@ import com.typesafe.config.Config;
 import io.troupe.module.web.WebHandlerRegistry;
 import io.troupe.node.admin.AdminAccess;
 import io.troupe.node.admin.AdminRoutes;
+import io.troupe.proxy.ProxyRuntime;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -31,28 +33,40 @@ public final class TroupeNode {
     private final ActorSystem<NodeGuardian.Command> system;
     private final ServerBinding admin;
     private final WebHandlerRegistry webHandlers;
+    private final Optional<ProxyRuntime> proxy;
 
-    private TroupeNode(ActorSystem<NodeGuardian.Command> system, ServerBinding admin, WebHandlerRegistry webHandlers) {
+    private TroupeNode(ActorSystem<NodeGuardian.Command> system, ServerBinding admin, WebHandlerRegistry webHandlers,
+                       Optional<ProxyRuntime> proxy) {
         this.system = system;
         this.admin = admin;
         this.webHandlers = webHandlers;
+        this.proxy = proxy;
     }
 
     /**
-     * Starts the actor system (which forms or joins the cluster and starts the roles) and binds the admin API.
+     * Starts the actor system (which forms or joins the cluster and starts the role actors), the role
+     * services (the proxy) and the admin API.
      *
-     * @throws IllegalStateException naming the address that could not be bound
+     * @param confDir the node's conf directory, where roles read their files
+     * @throws IllegalStateException naming the address, file or role that failed
      */
-    public static TroupeNode start(Config config) {
+    public static TroupeNode start(Config config, Path confDir) {
         NodeSettings settings = NodeSettings.from(config);
         WebHandlerRegistry webHandlers = new WebHandlerRegistry();
         var prometheus = PrometheusMetrics.reporter(config);
         ActorSystem<NodeGuardian.Command> system;
         try {
-            system = ActorSystem.create(NodeGuardian.create(settings, webHandlers), settings.systemName(), config);
+            system = ActorSystem.create(NodeGuardian.create(settings), settings.systemName(), config);
         } catch (RemoteTransportException e) {
             throw new IllegalStateException("cluster port " + settings.hostname() + ":" + settings.port()
                     + " (troupe.node.hostname/port, --host/--port): " + e.getMessage(), e);
+        }
+        Optional<ProxyRuntime> proxy;
+        try {
+            proxy = NodeRoles.startServices(system, settings, confDir, webHandlers);
+        } catch (IllegalStateException e) {
+            terminate(system);
+            throw e;
         }
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
         AdminRoutes routes = new AdminRoutes(system, webHandlers, blocking, new AdminAccess(settings.adminToken()),
@@ -65,7 +79,7 @@ public final class TroupeNode {
                     .toCompletableFuture()
                     .get(30, TimeUnit.SECONDS);
         } catch (InterruptedException | ExecutionException | TimeoutException e) {
-            system.terminate();
+            terminate(system);
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new IllegalStateException("admin API could not bind " + settings.adminHost() + ":"
                     + settings.adminPort() + " (troupe.admin.host/port, --admin): " + cause.getMessage(), cause);
@@ -73,7 +87,22 @@ public final class TroupeNode {
         // Unbind last, so /health/ready keeps answering 503 while the node leaves and drains.
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "admin-unbind",
                 () -> binding.terminate(Duration.ofSeconds(3)).thenApply(terminated -> Done.getInstance()));
-        return new TroupeNode(system, binding, webHandlers);
+        return new TroupeNode(system, binding, webHandlers, proxy);
+    }
+
+    /** Stops a node that failed to start, so that the process can exit with the reason. */
+    private static void terminate(ActorSystem<?> system) {
+        system.terminate();
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            // the caller reports the original failure; a slow stop does not change it
+        }
+    }
+
+    /** The proxy of a node with role proxy. */
+    public Optional<ProxyRuntime> proxy() {
+        return proxy;
     }
 
     public ActorSystem<NodeGuardian.Command> system() {

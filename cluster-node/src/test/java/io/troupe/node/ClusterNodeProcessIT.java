@@ -33,14 +33,19 @@ class ClusterNodeProcessIT {
         int port = freePort();
         int admin = freePort();
         Path log = tmp.resolve("node.log");
-        Process node = new ProcessBuilder(repo.resolve("bin/cluster-node").toString(),
+        ProcessBuilder builder = new ProcessBuilder(repo.resolve("bin/cluster-node").toString(),
                 "--port", String.valueOf(port), "--admin", "127.0.0.1:" + admin)
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        // the default roles include proxy: keep its listener on loopback and a free port (-D layer of the config)
+        builder.environment().put("TROUPE_NODE_JAVA_OPTS",
+                "-Dtroupe.proxy.bind=127.0.0.1 -Dtroupe.proxy.http-port=0 -Dtroupe.proxy.https-port=-1");
+        Process node = builder.start();
         try {
             awaitReady(admin, node, log);
             HttpResponse<String> members = get(admin, "/cluster/members");
             // no --roles: the defaults of conf/cluster-node.conf
             assertTrue(members.body().contains("\"roles\":[\"proxy\",\"worker\"]"), members.body());
+            assertTrue(get(admin, "/monitor").body().contains("\"proxy_state\""), "the proxy role runs");
 
             node.destroy(); // SIGTERM
             assertTrue(node.waitFor(60, TimeUnit.SECONDS), "node did not stop after SIGTERM:\n" + Files.readString(log));

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,10 +20,19 @@ import java.util.function.Predicate;
 public final class TestNodes implements AutoCloseable {
     public static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+    /** The repository's conf/ (what bin/cluster-node reads when run from a checkout). */
+    public static final Path REPO_CONF = Path.of(System.getProperty("troupe.repo", "..")).resolve("conf")
+            .toAbsolutePath().normalize();
+
     private final List<TroupeNode> started = new ArrayList<>();
 
     /** A node with no roles unless {@code overrides} says otherwise; ports are picked by the OS. */
     public TroupeNode start(Map<String, Object> overrides) {
+        return start(overrides, REPO_CONF);
+    }
+
+    /** As {@link #start(Map)}, reading role files (the proxy's routing) from {@code confDir}. */
+    public TroupeNode start(Map<String, Object> overrides, Path confDir) {
         Map<String, Object> config = new HashMap<>();
         config.put("troupe.node.roles", List.of());
         config.put("troupe.node.port", 0);
@@ -33,7 +43,7 @@ public final class TestNodes implements AutoCloseable {
         config.put("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "off");
         config.put("pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on");
         config.putAll(overrides);
-        TroupeNode node = TroupeNode.start(NodeConfig.withOverrides(config));
+        TroupeNode node = TroupeNode.start(NodeConfig.withOverrides(config), confDir);
         started.add(node);
         return node;
     }
