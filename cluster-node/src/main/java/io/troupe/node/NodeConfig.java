@@ -64,6 +64,10 @@ public final class NodeConfig {
         List<String> seedAddresses = settings.seeds().stream()
                 .map(seed -> "pekko://" + settings.systemName() + "@" + seed)
                 .toList();
+        if (settings.bootstraps()) {
+            config = config.withValue("pekko.management.cluster.bootstrap.contact-point-discovery.discovery-method",
+                    ConfigValueFactory.fromAnyRef(settings.bootstrap()));
+        }
         return config
                 .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(settings.roles()))
                 .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedAddresses))

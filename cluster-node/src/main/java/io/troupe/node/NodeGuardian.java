@@ -26,8 +26,8 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
     public static Behavior<Command> create(NodeSettings settings) {
         return Behaviors.setup(context -> {
             Cluster cluster = Cluster.get(context.getSystem());
-            if (settings.seeds().isEmpty()) {
-                // No seeds: this node is a cluster of its own until others join it.
+            if (settings.seeds().isEmpty() && !settings.bootstraps()) {
+                // Neither seeds nor bootstrap: this node is a cluster of its own until others join it.
                 cluster.manager().tell(Join.create(cluster.selfMember().address()));
             }
             context.spawn(ClusterMetrics.create(), "cluster-metrics");

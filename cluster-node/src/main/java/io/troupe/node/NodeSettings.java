@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
  * @param adminHost  {@code troupe.admin.host}
  * @param adminPort  {@code troupe.admin.port} (0 = any free port)
  * @param adminToken {@code troupe.admin.token}; empty = changing calls from loopback only
+ * @param bootstrap  {@code troupe.cluster.bootstrap}: the discovery method of cluster bootstrap, or empty = off
  */
 public record NodeSettings(
         Set<String> roles,
@@ -28,7 +29,8 @@ public record NodeSettings(
         String systemName,
         String adminHost,
         int adminPort,
-        String adminToken) {
+        String adminToken,
+        String bootstrap) {
 
     public static final Set<String> KNOWN_ROLES = Set.of(NodeRoles.WORKER, NodeRoles.PROXY);
     private static final Pattern HOST_PORT = Pattern.compile("[^\\s:/@]+:\\d{1,5}");
@@ -63,6 +65,14 @@ public record NodeSettings(
                 throw new IllegalArgumentException("troupe.node.system-name: '" + systemName
                         + "' is not a valid cluster name (letters, digits, '-' and '_')");
             }
+            String bootstrap = config.getString("troupe.cluster.bootstrap").trim();
+            if (bootstrap.equals("off") || bootstrap.equals("false") || bootstrap.equals("no")) {
+                bootstrap = "";
+            }
+            if (!bootstrap.isEmpty() && !seeds.isEmpty()) {
+                throw new IllegalArgumentException("troupe.cluster.bootstrap = " + bootstrap + " and troupe.node.seeds "
+                        + seeds + " both say how to join; set one of them");
+            }
             return new NodeSettings(
                     roles,
                     seeds,
@@ -71,7 +81,8 @@ public record NodeSettings(
                     systemName,
                     nonEmpty("troupe.admin.host", config.getString("troupe.admin.host")),
                     port("troupe.admin.port (--admin)", config.getInt("troupe.admin.port")),
-                    config.getString("troupe.admin.token").trim());
+                    config.getString("troupe.admin.token").trim(),
+                    bootstrap);
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
@@ -98,6 +109,11 @@ public record NodeSettings(
             throw new IllegalArgumentException(what + " must not be empty");
         }
         return value.trim();
+    }
+
+    /** Whether cluster bootstrap (pekko-management) finds the cluster, instead of seeds or a self-join. */
+    public boolean bootstraps() {
+        return !bootstrap.isEmpty();
     }
 
     public boolean hasRole(String role) {

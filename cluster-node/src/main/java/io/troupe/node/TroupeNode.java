@@ -20,6 +20,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.apache.pekko.remote.RemoteTransportException;
 
 /**
@@ -63,6 +65,9 @@ public final class TroupeNode {
         }
         Optional<ProxyRuntime> proxy;
         try {
+            if (settings.bootstraps()) {
+                startBootstrap(system, settings);
+            }
             proxy = NodeRoles.startServices(system, settings, confDir, webHandlers);
         } catch (IllegalStateException e) {
             terminate(system);
@@ -88,6 +93,19 @@ public final class TroupeNode {
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "admin-unbind",
                 () -> binding.terminate(Duration.ofSeconds(3)).thenApply(terminated -> Done.getInstance()));
         return new TroupeNode(system, binding, webHandlers, proxy);
+    }
+
+    /** pekko-management's HTTP server (health checks, bootstrap contact point), then cluster bootstrap. */
+    private static void startBootstrap(ActorSystem<?> system, NodeSettings settings) {
+        try {
+            PekkoManagement.get(system).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new IllegalStateException("cluster bootstrap (troupe.cluster.bootstrap = " + settings.bootstrap()
+                    + "): the management HTTP server (pekko.management.http.*) could not start: " + cause.getMessage(),
+                    cause);
+        }
+        ClusterBootstrap.get(system).start();
     }
 
     /** Stops a node that failed to start, so that the process can exit with the reason. */

@@ -79,6 +79,10 @@ class NodeConfigTest {
                 () -> NodeConfig.withOverrides(Map.of("troupe.node.seeds", List.of("just-a-host"))));
         assertTrue(seed.getMessage().contains("--seed") && seed.getMessage().contains("'just-a-host'"));
 
+        var both = assertThrows(IllegalArgumentException.class, () -> NodeConfig.withOverrides(Map.of(
+                "troupe.cluster.bootstrap", "kubernetes-api", "troupe.node.seeds", List.of("10.0.0.1:7355"))));
+        assertTrue(both.getMessage().contains("set one of them"), both.getMessage());
+
         var port = assertThrows(IllegalArgumentException.class,
                 () -> NodeConfig.withOverrides(Map.of("troupe.admin.port", 70000)));
         assertTrue(port.getMessage().contains("troupe.admin.port"), port.getMessage());
