@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -58,7 +57,7 @@ class BoosterClusterIT {
     @Test
     void catRunsOnTheWorkerThenFallsBackLocallyWhenTheWorkerIsKilled() throws Exception {
         assertTrue(Files.isRegularFile(pluginJar), "example plugin not built: " + pluginJar);
-        int[] ports = freePorts(4);
+        int[] ports = {TestNodes.freePort(), TestNodes.freePort(), TestNodes.freePort(), TestNodes.freePort()};
         // Keep-majority breaks a 1:1 tie in favour of the lowest address: the seed must keep running
         // after the worker is killed, so it gets the lower cluster port.
         int seedPort = Math.min(ports[0], ports[1]);
@@ -198,24 +197,6 @@ class BoosterClusterIT {
             return Files.exists(path) ? Files.readString(path, StandardCharsets.UTF_8) : "(no " + path + ")";
         } catch (IOException e) {
             return "(cannot read " + path + ": " + e + ")";
-        }
-    }
-
-    private static int[] freePorts(int count) throws IOException {
-        ServerSocket[] sockets = new ServerSocket[count];
-        try {
-            int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                sockets[i] = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-                ports[i] = sockets[i].getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket socket : sockets) {
-                if (socket != null) {
-                    socket.close();
-                }
-            }
         }
     }
 }

@@ -3,9 +3,6 @@ package io.troupe.node;
 import static io.troupe.node.TestNodes.awaitGet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -26,7 +23,7 @@ class ClusterBootstrapTest {
 
     @Test
     void twoNodesWithoutSeedsFormOneClusterThroughBootstrap() throws Exception {
-        int[] management = {freePort(), freePort()};
+        int[] management = {TestNodes.freePort(), TestNodes.freePort()};
         List<Map<String, Object>> endpoints = List.of(
                 Map.of("host", "127.0.0.1", "port", management[0]),
                 Map.of("host", "127.0.0.1", "port", management[1]));
@@ -53,12 +50,6 @@ class ClusterBootstrapTest {
                         URI.create("http://127.0.0.1:" + management[i] + "/alive")).build());
                 assertEquals(200, alive.statusCode());
             }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 }

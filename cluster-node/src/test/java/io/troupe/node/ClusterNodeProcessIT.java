@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -30,8 +28,8 @@ class ClusterNodeProcessIT {
 
     @Test
     void sigtermLeavesTheClusterAndExitsZero() throws Exception {
-        int port = freePort();
-        int admin = freePort();
+        int port = TestNodes.freePort();
+        int admin = TestNodes.freePort();
         Path log = tmp.resolve("node.log");
         ProcessBuilder builder = new ProcessBuilder(repo.resolve("bin/cluster-node").toString(),
                 "--port", String.valueOf(port), "--admin", "127.0.0.1:" + admin)
@@ -108,11 +106,5 @@ class ClusterNodeProcessIT {
     private static HttpResponse<String> get(int admin, String path) throws IOException, InterruptedException {
         return TestNodes.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + path))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

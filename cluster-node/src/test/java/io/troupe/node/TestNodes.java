@@ -3,6 +3,8 @@ package io.troupe.node;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -89,6 +91,13 @@ public final class TestNodes implements AutoCloseable {
         fail("GET " + path + " never matched within " + timeout + "; last answer " + (last == null ? "none"
                 : last.statusCode() + " " + last.body()));
         return last;
+    }
+
+    /** A port that was free a moment ago on loopback (for processes that must be told their port). */
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
     }
 
     @Override
