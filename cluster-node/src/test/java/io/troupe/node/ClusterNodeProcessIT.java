@@ -1,5 +1,6 @@
 package io.troupe.node;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code bin/cluster-node} as a real process: defaults from conf/, SIGTERM, bad flags, missing build. */
+/** The packaged distribution and {@code bin/cluster-node} as a real process: defaults, SIGTERM, bad input. */
 @Tag("process")
 class ClusterNodeProcessIT {
     private final Path repo = Path.of(System.getProperty("troupe.repo", "..")).toAbsolutePath().normalize();
@@ -67,6 +68,26 @@ class ClusterNodeProcessIT {
             assertTrue(output.contains("troupe.node.roles (--roles): unknown role 'gateway'"), output);
         } finally {
             node.destroyForcibly();
+        }
+    }
+
+    @Test
+    void packageBuiltTheDistributionTheLaunchersRun() throws Exception {
+        Path dist = repo.resolve("cluster-node/target/troupe");
+        for (String jar : List.of("cluster-node", "booster-actors", "proxy-actors", "module-actors", "handler-api")) {
+            assertTrue(Files.isRegularFile(dist.resolve("lib/" + jar + "-0.1.0-SNAPSHOT.jar")), jar + " in lib/");
+        }
+        try (var libs = Files.list(dist.resolve("lib"))) {
+            assertTrue(libs.anyMatch(p -> p.getFileName().toString().startsWith("pekko-cluster-typed_")));
+        }
+        assertTrue(Files.isRegularFile(dist.resolve("conf/cluster-node.conf")));
+        for (String launcher : List.of("cluster-node", "booster", "booster-exec")) {
+            assertTrue(Files.isExecutable(dist.resolve("bin/" + launcher)), "bin/" + launcher + " executable");
+        }
+        Path nativeExec = repo.resolve("booster-actors/target/native/booster-exec");
+        if (Files.exists(nativeExec)) {
+            assertArrayEquals(Files.readAllBytes(nativeExec), Files.readAllBytes(dist.resolve("bin/booster-exec")),
+                    "the distribution's bin/booster-exec is the native client");
         }
     }
 
