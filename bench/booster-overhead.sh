@@ -68,7 +68,7 @@ JSON
 
 # Runs inside the work: PATH starts with the shim dir. "true" is a shell builtin, so the shim is called by path.
 cat >"$work/latency.sh" <<'SH'
-real_true="$(PATH="${PATH#*:}" command -v true)"
+real_true="$(PATH="${PATH#*:}" type -P true)"
 for _ in $(seq "$RUNS"); do t0=$EPOCHREALTIME; "$real_true"; t1=$EPOCHREALTIME; echo "direct $t0 $t1"; done
 for _ in $(seq "$RUNS"); do t0=$EPOCHREALTIME; "$TROUPE_SHIM_DIR/true"; t1=$EPOCHREALTIME; echo "boosted $t0 $t1"; done
 SH

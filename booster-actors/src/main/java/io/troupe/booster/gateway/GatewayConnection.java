@@ -3,10 +3,15 @@ package io.troupe.booster.gateway;
 import io.troupe.booster.gateway.ExecutorGateway.SubWorkArrived;
 import io.troupe.booster.gateway.ExecutorGateway.SubWorkReply;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -19,8 +24,9 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * One booster-exec connection: reads the request (blocking executor), hands it to the sink as a
- * {@link SubWorkArrived}, writes the reply back (blocking executor) and stops, closing the connection.
+ * One booster-exec connection: reads the request, hands it to the sink as a {@link SubWorkArrived},
+ * writes the reply back and stops, closing the connection. Socket calls on the actor's thread are
+ * non-blocking only; whatever would wait (a slow client) waits on the blocking dispatcher.
  * If the sink dies first, the connection is closed without a reply and booster-exec runs the command
  * locally.
  */
@@ -47,12 +53,34 @@ final class GatewayConnection {
         this.channel = channel;
         this.sink = sink;
         this.blockingExecutor = blockingExecutor;
-        CompletableFuture<GatewayProtocol.Request> read = CompletableFuture.supplyAsync(this::read, blockingExecutor);
-        context.pipeToSelf(read, (request, error) -> error == null ? new RequestRead(request) : new ReadFailed(error));
     }
 
     static Behavior<Command> create(SocketChannel channel, ActorRef<SubWorkArrived> sink, Executor blockingExecutor) {
-        return Behaviors.setup(context -> new GatewayConnection(context, channel, sink, blockingExecutor).reading());
+        return Behaviors.setup(context -> new GatewayConnection(context, channel, sink, blockingExecutor).start());
+    }
+
+    /**
+     * booster-exec writes its whole request right after connecting, so it is usually there already: one
+     * non-blocking read takes it without a thread hop. Otherwise the rest is read on the blocking dispatcher.
+     */
+    private Behavior<Command> start() {
+        ByteBuffer head = ByteBuffer.allocate(1 << 16);
+        try {
+            channel.configureBlocking(false);
+            channel.read(head);
+            channel.configureBlocking(true);
+        } catch (IOException e) {
+            return onReadFailed(new ReadFailed(e));
+        }
+        byte[] prefix = Arrays.copyOf(head.array(), head.position());
+        try {
+            return onRequestRead(new RequestRead(GatewayProtocol.readRequest(new ByteArrayInputStream(prefix))));
+        } catch (IOException incompleteOrBad) {
+            // read again with the rest of the stream; a malformed request fails there with its reason
+        }
+        CompletableFuture<GatewayProtocol.Request> read = CompletableFuture.supplyAsync(() -> read(prefix), blockingExecutor);
+        context.pipeToSelf(read, (request, error) -> error == null ? new RequestRead(request) : new ReadFailed(error));
+        return reading();
     }
 
     private Behavior<Command> reading() {
@@ -101,8 +129,20 @@ final class GatewayConnection {
     private Behavior<Command> onReplyArrived(ReplyArrived arrived) {
         context.unwatch(sink);
         SubWorkReply reply = arrived.reply();
-        byte[] bytes = GatewayProtocol.encodeReply(reply.exitCode(), reply.stdout(), reply.stderr());
-        CompletableFuture<Void> write = CompletableFuture.runAsync(() -> write(bytes), blockingExecutor);
+        ByteBuffer bytes = ByteBuffer.wrap(GatewayProtocol.encodeReply(reply.exitCode(), reply.stdout(), reply.stderr()));
+        // a reply that fits the socket buffer (almost all) is written with one non-blocking write, right here;
+        // only the rest waits for booster-exec to read, on the blocking dispatcher
+        try {
+            channel.configureBlocking(false);
+            channel.write(bytes);
+            if (!bytes.hasRemaining()) {
+                return Behaviors.stopped();
+            }
+            channel.configureBlocking(true);
+        } catch (IOException e) {
+            return onWriteDone(new WriteDone(e));
+        }
+        CompletableFuture<Void> write = CompletableFuture.runAsync(() -> writeRest(bytes), blockingExecutor);
         context.pipeToSelf(write, (ok, error) -> new WriteDone(error));
         return writing();
     }
@@ -120,17 +160,20 @@ final class GatewayConnection {
         return Behaviors.stopped();
     }
 
-    private GatewayProtocol.Request read() {
+    private GatewayProtocol.Request read(byte[] prefix) {
         try {
-            return GatewayProtocol.readRequest(new BufferedInputStream(Channels.newInputStream(channel), 1 << 16));
+            InputStream rest = new BufferedInputStream(Channels.newInputStream(channel), 1 << 16);
+            return GatewayProtocol.readRequest(new SequenceInputStream(new ByteArrayInputStream(prefix), rest));
         } catch (IOException e) {
             throw new CompletionException(e);
         }
     }
 
-    private void write(byte[] bytes) {
+    private void writeRest(ByteBuffer bytes) {
         try {
-            GatewayProtocol.writeAll(Channels.newOutputStream(channel), bytes);
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
         } catch (IOException e) {
             throw new CompletionException(e);
         }

@@ -6,7 +6,6 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -134,12 +133,6 @@ public final class GatewayProtocol {
         byte[] stdout = readPart(in, "stdout");
         byte[] stderr = readPart(in, "stderr");
         return new Reply(exitCode, stdout, stderr);
-    }
-
-    /** Writes {@code bytes} and flushes. */
-    static void writeAll(OutputStream out, byte[] bytes) throws IOException {
-        out.write(bytes);
-        out.flush();
     }
 
     private static void writeString(DataOutputStream out, String s) throws IOException {

@@ -5,24 +5,14 @@ import com.typesafe.config.ConfigFactory;
 import io.troupe.api.booster.Handler;
 import io.troupe.booster.handler.HandlerLoadException;
 import io.troupe.booster.handler.Handlers;
-import io.troupe.booster.worker.SubWorkExecutor;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.Address;
-import org.apache.pekko.actor.NoSerializationVerificationNeeded;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.JoinSeedNodes;
-import org.apache.pekko.cluster.typed.SelfUp;
-import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
  * Runs one work from start to end: loads the handler, starts the booster's actor system (joining the
@@ -33,14 +23,6 @@ public final class BoosterRun {
 
     /** Exit code when the booster cannot start at all (bad handler, failed join under --no_local). */
     public static final int BOOSTER_FAILED = 2;
-
-    private interface Event extends NoSerializationVerificationNeeded {}
-
-    private record Up(SelfUp selfUp) implements Event {}
-
-    private enum JoinTimedOut implements Event { INSTANCE }
-
-    private record WorkEvent(WorkActor.Event event) implements Event {}
 
     private BoosterRun() {}
 
@@ -73,7 +55,7 @@ public final class BoosterRun {
         }
         Config config = systemConfig(baseConfig, embedded, seeds);
         CompletableFuture<Integer> exit = new CompletableFuture<>();
-        ActorSystem<Event> system = ActorSystem.create(guardian(settings, handler, embedded, seeds, exit),
+        ActorSystem<BoosterGuardian.Command> system = ActorSystem.create(BoosterGuardian.create(settings, handler, seeds, exit),
                 baseConfig.getString("troupe.booster.system-name"), config);
         int code;
         try {
@@ -89,51 +71,6 @@ public final class BoosterRun {
             System.err.println("[booster] warning: actor system did not stop within 30 s: " + e);
         }
         return code;
-    }
-
-    private static Behavior<Event> guardian(WorkSettings settings, Handler handler, boolean embedded,
-            List<Address> seeds, CompletableFuture<Integer> exit) {
-        return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
-            Cluster cluster = Cluster.get(context.getSystem());
-            cluster.subscriptions().tell(Subscribe.create(context.messageAdapter(SelfUp.class, Up::new), SelfUp.class));
-            if (embedded) {
-                context.spawn(SubWorkExecutor.create(), "worker");
-                cluster.manager().tell(new JoinSeedNodes(List.of(cluster.selfMember().address())));
-            } else {
-                cluster.manager().tell(new JoinSeedNodes(seeds));
-            }
-            timers.startSingleTimer(JoinTimedOut.INSTANCE,
-                    context.getSystem().settings().config().getDuration("troupe.booster.join-timeout"));
-            ActorRef<WorkActor.Event> workEvents = context.messageAdapter(WorkActor.Event.class, WorkEvent::new);
-            return Behaviors.receive(Event.class)
-                    .onMessage(Up.class, up -> {
-                        timers.cancel(JoinTimedOut.INSTANCE);
-                        context.spawn(WorkActor.create(settings, handler, WorkActor.Launch.RUN_COMMAND, workEvents), "work");
-                        return Behaviors.same();
-                    })
-                    .onMessageEquals(JoinTimedOut.INSTANCE, () -> {
-                        String where = embedded ? "the embedded cluster" : "the cluster at " + String.join(", ", settings.clusterSeeds());
-                        Duration timeout = context.getSystem().settings().config().getDuration("troupe.booster.join-timeout");
-                        if (settings.noLocal()) {
-                            System.err.println("[booster] could not join " + where + " within " + timeout.toSeconds()
-                                    + " s; --no_local forbids running the work locally");
-                            exit.complete(BOOSTER_FAILED);
-                            return Behaviors.same();
-                        }
-                        System.err.println("[booster] warning: could not join " + where + " within " + timeout.toSeconds()
-                                + " s; running every sub-work locally");
-                        context.spawn(WorkActor.create(settings.withLocal(true), handler, WorkActor.Launch.RUN_COMMAND,
-                                workEvents), "work");
-                        return Behaviors.same();
-                    })
-                    .onMessage(WorkEvent.class, event -> {
-                        if (event.event() instanceof WorkActor.Finished finished) {
-                            exit.complete(finished.exitCode());
-                        }
-                        return Behaviors.same();
-                    })
-                    .build();
-        }));
     }
 
     /** {@code host:port} seeds as cluster addresses of system {@code systemName}. */
@@ -169,9 +106,14 @@ public final class BoosterRun {
                         "pekko.cluster.downing-provider-class = \"org.apache.pekko.cluster.sbr.SplitBrainResolverProvider\"",
                         "pekko.cluster.split-brain-resolver.active-strategy = keep-majority",
                         "pekko.coordinated-shutdown.exit-jvm = off",
+                        // an embedded single-node cluster has nobody to leave gracefully: stop at once
+                        "pekko.coordinated-shutdown.run-by-actor-system-terminate = " + (embedded ? "off" : "on"),
+                        // a distribution's lib/ carries pekko-discovery 1.2.1 (pekko-management) next to Pekko 1.7
+                        "pekko.fail-mixed-versions = off",
                         "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
                         "pekko.cluster.run-coordinated-shutdown-when-down = off",
                         "pekko.loglevel = " + (base.hasPath("troupe.booster.loglevel") ? base.getString("troupe.booster.loglevel") : "WARNING"),
+                        "pekko.remote.artery.advanced.maximum-frame-size = ${troupe.remote.maximum-frame-size}",
                         "pekko.log-dead-letters = off",
                         "pekko.stdout-loglevel = OFF",
                         "pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]",

@@ -13,9 +13,12 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * Protects the booster's own machine: sub-works that run locally (and local pre/post processing) take
- * weighted leases out of a fixed total (default CPUs - 1, at least 1; {@code --max_local_total_jobs}).
- * A sub-work waiting for a remote worker holds no lease. Leases of a holder that dies are returned.
+ * Protects the booster's own machine, as TBS's local resource locks do: three pools of weighted slots —
+ * PRE (a handler's PreExecute: reading inputs, preprocessing), EXE (running a sub-work locally) and POST
+ * (writing results, PostExecute) — each of {@code total} slots (default CPUs - 1, at least 1;
+ * {@code --max_local_total_jobs}) unless given its own size. Separate pools keep the remote pipeline moving
+ * while local runs fill EXE. A sub-work waiting for a remote worker holds no lease. Leases of a holder
+ * that dies are returned.
  */
 public final class LocalSlots extends AbstractBehavior<LocalSlots.Command> {
 
@@ -41,7 +44,7 @@ public final class LocalSlots extends AbstractBehavior<LocalSlots.Command> {
     /** Ask for the current use. */
     public record GetUsage(ActorRef<Usage> replyTo) implements Command {}
 
-    /** Current use: {@code used} of {@code total} slots, {@code waiting} requests queued. */
+    /** Current use: {@code total} is the EXE pool's size; {@code used} and {@code waiting} count all pools. */
     public record Usage(int total, int used, int waiting) implements NoSerializationVerificationNeeded {}
 
     private record HolderDied(ActorRef<?> holder) implements Command {}
@@ -58,7 +61,7 @@ public final class LocalSlots extends AbstractBehavior<LocalSlots.Command> {
 
     /**
      * @param total slots; 0 or less = {@link #defaultTotal()}
-     * @param kindLimits optional per-kind caps (missing = total)
+     * @param kindLimits optional per-kind pool sizes (missing = total)
      */
     public static Behavior<Command> create(int total, Map<Kind, Integer> kindLimits) {
         return Behaviors.setup(context -> new LocalSlots(context, total <= 0 ? defaultTotal() : total, kindLimits));

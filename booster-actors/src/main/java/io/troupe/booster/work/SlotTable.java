@@ -2,14 +2,17 @@ package io.troupe.booster.work;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
- * The bookkeeping of {@link LocalSlots}: weighted leases out of one total, each kind (pre, exe, post) also
- * under its own limit, granted strictly in arrival order so a heavy request is never starved by light ones.
+ * The bookkeeping of {@link LocalSlots}: each kind (pre, exe, post) is its own pool of weighted slots, as
+ * in TBS, so local pre-processing for remote sub-works never waits behind local executions. Within a pool,
+ * requests are granted strictly in arrival order so a heavy request is never starved by light ones.
  *
  * @param <T> what a waiter is (the actor keeps its request)
  */
@@ -20,48 +23,53 @@ final class SlotTable<T> {
 
     private record Waiter<T>(LocalSlots.Kind kind, int weight, T holder) {}
 
-    private final int total;
-    private final Map<LocalSlots.Kind, Integer> limits;
-    private final Map<LocalSlots.Kind, Integer> usedByKind = new EnumMap<>(LocalSlots.Kind.class);
-    private final LinkedList<Waiter<T>> waiting = new LinkedList<>();
-    private final Map<Long, Lease<T>> leases = new java.util.HashMap<>();
-    private int used;
+    private final Map<LocalSlots.Kind, Integer> limits = new EnumMap<>(LocalSlots.Kind.class);
+    private final Map<LocalSlots.Kind, Integer> used = new EnumMap<>(LocalSlots.Kind.class);
+    private final Map<LocalSlots.Kind, LinkedList<Waiter<T>>> waiting = new EnumMap<>(LocalSlots.Kind.class);
+    private final Map<Long, Lease<T>> leases = new HashMap<>();
     private long nextId = 1;
 
+    /**
+     * @param total the size of every pool unless {@code limits} names another
+     * @param limits per-kind pool sizes
+     */
     SlotTable(int total, Map<LocalSlots.Kind, Integer> limits) {
         if (total < 1) {
             throw new IllegalArgumentException("local slot total must be at least 1, got " + total);
         }
-        this.total = total;
-        this.limits = new EnumMap<>(LocalSlots.Kind.class);
         for (LocalSlots.Kind kind : LocalSlots.Kind.values()) {
-            int limit = limits.getOrDefault(kind, total);
-            this.limits.put(kind, Math.max(1, Math.min(limit, total)));
-            usedByKind.put(kind, 0);
+            this.limits.put(kind, Math.max(1, limits.getOrDefault(kind, total)));
+            used.put(kind, 0);
+            waiting.put(kind, new LinkedList<>());
         }
     }
 
+    /** Size of the EXE pool (what {@code --max_local_total_jobs} sets). */
     int total() {
-        return total;
+        return limits.get(LocalSlots.Kind.EXE);
     }
 
     int used() {
-        return used;
+        return used.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    int used(LocalSlots.Kind kind) {
+        return used.get(kind);
     }
 
     int waiting() {
-        return waiting.size();
+        return waiting.values().stream().mapToInt(List::size).sum();
     }
 
-    /** The weight actually charged: at least 1, at most what the kind may ever hold. */
+    /** The weight actually charged: at least 1, at most the kind's pool (else it could never be granted). */
     int effectiveWeight(LocalSlots.Kind kind, int weight) {
         return Math.max(1, Math.min(weight, limits.get(kind)));
     }
 
     /** Queues a request; returns the leases that became grantable (this one, if it fits now). */
     List<Lease<T>> request(LocalSlots.Kind kind, int weight, T holder) {
-        waiting.add(new Waiter<>(kind, effectiveWeight(kind, weight), holder));
-        return grant();
+        waiting.get(kind).add(new Waiter<>(kind, effectiveWeight(kind, weight), holder));
+        return grant(kind);
     }
 
     /** Returns a lease; returns the leases granted in its place. Unknown ids are ignored. */
@@ -70,39 +78,37 @@ final class SlotTable<T> {
         if (lease == null) {
             return List.of();
         }
-        used -= lease.weight();
-        usedByKind.merge(lease.kind(), -lease.weight(), Integer::sum);
-        return grant();
+        used.merge(lease.kind(), -lease.weight(), Integer::sum);
+        return grant(lease.kind());
     }
 
     /** Drops every lease and waiting request whose holder {@code belongs} (it died); returns leases granted in their place. */
-    List<Lease<T>> dropHolder(java.util.function.Predicate<T> belongs) {
-        waiting.removeIf(w -> belongs.test(w.holder()));
+    List<Lease<T>> dropHolder(Predicate<T> belongs) {
+        waiting.values().forEach(queue -> queue.removeIf(w -> belongs.test(w.holder())));
         List<Long> ids = new ArrayList<>();
         leases.values().stream().filter(l -> belongs.test(l.holder())).forEach(l -> ids.add(l.id()));
         List<Lease<T>> granted = new ArrayList<>();
         for (Long id : ids) {
             granted.addAll(release(id));
         }
-        granted.addAll(grant());
+        for (LocalSlots.Kind kind : LocalSlots.Kind.values()) {
+            granted.addAll(grant(kind));
+        }
         return granted;
     }
 
-    private List<Lease<T>> grant() {
+    private List<Lease<T>> grant(LocalSlots.Kind kind) {
         List<Lease<T>> granted = new ArrayList<>();
-        Iterator<Waiter<T>> it = waiting.iterator();
+        Iterator<Waiter<T>> it = waiting.get(kind).iterator();
         while (it.hasNext()) {
             Waiter<T> head = it.next();
-            boolean fits = used + head.weight() <= total
-                    && usedByKind.get(head.kind()) + head.weight() <= limits.get(head.kind());
-            if (!fits) {
+            if (used.get(kind) + head.weight() > limits.get(kind)) {
                 break; // strict arrival order
             }
             it.remove();
-            Lease<T> lease = new Lease<>(nextId++, head.kind(), head.weight(), head.holder());
+            Lease<T> lease = new Lease<>(nextId++, kind, head.weight(), head.holder());
             leases.put(lease.id(), lease);
-            used += head.weight();
-            usedByKind.merge(head.kind(), head.weight(), Integer::sum);
+            used.merge(kind, head.weight(), Integer::sum);
             granted.add(lease);
         }
         return granted;

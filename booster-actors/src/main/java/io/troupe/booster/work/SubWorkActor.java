@@ -56,7 +56,24 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      *
      * @param worker the worker address that ran it (REMOTE only), else null
      */
-    public record Ended(String subWorkId, Route route, int exitCode, String worker) implements NoSerializationVerificationNeeded {}
+    public record Ended(String subWorkId, Route route, int exitCode, String worker, Timings timings)
+            implements NoSerializationVerificationNeeded {}
+
+    /**
+     * Where the time of one sub-work went, for {@code --stats_json}.
+     *
+     * @param argv the sub-work's command line
+     * @param startMillis when it arrived (epoch milliseconds)
+     * @param preMillis deciding and PreExecute, including reading input files
+     * @param remoteMillis waiting for workers, summed over attempts
+     * @param postMillis writing result files and PostExecute
+     * @param localWaitMillis waiting for a local slot
+     * @param localMillis running locally
+     * @param totalMillis arrival to reply
+     * @param attempts remote attempts made
+     */
+    public record Timings(List<String> argv, long startMillis, long preMillis, long remoteMillis, long postMillis,
+            long localWaitMillis, long localMillis, long totalMillis, int attempts) {}
 
     /**
      * What every sub-work of a work shares.
@@ -105,6 +122,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private final ActorRef<ExecutorGateway.SubWorkReply> replyTo;
     private final ActorRef<Ended> reportTo;
     private final ActorRef<SubWorkExecutor.Reply> workerReplies;
+    private final ActorRef<LocalSlots.Granted> slotGrants;
+    /** what the outstanding local-slot request is for */
+    private LocalSlots.Kind awaitedSlot;
     private int weight = 1;
     private int maxAttempts = 1;
     private int attempt;
@@ -115,6 +135,14 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private int lastRemoteExit;
     private byte[] lastRemoteStdout = new byte[0];
     private byte[] lastRemoteStderr = new byte[0];
+    private final long startMillis = System.currentTimeMillis();
+    private final long startNanos = System.nanoTime();
+    private long mark = System.nanoTime();
+    private long preNanos;
+    private long remoteNanos;
+    private long postNanos;
+    private long localWaitNanos;
+    private long localNanos;
 
     public static Behavior<Command> create(String id, ExecutorGateway.SubWorkArrived arrived, Shared shared,
             ActorRef<Ended> reportTo) {
@@ -134,6 +162,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         this.replyTo = arrived.replyTo();
         this.reportTo = reportTo;
         this.workerReplies = context.messageAdapter(SubWorkExecutor.Reply.class, WorkerAnswered::new);
+        this.slotGrants = context.messageAdapter(LocalSlots.Granted.class, LocalGranted::new);
         Handler handler = shared.handler();
         onBlocking(() -> new Planned(!shared.local() && handler.needRemoteResource(argv),
                         handler.localLockWeight(argv), handler.remoteRetryTimes(), null),
@@ -158,6 +187,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     }
 
     private Behavior<Command> onPlanned(Planned planned) {
+        preNanos += lap();
         weight = planned.weight();
         int retries = planned.retries() >= 0 ? planned.retries() : shared.remoteRetryTimes();
         maxAttempts = 1 + Math.max(0, retries);
@@ -168,11 +198,43 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         if (!planned.needRemote()) {
             return runLocally();
         }
-        onBlocking(() -> new Prepared(prepareRemote(), null), error -> new Prepared(null, error));
+        return acquireSlot(LocalSlots.Kind.PRE, 1);
+    }
+
+    private Behavior<Command> acquireSlot(LocalSlots.Kind kind, int slotWeight) {
+        awaitedSlot = kind;
+        shared.localSlots().tell(new LocalSlots.Acquire(kind, slotWeight, getContext().getSelf(), slotGrants));
+        return this;
+    }
+
+    private Behavior<Command> onLocalGranted(LocalGranted granted) {
+        long lease = granted.granted().lease();
+        LocalSlots.Kind kind = awaitedSlot;
+        awaitedSlot = null;
+        switch (kind) {
+            case PRE -> onBlocking(() -> {
+                try {
+                    return new Prepared(prepareRemote(), null);
+                } finally {
+                    shared.localSlots().tell(new LocalSlots.Release(lease));
+                }
+            }, error -> new Prepared(null, error));
+            case POST -> onBlocking(() -> {
+                try {
+                    DistResult result = writeResults(remoteDone);
+                    shared.handler().postExecute(result);
+                    return new PostExecuted(null);
+                } finally {
+                    shared.localSlots().tell(new LocalSlots.Release(lease));
+                }
+            }, PostExecuted::new);
+            case EXE -> runLocalWithLease(lease);
+        }
         return this;
     }
 
     private Behavior<Command> onPrepared(Prepared prepared) {
+        preNanos += lap();
         if (prepared.error() != null) {
             lastFailure = "PreExecute failed: " + messageOf(prepared.error());
             return fallBack();
@@ -182,20 +244,21 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     }
 
     private Behavior<Command> nextAttempt() {
-        attempt++;
         getContext().ask(WorkerDirectory.Choice.class, shared.directory(), Duration.ofSeconds(10),
                 ref -> new WorkerDirectory.Acquire(id, ref), WorkerChoice::new);
         return this;
     }
 
     private Behavior<Command> onWorkerChoice(WorkerChoice choice) {
+        remoteNanos += lap();
         if (choice.error() != null || choice.choice() instanceof WorkerDirectory.NoWorker) {
             String reason = choice.error() != null ? "worker directory did not answer: " + choice.error()
                     : ((WorkerDirectory.NoWorker) choice.choice()).reason();
             // after a failed attempt the worker's failure is the cause worth reporting
-            lastFailure = attempt > 1 ? lastFailure + " (no other worker to retry on: " + reason + ")" : reason;
+            lastFailure = attempt > 0 ? lastFailure + " (no other worker to retry on: " + reason + ")" : reason;
             return fallBack(); // nobody else to try now
         }
+        attempt++;
         worker = ((WorkerDirectory.Chosen) choice.choice()).worker();
         getContext().watchWith(worker, new WorkerDied(attempt));
         timers.startSingleTimer("attempt", new AttemptTimedOut(attempt), shared.ioTimeout().plusSeconds(2));
@@ -211,21 +274,18 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         }
         timers.cancel("attempt");
         getContext().unwatch(worker);
+        remoteNanos += lap();
         if (reply instanceof SubWorkExecutor.Failed failed) {
             return remoteFailed(WorkerDirectory.Outcome.FAILED, failed.load(),
                     "worker " + failed.load().worker() + ": " + failed.message());
         }
         remoteDone = (SubWorkExecutor.Done) reply;
         rememberRemoteOutput(remoteDone);
-        onBlocking(() -> {
-            DistResult result = writeResults(remoteDone);
-            shared.handler().postExecute(result);
-            return new PostExecuted(null);
-        }, PostExecuted::new);
-        return this;
+        return acquireSlot(LocalSlots.Kind.POST, 1);
     }
 
     private Behavior<Command> onPostExecuted(PostExecuted executed) {
+        postNanos += lap();
         if (executed.error() != null) {
             return remoteFailed(WorkerDirectory.Outcome.FAILED, remoteDone.load(), "worker "
                     + remoteDone.load().worker() + ": PostExecute rejected the result (exit code " + lastRemoteExit
@@ -243,6 +303,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             return this;
         }
         timers.cancel("attempt");
+        remoteNanos += lap();
         return remoteFailed(WorkerDirectory.Outcome.NETWORK_ERROR, null, "worker " + worker.path().address()
                 + " died while running the sub-work");
     }
@@ -252,6 +313,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             return this;
         }
         getContext().unwatch(worker);
+        remoteNanos += lap();
         return remoteFailed(WorkerDirectory.Outcome.NETWORK_ERROR, null, "worker " + worker.path().address()
                 + " did not answer within " + shared.ioTimeout().toSeconds() + " s (--io_timeout_secs)");
     }
@@ -276,21 +338,21 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         if (!shared.noLocal()) {
             return runLocally();
         }
-        String message = "[booster] sub-work '" + String.join(" ", argv) + "' failed remotely"
-                + (attempt > 0 ? " after " + attempt + " attempt(s)" : "") + ": " + lastFailure
+        String message = "[booster] sub-work '" + String.join(" ", argv) + "' "
+                + (attempt > 0 ? "failed remotely after " + attempt + " attempt(s)" : "could not run remotely")
+                + ": " + lastFailure
                 + "; not retried locally because of --no_local\n";
         byte[] stderr = concat(lastRemoteStderr, message.getBytes(StandardCharsets.UTF_8));
         return finish(Route.FAILED, lastRemoteExit != 0 ? lastRemoteExit : 1, lastRemoteStdout, stderr, null);
     }
 
     private Behavior<Command> runLocally() {
-        ActorRef<LocalSlots.Granted> granted = getContext().messageAdapter(LocalSlots.Granted.class, LocalGranted::new);
-        shared.localSlots().tell(new LocalSlots.Acquire(LocalSlots.Kind.EXE, weight, getContext().getSelf(), granted));
-        return this;
+        lap(); // handler callbacks since the last step are not local time
+        return acquireSlot(LocalSlots.Kind.EXE, weight);
     }
 
-    private Behavior<Command> onLocalGranted(LocalGranted granted) {
-        long lease = granted.granted().lease();
+    private void runLocalWithLease(long lease) {
+        localWaitNanos += lap();
         onBlocking(() -> {
             try {
                 return new LocalDone(runLocal());
@@ -299,10 +361,10 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             }
         }, error -> new LocalDone(new Result(127, new byte[0], ("[booster] local run of '" + String.join(" ", argv)
                 + "' failed: " + messageOf(error) + "\n").getBytes(StandardCharsets.UTF_8), List.of())));
-        return this;
     }
 
     private Behavior<Command> onLocalDone(LocalDone done) {
+        localNanos += lap();
         Result result = done.result();
         return finish(result.retCode() == 0 ? Route.LOCAL : Route.FAILED, result.retCode(), result.stdout(),
                 result.stderr(), null);
@@ -310,13 +372,26 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     private Behavior<Command> finish(Route route, int exitCode, byte[] stdout, byte[] stderr, String ranOn) {
         replyTo.tell(new ExecutorGateway.SubWorkReply(exitCode, stdout, stderr));
-        reportTo.tell(new Ended(id, route, exitCode, ranOn));
+        reportTo.tell(new Ended(id, route, exitCode, ranOn, timings()));
         shared.directory().tell(new WorkerDirectory.Forget(id));
         onBlocking(() -> {
             shared.handler().finalExecute(argv);
             return Finalized.INSTANCE;
         }, error -> Finalized.INSTANCE);
         return this;
+    }
+
+    /** Nanoseconds since the last mark; moves the mark. */
+    private long lap() {
+        long now = System.nanoTime();
+        long elapsed = now - mark;
+        mark = now;
+        return elapsed;
+    }
+
+    private Timings timings() {
+        return new Timings(argv, startMillis, preNanos / 1_000_000, remoteNanos / 1_000_000, postNanos / 1_000_000,
+                localWaitNanos / 1_000_000, localNanos / 1_000_000, (System.nanoTime() - startNanos) / 1_000_000, attempt);
     }
 
     private String attemptId() {
@@ -338,11 +413,18 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     }
 
     private void onBlocking(java.util.concurrent.Callable<Command> work, java.util.function.Function<Throwable, Command> onError) {
+        ClassLoader handlerLoader = shared.handler().getClass().getClassLoader();
         getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
+            // a plugin finds its own resources and services through the context class loader
+            Thread thread = Thread.currentThread();
+            ClassLoader previous = thread.getContextClassLoader();
+            thread.setContextClassLoader(handlerLoader);
             try {
                 return work.call();
             } catch (Exception e) {
                 throw new java.util.concurrent.CompletionException(e);
+            } finally {
+                thread.setContextClassLoader(previous);
             }
         }, shared.blocking()), (result, error) -> error == null ? result : onError.apply(unwrap(error)));
     }

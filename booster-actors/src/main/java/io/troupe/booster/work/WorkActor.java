@@ -15,7 +15,10 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -102,6 +105,8 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
 
     private enum DrainTimedOut implements Command { INSTANCE }
 
+    private enum ProgressTick implements Command { INSTANCE }
+
     private record PostWorkDone(Throwable error) implements Command {}
 
     private enum CleanedUp implements Command { INSTANCE }
@@ -119,11 +124,17 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     private final ActorRef<SubWorkActor.Ended> endedAdapter;
     private final long discoveryDeadline;
     private final Duration drainTimeout;
+    private final Duration progressInterval;
+    private String lastProgress = "";
     private final long maxInlineInputBytes;
     private final int localTotal;
     private final Map<String, ActorRef<ExecutorGateway.SubWorkReply>> pending = new HashMap<>();
     private final Set<String> workersUsed = new HashSet<>();
+    private final List<SubWorkActor.Ended> endedSubWorks = new ArrayList<>();
+    private final long startMillis = System.currentTimeMillis();
     private Phase phase = Phase.DISCOVERY;
+    private WorkerDirectory.Snapshot lastSnapshot;
+    private int stableTicks;
     private boolean local;
     private int jobs = 1;
     private BoosterConfig boosterConfig;
@@ -167,6 +178,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         this.endedAdapter = context.messageAdapter(SubWorkActor.Ended.class, SubWorkEnded::new);
         this.discoveryDeadline = System.nanoTime() + config.getDuration("troupe.booster.worker-discovery-timeout").toNanos();
         this.drainTimeout = config.getDuration("troupe.booster.drain-timeout");
+        this.progressInterval = config.getDuration("troupe.booster.progress-interval");
         // inputs travel inline: keep a message well inside the Artery frame
         this.maxInlineInputBytes = Math.max(0, config.getBytes("pekko.remote.artery.advanced.maximum-frame-size") - 64 * 1024);
         if (local) {
@@ -190,6 +202,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
                 .onMessage(SubWorkStopped.class, this::onSubWorkStopped)
                 .onMessage(WorkCommandExited.class, this::onWorkCommandExited)
                 .onMessageEquals(DrainTimedOut.INSTANCE, this::onDrainTimedOut)
+                .onMessageEquals(ProgressTick.INSTANCE, this::onProgressTick)
                 .onMessage(PostWorkDone.class, this::onPostWorkDone)
                 .onMessageEquals(CleanedUp.INSTANCE, this::onCleanedUp)
                 .build();
@@ -206,7 +219,17 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     private Behavior<Command> onDiscovered(Discovered discovered) {
         WorkerDirectory.Snapshot snapshot = discovered.snapshot();
         boolean timeUp = System.nanoTime() - discoveryDeadline > 0;
-        if (phase != Phase.DISCOVERY || (!local && snapshot.usableWorkers() == 0 && !timeUp)) {
+        if (phase != Phase.DISCOVERY) {
+            return this;
+        }
+        // wait for the first worker, then until the listing holds still (the rest arrive by gossip)
+        boolean embedded = settings.clusterSeeds().isEmpty();
+        boolean settled = snapshot.usableWorkers() > 0 && (embedded || snapshot.equals(lastSnapshot) && ++stableTicks >= 2);
+        if (!snapshot.equals(lastSnapshot)) {
+            stableTicks = 0;
+        }
+        lastSnapshot = snapshot;
+        if (!local && !settled && !timeUp) {
             return this;
         }
         timers.cancel(DiscoveryTick.INSTANCE);
@@ -257,6 +280,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         socket = Path.of(workEnv.get("TROUPE_BOOSTER_SOCKET"));
         if (launch == Launch.EXTERNAL) {
             phase = Phase.RUNNING;
+            startProgress();
             owner.tell(new Ready(jobs, socket));
             return this;
         }
@@ -287,8 +311,31 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         return startCommand();
     }
 
+    private void startProgress() {
+        if (!progressInterval.isZero()) {
+            timers.startTimerWithFixedDelay(ProgressTick.INSTANCE, progressInterval);
+        }
+    }
+
+    /** One plain line when something changed; a build's own output runs between them. */
+    private Behavior<Command> onProgressTick() {
+        if (phase != Phase.RUNNING && phase != Phase.DRAINING) {
+            return this;
+        }
+        Summary s = summary();
+        String line = "[booster] progress: done " + s.total() + " of " + arrived + " (remote " + s.remoteOk() + ", local "
+                + s.localFallback() + ", failed " + s.failed() + "), running " + pending.size() + ", workers used "
+                + s.workersUsed();
+        if (!line.equals(lastProgress)) {
+            lastProgress = line;
+            System.err.println(line);
+        }
+        return this;
+    }
+
     private Behavior<Command> startCommand() {
         phase = Phase.RUNNING;
+        startProgress();
         owner.tell(new Ready(jobs, socket));
         getContext().pipeToSelf(CompletableFuture.supplyAsync(this::startWorkProcess, blocking)
                         .thenCompose(Process::onExit),
@@ -324,6 +371,9 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         SubWorkActor.Ended ended = message.ended();
         if (pending.remove(ended.subWorkId()) == null) {
             return this;
+        }
+        if (settings.statsJson() != null) {
+            endedSubWorks.add(ended);
         }
         switch (ended.route()) {
             case REMOTE -> {
@@ -377,6 +427,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     private Behavior<Command> postWork() {
         phase = Phase.ENDING;
         timers.cancel(DrainTimedOut.INSTANCE);
+        timers.cancel(ProgressTick.INSTANCE);
         onBlocking(() -> {
             handler.postWork(boosterConfig);
             return new PostWorkDone(null);
@@ -405,10 +456,17 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
             getContext().stop(gateway);
         }
         Path dir = tempDir;
+        Map<String, Object> stats = settings.statsJson() == null ? null : stats();
         onBlocking(() -> {
             deleteTree(dir);
+            if (stats != null) {
+                writeStats(stats);
+            }
             return CleanedUp.INSTANCE;
-        }, error -> CleanedUp.INSTANCE);
+        }, error -> {
+            warn("cleaning up after the work: " + messageOf(error));
+            return CleanedUp.INSTANCE;
+        });
         return this;
     }
 
@@ -426,11 +484,18 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     }
 
     private void onBlocking(Callable<Command> work, Function<Throwable, Command> onError) {
+        ClassLoader handlerLoader = handler.getClass().getClassLoader();
         getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
+            // a plugin finds its own resources and services through the context class loader
+            Thread thread = Thread.currentThread();
+            ClassLoader previous = thread.getContextClassLoader();
+            thread.setContextClassLoader(handlerLoader);
             try {
                 return work.call();
             } catch (Exception e) {
                 throw new CompletionException(e);
+            } finally {
+                thread.setContextClassLoader(previous);
             }
         }, blocking), (result, error) -> error == null ? result : onError.apply(unwrap(error)));
     }
@@ -480,6 +545,54 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
             return builder.start();
         } catch (IOException e) {
             throw new CompletionException(e);
+        }
+    }
+
+    /** The {@code --stats_json} document: the work, its summary, and the timings of every sub-work. */
+    private Map<String, Object> stats() {
+        Summary summary = summary();
+        Map<String, Object> work = new LinkedHashMap<>();
+        work.put("build_id", settings.buildId());
+        work.put("project_id", settings.projectId());
+        work.put("type", settings.type());
+        work.put("command", boosterConfig == null ? settings.command() : boosterConfig.args());
+        work.put("exit_code", exitCode);
+        work.put("start_ms", startMillis);
+        work.put("end_ms", System.currentTimeMillis());
+        work.put("jobs", jobs);
+        work.put("summary", Map.of("total", summary.total(), "remote_ok", summary.remoteOk(),
+                "local_fallback", summary.localFallback(), "failed", summary.failed(), "workers_used", summary.workersUsed()));
+        List<Map<String, Object>> subWorks = new ArrayList<>();
+        for (SubWorkActor.Ended ended : endedSubWorks) {
+            SubWorkActor.Timings t = ended.timings();
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("id", ended.subWorkId());
+            one.put("argv", t.argv());
+            one.put("route", ended.route().name().toLowerCase(java.util.Locale.ROOT));
+            one.put("exit_code", ended.exitCode());
+            one.put("worker", ended.worker());
+            one.put("attempts", t.attempts());
+            one.put("start_ms", t.startMillis());
+            one.put("pre_ms", t.preMillis());
+            one.put("remote_ms", t.remoteMillis());
+            one.put("post_ms", t.postMillis());
+            one.put("local_wait_ms", t.localWaitMillis());
+            one.put("local_ms", t.localMillis());
+            one.put("total_ms", t.totalMillis());
+            subWorks.add(one);
+        }
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("work", work);
+        document.put("sub_works", subWorks);
+        return document;
+    }
+
+    private void writeStats(Map<String, Object> stats) {
+        try {
+            new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
+                    .writeValue(settings.statsJson().toFile(), stats);
+        } catch (IOException e) {
+            System.err.println("[booster] warning: could not write --stats_json " + settings.statsJson() + ": " + e.getMessage());
         }
     }
 

@@ -203,6 +203,9 @@ final class Execution extends AbstractBehavior<Execution.Command> {
     }
 
     private Behavior<Command> onRequesterDied() {
+        if (closing) {
+            return this; // answered already; the requester simply finished first
+        }
         getContext().getLog().info("requester of sub-work {} is gone; stopping it", request.subWorkId());
         killTree();
         closing = true;

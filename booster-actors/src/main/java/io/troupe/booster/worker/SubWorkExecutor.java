@@ -278,6 +278,11 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                     return new Failed(id, Failure.BAD_REQUEST, "environment entry '" + entry
                             + "' of sub-work " + id + " is not NAME=value", load());
                 }
+                String name = entry.substring(0, entry.indexOf('='));
+                if (!settings.allowsEnv(name)) {
+                    return new Failed(id, Failure.NOT_ALLOWED, "environment variable '" + name
+                            + "' may not be set by a sub-work (troupe.worker.env-denylist on " + address + ")", load());
+                }
             }
         }
         return null;

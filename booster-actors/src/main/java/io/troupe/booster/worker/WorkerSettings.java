@@ -11,6 +11,7 @@ import java.util.List;
  * @param slots concurrent sub-works
  * @param queueSize sub-works waiting for a slot before the worker answers busy
  * @param allowlist executables sub-works may run (plain names, absolute paths, or "*")
+ * @param envDenylist environment variable names a sub-work may not set (a trailing {@code *} matches a prefix)
  * @param sandboxRoot directory holding one sandbox per sub-work
  * @param timeout longest a sub-work may run
  * @param maxInputBytes total bytes of input files per sub-work
@@ -20,6 +21,7 @@ public record WorkerSettings(
         int slots,
         int queueSize,
         List<String> allowlist,
+        List<String> envDenylist,
         Path sandboxRoot,
         Duration timeout,
         long maxInputBytes,
@@ -27,6 +29,7 @@ public record WorkerSettings(
 
     public WorkerSettings {
         allowlist = List.copyOf(allowlist);
+        envDenylist = List.copyOf(envDenylist);
         if (slots < 1) {
             throw new IllegalArgumentException("troupe.worker.slots must be at least 1, got " + slots);
         }
@@ -43,10 +46,22 @@ public record WorkerSettings(
                 slots <= 0 ? Runtime.getRuntime().availableProcessors() : slots,
                 worker.getInt("queue-size"),
                 worker.getStringList("allowlist"),
+                worker.getStringList("env-denylist"),
                 root.isBlank() ? Path.of(System.getProperty("java.io.tmpdir"), "troupe-sandbox") : Path.of(root),
                 worker.getDuration("timeout"),
                 worker.getBytes("max-input-bytes"),
                 worker.getBytes("max-output-bytes"));
+    }
+
+    /** Whether a sub-work may set environment variable {@code name}. */
+    public boolean allowsEnv(String name) {
+        for (String entry : envDenylist) {
+            boolean denied = entry.endsWith("*") ? name.startsWith(entry.substring(0, entry.length() - 1)) : name.equals(entry);
+            if (denied) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

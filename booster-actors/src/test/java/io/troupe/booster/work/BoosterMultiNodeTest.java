@@ -53,9 +53,10 @@ class BoosterMultiNodeTest {
         String workerConf = "troupe.worker.slots = 4\ntroupe.worker.queue-size = 256";
         worker1 = ActorTestKit.create("troupe", TestClusters.node("worker", tmp.resolve("w1"), List.of("sh"), workerConf));
         worker2 = ActorTestKit.create("troupe", TestClusters.node("worker", tmp.resolve("w2"), List.of("sh"), workerConf));
-        booster = ActorTestKit.create("troupe", TestClusters.node("booster", tmp.resolve("b"), List.of(), ""));
+        booster = ActorTestKit.create("troupe", TestClusters.node("booster", tmp.resolve("b"), List.of(),
+                "troupe.booster.progress-interval = 500ms"));
         worker1.spawn(SubWorkExecutor.create(), "worker");
-        worker2.spawn(SubWorkExecutor.create(), "worker");
+        var executor2 = worker2.spawn(SubWorkExecutor.create(), "worker");
 
         var seed = Cluster.get(worker1.system()).selfMember().address();
         for (ActorTestKit kit : List.of(worker1, worker2, booster)) {
@@ -89,7 +90,10 @@ class BoosterMultiNodeTest {
         Map<String, Integer> seen = new HashMap<>();
         for (int received = 0; received < SUB_WORKS; received++) {
             if (received == 40) {
-                worker2.system().terminate(); // stop one worker while sub-works are queued and running on it
+                // stop one worker while sub-works are queued and running on it: its executor first (a graceful
+                // leave alone could let it drain its queue), then the whole actor system
+                worker2.stop(executor2);
+                worker2.system().terminate();
             }
             ExecutorGateway.SubWorkReply reply = replies.expectMessageClass(ExecutorGateway.SubWorkReply.class,
                     Duration.ofSeconds(60));

@@ -42,14 +42,17 @@ class LocalSlotsTest {
     }
 
     @Test
-    void eachKindStaysUnderItsLimitAndWeightsAreClamped() {
+    void eachKindIsItsOwnPoolAndWeightsAreClamped() {
         SlotTable<String> table = new SlotTable<>(6, Map.of(LocalSlots.Kind.PRE, 2));
-        assertEquals(2, table.effectiveWeight(LocalSlots.Kind.PRE, 5), "a weight past the kind limit is clamped");
+        assertEquals(2, table.effectiveWeight(LocalSlots.Kind.PRE, 5), "a weight past the pool size is clamped");
         assertEquals(1, table.effectiveWeight(LocalSlots.Kind.EXE, 0), "weights are at least 1");
         assertEquals(List.of("p1"), holders(table.request(LocalSlots.Kind.PRE, 2, "p1")));
         assertEquals(List.of(), holders(table.request(LocalSlots.Kind.PRE, 1, "p2")), "PRE is full at 2");
-        assertEquals(2, table.used());
+        assertEquals(List.of("e1"), holders(table.request(LocalSlots.Kind.EXE, 6, "e1")), "EXE has its own 6");
+        assertEquals(List.of("q1"), holders(table.request(LocalSlots.Kind.POST, 1, "q1")), "POST too, while EXE is full");
+        assertEquals(6, table.used(LocalSlots.Kind.EXE));
         assertEquals(List.of("p2"), holders(table.release(1)));
+        assertEquals(6, table.total());
         assertThrows(IllegalArgumentException.class, () -> new SlotTable<String>(0, Map.of()));
     }
 

@@ -122,12 +122,24 @@ class SubWorkFlowTest {
     }
 
     @Test
-    void refusedRemotelyRunsLocally() throws Exception {
-        Outcome outcome = runOne(settings(workDir("refused"), false, false, 1), new EchoHandler(),
-                List.of("printf", "local-%s", "ok"));
+    void refusedRemotelyRunsLocallyAndTheStatsSayWhere() throws Exception {
+        Path dir = workDir("refused");
+        Path stats = dir.resolve("stats.json");
+        WorkSettings base = settings(dir, false, false, 1);
+        WorkSettings withStats = new WorkSettings(base.type(), base.projectId(), base.buildId(), base.command(),
+                base.hook(), base.hookConfig(), base.local(), base.noLocal(), base.remoteRetryTimes(),
+                base.maxLocalTotalJobs(), base.maxJobs(), base.ioTimeoutSecs(), base.clusterSeeds(), base.workDir(),
+                base.env(), stats);
+        Outcome outcome = runOne(withStats, new EchoHandler(), List.of("printf", "local-%s", "ok"));
         assertEquals(0, outcome.reply().exitCode());
         assertEquals("local-ok", outcome.stdout());
         assertEquals(new WorkActor.Summary(1, 0, 1, 0, 0), outcome.summary());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(stats.toFile());
+        assertEquals(1, json.at("/work/summary/local_fallback").asInt());
+        assertEquals("local", json.at("/sub_works/0/route").asText());
+        assertEquals("printf", json.at("/sub_works/0/argv/0").asText());
+        assertEquals(1, json.at("/sub_works/0/attempts").asInt(), "refused by the only worker, then no other to try");
+        assertTrue(json.at("/sub_works/0/total_ms").asLong() >= json.at("/sub_works/0/local_ms").asLong());
     }
 
     @Test

@@ -146,6 +146,28 @@ class SubWorkExecutorTest {
     }
 
     @Test
+    void refusesEnvironmentThatWouldBypassTheAllowlist() {
+        Failed preload = expectFailed(run("env", List.of(new Step("cat", null, List.of("x"),
+                List.of("LANG=C", "LD_PRELOAD=./evil.so"), List.of())), List.of(), 0), Failure.NOT_ALLOWED);
+        assertEquals("environment variable 'LD_PRELOAD' may not be set by a sub-work (troupe.worker.env-denylist on "
+                + address + ")", preload.message());
+        Failed path = expectFailed(run("envpath", List.of(new Step("cat", null, List.of("x"),
+                List.of("PATH=."), List.of())), List.of(), 0), Failure.NOT_ALLOWED);
+        assertEquals("environment variable 'PATH' may not be set by a sub-work (troupe.worker.env-denylist on "
+                + address + ")", path.message());
+        Failed malformed = expectFailed(run("envbad", List.of(new Step("cat", null, List.of("x"),
+                List.of("=x"), List.of())), List.of(), 0), Failure.BAD_REQUEST);
+        assertEquals("environment entry '=x' of sub-work envbad is not NAME=value", malformed.message());
+    }
+
+    @Test
+    void stepEnvironmentReachesTheProcess() {
+        Reply reply = run("envok", List.of(new Step("sh", null, List.of("-c", "echo $GREETING"),
+                List.of("GREETING=hi there"), List.of())), List.of(), 0);
+        assertEquals("hi there\n", new String(((Done) reply).results().get(0).stdout(), StandardCharsets.UTF_8));
+    }
+
+    @Test
     void timeoutKillsTheWholeProcessTree() throws Exception {
         Path pidFile = root.resolve("timeout-child.pid");
         Failed failed = expectFailed(run("slow", List.of(sh("sleep 300 & echo $! > " + pidFile + "; wait", List.of())),
