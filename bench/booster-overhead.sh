@@ -80,7 +80,7 @@ SH
 
 export RUNS="$runs" SUBWORKS="$subworks" TROUPE_BOOSTER_QUIET=1
 "$booster" -bt echo -p bench --hook --hook_config "$work/rules.json" "${cluster_args[@]}" \
-  -a "bash $work/latency.sh" >"$work/latency.out" 2>"$work/latency.err" \
+  --stats_json "$work/latency.json" -a "bash $work/latency.sh" >"$work/latency.out" 2>"$work/latency.err" \
   || { echo "booster run failed:" >&2; cat "$work/latency.err" >&2; exit 1; }
 "$booster" -bt echo -p bench --hook --hook_config "$work/rules.json" "${cluster_args[@]}" \
   -a "bash $work/throughput.sh @BK_JOBS; echo jobs @BK_JOBS" >"$work/boosted.out" 2>"$work/boosted.err" \
@@ -91,6 +91,10 @@ bash "$work/throughput.sh" "$jobs" >"$work/local.out"
 median_ms() { # $1 = label in latency.out
   awk -v l="$1" '$1==l {printf "%.4f\n", ($3-$2)*1000}' "$work/latency.out" | sort -n \
     | awk '{v[NR]=$1} END {if (NR%2) printf "%.2f", v[(NR+1)/2]; else printf "%.2f", (v[NR/2]+v[NR/2+1])/2}'
+}
+stat_median() { # $1 = field of the booster's --stats_json sub-works, in ms
+  awk -v f="\"$1\"" '$1==f {gsub(",", "", $3); print $3}' "$work/latency.json" | sort -n \
+    | awk '{v[NR]=$1} END {if (NR == 0) print "?"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'
 }
 wall_s() { awk '$1=="wall" {printf "%.3f", $3-$2}' "$1"; }
 
@@ -107,6 +111,9 @@ printf '%-34s %10s %10s\n' "" "direct" "booster"
 printf '%-34s %8s ms %8s ms\n' "median wall time of 'true'" "$direct" "$boosted"
 printf '%-34s %8s s  %8s s\n' "$subworks sub-works, xargs -P $jobs" "$local_wall" "$boosted_wall"
 printf '%-34s %8s/s %8s/s\n' "throughput" "$local_rate" "$boosted_rate"
+echo "inside the booster (--stats_json medians, ms resolution): pre $(stat_median pre_ms) ms," \
+  "remote $(stat_median remote_ms) ms, post $(stat_median post_ms) ms, sub-work total $(stat_median total_ms) ms;" \
+  "the rest is booster-exec, the socket and the gateway"
 echo "added latency per sub-work: $added ms (target <= 5 ms)"
 echo "ratio latency booster/direct: $(awk -v a="$boosted" -v b="$direct" 'BEGIN{printf "%.1f", a/b}')x"
 echo "ratio throughput booster/direct: $(awk -v a="$boosted_rate" -v b="$local_rate" 'BEGIN{printf "%.2f", a/b}')"

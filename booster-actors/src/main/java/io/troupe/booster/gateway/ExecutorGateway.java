@@ -70,7 +70,7 @@ public final class ExecutorGateway {
     private final ActorRef<SubWorkArrived> sink;
     private final ActorRef<Event> owner;
     private final Executor blockingExecutor;
-    private final CompletableFuture<ServerSocketChannel> opening;
+    private final CompletableFuture<ServerSocketChannel> binding;
     private long connections;
 
     private ExecutorGateway(ActorContext<Command> context, Path socketPath, ActorRef<SubWorkArrived> sink,
@@ -80,8 +80,8 @@ public final class ExecutorGateway {
         this.sink = sink;
         this.owner = owner;
         this.blockingExecutor = blockingExecutor(context);
-        this.opening = CompletableFuture.supplyAsync(this::open, blockingExecutor);
-        context.pipeToSelf(opening, (server, error) -> error == null ? new Opened(server) : new OpenFailed(error));
+        this.binding = CompletableFuture.supplyAsync(this::open, blockingExecutor);
+        context.pipeToSelf(binding, (server, error) -> error == null ? new Opened(server) : new OpenFailed(error));
     }
 
     public static Behavior<Command> create(Path socketPath, ActorRef<SubWorkArrived> sink, ActorRef<Event> owner) {
@@ -181,18 +181,20 @@ public final class ExecutorGateway {
         if (!attributes.isOther()) {
             throw new IOException(socketPath + " exists and is not a socket");
         }
+        boolean live;
         try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socketPath))) {
-            throw new IOException("another booster is already listening on " + socketPath);
+            live = probe.isConnected();
         } catch (IOException refused) {
-            if (refused.getMessage() != null && refused.getMessage().startsWith("another booster")) {
-                throw refused;
-            }
-            Files.deleteIfExists(socketPath); // nobody listens: left over from a killed booster
+            live = false;
         }
+        if (live) {
+            throw new IOException("another booster is already listening on " + socketPath);
+        }
+        Files.deleteIfExists(socketPath); // nobody listens: left over from a killed booster
     }
 
     private Behavior<Command> closeWhenOpened() {
-        opening.thenAccept(this::closeQuietly);
+        binding.thenAccept(this::closeQuietly);
         return Behaviors.same();
     }
 
