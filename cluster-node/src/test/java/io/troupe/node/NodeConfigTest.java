@@ -39,6 +39,9 @@ class NodeConfigTest {
         assertEquals("keep-majority", config.getString("pekko.cluster.split-brain-resolver.active-strategy"));
         assertFalse(config.getBoolean("kamon.prometheus.start-embedded-http-server"));
         assertTrue(config.hasPath("troupe.blocking-dispatcher.executor"));
+        // the frame size boosters use too, whatever order the reference.conf files were found in
+        assertEquals(config.getBytes("troupe.remote.maximum-frame-size"),
+                config.getBytes("pekko.remote.artery.advanced.maximum-frame-size"));
     }
 
     @Test
