@@ -221,6 +221,24 @@ class ForwardingTest {
     }
 
     @Test
+    void stopLetsTheRequestInFlightFinishAndClosesIdleConnections() throws Exception {
+        try (RawHttp idle = new RawHttp(proxy.port()); RawHttp busy = new RawHttp(proxy.port())) {
+            idle.send("GET /i HTTP/1.1\r\nHost: one.test\r\n\r\n");
+            assertEquals(200, idle.read().status());
+            busy.send("GET /sleep?ms=800 HTTP/1.1\r\nHost: one.test\r\n\r\n");
+            Thread.sleep(200);
+            Thread stopper = new Thread(() -> proxy.server.stop(5000));
+            stopper.start();
+            RawHttp.Resp r = busy.read();
+            assertEquals(200, r.status());
+            assertEquals("close", r.header("Connection"));
+            assertTrue(idle.closedByPeer());
+            stopper.join(10_000);
+        }
+        assertTrue(proxy.server.openConnections() == 0);
+    }
+
+    @Test
     void connectionLimitRefusesExtraConnections() throws Exception {
         proxy.close();
         proxy = new TestProxy(router, "limits.max-connections = 1");

@@ -30,17 +30,43 @@ final class IpAddrs {
         return ip16[10] == (byte) 0xff && ip16[11] == (byte) 0xff;
     }
 
-    /** The 16-byte form of a socket address's IP, or {@code null} when there is none (unresolved). */
-    static byte[] of(InetSocketAddress address) {
+    /**
+     * The raw bytes (4 for IPv4, 16 for IPv6) of a socket address's IP, or {@code null} when there is
+     * none (unresolved). One small copy; the hot path works on {@link #hi}/{@link #lo} from here.
+     */
+    static byte[] raw(InetSocketAddress address) {
         if (address == null) {
             return null;
         }
         InetAddress ip = address.getAddress();
-        if (ip == null) {
-            return null;
+        return ip == null ? null : ip.getAddress();
+    }
+
+    /** The upper 64 bits of the 16-byte form of a raw 4- or 16-byte address. */
+    static long hi(byte[] raw) {
+        return raw.length == 4 ? 0L : readLong(raw, 0);
+    }
+
+    /** The lower 64 bits of the 16-byte form (IPv4 as {@code ::ffff:a.b.c.d}). */
+    static long lo(byte[] raw) {
+        if (raw.length == 4) {
+            return 0x0000_FFFF_0000_0000L | ((raw[0] & 0xffL) << 24) | ((raw[1] & 0xffL) << 16)
+                    | ((raw[2] & 0xffL) << 8) | (raw[3] & 0xffL);
         }
-        byte[] raw = ip.getAddress();
-        return raw.length == 4 ? mapped(raw) : raw;
+        return readLong(raw, 8);
+    }
+
+    private static long readLong(byte[] b, int off) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | (b[off + i] & 0xffL);
+        }
+        return v;
+    }
+
+    /** Unsigned comparison of two addresses given as (hi, lo). */
+    static int compare(long hiA, long loA, long hiB, long loB) {
+        return hiA != hiB ? Long.compareUnsigned(hiA, hiB) : Long.compareUnsigned(loA, loB);
     }
 
     private static byte[] mapped(byte[] v4) {
@@ -163,13 +189,11 @@ final class IpAddrs {
         return ip;
     }
 
-    /** Unsigned lexicographic comparison of two 16-byte addresses ({@code bytes.Compare}). */
-    static int compare(byte[] a, byte[] b) {
-        return java.util.Arrays.compareUnsigned(a, b);
-    }
-
-    /** Go's {@code net.IP.String()}: dotted IPv4 for mapped addresses, else RFC 5952 style IPv6. */
+    /** Go's {@code net.IP.String()} of a 4- or 16-byte address: dotted IPv4 (also for mapped), else IPv6. */
     static String format(byte[] ip) {
+        if (ip.length == 4) {
+            return (ip[0] & 0xff) + "." + (ip[1] & 0xff) + "." + (ip[2] & 0xff) + "." + (ip[3] & 0xff);
+        }
         if (isV4(ip)) {
             return (ip[12] & 0xff) + "." + (ip[13] & 0xff) + "." + (ip[14] & 0xff) + "." + (ip[15] & 0xff);
         }

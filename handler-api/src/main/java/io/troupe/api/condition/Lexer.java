@@ -1,7 +1,5 @@
 package io.troupe.api.condition;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -40,18 +38,6 @@ final class Lexer {
         this.src = src;
         // a byte order mark is only allowed as the very first character
         this.pos = !src.isEmpty() && src.charAt(0) == '\uFEFF' ? 1 : 0;
-    }
-
-    /** Scans everything; for tests and tools. */
-    static List<Token> tokenize(String src) throws ConditionException {
-        Lexer lexer = new Lexer(src);
-        List<Token> tokens = new ArrayList<>();
-        Token t;
-        do {
-            t = lexer.next();
-            tokens.add(t);
-        } while (t.kind() != Kind.EOF);
-        return tokens;
     }
 
     /**

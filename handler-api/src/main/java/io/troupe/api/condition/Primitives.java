@@ -38,7 +38,7 @@ final class Primitives {
         String fetch(Request request);
     }
 
-    /** Fetches a 16-byte IP, or {@code null} when there is none. */
+    /** Fetches an IP's raw bytes (4 or 16), or {@code null} when there is none. */
     @FunctionalInterface
     interface IpSource {
         byte[] fetch(Request request);
@@ -267,15 +267,15 @@ final class Primitives {
     }
 
     static byte[] cip(Request r) {
-        return IpAddrs.of(r.session().clientAddress());
+        return IpAddrs.raw(r.session().clientAddress());
     }
 
     static byte[] sip(Request r) {
-        return IpAddrs.of(r.session().clientAddress());
+        return IpAddrs.raw(r.session().clientAddress());
     }
 
     static byte[] vip(Request r) {
-        return IpAddrs.of(r.session().localAddress());
+        return IpAddrs.raw(r.session().localAddress());
     }
 
     // ---- builders ----
@@ -333,7 +333,7 @@ final class Primitives {
             throw new ConditionException(a.pos(0), "startIP[" + a.str(0) + "] and endIP[" + a.str(1)
                     + "] has different addr type(IPv4/IPv6)");
         }
-        if (IpAddrs.compare(end, start) < 0) {
+        if (IpAddrs.compare(IpAddrs.hi(end), IpAddrs.lo(end), IpAddrs.hi(start), IpAddrs.lo(start)) < 0) {
             throw new ConditionException(a.pos(0), "startIP[" + a.str(0) + "] must <= endIP[" + a.str(1) + "]");
         }
         return new IpRange(a.source(), source, start, end);
@@ -538,22 +538,30 @@ final class Primitives {
     static final class IpIn implements Condition {
         private final String source;
         private final IpSource fetcher;
-        private final byte[][] ips;
+        private final long[] his;
+        private final long[] los;
 
         IpIn(String source, IpSource fetcher, byte[][] ips) {
             this.source = source;
             this.fetcher = fetcher;
-            this.ips = ips;
+            this.his = new long[ips.length];
+            this.los = new long[ips.length];
+            for (int i = 0; i < ips.length; i++) {
+                his[i] = IpAddrs.hi(ips[i]);
+                los[i] = IpAddrs.lo(ips[i]);
+            }
         }
 
         @Override
         public boolean match(Request request) {
-            byte[] ip = fetcher.fetch(request);
-            if (ip == null) {
+            byte[] raw = fetcher.fetch(request);
+            if (raw == null) {
                 return false;
             }
-            for (byte[] candidate : ips) {
-                if (java.util.Arrays.equals(candidate, ip)) {
+            long hi = IpAddrs.hi(raw);
+            long lo = IpAddrs.lo(raw);
+            for (int i = 0; i < his.length; i++) {
+                if (his[i] == hi && los[i] == lo) {
                     return true;
                 }
             }
@@ -569,20 +577,29 @@ final class Primitives {
     static final class IpRange implements Condition {
         private final String source;
         private final IpSource fetcher;
-        private final byte[] start;
-        private final byte[] end;
+        private final long startHi;
+        private final long startLo;
+        private final long endHi;
+        private final long endLo;
 
         IpRange(String source, IpSource fetcher, byte[] start, byte[] end) {
             this.source = source;
             this.fetcher = fetcher;
-            this.start = start;
-            this.end = end;
+            this.startHi = IpAddrs.hi(start);
+            this.startLo = IpAddrs.lo(start);
+            this.endHi = IpAddrs.hi(end);
+            this.endLo = IpAddrs.lo(end);
         }
 
         @Override
         public boolean match(Request request) {
-            byte[] ip = fetcher.fetch(request);
-            return ip != null && IpAddrs.compare(ip, start) >= 0 && IpAddrs.compare(ip, end) <= 0;
+            byte[] raw = fetcher.fetch(request);
+            if (raw == null) {
+                return false;
+            }
+            long hi = IpAddrs.hi(raw);
+            long lo = IpAddrs.lo(raw);
+            return IpAddrs.compare(hi, lo, startHi, startLo) >= 0 && IpAddrs.compare(hi, lo, endHi, endLo) <= 0;
         }
 
         @Override

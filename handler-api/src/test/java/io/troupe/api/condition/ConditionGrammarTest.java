@@ -177,6 +177,21 @@ class ConditionGrammarTest {
     }
 
     @Test
+    void leadingByteOrderMarkIsSkippedButNulIsRefused() throws ConditionException {
+        assertTrue(eval("\uFEFFdefault_t()"));
+        ConditionException e = assertThrows(ConditionException.class, () -> Conditions.build("default_t()\0"));
+        assertEquals(11, e.position());
+        assertEquals("illegal character NUL", e.reason());
+    }
+
+    @Test
+    void nonAsciiLettersMayNameVariables() throws ConditionException {
+        Condition c = Conditions.build("!$灰度", Map.of("灰度", Conditions.build("req_cookie_key_in(\"gray\")")));
+        assertTrue(c.match(new FakeRequest()));
+        assertFalse(c.match(new FakeRequest().cookie("gray", "1")));
+    }
+
+    @Test
     void trueIsOnlyLowercase() {
         ConditionException e = assertThrows(ConditionException.class,
                 () -> Conditions.build("req_path_in(\"/a\", TRUE)"));

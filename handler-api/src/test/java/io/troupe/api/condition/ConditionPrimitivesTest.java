@@ -42,6 +42,9 @@ class ConditionPrimitivesTest {
             c("req_cip_range(\"2001:db8::\", \"2001:db8::ffff\")", () -> req().client("2001:db8::1"), true),
             c("req_cip_range(\"2001:db8::\", \"2001:db8::ffff\")", () -> req().client("10.0.0.1"), false),
             c("req_cip_range(\"::ffff:10.0.0.0\", \"10.0.0.9\")", () -> req().client("10.0.0.9"), true),
+            // compared as 16 bytes like Go: an IPv6 range spanning ::ffff:0:0/96 contains IPv4 clients
+            c("req_cip_range(\"::\", \"1::\")", () -> req().client("10.0.0.1"), true),
+            c("req_cip_range(\"::\", \"::1\")", () -> req().client("10.0.0.1"), false),
             c("ses_sip_range(\"10.0.0.1\", \"10.0.0.1\")", () -> req().client("10.0.0.1"), true),
             c("ses_sip_range(\"10.0.0.2\", \"10.0.0.3\")", () -> req().client("10.0.0.1"), false),
             c("req_vip_in(\"192.168.1.1|192.168.1.2\")", () -> req().local("192.168.1.2", 80), true),

@@ -93,8 +93,7 @@ public final class ConfNode {
             throw error("expected an object, got " + kind(node));
         }
         JsonNode found = null;
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
             if (e.getKey().equalsIgnoreCase(name)) {
                 found = e.getValue();
             }
@@ -184,8 +183,7 @@ public final class ConfNode {
             throw error("expected an object, got " + kind(node));
         }
         Map<String, ConfNode> out = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
             String childPath = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
             out.put(e.getKey(), new ConfNode(file, childPath, e.getValue()));
         }

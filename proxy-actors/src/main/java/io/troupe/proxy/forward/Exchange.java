@@ -38,7 +38,7 @@ public final class Exchange {
     private final boolean hasBody;
     private final boolean upgrade;
     private final boolean retryableMethod;
-    private final ArrayDeque<HttpContent> buffered = new ArrayDeque<>();
+    private ArrayDeque<HttpContent> buffered;
     private final Set<Upstream> tried = new HashSet<>(4);
 
     private Upstream upstream;
@@ -123,7 +123,7 @@ public final class Exchange {
             }
         } else {
             HttpContent c;
-            while ((c = buffered.poll()) != null) {
+            while (buffered != null && (c = buffered.poll()) != null) {
                 boolean last = c instanceof LastHttpContent;
                 ch.write(c);
                 if (last) {
@@ -192,6 +192,9 @@ public final class Exchange {
             return;
         }
         if (backend == null) {
+            if (buffered == null) {
+                buffered = new ArrayDeque<>(MAX_BUFFERED);
+            }
             buffered.add(c);
             if (buffered.size() >= MAX_BUFFERED) {
                 client.pauseReading(true);
@@ -344,9 +347,8 @@ public final class Exchange {
     }
 
     void onBackendWritabilityChanged(boolean writable) {
-        if (tunnel || !requestSent) {
-            client.pauseReading(!writable);
-        }
+        // also after the last body piece: the client may have been paused by it and must read on
+        client.pauseReading(!writable);
     }
 
     void onBackendClosed(Channel ch, Throwable cause) {
@@ -437,7 +439,7 @@ public final class Exchange {
 
     private void releaseBuffered() {
         HttpContent c;
-        while ((c = buffered.poll()) != null) {
+        while (buffered != null && (c = buffered.poll()) != null) {
             c.release();
         }
     }

@@ -19,6 +19,14 @@ import java.util.Set;
 public final class RouteTablesRouter implements Router {
     private final RouteHolder holder;
     private final BackendHealth health;
+    /** Targets of the snapshot last seen, so a request allocates none; replaced when the snapshot changes. */
+    private volatile TargetCache targets = new TargetCache(null);
+
+    private record TargetCache(RouteTables tables, java.util.concurrent.ConcurrentHashMap<ClusterSpec, Target> byCluster) {
+        TargetCache(RouteTables tables) {
+            this(tables, new java.util.concurrent.ConcurrentHashMap<>());
+        }
+    }
 
     public RouteTablesRouter(RouteHolder holder, BackendHealth health) {
         this.holder = holder;
@@ -41,7 +49,13 @@ public final class RouteTablesRouter implements Router {
         if (spec == null) {
             return Routed.failed(d.product(), RouteError.NO_CLUSTER);
         }
-        return new Routed(d.product(), d.cluster(), null, new Target(spec, health));
+        TargetCache cache = targets;
+        if (cache.tables() != tables) {
+            cache = new TargetCache(tables);
+            targets = cache;
+        }
+        Target target = cache.byCluster().computeIfAbsent(spec, s -> new Target(s, health));
+        return new Routed(d.product(), d.cluster(), null, target);
     }
 
     /** BFE's BackendConf and GslbBasic as the forwarder's policy. */

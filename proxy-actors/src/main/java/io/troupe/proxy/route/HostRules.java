@@ -20,6 +20,7 @@ import java.util.Set;
 final class HostRules {
     static final Set<String> FIELDS = Set.of("Version", "DefaultProduct", "Hosts", "HostTags");
 
+    final String file;
     final String version;
     final String defaultProduct;
     /** host tag → product. */
@@ -30,8 +31,9 @@ final class HostRules {
     final Set<String> products;
     private final Node root;
 
-    private HostRules(String version, String defaultProduct, Map<String, String> tagToProduct,
+    private HostRules(String file, String version, String defaultProduct, Map<String, String> tagToProduct,
                       Set<String> products, Node root) {
+        this.file = file;
         this.version = version;
         this.defaultProduct = defaultProduct;
         this.tagToProduct = tagToProduct;
@@ -113,7 +115,7 @@ final class HostRules {
         if (defaultProduct != null && defaultProduct.isEmpty()) {
             defaultProduct = null; // BFE treats "" as no default product
         }
-        return new HostRules(version, defaultProduct, tagToProduct, new LinkedHashSet<>(hostTags.keySet()), trie);
+        return new HostRules(file.toString(), version, defaultProduct, tagToProduct, new LinkedHashSet<>(hostTags.keySet()), trie);
     }
 
     /** The product for a Host header value (port stripped, lower-cased), or {@code null}. */

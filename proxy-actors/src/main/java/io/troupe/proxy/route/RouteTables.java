@@ -52,7 +52,8 @@ public final class RouteTables {
         Set<String> routed = server.hosts().productsWithTags;
         for (String product : server.hosts().products) {
             if (!server.routes().productRefs.containsKey(product) && routed.contains(product)) {
-                warn.add("product " + product + " has hosts but no route rules; its requests fail with NO_ROUTE");
+                warn.add(server.hosts().file + ": HostTags." + product + ": product has hosts but no route rules in"
+                        + " route_rule.data; its requests fail with NO_ROUTE");
             }
         }
         this.clusters = Map.copyOf(specs);

@@ -162,7 +162,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             // set by ConnectionHandler when the connection became active, after this handler was added
             session = (http2 ? ctx.channel().parent() : ctx.channel()).attr(SessionImpl.KEY).get();
         }
-        log.trace("request head {} {}", r.method(), r.uri());
         responding = true;
         requestComplete = false;
         closeAfter = px.draining;
@@ -379,11 +378,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             ctx.write(content);
             return;
         }
-        ctx.writeAndFlush(content).addListener(f -> {
-            if (!f.isSuccess()) {
-                log.debug("response write failed", f.cause());
-            }
-        });
+        ctx.writeAndFlush(content);
         exchange = null;
         finishRequest(req.response());
     }
@@ -495,7 +490,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             return;
         }
         responding = false;
-        log.trace("request finished: {} close={} queued={}", response == null ? -1 : response.status(), closeAfter, queued.size());
         px.stats.dec(Key.REQ_ACTIVE);
         px.stats.delay((System.nanoTime() - startNanos) / 1000);
         if (req != null && response != null) {
@@ -506,6 +500,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         }
         req = null;
         clientHead = null;
+        if (pausedByBackend) {
+            // the exchange is over; its backend no longer holds the client back
+            pausedByBackend = false;
+            updateRead();
+        }
         if (requestHasBody && !requestComplete) {
             closeAfter = true;
         }

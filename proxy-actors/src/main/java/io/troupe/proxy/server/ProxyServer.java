@@ -36,6 +36,8 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.Mapping;
 import io.netty.util.concurrent.EventExecutor;
@@ -66,6 +68,7 @@ public final class ProxyServer {
     private final Map<EventLoop, BackendPool> pools;
     private final List<Channel> listeners = new ArrayList<>();
     private final boolean epoll;
+    private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
     private int httpPort = -1;
     private int httpsPort = -1;
 
@@ -149,11 +152,12 @@ public final class ProxyServer {
             HttpServerCodec codec = newCodec();
             HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(codec, protocol ->
                     AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-                            ? new H2cUpgradeCodec(http2FrameCodec(), http2Multiplex()) : null, 65536);
+                            ? new H2cUpgradeCodec(http2FrameCodec(), http2Multiplex(), this::addHttp2Idle) : null, 65536);
             p.addLast("h2c-upgrade", new CleartextHttp2ServerUpgradeHandler(codec, upgrade, new ChannelInitializer<Channel>() {
                 @Override
                 protected void initChannel(Channel ch) {
                     dropHttp1(ch.pipeline());
+                    addHttp2Idle(ch.pipeline());
                     ch.pipeline().addLast(http2FrameCodec(), http2Multiplex());
                     ch.attr(SessionImpl.KEY).get().protocol("h2c");
                 }
@@ -173,6 +177,7 @@ public final class ProxyServer {
             protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
                 ChannelPipeline cp = ctx.pipeline();
                 if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                    addHttp2Idle(cp);
                     cp.addLast(http2FrameCodec(), http2Multiplex());
                 } else {
                     cp.addLast("head-timeout", new HeadTimeout(px));
@@ -192,6 +197,17 @@ public final class ProxyServer {
         }
     }
 
+    /** An HTTP/2 connection with no bytes either way for keepalive-timeout is closed. */
+    private void addHttp2Idle(ChannelPipeline p) {
+        long ms = px.settings.keepAliveTimeoutMs();
+        p.addAfter("conn", "h2-idle", new IdleStateHandler(0, 0, ms, TimeUnit.MILLISECONDS) {
+            @Override
+            protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
+                ctx.close();
+            }
+        });
+    }
+
     private Http2FrameCodec http2FrameCodec() {
         return Http2FrameCodecBuilder.forServer().validateHeaders(true).build();
     }
@@ -209,9 +225,12 @@ public final class ProxyServer {
     /** An h2c upgrade that also takes the HTTP/1 handlers out of the connection's pipeline. */
     private static final class H2cUpgradeCodec implements HttpServerUpgradeHandler.UpgradeCodec {
         private final Http2ServerUpgradeCodec delegate;
+        private final java.util.function.Consumer<ChannelPipeline> addHttp2Idle;
 
-        H2cUpgradeCodec(Http2FrameCodec codec, Http2MultiplexHandler multiplex) {
+        H2cUpgradeCodec(Http2FrameCodec codec, Http2MultiplexHandler multiplex,
+                        java.util.function.Consumer<ChannelPipeline> addHttp2Idle) {
             delegate = new Http2ServerUpgradeCodec(codec, multiplex);
+            this.addHttp2Idle = addHttp2Idle;
         }
 
         @Override
@@ -227,6 +246,7 @@ public final class ProxyServer {
         @Override
         public void upgradeTo(ChannelHandlerContext ctx, FullHttpRequest req) {
             dropHttp1(ctx.pipeline());
+            addHttp2Idle.accept(ctx.pipeline());
             SessionImpl s = ctx.channel().attr(SessionImpl.KEY).get();
             if (s != null) {
                 s.protocol("h2c");
@@ -255,9 +275,12 @@ public final class ProxyServer {
 
     /**
      * Stops accepting, lets in-flight requests finish (idle keep-alive connections close at once, busy ones
-     * after their response) for at most {@code drainTimeoutMs}, then closes everything. Blocks the caller.
+     * after their response) for at most {@code drainTimeoutMs}, then closes everything. Blocks the caller; later calls return at once.
      */
     public void stop(long drainTimeoutMs) {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
         px.draining = true;
         for (Channel l : listeners) {
             l.close().awaitUninterruptibly();

@@ -60,10 +60,8 @@ class BalancingTest {
             }
         }
         assertEquals(Map.of("a", 500, "b", 100, "c", 100), counts);
-        assertEquals("abacaba".length(), seq.length());
-        assertTrue(seq.toString().matches("a.a.a.a|aa.a.aa|a.aa.aa|aabacaa|abaacaa|aacabaa|.*"), seq.toString());
-        assertEquals(5, seq.chars().filter(ch -> ch == 'a').count(), "7 picks of 5:1:1 hold five a's: " + seq);
-        assertTrue(seq.indexOf("aaa") < 0, "smooth WRR never sends three in a row here: " + seq);
+        // the smooth sequence BFE documents for {a:5, b:1, c:1}, instead of "abcaaaa"
+        assertEquals("aabacaa", seq.toString());
     }
 
     @Test

@@ -42,13 +42,13 @@ class RouteTableActorTest {
         testKit.shutdownTestKit();
     }
 
-    private record Node(RouteHolder holder, ActorRef<RouteTableActor.Command> actor) {}
+    private record Node(RouteHolder holder, BackendHealth health, ActorRef<RouteTableActor.Command> actor) {}
 
     private Node start(Path root) throws Exception {
         RouteTables initial = RouteTables.load(root);
         RouteHolder holder = new RouteHolder(initial);
         BackendHealth health = new BackendHealth(holder);
-        return new Node(holder, testKit.spawn(RouteTableActor.create(RouteFiles.standard(root), holder, health)));
+        return new Node(holder, health, testKit.spawn(RouteTableActor.create(RouteFiles.standard(root), holder, health)));
     }
 
     private static RouteTableActor.ReloadResult reload(Node node, String name, Optional<Path> path) {
@@ -139,5 +139,58 @@ class RouteTableActorTest {
 
         String version = registry.reload("gslb_data_conf").orElseThrow().reload(Map.of());
         assertEquals(node.holder().get().version(), version);
+    }
+
+    @Test
+    void proxyRoutingWiresTablesActorReloadsAndMonitor() throws Exception {
+        Path live = new TestConf().write(dir.resolve("live"));
+        WebHandlerRegistry registry = new WebHandlerRegistry();
+        ProxyRouting routing = ProxyRouting.start(testKit.system(), live, registry, Duration.ofSeconds(10));
+        assertEquals(java.util.Set.of("gslb_data_conf", "server_data_conf"), registry.reloadNames());
+        assertEquals(java.util.Set.of("bal_table"), registry.monitorNames());
+        assertEquals("c_blog", routing.holder().get().route(TestRequest.get("blog.example.org", "/")).cluster());
+        TestConf changed = new TestConf();
+        changed.routeRule = changed.routeRule.replace("\"ClusterName\": \"c_blog\"", "\"ClusterName\": \"c_default\"");
+        changed.write(live);
+        registry.reload("server_data_conf").orElseThrow().reload(Map.of());
+        assertEquals("c_default", routing.holder().get().route(TestRequest.get("blog.example.org", "/")).cluster());
+
+        TestConf broken = new TestConf();
+        broken.gslb = "{}";
+        Path bad = broken.write(dir.resolve("bad"));
+        var e = assertThrows(io.troupe.proxy.config.ConfigException.class,
+                () -> ProxyRouting.start(testKit.system(), bad, null, Duration.ofSeconds(1)));
+        assertEquals(bad.resolve("cluster_conf/gslb.data") + ": Clusters: missing (BFE: no Clusters)", e.getMessage());
+    }
+
+    @Test
+    void queuedReloadsAreAnsweredInOrderAndHealthFollowsTheTables() throws Exception {
+        Path live = new TestConf().write(dir.resolve("live"));
+        Node node = start(live);
+        Backend second = node.holder().get().cluster("c_static").backends().get(1);
+        Backend first = node.holder().get().cluster("c_static").backends().get(0);
+        node.health().markDown(second);
+        node.health().markDown(first);
+
+        TestConf fewer = new TestConf();
+        fewer.clusterTable = fewer.clusterTable.replaceAll(",\\s*\\{\"Name\": \"b\", \"Addr\": \"127.0.0.1\", \"Port\": 9002, \"Weight\": 1}", "");
+        fewer.gslb = fewer.gslb.replace("\"Ts\": \"g1\"", "\"Ts\": \"g3\"");
+        Path fewerDir = fewer.write(dir.resolve("fewer")).resolve("cluster_conf");
+        TestProbe<RouteTableActor.ReloadResult> probe = testKit.createTestProbe();
+        node.actor().tell(new RouteTableActor.Reload("server_data_conf", Optional.empty(), probe.getRef()));
+        node.actor().tell(new RouteTableActor.Reload("gslb_data_conf", Optional.of(fewerDir), probe.getRef()));
+        node.actor().tell(new RouteTableActor.Reload("server_data_conf", Optional.empty(), probe.getRef()));
+        List<RouteTableActor.ReloadResult> results = probe.receiveSeveralMessages(3, Duration.ofSeconds(10));
+        assertEquals(List.of("server_data_conf", "gslb_data_conf", "server_data_conf"),
+                results.stream().map(RouteTableActor.ReloadResult::name).toList());
+        assertTrue(results.stream().allMatch(RouteTableActor.ReloadResult::ok), results.toString());
+        assertTrue(results.get(2).version().endsWith("gslb=g3"), "the later reload builds on the earlier one");
+        assertEquals(1, node.holder().get().cluster("c_static").backends().size());
+
+        // the removed backend's state is forgotten once the health checkers see the new tables
+        probe.awaitAssert(Duration.ofSeconds(10), () -> {
+            assertFalse(node.health().downSnapshot().contains(second.id()));
+            return null;
+        });
     }
 }
