@@ -64,7 +64,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      *
      * @param argv the sub-work's command line
      * @param startMillis when it arrived (epoch milliseconds)
-     * @param preMillis deciding and PreExecute, including reading input files
+     * @param preMillis waiting for a PRE slot, deciding and PreExecute, including reading input files
      * @param remoteMillis waiting for workers, summed over attempts
      * @param postMillis writing result files and PostExecute
      * @param localWaitMillis waiting for a local slot
@@ -86,12 +86,15 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             ActorRef<LocalSlots.Command> localSlots, boolean local, boolean noLocal, int remoteRetryTimes,
             Duration ioTimeout, long maxInlineInputBytes, Executor blocking) {}
 
-    private record Planned(boolean needRemote, int weight, int retries, Throwable error) implements Command {}
+    /**
+     * The handler's decisions, made in one blocking task: remote or not, local weight, retries and (for a
+     * remote sub-work) PreExecute's plan or its failure; {@code error} = the deciding hooks themselves failed.
+     */
+    private record Planned(boolean needRemote, int weight, int retries, RemotePlan plan, Throwable preExecuteError,
+            Throwable error) implements Command {}
 
     private record RemotePlan(List<io.troupe.api.booster.Command> commands, List<SubWorkExecutor.Step> steps,
             List<SubWorkExecutor.InputFile> inputs) {}
-
-    private record Prepared(RemotePlan plan, Throwable error) implements Command {}
 
     private record WorkerChoice(WorkerDirectory.Choice choice, Throwable error) implements Command {}
 
@@ -163,17 +166,19 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         this.reportTo = reportTo;
         this.workerReplies = context.messageAdapter(SubWorkExecutor.Reply.class, WorkerAnswered::new);
         this.slotGrants = context.messageAdapter(LocalSlots.Granted.class, LocalGranted::new);
-        Handler handler = shared.handler();
-        onBlocking(() -> new Planned(!shared.local() && handler.needRemoteResource(argv),
-                        handler.localLockWeight(argv), handler.remoteRetryTimes(), null),
-                error -> new Planned(false, 1, -1, error));
+        if (shared.local()) {
+            Handler handler = shared.handler();
+            onBlocking(() -> new Planned(false, handler.localLockWeight(argv), handler.remoteRetryTimes(), null, null, null),
+                    error -> new Planned(false, 1, -1, null, null, error));
+        } else {
+            acquireSlot(LocalSlots.Kind.PRE, 1);
+        }
     }
 
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Planned.class, this::onPlanned)
-                .onMessage(Prepared.class, this::onPrepared)
                 .onMessage(WorkerChoice.class, this::onWorkerChoice)
                 .onMessage(WorkerAnswered.class, this::onWorkerAnswered)
                 .onMessage(WorkerDied.class, this::onWorkerDied)
@@ -198,7 +203,12 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         if (!planned.needRemote()) {
             return runLocally();
         }
-        return acquireSlot(LocalSlots.Kind.PRE, 1);
+        if (planned.preExecuteError() != null) {
+            lastFailure = "PreExecute failed: " + messageOf(planned.preExecuteError());
+            return fallBack();
+        }
+        plan = planned.plan();
+        return nextAttempt();
     }
 
     private Behavior<Command> acquireSlot(LocalSlots.Kind kind, int slotWeight) {
@@ -214,11 +224,11 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         switch (kind) {
             case PRE -> onBlocking(() -> {
                 try {
-                    return new Prepared(prepareRemote(), null);
+                    return plan();
                 } finally {
                     shared.localSlots().tell(new LocalSlots.Release(lease));
                 }
-            }, error -> new Prepared(null, error));
+            }, error -> new Planned(false, 1, -1, null, null, error));
             case POST -> onBlocking(() -> {
                 try {
                     DistResult result = writeResults(remoteDone);
@@ -231,16 +241,6 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             case EXE -> runLocalWithLease(lease);
         }
         return this;
-    }
-
-    private Behavior<Command> onPrepared(Prepared prepared) {
-        preNanos += lap();
-        if (prepared.error() != null) {
-            lastFailure = "PreExecute failed: " + messageOf(prepared.error());
-            return fallBack();
-        }
-        plan = prepared.plan();
-        return nextAttempt();
     }
 
     private Behavior<Command> nextAttempt() {
@@ -430,6 +430,21 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     }
 
     // ---- blocking work, on troupe.blocking-dispatcher ----
+
+    private Planned plan() {
+        Handler handler = shared.handler();
+        boolean needRemote = handler.needRemoteResource(argv);
+        int localWeight = handler.localLockWeight(argv);
+        int retries = handler.remoteRetryTimes();
+        if (!needRemote) {
+            return new Planned(false, localWeight, retries, null, null, null);
+        }
+        try {
+            return new Planned(true, localWeight, retries, prepareRemote(), null, null);
+        } catch (Exception e) {
+            return new Planned(true, localWeight, retries, null, e, null);
+        }
+    }
 
     private RemotePlan prepareRemote() throws Exception {
         DistCommand dist = shared.handler().preExecute(argv);

@@ -41,19 +41,29 @@ final class Execution extends AbstractBehavior<Execution.Command> {
 
     interface Command extends NoSerializationVerificationNeeded {}
 
-    private record Prepared(Throwable error) implements Command {}
-
-    private record Started(int step, Process process, Throwable error) implements Command {}
-
-    private record Exited(int step, int exitCode) implements Command {}
+    /** Sent by the blocking task as soon as the process runs, so a timeout can kill it. */
+    private record Started(int step, Process process) implements Command {}
 
     private record Collected(int step, StepResult result, Failed failure) implements Command {}
+
+    /** A step could not run; carries the kind of failure out of the blocking task. */
+    private static final class StepFailure extends RuntimeException {
+        final Failure kind;
+
+        StepFailure(Failure kind, String message) {
+            super(message);
+            this.kind = kind;
+        }
+    }
 
     private enum TimedOut implements Command { INSTANCE }
 
     private enum RequesterDied implements Command { INSTANCE }
 
     private enum CleanedUp implements Command { INSTANCE }
+
+    /** Environment variable naming the run's sandbox root in every process it starts. */
+    static final String MARKER = "TROUPE_EXECUTION";
 
     private final Execute request;
     private final WorkerSettings settings;
@@ -71,6 +81,8 @@ final class Execution extends AbstractBehavior<Execution.Command> {
     private boolean closing;
     private long outputBytes;
     private boolean cleanedUp;
+    /** a process tree was killed: sweep for orphans before removing the sandbox */
+    private volatile boolean killed;
 
     static Behavior<Command> create(Execute request, WorkerSettings settings, ActorRef<SubWorkExecutor.Command> executor) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers ->
@@ -92,16 +104,13 @@ final class Execution extends AbstractBehavior<Execution.Command> {
         this.timeout = Duration.ofMillis(asked > 0 && asked < max ? asked : max);
         context.watchWith(request.requester(), RequesterDied.INSTANCE);
         timers.startSingleTimer(TimedOut.INSTANCE, timeout);
-        inFlight = true;
-        context.pipeToSelf(CompletableFuture.runAsync(this::prepare, blocking), (ok, error) -> new Prepared(unwrap(error)));
+        runStep(0);
     }
 
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(Prepared.class, this::onPrepared)
                 .onMessage(Started.class, this::onStarted)
-                .onMessage(Exited.class, this::onExited)
                 .onMessage(Collected.class, this::onCollected)
                 .onMessageEquals(TimedOut.INSTANCE, this::onTimedOut)
                 .onMessageEquals(RequesterDied.INSTANCE, this::onRequesterDied)
@@ -128,57 +137,36 @@ final class Execution extends AbstractBehavior<Execution.Command> {
         return this;
     }
 
-    private Behavior<Command> onPrepared(Prepared prepared) {
-        inFlight = false;
-        if (closing) {
-            return cleanup();
-        }
-        if (prepared.error() != null) {
-            Failure kind = prepared.error() instanceof IllegalArgumentException ? Failure.BAD_PATH : Failure.IO_ERROR;
-            return answer(new Failed(request.subWorkId(), kind, prepared.error().getMessage(), null));
-        }
-        return startStep(0);
-    }
-
-    private Behavior<Command> startStep(int index) {
+    /**
+     * One blocking task per step — (write the inputs,) start, wait, collect — so a sub-work costs few thread
+     * hand-offs; the process is reported by {@link Started} on the way so a timeout can kill it.
+     */
+    private Behavior<Command> runStep(int index) {
         inFlight = true;
-        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> startProcess(index), blocking),
-                (started, error) -> new Started(index, started, unwrap(error)));
+        ActorRef<Command> self = getContext().getSelf();
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> runStepBlocking(index, self), blocking),
+                (collected, error) -> collected != null ? collected : new Collected(index, null, failureOf(unwrap(error))));
         return this;
     }
 
-    private Behavior<Command> onStarted(Started started) {
-        if (started.error() != null) {
-            inFlight = false;
-            if (closing) {
-                return cleanup();
-            }
-            return answer(new Failed(request.subWorkId(), Failure.IO_ERROR, "cannot start '"
-                    + request.steps().get(started.step()).executable() + "': " + started.error().getMessage(), null));
+    private Failed failureOf(Throwable error) {
+        if (error instanceof StepFailure failure) {
+            return new Failed(request.subWorkId(), failure.kind, failure.getMessage(), null);
         }
+        return new Failed(request.subWorkId(), Failure.IO_ERROR, "sub-work " + request.subWorkId() + ": " + error, null);
+    }
+
+    private Behavior<Command> onStarted(Started started) {
         process = started.process();
         if (closing) {
             killTree();
         }
-        getContext().pipeToSelf(process.onExit(), (p, error) -> new Exited(started.step(), p == null ? -1 : p.exitValue()));
-        return this;
-    }
-
-    private Behavior<Command> onExited(Exited exited) {
-        process = null;
-        if (closing) {
-            inFlight = false;
-            return cleanup();
-        }
-        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> collect(exited.step(), exited.exitCode()), blocking),
-                (collected, error) -> collected != null ? collected
-                        : new Collected(exited.step(), null, new Failed(request.subWorkId(), Failure.IO_ERROR,
-                                "collecting results failed: " + unwrap(error).getMessage(), null)));
         return this;
     }
 
     private Behavior<Command> onCollected(Collected collected) {
         inFlight = false;
+        process = null;
         if (closing) {
             return cleanup();
         }
@@ -190,7 +178,7 @@ final class Execution extends AbstractBehavior<Execution.Command> {
         if (collected.result().exitCode() != 0 || next == request.steps().size()) {
             return answer(new Done(request.subWorkId(), results, null));
         }
-        return startStep(next);
+        return runStep(next);
     }
 
     private Behavior<Command> onTimedOut() {
@@ -233,10 +221,68 @@ final class Execution extends AbstractBehavior<Execution.Command> {
         List<ProcessHandle> descendants = running.descendants().toList();
         running.destroyForcibly();
         descendants.forEach(ProcessHandle::destroyForcibly);
+        killed = true;
         return "killed process " + running.pid() + " and " + descendants.size() + " descendant(s)";
     }
 
+    /**
+     * A child forked between the descendants snapshot and the kill is re-parented and no longer a descendant;
+     * every process of this run carries {@link #MARKER} in its environment, so sweep for those (Linux /proc).
+     */
+    private void killMarkedOrphans() {
+        byte[] marker = (MARKER + "=" + root + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (int round = 0; round < 3; round++) {
+            List<ProcessHandle> orphans = ProcessHandle.allProcesses()
+                    .filter(p -> p.pid() != ProcessHandle.current().pid() && carries(p.pid(), marker))
+                    .toList();
+            if (orphans.isEmpty()) {
+                return;
+            }
+            orphans.forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    private static boolean carries(long pid, byte[] marker) {
+        byte[] environ;
+        try {
+            environ = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
+        } catch (IOException | SecurityException e) {
+            return false; // gone, or another user's
+        }
+        outer:
+        for (int i = 0; i <= environ.length - marker.length; i++) {
+            if (i > 0 && environ[i - 1] != 0) {
+                continue; // entries start after a NUL
+            }
+            for (int j = 0; j < marker.length; j++) {
+                if (environ[i + j] != marker[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
     // ---- blocking work, on troupe.blocking-dispatcher ----
+
+    private Collected runStepBlocking(int index, ActorRef<Command> self) {
+        if (index == 0) {
+            prepare();
+        }
+        Process started = startProcess(index);
+        self.tell(new Started(index, started));
+        int exitCode;
+        try {
+            exitCode = started.waitFor();
+        } catch (InterruptedException e) {
+            started.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new StepFailure(Failure.IO_ERROR, "interrupted while waiting for '"
+                    + request.steps().get(index).executable() + "'");
+        }
+        return collect(index, exitCode);
+    }
 
     private void prepare() {
         try {
@@ -249,8 +295,10 @@ final class Execution extends AbstractBehavior<Execution.Command> {
                     throw new IOException("cannot make input file '" + input.path() + "' executable");
                 }
             }
+        } catch (IllegalArgumentException e) {
+            throw new StepFailure(Failure.BAD_PATH, e.getMessage());
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new StepFailure(Failure.IO_ERROR, "preparing the sandbox of sub-work " + request.subWorkId() + ": " + e);
         }
     }
 
@@ -267,10 +315,11 @@ final class Execution extends AbstractBehavior<Execution.Command> {
             int eq = entry.indexOf('=');
             builder.environment().put(entry.substring(0, eq), entry.substring(eq + 1));
         }
+        builder.environment().put(MARKER, root.toString());
         try {
             return builder.start();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new StepFailure(Failure.IO_ERROR, "cannot start '" + step.executable() + "': " + e.getMessage());
         }
     }
 
@@ -318,6 +367,9 @@ final class Execution extends AbstractBehavior<Execution.Command> {
     }
 
     private void deleteRoot() {
+        if (killed) {
+            killMarkedOrphans();
+        }
         try {
             if (Files.exists(root)) {
                 Files.walkFileTree(root, new SimpleFileVisitor<>() {

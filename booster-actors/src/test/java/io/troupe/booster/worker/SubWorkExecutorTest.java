@@ -63,6 +63,23 @@ class SubWorkExecutorTest {
         return failed;
     }
 
+    /** No process left running in a sandbox (its working directory under the sandbox root). */
+    private static void awaitNoProcessesInSandboxes() {
+        String sandboxes = root.resolve("sandboxes").toString();
+        kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+            List<String> left = ProcessHandle.allProcesses().filter(p -> {
+                try {
+                    return Files.readSymbolicLink(Path.of("/proc", Long.toString(p.pid()), "cwd")).toString()
+                            .startsWith(sandboxes);
+                } catch (Exception e) {
+                    return false;
+                }
+            }).map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList();
+            assertEquals(List.of(), left, "processes left in sandboxes");
+            return null;
+        });
+    }
+
     private static void awaitNoSandboxes() {
         kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
             try (var left = Files.list(root.resolve("sandboxes"))) {
@@ -180,6 +197,7 @@ class SubWorkExecutorTest {
             return null;
         });
         awaitNoSandboxes();
+        awaitNoProcessesInSandboxes();
     }
 
     @Test
@@ -208,6 +226,7 @@ class SubWorkExecutorTest {
             return null;
         });
         awaitNoSandboxes();
+        awaitNoProcessesInSandboxes();
         Reply after = run("after", List.of(sh("echo free", List.of())), List.of(), 0);
         assertTrue(after instanceof Done, "the slot is free again: " + after);
     }
