@@ -179,6 +179,24 @@ class ProxyRuntimeTest {
     }
 
     @Test
+    void reloadSwapsTheTablesAndABadReloadKeepsTheOldOnes() throws Exception {
+        assertEquals("blog", backendOf("blog.test", "/"));
+        Path hostRule = conf.resolve("server_data_conf/host_rule.data");
+        String original = Files.readString(hostRule);
+        // blog.test moves to product img; the reload is served by the route-table actor
+        Files.writeString(hostRule, original.replace("\"h1\"", "\"h2\"")
+                .replace("\"imgTag\": [\"*.img.test\"]", "\"imgTag\": [\"*.img.test\", \"blog.test\"]")
+                .replace("\"blogTag\": [\"blog.test\"]", "\"blogTag\": [\"blog2.test\"]"));
+        String version = web.reload("server_data_conf").orElseThrow().reload(Map.of());
+        assertTrue(version.contains("host_rule=h2"), version);
+        assertEquals("img", backendOf("blog.test", "/"));
+        Files.writeString(hostRule, "{\"Version\": \"h3\", \"Hosts\": 5}");
+        Exception e = assertThrows(Exception.class, () -> web.reload("server_data_conf").orElseThrow().reload(Map.of()));
+        assertTrue(e.getMessage().contains("host_rule.data"), e.getMessage());
+        assertEquals("img", backendOf("blog.test", "/"));
+    }
+
+    @Test
     void invalidRoutingFileStopsTheStartNamingTheFile() throws Exception {
         Files.writeString(conf.resolve("server_data_conf/host_rule.data"), "{\"Version\": \"x\", \"Hosts\": 5}");
         ActorTestKit other = ActorTestKit.create(ConfigFactory.parseString(

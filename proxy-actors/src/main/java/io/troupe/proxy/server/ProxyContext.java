@@ -20,6 +20,8 @@ final class ProxyContext {
     final AtomicInteger connections = new AtomicInteger();
     private final Map<EventLoop, BackendPool> pools;
     volatile boolean draining;
+    /** Inserts an h2c upgrade handler in a connection's pipeline (set once by ProxyServer before binding). */
+    volatile java.util.function.Function<io.netty.channel.ChannelPipeline, io.netty.channel.ChannelHandler> h2cUpgrade;
 
     ProxyContext(ProxySettings settings, ChainsHolder chains, Router router, ProxyStats stats,
                  ChannelGroup clients, Map<EventLoop, BackendPool> pools) {

@@ -26,7 +26,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
@@ -122,6 +121,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     }
 
     private void handle(Object msg) {
+        if (msg instanceof HttpRequest r && !http2 && px.settings.h2c() && wantsH2c(r)
+                && ctx.pipeline().get(HttpServerUpgradeHandler.class) == null) {
+            // hand this request to an upgrade handler put in front of us; on success it replaces this pipeline
+            px.h2cUpgrade.apply(ctx.pipeline());
+            ctx.pipeline().context(HttpServerCodec.class).fireChannelRead(msg);
+            return;
+        }
         if (msg instanceof HttpRequest r) {
             onHead(r);
             if (msg instanceof HttpContent c) {
@@ -132,6 +138,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         } else {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    private static boolean wantsH2c(HttpRequest r) {
+        String up = r.headers().get(HttpHeaderNames.UPGRADE);
+        return up != null && up.equalsIgnoreCase("h2c");
     }
 
     @Override
@@ -427,7 +438,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         // from here on only raw bytes: the HTTP handlers leave the pipeline
         for (Class<? extends ChannelHandler> type : List.of(HeadTimeout.class, HttpServerExpectContinueHandler.class,
-                HttpServerUpgradeHandler.class, CleartextHttp2ServerUpgradeHandler.class, HttpServerCodec.class)) {
+                HttpServerUpgradeHandler.class, H2cDetector.class, HttpServerCodec.class)) {
             if (ctx.pipeline().get(type) != null) {
                 ctx.pipeline().remove(type);
             }

@@ -23,7 +23,6 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
-import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -82,6 +81,7 @@ public final class ProxyServer {
             pools.put((EventLoop) e, new BackendPool((EventLoop) e, clientType));
         }
         px = new ProxyContext(s, chains, router, stats, new DefaultChannelGroup("proxy-clients", GlobalEventExecutor.INSTANCE), pools);
+        px.h2cUpgrade = this::h2cUpgradeHandler;
     }
 
     /** Binds the configured listeners; throws naming the address when a port cannot be bound. */
@@ -147,26 +147,39 @@ public final class ProxyServer {
 
     private void initPlain(ChannelPipeline p) {
         p.addLast("conn", new ConnectionHandler(px, false));
-        p.addLast("head-timeout", new HeadTimeout(px));
         if (px.settings.h2c()) {
-            HttpServerCodec codec = newCodec();
-            HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(codec, protocol ->
-                    AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-                            ? new H2cUpgradeCodec(http2FrameCodec(), http2Multiplex(), this::addHttp2Idle) : null, 65536);
-            p.addLast("h2c-upgrade", new CleartextHttp2ServerUpgradeHandler(codec, upgrade, new ChannelInitializer<Channel>() {
-                @Override
-                protected void initChannel(Channel ch) {
-                    dropHttp1(ch.pipeline());
-                    addHttp2Idle(ch.pipeline());
-                    ch.pipeline().addLast(http2FrameCodec(), http2Multiplex());
-                    ch.attr(SessionImpl.KEY).get().protocol("h2c");
+            p.addLast("h2c-detect", new H2cDetector(() -> {
+                SessionImpl s = p.channel().attr(SessionImpl.KEY).get();
+                if (s != null) {
+                    s.protocol("h2c");
                 }
+                for (Class<? extends ChannelHandler> t : List.of(HeadTimeout.class, HttpServerCodec.class,
+                        HttpServerExpectContinueHandler.class, ProxyHandler.class)) {
+                    if (p.get(t) != null) {
+                        p.remove(t);
+                    }
+                }
+                addHttp2Idle(p);
+                p.addLast(http2FrameCodec(), http2Multiplex());
             }));
-        } else {
-            p.addLast("codec", newCodec());
         }
+        p.addLast("head-timeout", new HeadTimeout(px));
+        p.addLast("codec", newCodec());
         p.addLast("expect-continue", new HttpServerExpectContinueHandler());
         p.addLast("proxy", new ProxyHandler(px, false));
+    }
+
+    /**
+     * Called by a connection's ProxyHandler for a request with {@code Upgrade: h2c}: puts an upgrade handler in
+     * front of it for this one request (so plain HTTP/1.1 requests never pass one) and returns it.
+     */
+    HttpServerUpgradeHandler h2cUpgradeHandler(ChannelPipeline p) {
+        HttpServerCodec codec = p.get(HttpServerCodec.class);
+        HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(codec, protocol ->
+                AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
+                        ? new H2cUpgradeCodec(http2FrameCodec(), http2Multiplex(), this::addHttp2Idle) : null, 65536);
+        p.addAfter("codec", "h2c-upgrade", upgrade);
+        return upgrade;
     }
 
     private void initTls(ChannelPipeline p, Mapping<String, SslContext> sni) {

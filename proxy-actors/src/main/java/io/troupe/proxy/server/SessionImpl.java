@@ -39,13 +39,14 @@ public final class SessionImpl implements Session {
     void serverName(String name) { this.serverName = name; }
     void protocol(String p) { this.protocol = p; }
 
+    // the context map is only touched on the connection's event loop (HTTP/2 streams share it), so no lock
     @Override
-    public synchronized Object getContext(String key) {
+    public Object getContext(String key) {
         return context == null ? null : context.get(key);
     }
 
     @Override
-    public synchronized void setContext(String key, Object value) {
+    public void setContext(String key, Object value) {
         if (context == null) {
             context = new HashMap<>();
         }
