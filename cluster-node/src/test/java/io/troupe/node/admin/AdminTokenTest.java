@@ -1,0 +1,42 @@
+package io.troupe.node.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.troupe.node.TestNodes;
+import io.troupe.node.TroupeNode;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** With troupe.admin.token set, reload needs the bearer token even from loopback; reads stay open. */
+class AdminTokenTest {
+
+    @Test
+    void reloadNeedsTheBearerToken() throws Exception {
+        try (TestNodes nodes = new TestNodes()) {
+            TroupeNode node = nodes.start(Map.of("troupe.admin.token", "s3cret"));
+            node.webHandlers().registerReload("demo_conf", params -> "v7");
+
+            HttpResponse<String> none = TestNodes.get(node, "/reload/demo_conf");
+            assertEquals(401, none.statusCode());
+            assertEquals("Bearer", none.headers().firstValue("WWW-Authenticate").orElse(""));
+            assertTrue(none.body().contains("Authorization: Bearer"), none.body());
+
+            assertEquals(401, reload(node, "Bearer wrong").statusCode());
+
+            HttpResponse<String> ok = reload(node, "Bearer s3cret");
+            assertEquals(200, ok.statusCode());
+            assertTrue(ok.body().endsWith(" ok v7\n"), ok.body());
+
+            assertEquals(200, TestNodes.get(node, "/health/alive").statusCode());
+            assertEquals(200, TestNodes.get(node, "/monitor").statusCode());
+        }
+    }
+
+    private static HttpResponse<String> reload(TroupeNode node, String authorization) {
+        return TestNodes.send(HttpRequest.newBuilder(TestNodes.admin(node, "/reload/demo_conf"))
+                .header("Authorization", authorization).GET().build());
+    }
+}
