@@ -39,7 +39,13 @@ class ForwardingTest {
     }
 
     @AfterEach
-    void tearDown() {
+    void tearDown() throws Exception {
+        // every request a test made has ended, whichever way: none is left counted as in flight
+        long deadline = System.currentTimeMillis() + 3000;
+        while (proxy.stats.get(Key.REQ_ACTIVE) != 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, proxy.stats.get(Key.REQ_ACTIVE), "requests still counted active");
         proxy.close();
         a.close();
         b.close();
@@ -80,6 +86,21 @@ class ForwardingTest {
     }
 
     @Test
+    void chunkedUploadIsForwardedChunked() throws Exception {
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.send("POST /chunked HTTP/1.1\r\nHost: one.test\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "5\r\nhello\r\n");
+            Thread.sleep(100);
+            c.send("6\r\n world\r\n0\r\n\r\n");
+            RawHttp.Resp r = c.read();
+            assertEquals(200, r.status());
+            assertTrue(r.body().contains("method=POST") && r.body().contains("bytes=11"), r.body());
+            c.send("GET /after HTTP/1.1\r\nHost: one.test\r\n\r\n");
+            assertTrue(c.read().body().contains("uri=/after"));
+        }
+    }
+
+    @Test
     void unknownHostAndNoRouteAnswer500CountedByKind() throws Exception {
         assertEquals(500, get("nowhere.test", "/").statusCode());
         assertEquals(500, get("noroute.test", "/").statusCode());
@@ -116,6 +137,45 @@ class ForwardingTest {
         assertEquals(504, get("slow.test", "/sleep?ms=2000").statusCode());
         assertEquals(1, proxy.stats.get(Key.BACKEND_TIMEOUT));
         assertEquals(200, get("slow.test", "/sleep?ms=10").statusCode());
+    }
+
+    /** A backend that accepts, reads the request head and closes without answering. */
+    private static ServerSocket hangUpBackend() throws Exception {
+        ServerSocket ss = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread t = new Thread(() -> {
+            while (!ss.isClosed()) {
+                try (java.net.Socket s = ss.accept()) {
+                    s.getInputStream().read(new byte[4096]);
+                } catch (Exception e) {
+                    // closed by the test
+                }
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return ss;
+    }
+
+    @Test
+    void retryLevelDecidesWhetherAGetIsRetriedAfterTheBackendHungUp() throws Exception {
+        try (ServerSocket hangUp = hangUpBackend()) {
+            router.cluster("get-retry.test", new ClusterPolicy(1000, 2000, 2, 2, ClusterPolicy.RETRY_GET),
+                    hangUp.getLocalPort(), b.port());
+            router.cluster("no-retry.test", new ClusterPolicy(1000, 2000, 2, 2, ClusterPolicy.RETRY_CONNECT),
+                    hangUp.getLocalPort());
+            for (int i = 0; i < 4; i++) {
+                HttpResponse<String> r = get("get-retry.test", "/g" + i);
+                assertEquals(200, r.statusCode(), r.body());
+                assertTrue(r.body().contains("backend=b"));
+            }
+            assertEquals(502, get("no-retry.test", "/n").statusCode());
+            // a POST is never retried after it was sent
+            HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + "/p"))
+                    .header("Host", "no-retry.test").POST(HttpRequest.BodyPublishers.ofString("x")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(502, post.statusCode());
+        }
+        assertTrue(proxy.stats.get(Key.BACKEND_ERROR) >= 2);
     }
 
     @Test

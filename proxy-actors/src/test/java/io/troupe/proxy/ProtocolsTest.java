@@ -98,16 +98,25 @@ class ProtocolsTest {
     @Test
     void h2cWithPriorKnowledge() throws Exception {
         proxy = new TestProxy(router, "");
+        h2Requests(proxy.port(), null, "/pk");
+        assertEquals(3, proxy.stats.get(Key.REQ_HTTP2));
+    }
+
+    /** Sends three GETs as HTTP/2 streams on one connection (TLS with ALPN h2 when {@code tls} is set). */
+    private void h2Requests(int port, io.netty.handler.ssl.SslContext tls, String prefix) throws Exception {
         NioEventLoopGroup group = new NioEventLoopGroup(1);
         try {
             Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            if (tls != null) {
+                                ch.pipeline().addLast(tls.newHandler(ch.alloc(), "b.test", port));
+                            }
                             ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().build(),
                                     new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
                         }
-                    }).connect("127.0.0.1", proxy.port()).sync().channel();
+                    }).connect("127.0.0.1", port).sync().channel();
             for (int i = 0; i < 3; i++) {
                 CompletableFuture<String> got = new CompletableFuture<>();
                 Http2StreamChannel stream = new Http2StreamChannelBootstrap(ch).handler(new ChannelInitializer<Channel>() {
@@ -122,18 +131,17 @@ class ProtocolsTest {
                                 });
                     }
                 }).open().sync().getNow();
-                DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/pk" + i);
-                req.headers().set("host", "127.0.0.1:" + proxy.port());
-                req.headers().set(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(), "http");
+                DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, prefix + i);
+                req.headers().set("host", "127.0.0.1:" + port);
+                req.headers().set(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(), tls == null ? "http" : "https");
                 stream.writeAndFlush(req);
                 String r = got.get(10, TimeUnit.SECONDS);
-                assertTrue(r.startsWith("200 ") && r.contains("uri=/pk" + i), r);
+                assertTrue(r.startsWith("200 ") && r.contains("uri=" + prefix + i), r);
             }
             ch.close().sync();
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
-        assertEquals(3, proxy.stats.get(Key.REQ_HTTP2));
     }
 
     private Path keystore(String cn) throws Exception {
@@ -194,6 +202,16 @@ class ProtocolsTest {
         // an unknown name gets the first (default) certificate
         assertEquals("CN=a.test|http/1.1|HTTP/1.1 200 OK body-ok", tls(port, "other.test", "http/1.1"));
         assertTrue(tls(port, "b.test", "h2", "http/1.1").startsWith("CN=b.test|h2|"));
+        // and real HTTP/2 requests over TLS
+        io.netty.handler.ssl.SslContext client = io.netty.handler.ssl.SslContextBuilder.forClient()
+                .trustManager(io.netty.handler.ssl.util.InsecureTrustManagerFactory.INSTANCE)
+                .applicationProtocolConfig(new io.netty.handler.ssl.ApplicationProtocolConfig(
+                        io.netty.handler.ssl.ApplicationProtocolConfig.Protocol.ALPN,
+                        io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "h2"))
+                .build();
+        h2Requests(port, client, "/tls-h2-");
+        assertEquals(3, proxy.stats.get(Key.REQ_HTTP2));
     }
 
     @Test

@@ -49,8 +49,9 @@ class ProxyRuntimeTest {
         Files.writeString(sd.resolve("host_rule.data"), """
                 {"Version": "h1", "DefaultProduct": "blog",
                  "Hosts": {"shopTag": ["shop.test"], "imgTag": ["*.img.test"], "blogTag": ["blog.test"],
-                           "hcTag": ["hc.test"]},
-                 "HostTags": {"shop": ["shopTag"], "img": ["imgTag"], "blog": ["blogTag"], "hc": ["hcTag"]}}
+                           "hcTag": ["hc.test"], "retryTag": ["retry.test"]},
+                 "HostTags": {"shop": ["shopTag"], "img": ["imgTag"], "blog": ["blogTag"], "hc": ["hcTag"],
+                              "retry": ["retryTag"]}}
                 """);
         Files.writeString(sd.resolve("route_rule.data"), """
                 {"Version": "r1",
@@ -59,7 +60,8 @@ class ProxyRuntimeTest {
                             {"Hostname": ["shop.test"], "Path": ["*"], "ClusterName": "ADVANCED_MODE"}],
                    "img": [{"Path": ["*"], "ClusterName": "c_img"}],
                    "blog": [{"Path": ["*"], "ClusterName": "c_blog"}],
-                   "hc": [{"Path": ["*"], "ClusterName": "c_hc"}]},
+                   "hc": [{"Path": ["*"], "ClusterName": "c_hc"}],
+                   "retry": [{"Path": ["*"], "ClusterName": "c_retry"}]},
                  "ProductRule": {"shop": [
                    {"Cond": "req_header_value_in(\\"X-Beta\\", \\"yes\\", false)", "ClusterName": "c_beta"},
                    {"Cond": "req_path_prefix_in(\\"/api\\", false)", "ClusterName": "c_api"}]}}
@@ -69,17 +71,19 @@ class ProxyRuntimeTest {
         Files.writeString(sd.resolve("cluster_conf.data"), """
                 {"Version": "c1", "Config": {
                    "c_static": {}, "c_api": {}, "c_beta": {}, "c_blog": {}, "c_img": {},
-                   "c_hc": {%s}}}
+                   "c_hc": {%s}, "c_retry": {}}}
                 """.formatted(check));
         Files.writeString(cc.resolve("cluster_table.data"), """
                 {"Version": "t1", "Config": {
                    "c_static": {"s": [%s, %s]}, "c_api": {"s": [%s]}, "c_beta": {"s": [%s]},
-                   "c_blog": {"s": [%s]}, "c_img": {"s": [%s]}, "c_hc": {"s": [%s, %s]}}}
+                   "c_blog": {"s": [%s]}, "c_img": {"s": [%s]}, "c_hc": {"s": [%s, %s]},
+                   "c_retry": {"s": [%s, %s]}}}
                 """.formatted(b("a", static1), b("b", static2), b("a", api), b("a", beta), b("a", blog), b("a", img),
-                b("a", hc1), b("b", hc2)));
+                b("a", hc1), b("b", hc2), deadBackend("dead"), b("live", blog)));
         Files.writeString(cc.resolve("gslb.data"), """
                 {"Clusters": {"c_static": {"s": 100}, "c_api": {"s": 100}, "c_beta": {"s": 100},
-                              "c_blog": {"s": 100}, "c_img": {"s": 100}, "c_hc": {"s": 100}},
+                              "c_blog": {"s": 100}, "c_img": {"s": 100}, "c_hc": {"s": 100},
+                              "c_retry": {"s": 100}},
                  "Hostname": "", "Ts": "g1"}
                 """);
         kit = ActorTestKit.create(ConfigFactory.parseString("""
@@ -91,6 +95,23 @@ class ProxyRuntimeTest {
 
     private static String b(String name, TestBackend be) {
         return "{\"Name\": \"" + name + "\", \"Addr\": \"127.0.0.1\", \"Port\": " + be.port() + ", \"Weight\": 1}";
+    }
+
+    private static String deadBackend(String name) throws java.io.IOException {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        return "{\"Name\": \"" + name + "\", \"Addr\": \"127.0.0.1\", \"Port\": " + port + ", \"Weight\": 1}";
+    }
+
+    @Test
+    void getsRetryOnTheSecondInstanceWhenTheFirstRefusesConnections() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            assertEquals("blog", backendOf("retry.test", "/r" + i));
+        }
+        assertTrue(proxy.stats().get(Key.BACKEND_CONNECT_FAIL) >= 1);
+        assertEquals(0, proxy.stats().get(Key.STATUS_5XX));
     }
 
     @AfterEach

@@ -563,7 +563,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     }
 
     private void closeNow() {
-        responding = false;
+        if (responding) {
+            // the request ends here without a response; it must not stay counted as active
+            responding = false;
+            px.stats.dec(Key.REQ_ACTIVE);
+        }
         closeAfter = true;
         ctx.channel().config().setAutoRead(false);
         Channel conn = http2 ? ctx.channel().parent() : ctx.channel();
