@@ -30,9 +30,11 @@ final class HostRules {
     /** All products named in HostTags (DefaultProduct must be one). */
     final Set<String> products;
     private final Node root;
+    /** Each configured host → what the trie answers for it, so a request for a listed host skips the trie walk. */
+    private final Map<String, HostMatch> exact;
 
     private HostRules(String file, String version, String defaultProduct, Map<String, String> tagToProduct,
-                      Set<String> products, Node root) {
+                      Set<String> products, Node root, Map<String, HostMatch> exact) {
         this.file = file;
         this.version = version;
         this.defaultProduct = defaultProduct;
@@ -40,6 +42,7 @@ final class HostRules {
         this.productsWithTags = new LinkedHashSet<>(tagToProduct.values());
         this.products = products;
         this.root = root;
+        this.exact = exact;
     }
 
     record HostMatch(String product, String tag) {}
@@ -115,13 +118,24 @@ final class HostRules {
         if (defaultProduct != null && defaultProduct.isEmpty()) {
             defaultProduct = null; // BFE treats "" as no default product
         }
-        return new HostRules(file.toString(), version, defaultProduct, tagToProduct, new LinkedHashSet<>(hostTags.keySet()), trie);
+        // filled from the finished trie, so a hit answers exactly what the walk would
+        Map<String, HostMatch> exact = new HashMap<>();
+        for (String host : hostToMatch.keySet()) {
+            exact.put(host, trie.get(reversedLabels(host), 0));
+        }
+        return new HostRules(file.toString(), version, defaultProduct, tagToProduct,
+                new LinkedHashSet<>(hostTags.keySet()), trie, Map.copyOf(exact));
     }
 
-    /** The product for a Host header value (port stripped, lower-cased), or {@code null}. */
-    HostMatch lookup(String hostHeader) {
-        String host = stripPort(hostHeader == null ? "" : hostHeader).toLowerCase(Locale.ROOT);
-        return root.get(reversedLabels(host), 0);
+    /** The product for a host already {@link #normalize normalized}, or {@code null}. */
+    HostMatch lookup(String host) {
+        HostMatch listed = exact.get(host);
+        return listed != null ? listed : root.get(reversedLabels(host), 0);
+    }
+
+    /** A Host header value as both routing levels compare it: port stripped, lower-cased; null → "". */
+    static String normalize(String hostHeader) {
+        return stripPort(hostHeader == null ? "" : hostHeader).toLowerCase(Locale.ROOT);
     }
 
     /** BFE strips everything from the first ':' (so a bare IPv6 literal loses all but its first group). */

@@ -196,9 +196,9 @@ final class RouteRules {
         return null;
     }
 
-    /** The cluster a product's BasicRule gives for host and path, or {@code null}. */
+    /** The cluster a product's BasicRule gives for a {@link HostRules#normalize normalized} host and path. */
     static String basicLookup(BasicTree tree, String host, String path) {
-        PathTable table = tree.find(HostRules.stripPort(host == null ? "" : host).toLowerCase(Locale.ROOT));
+        PathTable table = tree.find(host);
         return table == null ? null : table.find(path == null ? "" : path);
     }
 

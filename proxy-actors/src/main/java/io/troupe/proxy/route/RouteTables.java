@@ -150,7 +150,8 @@ public final class RouteTables {
      * ProductRule conditions in order; finally the cluster must have a balancer.
      */
     public RouteDecision route(Request req) {
-        HostRules.HostMatch match = server.hosts().lookup(req.host());
+        String host = HostRules.normalize(req.host()); // once: both the host table and the BasicRule tree use it
+        HostRules.HostMatch match = server.hosts().lookup(host);
         String product;
         String tag = "";
         if (match != null) {
@@ -169,7 +170,7 @@ public final class RouteTables {
         String cluster = null;
         RouteRules.BasicTree tree = server.routes().basic.get(product);
         if (tree != null) {
-            cluster = RouteRules.basicLookup(tree, req.host(), req.path());
+            cluster = RouteRules.basicLookup(tree, host, req.path());
             if (RouteRules.ADVANCED_MODE.equals(cluster)) {
                 cluster = null;
             }
