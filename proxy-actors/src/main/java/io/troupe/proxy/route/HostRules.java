@@ -50,21 +50,9 @@ final class HostRules {
     static HostRules parse(Path file, List<String> warnings) throws ConfigException {
         ConfNode rootNode = ConfNode.read(file);
         rootNode.warnUnknown(FIELDS, warnings);
-        ConfNode versionNode = rootNode.field("Version");
-        String version = versionNode.asString();
-        if (version == null) {
-            throw versionNode.error("missing (BFE: no Version)");
-        }
-        ConfNode hostsNode = rootNode.field("Hosts");
-        Map<String, ConfNode> hosts = hostsNode.entries();
-        if (hosts == null) {
-            throw hostsNode.error("missing (BFE: no Hosts)");
-        }
-        ConfNode tagsNode = rootNode.field("HostTags");
-        Map<String, ConfNode> hostTags = tagsNode.entries();
-        if (hostTags == null) {
-            throw tagsNode.error("missing (BFE: no HostTags)");
-        }
+        String version = rootNode.requiredString("Version");
+        Map<String, ConfNode> hosts = rootNode.requiredEntries("Hosts");
+        Map<String, ConfNode> hostTags = rootNode.requiredEntries("HostTags");
         Map<String, String> tagToProduct = new LinkedHashMap<>();
         for (Map.Entry<String, ConfNode> e : hostTags.entrySet()) {
             List<String> tags = e.getValue().asStringList();

@@ -52,11 +52,7 @@ final class RouteRules {
     static RouteRules parse(Path file, List<String> warnings) throws ConfigException {
         ConfNode root = ConfNode.read(file);
         root.warnUnknown(FIELDS, warnings);
-        ConfNode versionNode = root.field("Version");
-        String version = versionNode.asString();
-        if (version == null) {
-            throw versionNode.error("missing (BFE: no Version)");
-        }
+        String version = root.requiredString("Version");
         Map<String, ConfNode> basicNodes = root.field("BasicRule").entries();
         Map<String, ConfNode> productNodes = root.field("ProductRule").entries();
         if (basicNodes == null && productNodes == null) {

@@ -89,16 +89,8 @@ public final class RouteTables {
         RouteRules routes = RouteRules.parse(files.routeRule(), warn);
         ConfNode root = ConfNode.read(files.clusterConf());
         root.warnUnknown(Set.of("Version", "Config"), warn);
-        ConfNode versionNode = root.field("Version");
-        String version = versionNode.asString();
-        if (version == null) {
-            throw versionNode.error("missing (BFE: no Version)");
-        }
-        ConfNode configNode = root.field("Config");
-        Map<String, ConfNode> config = configNode.entries();
-        if (config == null) {
-            throw configNode.error("missing (BFE: no Config)");
-        }
+        String version = root.requiredString("Version");
+        Map<String, ConfNode> config = root.requiredEntries("Config");
         Map<String, ClusterConf> confs = new LinkedHashMap<>();
         for (Map.Entry<String, ConfNode> e : config.entrySet()) {
             confs.put(e.getKey(), ClusterConf.parse(e.getKey(), e.getValue(), warn));
