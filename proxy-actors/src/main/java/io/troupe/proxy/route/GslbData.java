@@ -23,7 +23,6 @@ final class GslbData {
 
     final String tableVersion;
     final String gslbTs;
-    final String gslbHostname;
     /** cluster → sub-cluster (sorted by name) → weight. */
     final Map<String, TreeMap<String, Integer>> weights;
     /** cluster → sub-cluster → backends sorted by address. */
@@ -32,13 +31,12 @@ final class GslbData {
     /** Warnings found while parsing these two files. */
     final List<String> warnings;
 
-    private GslbData(String tableVersion, String gslbTs, String gslbHostname,
+    private GslbData(String tableVersion, String gslbTs,
                      Map<String, TreeMap<String, Integer>> weights, Map<String, Map<String, List<Backend>>> backends,
                      String gslbFile, List<String> warnings) {
         this.warnings = List.copyOf(warnings);
         this.tableVersion = tableVersion;
         this.gslbTs = gslbTs;
-        this.gslbHostname = gslbHostname;
         this.weights = weights;
         this.backends = backends;
         this.gslbFile = gslbFile;
@@ -55,8 +53,7 @@ final class GslbData {
         g.warnUnknown(GSLB_FIELDS, warnings);
         Map<String, ConfNode> clusters = g.requiredEntries("Clusters");
         ConfNode hostnameNode = g.field("Hostname");
-        String hostname = hostnameNode.asString();
-        if (hostname == null) {
+        if (hostnameNode.asString() == null) { // required as in BFE, though nothing reads it
             throw hostnameNode.error("missing (BFE: no HostName)");
         }
         String ts = g.requiredString("Ts");
@@ -106,7 +103,7 @@ final class GslbData {
                 }
             }
         }
-        return new GslbData(version, ts, hostname, weights, backends, gslbFile.toString(), warnings);
+        return new GslbData(version, ts, weights, backends, gslbFile.toString(), warnings);
     }
 
     private static List<Backend> parseSub(String cluster, String sub, ConfNode node, List<String> warnings)

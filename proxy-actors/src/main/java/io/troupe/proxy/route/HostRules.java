@@ -23,8 +23,6 @@ final class HostRules {
     final String file;
     final String version;
     final String defaultProduct;
-    /** host tag → product. */
-    final Map<String, String> tagToProduct;
     /** Products that own at least one host tag (BFE checks route rules against these). */
     final Set<String> productsWithTags;
     /** All products named in HostTags (DefaultProduct must be one). */
@@ -33,13 +31,12 @@ final class HostRules {
     /** Each configured host → what the trie answers for it, so a request for a listed host skips the trie walk. */
     private final Map<String, HostMatch> exact;
 
-    private HostRules(String file, String version, String defaultProduct, Map<String, String> tagToProduct,
+    private HostRules(String file, String version, String defaultProduct, Set<String> productsWithTags,
                       Set<String> products, Node root, Map<String, HostMatch> exact) {
         this.file = file;
         this.version = version;
         this.defaultProduct = defaultProduct;
-        this.tagToProduct = tagToProduct;
-        this.productsWithTags = new LinkedHashSet<>(tagToProduct.values());
+        this.productsWithTags = productsWithTags;
         this.products = products;
         this.root = root;
         this.exact = exact;
@@ -111,7 +108,7 @@ final class HostRules {
         for (String host : hostToMatch.keySet()) {
             exact.put(host, trie.get(reversedLabels(host), 0));
         }
-        return new HostRules(file.toString(), version, defaultProduct, tagToProduct,
+        return new HostRules(file.toString(), version, defaultProduct, new LinkedHashSet<>(tagToProduct.values()),
                 new LinkedHashSet<>(hostTags.keySet()), trie, Map.copyOf(exact));
     }
 
