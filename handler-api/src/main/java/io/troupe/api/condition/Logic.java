@@ -86,23 +86,17 @@ final class Logic {
     }
 
     /** A primitive whose answer is fixed, such as {@code default_t()}. */
-    static final class Constant implements Condition {
+    static final class Constant extends Primitives.Primitive {
         private final boolean value;
-        private final String source;
 
         Constant(boolean value, String source) {
+            super(source);
             this.value = value;
-            this.source = source;
         }
 
         @Override
         public boolean match(Request request) {
             return value;
-        }
-
-        @Override
-        public String toString() {
-            return source;
         }
     }
 }

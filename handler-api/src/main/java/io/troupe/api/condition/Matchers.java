@@ -95,59 +95,34 @@ final class Matchers {
     }
 
     static StringMatcher prefix(String patterns, boolean foldCase) {
-        String[] p = prepare(patterns, foldCase);
-        if (!foldCase) {
-            return v -> {
-                for (String s : p) {
-                    if (v.startsWith(s)) {
-                        return true;
-                    }
-                }
-                return false;
-            };
-        }
-        return v -> {
-            boolean slow = GoText.hasSurrogates(v);
-            String up = slow ? GoText.upper(v) : v;
-            for (String s : p) {
-                if (slow ? up.startsWith(s) : GoText.startsWithUpper(v, s)) {
-                    return true;
-                }
-            }
-            return false;
-        };
+        return anyPattern(patterns, foldCase, String::startsWith, GoText::startsWithUpper);
     }
 
     static StringMatcher suffix(String patterns, boolean foldCase) {
-        String[] p = prepare(patterns, foldCase);
-        if (!foldCase) {
-            return v -> {
-                for (String s : p) {
-                    if (v.endsWith(s)) {
-                        return true;
-                    }
-                }
-                return false;
-            };
-        }
-        return v -> {
-            boolean slow = GoText.hasSurrogates(v);
-            String up = slow ? GoText.upper(v) : v;
-            for (String s : p) {
-                if (slow ? up.endsWith(s) : GoText.endsWithUpper(v, s)) {
-                    return true;
-                }
-            }
-            return false;
-        };
+        return anyPattern(patterns, foldCase, String::endsWith, GoText::endsWithUpper);
     }
 
     static StringMatcher contain(String patterns, boolean foldCase) {
+        return anyPattern(patterns, foldCase, String::contains, GoText::containsUpper);
+    }
+
+    /** Tests a value against one prepared pattern. */
+    private interface PatternTest {
+        boolean test(String value, String pattern);
+    }
+
+    /**
+     * True when {@code test} holds for any pattern. With {@code foldCase} the value is compared against the
+     * upper-cased patterns by {@code upperTest} without copying it, unless it holds surrogates: then it is
+     * upper-cased once, Go's way, and compared by {@code test}.
+     */
+    private static StringMatcher anyPattern(String patterns, boolean foldCase, PatternTest test,
+                                            PatternTest upperTest) {
         String[] p = prepare(patterns, foldCase);
         if (!foldCase) {
             return v -> {
                 for (String s : p) {
-                    if (v.contains(s)) {
+                    if (test.test(v, s)) {
                         return true;
                     }
                 }
@@ -158,7 +133,7 @@ final class Matchers {
             boolean slow = GoText.hasSurrogates(v);
             String up = slow ? GoText.upper(v) : v;
             for (String s : p) {
-                if (slow ? up.contains(s) : GoText.containsUpper(v, s)) {
+                if (slow ? test.test(up, s) : upperTest.test(v, s)) {
                     return true;
                 }
             }

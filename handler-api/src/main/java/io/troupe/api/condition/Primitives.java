@@ -486,17 +486,30 @@ final class Primitives {
 
     // ---- compiled primitive shapes ----
 
+    /** A compiled primitive: prints as the source text it was built from. */
+    abstract static class Primitive implements Condition {
+        private final String source;
+
+        Primitive(String source) {
+            this.source = source;
+        }
+
+        @Override
+        public final String toString() {
+            return source;
+        }
+    }
+
     /** A primitive that is a direct predicate on the request. */
-    static final class Check implements Condition {
+    static final class Check extends Primitive {
         interface Predicate {
             boolean test(Request r);
         }
 
-        private final String source;
         private final Predicate predicate;
 
         Check(String source, Predicate predicate) {
-            this.source = source;
+            super(source);
             this.predicate = predicate;
         }
 
@@ -504,21 +517,15 @@ final class Primitives {
         public boolean match(Request request) {
             return predicate.test(request);
         }
-
-        @Override
-        public String toString() {
-            return source;
-        }
     }
 
     /** BFE's fetcher + matcher pair; a fetch that yields nothing makes the primitive false. */
-    static final class Fetched implements Condition {
-        private final String source;
+    static final class Fetched extends Primitive {
         private final Source fetcher;
         private final StringMatcher matcher;
 
         Fetched(String source, Source fetcher, StringMatcher matcher) {
-            this.source = source;
+            super(source);
             this.fetcher = fetcher;
             this.matcher = matcher;
         }
@@ -528,21 +535,15 @@ final class Primitives {
             String v = fetcher.fetch(request);
             return v != null && matcher.match(v);
         }
-
-        @Override
-        public String toString() {
-            return source;
-        }
     }
 
-    static final class IpIn implements Condition {
-        private final String source;
+    static final class IpIn extends Primitive {
         private final IpSource fetcher;
         private final long[] his;
         private final long[] los;
 
         IpIn(String source, IpSource fetcher, byte[][] ips) {
-            this.source = source;
+            super(source);
             this.fetcher = fetcher;
             this.his = new long[ips.length];
             this.los = new long[ips.length];
@@ -567,15 +568,9 @@ final class Primitives {
             }
             return false;
         }
-
-        @Override
-        public String toString() {
-            return source;
-        }
     }
 
-    static final class IpRange implements Condition {
-        private final String source;
+    static final class IpRange extends Primitive {
         private final IpSource fetcher;
         private final long startHi;
         private final long startLo;
@@ -583,7 +578,7 @@ final class Primitives {
         private final long endLo;
 
         IpRange(String source, IpSource fetcher, byte[] start, byte[] end) {
-            this.source = source;
+            super(source);
             this.fetcher = fetcher;
             this.startHi = IpAddrs.hi(start);
             this.startLo = IpAddrs.lo(start);
@@ -601,21 +596,15 @@ final class Primitives {
             long lo = IpAddrs.lo(raw);
             return IpAddrs.compare(hi, lo, startHi, startLo) >= 0 && IpAddrs.compare(hi, lo, endHi, endLo) <= 0;
         }
-
-        @Override
-        public String toString() {
-            return source;
-        }
     }
 
     /** Hashes the IP's Go text form ({@code 10.0.0.1}, {@code 2001:db8::1}). */
-    static final class IpHash implements Condition {
-        private final String source;
+    static final class IpHash extends Primitive {
         private final IpSource fetcher;
         private final StringMatcher buckets;
 
         IpHash(String source, IpSource fetcher, StringMatcher buckets) {
-            this.source = source;
+            super(source);
             this.fetcher = fetcher;
             this.buckets = buckets;
         }
@@ -625,21 +614,15 @@ final class Primitives {
             byte[] ip = fetcher.fetch(request);
             return ip != null && buckets.match(IpAddrs.format(ip));
         }
-
-        @Override
-        public String toString() {
-            return source;
-        }
     }
 
     /** Inclusive absolute range; "now" may be set by the {@code X-Bfe-Debug-Time} header as in BFE. */
-    static final class TimeRange implements Condition {
-        private final String source;
+    static final class TimeRange extends Primitive {
         private final long startMillis;
         private final long endMillis;
 
         TimeRange(String source, long startMillis, long endMillis) {
-            this.source = source;
+            super(source);
             this.startMillis = startMillis;
             this.endMillis = endMillis;
         }
@@ -650,22 +633,16 @@ final class Primitives {
             // BFE compares with sub-second precision: the end second itself is included only at .000
             return now >= 0 && now >= startMillis && now <= endMillis;
         }
-
-        @Override
-        public String toString() {
-            return source;
-        }
     }
 
     /** Daily inclusive range of seconds of day in a fixed zone. */
-    static final class PeriodicTimeRange implements Condition {
-        private final String source;
+    static final class PeriodicTimeRange extends Primitive {
         private final int startSecond;
         private final int endSecond;
         private final int offsetSeconds;
 
         PeriodicTimeRange(String source, int startSecond, int endSecond, int offsetSeconds) {
-            this.source = source;
+            super(source);
             this.startSecond = startSecond;
             this.endSecond = endSecond;
             this.offsetSeconds = offsetSeconds;
@@ -679,11 +656,6 @@ final class Primitives {
             }
             long second = Math.floorMod(Math.floorDiv(now, 1000) + offsetSeconds, 86400L);
             return second >= startSecond && second <= endSecond;
-        }
-
-        @Override
-        public String toString() {
-            return source;
         }
     }
 }

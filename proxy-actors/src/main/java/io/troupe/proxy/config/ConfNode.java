@@ -101,6 +101,25 @@ public final class ConfNode {
         return new ConfNode(file, childPath, found);
     }
 
+    /** The field {@code name}, which must be present: absent or null is the error "missing (BFE: no name)". */
+    public ConfNode required(String name) throws ConfigException {
+        ConfNode f = field(name);
+        if (!f.present()) {
+            throw f.error("missing (BFE: no " + name + ")");
+        }
+        return f;
+    }
+
+    /** {@link #required} as a string. */
+    public String requiredString(String name) throws ConfigException {
+        return required(name).asString();
+    }
+
+    /** {@link #required} as a map-valued object. */
+    public Map<String, ConfNode> requiredEntries(String name) throws ConfigException {
+        return required(name).entries();
+    }
+
     /** The field names of this object that match none of {@code known} (case-insensitively). */
     public List<String> unknownFields(Set<String> known) {
         List<String> unknown = new ArrayList<>();

@@ -2,7 +2,6 @@ package io.troupe.proxy.route;
 
 import io.troupe.proxy.config.ConfNode;
 import io.troupe.proxy.config.ConfigException;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -29,15 +28,7 @@ public record ClusterConf(String name, BackendConf backendConf, CheckConf checkC
     /** BackendConf. */
     public record BackendConf(String protocol, int timeoutConnSrvMs, int timeoutResponseHeaderMs,
                               int maxIdleConnsPerHost, int maxConnsPerHost, int retryLevel, int slowStartTime,
-                              String outlierDetectionHttpCode) {
-        public Duration timeoutConnSrv() {
-            return Duration.ofMillis(timeoutConnSrvMs);
-        }
-
-        public Duration timeoutResponseHeader() {
-            return Duration.ofMillis(timeoutResponseHeaderMs);
-        }
-    }
+                              String outlierDetectionHttpCode) {}
 
     /**
      * CheckConf. {@code checkTimeoutMs} 0 means BFE's "no timeout" (Troupe then bounds a probe by the interval).
@@ -45,11 +36,7 @@ public record ClusterConf(String name, BackendConf backendConf, CheckConf checkC
      */
     public record CheckConf(String schem, String uri, String host, int statusCode, String statusCodeRange,
                             int failNum, int succNum, int checkTimeoutMs, int checkIntervalMs,
-                            boolean alwaysCheck) {
-        public Duration checkInterval() {
-            return Duration.ofMillis(checkIntervalMs);
-        }
-    }
+                            boolean alwaysCheck) {}
 
     /** GslbBasic with its HashConf flattened; {@code balanceMode} is "WRR" or "WLC". */
     public record GslbBasic(int crossRetry, int retryMax, int hashStrategy, String hashHeader, boolean sessionSticky,

@@ -32,6 +32,8 @@ public final class ClusterSpec {
     private final int totalWeight;
     private final SubCluster single;
     private final List<Backend> backends;
+    /** False when no decision reads the hash key (one weighted sub-cluster, no SessionSticky): skip computing it. */
+    private final boolean usesHashKey;
 
     ClusterSpec(ClusterConf conf, Map<String, Integer> weights, Map<String, List<Backend>> table) {
         this.name = conf.name();
@@ -56,6 +58,7 @@ public final class ClusterSpec {
         this.totalWeight = total;
         this.single = positive == 1 ? last : null;
         this.backends = List.copyOf(all);
+        this.usesHashKey = single == null || conf.gslbBasic().sessionSticky();
     }
 
     public String name() {
@@ -121,7 +124,7 @@ public final class ClusterSpec {
      */
     public Pick pickDetailed(Request req, BackendHealth health, Set<Backend> exclude, int retry) {
         Set<Backend> skip = exclude == null ? Set.of() : exclude;
-        byte[] key = hashKey(req);
+        byte[] key = usesHashKey ? hashKey(req) : null;
         SubCluster sub = selectSubCluster(key);
         if (sub == null) {
             return Pick.fail(Pick.Failure.NO_SUB_CLUSTER, null, "cluster " + name + ": no sub-cluster with weight > 0");

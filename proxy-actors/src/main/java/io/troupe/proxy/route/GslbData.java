@@ -23,7 +23,6 @@ final class GslbData {
 
     final String tableVersion;
     final String gslbTs;
-    final String gslbHostname;
     /** cluster → sub-cluster (sorted by name) → weight. */
     final Map<String, TreeMap<String, Integer>> weights;
     /** cluster → sub-cluster → backends sorted by address. */
@@ -32,13 +31,12 @@ final class GslbData {
     /** Warnings found while parsing these two files. */
     final List<String> warnings;
 
-    private GslbData(String tableVersion, String gslbTs, String gslbHostname,
+    private GslbData(String tableVersion, String gslbTs,
                      Map<String, TreeMap<String, Integer>> weights, Map<String, Map<String, List<Backend>>> backends,
                      String gslbFile, List<String> warnings) {
         this.warnings = List.copyOf(warnings);
         this.tableVersion = tableVersion;
         this.gslbTs = gslbTs;
-        this.gslbHostname = gslbHostname;
         this.weights = weights;
         this.backends = backends;
         this.gslbFile = gslbFile;
@@ -53,21 +51,12 @@ final class GslbData {
         // gslb first, as BFE's BalTableConfLoad does
         ConfNode g = ConfNode.read(gslbFile);
         g.warnUnknown(GSLB_FIELDS, warnings);
-        ConfNode clustersNode = g.field("Clusters");
-        Map<String, ConfNode> clusters = clustersNode.entries();
-        if (clusters == null) {
-            throw clustersNode.error("missing (BFE: no Clusters)");
-        }
+        Map<String, ConfNode> clusters = g.requiredEntries("Clusters");
         ConfNode hostnameNode = g.field("Hostname");
-        String hostname = hostnameNode.asString();
-        if (hostname == null) {
+        if (hostnameNode.asString() == null) { // required as in BFE, though nothing reads it
             throw hostnameNode.error("missing (BFE: no HostName)");
         }
-        ConfNode tsNode = g.field("Ts");
-        String ts = tsNode.asString();
-        if (ts == null) {
-            throw tsNode.error("missing (BFE: no Ts)");
-        }
+        String ts = g.requiredString("Ts");
         Map<String, TreeMap<String, Integer>> weights = new LinkedHashMap<>();
         for (Map.Entry<String, ConfNode> c : clusters.entrySet()) {
             Map<String, ConfNode> subs = c.getValue().entries();
@@ -88,16 +77,8 @@ final class GslbData {
 
         ConfNode t = ConfNode.read(tableFile);
         t.warnUnknown(TABLE_FIELDS, warnings);
-        ConfNode versionNode = t.field("Version");
-        String version = versionNode.asString();
-        if (version == null) {
-            throw versionNode.error("missing (BFE: no Version)");
-        }
-        ConfNode configNode = t.field("Config");
-        Map<String, ConfNode> table = configNode.entries();
-        if (table == null) {
-            throw configNode.error("missing (BFE: no Config)");
-        }
+        String version = t.requiredString("Version");
+        Map<String, ConfNode> table = t.requiredEntries("Config");
         Map<String, Map<String, List<Backend>>> backends = new LinkedHashMap<>();
         for (Map.Entry<String, ConfNode> c : table.entrySet()) {
             Map<String, List<Backend>> subs = new LinkedHashMap<>();
@@ -122,7 +103,7 @@ final class GslbData {
                 }
             }
         }
-        return new GslbData(version, ts, hostname, weights, backends, gslbFile.toString(), warnings);
+        return new GslbData(version, ts, weights, backends, gslbFile.toString(), warnings);
     }
 
     private static List<Backend> parseSub(String cluster, String sub, ConfNode node, List<String> warnings)
@@ -136,14 +117,14 @@ final class GslbData {
                     throw item.error("instance is null");
                 }
                 item.warnUnknown(BACKEND_FIELDS, warnings);
-                String name = require(item, "Name").asString();
-                String addr = require(item, "Addr").asString();
-                ConfNode portNode = require(item, "Port");
+                String name = item.required("Name").asString();
+                String addr = item.required("Addr").asString();
+                ConfNode portNode = item.required("Port");
                 int port = portNode.asInt();
                 if (port < 1 || port > 65535) {
                     throw portNode.error("port " + port + " is out of range 1..65535");
                 }
-                int weight = require(item, "Weight").asInt();
+                int weight = item.required("Weight").asInt();
                 avail |= weight > 0;
                 out.add(new Backend(name, addr, port, weight, sub, cluster));
             }
@@ -153,13 +134,5 @@ final class GslbData {
         }
         out.sort(Comparator.comparing(Backend::host).thenComparingInt(Backend::port));
         return List.copyOf(out);
-    }
-
-    private static ConfNode require(ConfNode item, String field) throws ConfigException {
-        ConfNode f = item.field(field);
-        if (!f.present()) {
-            throw f.error("missing (BFE: no " + field + ")");
-        }
-        return f;
     }
 }

@@ -23,23 +23,23 @@ final class HostRules {
     final String file;
     final String version;
     final String defaultProduct;
-    /** host tag → product. */
-    final Map<String, String> tagToProduct;
     /** Products that own at least one host tag (BFE checks route rules against these). */
     final Set<String> productsWithTags;
     /** All products named in HostTags (DefaultProduct must be one). */
     final Set<String> products;
     private final Node root;
+    /** Each configured host → what the trie answers for it, so a request for a listed host skips the trie walk. */
+    private final Map<String, HostMatch> exact;
 
-    private HostRules(String file, String version, String defaultProduct, Map<String, String> tagToProduct,
-                      Set<String> products, Node root) {
+    private HostRules(String file, String version, String defaultProduct, Set<String> productsWithTags,
+                      Set<String> products, Node root, Map<String, HostMatch> exact) {
         this.file = file;
         this.version = version;
         this.defaultProduct = defaultProduct;
-        this.tagToProduct = tagToProduct;
-        this.productsWithTags = new LinkedHashSet<>(tagToProduct.values());
+        this.productsWithTags = productsWithTags;
         this.products = products;
         this.root = root;
+        this.exact = exact;
     }
 
     record HostMatch(String product, String tag) {}
@@ -47,21 +47,9 @@ final class HostRules {
     static HostRules parse(Path file, List<String> warnings) throws ConfigException {
         ConfNode rootNode = ConfNode.read(file);
         rootNode.warnUnknown(FIELDS, warnings);
-        ConfNode versionNode = rootNode.field("Version");
-        String version = versionNode.asString();
-        if (version == null) {
-            throw versionNode.error("missing (BFE: no Version)");
-        }
-        ConfNode hostsNode = rootNode.field("Hosts");
-        Map<String, ConfNode> hosts = hostsNode.entries();
-        if (hosts == null) {
-            throw hostsNode.error("missing (BFE: no Hosts)");
-        }
-        ConfNode tagsNode = rootNode.field("HostTags");
-        Map<String, ConfNode> hostTags = tagsNode.entries();
-        if (hostTags == null) {
-            throw tagsNode.error("missing (BFE: no HostTags)");
-        }
+        String version = rootNode.requiredString("Version");
+        Map<String, ConfNode> hosts = rootNode.requiredEntries("Hosts");
+        Map<String, ConfNode> hostTags = rootNode.requiredEntries("HostTags");
         Map<String, String> tagToProduct = new LinkedHashMap<>();
         for (Map.Entry<String, ConfNode> e : hostTags.entrySet()) {
             List<String> tags = e.getValue().asStringList();
@@ -115,13 +103,24 @@ final class HostRules {
         if (defaultProduct != null && defaultProduct.isEmpty()) {
             defaultProduct = null; // BFE treats "" as no default product
         }
-        return new HostRules(file.toString(), version, defaultProduct, tagToProduct, new LinkedHashSet<>(hostTags.keySet()), trie);
+        // filled from the finished trie, so a hit answers exactly what the walk would
+        Map<String, HostMatch> exact = new HashMap<>();
+        for (String host : hostToMatch.keySet()) {
+            exact.put(host, trie.get(reversedLabels(host), 0));
+        }
+        return new HostRules(file.toString(), version, defaultProduct, new LinkedHashSet<>(tagToProduct.values()),
+                new LinkedHashSet<>(hostTags.keySet()), trie, Map.copyOf(exact));
     }
 
-    /** The product for a Host header value (port stripped, lower-cased), or {@code null}. */
-    HostMatch lookup(String hostHeader) {
-        String host = stripPort(hostHeader == null ? "" : hostHeader).toLowerCase(Locale.ROOT);
-        return root.get(reversedLabels(host), 0);
+    /** The product for a host already {@link #normalize normalized}, or {@code null}. */
+    HostMatch lookup(String host) {
+        HostMatch listed = exact.get(host);
+        return listed != null ? listed : root.get(reversedLabels(host), 0);
+    }
+
+    /** A Host header value as both routing levels compare it: port stripped, lower-cased; null → "". */
+    static String normalize(String hostHeader) {
+        return stripPort(hostHeader == null ? "" : hostHeader).toLowerCase(Locale.ROOT);
     }
 
     /** BFE strips everything from the first ':' (so a bare IPv6 literal loses all but its first group). */

@@ -52,11 +52,7 @@ final class RouteRules {
     static RouteRules parse(Path file, List<String> warnings) throws ConfigException {
         ConfNode root = ConfNode.read(file);
         root.warnUnknown(FIELDS, warnings);
-        ConfNode versionNode = root.field("Version");
-        String version = versionNode.asString();
-        if (version == null) {
-            throw versionNode.error("missing (BFE: no Version)");
-        }
+        String version = root.requiredString("Version");
         Map<String, ConfNode> basicNodes = root.field("BasicRule").entries();
         Map<String, ConfNode> productNodes = root.field("ProductRule").entries();
         if (basicNodes == null && productNodes == null) {
@@ -196,9 +192,9 @@ final class RouteRules {
         return null;
     }
 
-    /** The cluster a product's BasicRule gives for host and path, or {@code null}. */
+    /** The cluster a product's BasicRule gives for a {@link HostRules#normalize normalized} host and path. */
     static String basicLookup(BasicTree tree, String host, String path) {
-        PathTable table = tree.find(HostRules.stripPort(host == null ? "" : host).toLowerCase(Locale.ROOT));
+        PathTable table = tree.find(host);
         return table == null ? null : table.find(path == null ? "" : path);
     }
 

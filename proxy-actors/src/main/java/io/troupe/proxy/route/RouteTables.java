@@ -89,16 +89,8 @@ public final class RouteTables {
         RouteRules routes = RouteRules.parse(files.routeRule(), warn);
         ConfNode root = ConfNode.read(files.clusterConf());
         root.warnUnknown(Set.of("Version", "Config"), warn);
-        ConfNode versionNode = root.field("Version");
-        String version = versionNode.asString();
-        if (version == null) {
-            throw versionNode.error("missing (BFE: no Version)");
-        }
-        ConfNode configNode = root.field("Config");
-        Map<String, ConfNode> config = configNode.entries();
-        if (config == null) {
-            throw configNode.error("missing (BFE: no Config)");
-        }
+        String version = root.requiredString("Version");
+        Map<String, ConfNode> config = root.requiredEntries("Config");
         Map<String, ClusterConf> confs = new LinkedHashMap<>();
         for (Map.Entry<String, ConfNode> e : config.entrySet()) {
             confs.put(e.getKey(), ClusterConf.parse(e.getKey(), e.getValue(), warn));
@@ -150,7 +142,8 @@ public final class RouteTables {
      * ProductRule conditions in order; finally the cluster must have a balancer.
      */
     public RouteDecision route(Request req) {
-        HostRules.HostMatch match = server.hosts().lookup(req.host());
+        String host = HostRules.normalize(req.host()); // once: both the host table and the BasicRule tree use it
+        HostRules.HostMatch match = server.hosts().lookup(host);
         String product;
         String tag = "";
         if (match != null) {
@@ -169,7 +162,7 @@ public final class RouteTables {
         String cluster = null;
         RouteRules.BasicTree tree = server.routes().basic.get(product);
         if (tree != null) {
-            cluster = RouteRules.basicLookup(tree, req.host(), req.path());
+            cluster = RouteRules.basicLookup(tree, host, req.path());
             if (RouteRules.ADVANCED_MODE.equals(cluster)) {
                 cluster = null;
             }
