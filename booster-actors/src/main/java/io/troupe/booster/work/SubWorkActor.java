@@ -143,6 +143,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private RemotePlan plan;
     private ActorRef<SubWorkExecutor.Command> worker;
     private SubWorkExecutor.Done remoteDone;
+    /** the worker's answer when it overtook the directory's {@link WorkerDirectory.Chosen} */
+    private SubWorkExecutor.Reply earlyReply;
     private String lastFailure = "";
     private int lastRemoteExit;
     private byte[] lastRemoteStdout = new byte[0];
@@ -261,9 +263,13 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         return this;
     }
 
+    /** The directory chooses the worker and sends it the Execute itself; its answer says which one. */
     private Behavior<Command> nextAttempt() {
+        SubWorkExecutor.Execute execute = new SubWorkExecutor.Execute(id + "#" + (attempt + 1), plan.steps(),
+                plan.inputs(), shared.ioTimeout().toMillis(), getContext().getSelf(), workerReplies);
+        earlyReply = null;
         getContext().ask(WorkerDirectory.Choice.class, shared.directory(), Duration.ofSeconds(10),
-                ref -> new WorkerDirectory.Acquire(id, ref), WorkerChoice::new);
+                ref -> new WorkerDirectory.Dispatch(id, execute, ref), WorkerChoice::new);
         return this;
     }
 
@@ -280,13 +286,20 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         worker = ((WorkerDirectory.Chosen) choice.choice()).worker();
         getContext().watchWith(worker, new WorkerDied(attempt));
         timers.startSingleTimer("attempt", new AttemptTimedOut(attempt), shared.ioTimeout().plusSeconds(2));
-        worker.tell(new SubWorkExecutor.Execute(attemptId(), plan.steps(), plan.inputs(), shared.ioTimeout().toMillis(),
-                getContext().getSelf(), workerReplies));
+        if (earlyReply != null) {
+            SubWorkExecutor.Reply reply = earlyReply;
+            earlyReply = null;
+            return onWorkerAnswered(new WorkerAnswered(reply));
+        }
         return this;
     }
 
     private Behavior<Command> onWorkerAnswered(WorkerAnswered answered) {
         SubWorkExecutor.Reply reply = answered.reply();
+        if (worker == null && reply.subWorkId().equals(id + "#" + (attempt + 1))) {
+            earlyReply = reply; // the worker answered before the directory's Chosen arrived here
+            return this;
+        }
         if (worker == null || !reply.subWorkId().equals(attemptId())) {
             return this; // a late answer to an attempt already given up
         }

@@ -32,7 +32,13 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     /** Choose a worker for sub-work {@code subWorkId}. */
     public record Acquire(String subWorkId, ActorRef<Choice> replyTo) implements Command {}
 
-    /** Answer to {@link Acquire}. */
+    /**
+     * Choose a worker for sub-work {@code subWorkId} and send it {@code execute} from here (one hop fewer than
+     * {@link Acquire} then a send by the requester); the {@link Choice} says where it went, or that it did not.
+     */
+    public record Dispatch(String subWorkId, SubWorkExecutor.Execute execute, ActorRef<Choice> replyTo) implements Command {}
+
+    /** Answer to {@link Acquire} and {@link Dispatch}. */
     public interface Choice extends NoSerializationVerificationNeeded {}
 
     /** Send the sub-work to {@code worker}; then {@link Release} it. */
@@ -115,6 +121,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Acquire.class, this::onAcquire)
+                .onMessage(Dispatch.class, this::onDispatch)
                 .onMessage(Release.class, this::onRelease)
                 .onMessage(Forget.class, this::onForget)
                 .onMessage(GetSnapshot.class, this::onGetSnapshot)
@@ -134,6 +141,20 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
             acquire.replyTo().tell(new Chosen(choice.worker().get()));
         } else {
             acquire.replyTo().tell(new NoWorker(choice.reason()));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onDispatch(Dispatch dispatch) {
+        WorkerTable.Choice<ActorRef<SubWorkExecutor.Command>> choice =
+                table.choose(dispatch.subWorkId(), worker -> !unreachable.contains(worker.path().address()));
+        if (choice.worker().isPresent()) {
+            ActorRef<SubWorkExecutor.Command> worker = choice.worker().get();
+            table.reserve(worker);
+            worker.tell(dispatch.execute());
+            dispatch.replyTo().tell(new Chosen(worker));
+        } else {
+            dispatch.replyTo().tell(new NoWorker(choice.reason()));
         }
         return this;
     }
