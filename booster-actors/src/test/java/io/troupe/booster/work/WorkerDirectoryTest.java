@@ -113,24 +113,55 @@ class WorkerDirectoryTest {
         awaitUsable(directory, 2);
         TestProbe<WorkerDirectory.Choice> choices = kit.createTestProbe();
         TestProbe<SubWorkExecutor.Reply> replies = kit.createTestProbe();
+        TestProbe<WorkerDirectory.WorkerLost> lost = kit.createTestProbe();
         SubWorkExecutor.Execute execute = new SubWorkExecutor.Execute("s1#1",
                 List.of(new SubWorkExecutor.Step("true", null, List.of(), List.of(), List.of())), List.of(), 1000,
                 replies.getRef(), replies.getRef());
 
-        directory.tell(new WorkerDirectory.Dispatch("s1", execute, choices.getRef()));
+        directory.tell(new WorkerDirectory.Dispatch("s1", execute, choices.getRef(), lost.getRef()));
         assertEquals(new WorkerDirectory.Chosen(idle), choices.receiveMessage(), "most free slots");
         assertEquals("s1#1", idleGot.receiveMessage().subWorkId());
         busyGot.expectNoMessage(Duration.ofMillis(200));
 
         directory.tell(new WorkerDirectory.Release("s1", idle, WorkerDirectory.Outcome.FAILED, null));
-        directory.tell(new WorkerDirectory.Dispatch("s1", execute, choices.getRef()));
+        directory.tell(new WorkerDirectory.Dispatch("s1", execute, choices.getRef(), lost.getRef()));
         assertEquals(new WorkerDirectory.Chosen(busy), choices.receiveMessage(), "idle failed s1: banned for it");
         assertEquals("s1#1", busyGot.receiveMessage().subWorkId());
 
         directory.tell(new WorkerDirectory.Release("s1", busy, WorkerDirectory.Outcome.FAILED, null));
-        directory.tell(new WorkerDirectory.Dispatch("s1", execute, choices.getRef()));
+        directory.tell(new WorkerDirectory.Dispatch("s1", execute, choices.getRef(), lost.getRef()));
         assertTrue(choices.receiveMessage() instanceof WorkerDirectory.NoWorker, "both banned for s1: nothing sent");
         idleGot.expectNoMessage(Duration.ofMillis(200));
         busyGot.expectNoMessage(Duration.ZERO);
+    }
+
+    @Test
+    void tellsTheDispatcherWhenItsWorkerDiesBeforeTheAttemptIsReleased() {
+        TestProbe<SubWorkExecutor.Execute> got = kit.createTestProbe();
+        ActorRef<SubWorkExecutor.Command> worker = fakeWorker("w", 3, new AtomicBoolean(true), got.getRef());
+        ActorRef<WorkerDirectory.Command> directory = kit.spawn(WorkerDirectory.create(2, Duration.ofMillis(100)));
+        awaitUsable(directory, 1);
+        TestProbe<WorkerDirectory.Choice> choices = kit.createTestProbe();
+        TestProbe<SubWorkExecutor.Reply> replies = kit.createTestProbe();
+        TestProbe<WorkerDirectory.WorkerLost> released = kit.createTestProbe();
+        TestProbe<WorkerDirectory.WorkerLost> running = kit.createTestProbe();
+        List<SubWorkExecutor.Step> steps = List.of(new SubWorkExecutor.Step("true", null, List.of(), List.of(), List.of()));
+
+        directory.tell(new WorkerDirectory.Dispatch("s1", new SubWorkExecutor.Execute("s1#1", steps, List.of(), 1000,
+                replies.getRef(), replies.getRef()), choices.getRef(), released.getRef()));
+        assertEquals(new WorkerDirectory.Chosen(worker), choices.receiveMessage());
+        directory.tell(new WorkerDirectory.Release("s1", worker, WorkerDirectory.Outcome.OK, null));
+        directory.tell(new WorkerDirectory.Dispatch("s2", new SubWorkExecutor.Execute("s2#1", steps, List.of(), 1000,
+                replies.getRef(), replies.getRef()), choices.getRef(), running.getRef()));
+        assertEquals(new WorkerDirectory.Chosen(worker), choices.receiveMessage());
+        assertEquals("s1#1", got.receiveMessage().subWorkId());
+        assertEquals("s2#1", got.receiveMessage().subWorkId());
+
+        kit.stop(worker);
+        assertEquals(new WorkerDirectory.WorkerLost(worker), running.receiveMessage(), "s2 was still on it");
+        released.expectNoMessage(Duration.ofMillis(200)); // s1 was released before
+        directory.tell(new WorkerDirectory.Dispatch("s3", new SubWorkExecutor.Execute("s3#1", steps, List.of(), 1000,
+                replies.getRef(), replies.getRef()), choices.getRef(), running.getRef()));
+        assertTrue(choices.receiveMessage() instanceof WorkerDirectory.NoWorker, "a dead worker is not chosen");
     }
 }
