@@ -106,7 +106,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     private record WorkerAnswered(SubWorkExecutor.Reply reply) implements Command {}
 
-    private record WorkerDied(int attempt) implements Command {}
+    /** from the WorkerDirectory, which watches every worker once (no DeathWatch per sub-work) */
+    private record WorkerDied(ActorRef<SubWorkExecutor.Command> worker) implements Command {}
 
     private record AttemptTimedOut(int attempt) implements Command {}
 
@@ -131,6 +132,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private final ActorRef<ExecutorGateway.SubWorkReply> replyTo;
     private final ActorRef<Ended> reportTo;
     private final ActorRef<SubWorkExecutor.Reply> workerReplies;
+    private final ActorRef<WorkerDirectory.WorkerLost> workerLosses;
     private final ActorRef<LocalSlots.Granted> slotGrants;
     /** the handler's hooks are called on this thread ({@link InlineHooks}) */
     private final boolean inline;
@@ -143,6 +145,10 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private RemotePlan plan;
     private ActorRef<SubWorkExecutor.Command> worker;
     private SubWorkExecutor.Done remoteDone;
+    /** the worker's answer when it overtook the directory's {@link WorkerDirectory.Chosen} */
+    private SubWorkExecutor.Reply earlyReply;
+    /** a worker the directory reported dead before its {@link WorkerDirectory.Chosen} arrived here */
+    private ActorRef<SubWorkExecutor.Command> earlyLost;
     private String lastFailure = "";
     private int lastRemoteExit;
     private byte[] lastRemoteStdout = new byte[0];
@@ -174,6 +180,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         this.replyTo = arrived.replyTo();
         this.reportTo = reportTo;
         this.workerReplies = context.messageAdapter(SubWorkExecutor.Reply.class, WorkerAnswered::new);
+        this.workerLosses = context.messageAdapter(WorkerDirectory.WorkerLost.class, lost -> new WorkerDied(lost.worker()));
         this.slotGrants = context.messageAdapter(LocalSlots.Granted.class, LocalGranted::new);
         this.inline = isInline(shared.handler());
         Planned inlinePlan = inline ? planInline() : null;
@@ -261,9 +268,14 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         return this;
     }
 
+    /** The directory chooses the worker and sends it the Execute itself; its answer says which one. */
     private Behavior<Command> nextAttempt() {
+        SubWorkExecutor.Execute execute = new SubWorkExecutor.Execute(id + "#" + (attempt + 1), plan.steps(),
+                plan.inputs(), shared.ioTimeout().toMillis(), getContext().getSelf(), workerReplies);
+        earlyReply = null;
+        earlyLost = null;
         getContext().ask(WorkerDirectory.Choice.class, shared.directory(), Duration.ofSeconds(10),
-                ref -> new WorkerDirectory.Acquire(id, ref), WorkerChoice::new);
+                ref -> new WorkerDirectory.Dispatch(id, execute, ref, workerLosses), WorkerChoice::new);
         return this;
     }
 
@@ -278,20 +290,28 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         }
         attempt++;
         worker = ((WorkerDirectory.Chosen) choice.choice()).worker();
-        getContext().watchWith(worker, new WorkerDied(attempt));
         timers.startSingleTimer("attempt", new AttemptTimedOut(attempt), shared.ioTimeout().plusSeconds(2));
-        worker.tell(new SubWorkExecutor.Execute(attemptId(), plan.steps(), plan.inputs(), shared.ioTimeout().toMillis(),
-                getContext().getSelf(), workerReplies));
+        if (earlyReply != null) {
+            SubWorkExecutor.Reply reply = earlyReply;
+            earlyReply = null;
+            return onWorkerAnswered(new WorkerAnswered(reply));
+        }
+        if (worker.equals(earlyLost)) {
+            return onWorkerDied(new WorkerDied(worker));
+        }
         return this;
     }
 
     private Behavior<Command> onWorkerAnswered(WorkerAnswered answered) {
         SubWorkExecutor.Reply reply = answered.reply();
+        if (worker == null && reply.subWorkId().equals(id + "#" + (attempt + 1))) {
+            earlyReply = reply; // the worker answered before the directory's Chosen arrived here
+            return this;
+        }
         if (worker == null || !reply.subWorkId().equals(attemptId())) {
             return this; // a late answer to an attempt already given up
         }
         timers.cancel("attempt");
-        getContext().unwatch(worker);
         remoteNanos += lap();
         if (reply instanceof SubWorkExecutor.Failed failed) {
             return remoteFailed(WorkerDirectory.Outcome.FAILED, failed.load(),
@@ -320,7 +340,11 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     }
 
     private Behavior<Command> onWorkerDied(WorkerDied died) {
-        if (died.attempt() != attempt || worker == null) {
+        if (worker == null) {
+            earlyLost = died.worker(); // may be the worker of a Chosen still on its way here
+            return this;
+        }
+        if (!worker.equals(died.worker())) {
             return this;
         }
         timers.cancel("attempt");
@@ -333,7 +357,6 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         if (timedOut.attempt() != attempt || worker == null) {
             return this;
         }
-        getContext().unwatch(worker);
         remoteNanos += lap();
         return remoteFailed(WorkerDirectory.Outcome.NETWORK_ERROR, null, "worker " + worker.path().address()
                 + " did not answer within " + shared.ioTimeout().toSeconds() + " s (--io_timeout_secs)");

@@ -2,7 +2,9 @@ package io.troupe.booster.work;
 
 import io.troupe.booster.worker.SubWorkExecutor;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
@@ -32,7 +34,19 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     /** Choose a worker for sub-work {@code subWorkId}. */
     public record Acquire(String subWorkId, ActorRef<Choice> replyTo) implements Command {}
 
-    /** Answer to {@link Acquire}. */
+    /**
+     * Choose a worker for sub-work {@code subWorkId} and send it {@code execute} from here (one hop fewer than
+     * {@link Acquire} then a send by the requester); the {@link Choice} says where it went, or that it did not.
+     * Until the attempt is {@link Release}d, {@code lostTo} hears {@link WorkerLost} if that worker dies: the
+     * directory watches each worker once instead of every sub-work watching its worker.
+     */
+    public record Dispatch(String subWorkId, SubWorkExecutor.Execute execute, ActorRef<Choice> replyTo,
+            ActorRef<WorkerLost> lostTo) implements Command {}
+
+    /** The worker of a dispatched, not yet released attempt has died (or its node left the cluster). */
+    public record WorkerLost(ActorRef<SubWorkExecutor.Command> worker) implements NoSerializationVerificationNeeded {}
+
+    /** Answer to {@link Acquire} and {@link Dispatch}. */
     public interface Choice extends NoSerializationVerificationNeeded {}
 
     /** Send the sub-work to {@code worker}; then {@link Release} it. */
@@ -82,8 +96,16 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
 
     private record ReachabilityChanged(ClusterEvent.ReachabilityEvent event) implements Command {}
 
+    private record WorkerTerminated(ActorRef<SubWorkExecutor.Command> worker) implements Command {}
+
     private final WorkerTable<ActorRef<SubWorkExecutor.Command>> table;
     private final Set<Address> unreachable = new HashSet<>();
+    /** watched once each, while listed or until they die */
+    private final Set<ActorRef<SubWorkExecutor.Command>> watched = new HashSet<>();
+    /** died; a listing that still names them (it may lag) is not believed */
+    private final Set<ActorRef<SubWorkExecutor.Command>> dead = new HashSet<>();
+    /** dispatched attempts not yet released: worker → sub-work id → who to tell if the worker dies */
+    private final Map<ActorRef<SubWorkExecutor.Command>, Map<String, ActorRef<WorkerLost>>> inFlight = new HashMap<>();
     private final Duration pollTimeout;
 
     /**
@@ -115,6 +137,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Acquire.class, this::onAcquire)
+                .onMessage(Dispatch.class, this::onDispatch)
                 .onMessage(Release.class, this::onRelease)
                 .onMessage(Forget.class, this::onForget)
                 .onMessage(GetSnapshot.class, this::onGetSnapshot)
@@ -123,6 +146,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
                 .onMessage(LoadReported.class, this::onLoadReported)
                 .onMessage(LoadFailed.class, this::onLoadFailed)
                 .onMessage(ReachabilityChanged.class, this::onReachabilityChanged)
+                .onMessage(WorkerTerminated.class, this::onWorkerTerminated)
                 .build();
     }
 
@@ -138,8 +162,30 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
         return this;
     }
 
+    private Behavior<Command> onDispatch(Dispatch dispatch) {
+        WorkerTable.Choice<ActorRef<SubWorkExecutor.Command>> choice =
+                table.choose(dispatch.subWorkId(), worker -> !unreachable.contains(worker.path().address()));
+        if (choice.worker().isPresent()) {
+            ActorRef<SubWorkExecutor.Command> worker = choice.worker().get();
+            table.reserve(worker);
+            inFlight.computeIfAbsent(worker, w -> new HashMap<>()).put(dispatch.subWorkId(), dispatch.lostTo());
+            worker.tell(dispatch.execute());
+            dispatch.replyTo().tell(new Chosen(worker));
+        } else {
+            dispatch.replyTo().tell(new NoWorker(choice.reason()));
+        }
+        return this;
+    }
+
     private Behavior<Command> onRelease(Release release) {
         table.unreserve(release.worker());
+        Map<String, ActorRef<WorkerLost>> attempts = inFlight.get(release.worker());
+        if (attempts != null) {
+            attempts.remove(release.subWorkId());
+            if (attempts.isEmpty()) {
+                inFlight.remove(release.worker());
+            }
+        }
         if (release.outcome() != Outcome.OK) {
             table.ban(release.subWorkId(), release.worker());
         }
@@ -162,11 +208,33 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     }
 
     private Behavior<Command> onListingChanged(ListingChanged changed) {
-        Set<ActorRef<SubWorkExecutor.Command>> listed = changed.listing().getServiceInstances(SubWorkExecutor.KEY);
+        Set<ActorRef<SubWorkExecutor.Command>> listed =
+                new HashSet<>(changed.listing().getServiceInstances(SubWorkExecutor.KEY));
+        listed.removeAll(dead);
         Set<ActorRef<SubWorkExecutor.Command>> added = new HashSet<>(listed);
         added.removeAll(table.members());
         table.setMembers(listed);
+        for (ActorRef<SubWorkExecutor.Command> worker : listed) {
+            if (watched.add(worker)) {
+                getContext().watchWith(worker, new WorkerTerminated(worker));
+            }
+        }
         added.forEach(this::poll);
+        return this;
+    }
+
+    private Behavior<Command> onWorkerTerminated(WorkerTerminated terminated) {
+        ActorRef<SubWorkExecutor.Command> worker = terminated.worker();
+        watched.remove(worker);
+        dead.add(worker);
+        Set<ActorRef<SubWorkExecutor.Command>> members = new HashSet<>(table.members());
+        if (members.remove(worker)) {
+            table.setMembers(members);
+        }
+        Map<String, ActorRef<WorkerLost>> attempts = inFlight.remove(worker);
+        if (attempts != null) {
+            attempts.values().forEach(lostTo -> lostTo.tell(new WorkerLost(worker)));
+        }
         return this;
     }
 

@@ -1,31 +1,18 @@
 package io.troupe.booster.worker;
 
-import io.troupe.booster.worker.SubWorkExecutor.Done;
 import io.troupe.booster.worker.SubWorkExecutor.Execute;
 import io.troupe.booster.worker.SubWorkExecutor.Failed;
 import io.troupe.booster.worker.SubWorkExecutor.Failure;
-import io.troupe.booster.worker.SubWorkExecutor.InputFile;
-import io.troupe.booster.worker.SubWorkExecutor.Load;
 import io.troupe.booster.worker.SubWorkExecutor.Reply;
-import io.troupe.booster.worker.SubWorkExecutor.ResultFile;
-import io.troupe.booster.worker.SubWorkExecutor.Step;
 import io.troupe.booster.worker.SubWorkExecutor.StepResult;
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -47,20 +34,10 @@ final class Execution extends AbstractBehavior<Execution.Command> {
     interface Command extends NoSerializationVerificationNeeded {}
 
     /** Sent by the blocking task as soon as the process runs, so a timeout can kill it. */
-    private record Started(int step, Process process) implements Command {}
+    record Started(int step, Process process) implements Command {}
 
     /** @param cleanedUp the task also answered (or nobody is left to answer) and removed the sandbox */
-    private record Collected(int step, StepResult result, Failed failure, boolean cleanedUp) implements Command {}
-
-    /** A step could not run; carries the kind of failure out of the blocking task. */
-    private static final class StepFailure extends RuntimeException {
-        final Failure kind;
-
-        StepFailure(Failure kind, String message) {
-            super(message);
-            this.kind = kind;
-        }
-    }
+    record Collected(int step, StepResult result, Failed failure, boolean cleanedUp) implements Command {}
 
     private enum TimedOut implements Command { INSTANCE }
 
@@ -68,20 +45,11 @@ final class Execution extends AbstractBehavior<Execution.Command> {
 
     private enum CleanedUp implements Command { INSTANCE }
 
-    /** Environment variable naming the run's sandbox root in every process it starts. */
-    static final String MARKER = "TROUPE_EXECUTION";
-
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Execution.class);
-
+    private final SandboxRun run;
     private final Execute request;
-    private final WorkerSettings settings;
-    /** the executor's load now, added to the answer */
-    private final Supplier<Load> load;
     private final Executor blocking;
     /** set by whoever answers the requester first: the last step's task, or this actor */
-    private final AtomicBoolean answered = new AtomicBoolean();
-    private final Path root;
-    private final Path sandbox;
+    private final AtomicBoolean answered;
     private final Duration timeout;
     private final List<StepResult> results = new ArrayList<>();
     private Process process;
@@ -89,31 +57,30 @@ final class Execution extends AbstractBehavior<Execution.Command> {
     private boolean inFlight;
     /** answered (or nobody to answer); only cleanup is left */
     private boolean closing;
-    private long outputBytes;
     private boolean cleanedUp;
-    /** a process tree was killed: sweep for orphans before removing the sandbox */
-    private volatile boolean killed;
 
-    static Behavior<Command> create(Execute request, WorkerSettings settings, Supplier<Load> load) {
+    /**
+     * @param firstStep step 0, already submitted to the blocking dispatcher by the executor (so the process
+     *     starts without waiting for this actor's first turn); completes with its {@link Collected}
+     */
+    static Behavior<Command> create(SandboxRun run, CompletableFuture<Collected> firstStep) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-                new Execution(context, timers, request, settings, load)));
+                new Execution(context, timers, run, firstStep)));
     }
 
-    private Execution(ActorContext<Command> context, TimerScheduler<Command> timers, Execute request,
-            WorkerSettings settings, Supplier<Load> load) {
+    private Execution(ActorContext<Command> context, TimerScheduler<Command> timers, SandboxRun run,
+            CompletableFuture<Collected> firstStep) {
         super(context);
-        this.request = request;
-        this.settings = settings;
-        this.load = load;
+        this.run = run;
+        this.request = run.request;
+        this.answered = run.answered;
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
-        this.root = settings.sandboxRoot().resolve(context.getSelf().path().name() + "-" + System.nanoTime());
-        this.sandbox = root.resolve("work");
         long asked = request.timeoutMillis();
-        long max = settings.timeout().toMillis();
+        long max = run.settings.timeout().toMillis();
         this.timeout = Duration.ofMillis(asked > 0 && asked < max ? asked : max);
         context.watchWith(request.requester(), RequesterDied.INSTANCE);
         timers.startSingleTimer(TimedOut.INSTANCE, timeout);
-        runStep(0);
+        await(0, firstStep);
     }
 
     @Override
@@ -139,9 +106,9 @@ final class Execution extends AbstractBehavior<Execution.Command> {
             answered.set(true); // the killed step's task must not answer with the kill's exit code
             killTree();
             try {
-                CompletableFuture.runAsync(this::deleteRoot, blocking);
+                CompletableFuture.runAsync(run::deleteRoot, blocking);
             } catch (java.util.concurrent.RejectedExecutionException e) {
-                deleteRoot(); // the dispatcher is gone with the actor system: last chance, on this thread
+                run.deleteRoot(); // the dispatcher is gone with the actor system: last chance, on this thread
             }
         }
         return this;
@@ -153,17 +120,18 @@ final class Execution extends AbstractBehavior<Execution.Command> {
      * the way so a timeout can kill it.
      */
     private Behavior<Command> runStep(int index) {
+        return await(index, run.submitStep(index, List.copyOf(results), getContext().getSelf(), blocking));
+    }
+
+    private Behavior<Command> await(int index, CompletableFuture<Collected> step) {
         inFlight = true;
-        ActorRef<Command> self = getContext().getSelf();
-        List<StepResult> before = List.copyOf(results);
-        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> runStepBlocking(index, before, self), blocking),
-                (collected, error) -> collected != null ? collected
-                        : new Collected(index, null, failureOf(unwrap(error)), false));
+        getContext().pipeToSelf(step, (collected, error) -> collected != null ? collected
+                : new Collected(index, null, failureOf(unwrap(error)), false));
         return this;
     }
 
     private Failed failureOf(Throwable error) {
-        if (error instanceof StepFailure failure) {
+        if (error instanceof SandboxRun.StepFailure failure) {
             return new Failed(request.subWorkId(), failure.kind, failure.getMessage(), null);
         }
         return new Failed(request.subWorkId(), Failure.IO_ERROR, "sub-work " + request.subWorkId() + ": " + error, null);
@@ -225,13 +193,13 @@ final class Execution extends AbstractBehavior<Execution.Command> {
 
     private Behavior<Command> cleanup() {
         inFlight = true;
-        getContext().pipeToSelf(CompletableFuture.runAsync(this::deleteRoot, blocking), (ok, error) -> CleanedUp.INSTANCE);
+        getContext().pipeToSelf(CompletableFuture.runAsync(run::deleteRoot, blocking), (ok, error) -> CleanedUp.INSTANCE);
         return this;
     }
 
     /** Thread-safe: called by this actor and by the last step's blocking task. */
     private void send(Reply reply) {
-        request.replyTo().tell(reply.withLoad(load.get()));
+        run.send(reply);
     }
 
     /** Kills the running process and every descendant (collected first: orphans are re-parented). */
@@ -241,205 +209,10 @@ final class Execution extends AbstractBehavior<Execution.Command> {
             return "no process was running";
         }
         List<ProcessHandle> descendants = running.descendants().toList();
-        killed = true; // before the kill: the step's task may remove the sandbox as soon as its process is gone
+        run.killed = true; // before the kill: the step's task may remove the sandbox as soon as its process is gone
         running.destroyForcibly();
         descendants.forEach(ProcessHandle::destroyForcibly);
         return "killed process " + running.pid() + " and " + descendants.size() + " descendant(s)";
-    }
-
-    /**
-     * A child forked between the descendants snapshot and the kill is re-parented and no longer a descendant;
-     * every process of this run carries {@link #MARKER} in its environment, so sweep for those (Linux /proc).
-     */
-    private void killMarkedOrphans() {
-        byte[] marker = (MARKER + "=" + root + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        for (int round = 0; round < 3; round++) {
-            List<ProcessHandle> orphans = ProcessHandle.allProcesses()
-                    .filter(p -> p.pid() != ProcessHandle.current().pid() && carries(p.pid(), marker))
-                    .toList();
-            if (orphans.isEmpty()) {
-                return;
-            }
-            orphans.forEach(ProcessHandle::destroyForcibly);
-        }
-    }
-
-    private static boolean carries(long pid, byte[] marker) {
-        byte[] environ;
-        try {
-            environ = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
-        } catch (IOException | SecurityException e) {
-            return false; // gone, or another user's
-        }
-        outer:
-        for (int i = 0; i <= environ.length - marker.length; i++) {
-            if (i > 0 && environ[i - 1] != 0) {
-                continue; // entries start after a NUL
-            }
-            for (int j = 0; j < marker.length; j++) {
-                if (environ[i + j] != marker[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
-    }
-
-    // ---- blocking work, on troupe.blocking-dispatcher ----
-
-    /**
-     * Runs step {@code index}; after the last one (or a failure) answers the requester, unless this actor has
-     * already, and removes the sandbox. {@code before} holds the results of the earlier steps.
-     */
-    private Collected runStepBlocking(int index, List<StepResult> before, ActorRef<Command> self) {
-        Collected collected;
-        try {
-            collected = runOneStep(index, self);
-        } catch (StepFailure e) {
-            collected = failed(index, e.kind, e.getMessage());
-        }
-        boolean last = collected.failure() != null || collected.result().exitCode() != 0
-                || index + 1 == request.steps().size();
-        if (last && answered.compareAndSet(false, true)) {
-            send(collected.failure() != null ? collected.failure() : new Done(request.subWorkId(), append(before, collected.result()), null));
-        }
-        if (!last && !answered.get()) {
-            return collected; // the next step runs in the same sandbox
-        }
-        deleteRoot();
-        return new Collected(index, collected.result(), collected.failure(), true);
-    }
-
-    private Collected runOneStep(int index, ActorRef<Command> self) {
-        if (index == 0) {
-            prepare();
-        }
-        Process started = startProcess(index);
-        self.tell(new Started(index, started));
-        int exitCode;
-        try {
-            exitCode = started.waitFor();
-        } catch (InterruptedException e) {
-            started.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new StepFailure(Failure.IO_ERROR, "interrupted while waiting for '"
-                    + request.steps().get(index).executable() + "'");
-        }
-        return collect(index, exitCode);
-    }
-
-    private static List<StepResult> append(List<StepResult> before, StepResult last) {
-        List<StepResult> all = new ArrayList<>(before);
-        all.add(last);
-        return all;
-    }
-
-    private void prepare() {
-        try {
-            Files.createDirectories(sandbox);
-            for (InputFile input : request.inputs()) {
-                Path file = SandboxPaths.resolve(sandbox, input.path(), "input file");
-                Files.createDirectories(file.getParent());
-                Files.write(file, input.content() == null ? new byte[0] : input.content());
-                if (input.executable() && !file.toFile().setExecutable(true)) {
-                    throw new IOException("cannot make input file '" + input.path() + "' executable");
-                }
-            }
-        } catch (IllegalArgumentException e) {
-            throw new StepFailure(Failure.BAD_PATH, e.getMessage());
-        } catch (IOException e) {
-            throw new StepFailure(Failure.IO_ERROR, "preparing the sandbox of sub-work " + request.subWorkId() + ": " + e);
-        }
-    }
-
-    private Process startProcess(int index) {
-        Step step = request.steps().get(index);
-        List<String> argv = new ArrayList<>();
-        argv.add(step.executable());
-        argv.addAll(step.params());
-        ProcessBuilder builder = new ProcessBuilder(argv).directory(sandbox.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectOutput(root.resolve("stdout-" + index).toFile())
-                .redirectError(root.resolve("stderr-" + index).toFile());
-        for (String entry : step.env()) {
-            int eq = entry.indexOf('=');
-            builder.environment().put(entry.substring(0, eq), entry.substring(eq + 1));
-        }
-        builder.environment().put(MARKER, root.toString());
-        try {
-            return builder.start();
-        } catch (IOException e) {
-            throw new StepFailure(Failure.IO_ERROR, "cannot start '" + step.executable() + "': " + e.getMessage());
-        }
-    }
-
-    private Collected collect(int index, int exitCode) {
-        try {
-            byte[] stdout = readCapped(root.resolve("stdout-" + index), "stdout");
-            byte[] stderr = readCapped(root.resolve("stderr-" + index), "stderr");
-            List<ResultFile> files = new ArrayList<>();
-            if (exitCode == 0) {
-                for (String name : request.steps().get(index).resultFiles()) {
-                    Path file;
-                    try {
-                        file = SandboxPaths.resolveExisting(sandbox, name, "result file");
-                    } catch (java.nio.file.NoSuchFileException e) {
-                        return failed(index, Failure.MISSING_RESULT, "result file '" + name + "' was not produced by '"
-                                + request.steps().get(index).executable() + "' (exit code 0)");
-                    } catch (IllegalArgumentException e) {
-                        return failed(index, Failure.BAD_PATH, e.getMessage());
-                    } catch (IOException e) {
-                        return failed(index, Failure.BAD_PATH, e.getMessage());
-                    }
-                    files.add(new ResultFile(name, readCapped(file, "result file '" + name + "'")));
-                }
-            }
-            return new Collected(index, new StepResult(exitCode, stdout, stderr, files), null, false);
-        } catch (OutputTooLarge e) {
-            return failed(index, Failure.TOO_LARGE, e.getMessage());
-        } catch (IOException e) {
-            return failed(index, Failure.IO_ERROR, "reading the output of sub-work " + request.subWorkId() + ": " + e);
-        }
-    }
-
-    private Collected failed(int index, Failure kind, String message) {
-        return new Collected(index, null, new Failed(request.subWorkId(), kind, message, null), false);
-    }
-
-    private byte[] readCapped(Path file, String what) throws IOException {
-        long size = Files.size(file);
-        outputBytes += size;
-        if (outputBytes > settings.maxOutputBytes()) {
-            throw new OutputTooLarge("output of sub-work " + request.subWorkId() + " (" + what
-                    + ") passes troupe.worker.max-output-bytes = " + settings.maxOutputBytes());
-        }
-        return Files.readAllBytes(file);
-    }
-
-    private void deleteRoot() {
-        if (killed) {
-            killMarkedOrphans();
-        }
-        try {
-            if (Files.exists(root)) {
-                Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                    @Override
-                    public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                        Files.delete(file);
-                        return FileVisitResult.CONTINUE;
-                    }
-
-                    @Override
-                    public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                        Files.delete(dir);
-                        return FileVisitResult.CONTINUE;
-                    }
-                });
-            }
-        } catch (IOException e) {
-            LOG.warn("could not remove sandbox {}: {}", root, e.toString());
-        }
     }
 
     private static Throwable unwrap(Throwable error) {
@@ -449,11 +222,5 @@ final class Execution extends AbstractBehavior<Execution.Command> {
             t = t.getCause();
         }
         return t;
-    }
-
-    private static final class OutputTooLarge extends IOException {
-        OutputTooLarge(String message) {
-            super(message);
-        }
     }
 }

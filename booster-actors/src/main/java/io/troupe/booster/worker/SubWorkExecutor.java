@@ -3,10 +3,14 @@ package io.troupe.booster.worker;
 import io.troupe.api.CborSerializable;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -159,6 +163,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private record ExecutionEnded(String subWorkId) implements Command, NoSerializationVerificationNeeded {}
 
     private final WorkerSettings settings;
+    private final Executor blocking;
     private final ArrayDeque<Execute> queue = new ArrayDeque<>();
     private final String address;
     /** the load as of the last change, read by Executions (on their blocking tasks) for their answers */
@@ -180,6 +185,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private SubWorkExecutor(ActorContext<Command> context, WorkerSettings settings) {
         super(context);
         this.settings = settings;
+        this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
         this.address = context.getSystem().address().toString();
         loadView.set(load());
         context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
@@ -227,12 +233,27 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         return this;
     }
 
+    /** Submits the first step here, so the process starts without waiting for the Execution's first turn. */
     private void start(Execute request) {
         running++;
         started++;
-        ActorRef<Execution.Command> child = getContext().spawn(
-                Execution.create(request, settings, loadView::get), "execution-" + started);
+        String name = "execution-" + started;
+        SandboxRun run = new SandboxRun(request, settings, loadView::get,
+                settings.sandboxRoot().resolve(name + "-" + System.nanoTime()));
+        CompletableFuture<Execution.Collected> firstStep = new CompletableFuture<>();
+        ActorRef<Execution.Command> child = getContext().spawn(Execution.create(run, firstStep), name);
         getContext().watchWith(child, new ExecutionEnded(request.subWorkId()));
+        try {
+            run.submitStep(0, List.of(), child, blocking).whenComplete((collected, error) -> {
+                if (error != null) {
+                    firstStep.completeExceptionally(error);
+                } else {
+                    firstStep.complete(collected);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            firstStep.completeExceptionally(e); // shutting down: the Execution answers IO_ERROR and cleans up
+        }
     }
 
     private Load load() {
