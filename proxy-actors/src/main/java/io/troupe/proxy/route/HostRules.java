@@ -30,9 +30,11 @@ final class HostRules {
     /** All products named in HostTags (DefaultProduct must be one). */
     final Set<String> products;
     private final Node root;
+    /** Hosts without a wildcard label, trailing dot removed: the trie's answer for them, without splitting labels. */
+    private final Map<String, HostMatch> exact;
 
     private HostRules(String file, String version, String defaultProduct, Map<String, String> tagToProduct,
-                      Set<String> products, Node root) {
+                      Set<String> products, Node root, Map<String, HostMatch> exact) {
         this.file = file;
         this.version = version;
         this.defaultProduct = defaultProduct;
@@ -40,6 +42,7 @@ final class HostRules {
         this.productsWithTags = new LinkedHashSet<>(tagToProduct.values());
         this.products = products;
         this.root = root;
+        this.exact = exact;
     }
 
     record HostMatch(String product, String tag) {}
@@ -79,6 +82,7 @@ final class HostRules {
         }
         Map<String, HostMatch> hostToMatch = new HashMap<>();
         Node trie = new Node();
+        Map<String, HostMatch> exact = new HashMap<>();
         for (Map.Entry<String, ConfNode> e : hosts.entrySet()) {
             String tag = e.getKey();
             List<ConfNode> names = e.getValue().elements();
@@ -105,6 +109,9 @@ final class HostRules {
                     }
                 }
                 trie.set(labels, 0, match);
+                if (!List.of(labels).contains("*")) {
+                    exact.put(String.join(".", reversed(labels)), match); // same overwrite order as the trie
+                }
             }
         }
         ConfNode defaultNode = rootNode.field("DefaultProduct");
@@ -115,13 +122,15 @@ final class HostRules {
         if (defaultProduct != null && defaultProduct.isEmpty()) {
             defaultProduct = null; // BFE treats "" as no default product
         }
-        return new HostRules(file.toString(), version, defaultProduct, tagToProduct, new LinkedHashSet<>(hostTags.keySet()), trie);
+        return new HostRules(file.toString(), version, defaultProduct, tagToProduct, new LinkedHashSet<>(hostTags.keySet()), trie, exact);
     }
 
     /** The product for a Host header value (port stripped, lower-cased), or {@code null}. */
     HostMatch lookup(String hostHeader) {
         String host = stripPort(hostHeader == null ? "" : hostHeader).toLowerCase(Locale.ROOT);
-        return root.get(reversedLabels(host), 0);
+        // an exact entry is the trie's deepest match, so the map gives the same answer on the per-request path
+        HostMatch found = exact.get(host.endsWith(".") ? host.substring(0, host.length() - 1) : host);
+        return found != null ? found : root.get(reversedLabels(host), 0);
     }
 
     /** BFE strips everything from the first ':' (so a bare IPv6 literal loses all but its first group). */
@@ -140,6 +149,12 @@ final class HostRules {
             labels[j] = t;
         }
         return labels;
+    }
+
+    private static List<String> reversed(String[] labels) {
+        List<String> l = new java.util.ArrayList<>(List.of(labels));
+        java.util.Collections.reverse(l);
+        return l;
     }
 
     /** A label trie; {@code splat} is the value of a {@code *} child, used when no deeper entry matches. */
