@@ -138,7 +138,7 @@ if [ -z "${TROUPE_CP:-}" ]; then
   TROUPE_CP=$(tr ':' '\n' < "$WORK/cp.txt" | grep -v '/io/troupe/' | paste -sd: -)
   TROUPE_CP="$TROUPE_CP:$ROOT/handler-api/target/classes:$ROOT/module-actors/target/classes:$ROOT/proxy-actors/target/classes"
 fi
-TROUPE_JAVA_OPTS=${TROUPE_JAVA_OPTS:-"-Xms512m -Xmx512m -XX:+UseParallelGC -XX:+AlwaysPreTouch -Dio.netty.leakDetection.level=disabled"}
+TROUPE_JAVA_OPTS=${TROUPE_JAVA_OPTS:-"-Xms512m -Xmx512m -Xmn400m -XX:+UseParallelGC -XX:+AlwaysPreTouch -Dio.netty.leakDetection.level=disabled"}
 MODULE_OPTS=()
 if [ -n "${TROUPE_MODULES:-}" ]; then
   i=0; IFS=',' read -ra mods <<< "$TROUPE_MODULES"

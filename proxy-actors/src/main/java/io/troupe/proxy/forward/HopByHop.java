@@ -19,7 +19,9 @@ public final class HopByHop {
     /** Removes hop-by-hop headers; {@code keepUpgrade} keeps Upgrade/Connection: upgrade for WebSocket. */
     public static void strip(HttpHeaders h, boolean keepUpgrade) {
         List<String> named = null;
-        for (String c : h.getAll(HttpHeaderNames.CONNECTION)) {
+        // most requests carry no Connection header: skip getAll's list and the token split for them
+        List<String> connection = h.contains(HttpHeaderNames.CONNECTION) ? h.getAll(HttpHeaderNames.CONNECTION) : List.of();
+        for (String c : connection) {
             for (String token : c.split(",")) {
                 String t = token.trim();
                 if (!t.isEmpty() && !t.equalsIgnoreCase("close") && !t.equalsIgnoreCase("keep-alive")

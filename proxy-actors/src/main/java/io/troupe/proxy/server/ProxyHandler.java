@@ -69,6 +69,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     private final boolean http2;
     private ChannelHandlerContext ctx;
     private SessionImpl session;
+    /** The client's address as text, formatted once per connection for X-Forwarded-For / X-Real-IP. */
+    private String clientIp;
     private HeadTimeout headTimeout;
     private final ArrayDeque<Object> queued = new ArrayDeque<>();
     private boolean handlingQueue;
@@ -381,8 +383,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             }
             internal.forEach(h::remove);
         }
-        InetSocketAddress client = session.clientAddress();
-        String ip = client.getAddress().getHostAddress();
+        String ip = clientIp;
+        if (ip == null) {
+            InetSocketAddress client = session.clientAddress();
+            ip = clientIp = client.getAddress().getHostAddress();
+        }
         String xff = h.get("X-Forwarded-For");
         h.set("X-Forwarded-For", xff == null || xff.isEmpty() ? ip : xff + ", " + ip);
         h.set("X-Real-IP", ip);
