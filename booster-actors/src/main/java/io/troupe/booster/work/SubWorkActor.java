@@ -1,5 +1,8 @@
 package io.troupe.booster.work;
 
+import static io.troupe.booster.Failures.unwrap;
+import static io.troupe.booster.Failures.messageOf;
+
 import io.troupe.api.booster.DistCommand;
 import io.troupe.api.booster.DistResult;
 import io.troupe.api.booster.FileDesc;
@@ -705,16 +708,5 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         return joined;
     }
 
-    private static Throwable unwrap(Throwable error) {
-        Throwable t = error;
-        while ((t instanceof java.util.concurrent.CompletionException || t instanceof UncheckedIOException)
-                && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
 
-    private static String messageOf(Throwable t) {
-        return t.getMessage() != null ? t.getMessage() : t.toString();
-    }
 }

@@ -1,5 +1,8 @@
 package io.troupe.booster.work;
 
+import static io.troupe.booster.Failures.unwrap;
+import static io.troupe.booster.Failures.messageOf;
+
 import com.typesafe.config.Config;
 import io.troupe.api.booster.BoosterConfig;
 import io.troupe.api.booster.Handler;
@@ -615,15 +618,5 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         });
     }
 
-    private static Throwable unwrap(Throwable error) {
-        Throwable t = error;
-        while (t instanceof CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
 
-    private static String messageOf(Throwable t) {
-        return t.getMessage() != null ? t.getMessage() : t.toString();
-    }
 }

@@ -1,11 +1,12 @@
 package io.troupe.booster.worker;
 
+import static io.troupe.booster.Failures.unwrap;
+
 import io.troupe.booster.worker.SubWorkExecutor.Execute;
 import io.troupe.booster.worker.SubWorkExecutor.Failed;
 import io.troupe.booster.worker.SubWorkExecutor.Failure;
 import io.troupe.booster.worker.SubWorkExecutor.Reply;
 import io.troupe.booster.worker.SubWorkExecutor.StepResult;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -215,12 +216,4 @@ final class Execution extends AbstractBehavior<Execution.Command> {
         return "killed process " + running.pid() + " and " + descendants.size() + " descendant(s)";
     }
 
-    private static Throwable unwrap(Throwable error) {
-        Throwable t = error;
-        while ((t instanceof java.util.concurrent.CompletionException || t instanceof UncheckedIOException)
-                && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
 }
