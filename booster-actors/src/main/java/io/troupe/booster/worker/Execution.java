@@ -105,11 +105,15 @@ final class Execution extends AbstractBehavior<Execution.Command> {
     private Behavior<Command> onPostStop() {
         if (!cleanedUp) {
             answered.set(true); // the killed step's task must not answer with the kill's exit code
-            killTree();
+            Process running = process;
+            Runnable stop = () -> {
+                killTree(running, run); // first: deleteRoot sweeps orphans only once it knows of the kill
+                run.deleteRoot();
+            };
             try {
-                CompletableFuture.runAsync(run::deleteRoot, blocking);
+                CompletableFuture.runAsync(stop, blocking);
             } catch (java.util.concurrent.RejectedExecutionException e) {
-                run.deleteRoot(); // the dispatcher is gone with the actor system: last chance, on this thread
+                stop.run(); // the dispatcher is gone with the actor system: last chance, on this thread
             }
         }
         return this;
@@ -167,9 +171,9 @@ final class Execution extends AbstractBehavior<Execution.Command> {
         if (closing || !answered.compareAndSet(false, true)) {
             return this; // the last step's task answered; its Collected is on the way
         }
-        String killed = killTree();
-        send(new Failed(request.subWorkId(), Failure.TIMEOUT, "sub-work " + request.subWorkId()
-                + " timed out after " + timeout.toMillis() + " ms; " + killed, null));
+        // the answer names what the kill found, so it leaves from the kill's blocking task (send is thread-safe)
+        killTree().thenAccept(killed -> send(new Failed(request.subWorkId(), Failure.TIMEOUT, "sub-work "
+                + request.subWorkId() + " timed out after " + timeout.toMillis() + " ms; " + killed, null)));
         closing = true;
         return inFlight ? this : cleanup();
     }
@@ -203,9 +207,20 @@ final class Execution extends AbstractBehavior<Execution.Command> {
         run.send(reply);
     }
 
-    /** Kills the running process and every descendant (collected first: orphans are re-parented). */
-    private String killTree() {
+    /**
+     * Kills the running process and every descendant (collected first: orphans are re-parented). Listing
+     * descendants scans /proc, so it runs on the blocking dispatcher, not on this actor's thread.
+     */
+    private CompletableFuture<String> killTree() {
         Process running = process;
+        try {
+            return CompletableFuture.supplyAsync(() -> killTree(running, run), blocking);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return CompletableFuture.completedFuture(killTree(running, run)); // the system is going down
+        }
+    }
+
+    private static String killTree(Process running, SandboxRun run) {
         if (running == null || !running.isAlive()) {
             return "no process was running";
         }
