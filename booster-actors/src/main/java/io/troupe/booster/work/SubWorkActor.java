@@ -1,6 +1,5 @@
 package io.troupe.booster.work;
 
-import static io.troupe.booster.Failures.unwrap;
 import static io.troupe.booster.Failures.messageOf;
 
 import io.troupe.api.booster.DistCommand;
@@ -23,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -468,20 +466,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     }
 
     private void onBlocking(java.util.concurrent.Callable<Command> work, java.util.function.Function<Throwable, Command> onError) {
-        ClassLoader handlerLoader = shared.handler().getClass().getClassLoader();
-        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
-            // a plugin finds its own resources and services through the context class loader
-            Thread thread = Thread.currentThread();
-            ClassLoader previous = thread.getContextClassLoader();
-            thread.setContextClassLoader(handlerLoader);
-            try {
-                return work.call();
-            } catch (Exception e) {
-                throw new java.util.concurrent.CompletionException(e);
-            } finally {
-                thread.setContextClassLoader(previous);
-            }
-        }, shared.blocking()), (result, error) -> error == null ? result : onError.apply(unwrap(error)));
+        HandlerCalls.pipeToSelf(getContext(), shared.handler(), shared.blocking(), work, onError);
     }
 
     // ---- inline hooks, on the actor's thread ----

@@ -1,5 +1,6 @@
 package io.troupe.booster.work;
 
+import io.troupe.booster.FileTrees;
 import static io.troupe.booster.Failures.unwrap;
 import static io.troupe.booster.Failures.messageOf;
 
@@ -11,11 +12,8 @@ import io.troupe.booster.gateway.ExecutorGateway;
 import io.troupe.booster.hook.PathShims;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.ArrayList;
@@ -461,7 +459,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         Path dir = tempDir;
         Map<String, Object> stats = settings.statsJson() == null ? null : stats();
         onBlocking(() -> {
-            deleteTree(dir);
+            FileTrees.deleteTree(dir);
             if (stats != null) {
                 writeStats(stats);
             }
@@ -487,20 +485,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     }
 
     private void onBlocking(Callable<Command> work, Function<Throwable, Command> onError) {
-        ClassLoader handlerLoader = handler.getClass().getClassLoader();
-        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
-            // a plugin finds its own resources and services through the context class loader
-            Thread thread = Thread.currentThread();
-            ClassLoader previous = thread.getContextClassLoader();
-            thread.setContextClassLoader(handlerLoader);
-            try {
-                return work.call();
-            } catch (Exception e) {
-                throw new CompletionException(e);
-            } finally {
-                thread.setContextClassLoader(previous);
-            }
-        }, blocking), (result, error) -> error == null ? result : onError.apply(unwrap(error)));
+        HandlerCalls.pipeToSelf(getContext(), handler, blocking, work, onError);
     }
 
     // ---- blocking work, on troupe.blocking-dispatcher ----
@@ -599,24 +584,6 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         }
     }
 
-    private static void deleteTree(Path root) throws IOException {
-        if (root == null || !Files.exists(root)) {
-            return;
-        }
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                Files.deleteIfExists(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
 
 
 }

@@ -1,5 +1,7 @@
 package io.troupe.booster.worker;
 
+import io.troupe.booster.FileTrees;
+
 import io.troupe.booster.worker.SubWorkExecutor.Done;
 import io.troupe.booster.worker.SubWorkExecutor.Execute;
 import io.troupe.booster.worker.SubWorkExecutor.Failed;
@@ -11,11 +13,8 @@ import io.troupe.booster.worker.SubWorkExecutor.ResultFile;
 import io.troupe.booster.worker.SubWorkExecutor.Step;
 import io.troupe.booster.worker.SubWorkExecutor.StepResult;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -251,21 +250,7 @@ final class SandboxRun {
             killMarkedOrphans();
         }
         try {
-            if (Files.exists(root)) {
-                Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                    @Override
-                    public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                        Files.delete(file);
-                        return FileVisitResult.CONTINUE;
-                    }
-
-                    @Override
-                    public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                        Files.delete(dir);
-                        return FileVisitResult.CONTINUE;
-                    }
-                });
-            }
+            FileTrees.deleteTree(root);
         } catch (IOException e) {
             LOG.warn("could not remove sandbox {}: {}", root, e.toString());
         }
