@@ -39,7 +39,8 @@ public final class Exchange {
     private final boolean upgrade;
     private final boolean retryableMethod;
     private ArrayDeque<HttpContent> buffered;
-    private final Set<Upstream> tried = new HashSet<>(4);
+    /** Upstreams already tried; made on the first retry, so a request that needs none allocates nothing. */
+    private Set<Upstream> tried;
 
     private Upstream upstream;
     private Channel backend;
@@ -84,7 +85,6 @@ public final class Exchange {
     }
 
     private void attempt() {
-        tried.add(upstream);
         if (!client.forwarding(upstream)) {
             abandon();
             return;
@@ -153,6 +153,10 @@ public final class Exchange {
 
     private void retryOrFail(int status, String reason) {
         if (retries < policy.retryMax()) {
+            if (tried == null) {
+                tried = new HashSet<>(4);
+            }
+            tried.add(upstream);
             Upstream next = target.pick(request, tried);
             if (next != null) {
                 retries++;
@@ -386,8 +390,7 @@ public final class Exchange {
         }
         if (retryableMethod && reused && !staleRetried) {
             // a pooled keep-alive connection the backend had just closed: try once on a fresh one
-            staleRetried = true;
-            tried.remove(upstream);
+            staleRetried = true; // the same upstream again: it is not in tried until a retry moves on
             attempt();
             return;
         }
