@@ -12,6 +12,8 @@ import java.util.List;
  * @param inputFiles files sent to the worker before the command runs
  * @param resultFiles paths (relative to the sandbox, the same as relative to {@code workDir}) to bring back
  * @param env extra environment entries {@code NAME=value} for the remote process
+ * @param toolchain the toolchain key the worker must hold to run this command (a compiler's version, target and
+ *                  binary digest, see {@code docs/booster-execution.md}), or {@code null} when any worker will do
  */
 public record Command(
         String workDir,
@@ -20,13 +22,20 @@ public record Command(
         List<String> params,
         List<FileDesc> inputFiles,
         List<String> resultFiles,
-        List<String> env) {
+        List<String> env,
+        String toolchain) {
 
     public Command {
         params = params == null ? List.of() : List.copyOf(params);
         inputFiles = inputFiles == null ? List.of() : List.copyOf(inputFiles);
         resultFiles = resultFiles == null ? List.of() : List.copyOf(resultFiles);
         env = env == null ? List.of() : List.copyOf(env);
+    }
+
+    /** A command that any worker may run (no toolchain key). */
+    public Command(String workDir, String exeName, String exePath, List<String> params, List<FileDesc> inputFiles,
+                   List<String> resultFiles, List<String> env) {
+        this(workDir, exeName, exePath, params, inputFiles, resultFiles, env, null);
     }
 
     /** A command with no files: the program and its arguments as given (the TBS guide's example). */

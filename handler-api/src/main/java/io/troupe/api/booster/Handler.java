@@ -52,11 +52,26 @@ public interface Handler {
      * @return the remote command(s), their input files and the result files to bring back
      * @throws Exception when the sub-work cannot run remotely; the booster then runs it locally
      */
-    DistCommand preExecute(List<String> command) throws Exception;
+    default DistCommand preExecute(List<String> command) throws Exception {
+        throw new UnsupportedOperationException(getClass().getName()
+                + " implements neither preExecute(List) nor preExecute(List, Sandbox)");
+    }
+
+    /**
+     * Like {@link #preExecute(List)}, with the sub-work's working directory and environment (TBS
+     * {@code InitSandbox}). The default calls {@link #preExecute(List)}; a handler implements one of the two.
+     * A command whose {@link Command#workDir()} is {@code null} runs in a sandbox standing for {@code sandbox.dir()}.
+     *
+     * @throws Exception when the sub-work cannot run remotely; its message is recorded as the reason
+     */
+    default DistCommand preExecute(List<String> command, Sandbox sandbox) throws Exception {
+        return preExecute(command);
+    }
 
     /**
      * Judges the remote result. Returning normally accepts it; throwing rejects it, and the booster retries
-     * (remotely up to {@link #remoteRetryTimes()}, then locally).
+     * (remotely up to {@link #remoteRetryTimes()}, then locally). Throwing {@link DeterministicFailure} skips
+     * the remaining remote attempts and goes straight to the local re-run.
      */
     default void postExecute(DistResult result) throws Exception {
         if (result == null || result.results().isEmpty() || result.results().get(0).retCode() != 0) {
