@@ -52,14 +52,13 @@ public interface Handler {
      * @return the remote command(s), their input files and the result files to bring back
      * @throws Exception when the sub-work cannot run remotely; the booster then runs it locally
      */
-    default DistCommand preExecute(List<String> command) throws Exception {
-        throw new UnsupportedOperationException(getClass().getName()
-                + " implements neither preExecute(List) nor preExecute(List, Sandbox)");
-    }
+    DistCommand preExecute(List<String> command) throws Exception;
 
     /**
      * Like {@link #preExecute(List)}, with the sub-work's working directory and environment (TBS
-     * {@code InitSandbox}). The default calls {@link #preExecute(List)}; a handler implements one of the two.
+     * {@code InitSandbox}). The booster calls this one; the default calls {@link #preExecute(List)}, so a handler
+     * that needs the directory or environment overrides this and may answer {@link #preExecute(List)} for the
+     * booster's own working directory.
      * A command whose {@link Command#workDir()} is {@code null} runs in a sandbox standing for {@code sandbox.dir()}.
      *
      * @throws Exception when the sub-work cannot run remotely; its message is recorded as the reason
