@@ -30,4 +30,11 @@ public interface WebHandlers {
 
     /** Registers {@code /reload/<name>}; names are unique per node. */
     void registerReload(String name, ReloadHandler handler);
+
+    /**
+     * Reports the version of the {@code .data} file behind reload name {@code reloadName} (such as
+     * {@code mod_block.product_rule_table}); modules call it at init and after each successful reload, and
+     * {@code /monitor/module_status} shows it per node.
+     */
+    default void dataVersion(String reloadName, String version) {}
 }
