@@ -1,0 +1,148 @@
+package io.troupe.node.reload;
+
+import static io.troupe.node.reload.ReloadCluster.json;
+import static io.troupe.node.reload.ReloadCluster.name;
+import static io.troupe.node.reload.ReloadCluster.viaProxy;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.node.TestNodes;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code /reload/<name>} on node 1 of a three-node proxy cluster reaches every node through the topic. */
+@Tag("multinode")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ReloadBroadcastTest {
+    private static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(2);
+
+    @TempDir
+    static Path conf;
+    private static ReloadCluster cluster;
+    private static final CountDownLatch releaseSlowNode = new CountDownLatch(1);
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = new ReloadCluster(conf, RELOAD_TIMEOUT);
+        for (int i = 1; i <= 3; i++) {
+            boolean slow = i == 3;
+            cluster.node(i).webHandlers().registerReload("slow_conf", params -> {
+                if (slow && !releaseSlowNode.await(30, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("never released");
+                }
+                return "s1";
+            });
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        releaseSlowNode.countDown();
+        cluster.close();
+    }
+
+    @Test
+    @Order(1)
+    void aRoutingChangeReloadedOnNode1IsServedByNode3WithinOneSecond() throws Exception {
+        assertEquals("A", viaProxy(cluster.node(3)).body());
+        String version = cluster.route("cluster_b");
+
+        JsonNode answer = json(TestNodes.get(cluster.node(1), "/reload/server_data_conf"));
+        assertTrue(answer.get("error").isNull(), answer.toString());
+        assertTrue(answer.get("version").asText().contains("route_rule=" + version), answer.toString());
+        assertEquals(List.of(name(cluster.node(1)), name(cluster.node(2)), name(cluster.node(3))).stream().sorted()
+                .toList(), nodeNames(answer));
+        for (JsonNode node : answer.get("nodes")) {
+            assertTrue(node.get("ok").asBoolean(), answer.toString());
+            assertTrue(node.get("version").asText().contains("route_rule=" + version), answer.toString());
+        }
+        assertEquals(0, answer.get("no_answer").size(), answer.toString());
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+        String seen = viaProxy(cluster.node(3)).body();
+        while (!seen.equals("B") && System.nanoTime() < deadline) {
+            seen = viaProxy(cluster.node(3)).body();
+        }
+        assertEquals("B", seen, "node 3 still routes to the old cluster a second after the reload");
+        assertEquals("B", viaProxy(cluster.node(2)).body());
+
+        // module_status shows the new version on every node
+        JsonNode status = json(TestNodes.get(cluster.node(2), "/monitor/module_status"));
+        assertEquals(3, status.get("nodes").size(), status.toString());
+        for (JsonNode node : status.get("nodes")) {
+            assertTrue(node.get("versions").get("server_data_conf").asText().contains("route_rule=" + version),
+                    status.toString());
+        }
+    }
+
+    @Test
+    @Order(2)
+    void anInvalidFileIsRefusedByEveryNodeAndTheOldRoutingKeepsServing() throws Exception {
+        String before = viaProxy(cluster.node(3)).body();
+        cluster.invalidRoute();
+
+        HttpResponse<String> response = TestNodes.get(cluster.node(1), "/reload/server_data_conf");
+        JsonNode answer = json(response);
+        String error = answer.get("error").asText();
+        assertTrue(error.contains("route_rule.data") && error.contains("cluster_nowhere"), error);
+        assertTrue(answer.get("version") == null, answer.toString());
+        assertEquals(3, answer.get("nodes").size(), answer.toString());
+        for (JsonNode node : answer.get("nodes")) {
+            assertEquals(false, node.get("ok").asBoolean(), answer.toString());
+            assertTrue(node.get("error").asText().contains("cluster_nowhere"), answer.toString());
+        }
+        for (int i = 1; i <= 3; i++) {
+            assertEquals(before, viaProxy(cluster.node(i)).body(), "node " + i + " changed routing on a bad file");
+        }
+        cluster.route(before.equals("A") ? "cluster_a" : "cluster_b");
+    }
+
+    @Test
+    @Order(3)
+    void aNodeThatDoesNotAnswerInTimeIsNamed() {
+        long started = System.nanoTime();
+        JsonNode answer = json(TestNodes.get(cluster.node(1), "/reload/slow_conf"));
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        String silent = name(cluster.node(3));
+        assertEquals("[\"" + silent + "\"]", answer.get("no_answer").toString(), answer.toString());
+        assertTrue(answer.get("error").asText().contains("no answer within 2000 ms from " + silent), answer.toString());
+        assertEquals(List.of(name(cluster.node(1)), name(cluster.node(2))).stream().sorted().toList(),
+                nodeNames(answer));
+        assertTrue(tookMs >= RELOAD_TIMEOUT.toMillis() && tookMs < RELOAD_TIMEOUT.toMillis() + 3000,
+                "answered after " + tookMs + " ms");
+        releaseSlowNode.countDown();
+    }
+
+    @Test
+    @Order(4)
+    void moduleHandlersListsEveryCallbackPoint() {
+        JsonNode handlers = json(TestNodes.get(cluster.node(3), "/monitor/module_handlers"));
+        assertEquals(9, handlers.size(), handlers.toString());
+        assertTrue(handlers.has("3#HandleFoundProduct"), handlers.toString());
+    }
+
+    private static List<String> nodeNames(JsonNode answer) {
+        List<String> names = new ArrayList<>();
+        answer.get("nodes").forEach(n -> names.add(n.get("node").asText()));
+        if (names.isEmpty()) {
+            fail("no node answered: " + answer);
+        }
+        return names;
+    }
+
+}
