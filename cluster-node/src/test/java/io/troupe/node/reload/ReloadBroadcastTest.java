@@ -14,7 +14,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -134,6 +139,89 @@ class ReloadBroadcastTest {
         JsonNode handlers = json(TestNodes.get(cluster.node(3), "/monitor/module_handlers"));
         assertEquals(9, handlers.size(), handlers.toString());
         assertTrue(handlers.has("3#HandleFoundProduct"), handlers.toString());
+    }
+
+    /**
+     * 50 reloads, valid and invalid route files alternating, while wrk sends requests through node 3 for 20 s:
+     * every valid reload is taken by every node, every invalid one refused by every node, no request fails,
+     * and after the last valid reload every node serves its routing.
+     */
+    @Test
+    @Order(5)
+    @Tag("load")
+    void fiftyReloadsUnderFullLoad() throws Exception {
+        Path wrk = findWrk();
+        Process load = new ProcessBuilder(wrk.toString(), "-t1", "-c4", "-d20s", "--timeout", "10s",
+                "http://localhost:" + cluster.node(3).proxy().orElseThrow().httpPort() + "/page")
+                .redirectErrorStream(true).start();
+        int reloads = 50;
+        CountDownLatch done = new CountDownLatch(reloads);
+        Queue<String> problems = new ConcurrentLinkedQueue<>();
+        AtomicInteger next = new AtomicInteger();
+        ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor();
+        try {
+            // spread over wrk's run, starting once wrk has had time to connect
+            pacer.scheduleWithFixedDelay(() -> {
+                int i = next.getAndIncrement();
+                if (i >= reloads) {
+                    return;
+                }
+                try {
+                    reloadOnce(i, problems);
+                } catch (Exception | AssertionError e) {
+                    problems.add("reload " + i + ": " + e);
+                } finally {
+                    done.countDown();
+                }
+            }, 500, 300, TimeUnit.MILLISECONDS);
+            assertTrue(done.await(60, TimeUnit.SECONDS), "the 50 reloads did not finish in 60 s");
+        } finally {
+            pacer.shutdownNow();
+        }
+        // the last valid reload (number 48) routed to cluster_a; the old rules routed to cluster_b
+        for (int i = 1; i <= 3; i++) {
+            assertEquals("A", viaProxy(cluster.node(i)).body(), "node " + i + " serves the old rules");
+        }
+        assertTrue(load.waitFor(60, TimeUnit.SECONDS), "wrk did not end");
+        String report = new String(load.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        System.out.println("wrk through node 3 during 50 reloads:\n" + report);
+        assertEquals(0, load.exitValue(), report);
+        assertTrue(problems.isEmpty(), String.join("\n", problems));
+        assertTrue(!report.contains("Non-2xx") && !report.contains("Socket errors"), "requests failed:\n" + report);
+        java.util.regex.Matcher requests = java.util.regex.Pattern.compile("(\\d+) requests in").matcher(report);
+        assertTrue(requests.find() && Long.parseLong(requests.group(1)) >= 100, "too little traffic:\n" + report);
+    }
+
+    /** Even numbers write a valid route (cluster_a, cluster_b, cluster_a, ...), odd numbers an invalid one. */
+    private static void reloadOnce(int i, Queue<String> problems) throws Exception {
+        boolean valid = i % 2 == 0;
+        String version = null;
+        if (valid) {
+            version = cluster.route((i / 2) % 2 == 0 ? "cluster_a" : "cluster_b");
+        } else {
+            cluster.invalidRoute();
+        }
+        JsonNode answer = json(TestNodes.get(cluster.node(1 + i % 3), "/reload/server_data_conf"));
+        if (answer.get("nodes").size() != 3 || answer.get("no_answer").size() != 0) {
+            problems.add("reload " + i + " did not reach every node: " + answer);
+        }
+        for (JsonNode node : answer.get("nodes")) {
+            boolean ok = node.get("ok").asBoolean();
+            if (ok != valid || (valid && !node.get("version").asText().contains("route_rule=" + version))) {
+                problems.add("reload " + i + (valid ? " (valid)" : " (invalid)") + ": " + answer);
+            }
+        }
+    }
+
+    /** wrk from PATH; the CI script installs the Debian package. */
+    private static Path findWrk() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            Path candidate = Path.of(dir, "wrk");
+            if (java.nio.file.Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        return fail("wrk is not on PATH: install the Debian package wrk (.ci/run does) to run this load test");
     }
 
     private static List<String> nodeNames(JsonNode answer) {
