@@ -28,6 +28,8 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -87,8 +89,10 @@ public final class TroupeNode {
         }
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
         proxy.ifPresent(p -> recordRouteVersions(p, webHandlers));
-        ActorRef<ReloadBroadcast.Command> broadcast = system.systemActorOf(ReloadBroadcast.create(webHandlers, blocking,
-                reloadTimeout, nodeModules(proxy), settings.hasRole(NodeRoles.PROXY)), "reload-broadcast", Props.empty());
+        ActorRef<ReloadBroadcast.Command> broadcast = system.systemActorOf(Behaviors.supervise(
+                        ReloadBroadcast.create(webHandlers, blocking, reloadTimeout, nodeModules(proxy),
+                                settings.hasRole(NodeRoles.PROXY)))
+                .onFailure(SupervisorStrategy.restart()), "reload-broadcast", Props.empty());
         AdminRoutes routes = new AdminRoutes(system, webHandlers, blocking, new AdminAccess(settings.adminToken()),
                 prometheus::scrapeData, broadcast, reloadTimeout,
                 () -> proxy.map(p -> p.chains().current().handlersByPoint()).orElse(Map.of()));
