@@ -4,7 +4,7 @@ import com.typesafe.config.Config;
 import io.troupe.module.web.WebHandlerRegistry;
 import io.troupe.node.admin.AdminAccess;
 import io.troupe.node.admin.AdminRoutes;
-import io.troupe.api.proxy.Module;
+import io.troupe.module.runtime.ModuleLoader;
 import io.troupe.node.reload.ReloadBroadcast;
 import io.troupe.proxy.ProxyRuntime;
 import io.troupe.proxy.route.RouteTableActor;
@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.function.Supplier;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -90,7 +89,7 @@ public final class TroupeNode {
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
         proxy.ifPresent(p -> recordRouteVersions(p, webHandlers));
         ActorRef<ReloadBroadcast.Command> broadcast = system.systemActorOf(Behaviors.supervise(
-                        ReloadBroadcast.create(webHandlers, blocking, reloadTimeout, nodeModules(proxy),
+                        ReloadBroadcast.create(webHandlers, blocking, reloadTimeout, nodeModules(system, confDir, proxy),
                                 settings.hasRole(NodeRoles.PROXY)))
                 .onFailure(SupervisorStrategy.restart()), "reload-broadcast", Props.empty());
         AdminRoutes routes = new AdminRoutes(system, webHandlers, blocking, new AdminAccess(settings.adminToken()),
@@ -136,14 +135,20 @@ public final class TroupeNode {
         webHandlers.dataVersion(RouteTableActor.GSLB_DATA_CONF, version);
     }
 
-    /** The modules found on the class path (available) and the ones the proxy runs (enabled). */
-    private static Supplier<ReloadBroadcast.NodeModules> nodeModules(Optional<ProxyRuntime> proxy) {
-        List<String> available = new ArrayList<>();
-        ServiceLoader.load(Module.class).forEach(m -> available.add(m.name()));
+    /**
+     * The modules found on the class path and in the modules directory (available) and the ones the proxy runs,
+     * in run order (enabled); found once at start, as the proxy does.
+     */
+    private static Supplier<ReloadBroadcast.NodeModules> nodeModules(ActorSystem<?> system, Path confDir,
+                                                                     Optional<ProxyRuntime> proxy) {
+        if (proxy.isEmpty()) {
+            return () -> ReloadBroadcast.NodeModules.NONE;
+        }
+        List<String> available = new ArrayList<>(ModuleLoader.discover(ProxyRuntime.modulesDir(system, confDir),
+                ProxyRuntime.class.getClassLoader()).modules().keySet());
         Collections.sort(available);
-        List<String> enabled = proxy.map(p -> p.settings().modules()).orElse(List.of());
         ReloadBroadcast.NodeModules modules = new ReloadBroadcast.NodeModules(List.copyOf(available),
-                List.copyOf(enabled));
+                List.copyOf(proxy.get().modules().names()));
         return () -> modules;
     }
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -146,7 +147,7 @@ public final class ReloadBroadcast extends AbstractBehavior<ReloadBroadcast.Comm
     private Behavior<Command> onStatusQuery(StatusQuery q) {
         NodeModules local = modules.get();
         q.replyTo().tell(new StatusAnswer(nodeName(cluster.selfMember().address()), local.available(),
-                local.enabled(), registry.dataVersions()));
+                local.enabled(), new TreeMap<>(registry.dataVersions())));
         return this;
     }
 

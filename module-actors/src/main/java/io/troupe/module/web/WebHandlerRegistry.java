@@ -1,23 +1,24 @@
 package io.troupe.module.web;
 
+import io.troupe.api.monitor.Metrics;
 import io.troupe.api.proxy.WebHandlers;
+import io.troupe.module.monitor.KamonBridge;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The node's monitor and reload handlers, filled by modules and the proxy at start and served by the
- * admin API under {@code /monitor/<name>} and {@code /reload/<name>}; also the {@code .data} versions
- * the modules report, which {@code /monitor/module_status} shows.
+ * admin API under {@code /monitor/<name>} and {@code /reload/<name>}.
  */
 public final class WebHandlerRegistry implements WebHandlers {
     private final Map<String, MonitorHandler> monitors = new ConcurrentHashMap<>();
     private final Map<String, ReloadHandler> reloads = new ConcurrentHashMap<>();
-    private final Map<String, String> versions = new ConcurrentHashMap<>();
+    private final Map<String, String> dataVersions = new ConcurrentHashMap<>();
+    private KamonBridge kamon;
 
     @Override
     public void registerMonitor(String name, MonitorHandler handler) {
@@ -33,13 +34,26 @@ public final class WebHandlerRegistry implements WebHandlers {
         }
     }
 
+    /** Registers the group's two monitors and mirrors its numbers into Kamon (synced every second). */
+    @Override
+    public void registerMetrics(String name, Metrics metrics) {
+        metrics.registerMonitors(this, name);
+        synchronized (this) {
+            if (kamon == null) {
+                kamon = KamonBridge.start(Duration.ofSeconds(1));
+            }
+            kamon.mirror(metrics, name);
+        }
+    }
+
     @Override
     public void dataVersion(String reloadName, String version) {
-        if (reloadName == null || reloadName.isBlank()) {
-            throw new IllegalArgumentException("dataVersion: the reload name must not be empty");
-        }
-        // a file without a version still reloaded; show that rather than dropping the name
-        versions.put(reloadName, version == null ? "" : version);
+        dataVersions.put(reloadName, version == null ? "" : version);
+    }
+
+    /** The last reported {@code .data} version per reload name. */
+    public Map<String, String> dataVersions() {
+        return Map.copyOf(dataVersions);
     }
 
     public Optional<MonitorHandler> monitor(String name) {
@@ -56,10 +70,5 @@ public final class WebHandlerRegistry implements WebHandlers {
 
     public Set<String> reloadNames() {
         return new TreeSet<>(reloads.keySet());
-    }
-
-    /** The last version reported per reload name, sorted by name. */
-    public SortedMap<String, String> dataVersions() {
-        return new TreeMap<>(versions);
     }
 }
