@@ -2,6 +2,7 @@ package io.troupe.node.reload;
 
 import static io.troupe.node.reload.ReloadCluster.json;
 import static io.troupe.node.reload.ReloadCluster.name;
+import static io.troupe.node.reload.ReloadCluster.rawGet;
 import static io.troupe.node.reload.ReloadCluster.viaProxy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,7 +31,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code /reload/<name>} on node 1 of a three-node proxy cluster reaches every node through the topic. */
+/**
+ * {@code /reload/<name>} on node 1 of a three-node proxy cluster reaches every node through the topic: routing
+ * ({@code server_data_conf}) and mod_block's rules ({@code mod_block.product_rule_table}).
+ */
 @Tag("multinode")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReloadBroadcastTest {
@@ -119,6 +123,52 @@ class ReloadBroadcastTest {
 
     @Test
     @Order(3)
+    void aBlockRuleReloadedOnNode1BlocksRequestsThroughNode3WithinOneSecond() throws Exception {
+        assertEquals(200, rawGet(cluster.node(3), "/admin"));
+        String version = cluster.blockPath("/admin");
+
+        JsonNode answer = json(TestNodes.get(cluster.node(1), "/reload/mod_block.product_rule_table"));
+        assertTrue(answer.get("error").isNull(), answer.toString());
+        assertEquals(version, answer.get("version").asText(), answer.toString());
+        assertEquals(3, answer.get("nodes").size(), answer.toString());
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+        int status = rawGet(cluster.node(3), "/admin");
+        while (status != -1 && System.nanoTime() < deadline) {
+            status = rawGet(cluster.node(3), "/admin");
+        }
+        assertEquals(-1, status, "node 3 still answers /admin a second after the reload");
+        assertEquals(-1, rawGet(cluster.node(2), "/admin"));
+        assertEquals(200, rawGet(cluster.node(3), "/page"));
+
+        JsonNode status3 = json(TestNodes.get(cluster.node(3), "/monitor/module_status"));
+        assertEquals("[\"mod_block\"]", status3.get("enabled").toString(), status3.toString());
+        assertTrue(status3.get("available").toString().contains("\"mod_block\""), status3.toString());
+        for (JsonNode node : status3.get("nodes")) {
+            assertEquals(version, node.get("versions").get("mod_block.product_rule_table").asText(), status3.toString());
+        }
+    }
+
+    @Test
+    @Order(4)
+    void anInvalidBlockRuleFileIsRefusedByEveryNodeAndBlockingContinuesUnderTheOldRules() throws Exception {
+        cluster.invalidBlockRules();
+        JsonNode answer = json(TestNodes.get(cluster.node(1), "/reload/mod_block.product_rule_table"));
+        String error = answer.get("error").asText();
+        assertTrue(error.contains("block_rules.data") && error.contains("Params"), error);
+        assertEquals(3, answer.get("nodes").size(), answer.toString());
+        for (JsonNode node : answer.get("nodes")) {
+            assertEquals(false, node.get("ok").asBoolean(), answer.toString());
+            assertTrue(node.get("error").asText().contains("block_rules.data"), answer.toString());
+        }
+        for (int i = 1; i <= 3; i++) {
+            assertEquals(-1, rawGet(cluster.node(i), "/admin"), "node " + i + " stopped blocking /admin");
+            assertEquals(200, rawGet(cluster.node(i), "/page"), "node " + i + " took the invalid rules");
+        }
+    }
+
+    @Test
+    @Order(5)
     void aNodeThatDoesNotAnswerInTimeIsNamed() {
         long started = System.nanoTime();
         JsonNode answer = json(TestNodes.get(cluster.node(1), "/reload/slow_conf"));
@@ -134,20 +184,23 @@ class ReloadBroadcastTest {
     }
 
     @Test
-    @Order(4)
-    void moduleHandlersListsEveryCallbackPoint() {
+    @Order(6)
+    void moduleHandlersListsTheFiltersAtEveryCallbackPoint() {
         JsonNode handlers = json(TestNodes.get(cluster.node(3), "/monitor/module_handlers"));
         assertEquals(9, handlers.size(), handlers.toString());
-        assertTrue(handlers.has("3#HandleFoundProduct"), handlers.toString());
+        assertEquals("[\"mod_block\"]", handlers.get("0#HandleAccept").toString(), handlers.toString());
+        assertEquals("[\"mod_block\"]", handlers.get("3#HandleFoundProduct").toString(), handlers.toString());
+        assertEquals("[]", handlers.get("5#HandleForward").toString(), handlers.toString());
     }
 
     /**
-     * 50 reloads, valid and invalid route files alternating, while wrk sends requests through node 3 for 20 s:
-     * every valid reload is taken by every node, every invalid one refused by every node, no request fails,
-     * and after the last valid reload every node serves its routing.
+     * 50 reloads, valid and invalid block_rules.data alternating, while wrk sends requests through node 3 for
+     * 20 s: every valid reload is taken by every node, every invalid one refused by every node, no request
+     * fails (wrk's path is never blocked), and after the last valid reload every node blocks by the new rules
+     * and no node by the old ones.
      */
     @Test
-    @Order(5)
+    @Order(7)
     @Tag("load")
     void fiftyReloadsUnderFullLoad() throws Exception {
         Path wrk = findWrk();
@@ -178,9 +231,10 @@ class ReloadBroadcastTest {
         } finally {
             pacer.shutdownNow();
         }
-        // the last valid reload (number 48) routed to cluster_a; the old rules routed to cluster_b
+        // the last valid reload (number 48) closes /x-48; the rules before it closed /x-46
         for (int i = 1; i <= 3; i++) {
-            assertEquals("A", viaProxy(cluster.node(i)).body(), "node " + i + " serves the old rules");
+            assertEquals(-1, rawGet(cluster.node(i), "/x-48"), "node " + i + " does not serve the last rules");
+            assertEquals(200, rawGet(cluster.node(i), "/x-46"), "node " + i + " serves the old rules");
         }
         assertTrue(load.waitFor(60, TimeUnit.SECONDS), "wrk did not end");
         String report = new String(load.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
@@ -192,22 +246,22 @@ class ReloadBroadcastTest {
         assertTrue(requests.find() && Long.parseLong(requests.group(1)) >= 100, "too little traffic:\n" + report);
     }
 
-    /** Even numbers write a valid route (cluster_a, cluster_b, cluster_a, ...), odd numbers an invalid one. */
+    /** Even numbers write valid rules closing {@code /x-<i>}, odd numbers invalid ones; sent to nodes in turn. */
     private static void reloadOnce(int i, Queue<String> problems) throws Exception {
         boolean valid = i % 2 == 0;
         String version = null;
         if (valid) {
-            version = cluster.route((i / 2) % 2 == 0 ? "cluster_a" : "cluster_b");
+            version = cluster.blockPath("/x-" + i);
         } else {
-            cluster.invalidRoute();
+            cluster.invalidBlockRules();
         }
-        JsonNode answer = json(TestNodes.get(cluster.node(1 + i % 3), "/reload/server_data_conf"));
+        JsonNode answer = json(TestNodes.get(cluster.node(1 + i % 3), "/reload/mod_block.product_rule_table"));
         if (answer.get("nodes").size() != 3 || answer.get("no_answer").size() != 0) {
             problems.add("reload " + i + " did not reach every node: " + answer);
         }
         for (JsonNode node : answer.get("nodes")) {
             boolean ok = node.get("ok").asBoolean();
-            if (ok != valid || (valid && !node.get("version").asText().contains("route_rule=" + version))) {
+            if (ok != valid || (valid && !node.get("version").asText().equals(version))) {
                 problems.add("reload " + i + (valid ? " (valid)" : " (invalid)") + ": " + answer);
             }
         }

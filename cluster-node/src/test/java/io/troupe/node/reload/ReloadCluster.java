@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -27,7 +28,8 @@ import java.util.concurrent.Executors;
 
 /**
  * Three proxy nodes in one JVM, joined on loopback, reading one shared conf directory whose routing sends
- * {@code localhost} to cluster_a (backend answering "A") or cluster_b (backend answering "B").
+ * {@code localhost} to cluster_a (backend answering "A") or cluster_b (backend answering "B"), with mod_block
+ * enabled and its product rules (product "example") closing one path.
  */
 final class ReloadCluster implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -39,6 +41,7 @@ final class ReloadCluster implements AutoCloseable {
     private final List<HttpServer> backends = new ArrayList<>();
     private final ExecutorService backendThreads = Executors.newFixedThreadPool(4);
     private int routeVersion;
+    private int blockVersion;
 
     ReloadCluster(Path conf, Duration reloadTimeout) throws IOException {
         this.conf = conf;
@@ -46,11 +49,13 @@ final class ReloadCluster implements AutoCloseable {
         int b = backend("B");
         writeConf(a, b);
         route("cluster_a");
+        blockPath("/blocked-0");
         Map<String, Object> proxy = Map.of(
                 "troupe.node.roles", List.of("proxy"),
                 "troupe.proxy.bind", "127.0.0.1",
                 "troupe.proxy.http-port", 0,
                 "troupe.proxy.https-port", -1,
+                "troupe.proxy.modules", List.of("mod_block"),
                 "troupe.admin.reload-timeout", reloadTimeout.toMillis() + "ms");
         TroupeNode first = nodes.start(proxy, conf);
         members.add(first);
@@ -92,6 +97,46 @@ final class ReloadCluster implements AutoCloseable {
                 """.formatted(++routeVersion));
     }
 
+    /** Writes block_rules.data closing every localhost request for {@code path}; returns its version. */
+    String blockPath(String path) throws IOException {
+        String version = "b" + (++blockVersion);
+        write("mod_block/block_rules.data", """
+                {"Version": "%s", "Config": {"global": [], "example": [
+                  {"Cond": "req_path_in(\\"%s\\", false)", "Name": "close-%s", "Action": {"Cmd": "CLOSE", "Params": []}}]}}
+                """.formatted(version, path, version));
+        return version;
+    }
+
+    /** Writes a block_rules.data mod_block must refuse: CLOSE takes no parameters. */
+    void invalidBlockRules() throws IOException {
+        write("mod_block/block_rules.data", """
+                {"Version": "bad%d", "Config": {"example": [
+                  {"Cond": "default_t()", "Name": "everything", "Action": {"Cmd": "CLOSE", "Params": ["now"]}}]}}
+                """.formatted(++blockVersion));
+    }
+
+    /**
+     * GET {@code path} through a node's proxy on a fresh connection: the status code, or -1 when the proxy
+     * closed the connection without a response (mod_block's CLOSE).
+     */
+    static int rawGet(TroupeNode node, String path) {
+        int port = node.proxy().orElseThrow().httpPort();
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            byte[] head = socket.getInputStream().readNBytes(12);
+            if (head.length < 12) {
+                return -1;
+            }
+            return Integer.parseInt(new String(head, 9, 3, StandardCharsets.US_ASCII));
+        } catch (java.net.SocketException e) {
+            return -1; // reset: closed without a response
+        } catch (IOException e) {
+            throw new UncheckedIOException("GET " + path + " through port " + port, e);
+        }
+    }
+
     /** GET through a node's proxy with Host localhost; returns the body ("A" or "B"). */
     static HttpResponse<String> viaProxy(TroupeNode node) {
         int port = node.proxy().orElseThrow().httpPort();
@@ -120,6 +165,13 @@ final class ReloadCluster implements AutoCloseable {
     private void writeConf(int portA, int portB) throws IOException {
         Files.createDirectories(conf.resolve("server_data_conf"));
         Files.createDirectories(conf.resolve("cluster_conf"));
+        Files.createDirectories(conf.resolve("mod_block"));
+        write("mod_block/mod_block.conf", """
+                [Basic]
+                ProductRulePath = mod_block/block_rules.data
+                IPBlocklistPath = mod_block/ip_blocklist.data
+                """);
+        write("mod_block/ip_blocklist.data", "# nobody\n");
         write("server_data_conf/host_rule.data", """
                 {"Version": "h1", "DefaultProduct": null,
                  "Hosts": {"exampleTag": ["localhost"]}, "HostTags": {"example": ["exampleTag"]}}
