@@ -165,7 +165,8 @@ public final class ReloadBroadcast extends AbstractBehavior<ReloadBroadcast.Comm
             return new ReloadAnswer(node, true, true, version == null ? "" : version, null);
         } catch (Exception e) {
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            log.warn("reload {} failed on {}, old config keeps serving: {}",
+            // the owner of the config (route table or module actor) logs the failure as a warning already
+            log.info("reload {} failed on {}, old config keeps serving: {}",
                     r.name(), node, message);
             return new ReloadAnswer(node, true, false, null, message);
         }

@@ -47,7 +47,9 @@ class ReloadBroadcastTest {
 
     @BeforeAll
     static void start() throws Exception {
+        long started = System.nanoTime();
         cluster = new ReloadCluster(conf, RELOAD_TIMEOUT);
+        System.out.println("three-node cluster ready in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms");
         for (int i = 1; i <= 3; i++) {
             boolean slow = i == 3;
             cluster.node(i).webHandlers().registerReload("slow_conf", params -> {
@@ -62,7 +64,9 @@ class ReloadBroadcastTest {
     @AfterAll
     static void stop() throws Exception {
         releaseSlowNode.countDown();
+        long started = System.nanoTime();
         cluster.close();
+        System.out.println("three-node cluster stopped in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms");
     }
 
     @Test

@@ -4,14 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.troupe.node.TestNodes;
 import io.troupe.node.TroupeNode;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -38,8 +37,8 @@ final class ReloadCluster implements AutoCloseable {
     final Path conf;
     final TestNodes nodes = new TestNodes();
     final List<TroupeNode> members = new ArrayList<>();
-    private final List<HttpServer> backends = new ArrayList<>();
-    private final ExecutorService backendThreads = Executors.newFixedThreadPool(4);
+    private final List<ServerSocket> backends = new ArrayList<>();
+    private final ExecutorService backendThreads = Executors.newCachedThreadPool();
     private int routeVersion;
     private int blockVersion;
 
@@ -51,6 +50,8 @@ final class ReloadCluster implements AutoCloseable {
         route("cluster_a");
         blockPath("/blocked-0");
         Map<String, Object> proxy = Map.of(
+                // the topic learns of other nodes' subscribers through the receptionist's gossip (2 s by default)
+                "pekko.cluster.typed.receptionist.distributed-data.gossip-interval", "200ms",
                 "troupe.node.roles", List.of("proxy"),
                 "troupe.proxy.bind", "127.0.0.1",
                 "troupe.proxy.http-port", 0,
@@ -64,7 +65,8 @@ final class ReloadCluster implements AutoCloseable {
             joining.put("troupe.node.seeds", List.of(TestNodes.clusterHostPort(first)));
             members.add(nodes.start(joining, conf));
         }
-        // every node is Up and every node's topic subscription has reached node 1
+        // every node is Up (a cheap poll), then every node's topic subscription has reached node 1
+        TestNodes.awaitGet(first, "/cluster/members", WAIT, r -> r.body().split("\"Up\"", -1).length == 4);
         TestNodes.awaitGet(first, "/monitor/module_status", WAIT, r -> {
             JsonNode body = json(r);
             return body.get("nodes").size() == 3 && body.get("no_answer").isEmpty();
@@ -189,20 +191,47 @@ final class ReloadCluster implements AutoCloseable {
                 """);
     }
 
+    /**
+     * A keep-alive HTTP/1.1 backend answering every request with {@code answer}, head and body in one write
+     * (the JDK's HttpServer writes them apart, and Nagle plus delayed ACKs then cost 40 ms a request).
+     */
     private int backend(String answer) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
-        byte[] body = answer.getBytes(StandardCharsets.UTF_8);
-        server.createContext("/", exchange -> {
-            exchange.getRequestBody().readAllBytes();
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
+        ServerSocket server = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
+        byte[] response = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + answer.length()
+                + "\r\n\r\n" + answer).getBytes(StandardCharsets.US_ASCII);
+        backends.add(server);
+        backendThreads.execute(() -> {
+            while (!server.isClosed()) {
+                try {
+                    Socket connection = server.accept();
+                    backendThreads.execute(() -> serve(connection, response));
+                } catch (IOException e) {
+                    return; // closed at the end of the test
+                }
             }
         });
-        server.setExecutor(backendThreads);
-        server.start();
-        backends.add(server);
-        return server.getAddress().getPort();
+        return server.getLocalPort();
+    }
+
+    /** Answers each request head (requests here carry no body) until the client closes. */
+    private static void serve(Socket connection, byte[] response) {
+        try (connection) {
+            connection.setTcpNoDelay(true);
+            var in = new java.io.BufferedInputStream(connection.getInputStream());
+            OutputStream out = connection.getOutputStream();
+            int matched = 0;
+            for (int b = in.read(); b >= 0; b = in.read()) {
+                // count the bytes of "\r\n\r\n" seen in a row: the end of a request head
+                matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (b == '\r' ? 1 : 0);
+                if (matched == 4) {
+                    out.write(response);
+                    out.flush();
+                    matched = 0;
+                }
+            }
+        } catch (IOException e) {
+            // the proxy closed or reset the connection: nothing to answer
+        }
     }
 
     @Override
@@ -210,7 +239,9 @@ final class ReloadCluster implements AutoCloseable {
         try {
             nodes.close();
         } finally {
-            backends.forEach(b -> b.stop(0));
+            for (ServerSocket backend : backends) {
+                backend.close();
+            }
             backendThreads.shutdownNow();
         }
     }
