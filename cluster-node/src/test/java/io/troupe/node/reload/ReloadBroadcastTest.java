@@ -189,6 +189,19 @@ class ReloadBroadcastTest {
 
     @Test
     @Order(6)
+    void gslbDataConfIsBroadcastAndANameNoNodeHasIsAnErrorFromEach() {
+        JsonNode gslb = json(TestNodes.get(cluster.node(2), "/reload/gslb_data_conf"));
+        assertTrue(gslb.get("error").isNull(), gslb.toString());
+        assertEquals(3, gslb.get("nodes").size(), gslb.toString());
+
+        JsonNode unknown = json(TestNodes.get(cluster.node(2), "/reload/mod_nothing.table"));
+        assertTrue(unknown.get("error").asText().startsWith("handler not exist, type[reload], command[mod_nothing.table]"),
+                unknown.toString());
+        assertEquals(3, unknown.get("nodes").size(), unknown.toString());
+    }
+
+    @Test
+    @Order(6)
     void moduleHandlersListsTheFiltersAtEveryCallbackPoint() {
         JsonNode handlers = json(TestNodes.get(cluster.node(3), "/monitor/module_handlers"));
         assertEquals(9, handlers.size(), handlers.toString());
