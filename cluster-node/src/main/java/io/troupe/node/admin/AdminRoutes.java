@@ -32,7 +32,6 @@ import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.RemoteAddress;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
@@ -167,9 +166,8 @@ public final class AdminRoutes extends AllDirectives {
 
     private Route reload(String name) {
         return extractRequest(request -> {
-            Optional<InetSocketAddress> peer = request.getAttribute(AttributeKeys.remoteAddress)
-                    .flatMap(RemoteAddress::getAddress).map(address -> new InetSocketAddress(address,
-                            request.getAttribute(AttributeKeys.remoteAddress).map(RemoteAddress::getPort).orElse(0)));
+            Optional<InetSocketAddress> peer = request.getAttribute(AttributeKeys.remoteAddress).flatMap(remote ->
+                    remote.getAddress().map(address -> new InetSocketAddress(address, remote.getPort())));
             AdminAccess.Verdict verdict = access.check(peer.map(InetSocketAddress::getAddress),
                     request.getHeader("Authorization").map(HttpHeader::value));
             switch (verdict) {
