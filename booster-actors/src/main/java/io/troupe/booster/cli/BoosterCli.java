@@ -1,6 +1,8 @@
 package io.troupe.booster.cli;
 
 import io.troupe.booster.handler.Handlers;
+import io.troupe.booster.hook.HookMode;
+import io.troupe.booster.hook.HookSettings;
 import io.troupe.booster.work.BoosterRun;
 import io.troupe.booster.work.WorkSettings;
 import java.io.PrintWriter;
@@ -63,6 +65,15 @@ public final class BoosterCli implements Callable<Integer> {
 
     @Option(names = "--hook_config", paramLabel = "FILE", description = "hook rules file (TBS format)")
     private Path hookConfig;
+
+    @Option(names = "--hook_mode", paramLabel = "MODE",
+            description = "preload (LD_PRELOAD library; catches names, paths, globs) or shims (PATH shims; names only);"
+                    + " default: preload where the library was built, else shims")
+    private String hookMode;
+
+    @Option(names = "--hook_preload_library", paramLabel = "PATH",
+            description = "the LD_PRELOAD hook library (default: lib/libtroupe-hook.so of this installation)")
+    private Path hookPreloadLibrary;
 
     @Option(names = "--local", description = "run every sub-work locally")
     private boolean local;
@@ -170,10 +181,35 @@ public final class BoosterCli implements Callable<Integer> {
                         "--hook_config " + hookConfig + ": no readable file at " + rules);
             }
         }
+        HookSettings hooks = hookSettings();
         Path stats = statsJson == null ? null : workDir.resolve(statsJson).normalize();
         String buildId = projectId + "-" + UUID.randomUUID().toString().substring(0, 8);
         return new WorkSettings(type, projectId, buildId, command, hook, rules, local, noLocal, remoteRetryTimes,
-                maxLocalTotalJobs, maxJobs, ioTimeoutSecs, cluster, workDir, env, stats);
+                maxLocalTotalJobs, maxJobs, ioTimeoutSecs, cluster, workDir, env, stats, hooks);
+    }
+
+    private HookSettings hookSettings() {
+        HookMode mode = null;
+        if (hookMode != null) {
+            try {
+                mode = HookMode.parse(hookMode);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
+        Path library = null;
+        if (hookPreloadLibrary != null) {
+            library = workDir.resolve(hookPreloadLibrary).normalize();
+            if (!Files.isRegularFile(library) || !Files.isReadable(library)) {
+                throw new ParameterException(spec.commandLine(),
+                        "--hook_preload_library " + hookPreloadLibrary + ": no readable file at " + library);
+            }
+            if (mode == HookMode.SHIMS) {
+                throw new ParameterException(spec.commandLine(),
+                        "--hook_preload_library and --hook_mode shims contradict each other");
+            }
+        }
+        return new HookSettings(mode, library);
     }
 
     private void requireAtLeast(String option, int value, int min) {

@@ -9,7 +9,7 @@ import io.troupe.api.booster.BoosterConfig;
 import io.troupe.api.booster.Handler;
 import io.troupe.api.booster.PreloadConfig;
 import io.troupe.booster.gateway.ExecutorGateway;
-import io.troupe.booster.hook.PathShims;
+import io.troupe.booster.hook.Hooks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -512,7 +512,11 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
                             + " gave none); nothing will be intercepted";
                     rules = PreloadConfig.empty();
                 }
-                env = new HashMap<>(PathShims.install(dir.resolve("shims"), rules, env));
+                Hooks.Installed hooks = Hooks.install(settings.hookSettings(), rules, env);
+                env = new HashMap<>(hooks.env());
+                for (String hookWarning : hooks.warnings()) {
+                    warning = warning == null ? hookWarning : warning + "\n[booster] warning: " + hookWarning;
+                }
             }
             env.put("TROUPE_BOOSTER_SOCKET", dir.resolve("gateway.sock").toString());
             return new EnvReady(Map.copyOf(env), dir, warning, null);

@@ -1,5 +1,6 @@
 package io.troupe.booster.work;
 
+import io.troupe.booster.hook.HookSettings;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ import java.util.Map;
  * @param workDir directory the work command runs in
  * @param env environment of the booster
  * @param statsJson {@code --stats_json}, or {@code null}
+ * @param hookSettings {@code --hook_mode} and {@code --hook_preload_library}
  */
 public record WorkSettings(
         String type,
@@ -40,16 +42,27 @@ public record WorkSettings(
         List<String> clusterSeeds,
         Path workDir,
         Map<String, String> env,
-        Path statsJson) {
+        Path statsJson,
+        HookSettings hookSettings) {
 
     public WorkSettings {
         clusterSeeds = List.copyOf(clusterSeeds);
         env = Map.copyOf(env);
+        hookSettings = hookSettings == null ? HookSettings.defaults() : hookSettings;
+    }
+
+    /** Settings with the default hook flags. */
+    public WorkSettings(String type, String projectId, String buildId, String command, boolean hook, Path hookConfig,
+            boolean local, boolean noLocal, int remoteRetryTimes, int maxLocalTotalJobs, int maxJobs, int ioTimeoutSecs,
+            List<String> clusterSeeds, Path workDir, Map<String, String> env, Path statsJson) {
+        this(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes, maxLocalTotalJobs,
+                maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, HookSettings.defaults());
     }
 
     /** The same settings with {@code --local} set to {@code local} (a failed join degrades a work to local). */
     public WorkSettings withLocal(boolean newLocal) {
         return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, newLocal, noLocal,
-                remoteRetryTimes, maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson);
+                remoteRetryTimes, maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson,
+                hookSettings);
     }
 }
