@@ -86,8 +86,9 @@ static void parse_rules(char *raw) {
             int slash = strchr(item, '/') != NULL;
             r->kind = glob ? (slash ? GLOB : GLOB_NAME) : (slash ? PATH : NAME);
             r->nwords = 0;
-            for (char *w = strtok(comma + 1, " \t"); w && r->nwords < MAX_WORDS; w = strtok(NULL, " \t"))
-                r->words[r->nwords++] = w;
+            char *save = NULL;
+            char *w = strtok_r(comma + 1, " \t", &save);
+            for (; w && r->nwords < MAX_WORDS; w = strtok_r(NULL, " \t", &save)) r->words[r->nwords++] = w;
             if (r->nwords > 0) {
                 if (r->kind == PATH || r->kind == GLOB) needs_resolved = 1;
                 nrules++;
