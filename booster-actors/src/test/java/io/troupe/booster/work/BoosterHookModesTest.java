@@ -29,9 +29,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Whole works in the LD_PRELOAD hook mode: absolute compiler paths are caught, CMake builds in and out of it. */
+/** Whole works in both hook modes: CMake projects configured and built in the booster, then built again outside it. */
 @Tag("process")
-class BoosterPreloadTest {
+class BoosterHookModesTest {
 
     @TempDir
     Path tmp;
@@ -71,12 +71,16 @@ class BoosterPreloadTest {
     }
 
     private int run(String command, String rules, boolean local, Path stats) throws Exception {
+        return run(command, rules, local, stats, new HookSettings(HookMode.PRELOAD, library));
+    }
+
+    private int run(String command, String rules, boolean local, Path stats, HookSettings hooks) throws Exception {
         Path rulesFile = Files.writeString(tmp.resolve("rules.json"), rules);
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
         env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
         WorkSettings settings = new WorkSettings("echo", "preload", "preload-test", command, true, rulesFile, local,
-                false, 0, 2, 0, 30, List.of(), tmp, env, stats, new HookSettings(HookMode.PRELOAD, library));
+                false, 0, 2, 0, 30, List.of(), tmp, env, stats, hooks);
         return BoosterRun.run(settings, new EchoHandler(), config());
     }
 
@@ -95,10 +99,7 @@ class BoosterPreloadTest {
     void aCmakeProjectWithAnAbsoluteCompilerIsHookedAndBuildsAgainOutsideTheBooster() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/cmake")) && Files.isExecutable(Path.of("/usr/bin/c++")),
                 "needs /usr/bin/cmake and /usr/bin/c++");
-        Path src = Files.createDirectories(tmp.resolve("src"));
-        Files.writeString(src.resolve("CMakeLists.txt"),
-                "cmake_minimum_required(VERSION 3.10)\nproject(hooked CXX)\nadd_executable(hello main.cpp)\n");
-        Files.writeString(src.resolve("main.cpp"), "#include <cstdio>\nint main() { std::puts(\"hello 1\"); }\n");
+        writeProject("hello 1");
         Path stats = tmp.resolve("stats.json");
         int code = run("cmake -S src -B build -DCMAKE_CXX_COMPILER=/usr/bin/c++ > cmake.log && cmake --build build",
                 "{\"hooks\":[{\"src_command\":\"/usr/bin/c++\",\"target_command\":\"booster-exec $SRC_CMD\"}]}",
@@ -114,11 +115,42 @@ class BoosterPreloadTest {
         assertEquals("hello 1\n", Proc.run(List.of(tmp.resolve("build/hello").toString()), tmp, Map.of()).out());
 
         // later, without any booster: the compiler CMake recorded still builds
-        Files.writeString(src.resolve("main.cpp"), "#include <cstdio>\nint main() { std::puts(\"hello 2\"); }\n");
+        writeProject("hello 2");
         Proc.Outcome outside = Proc.run(List.of("/usr/bin/cmake", "--build", "build"), tmp,
                 Map.of("PATH", "/usr/local/bin:/usr/bin:/bin", "HOME", tmp.toString()));
         assertEquals(0, outside.exitCode(), outside.err());
         assertEquals("hello 2\n", Proc.run(List.of(tmp.resolve("build/hello").toString()), tmp, Map.of()).out());
+    }
+
+    @Test
+    void aCmakeProjectConfiguredOnShimsBuildsAgainOutsideTheBooster() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/cmake")) && Files.isExecutable(Path.of("/usr/bin/c++")),
+                "needs /usr/bin/cmake and /usr/bin/c++");
+        writeProject("hello 1");
+        Path stats = tmp.resolve("stats.json");
+        int code = run("cmake -S src -B build > cmake.log && cmake --build build",
+                "{\"hooks\":[{\"src_command\":\"c++\",\"target_command\":\"booster-exec $SRC_CMD\"}]}",
+                true, stats, new HookSettings(HookMode.SHIMS, null));
+        assertEquals(0, code, err());
+        String compiler = Files.readAllLines(tmp.resolve("build/CMakeCache.txt")).stream()
+                .filter(line -> line.startsWith("CMAKE_CXX_COMPILER:")).findFirst().orElse("");
+        assertTrue(compiler.contains(tmp.resolve("cache/troupe/shims") + "/"), "CMake recorded the shim: " + compiler);
+        assertTrue(subWorkArgvs(stats).stream().anyMatch(argv -> argv.contains("-c")), "compiles were hooked");
+        assertEquals("hello 1\n", Proc.run(List.of(tmp.resolve("build/hello").toString()), tmp, Map.of()).out());
+
+        // the work is over and the shim directory is still there: the recorded compiler works without a booster
+        writeProject("hello 2");
+        Proc.Outcome outside = Proc.run(List.of("/usr/bin/cmake", "--build", "build"), tmp,
+                Map.of("PATH", "/usr/local/bin:/usr/bin:/bin", "HOME", tmp.toString()));
+        assertEquals(0, outside.exitCode(), outside.err());
+        assertEquals("hello 2\n", Proc.run(List.of(tmp.resolve("build/hello").toString()), tmp, Map.of()).out());
+    }
+
+    private void writeProject(String greeting) throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.writeString(src.resolve("CMakeLists.txt"),
+                "cmake_minimum_required(VERSION 3.10)\nproject(hooked CXX)\nadd_executable(hello main.cpp)\n");
+        Files.writeString(src.resolve("main.cpp"), "#include <cstdio>\nint main() { std::puts(\"" + greeting + "\"); }\n");
     }
 
     @Test
