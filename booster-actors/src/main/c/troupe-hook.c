@@ -12,7 +12,8 @@
  *   - a path ("/usr/bin/gcc")     equals the candidate;
  *   - a glob ("*" "/gcc*", "g++*") fnmatch(3) against the candidate, or its basename when the glob has no '/'.
  * A match runs target_command (split on blanks) instead, each "$SRC_CMD" word replaced by the caught
- * command line (the file as exec'd, then argv[1..]).
+ * command line: the program (argv[0] when it is the bare name of the exec'd file, as a shell runs "gcc",
+ * else the file as exec'd), then argv[1..].
  *
  * The hooked child gets BK_PARENT_PROCESS_HOOKED=true (TBS's name) and loses this library from
  * LD_PRELOAD, so nothing a hooked command starts (cc1, as, collect2, booster-exec's local run) is hooked
@@ -185,6 +186,10 @@ typedef int (*launch_fn)(char *const argv[], char *const envp[], void *ctx);
 static int launch(const struct rule *r, const char *file, char *const argv[], char *const envp[], launch_fn fn,
                   void *ctx) {
     size_t argc = count(argv);
+    /* the command as the caller wrote it: a shell execs /usr/bin/gcc for "gcc", and "gcc" is what a
+       worker's allowlist and a handler expect, as with PATH shims */
+    int bare = argc > 0 && !strchr(argv[0], '/') && strcmp(argv[0], base_name(file)) == 0;
+    const char *program = bare ? argv[0] : file;
     size_t src_words = 0;
     for (int i = 0; i < r->nwords; i++)
         if (strcmp(r->words[i], SRC_CMD) == 0) src_words++;
@@ -192,7 +197,7 @@ static int launch(const struct rule *r, const char *file, char *const argv[], ch
     size_t n = 0;
     for (int i = 0; i < r->nwords; i++) {
         if (strcmp(r->words[i], SRC_CMD) == 0) {
-            nargv[n++] = (char *)file;
+            nargv[n++] = (char *)program;
             for (size_t a = 1; a < argc; a++) nargv[n++] = argv[a];
         } else {
             nargv[n++] = r->words[i];

@@ -78,8 +78,7 @@ class PreloadHookTest {
         assertEquals(0, outcome.exitCode(), outcome.err());
         List<String> lines = records();
         assertEquals(2, lines.size(), lines.toString());
-        assertTrue(lines.get(0).matches("\\S*gcc -c x\\.c -o x\\.o"), lines.toString());
-        assertTrue(lines.get(1).matches("\\S*gcc x\\.o -o x"), lines.toString());
+        assertEquals(List.of("gcc -c x.c -o x.o", "gcc x.o -o x"), lines);
         assertEquals(7, Proc.run(List.of(dir.resolve("x").toString()), dir, Map.of()).exitCode());
     }
 
@@ -88,7 +87,8 @@ class PreloadHookTest {
         Proc.Outcome outcome = sh("/usr/bin/gcc -dumpversion && gcc -dumpmachine && cc -dumpversion", env("/usr/bin/gcc"));
         assertEquals(0, outcome.exitCode(), outcome.err());
         List<String> lines = records();
-        assertEquals(List.of("/usr/bin/gcc -dumpversion", "/usr/bin/gcc -dumpmachine"), lines,
+        // the caught command is passed on as written: a path stays a path, a bare name stays bare
+        assertEquals(List.of("/usr/bin/gcc -dumpversion", "gcc -dumpmachine"), lines,
                 "cc is another program, not caught by a rule for /usr/bin/gcc");
     }
 
@@ -96,7 +96,7 @@ class PreloadHookTest {
     void aGlobRuleCatchesPathsThatMatchIt() throws Exception {
         Proc.Outcome outcome = sh("/usr/bin/gcc -dumpversion && gcc -dumpmachine && cat /dev/null", env("*/gcc*"));
         assertEquals(0, outcome.exitCode(), outcome.err());
-        assertEquals(List.of("/usr/bin/gcc -dumpversion", "/usr/bin/gcc -dumpmachine"), records());
+        assertEquals(List.of("/usr/bin/gcc -dumpversion", "gcc -dumpmachine"), records());
     }
 
     @Test
@@ -115,7 +115,7 @@ class PreloadHookTest {
         List<String> lines = records();
         assertEquals(variants.size(), lines.size(), lines.toString());
         for (int i = 0; i < variants.size(); i++) {
-            assertTrue(lines.get(i).matches("(/bin/)?true " + variants.get(i)), lines.toString());
+            assertEquals("true " + variants.get(i), lines.get(i));
         }
     }
 
@@ -133,7 +133,7 @@ class PreloadHookTest {
         List<String> lines = records();
         assertEquals(2, lines.size(), lines.toString());
         assertEquals("true spawnp", lines.get(0));
-        assertTrue(lines.get(1).matches("/\\S*/true execvp"), lines.toString());
+        assertEquals("true execvp", lines.get(1));
     }
 
     @Test
