@@ -160,17 +160,24 @@ static const struct rule *find_rule(const char *file, char *const argv[], int se
     if (nrules == 0 || !file || !*file || is_booster_exec(file)) return NULL;
     const char *arg0 = argv && argv[0] ? argv[0] : NULL;
     if (arg0 && is_booster_exec(arg0)) return NULL;
-    /* a program that is not there is not hooked: the caller sees ENOENT and may try the next PATH entry */
-    char resolved[PATH_MAX];
     int bare = search && !strchr(file, '/');
-    if (bare ? !resolve_on_path(file, resolved) : access(file, X_OK) != 0) return NULL;
-    if (bare && is_booster_exec(resolved)) return NULL;
-    for (int i = 0; i < nrules; i++)
-        if (matches(&rules[i], file) || (arg0 && matches(&rules[i], arg0))) return &rules[i];
-    if (bare && needs_resolved)
-        for (int i = 0; i < nrules; i++)
-            if ((rules[i].kind == PATH || rules[i].kind == GLOB) && matches(&rules[i], resolved)) return &rules[i];
-    return NULL;
+    char resolved[PATH_MAX];
+    int found = 0; /* resolved holds file's place on PATH */
+    const struct rule *hit = NULL;
+    for (int i = 0; i < nrules && !hit; i++)
+        if (matches(&rules[i], file) || (arg0 && matches(&rules[i], arg0))) hit = &rules[i];
+    if (!hit && bare && needs_resolved && (found = resolve_on_path(file, resolved)))
+        for (int i = 0; i < nrules && !hit; i++)
+            if ((rules[i].kind == PATH || rules[i].kind == GLOB) && matches(&rules[i], resolved)) hit = &rules[i];
+    if (!hit) return NULL;
+    /* a program that is not there is not hooked: the caller sees ENOENT and may try the next PATH entry */
+    if (bare) {
+        if (!found && !resolve_on_path(file, resolved)) return NULL;
+        if (is_booster_exec(resolved)) return NULL;
+    } else if (access(file, X_OK) != 0) {
+        return NULL;
+    }
+    return hit;
 }
 
 static size_t count(char *const list[]) {
@@ -222,7 +229,8 @@ static int launch(const struct rule *r, const char *file, char *const argv[], ch
             size_t len = strcspn(p, ": ");
             const char *slash = p + len;
             while (slash > p && slash[-1] != '/') slash--;
-            int ours = (size_t)(p + len - slash) == strlen(LIBRARY_NAME) && strncmp(slash, LIBRARY_NAME, strlen(LIBRARY_NAME)) == 0;
+            size_t name_len = strlen(LIBRARY_NAME);
+            int ours = (size_t)(p + len - slash) == name_len && strncmp(slash, LIBRARY_NAME, name_len) == 0;
             if (len > 0 && !ours) {
                 if (k > 11) kept[k++] = ':';
                 memcpy(kept + k, p, len);
