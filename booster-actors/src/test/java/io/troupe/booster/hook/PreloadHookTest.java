@@ -137,6 +137,29 @@ class PreloadHookTest {
     }
 
     @Test
+    void theHookedCommandIsMarkedAndLosesOnlyThisLibraryFromLdPreload() throws Exception {
+        Path noop = dir.resolve("libnoop.so");
+        Files.writeString(dir.resolve("noop.c"), "int troupe_test_noop;\n");
+        Proc.Outcome built = Proc.run(List.of("cc", "-shared", "-fPIC", "-o", noop.toString(), "noop.c"), dir,
+                Map.of("PATH", "/usr/bin:/bin"));
+        assertEquals(0, built.exitCode(), built.err());
+        Path seen = dir.resolve("seen.txt");
+        Path envRecorder = Files.writeString(dir.resolve("env.sh"),
+                "#!/bin/sh\necho \"${LD_PRELOAD-unset} ${BK_PARENT_PROCESS_HOOKED-unset}\" >> '" + seen + "'\n");
+        Files.setPosixFilePermissions(envRecorder, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Map<String, String> base = new HashMap<>();
+        base.put("PATH", "/usr/bin:/bin");
+        base.put("LD_PRELOAD", noop.toString());
+        Map<String, String> env = PreloadHook.environment(library, new PreloadConfig(List.of(
+                new HookRule("true", envRecorder + " $SRC_CMD"))), base, BoosterExecLocation.javaFallback("/x"));
+        assertEquals(library + ":" + noop, env.get("LD_PRELOAD"));
+        Proc.Outcome outcome = sh("true; /bin/true; echo \"${LD_PRELOAD} ${BK_PARENT_PROCESS_HOOKED-unset}\" >> seen.txt", env);
+        assertEquals(0, outcome.exitCode(), outcome.err());
+        // true is a builtin (not hooked), /bin/true is hooked; the shell itself is unmarked
+        assertEquals(List.of(noop + " true", library + ":" + noop + " unset"), Files.readAllLines(seen));
+    }
+
+    @Test
     void stdinReachesACompileRunThroughBoosterExecWithoutABooster() throws Exception {
         Path boosterExec = Proc.nativeBoosterExec().orElse(null);
         assumeTrue(boosterExec != null, "native booster-exec not built");
