@@ -193,7 +193,7 @@ public final class ProxyRuntime {
     }
 
     /** {@code troupe.proxy.modules-dir}, or {@code modules} next to the conf root when empty. */
-    static Path modulesDir(ActorSystem<?> system, Path confRoot) {
+    public static Path modulesDir(ActorSystem<?> system, Path confRoot) {
         com.typesafe.config.Config c = system.settings().config();
         String dir = c.hasPath("troupe.proxy.modules-dir") ? c.getString("troupe.proxy.modules-dir") : "";
         if (!dir.isBlank()) {
