@@ -30,11 +30,15 @@ public final class ModuleState {
     }
 
     public void inc(String name) {
+        add(name, 1);
+    }
+
+    public void add(String name, long n) {
         LongAdder a = counters.get(name);
         if (a == null) {
             throw new IllegalArgumentException(module + ": no counter " + name);
         }
-        a.increment();
+        a.add(n);
     }
 
     public long get(String name) {
