@@ -41,6 +41,11 @@ final class AccessLogWriter implements AutoCloseable {
     private long lastCheck;
 
     AccessLogWriter(Path file, int capacity, long checkMillis) throws IOException {
+        this(file, capacity, checkMillis, true);
+    }
+
+    /** {@code start = false} leaves the writer thread unstarted, so that tests can fill the queue. */
+    AccessLogWriter(Path file, int capacity, long checkMillis, boolean start) throws IOException {
         this.file = file;
         this.checkMillis = checkMillis;
         this.queue = new ArrayBlockingQueue<>(capacity);
@@ -48,6 +53,13 @@ final class AccessLogWriter implements AutoCloseable {
         open();
         thread = new Thread(this::run, "mod_access-writer");
         thread.setDaemon(true);
+        if (start) {
+            thread.start();
+        }
+    }
+
+    /** Starts a writer made with {@code start = false}. */
+    void start() {
         thread.start();
     }
 
@@ -177,6 +189,14 @@ final class AccessLogWriter implements AutoCloseable {
             return;
         }
         closed = true;
+        if (!thread.isAlive()) {
+            try {
+                out.close();
+            } catch (IOException e) {
+                log.debug("closing {}: {}", file, e.toString());
+            }
+            return;
+        }
         try {
             queue.put(STOP);
             thread.join(5000);
