@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
+import io.troupe.api.monitor.Counter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,23 +30,28 @@ final class AccessLogWriter implements AutoCloseable {
     private final long checkMillis;
     private final ArrayBlockingQueue<String> queue;
     private final Thread thread;
-    final LongAdder written = new LongAdder();
-    final LongAdder dropped = new LongAdder();
-    final LongAdder reopened = new LongAdder();
-    final LongAdder errors = new LongAdder();
+    final Counters counters;
     private volatile boolean reopenRequested;
     private volatile boolean closed;
     private FileChannel out;
     private Object openKey;
     private long lastCheck;
 
+    /** Lines written, lines dropped (queue full, or a failed write), reopens, write errors. */
+    record Counters(Counter written, Counter dropped, Counter reopened, Counter errors) {
+        static Counters fresh() {
+            return new Counters(new Counter(), new Counter(), new Counter(), new Counter());
+        }
+    }
+
     AccessLogWriter(Path file, int capacity, long checkMillis) throws IOException {
-        this(file, capacity, checkMillis, true);
+        this(file, capacity, checkMillis, true, Counters.fresh());
     }
 
     /** {@code start = false} leaves the writer thread unstarted, so that tests can fill the queue. */
-    AccessLogWriter(Path file, int capacity, long checkMillis, boolean start) throws IOException {
+    AccessLogWriter(Path file, int capacity, long checkMillis, boolean start, Counters counters) throws IOException {
         this.file = file;
+        this.counters = counters;
         this.checkMillis = checkMillis;
         this.queue = new ArrayBlockingQueue<>(capacity);
         Files.createDirectories(file.toAbsolutePath().getParent());
@@ -70,7 +75,7 @@ final class AccessLogWriter implements AutoCloseable {
     /** Queues one line (without its newline); never blocks. False when the queue was full and the line dropped. */
     boolean offer(String line) {
         if (closed || !queue.offer(line)) {
-            dropped.increment();
+            counters.dropped().inc();
             return false;
         }
         return true;
@@ -140,10 +145,10 @@ final class AccessLogWriter implements AutoCloseable {
             while (buf.hasRemaining()) {
                 out.write(buf);
             }
-            written.add(lines);
+            counters.written().inc(lines);
         } catch (IOException e) {
-            errors.increment();
-            dropped.add(lines);
+            counters.errors().inc();
+            counters.dropped().inc(lines);
             log.warn("mod_access: cannot write {}: {}", file, e.toString());
             reopenRequested = true;
         }
@@ -174,9 +179,9 @@ final class AccessLogWriter implements AutoCloseable {
         }
         try {
             open();
-            reopened.increment();
+            counters.reopened().inc();
         } catch (IOException e) {
-            errors.increment();
+            counters.errors().inc();
             log.warn("mod_access: cannot reopen {}: {}", file, e.toString());
             reopenRequested = true;
         }

@@ -9,7 +9,7 @@ import io.troupe.api.proxy.Response;
 import io.troupe.api.proxy.ReturnCode;
 import io.troupe.api.proxy.Session;
 import io.troupe.api.proxy.WebHandlers;
-import io.troupe.module.support.DataFileException;
+import io.troupe.api.proxy.config.ConfigFileException;
 import io.troupe.module.support.ModuleState;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -23,7 +23,7 @@ public final class ModAccess implements Module, AutoCloseable {
     /** Where the request's start time is kept between BEFORE_LOCATION and REQUEST_FINISH. */
     static final String START_KEY = "mod_access.start_nanos";
 
-    private final ModuleState state = new ModuleState(NAME, "REQ_LOG", "SES_LOG");
+    private final ModuleState state = new ModuleState(NAME, "REQ_LOG", "SES_LOG", "LOG_WRITE", "LOG_DROP", "LOG_REOPEN", "LOG_WRITE_ERR");
     private AccessConf conf;
     private AccessLogWriter writer;
 
@@ -33,32 +33,25 @@ public final class ModAccess implements Module, AutoCloseable {
     }
 
     @Override
-    public void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws DataFileException, IOException {
+    public void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws ConfigFileException, IOException {
         Path confFile = confRoot.resolve(NAME).resolve(NAME + ".conf");
         conf = AccessConf.load(confFile, confRoot);
         try {
-            writer = new AccessLogWriter(conf.logFile(), conf.queueSize(), 1000);
+            writer = new AccessLogWriter(conf.logFile(), conf.queueSize(), 1000, true, new AccessLogWriter.Counters(
+                    state.counter("LOG_WRITE"), state.counter("LOG_DROP"), state.counter("LOG_REOPEN"),
+                    state.counter("LOG_WRITE_ERR")));
         } catch (IOException e) {
-            throw new DataFileException(confFile, "Log.LogDir", "cannot open " + conf.logFile() + ": " + e.getMessage(), e);
+            throw new ConfigFileException(confFile, "Log.LogDir", "cannot open " + conf.logFile() + ": " + e.getMessage(), e);
         }
-        state.gauge("LOG_WRITE", writer.written::sum);
-        state.gauge("LOG_DROP", writer.dropped::sum);
-        state.gauge("LOG_REOPEN", writer.reopened::sum);
-        state.gauge("LOG_WRITE_ERR", writer.errors::sum);
         callbacks.addFilter(CallbackPoint.BEFORE_LOCATION, this::onBeforeLocation);
         callbacks.addFilter(CallbackPoint.REQUEST_FINISH, this::onRequestFinish);
         callbacks.addFilter(CallbackPoint.FINISH, this::onSessionFinish);
-        web.registerMonitor(NAME, params -> render(params, false));
-        web.registerMonitor(NAME + ".diff", params -> render(params, true));
+        state.register(web);
         // reopen signal for log rotation tools (moving the file is also noticed within a second)
         web.registerReload(NAME, params -> {
             writer.reopen();
             return "reopen " + conf.logFile();
         });
-    }
-
-    private String render(java.util.Map<String, java.util.List<String>> params, boolean diff) {
-        return diff ? state.renderDiff(params) : state.render(params);
     }
 
     private FilterResult onBeforeLocation(Request req) {
@@ -84,11 +77,11 @@ public final class ModAccess implements Module, AutoCloseable {
 
     /** The writer's own counts (reopens, write errors) as the monitor shows them. */
     long reopens() {
-        return writer.reopened.sum();
+        return writer.counters.reopened().get();
     }
 
     long dropped() {
-        return writer.dropped.sum();
+        return writer.counters.dropped().get();
     }
 
     Path logFile() {

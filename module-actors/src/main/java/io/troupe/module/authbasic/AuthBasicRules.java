@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.troupe.api.condition.Condition;
 import io.troupe.api.condition.ConditionException;
 import io.troupe.api.condition.Conditions;
-import io.troupe.module.support.DataFileException;
-import io.troupe.module.support.Ini;
+import io.troupe.api.proxy.config.ConfigFileException;
+import io.troupe.api.proxy.config.ModuleConf;
 import io.troupe.module.support.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +19,7 @@ record AuthBasicRules(String version, Map<String, List<Rule>> byProduct) {
 
     record Rule(Condition cond, UserFile users, String realm) {}
 
-    static AuthBasicRules load(Path file, Path confRoot) throws DataFileException {
+    static AuthBasicRules load(Path file, Path confRoot) throws ConfigFileException {
         JsonNode root = Json.read(file);
         String version = Json.version(file, root);
         JsonNode config = Json.config(file, root);
@@ -29,10 +29,10 @@ record AuthBasicRules(String version, Map<String, List<Rule>> byProduct) {
             Map.Entry<String, JsonNode> e = it.next();
             String path = "Config." + e.getKey();
             if (e.getValue().isNull()) {
-                throw new DataFileException(file, path, "no rule list for product " + e.getKey());
+                throw new ConfigFileException(file, path, "no rule list for product " + e.getKey());
             }
             if (!e.getValue().isArray()) {
-                throw new DataFileException(file, path, "expected a list of rules");
+                throw new ConfigFileException(file, path, "expected a list of rules");
             }
             List<Rule> rules = new ArrayList<>();
             for (int i = 0; i < e.getValue().size(); i++) {
@@ -43,26 +43,26 @@ record AuthBasicRules(String version, Map<String, List<Rule>> byProduct) {
         return new AuthBasicRules(version, Map.copyOf(byProduct));
     }
 
-    private static Rule rule(Path file, Path confRoot, JsonNode r, String path) throws DataFileException {
+    private static Rule rule(Path file, Path confRoot, JsonNode r, String path) throws ConfigFileException {
         String cond = Json.optString(file, r, path, "Cond", "");
         if (cond.isEmpty()) {
-            throw new DataFileException(file, path + ".Cond", "empty");
+            throw new ConfigFileException(file, path + ".Cond", "empty");
         }
         String userFile = Json.optString(file, r, path, "UserFile", "");
         if (userFile.isEmpty()) {
-            throw new DataFileException(file, path + ".UserFile", "empty");
+            throw new ConfigFileException(file, path + ".UserFile", "empty");
         }
         Condition c;
         try {
             c = Conditions.build(cond);
         } catch (ConditionException ex) {
-            throw new DataFileException(file, path + ".Cond", ex.getMessage());
+            throw new ConfigFileException(file, path + ".Cond", ex.getMessage());
         }
         UserFile users;
         try {
-            users = UserFile.load(Ini.resolve(confRoot, userFile));
-        } catch (DataFileException ex) {
-            throw new DataFileException(file, path + ".UserFile", ex.getMessage(), ex);
+            users = UserFile.load(ModuleConf.resolve(confRoot, userFile));
+        } catch (ConfigFileException ex) {
+            throw new ConfigFileException(file, path + ".UserFile", ex.getMessage(), ex);
         }
         String realm = Json.optString(file, r, path, "Realm", "");
         return new Rule(c, users, realm.isEmpty() ? "Restricted" : realm);

@@ -7,8 +7,8 @@ import io.troupe.api.proxy.Module;
 import io.troupe.api.proxy.Request;
 import io.troupe.api.proxy.Response;
 import io.troupe.api.proxy.WebHandlers;
-import io.troupe.module.support.DataFileException;
-import io.troupe.module.support.Ini;
+import io.troupe.api.proxy.config.ConfigFileException;
+import io.troupe.api.proxy.config.ModuleConf;
 import io.troupe.module.support.ModuleState;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -31,6 +31,7 @@ public final class ModAuthBasic implements Module {
     private final ModuleState state = new ModuleState(NAME, "AUTH_BASIC_RULE_HIT", "AUTH_BASIC_NOT_AUTHENTICATED",
             "AUTH_BASIC_AUTHENTICATED", "AUTH_BASIC_PASSWD_SHA", "AUTH_BASIC_PASSWD_MD5");
     private Path confRoot;
+    private WebHandlers web;
     private Path dataPath;
     private volatile AuthBasicRules rules;
 
@@ -40,29 +41,31 @@ public final class ModAuthBasic implements Module {
     }
 
     @Override
-    public void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws DataFileException {
+    public void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws ConfigFileException {
         this.confRoot = confRoot;
+        this.web = web;
         Path confFile = confRoot.resolve(NAME).resolve(NAME + ".conf");
-        Ini ini = Ini.load(confFile, Set.of("Basic.DataPath", "Log.OpenDebug"));
-        String data = ini.get("Basic.DataPath", "");
+        ModuleConf ini = ModuleConf.load(confFile, confRoot, "Basic.DataPath", "Log.OpenDebug");
+        String data = ini.string("Basic", "DataPath", "");
         if (data.isEmpty()) {
             log.warn("{}: Basic.DataPath not set, using the default", confFile);
             data = "mod_auth_basic/auth_basic_rule.data";
         }
-        ini.bool("Log.OpenDebug", false);
-        dataPath = Ini.resolve(confRoot, data);
+        ini.bool("Log", "OpenDebug", false);
+        dataPath = ModuleConf.resolve(confRoot, data);
         rules = AuthBasicRules.load(dataPath, confRoot);
+        web.dataVersion(NAME, rules.version());
         callbacks.addFilter(CallbackPoint.FOUND_PRODUCT, this::authBasicHandler);
-        web.registerMonitor(NAME, state::render);
-        web.registerMonitor(NAME + ".diff", state::renderDiff);
+        state.register(web);
         web.registerReload(NAME, this::reload);
     }
 
-    private String reload(Map<String, List<String>> params) throws DataFileException {
+    private String reload(Map<String, List<String>> params) throws ConfigFileException {
         List<String> p = params == null ? null : params.get("path");
-        Path path = p == null || p.isEmpty() || p.get(0).isEmpty() ? dataPath : Ini.resolve(confRoot, p.get(0));
+        Path path = p == null || p.isEmpty() || p.get(0).isEmpty() ? dataPath : ModuleConf.resolve(confRoot, p.get(0));
         AuthBasicRules next = AuthBasicRules.load(path, confRoot);
         rules = next;
+        web.dataVersion(NAME, next.version());
         return next.version();
     }
 

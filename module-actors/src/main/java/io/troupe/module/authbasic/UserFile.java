@@ -1,7 +1,7 @@
 package io.troupe.module.authbasic;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
-import io.troupe.module.support.DataFileException;
+import io.troupe.api.proxy.config.ConfigFileException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,12 +41,12 @@ final class UserFile {
         this.users = users;
     }
 
-    static UserFile load(Path file) throws DataFileException {
+    static UserFile load(Path file) throws ConfigFileException {
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new DataFileException(file, "", "cannot read users file: " + e.getMessage(), e);
+            throw new ConfigFileException(file, "", "cannot read users file: " + e.getMessage(), e);
         }
         Map<String, String> users = new HashMap<>();
         int n = 0;
@@ -58,7 +58,7 @@ final class UserFile {
             }
             String[] parts = line.split(":", -1);
             if (parts.length != 2 && parts.length != 3) {
-                throw new DataFileException(file, "line " + n, "expected user:hash or user:hash:comment");
+                throw new ConfigFileException(file, "line " + n, "expected user:hash or user:hash:comment");
             }
             users.put(parts[0].strip(), parts[1].strip());
         }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.troupe.api.condition.Condition;
 import io.troupe.api.condition.ConditionException;
 import io.troupe.api.condition.Conditions;
-import io.troupe.module.support.DataFileException;
+import io.troupe.api.proxy.config.ConfigFileException;
 import io.troupe.module.support.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +23,7 @@ record CompressRules(String version, Map<String, List<Rule>> byProduct) {
         }
     }
 
-    static CompressRules load(Path file) throws DataFileException {
+    static CompressRules load(Path file) throws ConfigFileException {
         JsonNode root = Json.read(file);
         String version = Json.version(file, root);
         JsonNode config = Json.config(file, root);
@@ -33,10 +33,10 @@ record CompressRules(String version, Map<String, List<Rule>> byProduct) {
             Map.Entry<String, JsonNode> e = it.next();
             String path = "Config." + e.getKey();
             if (e.getValue().isNull()) {
-                throw new DataFileException(file, path, "no rule list for product " + e.getKey());
+                throw new ConfigFileException(file, path, "no rule list for product " + e.getKey());
             }
             if (!e.getValue().isArray()) {
-                throw new DataFileException(file, path, "expected a list of rules");
+                throw new ConfigFileException(file, path, "expected a list of rules");
             }
             List<Rule> rules = new ArrayList<>();
             for (int i = 0; i < e.getValue().size(); i++) {
@@ -47,13 +47,13 @@ record CompressRules(String version, Map<String, List<Rule>> byProduct) {
         return new CompressRules(version, Map.copyOf(byProduct));
     }
 
-    private static Rule rule(Path file, JsonNode r, String path) throws DataFileException {
+    private static Rule rule(Path file, JsonNode r, String path) throws ConfigFileException {
         String cond = Json.string(file, r, path, "Cond");
         Condition c;
         try {
             c = Conditions.build(cond);
         } catch (ConditionException ex) {
-            throw new DataFileException(file, path + ".Cond", ex.getMessage());
+            throw new ConfigFileException(file, path + ".Cond", ex.getMessage());
         }
         String apath = path + ".Action";
         JsonNode action = Json.require(file, r, path, "Action");
@@ -63,22 +63,22 @@ record CompressRules(String version, Map<String, List<Rule>> byProduct) {
         switch (cmd) {
             case "GZIP" -> {
                 if (quality < -2 || quality > 9) {
-                    throw new DataFileException(file, apath + ".Quality", "Quality should be [-2, 9]");
+                    throw new ConfigFileException(file, apath + ".Quality", "Quality should be [-2, 9]");
                 }
             }
             case "BROTLI" -> {
                 if (!Brotli.available()) {
-                    throw new DataFileException(file, apath + ".Cmd", "BROTLI: the brotli library cannot load here: "
+                    throw new ConfigFileException(file, apath + ".Cmd", "BROTLI: the brotli library cannot load here: "
                             + Brotli.unavailableReason());
                 }
                 if (quality < 0 || quality > 11) {
-                    throw new DataFileException(file, apath + ".Quality", "Quality should be [0, 11]");
+                    throw new ConfigFileException(file, apath + ".Quality", "Quality should be [0, 11]");
                 }
             }
-            default -> throw new DataFileException(file, apath + ".Cmd", "invalid cmd: " + cmd + " (GZIP or BROTLI)");
+            default -> throw new ConfigFileException(file, apath + ".Cmd", "invalid cmd: " + cmd + " (GZIP or BROTLI)");
         }
         if (flush < 64 || flush > 4096) {
-            throw new DataFileException(file, apath + ".FlushSize", "FlushSize should be [64, 4096]");
+            throw new ConfigFileException(file, apath + ".FlushSize", "FlushSize should be [64, 4096]");
         }
         return new Rule(c, cmd, (int) quality, (int) flush);
     }

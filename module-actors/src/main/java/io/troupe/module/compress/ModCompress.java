@@ -9,8 +9,8 @@ import io.troupe.api.proxy.Request;
 import io.troupe.api.proxy.Response;
 import io.troupe.api.proxy.ReturnCode;
 import io.troupe.api.proxy.WebHandlers;
-import io.troupe.module.support.DataFileException;
-import io.troupe.module.support.Ini;
+import io.troupe.api.proxy.config.ConfigFileException;
+import io.troupe.api.proxy.config.ModuleConf;
 import io.troupe.module.support.ModuleState;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -43,27 +43,28 @@ public final class ModCompress implements Module {
     }
 
     @Override
-    public void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws DataFileException {
+    public void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws ConfigFileException {
         this.confRoot = confRoot;
         Path confFile = confRoot.resolve(NAME).resolve(NAME + ".conf");
-        Ini ini = Ini.load(confFile, Set.of("Basic.ProductRulePath", "Log.OpenDebug"));
-        String data = ini.get("Basic.ProductRulePath", "");
+        ModuleConf ini = ModuleConf.load(confFile, confRoot, "Basic.ProductRulePath", "Log.OpenDebug");
+        String data = ini.string("Basic", "ProductRulePath", "");
         if (data.isEmpty()) {
             log.warn("{}: Basic.ProductRulePath not set, using the default", confFile);
             data = "mod_compress/compress_rule.data";
         }
-        ini.bool("Log.OpenDebug", false);
-        dataPath = Ini.resolve(confRoot, data);
+        ini.bool("Log", "OpenDebug", false);
+        dataPath = ModuleConf.resolve(confRoot, data);
         rules = CompressRules.load(dataPath);
+        web.dataVersion(NAME, rules.version());
         callbacks.addFilter(CallbackPoint.AFTER_LOCATION, this::checkHandler);
         callbacks.addFilter(CallbackPoint.READ_RESPONSE, this::compressHandler);
-        web.registerMonitor(NAME, state::render);
-        web.registerMonitor(NAME + ".diff", state::renderDiff);
+        state.register(web);
         web.registerReload(NAME, params -> {
             List<String> p = params == null ? null : params.get("path");
-            Path path = p == null || p.isEmpty() || p.get(0).isEmpty() ? dataPath : Ini.resolve(confRoot, p.get(0));
+            Path path = p == null || p.isEmpty() || p.get(0).isEmpty() ? dataPath : ModuleConf.resolve(confRoot, p.get(0));
             CompressRules next = CompressRules.load(path);
             rules = next;
+            web.dataVersion(NAME, next.version());
             return next.version();
         });
     }

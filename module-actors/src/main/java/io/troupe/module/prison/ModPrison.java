@@ -7,8 +7,8 @@ import io.troupe.api.proxy.Module;
 import io.troupe.api.proxy.Request;
 import io.troupe.api.proxy.Response;
 import io.troupe.api.proxy.WebHandlers;
-import io.troupe.module.support.DataFileException;
-import io.troupe.module.support.Ini;
+import io.troupe.api.proxy.config.ConfigFileException;
+import io.troupe.api.proxy.config.ModuleConf;
 import io.troupe.module.support.ModuleState;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -34,6 +34,7 @@ public final class ModPrison implements Module {
     private final ModuleState state = new ModuleState(NAME, "ALL_CHECKED", "ALL_PRISON");
     private final LongSupplier clock;
     private Path confRoot;
+    private WebHandlers web;
     private Path dataPath;
     private volatile PrisonRules rules;
 
@@ -51,28 +52,28 @@ public final class ModPrison implements Module {
     }
 
     @Override
-    public void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws DataFileException {
+    public void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws ConfigFileException {
         this.confRoot = confRoot;
+        this.web = web;
         Path confFile = confRoot.resolve(NAME).resolve(NAME + ".conf");
-        Ini ini = Ini.load(confFile, Set.of("Basic.ProductRulePath", "Log.OpenDebug"));
-        String data = ini.get("Basic.ProductRulePath", "");
+        ModuleConf ini = ModuleConf.load(confFile, confRoot, "Basic.ProductRulePath", "Log.OpenDebug");
+        String data = ini.string("Basic", "ProductRulePath", "");
         if (data.isEmpty()) {
             log.warn("{}: Basic.ProductRulePath not set, using the default", confFile);
             data = "mod_prison/prison.data";
         }
-        ini.bool("Log.OpenDebug", false);
-        dataPath = Ini.resolve(confRoot, data);
+        ini.bool("Log", "OpenDebug", false);
+        dataPath = ModuleConf.resolve(confRoot, data);
         reload(Map.of());
         callbacks.addFilter(CallbackPoint.FOUND_PRODUCT, this::prisonHandler);
-        web.registerMonitor(NAME, state::render);
-        web.registerMonitor(NAME + ".diff", state::renderDiff);
+        state.register(web);
         web.registerReload(NAME, this::reload);
     }
 
     /** Loads prison.data (or {@code ?path=}); rules that keep their product and name keep their counts. */
-    synchronized String reload(Map<String, List<String>> params) throws DataFileException {
+    synchronized String reload(Map<String, List<String>> params) throws ConfigFileException {
         List<String> p = params == null ? null : params.get("path");
-        Path path = p == null || p.isEmpty() || p.get(0).isEmpty() ? dataPath : Ini.resolve(confRoot, p.get(0));
+        Path path = p == null || p.isEmpty() || p.get(0).isEmpty() ? dataPath : ModuleConf.resolve(confRoot, p.get(0));
         PrisonRules next = PrisonRules.load(path, clock);
         PrisonRules old = rules;
         for (Map.Entry<String, List<PrisonRule>> e : next.byProduct().entrySet()) {
@@ -85,6 +86,9 @@ public final class ModPrison implements Module {
             }
         }
         rules = next;
+        if (web != null) {
+            web.dataVersion(NAME, next.version());
+        }
         return path.getFileName() + "=" + next.version();
     }
 

@@ -1,7 +1,7 @@
 package io.troupe.module.staticfile;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.troupe.module.support.DataFileException;
+import io.troupe.api.proxy.config.ConfigFileException;
 import io.troupe.module.support.Json;
 import java.net.URLConnection;
 import java.nio.file.Path;
@@ -25,7 +25,7 @@ record MimeTypes(String version, Map<String, String> byExtension) {
             Map.entry(".pdf", "application/pdf"), Map.entry(".woff", "font/woff"), Map.entry(".woff2", "font/woff2"),
             Map.entry(".mp4", "video/mp4"), Map.entry(".gz", "application/gzip"), Map.entry(".zip", "application/zip"));
 
-    static MimeTypes load(Path file) throws DataFileException {
+    static MimeTypes load(Path file) throws ConfigFileException {
         JsonNode root = Json.read(file);
         String version = Json.version(file, root);
         JsonNode config = Json.config(file, root);
@@ -34,10 +34,10 @@ record MimeTypes(String version, Map<String, String> byExtension) {
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             if (!e.getKey().startsWith(".")) {
-                throw new DataFileException(file, "Config." + e.getKey(), "an extension must start with a dot");
+                throw new ConfigFileException(file, "Config." + e.getKey(), "an extension must start with a dot");
             }
             if (!e.getValue().isTextual() || e.getValue().asText().isEmpty()) {
-                throw new DataFileException(file, "Config." + e.getKey(), "expected a non-empty content type");
+                throw new ConfigFileException(file, "Config." + e.getKey(), "expected a non-empty content type");
             }
             m.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue().asText());
         }

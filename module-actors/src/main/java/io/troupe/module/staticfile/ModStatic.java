@@ -7,8 +7,8 @@ import io.troupe.api.proxy.Module;
 import io.troupe.api.proxy.Request;
 import io.troupe.api.proxy.Response;
 import io.troupe.api.proxy.WebHandlers;
-import io.troupe.module.support.DataFileException;
-import io.troupe.module.support.Ini;
+import io.troupe.api.proxy.config.ConfigFileException;
+import io.troupe.api.proxy.config.ModuleConf;
 import io.troupe.module.support.ModuleState;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,44 +49,47 @@ public final class ModStatic implements Module {
     }
 
     @Override
-    public void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws DataFileException {
+    public void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws ConfigFileException {
         this.confRoot = confRoot;
         Path confFile = confRoot.resolve(NAME).resolve(NAME + ".conf");
-        Ini ini = Ini.load(confFile, Set.of("Basic.DataPath", "Basic.MimeTypePath", "Basic.ContentDetection", "Log.OpenDebug"));
-        String data = ini.get("Basic.DataPath", "");
+        ModuleConf ini = ModuleConf.load(confFile, confRoot, "Basic.DataPath", "Basic.MimeTypePath", "Basic.ContentDetection", "Log.OpenDebug");
+        String data = ini.string("Basic", "DataPath", "");
         if (data.isEmpty()) {
             log.warn("{}: Basic.DataPath not set, using the default", confFile);
             data = "mod_static/static_rule.data";
         }
-        String mime = ini.get("Basic.MimeTypePath", "");
+        String mime = ini.string("Basic", "MimeTypePath", "");
         if (mime.isEmpty()) {
             log.warn("{}: Basic.MimeTypePath not set, using the default", confFile);
             mime = "mod_static/mime_type.data";
         }
-        contentDetection = ini.bool("Basic.ContentDetection", false);
-        ini.bool("Log.OpenDebug", false);
-        dataPath = Ini.resolve(confRoot, data);
-        mimePath = Ini.resolve(confRoot, mime);
+        contentDetection = ini.bool("Basic", "ContentDetection", false);
+        ini.bool("Log", "OpenDebug", false);
+        dataPath = ModuleConf.resolve(confRoot, data);
+        mimePath = ModuleConf.resolve(confRoot, mime);
         rules = StaticRules.load(dataPath, confRoot);
         mimeTypes = MimeTypes.load(mimePath);
+        web.dataVersion(NAME, rules.version());
+        web.dataVersion(NAME + ".mime_type", mimeTypes.version());
         callbacks.addFilter(CallbackPoint.FOUND_PRODUCT, this::staticFileHandler);
-        web.registerMonitor(NAME, state::render);
-        web.registerMonitor(NAME + ".diff", state::renderDiff);
+        state.register(web);
         web.registerReload(NAME, params -> {
             StaticRules next = StaticRules.load(pathParam(params, dataPath), confRoot);
             rules = next;
+            web.dataVersion(NAME, next.version());
             return next.version();
         });
         web.registerReload(NAME + ".mime_type", params -> {
             MimeTypes next = MimeTypes.load(pathParam(params, mimePath));
             mimeTypes = next;
+            web.dataVersion(NAME + ".mime_type", next.version());
             return next.version();
         });
     }
 
     private Path pathParam(Map<String, List<String>> params, Path dflt) {
         List<String> p = params == null ? null : params.get("path");
-        return p == null || p.isEmpty() || p.get(0).isEmpty() ? dflt : Ini.resolve(confRoot, p.get(0));
+        return p == null || p.isEmpty() || p.get(0).isEmpty() ? dflt : ModuleConf.resolve(confRoot, p.get(0));
     }
 
     FilterResult staticFileHandler(Request req) {

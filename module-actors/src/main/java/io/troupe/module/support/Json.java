@@ -2,6 +2,7 @@ package io.troupe.module.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.troupe.api.proxy.config.ConfigFileException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,15 +20,15 @@ public final class Json {
     private Json() {}
 
     /** Reads a whole file as a JSON object. */
-    public static JsonNode read(Path file) throws DataFileException {
+    public static JsonNode read(Path file) throws ConfigFileException {
         JsonNode n;
         try {
             n = MAPPER.readTree(file.toFile());
         } catch (IOException e) {
-            throw new DataFileException(file, "", "not valid JSON: " + e.getMessage(), e);
+            throw new ConfigFileException(file, "", "not valid JSON: " + e.getMessage(), e);
         }
         if (n == null || !n.isObject()) {
-            throw new DataFileException(file, "", "expected a JSON object");
+            throw new ConfigFileException(file, "", "expected a JSON object");
         }
         return n;
     }
@@ -52,69 +53,69 @@ public final class Json {
     }
 
     /** A member that must be present. */
-    public static JsonNode require(Path file, JsonNode obj, String path, String name) throws DataFileException {
+    public static JsonNode require(Path file, JsonNode obj, String path, String name) throws ConfigFileException {
         JsonNode n = get(obj, name);
         if (n == null) {
-            throw new DataFileException(file, join(path, name), "missing");
+            throw new ConfigFileException(file, join(path, name), "missing");
         }
         return n;
     }
 
-    public static String string(Path file, JsonNode obj, String path, String name) throws DataFileException {
+    public static String string(Path file, JsonNode obj, String path, String name) throws ConfigFileException {
         JsonNode n = require(file, obj, path, name);
         if (!n.isTextual()) {
-            throw new DataFileException(file, join(path, name), "expected a string");
+            throw new ConfigFileException(file, join(path, name), "expected a string");
         }
         return n.asText();
     }
 
-    public static String optString(Path file, JsonNode obj, String path, String name, String dflt) throws DataFileException {
+    public static String optString(Path file, JsonNode obj, String path, String name, String dflt) throws ConfigFileException {
         JsonNode n = get(obj, name);
         if (n == null) {
             return dflt;
         }
         if (!n.isTextual()) {
-            throw new DataFileException(file, join(path, name), "expected a string");
+            throw new ConfigFileException(file, join(path, name), "expected a string");
         }
         return n.asText();
     }
 
-    public static long number(Path file, JsonNode obj, String path, String name) throws DataFileException {
+    public static long number(Path file, JsonNode obj, String path, String name) throws ConfigFileException {
         JsonNode n = require(file, obj, path, name);
         if (!n.isIntegralNumber()) {
-            throw new DataFileException(file, join(path, name), "expected an integer");
+            throw new ConfigFileException(file, join(path, name), "expected an integer");
         }
         return n.asLong();
     }
 
-    public static long optNumber(Path file, JsonNode obj, String path, String name, long dflt) throws DataFileException {
+    public static long optNumber(Path file, JsonNode obj, String path, String name, long dflt) throws ConfigFileException {
         return get(obj, name) == null ? dflt : number(file, obj, path, name);
     }
 
-    public static boolean optBool(Path file, JsonNode obj, String path, String name, boolean dflt) throws DataFileException {
+    public static boolean optBool(Path file, JsonNode obj, String path, String name, boolean dflt) throws ConfigFileException {
         JsonNode n = get(obj, name);
         if (n == null) {
             return dflt;
         }
         if (!n.isBoolean()) {
-            throw new DataFileException(file, join(path, name), "expected true or false");
+            throw new ConfigFileException(file, join(path, name), "expected true or false");
         }
         return n.asBoolean();
     }
 
     /** A list of strings; absent or null gives an empty list. */
-    public static List<String> strings(Path file, JsonNode obj, String path, String name) throws DataFileException {
+    public static List<String> strings(Path file, JsonNode obj, String path, String name) throws ConfigFileException {
         JsonNode n = get(obj, name);
         List<String> out = new ArrayList<>();
         if (n == null) {
             return out;
         }
         if (!n.isArray()) {
-            throw new DataFileException(file, join(path, name), "expected a list of strings");
+            throw new ConfigFileException(file, join(path, name), "expected a list of strings");
         }
         for (int i = 0; i < n.size(); i++) {
             if (!n.get(i).isTextual()) {
-                throw new DataFileException(file, join(path, name) + "[" + i + "]", "expected a string");
+                throw new ConfigFileException(file, join(path, name) + "[" + i + "]", "expected a string");
             }
             out.add(n.get(i).asText());
         }
@@ -122,15 +123,15 @@ public final class Json {
     }
 
     /** The file's {@code Version}, which must be a string. */
-    public static String version(Path file, JsonNode root) throws DataFileException {
+    public static String version(Path file, JsonNode root) throws ConfigFileException {
         return string(file, root, "", "Version");
     }
 
     /** The file's {@code Config}, which must be an object. */
-    public static JsonNode config(Path file, JsonNode root) throws DataFileException {
+    public static JsonNode config(Path file, JsonNode root) throws ConfigFileException {
         JsonNode c = require(file, root, "", "Config");
         if (!c.isObject()) {
-            throw new DataFileException(file, "Config", "expected an object");
+            throw new ConfigFileException(file, "Config", "expected an object");
         }
         return c;
     }

@@ -1,84 +1,53 @@
 package io.troupe.module.support;
 
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
+import io.troupe.api.monitor.Counter;
+import io.troupe.api.monitor.Metrics;
+import io.troupe.api.proxy.WebHandlers;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
- * A module's counters (BFE's metrics state) with UPPER_SNAKE names, rendered for {@code /monitor/<mod>} and
- * {@code /monitor/<mod>.diff} in {@code format=json|kv|prometheus}. The diff is taken against the values at
- * the previous diff call.
+ * A built-in module's counters, by their UPPER_SNAKE names (BFE's module state), in one {@link Metrics}
+ * group: {@code /monitor/<mod>}, {@code /monitor/<mod>.diff} and Kamon through {@link WebHandlers#registerMetrics}.
  */
 public final class ModuleState {
-    private final String module;
-    private final Map<String, LongAdder> counters = new LinkedHashMap<>();
-    private final Map<String, java.util.function.LongSupplier> gauges = new LinkedHashMap<>();
-    private Map<String, Long> lastDiff = Map.of();
+    private final Metrics metrics;
+    private final Map<String, Counter> counters = new HashMap<>();
 
     public ModuleState(String module, String... names) {
-        this.module = module;
+        metrics = Metrics.empty(module, 0);
         for (String n : names) {
-            counters.put(n, new LongAdder());
+            counters.put(n, metrics.counter(n));
         }
     }
 
-    /** A value read from elsewhere (such as a writer thread's count) each time the state is rendered. */
-    public void gauge(String name, java.util.function.LongSupplier value) {
-        gauges.put(name, value);
+    /** The counter of a declared name. */
+    public Counter counter(String name) {
+        Counter c = counters.get(name);
+        if (c == null) {
+            throw new IllegalArgumentException(metrics.prefix() + ": no counter " + name);
+        }
+        return c;
     }
 
     public void inc(String name) {
-        add(name, 1);
+        counter(name).inc();
     }
 
     public void add(String name, long n) {
-        LongAdder a = counters.get(name);
-        if (a == null) {
-            throw new IllegalArgumentException(module + ": no counter " + name);
-        }
-        a.add(n);
+        counter(name).inc(n);
     }
 
     public long get(String name) {
-        return counters.get(name).sum();
+        return counter(name).get();
     }
 
-    public Map<String, Long> snapshot() {
-        Map<String, Long> m = new LinkedHashMap<>();
-        counters.forEach((k, v) -> m.put(k, v.sum()));
-        gauges.forEach((k, v) -> m.put(k, v.getAsLong()));
-        return m;
+    public Metrics metrics() {
+        return metrics;
     }
 
-    public String render(Map<String, List<String>> params) {
-        return format(snapshot(), params);
-    }
-
-    public synchronized String renderDiff(Map<String, List<String>> params) {
-        Map<String, Long> now = snapshot();
-        Map<String, Long> diff = new LinkedHashMap<>();
-        now.forEach((k, v) -> diff.put(k, v - lastDiff.getOrDefault(k, 0L)));
-        lastDiff = now;
-        return format(diff, params);
-    }
-
-    private String format(Map<String, Long> values, Map<String, List<String>> params) {
-        List<String> f = params == null ? null : params.get("format");
-        String format = f == null || f.isEmpty() ? "json" : f.get(0);
-        StringBuilder sb = new StringBuilder();
-        switch (format) {
-            case "kv" -> values.forEach((k, v) -> sb.append(k).append(':').append(v).append('\n'));
-            case "prometheus" -> values.forEach((k, v) -> sb.append(module).append('_')
-                    .append(k.toLowerCase(Locale.ROOT)).append(' ').append(v).append('\n'));
-            case "json" -> {
-                sb.append('{');
-                values.forEach((k, v) -> sb.append(sb.length() > 1 ? "," : "").append('"').append(k).append("\":").append(v));
-                sb.append('}');
-            }
-            default -> throw new IllegalArgumentException("format must be json, kv or prometheus, not " + format);
-        }
-        return sb.toString();
+    /** Registers the monitor group under the module's name. */
+    public void register(WebHandlers web) {
+        web.registerMetrics(metrics.prefix(), metrics);
     }
 }

@@ -40,13 +40,13 @@ class AccessLogWriterTest {
             w.offer("one");
             await(() -> lines(log).equals(List.of("one")), "first line");
             Files.move(log, dir.resolve("access.log.1"));
-            await(() -> w.reopened.sum() == 1 && Files.exists(log), "reopen after move");
+            await(() -> w.counters.reopened().get() == 1 && Files.exists(log), "reopen after move");
             w.offer("two");
             await(() -> lines(log).equals(List.of("two")), "second line in the new file");
             assertEquals(List.of("one"), lines(dir.resolve("access.log.1")));
             // the reopen signal works without any move
             w.reopen();
-            await(() -> w.reopened.sum() == 2, "reopen on signal");
+            await(() -> w.counters.reopened().get() == 2, "reopen on signal");
             w.offer("three");
             await(() -> lines(log).equals(List.of("two", "three")), "append after signal");
         }
@@ -55,17 +55,17 @@ class AccessLogWriterTest {
     @Test
     void aFullQueueDropsAndCountsInsteadOfBlocking() throws Exception {
         Path log = dir.resolve("access.log");
-        AccessLogWriter w = new AccessLogWriter(log, 3, 50, false);
+        AccessLogWriter w = new AccessLogWriter(log, 3, 50, false, AccessLogWriter.Counters.fresh());
         assertTrue(w.offer("a"));
         assertTrue(w.offer("b"));
         assertTrue(w.offer("c"));
         assertFalse(w.offer("d"));
-        assertEquals(1, w.dropped.sum());
+        assertEquals(1, w.counters.dropped().get());
         w.start();
         await(() -> lines(log).size() == 3, "queued lines written");
         w.close();
         assertEquals(List.of("a", "b", "c"), lines(log));
         assertFalse(w.offer("after close"));
-        assertEquals(2, w.dropped.sum());
+        assertEquals(2, w.counters.dropped().get());
     }
 }

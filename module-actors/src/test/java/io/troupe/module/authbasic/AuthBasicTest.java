@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.troupe.api.proxy.FilterResult;
 import io.troupe.api.proxy.ReturnCode;
-import io.troupe.module.support.DataFileException;
+import io.troupe.api.proxy.config.ConfigFileException;
 import io.troupe.module.testing.FakeRequest;
 import io.troupe.module.testing.Recorder;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +42,7 @@ class AuthBasicTest {
     void badUserFileLineNamesFileAndLine() throws Exception {
         Path f = dir.resolve("users");
         Files.writeString(f, "ok:{SHA}x\nbroken\n");
-        DataFileException e = assertThrows(DataFileException.class, () -> UserFile.load(f));
+        ConfigFileException e = assertThrows(ConfigFileException.class, () -> UserFile.load(f));
         assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("line 2"), e.getMessage());
     }
 
@@ -61,7 +61,7 @@ class AuthBasicTest {
         for (String[] c : cases) {
             Path f = dir.resolve("rules.data");
             Files.writeString(f, c[0]);
-            DataFileException e = assertThrows(DataFileException.class, () -> AuthBasicRules.load(f, dir), c[1]);
+            ConfigFileException e = assertThrows(ConfigFileException.class, () -> AuthBasicRules.load(f, dir), c[1]);
             assertTrue(e.getMessage().startsWith(f.toString()) && e.getMessage().contains(c[1]), e.getMessage());
         }
     }

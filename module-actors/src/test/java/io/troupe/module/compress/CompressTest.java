@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.aayushatharva.brotli4j.decoder.BrotliInputStream;
 import io.troupe.api.proxy.BodyTransform;
 import io.troupe.api.proxy.Response;
-import io.troupe.module.support.DataFileException;
+import io.troupe.api.proxy.config.ConfigFileException;
 import io.troupe.module.testing.FakeRequest;
 import io.troupe.module.testing.Recorder;
 import java.io.ByteArrayInputStream;
@@ -76,7 +76,7 @@ class CompressTest {
         for (String[] c : cases) {
             Path f = dir.resolve("compress_rule.data");
             Files.writeString(f, c[0]);
-            DataFileException e = assertThrows(DataFileException.class, () -> CompressRules.load(f), c[1]);
+            ConfigFileException e = assertThrows(ConfigFileException.class, () -> CompressRules.load(f), c[1]);
             assertTrue(e.getMessage().startsWith(f.toString()) && e.getMessage().contains(c[1]), e.getMessage());
         }
     }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.troupe.api.proxy.FilterResult;
 import io.troupe.api.proxy.ReturnCode;
-import io.troupe.module.support.DataFileException;
+import io.troupe.api.proxy.config.ConfigFileException;
 import io.troupe.module.testing.FakeRequest;
 import io.troupe.module.testing.Recorder;
 import java.nio.file.Files;
@@ -58,7 +58,7 @@ class PrisonTest {
         for (String[] c : cases) {
             Path f = dir.resolve("prison.data");
             Files.writeString(f, c[0]);
-            DataFileException e = assertThrows(DataFileException.class, () -> PrisonRules.load(f, System::nanoTime), c[1]);
+            ConfigFileException e = assertThrows(ConfigFileException.class, () -> PrisonRules.load(f, System::nanoTime), c[1]);
             assertTrue(e.getMessage().startsWith(f.toString()) && e.getMessage().contains(c[1]), e.getMessage());
         }
     }

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.troupe.api.proxy.FilterResult;
-import io.troupe.module.support.DataFileException;
+import io.troupe.api.proxy.config.ConfigFileException;
 import io.troupe.module.testing.FakeRequest;
 import io.troupe.module.testing.Recorder;
 import java.nio.file.Files;
@@ -47,12 +47,12 @@ class StaticTest {
         for (String[] c : cases) {
             Path f = dir.resolve("static_rule.data");
             Files.writeString(f, c[0]);
-            DataFileException e = assertThrows(DataFileException.class, () -> StaticRules.load(f, dir), c[1]);
+            ConfigFileException e = assertThrows(ConfigFileException.class, () -> StaticRules.load(f, dir), c[1]);
             assertTrue(e.getMessage().startsWith(f.toString()) && e.getMessage().contains(c[1]), e.getMessage());
         }
         Path mime = dir.resolve("mime_type.data");
         Files.writeString(mime, "{\"Version\":\"1\",\"Config\":{\"avi\":\"video/x-msvideo\"}}");
-        DataFileException e = assertThrows(DataFileException.class, () -> MimeTypes.load(mime));
+        ConfigFileException e = assertThrows(ConfigFileException.class, () -> MimeTypes.load(mime));
         assertTrue(e.getMessage().contains("Config.avi"), e.getMessage());
     }
 
