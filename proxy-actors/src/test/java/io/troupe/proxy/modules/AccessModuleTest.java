@@ -27,14 +27,14 @@ class AccessModuleTest {
     @Test
     void logsRequestsAndSessionsAndFollowsRotation() throws Exception {
         Path confRoot = Files.createDirectories(root.resolve("conf"));
-        ModuleHarness.copyShipped("mod_access", confRoot);
+        BuiltinHarness.copyShipped("mod_access", confRoot);
         Path log = root.resolve("log/access.log");
-        try (ModuleHarness h = new ModuleHarness(new ModAccess(), confRoot)) {
+        try (BuiltinHarness h = new BuiltinHarness(new ModAccess(), confRoot)) {
             try (RawHttp c = new RawHttp(h.port())) {
                 c.send("GET /a HTTP/1.1\r\nHost: example.org\r\nUser-Agent: test-agent/1\r\n\r\n");
                 assertEquals(200, c.read().status());
             }
-            ModuleHarness.await(() -> lines(log).size() == 2, "request and session lines");
+            BuiltinHarness.await(() -> lines(log).size() == 2, "request and session lines");
             String req = lines(log).get(0);
             assertTrue(req.startsWith("REQUEST_LOG "), req);
             assertTrue(req.contains("clientip: 127.0.0.1 serverip: 127.0.0.1:" + h.port() + " host: example.org product: product-example.org"
@@ -43,12 +43,12 @@ class AccessModuleTest {
             assertTrue(ses.startsWith("SESSION_LOG  ") && ses.contains("clientip: 127.0.0.1 start_time: "), ses);
             // logrotate moves the file away; the next lines go to a new file
             Files.move(log, root.resolve("log/access.log.1"));
-            ModuleHarness.await(() -> Files.exists(log), "reopened after rotation");
+            BuiltinHarness.await(() -> Files.exists(log), "reopened after rotation");
             try (RawHttp c = new RawHttp(h.port())) {
                 c.send("GET /b HTTP/1.1\r\nHost: example.org\r\nConnection: close\r\n\r\n");
                 assertEquals(200, c.read().status());
             }
-            ModuleHarness.await(() -> lines(log).size() == 2, "lines in the new file");
+            BuiltinHarness.await(() -> lines(log).size() == 2, "lines in the new file");
             assertEquals(2, lines(root.resolve("log/access.log.1")).size());
             String m = h.monitor("mod_access");
             assertTrue(m.contains("\"REQ_LOG\":2") && m.contains("\"LOG_REOPEN\":1"), m);

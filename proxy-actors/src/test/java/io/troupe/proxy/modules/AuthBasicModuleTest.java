@@ -23,11 +23,11 @@ class AuthBasicModuleTest {
 
     @Test
     void asksForCredentialsAndLetsGoodOnesThrough() throws Exception {
-        ModuleHarness.copyShipped("mod_auth_basic", root);
+        BuiltinHarness.copyShipped("mod_auth_basic", root);
         // BFE's rule names www.example.org; the harness routes example.org
         Path data = root.resolve("mod_auth_basic/auth_basic_rule.data");
         Files.writeString(data, Files.readString(data).replace("www.example.org", "example.org"));
-        try (ModuleHarness h = new ModuleHarness(new ModAuthBasic(), root); RawHttp c = new RawHttp(h.port())) {
+        try (BuiltinHarness h = new BuiltinHarness(new ModAuthBasic(), root); RawHttp c = new RawHttp(h.port())) {
             c.send("GET /secret HTTP/1.1\r\nHost: example.org\r\n\r\n");
             RawHttp.Resp none = c.read();
             assertEquals(401, none.status());

@@ -35,8 +35,8 @@ class CompressModuleTest {
 
     @Test
     void gzipsStreamedBodiesForClientsThatAcceptIt() throws Exception {
-        ModuleHarness.copyShipped("mod_compress", root);
-        try (ModuleHarness h = new ModuleHarness(new ModCompress(), root)) {
+        BuiltinHarness.copyShipped("mod_compress", root);
+        try (BuiltinHarness h = new BuiltinHarness(new ModCompress(), root)) {
             HttpResponse<byte[]> z = get(h.port(), "example.org", "/big?n=200000", "gzip, deflate");
             assertEquals(200, z.statusCode());
             assertEquals("gzip", z.headers().firstValue("Content-Encoding").orElse(null));
@@ -60,10 +60,10 @@ class CompressModuleTest {
 
     @Test
     void brotliWhereTheRuleAsksForIt() throws Exception {
-        ModuleHarness.copyShipped("mod_compress", root);
+        BuiltinHarness.copyShipped("mod_compress", root);
         Path data = root.resolve("mod_compress/compress_rule.data");
         Files.writeString(data, Files.readString(data).replace("\"GZIP\"", "\"BROTLI\"").replace("\"Quality\": 9", "\"Quality\": 5"));
-        try (ModuleHarness h = new ModuleHarness(new ModCompress(), root)) {
+        try (BuiltinHarness h = new BuiltinHarness(new ModCompress(), root)) {
             HttpResponse<byte[]> br = get(h.port(), "example.org", "/big?n=100000", "gzip, br");
             assertEquals("br", br.headers().firstValue("Content-Encoding").orElse(null));
             assertEquals(100000, new BrotliInputStream(new ByteArrayInputStream(br.body())).readAllBytes().length);

@@ -18,8 +18,8 @@ class PrisonModuleTest {
 
     @Test
     void closeDropsTheConnectionOnceTheThresholdIsPassed() throws Exception {
-        ModuleHarness.copyShipped("mod_prison", root);
-        try (ModuleHarness h = new ModuleHarness(new ModPrison(), root)) {
+        BuiltinHarness.copyShipped("mod_prison", root);
+        try (BuiltinHarness h = new BuiltinHarness(new ModPrison(), root)) {
             for (int i = 0; i < 5; i++) {
                 try (RawHttp c = new RawHttp(h.port())) {
                     c.send("GET /prison/x HTTP/1.1\r\nHost: example.org\r\nCookie: UID=7\r\n\r\n");
@@ -44,10 +44,10 @@ class PrisonModuleTest {
 
     @Test
     void finishAnswersAnEmpty200AndCloses() throws Exception {
-        ModuleHarness.copyShipped("mod_prison", root);
+        BuiltinHarness.copyShipped("mod_prison", root);
         Path data = root.resolve("mod_prison/prison.data");
         Files.writeString(data, Files.readString(data).replace("\"CLOSE\"", "\"FINISH\"").replace("\"threshold\": 5", "\"threshold\": 1"));
-        try (ModuleHarness h = new ModuleHarness(new ModPrison(), root); RawHttp c = new RawHttp(h.port())) {
+        try (BuiltinHarness h = new BuiltinHarness(new ModPrison(), root); RawHttp c = new RawHttp(h.port())) {
             c.send("GET /prison/x HTTP/1.1\r\nHost: example.org\r\nCookie: UID=7\r\n\r\n");
             assertEquals(200, c.read().status());
             c.send("GET /prison/x HTTP/1.1\r\nHost: example.org\r\nCookie: UID=7\r\n\r\n");

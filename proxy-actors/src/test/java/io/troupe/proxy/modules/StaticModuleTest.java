@@ -31,7 +31,7 @@ class StaticModuleTest {
     private byte[] big;
 
     private Path setUp() throws Exception {
-        ModuleHarness.copyShipped("mod_static", root);
+        BuiltinHarness.copyShipped("mod_static", root);
         big = new byte[300_000];
         new Random(7).nextBytes(big);
         Files.write(root.resolve("mod_static/html/big.avi"), big);
@@ -64,7 +64,7 @@ class StaticModuleTest {
 
     @Test
     void servesFilesRangesAndDefaults() throws Exception {
-        try (ModuleHarness h = new ModuleHarness(new ModStatic(), setUp())) {
+        try (BuiltinHarness h = new BuiltinHarness(new ModStatic(), setUp())) {
             try (RawHttp c = new RawHttp(h.port())) {
                 c.send("GET / HTTP/1.1\r\nHost: example.org\r\n\r\n");
                 RawHttp.Resp index = c.read();
@@ -119,7 +119,7 @@ class StaticModuleTest {
                 .redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
         assertEquals(0, p.waitFor());
-        try (ModuleHarness h = new ModuleHarness(new ModStatic(), setUp(), "https-port = 0, tls.certificates = ["
+        try (BuiltinHarness h = new BuiltinHarness(new ModStatic(), setUp(), "https-port = 0, tls.certificates = ["
                 + "{ server-names = [\"example.org\"], keystore = \"" + ks + "\", password = secret1 }]")) {
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(null, new TrustManager[] {new X509TrustManager() {

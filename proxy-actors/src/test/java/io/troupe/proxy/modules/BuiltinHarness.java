@@ -27,7 +27,7 @@ import org.apache.pekko.actor.typed.ActorRef;
  * The router names the product of host {@code h} {@code product-h}, so BFE's shipped {@code example_product}
  * is renamed to {@code product-example.org} when the shipped files are copied.
  */
-final class ModuleHarness implements AutoCloseable {
+final class BuiltinHarness implements AutoCloseable {
     static final String HOST = "example.org";
     final ActorTestKit kit;
     final TestBackend backend;
@@ -35,11 +35,11 @@ final class ModuleHarness implements AutoCloseable {
     final WebHandlerRegistry web = new WebHandlerRegistry();
     final Module module;
 
-    ModuleHarness(Module module, Path confRoot) throws Exception {
+    BuiltinHarness(Module module, Path confRoot) throws Exception {
         this(module, confRoot, "");
     }
 
-    ModuleHarness(Module module, Path confRoot, String proxyHocon) throws Exception {
+    BuiltinHarness(Module module, Path confRoot, String proxyHocon) throws Exception {
         this.module = module;
         kit = ActorTestKit.create(ConfigFactory.parseString("pekko.actor.serialize-messages = on"));
         backend = new TestBackend("b");
