@@ -1,9 +1,9 @@
 package io.troupe.module.access;
 
 import io.troupe.api.proxy.Request;
+import io.troupe.module.block.BlockInfo;
 import io.troupe.api.proxy.Response;
 import io.troupe.api.proxy.Session;
-import java.lang.reflect.Method;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -64,9 +64,6 @@ public final class LogTemplate {
             .withZone(ZoneId.systemDefault());
     private static final DateTimeFormatter CLF_TIME = DateTimeFormatter.ofPattern("'['dd/MMM/yyyy:HH:mm:ss Z']'", Locale.ROOT)
             .withZone(ZoneId.systemDefault());
-
-    /** The request context key under which mod_block keeps the matched rule (BFE's mod_block.block_info). */
-    public static final String BLOCK_INFO = "mod_block.block_info";
 
     record Item(String literal, String var, String key) {}
 
@@ -239,22 +236,13 @@ public final class LogTemplate {
         return "-";
     }
 
-    /** A context value as text: a string as is, an object by its rule-name accessor (mod_block's BlockInfo). */
+    /** A context value as text: mod_block's BlockInfo by its rule name, anything else by toString. */
     static String contextValue(Object v) {
         if (v == null) {
             return "-";
         }
-        if (v instanceof CharSequence cs) {
-            return cs.toString();
-        }
-        for (String accessor : new String[] {"blockRuleName", "ruleName", "name"}) {
-            try {
-                Method m = v.getClass().getMethod(accessor);
-                m.setAccessible(true);
-                return String.valueOf(m.invoke(v));
-            } catch (ReflectiveOperationException | RuntimeException ignored) {
-                // not this accessor; try the next
-            }
+        if (v instanceof BlockInfo b) {
+            return b.blockRuleName();
         }
         return v.toString();
     }

@@ -58,11 +58,7 @@ class AccessConfTest {
                 + "${mod_block.block_info}req_ctx $res_len $request_line\"\nSessionTemplate = \"S $ses_clientip\"\n"), dir);
         FakeRequest r = new FakeRequest("GET", "/a?b=1", "p1", "10.1.2.3")
                 .header("Host", "example.org").header("User-Agent", "ua/1").header("Cookie", "UID=42");
-        r.setContext("mod_block.block_info", new Object() {
-            public String blockRuleName() {
-                return "rule-7";
-            }
-        });
+        r.setContext(io.troupe.module.block.ModBlock.CTX_BLOCK_INFO, new io.troupe.module.block.BlockInfo("rule-7"));
         String line = c.request().render(r, io.troupe.api.proxy.Response.of(403, "no"), 0);
         assertEquals("10.1.2.3 example.org ua/1 42 p1 403 rule-7 2 GET /a?b=1 HTTP/1.1", line);
         assertEquals("S 10.1.2.3", c.session().render(r.session(), System.currentTimeMillis()));
