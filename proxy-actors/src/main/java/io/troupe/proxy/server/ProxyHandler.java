@@ -34,7 +34,18 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.DefaultFileRegion;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.stream.ChunkedFile;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import io.troupe.api.proxy.BodyTransform;
 import io.troupe.api.proxy.CallbackPoint;
+import io.troupe.api.proxy.FileBody;
 import io.troupe.api.proxy.FilterResult;
 import io.troupe.api.proxy.Response;
 import io.troupe.api.proxy.ReturnCode;
@@ -46,6 +57,8 @@ import io.troupe.proxy.forward.HopByHop;
 import io.troupe.proxy.forward.Router;
 import io.troupe.proxy.forward.Upstream;
 import io.troupe.proxy.monitor.ProxyStats.Key;
+import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -100,6 +113,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     private int writeTimeoutMs;
     /** System.nanoTime() by which the response being written must be out (TimeoutWriteClient); 0 = none. */
     private long writeDeadline;
+    /** A READ_RESPONSE filter's change to the response body (mod_compress), or null. */
+    private BodyTransform bodyTransform;
 
     ProxyHandler(ProxyContext px, boolean http2) {
         this.px = px;
@@ -531,6 +546,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         if (code == ReturnCode.FINISH) {
             closeAfter = true;
         }
+        bodyTransform = req.getContext(BodyTransform.CONTEXT_KEY) instanceof BodyTransform t ? t : null;
         int status = h.status().code();
         HopByHop.strip(h.headers(), false);
         if (!http2) {
@@ -568,6 +584,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             clientTimedOut();
             return;
         }
+        if (bodyTransform != null) {
+            content = transformed(content, last);
+            if (content == null) {
+                return;
+            }
+        }
         if (!last) {
             ctx.write(content);
             return;
@@ -588,6 +610,33 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     @Override
     public void flush() {
         ctx.flush();
+    }
+
+    /** Passes a body chunk through the response's transform; null when it failed and the client was dropped. */
+    private HttpContent transformed(HttpContent content, boolean last) {
+        ByteBuf in = content.content();
+        byte[] bytes = new byte[in.readableBytes()];
+        in.readBytes(bytes);
+        content.release();
+        byte[] out;
+        try {
+            out = bodyTransform.transform(bytes, last);
+        } catch (IOException | RuntimeException e) {
+            log.debug("response body transform failed for {}: {}", clientHead == null ? "-" : clientHead.uri(), e.toString());
+            bodyTransform = null;
+            Exchange ex = exchange;
+            exchange = null;
+            if (ex != null) {
+                ex.clientGone();
+            }
+            closeNow();
+            return null;
+        }
+        if (last) {
+            bodyTransform = null;
+            return new DefaultLastHttpContent(Unpooled.wrappedBuffer(out));
+        }
+        return new DefaultHttpContent(Unpooled.wrappedBuffer(out));
     }
 
     @Override
@@ -644,6 +693,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     // ---- local answers and request end
 
     private void sendFilterResponse(Response r) {
+        if (r instanceof FileBody fb) {
+            sendFile(r, fb);
+            return;
+        }
         FullHttpResponse full = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(r.status()), Unpooled.wrappedBuffer(r.body()));
         for (String name : r.headerNames()) {
@@ -672,21 +725,71 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     }
 
     private void writeLocal(FullHttpResponse full, Response view) {
+        full.headers().set(HttpHeaderNames.CONTENT_LENGTH, full.content().readableBytes());
+        localHead(full);
+        ctx.writeAndFlush(full);
+        finishRequest(view);
+    }
+
+    /** The connection headers and status count of a response the proxy makes itself. */
+    private void localHead(HttpResponse head) {
         if (requestHasBody && !requestComplete) {
             // the rest of the body is still on the wire; closing is the only safe way to skip it
             closeAfter = true;
         }
-        full.headers().set(HttpHeaderNames.CONTENT_LENGTH, full.content().readableBytes());
         if (!http2) {
             if (closeAfter) {
-                full.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             } else if (clientHead != null && clientHead.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
-                full.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+                head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             }
         }
-        px.stats.status(full.status().code());
-        ctx.writeAndFlush(full);
-        finishRequest(view);
+        px.stats.status(head.status().code());
+    }
+
+    /**
+     * Sends a filter's file response (mod_static): a file region with sendfile on plain HTTP/1.x, read in
+     * chunks by a ChunkedWriteHandler where bytes must pass through TLS or HTTP/2 framing.
+     */
+    private void sendFile(Response r, FileBody fb) {
+        RandomAccessFile raf;
+        try {
+            raf = new RandomAccessFile(fb.file().toFile(), "r");
+        } catch (IOException e) {
+            sendLocal(HttpResponseStatus.NOT_FOUND, "not found\n", false);
+            return;
+        }
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()));
+        for (String name : r.headerNames()) {
+            for (String v : r.headers(name)) {
+                head.headers().add(name, v);
+            }
+        }
+        head.headers().set(HttpHeaderNames.CONTENT_LENGTH, fb.length());
+        if (req != null) {
+            req.response(r);
+        }
+        localHead(head);
+        ctx.write(head);
+        boolean noBody = fb.length() == 0 || clientHead != null && HttpMethod.HEAD.equals(clientHead.method());
+        try {
+            if (noBody) {
+                raf.close();
+                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            } else if (!http2 && ctx.pipeline().get(SslHandler.class) == null) {
+                ctx.write(new DefaultFileRegion(raf.getChannel(), fb.offset(), fb.length()));
+                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            } else {
+                if (ctx.pipeline().get(ChunkedWriteHandler.class) == null) {
+                    ctx.pipeline().addBefore(ctx.name(), "chunked-writer", new ChunkedWriteHandler());
+                }
+                ctx.writeAndFlush(new HttpChunkedInput(new ChunkedFile(raf, fb.offset(), fb.length(), 16384)));
+            }
+        } catch (IOException e) {
+            log.debug("sending {} failed: {}", fb.file(), e.toString());
+            closeAfter = true;
+        }
+        finishRequest(r);
     }
 
     private void finishRequest(Response response) {
@@ -705,6 +808,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         }
         req = null;
         clientHead = null;
+        bodyTransform = null;
         if (pausedByBackend) {
             // the exchange is over; its backend no longer holds the client back
             pausedByBackend = false;
