@@ -17,11 +17,13 @@
  *
  * Its stdin is never lost: a regular file (up to 1 MiB) is forwarded with the request, /dev/null and a
  * terminal are forwarded as nothing, and for a pipe (or socket, FIFO, larger file) the booster answers
- * "run it yourself" and the command runs here, inheriting stdin.
+ * "run it yourself" and the command runs here, inheriting stdin (unless that pipe is the booster's own
+ * stdin, inherited through the build: like a terminal, that is the build's input and is not forwarded).
  *
  * Wire protocol, version 2 (all integers unsigned 32-bit big-endian unless noted; docs/architecture.md):
  *   request : "TRB2" argc {len bytes}*argc cwd_len cwd envc {len "NAME=value"}*envc
- *             stdin_kind stdin_len stdin      (kind: 1 null, 2 tty, 3 file + bytes, 4 pipe)
+ *             stdin_kind stdin_len stdin id_len id   (kind: 1 null, 2 tty, 3 file + bytes, 4 pipe;
+ *                                                     id: "st_dev:st_ino" of fd 0, or empty)
  *   reply   : "TRR2" run_locally exit_code(int32) stdout_len stdout stderr_len stderr
  */
 #define _GNU_SOURCE
@@ -284,7 +286,12 @@ static int build_request(struct buf *b, char **cmd, int cmdc, const char *shim_d
         b->len += in_len;
     }
     free(in);
-    return rc ? -1 : 0;
+    if (rc) return -1;
+    struct stat st;
+    char id[64] = "";
+    if (fstat(STDIN_FILENO, &st) == 0)
+        snprintf(id, sizeof id, "%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
+    return buf_str(b, id);
 }
 
 int main(int argc, char **argv) {

@@ -3,6 +3,7 @@ package io.troupe.booster.exec;
 import io.troupe.booster.gateway.ExecutorGateway;
 import io.troupe.booster.gateway.GatewayProtocol;
 import io.troupe.booster.gateway.GatewayProtocol.StdinKind;
+import io.troupe.booster.gateway.StdinIdentity;
 import java.io.BufferedInputStream;
 import java.io.File;
 import java.io.IOException;
@@ -59,7 +60,7 @@ public final class BoosterExec {
         } catch (IOException | RuntimeException e) {
             // cannot tell: a local run is the one that surely reads it right
         }
-        return new ExecutorGateway.Stdin(StdinKind.PIPE, null);
+        return new ExecutorGateway.Stdin(StdinKind.PIPE, null, StdinIdentity.of(fd0));
     }
 
     /**
@@ -96,7 +97,8 @@ public final class BoosterExec {
             channel.connect(UnixDomainSocketAddress.of(socket));
             OutputStream toBooster = Channels.newOutputStream(channel);
             toBooster.write(stdin == null ? GatewayProtocol.encodeRequest(command, cwd.toString(), forwarded)
-                    : GatewayProtocol.encodeRequest(command, cwd.toString(), forwarded, stdin.kind(), stdin.bytes()));
+                    : GatewayProtocol.encodeRequest(command, cwd.toString(), forwarded, stdin.kind(), stdin.bytes(),
+                            stdin.id()));
             toBooster.flush();
             reply = GatewayProtocol.readReply(new BufferedInputStream(Channels.newInputStream(channel), 1 << 16));
         } catch (IOException | RuntimeException e) {

@@ -62,12 +62,18 @@ public final class ExecutorGateway {
      * What the sub-work's stdin is, as booster-exec saw it.
      *
      * @param bytes the file's content when {@code kind} is {@link GatewayProtocol.StdinKind#FILE}, else empty
+     * @param id which file it is ({@code st_dev:st_ino}, {@link StdinIdentity}), or ""
      */
-    public record Stdin(GatewayProtocol.StdinKind kind, byte[] bytes) implements CborSerializable {
-        public static final Stdin UNKNOWN = new Stdin(GatewayProtocol.StdinKind.UNKNOWN, new byte[0]);
+    public record Stdin(GatewayProtocol.StdinKind kind, byte[] bytes, String id) implements CborSerializable {
+        public static final Stdin UNKNOWN = new Stdin(GatewayProtocol.StdinKind.UNKNOWN, new byte[0], "");
 
         public Stdin {
             bytes = bytes == null ? new byte[0] : bytes;
+            id = id == null ? "" : id;
+        }
+
+        public Stdin(GatewayProtocol.StdinKind kind, byte[] bytes) {
+            this(kind, bytes, "");
         }
     }
 

@@ -114,7 +114,7 @@ final class GatewayConnection {
         context.watch(sink);
         version = request.version();
         sink.tell(new SubWorkArrived(request.argv(), request.cwd(), request.env(),
-                new ExecutorGateway.Stdin(request.stdinKind(), request.stdin()), replyTo));
+                new ExecutorGateway.Stdin(request.stdinKind(), request.stdin(), request.stdinId()), replyTo));
         return awaitingReply();
     }
 

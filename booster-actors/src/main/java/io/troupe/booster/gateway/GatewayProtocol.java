@@ -19,6 +19,7 @@ import java.util.Map;
  *
  * <pre>
  * request v2: "TRB2" argc {len bytes}*argc cwdLen cwd envc {len "NAME=value"}*envc stdinKind stdinLen stdin
+ *             stdinIdLen stdinId
  * reply   v2: "TRR2" runLocally exitCode stdoutLen stdout stderrLen stderr
  * request v1: "TRB1" argc {len bytes}*argc cwdLen cwd envc {len "NAME=value"}*envc
  * reply   v1: "TRR1" exitCode stdoutLen stdout stderrLen stderr
@@ -75,10 +76,10 @@ public final class GatewayProtocol {
      * @param version 1 or 2, the protocol version the client spoke (its reply is written in the same one)
      */
     public record Request(List<String> argv, String cwd, Map<String, String> env, int version, StdinKind stdinKind,
-            byte[] stdin) {
+            byte[] stdin, String stdinId) {
 
         public Request(List<String> argv, String cwd, Map<String, String> env) {
-            this(argv, cwd, env, 1, StdinKind.UNKNOWN, new byte[0]);
+            this(argv, cwd, env, 1, StdinKind.UNKNOWN, new byte[0], "");
         }
     }
 
@@ -92,12 +93,15 @@ public final class GatewayProtocol {
 
     /** The version-1 request bytes for {@code argv} run in {@code cwd} with {@code env}. */
     public static byte[] encodeRequest(List<String> argv, String cwd, Map<String, String> env) {
-        return encodeRequest(argv, cwd, env, null, null);
+        return encodeRequest(argv, cwd, env, null, null, null);
     }
 
-    /** The version-2 request bytes: also what stdin is, and the bytes of a {@link StdinKind#FILE} stdin. */
+    /**
+     * The version-2 request bytes: also what stdin is, the bytes of a {@link StdinKind#FILE} stdin, and which file
+     * stdin is ({@code st_dev:st_ino}, {@link StdinIdentity}), or "".
+     */
     public static byte[] encodeRequest(List<String> argv, String cwd, Map<String, String> env, StdinKind stdinKind,
-            byte[] stdin) {
+            byte[] stdin, String stdinId) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(stdinKind == null ? REQUEST_MAGIC : REQUEST_MAGIC_V2);
@@ -115,6 +119,7 @@ public final class GatewayProtocol {
                 out.writeInt(stdinKind.ordinal());
                 out.writeInt(content.length);
                 out.write(content);
+                writeString(out, stdinId == null ? "" : stdinId);
             }
         } catch (IOException e) {
             throw new IllegalStateException("writing to memory cannot fail", e);
@@ -171,7 +176,8 @@ public final class GatewayProtocol {
         }
         byte[] stdin = new byte[len];
         in.readFully(stdin);
-        return new Request(List.copyOf(argv), cwd, env, 2, kind, stdin);
+        String stdinId = readString(in, "stdinId", budget);
+        return new Request(List.copyOf(argv), cwd, env, 2, kind, stdin, stdinId);
     }
 
     /** The version-1 reply bytes. */

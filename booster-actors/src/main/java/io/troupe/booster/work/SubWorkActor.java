@@ -11,6 +11,7 @@ import io.troupe.api.booster.Result;
 import io.troupe.api.booster.Sandbox;
 import io.troupe.booster.gateway.ExecutorGateway;
 import io.troupe.booster.gateway.GatewayProtocol;
+import io.troupe.booster.gateway.StdinIdentity;
 import io.troupe.booster.handler.InlineHooks;
 import io.troupe.booster.worker.SandboxPaths;
 import io.troupe.booster.worker.SubWorkExecutor;
@@ -202,7 +203,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         this.workerLosses = context.messageAdapter(WorkerDirectory.WorkerLost.class, lost -> new WorkerDied(lost.worker()));
         this.slotGrants = context.messageAdapter(LocalSlots.Granted.class, LocalGranted::new);
         this.inline = isInline(shared.handler());
-        if (stdin.kind() == GatewayProtocol.StdinKind.PIPE) {
+        if (stdin.kind() == GatewayProtocol.StdinKind.PIPE && !StdinIdentity.isOwn(stdin.id())) {
             // only booster-exec's own process can read a pipe: it runs the command itself, inheriting it
             fallback = FallbackReason.STDIN;
             replyTo.tell(ExecutorGateway.SubWorkReply.runLocally("stdin is a pipe"));

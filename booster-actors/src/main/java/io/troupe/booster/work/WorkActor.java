@@ -9,6 +9,7 @@ import io.troupe.api.booster.BoosterConfig;
 import io.troupe.api.booster.Handler;
 import io.troupe.api.booster.PreloadConfig;
 import io.troupe.booster.gateway.ExecutorGateway;
+import io.troupe.booster.gateway.StdinIdentity;
 import io.troupe.booster.hook.PathShims;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -546,6 +547,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     // ---- blocking work, on troupe.blocking-dispatcher ----
 
     private EnvReady prepareEnvironment() throws Exception {
+        StdinIdentity.capture(); // the work command inherits the booster's stdin: its sub-works may name it
         Path dir = Files.createTempDirectory("troupe-booster-");
         try {
             Map<String, String> env = new HashMap<>(settings.env());
