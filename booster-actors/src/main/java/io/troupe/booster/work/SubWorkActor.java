@@ -205,7 +205,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         this.inline = isInline(shared.handler());
         if (stdin.kind() == GatewayProtocol.StdinKind.PIPE && !StdinIdentity.isOwn(stdin.id())) {
             // only booster-exec's own process can read a pipe: it runs the command itself, inheriting it
-            fallback = FallbackReason.STDIN;
+            fallback = shared.local() ? null : FallbackReason.STDIN; // under --local it was never to run remotely
             replyTo.tell(ExecutorGateway.SubWorkReply.runLocally("stdin is a pipe"));
             reportTo.tell(new Ended(id, Route.LOCAL, 0, null, timings(), fallback));
             context.getSelf().tell(Finalized.INSTANCE);
@@ -657,7 +657,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         return FallbackReason.NO_WORKER;
     }
 
-    private List<SubWorkExecutor.InputFile> readInputs(DistCommand dist) throws IOException {
+    private List<SubWorkExecutor.InputFile> readInputs(DistCommand dist) throws IOException, FallbackException {
         List<SubWorkExecutor.InputFile> inputs = new ArrayList<>();
         long bytes = 0;
         for (io.troupe.api.booster.Command command : dist.commands()) {
@@ -667,8 +667,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
                 byte[] content = Files.readAllBytes(local);
                 bytes += content.length;
                 if (bytes > shared.maxInlineInputBytes()) {
-                    throw new IOException("input files total more than " + shared.maxInlineInputBytes()
-                            + " bytes, too large to send inline (at " + local + ")");
+                    throw new FallbackException(FallbackReason.TOO_LARGE, "input files total more than "
+                            + shared.maxInlineInputBytes() + " bytes, too large to send inline (at " + local + ")");
                 }
                 String remote = input.remotePath() != null ? input.remotePath() : input.localPath();
                 inputs.add(new SubWorkExecutor.InputFile(remote, content, Files.isExecutable(local)));
