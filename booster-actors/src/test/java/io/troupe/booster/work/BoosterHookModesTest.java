@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,7 +79,7 @@ class BoosterHookModesTest {
         env.put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
         env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
         WorkSettings settings = new WorkSettings("echo", "preload", "preload-test", command, true, rulesFile, local,
-                false, 0, 2, 0, 30, List.of(), tmp, env, stats, hooks);
+                false, 0, 2, 0, 30, List.of(), tmp, env, stats).withHookSettings(hooks);
         return BoosterRun.run(settings, new EchoHandler(), config());
     }
 
@@ -154,8 +153,6 @@ class BoosterHookModesTest {
     }
 
     @Test
-    @Disabled("stdin is not forwarded through the executor gateway yet: booster-exec running stdin commands"
-            + " locally (as TBS's executor does) comes with the gateway's stdin handling")
     void aCompileReadingStdinKeepsItsInputUnderTheBooster() throws Exception {
         int code = run("echo 'int x;' | gcc -x c -c - -o s.o && nm s.o > nm.txt",
                 "{\"hooks\":[{\"src_command\":\"*/gcc\",\"target_command\":\"booster-exec $SRC_CMD\"},"

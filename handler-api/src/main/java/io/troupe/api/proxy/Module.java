@@ -24,4 +24,13 @@ public interface Module {
      * @throws Exception naming the file and field when config is invalid
      */
     void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws Exception;
+
+    /**
+     * Where a third-party module's filters run: just after those of the module named here (a built-in such as
+     * {@code mod_block}, or another enabled module). {@code null}, the default, places it after every built-in.
+     * Built-in modules ignore this: their order is BFE's fixed module order.
+     */
+    default String orderAfter() {
+        return null;
+    }
 }
