@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,8 +36,10 @@ class LongSubWorkTest {
         Path rules = Files.writeString(tmp.resolve("rules.json"),
                 "{\"hooks\":[{\"src_command\":\"sleep\",\"target_command\":\"booster-exec $SRC_CMD\"}]}");
         // the CLI's defaults: --io_timeout_secs 60, --remote_timeout_secs 0, --remote_retry_times 1
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("XDG_CACHE_HOME", tmp.resolve("cache").toString()); // the stable shim directory, kept out of ~
         WorkSettings settings = new WorkSettings("echo", "demo", "long", "sleep 90 && touch slept", true, rules, false,
-                false, 1, 2, 0, 60, List.of(), tmp, new HashMap<>(System.getenv()), tmp.resolve("stats.json"), 0, 1.0);
+                false, 1, 2, 0, 60, List.of(), tmp, env, tmp.resolve("stats.json"), 0, 1.0);
         int code = BoosterRun.run(settings, new EchoHandler(), ConfigFactory.parseString(
                         "troupe.worker.sandbox-root = \"" + tmp.resolve("sandboxes") + "\"\n"
                                 + "troupe.booster.worker-discovery-timeout = 10s")

@@ -73,6 +73,7 @@ class StdinRunTest {
 
     private WorkSettings settings(String command, Path rules) {
         Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("XDG_CACHE_HOME", tmp.resolve("cache").toString()); // the stable shim directory, kept out of ~
         return new WorkSettings("echo", "demo", "stdin-test", command, true, rules, false, false, 1, 2, 0, 60,
                 List.of(), tmp, env, tmp.resolve("stats.json"));
     }
