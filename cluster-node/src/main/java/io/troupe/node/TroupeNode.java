@@ -4,12 +4,9 @@ import com.typesafe.config.Config;
 import io.troupe.module.web.WebHandlerRegistry;
 import io.troupe.node.admin.AdminAccess;
 import io.troupe.node.admin.AdminRoutes;
-import io.troupe.module.runtime.ModuleLoader;
 import io.troupe.node.reload.ReloadBroadcast;
 import io.troupe.proxy.ProxyRuntime;
 import io.troupe.proxy.route.RouteTableActor;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -89,7 +86,7 @@ public final class TroupeNode {
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
         proxy.ifPresent(p -> recordRouteVersions(p, webHandlers));
         ActorRef<ReloadBroadcast.Command> broadcast = system.systemActorOf(Behaviors.supervise(
-                        ReloadBroadcast.create(webHandlers, blocking, reloadTimeout, nodeModules(system, confDir, proxy),
+                        ReloadBroadcast.create(webHandlers, blocking, reloadTimeout, nodeModules(proxy),
                                 settings.hasRole(NodeRoles.PROXY)))
                 .onFailure(SupervisorStrategy.restart()), "reload-broadcast", Props.empty());
         AdminRoutes routes = new AdminRoutes(system, webHandlers, blocking, new AdminAccess(settings.adminToken()),
@@ -135,20 +132,11 @@ public final class TroupeNode {
         webHandlers.dataVersion(RouteTableActor.GSLB_DATA_CONF, version);
     }
 
-    /**
-     * The modules found on the class path and in the modules directory (available) and the ones the proxy runs,
-     * in run order (enabled); found once at start, as the proxy does.
-     */
-    private static Supplier<ReloadBroadcast.NodeModules> nodeModules(ActorSystem<?> system, Path confDir,
-                                                                     Optional<ProxyRuntime> proxy) {
-        if (proxy.isEmpty()) {
-            return () -> ReloadBroadcast.NodeModules.NONE;
-        }
-        List<String> available = new ArrayList<>(ModuleLoader.discover(ProxyRuntime.modulesDir(system, confDir),
-                ProxyRuntime.class.getClassLoader()).modules().keySet());
-        Collections.sort(available);
-        ReloadBroadcast.NodeModules modules = new ReloadBroadcast.NodeModules(List.copyOf(available),
-                List.copyOf(proxy.get().modules().names()));
+    /** The modules the proxy found (class path and modules directory) and the ones it runs, in run order. */
+    private static Supplier<ReloadBroadcast.NodeModules> nodeModules(Optional<ProxyRuntime> proxy) {
+        ReloadBroadcast.NodeModules modules = proxy.map(p -> new ReloadBroadcast.NodeModules(
+                        List.copyOf(p.availableModules()), List.copyOf(p.modules().names())))
+                .orElse(ReloadBroadcast.NodeModules.NONE);
         return () -> modules;
     }
 
