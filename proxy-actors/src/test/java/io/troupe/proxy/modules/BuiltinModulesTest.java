@@ -58,6 +58,10 @@ class BuiltinModulesTest {
         }
     }
 
+    private RawHttp.Resp get(String target) throws Exception {
+        return get(target, "");
+    }
+
     private void reload(String module, String json) throws Exception {
         Path f = Files.writeString(dir.resolve(module + ".data"), json);
         h.reloads.get(module).reload(Map.of("path", List.of(f.toString())));
