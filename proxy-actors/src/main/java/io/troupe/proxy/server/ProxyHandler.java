@@ -253,6 +253,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
                 // the filters run once the whole body is here (bufferBody)
                 bodyLimit = limit;
                 bodyBuf = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
+                // no cluster timeout applies yet; a client that never finishes its body must not hold the buffer
+                bodyTimer = ctx.executor().schedule(this::bodyTimedOut, px.settings.headerReadTimeoutMs(),
+                        TimeUnit.MILLISECONDS);
                 return;
             }
         }

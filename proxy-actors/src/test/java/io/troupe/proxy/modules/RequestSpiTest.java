@@ -43,7 +43,7 @@ class RequestSpiTest {
 
     @BeforeAll
     void setUp() throws Exception {
-        h = new ModuleHarness(List.of("mod_spi"));
+        h = new ModuleHarness(List.of("mod_spi"), "limits.header-read-timeout = 1s");
         Condition cipIsTen = Conditions.build("req_cip_range(\"10.0.0.0\", \"10.255.255.255\")");
         Condition pathIsNew = Conditions.build("req_path_in(\"/new/place\", false)");
         ModuleFilters f = new ModuleFilters("mod_spi");
@@ -171,6 +171,16 @@ class RequestSpiTest {
             RawHttp.Resp r = c.send("POST /b HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n"
                     + "a\r\n0123456789\r\na\r\n0123456789\r\n0\r\n\r\n").read();
             assertEquals(413, r.status());
+        }
+    }
+
+    @Test
+    void bodyThatNeverCompletesClosesTheConnection() throws Exception {
+        try (RawHttp c = new RawHttp(h.port())) {
+            c.send("POST /b HTTP/1.1\r\nHost: a.test\r\nContent-Length: 10\r\n\r\nabc");
+            long start = System.nanoTime();
+            assertTrue(c.closedByPeer());
+            assertTrue(System.nanoTime() - start < 8_000_000_000L, "closed by the 1 s limit, not the socket timeout");
         }
     }
 
