@@ -95,6 +95,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     /** The request body being read whole before the filters run (some module asked for it); else null. */
     private CompositeByteBuf bodyBuf;
     private int bodyLimit;
+    /** The buffered body was read off the wire whole (so no more content of this request follows). */
+    private boolean bodyFromWire;
+    /** A filter gave a bodiless request a body: the client's (empty) end of request is not forwarded. */
+    private boolean swallowContent;
     /** Armed only while the client cannot take more of the response: most responses never schedule one. */
     private ScheduledFuture<?> writeTimer;
     private int writeTimeoutMs;
@@ -186,6 +190,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             bufferBody(c);
             return;
         }
+        if (swallowContent) {
+            c.release();
+            return;
+        }
         if (exchange != null) {
             exchange.onClientContent(c);
         } else {
@@ -239,6 +247,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             return;
         }
         req = new RequestView(session, r, http2);
+        bodyFromWire = false;
+        swallowContent = false;
         if (session.trustedSource()) {
             req.setClientAddress(ClientAddrs.fromHeaders(r.headers()));
         }
@@ -274,6 +284,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             byte[] b = ByteBufUtil.getBytes(bodyBuf);
             releaseBodyBuf();
             req.bufferedBody(b);
+            bodyFromWire = true;
             serve(clientHead);
         }
     }
@@ -338,7 +349,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
                 requestHasBody, upgrade);
         exchange = e;
         e.start(first);
-        if (body != null) {
+        if (body != null && (bodyFromWire || body.length > 0)) {
+            // the whole body leaves now; what the client still sends for this request (an empty end) is dropped
+            swallowContent = !bodyFromWire;
             e.onClientContent(body.length == 0 ? LastHttpContent.EMPTY_LAST_CONTENT
                     : new DefaultLastHttpContent(Unpooled.wrappedBuffer(body)));
             e.onClientReadComplete();

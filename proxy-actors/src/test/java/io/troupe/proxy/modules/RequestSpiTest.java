@@ -70,6 +70,8 @@ class RequestSpiTest {
             } else if ("body".equals(cmd)) {
                 String b = new String(r.body(), StandardCharsets.UTF_8);
                 r.setBody(("[" + b.toUpperCase() + "]").getBytes(StandardCharsets.UTF_8));
+            } else if ("give".equals(cmd)) {
+                r.setBody("given".getBytes(StandardCharsets.UTF_8));
             } else if ("noip".equals(cmd)) {
                 r.setClientAddress(new InetSocketAddress("192.0.2.7", 1234));
                 seen.put("cipCond", cipIsTen.match(r));
@@ -156,6 +158,20 @@ class RequestSpiTest {
             RawHttp.Resp r2 = c.send("POST /b HTTP/1.1\r\nHost: a.test\r\nX-Cmd: body\r\nTransfer-Encoding: chunked\r\n\r\n"
                     + "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n").read();
             assertEquals("[ABCDE]", EchoBackend.body(r2.body()));
+        }
+    }
+
+    @Test
+    void bodilessRequestsPassAndCanBeGivenABody() throws Exception {
+        try (RawHttp c = new RawHttp(h.port())) {
+            RawHttp.Resp r = c.send("GET /g HTTP/1.1\r\nHost: a.test\r\n\r\n").read();
+            assertEquals("", EchoBackend.body(r.body()));
+            assertNull(EchoBackend.seen(r.body(), "content-length"));
+            RawHttp.Resp given = c.send("GET /g HTTP/1.1\r\nHost: a.test\r\nX-Cmd: give\r\n\r\n").read();
+            assertEquals("given", EchoBackend.body(given.body()));
+            // the connection and the backend leg stay in step afterwards
+            RawHttp.Resp after = c.send("POST /g HTTP/1.1\r\nHost: a.test\r\nContent-Length: 2\r\nX-Cmd: body\r\n\r\nok").read();
+            assertEquals("[OK]", EchoBackend.body(after.body()));
         }
     }
 
