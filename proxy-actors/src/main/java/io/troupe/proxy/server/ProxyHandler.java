@@ -297,8 +297,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     }
 
     private void bodyTooLarge(int limit) {
-        sendLocal(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body larger than " + limit
-                + " bytes (the largest a module buffers)\n", true);
+        String msg = "request body larger than " + limit + " bytes (the largest a module buffers)\n";
+        if (!http2) {
+            sendLocal(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, msg, true);
+            return;
+        }
+        // on HTTP/2 only this stream is answered; the rest of its body is read and dropped, other streams go on
+        requestHasBody = false;
+        sendLocal(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, msg, false);
     }
 
     /** Runs the request chains, routes, and forwards; the head (and any buffered body) is complete. */

@@ -20,6 +20,10 @@ import io.troupe.proxy.RawHttp;
 import io.troupe.proxy.server.RequestView;
 import io.troupe.proxy.chain.ModuleFilters;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -173,6 +177,21 @@ class RequestSpiTest {
             RawHttp.Resp after = c.send("POST /g HTTP/1.1\r\nHost: a.test\r\nContent-Length: 2\r\nX-Cmd: body\r\n\r\nok").read();
             assertEquals("[OK]", EchoBackend.body(after.body()));
         }
+    }
+
+    @Test
+    void bufferedBodyOverHttp2() throws Exception {
+        HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        URI base = URI.create("http://127.0.0.1:" + h.port());
+        // the first request upgrades the connection to h2c
+        assertEquals(200, c.send(HttpRequest.newBuilder(base.resolve("/up")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        HttpResponse<String> r = c.send(HttpRequest.newBuilder(base.resolve("/b")).header("X-Cmd", "body")
+                .POST(HttpRequest.BodyPublishers.ofString("h2 body")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(HttpClient.Version.HTTP_2, r.version());
+        assertEquals("[H2 BODY]", EchoBackend.body(r.body()));
+        HttpResponse<String> big = c.send(HttpRequest.newBuilder(base.resolve("/b"))
+                .POST(HttpRequest.BodyPublishers.ofString("x".repeat(100))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(413, big.statusCode());
     }
 
     @Test
