@@ -13,7 +13,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.Test;
 
 /** The four modules start through the node's module runtime from the shipped conf/, with BFE's reload names. */
-class BuiltinModulesRuntimeTest {
+class RewriteHeaderModulesRuntimeTest {
 
     @Test
     void shippedConfStartsTheModulesInBfeOrder() throws Exception {
