@@ -1,5 +1,7 @@
 package io.troupe.proxy.server;
 
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -11,6 +13,7 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -102,6 +105,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     /** The keep-alive wait after this response: the cluster's TimeoutReadClientAgain once a cluster is known. */
     private long keepAliveMs;
     private ScheduledFuture<?> bodyTimer;
+    /** The request body being read whole before the filters run (some module asked for it); else null. */
+    private CompositeByteBuf bodyBuf;
+    private int bodyLimit;
     /** Armed only while the client cannot take more of the response: most responses never schedule one. */
     private ScheduledFuture<?> writeTimer;
     private int writeTimeoutMs;
@@ -191,6 +197,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             requestComplete = true;
             cancelBodyTimer();
         }
+        if (bodyBuf != null) {
+            bufferBody(c);
+            return;
+        }
         if (exchange != null) {
             exchange.onClientContent(c);
         } else {
@@ -244,6 +254,56 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             return;
         }
         req = new RequestView(session, r, http2);
+        if (session.trustedSource()) {
+            req.setClientAddress(ClientAddrs.fromHeaders(r.headers()));
+        }
+        int limit = px.chains.current().bodyBufferLimit();
+        if (limit > 0) {
+            if (!requestHasBody) {
+                req.bufferedBody(new byte[0]);
+            } else if (HttpUtil.getContentLength(r, -1L) > limit) {
+                bodyTooLarge(limit);
+                return;
+            } else {
+                // the filters run once the whole body is here (bufferBody)
+                bodyLimit = limit;
+                bodyBuf = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
+                return;
+            }
+        }
+        serve(r);
+    }
+
+    private void bufferBody(HttpContent c) {
+        bodyBuf.addComponent(true, c.content().retain());
+        c.release();
+        if (bodyBuf.readableBytes() > bodyLimit) {
+            releaseBodyBuf();
+            bodyTooLarge(bodyLimit);
+            return;
+        }
+        if (requestComplete) {
+            byte[] b = ByteBufUtil.getBytes(bodyBuf);
+            releaseBodyBuf();
+            req.bufferedBody(b);
+            serve(clientHead);
+        }
+    }
+
+    private void releaseBodyBuf() {
+        if (bodyBuf != null) {
+            bodyBuf.release();
+            bodyBuf = null;
+        }
+    }
+
+    private void bodyTooLarge(int limit) {
+        sendLocal(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body larger than " + limit
+                + " bytes (the largest a module buffers)\n", true);
+    }
+
+    /** Runs the request chains, routes, and forwards; the head (and any buffered body) is complete. */
+    private void serve(HttpRequest r) {
         Chains chains = px.chains.current();
         if (!goOn(chains.runRequest(CallbackPoint.BEFORE_LOCATION, req))) {
             return;
@@ -278,10 +338,23 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             return;
         }
         boolean upgrade = !http2 && HopByHop.isUpgrade(r.headers());
+        byte[] body = req.body();
+        if (body != null && (requestHasBody || body.length > 0)) {
+            // a buffered body leaves in one piece, its length known (a filter may have replaced it)
+            r.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+            r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+            requestHasBody = body.length > 0;
+        }
         prepareOutgoing(r, upgrade);
-        exchange = new Exchange(this, px.pool(ctx.channel().eventLoop()), px.router, px.stats, target, req, r,
+        Exchange e = new Exchange(this, px.pool(ctx.channel().eventLoop()), px.router, px.stats, target, req, r,
                 requestHasBody, upgrade);
-        exchange.start(first);
+        exchange = e;
+        e.start(first);
+        if (body != null) {
+            e.onClientContent(body.length == 0 ? LastHttpContent.EMPTY_LAST_CONTENT
+                    : new DefaultLastHttpContent(Unpooled.wrappedBuffer(body)));
+            e.onClientReadComplete();
+        }
     }
 
     /** BFE applies a cluster's ClusterBasic client timeouts once the request's cluster is known; so do we. */
@@ -405,7 +478,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         }
         String xff = h.get("X-Forwarded-For");
         h.set("X-Forwarded-For", xff == null || xff.isEmpty() ? ip : xff + ", " + ip);
-        h.set("X-Real-IP", ip);
+        // the client address filters see: the peer, or what a trusted source (mod_trust_clientip) reported
+        InetSocketAddress ca = req.clientAddress();
+        h.set("X-Real-IP", ca == session.clientAddress() || ca == null ? ip : ca.getAddress().getHostAddress());
         r.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (requestHasBody && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
             HttpUtil.setTransferEncodingChunked(r, true);
@@ -824,6 +899,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        releaseBodyBuf();
         cancelBodyTimer();
         cancelWriteTimer();
         if (exchange != null) {
