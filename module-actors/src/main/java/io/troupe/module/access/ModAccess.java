@@ -43,6 +43,9 @@ public final class ModAccess implements Module, AutoCloseable {
         } catch (IOException e) {
             throw new ConfigFileException(confFile, "Log.LogDir", "cannot open " + conf.logFile() + ": " + e.getMessage(), e);
         }
+        // lines still queued when the JVM exits are written before it goes (the module SPI has no stop)
+        AccessLogWriter w = writer;
+        Runtime.getRuntime().addShutdownHook(new Thread(w::close, "mod_access-flush"));
         callbacks.addFilter(CallbackPoint.BEFORE_LOCATION, this::onBeforeLocation);
         callbacks.addFilter(CallbackPoint.REQUEST_FINISH, this::onRequestFinish);
         callbacks.addFilter(CallbackPoint.FINISH, this::onSessionFinish);
