@@ -60,11 +60,13 @@ public final class ProxyRuntime {
     private final BackendHealth health;
     private final ActorRef<RouteTableActor.Command> routeTables;
     private final ModuleRuntime modules;
+    private final List<String> availableModules;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
     private ProxyRuntime(ActorSystem<?> system, ProxySettings settings, ProxyServer server, ProxyStats stats,
                          ChainsHolder chains, ActorRef<ChainRegistry.Command> chainRegistry, RouteHolder routes,
-                         BackendHealth health, ActorRef<RouteTableActor.Command> routeTables, ModuleRuntime modules) {
+                         BackendHealth health, ActorRef<RouteTableActor.Command> routeTables, ModuleRuntime modules,
+                         List<String> availableModules) {
         this.system = system;
         this.settings = settings;
         this.server = server;
@@ -75,6 +77,7 @@ public final class ProxyRuntime {
         this.health = health;
         this.routeTables = routeTables;
         this.modules = modules;
+        this.availableModules = availableModules;
     }
 
     /**
@@ -89,8 +92,9 @@ public final class ProxyRuntime {
     public static ProxyRuntime start(ActorSystem<?> system, Path confRoot, WebHandlers web) throws Exception {
         ProxySettings settings = ProxySettings.from(system.settings().config(), confRoot);
         // find and order the enabled modules before anything starts: a missing module fails fast
-        List<Module> enabled = ModuleLoader.discover(modulesDir(system, confRoot), ProxyRuntime.class.getClassLoader())
-                .select(settings.modules());
+        ModuleLoader.Available available = ModuleLoader.discover(modulesDir(system, confRoot),
+                ProxyRuntime.class.getClassLoader());
+        List<Module> enabled = available.select(settings.modules());
         RouteFiles files = RouteFiles.standard(confRoot);
         RouteTables tables;
         try {
@@ -120,7 +124,8 @@ public final class ProxyRuntime {
         try {
             modules = startModules(system, enabled, registry, web, confRoot);
             server = ProxyServer.start(settings, chains, router, stats);
-            rt = new ProxyRuntime(system, settings, server, stats, chains, registry, routes, health, routeActor, modules);
+            rt = new ProxyRuntime(system, settings, server, stats, chains, registry, routes, health, routeActor, modules,
+                    available.modules().keySet().stream().sorted().toList());
             ProxyMonitors.register(web, stats);
             BalTableMonitor.register(web, routes, health);
             RouteTableActor.registerReloads(web, routeActor, system.scheduler(), ASK_TIMEOUT);
@@ -258,7 +263,12 @@ public final class ProxyRuntime {
         return routeTables;
     }
 
-    /** The enabled modules and the actors owning their config. */
+    /** Names of every module this node could enable (class path and modules directory), sorted. */
+    public List<String> availableModules() {
+        return availableModules;
+    }
+
+    /** The enabled modules, in run order, and the actors owning their config. */
     public ModuleRuntime modules() {
         return modules;
     }

@@ -157,4 +157,21 @@ class ModBlockProxyTest {
         assertEquals(200, get("shop.test", "/").status());
         assertTrue(counter("CONN_ACCEPT") >= 2);
     }
+
+    @Test
+    void aModuleWhoseInitFailsStopsTheStartNamingFileAndKey() throws Exception {
+        proxy.stop();
+        proxy = null;
+        Files.writeString(conf.resolve("mod_block/mod_block.conf"), "[Basic]\nIPBlacklistPath = x\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ProxyRuntime.start(kit.system(), conf, new WebHandlerRegistry()));
+        assertTrue(e.getMessage().startsWith("module mod_block failed to start: "), e.getMessage());
+        assertTrue(e.getMessage().contains("mod_block.conf: [Basic] IPBlacklistPath: unknown key"), e.getMessage());
+
+        // the failed start left nothing behind: the fixed config starts on the same actor system
+        Files.writeString(conf.resolve("mod_block/mod_block.conf"), "[Basic]\n");
+        proxy = ProxyRuntime.start(kit.system(), conf, new WebHandlerRegistry());
+        assertEquals(List.of("mod_block"), proxy.modules().names());
+        assertNull(get("shop.test", "/admin"));
+    }
 }

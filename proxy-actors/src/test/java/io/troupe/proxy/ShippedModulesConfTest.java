@@ -30,6 +30,7 @@ class ShippedModulesConfTest {
         ProxyRuntime proxy = ProxyRuntime.start(kit.system(), conf, web);
         try {
             assertEquals(modules.stream().sorted().toList(), proxy.modules().names().stream().sorted().toList());
+            assertTrue(proxy.availableModules().contains("mod_block"), proxy.availableModules().toString());
             assertTrue(web.reloadNames().contains("mod_block.product_rule_table"));
             assertEquals("example-1", web.dataVersions().get("mod_block.product_rule_table"));
             String json = web.monitor("mod_block").orElseThrow().render(Map.of());

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -63,8 +62,7 @@ public final class BlockRules {
             throw f.error("Config", "must be an object of product name to rule list, got " + config.getNodeType());
         }
         Map<String, List<Rule>> out = new HashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = config.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : config.properties()) {
             String product = e.getKey();
             String at = "Config." + product;
             JsonNode list = e.getValue();

@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -57,6 +59,7 @@ class ModuleActorTest {
         final AtomicInteger concurrent = new AtomicInteger();
         final AtomicInteger maxConcurrent = new AtomicInteger();
         volatile CountDownLatch slowReload = new CountDownLatch(0);
+        volatile CountDownLatch loadStarted = new CountDownLatch(0);
 
         record Words(String version, String word) {}
 
@@ -76,6 +79,7 @@ class ModuleActorTest {
         private Words load(Path file) throws Exception {
             int now = concurrent.incrementAndGet();
             maxConcurrent.accumulateAndGet(now, Math::max);
+            loadStarted.countDown();
             try {
                 slowReload.await(5, TimeUnit.SECONDS);
                 DataFile f = DataFile.load(file);
@@ -149,6 +153,8 @@ class ModuleActorTest {
         // four reloads at once from four threads: the module sees them one at a time
         Files.writeString(conf.resolve("mod_word/words.data"), "{\"Version\": \"v4\", \"Config\": {\"Word\": \"four\"}}");
         m.slowReload = new CountDownLatch(1);
+        m.loadStarted = new CountDownLatch(1);
+        ExecutorService callers = Executors.newFixedThreadPool(4);
         List<CompletableFuture<String>> calls = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             calls.add(CompletableFuture.supplyAsync(() -> {
@@ -157,17 +163,15 @@ class ModuleActorTest {
                 } catch (Exception e) {
                     throw new RuntimeException(e);
                 }
-            }));
+            }, callers));
         }
-        long deadline = System.currentTimeMillis() + 5000;
-        while (m.concurrent.get() == 0 && System.currentTimeMillis() < deadline) {
-            Thread.onSpinWait();
-        }
+        assertTrue(m.loadStarted.await(10, TimeUnit.SECONDS));
         m.slowReload.countDown();
         for (CompletableFuture<String> c : calls) {
             assertEquals("v4", c.get(10, TimeUnit.SECONDS));
         }
         assertEquals(1, m.maxConcurrent.get());
+        callers.shutdown();
         rt.stop();
     }
 

@@ -167,8 +167,7 @@ public final class DataFile {
         if (exact != null) {
             return exact;
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : object.properties()) {
             if (e.getKey().equalsIgnoreCase(name)) {
                 return e.getValue();
             }
