@@ -107,6 +107,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     /** The request body being read whole before the filters run (some module asked for it); else null. */
     private CompositeByteBuf bodyBuf;
     private int bodyLimit;
+    /** The buffered body was read off the wire whole (so no more content of this request follows). */
+    private boolean bodyFromWire;
+    /** A filter gave a bodiless request a body: the client's (empty) end of request is not forwarded. */
+    private boolean swallowContent;
     /** Armed only while the client cannot take more of the response: most responses never schedule one. */
     private ScheduledFuture<?> writeTimer;
     private int writeTimeoutMs;
@@ -200,6 +204,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             bufferBody(c);
             return;
         }
+        if (swallowContent) {
+            c.release();
+            return;
+        }
         if (exchange != null) {
             exchange.onClientContent(c);
         } else {
@@ -253,6 +261,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             return;
         }
         req = new RequestView(session, r, http2);
+        bodyFromWire = false;
+        swallowContent = false;
         if (session.trustedSource()) {
             req.setClientAddress(ClientAddrs.fromHeaders(r.headers()));
         }
@@ -267,6 +277,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
                 // the filters run once the whole body is here (bufferBody)
                 bodyLimit = limit;
                 bodyBuf = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
+                // no cluster timeout applies yet; a client that never finishes its body must not hold the buffer
+                bodyTimer = ctx.executor().schedule(this::bodyTimedOut, px.settings.headerReadTimeoutMs(),
+                        TimeUnit.MILLISECONDS);
                 return;
             }
         }
@@ -285,6 +298,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             byte[] b = ByteBufUtil.getBytes(bodyBuf);
             releaseBodyBuf();
             req.bufferedBody(b);
+            bodyFromWire = true;
             serve(clientHead);
         }
     }
@@ -297,8 +311,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     }
 
     private void bodyTooLarge(int limit) {
-        sendLocal(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body larger than " + limit
-                + " bytes (the largest a module buffers)\n", true);
+        String msg = "request body larger than " + limit + " bytes (the largest a module buffers)\n";
+        if (!http2) {
+            sendLocal(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, msg, true);
+            return;
+        }
+        // on HTTP/2 only this stream is answered; the rest of its body is read and dropped, other streams go on
+        requestHasBody = false;
+        sendLocal(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, msg, false);
     }
 
     /** Runs the request chains, routes, and forwards; the head (and any buffered body) is complete. */
@@ -349,7 +369,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
                 requestHasBody, upgrade);
         exchange = e;
         e.start(first);
-        if (body != null) {
+        if (body != null && (bodyFromWire || body.length > 0)) {
+            // the whole body leaves now; what the client still sends for this request (an empty end) is dropped
+            swallowContent = !bodyFromWire;
             e.onClientContent(body.length == 0 ? LastHttpContent.EMPTY_LAST_CONTENT
                     : new DefaultLastHttpContent(Unpooled.wrappedBuffer(body)));
             e.onClientReadComplete();

@@ -35,9 +35,14 @@ public final class ModuleHarness implements AutoCloseable {
     private final ChainsHolder chains = new ChainsHolder();
 
     public ModuleHarness(List<String> order) throws Exception {
+        this(order, "");
+    }
+
+    /** With extra {@code troupe.proxy} settings in HOCON. */
+    public ModuleHarness(List<String> order, String hocon) throws Exception {
         backend = new EchoBackend();
         registry = kit.spawn(ChainRegistry.create(order, chains));
-        proxy = new TestProxy(new OneCluster(backend.port()), "", chains, null);
+        proxy = new TestProxy(new OneCluster(backend.port()), hocon, chains, null);
     }
 
     /** Inits a module against {@code confRoot} and publishes its filters. */

@@ -20,6 +20,10 @@ import io.troupe.proxy.RawHttp;
 import io.troupe.proxy.server.RequestView;
 import io.troupe.proxy.chain.ModuleFilters;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +47,7 @@ class RequestSpiTest {
 
     @BeforeAll
     void setUp() throws Exception {
-        h = new ModuleHarness(List.of("mod_spi"));
+        h = new ModuleHarness(List.of("mod_spi"), "limits.header-read-timeout = 1s");
         Condition cipIsTen = Conditions.build("req_cip_range(\"10.0.0.0\", \"10.255.255.255\")");
         Condition pathIsNew = Conditions.build("req_path_in(\"/new/place\", false)");
         ModuleFilters f = new ModuleFilters("mod_spi");
@@ -70,6 +74,8 @@ class RequestSpiTest {
             } else if ("body".equals(cmd)) {
                 String b = new String(r.body(), StandardCharsets.UTF_8);
                 r.setBody(("[" + b.toUpperCase() + "]").getBytes(StandardCharsets.UTF_8));
+            } else if ("give".equals(cmd)) {
+                r.setBody("given".getBytes(StandardCharsets.UTF_8));
             } else if ("noip".equals(cmd)) {
                 r.setClientAddress(new InetSocketAddress("192.0.2.7", 1234));
                 seen.put("cipCond", cipIsTen.match(r));
@@ -160,6 +166,35 @@ class RequestSpiTest {
     }
 
     @Test
+    void bodilessRequestsPassAndCanBeGivenABody() throws Exception {
+        try (RawHttp c = new RawHttp(h.port())) {
+            RawHttp.Resp r = c.send("GET /g HTTP/1.1\r\nHost: a.test\r\n\r\n").read();
+            assertEquals("", EchoBackend.body(r.body()));
+            assertNull(EchoBackend.seen(r.body(), "content-length"));
+            RawHttp.Resp given = c.send("GET /g HTTP/1.1\r\nHost: a.test\r\nX-Cmd: give\r\n\r\n").read();
+            assertEquals("given", EchoBackend.body(given.body()));
+            // the connection and the backend leg stay in step afterwards
+            RawHttp.Resp after = c.send("POST /g HTTP/1.1\r\nHost: a.test\r\nContent-Length: 2\r\nX-Cmd: body\r\n\r\nok").read();
+            assertEquals("[OK]", EchoBackend.body(after.body()));
+        }
+    }
+
+    @Test
+    void bufferedBodyOverHttp2() throws Exception {
+        HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        URI base = URI.create("http://127.0.0.1:" + h.port());
+        // the first request upgrades the connection to h2c
+        assertEquals(200, c.send(HttpRequest.newBuilder(base.resolve("/up")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        HttpResponse<String> r = c.send(HttpRequest.newBuilder(base.resolve("/b")).header("X-Cmd", "body")
+                .POST(HttpRequest.BodyPublishers.ofString("h2 body")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(HttpClient.Version.HTTP_2, r.version());
+        assertEquals("[H2 BODY]", EchoBackend.body(r.body()));
+        HttpResponse<String> big = c.send(HttpRequest.newBuilder(base.resolve("/b"))
+                .POST(HttpRequest.BodyPublishers.ofString("x".repeat(100))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(413, big.statusCode());
+    }
+
+    @Test
     void bodyOverTheLimitIs413() throws Exception {
         try (RawHttp c = new RawHttp(h.port())) {
             RawHttp.Resp r = c.send("POST /b HTTP/1.1\r\nHost: a.test\r\nContent-Length: 17\r\n\r\n12345678901234567").read();
@@ -171,6 +206,16 @@ class RequestSpiTest {
             RawHttp.Resp r = c.send("POST /b HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n"
                     + "a\r\n0123456789\r\na\r\n0123456789\r\n0\r\n\r\n").read();
             assertEquals(413, r.status());
+        }
+    }
+
+    @Test
+    void bodyThatNeverCompletesClosesTheConnection() throws Exception {
+        try (RawHttp c = new RawHttp(h.port())) {
+            c.send("POST /b HTTP/1.1\r\nHost: a.test\r\nContent-Length: 10\r\n\r\nabc");
+            long start = System.nanoTime();
+            assertTrue(c.closedByPeer());
+            assertTrue(System.nanoTime() - start < 8_000_000_000L, "closed by the 1 s limit, not the socket timeout");
         }
     }
 
