@@ -6,7 +6,6 @@ import io.troupe.api.proxy.config.ConfigFileException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -42,9 +41,7 @@ public final class Json {
         if (exact != null) {
             return exact.isNull() ? null : exact;
         }
-        Iterator<Map.Entry<String, JsonNode>> it = obj.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : obj.properties()) {
             if (e.getKey().equalsIgnoreCase(name)) {
                 return e.getValue().isNull() ? null : e.getValue();
             }
