@@ -633,6 +633,19 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         ctx.flush();
     }
 
+    /** Releases a body transform that did not see the end of its body. */
+    private void dropTransform() {
+        BodyTransform t = bodyTransform;
+        bodyTransform = null;
+        if (t != null) {
+            try {
+                t.abort();
+            } catch (RuntimeException e) {
+                log.debug("body transform abort failed: {}", e.toString());
+            }
+        }
+    }
+
     /** Passes a body chunk through the response's transform; null when it failed and the client was dropped. */
     private HttpContent transformed(HttpContent content, boolean last) {
         ByteBuf in = content.content();
@@ -644,7 +657,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             out = bodyTransform.transform(bytes, last);
         } catch (IOException | RuntimeException e) {
             log.debug("response body transform failed for {}: {}", clientHead == null ? "-" : clientHead.uri(), e.toString());
-            bodyTransform = null;
+            dropTransform();
             Exchange ex = exchange;
             exchange = null;
             if (ex != null) {
@@ -829,7 +842,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         }
         req = null;
         clientHead = null;
-        bodyTransform = null;
+        dropTransform();
         if (pausedByBackend) {
             // the exchange is over; its backend no longer holds the client back
             pausedByBackend = false;
@@ -920,6 +933,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        dropTransform();
         releaseBodyBuf();
         cancelBodyTimer();
         cancelWriteTimer();
