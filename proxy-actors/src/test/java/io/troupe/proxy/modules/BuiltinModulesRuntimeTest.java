@@ -45,8 +45,8 @@ class BuiltinModulesRuntimeTest {
                   "Cond": "req_path_prefix_in(\\"/logged\\", false)", "Action": {"Cmd": "ALLOW", "Params": []}}]}}
                 """);
         Path accessConf = conf.resolve("mod_access/mod_access.conf");
-        Files.writeString(accessConf, Files.readString(accessConf).replace("error: $error\"",
-                "error: $error block: ${mod_block.block_info}req_ctx\""));
+        Files.writeString(accessConf, Files.readString(accessConf).replace("NEXTHOUR", "NEXTDAY")
+                .replace("error: $error\"", "error: $error block: ${mod_block.block_info}req_ctx\""));
         ActorTestKit kit = ActorTestKit.create(ConfigFactory.parseString("""
                 troupe.proxy { bind = 127.0.0.1, http-port = 0, https-port = -1, event-loops = 1,
                   modules = [mod_compress, mod_static, mod_access, mod_prison, mod_auth_basic, mod_block] }
