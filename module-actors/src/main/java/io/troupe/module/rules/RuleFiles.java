@@ -7,7 +7,6 @@ import io.troupe.api.condition.Conditions;
 import io.troupe.api.proxy.config.ConfigFileException;
 import io.troupe.api.proxy.config.DataFile;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,8 +41,7 @@ public final class RuleFiles {
             throw f.error("Config", "must be an object of product → rule list");
         }
         Map<String, List<At>> out = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = config.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : config.properties()) {
             String p = "Config." + e.getKey();
             JsonNode list = e.getValue();
             if (list == null || list.isNull()) {

@@ -48,8 +48,7 @@ public final class TrustIpTable {
         Set<Key> singles = new HashSet<>();
         List<byte[][]> ranges = new ArrayList<>();
         int labels = 0;
-        for (var it = f.config().fields(); it.hasNext(); ) {
-            Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> e = it.next();
+        for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> e : f.config().properties()) {
             At list = new At(e.getValue(), "Config." + e.getKey());
             if (list.absent()) {
                 throw f.error(list.path(), "no address list for label " + e.getKey());

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * rules reload them with {@code ?path=} and the shipped files come back after each test.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BuiltinModulesTest {
+class RewriteHeaderModulesTest {
     private static final Path CONF = Path.of("../conf");
     private ModuleHarness h;
     @TempDir
