@@ -22,4 +22,10 @@ public interface BodyTransform {
      * @throws IOException when the body cannot be transformed; the connection is closed
      */
     byte[] transform(byte[] chunk, boolean last) throws IOException;
+
+    /**
+     * The body ended early (the client or the backend went away) and {@link #transform} will not be called with
+     * {@code last = true}: release what the transform holds (native compressors). Default: nothing.
+     */
+    default void abort() {}
 }

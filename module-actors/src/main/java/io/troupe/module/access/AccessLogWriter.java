@@ -36,11 +36,15 @@ final class AccessLogWriter implements AutoCloseable {
     private FileChannel out;
     private Object openKey;
     private long lastCheck;
+    /** Time rotation, or null when an outside tool rotates the file. */
+    private final Rotation rotation;
+    private long periodStart;
+    private long nextRotation = Long.MAX_VALUE;
 
-    /** Lines written, lines dropped (queue full, or a failed write), reopens, write errors. */
-    record Counters(Counter written, Counter dropped, Counter reopened, Counter errors) {
+    /** Lines written, lines dropped (queue full, or a failed write), reopens, time rotations, write errors. */
+    record Counters(Counter written, Counter dropped, Counter reopened, Counter rotated, Counter errors) {
         static Counters fresh() {
-            return new Counters(new Counter(), new Counter(), new Counter(), new Counter());
+            return new Counters(new Counter(), new Counter(), new Counter(), new Counter(), new Counter());
         }
     }
 
@@ -50,12 +54,23 @@ final class AccessLogWriter implements AutoCloseable {
 
     /** {@code start = false} leaves the writer thread unstarted, so that tests can fill the queue. */
     AccessLogWriter(Path file, int capacity, long checkMillis, boolean start, Counters counters) throws IOException {
+        this(file, capacity, checkMillis, start, counters, null);
+    }
+
+    /** With {@code rotation}, the writer itself renames the file at each period's end (BFE's RotateWhen). */
+    AccessLogWriter(Path file, int capacity, long checkMillis, boolean start, Counters counters, Rotation rotation)
+            throws IOException {
         this.file = file;
+        this.rotation = rotation;
         this.counters = counters;
         this.checkMillis = checkMillis;
         this.queue = new ArrayBlockingQueue<>(capacity);
         Files.createDirectories(file.toAbsolutePath().getParent());
         open();
+        if (rotation != null) {
+            periodStart = rotation.periodStart(rotation.now());
+            nextRotation = rotation.next(periodStart);
+        }
         thread = new Thread(this::run, "mod_access-writer");
         thread.setDaemon(true);
         if (start) {
@@ -107,6 +122,7 @@ final class AccessLogWriter implements AutoCloseable {
             } catch (InterruptedException e) {
                 break;
             }
+            maybeRotate();
             maybeReopen();
             if (first == null) {
                 continue;
@@ -150,6 +166,31 @@ final class AccessLogWriter implements AutoCloseable {
             counters.errors().inc();
             counters.dropped().inc(lines);
             log.warn("mod_access: cannot write {}: {}", file, e.toString());
+            reopenRequested = true;
+        }
+    }
+
+    /** At a period's end: renames the file to its period's name, opens a new one, drops old backups. */
+    private void maybeRotate() {
+        if (rotation == null) {
+            return;
+        }
+        long now = rotation.now();
+        if (now < nextRotation) {
+            return;
+        }
+        Path backup = file.resolveSibling(file.getFileName() + "." + rotation.suffix(periodStart));
+        periodStart = rotation.periodStart(now);
+        nextRotation = rotation.next(periodStart);
+        try {
+            out.close();
+            Files.move(file, backup, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            open();
+            counters.rotated().inc();
+            rotation.prune(file);
+        } catch (IOException e) {
+            counters.errors().inc();
+            log.warn("mod_access: cannot rotate {} to {}: {}", file, backup, e.toString());
             reopenRequested = true;
         }
     }

@@ -181,7 +181,7 @@ public final class LogTemplate {
             case "cluster_name" -> dash(req.cluster());
             case "host" -> req.host();
             case "product" -> dash(req.product());
-            case "remote_addr" -> ip(s == null ? null : s.clientAddress());
+            case "remote_addr" -> ip(req.clientAddress());
             case "server_addr" -> addr(s == null ? null : s.localAddress());
             case "vip" -> ip(s == null ? null : s.localAddress());
             case "is_trust_clientip" -> Boolean.toString(s != null && s.trustedSource());

@@ -23,7 +23,7 @@ public final class ModAccess implements Module, AutoCloseable {
     /** Where the request's start time is kept between BEFORE_LOCATION and REQUEST_FINISH. */
     static final String START_KEY = "mod_access.start_nanos";
 
-    private final ModuleState state = new ModuleState(NAME, "REQ_LOG", "SES_LOG", "LOG_WRITE", "LOG_DROP", "LOG_REOPEN", "LOG_WRITE_ERR");
+    private final ModuleState state = new ModuleState(NAME, "REQ_LOG", "SES_LOG", "LOG_WRITE", "LOG_DROP", "LOG_REOPEN", "LOG_ROTATE", "LOG_WRITE_ERR");
     private AccessConf conf;
     private AccessLogWriter writer;
 
@@ -39,10 +39,14 @@ public final class ModAccess implements Module, AutoCloseable {
         try {
             writer = new AccessLogWriter(conf.logFile(), conf.queueSize(), 1000, true, new AccessLogWriter.Counters(
                     state.counter("LOG_WRITE"), state.counter("LOG_DROP"), state.counter("LOG_REOPEN"),
-                    state.counter("LOG_WRITE_ERR")));
+                    state.counter("LOG_ROTATE"), state.counter("LOG_WRITE_ERR")),
+                    Rotation.of(conf.rotateWhen(), conf.backupCount(), System::currentTimeMillis));
         } catch (IOException e) {
             throw new ConfigFileException(confFile, "Log.LogDir", "cannot open " + conf.logFile() + ": " + e.getMessage(), e);
         }
+        // lines still queued when the JVM exits are written before it goes (the module SPI has no stop)
+        AccessLogWriter w = writer;
+        Runtime.getRuntime().addShutdownHook(new Thread(w::close, "mod_access-flush"));
         callbacks.addFilter(CallbackPoint.BEFORE_LOCATION, this::onBeforeLocation);
         callbacks.addFilter(CallbackPoint.REQUEST_FINISH, this::onRequestFinish);
         callbacks.addFilter(CallbackPoint.FINISH, this::onSessionFinish);

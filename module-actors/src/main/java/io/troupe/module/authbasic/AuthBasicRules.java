@@ -10,7 +10,6 @@ import io.troupe.module.support.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -24,9 +23,7 @@ record AuthBasicRules(String version, Map<String, List<Rule>> byProduct) {
         String version = Json.version(file, root);
         JsonNode config = Json.config(file, root);
         Map<String, List<Rule>> byProduct = new HashMap<>();
-        Iterator<Map.Entry<String, JsonNode>> it = config.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : config.properties()) {
             String path = "Config." + e.getKey();
             if (e.getValue().isNull()) {
                 throw new ConfigFileException(file, path, "no rule list for product " + e.getKey());

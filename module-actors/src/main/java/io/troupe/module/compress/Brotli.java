@@ -54,4 +54,14 @@ final class Brotli implements BodyTransform {
         sink.reset();
         return b;
     }
+
+    @Override
+    public void abort() {
+        try {
+            // closing finishes the stream into the discarded sink and frees the native encoder
+            out.close();
+        } catch (IOException e) {
+            // nothing left to release
+        }
+    }
 }

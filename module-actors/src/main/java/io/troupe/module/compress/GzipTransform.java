@@ -67,6 +67,11 @@ final class GzipTransform implements BodyTransform {
         return out.toByteArray();
     }
 
+    @Override
+    public void abort() {
+        deflater.end();
+    }
+
     private void drain(ByteArrayOutputStream out, int flush) {
         while (true) {
             int n = deflater.deflate(buf, 0, buf.length, flush);

@@ -133,12 +133,20 @@ final class PrisonRule {
     String sign(Request req) {
         StringBuilder b = new StringBuilder(96);
         kv(b, "label", condStr);
-        InetSocketAddress client = req.session() == null ? null : req.session().clientAddress();
-        if (sign.useSocketIp() || sign.useClientIp()) {
+        if (sign.useSocketIp()) {
+            InetSocketAddress socket = req.session() == null ? null : req.session().clientAddress();
+            if (socket == null || socket.getAddress() == null) {
+                return null;
+            }
+            kv(b, "socketIP", socket.getAddress().getHostAddress());
+        }
+        if (sign.useClientIp()) {
+            // the client address as mod_trust_clientip left it (the peer unless the source is trusted)
+            InetSocketAddress client = req.clientAddress();
             if (client == null || client.getAddress() == null) {
                 return null;
             }
-            kv(b, sign.useSocketIp() ? "socketIP" : "clientIP", client.getAddress().getHostAddress());
+            kv(b, "clientIP", client.getAddress().getHostAddress());
         }
         if (sign.useConnectId()) {
             kv(b, "connectID", req.session() == null ? "" : Long.toString(req.session().id()));

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,9 +28,7 @@ record PrisonRules(String version, Map<String, List<PrisonRule>> byProduct) {
         String version = Json.version(file, root);
         JsonNode config = Json.config(file, root);
         Map<String, List<PrisonRule>> byProduct = new HashMap<>();
-        Iterator<Map.Entry<String, JsonNode>> it = config.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : config.properties()) {
             String path = "Config." + e.getKey();
             if (e.getValue().isNull()) {
                 throw new ConfigFileException(file, path, "no prisonRuleList for product " + e.getKey());

@@ -6,7 +6,6 @@ import io.troupe.module.support.Json;
 import java.net.URLConnection;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 
@@ -30,9 +29,7 @@ record MimeTypes(String version, Map<String, String> byExtension) {
         String version = Json.version(file, root);
         JsonNode config = Json.config(file, root);
         Map<String, String> m = new HashMap<>();
-        Iterator<Map.Entry<String, JsonNode>> it = config.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : config.properties()) {
             if (!e.getKey().startsWith(".")) {
                 throw new ConfigFileException(file, "Config." + e.getKey(), "an extension must start with a dot");
             }

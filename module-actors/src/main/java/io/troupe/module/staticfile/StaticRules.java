@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -26,9 +25,7 @@ record StaticRules(String version, Map<String, List<Rule>> byProduct) {
         String version = Json.version(file, root);
         JsonNode config = Json.config(file, root);
         Map<String, List<Rule>> byProduct = new HashMap<>();
-        Iterator<Map.Entry<String, JsonNode>> it = config.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : config.properties()) {
             String path = "Config." + e.getKey();
             if (!e.getValue().isArray()) {
                 throw new ConfigFileException(file, path, "expected a list of rules");

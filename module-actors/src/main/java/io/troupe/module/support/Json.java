@@ -1,55 +1,32 @@
 package io.troupe.module.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.troupe.api.proxy.config.ConfigFileException;
-import java.io.IOException;
+import io.troupe.api.proxy.config.DataFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 
 /**
  * BFE {@code .data} JSON: {@code {"Version":…,"Config":…}}. Keys are matched case-insensitively as Go's
  * encoding/json does; every error names the file and the field path.
  */
 public final class Json {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
-
     private Json() {}
 
-    /** Reads a whole file as a JSON object. */
+    /** Reads a whole file as a JSON object with the runtime's reader (DataFile), whose errors give line and column. */
     public static JsonNode read(Path file) throws ConfigFileException {
-        JsonNode n;
-        try {
-            n = MAPPER.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new ConfigFileException(file, "", "not valid JSON: " + e.getMessage(), e);
-        }
-        if (n == null || !n.isObject()) {
+        JsonNode n = DataFile.readTree(file);
+        if (!n.isObject()) {
             throw new ConfigFileException(file, "", "expected a JSON object");
         }
         return n;
     }
 
-    /** The member named {@code name} in any case, or {@code null} when absent (a JSON null counts as absent). */
+    /** The member named {@code name} in any case (Go's rule), or {@code null} when absent; a JSON null counts as absent. */
     public static JsonNode get(JsonNode obj, String name) {
-        if (obj == null || !obj.isObject()) {
-            return null;
-        }
-        JsonNode exact = obj.get(name);
-        if (exact != null) {
-            return exact.isNull() ? null : exact;
-        }
-        Iterator<Map.Entry<String, JsonNode>> it = obj.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
-            if (e.getKey().equalsIgnoreCase(name)) {
-                return e.getValue().isNull() ? null : e.getValue();
-            }
-        }
-        return null;
+        JsonNode n = DataFile.field(obj, name);
+        return n == null || n.isNull() ? null : n;
     }
 
     /** A member that must be present. */

@@ -53,6 +53,31 @@ class AccessLogWriterTest {
     }
 
     @Test
+    void rotatesAtEachHourAndKeepsBackupCountFiles() throws Exception {
+        Path log = dir.resolve("access.log");
+        java.time.ZoneId zone = java.time.ZoneId.systemDefault();
+        long start = java.time.ZonedDateTime.of(2026, 11, 29, 3, 30, 0, 0, zone).toInstant().toEpochMilli();
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(start);
+        Rotation r = Rotation.of("NEXTHOUR", 2, clock::get);
+        try (AccessLogWriter w = new AccessLogWriter(log, 100, 20, true, AccessLogWriter.Counters.fresh(), r)) {
+            w.offer("at 03:30");
+            await(() -> lines(log).equals(List.of("at 03:30")), "first line");
+            for (int hour = 4; hour <= 6; hour++) {
+                clock.set(start + (hour - 3) * 3_600_000L);
+                int n = hour - 3;
+                await(() -> w.counters.rotated().get() == n, "rotation " + n);
+                w.offer("at " + hour + ":30");
+                await(() -> lines(log).size() == 1, "line after rotation");
+            }
+            assertEquals(List.of("at 6:30"), lines(log));
+            // three rotations, BackupCount 2: the 03 file was deleted, 04 and 05 stay
+            assertFalse(Files.exists(dir.resolve("access.log.2026112903")));
+            assertEquals(List.of("at 4:30"), lines(dir.resolve("access.log.2026112904")));
+            assertEquals(List.of("at 5:30"), lines(dir.resolve("access.log.2026112905")));
+        }
+    }
+
+    @Test
     void aFullQueueDropsAndCountsInsteadOfBlocking() throws Exception {
         Path log = dir.resolve("access.log");
         AccessLogWriter w = new AccessLogWriter(log, 3, 50, false, AccessLogWriter.Counters.fresh());

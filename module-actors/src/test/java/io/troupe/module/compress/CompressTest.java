@@ -63,6 +63,18 @@ class CompressTest {
     }
 
     @Test
+    void abortReleasesAHalfDoneTransform() throws Exception {
+        GzipTransform g = new GzipTransform(6, 512);
+        g.transform(body(), false);
+        g.abort();
+        assertThrows(NullPointerException.class, () -> g.transform(body(), false), "the deflater is gone");
+        Brotli b = new Brotli(5, 512);
+        b.transform(body(), false);
+        b.abort();
+        assertThrows(java.io.IOException.class, () -> b.transform(body(), false), "the encoder is closed");
+    }
+
+    @Test
     void badFilesAreRejectedNamingFileAndField() throws Exception {
         String ok = "{\"Cond\":\"default_t()\",\"Action\":{\"Cmd\":\"GZIP\",\"Quality\":9,\"FlushSize\":512}}";
         String[][] cases = {

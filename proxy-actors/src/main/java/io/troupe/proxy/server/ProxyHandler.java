@@ -38,7 +38,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.stream.ChunkedFile;
@@ -634,6 +633,19 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         ctx.flush();
     }
 
+    /** Releases a body transform that did not see the end of its body. */
+    private void dropTransform() {
+        BodyTransform t = bodyTransform;
+        bodyTransform = null;
+        if (t != null) {
+            try {
+                t.abort();
+            } catch (RuntimeException e) {
+                log.debug("body transform abort failed: {}", e.toString());
+            }
+        }
+    }
+
     /** Passes a body chunk through the response's transform; null when it failed and the client was dropped. */
     private HttpContent transformed(HttpContent content, boolean last) {
         ByteBuf in = content.content();
@@ -645,7 +657,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             out = bodyTransform.transform(bytes, last);
         } catch (IOException | RuntimeException e) {
             log.debug("response body transform failed for {}: {}", clientHead == null ? "-" : clientHead.uri(), e.toString());
-            bodyTransform = null;
+            dropTransform();
             Exchange ex = exchange;
             exchange = null;
             if (ex != null) {
@@ -830,7 +842,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         }
         req = null;
         clientHead = null;
-        bodyTransform = null;
+        dropTransform();
         if (pausedByBackend) {
             // the exchange is over; its backend no longer holds the client back
             pausedByBackend = false;
@@ -921,6 +933,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        dropTransform();
         releaseBodyBuf();
         cancelBodyTimer();
         cancelWriteTimer();

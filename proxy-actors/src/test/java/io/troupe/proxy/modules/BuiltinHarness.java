@@ -51,7 +51,8 @@ final class BuiltinHarness implements AutoCloseable {
         registry.tell(new ChainRegistry.Register(filters, probe.getRef()));
         assertInstanceOf(ChainRegistry.Registered.class, probe.receiveMessage());
         proxy = new TestProxy(new TestRouter().cluster(HOST, ClusterPolicy.DEFAULT, backend.port())
-                .cluster("other.org", ClusterPolicy.DEFAULT, backend.port()), proxyHocon, chains, confRoot);
+                .cluster("other.org", ClusterPolicy.DEFAULT, backend.port())
+                .cluster("127.0.0.1", ClusterPolicy.DEFAULT, backend.port()), proxyHocon, chains, confRoot);
     }
 
     int port() {

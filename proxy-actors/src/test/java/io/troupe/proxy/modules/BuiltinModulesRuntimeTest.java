@@ -39,6 +39,14 @@ class BuiltinModulesRuntimeTest {
                 }
             }
         }
+        // a mod_block rule that matches (ALLOW), and a request template that logs the rule's name
+        Files.writeString(conf.resolve("mod_block/block_rules.data"), """
+                {"Version": "t", "Config": {"global": [], "example": [{"Name": "allow_logged",
+                  "Cond": "req_path_prefix_in(\\"/logged\\", false)", "Action": {"Cmd": "ALLOW", "Params": []}}]}}
+                """);
+        Path accessConf = conf.resolve("mod_access/mod_access.conf");
+        Files.writeString(accessConf, Files.readString(accessConf).replace("NEXTHOUR", "NEXTDAY")
+                .replace("error: $error\"", "error: $error block: ${mod_block.block_info}req_ctx\""));
         ActorTestKit kit = ActorTestKit.create(ConfigFactory.parseString("""
                 troupe.proxy { bind = 127.0.0.1, http-port = 0, https-port = -1, event-loops = 1,
                   modules = [mod_compress, mod_static, mod_access, mod_prison, mod_auth_basic, mod_block] }
@@ -62,7 +70,8 @@ class BuiltinModulesRuntimeTest {
             Path log = tmp.resolve("log/access.log");
             BuiltinHarness.await(() -> {
                 try {
-                    return Files.exists(log) && Files.readString(log).contains("host: localhost product: example");
+                    return Files.exists(log) && Files.readString(log).contains("host: localhost product: example")
+                            && Files.readString(log).contains("block: allow_logged");
                 } catch (java.io.IOException e) {
                     return false;
                 }

@@ -110,6 +110,26 @@ class StaticModuleTest {
     }
 
     @Test
+    void overHttp2TheFileIsReadInChunks() throws Exception {
+        setUp();
+        // HTTP/2 carries the host as :authority, so the rule names the address the client connects to
+        Path data = root.resolve("mod_static/static_rule.data");
+        Files.writeString(data, Files.readString(data).replace("product-example.org", "product-127.0.0.1")
+                .replace("req_host_in(\\\"example.org\\\")", "req_host_in(\\\"127.0.0.1\\\")"));
+        try (BuiltinHarness h = new BuiltinHarness(new ModStatic(), root)) {
+            java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                    .version(java.net.http.HttpClient.Version.HTTP_2).build();
+            java.net.URI base = java.net.URI.create("http://127.0.0.1:" + h.port());
+            java.net.http.HttpResponse<String> first = client.send(java.net.http.HttpRequest.newBuilder(base.resolve("/docs/a.txt")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals("0123456789", first.body());
+            java.net.http.HttpResponse<byte[]> big = client.send(java.net.http.HttpRequest.newBuilder(base.resolve("/big.avi")).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(java.net.http.HttpClient.Version.HTTP_2, big.version());
+            assertEquals(200, big.statusCode());
+            assertArrayEquals(this.big, big.body());
+        }
+    }
+
+    @Test
     @Tag("process")
     void overTlsTheFileIsReadInChunks() throws Exception {
         Path ks = root.resolve("ks.p12");
