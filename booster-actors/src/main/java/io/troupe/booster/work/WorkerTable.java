@@ -1,5 +1,6 @@
 package io.troupe.booster.work;
 
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -24,6 +25,7 @@ final class WorkerTable<W> {
         int errors;
         boolean healthy = true;
         long lastChosen;
+        Set<String> toolchains = Set.of();
     }
 
     /** Why {@link #choose} found nobody, or who it chose. */
@@ -63,6 +65,14 @@ final class WorkerTable<W> {
         e.queueSize = queueSize;
         e.errors = 0;
         e.healthy = true;
+    }
+
+    /** The toolchain keys a worker reported holding. */
+    void toolchains(W worker, Collection<String> keys) {
+        Entry e = workers.get(worker);
+        if (e != null) {
+            e.toolchains = Set.copyOf(keys);
+        }
     }
 
     /** No answer, death or timeout: counts toward unhealthy. */
@@ -108,8 +118,22 @@ final class WorkerTable<W> {
      * sub-work; a worker whose queue would overflow is skipped. Ties go to the one chosen longest ago.
      */
     Choice<W> choose(String subWorkId, Predicate<W> reachable) {
+        return choose(subWorkId, reachable, Set.of());
+    }
+
+    /**
+     * Like {@link #choose(String, Predicate)}, among the workers that hold every toolchain key in {@code toolchains};
+     * when no reporting worker holds them the reason starts with {@link WorkerDirectory#TOOLCHAIN_MISMATCH}.
+     */
+    Choice<W> choose(String subWorkId, Predicate<W> reachable, Set<String> toolchains) {
         if (workers.isEmpty()) {
             return new Choice<>(Optional.empty(), "no workers registered in the cluster");
+        }
+        // only a mismatch when every worker has said what it holds; a silent one might hold it
+        if (!toolchains.isEmpty() && workers.values().stream().allMatch(e -> e.known)
+                && workers.values().stream().noneMatch(e -> e.toolchains.containsAll(toolchains))) {
+            return new Choice<>(Optional.empty(), WorkerDirectory.TOOLCHAIN_MISMATCH + ": none of the " + workers.size()
+                    + " workers holds toolchain " + String.join(", ", toolchains));
         }
         Set<W> banned = bans.getOrDefault(subWorkId, Set.of());
         W best = null;
@@ -119,12 +143,15 @@ final class WorkerTable<W> {
         int skippedUnreachable = 0;
         int skippedFull = 0;
         int unknown = 0;
+        int skippedToolchain = 0;
         for (Map.Entry<W, Entry> candidate : workers.entrySet()) {
             Entry e = candidate.getValue();
             if (banned.contains(candidate.getKey())) {
                 skippedBanned++;
             } else if (!e.known) {
                 unknown++;
+            } else if (!e.toolchains.containsAll(toolchains)) {
+                skippedToolchain++;
             } else if (!e.healthy) {
                 skippedUnhealthy++;
             } else if (!reachable.test(candidate.getKey())) {
@@ -140,7 +167,8 @@ final class WorkerTable<W> {
         if (best == null) {
             return new Choice<>(Optional.empty(), "no usable worker among " + workers.size() + ": " + skippedBanned
                     + " already failed this sub-work, " + skippedUnhealthy + " unhealthy, " + skippedUnreachable
-                    + " unreachable, " + skippedFull + " busy, " + unknown + " not reporting yet");
+                    + " unreachable, " + skippedFull + " busy, " + unknown + " not reporting yet"
+                    + (toolchains.isEmpty() ? "" : ", " + skippedToolchain + " without the toolchain"));
         }
         bestEntry.lastChosen = ++tick;
         return new Choice<>(Optional.of(best), "");

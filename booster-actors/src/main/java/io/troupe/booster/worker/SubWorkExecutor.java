@@ -1,8 +1,12 @@
 package io.troupe.booster.worker;
 
+import com.typesafe.config.Config;
 import io.troupe.api.CborSerializable;
+import io.troupe.booster.toolchain.Toolchains;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -64,13 +68,20 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
      * @param params arguments after the program
      * @param env extra {@code NAME=value} entries
      * @param resultFiles sandbox-relative files to bring back after this step
+     * @param toolchain a toolchain key ({@code docs/booster-execution.md}): the worker runs its own compiler for that
+     *                  key instead of {@code exeName}/{@code exePath}, or refuses; null for any worker, as named
      */
-    public record Step(String exeName, String exePath, List<String> params, List<String> env, List<String> resultFiles)
-            implements CborSerializable {
+    public record Step(String exeName, String exePath, List<String> params, List<String> env, List<String> resultFiles,
+            String toolchain) implements CborSerializable {
         public Step {
             params = params == null ? List.of() : List.copyOf(params);
             env = env == null ? List.of() : List.copyOf(env);
             resultFiles = resultFiles == null ? List.of() : List.copyOf(resultFiles);
+        }
+
+        /** A step without a toolchain key. */
+        public Step(String exeName, String exePath, List<String> params, List<String> env, List<String> resultFiles) {
+            this(exeName, exePath, params, env, resultFiles, null);
         }
 
         /** What runs: the path if given, else the name. */
@@ -101,8 +112,19 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
      * @param running sub-works running now
      * @param queued sub-works waiting for a slot
      * @param queueSize how many may wait before it answers busy
+     * @param toolchains the toolchain keys of the compilers this worker runs ({@code troupe.worker.toolchains})
      */
-    public record Load(String worker, int slots, int running, int queued, int queueSize) implements CborSerializable {
+    public record Load(String worker, int slots, int running, int queued, int queueSize, List<String> toolchains)
+            implements CborSerializable {
+        public Load {
+            toolchains = toolchains == null ? List.of() : List.copyOf(toolchains);
+        }
+
+        /** A load report of a worker that holds no toolchain. */
+        public Load(String worker, int slots, int running, int queued, int queueSize) {
+            this(worker, slots, running, queued, queueSize, List.of());
+        }
+
         /** Free slots; negative when sub-works are queued. */
         public int free() {
             return slots - running - queued;
@@ -156,8 +178,13 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         /** the sandbox could not be made or written, or a process could not start */
         IO_ERROR,
         /** the request itself is malformed (no steps, bad env entry) */
-        BAD_REQUEST
+        BAD_REQUEST,
+        /** a step names a toolchain key this worker does not hold: it never runs another compiler instead */
+        TOOLCHAIN_MISMATCH
     }
+
+    /** The compilers named by {@code troupe.worker.toolchains} were probed. */
+    private record ToolchainsProbed(Toolchains.Probe probe, Throwable error) implements Command, NoSerializationVerificationNeeded {}
 
     /** A child Execution ended (any way). */
     private record ExecutionEnded(String subWorkId) implements Command, NoSerializationVerificationNeeded {}
@@ -170,27 +197,60 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private final AtomicReference<Load> loadView = new AtomicReference<>();
     private int running;
     private long started;
+    /** toolchain key → this worker's binary for it; empty until probed */
+    private Map<String, Path> toolchains = Map.of();
 
     /** Reads {@code troupe.worker} from the actor system's config. */
     public static Behavior<Command> create() {
-        return Behaviors.setup(context -> new SubWorkExecutor(context,
-                WorkerSettings.fromConfig(context.getSystem().settings().config().getConfig("troupe.worker"))));
+        return Behaviors.setup(context -> {
+            Config worker = context.getSystem().settings().config().getConfig("troupe.worker");
+            return new SubWorkExecutor(context, WorkerSettings.fromConfig(worker),
+                    worker.hasPath(TOOLCHAINS) ? worker.getStringList(TOOLCHAINS) : List.of());
+        });
     }
 
-    /** With explicit settings (tests, embedding). */
+    /** With explicit settings (tests, embedding); probes the compilers found on PATH. */
     public static Behavior<Command> create(WorkerSettings settings) {
-        return Behaviors.setup(context -> new SubWorkExecutor(context, settings));
+        return create(settings, List.of());
     }
 
-    private SubWorkExecutor(ActorContext<Command> context, WorkerSettings settings) {
+    /**
+     * With explicit settings and compilers.
+     *
+     * @param toolchains compilers to offer (names on PATH or absolute paths); empty = every compiler found on PATH
+     */
+    public static Behavior<Command> create(WorkerSettings settings, List<String> toolchains) {
+        return Behaviors.setup(context -> new SubWorkExecutor(context, settings, toolchains));
+    }
+
+    private static final String TOOLCHAINS = "toolchains";
+
+    private SubWorkExecutor(ActorContext<Command> context, WorkerSettings settings, List<String> toolchainNames) {
         super(context);
         this.settings = settings;
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
         this.address = context.getSystem().address().toString();
         loadView.set(load());
-        context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
-        context.getLog().info("worker ready: {} slots, queue {}, sandboxes in {}",
-                settings.slots(), settings.queueSize(), settings.sandboxRoot());
+        // probing runs the compilers: on the blocking pool; the worker registers once it knows what it holds
+        String path = System.getenv("PATH");
+        boolean defaults = toolchainNames.isEmpty();
+        context.pipeToSelf(CompletableFuture.supplyAsync(() -> Toolchains.probe(
+                        defaults ? Toolchains.defaultNames(path) : toolchainNames, path, defaults), blocking),
+                ToolchainsProbed::new);
+    }
+
+    private Behavior<Command> onToolchainsProbed(ToolchainsProbed probed) {
+        if (probed.error() != null) {
+            getContext().getLog().warn("worker cannot probe its compilers, it offers none: {}", probed.error().toString());
+        } else {
+            toolchains = probed.probe().held();
+            probed.probe().problems().forEach(problem -> getContext().getLog().warn("worker: {}", problem));
+        }
+        loadView.set(load());
+        getContext().getSystem().receptionist().tell(Receptionist.register(KEY, getContext().getSelf()));
+        getContext().getLog().info("worker ready: {} slots, queue {}, sandboxes in {}, {} toolchains",
+                settings.slots(), settings.queueSize(), settings.sandboxRoot(), toolchains.size());
+        return this;
     }
 
     @Override
@@ -199,11 +259,13 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                 .onMessage(Execute.class, this::onExecute)
                 .onMessage(GetLoad.class, this::onGetLoad)
                 .onMessage(ExecutionEnded.class, this::onExecutionEnded)
+                .onMessage(ToolchainsProbed.class, this::onToolchainsProbed)
                 .build();
     }
 
-    private Behavior<Command> onExecute(Execute request) {
-        Failed refusal = validate(request);
+    private Behavior<Command> onExecute(Execute original) {
+        Execute request = withOwnCompilers(original);
+        Failed refusal = request == null ? mismatch(original) : validate(request);
         if (refusal != null) {
             request.replyTo().tell(refusal);
         } else if (running < settings.slots()) {
@@ -257,7 +319,36 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     }
 
     private Load load() {
-        return new Load(address, settings.slots(), running, queue.size(), settings.queueSize());
+        return new Load(address, settings.slots(), running, queue.size(), settings.queueSize(),
+                List.copyOf(toolchains.keySet()));
+    }
+
+    /** The request with each keyed step bound to this worker's compiler for the key; null if one is not held. */
+    private Execute withOwnCompilers(Execute request) {
+        if (request.steps().stream().allMatch(step -> step.toolchain() == null)) {
+            return request;
+        }
+        List<Step> steps = new java.util.ArrayList<>();
+        for (Step step : request.steps()) {
+            if (step.toolchain() == null) {
+                steps.add(step);
+                continue;
+            }
+            Path own = toolchains.get(step.toolchain());
+            if (own == null) {
+                return null;
+            }
+            steps.add(new Step(step.exeName(), own.toString(), step.params(), step.env(), step.resultFiles(), step.toolchain()));
+        }
+        return new Execute(request.subWorkId(), steps, request.inputs(), request.timeoutMillis(), request.requester(),
+                request.replyTo());
+    }
+
+    private Failed mismatch(Execute request) {
+        String missing = request.steps().stream().map(Step::toolchain)
+                .filter(key -> key != null && !toolchains.containsKey(key)).findFirst().orElse("?");
+        return new Failed(request.subWorkId(), Failure.TOOLCHAIN_MISMATCH, "toolchain mismatch: worker " + address
+                + " does not hold toolchain " + missing, load());
     }
 
     /** Checks that need no disk: steps present, allowlist, path rules, input size. */
@@ -280,7 +371,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                     + " bytes, more than troupe.worker.max-input-bytes = " + settings.maxInputBytes(), load());
         }
         for (Step step : request.steps()) {
-            if (!settings.allows(step.executable())) {
+            // a keyed step runs a compiler this worker's own configuration chose (troupe.worker.toolchains)
+            if (step.toolchain() == null && !settings.allows(step.executable())) {
                 return new Failed(id, Failure.NOT_ALLOWED, "executable '" + step.executable()
                         + "' is not on the worker allowlist (troupe.worker.allowlist on " + address + ")", load());
             }

@@ -162,6 +162,12 @@ class CcHandlerCompileTest {
         assertEquals(List.of("obj/s.o", "obj/s.dwo"), split.resultFiles());
         assertTrue(Files.size(client.resolve("obj/s.dwo")) > 0);
         assertEquals(client.toString(), compDir(client.resolve("obj/s.o")));
+    }
+
+    @Test
+    void withClangAndDebugInfoTheCompDirIsTheClientsDirectory() throws Exception {
+        project();
+        Files.createDirectories(client.resolve("obj"));
         assumeTrue(Toolchains.find("clang", System.getenv("PATH"), client).isPresent(), "clang is not installed");
         distributed(new CcHandler(), "clang -g -I../src/inc -c ../src/unit.c -o obj/clang.o");
         assertEquals(client.toString(), compDir(client.resolve("obj/clang.o")));
