@@ -73,7 +73,14 @@ public final class Toolchains {
         return key;
     }
 
-    /** {@code program} as the process would find it: a path (against {@code cwd}) as is, else the first hit on {@code pathVariable}. */
+    /** Compiler launchers that put themselves on PATH under compiler names; the compiler is further down PATH. */
+    private static final Set<String> LAUNCHERS = Set.of("ccache", "sccache", "distcc", "icecc", "booster-exec");
+
+    /**
+     * {@code program} as the process would find it: a path (against {@code cwd}) as is, else the first hit on
+     * {@code pathVariable} that is not a compiler launcher (ccache's {@code /usr/lib/ccache/gcc} is ccache, whose
+     * key would say nothing about the compiler).
+     */
     public static Optional<Path> find(String program, String pathVariable, Path cwd) {
         if (program.contains("/")) {
             Path path = cwd.resolve(program);
@@ -84,11 +91,19 @@ public final class Toolchains {
         }
         for (String dir : pathVariable.split(":", -1)) {
             Path candidate = cwd.resolve(dir.isEmpty() ? "." : dir).resolve(program);
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate) && !isLauncher(candidate)) {
                 return Optional.of(candidate);
             }
         }
         return Optional.empty();
+    }
+
+    private static boolean isLauncher(Path candidate) {
+        try {
+            return LAUNCHERS.contains(candidate.toRealPath().getFileName().toString());
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The plain driver names plus every versioned or triplet-prefixed compiler name found on {@code pathVariable}. */

@@ -48,6 +48,17 @@ class ToolchainsTest {
     }
 
     @Test
+    void aCompilerLauncherOnPathIsSkipped() throws Exception {
+        Path launchers = Files.createDirectories(tmp.resolve("ccache-bin"));
+        Path ccache = launchers.resolve("ccache");
+        Files.writeString(ccache, "#!/bin/sh\necho 'ccache version 4.8'\n");
+        Files.setPosixFilePermissions(ccache, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.createSymbolicLink(launchers.resolve("gcc"), ccache);
+        Path found = Toolchains.find("gcc", launchers + ":" + System.getenv("PATH"), tmp).orElseThrow();
+        assertEquals(Toolchains.find("gcc", System.getenv("PATH"), tmp).orElseThrow(), found);
+    }
+
+    @Test
     void aWrapperReportingAnotherVersionHasAnotherKey() throws Exception {
         Path gcc = Toolchains.find("gcc", System.getenv("PATH"), tmp).orElseThrow();
         ToolchainKey fake = Toolchains.keyOf(fakeGcc(tmp.resolve("fake"), "99.0.0"));

@@ -74,6 +74,11 @@ public final class CcHandler implements Handler {
                 throw new Exception("environment variable " + name + " is set: the compiler would act on it locally only");
             }
         }
+        Path objectDir = Path.of(plan.workDir()).resolve(plan.resultFiles().get(0)).getParent();
+        if (objectDir != null && !Files.isDirectory(objectDir)) {
+            // the local run fails the way the build expects; a remote compile would not notice
+            throw new Exception("the object's directory " + objectDir + " does not exist");
+        }
         Path compiler = Toolchains.find(command.get(0), env.get("PATH"), cwd).orElseThrow(() ->
                 new Exception("compiler '" + command.get(0) + "' not found on the sub-work's PATH"));
         String toolchain = Toolchains.keyOf(compiler).key();

@@ -207,6 +207,9 @@ class CcHandlerCompileTest {
         assertTrue(Files.readString(unit).contains("bump"));
         handler.finalExecute(argv);
         assertTrue(Files.notExists(unit));
+        Exception noDir = assertThrows(Exception.class, () -> handler.preExecute(List.of("gcc", "-c", "../src/unit.c",
+                "-o", "missing/unit.o"), new Sandbox(client, System.getenv())));
+        assertTrue(noDir.getMessage().contains("missing does not exist"), noDir.getMessage());
         Exception local = assertThrows(Exception.class, () -> handler.preExecute(List.of("gcc", "-march=native", "-c",
                 "x.c"), new Sandbox(client, System.getenv())));
         assertTrue(local.getMessage().startsWith("-march=native"), local.getMessage());
