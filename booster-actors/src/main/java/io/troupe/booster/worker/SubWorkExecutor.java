@@ -24,13 +24,17 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
  * The worker side of the booster: accepts sub-works from boosters anywhere in the cluster and runs each in
- * a child {@link Execution} with its own sandbox. Registered with the Receptionist under {@link #KEY}.
+ * a child {@link Execution} with its own sandbox. Registered with the Receptionist under {@link #KEY} once it has
+ * probed its compilers ({@code troupe.worker.toolchains}), whose toolchain keys its load reports carry.
  * At most {@code slots} run at once, {@code queue-size} more wait; past that a sub-work is answered busy.
  */
 public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Command> {
 
     /** Receptionist key boosters look workers up by. */
     public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "troupe-worker");
+
+    /** Key under {@code troupe.worker}: the compilers this worker offers ({@code -bt cc}). */
+    private static final String TOOLCHAINS = "toolchains";
 
     public interface Command {}
 
@@ -223,8 +227,6 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         return Behaviors.setup(context -> new SubWorkExecutor(context, settings, toolchains));
     }
 
-    private static final String TOOLCHAINS = "toolchains";
-
     private SubWorkExecutor(ActorContext<Command> context, WorkerSettings settings, List<String> toolchainNames) {
         super(context);
         this.settings = settings;
@@ -267,7 +269,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         Execute request = withOwnCompilers(original);
         Failed refusal = request == null ? mismatch(original) : validate(request);
         if (refusal != null) {
-            request.replyTo().tell(refusal);
+            original.replyTo().tell(refusal);
         } else if (running < settings.slots()) {
             start(request);
         } else if (queue.size() < settings.queueSize()) {

@@ -76,6 +76,8 @@ class CcArgsTest {
             gcc -c -std=gnu11 -O3 -flto foo.c             => remote gcc -std=gnu11 -O3 -flto -c -o foo.o -x cpp-output foo.i | foo.o
             gcc -c @args.rsp                              => remote gcc -O2 -c -o foo.o -x cpp-output foo.i | foo.o
             gcc @nested.rsp -o n.o                        => remote gcc -O2 -c -o n.o -x cpp-output foo.i | n.o
+            /usr/bin/c++ -DNDEBUG -I/src/inc -O3 -MD -MT CMakeFiles/app.dir/m.cpp.o -MF CMakeFiles/app.dir/m.cpp.o.d -o CMakeFiles/app.dir/m.cpp.o -c /src/m.cpp => remote c++ -O3 -c -o CMakeFiles/app.dir/m.cpp.o -x c++-cpp-output CMakeFiles/app.dir/m.ii | CMakeFiles/app.dir/m.cpp.o
+            gcc -std=gnu99 -O2 -Wall -Wextra -DLUA_COMPAT_5_3 -DLUA_USE_LINUX -c -o lapi.o lapi.c => remote gcc -std=gnu99 -O2 -Wall -Wextra -c -o lapi.o -x cpp-output lapi.i | lapi.o
             gcc -c foo.c -o foo.i                         => remote gcc -c -o foo.i -x cpp-output foo.i.troupe | foo.i
             gcc -c @bad.rsp                               => local cannot be parsed
             gcc -c @missing.rsp                           => local cannot be read
