@@ -319,6 +319,8 @@ public final class CcArgs {
                 local(a + ": coverage and profile data record the compiling directory");
             } else if (RECORDS_COMMAND_LINE.contains(a)) {
                 local(a + " records the compiler's command line, which differs remotely, in the object");
+            } else if (a.equals("-fsyntax-only")) {
+                local("-fsyntax-only: no object to bring back");
             } else if (a.startsWith("-fopt-info") && a.contains("=")) {
                 local(a + " writes a file the handler does not bring back");
             } else if (a.equals("-gsplit-dwarf") || a.startsWith("-gsplit-dwarf=")) {
@@ -446,6 +448,8 @@ public final class CcArgs {
                 local("linking, or no -c/-S: only compiles run remotely");
             } else if ("-".equals(output)) {
                 local("output to stdout (-o -)");
+            } else if (output != null && output.startsWith("/dev/")) {
+                local("output to a device (" + output + ")");
             } else if (output != null && output.isEmpty()) {
                 local("-o with an empty file name");
             } else if (fileName(inputs.get(0)).startsWith("conftest.")
