@@ -567,7 +567,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         List<SubWorkExecutor.Step> steps = new ArrayList<>();
         for (io.troupe.api.booster.Command command : dist.commands()) {
             steps.add(new SubWorkExecutor.Step(command.exeName(), command.exePath(), command.params(), command.env(),
-                    command.resultFiles(), command.toolchain()));
+                    command.resultFiles()));
         }
         return new RemotePlan(dist.commands(), steps, inputs);
     }

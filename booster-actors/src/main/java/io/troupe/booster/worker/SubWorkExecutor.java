@@ -33,6 +33,12 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     /** Receptionist key boosters look workers up by. */
     public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "troupe-worker");
 
+    /**
+     * A {@link Step#exePath()} of {@code toolchain:<key>} asks for this worker's own compiler with that toolchain key
+     * ({@code docs/booster-execution.md}); a worker without it refuses the step, it never runs another compiler.
+     */
+    public static final String TOOLCHAIN_PREFIX = "toolchain:";
+
     /** Key under {@code troupe.worker}: the compilers this worker offers ({@code -bt cc}). */
     private static final String TOOLCHAINS = "toolchains";
 
@@ -72,25 +78,23 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
      * @param params arguments after the program
      * @param env extra {@code NAME=value} entries
      * @param resultFiles sandbox-relative files to bring back after this step
-     * @param toolchain a toolchain key ({@code docs/booster-execution.md}): the worker runs its own compiler for that
-     *                  key instead of {@code exeName}/{@code exePath}, or refuses; null for any worker, as named
      */
-    public record Step(String exeName, String exePath, List<String> params, List<String> env, List<String> resultFiles,
-            String toolchain) implements CborSerializable {
+    public record Step(String exeName, String exePath, List<String> params, List<String> env, List<String> resultFiles)
+            implements CborSerializable {
         public Step {
             params = params == null ? List.of() : List.copyOf(params);
             env = env == null ? List.of() : List.copyOf(env);
             resultFiles = resultFiles == null ? List.of() : List.copyOf(resultFiles);
         }
 
-        /** A step without a toolchain key. */
-        public Step(String exeName, String exePath, List<String> params, List<String> env, List<String> resultFiles) {
-            this(exeName, exePath, params, env, resultFiles, null);
-        }
-
         /** What runs: the path if given, else the name. */
         public String executable() {
             return exePath != null && !exePath.isBlank() ? exePath : exeName;
+        }
+
+        /** The toolchain key when {@code exePath} is {@code toolchain:<key>}, else null. */
+        public String toolchain() {
+            return exePath != null && exePath.startsWith(TOOLCHAIN_PREFIX) ? exePath.substring(TOOLCHAIN_PREFIX.length()) : null;
         }
     }
 
@@ -182,9 +186,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         /** the sandbox could not be made or written, or a process could not start */
         IO_ERROR,
         /** the request itself is malformed (no steps, bad env entry) */
-        BAD_REQUEST,
-        /** a step names a toolchain key this worker does not hold: it never runs another compiler instead */
-        TOOLCHAIN_MISMATCH
+        BAD_REQUEST
     }
 
     /** The compilers named by {@code troupe.worker.toolchains} were probed. */
@@ -213,7 +215,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         });
     }
 
-    /** With explicit settings (tests, embedding); probes the compilers found on PATH. */
+    /** With explicit settings (tests, embedding); offers the compilers found on PATH. */
     public static Behavior<Command> create(WorkerSettings settings) {
         return create(settings, List.of());
     }
@@ -233,7 +235,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
         this.address = context.getSystem().address().toString();
         loadView.set(load());
-        // probing runs the compilers: on the blocking pool; the worker registers once it knows what it holds
+        // probing runs the compilers, so on the blocking pool; the worker registers once it knows what it holds
         String path = System.getenv("PATH");
         boolean defaults = toolchainNames.isEmpty();
         context.pipeToSelf(CompletableFuture.supplyAsync(() -> Toolchains.probe(
@@ -258,18 +260,17 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
+                .onMessage(ToolchainsProbed.class, this::onToolchainsProbed)
                 .onMessage(Execute.class, this::onExecute)
                 .onMessage(GetLoad.class, this::onGetLoad)
                 .onMessage(ExecutionEnded.class, this::onExecutionEnded)
-                .onMessage(ToolchainsProbed.class, this::onToolchainsProbed)
                 .build();
     }
 
-    private Behavior<Command> onExecute(Execute original) {
-        Execute request = withOwnCompilers(original);
-        Failed refusal = request == null ? mismatch(original) : validate(request);
+    private Behavior<Command> onExecute(Execute request) {
+        Failed refusal = validate(request);
         if (refusal != null) {
-            original.replyTo().tell(refusal);
+            request.replyTo().tell(refusal);
         } else if (running < settings.slots()) {
             start(request);
         } else if (queue.size() < settings.queueSize()) {
@@ -298,7 +299,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     }
 
     /** Submits the first step here, so the process starts without waiting for the Execution's first turn. */
-    private void start(Execute request) {
+    private void start(Execute unbound) {
+        Execute request = withOwnCompilers(unbound);
         running++;
         started++;
         String name = "execution-" + started;
@@ -325,32 +327,18 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                 List.copyOf(toolchains.keySet()));
     }
 
-    /** The request with each keyed step bound to this worker's compiler for the key; null if one is not held. */
+    /** The request with each keyed step bound to this worker's compiler for its key ({@link #validate} checked them). */
     private Execute withOwnCompilers(Execute request) {
         if (request.steps().stream().allMatch(step -> step.toolchain() == null)) {
             return request;
         }
         List<Step> steps = new java.util.ArrayList<>();
         for (Step step : request.steps()) {
-            if (step.toolchain() == null) {
-                steps.add(step);
-                continue;
-            }
-            Path own = toolchains.get(step.toolchain());
-            if (own == null) {
-                return null;
-            }
-            steps.add(new Step(step.exeName(), own.toString(), step.params(), step.env(), step.resultFiles(), step.toolchain()));
+            Path own = step.toolchain() == null ? null : toolchains.get(step.toolchain());
+            steps.add(own == null ? step : new Step(step.exeName(), own.toString(), step.params(), step.env(), step.resultFiles()));
         }
         return new Execute(request.subWorkId(), steps, request.inputs(), request.timeoutMillis(), request.requester(),
                 request.replyTo());
-    }
-
-    private Failed mismatch(Execute request) {
-        String missing = request.steps().stream().map(Step::toolchain)
-                .filter(key -> key != null && !toolchains.containsKey(key)).findFirst().orElse("?");
-        return new Failed(request.subWorkId(), Failure.TOOLCHAIN_MISMATCH, "toolchain mismatch: worker " + address
-                + " does not hold toolchain " + missing, load());
     }
 
     /** Checks that need no disk: steps present, allowlist, path rules, input size. */
@@ -373,6 +361,10 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                     + " bytes, more than troupe.worker.max-input-bytes = " + settings.maxInputBytes(), load());
         }
         for (Step step : request.steps()) {
+            if (step.toolchain() != null && !toolchains.containsKey(step.toolchain())) {
+                return new Failed(id, Failure.NOT_ALLOWED, "toolchain mismatch: worker " + address
+                        + " does not hold toolchain " + step.toolchain(), load());
+            }
             // a keyed step runs a compiler this worker's own configuration chose (troupe.worker.toolchains)
             if (step.toolchain() == null && !settings.allows(step.executable())) {
                 return new Failed(id, Failure.NOT_ALLOWED, "executable '" + step.executable()

@@ -65,20 +65,21 @@ class WorkerToolchainsTest {
         });
 
         TestProbe<Reply> replies = kit.createTestProbe();
-        // the client names /usr/bin/false: the worker still runs its own binary for the key
-        worker.tell(new Execute("held", List.of(new Step("cc", "/usr/bin/false", List.of("-c", "x.i"), List.of(), List.of(),
-                key)), List.of(), 0, replies.getRef(), replies.getRef()));
+        worker.tell(new Execute("held", List.of(new Step("cc", SubWorkExecutor.TOOLCHAIN_PREFIX + key, List.of("-c", "x.i"),
+                List.of(), List.of())), List.of(), 0, replies.getRef(), replies.getRef()));
         Reply held = replies.expectMessageClass(Reply.class, Duration.ofSeconds(20));
         assertTrue(held instanceof Done, held.toString());
         Done done = (Done) held;
         assertEquals(0, done.results().get(0).exitCode());
         assertEquals("own compiler ran -c x.i\n", new String(done.results().get(0).stdout(), StandardCharsets.UTF_8));
 
-        worker.tell(new Execute("other", List.of(new Step("cc", null, List.of("-c", "x.i"), List.of(), List.of(),
-                "(Other) 2.0 | x86_64-test-linux | sha256:00")), List.of(), 0, replies.getRef(), replies.getRef()));
+        worker.tell(new Execute("other", List.of(new Step("cc", SubWorkExecutor.TOOLCHAIN_PREFIX
+                + "(Other) 2.0 | x86_64-test-linux | sha256:00", List.of("-c", "x.i"), List.of(), List.of())), List.of(), 0,
+                replies.getRef(), replies.getRef()));
         Reply other = replies.expectMessageClass(Reply.class, Duration.ofSeconds(20));
         assertTrue(other instanceof Failed, other.toString());
-        assertEquals(Failure.TOOLCHAIN_MISMATCH, ((Failed) other).failure());
-        assertTrue(((Failed) other).message().contains("does not hold toolchain (Other) 2.0"), ((Failed) other).message());
+        assertEquals(Failure.NOT_ALLOWED, ((Failed) other).failure());
+        assertTrue(((Failed) other).message().startsWith("toolchain mismatch: worker ")
+                && ((Failed) other).message().contains("does not hold toolchain (Other) 2.0"), ((Failed) other).message());
     }
 }

@@ -13,6 +13,7 @@ import io.troupe.api.booster.Result;
 import io.troupe.api.booster.Sandbox;
 import io.troupe.booster.FileTrees;
 import io.troupe.booster.toolchain.Toolchains;
+import io.troupe.booster.worker.SubWorkExecutor;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -88,7 +89,9 @@ public final class CcHandler implements Handler {
             preprocess(compiler, plan, unit, cwd, env);
             units.computeIfAbsent(command, k -> new ConcurrentLinkedDeque<>()).add(dir);
             String program = command.get(0).substring(command.get(0).lastIndexOf('/') + 1);
-            return DistCommand.of(new Command(plan.workDir(), program, null, plan.remoteParams(),
+            // the worker runs its own compiler for the key (exePath toolchain:<key>), never the name sent
+            return DistCommand.of(new Command(plan.workDir(), program, SubWorkExecutor.TOOLCHAIN_PREFIX + toolchain,
+                    plan.remoteParams(),
                     List.of(new FileDesc(unit.toString(), plan.remoteInput(), Files.size(unit))),
                     plan.resultFiles(), List.of(), toolchain));
         } catch (Exception e) {

@@ -203,6 +203,7 @@ class CcHandlerCompileTest {
         Command command = handler.preExecute(argv, new Sandbox(client, Map.of("PATH", System.getenv("PATH")))).commands().get(0);
         Path gcc = Toolchains.find("gcc", System.getenv("PATH"), client).orElseThrow();
         assertEquals(Toolchains.keyOf(gcc).key(), command.toolchain());
+        assertEquals("toolchain:" + Toolchains.keyOf(gcc).key(), command.exePath());
         Path unit = Path.of(command.inputFiles().get(0).localPath());
         assertTrue(Files.readString(unit).contains("bump"));
         handler.finalExecute(argv);
