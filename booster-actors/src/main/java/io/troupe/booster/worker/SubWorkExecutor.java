@@ -24,8 +24,8 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
  * The worker side of the booster: accepts sub-works from boosters anywhere in the cluster and runs each in
- * a child {@link Execution} with its own sandbox. Registered with the Receptionist under {@link #KEY} once it has
- * probed its compilers ({@code troupe.worker.toolchains}), whose toolchain keys its load reports carry.
+ * a child {@link Execution} with its own sandbox. Registered with the Receptionist under {@link #KEY}; its load
+ * reports carry the toolchain keys of its compilers ({@code troupe.worker.toolchains}), probed at start.
  * At most {@code slots} run at once, {@code queue-size} more wait; past that a sub-work is answered busy.
  */
 public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Command> {
@@ -198,13 +198,15 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private final WorkerSettings settings;
     private final Executor blocking;
     private final ArrayDeque<Execute> queue = new ArrayDeque<>();
+    /** toolchain key → this worker's binary for it; empty until probed */
+    private Map<String, Path> toolchains = Map.of();
+    /** load polls that came before the compilers were probed, answered once they are */
+    private List<GetLoad> pendingLoads = new java.util.ArrayList<>();
     private final String address;
     /** the load as of the last change, read by Executions (on their blocking tasks) for their answers */
     private final AtomicReference<Load> loadView = new AtomicReference<>();
     private int running;
     private long started;
-    /** toolchain key → this worker's binary for it; empty until probed */
-    private Map<String, Path> toolchains = Map.of();
 
     /** Reads {@code troupe.worker} from the actor system's config. */
     public static Behavior<Command> create() {
@@ -235,7 +237,11 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
         this.address = context.getSystem().address().toString();
         loadView.set(load());
-        // probing runs the compilers, so on the blocking pool; the worker registers once it knows what it holds
+        context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
+        context.getLog().info("worker ready: {} slots, queue {}, sandboxes in {}",
+                settings.slots(), settings.queueSize(), settings.sandboxRoot());
+        // probing runs the compilers, so on the blocking pool; load polls wait for it, so the booster's first
+        // view of this worker already lists its toolchains
         String path = System.getenv("PATH");
         boolean defaults = toolchainNames.isEmpty();
         context.pipeToSelf(CompletableFuture.supplyAsync(() -> Toolchains.probe(
@@ -251,9 +257,10 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             probed.probe().problems().forEach(problem -> getContext().getLog().warn("worker: {}", problem));
         }
         loadView.set(load());
-        getContext().getSystem().receptionist().tell(Receptionist.register(KEY, getContext().getSelf()));
-        getContext().getLog().info("worker ready: {} slots, queue {}, sandboxes in {}, {} toolchains",
-                settings.slots(), settings.queueSize(), settings.sandboxRoot(), toolchains.size());
+        getContext().getLog().info("worker offers {} toolchains", toolchains.size());
+        List<GetLoad> waiting = pendingLoads;
+        pendingLoads = null;
+        waiting.forEach(this::onGetLoad);
         return this;
     }
 
@@ -285,6 +292,10 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     }
 
     private Behavior<Command> onGetLoad(GetLoad request) {
+        if (pendingLoads != null) {
+            pendingLoads.add(request);
+            return this;
+        }
         request.replyTo().tell(load());
         return this;
     }
