@@ -12,6 +12,7 @@ import io.troupe.api.booster.PreloadConfig;
 import io.troupe.api.booster.Result;
 import io.troupe.api.booster.Sandbox;
 import io.troupe.booster.FileTrees;
+import io.troupe.booster.handler.StdinUse;
 import io.troupe.booster.toolchain.Toolchains;
 import io.troupe.booster.worker.SubWorkExecutor;
 import java.io.File;
@@ -35,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * remote command carries the toolchain key of the client's compiler, so only a worker holding the same compiler
  * runs it.
  */
-public final class CcHandler implements Handler {
+public final class CcHandler implements Handler, StdinUse {
 
     /** Environment variables that change what the compiler does in ways the remote side would not repeat. */
     private static final List<String> LOCAL_ENV = List.of("DEPENDENCIES_OUTPUT", "SUNPRO_DEPENDENCIES",
@@ -55,6 +56,13 @@ public final class CcHandler implements Handler {
             rules.add(new HookRule(name, "booster-exec $SRC_CMD"));
         }
         return new PreloadConfig(rules);
+    }
+
+    /** A compiler reads stdin only for an input named {@code -}; a response file might name it, so it counts too. */
+    @Override
+    public boolean readsStdin(List<String> command) {
+        return command.isEmpty() || !CompilerNames.isCompiler(command.get(0))
+                || command.stream().skip(1).anyMatch(arg -> arg.equals("-") || arg.startsWith("@"));
     }
 
     @Override

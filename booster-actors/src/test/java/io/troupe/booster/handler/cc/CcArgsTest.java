@@ -238,6 +238,15 @@ class CcArgsTest {
     }
 
     @Test
+    void onlyAnInputNamedDashReadsStdin() {
+        CcHandler handler = new CcHandler();
+        assertFalse(handler.readsStdin(List.of("gcc", "-O2", "-c", "foo.c", "-o", "foo.o")));
+        assertTrue(handler.readsStdin(List.of("gcc", "-x", "c", "-c", "-", "-o", "s.o")));
+        assertTrue(handler.readsStdin(List.of("gcc", "@args.rsp")));
+        assertTrue(handler.readsStdin(List.of("sh", "-c", "cat")));
+    }
+
+    @Test
     void unreadableResponseFileIsAnIoError() throws IOException {
         CcPlan plan = CcArgs.classify(List.of("gcc", "-c", "@x"), Path.of(CWD), file -> {
             throw new IOException("permission denied");
