@@ -87,14 +87,14 @@ SH
 
 export RUNS="$runs" SUBWORKS="$subworks" TROUPE_BOOSTER_QUIET=1
 if (( warmup > 0 )); then
-  SUBWORKS="$warmup" "$booster" -bt echo -p bench --hook --hook_config "$work/rules.json" "${cluster_args[@]}" \
+  SUBWORKS="$warmup" "$booster" -bt echo -p bench --hook --hook_mode shims --hook_config "$work/rules.json" "${cluster_args[@]}" \
     -a "bash $work/throughput.sh @BK_JOBS" >"$work/warmup.out" 2>"$work/warmup.err" \
     || { echo "warm-up run failed:" >&2; cat "$work/warmup.err" >&2; exit 1; }
 fi
-"$booster" -bt echo -p bench --hook --hook_config "$work/rules.json" "${cluster_args[@]}" \
+"$booster" -bt echo -p bench --hook --hook_mode shims --hook_config "$work/rules.json" "${cluster_args[@]}" \
   --stats_json "$work/latency.json" -a "bash $work/latency.sh" >"$work/latency.out" 2>"$work/latency.err" \
   || { echo "booster run failed:" >&2; cat "$work/latency.err" >&2; exit 1; }
-"$booster" -bt echo -p bench --hook --hook_config "$work/rules.json" "${cluster_args[@]}" \
+"$booster" -bt echo -p bench --hook --hook_mode shims --hook_config "$work/rules.json" "${cluster_args[@]}" \
   -a "bash $work/throughput.sh @BK_JOBS; echo jobs @BK_JOBS" >"$work/boosted.out" 2>"$work/boosted.err" \
   || { echo "booster run failed:" >&2; cat "$work/boosted.err" >&2; exit 1; }
 jobs=$(awk '/^jobs /{print $2}' "$work/boosted.out")

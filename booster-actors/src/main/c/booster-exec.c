@@ -15,9 +15,16 @@
  * binary), so the fallback never recurses into the shim. The same cleaned PATH is what the command gets,
  * so descendants of a hooked command are not hooked again.
  *
- * Wire protocol (all integers unsigned 32-bit big-endian unless noted; docs/architecture.md):
- *   request : "TRB1" argc {len bytes}*argc cwd_len cwd envc {len "NAME=value"}*envc
- *   reply   : "TRR1" exit_code(int32) stdout_len stdout stderr_len stderr
+ * Its stdin is never lost: a regular file (up to 1 MiB) is forwarded with the request, /dev/null and a
+ * terminal are forwarded as nothing, and for a pipe (or socket, FIFO, larger file) the booster answers
+ * "run it yourself" and the command runs here, inheriting stdin (unless that pipe is the booster's own
+ * stdin, inherited through the build: like a terminal, that is the build's input and is not forwarded).
+ *
+ * Wire protocol, version 2 (all integers unsigned 32-bit big-endian unless noted; docs/architecture.md):
+ *   request : "TRB2" argc {len bytes}*argc cwd_len cwd envc {len "NAME=value"}*envc
+ *             stdin_kind stdin_len stdin id_len id   (kind: 1 null, 2 tty, 3 file + bytes, 4 pipe;
+ *                                                     id: "st_dev:st_ino" of fd 0, or empty)
+ *   reply   : "TRR2" run_locally exit_code(int32) stdout_len stdout stderr_len stderr
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,8 +39,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define REQUEST_MAGIC 0x54524231u /* "TRB1" */
-#define REPLY_MAGIC 0x54525231u   /* "TRR1" */
+#define REQUEST_MAGIC 0x54524232u /* "TRB2" */
+#define REPLY_MAGIC 0x54525232u   /* "TRR2" */
+#define MAX_STDIN_BYTES (1u << 20) /* a larger stdin file is handled like a pipe: the command runs here */
+
+/* what stdin is; the values are GatewayProtocol.StdinKind's ordinals */
+enum stdin_kind { STDIN_NULL = 1, STDIN_TTY = 2, STDIN_FILE = 3, STDIN_PIPE = 4 };
 #define MAX_REPLY_PART (1u << 30) /* 1 GiB: larger is a corrupt length, not output */
 
 extern char **environ;
@@ -205,6 +216,38 @@ static unsigned char *read_part(int fd, uint32_t *len) {
     return data;
 }
 
+/* Classifies stdin; for a small regular file reads its unread bytes without moving the offset, so a local
+ * fallback still sees them. Caller frees *data. */
+static enum stdin_kind stdin_of(unsigned char **data, uint32_t *len) {
+    struct stat st, null_st;
+    *data = NULL;
+    *len = 0;
+    if (fstat(STDIN_FILENO, &st) < 0) return STDIN_NULL; /* closed */
+    if (S_ISCHR(st.st_mode)) {
+        if (isatty(STDIN_FILENO)) return STDIN_TTY;
+        if (stat("/dev/null", &null_st) == 0 && st.st_rdev == null_st.st_rdev) return STDIN_NULL;
+        return STDIN_PIPE; /* /dev/zero, a serial line...: only a local run reads it right */
+    }
+    if (!S_ISREG(st.st_mode)) return STDIN_PIPE;
+    off_t offset = lseek(STDIN_FILENO, 0, SEEK_CUR);
+    if (offset < 0) offset = 0;
+    if (st.st_size < offset) return STDIN_NULL;
+    off_t left = st.st_size - offset;
+    if (left > (off_t)MAX_STDIN_BYTES) return STDIN_PIPE;
+    unsigned char *p = malloc(left ? (size_t)left : 1);
+    if (!p) return STDIN_PIPE;
+    size_t got = 0;
+    while (got < (size_t)left) {
+        ssize_t n = pread(STDIN_FILENO, p + got, (size_t)left - got, offset + (off_t)got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break; /* shrank meanwhile: forward what is there */
+        got += (size_t)n;
+    }
+    *data = p;
+    *len = (uint32_t)got;
+    return STDIN_FILE;
+}
+
 static int build_request(struct buf *b, char **cmd, int cmdc, const char *shim_dir) {
     char cwd[PATH_MAX];
     if (!getcwd(cwd, sizeof cwd)) return -1;
@@ -234,7 +277,21 @@ static int build_request(struct buf *b, char **cmd, int cmdc, const char *shim_d
             return -1;
         }
     }
-    return 0;
+    unsigned char *in;
+    uint32_t in_len;
+    enum stdin_kind kind = stdin_of(&in, &in_len);
+    int rc = buf_u32(b, (uint32_t)kind) || buf_u32(b, in_len) || buf_reserve(b, in_len);
+    if (!rc && in_len) {
+        memcpy(b->data + b->len, in, in_len);
+        b->len += in_len;
+    }
+    free(in);
+    if (rc) return -1;
+    struct stat st;
+    char id[64] = "";
+    if (fstat(STDIN_FILENO, &st) == 0)
+        snprintf(id, sizeof id, "%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
+    return buf_str(b, id);
 }
 
 int main(int argc, char **argv) {
@@ -287,14 +344,16 @@ int main(int argc, char **argv) {
     }
     free(req.data);
 
-    uint32_t magic, code, out_len, err_len;
+    uint32_t magic, local, code, out_len, err_len;
     unsigned char *out = NULL, *err = NULL;
-    if (read_u32(fd, &magic) || magic != REPLY_MAGIC || read_u32(fd, &code)
+    if (read_u32(fd, &magic) || magic != REPLY_MAGIC || read_u32(fd, &local) || read_u32(fd, &code)
             || !(out = read_part(fd, &out_len)) || !(err = read_part(fd, &err_len))) {
         close(fd);
         run_locally(cmd, "booster gave no complete answer");
     }
     close(fd);
+    /* the booster's "run it yourself" (stdin is a pipe): quietly, the booster has recorded why */
+    if (local) run_locally(cmd, NULL);
     /* stdout first, like a command that buffered its output; both are written whole */
     if (out_len) write_all(STDOUT_FILENO, out, out_len);
     if (err_len) write_all(STDERR_FILENO, err, err_len);

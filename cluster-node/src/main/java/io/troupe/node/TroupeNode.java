@@ -4,7 +4,12 @@ import com.typesafe.config.Config;
 import io.troupe.module.web.WebHandlerRegistry;
 import io.troupe.node.admin.AdminAccess;
 import io.troupe.node.admin.AdminRoutes;
+import io.troupe.node.reload.ReloadBroadcast;
 import io.troupe.proxy.ProxyRuntime;
+import io.troupe.proxy.route.RouteTableActor;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +21,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -54,6 +63,7 @@ public final class TroupeNode {
      */
     public static TroupeNode start(Config config, Path confDir) {
         NodeSettings settings = NodeSettings.from(config);
+        Duration reloadTimeout = reloadTimeout(config);
         WebHandlerRegistry webHandlers = new WebHandlerRegistry();
         var prometheus = PrometheusMetrics.reporter(config);
         ActorSystem<NodeGuardian.Command> system;
@@ -74,8 +84,14 @@ public final class TroupeNode {
             throw e;
         }
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
+        proxy.ifPresent(p -> recordRouteVersions(p, webHandlers));
+        ActorRef<ReloadBroadcast.Command> broadcast = system.systemActorOf(Behaviors.supervise(
+                        ReloadBroadcast.create(webHandlers, blocking, reloadTimeout, nodeModules(proxy),
+                                settings.hasRole(NodeRoles.PROXY)))
+                .onFailure(SupervisorStrategy.restart()), "reload-broadcast", Props.empty());
         AdminRoutes routes = new AdminRoutes(system, webHandlers, blocking, new AdminAccess(settings.adminToken()),
-                prometheus::scrapeData);
+                prometheus::scrapeData, broadcast, reloadTimeout,
+                () -> proxy.map(p -> p.chains().current().handlersByPoint()).orElse(Map.of()));
         ServerBinding binding;
         try {
             binding = Http.get(system)
@@ -93,6 +109,35 @@ public final class TroupeNode {
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "admin-unbind",
                 () -> binding.terminate(Duration.ofSeconds(3)).thenApply(terminated -> Done.getInstance()));
         return new TroupeNode(system, binding, webHandlers, proxy);
+    }
+
+    /** {@code troupe.admin.reload-timeout}: how long a broadcast reload waits for every proxy node. */
+    static Duration reloadTimeout(Config config) {
+        Duration timeout;
+        try {
+            timeout = config.getDuration("troupe.admin.reload-timeout");
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new IllegalArgumentException("troupe.admin.reload-timeout: " + e.getMessage(), e);
+        }
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("troupe.admin.reload-timeout: " + timeout + " must be positive");
+        }
+        return timeout;
+    }
+
+    /** The routing files' versions at start, for module_status (reloads record theirs as they succeed). */
+    private static void recordRouteVersions(ProxyRuntime proxy, WebHandlerRegistry webHandlers) {
+        String version = proxy.routes().get().version();
+        webHandlers.dataVersion(RouteTableActor.SERVER_DATA_CONF, version);
+        webHandlers.dataVersion(RouteTableActor.GSLB_DATA_CONF, version);
+    }
+
+    /** The modules the proxy found (class path and modules directory) and the ones it runs, in run order. */
+    private static Supplier<ReloadBroadcast.NodeModules> nodeModules(Optional<ProxyRuntime> proxy) {
+        ReloadBroadcast.NodeModules modules = proxy.map(p -> new ReloadBroadcast.NodeModules(
+                        List.copyOf(p.availableModules()), List.copyOf(p.modules().names())))
+                .orElse(ReloadBroadcast.NodeModules.NONE);
+        return () -> modules;
     }
 
     /** pekko-management's HTTP server (health checks, bootstrap contact point), then cluster bootstrap. */

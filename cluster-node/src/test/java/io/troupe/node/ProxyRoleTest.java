@@ -68,7 +68,8 @@ class ProxyRoleTest {
 
             HttpResponse<String> reload = TestNodes.get(node, "/reload/server_data_conf");
             assertEquals(200, reload.statusCode(), reload.body());
-            assertTrue(reload.body().startsWith(TestNodes.clusterHostPort(node) + " ok "), reload.body());
+            assertTrue(reload.body().startsWith("{\"error\":null,\"version\":\"host_rule=example-1"), reload.body());
+            assertTrue(reload.body().contains("\"node\":\"" + TestNodes.clusterHostPort(node) + "\",\"ok\":true"), reload.body());
         } finally {
             backend.stop(0);
         }

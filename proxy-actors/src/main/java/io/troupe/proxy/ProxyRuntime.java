@@ -2,6 +2,9 @@ package io.troupe.proxy;
 
 import io.troupe.api.proxy.Module;
 import io.troupe.api.proxy.WebHandlers;
+import io.troupe.module.runtime.ModuleLoader;
+import io.troupe.module.runtime.ModuleOrder;
+import io.troupe.module.runtime.ModuleRuntime;
 import io.troupe.proxy.backend.BackendHealth;
 import io.troupe.proxy.backend.BalTableMonitor;
 import io.troupe.proxy.chain.ChainRegistry;
@@ -20,8 +23,9 @@ import io.troupe.proxy.server.ProxyServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.ServiceLoader;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -55,11 +59,14 @@ public final class ProxyRuntime {
     private final RouteHolder routes;
     private final BackendHealth health;
     private final ActorRef<RouteTableActor.Command> routeTables;
+    private final ModuleRuntime modules;
+    private final List<String> availableModules;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
     private ProxyRuntime(ActorSystem<?> system, ProxySettings settings, ProxyServer server, ProxyStats stats,
                          ChainsHolder chains, ActorRef<ChainRegistry.Command> chainRegistry, RouteHolder routes,
-                         BackendHealth health, ActorRef<RouteTableActor.Command> routeTables) {
+                         BackendHealth health, ActorRef<RouteTableActor.Command> routeTables, ModuleRuntime modules,
+                         List<String> availableModules) {
         this.system = system;
         this.settings = settings;
         this.server = server;
@@ -69,6 +76,8 @@ public final class ProxyRuntime {
         this.routes = routes;
         this.health = health;
         this.routeTables = routeTables;
+        this.modules = modules;
+        this.availableModules = availableModules;
     }
 
     /**
@@ -82,6 +91,10 @@ public final class ProxyRuntime {
      */
     public static ProxyRuntime start(ActorSystem<?> system, Path confRoot, WebHandlers web) throws Exception {
         ProxySettings settings = ProxySettings.from(system.settings().config(), confRoot);
+        // find and order the enabled modules before anything starts: a missing module fails fast
+        ModuleLoader.Available available = ModuleLoader.discover(modulesDir(system, confRoot),
+                ProxyRuntime.class.getClassLoader());
+        List<Module> enabled = available.select(settings.modules());
         RouteFiles files = RouteFiles.standard(confRoot);
         RouteTables tables;
         try {
@@ -98,7 +111,7 @@ public final class ProxyRuntime {
         ActorRef<ChainRegistry.Command> registry;
         try {
             registry = system.systemActorOf(
-                    ChainRegistry.create(settings.modules(), chains), "proxy-chain-registry", Props.empty());
+                    ChainRegistry.create(ModuleOrder.names(enabled), chains), "proxy-chain-registry", Props.empty());
         } catch (RuntimeException e) {
             stopActors(routeActor, null);
             throw e;
@@ -106,11 +119,13 @@ public final class ProxyRuntime {
         ProxyStats stats = new ProxyStats();
         Router router = new RouteTablesRouter(routes, health);
         ProxyServer server = null;
+        ModuleRuntime modules = null;
         ProxyRuntime rt;
         try {
-            loadModules(system, settings, registry, web, confRoot);
+            modules = startModules(system, enabled, registry, web, confRoot);
             server = ProxyServer.start(settings, chains, router, stats);
-            rt = new ProxyRuntime(system, settings, server, stats, chains, registry, routes, health, routeActor);
+            rt = new ProxyRuntime(system, settings, server, stats, chains, registry, routes, health, routeActor, modules,
+                    available.modules().keySet().stream().sorted().toList());
             ProxyMonitors.register(web, stats);
             BalTableMonitor.register(web, routes, health);
             RouteTableActor.registerReloads(web, routeActor, system.scheduler(), ASK_TIMEOUT);
@@ -121,6 +136,9 @@ public final class ProxyRuntime {
                 server.stop(0);
             }
             stats.close();
+            if (modules != null) {
+                modules.stop();
+            }
             stopActors(routeActor, registry);
             throw e;
         }
@@ -158,26 +176,40 @@ public final class ProxyRuntime {
         }
     }
 
-    /** Finds each module named in {@code troupe.proxy.modules} by ServiceLoader, inits it and registers its filters. */
-    private static void loadModules(ActorSystem<?> system, ProxySettings settings,
-                                    ActorRef<ChainRegistry.Command> registry, WebHandlers web, Path confRoot) throws Exception {
-        if (settings.modules().isEmpty()) {
-            return;
-        }
-        List<Module> found = new ArrayList<>();
-        ServiceLoader.load(Module.class).forEach(found::add);
-        for (String name : settings.modules()) {
-            Module m = found.stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow(() ->
-                    new IllegalArgumentException("troupe.proxy.modules: no module named " + name
-                            + " on the classpath (found: " + found.stream().map(Module::name).toList() + ")"));
-            ModuleFilters filters = new ModuleFilters(name);
-            try {
-                m.init(filters, web, confRoot);
-            } catch (Exception e) {
-                throw new IllegalArgumentException("module " + name + " failed to start: " + e.getMessage(), e);
+    /**
+     * Starts one module actor per enabled module, in run order, and registers each module's filters. Throws the
+     * first module's init error (naming its file and key); the module actors started so far are stopped.
+     */
+    private static ModuleRuntime startModules(ActorSystem<?> system, List<Module> enabled,
+                                              ActorRef<ChainRegistry.Command> registry, WebHandlers web,
+                                              Path confRoot) throws Exception {
+        Map<String, ModuleFilters> filters = new LinkedHashMap<>();
+        ModuleRuntime modules = ModuleRuntime.start(system, enabled,
+                name -> filters.computeIfAbsent(name, ModuleFilters::new), web, confRoot, ASK_TIMEOUT);
+        try {
+            for (ModuleFilters f : filters.values()) {
+                register(system, registry, f).toCompletableFuture().get(ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             }
-            register(system, registry, filters).toCompletableFuture().get(ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            modules.stop();
+            throw e;
         }
+        return modules;
+    }
+
+    /** {@code troupe.proxy.modules-dir}, or {@code modules} next to the conf root when empty. */
+    static Path modulesDir(ActorSystem<?> system, Path confRoot) {
+        com.typesafe.config.Config c = system.settings().config();
+        String dir = c.hasPath("troupe.proxy.modules-dir") ? c.getString("troupe.proxy.modules-dir") : "";
+        if (!dir.isBlank()) {
+            Path p = Path.of(dir);
+            return p.isAbsolute() || confRoot == null ? p : confRoot.resolve(p);
+        }
+        if (confRoot == null) {
+            return null;
+        }
+        Path parent = confRoot.toAbsolutePath().getParent();
+        return parent == null ? null : parent.resolve("modules");
     }
 
     /** Registers (or replaces) a module's filters; completes once the new chains are published. */
@@ -231,6 +263,16 @@ public final class ProxyRuntime {
         return routeTables;
     }
 
+    /** Names of every module this node could enable (class path and modules directory), sorted. */
+    public List<String> availableModules() {
+        return availableModules;
+    }
+
+    /** The enabled modules, in run order, and the actors owning their config. */
+    public ModuleRuntime modules() {
+        return modules;
+    }
+
     public ProxySettings settings() {
         return settings;
     }
@@ -245,6 +287,7 @@ public final class ProxyRuntime {
             log.info("proxy draining ({} requests in flight)", stats.get(ProxyStats.Key.REQ_ACTIVE));
             server.stop(settings.drainTimeoutMs());
             stats.close();
+            modules.stop();
             stopActors(routeTables, chainRegistry);
             log.info("proxy stopped");
         }

@@ -1,6 +1,8 @@
 package io.troupe.booster.cli;
 
 import io.troupe.booster.handler.Handlers;
+import io.troupe.booster.hook.HookMode;
+import io.troupe.booster.hook.HookSettings;
 import io.troupe.booster.work.BoosterRun;
 import io.troupe.booster.work.WorkSettings;
 import java.io.PrintWriter;
@@ -39,7 +41,8 @@ import picocli.CommandLine.Spec;
         exitCodeList = {
             "  the work command's exit code",
             "1:an error while running (cluster, handler, hooks); the message says which",
-            "2:invalid arguments"
+            "2:invalid arguments",
+            "3:the work command succeeded but more sub-works fell back than --max_fallback_ratio allows"
         })
 public final class BoosterCli implements Callable<Integer> {
 
@@ -64,6 +67,15 @@ public final class BoosterCli implements Callable<Integer> {
     @Option(names = "--hook_config", paramLabel = "FILE", description = "hook rules file (TBS format)")
     private Path hookConfig;
 
+    @Option(names = "--hook_mode", paramLabel = "MODE",
+            description = "preload (LD_PRELOAD library; catches names, paths, globs) or shims (PATH shims; names only);"
+                    + " default: preload where the library was built, else shims")
+    private String hookMode;
+
+    @Option(names = "--hook_preload_library", paramLabel = "PATH",
+            description = "the LD_PRELOAD hook library (default: lib/libtroupe-hook.so of this installation)")
+    private Path hookPreloadLibrary;
+
     @Option(names = "--local", description = "run every sub-work locally")
     private boolean local;
 
@@ -82,14 +94,25 @@ public final class BoosterCli implements Callable<Integer> {
     private int maxJobs;
 
     @Option(names = "--io_timeout_secs", paramLabel = "SECONDS", defaultValue = "60",
-            description = "timeout of one remote attempt (default: ${DEFAULT-VALUE})")
+            description = "give up a remote attempt after this long without progress: no answer and no worker"
+                    + " heartbeat (default: ${DEFAULT-VALUE})")
     private int ioTimeoutSecs;
+
+    @Option(names = "--remote_timeout_secs", paramLabel = "SECONDS", defaultValue = "0",
+            description = "longest run of a remote process (default 0 = no limit; the worker's own limit applies)")
+    private int remoteTimeoutSecs;
+
+    @Option(names = "--max_fallback_ratio", paramLabel = "R", defaultValue = "1",
+            description = "fail the work when more than this share (0-1) of its sub-works fell back to local"
+                    + " (default: ${DEFAULT-VALUE} = never)")
+    private double maxFallbackRatio;
 
     @Option(names = "--cluster", paramLabel = "HOST:PORT", split = ",", converter = SeedConverter.class,
             description = "a cluster seed node (repeatable); none = an embedded worker in this process")
     private List<String> cluster = new ArrayList<>();
 
-    @Option(names = "--stats_json", paramLabel = "FILE", description = "write per-sub-work timings here")
+    @Option(names = "--stats_json", paramLabel = "FILE",
+            description = "write per-sub-work timings and fallback reasons here (JSON)")
     private Path statsJson;
 
     @Option(names = "-t", description = "accepted for TBS compatibility (bk-booster's test flag); no effect")
@@ -162,6 +185,11 @@ public final class BoosterCli implements Callable<Integer> {
         requireAtLeast("--max_local_total_jobs", maxLocalTotalJobs, 0);
         requireAtLeast("--max_jobs", maxJobs, 0);
         requireAtLeast("--io_timeout_secs", ioTimeoutSecs, 1);
+        requireAtLeast("--remote_timeout_secs", remoteTimeoutSecs, 0);
+        if (!(maxFallbackRatio >= 0 && maxFallbackRatio <= 1)) {
+            throw new ParameterException(spec.commandLine(),
+                    "--max_fallback_ratio must be between 0 and 1, not " + maxFallbackRatio);
+        }
         Path rules = null;
         if (hookConfig != null) {
             rules = workDir.resolve(hookConfig).normalize();
@@ -170,10 +198,37 @@ public final class BoosterCli implements Callable<Integer> {
                         "--hook_config " + hookConfig + ": no readable file at " + rules);
             }
         }
+        HookSettings hooks = hookSettings();
         Path stats = statsJson == null ? null : workDir.resolve(statsJson).normalize();
         String buildId = projectId + "-" + UUID.randomUUID().toString().substring(0, 8);
         return new WorkSettings(type, projectId, buildId, command, hook, rules, local, noLocal, remoteRetryTimes,
-                maxLocalTotalJobs, maxJobs, ioTimeoutSecs, cluster, workDir, env, stats);
+                maxLocalTotalJobs, maxJobs, ioTimeoutSecs, cluster, workDir, env, stats)
+                .withFallbackLimits(remoteTimeoutSecs, maxFallbackRatio)
+                .withHookSettings(hooks);
+    }
+
+    private HookSettings hookSettings() {
+        HookMode mode = null;
+        if (hookMode != null) {
+            try {
+                mode = HookMode.parse(hookMode);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
+        Path library = null;
+        if (hookPreloadLibrary != null) {
+            library = workDir.resolve(hookPreloadLibrary).normalize();
+            if (!Files.isRegularFile(library) || !Files.isReadable(library)) {
+                throw new ParameterException(spec.commandLine(),
+                        "--hook_preload_library " + hookPreloadLibrary + ": no readable file at " + library);
+            }
+            if (mode == HookMode.SHIMS) {
+                throw new ParameterException(spec.commandLine(),
+                        "--hook_preload_library and --hook_mode shims contradict each other");
+            }
+        }
+        return new HookSettings(mode, library);
     }
 
     private void requireAtLeast(String option, int value, int min) {

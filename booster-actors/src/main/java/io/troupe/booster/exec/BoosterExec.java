@@ -1,6 +1,9 @@
 package io.troupe.booster.exec;
 
+import io.troupe.booster.gateway.ExecutorGateway;
 import io.troupe.booster.gateway.GatewayProtocol;
+import io.troupe.booster.gateway.GatewayProtocol.StdinKind;
+import io.troupe.booster.gateway.StdinIdentity;
 import java.io.BufferedInputStream;
 import java.io.File;
 import java.io.IOException;
@@ -34,14 +37,47 @@ public final class BoosterExec {
     private BoosterExec() {}
 
     public static void main(String[] args) {
-        System.exit(run(List.of(args), System.getenv(), Path.of("").toAbsolutePath(), System.out, System.err));
+        System.exit(run(List.of(args), System.getenv(), Path.of("").toAbsolutePath(), System.out, System.err,
+                stdinOf(Path.of("/proc/self/fd/0"))));
+    }
+
+    /** What this process's stdin is, and its bytes when a regular file: the C client's rules, from /proc. */
+    public static ExecutorGateway.Stdin stdinOf(Path fd0) {
+        try {
+            if (!Files.exists(fd0)) {
+                return new ExecutorGateway.Stdin(StdinKind.NULL, null); // closed
+            }
+            String target = Files.isSymbolicLink(fd0) ? Files.readSymbolicLink(fd0).toString() : fd0.toString();
+            if (target.equals("/dev/null")) {
+                return new ExecutorGateway.Stdin(StdinKind.NULL, null);
+            }
+            if (target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console")) {
+                return new ExecutorGateway.Stdin(StdinKind.TTY, null);
+            }
+            if (Files.isRegularFile(fd0) && Files.size(fd0) <= GatewayProtocol.MAX_STDIN_BYTES) {
+                return new ExecutorGateway.Stdin(StdinKind.FILE, Files.readAllBytes(fd0));
+            }
+        } catch (IOException | RuntimeException e) {
+            // cannot tell: a local run is the one that surely reads it right
+        }
+        return new ExecutorGateway.Stdin(StdinKind.PIPE, null, StdinIdentity.of(fd0));
     }
 
     /**
      * Runs one sub-work through the booster, or locally when there is none; returns the exit code.
-     * Output goes to {@code out} and {@code err}; a local run inherits this process's stdio.
+     * Output goes to {@code out} and {@code err}; a local run inherits this process's stdio. Its stdin is not
+     * described to the booster (protocol version 1: the remote side reads /dev/null).
      */
     public static int run(List<String> command, Map<String, String> env, Path cwd, PrintStream out, PrintStream err) {
+        return run(command, env, cwd, out, err, null);
+    }
+
+    /**
+     * Like {@link #run(List, Map, Path, PrintStream, PrintStream)}, telling the booster what stdin is
+     * (protocol version 2); a pipe makes the booster answer "run it yourself", and the command runs here.
+     */
+    public static int run(List<String> command, Map<String, String> env, Path cwd, PrintStream out, PrintStream err,
+            ExecutorGateway.Stdin stdin) {
         if (command.isEmpty()) {
             err.println("usage: booster-exec COMMAND [ARGS...]");
             err.println("  forwards COMMAND to the booster at $" + SOCKET_ENV + ", or runs it locally when there is none");
@@ -60,7 +96,9 @@ public final class BoosterExec {
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(socket));
             OutputStream toBooster = Channels.newOutputStream(channel);
-            toBooster.write(GatewayProtocol.encodeRequest(command, cwd.toString(), forwarded));
+            toBooster.write(stdin == null ? GatewayProtocol.encodeRequest(command, cwd.toString(), forwarded)
+                    : GatewayProtocol.encodeRequest(command, cwd.toString(), forwarded, stdin.kind(), stdin.bytes(),
+                            stdin.id()));
             toBooster.flush();
             reply = GatewayProtocol.readReply(new BufferedInputStream(Channels.newInputStream(channel), 1 << 16));
         } catch (IOException | RuntimeException e) {
@@ -69,6 +107,9 @@ public final class BoosterExec {
                         + e.getMessage() + "); running " + command.get(0) + " locally");
             }
             return runLocally(command, forwarded, cwd, err);
+        }
+        if (reply.runLocally()) {
+            return runLocally(command, forwarded, cwd, err); // stdin is a pipe: only this process can read it
         }
         out.write(reply.stdout(), 0, reply.stdout().length);
         out.flush();

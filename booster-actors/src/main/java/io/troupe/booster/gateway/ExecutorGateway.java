@@ -49,11 +49,49 @@ public final class ExecutorGateway {
 
     /** One intercepted sub-work as booster-exec sent it. */
     public record SubWorkArrived(
-            List<String> argv, String cwd, Map<String, String> env, ActorRef<SubWorkReply> replyTo)
-            implements CborSerializable {}
+            List<String> argv, String cwd, Map<String, String> env, Stdin stdin, ActorRef<SubWorkReply> replyTo)
+            implements CborSerializable {
 
-    /** What booster-exec prints and exits with. */
-    public record SubWorkReply(int exitCode, byte[] stdout, byte[] stderr) implements CborSerializable {}
+        /** A sub-work whose stdin is not known (a version-1 client, or made in-process): treated as empty. */
+        public SubWorkArrived(List<String> argv, String cwd, Map<String, String> env, ActorRef<SubWorkReply> replyTo) {
+            this(argv, cwd, env, Stdin.UNKNOWN, replyTo);
+        }
+    }
+
+    /**
+     * What the sub-work's stdin is, as booster-exec saw it.
+     *
+     * @param bytes the file's content when {@code kind} is {@link GatewayProtocol.StdinKind#FILE}, else empty
+     * @param id which file it is ({@code st_dev:st_ino}, {@link StdinIdentity}), or ""
+     */
+    public record Stdin(GatewayProtocol.StdinKind kind, byte[] bytes, String id) implements CborSerializable {
+        public static final Stdin UNKNOWN = new Stdin(GatewayProtocol.StdinKind.UNKNOWN, new byte[0], "");
+
+        public Stdin {
+            bytes = bytes == null ? new byte[0] : bytes;
+            id = id == null ? "" : id;
+        }
+
+        public Stdin(GatewayProtocol.StdinKind kind, byte[] bytes) {
+            this(kind, bytes, "");
+        }
+    }
+
+    /**
+     * What booster-exec prints and exits with; or, when {@code runLocally}, that it is to run the command itself
+     * (inheriting its stdin), {@code stderr} then holding the reason.
+     */
+    public record SubWorkReply(int exitCode, byte[] stdout, byte[] stderr, boolean runLocally) implements CborSerializable {
+
+        public SubWorkReply(int exitCode, byte[] stdout, byte[] stderr) {
+            this(exitCode, stdout, stderr, false);
+        }
+
+        /** "Run it yourself": only booster-exec's own process can give the command its stdin. */
+        public static SubWorkReply runLocally(String reason) {
+            return new SubWorkReply(0, new byte[0], reason.getBytes(java.nio.charset.StandardCharsets.UTF_8), true);
+        }
+    }
 
     private record Opened(ServerSocketChannel server) implements Command, NoSerializationVerificationNeeded {}
 

@@ -46,6 +46,8 @@ final class GatewayConnection {
     private final SocketChannel channel;
     private final ActorRef<SubWorkArrived> sink;
     private final Executor blockingExecutor;
+    /** the protocol version of the request: the reply is written in the same one */
+    private int version = 1;
 
     private GatewayConnection(ActorContext<Command> context, SocketChannel channel, ActorRef<SubWorkArrived> sink,
             Executor blockingExecutor) {
@@ -110,7 +112,9 @@ final class GatewayConnection {
         GatewayProtocol.Request request = read.request();
         ActorRef<SubWorkReply> replyTo = context.messageAdapter(SubWorkReply.class, ReplyArrived::new);
         context.watch(sink);
-        sink.tell(new SubWorkArrived(request.argv(), request.cwd(), request.env(), replyTo));
+        version = request.version();
+        sink.tell(new SubWorkArrived(request.argv(), request.cwd(), request.env(),
+                new ExecutorGateway.Stdin(request.stdinKind(), request.stdin(), request.stdinId()), replyTo));
         return awaitingReply();
     }
 
@@ -129,7 +133,9 @@ final class GatewayConnection {
     private Behavior<Command> onReplyArrived(ReplyArrived arrived) {
         context.unwatch(sink);
         SubWorkReply reply = arrived.reply();
-        ByteBuffer bytes = ByteBuffer.wrap(GatewayProtocol.encodeReply(reply.exitCode(), reply.stdout(), reply.stderr()));
+        ByteBuffer bytes = ByteBuffer.wrap(version >= 2
+                ? GatewayProtocol.encodeReply(reply.exitCode(), reply.stdout(), reply.stderr(), reply.runLocally())
+                : GatewayProtocol.encodeReply(reply.exitCode(), reply.stdout(), reply.stderr()));
         // a reply that fits the socket buffer (almost all) is written with one non-blocking write, right here;
         // only the rest waits for booster-exec to read, on the blocking dispatcher
         try {

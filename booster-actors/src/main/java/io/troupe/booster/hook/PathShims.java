@@ -6,6 +6,7 @@ import io.troupe.booster.exec.BoosterExec;
 import io.troupe.booster.exec.BoosterExecLocation;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -29,7 +30,10 @@ import org.slf4j.LoggerFactory;
  * {@code $SRC_CMD} replaced by the original command line. Either way the real command is found on PATH
  * without the shim directory, so nothing recurses into a shim and children of a hooked command are not
  * hooked again. Globs and paths in {@code src_command} need the LD_PRELOAD mode and are skipped here
- * with a warning naming the rule.
+ * ({@link Hooks} warns about them).
+ *
+ * <p>The directory may be shared by concurrent boosters and outlive the work ({@link ShimCache}): a shim
+ * that is already right is left alone, and a new one replaces the old by an atomic rename.
  */
 public final class PathShims {
 
@@ -72,8 +76,7 @@ public final class PathShims {
             String src = rule.srcCommand().trim();
             String where = "hook rule " + i + " (src_command \"" + rule.srcCommand() + "\")";
             if (src.contains("/") || GLOB.matcher(src).find()) {
-                LOG.warn("{}: paths and globs need the LD_PRELOAD hook mode, which is not built yet; "
-                        + "skipped in PATH-shim mode", where);
+                LOG.debug("{}: paths and globs need --hook_mode preload; skipped in PATH-shim mode", where);
                 continue;
             }
             if (src.isEmpty() || src.equals(".") || src.equals("..") || src.chars().anyMatch(Character::isWhitespace)) {
@@ -100,12 +103,21 @@ public final class PathShims {
         Path shim = dir.resolve(src);
         String[] words = target.split("\\s+");
         boolean plainBoosterExec = words.length == 2 && isBoosterExec(words[0]) && words[1].equals(SRC_CMD);
-        Files.deleteIfExists(shim);
         if (plainBoosterExec && boosterExec.nativeBinary().isPresent()) {
-            Files.createSymbolicLink(shim, boosterExec.nativeBinary().get());
+            Path binary = boosterExec.nativeBinary().get();
+            if (Files.isSymbolicLink(shim) && Files.readSymbolicLink(shim).equals(binary)) {
+                return;
+            }
+            Path temp = dir.resolve("." + src + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
+            Files.createSymbolicLink(temp, binary);
+            Files.move(temp, shim, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return;
         }
         String script = script(dir, src, target, words, boosterExec, index);
+        if (Files.isRegularFile(shim, LinkOption.NOFOLLOW_LINKS) && Files.isExecutable(shim)
+                && script.equals(Files.readString(shim))) {
+            return;
+        }
         Path temp = Files.createTempFile(dir, "." + src, ".tmp");
         Files.writeString(temp, script);
         Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -123,7 +135,7 @@ public final class PathShims {
         String original = quote(src) + " \"$@\"";
         command = command.contains(SRC_CMD) ? command.replace(SRC_CMD, original) : command;
         return "#!/bin/sh\n"
-                + "# Troupe PATH shim for '" + src + "' (hook rule " + index + "); the booster rewrites it per work.\n"
+                + "# Troupe PATH shim for '" + src + "' (hook rule " + index + "); outside a booster it runs the real command.\n"
                 + "# Takes the shim directory off PATH so the real command is found and its children are not hooked.\n"
                 + "troupe_shims=" + quote(dir.toString()) + "\n"
                 + "troupe_path=\n"

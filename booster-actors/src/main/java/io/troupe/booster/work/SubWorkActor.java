@@ -2,12 +2,16 @@ package io.troupe.booster.work;
 
 import static io.troupe.booster.Failures.messageOf;
 
+import io.troupe.api.booster.DeterministicFailure;
 import io.troupe.api.booster.DistCommand;
 import io.troupe.api.booster.DistResult;
 import io.troupe.api.booster.FileDesc;
 import io.troupe.api.booster.Handler;
 import io.troupe.api.booster.Result;
+import io.troupe.api.booster.Sandbox;
 import io.troupe.booster.gateway.ExecutorGateway;
+import io.troupe.booster.gateway.GatewayProtocol;
+import io.troupe.booster.gateway.StdinIdentity;
 import io.troupe.booster.handler.InlineHooks;
 import io.troupe.booster.worker.SandboxPaths;
 import io.troupe.booster.worker.SubWorkExecutor;
@@ -59,9 +63,10 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      * Told to the WorkActor when the sub-work is over.
      *
      * @param worker the worker address that ran it (REMOTE only), else null
+     * @param fallback why it did not run remotely though the handler wanted it to, else null
      */
-    public record Ended(String subWorkId, Route route, int exitCode, String worker, Timings timings)
-            implements NoSerializationVerificationNeeded {}
+    public record Ended(String subWorkId, Route route, int exitCode, String worker, Timings timings,
+            FallbackReason fallback) implements NoSerializationVerificationNeeded {}
 
     /**
      * Where the time of one sub-work went, for {@code --stats_json}.
@@ -69,26 +74,29 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      * @param argv the sub-work's command line
      * @param startMillis when it arrived (epoch milliseconds)
      * @param preMillis waiting for a PRE slot, deciding and PreExecute, including reading input files
-     * @param remoteMillis waiting for workers, summed over attempts
+     * @param sendMillis choosing a worker and handing it the sub-work, summed over attempts
+     * @param remoteMillis from the worker's acceptance to its answer, summed over attempts
      * @param postMillis writing result files and PostExecute
      * @param localWaitMillis waiting for a local slot
      * @param localMillis running locally
      * @param totalMillis arrival to reply
      * @param attempts remote attempts made
      */
-    public record Timings(List<String> argv, long startMillis, long preMillis, long remoteMillis, long postMillis,
+    public record Timings(List<String> argv, long startMillis, long preMillis, long sendMillis, long remoteMillis,
+            long postMillis,
             long localWaitMillis, long localMillis, long totalMillis, int attempts) {}
 
     /**
      * What every sub-work of a work shares.
      *
      * @param remoteRetryTimes {@code --remote_retry_times}, used when the handler returns a negative value
-     * @param ioTimeout how long one remote attempt may take
+     * @param ioTimeout how long a remote attempt may go without progress (an answer or a worker heartbeat)
+     * @param remoteTimeout longest run of the remote process ({@link Duration#ZERO} = the worker's own limit)
      * @param maxInlineInputBytes inputs past this total are not sent (they would not fit a message)
      */
     public record Shared(Handler handler, ActorRef<WorkerDirectory.Command> directory,
             ActorRef<LocalSlots.Command> localSlots, boolean local, boolean noLocal, int remoteRetryTimes,
-            Duration ioTimeout, long maxInlineInputBytes, Executor blocking) {}
+            Duration ioTimeout, Duration remoteTimeout, long maxInlineInputBytes, Executor blocking) {}
 
     /**
      * The handler's decisions, made in one blocking task: remote or not, local weight, retries and (for a
@@ -124,12 +132,16 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     private static final io.troupe.api.booster.Command NO_COMMAND = null;
 
+    /** The sandbox file a forwarded stdin is written to (a dot file: no result file or build output is named so). */
+    static final String STDIN_FILE = ".troupe-stdin";
+
     private final TimerScheduler<Command> timers;
     private final Shared shared;
     private final String id;
     private final List<String> argv;
     private final Path cwd;
     private final Map<String, String> env;
+    private final ExecutorGateway.Stdin stdin;
     private final ActorRef<ExecutorGateway.SubWorkReply> replyTo;
     private final ActorRef<Ended> reportTo;
     private final ActorRef<SubWorkExecutor.Reply> workerReplies;
@@ -151,6 +163,11 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     /** a worker the directory reported dead before its {@link WorkerDirectory.Chosen} arrived here */
     private ActorRef<SubWorkExecutor.Command> earlyLost;
     private String lastFailure = "";
+    /** why the last remote try failed, and whether another worker would fail the same way */
+    private FallbackReason lastReason;
+    private boolean permanentFailure;
+    /** set when the sub-work falls back: what {@link Ended} reports */
+    private FallbackReason fallback;
     private int lastRemoteExit;
     private byte[] lastRemoteStdout = new byte[0];
     private byte[] lastRemoteStderr = new byte[0];
@@ -158,6 +175,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private final long startNanos = System.nanoTime();
     private long mark = System.nanoTime();
     private long preNanos;
+    private long sendNanos;
     private long remoteNanos;
     private long postNanos;
     private long localWaitNanos;
@@ -178,12 +196,21 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         this.argv = List.copyOf(arrived.argv());
         this.cwd = Path.of(arrived.cwd() == null || arrived.cwd().isBlank() ? "." : arrived.cwd());
         this.env = arrived.env() == null ? Map.of() : Map.copyOf(arrived.env());
+        this.stdin = arrived.stdin() == null ? ExecutorGateway.Stdin.UNKNOWN : arrived.stdin();
         this.replyTo = arrived.replyTo();
         this.reportTo = reportTo;
         this.workerReplies = context.messageAdapter(SubWorkExecutor.Reply.class, WorkerAnswered::new);
         this.workerLosses = context.messageAdapter(WorkerDirectory.WorkerLost.class, lost -> new WorkerDied(lost.worker()));
         this.slotGrants = context.messageAdapter(LocalSlots.Granted.class, LocalGranted::new);
         this.inline = isInline(shared.handler());
+        if (stdin.kind() == GatewayProtocol.StdinKind.PIPE && !StdinIdentity.isOwn(stdin.id())) {
+            // only booster-exec's own process can read a pipe: it runs the command itself, inheriting it
+            fallback = shared.local() ? null : FallbackReason.STDIN; // under --local it was never to run remotely
+            replyTo.tell(ExecutorGateway.SubWorkReply.runLocally("stdin is a pipe"));
+            reportTo.tell(new Ended(id, Route.LOCAL, 0, null, timings(), fallback));
+            context.getSelf().tell(Finalized.INSTANCE);
+            return;
+        }
         Planned inlinePlan = inline ? planInline() : null;
         if (inlinePlan != null) {
             context.getSelf().tell(inlinePlan); // processed right after setup, on this thread
@@ -221,13 +248,16 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         maxAttempts = 1 + Math.max(0, retries);
         if (planned.error() != null) {
             lastFailure = "handler failed deciding where to run: " + planned.error();
+            lastReason = FallbackReason.REFUSED;
             return fallBack();
         }
         if (!planned.needRemote()) {
             return runLocally();
         }
         if (planned.preExecuteError() != null) {
-            lastFailure = "PreExecute failed: " + messageOf(planned.preExecuteError());
+            Throwable error = planned.preExecuteError();
+            lastFailure = "PreExecute failed: " + messageOf(error);
+            lastReason = error instanceof FallbackException known ? known.reason() : FallbackReason.REFUSED;
             return fallBack();
         }
         plan = planned.plan();
@@ -272,7 +302,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     /** The directory chooses the worker and sends it the Execute itself; its answer says which one. */
     private Behavior<Command> nextAttempt() {
         SubWorkExecutor.Execute execute = new SubWorkExecutor.Execute(id + "#" + (attempt + 1), plan.steps(),
-                plan.inputs(), shared.ioTimeout().toMillis(), getContext().getSelf(), workerReplies);
+                plan.inputs(), shared.remoteTimeout().toMillis(), getContext().getSelf(), workerReplies);
         earlyReply = null;
         earlyLost = null;
         getContext().ask(WorkerDirectory.Choice.class, shared.directory(), Duration.ofSeconds(10),
@@ -281,17 +311,20 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     }
 
     private Behavior<Command> onWorkerChoice(WorkerChoice choice) {
-        remoteNanos += lap();
+        sendNanos += lap();
         if (choice.error() != null || choice.choice() instanceof WorkerDirectory.NoWorker) {
             String reason = choice.error() != null ? "worker directory did not answer: " + choice.error()
                     : ((WorkerDirectory.NoWorker) choice.choice()).reason();
             // after a failed attempt the worker's failure is the cause worth reporting
             lastFailure = attempt > 0 ? lastFailure + " (no other worker to retry on: " + reason + ")" : reason;
+            if (attempt == 0 || lastReason == null) {
+                lastReason = choice.choice() instanceof WorkerDirectory.NoWorker none ? reasonOf(none) : FallbackReason.NO_WORKER;
+            }
             return fallBack(); // nobody else to try now
         }
         attempt++;
         worker = ((WorkerDirectory.Chosen) choice.choice()).worker();
-        timers.startSingleTimer("attempt", new AttemptTimedOut(attempt), shared.ioTimeout().plusSeconds(2));
+        armProgressTimer();
         if (earlyReply != null) {
             SubWorkExecutor.Reply reply = earlyReply;
             earlyReply = null;
@@ -305,6 +338,12 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     private Behavior<Command> onWorkerAnswered(WorkerAnswered answered) {
         SubWorkExecutor.Reply reply = answered.reply();
+        if (reply instanceof SubWorkExecutor.Running) {
+            if (worker != null && reply.subWorkId().equals(attemptId())) {
+                armProgressTimer(); // the worker is alive and the process still runs: progress
+            }
+            return this;
+        }
         if (worker == null && reply.subWorkId().equals(id + "#" + (attempt + 1))) {
             earlyReply = reply; // the worker answered before the directory's Chosen arrived here
             return this;
@@ -315,8 +354,10 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         timers.cancel("attempt");
         remoteNanos += lap();
         if (reply instanceof SubWorkExecutor.Failed failed) {
+            FallbackReason reason = reasonOf(failed.failure());
             return remoteFailed(WorkerDirectory.Outcome.FAILED, failed.load(),
-                    "worker " + failed.load().worker() + ": " + failed.message());
+                    "worker " + failed.load().worker() + ": " + failed.message(), reason,
+                    reason.permanent() || failed.failure() == SubWorkExecutor.Failure.TIMEOUT);
         }
         remoteDone = (SubWorkExecutor.Done) reply;
         rememberRemoteOutput(remoteDone);
@@ -329,9 +370,13 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private Behavior<Command> onPostExecuted(PostExecuted executed) {
         postNanos += lap();
         if (executed.error() != null) {
+            // a deterministic failure (a compile error) fails alike everywhere: straight to the local re-run
+            boolean deterministic = executed.error() instanceof DeterministicFailure;
             return remoteFailed(WorkerDirectory.Outcome.FAILED, remoteDone.load(), "worker "
                     + remoteDone.load().worker() + ": PostExecute rejected the result (exit code " + lastRemoteExit
-                    + "): " + messageOf(executed.error()));
+                    + "): " + messageOf(executed.error()),
+                    deterministic || lastRemoteExit != 0 ? FallbackReason.REMOTE_NONZERO : FallbackReason.REFUSED,
+                    deterministic);
         }
         String ranOn = remoteDone.load().worker();
         shared.directory().tell(new WorkerDirectory.Release(id, worker, WorkerDirectory.Outcome.OK, remoteDone.load()));
@@ -351,7 +396,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         timers.cancel("attempt");
         remoteNanos += lap();
         return remoteFailed(WorkerDirectory.Outcome.NETWORK_ERROR, null, "worker " + worker.path().address()
-                + " died while running the sub-work");
+                + " died while running the sub-work", FallbackReason.WORKER_LOST, false);
     }
 
     private Behavior<Command> onAttemptTimedOut(AttemptTimedOut timedOut) {
@@ -359,14 +404,23 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             return this;
         }
         remoteNanos += lap();
-        return remoteFailed(WorkerDirectory.Outcome.NETWORK_ERROR, null, "worker " + worker.path().address()
-                + " did not answer within " + shared.ioTimeout().toSeconds() + " s (--io_timeout_secs)");
+        return remoteFailed(WorkerDirectory.Outcome.NETWORK_ERROR, null, "no progress from worker "
+                + worker.path().address() + " for " + shared.ioTimeout().toSeconds() + " s (--io_timeout_secs)",
+                FallbackReason.TIMEOUT, false);
     }
 
-    private Behavior<Command> remoteFailed(WorkerDirectory.Outcome outcome, SubWorkExecutor.Load load, String reason) {
+    /** No answer and no heartbeat for --io_timeout_secs ends the attempt; each heartbeat restarts the clock. */
+    private void armProgressTimer() {
+        timers.startSingleTimer("attempt", new AttemptTimedOut(attempt), shared.ioTimeout());
+    }
+
+    private Behavior<Command> remoteFailed(WorkerDirectory.Outcome outcome, SubWorkExecutor.Load load, String reason,
+            FallbackReason fallbackReason, boolean permanent) {
         shared.directory().tell(new WorkerDirectory.Release(id, worker, outcome, load));
         worker = null;
         lastFailure = reason;
+        lastReason = fallbackReason;
+        permanentFailure = permanent;
         if (inline) {
             callInline(() -> shared.handler().onRemoteFail(argv));
             return onRemoteFailNoted();
@@ -379,11 +433,12 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     }
 
     private Behavior<Command> onRemoteFailNoted() {
-        return attempt < maxAttempts ? nextAttempt() : fallBack();
+        return attempt < maxAttempts && !permanentFailure ? nextAttempt() : fallBack();
     }
 
     /** Remote execution is over without success: local retry, or fail under --no_local. */
     private Behavior<Command> fallBack() {
+        fallback = lastReason != null ? lastReason : FallbackReason.REFUSED;
         if (!shared.noLocal()) {
             return runLocally();
         }
@@ -421,7 +476,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     private Behavior<Command> finish(Route route, int exitCode, byte[] stdout, byte[] stderr, String ranOn) {
         replyTo.tell(new ExecutorGateway.SubWorkReply(exitCode, stdout, stderr));
-        reportTo.tell(new Ended(id, route, exitCode, ranOn, timings()));
+        reportTo.tell(new Ended(id, route, exitCode, ranOn, timings(), fallback));
         shared.directory().tell(new WorkerDirectory.Forget(id));
         if (inline) {
             callInline(() -> shared.handler().finalExecute(argv));
@@ -443,7 +498,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     }
 
     private Timings timings() {
-        return new Timings(argv, startMillis, preNanos / 1_000_000, remoteNanos / 1_000_000, postNanos / 1_000_000,
+        return new Timings(argv, startMillis, preNanos / 1_000_000, sendNanos / 1_000_000, remoteNanos / 1_000_000,
+                postNanos / 1_000_000,
                 localWaitNanos / 1_000_000, localNanos / 1_000_000, (System.nanoTime() - startNanos) / 1_000_000, attempt);
     }
 
@@ -496,7 +552,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             return new Planned(false, localWeight, retries, null, null, null);
         }
         try {
-            DistCommand dist = checked(handler.preExecute(argv));
+            DistCommand dist = checked(handler.preExecute(argv, sandbox()));
             if (dist.commands().stream().anyMatch(command -> !command.inputFiles().isEmpty())) {
                 pendingInputs = new PendingInputs(localWeight, retries, dist);
                 return null;
@@ -552,7 +608,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     }
 
     private RemotePlan prepareRemote() throws Exception {
-        DistCommand dist = checked(shared.handler().preExecute(argv));
+        DistCommand dist = checked(shared.handler().preExecute(argv, sandbox()));
         return planOf(dist, readInputs(dist));
     }
 
@@ -563,16 +619,45 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         return dist;
     }
 
-    private static RemotePlan planOf(DistCommand dist, List<SubWorkExecutor.InputFile> inputs) {
+    private RemotePlan planOf(DistCommand dist, List<SubWorkExecutor.InputFile> inputs) {
         List<SubWorkExecutor.Step> steps = new ArrayList<>();
+        List<SubWorkExecutor.InputFile> sent = new ArrayList<>(inputs);
+        // a regular file on stdin travels with the inputs and feeds the first step; the rest get /dev/null
+        String stdinFile = null;
+        if (stdin.kind() == GatewayProtocol.StdinKind.FILE) {
+            stdinFile = STDIN_FILE;
+            sent.add(new SubWorkExecutor.InputFile(STDIN_FILE, stdin.bytes(), false));
+        }
         for (io.troupe.api.booster.Command command : dist.commands()) {
             steps.add(new SubWorkExecutor.Step(command.exeName(), command.exePath(), command.params(), command.env(),
-                    command.resultFiles()));
+                    command.resultFiles(), steps.isEmpty() ? stdinFile : null));
         }
-        return new RemotePlan(dist.commands(), steps, inputs);
+        return new RemotePlan(dist.commands(), steps, sent);
     }
 
-    private List<SubWorkExecutor.InputFile> readInputs(DistCommand dist) throws IOException {
+    /** The sub-work's directory and environment as the build started it (TBS InitSandbox). */
+    private Sandbox sandbox() {
+        return new Sandbox(cwd.toAbsolutePath(), env);
+    }
+
+    /** What a worker's refusal means for the sub-work. */
+    private static FallbackReason reasonOf(SubWorkExecutor.Failure failure) {
+        return switch (failure) {
+            case BUSY -> FallbackReason.NO_WORKER;
+            case NOT_ALLOWED, BAD_PATH, BAD_REQUEST -> FallbackReason.WORKER_REFUSED;
+            case TOO_LARGE -> FallbackReason.TOO_LARGE;
+            case TIMEOUT -> FallbackReason.TIMEOUT;
+            case MISSING_RESULT -> FallbackReason.REMOTE_NONZERO;
+            case IO_ERROR -> FallbackReason.WORKER_LOST;
+        };
+    }
+
+    /** Why the directory had no worker to offer (a toolchain filter answers TOOLCHAIN_MISMATCH here). */
+    private static FallbackReason reasonOf(WorkerDirectory.NoWorker none) {
+        return FallbackReason.NO_WORKER;
+    }
+
+    private List<SubWorkExecutor.InputFile> readInputs(DistCommand dist) throws IOException, FallbackException {
         List<SubWorkExecutor.InputFile> inputs = new ArrayList<>();
         long bytes = 0;
         for (io.troupe.api.booster.Command command : dist.commands()) {
@@ -582,8 +667,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
                 byte[] content = Files.readAllBytes(local);
                 bytes += content.length;
                 if (bytes > shared.maxInlineInputBytes()) {
-                    throw new IOException("input files total more than " + shared.maxInlineInputBytes()
-                            + " bytes, too large to send inline (at " + local + ")");
+                    throw new FallbackException(FallbackReason.TOO_LARGE, "input files total more than "
+                            + shared.maxInlineInputBytes() + " bytes, too large to send inline (at " + local + ")");
                 }
                 String remote = input.remotePath() != null ? input.remotePath() : input.localPath();
                 inputs.add(new SubWorkExecutor.InputFile(remote, content, Files.isExecutable(local)));
@@ -643,11 +728,16 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         }
         Path out = Files.createTempFile("troupe-local-", ".out");
         Path err = Files.createTempFile("troupe-local-", ".err");
+        Path in = null;
         try {
             List<String> command = new ArrayList<>(argv);
             command.set(0, resolveOnPath(argv.get(0)));
+            if (stdin.kind() == GatewayProtocol.StdinKind.FILE) {
+                in = Files.createTempFile("troupe-local-", ".in");
+                Files.write(in, stdin.bytes());
+            }
             ProcessBuilder builder = new ProcessBuilder(command).directory(cwd.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectInput(ProcessBuilder.Redirect.from(in != null ? in.toFile() : new java.io.File("/dev/null")))
                     .redirectOutput(out.toFile()).redirectError(err.toFile());
             if (!env.isEmpty()) {
                 builder.environment().clear();
@@ -665,6 +755,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         } finally {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);
+            if (in != null) {
+                Files.deleteIfExists(in);
+            }
         }
     }
 

@@ -9,7 +9,8 @@ import io.troupe.api.booster.BoosterConfig;
 import io.troupe.api.booster.Handler;
 import io.troupe.api.booster.PreloadConfig;
 import io.troupe.booster.gateway.ExecutorGateway;
-import io.troupe.booster.hook.PathShims;
+import io.troupe.booster.gateway.StdinIdentity;
+import io.troupe.booster.hook.Hooks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -76,17 +77,51 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     /** The work is over; {@code exitCode} is the work command's (or the booster's own failure code). */
     public record Finished(int exitCode, Summary summary) implements Event {}
 
-    /** Counts of the sub-works of a work; {@code total = remoteOk + localFallback + failed}. */
-    public record Summary(int total, int remoteOk, int localFallback, int failed, int workersUsed) {
+    /**
+     * Counts of the sub-works of a work; {@code total = remoteOk + localFallback + failed}.
+     *
+     * @param fallbacks sub-works that did not run remotely though the handler wanted them to, per reason
+     */
+    public record Summary(int total, int remoteOk, int localFallback, int failed, int workersUsed,
+            Map<FallbackReason, Integer> fallbacks) {
+
+        public Summary {
+            fallbacks = Map.copyOf(fallbacks);
+        }
+
+        public Summary(int total, int remoteOk, int localFallback, int failed, int workersUsed) {
+            this(total, remoteOk, localFallback, failed, workersUsed, Map.of());
+        }
+
+        /** Sub-works that fell back, whatever the reason. */
+        public int fellBack() {
+            return fallbacks.values().stream().mapToInt(Integer::intValue).sum();
+        }
+
         /** The line printed at the end of a work. */
         public String line() {
-            return "[booster] total " + total + ", remote ok " + remoteOk + ", local fallback " + localFallback
-                    + ", failed " + failed + ", workers used " + workersUsed;
+            StringBuilder line = new StringBuilder("[booster] total " + total + ", remote ok " + remoteOk
+                    + ", local fallback " + localFallback + ", failed " + failed + ", workers used " + workersUsed);
+            if (!fallbacks.isEmpty()) {
+                line.append("; fell back: ");
+                String separator = "";
+                for (FallbackReason reason : FallbackReason.values()) { // a fixed order, to compare runs
+                    Integer count = fallbacks.get(reason);
+                    if (count != null) {
+                        line.append(separator).append(reason.label()).append(' ').append(count);
+                        separator = ", ";
+                    }
+                }
+            }
+            return line.toString();
         }
     }
 
     /** Exit code when the booster itself cannot run the work (bad hook rules, PreWork under --no_local). */
     public static final int SETUP_FAILED = 2;
+
+    /** Exit code of a work that succeeded but fell back more than {@code --max_fallback_ratio} allows. */
+    public static final int FALLBACK_RATIO_EXCEEDED = 3;
 
     private enum DiscoveryTick implements Command { INSTANCE }
 
@@ -148,6 +183,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     private int remoteOk;
     private int localFallback;
     private int failed;
+    private final Map<FallbackReason, Integer> fallbacks = new java.util.EnumMap<>(FallbackReason.class);
     private int exitCode;
 
     /**
@@ -264,7 +300,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         }
         shared = new SubWorkActor.Shared(handler, directory, localSlots, local, settings.noLocal(),
                 settings.remoteRetryTimes(), Duration.ofSeconds(settings.ioTimeoutSecs() > 0 ? settings.ioTimeoutSecs() : 600),
-                maxInlineInputBytes, blocking);
+                Duration.ofSeconds(Math.max(0, settings.remoteTimeoutSecs())), maxInlineInputBytes, blocking);
         onBlocking(this::prepareEnvironment, error -> new EnvReady(null, null, null, error));
         return this;
     }
@@ -376,6 +412,9 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         if (settings.statsJson() != null) {
             endedSubWorks.add(ended);
         }
+        if (ended.fallback() != null) {
+            fallbacks.merge(ended.fallback(), 1, Integer::sum);
+        }
         switch (ended.route()) {
             case REMOTE -> {
                 remoteOk++;
@@ -440,8 +479,24 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         if (done.error() != null) {
             warn("PostWork failed: " + messageOf(done.error()));
         }
-        System.err.println(summary().line());
+        Summary summary = summary();
+        System.err.println(summary.line());
+        checkFallbackRatio(summary);
         return cleanup();
+    }
+
+    /** {@code --max_fallback_ratio}: too many fallbacks mean the cluster did not do the work; say so and fail. */
+    private void checkFallbackRatio(Summary summary) {
+        double limit = settings.maxFallbackRatio();
+        if (summary.total() == 0 || limit >= 1 || summary.fellBack() <= limit * summary.total()) {
+            return;
+        }
+        System.err.printf(java.util.Locale.ROOT, "[booster] error: %d of %d sub-works (%.0f%%) fell back to local, more"
+                        + " than --max_fallback_ratio %s allows%n", summary.fellBack(), summary.total(),
+                100.0 * summary.fellBack() / summary.total(), settings.maxFallbackRatio());
+        if (exitCode == 0) {
+            exitCode = FALLBACK_RATIO_EXCEEDED;
+        }
     }
 
     private Behavior<Command> abort(String message) {
@@ -477,7 +532,8 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     }
 
     private Summary summary() {
-        return new Summary(remoteOk + localFallback + failed, remoteOk, localFallback, failed, workersUsed.size());
+        return new Summary(remoteOk + localFallback + failed, remoteOk, localFallback, failed, workersUsed.size(),
+                fallbacks);
     }
 
     private void warn(String message) {
@@ -491,6 +547,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     // ---- blocking work, on troupe.blocking-dispatcher ----
 
     private EnvReady prepareEnvironment() throws Exception {
+        StdinIdentity.capture(); // the work command inherits the booster's stdin: its sub-works may name it
         Path dir = Files.createTempDirectory("troupe-booster-");
         try {
             Map<String, String> env = new HashMap<>(settings.env());
@@ -512,7 +569,11 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
                             + " gave none); nothing will be intercepted";
                     rules = PreloadConfig.empty();
                 }
-                env = new HashMap<>(PathShims.install(dir.resolve("shims"), rules, env));
+                Hooks.Installed hooks = Hooks.install(settings.hookSettings(), rules, env);
+                env = new HashMap<>(hooks.env());
+                for (String hookWarning : hooks.warnings()) {
+                    warning = warning == null ? hookWarning : warning + "\n[booster] warning: " + hookWarning;
+                }
             }
             env.put("TROUPE_BOOSTER_SOCKET", dir.resolve("gateway.sock").toString());
             return new EnvReady(Map.copyOf(env), dir, warning, null);
@@ -548,8 +609,17 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         work.put("start_ms", startMillis);
         work.put("end_ms", System.currentTimeMillis());
         work.put("jobs", jobs);
-        work.put("summary", Map.of("total", summary.total(), "remote_ok", summary.remoteOk(),
-                "local_fallback", summary.localFallback(), "failed", summary.failed(), "workers_used", summary.workersUsed()));
+        Map<String, Object> counts = new LinkedHashMap<>();
+        counts.put("total", summary.total());
+        counts.put("remote_ok", summary.remoteOk());
+        counts.put("local_fallback", summary.localFallback());
+        counts.put("failed", summary.failed());
+        counts.put("workers_used", summary.workersUsed());
+        Map<String, Integer> reasons = new LinkedHashMap<>();
+        summary.fallbacks().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> reasons.put(e.getKey().key(), e.getValue()));
+        counts.put("fallbacks", reasons);
+        work.put("summary", counts);
         List<Map<String, Object>> subWorks = new ArrayList<>();
         for (SubWorkActor.Ended ended : endedSubWorks) {
             SubWorkActor.Timings t = ended.timings();
@@ -560,8 +630,10 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
             one.put("exit_code", ended.exitCode());
             one.put("worker", ended.worker());
             one.put("attempts", t.attempts());
+            one.put("fallback_reason", ended.fallback() == null ? null : ended.fallback().key());
             one.put("start_ms", t.startMillis());
             one.put("pre_ms", t.preMillis());
+            one.put("send_ms", t.sendMillis());
             one.put("remote_ms", t.remoteMillis());
             one.put("post_ms", t.postMillis());
             one.put("local_wait_ms", t.localWaitMillis());

@@ -1,5 +1,6 @@
 package io.troupe.booster.work;
 
+import io.troupe.booster.hook.HookSettings;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -18,11 +19,17 @@ import java.util.Map;
  * @param remoteRetryTimes {@code --remote_retry_times}
  * @param maxLocalTotalJobs {@code --max_local_total_jobs}: local slot total (0 = CPUs - 1, at least 1)
  * @param maxJobs {@code --max_jobs}: cap of {@code @BK_JOBS} (0 = no cap)
- * @param ioTimeoutSecs {@code --io_timeout_secs}: timeout of one remote attempt
+ * @param ioTimeoutSecs {@code --io_timeout_secs}: longest a remote attempt may go without progress (no answer and
+ *     no worker heartbeat)
  * @param clusterSeeds {@code --cluster host:port}; empty = embedded worker in-process
  * @param workDir directory the work command runs in
  * @param env environment of the booster
  * @param statsJson {@code --stats_json}, or {@code null}
+ * @param remoteTimeoutSecs {@code --remote_timeout_secs}: longest run of a remote process (0 = no limit of the
+ *     booster's; the worker's {@code troupe.worker.timeout} still applies)
+ * @param maxFallbackRatio {@code --max_fallback_ratio}: the work fails when more than this share of its sub-works
+ *     fell back (1 = never)
+ * @param hookSettings {@code --hook_mode} and {@code --hook_preload_library}
  */
 public record WorkSettings(
         String type,
@@ -40,16 +47,53 @@ public record WorkSettings(
         List<String> clusterSeeds,
         Path workDir,
         Map<String, String> env,
-        Path statsJson) {
+        Path statsJson,
+        int remoteTimeoutSecs,
+        double maxFallbackRatio,
+        HookSettings hookSettings) {
 
     public WorkSettings {
         clusterSeeds = List.copyOf(clusterSeeds);
         env = Map.copyOf(env);
+        hookSettings = hookSettings == null ? HookSettings.defaults() : hookSettings;
+    }
+
+    /** No remote run-time limit of the booster's, no fallback ratio limit, the default hook flags. */
+    public WorkSettings(String type, String projectId, String buildId, String command, boolean hook, Path hookConfig,
+            boolean local, boolean noLocal, int remoteRetryTimes, int maxLocalTotalJobs, int maxJobs, int ioTimeoutSecs,
+            List<String> clusterSeeds, Path workDir, Map<String, String> env, Path statsJson) {
+        this(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes, maxLocalTotalJobs,
+                maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, 0, 1.0, HookSettings.defaults());
+    }
+
+    /** The default hook flags. */
+    public WorkSettings(String type, String projectId, String buildId, String command, boolean hook, Path hookConfig,
+            boolean local, boolean noLocal, int remoteRetryTimes, int maxLocalTotalJobs, int maxJobs, int ioTimeoutSecs,
+            List<String> clusterSeeds, Path workDir, Map<String, String> env, Path statsJson, int remoteTimeoutSecs,
+            double maxFallbackRatio) {
+        this(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes, maxLocalTotalJobs,
+                maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, remoteTimeoutSecs, maxFallbackRatio,
+                HookSettings.defaults());
+    }
+
+    /** The same settings with {@code --remote_timeout_secs} and {@code --max_fallback_ratio} set. */
+    public WorkSettings withFallbackLimits(int newRemoteTimeoutSecs, double newMaxFallbackRatio) {
+        return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes,
+                maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, newRemoteTimeoutSecs,
+                newMaxFallbackRatio, hookSettings);
+    }
+
+    /** The same settings with {@code --hook_mode} and {@code --hook_preload_library} set. */
+    public WorkSettings withHookSettings(HookSettings newHookSettings) {
+        return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes,
+                maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, remoteTimeoutSecs,
+                maxFallbackRatio, newHookSettings);
     }
 
     /** The same settings with {@code --local} set to {@code local} (a failed join degrades a work to local). */
     public WorkSettings withLocal(boolean newLocal) {
         return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, newLocal, noLocal,
-                remoteRetryTimes, maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson);
+                remoteRetryTimes, maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson,
+                remoteTimeoutSecs, maxFallbackRatio, hookSettings);
     }
 }

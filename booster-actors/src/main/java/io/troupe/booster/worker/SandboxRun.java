@@ -187,7 +187,9 @@ final class SandboxRun {
         argv.add(step.executable());
         argv.addAll(step.params());
         ProcessBuilder builder = new ProcessBuilder(argv).directory(sandbox.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectInput(ProcessBuilder.Redirect.from(step.stdin() != null
+                        ? sandbox.resolve(SandboxPaths.check(step.stdin(), "stdin file")).toFile()
+                        : new java.io.File("/dev/null")))
                 .redirectOutput(root.resolve("stdout-" + index).toFile())
                 .redirectError(root.resolve("stderr-" + index).toFile());
         for (String entry : step.env()) {

@@ -78,13 +78,19 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
      * @param params arguments after the program
      * @param env extra {@code NAME=value} entries
      * @param resultFiles sandbox-relative files to bring back after this step
+     * @param stdin a sandbox-relative input file the step reads as stdin, or null for /dev/null
      */
-    public record Step(String exeName, String exePath, List<String> params, List<String> env, List<String> resultFiles)
-            implements CborSerializable {
+    public record Step(String exeName, String exePath, List<String> params, List<String> env, List<String> resultFiles,
+            String stdin) implements CborSerializable {
         public Step {
             params = params == null ? List.of() : List.copyOf(params);
             env = env == null ? List.of() : List.copyOf(env);
             resultFiles = resultFiles == null ? List.of() : List.copyOf(resultFiles);
+        }
+
+        /** A step reading /dev/null. */
+        public Step(String exeName, String exePath, List<String> params, List<String> env, List<String> resultFiles) {
+            this(exeName, exePath, params, env, resultFiles, null);
         }
 
         /** What runs: the path if given, else the name. */
@@ -161,6 +167,17 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         }
     }
 
+    /**
+     * Sent every {@code troupe.worker.heartbeat-interval} while a sub-work waits or runs here: the booster counts
+     * it as progress, so {@code --io_timeout_secs} bounds silence, not run time.
+     */
+    public record Running(String subWorkId, Load load) implements Reply {
+        @Override
+        public Running withLoad(Load newLoad) {
+            return new Running(subWorkId, newLoad);
+        }
+    }
+
     /** The run was refused or could not complete. */
     public record Failed(String subWorkId, Failure failure, String message, Load load) implements Reply {
         @Override
@@ -195,6 +212,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     /** A child Execution ended (any way). */
     private record ExecutionEnded(String subWorkId) implements Command, NoSerializationVerificationNeeded {}
 
+    private enum HeartbeatTick implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
     private final WorkerSettings settings;
     private final Executor blocking;
     private final ArrayDeque<Execute> queue = new ArrayDeque<>();
@@ -207,6 +226,9 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private final AtomicReference<Load> loadView = new AtomicReference<>();
     private int running;
     private long started;
+    /** queued and running sub-works, told {@link Running} on every heartbeat */
+    private final java.util.Map<String, ActorRef<Reply>> inFlight = new java.util.HashMap<>();
+    private final java.time.Duration heartbeat;
 
     /** Reads {@code troupe.worker} from the actor system's config. */
     public static Behavior<Command> create() {
@@ -237,6 +259,12 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
         this.address = context.getSystem().address().toString();
         loadView.set(load());
+        com.typesafe.config.Config config = context.getSystem().settings().config();
+        this.heartbeat = config.hasPath("troupe.worker.heartbeat-interval")
+                ? config.getDuration("troupe.worker.heartbeat-interval") : java.time.Duration.ofSeconds(2);
+        if (!heartbeat.isZero()) {
+            context.scheduleOnce(heartbeat, context.getSelf(), HeartbeatTick.INSTANCE);
+        }
         context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
         context.getLog().info("worker ready: {} slots, queue {}, sandboxes in {}",
                 settings.slots(), settings.queueSize(), settings.sandboxRoot());
@@ -271,6 +299,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                 .onMessage(Execute.class, this::onExecute)
                 .onMessage(GetLoad.class, this::onGetLoad)
                 .onMessage(ExecutionEnded.class, this::onExecutionEnded)
+                .onMessageEquals(HeartbeatTick.INSTANCE, this::onHeartbeatTick)
                 .build();
     }
 
@@ -279,8 +308,10 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         if (refusal != null) {
             request.replyTo().tell(refusal);
         } else if (running < settings.slots()) {
+            inFlight.put(request.subWorkId(), request.replyTo());
             start(request);
         } else if (queue.size() < settings.queueSize()) {
+            inFlight.put(request.subWorkId(), request.replyTo());
             queue.add(request);
         } else {
             request.replyTo().tell(new Failed(request.subWorkId(), Failure.BUSY, "worker " + address + " is busy: "
@@ -301,11 +332,19 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     }
 
     private Behavior<Command> onExecutionEnded(ExecutionEnded ended) {
+        inFlight.remove(ended.subWorkId());
         running--;
         while (running < settings.slots() && !queue.isEmpty()) {
             start(queue.poll());
         }
         loadView.set(load());
+        return this;
+    }
+
+    private Behavior<Command> onHeartbeatTick() {
+        Load now = load();
+        inFlight.forEach((subWorkId, replyTo) -> replyTo.tell(new Running(subWorkId, now)));
+        getContext().scheduleOnce(heartbeat, getContext().getSelf(), HeartbeatTick.INSTANCE);
         return this;
     }
 
@@ -380,6 +419,13 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             if (step.toolchain() == null && !settings.allows(step.executable())) {
                 return new Failed(id, Failure.NOT_ALLOWED, "executable '" + step.executable()
                         + "' is not on the worker allowlist (troupe.worker.allowlist on " + address + ")", load());
+            }
+            if (step.stdin() != null) {
+                try {
+                    SandboxPaths.check(step.stdin(), "stdin file");
+                } catch (IllegalArgumentException e) {
+                    return new Failed(id, Failure.BAD_PATH, e.getMessage(), load());
+                }
             }
             for (String result : step.resultFiles()) {
                 try {

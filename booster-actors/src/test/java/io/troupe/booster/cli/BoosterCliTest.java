@@ -136,6 +136,21 @@ class BoosterCliTest {
     }
 
     @Test
+    void remoteTimeoutAndFallbackRatioAreReadAndChecked() {
+        assertEquals(7, run("-bt", "echo", "-a", "true"), err.toString());
+        assertEquals(0, ran.get().remoteTimeoutSecs(), "no run-time limit by default");
+        assertEquals(1.0, ran.get().maxFallbackRatio(), "no fallback limit by default");
+        assertEquals(7, run("-bt", "echo", "-a", "true", "--remote_timeout_secs", "300", "--max_fallback_ratio", "0.25"),
+                err.toString());
+        assertEquals(300, ran.get().remoteTimeoutSecs());
+        assertEquals(0.25, ran.get().maxFallbackRatio());
+        assertEquals(2, run("-bt", "echo", "-a", "true", "--max_fallback_ratio", "1.5"));
+        assertTrue(err.toString().contains("--max_fallback_ratio must be between 0 and 1, not 1.5"), err.toString());
+        assertEquals(2, run("-bt", "echo", "-a", "true", "--remote_timeout_secs", "-1"));
+        assertTrue(err.toString().contains("--remote_timeout_secs must be at least 0, not -1"), err.toString());
+    }
+
+    @Test
     void aFailingRunIsOneLineAndExitCodeOne() {
         int code = run(settings -> {
             throw new IllegalStateException("cannot join the cluster at 127.0.0.1:2551");

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
@@ -89,7 +90,7 @@ class BoosterClusterTest {
         String seedPort = Integer.toString(Cluster.get(seed.system()).selfMember().address().getPort().get());
         WorkSettings settings = new WorkSettings("echo", "demo", "cluster-" + noLocal, "cat " + file + " > out.txt 2> err.txt",
                 true, rules, false, noLocal, 0, 2, 0, 30, List.of("127.0.0.1:" + seedPort), tmp,
-                new HashMap<>(System.getenv()), null);
+                withCache(new HashMap<>(System.getenv())), null);
         Config config = ConfigFactory.parseString("troupe.booster.join-timeout = 30s\n"
                         + "troupe.booster.worker-discovery-timeout = 2s\n" + SBR)
                 .withFallback(ConfigFactory.load());
@@ -124,5 +125,11 @@ class BoosterClusterTest {
                 Files.readString(tmp.resolve("err.txt")));
         assertTrue(err().contains("[booster] total 1, remote ok 0, local fallback 0, failed 1, workers used 0"), err());
         assertEquals("", Files.readString(tmp.resolve("out.txt")));
+    }
+
+    /** {@code env} with the stable shim directory under this test's temp dir, not in the user's ~/.cache. */
+    private Map<String, String> withCache(Map<String, String> env) {
+        env.put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
+        return env;
     }
 }

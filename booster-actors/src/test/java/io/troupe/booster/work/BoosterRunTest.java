@@ -64,6 +64,7 @@ class BoosterRunTest {
 
     private WorkSettings settings(String command, boolean hook, Path rules, boolean noLocal, List<String> seeds) {
         Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("XDG_CACHE_HOME", tmp.resolve("cache").toString()); // the stable shim directory, kept out of ~
         return new WorkSettings("echo", "demo", "run-test", command, hook, rules, false, noLocal, 0, 2, 0, 30,
                 seeds, tmp, env, null);
     }

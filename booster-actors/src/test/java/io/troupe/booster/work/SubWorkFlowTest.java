@@ -176,7 +176,7 @@ class SubWorkFlowTest {
         Outcome outcome = runOne(withStats, new EchoHandler(), List.of("printf", "local-%s", "ok"));
         assertEquals(0, outcome.reply().exitCode());
         assertEquals("local-ok", outcome.stdout());
-        assertEquals(new WorkActor.Summary(1, 0, 1, 0, 0), outcome.summary());
+        assertEquals(new WorkActor.Summary(1, 0, 1, 0, 0, Map.of(FallbackReason.WORKER_REFUSED, 1)), outcome.summary());
         var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(stats.toFile());
         assertEquals(1, json.at("/work/summary/local_fallback").asInt());
         assertEquals("local", json.at("/sub_works/0/route").asText());
@@ -193,7 +193,7 @@ class SubWorkFlowTest {
         assertEquals("[booster] sub-work 'printf x' failed remotely after 1 attempt(s): worker " + workerAddress
                 + ": executable 'printf' is not on the worker allowlist (troupe.worker.allowlist on " + workerAddress
                 + "); not retried locally because of --no_local\n", outcome.stderr());
-        assertEquals(new WorkActor.Summary(1, 0, 0, 1, 0), outcome.summary());
+        assertEquals(new WorkActor.Summary(1, 0, 0, 1, 0, Map.of(FallbackReason.WORKER_REFUSED, 1)), outcome.summary());
     }
 
     @Test
@@ -205,7 +205,7 @@ class SubWorkFlowTest {
                 List.of("sh", "-c", "cat marker && echo \" $X\""));
         assertEquals(0, outcome.reply().exitCode(), outcome.stderr());
         assertEquals("here from-client\n", outcome.stdout(), "ran locally in the client's cwd with its env");
-        assertEquals(new WorkActor.Summary(1, 0, 1, 0, 0), outcome.summary());
+        assertEquals(new WorkActor.Summary(1, 0, 1, 0, 0, Map.of(FallbackReason.REMOTE_NONZERO, 1)), outcome.summary());
     }
 
     @Test

@@ -36,7 +36,7 @@ class SubWorkExecutorTest {
     static void start() throws Exception {
         root = Files.createTempDirectory("troupe-worker-test-");
         kit = ActorTestKit.create("troupe", TestClusters.node("worker", root.resolve("sandboxes"), List.of("sh", "cat"),
-                "troupe.worker.slots = 1\ntroupe.worker.queue-size = 1\ntroupe.worker.timeout = 30s"));
+                "troupe.worker.slots = 1\ntroupe.worker.queue-size = 1\ntroupe.worker.timeout = 30s\ntroupe.worker.heartbeat-interval = 0s"));
         worker = kit.spawn(SubWorkExecutor.create(), "worker");
         address = kit.system().address().toString();
     }

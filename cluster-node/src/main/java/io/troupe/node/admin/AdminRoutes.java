@@ -4,17 +4,25 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.troupe.api.proxy.WebHandlers;
 import io.troupe.module.web.WebHandlerRegistry;
+import io.troupe.node.reload.ReloadBroadcast;
+import io.troupe.node.reload.ReloadGather;
+import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
@@ -24,7 +32,6 @@ import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.RemoteAddress;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
@@ -35,28 +42,46 @@ import org.apache.pekko.http.javadsl.server.Route;
 /**
  * The admin HTTP API every node serves: health, cluster membership, Prometheus metrics, and the BFE-style
  * {@code /monitor/<name>} and {@code /reload/<name>} handlers registered in the node's
- * {@link WebHandlerRegistry}. Handlers are synchronous, so they run on the blocking dispatcher.
+ * {@link WebHandlerRegistry}. Monitor handlers are synchronous, so they run on the blocking dispatcher; a
+ * reload is broadcast to every proxy node ({@link ReloadBroadcast}) and answered in BFE's JSON shape with the
+ * per-node outcomes beside it ({@link ReloadAnswers}).
  */
 public final class AdminRoutes extends AllDirectives {
     private static final ObjectMapper JSON = new ObjectMapper();
+    static final String MODULE_STATUS = "module_status";
+    static final String MODULE_HANDLERS = "module_handlers";
+    /** The gatherer always answers by the reload timeout; the ask only guards against a lost actor. */
+    private static final Duration ASK_MARGIN = Duration.ofSeconds(5);
 
     private final Cluster cluster;
     private final WebHandlerRegistry webHandlers;
     private final Executor blocking;
     private final AdminAccess access;
     private final Supplier<String> prometheusScrape;
+    private final ActorSystem<?> system;
+    private final ActorRef<ReloadBroadcast.Command> broadcast;
+    private final Duration reloadTimeout;
+    private final Supplier<Map<String, List<String>>> moduleHandlers;
 
     /**
-     * @param blocking         where monitor and reload handlers run (the node's blocking dispatcher)
+     * @param blocking         where monitor handlers run (the node's blocking dispatcher)
      * @param prometheusScrape the current Prometheus exposition text
+     * @param broadcast        this node's end of the reload broadcast
+     * @param reloadTimeout    how long a reload or module_status call waits for the nodes
+     * @param moduleHandlers   the module names of each callback point's filters, in run order (by point name)
      */
     public AdminRoutes(ActorSystem<?> system, WebHandlerRegistry webHandlers, Executor blocking, AdminAccess access,
-                       Supplier<String> prometheusScrape) {
+                       Supplier<String> prometheusScrape, ActorRef<ReloadBroadcast.Command> broadcast,
+                       Duration reloadTimeout, Supplier<Map<String, List<String>>> moduleHandlers) {
+        this.system = system;
         this.cluster = Cluster.get(system);
         this.webHandlers = webHandlers;
         this.blocking = blocking;
         this.access = access;
         this.prometheusScrape = prometheusScrape;
+        this.broadcast = broadcast;
+        this.reloadTimeout = reloadTimeout;
+        this.moduleHandlers = moduleHandlers;
     }
 
     public Route route() {
@@ -67,6 +92,8 @@ public final class AdminRoutes extends AllDirectives {
                 path("metrics", () -> get(this::metrics)),
                 pathPrefix("monitor", () -> concat(
                         pathEnd(() -> get(this::handlerIndex)),
+                        path(MODULE_STATUS, () -> get(this::moduleStatus)),
+                        path(MODULE_HANDLERS, () -> get(this::moduleHandlers)),
                         path(PathMatchers.segment(), name -> get(() -> parameterMultiMap(params -> monitor(name, params)))))),
                 pathPrefix("reload", () -> concat(
                         pathEnd(() -> get(this::handlerIndex)),
@@ -108,7 +135,10 @@ public final class AdminRoutes extends AllDirectives {
 
     private Route handlerIndex() {
         Map<String, Object> index = new LinkedHashMap<>();
-        index.put("monitor", webHandlers.monitorNames());
+        Set<String> monitors = new TreeSet<>(webHandlers.monitorNames());
+        monitors.add(MODULE_STATUS);
+        monitors.add(MODULE_HANDLERS);
+        index.put("monitor", monitors);
         index.put("reload", webHandlers.reloadNames());
         return json(StatusCodes.OK, index);
     }
@@ -136,19 +166,20 @@ public final class AdminRoutes extends AllDirectives {
 
     private Route reload(String name) {
         return extractRequest(request -> {
-            AdminAccess.Verdict verdict = access.check(
-                    request.getAttribute(AttributeKeys.remoteAddress).flatMap(RemoteAddress::getAddress),
+            Optional<InetSocketAddress> peer = request.getAttribute(AttributeKeys.remoteAddress).flatMap(remote ->
+                    remote.getAddress().map(address -> new InetSocketAddress(address, remote.getPort())));
+            AdminAccess.Verdict verdict = access.check(peer.map(InetSocketAddress::getAddress),
                     request.getHeader("Authorization").map(HttpHeader::value));
             switch (verdict) {
                 case NEEDS_TOKEN:
-                    return complete(HttpResponse.create()
-                            .withStatus(StatusCodes.UNAUTHORIZED)
-                            .addHeader(RawHeader.create("WWW-Authenticate", "Bearer"))
-                            .withEntity(ContentTypes.TEXT_PLAIN_UTF8,
-                                    "reload needs Authorization: Bearer <troupe.admin.token>\n"));
+                    return complete(jsonResponse(StatusCodes.UNAUTHORIZED, Map.of("error",
+                            "reload needs Authorization: Bearer <troupe.admin.token>"))
+                            .addHeader(RawHeader.create("WWW-Authenticate", "Bearer")));
                 case LOOPBACK_ONLY:
-                    return text(StatusCodes.FORBIDDEN, "reload is allowed from loopback addresses only "
-                            + "(set troupe.admin.token to allow it from elsewhere with a bearer token)\n");
+                    // BFE's words, plus how to allow it
+                    return complete(jsonResponse(StatusCodes.FORBIDDEN, Map.of("error",
+                            "reload is not allowed from [" + peer.map(AdminRoutes::hostPort).orElse("unknown")
+                                    + "]: only loopback addresses may reload unless troupe.admin.token is set")));
                 default:
                     return parameterMultiMap(params -> runReload(name, params));
             }
@@ -156,22 +187,28 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     private Route runReload(String name, Map<String, List<String>> params) {
-        Optional<WebHandlers.ReloadHandler> handler = webHandlers.reload(name);
-        if (handler.isEmpty()) {
-            return text(StatusCodes.NOT_FOUND, "unknown reload name '" + name + "'; known: "
-                    + known(webHandlers.reloadNames()) + "\n");
-        }
-        String node = nodeName();
-        return completeWithFuture(CompletableFuture.supplyAsync(() -> {
-            try {
-                return response(StatusCodes.OK, ContentTypes.TEXT_PLAIN_UTF8,
-                        node + " ok " + oneLine(handler.get().reload(params)) + "\n");
-            } catch (Exception e) {
-                String message = e.getMessage() == null ? e.toString() : e.getMessage();
-                return response(StatusCodes.INTERNAL_SERVER_ERROR, ContentTypes.TEXT_PLAIN_UTF8,
-                        node + " error " + oneLine(message) + "\n");
-            }
-        }, blocking));
+        CompletionStage<HttpResponse> answer = AskPattern.<ReloadBroadcast.Command, ReloadGather.Gathered>ask(
+                        broadcast, replyTo -> new ReloadBroadcast.Broadcast(name, params, replyTo),
+                        reloadTimeout.plus(ASK_MARGIN), system.scheduler())
+                .thenApply(gathered -> jsonResponse(StatusCodes.OK, ReloadAnswers.reload(name, gathered, reloadTimeout)));
+        return completeWithFuture(answer);
+    }
+
+    private Route moduleStatus() {
+        CompletionStage<HttpResponse> answer = AskPattern.<ReloadBroadcast.Command, ReloadGather.Gathered>ask(
+                        broadcast, ReloadBroadcast.CollectStatus::new, reloadTimeout.plus(ASK_MARGIN),
+                        system.scheduler())
+                .thenApply(gathered -> jsonResponse(StatusCodes.OK,
+                        ReloadAnswers.moduleStatus(nodeName(), gathered, reloadTimeout)));
+        return completeWithFuture(answer);
+    }
+
+    private Route moduleHandlers() {
+        return complete(jsonResponse(StatusCodes.OK, ReloadAnswers.moduleHandlers(moduleHandlers.get())));
+    }
+
+    private static String hostPort(InetSocketAddress address) {
+        return address.getAddress().getHostAddress() + ":" + address.getPort();
     }
 
     private String nodeName() {
@@ -183,12 +220,17 @@ public final class AdminRoutes extends AllDirectives {
         return names.isEmpty() ? "(none registered)" : String.join(", ", names);
     }
 
-    private static String oneLine(String text) {
-        return text == null ? "" : text.strip().replaceAll("\\s*\\R\\s*", " | ");
-    }
-
     private Route text(StatusCode status, String body) {
         return complete(response(status, ContentTypes.TEXT_PLAIN_UTF8, body));
+    }
+
+    private static HttpResponse jsonResponse(StatusCode status, Object value) {
+        try {
+            return response(status, ContentTypes.APPLICATION_JSON, JSON.writeValueAsString(value) + "\n");
+        } catch (JsonProcessingException e) {
+            return response(StatusCodes.INTERNAL_SERVER_ERROR, ContentTypes.TEXT_PLAIN_UTF8,
+                    "cannot render JSON: " + e.getMessage() + "\n");
+        }
     }
 
     private Route json(StatusCode status, Object value) {

@@ -105,27 +105,52 @@ class AdminApiTest {
     void indexListsMonitorAndReloadNames() {
         HttpResponse<String> index = get(node, "/monitor");
         assertEquals(200, index.statusCode());
-        assertEquals("{\"monitor\":[\"demo_state\"],\"reload\":[\"demo_conf\"]}\n", index.body());
+        assertEquals("{\"monitor\":[\"demo_state\",\"module_handlers\",\"module_status\"],"
+                + "\"reload\":[\"demo_conf\"]}\n", index.body());
     }
 
     @Test
-    void reloadAnswersOneLinePerNode() {
+    void reloadAnswersInBfeShapeWithTheNodeListBeside() throws Exception {
         String nodeName = TestNodes.clusterHostPort(node);
         HttpResponse<String> ok = get(node, "/reload/demo_conf");
         assertEquals(200, ok.statusCode());
-        assertEquals(nodeName + " ok v42\n", ok.body());
+        assertEquals("application/json", ok.headers().firstValue("Content-Type").orElse(""));
+        assertEquals("{\"error\":null,\"version\":\"v42\",\"nodes\":[{\"node\":\"" + nodeName
+                + "\",\"ok\":true,\"version\":\"v42\",\"error\":null}],\"no_answer\":[]}\n", ok.body());
 
         HttpResponse<String> posted = TestNodes.send(HttpRequest.newBuilder(TestNodes.admin(node, "/reload/demo_conf"))
                 .POST(HttpRequest.BodyPublishers.noBody()).build());
         assertEquals(200, posted.statusCode());
 
+        // BFE answers a failed reload with 200 too; the body says what failed
         HttpResponse<String> bad = get(node, "/reload/demo_conf?path=/tmp/x.data");
-        assertEquals(500, bad.statusCode());
-        assertEquals(nodeName + " error /tmp/x.data: field Version is missing | line 2\n", bad.body());
+        assertEquals(200, bad.statusCode());
+        JsonNode failed = new ObjectMapper().readTree(bad.body());
+        assertEquals("/tmp/x.data: field Version is missing\nline 2 (on " + nodeName + ")", failed.get("error").asText());
+        assertEquals(false, failed.get("nodes").get(0).get("ok").asBoolean());
+        assertEquals("/tmp/x.data: field Version is missing\nline 2", failed.get("nodes").get(0).get("error").asText());
 
         HttpResponse<String> unknown = get(node, "/reload/nope");
-        assertEquals(404, unknown.statusCode());
-        assertTrue(unknown.body().contains("'nope'") && unknown.body().contains("demo_conf"), unknown.body());
+        assertEquals(200, unknown.statusCode());
+        assertEquals("{\"error\":\"handler not exist, type[reload], command[nope]\",\"nodes\":[],\"no_answer\":[]}\n",
+                unknown.body());
+    }
+
+    @Test
+    void moduleStatusAndHandlersAnswerOnANodeWithoutProxy() throws Exception {
+        HttpResponse<String> status = get(node, "/monitor/module_status");
+        assertEquals(200, status.statusCode());
+        JsonNode body = new ObjectMapper().readTree(status.body());
+        assertEquals("[]", body.get("enabled").toString());
+        assertEquals(TestNodes.clusterHostPort(node), body.get("nodes").get(0).get("node").asText());
+        assertEquals("[]", body.get("no_answer").toString());
+
+        HttpResponse<String> handlers = get(node, "/monitor/module_handlers");
+        assertEquals(200, handlers.statusCode());
+        assertEquals("{\"0#HandleAccept\":[],\"1#HandleHandshake\":[],\"2#HandleBeforeLocation\":[],"
+                + "\"3#HandleFoundProduct\":[],\"4#HandleAfterLocation\":[],\"5#HandleForward\":[],"
+                + "\"6#HandleReadResponse\":[],\"7#HandleRequestFinish\":[],\"8#HandleFinish\":[]}\n",
+                handlers.body());
     }
 
     @Test

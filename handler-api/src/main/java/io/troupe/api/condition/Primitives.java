@@ -266,8 +266,9 @@ final class Primitives {
         return r -> r.getContext(key) instanceof String s ? s : null;
     }
 
+    // BFE's req_cip_* read req.ClientAddr, which mod_trust_clientip's trusted sources may take from headers
     static byte[] cip(Request r) {
-        return IpAddrs.raw(r.session().clientAddress());
+        return IpAddrs.raw(r.clientAddress());
     }
 
     static byte[] sip(Request r) {

@@ -29,4 +29,16 @@ public interface Callbacks {
 
     /** Registers a response filter at {@link CallbackPoint#READ_RESPONSE} or {@link CallbackPoint#REQUEST_FINISH}. */
     void addFilter(CallbackPoint point, ResponseFilter filter);
+
+    /**
+     * Asks the proxy to read each request body whole, up to {@code maxBytes}, before the request filters run,
+     * so that they can read and replace it ({@link Request#body()}, {@link Request#setBody(byte[])}). A body
+     * larger than the largest limit any module asked for is answered with 413 and the connection closes.
+     * Without this call bodies stream to the backend and {@link Request#body()} is {@code null}.
+     *
+     * @throws IllegalArgumentException when {@code maxBytes} is not positive
+     */
+    default void bufferRequestBody(int maxBytes) {
+        throw new UnsupportedOperationException("bufferRequestBody");
+    }
 }

@@ -1,5 +1,6 @@
 package io.troupe.api.proxy;
 
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 
@@ -84,5 +85,63 @@ public interface Request {
      */
     default String hostTag() {
         return null;
+    }
+
+    /**
+     * Replaces the request target ({@code /a/b?x=1}) that is forwarded; {@link #uri()}, {@link #path()},
+     * {@link #rawQuery()}, {@link #queryParams()} and conditions evaluated afterwards see the new value.
+     *
+     * @throws IllegalArgumentException when {@code uri} is empty or holds a space or control character
+     */
+    default void setUri(String uri) {
+        throw new UnsupportedOperationException("setUri");
+    }
+
+    /**
+     * Replaces the path, keeping the query (BFE's {@code URL.Path =}). {@code path} is decoded text, as
+     * {@link #path()} returns it; it is percent-encoded where needed for the forwarded request line.
+     *
+     * @throws IllegalArgumentException when {@code path} does not start with {@code /}
+     */
+    default void setPath(String path) {
+        throw new UnsupportedOperationException("setPath");
+    }
+
+    /** Replaces the query (without the {@code ?}, already encoded; empty removes it), keeping the path. */
+    default void setRawQuery(String rawQuery) {
+        throw new UnsupportedOperationException("setRawQuery");
+    }
+
+    /**
+     * The client address conditions ({@code req_cip_*}), variables and logs see (BFE's
+     * {@code Request.ClientAddr}): the TCP peer, or, on a connection marked
+     * {@linkplain Session#setTrustedSource trusted}, the address from {@code X-Real-Ip} (else the first of
+     * {@code X-Forwarded-For}). {@code null} when a trusted connection sent no valid address, as in BFE.
+     */
+    default InetSocketAddress clientAddress() {
+        return session().clientAddress();
+    }
+
+    /** Replaces the client address that later filters, conditions and logs see; {@code null} clears it. */
+    default void setClientAddress(InetSocketAddress address) {
+        throw new UnsupportedOperationException("setClientAddress");
+    }
+
+    /**
+     * The whole request body, when the proxy buffered it; {@code null} otherwise. The proxy buffers bodies
+     * only while some module asked for it with {@link Callbacks#bufferRequestBody(int)}; a request without
+     * a body gives an empty array then.
+     */
+    default byte[] body() {
+        return null;
+    }
+
+    /**
+     * Replaces the buffered body that is forwarded; {@code Content-Length} follows the new length.
+     *
+     * @throws IllegalStateException when the body was not buffered ({@link #body()} is {@code null})
+     */
+    default void setBody(byte[] body) {
+        throw new IllegalStateException("the request body was not buffered");
     }
 }

@@ -40,6 +40,15 @@ public interface Session {
         return false;
     }
 
+    /**
+     * Marks the connection as coming from a trusted source (BFE's {@code Session.IsTrustIP}, set by
+     * mod_trust_clientip at {@link CallbackPoint#ACCEPT}). Each request on a trusted connection takes its
+     * {@linkplain Request#clientAddress() client address} from {@code X-Real-Ip} / {@code X-Forwarded-For}.
+     */
+    default void setTrustedSource(boolean trusted) {
+        throw new UnsupportedOperationException("setTrustedSource");
+    }
+
     /** Whether the client presented a certificate the TLS handshake verified. Default: no. */
     default boolean tlsClientAuth() {
         return false;

@@ -1,5 +1,6 @@
 package io.troupe.api.proxy;
 
+import io.troupe.api.monitor.Metrics;
 import java.util.List;
 import java.util.Map;
 
@@ -30,4 +31,16 @@ public interface WebHandlers {
 
     /** Registers {@code /reload/<name>}; names are unique per node. */
     void registerReload(String name, ReloadHandler handler);
+
+    /** Reports the version of a module's loaded .data file under its reload name; called at init and after each reload. */
+    default void dataVersion(String reloadName, String version) {}
+
+    /**
+     * Registers a module's monitor group (its state object's counters, gauges and states) as
+     * {@code /monitor/<name>} and {@code /monitor/<name>.diff}; the node also mirrors the same numbers into
+     * Kamon as {@code <name>_<KEY>}. The default registers the two monitor handlers only.
+     */
+    default void registerMetrics(String name, Metrics metrics) {
+        metrics.registerMonitors(this, name);
+    }
 }

@@ -1,6 +1,9 @@
 package io.troupe.module.web;
 
+import io.troupe.api.monitor.Metrics;
 import io.troupe.api.proxy.WebHandlers;
+import io.troupe.module.monitor.KamonBridge;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -14,6 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class WebHandlerRegistry implements WebHandlers {
     private final Map<String, MonitorHandler> monitors = new ConcurrentHashMap<>();
     private final Map<String, ReloadHandler> reloads = new ConcurrentHashMap<>();
+    private final Map<String, String> dataVersions = new ConcurrentHashMap<>();
+    private KamonBridge kamon;
 
     @Override
     public void registerMonitor(String name, MonitorHandler handler) {
@@ -27,6 +32,28 @@ public final class WebHandlerRegistry implements WebHandlers {
         if (reloads.putIfAbsent(name, handler) != null) {
             throw new IllegalArgumentException("reload name " + name + " is already registered");
         }
+    }
+
+    /** Registers the group's two monitors and mirrors its numbers into Kamon (synced every second). */
+    @Override
+    public void registerMetrics(String name, Metrics metrics) {
+        metrics.registerMonitors(this, name);
+        synchronized (this) {
+            if (kamon == null) {
+                kamon = KamonBridge.start(Duration.ofSeconds(1));
+            }
+            kamon.mirror(metrics, name);
+        }
+    }
+
+    @Override
+    public void dataVersion(String reloadName, String version) {
+        dataVersions.put(reloadName, version == null ? "" : version);
+    }
+
+    /** The last reported {@code .data} version per reload name. */
+    public Map<String, String> dataVersions() {
+        return Map.copyOf(dataVersions);
     }
 
     public Optional<MonitorHandler> monitor(String name) {

@@ -34,6 +34,7 @@ public final class Chains {
     private final ResponseFilter[] readResponse;
     private final ResponseFilter[] requestFinish;
     private final Map<CallbackPoint, List<String>> modulesByPoint;
+    private final int bodyBufferLimit;
 
     /** Builds the chains from module registrations already in module order. */
     public Chains(List<ModuleFilters> ordered) {
@@ -57,6 +58,16 @@ public final class Chains {
             names.put(p, List.copyOf(mods));
         }
         modulesByPoint = names;
+        int limit = 0;
+        for (ModuleFilters m : ordered) {
+            limit = Math.max(limit, m.bodyLimit());
+        }
+        bodyBufferLimit = limit;
+    }
+
+    /** The largest request body some module wants buffered before the request filters run; 0 = stream. */
+    public int bodyBufferLimit() {
+        return bodyBufferLimit;
     }
 
     @SuppressWarnings("unchecked")

@@ -19,6 +19,7 @@ import java.util.Map;
 public final class ModuleFilters implements Callbacks {
     private final String module;
     private final Map<CallbackPoint, List<Object>> filters = new EnumMap<>(CallbackPoint.class);
+    private volatile int bodyLimit;
 
     public ModuleFilters(String module) {
         this.module = module;
@@ -47,6 +48,19 @@ public final class ModuleFilters implements Callbacks {
     @Override
     public void addFilter(CallbackPoint point, ResponseFilter filter) {
         require(point, filter, CallbackPoint.READ_RESPONSE, CallbackPoint.REQUEST_FINISH);
+    }
+
+    @Override
+    public void bufferRequestBody(int maxBytes) {
+        if (maxBytes <= 0) {
+            throw new IllegalArgumentException(module + ": bufferRequestBody needs a positive limit, got " + maxBytes);
+        }
+        bodyLimit = Math.max(bodyLimit, maxBytes);
+    }
+
+    /** The largest body this module asked the proxy to buffer, or 0 when bodies stream. */
+    public int bodyLimit() {
+        return bodyLimit;
     }
 
     /** The filters registered at {@code point}, in registration order. */

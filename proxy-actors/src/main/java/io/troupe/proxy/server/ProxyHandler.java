@@ -1,5 +1,7 @@
 package io.troupe.proxy.server;
 
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -11,6 +13,7 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -31,7 +34,18 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.DefaultFileRegion;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.stream.ChunkedFile;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import io.troupe.api.proxy.BodyTransform;
 import io.troupe.api.proxy.CallbackPoint;
+import io.troupe.api.proxy.FileBody;
 import io.troupe.api.proxy.FilterResult;
 import io.troupe.api.proxy.Response;
 import io.troupe.api.proxy.ReturnCode;
@@ -43,6 +57,8 @@ import io.troupe.proxy.forward.HopByHop;
 import io.troupe.proxy.forward.Router;
 import io.troupe.proxy.forward.Upstream;
 import io.troupe.proxy.monitor.ProxyStats.Key;
+import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -89,11 +105,16 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     /** The keep-alive wait after this response: the cluster's TimeoutReadClientAgain once a cluster is known. */
     private long keepAliveMs;
     private ScheduledFuture<?> bodyTimer;
+    /** The request body being read whole before the filters run (some module asked for it); else null. */
+    private CompositeByteBuf bodyBuf;
+    private int bodyLimit;
     /** Armed only while the client cannot take more of the response: most responses never schedule one. */
     private ScheduledFuture<?> writeTimer;
     private int writeTimeoutMs;
     /** System.nanoTime() by which the response being written must be out (TimeoutWriteClient); 0 = none. */
     private long writeDeadline;
+    /** A READ_RESPONSE filter's change to the response body (mod_compress), or null. */
+    private BodyTransform bodyTransform;
 
     ProxyHandler(ProxyContext px, boolean http2) {
         this.px = px;
@@ -176,6 +197,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             requestComplete = true;
             cancelBodyTimer();
         }
+        if (bodyBuf != null) {
+            bufferBody(c);
+            return;
+        }
         if (exchange != null) {
             exchange.onClientContent(c);
         } else {
@@ -229,6 +254,56 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             return;
         }
         req = new RequestView(session, r, http2);
+        if (session.trustedSource()) {
+            req.setClientAddress(ClientAddrs.fromHeaders(r.headers()));
+        }
+        int limit = px.chains.current().bodyBufferLimit();
+        if (limit > 0) {
+            if (!requestHasBody) {
+                req.bufferedBody(new byte[0]);
+            } else if (HttpUtil.getContentLength(r, -1L) > limit) {
+                bodyTooLarge(limit);
+                return;
+            } else {
+                // the filters run once the whole body is here (bufferBody)
+                bodyLimit = limit;
+                bodyBuf = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
+                return;
+            }
+        }
+        serve(r);
+    }
+
+    private void bufferBody(HttpContent c) {
+        bodyBuf.addComponent(true, c.content().retain());
+        c.release();
+        if (bodyBuf.readableBytes() > bodyLimit) {
+            releaseBodyBuf();
+            bodyTooLarge(bodyLimit);
+            return;
+        }
+        if (requestComplete) {
+            byte[] b = ByteBufUtil.getBytes(bodyBuf);
+            releaseBodyBuf();
+            req.bufferedBody(b);
+            serve(clientHead);
+        }
+    }
+
+    private void releaseBodyBuf() {
+        if (bodyBuf != null) {
+            bodyBuf.release();
+            bodyBuf = null;
+        }
+    }
+
+    private void bodyTooLarge(int limit) {
+        sendLocal(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body larger than " + limit
+                + " bytes (the largest a module buffers)\n", true);
+    }
+
+    /** Runs the request chains, routes, and forwards; the head (and any buffered body) is complete. */
+    private void serve(HttpRequest r) {
         Chains chains = px.chains.current();
         if (!goOn(chains.runRequest(CallbackPoint.BEFORE_LOCATION, req))) {
             return;
@@ -263,10 +338,23 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             return;
         }
         boolean upgrade = !http2 && HopByHop.isUpgrade(r.headers());
+        byte[] body = req.body();
+        if (body != null && (requestHasBody || body.length > 0)) {
+            // a buffered body leaves in one piece, its length known (a filter may have replaced it)
+            r.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+            r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+            requestHasBody = body.length > 0;
+        }
         prepareOutgoing(r, upgrade);
-        exchange = new Exchange(this, px.pool(ctx.channel().eventLoop()), px.router, px.stats, target, req, r,
+        Exchange e = new Exchange(this, px.pool(ctx.channel().eventLoop()), px.router, px.stats, target, req, r,
                 requestHasBody, upgrade);
-        exchange.start(first);
+        exchange = e;
+        e.start(first);
+        if (body != null) {
+            e.onClientContent(body.length == 0 ? LastHttpContent.EMPTY_LAST_CONTENT
+                    : new DefaultLastHttpContent(Unpooled.wrappedBuffer(body)));
+            e.onClientReadComplete();
+        }
     }
 
     /** BFE applies a cluster's ClusterBasic client timeouts once the request's cluster is known; so do we. */
@@ -390,7 +478,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         }
         String xff = h.get("X-Forwarded-For");
         h.set("X-Forwarded-For", xff == null || xff.isEmpty() ? ip : xff + ", " + ip);
-        h.set("X-Real-IP", ip);
+        // the client address filters see: the peer, or what a trusted source (mod_trust_clientip) reported
+        InetSocketAddress ca = req.clientAddress();
+        h.set("X-Real-IP", ca == session.clientAddress() || ca == null ? ip : ca.getAddress().getHostAddress());
         r.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (requestHasBody && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
             HttpUtil.setTransferEncodingChunked(r, true);
@@ -456,6 +546,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         if (code == ReturnCode.FINISH) {
             closeAfter = true;
         }
+        bodyTransform = req.getContext(BodyTransform.CONTEXT_KEY) instanceof BodyTransform t ? t : null;
         int status = h.status().code();
         HopByHop.strip(h.headers(), false);
         if (!http2) {
@@ -493,6 +584,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             clientTimedOut();
             return;
         }
+        if (bodyTransform != null) {
+            content = transformed(content, last);
+            if (content == null) {
+                return;
+            }
+        }
         if (!last) {
             ctx.write(content);
             return;
@@ -513,6 +610,33 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     @Override
     public void flush() {
         ctx.flush();
+    }
+
+    /** Passes a body chunk through the response's transform; null when it failed and the client was dropped. */
+    private HttpContent transformed(HttpContent content, boolean last) {
+        ByteBuf in = content.content();
+        byte[] bytes = new byte[in.readableBytes()];
+        in.readBytes(bytes);
+        content.release();
+        byte[] out;
+        try {
+            out = bodyTransform.transform(bytes, last);
+        } catch (IOException | RuntimeException e) {
+            log.debug("response body transform failed for {}: {}", clientHead == null ? "-" : clientHead.uri(), e.toString());
+            bodyTransform = null;
+            Exchange ex = exchange;
+            exchange = null;
+            if (ex != null) {
+                ex.clientGone();
+            }
+            closeNow();
+            return null;
+        }
+        if (last) {
+            bodyTransform = null;
+            return new DefaultLastHttpContent(Unpooled.wrappedBuffer(out));
+        }
+        return new DefaultHttpContent(Unpooled.wrappedBuffer(out));
     }
 
     @Override
@@ -569,6 +693,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     // ---- local answers and request end
 
     private void sendFilterResponse(Response r) {
+        if (r instanceof FileBody fb) {
+            sendFile(r, fb);
+            return;
+        }
         FullHttpResponse full = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(r.status()), Unpooled.wrappedBuffer(r.body()));
         for (String name : r.headerNames()) {
@@ -597,21 +725,71 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     }
 
     private void writeLocal(FullHttpResponse full, Response view) {
+        full.headers().set(HttpHeaderNames.CONTENT_LENGTH, full.content().readableBytes());
+        localHead(full);
+        ctx.writeAndFlush(full);
+        finishRequest(view);
+    }
+
+    /** The connection headers and status count of a response the proxy makes itself. */
+    private void localHead(HttpResponse head) {
         if (requestHasBody && !requestComplete) {
             // the rest of the body is still on the wire; closing is the only safe way to skip it
             closeAfter = true;
         }
-        full.headers().set(HttpHeaderNames.CONTENT_LENGTH, full.content().readableBytes());
         if (!http2) {
             if (closeAfter) {
-                full.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             } else if (clientHead != null && clientHead.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
-                full.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+                head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             }
         }
-        px.stats.status(full.status().code());
-        ctx.writeAndFlush(full);
-        finishRequest(view);
+        px.stats.status(head.status().code());
+    }
+
+    /**
+     * Sends a filter's file response (mod_static): a file region with sendfile on plain HTTP/1.x, read in
+     * chunks by a ChunkedWriteHandler where bytes must pass through TLS or HTTP/2 framing.
+     */
+    private void sendFile(Response r, FileBody fb) {
+        RandomAccessFile raf;
+        try {
+            raf = new RandomAccessFile(fb.file().toFile(), "r");
+        } catch (IOException e) {
+            sendLocal(HttpResponseStatus.NOT_FOUND, "not found\n", false);
+            return;
+        }
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()));
+        for (String name : r.headerNames()) {
+            for (String v : r.headers(name)) {
+                head.headers().add(name, v);
+            }
+        }
+        head.headers().set(HttpHeaderNames.CONTENT_LENGTH, fb.length());
+        if (req != null) {
+            req.response(r);
+        }
+        localHead(head);
+        ctx.write(head);
+        boolean noBody = fb.length() == 0 || clientHead != null && HttpMethod.HEAD.equals(clientHead.method());
+        try {
+            if (noBody) {
+                raf.close();
+                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            } else if (!http2 && ctx.pipeline().get(SslHandler.class) == null) {
+                ctx.write(new DefaultFileRegion(raf.getChannel(), fb.offset(), fb.length()));
+                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            } else {
+                if (ctx.pipeline().get(ChunkedWriteHandler.class) == null) {
+                    ctx.pipeline().addBefore(ctx.name(), "chunked-writer", new ChunkedWriteHandler());
+                }
+                ctx.writeAndFlush(new HttpChunkedInput(new ChunkedFile(raf, fb.offset(), fb.length(), 16384)));
+            }
+        } catch (IOException e) {
+            log.debug("sending {} failed: {}", fb.file(), e.toString());
+            closeAfter = true;
+        }
+        finishRequest(r);
     }
 
     private void finishRequest(Response response) {
@@ -630,6 +808,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         }
         req = null;
         clientHead = null;
+        bodyTransform = null;
         if (pausedByBackend) {
             // the exchange is over; its backend no longer holds the client back
             pausedByBackend = false;
@@ -720,6 +899,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        releaseBodyBuf();
         cancelBodyTimer();
         cancelWriteTimer();
         if (exchange != null) {

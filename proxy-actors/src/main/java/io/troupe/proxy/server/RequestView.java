@@ -8,6 +8,8 @@ import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.troupe.api.proxy.Request;
 import io.troupe.api.proxy.Response;
 import io.troupe.api.proxy.Session;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +27,9 @@ public final class RequestView implements Request {
     private Response response;
     private Map<String, List<String>> tags;
     private Map<String, Object> context;
+    private InetSocketAddress clientAddress;
+    private boolean clientAddressSet;
+    private byte[] body;
 
     public RequestView(Session session, HttpRequest head, boolean http2) {
         this.session = session;
@@ -43,6 +48,95 @@ public final class RequestView implements Request {
             query = new QueryStringDecoder(head.uri());
         }
         return query;
+    }
+
+    @Override
+    public void setUri(String uri) {
+        if (uri == null || uri.isEmpty()) {
+            throw new IllegalArgumentException("request URI must not be empty");
+        }
+        for (int i = 0; i < uri.length(); i++) {
+            char c = uri.charAt(i);
+            if (c <= ' ' || c == 0x7f) {
+                throw new IllegalArgumentException("request URI holds a space or control character at " + i + ": " + uri);
+            }
+        }
+        head.setUri(uri);
+        query = null;
+    }
+
+    @Override
+    public void setPath(String path) {
+        if (path == null || !path.startsWith("/")) {
+            throw new IllegalArgumentException("path must start with '/': " + path);
+        }
+        String q = rawQuery();
+        setUri(encodePath(path) + (q.isEmpty() ? "" : "?" + q));
+    }
+
+    @Override
+    public void setRawQuery(String rawQuery) {
+        String uri = head.uri();
+        int qm = uri.indexOf('?');
+        String rawPath = qm < 0 ? uri : uri.substring(0, qm);
+        setUri(rawQuery == null || rawQuery.isEmpty() ? rawPath : rawPath + "?" + rawQuery);
+    }
+
+    /** Percent-encodes what may not stand in a path segment (as Go's URL.EscapedPath does for Path). */
+    static String encodePath(String path) {
+        StringBuilder sb = null;
+        byte[] bytes = path.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < bytes.length; i++) {
+            int b = bytes[i] & 0xff;
+            boolean keep = b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+                    || "-._~!$&'()*+,;=:@/".indexOf(b) >= 0;
+            if (keep && sb == null) {
+                continue;
+            }
+            if (sb == null) {
+                sb = new StringBuilder(bytes.length + 16);
+                sb.append(new String(bytes, 0, i, StandardCharsets.US_ASCII));
+            }
+            if (keep) {
+                sb.append((char) b);
+            } else {
+                sb.append('%').append(Character.toUpperCase(Character.forDigit(b >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(b & 15, 16)));
+            }
+        }
+        return sb == null ? path : sb.toString();
+    }
+
+    @Override
+    public InetSocketAddress clientAddress() {
+        return clientAddressSet ? clientAddress : session.clientAddress();
+    }
+
+    @Override
+    public void setClientAddress(InetSocketAddress address) {
+        clientAddress = address;
+        clientAddressSet = true;
+    }
+
+    @Override
+    public byte[] body() {
+        return body;
+    }
+
+    @Override
+    public void setBody(byte[] body) {
+        if (this.body == null) {
+            throw new IllegalStateException("the request body was not buffered (no module called bufferRequestBody)");
+        }
+        if (body == null) {
+            throw new IllegalArgumentException("body must not be null; use an empty array");
+        }
+        this.body = body;
+    }
+
+    /** Sets the body the proxy buffered, before the request filters run. */
+    void bufferedBody(byte[] b) {
+        this.body = b;
     }
 
     @Override public String path() { return query().path(); }

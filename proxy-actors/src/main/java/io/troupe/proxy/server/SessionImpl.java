@@ -21,6 +21,7 @@ public final class SessionImpl implements Session {
     private volatile String serverName;
     private volatile String protocol = "http/1.1";
     private Map<String, Object> context;
+    private volatile boolean trusted;
 
     SessionImpl(InetSocketAddress client, InetSocketAddress local, boolean secure) {
         this.client = client;
@@ -35,6 +36,9 @@ public final class SessionImpl implements Session {
     @Override public String serverName() { return serverName; }
     @Override public String protocol() { return protocol; }
     @Override public long startTimeMillis() { return start; }
+
+    @Override public boolean trustedSource() { return trusted; }
+    @Override public void setTrustedSource(boolean trusted) { this.trusted = trusted; }
 
     void serverName(String name) { this.serverName = name; }
     void protocol(String p) { this.protocol = p; }

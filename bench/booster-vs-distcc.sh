@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): the booster's `-bt cc` against distcc, side by side, on loopback.
+#
+#   bench/booster-vs-distcc.sh [--runs N] [--jobs N] [--keep]
+#
+# It builds Troupe with the README's command when the distribution is missing, installs what it needs from
+# Debian when missing (distcc, libtool-bin, dpkg-dev; a deb-src entry derived from this machine's own Debian
+# sources), starts distccd and a two-worker-node Troupe cluster on loopback, and prints:
+#   - the added latency of one trivial compile against plain gcc (median of --runs runs, at least 30);
+#   - Lua 5.4 from Debian's source package built with `make -j<jobs>` locally, with distcc and with the
+#     booster: wall time and client CPU seconds (user+sys of the client process tree; the worker nodes and
+#     distccd are not children of the build, so they are not counted);
+#   - whether every booster-built object equals the local one byte for byte;
+# and its ratio lines last.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+runs=30
+jobs=8
+keep=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --runs) runs="$2"; shift ;;
+    --jobs) jobs="$2"; shift ;;
+    --keep) keep=1 ;;
+    *) echo "usage: $0 [--runs N] [--jobs N] [--keep]" >&2; exit 2 ;;
+  esac
+  shift
+done
+(( runs >= 30 )) || { echo "--runs must be at least 30" >&2; exit 2; }
+
+sudo_cmd=()
+[[ "$(id -u)" -eq 0 ]] || sudo_cmd=(sudo)
+
+# --- what a fresh machine lacks ------------------------------------------------------------------------------
+need=()
+command -v distcc >/dev/null 2>&1 || need+=(distcc)
+command -v distccd >/dev/null 2>&1 || need+=(distcc)
+command -v libtool >/dev/null 2>&1 || need+=(libtool-bin)
+command -v dpkg-source >/dev/null 2>&1 || need+=(dpkg-dev)
+command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+command -v g++ >/dev/null 2>&1 || need+=(g++)
+command -v readelf >/dev/null 2>&1 || need+=(binutils)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+apt_updated=0
+apt_update() { (( apt_updated )) || { "${sudo_cmd[@]}" apt-get update -q >/dev/null; apt_updated=1; }; }
+if (( ${#need[@]} > 0 )); then
+  echo "installing: ${need[*]}" >&2
+  apt_update
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+dist="$repo/cluster-node/target/troupe"
+if [[ ! -d "$dist/lib" ]]; then
+  echo "building Troupe (the README's command: mvn -q package -DskipTests)" >&2
+  (cd "$repo" && mvn -q package -DskipTests)
+fi
+
+work="$(mktemp -d /tmp/troupe-vs-distcc.XXXXXX)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  if (( keep )); then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+# --- Lua 5.4 from Debian's source package --------------------------------------------------------------------
+# A deb-src entry derived from the machine's own sources (deb822 .sources files or one-line sources.list).
+src_list=/etc/apt/sources.list.d/troupe-bench-deb-src.sources
+if ! grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/ ; then
+  tmp_src="$work/deb-src.sources"
+  : >"$tmp_src"
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [[ -f "$f" ]] && sed 's/^Types:.*$/Types: deb-src/' "$f" >>"$tmp_src" && echo >>"$tmp_src"
+  done
+  if [[ -f /etc/apt/sources.list ]]; then
+    grep -E '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' >"$work/deb-src.list" || true
+    [[ -s "$work/deb-src.list" ]] && "${sudo_cmd[@]}" cp "$work/deb-src.list" /etc/apt/sources.list.d/troupe-bench-deb-src.list
+  fi
+  [[ -s "$tmp_src" ]] && "${sudo_cmd[@]}" cp "$tmp_src" "$src_list"
+  apt_updated=0
+fi
+apt_update
+mkdir -p "$work/src"
+(cd "$work/src" && apt-get source -q lua5.4 >"$work/apt-source.log" 2>&1) \
+  || { echo "apt-get source lua5.4 failed:" >&2; cat "$work/apt-source.log" >&2; exit 1; }
+lua_src="$(find "$work/src" -maxdepth 1 -type d -name 'lua5.4-*' | head -1)"
+[[ -d "$lua_src" ]] || { echo "no lua5.4 source tree in $work/src" >&2; exit 1; }
+# debian/rules writes this header before building; the plain Makefile expects it
+printf '#ifndef _LUA_DEB_MULTIARCH_\n#define _LUA_DEB_MULTIARCH_\n#define DEB_HOST_MULTIARCH "%s"\n#endif\n' \
+  "$(gcc -print-multiarch)" >"$lua_src/src/lua5.4-deb-multiarch.h"
+
+for v in local distcc booster booster-g; do cp -a "$lua_src" "$work/lua-$v"; done
+
+# The objects are compiled in parallel; the libraries are linked by one serial make afterwards because the
+# Debian Makefile links both libraries in one rule that -j would run twice at once.
+lua_script() { # $1 = label, $2 = compiler prefix ("" or "distcc "), $3 = optimisation flags: writes $work/build-$1.sh
+  local flags="SYSCFLAGS=-DLUA_USE_LINUX MYCFLAGS='${3:--O2}' MYCXXFLAGS='${3:--O2}' MYLDFLAGS="
+  cat >"$work/build-$1.sh" <<SH
+set -e
+cd "$work/lua-$1"
+make -C src -j$jobs o $flags LIBTOOL="libtool --quiet" CC="${2}gcc -std=gnu99" CXX="${2}g++"
+make linux $flags LIBTOOL="libtool --quiet" CC="${2}gcc -std=gnu99" CXX="${2}g++"
+SH
+}
+
+free_port() {
+  local p=$1
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  echo "$p"
+}
+
+# --- distccd on loopback -------------------------------------------------------------------------------------
+dport=$(free_port 13632)
+distccd --daemon --no-detach --allow 127.0.0.1 --listen 127.0.0.1 --port "$dport" --jobs "$jobs" \
+  --log-file "$work/distccd.log" $([[ "$(id -u)" -eq 0 ]] && echo --user nobody) &
+pids+=($!)
+export DISTCC_HOSTS="127.0.0.1:$dport/$jobs"
+export DISTCC_DIR="$work/distcc-home"
+mkdir -p "$DISTCC_DIR"
+
+# --- a two-worker Troupe cluster on loopback -----------------------------------------------------------------
+p1=$(free_port 17455); a1=$(free_port 18521)
+"$repo/bin/cluster-node" --roles worker --port "$p1" --admin "127.0.0.1:$a1" >"$work/node1.log" 2>&1 &
+pids+=($!)
+wait_ready() { # $1 = admin port, $2 = log
+  for _ in $(seq 180); do
+    curl -fsS "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  echo "node on admin port $1 not ready:" >&2; cat "$2" >&2; exit 1
+}
+wait_ready "$a1" "$work/node1.log"
+p2=$(free_port $((p1 + 1))); a2=$(free_port $((a1 + 1)))
+"$repo/bin/cluster-node" --roles worker --port "$p2" --admin "127.0.0.1:$a2" --seed "127.0.0.1:$p1" >"$work/node2.log" 2>&1 &
+pids+=($!)
+wait_ready "$a2" "$work/node2.log"
+for _ in $(seq 120); do
+  [[ "$(curl -fsS "http://127.0.0.1:$a1/cluster/members" | grep -o '"Up"' | wc -l)" -ge 2 ]] && break
+  sleep 0.5
+done
+booster=("$repo/bin/booster" -bt cc -p bench --hook --cluster "127.0.0.1:$p1")
+
+# --- added latency per trivial compile -----------------------------------------------------------------------
+mkdir -p "$work/trivial"
+echo 'int trivial(int x) { return x + 1; }' >"$work/trivial/t.c"
+cat >"$work/trivial/latency.sh" <<SH
+cd "$work/trivial"
+for _ in \$(seq $runs); do t0=\$EPOCHREALTIME; \$1 -c t.c -o t.o; t1=\$EPOCHREALTIME; echo "\$2 \$t0 \$t1"; done
+SH
+bash "$work/trivial/latency.sh" gcc plain >"$work/latency.out"
+bash "$work/trivial/latency.sh" "distcc gcc" distcc >>"$work/latency.out"
+TROUPE_BOOSTER_QUIET=1 "${booster[@]}" --stats_json "$work/trivial.json" \
+  -a "bash $work/trivial/latency.sh gcc booster" >>"$work/latency.out" 2>"$work/trivial.err" \
+  || { echo "booster latency run failed:" >&2; cat "$work/trivial.err" >&2; exit 1; }
+median_ms() {
+  awk -v l="$1" '$1==l {printf "%.4f\n", ($3-$2)*1000}' "$work/latency.out" | sort -n \
+    | awk '{v[NR]=$1} END {if (NR==0) print "?"; else if (NR%2) printf "%.2f", v[(NR+1)/2]; else printf "%.2f", (v[NR/2]+v[NR/2+1])/2}'
+}
+plain=$(median_ms plain); via_distcc=$(median_ms distcc); via_booster=$(median_ms booster)
+added_distcc=$(awk -v a="$via_distcc" -v b="$plain" 'BEGIN{printf "%.2f", a-b}')
+added_booster=$(awk -v a="$via_booster" -v b="$plain" 'BEGIN{printf "%.2f", a-b}')
+
+# --- Lua 5.4: local, distcc, booster -------------------------------------------------------------------------
+TIMEFORMAT='%R %U %S'
+timed() { # $1 = label, then the command; appends "label wall user sys" to builds.out
+  local label=$1 t
+  shift
+  { t=$( { time "$@" >"$work/$label.log" 2>&1; } 2>&1 ); } \
+    || { echo "$label build failed:" >&2; tail -30 "$work/$label.log" >&2; exit 1; }
+  echo "$label $t" >>"$work/builds.out"
+}
+: >"$work/builds.out"
+lua_script local ""; lua_script distcc "distcc "; lua_script booster ""
+timed local bash "$work/build-local.sh"
+timed distcc bash "$work/build-distcc.sh"
+timed booster "${booster[@]}" --stats_json "$work/lua.json" -a "bash $work/build-booster.sh"
+# with -g, every object's DW_AT_comp_dir must be the client's build directory
+lua_script booster-g "" "-O2 -g"
+TROUPE_BOOSTER_QUIET=1 "${booster[@]}" -a "bash $work/build-booster-g.sh" >"$work/booster-g.log" 2>&1 \
+  || { echo "booster -g build failed:" >&2; tail -30 "$work/booster-g.log" >&2; exit 1; }
+g_objs=0; g_ok=0; g_bad=()
+while IFS= read -r o; do
+  g_objs=$((g_objs + 1))
+  dir=$(readelf --debug-dump=info "$o" 2>/dev/null | sed -n 's/.*DW_AT_comp_dir.*: \(\/.*\)$/\1/p' | head -1 | sed 's/[[:space:]]*$//')
+  want="$work/lua-booster-g/src"
+  if [[ "$dir" == "$want" ]]; then g_ok=$((g_ok + 1)); else g_bad+=("${o#"$work/lua-booster-g/"}=${dir:-none}"); fi
+done < <(find "$work/lua-booster-g/src" -name '*.o' | sort)
+summary=$(grep '^\[booster\] total' "$work/booster.log" | tail -1)
+
+# the booster's build must work and equal the local one
+lua_bin() { if [[ -x "$1/src/.libs/lua5.4" ]]; then echo "$1/src/.libs/lua5.4"; else echo "$1/src/lua5.4"; fi; }
+lua_out=$(LD_LIBRARY_PATH="$work/lua-booster/src/.libs" "$(lua_bin "$work/lua-booster")" -e 'print(1)' 2>&1 || true)
+objs=0; same=0; differ=()
+while IFS= read -r o; do
+  rel="${o#"$work/lua-local/"}"
+  objs=$((objs + 1))
+  if cmp -s "$o" "$work/lua-booster/$rel"; then same=$((same + 1)); else differ+=("$rel"); fi
+done < <(find "$work/lua-local/src" -name '*.o' | sort)
+
+remote=$(sed -n 's/.*remote ok \([0-9]*\).*/\1/p' <<<"$summary")
+total=$(sed -n 's/.*total \([0-9]*\).*/\1/p' <<<"$summary")
+
+field() { awk -v l="$1" -v f="$2" '$1==l {print $f}' "$work/builds.out"; }
+cpu() { awk -v u="$(field "$1" 3)" -v s="$(field "$1" 4)" 'BEGIN{printf "%.2f", u+s}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b+0 == 0) print "?"; else printf "%.2f", a/b}'; }
+
+echo "booster vs distcc on $(nproc) cores, loopback: distccd (--jobs $jobs) and two Troupe worker nodes"
+printf '%-40s %10s %10s %10s\n' "" "plain gcc" "distcc" "booster"
+printf '%-40s %7s ms %7s ms %7s ms\n' "trivial compile, median of $runs" "$plain" "$via_distcc" "$via_booster"
+printf '%-40s %10s %7s ms %7s ms\n' "added latency per compile" "" "$added_distcc" "$added_booster"
+printf '%-40s %8s s %8s s %8s s\n' "Lua 5.4 make -j$jobs, wall" "$(field local 2)" "$(field distcc 2)" "$(field booster 2)"
+printf '%-40s %8s s %8s s %8s s\n' "Lua 5.4 make -j$jobs, client CPU (user+sys)" "$(cpu local)" "$(cpu distcc)" "$(cpu booster)"
+echo "booster summary: ${summary:-none}"
+echo "booster remote compiles: ${remote:-?} of ${total:-?}"
+echo "booster-built lua -e 'print(1)': $lua_out"
+echo "objects equal to the local build: $same of $objs${differ:+ (differ: ${differ[*]})}"
+echo "with -g, objects whose DW_AT_comp_dir is the client's build dir: $g_ok of $g_objs${g_bad:+ (others: ${g_bad[*]:0:5})}"
+echo "ratio added latency booster/distcc: $(ratio "$added_booster" "$added_distcc")"
+echo "ratio client CPU booster/distcc: $(ratio "$(cpu booster)" "$(cpu distcc)")"
+echo "ratio wall booster/distcc: $(ratio "$(field booster 2)" "$(field distcc 2)")"

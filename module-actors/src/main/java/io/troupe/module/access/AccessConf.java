@@ -1,0 +1,63 @@
+package io.troupe.module.access;
+
+import io.troupe.api.proxy.config.ConfigFileException;
+import io.troupe.api.proxy.config.ModuleConf;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Set;
+
+/** mod_access.conf ([Log] and [Template], BFE's keys), checked as BFE checks it. */
+record AccessConf(Path logFile, String rotateWhen, int backupCount, int queueSize,
+                  LogTemplate request, LogTemplate session) {
+
+    static final String[] KEYS = {"Log.LogPrefix", "Log.LogDir", "Log.RotateWhen", "Log.BackupCount",
+            "Log.QueueSize", "Template.RequestTemplate", "Template.SessionTemplate"};
+    /** log4go's WhenIsValid values. */
+    static final Set<String> ROTATE_WHEN = Set.of("M", "H", "D", "MIDNIGHT", "NEXTHOUR", "NEXTDAY");
+
+    static AccessConf load(Path file, Path confRoot) throws ConfigFileException {
+        ModuleConf ini = ModuleConf.load(file, confRoot, KEYS);
+        String prefix = ini.string("Log", "LogPrefix", "");
+        if (prefix.isEmpty()) {
+            throw new ConfigFileException(file, "Log.LogPrefix", "is empty");
+        }
+        String dir = ini.string("Log", "LogDir", "");
+        if (dir.isEmpty()) {
+            throw new ConfigFileException(file, "Log.LogDir", "is empty");
+        }
+        String when = ini.string("Log", "RotateWhen", "");
+        if (!ROTATE_WHEN.contains(when.toUpperCase(Locale.ROOT))) {
+            throw new ConfigFileException(file, "Log.RotateWhen", "invalid: '" + when + "' (one of " + ROTATE_WHEN + ")");
+        }
+        int backups = (int) ini.integer("Log", "BackupCount", 0);
+        if (backups <= 0) {
+            throw new ConfigFileException(file, "Log.BackupCount", "should be > 0: " + backups);
+        }
+        long queue = ini.integer("Log", "QueueSize", 65536);
+        if (queue <= 0 || queue > 1 << 24) {
+            throw new ConfigFileException(file, "Log.QueueSize", "should be in [1, 16777216]: " + queue);
+        }
+        String reqT = ini.string("Template", "RequestTemplate", "");
+        if (reqT.isEmpty()) {
+            throw new ConfigFileException(file, "Template.RequestTemplate", "not set");
+        }
+        String sesT = ini.string("Template", "SessionTemplate", "");
+        if (sesT.isEmpty()) {
+            throw new ConfigFileException(file, "Template.SessionTemplate", "not set");
+        }
+        LogTemplate request;
+        LogTemplate session;
+        try {
+            request = LogTemplate.parse(LogTemplate.expand(reqT), LogTemplate.Domain.REQUEST);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigFileException(file, "Template.RequestTemplate", e.getMessage());
+        }
+        try {
+            session = LogTemplate.parse(sesT, LogTemplate.Domain.SESSION);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigFileException(file, "Template.SessionTemplate", e.getMessage());
+        }
+        Path logFile = ModuleConf.resolve(confRoot, dir).resolve(prefix + ".log");
+        return new AccessConf(logFile, when, backups, (int) queue, request, session);
+    }
+}

@@ -1,0 +1,212 @@
+package io.troupe.module.access;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import io.troupe.api.monitor.Counter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Appends log lines to a file from its own thread, so a slow disk never stalls the event loops: callers only
+ * offer to a bounded queue, and a line that does not fit is dropped and counted. The file is reopened when it
+ * was moved or removed (external rotation, checked at most every {@code checkMillis}) or on {@link #reopen()}.
+ */
+final class AccessLogWriter implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AccessLogWriter.class);
+    private static final String STOP = new String("stop");
+
+    private final Path file;
+    private final long checkMillis;
+    private final ArrayBlockingQueue<String> queue;
+    private final Thread thread;
+    final Counters counters;
+    private volatile boolean reopenRequested;
+    private volatile boolean closed;
+    private FileChannel out;
+    private Object openKey;
+    private long lastCheck;
+
+    /** Lines written, lines dropped (queue full, or a failed write), reopens, write errors. */
+    record Counters(Counter written, Counter dropped, Counter reopened, Counter errors) {
+        static Counters fresh() {
+            return new Counters(new Counter(), new Counter(), new Counter(), new Counter());
+        }
+    }
+
+    AccessLogWriter(Path file, int capacity, long checkMillis) throws IOException {
+        this(file, capacity, checkMillis, true, Counters.fresh());
+    }
+
+    /** {@code start = false} leaves the writer thread unstarted, so that tests can fill the queue. */
+    AccessLogWriter(Path file, int capacity, long checkMillis, boolean start, Counters counters) throws IOException {
+        this.file = file;
+        this.counters = counters;
+        this.checkMillis = checkMillis;
+        this.queue = new ArrayBlockingQueue<>(capacity);
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        open();
+        thread = new Thread(this::run, "mod_access-writer");
+        thread.setDaemon(true);
+        if (start) {
+            thread.start();
+        }
+    }
+
+    /** Starts a writer made with {@code start = false}. */
+    void start() {
+        thread.start();
+    }
+
+    Path file() {
+        return file;
+    }
+
+    /** Queues one line (without its newline); never blocks. False when the queue was full and the line dropped. */
+    boolean offer(String line) {
+        if (closed || !queue.offer(line)) {
+            counters.dropped().inc();
+            return false;
+        }
+        return true;
+    }
+
+    /** Asks the writer to reopen the file before its next write (the reopen signal after rotation). */
+    void reopen() {
+        reopenRequested = true;
+    }
+
+    private void open() throws IOException {
+        out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        openKey = key(file);
+        lastCheck = System.currentTimeMillis();
+    }
+
+    private static Object key(Path p) throws IOException {
+        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+        return a.fileKey() != null ? a.fileKey() : a.creationTime();
+    }
+
+    private void run() {
+        List<String> batch = new ArrayList<>(256);
+        StringBuilder sb = new StringBuilder(16384);
+        while (true) {
+            String first;
+            try {
+                first = queue.poll(checkMillis, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                break;
+            }
+            maybeReopen();
+            if (first == null) {
+                continue;
+            }
+            batch.add(first);
+            queue.drainTo(batch, 4096);
+            boolean stop = false;
+            sb.setLength(0);
+            for (String l : batch) {
+                if (l == STOP) {
+                    stop = true;
+                } else {
+                    sb.append(l).append('\n');
+                }
+            }
+            int lines = batch.size() - (stop ? 1 : 0);
+            batch.clear();
+            write(sb, lines);
+            if (stop) {
+                break;
+            }
+        }
+        try {
+            out.close();
+        } catch (IOException e) {
+            log.debug("closing {}: {}", file, e.toString());
+        }
+    }
+
+    private void write(StringBuilder sb, int lines) {
+        if (lines == 0) {
+            return;
+        }
+        ByteBuffer buf = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
+        try {
+            while (buf.hasRemaining()) {
+                out.write(buf);
+            }
+            counters.written().inc(lines);
+        } catch (IOException e) {
+            counters.errors().inc();
+            counters.dropped().inc(lines);
+            log.warn("mod_access: cannot write {}: {}", file, e.toString());
+            reopenRequested = true;
+        }
+    }
+
+    /** Reopens on request, or when the path no longer names the open file (moved, removed, replaced). */
+    private void maybeReopen() {
+        long now = System.currentTimeMillis();
+        boolean due = reopenRequested;
+        if (!due && now - lastCheck >= checkMillis) {
+            lastCheck = now;
+            try {
+                due = !key(file).equals(openKey);
+            } catch (NoSuchFileException e) {
+                due = true;
+            } catch (IOException e) {
+                due = true;
+            }
+        }
+        if (!due) {
+            return;
+        }
+        reopenRequested = false;
+        try {
+            out.close();
+        } catch (IOException e) {
+            log.debug("closing {}: {}", file, e.toString());
+        }
+        try {
+            open();
+            counters.reopened().inc();
+        } catch (IOException e) {
+            counters.errors().inc();
+            log.warn("mod_access: cannot reopen {}: {}", file, e.toString());
+            reopenRequested = true;
+        }
+    }
+
+    /** Writes what is queued, then stops the thread. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (!thread.isAlive()) {
+            try {
+                out.close();
+            } catch (IOException e) {
+                log.debug("closing {}: {}", file, e.toString());
+            }
+            return;
+        }
+        try {
+            queue.put(STOP);
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.troupe.module.authbasic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.api.condition.Condition;
+import io.troupe.api.condition.ConditionException;
+import io.troupe.api.condition.Conditions;
+import io.troupe.api.proxy.config.ConfigFileException;
+import io.troupe.api.proxy.config.ModuleConf;
+import io.troupe.module.support.Json;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/** auth_basic_rule.data: product → rules {Cond, UserFile, Realm}, checked as BFE checks it. */
+record AuthBasicRules(String version, Map<String, List<Rule>> byProduct) {
+
+    record Rule(Condition cond, UserFile users, String realm) {}
+
+    static AuthBasicRules load(Path file, Path confRoot) throws ConfigFileException {
+        JsonNode root = Json.read(file);
+        String version = Json.version(file, root);
+        JsonNode config = Json.config(file, root);
+        Map<String, List<Rule>> byProduct = new HashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> it = config.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String path = "Config." + e.getKey();
+            if (e.getValue().isNull()) {
+                throw new ConfigFileException(file, path, "no rule list for product " + e.getKey());
+            }
+            if (!e.getValue().isArray()) {
+                throw new ConfigFileException(file, path, "expected a list of rules");
+            }
+            List<Rule> rules = new ArrayList<>();
+            for (int i = 0; i < e.getValue().size(); i++) {
+                rules.add(rule(file, confRoot, e.getValue().get(i), path + "[" + i + "]"));
+            }
+            byProduct.put(e.getKey(), List.copyOf(rules));
+        }
+        return new AuthBasicRules(version, Map.copyOf(byProduct));
+    }
+
+    private static Rule rule(Path file, Path confRoot, JsonNode r, String path) throws ConfigFileException {
+        String cond = Json.optString(file, r, path, "Cond", "");
+        if (cond.isEmpty()) {
+            throw new ConfigFileException(file, path + ".Cond", "empty");
+        }
+        String userFile = Json.optString(file, r, path, "UserFile", "");
+        if (userFile.isEmpty()) {
+            throw new ConfigFileException(file, path + ".UserFile", "empty");
+        }
+        Condition c;
+        try {
+            c = Conditions.build(cond);
+        } catch (ConditionException ex) {
+            throw new ConfigFileException(file, path + ".Cond", ex.getMessage());
+        }
+        UserFile users;
+        try {
+            users = UserFile.load(ModuleConf.resolve(confRoot, userFile));
+        } catch (ConfigFileException ex) {
+            throw new ConfigFileException(file, path + ".UserFile", ex.getMessage(), ex);
+        }
+        String realm = Json.optString(file, r, path, "Realm", "");
+        return new Rule(c, users, realm.isEmpty() ? "Restricted" : realm);
+    }
+}

@@ -1,0 +1,85 @@
+package io.troupe.module.compress;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.api.condition.Condition;
+import io.troupe.api.condition.ConditionException;
+import io.troupe.api.condition.Conditions;
+import io.troupe.api.proxy.config.ConfigFileException;
+import io.troupe.module.support.Json;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/** compress_rule.data: product → rules {Cond, Action{Cmd: GZIP|BROTLI, Quality, FlushSize}}, checked as BFE does. */
+record CompressRules(String version, Map<String, List<Rule>> byProduct) {
+
+    record Rule(Condition cond, String cmd, int quality, int flushSize) {
+        /** The Content-Encoding token this rule produces and the client must accept. */
+        String encoding() {
+            return cmd.equals("GZIP") ? "gzip" : "br";
+        }
+    }
+
+    static CompressRules load(Path file) throws ConfigFileException {
+        JsonNode root = Json.read(file);
+        String version = Json.version(file, root);
+        JsonNode config = Json.config(file, root);
+        Map<String, List<Rule>> byProduct = new HashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> it = config.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String path = "Config." + e.getKey();
+            if (e.getValue().isNull()) {
+                throw new ConfigFileException(file, path, "no rule list for product " + e.getKey());
+            }
+            if (!e.getValue().isArray()) {
+                throw new ConfigFileException(file, path, "expected a list of rules");
+            }
+            List<Rule> rules = new ArrayList<>();
+            for (int i = 0; i < e.getValue().size(); i++) {
+                rules.add(rule(file, e.getValue().get(i), path + "[" + i + "]"));
+            }
+            byProduct.put(e.getKey(), List.copyOf(rules));
+        }
+        return new CompressRules(version, Map.copyOf(byProduct));
+    }
+
+    private static Rule rule(Path file, JsonNode r, String path) throws ConfigFileException {
+        String cond = Json.string(file, r, path, "Cond");
+        Condition c;
+        try {
+            c = Conditions.build(cond);
+        } catch (ConditionException ex) {
+            throw new ConfigFileException(file, path + ".Cond", ex.getMessage());
+        }
+        String apath = path + ".Action";
+        JsonNode action = Json.require(file, r, path, "Action");
+        String cmd = Json.string(file, action, apath, "Cmd");
+        long quality = Json.number(file, action, apath, "Quality");
+        long flush = Json.number(file, action, apath, "FlushSize");
+        switch (cmd) {
+            case "GZIP" -> {
+                if (quality < -2 || quality > 9) {
+                    throw new ConfigFileException(file, apath + ".Quality", "Quality should be [-2, 9]");
+                }
+            }
+            case "BROTLI" -> {
+                if (!Brotli.available()) {
+                    throw new ConfigFileException(file, apath + ".Cmd", "BROTLI: the brotli library cannot load here: "
+                            + Brotli.unavailableReason());
+                }
+                if (quality < 0 || quality > 11) {
+                    throw new ConfigFileException(file, apath + ".Quality", "Quality should be [0, 11]");
+                }
+            }
+            default -> throw new ConfigFileException(file, apath + ".Cmd", "invalid cmd: " + cmd + " (GZIP or BROTLI)");
+        }
+        if (flush < 64 || flush > 4096) {
+            throw new ConfigFileException(file, apath + ".FlushSize", "FlushSize should be [64, 4096]");
+        }
+        return new Rule(c, cmd, (int) quality, (int) flush);
+    }
+}

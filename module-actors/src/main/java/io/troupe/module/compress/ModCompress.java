@@ -1,0 +1,139 @@
+package io.troupe.module.compress;
+
+import io.troupe.api.proxy.BodyTransform;
+import io.troupe.api.proxy.CallbackPoint;
+import io.troupe.api.proxy.Callbacks;
+import io.troupe.api.proxy.FilterResult;
+import io.troupe.api.proxy.Module;
+import io.troupe.api.proxy.Request;
+import io.troupe.api.proxy.Response;
+import io.troupe.api.proxy.ReturnCode;
+import io.troupe.api.proxy.WebHandlers;
+import io.troupe.api.proxy.config.ConfigFileException;
+import io.troupe.api.proxy.config.ModuleConf;
+import io.troupe.module.support.ModuleState;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * BFE's mod_compress: at AFTER_LOCATION the first rule of the product whose Cond matches, for a client that
+ * accepts the rule's encoding, is kept in the request context; at READ_RESPONSE a 200 response without a
+ * Content-Encoding is then compressed as it streams (gzip, or brotli where brotli4j loads).
+ */
+public final class ModCompress implements Module {
+    public static final String NAME = "mod_compress";
+    /** BFE's ReqCtxEncodeInfo key. */
+    public static final String ENCODE_INFO = "mod_compress.encode_info";
+    private static final Logger log = LoggerFactory.getLogger(ModCompress.class);
+
+    private final ModuleState state = new ModuleState(NAME, "REQ_TOTAL", "REQ_SUPPORT_COMPRESS",
+            "REQ_MATCH_COMPRESS_RULE", "RES_ENCODE_COMPRESS");
+    private Path confRoot;
+    private Path dataPath;
+    private volatile CompressRules rules;
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws ConfigFileException {
+        this.confRoot = confRoot;
+        Path confFile = confRoot.resolve(NAME).resolve(NAME + ".conf");
+        ModuleConf ini = ModuleConf.load(confFile, confRoot, "Basic.ProductRulePath", "Log.OpenDebug");
+        String data = ini.string("Basic", "ProductRulePath", "");
+        if (data.isEmpty()) {
+            log.warn("{}: Basic.ProductRulePath not set, using the default", confFile);
+            data = "mod_compress/compress_rule.data";
+        }
+        ini.bool("Log", "OpenDebug", false);
+        dataPath = ModuleConf.resolve(confRoot, data);
+        rules = CompressRules.load(dataPath);
+        web.dataVersion(NAME, rules.version());
+        callbacks.addFilter(CallbackPoint.AFTER_LOCATION, this::checkHandler);
+        callbacks.addFilter(CallbackPoint.READ_RESPONSE, this::compressHandler);
+        state.register(web);
+        web.registerReload(NAME, params -> {
+            List<String> p = params == null ? null : params.get("path");
+            Path path = p == null || p.isEmpty() || p.get(0).isEmpty() ? dataPath : ModuleConf.resolve(confRoot, p.get(0));
+            CompressRules next = CompressRules.load(path);
+            rules = next;
+            web.dataVersion(NAME, next.version());
+            return next.version();
+        });
+    }
+
+    FilterResult checkHandler(Request req) {
+        state.inc("REQ_TOTAL");
+        String accept = String.join(",", req.headers("Accept-Encoding"));
+        boolean gzip = hasToken(accept, "gzip");
+        boolean br = hasToken(accept, "br");
+        if (!gzip && !br) {
+            return FilterResult.GO_ON;
+        }
+        state.inc("REQ_SUPPORT_COMPRESS");
+        List<CompressRules.Rule> list = req.product() == null ? null : rules.byProduct().get(req.product());
+        if (list == null) {
+            return FilterResult.GO_ON;
+        }
+        for (CompressRules.Rule rule : list) {
+            boolean accepted = rule.encoding().equals("gzip") ? gzip : br;
+            if (accepted && rule.cond().match(req)) {
+                state.inc("REQ_MATCH_COMPRESS_RULE");
+                req.setContext(ENCODE_INFO, rule);
+                break;
+            }
+        }
+        return FilterResult.GO_ON;
+    }
+
+    ReturnCode compressHandler(Request req, Response res) {
+        if (!(req.getContext(ENCODE_INFO) instanceof CompressRules.Rule rule)) {
+            return ReturnCode.GO_ON;
+        }
+        String ce = res.header("Content-Encoding");
+        if (res.status() != 200 || (ce != null && !ce.isEmpty()) || req.method().equals("HEAD")) {
+            return ReturnCode.GO_ON;
+        }
+        BodyTransform t;
+        try {
+            t = rule.cmd().equals("GZIP") ? new GzipTransform(rule.quality(), rule.flushSize())
+                    : new Brotli(rule.quality(), rule.flushSize());
+        } catch (IOException | RuntimeException e) {
+            log.warn("{}: cannot start {}: {}", NAME, rule.cmd(), e.toString());
+            return ReturnCode.GO_ON;
+        }
+        req.setContext(BodyTransform.CONTEXT_KEY, t);
+        res.setHeader("Content-Encoding", rule.encoding());
+        res.removeHeader("Content-Length");
+        res.addHeader("Vary", "Accept-Encoding");
+        state.inc("RES_ENCODE_COMPRESS");
+        return ReturnCode.GO_ON;
+    }
+
+    /** Whether a comma-separated header has {@code token} (case-insensitive, parameters such as ;q= ignored). */
+    static boolean hasToken(String header, String token) {
+        for (String part : header.split(",")) {
+            String t = part.strip();
+            int semi = t.indexOf(';');
+            String name = (semi < 0 ? t : t.substring(0, semi)).strip().toLowerCase(Locale.ROOT);
+            if (name.equals(token)) {
+                if (semi >= 0 && t.substring(semi).replace(" ", "").toLowerCase(Locale.ROOT).matches(";q=0(\\.0*)?")) {
+                    return false;
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    long counter(String name) {
+        return state.get(name);
+    }
+}

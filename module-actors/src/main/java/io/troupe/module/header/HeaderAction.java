@@ -1,0 +1,190 @@
+package io.troupe.module.header;
+
+import io.troupe.api.proxy.Request;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * One checked mod_header action: {@code REQ_HEADER_SET|ADD|DEL|MOD} or {@code RSP_HEADER_SET|ADD|DEL|MOD}.
+ * A SET/ADD value is split into literal text and {@code %}-variables once, at load.
+ */
+final class HeaderAction {
+    enum Op { SET, ADD, DEL, MOD }
+
+    final boolean request;
+    final Op op;
+    final String header;
+    private final List<Function<Request, String>> value;
+    /** For MOD: SCHEME_SET or QUERY_ADD, and its arguments. */
+    private final String modCmd;
+    private final List<String> modArgs;
+
+    private HeaderAction(boolean request, Op op, String header, List<Function<Request, String>> value,
+                         String modCmd, List<String> modArgs) {
+        this.request = request;
+        this.op = op;
+        this.header = header;
+        this.value = value;
+        this.modCmd = modCmd;
+        this.modArgs = modArgs;
+    }
+
+    /**
+     * Checks and builds an action as BFE's {@code ActionFileCheck} and {@code actionConvert} do.
+     *
+     * @throws IllegalArgumentException with the reason, which the caller prefixes with the file and field
+     */
+    static HeaderAction of(String cmd, List<String> params) {
+        if (params == null) {
+            params = List.of();
+        }
+        boolean req;
+        if (cmd.startsWith("REQ_")) {
+            req = true;
+        } else if (cmd.startsWith("RSP_")) {
+            req = false;
+        } else {
+            throw new IllegalArgumentException("invalid cmd:" + cmd);
+        }
+        Op op = switch (cmd.substring(4)) {
+            case "HEADER_SET" -> Op.SET;
+            case "HEADER_ADD" -> Op.ADD;
+            case "HEADER_DEL" -> Op.DEL;
+            case "HEADER_MOD" -> Op.MOD;
+            default -> throw new IllegalArgumentException("invalid cmd:" + cmd);
+        };
+        switch (op) {
+            case SET, ADD -> requireCount(params, 2);
+            case DEL -> requireCount(params, 1);
+            case MOD -> checkMod(params);
+        }
+        for (String p : params) {
+            if (p.isEmpty()) {
+                throw new IllegalArgumentException("empty Params");
+            }
+        }
+        return switch (op) {
+            case SET, ADD -> new HeaderAction(req, op, params.get(0), segments(params.get(1)), null, null);
+            case DEL -> new HeaderAction(req, op, params.get(0), null, null, null);
+            case MOD -> new HeaderAction(req, op, params.get(1), null, params.get(0).toUpperCase(),
+                    List.copyOf(params.subList(2, params.size())));
+        };
+    }
+
+    private static void requireCount(List<String> params, int n) {
+        if (params.size() != n) {
+            throw new IllegalArgumentException("num of params:[ok:" + n + ", now:" + params.size() + "]");
+        }
+    }
+
+    private static void checkMod(List<String> params) {
+        if (params.size() != 3 && params.size() != 4) {
+            throw new IllegalArgumentException("num of params:[ok:3 or 4, now:" + params.size() + "]");
+        }
+        String cmd = params.get(0).toUpperCase();
+        String header = params.get(1);
+        boolean refOrLoc = header.equalsIgnoreCase("Referer") || header.equalsIgnoreCase("Location");
+        switch (cmd) {
+            case "SCHEME_SET" -> {
+                if (params.size() != 3) {
+                    throw new IllegalArgumentException("scheme_set should have 3 params, now: " + params.size());
+                }
+                if (!refOrLoc) {
+                    throw new IllegalArgumentException("scheme_set only support referer/location, now: " + header);
+                }
+                if (!params.get(2).equals("http") && !params.get(2).equals("https")) {
+                    throw new IllegalArgumentException("scheme_set only support http/https, now: " + params.get(2));
+                }
+            }
+            case "QUERY_ADD" -> {
+                if (params.size() != 4) {
+                    throw new IllegalArgumentException("query_add should have 4 params, now: " + params.size());
+                }
+                if (!refOrLoc) {
+                    throw new IllegalArgumentException("query_add only support referer/location, now: " + header);
+                }
+            }
+            default -> throw new IllegalArgumentException("invalid headerModCmd:" + cmd);
+        }
+    }
+
+    /** Splits a value into literals and variables: {@code %name} ([a-z_]) is a variable, {@code %%} a literal {@code %}. */
+    static List<Function<Request, String>> segments(String v) {
+        List<Function<Request, String>> out = new ArrayList<>();
+        StringBuilder lit = new StringBuilder();
+        int i = 0;
+        while (i < v.length()) {
+            char c = v.charAt(i);
+            if (c != '%') {
+                lit.append(c);
+                i++;
+                continue;
+            }
+            if (i + 1 < v.length() && v.charAt(i + 1) == '%') {
+                lit.append('%');
+                i += 2;
+                continue;
+            }
+            int j = i + 1;
+            while (j < v.length() && (v.charAt(j) >= 'a' && v.charAt(j) <= 'z' || v.charAt(j) == '_')) {
+                j++;
+            }
+            String name = v.substring(i + 1, j);
+            Function<Request, String> f = HeaderVariables.lookup(name);
+            if (f == null) {
+                throw new IllegalArgumentException("command's second param is not valid: %" + name);
+            }
+            if (lit.length() > 0) {
+                String s = lit.toString();
+                out.add(r -> s);
+                lit.setLength(0);
+            }
+            out.add(f);
+            i = j;
+        }
+        if (lit.length() > 0 || out.isEmpty()) {
+            String s = lit.toString();
+            out.add(r -> s);
+        }
+        return List.copyOf(out);
+    }
+
+    /** The value of a SET/ADD for this request. */
+    String value(Request r) {
+        if (value.size() == 1) {
+            return value.get(0).apply(r);
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Function<Request, String> f : value) {
+            sb.append(f.apply(r));
+        }
+        return sb.toString();
+    }
+
+    /** The new value of a MOD from the header's current value. */
+    String modify(String current) {
+        if (modCmd.equals("SCHEME_SET")) {
+            if (!(current.startsWith("http://") || current.startsWith("https://"))) {
+                return current;
+            }
+            return modArgs.get(0) + current.substring(current.indexOf(':'));
+        }
+        // QUERY_ADD
+        try {
+            URI u = new URI(current);
+            String q = u.getRawQuery();
+            String add = modArgs.get(0) + "=" + modArgs.get(1);
+            String nq = q == null || q.isEmpty() ? add : q + "&" + add;
+            int qm = current.indexOf('?');
+            int hash = current.indexOf('#');
+            String base = qm >= 0 ? current.substring(0, qm) : hash >= 0 ? current.substring(0, hash) : current;
+            String frag = hash >= 0 ? current.substring(hash) : "";
+            return base + "?" + nq + frag;
+        } catch (URISyntaxException e) {
+            return current;
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.troupe.module.rules;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.api.condition.Condition;
+import io.troupe.api.condition.ConditionException;
+import io.troupe.api.condition.Conditions;
+import io.troupe.api.proxy.config.ConfigFileException;
+import io.troupe.api.proxy.config.DataFile;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reading the per-product rule files BFE's mod_header, mod_redirect and mod_rewrite share
+ * ({@code {"Version", "Config": {product: [rule, ...]}}}): fields are looked up case-insensitively, and every
+ * error names the file and the field path, such as {@code Config.example_product[0].Actions[1].Cmd}.
+ */
+public final class RuleFiles {
+    private RuleFiles() {}
+
+    /** One rule object and where it sits in the file. */
+    public record At(JsonNode node, String path) {
+        public At field(String name) {
+            return new At(DataFile.field(node, name), path + "." + name);
+        }
+
+        public boolean absent() {
+            return node == null || node.isNull();
+        }
+    }
+
+    /**
+     * The product lists of {@code Config}, each checked to be a list (BFE rejects {@code "p": null}).
+     *
+     * @return product → its rules, in file order
+     */
+    public static Map<String, List<At>> products(DataFile f) throws ConfigFileException {
+        JsonNode config = f.config();
+        if (!config.isObject()) {
+            throw f.error("Config", "must be an object of product → rule list");
+        }
+        Map<String, List<At>> out = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = config.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String p = "Config." + e.getKey();
+            JsonNode list = e.getValue();
+            if (list == null || list.isNull()) {
+                throw f.error(p, "no rule list for product " + e.getKey());
+            }
+            out.put(e.getKey(), elements(f, new At(list, p)));
+        }
+        return out;
+    }
+
+    /** The elements of a JSON list, each with its path. */
+    public static List<At> elements(DataFile f, At list) throws ConfigFileException {
+        if (!list.node().isArray()) {
+            throw f.error(list.path(), "must be a list");
+        }
+        List<At> out = new ArrayList<>();
+        for (int i = 0; i < list.node().size(); i++) {
+            out.add(new At(list.node().get(i), list.path() + "[" + i + "]"));
+        }
+        return out;
+    }
+
+    /** A required string field. */
+    public static String string(DataFile f, At obj, String name) throws ConfigFileException {
+        At v = obj.field(name);
+        if (v.absent()) {
+            throw f.error(v.path(), "missing");
+        }
+        if (!v.node().isTextual()) {
+            throw f.error(v.path(), "must be a string");
+        }
+        return v.node().asText();
+    }
+
+    /** A required boolean field. */
+    public static boolean bool(DataFile f, At obj, String name) throws ConfigFileException {
+        At v = obj.field(name);
+        if (v.absent()) {
+            throw f.error(v.path(), "missing");
+        }
+        if (!v.node().isBoolean()) {
+            throw f.error(v.path(), "must be true or false");
+        }
+        return v.node().asBoolean();
+    }
+
+    /** A list of strings; {@code null} when the field is absent or JSON null. */
+    public static List<String> strings(DataFile f, At obj, String name) throws ConfigFileException {
+        At v = obj.field(name);
+        if (v.absent()) {
+            return null;
+        }
+        if (!v.node().isArray()) {
+            throw f.error(v.path(), "must be a list of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < v.node().size(); i++) {
+            JsonNode s = v.node().get(i);
+            if (!s.isTextual()) {
+                throw f.error(v.path() + "[" + i + "]", "must be a string");
+            }
+            out.add(s.asText());
+        }
+        return out;
+    }
+
+    /** The rule's required {@code Cond}, compiled. */
+    public static Condition cond(DataFile f, At rule) throws ConfigFileException {
+        String text = string(f, rule, "Cond");
+        try {
+            return Conditions.build(text);
+        } catch (ConditionException e) {
+            throw new ConfigFileException(f.file(), rule.path() + ".Cond", e.getMessage(), e);
+        }
+    }
+}

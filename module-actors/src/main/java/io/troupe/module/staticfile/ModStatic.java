@@ -1,0 +1,215 @@
+package io.troupe.module.staticfile;
+
+import io.troupe.api.proxy.CallbackPoint;
+import io.troupe.api.proxy.Callbacks;
+import io.troupe.api.proxy.FilterResult;
+import io.troupe.api.proxy.Module;
+import io.troupe.api.proxy.Request;
+import io.troupe.api.proxy.Response;
+import io.troupe.api.proxy.WebHandlers;
+import io.troupe.api.proxy.config.ConfigFileException;
+import io.troupe.api.proxy.config.ModuleConf;
+import io.troupe.module.support.ModuleState;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLConnection;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * BFE's mod_static at FOUND_PRODUCT: the first BROWSE rule of the request's product whose Cond matches serves
+ * the request path from its directory (or the rule's default file when the path is missing or a directory),
+ * with the type from mime_type.data, Last-Modified, and single byte ranges. The data plane sends the file.
+ */
+public final class ModStatic implements Module {
+    public static final String NAME = "mod_static";
+    private static final Logger log = LoggerFactory.getLogger(ModStatic.class);
+
+    private final ModuleState state = new ModuleState(NAME, "FILE_BROWSE_SIZE", "FILE_BROWSE_COUNT",
+            "FILE_BROWSE_NOT_EXIST", "FILE_BROWSE_CONTENT_TYPE_ERROR");
+    private Path confRoot;
+    private Path dataPath;
+    private Path mimePath;
+    private boolean contentDetection;
+    private volatile StaticRules rules;
+    private volatile MimeTypes mimeTypes;
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws ConfigFileException {
+        this.confRoot = confRoot;
+        Path confFile = confRoot.resolve(NAME).resolve(NAME + ".conf");
+        ModuleConf ini = ModuleConf.load(confFile, confRoot, "Basic.DataPath", "Basic.MimeTypePath", "Basic.ContentDetection", "Log.OpenDebug");
+        String data = ini.string("Basic", "DataPath", "");
+        if (data.isEmpty()) {
+            log.warn("{}: Basic.DataPath not set, using the default", confFile);
+            data = "mod_static/static_rule.data";
+        }
+        String mime = ini.string("Basic", "MimeTypePath", "");
+        if (mime.isEmpty()) {
+            log.warn("{}: Basic.MimeTypePath not set, using the default", confFile);
+            mime = "mod_static/mime_type.data";
+        }
+        contentDetection = ini.bool("Basic", "ContentDetection", false);
+        ini.bool("Log", "OpenDebug", false);
+        dataPath = ModuleConf.resolve(confRoot, data);
+        mimePath = ModuleConf.resolve(confRoot, mime);
+        rules = StaticRules.load(dataPath, confRoot);
+        mimeTypes = MimeTypes.load(mimePath);
+        web.dataVersion(NAME, rules.version());
+        web.dataVersion(NAME + ".mime_type", mimeTypes.version());
+        callbacks.addFilter(CallbackPoint.FOUND_PRODUCT, this::staticFileHandler);
+        state.register(web);
+        web.registerReload(NAME, params -> {
+            StaticRules next = StaticRules.load(pathParam(params, dataPath), confRoot);
+            rules = next;
+            web.dataVersion(NAME, next.version());
+            return next.version();
+        });
+        web.registerReload(NAME + ".mime_type", params -> {
+            MimeTypes next = MimeTypes.load(pathParam(params, mimePath));
+            mimeTypes = next;
+            web.dataVersion(NAME + ".mime_type", next.version());
+            return next.version();
+        });
+    }
+
+    private Path pathParam(Map<String, List<String>> params, Path dflt) {
+        List<String> p = params == null ? null : params.get("path");
+        return p == null || p.isEmpty() || p.get(0).isEmpty() ? dflt : ModuleConf.resolve(confRoot, p.get(0));
+    }
+
+    FilterResult staticFileHandler(Request req) {
+        List<StaticRules.Rule> list = req.product() == null ? null : rules.byProduct().get(req.product());
+        if (list == null) {
+            return FilterResult.GO_ON;
+        }
+        for (StaticRules.Rule rule : list) {
+            if (rule.cond().match(req)) {
+                state.inc("FILE_BROWSE_COUNT");
+                return FilterResult.respond(serve(req, rule));
+            }
+        }
+        return FilterResult.GO_ON;
+    }
+
+    private Response serve(Request req, StaticRules.Rule rule) {
+        if (!req.method().equals("GET") && !req.method().equals("HEAD")) {
+            return Response.of(405, "405 Method Not Allowed\n");
+        }
+        Path file = rule.root().resolve(stripLeadingSlashes(req.path())).normalize();
+        if (!file.startsWith(rule.root())) {
+            // the cleaned path climbed out of the root: Go's http.Dir cannot, so neither can we
+            return notFound();
+        }
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(file, BasicFileAttributes.class);
+            if (attrs.isDirectory()) {
+                if (rule.defaultFile().isEmpty()) {
+                    return notFound();
+                }
+                file = rule.root().resolve(rule.defaultFile());
+                attrs = Files.readAttributes(file, BasicFileAttributes.class);
+            }
+        } catch (AccessDeniedException e) {
+            return Response.of(403, "403 Forbidden\n");
+        } catch (IOException e) {
+            if (rule.defaultFile().isEmpty()) {
+                return notFound();
+            }
+            file = rule.root().resolve(rule.defaultFile());
+            try {
+                attrs = Files.readAttributes(file, BasicFileAttributes.class);
+            } catch (IOException e2) {
+                return notFound();
+            }
+        }
+        if (!Files.isReadable(file)) {
+            return Response.of(403, "403 Forbidden\n");
+        }
+        String type = contentType(file);
+        if (type == null) {
+            state.inc("FILE_BROWSE_CONTENT_TYPE_ERROR");
+            return Response.of(500, "500 Internal Server Error\n");
+        }
+        long size = attrs.size();
+        ByteRange range = ByteRange.parse(req.header("Range"), size);
+        FileResponse r;
+        if (range == ByteRange.UNSATISFIABLE) {
+            Response e = Response.of(416, "");
+            e.setHeader("Content-Range", "bytes */" + size);
+            return e;
+        } else if (range != null) {
+            r = new FileResponse(206, file, range.start(), range.length());
+            r.setHeader("Content-Range", "bytes " + range.start() + "-" + range.end() + "/" + size);
+        } else {
+            r = new FileResponse(200, file, 0, size);
+        }
+        r.setHeader("Content-Type", type);
+        r.setHeader("Accept-Ranges", "bytes");
+        r.setHeader("Last-Modified", DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                attrs.lastModifiedTime().toInstant().atOffset(ZoneOffset.UTC)));
+        state.add("FILE_BROWSE_SIZE", r.length());
+        return r;
+    }
+
+    private Response notFound() {
+        state.inc("FILE_BROWSE_NOT_EXIST");
+        return Response.of(404, "404 Not Found\n");
+    }
+
+    private String contentType(Path file) {
+        String t = mimeTypes.lookup(file.getFileName().toString());
+        if (t != null) {
+            return t;
+        }
+        if (!contentDetection) {
+            return "application/octet-stream";
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] head = in.readNBytes(512);
+            String guessed = URLConnection.guessContentTypeFromStream(new java.io.ByteArrayInputStream(head));
+            if (guessed != null) {
+                return guessed;
+            }
+            return looksLikeText(head) ? "text/plain; charset=utf-8" : "application/octet-stream";
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static boolean looksLikeText(byte[] b) {
+        for (byte x : b) {
+            if (x == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String stripLeadingSlashes(String p) {
+        int i = 0;
+        while (i < p.length() && p.charAt(i) == '/') {
+            i++;
+        }
+        return p.substring(i);
+    }
+
+    long counter(String name) {
+        return state.get(name);
+    }
+}

@@ -1,0 +1,84 @@
+package io.troupe.module.access;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.troupe.api.proxy.config.ConfigFileException;
+import io.troupe.module.testing.FakeRequest;
+import io.troupe.module.testing.Recorder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AccessConfTest {
+    @TempDir
+    Path dir;
+
+    private Path conf(String body) throws Exception {
+        Path f = dir.resolve("mod_access.conf");
+        Files.writeString(f, body);
+        return f;
+    }
+
+    private static final String GOOD_LOG = "[Log]\nLogPrefix = access\nLogDir = log\nRotateWhen = NEXTHOUR\nBackupCount = 2\n";
+
+    @Test
+    void shippedConfLoads() throws Exception {
+        AccessConf c = AccessConf.load(Path.of("../conf/mod_access/mod_access.conf"), Path.of("../conf"));
+        assertEquals(Path.of("../log/access.log").normalize(), c.logFile().normalize());
+        assertEquals(2, c.backupCount());
+    }
+
+    @Test
+    void badFilesAreRejectedNamingFileAndField() throws Exception {
+        String[][] cases = {
+                {GOOD_LOG.replace("LogPrefix = access\n", ""), "Log.LogPrefix"},
+                {GOOD_LOG.replace("NEXTHOUR", "WEEKLY"), "Log.RotateWhen"},
+                {GOOD_LOG.replace("BackupCount = 2", "BackupCount = 0"), "Log.BackupCount"},
+                {GOOD_LOG + "[Template]\nRequestTemplate = \"$nosuchvar\"\nSessionTemplate = \"$ses_clientip\"\n", "Template.RequestTemplate"},
+                {GOOD_LOG + "[Template]\nRequestTemplate = \"$host\"\nSessionTemplate = \"$host\"\n", "Template.SessionTemplate"},
+                {GOOD_LOG + "[Template]\nRequestTemplate = \"$req_header\"\nSessionTemplate = \"$time\"\n", "Template.RequestTemplate"},
+                {GOOD_LOG + "[Template]\nRequestTemplate = \"${X\"\nSessionTemplate = \"$time\"\n", "Template.RequestTemplate"},
+                {GOOD_LOG + "Colour = blue\n", "Colour"},
+        };
+        for (String[] c : cases) {
+            Path f = conf(c[0]);
+            ConfigFileException e = assertThrows(ConfigFileException.class, () -> AccessConf.load(f, dir), c[1]);
+            assertTrue(e.getMessage().startsWith(f.toString()), e.getMessage());
+            assertTrue(e.getMessage().contains(c[1]), e.getMessage());
+        }
+    }
+
+    @Test
+    void templateRendersBfeVariables() throws Exception {
+        AccessConf c = AccessConf.load(conf(GOOD_LOG + "[Template]\n"
+                + "RequestTemplate = \"$remote_addr $host ${User-Agent}req_header ${UID}req_cookie $product $status_code "
+                + "${mod_block.block_info}req_ctx $res_len $request_line\"\nSessionTemplate = \"S $ses_clientip\"\n"), dir);
+        FakeRequest r = new FakeRequest("GET", "/a?b=1", "p1", "10.1.2.3")
+                .header("Host", "example.org").header("User-Agent", "ua/1").header("Cookie", "UID=42");
+        r.setContext(io.troupe.module.block.ModBlock.CTX_BLOCK_INFO, new io.troupe.module.block.BlockInfo("rule-7"));
+        String line = c.request().render(r, io.troupe.api.proxy.Response.of(403, "no"), 0);
+        assertEquals("10.1.2.3 example.org ua/1 42 p1 403 rule-7 2 GET /a?b=1 HTTP/1.1", line);
+        assertEquals("S 10.1.2.3", c.session().render(r.session(), System.currentTimeMillis()));
+        // COMMON expands to BFE's common log format
+        AccessConf common = AccessConf.load(conf(GOOD_LOG + "[Template]\nRequestTemplate = COMMON\nSessionTemplate = \"$time\"\n"), dir);
+        assertTrue(common.request().render(r, null, 0).matches("example\\.org - - \\[.*\\] \"GET /a\\?b=1 HTTP/1\\.1\" - -"),
+                common.request().render(r, null, 0));
+    }
+
+    @Test
+    void moduleInitRegistersFiltersAndMonitor() throws Exception {
+        Files.createDirectories(dir.resolve("mod_access"));
+        Files.writeString(dir.resolve("mod_access/mod_access.conf"), GOOD_LOG
+                + "[Template]\nRequestTemplate = \"$host\"\nSessionTemplate = \"$time\"\n");
+        Recorder rec = new Recorder();
+        try (ModAccess m = new ModAccess()) {
+            m.init(rec, rec, dir);
+            assertEquals(dir.resolve("log/access.log"), m.logFile());
+            assertTrue(rec.monitors.get("mod_access").render(java.util.Map.of()).contains("\"LOG_DROP\":0"));
+            assertTrue(rec.reloads.containsKey("mod_access"));
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.troupe.module.access;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AccessLogWriterTest {
+    @TempDir
+    Path dir;
+
+    static void await(BooleanSupplier cond, String what) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 5000;
+        while (!cond.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private static List<String> lines(Path p) {
+        try {
+            return Files.exists(p) ? Files.readAllLines(p) : List.of();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void reopensWhenTheFileIsMovedAway() throws Exception {
+        Path log = dir.resolve("access.log");
+        try (AccessLogWriter w = new AccessLogWriter(log, 100, 50)) {
+            w.offer("one");
+            await(() -> lines(log).equals(List.of("one")), "first line");
+            Files.move(log, dir.resolve("access.log.1"));
+            await(() -> w.counters.reopened().get() == 1 && Files.exists(log), "reopen after move");
+            w.offer("two");
+            await(() -> lines(log).equals(List.of("two")), "second line in the new file");
+            assertEquals(List.of("one"), lines(dir.resolve("access.log.1")));
+            // the reopen signal works without any move
+            w.reopen();
+            await(() -> w.counters.reopened().get() == 2, "reopen on signal");
+            w.offer("three");
+            await(() -> lines(log).equals(List.of("two", "three")), "append after signal");
+        }
+    }
+
+    @Test
+    void aFullQueueDropsAndCountsInsteadOfBlocking() throws Exception {
+        Path log = dir.resolve("access.log");
+        AccessLogWriter w = new AccessLogWriter(log, 3, 50, false, AccessLogWriter.Counters.fresh());
+        assertTrue(w.offer("a"));
+        assertTrue(w.offer("b"));
+        assertTrue(w.offer("c"));
+        assertFalse(w.offer("d"));
+        assertEquals(1, w.counters.dropped().get());
+        w.start();
+        await(() -> lines(log).size() == 3, "queued lines written");
+        w.close();
+        assertEquals(List.of("a", "b", "c"), lines(log));
+        assertFalse(w.offer("after close"));
+        assertEquals(2, w.counters.dropped().get());
+    }
+}
