@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.troupe.booster.TestClusters;
 import io.troupe.booster.gateway.ExecutorGateway;
+import io.troupe.booster.gateway.GatewayProtocol;
 import io.troupe.booster.handler.cc.CcHandler;
 import io.troupe.booster.worker.SubWorkExecutor;
 import io.troupe.booster.worker.WorkerSettings;
@@ -95,6 +96,20 @@ class CcToolchainClusterTest {
         join(booster, fakeWorker);
         awaitWorkers(booster, 1);
 
+        // only the worker with the other gcc: the compile runs locally, and the summary says why
+        WorkSettings localAllowed = new WorkSettings("cc", "cc-toolchain", "cct1", null, false, null, false, false,
+                0, 2, 0, 30, List.of(), dir, Map.of("PATH", System.getenv("PATH")), null);
+        TestProbe<WorkActor.Event> firstEvents = booster.createTestProbe();
+        ActorRef<WorkActor.Command> first = booster.spawn(WorkActor.create(localAllowed, new CcHandler(),
+                WorkActor.Launch.EXTERNAL, firstEvents.getRef()), "work-1");
+        firstEvents.expectMessageClass(WorkActor.Ready.class, Duration.ofSeconds(30));
+        assertEquals(0, compile(booster, first, dir, "mismatch.o").exitCode());
+        assertTrue(Files.exists(dir.resolve("mismatch.o")));
+        first.tell(new WorkActor.WorkCommandExited(0));
+        WorkActor.Summary summary = firstEvents.expectMessageClass(WorkActor.Finished.class, Duration.ofSeconds(30)).summary();
+        assertEquals(Map.of(FallbackReason.TOOLCHAIN_MISMATCH, 1), summary.fallbacks());
+        assertTrue(summary.line().contains("toolchain mismatch 1"), summary.line());
+
         // --no_local, so a compile that cannot run remotely fails and says why
         WorkSettings settings = new WorkSettings("cc", "cc-toolchain", "cct", null, false, null, false, true,
                 0, 2, 0, 30, List.of(), dir, Map.of("PATH", System.getenv("PATH")), null);
@@ -121,6 +136,16 @@ class CcToolchainClusterTest {
             ExecutorGateway.SubWorkReply reply = compile(booster, work, dir, "remote-" + i + ".o");
             assertEquals(0, reply.exitCode(), new String(reply.stderr(), StandardCharsets.UTF_8));
         }
+        // make -j hands every job but one a pipe nobody writes: a compile of a named file still goes remote
+        TestProbe<ExecutorGateway.SubWorkReply> piped = booster.createTestProbe();
+        work.tell(new WorkActor.SubWork(new ExecutorGateway.SubWorkArrived(List.of("gcc", "-O2", "-c",
+                dir.resolve("unit.c").toString(), "-o", dir.resolve("piped.o").toString()), dir.toString(),
+                Map.of("PATH", System.getenv("PATH")), new ExecutorGateway.Stdin(GatewayProtocol.StdinKind.PIPE, null),
+                piped.getRef())));
+        ExecutorGateway.SubWorkReply pipedReply = piped.expectMessageClass(ExecutorGateway.SubWorkReply.class,
+                Duration.ofSeconds(60));
+        assertEquals(0, pipedReply.exitCode(), new String(pipedReply.stderr(), StandardCharsets.UTF_8));
+        assertTrue(Files.exists(dir.resolve("piped.o")));
         Process local = new ProcessBuilder("gcc", "-O2", "-c", "unit.c", "-o", "local.o").directory(dir.toFile()).start();
         assertTrue(local.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, local.exitValue());
