@@ -118,22 +118,8 @@ final class WorkerTable<W> {
      * sub-work; a worker whose queue would overflow is skipped. Ties go to the one chosen longest ago.
      */
     Choice<W> choose(String subWorkId, Predicate<W> reachable) {
-        return choose(subWorkId, reachable, Set.of());
-    }
-
-    /**
-     * Like {@link #choose(String, Predicate)}, among the workers that hold every toolchain key in {@code toolchains};
-     * when no reporting worker holds them the reason starts with {@link WorkerDirectory#TOOLCHAIN_MISMATCH}.
-     */
-    Choice<W> choose(String subWorkId, Predicate<W> reachable, Set<String> toolchains) {
         if (workers.isEmpty()) {
             return new Choice<>(Optional.empty(), "no workers registered in the cluster");
-        }
-        // only a mismatch when every worker has said what it holds; a silent one might hold it
-        if (!toolchains.isEmpty() && workers.values().stream().allMatch(e -> e.known)
-                && workers.values().stream().noneMatch(e -> e.toolchains.containsAll(toolchains))) {
-            return new Choice<>(Optional.empty(), WorkerDirectory.TOOLCHAIN_MISMATCH + ": none of the " + workers.size()
-                    + " workers holds toolchain " + String.join(", ", toolchains));
         }
         Set<W> banned = bans.getOrDefault(subWorkId, Set.of());
         W best = null;
@@ -143,15 +129,12 @@ final class WorkerTable<W> {
         int skippedUnreachable = 0;
         int skippedFull = 0;
         int unknown = 0;
-        int skippedToolchain = 0;
         for (Map.Entry<W, Entry> candidate : workers.entrySet()) {
             Entry e = candidate.getValue();
             if (banned.contains(candidate.getKey())) {
                 skippedBanned++;
             } else if (!e.known) {
                 unknown++;
-            } else if (!e.toolchains.containsAll(toolchains)) {
-                skippedToolchain++;
             } else if (!e.healthy) {
                 skippedUnhealthy++;
             } else if (!reachable.test(candidate.getKey())) {
@@ -167,11 +150,34 @@ final class WorkerTable<W> {
         if (best == null) {
             return new Choice<>(Optional.empty(), "no usable worker among " + workers.size() + ": " + skippedBanned
                     + " already failed this sub-work, " + skippedUnhealthy + " unhealthy, " + skippedUnreachable
-                    + " unreachable, " + skippedFull + " busy, " + unknown + " not reporting yet"
-                    + (toolchains.isEmpty() ? "" : ", " + skippedToolchain + " without the toolchain"));
+                    + " unreachable, " + skippedFull + " busy, " + unknown + " not reporting yet");
         }
         bestEntry.lastChosen = ++tick;
         return new Choice<>(Optional.of(best), "");
+    }
+
+    /**
+     * Like {@link #choose(String, Predicate)}, among the workers that reported every toolchain key in
+     * {@code toolchains}. When every worker has reported and none holds them, the reason starts with
+     * {@link WorkerDirectory#TOOLCHAIN_MISMATCH}; a worker that has not reported yet might still hold them.
+     */
+    Choice<W> choose(String subWorkId, Predicate<W> reachable, Set<String> toolchains) {
+        if (toolchains.isEmpty()) {
+            return choose(subWorkId, reachable);
+        }
+        long holders = workers.values().stream().filter(e -> e.toolchains.containsAll(toolchains)).count();
+        if (!workers.isEmpty() && holders == 0 && workers.values().stream().allMatch(e -> e.known)) {
+            return new Choice<>(Optional.empty(), WorkerDirectory.TOOLCHAIN_MISMATCH + ": none of the " + workers.size()
+                    + " workers holds toolchain " + String.join(", ", toolchains));
+        }
+        Choice<W> choice = choose(subWorkId, worker -> reachable.test(worker) && holds(worker, toolchains));
+        return choice.worker().isPresent() ? choice : new Choice<>(Optional.empty(), choice.reason() + " ("
+                + (workers.size() - holders) + " of them without the toolchain, counted as unreachable)");
+    }
+
+    private boolean holds(W worker, Set<String> toolchains) {
+        Entry e = workers.get(worker);
+        return e != null && e.toolchains.containsAll(toolchains);
     }
 
     /** Workers that reported and are healthy. */

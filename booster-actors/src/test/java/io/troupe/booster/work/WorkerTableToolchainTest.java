@@ -29,7 +29,7 @@ class WorkerTableToolchainTest {
         assertTrue(unknownYet.worker().isEmpty());
         assertFalse(unknownYet.reason().startsWith(WorkerDirectory.TOOLCHAIN_MISMATCH),
                 "a worker that has not reported might hold it: " + unknownYet.reason());
-        assertTrue(unknownYet.reason().contains("2 without the toolchain"), unknownYet.reason());
+        assertTrue(unknownYet.reason().contains("3 of them without the toolchain"), unknownYet.reason());
 
         table.reported("silent", 4, 4, 10);
         WorkerTable.Choice<String> mismatch = table.choose("s5", w -> true, Set.of("K11"));
