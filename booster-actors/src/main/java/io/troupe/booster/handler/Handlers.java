@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.troupe.api.booster.Handler;
+import io.troupe.booster.handler.cc.CcHandler;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -52,7 +53,7 @@ public final class Handlers {
             case "custom":
                 return loadCustom(env);
             case "cc":
-                throw new HandlerLoadException("booster type 'cc' (-bt cc) is not supported yet; use echo or custom");
+                return new CcHandler();
             default:
                 throw new HandlerLoadException("unknown booster type '" + type + "' (-bt); known types: "
                         + String.join(", ", TYPES));

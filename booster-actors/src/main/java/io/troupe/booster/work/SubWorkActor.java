@@ -13,6 +13,7 @@ import io.troupe.booster.gateway.ExecutorGateway;
 import io.troupe.booster.gateway.GatewayProtocol;
 import io.troupe.booster.gateway.StdinIdentity;
 import io.troupe.booster.handler.InlineHooks;
+import io.troupe.booster.handler.StdinUse;
 import io.troupe.booster.worker.SandboxPaths;
 import io.troupe.booster.worker.SubWorkExecutor;
 import java.io.ByteArrayOutputStream;
@@ -203,7 +204,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         this.workerLosses = context.messageAdapter(WorkerDirectory.WorkerLost.class, lost -> new WorkerDied(lost.worker()));
         this.slotGrants = context.messageAdapter(LocalSlots.Granted.class, LocalGranted::new);
         this.inline = isInline(shared.handler());
-        if (stdin.kind() == GatewayProtocol.StdinKind.PIPE && !StdinIdentity.isOwn(stdin.id())) {
+        if (stdin.kind() == GatewayProtocol.StdinKind.PIPE && !StdinIdentity.isOwn(stdin.id()) && mayReadStdin()) {
             // only booster-exec's own process can read a pipe: it runs the command itself, inheriting it
             fallback = shared.local() ? null : FallbackReason.STDIN; // under --local it was never to run remotely
             replyTo.tell(ExecutorGateway.SubWorkReply.runLocally("stdin is a pipe"));
@@ -654,7 +655,15 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     /** Why the directory had no worker to offer (a toolchain filter answers TOOLCHAIN_MISMATCH here). */
     private static FallbackReason reasonOf(WorkerDirectory.NoWorker none) {
-        return FallbackReason.NO_WORKER;
+        return none.toolchainMismatch() ? FallbackReason.TOOLCHAIN_MISMATCH : FallbackReason.NO_WORKER;
+    }
+
+    /**
+     * False when the handler knows the command never reads stdin (a compile of a named file): under make -j
+     * every job but one gets a pipe nobody writes, which is then no reason to stay local.
+     */
+    private boolean mayReadStdin() {
+        return !(shared.handler() instanceof StdinUse use) || use.readsStdin(argv);
     }
 
     private List<SubWorkExecutor.InputFile> readInputs(DistCommand dist) throws IOException, FallbackException {

@@ -52,8 +52,16 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     /** Send the sub-work to {@code worker}; then {@link Release} it. */
     public record Chosen(ActorRef<SubWorkExecutor.Command> worker) implements Choice {}
 
+    /** How a {@link NoWorker} reason starts when no worker holds the sub-work's toolchain key. */
+    public static final String TOOLCHAIN_MISMATCH = "toolchain mismatch";
+
     /** No worker can take it now; {@code reason} says why. */
-    public record NoWorker(String reason) implements Choice {}
+    public record NoWorker(String reason) implements Choice {
+        /** Whether no worker holds the compiler the sub-work needs (then a local run is the only way). */
+        public boolean toolchainMismatch() {
+            return reason != null && reason.startsWith(TOOLCHAIN_MISMATCH);
+        }
+    }
 
     /** How an attempt on a worker ended. */
     public enum Outcome {
@@ -163,8 +171,8 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     }
 
     private Behavior<Command> onDispatch(Dispatch dispatch) {
-        WorkerTable.Choice<ActorRef<SubWorkExecutor.Command>> choice =
-                table.choose(dispatch.subWorkId(), worker -> !unreachable.contains(worker.path().address()));
+        WorkerTable.Choice<ActorRef<SubWorkExecutor.Command>> choice = table.choose(dispatch.subWorkId(),
+                worker -> !unreachable.contains(worker.path().address()), toolchainsOf(dispatch.execute()));
         if (choice.worker().isPresent()) {
             ActorRef<SubWorkExecutor.Command> worker = choice.worker().get();
             table.reserve(worker);
@@ -175,6 +183,16 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
             dispatch.replyTo().tell(new NoWorker(choice.reason()));
         }
         return this;
+    }
+
+    private static Set<String> toolchainsOf(SubWorkExecutor.Execute execute) {
+        Set<String> keys = new HashSet<>();
+        for (SubWorkExecutor.Step step : execute.steps()) {
+            if (step.toolchain() != null) {
+                keys.add(step.toolchain());
+            }
+        }
+        return keys;
     }
 
     private Behavior<Command> onRelease(Release release) {
@@ -255,6 +273,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
 
     private void report(ActorRef<SubWorkExecutor.Command> worker, SubWorkExecutor.Load load) {
         table.reported(worker, load.slots(), load.free(), load.queueSize());
+        table.toolchains(worker, load.toolchains());
     }
 
     private Behavior<Command> onLoadFailed(LoadFailed failed) {

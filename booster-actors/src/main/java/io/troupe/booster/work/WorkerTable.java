@@ -1,5 +1,6 @@
 package io.troupe.booster.work;
 
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -24,6 +25,7 @@ final class WorkerTable<W> {
         int errors;
         boolean healthy = true;
         long lastChosen;
+        Set<String> toolchains = Set.of();
     }
 
     /** Why {@link #choose} found nobody, or who it chose. */
@@ -63,6 +65,14 @@ final class WorkerTable<W> {
         e.queueSize = queueSize;
         e.errors = 0;
         e.healthy = true;
+    }
+
+    /** The toolchain keys a worker reported holding. */
+    void toolchains(W worker, Collection<String> keys) {
+        Entry e = workers.get(worker);
+        if (e != null) {
+            e.toolchains = Set.copyOf(keys);
+        }
     }
 
     /** No answer, death or timeout: counts toward unhealthy. */
@@ -144,6 +154,30 @@ final class WorkerTable<W> {
         }
         bestEntry.lastChosen = ++tick;
         return new Choice<>(Optional.of(best), "");
+    }
+
+    /**
+     * Like {@link #choose(String, Predicate)}, among the workers that reported every toolchain key in
+     * {@code toolchains}. When every worker has reported and none holds them, the reason starts with
+     * {@link WorkerDirectory#TOOLCHAIN_MISMATCH}; a worker that has not reported yet might still hold them.
+     */
+    Choice<W> choose(String subWorkId, Predicate<W> reachable, Set<String> toolchains) {
+        if (toolchains.isEmpty()) {
+            return choose(subWorkId, reachable);
+        }
+        long holders = workers.values().stream().filter(e -> e.toolchains.containsAll(toolchains)).count();
+        if (!workers.isEmpty() && holders == 0 && workers.values().stream().allMatch(e -> e.known)) {
+            return new Choice<>(Optional.empty(), WorkerDirectory.TOOLCHAIN_MISMATCH + ": none of the " + workers.size()
+                    + " workers holds toolchain " + String.join(", ", toolchains));
+        }
+        Choice<W> choice = choose(subWorkId, worker -> reachable.test(worker) && holds(worker, toolchains));
+        return choice.worker().isPresent() ? choice : new Choice<>(Optional.empty(), choice.reason() + " ("
+                + (workers.size() - holders) + " of them without the toolchain, counted as unreachable)");
+    }
+
+    private boolean holds(W worker, Set<String> toolchains) {
+        Entry e = workers.get(worker);
+        return e != null && e.toolchains.containsAll(toolchains);
     }
 
     /** Workers that reported and are healthy. */

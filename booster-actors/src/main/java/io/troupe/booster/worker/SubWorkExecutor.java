@@ -1,8 +1,12 @@
 package io.troupe.booster.worker;
 
+import com.typesafe.config.Config;
 import io.troupe.api.CborSerializable;
+import io.troupe.booster.toolchain.Toolchains;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -20,13 +24,23 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
  * The worker side of the booster: accepts sub-works from boosters anywhere in the cluster and runs each in
- * a child {@link Execution} with its own sandbox. Registered with the Receptionist under {@link #KEY}.
+ * a child {@link Execution} with its own sandbox. Registered with the Receptionist under {@link #KEY}; its load
+ * reports carry the toolchain keys of its compilers ({@code troupe.worker.toolchains}), probed at start.
  * At most {@code slots} run at once, {@code queue-size} more wait; past that a sub-work is answered busy.
  */
 public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Command> {
 
     /** Receptionist key boosters look workers up by. */
     public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "troupe-worker");
+
+    /**
+     * A {@link Step#exePath()} of {@code toolchain:<key>} asks for this worker's own compiler with that toolchain key
+     * ({@code docs/booster-execution.md}); a worker without it refuses the step, it never runs another compiler.
+     */
+    public static final String TOOLCHAIN_PREFIX = "toolchain:";
+
+    /** Key under {@code troupe.worker}: the compilers this worker offers ({@code -bt cc}). */
+    private static final String TOOLCHAINS = "toolchains";
 
     public interface Command {}
 
@@ -83,6 +97,11 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         public String executable() {
             return exePath != null && !exePath.isBlank() ? exePath : exeName;
         }
+
+        /** The toolchain key when {@code exePath} is {@code toolchain:<key>}, else null. */
+        public String toolchain() {
+            return exePath != null && exePath.startsWith(TOOLCHAIN_PREFIX) ? exePath.substring(TOOLCHAIN_PREFIX.length()) : null;
+        }
     }
 
     /** A file written into the sandbox at {@code path} (relative) before the run. */
@@ -107,8 +126,19 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
      * @param running sub-works running now
      * @param queued sub-works waiting for a slot
      * @param queueSize how many may wait before it answers busy
+     * @param toolchains the toolchain keys of the compilers this worker runs ({@code troupe.worker.toolchains})
      */
-    public record Load(String worker, int slots, int running, int queued, int queueSize) implements CborSerializable {
+    public record Load(String worker, int slots, int running, int queued, int queueSize, List<String> toolchains)
+            implements CborSerializable {
+        public Load {
+            toolchains = toolchains == null ? List.of() : List.copyOf(toolchains);
+        }
+
+        /** A load report of a worker that holds no toolchain. */
+        public Load(String worker, int slots, int running, int queued, int queueSize) {
+            this(worker, slots, running, queued, queueSize, List.of());
+        }
+
         /** Free slots; negative when sub-works are queued. */
         public int free() {
             return slots - running - queued;
@@ -176,6 +206,9 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         BAD_REQUEST
     }
 
+    /** The compilers named by {@code troupe.worker.toolchains} were probed. */
+    private record ToolchainsProbed(Toolchains.Probe probe, Throwable error) implements Command, NoSerializationVerificationNeeded {}
+
     /** A child Execution ended (any way). */
     private record ExecutionEnded(String subWorkId) implements Command, NoSerializationVerificationNeeded {}
 
@@ -184,6 +217,10 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private final WorkerSettings settings;
     private final Executor blocking;
     private final ArrayDeque<Execute> queue = new ArrayDeque<>();
+    /** toolchain key → this worker's binary for it; empty until probed */
+    private Map<String, Path> toolchains = Map.of();
+    /** load polls that came before the compilers were probed, answered once they are */
+    private List<GetLoad> pendingLoads = new java.util.ArrayList<>();
     private final String address;
     /** the load as of the last change, read by Executions (on their blocking tasks) for their answers */
     private final AtomicReference<Load> loadView = new AtomicReference<>();
@@ -195,16 +232,28 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
 
     /** Reads {@code troupe.worker} from the actor system's config. */
     public static Behavior<Command> create() {
-        return Behaviors.setup(context -> new SubWorkExecutor(context,
-                WorkerSettings.fromConfig(context.getSystem().settings().config().getConfig("troupe.worker"))));
+        return Behaviors.setup(context -> {
+            Config worker = context.getSystem().settings().config().getConfig("troupe.worker");
+            return new SubWorkExecutor(context, WorkerSettings.fromConfig(worker),
+                    worker.hasPath(TOOLCHAINS) ? worker.getStringList(TOOLCHAINS) : List.of());
+        });
     }
 
-    /** With explicit settings (tests, embedding). */
+    /** With explicit settings (tests, embedding); offers the compilers found on PATH. */
     public static Behavior<Command> create(WorkerSettings settings) {
-        return Behaviors.setup(context -> new SubWorkExecutor(context, settings));
+        return create(settings, List.of());
     }
 
-    private SubWorkExecutor(ActorContext<Command> context, WorkerSettings settings) {
+    /**
+     * With explicit settings and compilers.
+     *
+     * @param toolchains compilers to offer (names on PATH or absolute paths); empty = every compiler found on PATH
+     */
+    public static Behavior<Command> create(WorkerSettings settings, List<String> toolchains) {
+        return Behaviors.setup(context -> new SubWorkExecutor(context, settings, toolchains));
+    }
+
+    private SubWorkExecutor(ActorContext<Command> context, WorkerSettings settings, List<String> toolchainNames) {
         super(context);
         this.settings = settings;
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
@@ -219,11 +268,34 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
         context.getLog().info("worker ready: {} slots, queue {}, sandboxes in {}",
                 settings.slots(), settings.queueSize(), settings.sandboxRoot());
+        // probing runs the compilers, so on the blocking pool; load polls wait for it, so the booster's first
+        // view of this worker already lists its toolchains
+        String path = System.getenv("PATH");
+        boolean defaults = toolchainNames.isEmpty();
+        context.pipeToSelf(CompletableFuture.supplyAsync(() -> Toolchains.probe(
+                        defaults ? Toolchains.defaultNames(path) : toolchainNames, path, defaults), blocking),
+                ToolchainsProbed::new);
+    }
+
+    private Behavior<Command> onToolchainsProbed(ToolchainsProbed probed) {
+        if (probed.error() != null) {
+            getContext().getLog().warn("worker cannot probe its compilers, it offers none: {}", probed.error().toString());
+        } else {
+            toolchains = probed.probe().held();
+            probed.probe().problems().forEach(problem -> getContext().getLog().warn("worker: {}", problem));
+        }
+        loadView.set(load());
+        getContext().getLog().info("worker offers {} toolchains", toolchains.size());
+        List<GetLoad> waiting = pendingLoads;
+        pendingLoads = null;
+        waiting.forEach(this::onGetLoad);
+        return this;
     }
 
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
+                .onMessage(ToolchainsProbed.class, this::onToolchainsProbed)
                 .onMessage(Execute.class, this::onExecute)
                 .onMessage(GetLoad.class, this::onGetLoad)
                 .onMessage(ExecutionEnded.class, this::onExecutionEnded)
@@ -251,6 +323,10 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     }
 
     private Behavior<Command> onGetLoad(GetLoad request) {
+        if (pendingLoads != null) {
+            pendingLoads.add(request);
+            return this;
+        }
         request.replyTo().tell(load());
         return this;
     }
@@ -273,7 +349,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     }
 
     /** Submits the first step here, so the process starts without waiting for the Execution's first turn. */
-    private void start(Execute request) {
+    private void start(Execute unbound) {
+        Execute request = withOwnCompilers(unbound);
         running++;
         started++;
         String name = "execution-" + started;
@@ -296,7 +373,22 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     }
 
     private Load load() {
-        return new Load(address, settings.slots(), running, queue.size(), settings.queueSize());
+        return new Load(address, settings.slots(), running, queue.size(), settings.queueSize(),
+                List.copyOf(toolchains.keySet()));
+    }
+
+    /** The request with each keyed step bound to this worker's compiler for its key ({@link #validate} checked them). */
+    private Execute withOwnCompilers(Execute request) {
+        if (request.steps().stream().allMatch(step -> step.toolchain() == null)) {
+            return request;
+        }
+        List<Step> steps = new java.util.ArrayList<>();
+        for (Step step : request.steps()) {
+            Path own = step.toolchain() == null ? null : toolchains.get(step.toolchain());
+            steps.add(own == null ? step : new Step(step.exeName(), own.toString(), step.params(), step.env(), step.resultFiles()));
+        }
+        return new Execute(request.subWorkId(), steps, request.inputs(), request.timeoutMillis(), request.requester(),
+                request.replyTo());
     }
 
     /** Checks that need no disk: steps present, allowlist, path rules, input size. */
@@ -319,7 +411,12 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                     + " bytes, more than troupe.worker.max-input-bytes = " + settings.maxInputBytes(), load());
         }
         for (Step step : request.steps()) {
-            if (!settings.allows(step.executable())) {
+            if (step.toolchain() != null && !toolchains.containsKey(step.toolchain())) {
+                return new Failed(id, Failure.NOT_ALLOWED, "toolchain mismatch: worker " + address
+                        + " does not hold toolchain " + step.toolchain(), load());
+            }
+            // a keyed step runs a compiler this worker's own configuration chose (troupe.worker.toolchains)
+            if (step.toolchain() == null && !settings.allows(step.executable())) {
                 return new Failed(id, Failure.NOT_ALLOWED, "executable '" + step.executable()
                         + "' is not on the worker allowlist (troupe.worker.allowlist on " + address + ")", load());
             }

@@ -51,8 +51,8 @@ class HandlersTest {
     }
 
     @Test
-    void ccIsNotSupportedYet() {
-        assertEquals("booster type 'cc' (-bt cc) is not supported yet; use echo or custom", failure("cc", Map.of()));
+    void ccLoadsTheCompilerHandler() throws Exception {
+        assertTrue(Handlers.load("cc", Map.of()) instanceof io.troupe.booster.handler.cc.CcHandler);
     }
 
     @Test

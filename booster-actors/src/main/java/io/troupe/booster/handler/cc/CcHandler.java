@@ -1,0 +1,184 @@
+package io.troupe.booster.handler.cc;
+
+import io.troupe.api.booster.BoosterConfig;
+import io.troupe.api.booster.Command;
+import io.troupe.api.booster.DeterministicFailure;
+import io.troupe.api.booster.DistCommand;
+import io.troupe.api.booster.DistResult;
+import io.troupe.api.booster.FileDesc;
+import io.troupe.api.booster.Handler;
+import io.troupe.api.booster.HookRule;
+import io.troupe.api.booster.PreloadConfig;
+import io.troupe.api.booster.Result;
+import io.troupe.api.booster.Sandbox;
+import io.troupe.booster.FileTrees;
+import io.troupe.booster.handler.StdinUse;
+import io.troupe.booster.toolchain.Toolchains;
+import io.troupe.booster.worker.SubWorkExecutor;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Built-in {@code -bt cc}: distributed C/C++ compilation in classic mode. PreExecute preprocesses the unit
+ * locally (making any dependency file exactly as a local build would), and describes a remote compile of the
+ * preprocessed unit that brings back the object and what the flags add ({@code .dwo}, {@code .su}). Commands that
+ * cannot run remotely are refused with the reason ({@link CcArgs}); the booster then runs them locally. Every
+ * remote command carries the toolchain key of the client's compiler, so only a worker holding the same compiler
+ * runs it.
+ */
+public final class CcHandler implements Handler, StdinUse {
+
+    /** Environment variables that change what the compiler does in ways the remote side would not repeat. */
+    private static final List<String> LOCAL_ENV = List.of("DEPENDENCIES_OUTPUT", "SUNPRO_DEPENDENCIES",
+            "COMPILER_PATH", "GCC_EXEC_PREFIX");
+    private static final long PREPROCESS_TIMEOUT_MINUTES = 10;
+
+    /** Temporary directories of preprocessed units, removed by finalExecute of the same command. */
+    private final Map<List<String>, Deque<Path>> units = new ConcurrentHashMap<>();
+
+    @Override
+    public PreloadConfig getPreloadConfig(BoosterConfig config) throws Exception {
+        if (config.hookConfig().isPresent()) {
+            return PreloadConfig.fromFile(config.hookConfig().get());
+        }
+        List<HookRule> rules = new ArrayList<>();
+        for (String name : Toolchains.defaultNames(System.getenv("PATH"))) {
+            rules.add(new HookRule(name, "booster-exec $SRC_CMD"));
+        }
+        return new PreloadConfig(rules);
+    }
+
+    /** A compiler reads stdin only for an input named {@code -}; a response file might name it, so it counts too. */
+    @Override
+    public boolean readsStdin(List<String> command) {
+        return command.isEmpty() || !CompilerNames.isCompiler(command.get(0))
+                || command.stream().skip(1).anyMatch(arg -> arg.equals("-") || arg.startsWith("@"));
+    }
+
+    @Override
+    public DistCommand preExecute(List<String> command) throws Exception {
+        return preExecute(command, new Sandbox(Path.of(System.getProperty("user.dir")), System.getenv()));
+    }
+
+    @Override
+    public DistCommand preExecute(List<String> command, Sandbox sandbox) throws Exception {
+        Path cwd = sandbox.dir().toAbsolutePath();
+        CcPlan plan = CcArgs.classify(command, cwd, file -> Files.readString(file, StandardCharsets.UTF_8));
+        if (!plan.remote()) {
+            throw new Exception(plan.localReason());
+        }
+        Map<String, String> env = sandbox.env().isEmpty() ? System.getenv() : sandbox.env();
+        for (String name : LOCAL_ENV) {
+            if (env.containsKey(name)) {
+                throw new Exception("environment variable " + name + " is set: the compiler would act on it locally only");
+            }
+        }
+        Path objectDir = Path.of(plan.workDir()).resolve(plan.resultFiles().get(0)).getParent();
+        if (objectDir != null && !Files.isDirectory(objectDir)) {
+            // the local run fails the way the build expects; a remote compile would not notice
+            throw new Exception("the object's directory " + objectDir + " does not exist");
+        }
+        Path compiler = Toolchains.find(command.get(0), env.get("PATH"), cwd).orElseThrow(() ->
+                new Exception("compiler '" + command.get(0) + "' not found on the sub-work's PATH"));
+        String toolchain = Toolchains.keyOf(compiler).key();
+        Path dir = Files.createTempDirectory("troupe-cc-");
+        try {
+            Path unit = dir.resolve(plan.remoteInput().substring(plan.remoteInput().lastIndexOf('/') + 1));
+            preprocess(compiler, plan, unit, cwd, env);
+            units.computeIfAbsent(command, k -> new ConcurrentLinkedDeque<>()).add(dir);
+            String program = command.get(0).substring(command.get(0).lastIndexOf('/') + 1);
+            // the worker runs its own compiler for the key (exePath toolchain:<key>), never the name sent
+            return DistCommand.of(new Command(plan.workDir(), program, SubWorkExecutor.TOOLCHAIN_PREFIX + toolchain,
+                    plan.remoteParams(),
+                    List.of(new FileDesc(unit.toString(), plan.remoteInput(), Files.size(unit))),
+                    plan.resultFiles(), List.of(), toolchain));
+        } catch (Exception e) {
+            deleteQuietly(dir);
+            throw e;
+        }
+    }
+
+    /** Runs the local preprocess; any message from it sends the command local, so the user sees it once. */
+    private static void preprocess(Path compiler, CcPlan plan, Path unit, Path cwd, Map<String, String> env)
+            throws Exception {
+        List<String> argv = new ArrayList<>();
+        argv.add(compiler.toString());
+        argv.addAll(plan.preprocessArgs());
+        argv.add("-o");
+        argv.add(unit.toString());
+        Path err = unit.resolveSibling("preprocess.err");
+        ProcessBuilder builder = new ProcessBuilder(argv).directory(cwd.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(err.toFile());
+        builder.environment().clear();
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        if (!process.waitFor(PREPROCESS_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            throw new Exception("the local preprocess took longer than " + PREPROCESS_TIMEOUT_MINUTES + " minutes");
+        }
+        String messages = Files.readString(err, StandardCharsets.UTF_8).strip();
+        if (process.exitValue() != 0) {
+            throw new Exception("the local preprocess exited " + process.exitValue()
+                    + " (the local run shows its messages)");
+        }
+        if (!messages.isEmpty()) {
+            throw new Exception("the local preprocess printed messages (the local run shows them once)");
+        }
+    }
+
+    /**
+     * Exit 1 is the compiler's "the source has errors": the same on any machine, so straight to the local re-run.
+     * Anything else (a crash, a signal) may be the worker's fault and is retried as usual.
+     */
+    @Override
+    public void postExecute(DistResult result) throws Exception {
+        if (result == null || result.results().isEmpty()) {
+            throw new Exception("remote compile returned no result");
+        }
+        Result compile = result.results().get(0);
+        if (compile.retCode() == 1) {
+            throw new DeterministicFailure("remote compile failed with exit code 1 (a compile error)");
+        }
+        if (compile.retCode() != 0) {
+            throw new Exception("remote compile exited " + compile.retCode());
+        }
+    }
+
+    @Override
+    public void finalExecute(List<String> command) {
+        Deque<Path> dirs = units.get(command);
+        Path dir = dirs == null ? null : dirs.poll();
+        if (dir != null) {
+            deleteQuietly(dir);
+        }
+        if (dirs != null && dirs.isEmpty()) {
+            units.remove(command, dirs);
+        }
+    }
+
+    @Override
+    public void postWork(BoosterConfig config) {
+        units.values().forEach(dirs -> dirs.forEach(CcHandler::deleteQuietly));
+        units.clear();
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try {
+            FileTrees.deleteTree(dir);
+        } catch (IOException e) {
+            // a temporary unit left behind costs disk space only; the compile result is unaffected
+        }
+    }
+}

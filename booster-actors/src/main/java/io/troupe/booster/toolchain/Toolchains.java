@@ -1,0 +1,208 @@
+package io.troupe.booster.toolchain;
+
+import io.troupe.booster.handler.cc.CompilerNames;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Computes {@link ToolchainKey}s of compilers (runs them with {@code --version} and {@code -dumpmachine} and hashes
+ * the binary), cached per resolved path, modification time and size. Blocking: call it on the blocking dispatcher.
+ */
+public final class Toolchains {
+
+    private static final long PROBE_TIMEOUT_SECONDS = 30;
+
+    private record Cached(long modified, long size, ToolchainKey key) {}
+
+    private static final Map<Path, Cached> CACHE = new ConcurrentHashMap<>();
+
+    /**
+     * What a worker holds.
+     *
+     * @param held toolchain key → the binary this machine runs for it
+     * @param problems compilers named in the configuration that could not be probed, each with why
+     */
+    public record Probe(Map<String, Path> held, List<String> problems) {
+        public Probe {
+            held = Map.copyOf(held);
+            problems = List.copyOf(problems);
+        }
+    }
+
+    private Toolchains() {}
+
+    /**
+     * The key of the compiler at {@code binary} (symbolic links are followed).
+     *
+     * @throws IOException naming the binary when it cannot be read or run, or does not answer as a compiler
+     */
+    public static ToolchainKey keyOf(Path binary) throws IOException {
+        Path real = binary.toRealPath();
+        BasicFileAttributes attributes = Files.readAttributes(real, BasicFileAttributes.class);
+        long modified = attributes.lastModifiedTime().toMillis();
+        Cached cached = CACHE.get(real);
+        if (cached != null && cached.modified() == modified && cached.size() == attributes.size()) {
+            return cached.key();
+        }
+        String version = firstLine(run(real, "--version"), binary);
+        String program = real.getFileName().toString();
+        // gcc starts the line with the name it was run as; the same compiler under another name is the same compiler
+        if (version.startsWith(program + " ")) {
+            version = version.substring(program.length() + 1).trim();
+        }
+        String target = firstLine(run(real, "-dumpmachine"), binary);
+        ToolchainKey key = new ToolchainKey(version, target, sha256(real));
+        CACHE.put(real, new Cached(modified, attributes.size(), key));
+        return key;
+    }
+
+    /** Compiler launchers that put themselves on PATH under compiler names; the compiler is further down PATH. */
+    private static final Set<String> LAUNCHERS = Set.of("ccache", "sccache", "distcc", "icecc", "booster-exec");
+
+    /**
+     * {@code program} as the process would find it: a path (against {@code cwd}) as is, else the first hit on
+     * {@code pathVariable} that is not a compiler launcher (ccache's {@code /usr/lib/ccache/gcc} is ccache, whose
+     * key would say nothing about the compiler).
+     */
+    public static Optional<Path> find(String program, String pathVariable, Path cwd) {
+        if (program.contains("/")) {
+            Path path = cwd.resolve(program);
+            return Files.isRegularFile(path) && Files.isExecutable(path) ? Optional.of(path) : Optional.empty();
+        }
+        if (pathVariable == null) {
+            return Optional.empty();
+        }
+        for (String dir : pathVariable.split(":", -1)) {
+            Path candidate = cwd.resolve(dir.isEmpty() ? "." : dir).resolve(program);
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate) && !isLauncher(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isLauncher(Path candidate) {
+        try {
+            return LAUNCHERS.contains(candidate.toRealPath().getFileName().toString());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The plain driver names plus every versioned or triplet-prefixed compiler name found on {@code pathVariable}. */
+    public static List<String> defaultNames(String pathVariable) {
+        Set<String> names = new LinkedHashSet<>(CompilerNames.PLAIN);
+        if (pathVariable != null) {
+            for (String dir : pathVariable.split(":")) {
+                if (dir.isEmpty() || !Files.isDirectory(Path.of(dir))) {
+                    continue;
+                }
+                try (DirectoryStream<Path> entries = Files.newDirectoryStream(Path.of(dir))) {
+                    List<String> found = new ArrayList<>();
+                    for (Path entry : entries) {
+                        String name = entry.getFileName().toString();
+                        if (CompilerNames.isCompiler(name) && Files.isExecutable(entry)) {
+                            found.add(name);
+                        }
+                    }
+                    found.stream().sorted().forEach(names::add);
+                } catch (IOException e) {
+                    // an unreadable PATH entry holds no compiler we could run anyway
+                }
+            }
+        }
+        return List.copyOf(names);
+    }
+
+    /**
+     * Probes compilers: each name is an absolute path or a name looked up on {@code pathVariable}. A name that is
+     * not found is skipped when {@code optional}, else reported as a problem.
+     */
+    public static Probe probe(List<String> names, String pathVariable, boolean optional) {
+        Map<String, Path> held = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        for (String name : names) {
+            Optional<Path> binary = find(name, pathVariable, Path.of("/"));
+            if (binary.isEmpty()) {
+                if (!optional) {
+                    problems.add("toolchain '" + name + "' (troupe.worker.toolchains) is not an executable file or on PATH");
+                }
+                continue;
+            }
+            try {
+                held.putIfAbsent(keyOf(binary.get()).key(), binary.get().toRealPath());
+            } catch (IOException e) {
+                problems.add("toolchain '" + name + "' (troupe.worker.toolchains): " + e.getMessage());
+            }
+        }
+        return new Probe(held, problems);
+    }
+
+    private static String run(Path binary, String option) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(binary.toString(), option).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        builder.environment().put("LC_ALL", "C");
+        Process process = builder.start();
+        byte[] out;
+        try (InputStream in = process.getInputStream()) {
+            out = in.readNBytes(64 * 1024);
+        }
+        try {
+            if (!process.waitFor(PROBE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IOException(binary + " " + option + " did not finish within " + PROBE_TIMEOUT_SECONDS + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            throw new IOException(binary + " " + option + " was interrupted", e);
+        }
+        if (process.exitValue() != 0) {
+            throw new IOException(binary + " " + option + " exited " + process.exitValue() + ": "
+                    + new String(out, StandardCharsets.UTF_8).strip());
+        }
+        return new String(out, StandardCharsets.UTF_8);
+    }
+
+    private static String firstLine(String text, Path binary) throws IOException {
+        String line = text.strip().lines().findFirst().orElse("").strip();
+        if (line.isEmpty()) {
+            throw new IOException(binary + " printed nothing; is it a compiler?");
+        }
+        return line;
+    }
+
+    private static String sha256(Path file) throws IOException {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+        byte[] buffer = new byte[64 * 1024];
+        try (InputStream in = Files.newInputStream(file)) {
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+}
