@@ -28,6 +28,9 @@ public final class CasStreams {
     /** Raw bytes per piece: large enough to amortize per-element cost, far below the Artery frame. */
     public static final int CHUNK = 512 * 1024;
 
+    /** Where stream stages that write files run. */
+    public static final String BLOCKING_DISPATCHER = "troupe.blocking-dispatcher";
+
     /** Opens a blob for reading; null when it is gone. */
     @FunctionalInterface
     public interface ChannelOpener {
@@ -37,10 +40,47 @@ public final class CasStreams {
     /** A local file to send as blob {@code digest}. */
     public record LocalBlob(String digest, Path path) {}
 
-    /** The pieces of several local files, one after another. */
+    /**
+     * The pieces of several local files, one after another, from one resource (no sub-stream per file: a
+     * thousand headers cost a thousand file opens, not a thousand materializations).
+     */
     public static Source<Piece, NotUsed> ofFiles(List<LocalBlob> blobs) {
-        return Source.from(blobs).flatMapConcat(blob -> ofBlob(blob.digest(),
-                () -> FileChannel.open(blob.path(), StandardOpenOption.READ)));
+        return Source.<Piece, FileSequence>unfoldResource(() -> new FileSequence(blobs), FileSequence::next,
+                FileSequence::close);
+    }
+
+    /** Reads the files in turn; an end marker after each. */
+    private static final class FileSequence {
+        private final List<LocalBlob> blobs;
+        private int index = -1;
+        private FileChannel channel;
+
+        FileSequence(List<LocalBlob> blobs) {
+            this.blobs = blobs;
+        }
+
+        Optional<Piece> next() throws IOException {
+            if (channel == null) {
+                if (++index >= blobs.size()) {
+                    return Optional.empty();
+                }
+                channel = FileChannel.open(blobs.get(index).path(), StandardOpenOption.READ);
+            }
+            String digest = blobs.get(index).digest();
+            Optional<Piece> piece = read(digest, channel);
+            if (piece.isPresent()) {
+                return piece;
+            }
+            channel.close();
+            channel = null;
+            return Optional.of(Piece.end(digest));
+        }
+
+        void close() throws IOException {
+            if (channel != null) {
+                channel.close();
+            }
+        }
     }
 
     /** The pieces of one blob and its end marker. */
@@ -74,14 +114,12 @@ public final class CasStreams {
      */
     public static Sink<Piece, CompletionStage<Done>> into(PieceReceiver receiver, Executor blocking) {
         return Flow.<Piece>create()
-                .mapAsync(1, piece -> CompletableFuture.supplyAsync(() -> {
-                    try {
-                        receiver.accept(piece);
-                        return Done.getInstance();
-                    } catch (IOException e) {
-                        throw new CompletionException(e);
-                    }
-                }, blocking))
+                .map(piece -> {
+                    receiver.accept(piece);
+                    return Done.getInstance();
+                })
+                // writing runs where the stream runs: give this island the blocking dispatcher (no hop per piece)
+                .async(BLOCKING_DISPATCHER)
                 .toMat(Sink.ignore(), Keep.right())
                 .mapMaterializedValue(done -> done.handleAsync((ok, error) -> {
                     if (error != null) {

@@ -387,6 +387,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             blobs.add(new SubWorkExecutor.Blob(digest, size));
         }
         lastMissing = need.missing();
+        // the upload is part of the attempt: a worker that stops answering is given up after --io_timeout_secs
+        timers.startSingleTimer("attempt", new AttemptTimedOut(attempt), shared.ioTimeout().plusSeconds(2));
         worker.tell(new SubWorkExecutor.Offer(attemptId(), blobs, uploadReplies));
         return this;
     }
@@ -439,6 +441,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
                 }
             }
         }
+        timers.startSingleTimer("attempt", new AttemptTimedOut(attempt), shared.ioTimeout().plusSeconds(2));
         worker.tell(new SubWorkExecutor.Fetch(attemptId(), blobs, downloadReplies));
         return this;
     }
@@ -482,6 +485,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         if (worker == null || !done.attemptId().equals(attemptId())) {
             return this;
         }
+        timers.cancel("attempt");
         remoteNanos += lap();
         if (done.error() != null) {
             return remoteFailed(WorkerDirectory.Outcome.FAILED, remoteDone.load(), "fetching result files from worker "

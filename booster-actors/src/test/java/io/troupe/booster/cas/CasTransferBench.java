@@ -1,0 +1,198 @@
+package io.troupe.booster.cas;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.troupe.api.CborSerializable;
+import io.troupe.booster.TestClusters;
+import io.troupe.booster.worker.SubWorkExecutor;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Measures moving files between two actor systems on loopback: StreamRefs (what the product uses) against
+ * Artery's large-message stream and its ordinary stream with a windowed chunk protocol. Figures go into
+ * docs/performance.md. Run: {@code mvn -pl booster-actors -am test -Dtest=CasTransferBench -Dtroupe.bench=true
+ * -Dsurefire.failIfNoSpecifiedTests=false}.
+ */
+@EnabledIfSystemProperty(named = "troupe.bench", matches = "true")
+class CasTransferBench {
+
+    @TempDir
+    Path tmp;
+
+    /** A chunk over plain Artery messages; acknowledged after it is written. */
+    public record Chunk(long seq, Piece piece, ActorRef<Ack> replyTo) implements CborSerializable {}
+
+    public record Ack(long seq, String error) implements CborSerializable {}
+
+    private static Behavior<Chunk> sink(Path dir) {
+        return Behaviors.setup(context -> {
+            var state = new Object() {
+                PieceReceiver receiver;
+            };
+            return Behaviors.receiveMessage(chunk -> {
+                String error = null;
+                try {
+                    if (state.receiver == null || chunk.seq() == 0) {
+                        state.receiver = new PieceReceiver(List.of(chunk.piece().digest()),
+                                d -> BlobWriter.toFile(d, Long.MAX_VALUE, dir.resolve(d)));
+                    }
+                    if (!chunk.piece().last()) {
+                        state.receiver.accept(chunk.piece());
+                    }
+                } catch (Exception e) {
+                    error = e.toString();
+                }
+                chunk.replyTo().tell(new Ack(chunk.seq(), error));
+                return Behaviors.same();
+            });
+        });
+    }
+
+    @Test
+    void measure() throws Exception {
+        String largeDest = "pekko.remote.artery.large-message-destinations = [\"/user/large-sink\"]\n"
+                + "pekko.actor.serialize-messages = off\npekko.remote.artery.advanced.maximum-large-frame-size = 4 MiB";
+        ActorTestKit worker = ActorTestKit.create("troupe", TestClusters.node("worker", tmp.resolve("w"), List.of("sh"), largeDest));
+        ActorTestKit booster = ActorTestKit.create("troupe", TestClusters.node("booster", tmp.resolve("b"), List.of(), largeDest));
+        try {
+            worker.spawn(SubWorkExecutor.create(), "worker");
+            worker.spawn(sink(Files.createDirectories(tmp.resolve("large-in"))), "large-sink");
+            worker.spawn(sink(Files.createDirectories(tmp.resolve("plain-in"))), "plain-sink");
+            var seed = Cluster.get(worker.system()).selfMember().address();
+            Cluster.get(worker.system()).manager().tell(Join.create(seed));
+            Cluster.get(booster.system()).manager().tell(Join.create(seed));
+            TestProbe<Receptionist.Listing> listing = booster.createTestProbe();
+            ActorRef<SubWorkExecutor.Command>[] executor = new ActorRef[1];
+            listing.awaitAssert(Duration.ofSeconds(30), () -> {
+                booster.system().receptionist().tell(Receptionist.find(SubWorkExecutor.KEY, listing.getRef()));
+                var found = listing.receiveMessage().getServiceInstances(SubWorkExecutor.KEY);
+                assertEquals(1, found.size());
+                executor[0] = found.iterator().next();
+                return null;
+            });
+            String remote = Cluster.get(worker.system()).selfMember().address().toString();
+            // resolved to refs: messages to a selection never take the large-message stream
+            var largeSink = booster.system().classicSystem().actorSelection(remote + "/user/large-sink")
+                    .resolveOne(Duration.ofSeconds(10)).toCompletableFuture().get();
+            var plainSink = booster.system().classicSystem().actorSelection(remote + "/user/plain-sink")
+                    .resolveOne(Duration.ofSeconds(10)).toCompletableFuture().get();
+
+            List<Path> big = List.of(file("random-64m", 64 << 20, true), file("text-64m", 64 << 20, false));
+            List<Path> small = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                small.add(file("small-" + i, 4096 + i, false));
+            }
+            for (int round = 0; round < 2; round++) {
+                for (Path file : big) {
+                    report("streamrefs " + file.getFileName(), List.of(file), () -> viaStreamRefs(booster, executor[0], List.of(file)));
+                    report("artery-large " + file.getFileName(), List.of(file), () -> viaChunks(booster, largeSink, List.of(file)));
+                    report("artery-plain " + file.getFileName(), List.of(file), () -> viaChunks(booster, plainSink, List.of(file)));
+                }
+                report("streamrefs 1000 small (one offer)", small, () -> viaStreamRefs(booster, executor[0], small));
+                report("artery-large 1000 small", small, () -> viaChunks(booster, largeSink, small));
+            }
+        } finally {
+            booster.shutdownTestKit();
+            worker.shutdownTestKit();
+        }
+    }
+
+    private interface Run {
+        void run() throws Exception;
+    }
+
+    private static void report(String what, List<Path> files, Run run) throws Exception {
+        long bytes = 0;
+        for (Path f : files) {
+            bytes += Files.size(f);
+        }
+        long start = System.nanoTime();
+        run.run();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("[bench] %-40s %8.1f ms %8.1f MiB/s%n", what, seconds * 1000, bytes / seconds / (1 << 20));
+    }
+
+    private Path file(String name, int size, boolean random) throws Exception {
+        byte[] content = new byte[size];
+        if (random) {
+            new Random(name.hashCode()).nextBytes(content);
+        } else {
+            byte[] line = "static int counter_%d = 0; /* generated source text, compressible */\n".getBytes();
+            Random r = new Random(name.hashCode());
+            for (int i = 0; i < size; i++) {
+                content[i] = i % line.length == 7 ? (byte) ('0' + r.nextInt(10)) : line[i % line.length];
+            }
+        }
+        return Files.write(tmp.resolve(name), content);
+    }
+
+    private static void viaStreamRefs(ActorTestKit booster, ActorRef<SubWorkExecutor.Command> executor, List<Path> files)
+            throws Exception {
+        List<SubWorkExecutor.Blob> blobs = new ArrayList<>();
+        List<CasStreams.LocalBlob> local = new ArrayList<>();
+        for (Path f : files) {
+            String digest = Digests.of(f);
+            blobs.add(new SubWorkExecutor.Blob(digest, Files.size(f)));
+            local.add(new CasStreams.LocalBlob(digest, f));
+        }
+        TestProbe<SubWorkExecutor.OfferReply> replies = booster.createTestProbe();
+        executor.tell(new SubWorkExecutor.Offer("bench", blobs, replies.getRef()));
+        var to = replies.expectMessageClass(SubWorkExecutor.UploadTo.class, Duration.ofSeconds(30));
+        CasStreams.ofFiles(local).runWith(to.sink().getSink(), Materializer.matFromSystem(booster.system()));
+        assertNull(replies.expectMessageClass(SubWorkExecutor.Uploaded.class, Duration.ofSeconds(120)).error());
+    }
+
+    private static void viaChunks(ActorTestKit booster, org.apache.pekko.actor.ActorRef target, List<Path> files)
+            throws Exception {
+        int window = 16;
+        Semaphore permits = new Semaphore(window);
+        List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ActorRef<Ack> acks = booster.spawn(Behaviors.receiveMessage(ack -> {
+            if (ack.error() != null) {
+                errors.add(ack.error());
+            }
+            permits.release();
+            return Behaviors.same();
+        }));
+        for (Path f : files) {
+            String digest = Digests.of(f);
+            List<Piece> pieces = CasStreams.ofBlob(digest, () -> FileChannel.open(f, StandardOpenOption.READ))
+                    .runWith(Sink.seq(), Materializer.matFromSystem(booster.system())).toCompletableFuture().get();
+            long seq = 0;
+            for (Piece piece : pieces) {
+                if (!permits.tryAcquire(60, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("no ack");
+                }
+                target.tell(new Chunk(seq++, piece, acks), org.apache.pekko.actor.ActorRef.noSender());
+            }
+        }
+        if (!permits.tryAcquire(window, 60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("acks missing");
+        }
+        booster.stop(acks);
+        assertEquals(List.of(), errors);
+    }
+}
