@@ -51,8 +51,12 @@ public final class ContentStore {
         ContentStore store = new ContentStore(dir, maxBytes);
         Files.createDirectories(store.tmp);
         try (Stream<Path> stale = Files.list(store.tmp)) {
+            long hourAgo = System.currentTimeMillis() - 3_600_000;
             for (Path file : stale.toList()) {
-                Files.deleteIfExists(file); // left by a worker that stopped mid-transfer
+                // left by a worker that stopped mid-transfer; a recent one may be another worker's upload
+                if (modified(file).toMillis() < hourAgo) {
+                    Files.deleteIfExists(file);
+                }
             }
         }
         List<Path> blobs;
@@ -170,6 +174,10 @@ public final class ContentStore {
                 return false;
             }
             Path blob = blob(digest);
+            if (!Files.exists(blob)) {
+                forget(digest); // deleted behind the store's back (another worker sharing the directory)
+                return false;
+            }
             if (!executable) {
                 try {
                     Files.createLink(target, blob);
@@ -202,7 +210,19 @@ public final class ContentStore {
             if (entries.get(digest) == null) {
                 return null;
             }
-            return FileChannel.open(blob(digest), StandardOpenOption.READ);
+            try {
+                return FileChannel.open(blob(digest), StandardOpenOption.READ);
+            } catch (java.nio.file.NoSuchFileException e) {
+                forget(digest);
+                return null;
+            }
+        }
+    }
+
+    private void forget(String digest) {
+        Long size = entries.remove(digest);
+        if (size != null) {
+            totalBytes -= size;
         }
     }
 

@@ -257,7 +257,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         }
         if (planned.preExecuteError() instanceof io.troupe.booster.cas.FileTooLarge tooLarge) {
             lastFailure = tooLarge.getMessage(); // cannot change: no remote attempt
-            getContext().getLog().info("sub-work {} runs locally: {}", id, lastFailure);
+            getContext().getLog().warn("sub-work {} runs locally: {}", id, lastFailure);
             return fallBack();
         }
         if (planned.preExecuteError() != null) {

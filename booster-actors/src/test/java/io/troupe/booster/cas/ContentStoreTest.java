@@ -76,6 +76,16 @@ class ContentStoreTest {
     }
 
     @Test
+    void aBlobDeletedBehindItsBackIsReportedMissing() throws Exception {
+        ContentStore store = ContentStore.open(tmp.resolve("cas"), 1 << 20);
+        String digest = put(store, bytes(100, 5));
+        Files.delete(tmp.resolve("cas").resolve(digest)); // another worker sharing the directory evicted it
+        assertFalse(store.materialize(digest, tmp.resolve("x"), false));
+        assertEquals(List.of(digest), store.missing(List.of(digest)));
+        assertEquals(0, store.stats().bytes());
+    }
+
+    @Test
     void refusesCorruptedContentAndLeavesNothingBehind() throws Exception {
         ContentStore store = ContentStore.open(tmp.resolve("cas"), 1 << 20);
         byte[] content = bytes(4000, 7);
