@@ -54,7 +54,7 @@ class CasTransferTest {
     @BeforeAll
     static void start() throws Exception {
         root = Files.createTempDirectory("troupe-cas-test-");
-        worker = ActorTestKit.create("troupe", TestClusters.node("worker", root.resolve("w"), List.of("sh"),
+        worker = ActorTestKit.create("troupe", TestClusters.node("worker", root.resolve("w"), List.of("sh", "gcc"),
                 "troupe.worker.slots = 2"));
         booster = ActorTestKit.create("troupe", TestClusters.node("booster", root.resolve("b"), List.of(),
                 "troupe.booster.max-file-size = 12 MiB"));
@@ -150,6 +150,44 @@ class CasTransferTest {
         assertEquals(new WorkActor.Summary(1, 1, 0, 0, 1), second.summary());
         assertEquals(18 * MIB, Files.size(dir.resolve("out.bin")));
         assertEquals(afterFirst.receivedBytes(), casStats().receivedBytes(), "the second sub-work sent no input bytes");
+    }
+
+    /** Large files Must-show: a preprocessed unit over 8 MiB compiles remotely to an object over 8 MiB. */
+    @Test
+    void aPreprocessedUnitOver8MiBCompilesRemotelyToAnObjectOver8MiB() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(onPath("gcc"), "gcc is not installed");
+        Path dir = Files.createDirectories(root.resolve("gcc"));
+        StringBuilder unit = new StringBuilder("char data[9 << 20] = {1};\nconst char text[] =\n");
+        String line = "\"" + "x".repeat(1000) + "\"\n";
+        for (int i = 0; i < 9000; i++) {
+            unit.append(line);
+        }
+        Files.writeString(dir.resolve("big.i"), unit.append(";\n"));
+        assertTrue(Files.size(dir.resolve("big.i")) > 8 * MIB);
+        Handler handler = new Handler() {
+            @Override
+            public DistCommand preExecute(List<String> command) {
+                return DistCommand.of(new Command(null, "gcc", null, List.of("-c", "big.i", "-o", "big.o"),
+                        List.of(FileDesc.of("big.i")), List.of("big.o"), List.of()));
+            }
+        };
+        Outcome outcome = runOne(dir, true, handler, "gcc -c big.i -o big.o");
+        assertEquals(0, outcome.reply().exitCode(), outcome.stderr());
+        assertEquals(new WorkActor.Summary(1, 1, 0, 0, 1), outcome.summary());
+        assertTrue(Files.size(dir.resolve("big.o")) > 8 * MIB, "object size " + Files.size(dir.resolve("big.o")));
+        Process local = new ProcessBuilder("gcc", "-c", "big.i", "-o", "local.o").directory(dir.toFile())
+                .inheritIO().start();
+        assertEquals(0, local.waitFor());
+        assertEquals(Digests.of(dir.resolve("local.o")), Digests.of(dir.resolve("big.o")), "same object as a local compile");
+    }
+
+    private static boolean onPath(String program) {
+        for (String dir : System.getenv("PATH").split(":")) {
+            if (Files.isExecutable(Path.of(dir.isEmpty() ? "." : dir, program))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test
