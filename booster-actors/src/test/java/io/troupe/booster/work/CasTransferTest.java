@@ -181,6 +181,24 @@ class CasTransferTest {
         assertEquals(Digests.of(dir.resolve("local.o")), Digests.of(dir.resolve("big.o")), "same object as a local compile");
     }
 
+    @Test
+    void anAbsoluteInputIsMappedIntoTheSandboxAndItsArgumentRewritten() throws Exception {
+        Path dir = Files.createDirectories(root.resolve("abs"));
+        Path script = Files.writeString(Files.createDirectories(root.resolve("elsewhere")).resolve("run.sh"),
+                "echo \"ran $0\" > out.txt\n");
+        Handler handler = new Handler() {
+            @Override
+            public DistCommand preExecute(List<String> command) {
+                return DistCommand.of(new Command(null, "sh", null, List.of(script.toString()),
+                        List.of(new FileDesc(script.toString(), script.toString(), 0)), List.of("out.txt"), List.of()));
+            }
+        };
+        Outcome outcome = runOne(dir, true, handler, "sh " + script);
+        assertEquals(0, outcome.reply().exitCode(), outcome.stderr());
+        assertEquals(new WorkActor.Summary(1, 1, 0, 0, 1), outcome.summary());
+        assertEquals("ran _abs" + script, Files.readString(dir.resolve("out.txt")).trim());
+    }
+
     private static boolean onPath(String program) {
         for (String dir : System.getenv("PATH").split(":")) {
             if (Files.isExecutable(Path.of(dir.isEmpty() ? "." : dir, program))) {
