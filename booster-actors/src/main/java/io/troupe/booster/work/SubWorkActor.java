@@ -351,6 +351,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         timers.cancel("attempt");
         remoteNanos += lap();
         if (reply instanceof SubWorkExecutor.Failed failed) {
+            if (failed.failure() == SubWorkExecutor.Failure.TOO_LARGE || failed.failure() == SubWorkExecutor.Failure.BAD_PATH) {
+                maxAttempts = attempt; // the same files fail the same way elsewhere: straight to the local run
+            }
             return remoteFailed(WorkerDirectory.Outcome.FAILED, failed.load(),
                     "worker " + failed.load().worker() + ": " + failed.message());
         }

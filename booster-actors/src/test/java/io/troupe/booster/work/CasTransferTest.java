@@ -55,7 +55,7 @@ class CasTransferTest {
     static void start() throws Exception {
         root = Files.createTempDirectory("troupe-cas-test-");
         worker = ActorTestKit.create("troupe", TestClusters.node("worker", root.resolve("w"), List.of("sh", "gcc"),
-                "troupe.worker.slots = 2"));
+                "troupe.worker.slots = 2\ntroupe.worker.max-file-size = 20 MiB"));
         booster = ActorTestKit.create("troupe", TestClusters.node("booster", root.resolve("b"), List.of(),
                 "troupe.booster.max-file-size = 12 MiB"));
         worker.spawn(SubWorkExecutor.create(), "worker");
@@ -98,7 +98,11 @@ class CasTransferTest {
     }
 
     private static Outcome runOne(Path dir, boolean noLocal, Handler handler, String script) {
-        WorkSettings settings = new WorkSettings("custom", "cas", "cas", null, false, null, false, noLocal, 0, 2, 0, 60,
+        return runOne(dir, noLocal, 0, handler, script);
+    }
+
+    private static Outcome runOne(Path dir, boolean noLocal, int retries, Handler handler, String script) {
+        WorkSettings settings = new WorkSettings("custom", "cas", "cas", null, false, null, false, noLocal, retries, 2, 0, 60,
                 List.of(), dir, ENV, null);
         TestProbe<WorkActor.Event> events = booster.createTestProbe();
         var work = booster.spawn(WorkActor.create(settings, handler, WorkActor.Launch.EXTERNAL, events.getRef()));
@@ -179,6 +183,25 @@ class CasTransferTest {
                 .inheritIO().start();
         assertEquals(0, local.waitFor());
         assertEquals(Digests.of(dir.resolve("local.o")), Digests.of(dir.resolve("big.o")), "same object as a local compile");
+    }
+
+    @Test
+    void aResultOverTheWorkersLimitIsNotRetriedRemotely() throws Exception {
+        Path dir = Files.createDirectories(root.resolve("result-limit"));
+        String script = "head -c 22020096 /dev/zero > out.bin";
+        Handler handler = new Handler() {
+            @Override
+            public DistCommand preExecute(List<String> command) {
+                return DistCommand.of(new Command(null, "sh", null, List.of("-c", script), List.of(), List.of("out.bin"),
+                        List.of()));
+            }
+        };
+        Outcome outcome = runOne(dir, true, 3, handler, script);
+        assertNotEquals(0, outcome.reply().exitCode());
+        assertTrue(outcome.stderr().contains("failed remotely after 1 attempt(s): worker "), outcome.stderr());
+        assertTrue(outcome.stderr().contains("result file 'out.bin' of sub-work ") && outcome.stderr().contains(
+                " is 22020096 bytes, more than troupe.worker.max-file-size = 20971520"), outcome.stderr());
+        assertTrue(!outcome.stderr().contains("retry on"), "no further remote attempt was sought: " + outcome.stderr());
     }
 
     @Test
