@@ -157,6 +157,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     /** the blobs the worker asked for last */
     private List<String> lastMissing = List.of();
     /** digests of local input files, shared by every sub-work: a header is hashed once per change */
+    /** inputs totalling at most this travel inside the Execute: no upload round trips for a small sub-work */
+    private final long inlineInputBytes;
     private static final io.troupe.booster.cas.Digests.Cache DIGESTS = new io.troupe.booster.cas.Digests.Cache(200_000);
     /** the handler's hooks are called on this thread ({@link InlineHooks}) */
     private final boolean inline;
@@ -209,6 +211,10 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         this.uploadReplies = context.messageAdapter(SubWorkExecutor.OfferReply.class, UploadAnswered::new);
         this.downloadReplies = context.messageAdapter(SubWorkExecutor.DownloadFrom.class, DownloadAnswered::new);
         this.inline = isInline(shared.handler());
+        var config = context.getSystem().settings().config();
+        // well inside the Artery frame, whatever the setting: the request carries them with commands and env
+        this.inlineInputBytes = Math.min(config.getBytes("troupe.booster.inline-input-bytes"),
+                config.getBytes("pekko.remote.artery.advanced.maximum-frame-size") / 2);
         Planned inlinePlan = inline ? planInline() : null;
         if (inlinePlan != null) {
             context.getSelf().tell(inlinePlan); // processed right after setup, on this thread
@@ -751,8 +757,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     /** Sizes and digests of the input files (hashed once per file version); bytes move only when asked for. */
     private Inputs readInputs(DistCommand dist) throws IOException {
-        List<SubWorkExecutor.InputFile> inputs = new ArrayList<>();
-        Map<String, Path> localFiles = new java.util.HashMap<>();
+        List<Path> locals = new ArrayList<>();
+        List<String> remotes = new ArrayList<>();
+        long total = 0;
         for (io.troupe.api.booster.Command command : dist.commands()) {
             Path base = baseOf(command);
             for (FileDesc input : command.inputFiles()) {
@@ -761,11 +768,24 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
                 if (size > shared.maxFileBytes()) {
                     throw new io.troupe.booster.cas.FileTooLarge(local.toString(), size, shared.maxFileBytes());
                 }
-                io.troupe.booster.cas.Digests.Sized digest = DIGESTS.digestOf(local);
-                localFiles.put(digest.digest(), local);
-                inputs.add(SubWorkExecutor.InputFile.byDigest(AbsoluteInputs.sandboxPath(remotePathOf(input)),
-                        digest.digest(), digest.size(), Files.isExecutable(local)));
+                total += size;
+                locals.add(local);
+                remotes.add(AbsoluteInputs.sandboxPath(remotePathOf(input)));
             }
+        }
+        boolean small = total <= inlineInputBytes;
+        List<SubWorkExecutor.InputFile> inputs = new ArrayList<>();
+        Map<String, Path> localFiles = new java.util.HashMap<>();
+        for (int i = 0; i < locals.size(); i++) {
+            Path local = locals.get(i);
+            if (small) {
+                inputs.add(new SubWorkExecutor.InputFile(remotes.get(i), Files.readAllBytes(local), Files.isExecutable(local)));
+                continue;
+            }
+            io.troupe.booster.cas.Digests.Sized digest = DIGESTS.digestOf(local);
+            localFiles.put(digest.digest(), local);
+            inputs.add(SubWorkExecutor.InputFile.byDigest(remotes.get(i), digest.digest(), digest.size(),
+                    Files.isExecutable(local)));
         }
         return new Inputs(inputs, localFiles);
     }

@@ -120,6 +120,74 @@ class CasTransferBench {
         }
     }
 
+    /** Median time of a sub-work whose one small input is new to the worker, by digest or inline. */
+    @Test
+    void smallNewInputLatency() throws Exception {
+        ActorTestKit worker = ActorTestKit.create("troupe", TestClusters.node("worker", tmp.resolve("w"), List.of("sh"),
+                "troupe.worker.slots = 2"));
+        ActorTestKit byDigest = ActorTestKit.create("troupe", TestClusters.node("booster", tmp.resolve("b1"), List.of(),
+                "troupe.booster.inline-input-bytes = 0"));
+        ActorTestKit inline = ActorTestKit.create("troupe", TestClusters.node("booster", tmp.resolve("b2"), List.of(),
+                "troupe.booster.inline-input-bytes = 256 KiB"));
+        try {
+            worker.spawn(SubWorkExecutor.create(), "worker");
+            var seed = Cluster.get(worker.system()).selfMember().address();
+            for (ActorTestKit kit : List.of(worker, byDigest, inline)) {
+                Cluster.get(kit.system()).manager().tell(Join.create(seed));
+            }
+            for (int round = 0; round < 2; round++) {
+                for (int size : new int[] {20 * 1024, 200 * 1024}) {
+                    System.out.printf("[bench] new %d KiB input, by digest: median %.1f ms%n", size / 1024,
+                            medianSubWork(byDigest, size, round));
+                    System.out.printf("[bench] new %d KiB input, inline:    median %.1f ms%n", size / 1024,
+                            medianSubWork(inline, size, round));
+                }
+            }
+        } finally {
+            inline.shutdownTestKit();
+            byDigest.shutdownTestKit();
+            worker.shutdownTestKit();
+        }
+    }
+
+    private double medianSubWork(ActorTestKit booster, int size, int round) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("lat-" + System.nanoTime()));
+        var handler = new io.troupe.api.booster.Handler() {
+            @Override
+            public io.troupe.api.booster.DistCommand preExecute(List<String> command) {
+                return io.troupe.api.booster.DistCommand.of(new io.troupe.api.booster.Command(null, "sh", null,
+                        List.of("-c", "wc -c < " + command.get(1) + " > " + command.get(1) + ".n"),
+                        List.of(io.troupe.api.booster.FileDesc.of(command.get(1))), List.of(command.get(1) + ".n"), List.of()));
+            }
+        };
+        var settings = new io.troupe.booster.work.WorkSettings("custom", "bench", "bench", null, false, null, false, true,
+                0, 2, 0, 60, List.of(), dir, java.util.Map.of("PATH", System.getenv("PATH")), null);
+        TestProbe<io.troupe.booster.work.WorkActor.Event> events = booster.createTestProbe();
+        var work = booster.spawn(io.troupe.booster.work.WorkActor.create(settings, handler,
+                io.troupe.booster.work.WorkActor.Launch.EXTERNAL, events.getRef()));
+        events.expectMessageClass(io.troupe.booster.work.WorkActor.Ready.class, Duration.ofSeconds(30));
+        TestProbe<io.troupe.booster.gateway.ExecutorGateway.SubWorkReply> reply = booster.createTestProbe();
+        List<Long> times = new ArrayList<>();
+        Random random = new Random(round * 31L + size);
+        for (int i = 0; i < 40; i++) {
+            byte[] content = new byte[size];
+            random.nextBytes(content);
+            Files.write(dir.resolve("in" + i), content);
+            long start = System.nanoTime();
+            work.tell(new io.troupe.booster.work.WorkActor.SubWork(new io.troupe.booster.gateway.ExecutorGateway.SubWorkArrived(
+                    List.of("count", "in" + i), dir.toString(), java.util.Map.of("PATH", System.getenv("PATH")), reply.getRef())));
+            var answer = reply.expectMessageClass(io.troupe.booster.gateway.ExecutorGateway.SubWorkReply.class, Duration.ofSeconds(30));
+            assertEquals(0, answer.exitCode(), new String(answer.stderr()));
+            if (i >= 10) {
+                times.add(System.nanoTime() - start); // the first ten warm up
+            }
+        }
+        work.tell(new io.troupe.booster.work.WorkActor.WorkCommandExited(0));
+        events.expectMessageClass(io.troupe.booster.work.WorkActor.Finished.class, Duration.ofSeconds(30));
+        times.sort(Long::compare);
+        return times.get(times.size() / 2) / 1e6;
+    }
+
     private interface Run {
         void run() throws Exception;
     }
