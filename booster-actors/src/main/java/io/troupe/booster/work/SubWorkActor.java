@@ -154,6 +154,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private int uploads;
     /** result blobs fetched in this attempt, by digest: where the bytes landed */
     private Map<String, Path> fetched = Map.of();
+    /** stops the result fetch of an attempt given up */
+    private org.apache.pekko.stream.UniqueKillSwitch fetchSwitch;
     /** the blobs the worker asked for last */
     private List<String> lastMissing = List.of();
     /** digests of local input files, shared by every sub-work: a header is hashed once per change */
@@ -482,10 +484,12 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
                 List.copyOf(targets.keySet()),
                 digest -> io.troupe.booster.cas.BlobWriter.toFile(digest, sizes.get(digest), targets.get(digest)));
         String attemptId = attemptId();
-        getContext().pipeToSelf(from.source().getSource().runWith(
-                        io.troupe.booster.cas.CasStreams.into(receiver, shared.blocking()),
-                        org.apache.pekko.stream.Materializer.matFromSystem(getContext().getSystem())),
-                (done, error) -> new ResultsFetched(attemptId, error));
+        var running = from.source().getSource()
+                .viaMat(org.apache.pekko.stream.KillSwitches.single(), org.apache.pekko.stream.javadsl.Keep.right())
+                .toMat(io.troupe.booster.cas.CasStreams.into(receiver, shared.blocking()), org.apache.pekko.stream.javadsl.Keep.both())
+                .run(org.apache.pekko.stream.Materializer.matFromSystem(getContext().getSystem()));
+        fetchSwitch = running.first();
+        getContext().pipeToSelf(running.second(), (done, error) -> new ResultsFetched(attemptId, error));
         fetched = targets;
         return this;
     }
@@ -495,6 +499,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             return this;
         }
         timers.cancel("attempt");
+        fetchSwitch = null;
         remoteNanos += lap();
         if (done.error() != null) {
             return remoteFailed(WorkerDirectory.Outcome.FAILED, remoteDone.load(), "fetching result files from worker "
@@ -541,6 +546,11 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     }
 
     private Behavior<Command> remoteFailed(WorkerDirectory.Outcome outcome, SubWorkExecutor.Load load, String reason) {
+        if (fetchSwitch != null) {
+            // a fetch still running must not put remote results over what the local run writes
+            fetchSwitch.abort(new java.util.concurrent.CancellationException("attempt given up: " + reason));
+            fetchSwitch = null;
+        }
         shared.directory().tell(new WorkerDirectory.Release(id, worker, outcome, load));
         worker = null;
         lastFailure = reason;
