@@ -158,9 +158,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private org.apache.pekko.stream.UniqueKillSwitch fetchSwitch;
     /** the blobs the worker asked for last */
     private List<String> lastMissing = List.of();
-    /** digests of local input files, shared by every sub-work: a header is hashed once per change */
     /** inputs totalling at most this travel inside the Execute: no upload round trips for a small sub-work */
     private final long inlineInputBytes;
+    /** digests of local input files, shared by every sub-work: a header is hashed once per change */
     private static final io.troupe.booster.cas.Digests.Cache DIGESTS = new io.troupe.booster.cas.Digests.Cache(200_000);
     /** the handler's hooks are called on this thread ({@link InlineHooks}) */
     private final boolean inline;
