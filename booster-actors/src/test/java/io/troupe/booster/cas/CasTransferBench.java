@@ -150,6 +150,90 @@ class CasTransferBench {
         }
     }
 
+    /**
+     * Bytes sent for one work of 10 sub-works over two workers, each with a shared 4 MiB input and its own
+     * 300 KiB one, with and without the holder preference.
+     */
+    @Test
+    void holderPreference() throws Exception {
+        for (String prefer : new String[] {"0", "1 MiB"}) {
+            ActorTestKit w1 = ActorTestKit.create("troupe", TestClusters.node("worker", tmp.resolve("p1-" + prefer.length()),
+                    List.of("sh"), "troupe.worker.slots = 2"));
+            ActorTestKit w2 = ActorTestKit.create("troupe", TestClusters.node("worker", tmp.resolve("p2-" + prefer.length()),
+                    List.of("sh"), "troupe.worker.slots = 2"));
+            ActorTestKit booster = ActorTestKit.create("troupe", TestClusters.node("booster", tmp.resolve("pb"), List.of(),
+                    "troupe.booster.prefer-holder-bytes = " + prefer));
+            try {
+                var e1 = w1.spawn(SubWorkExecutor.create(), "worker");
+                var e2 = w2.spawn(SubWorkExecutor.create(), "worker");
+                var seed = Cluster.get(w1.system()).selfMember().address();
+                for (ActorTestKit kit : List.of(w1, w2, booster)) {
+                    Cluster.get(kit.system()).manager().tell(Join.create(seed));
+                }
+                TestProbe<Receptionist.Listing> listing = booster.createTestProbe();
+                listing.awaitAssert(Duration.ofSeconds(30), () -> {
+                    booster.system().receptionist().tell(Receptionist.find(SubWorkExecutor.KEY, listing.getRef()));
+                    assertEquals(2, listing.receiveMessage().getServiceInstances(SubWorkExecutor.KEY).size());
+                    return null;
+                });
+                Path dir = Files.createDirectories(tmp.resolve("pref-" + prefer.length()));
+                List<String> names = new ArrayList<>();
+                byte[] shared = new byte[4 << 20];
+                new Random(99).nextBytes(shared);
+                Files.write(dir.resolve("shared.bin"), shared);
+                for (int i = 0; i < 10; i++) {
+                    byte[] content = new byte[300 << 10];
+                    new Random(i).nextBytes(content);
+                    Files.write(dir.resolve("in" + i), content);
+                    names.add("in" + i);
+                }
+                long start = System.nanoTime();
+                runAll(booster, dir, names);
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                System.out.printf("[bench] prefer-holder-bytes = %s: sent %.1f MiB (worker 1 %.1f, worker 2 %.1f) in %d ms%n",
+                        prefer, (received(w1, e1) + received(w2, e2)) / 1048576.0, received(w1, e1) / 1048576.0,
+                        received(w2, e2) / 1048576.0, millis);
+            } finally {
+                booster.shutdownTestKit();
+                w2.shutdownTestKit();
+                w1.shutdownTestKit();
+            }
+        }
+    }
+
+    private static long received(ActorTestKit kit, ActorRef<SubWorkExecutor.Command> executor) {
+        TestProbe<ContentStore.Stats> probe = kit.createTestProbe();
+        executor.tell(new SubWorkExecutor.GetCasStats(probe.getRef()));
+        return probe.receiveMessage(Duration.ofSeconds(10)).receivedBytes();
+    }
+
+    private void runAll(ActorTestKit booster, Path dir, List<String> names) {
+        var handler = new io.troupe.api.booster.Handler() {
+            @Override
+            public io.troupe.api.booster.DistCommand preExecute(List<String> command) {
+                return io.troupe.api.booster.DistCommand.of(new io.troupe.api.booster.Command(null, "sh", null,
+                        List.of("-c", "wc -c < " + command.get(1) + " > " + command.get(1) + ".n"),
+                        List.of(io.troupe.api.booster.FileDesc.of(command.get(1)), io.troupe.api.booster.FileDesc.of("shared.bin")),
+                        List.of(command.get(1) + ".n"), List.of()));
+            }
+        };
+        var settings = new io.troupe.booster.work.WorkSettings("custom", "bench", "bench", null, false, null, false, true,
+                0, 2, 0, 60, List.of(), dir, java.util.Map.of("PATH", System.getenv("PATH")), null);
+        TestProbe<io.troupe.booster.work.WorkActor.Event> events = booster.createTestProbe();
+        var work = booster.spawn(io.troupe.booster.work.WorkActor.create(settings, handler,
+                io.troupe.booster.work.WorkActor.Launch.EXTERNAL, events.getRef()));
+        events.expectMessageClass(io.troupe.booster.work.WorkActor.Ready.class, Duration.ofSeconds(30));
+        TestProbe<io.troupe.booster.gateway.ExecutorGateway.SubWorkReply> reply = booster.createTestProbe();
+        for (String name : names) {
+            work.tell(new io.troupe.booster.work.WorkActor.SubWork(new io.troupe.booster.gateway.ExecutorGateway.SubWorkArrived(
+                    List.of("count", name), dir.toString(), java.util.Map.of("PATH", System.getenv("PATH")), reply.getRef())));
+            var answer = reply.expectMessageClass(io.troupe.booster.gateway.ExecutorGateway.SubWorkReply.class, Duration.ofSeconds(30));
+            assertEquals(0, answer.exitCode(), new String(answer.stderr()));
+        }
+        work.tell(new io.troupe.booster.work.WorkActor.WorkCommandExited(0));
+        events.expectMessageClass(io.troupe.booster.work.WorkActor.Finished.class, Duration.ofSeconds(30));
+    }
+
     private double medianSubWork(ActorTestKit booster, int size, int round) throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("lat-" + System.nanoTime()));
         var handler = new io.troupe.api.booster.Handler() {
