@@ -115,6 +115,11 @@ public final class BoosterCli implements Callable<Integer> {
             description = "write per-sub-work timings and fallback reasons here (JSON)")
     private Path statsJson;
 
+    @Option(names = "--max_file_size", paramLabel = "SIZE",
+            description = "largest input file sent to a worker, e.g. 1GiB or 500M (default troupe.booster.max-file-size, "
+                    + "1 GiB); a sub-work with a larger one runs locally")
+    private String maxFileSize;
+
     @Option(names = "-t", description = "accepted for TBS compatibility (bk-booster's test flag); no effect")
     private boolean tbsTest;
 
@@ -166,7 +171,28 @@ public final class BoosterCli implements Callable<Integer> {
     /** Runs the work; returns its exit code. */
     @Override
     public Integer call() {
-        return runner.applyAsInt(settings());
+        WorkSettings settings = settings();
+        if (maxFileSize != null) {
+            // read by WorkActor from the config: a system property overrides reference.conf in ConfigFactory.load()
+            System.setProperty("troupe.booster.max-file-size", Long.toString(maxFileBytes()));
+            com.typesafe.config.ConfigFactory.invalidateCaches();
+        }
+        return runner.applyAsInt(settings);
+    }
+
+    /** {@code --max_file_size} in bytes; throws a ParameterException naming the flag. */
+    long maxFileBytes() {
+        try {
+            long bytes = com.typesafe.config.ConfigFactory.parseMap(Map.of("size", maxFileSize)).getBytes("size");
+            if (bytes < 1) {
+                throw new ParameterException(spec.commandLine(), "--max_file_size must be at least 1 byte, got '"
+                        + maxFileSize + "'");
+            }
+            return bytes;
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new ParameterException(spec.commandLine(), "--max_file_size '" + maxFileSize
+                    + "' is not a size (examples: 1GiB, 500M, 1048576)");
+        }
     }
 
     /** The validated settings; throws a ParameterException naming the bad argument. */

@@ -93,11 +93,11 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      * @param remoteRetryTimes {@code --remote_retry_times}, used when the handler returns a negative value
      * @param ioTimeout how long a remote attempt may go without progress (an answer or a worker heartbeat)
      * @param remoteTimeout longest run of the remote process ({@link Duration#ZERO} = the worker's own limit)
-     * @param maxInlineInputBytes inputs past this total are not sent (they would not fit a message)
+     * @param maxFileBytes an input file past this size makes the sub-work run locally ({@code --max_file_size})
      */
     public record Shared(Handler handler, ActorRef<WorkerDirectory.Command> directory,
             ActorRef<LocalSlots.Command> localSlots, boolean local, boolean noLocal, int remoteRetryTimes,
-            Duration ioTimeout, Duration remoteTimeout, long maxInlineInputBytes, Executor blocking) {}
+            Duration ioTimeout, Duration remoteTimeout, long maxFileBytes, Executor blocking) {}
 
     /**
      * The handler's decisions, made in one blocking task: remote or not, local weight, retries and (for a
@@ -107,7 +107,18 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             Throwable error) implements Command {}
 
     private record RemotePlan(List<io.troupe.api.booster.Command> commands, List<SubWorkExecutor.Step> steps,
-            List<SubWorkExecutor.InputFile> inputs) {}
+            List<SubWorkExecutor.InputFile> inputs, Map<String, Path> localFiles) {}
+
+    /** Input files as sent (by digest) and where their bytes are here, by digest. */
+    private record Inputs(List<SubWorkExecutor.InputFile> files, Map<String, Path> localFiles) {}
+
+    private record UploadAnswered(SubWorkExecutor.OfferReply reply) implements Command {}
+
+    private record UploadStreamEnded(String attemptId, Throwable error) implements Command {}
+
+    private record DownloadAnswered(SubWorkExecutor.DownloadFrom reply) implements Command {}
+
+    private record ResultsFetched(String attemptId, Throwable error) implements Command {}
 
     /** PreExecute's answer (inline hooks) whose input files are still to be read, on the blocking dispatcher. */
     private record PendingInputs(int weight, int retries, DistCommand dist) {}
@@ -148,6 +159,22 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private final ActorRef<SubWorkExecutor.Reply> workerReplies;
     private final ActorRef<WorkerDirectory.WorkerLost> workerLosses;
     private final ActorRef<LocalSlots.Granted> slotGrants;
+    private final ActorRef<SubWorkExecutor.OfferReply> uploadReplies;
+    private final ActorRef<SubWorkExecutor.DownloadFrom> downloadReplies;
+    /** the Execute of the current attempt, sent again once missing inputs are uploaded */
+    private SubWorkExecutor.Execute execute;
+    /** uploads made in this attempt: a worker that keeps losing inputs is given up on */
+    private int uploads;
+    /** result blobs fetched in this attempt, by digest: where the bytes landed */
+    private Map<String, Path> fetched = Map.of();
+    /** stops the result fetch of an attempt given up */
+    private org.apache.pekko.stream.UniqueKillSwitch fetchSwitch;
+    /** the blobs the worker asked for last */
+    private List<String> lastMissing = List.of();
+    /** inputs totalling at most this travel inside the Execute: no upload round trips for a small sub-work */
+    private final long inlineInputBytes;
+    /** digests of local input files, shared by every sub-work: a header is hashed once per change */
+    private static final io.troupe.booster.cas.Digests.Cache DIGESTS = new io.troupe.booster.cas.Digests.Cache(200_000);
     /** the handler's hooks are called on this thread ({@link InlineHooks}) */
     private final boolean inline;
     private PendingInputs pendingInputs;
@@ -203,7 +230,13 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         this.workerReplies = context.messageAdapter(SubWorkExecutor.Reply.class, WorkerAnswered::new);
         this.workerLosses = context.messageAdapter(WorkerDirectory.WorkerLost.class, lost -> new WorkerDied(lost.worker()));
         this.slotGrants = context.messageAdapter(LocalSlots.Granted.class, LocalGranted::new);
+        this.uploadReplies = context.messageAdapter(SubWorkExecutor.OfferReply.class, UploadAnswered::new);
+        this.downloadReplies = context.messageAdapter(SubWorkExecutor.DownloadFrom.class, DownloadAnswered::new);
         this.inline = isInline(shared.handler());
+        var config = context.getSystem().settings().config();
+        // well inside the Artery frame, whatever the setting: the request carries them with commands and env
+        this.inlineInputBytes = Math.min(config.getBytes("troupe.booster.inline-input-bytes"),
+                config.getBytes("pekko.remote.artery.advanced.maximum-frame-size") / 2);
         if (stdin.kind() == GatewayProtocol.StdinKind.PIPE && !StdinIdentity.isOwn(stdin.id()) && mayReadStdin()) {
             // only booster-exec's own process can read a pipe: it runs the command itself, inheriting it
             fallback = shared.local() ? null : FallbackReason.STDIN; // under --local it was never to run remotely
@@ -238,6 +271,10 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
                 .onMessageEquals(RemoteFailNoted.INSTANCE, this::onRemoteFailNoted)
                 .onMessage(LocalGranted.class, this::onLocalGranted)
                 .onMessage(LocalDone.class, this::onLocalDone)
+                .onMessage(UploadAnswered.class, this::onUploadAnswered)
+                .onMessage(UploadStreamEnded.class, this::onUploadStreamEnded)
+                .onMessage(DownloadAnswered.class, this::onDownloadAnswered)
+                .onMessage(ResultsFetched.class, this::onResultsFetched)
                 .onMessageEquals(Finalized.INSTANCE, () -> Behaviors.stopped())
                 .build();
     }
@@ -254,6 +291,12 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         }
         if (!planned.needRemote()) {
             return runLocally();
+        }
+        if (planned.preExecuteError() instanceof io.troupe.booster.cas.FileTooLarge tooLarge) {
+            lastFailure = tooLarge.getMessage(); // cannot change: no remote attempt
+            lastReason = FallbackReason.TOO_LARGE;
+            getContext().getLog().warn("sub-work {} runs locally: {}", id, lastFailure);
+            return fallBack();
         }
         if (planned.preExecuteError() != null) {
             Throwable error = planned.preExecuteError();
@@ -302,8 +345,10 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     /** The directory chooses the worker and sends it the Execute itself; its answer says which one. */
     private Behavior<Command> nextAttempt() {
-        SubWorkExecutor.Execute execute = new SubWorkExecutor.Execute(id + "#" + (attempt + 1), plan.steps(),
+        execute = new SubWorkExecutor.Execute(id + "#" + (attempt + 1), plan.steps(),
                 plan.inputs(), shared.remoteTimeout().toMillis(), getContext().getSelf(), workerReplies);
+        uploads = 0;
+        fetched = Map.of();
         earlyReply = null;
         earlyLost = null;
         getContext().ask(WorkerDirectory.Choice.class, shared.directory(), Duration.ofSeconds(10),
@@ -360,10 +405,145 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
                     "worker " + failed.load().worker() + ": " + failed.message(), reason,
                     reason.permanent() || failed.failure() == SubWorkExecutor.Failure.TIMEOUT);
         }
+        if (reply instanceof SubWorkExecutor.NeedInputs need) {
+            return uploadInputs(need);
+        }
         remoteDone = (SubWorkExecutor.Done) reply;
         rememberRemoteOutput(remoteDone);
+        if (remoteDone.results().stream().anyMatch(step -> step.files().stream().anyMatch(f -> f.content() == null))) {
+            return fetchResults();
+        }
         if (inline && remoteDone.results().stream().allMatch(step -> step.files().isEmpty())) {
             return onPostExecuted(postExecuteInline()); // nothing to write: no lease, no hand-off
+        }
+        return acquireSlot(LocalSlots.Kind.POST, 1);
+    }
+
+    // ---- moving files by digest (io.troupe.booster.cas) ----
+
+    /** The worker lacks some inputs: offer them, stream them into its store, then send the Execute again. */
+    private Behavior<Command> uploadInputs(SubWorkExecutor.NeedInputs need) {
+        if (++uploads > 2) {
+            return remoteFailed(WorkerDirectory.Outcome.FAILED, need.load(), "worker " + need.load().worker()
+                    + " lost input files again after they were sent: " + need.missing());
+        }
+        List<SubWorkExecutor.Blob> blobs = new ArrayList<>();
+        for (String digest : need.missing()) {
+            Path local = plan.localFiles().get(digest);
+            if (local == null) {
+                return remoteFailed(WorkerDirectory.Outcome.FAILED, need.load(), "worker " + need.load().worker()
+                        + " asked for blob " + digest + ", which this sub-work does not send");
+            }
+            long size = plan.inputs().stream().filter(f -> digest.equals(f.digest())).findFirst().orElseThrow().size();
+            blobs.add(new SubWorkExecutor.Blob(digest, size));
+        }
+        lastMissing = need.missing();
+        // the upload is part of the attempt: a worker that stops answering is given up after --io_timeout_secs
+        timers.startSingleTimer("attempt", new AttemptTimedOut(attempt), shared.ioTimeout().plusSeconds(2));
+        worker.tell(new SubWorkExecutor.Offer(attemptId(), blobs, uploadReplies));
+        return this;
+    }
+
+    private Behavior<Command> onUploadAnswered(UploadAnswered answered) {
+        if (worker == null) {
+            return this; // the attempt was given up
+        }
+        if (answered.reply() instanceof SubWorkExecutor.UploadTo to && to.subWorkId().equals(attemptId())) {
+            if (to.sink() == null) {
+                return remoteFailed(WorkerDirectory.Outcome.FAILED, null, "worker " + worker.path().address()
+                        + " refused the input files: " + to.error());
+            }
+            List<io.troupe.booster.cas.CasStreams.LocalBlob> blobs = new ArrayList<>();
+            for (String digest : lastMissing) {
+                blobs.add(new io.troupe.booster.cas.CasStreams.LocalBlob(digest, plan.localFiles().get(digest)));
+            }
+            String attemptId = attemptId();
+            getContext().pipeToSelf(io.troupe.booster.cas.CasStreams.ofFiles(blobs)
+                            .watchTermination(org.apache.pekko.stream.javadsl.Keep.right())
+                            .to(to.sink().getSink())
+                            .run(org.apache.pekko.stream.Materializer.matFromSystem(getContext().getSystem())),
+                    (done, error) -> new UploadStreamEnded(attemptId, error));
+        } else if (answered.reply() instanceof SubWorkExecutor.Uploaded uploaded && uploaded.subWorkId().equals(attemptId())) {
+            if (uploaded.error() != null) {
+                return remoteFailed(WorkerDirectory.Outcome.FAILED, null, "worker " + worker.path().address() + ": "
+                        + uploaded.error());
+            }
+            timers.startSingleTimer("attempt", new AttemptTimedOut(attempt), shared.ioTimeout().plusSeconds(2));
+            worker.tell(execute);
+        }
+        return this;
+    }
+
+    private Behavior<Command> onUploadStreamEnded(UploadStreamEnded ended) {
+        if (ended.error() == null || worker == null || !ended.attemptId().equals(attemptId())) {
+            return this; // success is confirmed by the worker's Uploaded
+        }
+        return remoteFailed(WorkerDirectory.Outcome.FAILED, null, "sending input files to worker "
+                + worker.path().address() + " failed: " + messageOf(ended.error()));
+    }
+
+    /** Result files too large to come inline: stream them from the worker's store next to their targets. */
+    private Behavior<Command> fetchResults() {
+        List<SubWorkExecutor.Blob> blobs = new ArrayList<>();
+        for (SubWorkExecutor.StepResult step : remoteDone.results()) {
+            for (SubWorkExecutor.ResultFile file : step.files()) {
+                if (file.content() == null && blobs.stream().noneMatch(b -> b.digest().equals(file.digest()))) {
+                    blobs.add(new SubWorkExecutor.Blob(file.digest(), file.size()));
+                }
+            }
+        }
+        timers.startSingleTimer("attempt", new AttemptTimedOut(attempt), shared.ioTimeout().plusSeconds(2));
+        worker.tell(new SubWorkExecutor.Fetch(attemptId(), blobs, downloadReplies));
+        return this;
+    }
+
+    private Behavior<Command> onDownloadAnswered(DownloadAnswered answered) {
+        SubWorkExecutor.DownloadFrom from = answered.reply();
+        if (worker == null || remoteDone == null || !from.subWorkId().equals(attemptId())) {
+            return this;
+        }
+        if (from.source() == null) {
+            return remoteFailed(WorkerDirectory.Outcome.FAILED, remoteDone.load(), "worker "
+                    + remoteDone.load().worker() + " could not send result files: " + from.error());
+        }
+        Map<String, Path> targets = new java.util.LinkedHashMap<>();
+        Map<String, Long> sizes = new java.util.HashMap<>();
+        for (int i = 0; i < remoteDone.results().size(); i++) {
+            for (SubWorkExecutor.ResultFile file : remoteDone.results().get(i).files()) {
+                if (file.content() == null && !targets.containsKey(file.digest())) {
+                    try {
+                        targets.put(file.digest(), targetOf(i, file));
+                    } catch (IllegalArgumentException e) {
+                        return remoteFailed(WorkerDirectory.Outcome.FAILED, remoteDone.load(), e.getMessage());
+                    }
+                    sizes.put(file.digest(), file.size());
+                }
+            }
+        }
+        io.troupe.booster.cas.PieceReceiver receiver = new io.troupe.booster.cas.PieceReceiver(
+                List.copyOf(targets.keySet()),
+                digest -> io.troupe.booster.cas.BlobWriter.toFile(digest, sizes.get(digest), targets.get(digest)));
+        String attemptId = attemptId();
+        var running = from.source().getSource()
+                .viaMat(org.apache.pekko.stream.KillSwitches.single(), org.apache.pekko.stream.javadsl.Keep.right())
+                .toMat(io.troupe.booster.cas.CasStreams.into(receiver, shared.blocking()), org.apache.pekko.stream.javadsl.Keep.both())
+                .run(org.apache.pekko.stream.Materializer.matFromSystem(getContext().getSystem()));
+        fetchSwitch = running.first();
+        getContext().pipeToSelf(running.second(), (done, error) -> new ResultsFetched(attemptId, error));
+        fetched = targets;
+        return this;
+    }
+
+    private Behavior<Command> onResultsFetched(ResultsFetched done) {
+        if (worker == null || !done.attemptId().equals(attemptId())) {
+            return this;
+        }
+        timers.cancel("attempt");
+        fetchSwitch = null;
+        remoteNanos += lap();
+        if (done.error() != null) {
+            return remoteFailed(WorkerDirectory.Outcome.FAILED, remoteDone.load(), "fetching result files from worker "
+                    + remoteDone.load().worker() + " failed: " + messageOf(done.error()));
         }
         return acquireSlot(LocalSlots.Kind.POST, 1);
     }
@@ -415,8 +595,18 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         timers.startSingleTimer("attempt", new AttemptTimedOut(attempt), shared.ioTimeout());
     }
 
+    /** A file transfer to or from the worker failed: counted as the worker lost for this attempt, retryable. */
+    private Behavior<Command> remoteFailed(WorkerDirectory.Outcome outcome, SubWorkExecutor.Load load, String reason) {
+        return remoteFailed(outcome, load, reason, FallbackReason.WORKER_LOST, false);
+    }
+
     private Behavior<Command> remoteFailed(WorkerDirectory.Outcome outcome, SubWorkExecutor.Load load, String reason,
             FallbackReason fallbackReason, boolean permanent) {
+        if (fetchSwitch != null) {
+            // a fetch still running must not put remote results over what the local run writes
+            fetchSwitch.abort(new java.util.concurrent.CancellationException("attempt given up: " + reason));
+            fetchSwitch = null;
+        }
         shared.directory().tell(new WorkerDirectory.Release(id, worker, outcome, load));
         worker = null;
         lastFailure = reason;
@@ -558,7 +748,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
                 pendingInputs = new PendingInputs(localWeight, retries, dist);
                 return null;
             }
-            return new Planned(true, localWeight, retries, planOf(dist, List.of()), null, null);
+            return new Planned(true, localWeight, retries, planOf(dist, new Inputs(List.of(), Map.of())), null, null);
         } catch (Exception e) {
             return new Planned(true, localWeight, retries, null, e, null);
         }
@@ -620,9 +810,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         return dist;
     }
 
-    private RemotePlan planOf(DistCommand dist, List<SubWorkExecutor.InputFile> inputs) {
+    private RemotePlan planOf(DistCommand dist, Inputs inputs) {
         List<SubWorkExecutor.Step> steps = new ArrayList<>();
-        List<SubWorkExecutor.InputFile> sent = new ArrayList<>(inputs);
+        List<SubWorkExecutor.InputFile> sent = new ArrayList<>(inputs.files());
         // a regular file on stdin travels with the inputs and feeds the first step; the rest get /dev/null
         String stdinFile = null;
         if (stdin.kind() == GatewayProtocol.StdinKind.FILE) {
@@ -630,10 +820,13 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             sent.add(new SubWorkExecutor.InputFile(STDIN_FILE, stdin.bytes(), false));
         }
         for (io.troupe.api.booster.Command command : dist.commands()) {
-            steps.add(new SubWorkExecutor.Step(command.exeName(), command.exePath(), command.params(), command.env(),
-                    command.resultFiles(), steps.isEmpty() ? stdinFile : null));
+            List<String> absolute = command.inputFiles().stream().map(SubWorkActor::remotePathOf)
+                    .filter(path -> path.startsWith("/")).toList();
+            steps.add(new SubWorkExecutor.Step(command.exeName(), command.exePath(),
+                    AbsoluteInputs.rewrite(command.params(), absolute), command.env(), command.resultFiles(),
+                    steps.isEmpty() ? stdinFile : null));
         }
-        return new RemotePlan(dist.commands(), steps, sent);
+        return new RemotePlan(dist.commands(), steps, sent, inputs.localFiles());
     }
 
     /** The sub-work's directory and environment as the build started it (TBS InitSandbox). */
@@ -666,24 +859,43 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         return !(shared.handler() instanceof StdinUse use) || use.readsStdin(argv);
     }
 
-    private List<SubWorkExecutor.InputFile> readInputs(DistCommand dist) throws IOException, FallbackException {
-        List<SubWorkExecutor.InputFile> inputs = new ArrayList<>();
-        long bytes = 0;
+    private static String remotePathOf(FileDesc input) {
+        return input.remotePath() != null ? input.remotePath() : input.localPath();
+    }
+
+    /** Sizes and digests of the input files (hashed once per file version); bytes move only when asked for. */
+    private Inputs readInputs(DistCommand dist) throws IOException {
+        List<Path> locals = new ArrayList<>();
+        List<String> remotes = new ArrayList<>();
+        long total = 0;
         for (io.troupe.api.booster.Command command : dist.commands()) {
             Path base = baseOf(command);
             for (FileDesc input : command.inputFiles()) {
                 Path local = base.resolve(input.localPath());
-                byte[] content = Files.readAllBytes(local);
-                bytes += content.length;
-                if (bytes > shared.maxInlineInputBytes()) {
-                    throw new FallbackException(FallbackReason.TOO_LARGE, "input files total more than "
-                            + shared.maxInlineInputBytes() + " bytes, too large to send inline (at " + local + ")");
+                long size = Files.size(local);
+                if (size > shared.maxFileBytes()) {
+                    throw new io.troupe.booster.cas.FileTooLarge(local.toString(), size, shared.maxFileBytes());
                 }
-                String remote = input.remotePath() != null ? input.remotePath() : input.localPath();
-                inputs.add(new SubWorkExecutor.InputFile(remote, content, Files.isExecutable(local)));
+                total += size;
+                locals.add(local);
+                remotes.add(AbsoluteInputs.sandboxPath(remotePathOf(input)));
             }
         }
-        return inputs;
+        boolean small = total <= inlineInputBytes;
+        List<SubWorkExecutor.InputFile> inputs = new ArrayList<>();
+        Map<String, Path> localFiles = new java.util.HashMap<>();
+        for (int i = 0; i < locals.size(); i++) {
+            Path local = locals.get(i);
+            if (small) {
+                inputs.add(new SubWorkExecutor.InputFile(remotes.get(i), Files.readAllBytes(local), Files.isExecutable(local)));
+                continue;
+            }
+            io.troupe.booster.cas.Digests.Sized digest = DIGESTS.digestOf(local);
+            localFiles.put(digest.digest(), local);
+            inputs.add(SubWorkExecutor.InputFile.byDigest(remotes.get(i), digest.digest(), digest.size(),
+                    Files.isExecutable(local)));
+        }
+        return new Inputs(inputs, localFiles);
     }
 
     /** Writes the result files where the client expects them and builds the handler's view. */
@@ -714,12 +926,22 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
                 if (target.getParent() != null) {
                     Files.createDirectories(target.getParent());
                 }
-                Files.write(target, file.content());
-                files.add(new FileDesc(target.toString(), file.path(), file.content().length));
+                if (file.content() != null) {
+                    Files.write(target, file.content());
+                } else if (!target.equals(fetched.get(file.digest()))) {
+                    // a second result with the same content: the bytes came once
+                    Files.copy(fetched.get(file.digest()), target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+                files.add(new FileDesc(target.toString(), file.path(), file.size()));
             }
             results.add(new Result(step.exitCode(), step.stdout(), step.stderr(), files));
         }
         return new DistResult(results);
+    }
+
+    private Path targetOf(int step, SubWorkExecutor.ResultFile file) {
+        Path base = baseOf(step < plan.commands().size() ? plan.commands().get(step) : NO_COMMAND);
+        return base.resolve(SandboxPaths.check(file.path(), "result file"));
     }
 
     private Path baseOf(io.troupe.api.booster.Command command) {

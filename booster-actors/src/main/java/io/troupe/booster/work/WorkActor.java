@@ -162,7 +162,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     private final Duration drainTimeout;
     private final Duration progressInterval;
     private String lastProgress = "";
-    private final long maxInlineInputBytes;
+    private final long maxFileBytes;
     private final int localTotal;
     private final Map<String, ActorRef<ExecutorGateway.SubWorkReply>> pending = new HashMap<>();
     private final Set<String> workersUsed = new HashSet<>();
@@ -216,8 +216,8 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         this.discoveryDeadline = System.nanoTime() + config.getDuration("troupe.booster.worker-discovery-timeout").toNanos();
         this.drainTimeout = config.getDuration("troupe.booster.drain-timeout");
         this.progressInterval = config.getDuration("troupe.booster.progress-interval");
-        // inputs travel inline: keep a message well inside the Artery frame
-        this.maxInlineInputBytes = Math.max(0, config.getBytes("pekko.remote.artery.advanced.maximum-frame-size") - 64 * 1024);
+        // an input file past this runs the sub-work locally (files move by digest, DESIGN.md 4.7)
+        this.maxFileBytes = config.getBytes("troupe.booster.max-file-size");
         if (local) {
             context.getSelf().tell(new Discovered(new WorkerDirectory.Snapshot(0, 0, 0)));
         } else {
@@ -300,7 +300,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         }
         shared = new SubWorkActor.Shared(handler, directory, localSlots, local, settings.noLocal(),
                 settings.remoteRetryTimes(), Duration.ofSeconds(settings.ioTimeoutSecs() > 0 ? settings.ioTimeoutSecs() : 600),
-                Duration.ofSeconds(Math.max(0, settings.remoteTimeoutSecs())), maxInlineInputBytes, blocking);
+                Duration.ofSeconds(Math.max(0, settings.remoteTimeoutSecs())), maxFileBytes, blocking);
         onBlocking(this::prepareEnvironment, error -> new EnvReady(null, null, null, error));
         return this;
     }

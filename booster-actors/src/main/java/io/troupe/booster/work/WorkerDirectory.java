@@ -114,6 +114,13 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     private final Set<ActorRef<SubWorkExecutor.Command>> dead = new HashSet<>();
     /** dispatched attempts not yet released: worker → sub-work id → who to tell if the worker dies */
     private final Map<ActorRef<SubWorkExecutor.Command>, Map<String, ActorRef<WorkerLost>>> inFlight = new HashMap<>();
+    /** what each worker's content store is believed to hold, to send a sub-work where its inputs already are */
+    private final io.troupe.booster.cas.Holdings<ActorRef<SubWorkExecutor.Command>> holdings =
+            new io.troupe.booster.cas.Holdings<>(100_000);
+    /** inputs by digest of dispatched attempts, until released */
+    private final Map<String, Map<String, Long>> attemptBlobs = new HashMap<>();
+    /** a worker with a free slot holding this much of a sub-work's inputs is preferred (0 = never) */
+    private final long preferHolderBytes;
     private final Duration pollTimeout;
 
     /**
@@ -129,6 +136,8 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
             Duration pollInterval) {
         super(context);
         this.table = new WorkerTable<>(unhealthyAfter);
+        long prefer = context.getSystem().settings().config().getBytes("troupe.booster.prefer-holder-bytes");
+        this.preferHolderBytes = prefer <= 0 ? Long.MAX_VALUE : prefer;
         this.pollTimeout = pollInterval.multipliedBy(2).compareTo(Duration.ofSeconds(1)) < 0
                 ? Duration.ofSeconds(1) : pollInterval.multipliedBy(2);
         ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, ListingChanged::new);
@@ -171,10 +180,15 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     }
 
     private Behavior<Command> onDispatch(Dispatch dispatch) {
-        WorkerTable.Choice<ActorRef<SubWorkExecutor.Command>> choice = table.choose(dispatch.subWorkId(),
-                worker -> !unreachable.contains(worker.path().address()), toolchainsOf(dispatch.execute()));
+        Map<String, Long> blobs = blobsOf(dispatch.execute());
+        WorkerTable.Choice<ActorRef<SubWorkExecutor.Command>> choice =
+                table.choose(dispatch.subWorkId(), worker -> !unreachable.contains(worker.path().address()),
+                        toolchainsOf(dispatch.execute()), worker -> holdings.bytesHeld(worker, blobs), preferHolderBytes);
         if (choice.worker().isPresent()) {
             ActorRef<SubWorkExecutor.Command> worker = choice.worker().get();
+            if (!blobs.isEmpty()) {
+                attemptBlobs.put(dispatch.subWorkId(), blobs);
+            }
             table.reserve(worker);
             inFlight.computeIfAbsent(worker, w -> new HashMap<>()).put(dispatch.subWorkId(), dispatch.lostTo());
             worker.tell(dispatch.execute());
@@ -197,6 +211,10 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
 
     private Behavior<Command> onRelease(Release release) {
         table.unreserve(release.worker());
+        Map<String, Long> blobs = attemptBlobs.remove(release.subWorkId());
+        if (blobs != null && release.outcome() == Outcome.OK) {
+            holdings.held(release.worker(), blobs); // it ran there: its inputs are in that worker's store now
+        }
         Map<String, ActorRef<WorkerLost>> attempts = inFlight.get(release.worker());
         if (attempts != null) {
             attempts.remove(release.subWorkId());
@@ -213,6 +231,17 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
             report(release.worker(), release.load());
         }
         return this;
+    }
+
+    /** Inputs sent by digest (digest → size); inline ones cost nothing to send again. */
+    private static Map<String, Long> blobsOf(SubWorkExecutor.Execute execute) {
+        Map<String, Long> blobs = new HashMap<>();
+        for (SubWorkExecutor.InputFile input : execute.inputs()) {
+            if (input.content() == null && input.digest() != null) {
+                blobs.put(input.digest(), input.size());
+            }
+        }
+        return blobs;
     }
 
     private Behavior<Command> onForget(Forget forget) {
@@ -243,6 +272,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
 
     private Behavior<Command> onWorkerTerminated(WorkerTerminated terminated) {
         ActorRef<SubWorkExecutor.Command> worker = terminated.worker();
+        holdings.forget(worker);
         watched.remove(worker);
         dead.add(worker);
         Set<ActorRef<SubWorkExecutor.Command>> members = new HashSet<>(table.members());

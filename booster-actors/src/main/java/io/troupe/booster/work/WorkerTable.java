@@ -118,12 +118,25 @@ final class WorkerTable<W> {
      * sub-work; a worker whose queue would overflow is skipped. Ties go to the one chosen longest ago.
      */
     Choice<W> choose(String subWorkId, Predicate<W> reachable) {
+        return choose(subWorkId, reachable, w -> 0, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #choose(String, Predicate)}, but a worker with a free slot that already holds at least
+     * {@code minAffinity} bytes of the sub-work's inputs ({@code affinity}) wins, the one holding most first:
+     * it saves sending them.
+     */
+    Choice<W> choose(String subWorkId, Predicate<W> reachable, java.util.function.ToLongFunction<W> affinity,
+            long minAffinity) {
         if (workers.isEmpty()) {
             return new Choice<>(Optional.empty(), "no workers registered in the cluster");
         }
         Set<W> banned = bans.getOrDefault(subWorkId, Set.of());
         W best = null;
         Entry bestEntry = null;
+        W holder = null;
+        Entry holderEntry = null;
+        long holderBytes = 0;
         int skippedBanned = 0;
         int skippedUnhealthy = 0;
         int skippedUnreachable = 0;
@@ -141,11 +154,24 @@ final class WorkerTable<W> {
                 skippedUnreachable++;
             } else if (e.free <= -e.queueSize) {
                 skippedFull++;
-            } else if (bestEntry == null || e.free > bestEntry.free
-                    || (e.free == bestEntry.free && e.lastChosen < bestEntry.lastChosen)) {
-                best = candidate.getKey();
-                bestEntry = e;
+            } else {
+                if (bestEntry == null || e.free > bestEntry.free
+                        || (e.free == bestEntry.free && e.lastChosen < bestEntry.lastChosen)) {
+                    best = candidate.getKey();
+                    bestEntry = e;
+                }
+                long bytes = e.free > 0 && minAffinity != Long.MAX_VALUE ? affinity.applyAsLong(candidate.getKey()) : 0;
+                if (bytes >= minAffinity && bytes > 0 && (bytes > holderBytes
+                        || (bytes == holderBytes && holderEntry != null && e.free > holderEntry.free))) {
+                    holder = candidate.getKey();
+                    holderEntry = e;
+                    holderBytes = bytes;
+                }
             }
+        }
+        if (holder != null) {
+            best = holder;
+            bestEntry = holderEntry;
         }
         if (best == null) {
             return new Choice<>(Optional.empty(), "no usable worker among " + workers.size() + ": " + skippedBanned
@@ -162,15 +188,22 @@ final class WorkerTable<W> {
      * {@link WorkerDirectory#TOOLCHAIN_MISMATCH}; a worker that has not reported yet might still hold them.
      */
     Choice<W> choose(String subWorkId, Predicate<W> reachable, Set<String> toolchains) {
+        return choose(subWorkId, reachable, toolchains, w -> 0, Long.MAX_VALUE);
+    }
+
+    /** Both filters at once: the toolchain keys of {@link #choose(String, Predicate, Set)}, then input affinity. */
+    Choice<W> choose(String subWorkId, Predicate<W> reachable, Set<String> toolchains,
+            java.util.function.ToLongFunction<W> affinity, long minAffinity) {
         if (toolchains.isEmpty()) {
-            return choose(subWorkId, reachable);
+            return choose(subWorkId, reachable, affinity, minAffinity);
         }
         long holders = workers.values().stream().filter(e -> e.toolchains.containsAll(toolchains)).count();
         if (!workers.isEmpty() && holders == 0 && workers.values().stream().allMatch(e -> e.known)) {
             return new Choice<>(Optional.empty(), WorkerDirectory.TOOLCHAIN_MISMATCH + ": none of the " + workers.size()
                     + " workers holds toolchain " + String.join(", ", toolchains));
         }
-        Choice<W> choice = choose(subWorkId, worker -> reachable.test(worker) && holds(worker, toolchains));
+        Choice<W> choice = choose(subWorkId, worker -> reachable.test(worker) && holds(worker, toolchains),
+                affinity, minAffinity);
         return choice.worker().isPresent() ? choice : new Choice<>(Optional.empty(), choice.reason() + " ("
                 + (workers.size() - holders) + " of them without the toolchain, counted as unreachable)");
     }

@@ -47,6 +47,7 @@ final class SandboxRun {
 
     final Execute request;
     final WorkerSettings settings;
+    private final io.troupe.booster.cas.ContentStore store;
     /** the executor's load now, added to the answer */
     private final Supplier<Load> load;
     /** set by whoever answers the requester first: the last step's task, or the Execution actor */
@@ -58,9 +59,11 @@ final class SandboxRun {
     /** steps run one after another: only one task touches this at a time */
     private long outputBytes;
 
-    SandboxRun(Execute request, WorkerSettings settings, Supplier<Load> load, Path root) {
+    SandboxRun(Execute request, WorkerSettings settings, io.troupe.booster.cas.ContentStore store, Supplier<Load> load,
+            Path root) {
         this.request = request;
         this.settings = settings;
+        this.store = store;
         this.load = load;
         this.root = root;
         this.sandbox = root.resolve("work");
@@ -169,7 +172,15 @@ final class SandboxRun {
             for (InputFile input : request.inputs()) {
                 Path file = SandboxPaths.resolve(sandbox, input.path(), "input file");
                 Files.createDirectories(file.getParent());
-                Files.write(file, input.content() == null ? new byte[0] : input.content());
+                if (input.content() == null) {
+                    if (!store.materialize(input.digest(), file, input.executable())) {
+                        // evicted since the Execute was accepted: the booster retries, sending it again
+                        throw new StepFailure(Failure.IO_ERROR, "input file '" + input.path() + "' (blob "
+                                + input.digest() + ") left the worker's content store before the run");
+                    }
+                    continue;
+                }
+                Files.write(file, input.content());
                 if (input.executable() && !file.toFile().setExecutable(true)) {
                     throw new IOException("cannot make input file '" + input.path() + "' executable");
                 }
@@ -222,7 +233,7 @@ final class SandboxRun {
                     } catch (IOException e) {
                         return failed(index, Failure.BAD_PATH, e.getMessage());
                     }
-                    files.add(new ResultFile(name, readCapped(file, "result file '" + name + "'")));
+                    files.add(resultFile(name, file));
                 }
             }
             return new Execution.Collected(index, new StepResult(exitCode, stdout, stderr, files), null, false);
@@ -231,6 +242,20 @@ final class SandboxRun {
         } catch (IOException e) {
             return failed(index, Failure.IO_ERROR, "reading the output of sub-work " + request.subWorkId() + ": " + e);
         }
+    }
+
+    /** Small results travel inline; larger ones go into the content store and are fetched by digest. */
+    private ResultFile resultFile(String name, Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > settings.maxFileBytes()) {
+            throw new OutputTooLarge("result file '" + name + "' of sub-work " + request.subWorkId() + " is " + size
+                    + " bytes, more than troupe.worker.max-file-size = " + settings.maxFileBytes());
+        }
+        if (size <= settings.inlineResultBytes()) {
+            return new ResultFile(name, readCapped(file, "result file '" + name + "'"));
+        }
+        io.troupe.booster.cas.Digests.Sized stored = store.putFile(file);
+        return new ResultFile(name, stored.digest(), stored.size(), null);
     }
 
     private Execution.Collected failed(int index, Failure kind, String message) {

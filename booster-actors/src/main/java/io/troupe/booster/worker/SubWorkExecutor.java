@@ -104,11 +104,74 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         }
     }
 
-    /** A file written into the sandbox at {@code path} (relative) before the run. */
-    public record InputFile(String path, byte[] content, boolean executable) implements CborSerializable {}
+    /**
+     * A file put into the sandbox at {@code path} (relative) before the run: blob {@code digest} of the worker's
+     * content store (the worker answers {@link NeedInputs} when it lacks it), or {@code content} itself when
+     * given (small files only: it travels inside the message).
+     */
+    public record InputFile(String path, String digest, long size, boolean executable, byte[] content)
+            implements CborSerializable {
+        /** A file sent inline. */
+        public InputFile(String path, byte[] content, boolean executable) {
+            this(path, null, content == null ? 0 : content.length, executable, content);
+        }
 
-    /** A result file brought back from {@code path} (relative to the sandbox). */
-    public record ResultFile(String path, byte[] content) implements CborSerializable {}
+        /** A file sent by digest. */
+        public static InputFile byDigest(String path, String digest, long size, boolean executable) {
+            return new InputFile(path, digest, size, executable, null);
+        }
+    }
+
+    /**
+     * A result file brought back from {@code path} (relative to the sandbox): {@code content} inline when small,
+     * else null and fetched by {@code digest} from the worker's content store ({@link Fetch}).
+     */
+    public record ResultFile(String path, String digest, long size, byte[] content) implements CborSerializable {
+        public ResultFile(String path, byte[] content) {
+            this(path, null, content.length, content);
+        }
+    }
+
+    /** Answer to {@link Execute} when input blobs are missing: send them ({@link Offer}), then the Execute again. */
+    public record NeedInputs(String subWorkId, List<String> missing, Load load) implements Reply {
+        public NeedInputs {
+            missing = List.copyOf(missing);
+        }
+
+        @Override
+        public NeedInputs withLoad(Load newLoad) {
+            return new NeedInputs(subWorkId, missing, newLoad);
+        }
+    }
+
+    /** A blob about to be sent: its digest and size. */
+    public record Blob(String digest, long size) implements CborSerializable {}
+
+    /** The booster will send these blobs; the worker answers {@link UploadTo}, then {@link Uploaded}. */
+    public record Offer(String subWorkId, List<Blob> blobs, ActorRef<OfferReply> replyTo) implements Command, CborSerializable {}
+
+    /** Answers to {@link Offer}. */
+    public interface OfferReply extends CborSerializable {}
+
+    /** Where to stream the offered blobs' {@link io.troupe.booster.cas.Piece}s; null sink = refused, see error. */
+    public record UploadTo(String subWorkId, org.apache.pekko.stream.SinkRef<io.troupe.booster.cas.Piece> sink,
+            String error)
+            implements OfferReply {}
+
+    /** The upload is over: every blob verified and stored (error null), or why not. */
+    public record Uploaded(String subWorkId, String error) implements OfferReply {}
+
+    /** Send these blobs (results by digest); the worker answers {@link DownloadFrom}. */
+    public record Fetch(String subWorkId, List<Blob> blobs, ActorRef<DownloadFrom> replyTo) implements Command, CborSerializable {}
+
+    /** The requested blobs as a stream of pieces, or why not (source null). */
+    public record DownloadFrom(String subWorkId, org.apache.pekko.stream.SourceRef<io.troupe.booster.cas.Piece> source,
+            String error)
+            implements CborSerializable {}
+
+    /** Ask for the content store's counters. */
+    public record GetCasStats(ActorRef<io.troupe.booster.cas.ContentStore.Stats> replyTo)
+            implements Command, CborSerializable {}
 
     /** Outcome of one step. */
     public record StepResult(int exitCode, byte[] stdout, byte[] stderr, List<ResultFile> files)
@@ -224,6 +287,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private final String address;
     /** the load as of the last change, read by Executions (on their blocking tasks) for their answers */
     private final AtomicReference<Load> loadView = new AtomicReference<>();
+    private final CasService cas;
     private int running;
     private long started;
     /** queued and running sub-works, told {@link Running} on every heartbeat */
@@ -258,6 +322,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         this.settings = settings;
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
         this.address = context.getSystem().address().toString();
+        this.cas = CasService.open(context, settings, blocking);
         loadView.set(load());
         com.typesafe.config.Config config = context.getSystem().settings().config();
         this.heartbeat = config.hasPath("troupe.worker.heartbeat-interval")
@@ -298,6 +363,9 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                 .onMessage(ToolchainsProbed.class, this::onToolchainsProbed)
                 .onMessage(Execute.class, this::onExecute)
                 .onMessage(GetLoad.class, this::onGetLoad)
+                .onMessage(Offer.class, this::onOffer)
+                .onMessage(Fetch.class, this::onFetch)
+                .onMessage(GetCasStats.class, this::onGetCasStats)
                 .onMessage(ExecutionEnded.class, this::onExecutionEnded)
                 .onMessageEquals(HeartbeatTick.INSTANCE, this::onHeartbeatTick)
                 .build();
@@ -305,8 +373,11 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
 
     private Behavior<Command> onExecute(Execute request) {
         Failed refusal = validate(request);
+        List<String> missing = refusal != null ? List.of() : cas.missing(request.inputs());
         if (refusal != null) {
             request.replyTo().tell(refusal);
+        } else if (!missing.isEmpty()) {
+            request.replyTo().tell(new NeedInputs(request.subWorkId(), missing, load()));
         } else if (running < settings.slots()) {
             inFlight.put(request.subWorkId(), request.replyTo());
             start(request);
@@ -319,6 +390,21 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                     + settings.queueSize() + ")", load()));
         }
         loadView.set(load());
+        return this;
+    }
+
+    private Behavior<Command> onOffer(Offer offer) {
+        cas.offer(offer);
+        return this;
+    }
+
+    private Behavior<Command> onFetch(Fetch fetch) {
+        cas.fetch(fetch);
+        return this;
+    }
+
+    private Behavior<Command> onGetCasStats(GetCasStats request) {
+        request.replyTo().tell(cas.store().stats());
         return this;
     }
 
@@ -354,7 +440,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         running++;
         started++;
         String name = "execution-" + started;
-        SandboxRun run = new SandboxRun(request, settings, loadView::get,
+        SandboxRun run = new SandboxRun(request, settings, cas.store(), loadView::get,
                 settings.sandboxRoot().resolve(name + "-" + System.nanoTime()));
         CompletableFuture<Execution.Collected> firstStep = new CompletableFuture<>();
         ActorRef<Execution.Command> child = getContext().spawn(Execution.create(run, firstStep), name);
@@ -404,7 +490,16 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             } catch (IllegalArgumentException e) {
                 return new Failed(id, Failure.BAD_PATH, e.getMessage(), load());
             }
-            inputBytes += input.content() == null ? 0 : input.content().length;
+            if (input.content() == null && !io.troupe.booster.cas.Digests.valid(input.digest())) {
+                return new Failed(id, Failure.BAD_REQUEST, "input file '" + input.path() + "' of sub-work " + id
+                        + " has neither content nor a SHA-256 digest", load());
+            }
+            long size = input.content() != null ? input.content().length : input.size();
+            if (size > settings.maxFileBytes()) {
+                return new Failed(id, Failure.TOO_LARGE, "input file '" + input.path() + "' is " + size
+                        + " bytes, more than troupe.worker.max-file-size = " + settings.maxFileBytes(), load());
+            }
+            inputBytes += size;
         }
         if (inputBytes > settings.maxInputBytes()) {
             return new Failed(id, Failure.TOO_LARGE, "input files of sub-work " + id + " total " + inputBytes

@@ -15,7 +15,11 @@ import java.util.List;
  * @param sandboxRoot directory holding one sandbox per sub-work
  * @param timeout longest a sub-work may run
  * @param maxInputBytes total bytes of input files per sub-work
- * @param maxOutputBytes total bytes of stdout, stderr and result files per sub-work
+ * @param maxOutputBytes total bytes of stdout, stderr and result files sent inline, per sub-work
+ * @param maxFileBytes largest single input or result file
+ * @param casDir the worker's content-addressed store of input and result files
+ * @param casMaxBytes bound of that store; least recently used files go first
+ * @param inlineResultBytes a result file up to this size travels in the answer, larger ones by digest
  */
 public record WorkerSettings(
         int slots,
@@ -25,7 +29,11 @@ public record WorkerSettings(
         Path sandboxRoot,
         Duration timeout,
         long maxInputBytes,
-        long maxOutputBytes) {
+        long maxOutputBytes,
+        long maxFileBytes,
+        Path casDir,
+        long casMaxBytes,
+        long inlineResultBytes) {
 
     public WorkerSettings {
         allowlist = List.copyOf(allowlist);
@@ -42,15 +50,21 @@ public record WorkerSettings(
     public static WorkerSettings fromConfig(Config worker) {
         int slots = worker.getInt("slots");
         String root = worker.getString("sandbox-root");
+        Path sandboxRoot = root.isBlank() ? Path.of(System.getProperty("java.io.tmpdir"), "troupe-sandbox") : Path.of(root);
+        String cas = worker.getString("cas.dir");
         return new WorkerSettings(
                 slots <= 0 ? Runtime.getRuntime().availableProcessors() : slots,
                 worker.getInt("queue-size"),
                 worker.getStringList("allowlist"),
                 worker.getStringList("env-denylist"),
-                root.isBlank() ? Path.of(System.getProperty("java.io.tmpdir"), "troupe-sandbox") : Path.of(root),
+                sandboxRoot,
                 worker.getDuration("timeout"),
                 worker.getBytes("max-input-bytes"),
-                worker.getBytes("max-output-bytes"));
+                worker.getBytes("max-output-bytes"),
+                worker.getBytes("max-file-size"),
+                cas.isBlank() ? sandboxRoot.resolveSibling(sandboxRoot.getFileName() + "-cas") : Path.of(cas),
+                worker.getBytes("cas.max-bytes"),
+                worker.getBytes("cas.inline-bytes"));
     }
 
     /** Whether a sub-work may set environment variable {@code name}. */
