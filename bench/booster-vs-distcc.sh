@@ -114,7 +114,7 @@ free_port() {
 # --- distccd on loopback -------------------------------------------------------------------------------------
 dport=$(free_port 13632)
 distccd --daemon --no-detach --allow 127.0.0.1 --listen 127.0.0.1 --port "$dport" --jobs "$jobs" \
-  --log-file "$work/distccd.log" $([[ "$(id -u)" -eq 0 ]] && echo --user nobody) &
+  --log-stderr $([[ "$(id -u)" -eq 0 ]] && echo --user nobody) 2>"$work/distccd.log" &
 pids+=($!)
 export DISTCC_HOSTS="127.0.0.1:$dport/$jobs"
 export DISTCC_DIR="$work/distcc-home"

@@ -10,6 +10,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.booster.exec.BoosterExecLocation;
 import io.troupe.booster.handler.EchoHandler;
+import io.troupe.booster.handler.cc.CcHandler;
 import io.troupe.booster.hook.HookMode;
 import io.troupe.booster.hook.HookSettings;
 import io.troupe.booster.testutil.Proc;
@@ -114,6 +115,42 @@ class BoosterHookModesTest {
         assertEquals("hello 1\n", Proc.run(List.of(tmp.resolve("build/hello").toString()), tmp, Map.of()).out());
 
         // later, without any booster: the compiler CMake recorded still builds
+        writeProject("hello 2");
+        Proc.Outcome outside = Proc.run(List.of("/usr/bin/cmake", "--build", "build"), tmp,
+                Map.of("PATH", "/usr/local/bin:/usr/bin:/bin", "HOME", tmp.toString()));
+        assertEquals(0, outside.exitCode(), outside.err());
+        assertEquals("hello 2\n", Proc.run(List.of(tmp.resolve("build/hello").toString()), tmp, Map.of()).out());
+    }
+
+    @Test
+    void aCmakeProjectWithAnAbsoluteCompilerCompilesRemotelyUnderBtCc() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/cmake")) && Files.isExecutable(Path.of("/usr/bin/c++")),
+                "needs /usr/bin/cmake and /usr/bin/c++");
+        writeProject("hello 1");
+        Path stats = tmp.resolve("stats.json");
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
+        env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+        // no rules file: the cc handler's own rules (every compiler name), which the library matches on /usr/bin/c++
+        WorkSettings settings = new WorkSettings("cc", "preload", "preload-cc-test",
+                "cmake -S src -B build -DCMAKE_CXX_COMPILER=/usr/bin/c++ > cmake.log && cmake --build build",
+                true, null, false, false, 0, 2, 0, 30, List.of(), tmp, env, stats)
+                .withHookSettings(new HookSettings(HookMode.PRELOAD, library));
+        assertEquals(0, BoosterRun.run(settings, new CcHandler(), config()), err());
+
+        JsonNode document = new ObjectMapper().readTree(stats.toFile());
+        List<String> remoteCompiles = new ArrayList<>();
+        for (JsonNode subWork : document.get("sub_works")) {
+            List<String> argv = new ArrayList<>();
+            subWork.get("argv").forEach(word -> argv.add(word.asText()));
+            if ("remote".equals(subWork.get("route").asText())) {
+                remoteCompiles.add(String.join(" ", argv));
+            }
+        }
+        assertTrue(remoteCompiles.stream().anyMatch(argv -> argv.startsWith("/usr/bin/c++ ") && argv.contains(" -c ")
+                && argv.endsWith("/src/main.cpp")), "the project's compile ran remotely: " + remoteCompiles + "\n" + err());
+        assertEquals("hello 1\n", Proc.run(List.of(tmp.resolve("build/hello").toString()), tmp, Map.of()).out());
+
         writeProject("hello 2");
         Proc.Outcome outside = Proc.run(List.of("/usr/bin/cmake", "--build", "build"), tmp,
                 Map.of("PATH", "/usr/local/bin:/usr/bin:/bin", "HOME", tmp.toString()));

@@ -246,7 +246,7 @@ class CasTransferTest {
 
         Outcome local = runOne(dir, false, handler, script);
         assertEquals(0, local.reply().exitCode(), local.stderr());
-        assertEquals(new WorkActor.Summary(1, 0, 1, 0, 0), local.summary());
+        assertEquals(new WorkActor.Summary(1, 0, 1, 0, 0, Map.of(FallbackReason.TOO_LARGE, 1)), local.summary());
         assertEquals(Integer.toString(13 * MIB), Files.readString(dir.resolve("size.txt")).trim());
         assertEquals(before.receivedBlobs(), casStats().receivedBlobs(), "no byte of it went to the worker");
     }
