@@ -225,6 +225,7 @@ cat > "$WORK/logback.xml" <<X
 <encoder><pattern>%d %-5level %logger{24} - %msg%n</pattern></encoder></appender>
 <root level="WARN"><appender-ref ref="E"/></root></configuration>
 X
+declare -A JPID
 # start_troupe NAME PORT CONF_DIR MODULES: one proxy JVM, one event loop; returns once it listens
 start_troupe() {
   local name=$1 port=$2 conf=$3 modules=$4 i=0 m mods opts=()
@@ -238,6 +239,7 @@ start_troupe() {
     -cp "$TROUPE_CP" io.troupe.proxy.ProxyMain --conf "$conf" --http-port "$port" \
     > "$WORK/logs/$name.out" 2> "$WORK/logs/$name.err" &
   PIDS+=($!)
+  JPID[$name]=$!
   for _ in $(seq 1 120); do
     grep -q PROXY_HTTP_PORT "$WORK/logs/$name.out" 2>/dev/null && break
     sleep 0.5
@@ -247,7 +249,7 @@ start_troupe() {
   fi
 }
 start_troupe troupe "$TROUPE_PORT" "$WORK/conf" "${TROUPE_MODULES:-}"
-[ -n "$BENCH_MODULES" ] && start_troupe troupe-mods "$TROUPE_MODS_PORT" "$MODS_CONF" "$BENCH_MODULES"
+[ -n "$BENCH_MODULES" ] && start_troupe troupe+mods "$TROUPE_MODS_PORT" "$MODS_CONF" "$BENCH_MODULES"
 
 CHECKS=0
 check() {
@@ -276,11 +278,16 @@ if [ -n "$BENCH_MODULES" ]; then
   fi
 fi
 
-declare -A RPS P99 REQS ERRS
+declare -A RPS P99 REQS ERRS CPU
+cpu_ticks() { # user + system time of a process (all threads), in clock ticks
+  awk '{print $14 + $15}' "/proc/$1/stat"
+}
 run() {
-  local name=$1 port=$2 warm out
+  local name=$1 port=$2 pid=${JPID[$1]:-} warm out t0=0 t1=0
   warm=$(wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" "http://127.0.0.1:$port/index.html")
+  [ -n "$pid" ] && t0=$(cpu_ticks "$pid")
   out=$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$port/index.html")
+  [ -n "$pid" ] && t1=$(cpu_ticks "$pid")
   ERRS[$name]=$(printf '%s\n%s\n' "$warm" "$out" | grep 'Non-2xx\|Socket errors' || true)
   if [ -n "${ERRS[$name]}" ]; then
     echo "$name: errors during the run:" >&2; echo "${ERRS[$name]}" >&2
@@ -289,7 +296,13 @@ run() {
   REQS[$name]=$(printf '%s\n%s\n' "$warm" "$out" | awk '/ requests in / {n += $1} END {print n + 0}')
   RPS[$name]=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   P99[$name]=$(echo "$out" | awk '$1 == "99%" {print $2}')
-  printf '%-12s requests/s %10s   p99 %8s\n' "$name" "${RPS[$name]}" "${P99[$name]}"
+  # CPU per request of the proxy JVM (all its threads) over the measured run: less noisy than requests/s
+  # when other processes share the cores
+  CPU[$name]=-
+  [ -n "$pid" ] && CPU[$name]=$(echo "$out" | awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
+      '/ requests in / {printf "%.1f", t * 1e6 / hz / $1}')
+  printf '%-12s requests/s %10s   p99 %8s   cpu/request %6s us\n' "$name" "${RPS[$name]}" "${P99[$name]}" \
+      "${CPU[$name]}"
 }
 
 to_ms() { # wrk prints 850.00us, 1.23ms or 1.02s
@@ -347,6 +360,7 @@ if [ -z "$ONLY_TROUPE" ]; then
 fi
 if [ -n "$BENCH_MODULES" ]; then
   awk -v m="${RPS[troupe+mods]}" -v t="${RPS[troupe]}" \
-      -v mp="$(to_ms "${P99[troupe+mods]}")" -v tp="$(to_ms "${P99[troupe]}")" 'BEGIN {
-    printf "ratio modules/plain req/s %.2f  p99 %.2f\n", m / t, mp / tp }'
+      -v mp="$(to_ms "${P99[troupe+mods]}")" -v tp="$(to_ms "${P99[troupe]}")" \
+      -v mc="${CPU[troupe+mods]}" -v tc="${CPU[troupe]}" 'BEGIN {
+    printf "ratio modules/plain req/s %.2f  p99 %.2f  cpu/request %.2f\n", m / t, mp / tp, mc / tc }'
 fi
