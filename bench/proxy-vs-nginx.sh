@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Proxy benchmark: nginx (1 worker), HAProxy (1 thread) and the Troupe proxy (1 event loop), each in front of
 # the same nginx backend on loopback, measured with wrk -t1 -c32 -d10s. Prints requests/s and p99 for each,
-# then the ratios Troupe/nginx and Troupe/HAProxy as the last two lines.
+# then the ratios Troupe/nginx and Troupe/HAProxy. A second Troupe proxy, "troupe+mods", runs the same routing
+# with mod_block (100 product rules that match none of the benchmark's requests), mod_header (set/add on request
+# and response) and mod_access (an access log in the temp dir); after its run the script checks that nothing was
+# blocked and that the access log has a line per request, and prints the ratio modules/plain as the last line.
 #
 # Usage: bench/proxy-vs-nginx.sh            (from the repository root; builds proxy-actors if needed)
 # Env:   DURATION=10s CONNECTIONS=32 WARMUP=10s
 #        TROUPE_CP=<classpath>              use this classpath instead of building one with Maven
 #        TROUPE_JAVA_OPTS="..."             JVM flags for the Troupe proxy
-#        TROUPE_MODULES=mod_a,mod_b         modules to enable in the Troupe proxy (troupe.proxy.modules)
+#        TROUPE_MODULES=mod_a,mod_b         modules to enable in the plain Troupe proxy (troupe.proxy.modules)
+#        BENCH_MODULES=mod_block,mod_header,mod_access
+#                                           modules of the "troupe+mods" run (default all three; a subset for
+#                                           A/B runs; empty skips that run)
+#        ONLY_TROUPE=1                      measure only the Troupe proxies (no nginx/HAProxy runs)
+#        MODS_FIRST=1                       measure troupe+mods before the plain Troupe proxy
 # Needs: nginx, haproxy, wrk, java 17+ (Debian: apt-get install nginx-light haproxy wrk); only loopback is used.
 set -euo pipefail
 
@@ -20,6 +28,10 @@ BACKEND_PORT=${BACKEND_PORT:-19080}
 NGINX_PORT=${NGINX_PORT:-19081}
 HAPROXY_PORT=${HAPROXY_PORT:-19082}
 TROUPE_PORT=${TROUPE_PORT:-19083}
+TROUPE_MODS_PORT=${TROUPE_MODS_PORT:-19084}
+BENCH_MODULES=${BENCH_MODULES-mod_block,mod_header,mod_access}
+ONLY_TROUPE=${ONLY_TROUPE:-}
+MODS_FIRST=${MODS_FIRST:-}
 PIDS=()
 
 need() {
@@ -129,60 +141,168 @@ cat > "$WORK/conf/cluster_conf/gslb.data" <<J
 {"Clusters": {"c_bench": {"all": 100}}, "Hostname": "", "Ts": "bench"}
 J
 
+# ---- "troupe+mods": the same routing files plus mod_block, mod_header and mod_access
+# 100 CLOSE rules for the product; none matches GET /index.html from 127.0.0.1 without the headers named, so every
+# request is checked against all of them and goes through.
+block_rules() {
+  local i cond sep=""
+  for i in $(seq 0 99); do
+    case $((i % 4)) in
+      0) cond="req_path_prefix_in(\\\"/admin/$i|/internal/$i/\\\", false)" ;;
+      1) cond="req_header_value_in(\\\"X-Block-Token\\\", \\\"bad-$i|worse-$i\\\", false)" ;;
+      2) cond="req_cip_range(\\\"10.$i.0.0\\\", \\\"10.$i.255.255\\\")" ;;
+      3) cond="req_path_prefix_in(\\\"/api/v$i/\\\", false) && req_method_in(\\\"POST|PUT|DELETE\\\")" ;;
+    esac
+    printf '%s\n      {"Cond": "%s", "Name": "rule-%d", "Action": {"Cmd": "CLOSE", "Params": []}}' "$sep" "$cond" "$i"
+    sep=","
+  done
+}
+MODS_CONF="$WORK/conf-mods"
+cp -r "$WORK/conf" "$MODS_CONF"
+mkdir -p "$MODS_CONF/mod_block" "$MODS_CONF/mod_header" "$MODS_CONF/mod_access"
+cat > "$MODS_CONF/mod_block/mod_block.conf" <<INI
+[Basic]
+ProductRulePath = mod_block/block_rules.data
+IPBlocklistPath = mod_block/ip_blocklist.data
+
+[Log]
+OpenDebug = false
+INI
+{
+  echo '{"Version": "bench", "Config": {"global": [], "bench": ['
+  block_rules
+  echo
+  echo '  ]}}'
+} > "$MODS_CONF/mod_block/block_rules.data"
+{
+  echo '# {"version": "bench", "singleIPNum": 10, "pairIPNum": 10}'
+  for i in $(seq 1 10); do echo "192.0.2.$i"; echo "198.51.$i.0/24"; done
+} > "$MODS_CONF/mod_block/ip_blocklist.data"
+cat > "$MODS_CONF/mod_header/mod_header.conf" <<INI
+[Basic]
+DataPath = mod_header/header_rule.data
+
+[Log]
+OpenDebug = false
+INI
+cat > "$MODS_CONF/mod_header/header_rule.data" <<J
+{"Version": "bench", "Config": {"bench": [
+  {"Cond": "req_path_prefix_in(\"/admin\", false)", "Actions": [{"Cmd": "REQ_HEADER_SET", "Params": ["X-Admin", "1"]}], "Last": true},
+  {"Cond": "default_t()", "Actions": [
+    {"Cmd": "REQ_HEADER_SET", "Params": ["X-Bfe-Vip", "%bfe_vip"]},
+    {"Cmd": "REQ_HEADER_ADD", "Params": ["X-Bench-Via", "troupe"]},
+    {"Cmd": "RSP_HEADER_SET", "Params": ["X-Proxied-By", "troupe"]},
+    {"Cmd": "RSP_HEADER_ADD", "Params": ["X-Bench-Client", "%bfe_client_ip"]}], "Last": false}
+]}}
+J
+# BFE's shipped mod_access.conf, the log in the bench's temp dir, plus the matched mod_block rule
+cat > "$MODS_CONF/mod_access/mod_access.conf" <<INI
+[Log]
+LogPrefix = access
+LogDir = ../logs
+RotateWhen = NEXTHOUR
+BackupCount = 2
+
+[Template]
+RequestTemplate = "REQUEST_LOG \$time clientip: \$remote_addr serverip: \$server_addr host: \$host product: \$product user_agent: \${User-Agent}req_header status: \$status_code error: \$error block: \${mod_block.block_info}req_ctx"
+SessionTemplate = "SESSION_LOG  \$time clientip: \$ses_clientip start_time: \$ses_start_time end_time: \$ses_end_time overhead: \$ses_overhead read_total: \$ses_read_total write_total: \$ses_write_total keepalive_num: \$ses_keepalive_num error: \$ses_error"
+INI
+ACCESS_LOG="$WORK/logs/access.log"
+
 if [ -z "${TROUPE_CP:-}" ]; then
-  echo "building proxy-actors and its classpath (mvn -o) ..." >&2
-  (cd "$ROOT" && mvn -B -o -q -pl proxy-actors -am package -DskipTests >/dev/null)
-  (cd "$ROOT" && mvn -B -o -q -pl proxy-actors dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" \
-      -Dmdep.includeScope=runtime >/dev/null)
-  # the reactor's own modules come from this checkout, never from ~/.m2
-  TROUPE_CP=$(tr ':' '\n' < "$WORK/cp.txt" | grep -v '/io/troupe/' | paste -sd: -)
+  echo "building proxy-actors and its classpath (mvn) ..." >&2
+  # one reactor build: the sibling modules resolve to this checkout's, so nothing needs to be in ~/.m2 first
+  (cd "$ROOT" && mvn -B -q -pl proxy-actors -am package dependency:build-classpath -DskipTests \
+      -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=runtime >"$WORK/logs/mvn.log" 2>&1) \
+    || { echo "build failed:" >&2; tail -30 "$WORK/logs/mvn.log" >&2; exit 1; }
+  # the reactor's own modules come from this checkout's classes, never from a jar or ~/.m2
+  TROUPE_CP=$(tr ':' '\n' < "$WORK/cp.txt" | grep -v "/io/troupe/\|^$ROOT/" | paste -sd: -)
   TROUPE_CP="$TROUPE_CP:$ROOT/handler-api/target/classes:$ROOT/module-actors/target/classes:$ROOT/proxy-actors/target/classes"
 fi
 TROUPE_JAVA_OPTS=${TROUPE_JAVA_OPTS:-"-Xms512m -Xmx512m -Xmn400m -XX:+UseParallelGC -XX:+AlwaysPreTouch -Dio.netty.leakDetection.level=disabled"}
-MODULE_OPTS=()
-if [ -n "${TROUPE_MODULES:-}" ]; then
-  i=0; IFS=',' read -ra mods <<< "$TROUPE_MODULES"
-  for m in "${mods[@]}"; do MODULE_OPTS+=("-Dtroupe.proxy.modules.$i=$m"); i=$((i+1)); done
-fi
 cat > "$WORK/logback.xml" <<X
 <configuration><appender name="E" class="ch.qos.logback.core.ConsoleAppender"><target>System.err</target>
 <encoder><pattern>%d %-5level %logger{24} - %msg%n</pattern></encoder></appender>
 <root level="WARN"><appender-ref ref="E"/></root></configuration>
 X
-# shellcheck disable=SC2086
-java $TROUPE_JAVA_OPTS -Dlogback.configurationFile="$WORK/logback.xml" \
-  -Dtroupe.proxy.bind=127.0.0.1 -Dtroupe.proxy.https-port=-1 -Dtroupe.proxy.event-loops=1 "${MODULE_OPTS[@]}" \
-  -cp "$TROUPE_CP" io.troupe.proxy.ProxyMain --conf "$WORK/conf" --http-port "$TROUPE_PORT" \
-  > "$WORK/logs/troupe.out" 2> "$WORK/logs/troupe.err" &
-PIDS+=($!)
-for _ in $(seq 1 120); do
-  grep -q PROXY_HTTP_PORT "$WORK/logs/troupe.out" 2>/dev/null && break
-  sleep 0.5
-done
-if ! grep -q PROXY_HTTP_PORT "$WORK/logs/troupe.out"; then
-  echo "Troupe proxy did not start:" >&2; cat "$WORK/logs/troupe.err" >&2; exit 1
-fi
+declare -A JPID
+# start_troupe NAME PORT CONF_DIR MODULES: one proxy JVM, one event loop; returns once it listens
+start_troupe() {
+  local name=$1 port=$2 conf=$3 modules=$4 i=0 m mods opts=()
+  if [ -n "$modules" ]; then
+    IFS=',' read -ra mods <<< "$modules"
+    for m in "${mods[@]}"; do opts+=("-Dtroupe.proxy.modules.$i=$m"); i=$((i+1)); done
+  fi
+  # shellcheck disable=SC2086
+  java $TROUPE_JAVA_OPTS -Dlogback.configurationFile="$WORK/logback.xml" \
+    -Dtroupe.proxy.bind=127.0.0.1 -Dtroupe.proxy.https-port=-1 -Dtroupe.proxy.event-loops=1 "${opts[@]}" \
+    -cp "$TROUPE_CP" io.troupe.proxy.ProxyMain --conf "$conf" --http-port "$port" \
+    > "$WORK/logs/$name.out" 2> "$WORK/logs/$name.err" &
+  PIDS+=($!)
+  JPID[$name]=$!
+  for _ in $(seq 1 120); do
+    grep -q PROXY_HTTP_PORT "$WORK/logs/$name.out" 2>/dev/null && break
+    sleep 0.5
+  done
+  if ! grep -q PROXY_HTTP_PORT "$WORK/logs/$name.out"; then
+    echo "Troupe proxy ($name) did not start:" >&2; cat "$WORK/logs/$name.err" >&2; exit 1
+  fi
+}
+start_troupe troupe "$TROUPE_PORT" "$WORK/conf" "${TROUPE_MODULES:-}"
+[ -n "$BENCH_MODULES" ] && start_troupe troupe+mods "$TROUPE_MODS_PORT" "$MODS_CONF" "$BENCH_MODULES"
 
+CHECKS=0
 check() {
   local code
   code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/index.html" || true)
   [ "$code" = 200 ] || { echo "$2 on port $1 answered '$code', not 200" >&2; exit 1; }
 }
-check "$NGINX_PORT" nginx
-check "$HAPROXY_PORT" haproxy
+if [ -z "$ONLY_TROUPE" ]; then
+  check "$NGINX_PORT" nginx
+  check "$HAPROXY_PORT" haproxy
+fi
 check "$TROUPE_PORT" troupe
-
-declare -A RPS P99
-run() {
-  local name=$1 port=$2 out
-  wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" "http://127.0.0.1:$port/index.html" >/dev/null
-  out=$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$port/index.html")
-  if echo "$out" | grep -q 'Non-2xx\|Socket errors'; then
-    echo "$name: errors during the run:" >&2; echo "$out" | grep 'Non-2xx\|Socket errors' >&2
+if [ -n "$BENCH_MODULES" ]; then
+  check "$TROUPE_MODS_PORT" troupe+mods
+  CHECKS=1
+  if [[ ",$BENCH_MODULES," == *,mod_header,* ]]; then
+    curl -s -D - -o /dev/null "http://127.0.0.1:$TROUPE_MODS_PORT/index.html" | grep -qi '^X-Proxied-By: troupe' \
+      || { echo "troupe+mods: mod_header's X-Proxied-By is missing from the response" >&2; exit 1; }
+    CHECKS=2
   fi
+  if [[ ",$BENCH_MODULES," == *,mod_block,* ]]; then
+    # the rules are live: a request that rule-1 matches gets its connection closed, no answer
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Block-Token: bad-1' \
+      "http://127.0.0.1:$TROUPE_MODS_PORT/index.html" || true)
+    [ "$code" = 000 ] || { echo "troupe+mods: mod_block's rule-1 did not close the connection ('$code')" >&2; exit 1; }
+  fi
+fi
+
+declare -A RPS P99 REQS ERRS CPU
+cpu_ticks() { # user + system time of a process (all threads), in clock ticks
+  awk '{print $14 + $15}' "/proc/$1/stat"
+}
+run() {
+  local name=$1 port=$2 pid=${JPID[$1]:-} warm out t0=0 t1=0
+  warm=$(wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" "http://127.0.0.1:$port/index.html")
+  [ -n "$pid" ] && t0=$(cpu_ticks "$pid")
+  out=$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$port/index.html")
+  [ -n "$pid" ] && t1=$(cpu_ticks "$pid")
+  ERRS[$name]=$(printf '%s\n%s\n' "$warm" "$out" | grep 'Non-2xx\|Socket errors' || true)
+  if [ -n "${ERRS[$name]}" ]; then
+    echo "$name: errors during the run:" >&2; echo "${ERRS[$name]}" >&2
+  fi
+  # requests wrk saw complete, warm-up included ("123456 requests in 10.00s, ...")
+  REQS[$name]=$(printf '%s\n%s\n' "$warm" "$out" | awk '/ requests in / {n += $1} END {print n + 0}')
   RPS[$name]=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   P99[$name]=$(echo "$out" | awk '$1 == "99%" {print $2}')
-  printf '%-8s requests/s %10s   p99 %8s\n' "$name" "${RPS[$name]}" "${P99[$name]}"
+  # CPU per request of the proxy JVM (all its threads) over the measured run: less noisy than requests/s
+  # when other processes share the cores
+  CPU[$name]=-
+  [ -n "$pid" ] && CPU[$name]=$(echo "$out" | awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
+      '/ requests in / {printf "%.1f", t * 1e6 / hz / $1}')
+  printf '%-12s requests/s %10s   p99 %8s   cpu/request %6s us\n' "$name" "${RPS[$name]}" "${P99[$name]}" \
+      "${CPU[$name]}"
 }
 
 to_ms() { # wrk prints 850.00us, 1.23ms or 1.02s
@@ -191,11 +311,56 @@ to_ms() { # wrk prints 850.00us, 1.23ms or 1.02s
                          else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000 } }'
 }
 
-echo "wrk -t1 -c$CONNECTIONS -d$DURATION (after $WARMUP warm-up each), backend: nginx 1 worker, $(nproc) cores"
-run nginx "$NGINX_PORT"
-run haproxy "$HAPROXY_PORT"
+# verify_mods: nothing blocked, and one access-log line per request (the writer thread may still be flushing)
+verify_mods() {
+  local want=$(( ${REQS[troupe+mods]} + CHECKS )) lines=-1 prev=-2 slack=$(( 2 * CONNECTIONS + 2 )) bad
+  if [ -n "${ERRS[troupe+mods]}" ]; then
+    echo "troupe+mods: requests failed or were blocked (mod_block should block none):" >&2
+    echo "${ERRS[troupe+mods]}" >&2; exit 1
+  fi
+  if [[ ",$BENCH_MODULES," == *,mod_access,* ]]; then
+    local deadline=$((SECONDS + 20))
+    while [ "$lines" != "$prev" ] && [ $SECONDS -lt $deadline ]; do
+      prev=$lines; sleep 1
+      lines=0
+      [ -f "$ACCESS_LOG" ] && lines=$(awk '/^REQUEST_LOG / {n++} END {print n + 0}' "$ACCESS_LOG")
+    done
+    bad=$(awk '/^REQUEST_LOG / && !/ status: 200 .* block: -$/ {n++} END {print n + 0}' "$ACCESS_LOG")
+    if [ "$bad" != 0 ]; then
+      echo "troupe+mods: $bad access log lines with a status other than 200 or a matched mod_block rule, e.g.:" >&2
+      awk '/^REQUEST_LOG / && !/ status: 200 .* block: -$/' "$ACCESS_LOG" | head -3 >&2; exit 1
+    fi
+    # wrk stops counting with up to CONNECTIONS requests in flight per wrk run; the proxy still logs those
+    if [ "$lines" -lt "$want" ] || [ "$lines" -gt $((want + slack)) ]; then
+      echo "troupe+mods: access log has $lines request lines for $want requests" >&2; exit 1
+    fi
+    echo "troupe+mods: $want requests (warm-up included), none blocked, non-2xx 0; access log $lines request lines"
+  else
+    echo "troupe+mods: $want requests (warm-up included), none blocked, non-2xx 0"
+  fi
+}
+
+echo "wrk -t1 -c$CONNECTIONS -d$DURATION (after $WARMUP warm-up each), backend: nginx 1 worker, $(nproc) cores," \
+     "load average $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ -z "$ONLY_TROUPE" ]; then
+  run nginx "$NGINX_PORT"
+  run haproxy "$HAPROXY_PORT"
+fi
+# the later of two runs on a loaded machine tends to get less: MODS_FIRST=1 swaps the order for A/B pairs
+if [ -n "$BENCH_MODULES" ] && [ -n "$MODS_FIRST" ]; then run troupe+mods "$TROUPE_MODS_PORT"; fi
 run troupe "$TROUPE_PORT"
-awk -v t="${RPS[troupe]}" -v n="${RPS[nginx]}" -v h="${RPS[haproxy]}" \
-    -v tp="$(to_ms "${P99[troupe]}")" -v np="$(to_ms "${P99[nginx]}")" -v hp="$(to_ms "${P99[haproxy]}")" 'BEGIN {
-  printf "troupe/nginx   requests/s %.2f  p99 %.2f\n", t / n, tp / np
-  printf "troupe/haproxy requests/s %.2f  p99 %.2f\n", t / h, tp / hp }'
+if [ -n "$BENCH_MODULES" ] && [ -z "$MODS_FIRST" ]; then run troupe+mods "$TROUPE_MODS_PORT"; fi
+echo "load average at the end $(cut -d' ' -f1-3 /proc/loadavg); troupe+mods modules: ${BENCH_MODULES:-none}"
+[ -n "$BENCH_MODULES" ] && verify_mods
+if [ -z "$ONLY_TROUPE" ]; then
+  awk -v t="${RPS[troupe]}" -v n="${RPS[nginx]}" -v h="${RPS[haproxy]}" \
+      -v tp="$(to_ms "${P99[troupe]}")" -v np="$(to_ms "${P99[nginx]}")" -v hp="$(to_ms "${P99[haproxy]}")" 'BEGIN {
+    printf "troupe/nginx   requests/s %.2f  p99 %.2f\n", t / n, tp / np
+    printf "troupe/haproxy requests/s %.2f  p99 %.2f\n", t / h, tp / hp }'
+fi
+if [ -n "$BENCH_MODULES" ]; then
+  awk -v m="${RPS[troupe+mods]}" -v t="${RPS[troupe]}" \
+      -v mp="$(to_ms "${P99[troupe+mods]}")" -v tp="$(to_ms "${P99[troupe]}")" \
+      -v mc="${CPU[troupe+mods]}" -v tc="${CPU[troupe]}" 'BEGIN {
+    printf "ratio modules/plain req/s %.2f  p99 %.2f  cpu/request %.2f\n", m / t, mp / tp, mc / tc }'
+fi

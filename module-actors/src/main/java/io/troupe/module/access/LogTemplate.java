@@ -67,6 +67,12 @@ public final class LogTemplate {
 
     record Item(String literal, String var, String key) {}
 
+    /** The last second {@code $time} printed, and its text. */
+    private record Second(long epochSecond, String text) {}
+
+    /** Formatting a zoned time costs more than the rest of a line: {@code $time} formats once per second. */
+    private static volatile Second lastSecond = new Second(Long.MIN_VALUE, "");
+
     private final List<Item> items;
 
     private LogTemplate(List<Item> items) {
@@ -173,7 +179,7 @@ public final class LogTemplate {
     private static String requestValue(Item it, Request req, Response res, long startNanos) {
         Session s = req.session();
         return switch (it.var) {
-            case "time" -> TIME.format(Instant.now());
+            case "time" -> now();
             case "request_time" -> CLF_TIME.format(Instant.now());
             case "request_line" -> req.method() + " " + req.uri() + " " + req.protocol();
             case "all_time" -> startNanos == 0 ? "-" : Long.toString((System.nanoTime() - startNanos) / 1_000_000);
@@ -204,7 +210,7 @@ public final class LogTemplate {
 
     private static String sessionValue(Item it, Session s, long endMillis) {
         return switch (it.var) {
-            case "time" -> TIME.format(Instant.now());
+            case "time" -> now();
             case "ses_clientip" -> ip(s.clientAddress());
             case "ses_start_time" -> TIME.format(Instant.ofEpochMilli(s.startTimeMillis()));
             case "ses_end_time" -> TIME.format(Instant.ofEpochMilli(endMillis));
@@ -212,6 +218,17 @@ public final class LogTemplate {
             case "ses_is_secure" -> Boolean.toString(s.isSecure());
             default -> "-";
         };
+    }
+
+    /** {@code $time}: now as {@code yyyy-MM-dd HH:mm:ss} in local time. */
+    static String now() {
+        long sec = System.currentTimeMillis() / 1000;
+        Second s = lastSecond;
+        if (s.epochSecond() != sec) {
+            s = new Second(sec, TIME.format(Instant.ofEpochSecond(sec)));
+            lastSecond = s;
+        }
+        return s.text();
     }
 
     private static String contentLength(Response res) {

@@ -2,6 +2,7 @@ package io.troupe.module.access;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -74,6 +75,44 @@ class AccessLogWriterTest {
             assertFalse(Files.exists(dir.resolve("access.log.2026112903")));
             assertEquals(List.of("at 4:30"), lines(dir.resolve("access.log.2026112904")));
             assertEquals(List.of("at 5:30"), lines(dir.resolve("access.log.2026112905")));
+        }
+    }
+
+    @Test
+    void linesArrivingWhileTheWriterLingersGoOutInFewWrites() throws Exception {
+        Path log = dir.resolve("access.log");
+        try (AccessLogWriter w = new AccessLogWriter(log, 10_000, 1000)) {
+            // 200 lines over about 10 ms, as a busy event loop offers them: without the linger the writer
+            // would wake (and write) for nearly every one
+            for (int i = 0; i < 200; i++) {
+                w.offer("line " + i);
+                long until = System.nanoTime() + 50_000;
+                while (System.nanoTime() < until) {
+                    Thread.onSpinWait();
+                }
+            }
+            await(() -> w.counters.written().get() == 200, "200 lines written");
+            assertTrue(w.batches <= 40, "lines were written in " + w.batches + " writes");
+            List<String> got = lines(log);
+            assertEquals(200, got.size());
+            assertEquals("line 0", got.get(0));
+            assertEquals("line 199", got.get(199));
+        }
+    }
+
+    @Test
+    void timeIsFormattedOncePerSecondAndStillReadsNow() {
+        String before = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
+                .withZone(java.time.ZoneId.systemDefault()).format(java.time.Instant.now());
+        long s0 = System.currentTimeMillis() / 1000;
+        String a = LogTemplate.now();
+        String b = LogTemplate.now();
+        long s1 = System.currentTimeMillis() / 1000;
+        assertTrue(a.matches("\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}"), a);
+        assertTrue(a.compareTo(before) >= 0, a + " is before " + before);
+        assertTrue(b.compareTo(a) >= 0);
+        if (s0 == s1) {
+            assertSame(a, b, "within one second the text is formatted once");
         }
     }
 
