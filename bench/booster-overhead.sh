@@ -124,7 +124,7 @@ printf '%-34s %8s ms %8s ms\n' "median wall time of 'true'" "$direct" "$boosted"
 printf '%-34s %8s s  %8s s\n' "$subworks sub-works, xargs -P $jobs" "$local_wall" "$boosted_wall"
 printf '%-34s %8s/s %8s/s\n' "throughput" "$local_rate" "$boosted_rate"
 echo "inside the booster (--stats_json medians, ms resolution): pre $(stat_median pre_ms) ms," \
-  "remote $(stat_median remote_ms) ms, post $(stat_median post_ms) ms, sub-work total $(stat_median total_ms) ms;" \
+  "send $(stat_median send_ms) ms, remote $(stat_median remote_ms) ms, post $(stat_median post_ms) ms, sub-work total $(stat_median total_ms) ms;" \
   "the rest is booster-exec, the socket and the gateway"
 echo "added latency per sub-work: $added ms (target <= 5 ms)"
 echo "ratio latency booster/direct: $(awk -v a="$boosted" -v b="$direct" 'BEGIN{printf "%.1f", a/b}')x"

@@ -385,7 +385,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private Behavior<Command> onWorkerAnswered(WorkerAnswered answered) {
         SubWorkExecutor.Reply reply = answered.reply();
         if (reply instanceof SubWorkExecutor.Running) {
-            if (worker != null && reply.subWorkId().equals(attemptId())) {
+            // only while the attempt is awaited: a heartbeat overtaken by the answer changes nothing
+            if (worker != null && reply.subWorkId().equals(attemptId()) && timers.isTimerActive("attempt")) {
                 armProgressTimer(); // the worker is alive and the process still runs: progress
             }
             return this;
