@@ -34,8 +34,7 @@ sudo_cmd=()
 
 # --- what a fresh machine lacks ------------------------------------------------------------------------------
 need=()
-command -v distcc >/dev/null 2>&1 || need+=(distcc)
-command -v distccd >/dev/null 2>&1 || need+=(distcc)
+{ command -v distcc && command -v distccd; } >/dev/null 2>&1 || need+=(distcc)
 command -v libtool >/dev/null 2>&1 || need+=(libtool-bin)
 command -v dpkg-source >/dev/null 2>&1 || need+=(dpkg-dev)
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
