@@ -5,7 +5,9 @@ import io.troupe.api.proxy.config.ConfigFileException;
 import io.troupe.api.proxy.config.DataFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * BFE {@code .data} JSON: {@code {"Version":…,"Config":…}}. Keys are matched case-insensitively as Go's
@@ -111,6 +113,39 @@ public final class Json {
             throw new ConfigFileException(file, "Config", "expected an object");
         }
         return c;
+    }
+
+    /** Reads one rule object found at {@code path} (such as {@code Config.p[0]}). */
+    @FunctionalInterface
+    public interface RuleReader<R> {
+        R read(JsonNode rule, String path) throws ConfigFileException;
+    }
+
+    /**
+     * A product rule file's {@code Config}: product → its rules in file order, each read at
+     * {@code Config.<product>[i]}.
+     *
+     * @param noList the error for a product whose list is JSON null (followed by the product's name), or
+     *               {@code null} to report it as not a list
+     */
+    public static <R> Map<String, List<R>> productRules(Path file, JsonNode config, String noList, RuleReader<R> reader)
+            throws ConfigFileException {
+        Map<String, List<R>> byProduct = new HashMap<>();
+        for (Map.Entry<String, JsonNode> e : config.properties()) {
+            String path = "Config." + e.getKey();
+            if (noList != null && e.getValue().isNull()) {
+                throw new ConfigFileException(file, path, noList + " " + e.getKey());
+            }
+            if (!e.getValue().isArray()) {
+                throw new ConfigFileException(file, path, "expected a list of rules");
+            }
+            List<R> rules = new ArrayList<>();
+            for (int i = 0; i < e.getValue().size(); i++) {
+                rules.add(reader.read(e.getValue().get(i), path + "[" + i + "]"));
+            }
+            byProduct.put(e.getKey(), List.copyOf(rules));
+        }
+        return Map.copyOf(byProduct);
     }
 
     public static String join(String path, String name) {
