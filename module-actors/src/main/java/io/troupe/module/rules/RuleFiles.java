@@ -7,6 +7,7 @@ import io.troupe.api.condition.Conditions;
 import io.troupe.api.proxy.config.ConfigFileException;
 import io.troupe.api.proxy.config.DataFile;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,31 @@ public final class RuleFiles {
             out.put(e.getKey(), elements(f, new At(list, p)));
         }
         return out;
+    }
+
+    /** Reads one rule object. */
+    @FunctionalInterface
+    public interface RuleReader<R> {
+        R read(At rule) throws ConfigFileException;
+    }
+
+    /**
+     * The product lists of {@code Config} with each rule read by {@code reader}, after checking that the rule has
+     * a {@code Cond} (the first check BFE's mod_redirect and mod_rewrite make).
+     */
+    public static <R> Map<String, List<R>> productRules(DataFile f, RuleReader<R> reader) throws ConfigFileException {
+        Map<String, List<R>> out = new HashMap<>();
+        for (Map.Entry<String, List<At>> e : products(f).entrySet()) {
+            List<R> rules = new ArrayList<>();
+            for (At rule : e.getValue()) {
+                if (rule.field("Cond").absent()) {
+                    throw f.error(rule.path() + ".Cond", "missing");
+                }
+                rules.add(reader.read(rule));
+            }
+            out.put(e.getKey(), List.copyOf(rules));
+        }
+        return Map.copyOf(out);
     }
 
     /** The elements of a JSON list, each with its path. */
