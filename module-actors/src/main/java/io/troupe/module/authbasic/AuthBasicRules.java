@@ -2,8 +2,6 @@ package io.troupe.module.authbasic;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.troupe.api.condition.Condition;
-import io.troupe.api.condition.ConditionException;
-import io.troupe.api.condition.Conditions;
 import io.troupe.api.proxy.config.ConfigFileException;
 import io.troupe.api.proxy.config.ModuleConf;
 import io.troupe.module.support.Json;
@@ -32,12 +30,7 @@ record AuthBasicRules(String version, Map<String, List<Rule>> byProduct) {
         if (userFile.isEmpty()) {
             throw new ConfigFileException(file, path + ".UserFile", "empty");
         }
-        Condition c;
-        try {
-            c = Conditions.build(cond);
-        } catch (ConditionException ex) {
-            throw new ConfigFileException(file, path + ".Cond", ex.getMessage());
-        }
+        Condition c = Json.condition(file, path, cond);
         UserFile users;
         try {
             users = UserFile.load(ModuleConf.resolve(confRoot, userFile));

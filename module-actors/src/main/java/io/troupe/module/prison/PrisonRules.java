@@ -2,8 +2,6 @@ package io.troupe.module.prison;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.troupe.api.condition.Condition;
-import io.troupe.api.condition.ConditionException;
-import io.troupe.api.condition.Conditions;
 import io.troupe.api.proxy.config.ConfigFileException;
 import io.troupe.module.support.Json;
 import java.nio.file.Path;
@@ -59,12 +57,7 @@ record PrisonRules(String version, Map<String, List<PrisonRule>> byProduct) {
         if (params.size() != nParams) {
             throw new ConfigFileException(file, apath + ".Params", cmd + " takes " + nParams + " params, not " + params.size());
         }
-        Condition c;
-        try {
-            c = Conditions.build(cond);
-        } catch (ConditionException ex) {
-            throw new ConfigFileException(file, path + ".Cond", ex.getMessage());
-        }
+        Condition c = Json.condition(file, path, cond);
         String spath = path + ".AccessSignConf";
         String regexp = Json.optString(file, sign, spath, "UrlRegexp", "");
         Pattern p = null;

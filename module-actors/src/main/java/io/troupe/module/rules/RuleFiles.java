@@ -2,10 +2,9 @@ package io.troupe.module.rules;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.troupe.api.condition.Condition;
-import io.troupe.api.condition.ConditionException;
-import io.troupe.api.condition.Conditions;
 import io.troupe.api.proxy.config.ConfigFileException;
 import io.troupe.api.proxy.config.DataFile;
+import io.troupe.module.support.Json;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -136,11 +135,6 @@ public final class RuleFiles {
 
     /** The rule's required {@code Cond}, compiled. */
     public static Condition cond(DataFile f, At rule) throws ConfigFileException {
-        String text = string(f, rule, "Cond");
-        try {
-            return Conditions.build(text);
-        } catch (ConditionException e) {
-            throw new ConfigFileException(f.file(), rule.path() + ".Cond", e.getMessage(), e);
-        }
+        return Json.condition(f.file(), rule.path(), string(f, rule, "Cond"));
     }
 }

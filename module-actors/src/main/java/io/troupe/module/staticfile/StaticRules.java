@@ -2,8 +2,6 @@ package io.troupe.module.staticfile;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.troupe.api.condition.Condition;
-import io.troupe.api.condition.ConditionException;
-import io.troupe.api.condition.Conditions;
 import io.troupe.api.proxy.config.ConfigFileException;
 import io.troupe.api.proxy.config.ModuleConf;
 import io.troupe.module.support.Json;
@@ -26,13 +24,7 @@ record StaticRules(String version, Map<String, List<Rule>> byProduct) {
     }
 
     private static Rule rule(Path file, Path confRoot, JsonNode r, String path) throws ConfigFileException {
-        String cond = Json.string(file, r, path, "Cond");
-        Condition c;
-        try {
-            c = Conditions.build(cond);
-        } catch (ConditionException ex) {
-            throw new ConfigFileException(file, path + ".Cond", ex.getMessage());
-        }
+        Condition c = Json.cond(file, r, path);
         String apath = path + ".Action";
         JsonNode action = Json.require(file, r, path, "Action");
         String cmd = Json.string(file, action, apath, "Cmd");

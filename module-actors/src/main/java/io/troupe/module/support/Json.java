@@ -1,6 +1,9 @@
 package io.troupe.module.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.api.condition.Condition;
+import io.troupe.api.condition.ConditionException;
+import io.troupe.api.condition.Conditions;
 import io.troupe.api.proxy.config.ConfigFileException;
 import io.troupe.api.proxy.config.DataFile;
 import java.nio.file.Path;
@@ -113,6 +116,20 @@ public final class Json {
             throw new ConfigFileException(file, "Config", "expected an object");
         }
         return c;
+    }
+
+    /** The required {@code Cond} of the rule at {@code path}, compiled. */
+    public static Condition cond(Path file, JsonNode rule, String path) throws ConfigFileException {
+        return condition(file, path, string(file, rule, path, "Cond"));
+    }
+
+    /** A rule's {@code Cond} text compiled; an error names {@code <path>.Cond}. */
+    public static Condition condition(Path file, String path, String text) throws ConfigFileException {
+        try {
+            return Conditions.build(text);
+        } catch (ConditionException e) {
+            throw new ConfigFileException(file, path + ".Cond", e.getMessage(), e);
+        }
     }
 
     /** Reads one rule object found at {@code path} (such as {@code Config.p[0]}). */
