@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.troupe.booster.gateway.ExecutorGateway.BindFailed;
@@ -24,7 +23,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,22 +66,11 @@ class ExecutorGatewayTest {
     }
 
     private static List<String> client(String kind) {
-        if (kind.equals("native")) {
-            assumeTrue(Proc.nativeBoosterExec().isPresent(), "native booster-exec not built (no C compiler)");
-            return new ArrayList<>(List.of(Proc.nativeBoosterExec().get().toString()));
-        }
-        return new ArrayList<>(Proc.javaBoosterExec());
+        return TestGateway.client(kind);
     }
 
-    private record Started(Path socket, ActorRef<ExecutorGateway.Command> gateway, TestProbe<SubWorkArrived> sink) {}
-
-    private Started startGateway() {
-        Path socket = dir.resolve("gw.sock");
-        TestProbe<SubWorkArrived> sink = testKit.createTestProbe();
-        TestProbe<Event> owner = testKit.createTestProbe();
-        ActorRef<ExecutorGateway.Command> gateway = testKit.spawn(ExecutorGateway.create(socket, sink.getRef(), owner.getRef()));
-        assertEquals(new Bound(socket.toAbsolutePath()), owner.expectMessageClass(Bound.class));
-        return new Started(socket, gateway, sink);
+    private TestGateway startGateway() {
+        return TestGateway.start(testKit, dir);
     }
 
     private static byte[] everyByte(int repeat) {
@@ -99,7 +86,7 @@ class ExecutorGatewayTest {
     @ParameterizedTest
     @MethodSource("clients")
     void forwardsArgvCwdEnvAndReturnsOutputByteExact(String kind) throws Exception {
-        Started gw = startGateway();
+        TestGateway gw = startGateway();
         Path cwd = Files.createDirectories(dir.resolve("work dir"));
         List<String> argv = client(kind);
         List<String> sent = List.of("cat", "a file with spaces", "", "ünïcødé", "--flag=\"quoted\"", "$HOME");
@@ -126,7 +113,7 @@ class ExecutorGatewayTest {
         assertEquals(42, outcome.exitCode());
         assertArrayEquals(stdout, outcome.stdout());
         assertArrayEquals(stderr, outcome.stderr());
-        testKit.stop(gw.gateway());
+        testKit.stop(gw.ref());
     }
 
     @ParameterizedTest
@@ -171,22 +158,22 @@ class ExecutorGatewayTest {
 
     @Test
     void socketFileIsRemovedOnStop() {
-        Started gw = startGateway();
+        TestGateway gw = startGateway();
         assertTrue(Files.exists(gw.socket()));
-        testKit.stop(gw.gateway());
+        testKit.stop(gw.ref());
         assertFalse(Files.exists(gw.socket()), "socket file left behind");
     }
 
     @Test
     void aSecondGatewayOnALiveSocketFailsNamingThePath() {
-        Started gw = startGateway();
+        TestGateway gw = startGateway();
         TestProbe<Event> owner = testKit.createTestProbe();
         testKit.spawn(ExecutorGateway.create(gw.socket(), gw.sink().getRef(), owner.getRef()));
         BindFailed failed = owner.expectMessageClass(BindFailed.class);
         assertTrue(failed.reason().contains(gw.socket().toString()), failed.reason());
         assertTrue(failed.reason().contains("already listening"), failed.reason());
         assertTrue(Files.exists(gw.socket()), "the live socket must not be deleted");
-        testKit.stop(gw.gateway());
+        testKit.stop(gw.ref());
     }
 
     @Test
@@ -197,8 +184,8 @@ class ExecutorGatewayTest {
             server.bind(UnixDomainSocketAddress.of(socket));
         }
         assertTrue(Files.exists(socket));
-        Started gw = startGateway();
-        testKit.stop(gw.gateway());
+        TestGateway gw = startGateway();
+        testKit.stop(gw.ref());
     }
 
     @Test
@@ -213,7 +200,7 @@ class ExecutorGatewayTest {
 
     @Test
     void aMalformedRequestIsDroppedAndTheGatewayKeepsServing() throws Exception {
-        Started gw = startGateway();
+        TestGateway gw = startGateway();
         try (SocketChannel bad = SocketChannel.open(UnixDomainSocketAddress.of(gw.socket()))) {
             bad.write(ByteBuffer.wrap("GET / HTTP/1.0\r\n\r\n".getBytes()));
             ByteBuffer answer = ByteBuffer.allocate(16);
@@ -228,7 +215,7 @@ class ExecutorGatewayTest {
             GatewayProtocol.Reply reply = GatewayProtocol.readReply(java.nio.channels.Channels.newInputStream(good));
             assertEquals(0, reply.exitCode());
         }
-        testKit.stop(gw.gateway());
+        testKit.stop(gw.ref());
     }
 
     @Test

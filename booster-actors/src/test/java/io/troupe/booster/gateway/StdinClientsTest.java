@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.troupe.booster.exec.BoosterExec;
@@ -19,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -27,7 +25,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -63,22 +60,11 @@ class StdinClientsTest {
     }
 
     private static List<String> client(String kind) {
-        if (kind.equals("native")) {
-            assumeTrue(Proc.nativeBoosterExec().isPresent(), "native booster-exec not built (no C compiler)");
-            return new ArrayList<>(List.of(Proc.nativeBoosterExec().get().toString()));
-        }
-        return new ArrayList<>(Proc.javaBoosterExec());
+        return TestGateway.client(kind);
     }
 
-    private record Gateway(Path socket, ActorRef<ExecutorGateway.Command> ref, TestProbe<SubWorkArrived> sink) {}
-
-    private Gateway gateway() {
-        Path socket = dir.resolve("gw.sock");
-        TestProbe<SubWorkArrived> sink = testKit.createTestProbe();
-        TestProbe<ExecutorGateway.Event> owner = testKit.createTestProbe();
-        ActorRef<ExecutorGateway.Command> ref = testKit.spawn(ExecutorGateway.create(socket, sink.getRef(), owner.getRef()));
-        owner.expectMessageClass(ExecutorGateway.Bound.class);
-        return new Gateway(socket, ref, sink);
+    private TestGateway gateway() {
+        return TestGateway.start(testKit, dir);
     }
 
     /** Starts the client with stdin from {@code stdin} (a file), or a pipe fed {@code piped} when null. */
@@ -114,7 +100,7 @@ class StdinClientsTest {
     @ParameterizedTest
     @MethodSource("clients")
     void aRegularFileOnStdinTravelsWithTheRequest(String kind) throws Exception {
-        Gateway gw = gateway();
+        TestGateway gw = gateway();
         Path input = Files.writeString(dir.resolve("input.txt"), "int x;\n");
         List<String> argv = client(kind);
         argv.add("cat");
@@ -131,7 +117,7 @@ class StdinClientsTest {
     @ParameterizedTest
     @MethodSource("clients")
     void devNullIsSaidToBeEmpty(String kind) throws Exception {
-        Gateway gw = gateway();
+        TestGateway gw = gateway();
         List<String> argv = client(kind);
         argv.add("cat");
         Proc.Outcome outcome = runClient(argv, dir, gw.socket(), Path.of("/dev/null"), null, arrived -> {
@@ -145,7 +131,7 @@ class StdinClientsTest {
     @ParameterizedTest
     @MethodSource("clients")
     void onAPipeTheBoostersRunItYourselfMakesTheClientRunItWithItsStdin(String kind) throws Exception {
-        Gateway gw = gateway();
+        TestGateway gw = gateway();
         List<String> argv = client(kind);
         argv.add("cat");
         Proc.Outcome outcome = runClient(argv, dir, gw.socket(), null, "through the pipe\n", arrived -> {
