@@ -14,9 +14,7 @@ import io.troupe.booster.handler.cc.CcHandler;
 import io.troupe.booster.hook.HookMode;
 import io.troupe.booster.hook.HookSettings;
 import io.troupe.booster.testutil.Proc;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import io.troupe.booster.testutil.StderrCapture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,8 +34,7 @@ class BoosterHookModesTest {
     @TempDir
     Path tmp;
 
-    private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    private PrintStream realErr;
+    private final StderrCapture stderr = new StderrCapture();
     private Path library;
 
     @BeforeEach
@@ -46,20 +43,16 @@ class BoosterHookModesTest {
         assumeTrue(Files.isRegularFile(library), "libtroupe-hook.so not built (no C compiler)");
         assumeTrue(Proc.nativeBoosterExec().isPresent(), "native booster-exec not built");
         System.setProperty(BoosterExecLocation.NATIVE_PROPERTY, Proc.nativeBoosterExec().get().toString());
-        realErr = System.err;
-        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        stderr.start();
     }
 
     @AfterEach
     void restoreStderr() {
-        if (realErr != null) {
-            System.setErr(realErr);
-            realErr.print(stderr.toString(StandardCharsets.UTF_8));
-        }
+        stderr.stop();
     }
 
     private String err() {
-        return stderr.toString(StandardCharsets.UTF_8);
+        return stderr.text();
     }
 
     private Config config() {
