@@ -17,7 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
@@ -58,12 +57,7 @@ class BoosterClusterTest {
         var seedAddress = Cluster.get(seed.system()).selfMember().address();
         Cluster.get(seed.system()).manager().tell(Join.create(seedAddress));
         Cluster.get(worker.system()).manager().tell(Join.create(seedAddress));
-        TestProbe<Receptionist.Listing> listing = seed.createTestProbe();
-        listing.awaitAssert(Duration.ofSeconds(20), () -> {
-            seed.system().receptionist().tell(Receptionist.find(SubWorkExecutor.KEY, listing.getRef()));
-            assertEquals(1, listing.receiveMessage().getServiceInstances(SubWorkExecutor.KEY).size());
-            return null;
-        });
+        TestClusters.awaitWorkers(seed, 1, Duration.ofSeconds(20));
     }
 
     @AfterEach
