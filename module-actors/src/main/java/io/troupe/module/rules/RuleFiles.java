@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Reading the per-product rule files BFE's mod_header, mod_redirect and mod_rewrite share
@@ -89,28 +90,27 @@ public final class RuleFiles {
         return out;
     }
 
-    /** A required string field. */
-    public static String string(DataFile f, At obj, String name) throws ConfigFileException {
+    /** A required field that passes {@code ok}; {@code expected} is the error otherwise. */
+    private static JsonNode required(DataFile f, At obj, String name, Predicate<JsonNode> ok, String expected)
+            throws ConfigFileException {
         At v = obj.field(name);
         if (v.absent()) {
             throw f.error(v.path(), "missing");
         }
-        if (!v.node().isTextual()) {
-            throw f.error(v.path(), "must be a string");
+        if (!ok.test(v.node())) {
+            throw f.error(v.path(), expected);
         }
-        return v.node().asText();
+        return v.node();
+    }
+
+    /** A required string field. */
+    public static String string(DataFile f, At obj, String name) throws ConfigFileException {
+        return required(f, obj, name, JsonNode::isTextual, "must be a string").asText();
     }
 
     /** A required boolean field. */
     public static boolean bool(DataFile f, At obj, String name) throws ConfigFileException {
-        At v = obj.field(name);
-        if (v.absent()) {
-            throw f.error(v.path(), "missing");
-        }
-        if (!v.node().isBoolean()) {
-            throw f.error(v.path(), "must be true or false");
-        }
-        return v.node().asBoolean();
+        return required(f, obj, name, JsonNode::isBoolean, "must be true or false").asBoolean();
     }
 
     /** A list of strings; {@code null} when the field is absent or JSON null. */

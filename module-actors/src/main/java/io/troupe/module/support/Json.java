@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * BFE {@code .data} JSON: {@code {"Version":…,"Config":…}}. Keys are matched case-insensitively as Go's
@@ -43,31 +44,27 @@ public final class Json {
         return n;
     }
 
-    public static String string(Path file, JsonNode obj, String path, String name) throws ConfigFileException {
-        JsonNode n = require(file, obj, path, name);
-        if (!n.isTextual()) {
-            throw new ConfigFileException(file, join(path, name), "expected a string");
+    /** {@code n} itself (null stays null) when it passes {@code ok}; else the error {@code expected} at the member. */
+    private static JsonNode typed(Path file, String path, String name, JsonNode n, Predicate<JsonNode> ok, String expected)
+            throws ConfigFileException {
+        if (n != null && !ok.test(n)) {
+            throw new ConfigFileException(file, join(path, name), expected);
         }
-        return n.asText();
+        return n;
+    }
+
+    public static String string(Path file, JsonNode obj, String path, String name) throws ConfigFileException {
+        return typed(file, path, name, require(file, obj, path, name), JsonNode::isTextual, "expected a string").asText();
     }
 
     public static String optString(Path file, JsonNode obj, String path, String name, String dflt) throws ConfigFileException {
-        JsonNode n = get(obj, name);
-        if (n == null) {
-            return dflt;
-        }
-        if (!n.isTextual()) {
-            throw new ConfigFileException(file, join(path, name), "expected a string");
-        }
-        return n.asText();
+        JsonNode n = typed(file, path, name, get(obj, name), JsonNode::isTextual, "expected a string");
+        return n == null ? dflt : n.asText();
     }
 
     public static long number(Path file, JsonNode obj, String path, String name) throws ConfigFileException {
-        JsonNode n = require(file, obj, path, name);
-        if (!n.isIntegralNumber()) {
-            throw new ConfigFileException(file, join(path, name), "expected an integer");
-        }
-        return n.asLong();
+        return typed(file, path, name, require(file, obj, path, name), JsonNode::isIntegralNumber, "expected an integer")
+                .asLong();
     }
 
     public static long optNumber(Path file, JsonNode obj, String path, String name, long dflt) throws ConfigFileException {
@@ -75,14 +72,8 @@ public final class Json {
     }
 
     public static boolean optBool(Path file, JsonNode obj, String path, String name, boolean dflt) throws ConfigFileException {
-        JsonNode n = get(obj, name);
-        if (n == null) {
-            return dflt;
-        }
-        if (!n.isBoolean()) {
-            throw new ConfigFileException(file, join(path, name), "expected true or false");
-        }
-        return n.asBoolean();
+        JsonNode n = typed(file, path, name, get(obj, name), JsonNode::isBoolean, "expected true or false");
+        return n == null ? dflt : n.asBoolean();
     }
 
     /** A list of strings; absent or null gives an empty list. */
