@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.troupe.booster.gateway.ExecutorGateway.BindFailed;
 import io.troupe.booster.gateway.ExecutorGateway.Bound;
 import io.troupe.booster.gateway.ExecutorGateway.Event;
@@ -26,7 +25,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -50,27 +48,12 @@ class ExecutorGatewayTest {
 
     @BeforeAll
     static void start() {
-        testKit = ActorTestKit.create(ConfigFactory.parseString("""
-                pekko.actor.serialize-messages = on
-                pekko.actor.serialization-bindings { "io.troupe.api.CborSerializable" = jackson-cbor }
-                """));
+        testKit = TestGateway.testKit();
     }
 
     @AfterAll
     static void stop() {
         testKit.shutdownTestKit();
-    }
-
-    static Stream<String> clients() {
-        return Stream.of("native", "java");
-    }
-
-    private static List<String> client(String kind) {
-        return TestGateway.client(kind);
-    }
-
-    private TestGateway startGateway() {
-        return TestGateway.start(testKit, dir);
     }
 
     private static byte[] everyByte(int repeat) {
@@ -84,11 +67,11 @@ class ExecutorGatewayTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clients")
+    @MethodSource("io.troupe.booster.gateway.TestGateway#clients")
     void forwardsArgvCwdEnvAndReturnsOutputByteExact(String kind) throws Exception {
-        TestGateway gw = startGateway();
+        TestGateway gw = TestGateway.start(testKit, dir);
         Path cwd = Files.createDirectories(dir.resolve("work dir"));
-        List<String> argv = client(kind);
+        List<String> argv = TestGateway.client(kind);
         List<String> sent = List.of("cat", "a file with spaces", "", "ünïcødé", "--flag=\"quoted\"", "$HOME");
         argv.addAll(sent);
         Map<String, String> env = new HashMap<>();
@@ -117,9 +100,9 @@ class ExecutorGatewayTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clients")
+    @MethodSource("io.troupe.booster.gateway.TestGateway#clients")
     void withoutSocketRunsTheCommandLocally(String kind) throws Exception {
-        List<String> argv = client(kind);
+        List<String> argv = TestGateway.client(kind);
         argv.addAll(List.of("sh", "-c", "echo local \"$1\"; echo oops >&2; exit 7", "sh", "arg one"));
         Proc.Outcome outcome = Proc.run(argv, dir, Map.of("PATH", "/usr/bin:/bin"));
         assertEquals(7, outcome.exitCode());
@@ -128,9 +111,9 @@ class ExecutorGatewayTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clients")
+    @MethodSource("io.troupe.booster.gateway.TestGateway#clients")
     void withUnreachableBoosterRunsTheCommandLocally(String kind) throws Exception {
-        List<String> argv = client(kind);
+        List<String> argv = TestGateway.client(kind);
         argv.addAll(List.of("sh", "-c", "echo still built"));
         Proc.Outcome outcome = Proc.run(argv, dir,
                 Map.of("PATH", "/usr/bin:/bin", "TROUPE_BOOSTER_SOCKET", dir.resolve("gone.sock").toString()));
@@ -140,7 +123,7 @@ class ExecutorGatewayTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clients")
+    @MethodSource("io.troupe.booster.gateway.TestGateway#clients")
     void whenTheSinkDiesTheClientRunsLocally(String kind) throws Exception {
         Path socket = dir.resolve("dying.sock");
         ActorRef<SubWorkArrived> dyingSink = testKit.spawn(Behaviors.receive(SubWorkArrived.class)
@@ -148,7 +131,7 @@ class ExecutorGatewayTest {
         TestProbe<Event> owner = testKit.createTestProbe();
         testKit.spawn(ExecutorGateway.create(socket, dyingSink, owner.getRef()));
         owner.expectMessageClass(Bound.class);
-        List<String> argv = client(kind);
+        List<String> argv = TestGateway.client(kind);
         argv.addAll(List.of("sh", "-c", "echo ran here"));
         Proc.Outcome outcome = Proc.run(argv, dir,
                 Map.of("PATH", "/usr/bin:/bin", "TROUPE_BOOSTER_SOCKET", socket.toString()));
@@ -158,7 +141,7 @@ class ExecutorGatewayTest {
 
     @Test
     void socketFileIsRemovedOnStop() {
-        TestGateway gw = startGateway();
+        TestGateway gw = TestGateway.start(testKit, dir);
         assertTrue(Files.exists(gw.socket()));
         testKit.stop(gw.ref());
         assertFalse(Files.exists(gw.socket()), "socket file left behind");
@@ -166,7 +149,7 @@ class ExecutorGatewayTest {
 
     @Test
     void aSecondGatewayOnALiveSocketFailsNamingThePath() {
-        TestGateway gw = startGateway();
+        TestGateway gw = TestGateway.start(testKit, dir);
         TestProbe<Event> owner = testKit.createTestProbe();
         testKit.spawn(ExecutorGateway.create(gw.socket(), gw.sink().getRef(), owner.getRef()));
         BindFailed failed = owner.expectMessageClass(BindFailed.class);
@@ -184,7 +167,7 @@ class ExecutorGatewayTest {
             server.bind(UnixDomainSocketAddress.of(socket));
         }
         assertTrue(Files.exists(socket));
-        TestGateway gw = startGateway();
+        TestGateway gw = TestGateway.start(testKit, dir);
         testKit.stop(gw.ref());
     }
 
@@ -200,7 +183,7 @@ class ExecutorGatewayTest {
 
     @Test
     void aMalformedRequestIsDroppedAndTheGatewayKeepsServing() throws Exception {
-        TestGateway gw = startGateway();
+        TestGateway gw = TestGateway.start(testKit, dir);
         try (SocketChannel bad = SocketChannel.open(UnixDomainSocketAddress.of(gw.socket()))) {
             bad.write(ByteBuffer.wrap("GET / HTTP/1.0\r\n\r\n".getBytes()));
             ByteBuffer answer = ByteBuffer.allocate(16);

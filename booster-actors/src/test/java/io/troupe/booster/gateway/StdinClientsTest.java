@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.troupe.booster.exec.BoosterExec;
 import io.troupe.booster.gateway.ExecutorGateway.SubWorkArrived;
 import io.troupe.booster.gateway.ExecutorGateway.SubWorkReply;
@@ -22,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.AfterAll;
@@ -44,27 +42,12 @@ class StdinClientsTest {
 
     @BeforeAll
     static void start() {
-        testKit = ActorTestKit.create(ConfigFactory.parseString("""
-                pekko.actor.serialize-messages = on
-                pekko.actor.serialization-bindings { "io.troupe.api.CborSerializable" = jackson-cbor }
-                """));
+        testKit = TestGateway.testKit();
     }
 
     @AfterAll
     static void stop() {
         testKit.shutdownTestKit();
-    }
-
-    static Stream<String> clients() {
-        return Stream.of("native", "java");
-    }
-
-    private static List<String> client(String kind) {
-        return TestGateway.client(kind);
-    }
-
-    private TestGateway gateway() {
-        return TestGateway.start(testKit, dir);
     }
 
     /** Starts the client with stdin from {@code stdin} (a file), or a pipe fed {@code piped} when null. */
@@ -98,11 +81,11 @@ class StdinClientsTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clients")
+    @MethodSource("io.troupe.booster.gateway.TestGateway#clients")
     void aRegularFileOnStdinTravelsWithTheRequest(String kind) throws Exception {
-        TestGateway gw = gateway();
+        TestGateway gw = TestGateway.start(testKit, dir);
         Path input = Files.writeString(dir.resolve("input.txt"), "int x;\n");
-        List<String> argv = client(kind);
+        List<String> argv = TestGateway.client(kind);
         argv.add("cat");
         Proc.Outcome outcome = runClient(argv, dir, gw.socket(), input, null, arrived -> {
             assertEquals(StdinKind.FILE, arrived.stdin().kind());
@@ -115,10 +98,10 @@ class StdinClientsTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clients")
+    @MethodSource("io.troupe.booster.gateway.TestGateway#clients")
     void devNullIsSaidToBeEmpty(String kind) throws Exception {
-        TestGateway gw = gateway();
-        List<String> argv = client(kind);
+        TestGateway gw = TestGateway.start(testKit, dir);
+        List<String> argv = TestGateway.client(kind);
         argv.add("cat");
         Proc.Outcome outcome = runClient(argv, dir, gw.socket(), Path.of("/dev/null"), null, arrived -> {
             assertEquals(StdinKind.NULL, arrived.stdin().kind());
@@ -129,10 +112,10 @@ class StdinClientsTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clients")
+    @MethodSource("io.troupe.booster.gateway.TestGateway#clients")
     void onAPipeTheBoostersRunItYourselfMakesTheClientRunItWithItsStdin(String kind) throws Exception {
-        TestGateway gw = gateway();
-        List<String> argv = client(kind);
+        TestGateway gw = TestGateway.start(testKit, dir);
+        List<String> argv = TestGateway.client(kind);
         argv.add("cat");
         Proc.Outcome outcome = runClient(argv, dir, gw.socket(), null, "through the pipe\n", arrived -> {
             assertEquals(StdinKind.PIPE, arrived.stdin().kind());
