@@ -1,10 +1,19 @@
 package io.troupe.booster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.troupe.booster.worker.SubWorkExecutor;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
 
 /** Configs for actor systems in tests: cluster on loopback port 0, every message serialized. */
 public final class TestClusters {
@@ -31,5 +40,21 @@ public final class TestClusters {
                         extra))
                 .withFallback(ConfigFactory.load())
                 .resolve();
+    }
+
+    /** Has the node join itself: a one-node cluster. */
+    public static void joinSelf(ActorTestKit kit) {
+        Cluster cluster = Cluster.get(kit.system());
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+
+    /** Waits until the receptionist of {@code kit}'s node lists {@code count} sub-work executors. */
+    public static void awaitWorkers(ActorTestKit kit, int count, Duration within) {
+        TestProbe<Receptionist.Listing> listing = kit.createTestProbe();
+        listing.awaitAssert(within, () -> {
+            kit.system().receptionist().tell(Receptionist.find(SubWorkExecutor.KEY, listing.getRef()));
+            assertEquals(count, listing.receiveMessage().getServiceInstances(SubWorkExecutor.KEY).size());
+            return null;
+        });
     }
 }

@@ -216,14 +216,7 @@ public final class BoosterCli implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "--max_fallback_ratio must be between 0 and 1, not " + maxFallbackRatio);
         }
-        Path rules = null;
-        if (hookConfig != null) {
-            rules = workDir.resolve(hookConfig).normalize();
-            if (!Files.isRegularFile(rules) || !Files.isReadable(rules)) {
-                throw new ParameterException(spec.commandLine(),
-                        "--hook_config " + hookConfig + ": no readable file at " + rules);
-            }
-        }
+        Path rules = hookConfig == null ? null : readableFile("--hook_config", hookConfig);
         HookSettings hooks = hookSettings();
         Path stats = statsJson == null ? null : workDir.resolve(statsJson).normalize();
         String buildId = projectId + "-" + UUID.randomUUID().toString().substring(0, 8);
@@ -231,6 +224,15 @@ public final class BoosterCli implements Callable<Integer> {
                 maxLocalTotalJobs, maxJobs, ioTimeoutSecs, cluster, workDir, env, stats)
                 .withFallbackLimits(remoteTimeoutSecs, maxFallbackRatio)
                 .withHookSettings(hooks);
+    }
+
+    /** A flag's file, resolved against the work directory; it must be a readable file. */
+    private Path readableFile(String flag, Path value) {
+        Path file = workDir.resolve(value).normalize();
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new ParameterException(spec.commandLine(), flag + " " + value + ": no readable file at " + file);
+        }
+        return file;
     }
 
     private HookSettings hookSettings() {
@@ -244,11 +246,7 @@ public final class BoosterCli implements Callable<Integer> {
         }
         Path library = null;
         if (hookPreloadLibrary != null) {
-            library = workDir.resolve(hookPreloadLibrary).normalize();
-            if (!Files.isRegularFile(library) || !Files.isReadable(library)) {
-                throw new ParameterException(spec.commandLine(),
-                        "--hook_preload_library " + hookPreloadLibrary + ": no readable file at " + library);
-            }
+            library = readableFile("--hook_preload_library", hookPreloadLibrary);
             if (mode == HookMode.SHIMS) {
                 throw new ParameterException(spec.commandLine(),
                         "--hook_preload_library and --hook_mode shims contradict each other");

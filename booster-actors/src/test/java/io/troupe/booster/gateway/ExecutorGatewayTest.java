@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.troupe.booster.gateway.ExecutorGateway.BindFailed;
 import io.troupe.booster.gateway.ExecutorGateway.Bound;
 import io.troupe.booster.gateway.ExecutorGateway.Event;
@@ -24,11 +22,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -52,38 +48,12 @@ class ExecutorGatewayTest {
 
     @BeforeAll
     static void start() {
-        testKit = ActorTestKit.create(ConfigFactory.parseString("""
-                pekko.actor.serialize-messages = on
-                pekko.actor.serialization-bindings { "io.troupe.api.CborSerializable" = jackson-cbor }
-                """));
+        testKit = TestGateway.testKit();
     }
 
     @AfterAll
     static void stop() {
         testKit.shutdownTestKit();
-    }
-
-    static Stream<String> clients() {
-        return Stream.of("native", "java");
-    }
-
-    private static List<String> client(String kind) {
-        if (kind.equals("native")) {
-            assumeTrue(Proc.nativeBoosterExec().isPresent(), "native booster-exec not built (no C compiler)");
-            return new ArrayList<>(List.of(Proc.nativeBoosterExec().get().toString()));
-        }
-        return new ArrayList<>(Proc.javaBoosterExec());
-    }
-
-    private record Started(Path socket, ActorRef<ExecutorGateway.Command> gateway, TestProbe<SubWorkArrived> sink) {}
-
-    private Started startGateway() {
-        Path socket = dir.resolve("gw.sock");
-        TestProbe<SubWorkArrived> sink = testKit.createTestProbe();
-        TestProbe<Event> owner = testKit.createTestProbe();
-        ActorRef<ExecutorGateway.Command> gateway = testKit.spawn(ExecutorGateway.create(socket, sink.getRef(), owner.getRef()));
-        assertEquals(new Bound(socket.toAbsolutePath()), owner.expectMessageClass(Bound.class));
-        return new Started(socket, gateway, sink);
     }
 
     private static byte[] everyByte(int repeat) {
@@ -97,11 +67,11 @@ class ExecutorGatewayTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clients")
+    @MethodSource("io.troupe.booster.gateway.TestGateway#clients")
     void forwardsArgvCwdEnvAndReturnsOutputByteExact(String kind) throws Exception {
-        Started gw = startGateway();
+        TestGateway gw = TestGateway.start(testKit, dir);
         Path cwd = Files.createDirectories(dir.resolve("work dir"));
-        List<String> argv = client(kind);
+        List<String> argv = TestGateway.client(kind);
         List<String> sent = List.of("cat", "a file with spaces", "", "ünïcødé", "--flag=\"quoted\"", "$HOME");
         argv.addAll(sent);
         Map<String, String> env = new HashMap<>();
@@ -126,13 +96,13 @@ class ExecutorGatewayTest {
         assertEquals(42, outcome.exitCode());
         assertArrayEquals(stdout, outcome.stdout());
         assertArrayEquals(stderr, outcome.stderr());
-        testKit.stop(gw.gateway());
+        testKit.stop(gw.ref());
     }
 
     @ParameterizedTest
-    @MethodSource("clients")
+    @MethodSource("io.troupe.booster.gateway.TestGateway#clients")
     void withoutSocketRunsTheCommandLocally(String kind) throws Exception {
-        List<String> argv = client(kind);
+        List<String> argv = TestGateway.client(kind);
         argv.addAll(List.of("sh", "-c", "echo local \"$1\"; echo oops >&2; exit 7", "sh", "arg one"));
         Proc.Outcome outcome = Proc.run(argv, dir, Map.of("PATH", "/usr/bin:/bin"));
         assertEquals(7, outcome.exitCode());
@@ -141,9 +111,9 @@ class ExecutorGatewayTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clients")
+    @MethodSource("io.troupe.booster.gateway.TestGateway#clients")
     void withUnreachableBoosterRunsTheCommandLocally(String kind) throws Exception {
-        List<String> argv = client(kind);
+        List<String> argv = TestGateway.client(kind);
         argv.addAll(List.of("sh", "-c", "echo still built"));
         Proc.Outcome outcome = Proc.run(argv, dir,
                 Map.of("PATH", "/usr/bin:/bin", "TROUPE_BOOSTER_SOCKET", dir.resolve("gone.sock").toString()));
@@ -153,7 +123,7 @@ class ExecutorGatewayTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clients")
+    @MethodSource("io.troupe.booster.gateway.TestGateway#clients")
     void whenTheSinkDiesTheClientRunsLocally(String kind) throws Exception {
         Path socket = dir.resolve("dying.sock");
         ActorRef<SubWorkArrived> dyingSink = testKit.spawn(Behaviors.receive(SubWorkArrived.class)
@@ -161,7 +131,7 @@ class ExecutorGatewayTest {
         TestProbe<Event> owner = testKit.createTestProbe();
         testKit.spawn(ExecutorGateway.create(socket, dyingSink, owner.getRef()));
         owner.expectMessageClass(Bound.class);
-        List<String> argv = client(kind);
+        List<String> argv = TestGateway.client(kind);
         argv.addAll(List.of("sh", "-c", "echo ran here"));
         Proc.Outcome outcome = Proc.run(argv, dir,
                 Map.of("PATH", "/usr/bin:/bin", "TROUPE_BOOSTER_SOCKET", socket.toString()));
@@ -171,22 +141,22 @@ class ExecutorGatewayTest {
 
     @Test
     void socketFileIsRemovedOnStop() {
-        Started gw = startGateway();
+        TestGateway gw = TestGateway.start(testKit, dir);
         assertTrue(Files.exists(gw.socket()));
-        testKit.stop(gw.gateway());
+        testKit.stop(gw.ref());
         assertFalse(Files.exists(gw.socket()), "socket file left behind");
     }
 
     @Test
     void aSecondGatewayOnALiveSocketFailsNamingThePath() {
-        Started gw = startGateway();
+        TestGateway gw = TestGateway.start(testKit, dir);
         TestProbe<Event> owner = testKit.createTestProbe();
         testKit.spawn(ExecutorGateway.create(gw.socket(), gw.sink().getRef(), owner.getRef()));
         BindFailed failed = owner.expectMessageClass(BindFailed.class);
         assertTrue(failed.reason().contains(gw.socket().toString()), failed.reason());
         assertTrue(failed.reason().contains("already listening"), failed.reason());
         assertTrue(Files.exists(gw.socket()), "the live socket must not be deleted");
-        testKit.stop(gw.gateway());
+        testKit.stop(gw.ref());
     }
 
     @Test
@@ -197,8 +167,8 @@ class ExecutorGatewayTest {
             server.bind(UnixDomainSocketAddress.of(socket));
         }
         assertTrue(Files.exists(socket));
-        Started gw = startGateway();
-        testKit.stop(gw.gateway());
+        TestGateway gw = TestGateway.start(testKit, dir);
+        testKit.stop(gw.ref());
     }
 
     @Test
@@ -213,7 +183,7 @@ class ExecutorGatewayTest {
 
     @Test
     void aMalformedRequestIsDroppedAndTheGatewayKeepsServing() throws Exception {
-        Started gw = startGateway();
+        TestGateway gw = TestGateway.start(testKit, dir);
         try (SocketChannel bad = SocketChannel.open(UnixDomainSocketAddress.of(gw.socket()))) {
             bad.write(ByteBuffer.wrap("GET / HTTP/1.0\r\n\r\n".getBytes()));
             ByteBuffer answer = ByteBuffer.allocate(16);
@@ -228,7 +198,7 @@ class ExecutorGatewayTest {
             GatewayProtocol.Reply reply = GatewayProtocol.readReply(java.nio.channels.Channels.newInputStream(good));
             assertEquals(0, reply.exitCode());
         }
-        testKit.stop(gw.gateway());
+        testKit.stop(gw.ref());
     }
 
     @Test

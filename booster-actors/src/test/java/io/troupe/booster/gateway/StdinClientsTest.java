@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.troupe.booster.exec.BoosterExec;
 import io.troupe.booster.gateway.ExecutorGateway.SubWorkArrived;
 import io.troupe.booster.gateway.ExecutorGateway.SubWorkReply;
@@ -19,15 +17,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -47,38 +42,12 @@ class StdinClientsTest {
 
     @BeforeAll
     static void start() {
-        testKit = ActorTestKit.create(ConfigFactory.parseString("""
-                pekko.actor.serialize-messages = on
-                pekko.actor.serialization-bindings { "io.troupe.api.CborSerializable" = jackson-cbor }
-                """));
+        testKit = TestGateway.testKit();
     }
 
     @AfterAll
     static void stop() {
         testKit.shutdownTestKit();
-    }
-
-    static Stream<String> clients() {
-        return Stream.of("native", "java");
-    }
-
-    private static List<String> client(String kind) {
-        if (kind.equals("native")) {
-            assumeTrue(Proc.nativeBoosterExec().isPresent(), "native booster-exec not built (no C compiler)");
-            return new ArrayList<>(List.of(Proc.nativeBoosterExec().get().toString()));
-        }
-        return new ArrayList<>(Proc.javaBoosterExec());
-    }
-
-    private record Gateway(Path socket, ActorRef<ExecutorGateway.Command> ref, TestProbe<SubWorkArrived> sink) {}
-
-    private Gateway gateway() {
-        Path socket = dir.resolve("gw.sock");
-        TestProbe<SubWorkArrived> sink = testKit.createTestProbe();
-        TestProbe<ExecutorGateway.Event> owner = testKit.createTestProbe();
-        ActorRef<ExecutorGateway.Command> ref = testKit.spawn(ExecutorGateway.create(socket, sink.getRef(), owner.getRef()));
-        owner.expectMessageClass(ExecutorGateway.Bound.class);
-        return new Gateway(socket, ref, sink);
     }
 
     /** Starts the client with stdin from {@code stdin} (a file), or a pipe fed {@code piped} when null. */
@@ -112,11 +81,11 @@ class StdinClientsTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clients")
+    @MethodSource("io.troupe.booster.gateway.TestGateway#clients")
     void aRegularFileOnStdinTravelsWithTheRequest(String kind) throws Exception {
-        Gateway gw = gateway();
+        TestGateway gw = TestGateway.start(testKit, dir);
         Path input = Files.writeString(dir.resolve("input.txt"), "int x;\n");
-        List<String> argv = client(kind);
+        List<String> argv = TestGateway.client(kind);
         argv.add("cat");
         Proc.Outcome outcome = runClient(argv, dir, gw.socket(), input, null, arrived -> {
             assertEquals(StdinKind.FILE, arrived.stdin().kind());
@@ -129,10 +98,10 @@ class StdinClientsTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clients")
+    @MethodSource("io.troupe.booster.gateway.TestGateway#clients")
     void devNullIsSaidToBeEmpty(String kind) throws Exception {
-        Gateway gw = gateway();
-        List<String> argv = client(kind);
+        TestGateway gw = TestGateway.start(testKit, dir);
+        List<String> argv = TestGateway.client(kind);
         argv.add("cat");
         Proc.Outcome outcome = runClient(argv, dir, gw.socket(), Path.of("/dev/null"), null, arrived -> {
             assertEquals(StdinKind.NULL, arrived.stdin().kind());
@@ -143,10 +112,10 @@ class StdinClientsTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clients")
+    @MethodSource("io.troupe.booster.gateway.TestGateway#clients")
     void onAPipeTheBoostersRunItYourselfMakesTheClientRunItWithItsStdin(String kind) throws Exception {
-        Gateway gw = gateway();
-        List<String> argv = client(kind);
+        TestGateway gw = TestGateway.start(testKit, dir);
+        List<String> argv = TestGateway.client(kind);
         argv.add("cat");
         Proc.Outcome outcome = runClient(argv, dir, gw.socket(), null, "through the pipe\n", arrived -> {
             assertEquals(StdinKind.PIPE, arrived.stdin().kind());

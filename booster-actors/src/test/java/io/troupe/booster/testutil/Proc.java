@@ -2,6 +2,7 @@ package io.troupe.booster.testutil;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.troupe.booster.exec.BoosterExecLocation;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -57,6 +58,14 @@ public final class Proc {
         String built = System.getProperty("troupe.test.native-booster-exec", "target/native/booster-exec");
         Path path = Path.of(built).toAbsolutePath();
         return Files.isExecutable(path) ? Optional.of(path) : Optional.empty();
+    }
+
+    /** Has the booster run the native booster-exec when the build names an executable one. */
+    public static void useGivenNativeBoosterExec() {
+        String nativeExec = System.getProperty("troupe.test.native-booster-exec");
+        if (nativeExec != null && Files.isExecutable(Path.of(nativeExec))) {
+            System.setProperty(BoosterExecLocation.NATIVE_PROPERTY, nativeExec);
+        }
     }
 
     /** The command line of the Java fallback booster-exec with this test's classpath. */

@@ -6,12 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.booster.TestClusters;
-import io.troupe.booster.exec.BoosterExecLocation;
 import io.troupe.booster.handler.EchoHandler;
+import io.troupe.booster.testutil.Proc;
+import io.troupe.booster.testutil.StderrCapture;
 import io.troupe.booster.worker.SubWorkExecutor;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
@@ -45,18 +42,13 @@ class BoosterClusterTest {
 
     private ActorTestKit seed;
     private ActorTestKit worker;
-    private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    private PrintStream realErr;
+    private final StderrCapture stderr = new StderrCapture();
 
     @BeforeEach
     void start(org.junit.jupiter.api.TestInfo test) {
         boolean killable = test.getTestMethod().orElseThrow().getName().contains("Killed");
-        String nativeExec = System.getProperty("troupe.test.native-booster-exec");
-        if (nativeExec != null && Files.isExecutable(Path.of(nativeExec))) {
-            System.setProperty(BoosterExecLocation.NATIVE_PROPERTY, nativeExec);
-        }
-        realErr = System.err;
-        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        Proc.useGivenNativeBoosterExec();
+        stderr.start();
         seed = ActorTestKit.create("troupe", TestClusters.node("proxy", tmp.resolve("s"), List.of(), SBR));
         // a worker that stops without leaving the cluster, as after kill -9
         worker = ActorTestKit.create("troupe", TestClusters.node("worker", tmp.resolve("w"), List.of("cat"),
@@ -65,18 +57,12 @@ class BoosterClusterTest {
         var seedAddress = Cluster.get(seed.system()).selfMember().address();
         Cluster.get(seed.system()).manager().tell(Join.create(seedAddress));
         Cluster.get(worker.system()).manager().tell(Join.create(seedAddress));
-        TestProbe<Receptionist.Listing> listing = seed.createTestProbe();
-        listing.awaitAssert(Duration.ofSeconds(20), () -> {
-            seed.system().receptionist().tell(Receptionist.find(SubWorkExecutor.KEY, listing.getRef()));
-            assertEquals(1, listing.receiveMessage().getServiceInstances(SubWorkExecutor.KEY).size());
-            return null;
-        });
+        TestClusters.awaitWorkers(seed, 1, Duration.ofSeconds(20));
     }
 
     @AfterEach
     void stop() {
-        System.setErr(realErr);
-        realErr.print(stderr.toString(StandardCharsets.UTF_8));
+        stderr.stop();
         if (!worker.system().whenTerminated().isCompleted()) {
             worker.shutdownTestKit();
         }
@@ -98,7 +84,7 @@ class BoosterClusterTest {
     }
 
     private String err() {
-        return stderr.toString(StandardCharsets.UTF_8);
+        return stderr.text();
     }
 
     @Test

@@ -14,9 +14,7 @@ import io.troupe.booster.handler.cc.CcHandler;
 import io.troupe.booster.hook.HookMode;
 import io.troupe.booster.hook.HookSettings;
 import io.troupe.booster.testutil.Proc;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import io.troupe.booster.testutil.StderrCapture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,8 +34,7 @@ class BoosterHookModesTest {
     @TempDir
     Path tmp;
 
-    private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    private PrintStream realErr;
+    private final StderrCapture stderr = new StderrCapture();
     private Path library;
 
     @BeforeEach
@@ -46,20 +43,16 @@ class BoosterHookModesTest {
         assumeTrue(Files.isRegularFile(library), "libtroupe-hook.so not built (no C compiler)");
         assumeTrue(Proc.nativeBoosterExec().isPresent(), "native booster-exec not built");
         System.setProperty(BoosterExecLocation.NATIVE_PROPERTY, Proc.nativeBoosterExec().get().toString());
-        realErr = System.err;
-        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        stderr.start();
     }
 
     @AfterEach
     void restoreStderr() {
-        if (realErr != null) {
-            System.setErr(realErr);
-            realErr.print(stderr.toString(StandardCharsets.UTF_8));
-        }
+        stderr.stop();
     }
 
     private String err() {
-        return stderr.toString(StandardCharsets.UTF_8);
+        return stderr.text();
     }
 
     private Config config() {
@@ -97,8 +90,7 @@ class BoosterHookModesTest {
 
     @Test
     void aCmakeProjectWithAnAbsoluteCompilerIsHookedAndBuildsAgainOutsideTheBooster() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/cmake")) && Files.isExecutable(Path.of("/usr/bin/c++")),
-                "needs /usr/bin/cmake and /usr/bin/c++");
+        assumeCmake();
         writeProject("hello 1");
         Path stats = tmp.resolve("stats.json");
         int code = run("cmake -S src -B build -DCMAKE_CXX_COMPILER=/usr/bin/c++ > cmake.log && cmake --build build",
@@ -115,17 +107,12 @@ class BoosterHookModesTest {
         assertEquals("hello 1\n", Proc.run(List.of(tmp.resolve("build/hello").toString()), tmp, Map.of()).out());
 
         // later, without any booster: the compiler CMake recorded still builds
-        writeProject("hello 2");
-        Proc.Outcome outside = Proc.run(List.of("/usr/bin/cmake", "--build", "build"), tmp,
-                Map.of("PATH", "/usr/local/bin:/usr/bin:/bin", "HOME", tmp.toString()));
-        assertEquals(0, outside.exitCode(), outside.err());
-        assertEquals("hello 2\n", Proc.run(List.of(tmp.resolve("build/hello").toString()), tmp, Map.of()).out());
+        assertBuildsAgainOutsideTheBooster();
     }
 
     @Test
     void aCmakeProjectWithAnAbsoluteCompilerCompilesRemotelyUnderBtCc() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/cmake")) && Files.isExecutable(Path.of("/usr/bin/c++")),
-                "needs /usr/bin/cmake and /usr/bin/c++");
+        assumeCmake();
         writeProject("hello 1");
         Path stats = tmp.resolve("stats.json");
         Map<String, String> env = new HashMap<>(System.getenv());
@@ -151,17 +138,12 @@ class BoosterHookModesTest {
                 && argv.endsWith("/src/main.cpp")), "the project's compile ran remotely: " + remoteCompiles + "\n" + err());
         assertEquals("hello 1\n", Proc.run(List.of(tmp.resolve("build/hello").toString()), tmp, Map.of()).out());
 
-        writeProject("hello 2");
-        Proc.Outcome outside = Proc.run(List.of("/usr/bin/cmake", "--build", "build"), tmp,
-                Map.of("PATH", "/usr/local/bin:/usr/bin:/bin", "HOME", tmp.toString()));
-        assertEquals(0, outside.exitCode(), outside.err());
-        assertEquals("hello 2\n", Proc.run(List.of(tmp.resolve("build/hello").toString()), tmp, Map.of()).out());
+        assertBuildsAgainOutsideTheBooster();
     }
 
     @Test
     void aCmakeProjectConfiguredOnShimsBuildsAgainOutsideTheBooster() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/cmake")) && Files.isExecutable(Path.of("/usr/bin/c++")),
-                "needs /usr/bin/cmake and /usr/bin/c++");
+        assumeCmake();
         writeProject("hello 1");
         Path stats = tmp.resolve("stats.json");
         int code = run("cmake -S src -B build > cmake.log && cmake --build build",
@@ -175,6 +157,16 @@ class BoosterHookModesTest {
         assertEquals("hello 1\n", Proc.run(List.of(tmp.resolve("build/hello").toString()), tmp, Map.of()).out());
 
         // the work is over and the shim directory is still there: the recorded compiler works without a booster
+        assertBuildsAgainOutsideTheBooster();
+    }
+
+    private static void assumeCmake() {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/cmake")) && Files.isExecutable(Path.of("/usr/bin/c++")),
+                "needs /usr/bin/cmake and /usr/bin/c++");
+    }
+
+    /** After the work: a changed source builds with the compiler CMake recorded, without any booster. */
+    private void assertBuildsAgainOutsideTheBooster() throws Exception {
         writeProject("hello 2");
         Proc.Outcome outside = Proc.run(List.of("/usr/bin/cmake", "--build", "build"), tmp,
                 Map.of("PATH", "/usr/local/bin:/usr/bin:/bin", "HOME", tmp.toString()));

@@ -23,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterEach;
@@ -62,12 +61,7 @@ class CcToolchainClusterTest {
     }
 
     private static void awaitWorkers(ActorTestKit booster, int count) {
-        TestProbe<Receptionist.Listing> listing = booster.createTestProbe();
-        listing.awaitAssert(Duration.ofSeconds(30), () -> {
-            booster.system().receptionist().tell(Receptionist.find(SubWorkExecutor.KEY, listing.getRef()));
-            assertEquals(count, listing.receiveMessage().getServiceInstances(SubWorkExecutor.KEY).size());
-            return null;
-        });
+        TestClusters.awaitWorkers(booster, count, Duration.ofSeconds(30));
     }
 
     private ExecutorGateway.SubWorkReply compile(ActorTestKit booster, ActorRef<WorkActor.Command> work, Path dir,

@@ -30,9 +30,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,14 +50,9 @@ class ExecSemanticsTest {
         // a quick heartbeat, so a 1-second --io_timeout_secs is several heartbeats long
         kit = ActorTestKit.create("troupe", TestClusters.node("booster", root.resolve("sandboxes"), List.of("sh", "cat"),
                 "troupe.worker.slots = 2\ntroupe.worker.heartbeat-interval = 200ms"));
-        Cluster.get(kit.system()).manager().tell(Join.create(Cluster.get(kit.system()).selfMember().address()));
+        TestClusters.joinSelf(kit);
         kit.spawn(SubWorkExecutor.create(), "worker");
-        TestProbe<Receptionist.Listing> listing = kit.createTestProbe();
-        listing.awaitAssert(Duration.ofSeconds(20), () -> {
-            kit.system().receptionist().tell(Receptionist.find(SubWorkExecutor.KEY, listing.getRef()));
-            assertEquals(1, listing.receiveMessage().getServiceInstances(SubWorkExecutor.KEY).size());
-            return null;
-        });
+        TestClusters.awaitWorkers(kit, 1, Duration.ofSeconds(20));
     }
 
     @AfterAll

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
-import io.troupe.booster.exec.BoosterExecLocation;
 import io.troupe.booster.handler.EchoHandler;
+import io.troupe.booster.testutil.Proc;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -29,10 +29,7 @@ class LongSubWorkTest {
 
     @Test
     void aNinetySecondSubWorkRunsOnceUnderTheDefaultSettings() throws Exception {
-        String nativeExec = System.getProperty("troupe.test.native-booster-exec");
-        if (nativeExec != null && Files.isExecutable(Path.of(nativeExec))) {
-            System.setProperty(BoosterExecLocation.NATIVE_PROPERTY, nativeExec);
-        }
+        Proc.useGivenNativeBoosterExec();
         Path rules = Files.writeString(tmp.resolve("rules.json"),
                 "{\"hooks\":[{\"src_command\":\"sleep\",\"target_command\":\"booster-exec $SRC_CMD\"}]}");
         // the CLI's defaults: --io_timeout_secs 60, --remote_timeout_secs 0, --remote_retry_times 1

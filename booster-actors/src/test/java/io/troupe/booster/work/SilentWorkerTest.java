@@ -22,8 +22,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,15 +58,10 @@ class SilentWorkerTest {
         root = Files.createTempDirectory("troupe-silent-test-");
         kit = ActorTestKit.create("troupe", TestClusters.node("booster", root.resolve("sandboxes"), List.of("sh"),
                 "troupe.worker.slots = 1\ntroupe.worker.heartbeat-interval = 200ms"));
-        Cluster.get(kit.system()).manager().tell(Join.create(Cluster.get(kit.system()).selfMember().address()));
+        TestClusters.joinSelf(kit);
         kit.spawn(SubWorkExecutor.create(), "worker");
         kit.spawn(silentWorker(kit.system().address().toString()), "silent");
-        TestProbe<Receptionist.Listing> listing = kit.createTestProbe();
-        listing.awaitAssert(Duration.ofSeconds(20), () -> {
-            kit.system().receptionist().tell(Receptionist.find(SubWorkExecutor.KEY, listing.getRef()));
-            assertEquals(2, listing.receiveMessage().getServiceInstances(SubWorkExecutor.KEY).size());
-            return null;
-        });
+        TestClusters.awaitWorkers(kit, 2, Duration.ofSeconds(20));
     }
 
     @AfterAll

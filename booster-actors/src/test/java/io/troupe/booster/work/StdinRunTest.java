@@ -9,11 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.troupe.booster.exec.BoosterExecLocation;
 import io.troupe.booster.handler.EchoHandler;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import io.troupe.booster.testutil.Proc;
+import io.troupe.booster.testutil.StderrCapture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -32,27 +30,21 @@ class StdinRunTest {
     @TempDir
     Path tmp;
 
-    private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    private PrintStream realErr;
+    private final StderrCapture stderr = new StderrCapture();
 
     @BeforeEach
     void captureStderr() {
-        String nativeExec = System.getProperty("troupe.test.native-booster-exec");
-        if (nativeExec != null && Files.isExecutable(Path.of(nativeExec))) {
-            System.setProperty(BoosterExecLocation.NATIVE_PROPERTY, nativeExec);
-        }
-        realErr = System.err;
-        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        Proc.useGivenNativeBoosterExec();
+        stderr.start();
     }
 
     @AfterEach
     void restoreStderr() {
-        System.setErr(realErr);
-        realErr.print(stderr.toString(StandardCharsets.UTF_8));
+        stderr.stop();
     }
 
     private String err() {
-        return stderr.toString(StandardCharsets.UTF_8);
+        return stderr.text();
     }
 
     private Config config() {

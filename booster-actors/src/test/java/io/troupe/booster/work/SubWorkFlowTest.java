@@ -24,9 +24,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,15 +41,10 @@ class SubWorkFlowTest {
         root = Files.createTempDirectory("troupe-flow-test-");
         kit = ActorTestKit.create("troupe", TestClusters.node("booster", root.resolve("sandboxes"), List.of("sh"),
                 "troupe.worker.slots = 2"));
-        Cluster.get(kit.system()).manager().tell(Join.create(Cluster.get(kit.system()).selfMember().address()));
+        TestClusters.joinSelf(kit);
         kit.spawn(SubWorkExecutor.create(), "worker");
         workerAddress = kit.system().address().toString();
-        TestProbe<Receptionist.Listing> listing = kit.createTestProbe();
-        listing.awaitAssert(Duration.ofSeconds(20), () -> {
-            kit.system().receptionist().tell(Receptionist.find(SubWorkExecutor.KEY, listing.getRef()));
-            assertEquals(1, listing.receiveMessage().getServiceInstances(SubWorkExecutor.KEY).size());
-            return null;
-        });
+        TestClusters.awaitWorkers(kit, 1, Duration.ofSeconds(20));
     }
 
     @AfterAll

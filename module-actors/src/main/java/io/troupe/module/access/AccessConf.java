@@ -17,14 +17,8 @@ record AccessConf(Path logFile, String rotateWhen, int backupCount, int queueSiz
 
     static AccessConf load(Path file, Path confRoot) throws ConfigFileException {
         ModuleConf ini = ModuleConf.load(file, confRoot, KEYS);
-        String prefix = ini.string("Log", "LogPrefix", "");
-        if (prefix.isEmpty()) {
-            throw new ConfigFileException(file, "Log.LogPrefix", "is empty");
-        }
-        String dir = ini.string("Log", "LogDir", "");
-        if (dir.isEmpty()) {
-            throw new ConfigFileException(file, "Log.LogDir", "is empty");
-        }
+        String prefix = nonEmpty(ini, "Log", "LogPrefix", "is empty");
+        String dir = nonEmpty(ini, "Log", "LogDir", "is empty");
         String when = ini.string("Log", "RotateWhen", "");
         if (!ROTATE_WHEN.contains(when.toUpperCase(Locale.ROOT))) {
             throw new ConfigFileException(file, "Log.RotateWhen", "invalid: '" + when + "' (one of " + ROTATE_WHEN + ")");
@@ -37,14 +31,8 @@ record AccessConf(Path logFile, String rotateWhen, int backupCount, int queueSiz
         if (queue <= 0 || queue > 1 << 24) {
             throw new ConfigFileException(file, "Log.QueueSize", "should be in [1, 16777216]: " + queue);
         }
-        String reqT = ini.string("Template", "RequestTemplate", "");
-        if (reqT.isEmpty()) {
-            throw new ConfigFileException(file, "Template.RequestTemplate", "not set");
-        }
-        String sesT = ini.string("Template", "SessionTemplate", "");
-        if (sesT.isEmpty()) {
-            throw new ConfigFileException(file, "Template.SessionTemplate", "not set");
-        }
+        String reqT = nonEmpty(ini, "Template", "RequestTemplate", "not set");
+        String sesT = nonEmpty(ini, "Template", "SessionTemplate", "not set");
         LogTemplate request;
         LogTemplate session;
         try {
@@ -59,5 +47,14 @@ record AccessConf(Path logFile, String rotateWhen, int backupCount, int queueSiz
         }
         Path logFile = ModuleConf.resolve(confRoot, dir).resolve(prefix + ".log");
         return new AccessConf(logFile, when, backups, (int) queue, request, session);
+    }
+
+    /** A key that must be set to a non-empty value; {@code ifEmpty} is the error otherwise. */
+    private static String nonEmpty(ModuleConf ini, String section, String key, String ifEmpty) throws ConfigFileException {
+        String v = ini.string(section, key, "");
+        if (v.isEmpty()) {
+            throw new ConfigFileException(ini.file(), section + "." + key, ifEmpty);
+        }
+        return v;
     }
 }

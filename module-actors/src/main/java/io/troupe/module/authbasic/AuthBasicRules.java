@@ -2,14 +2,10 @@ package io.troupe.module.authbasic;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.troupe.api.condition.Condition;
-import io.troupe.api.condition.ConditionException;
-import io.troupe.api.condition.Conditions;
 import io.troupe.api.proxy.config.ConfigFileException;
 import io.troupe.api.proxy.config.ModuleConf;
 import io.troupe.module.support.Json;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,23 +17,8 @@ record AuthBasicRules(String version, Map<String, List<Rule>> byProduct) {
     static AuthBasicRules load(Path file, Path confRoot) throws ConfigFileException {
         JsonNode root = Json.read(file);
         String version = Json.version(file, root);
-        JsonNode config = Json.config(file, root);
-        Map<String, List<Rule>> byProduct = new HashMap<>();
-        for (Map.Entry<String, JsonNode> e : config.properties()) {
-            String path = "Config." + e.getKey();
-            if (e.getValue().isNull()) {
-                throw new ConfigFileException(file, path, "no rule list for product " + e.getKey());
-            }
-            if (!e.getValue().isArray()) {
-                throw new ConfigFileException(file, path, "expected a list of rules");
-            }
-            List<Rule> rules = new ArrayList<>();
-            for (int i = 0; i < e.getValue().size(); i++) {
-                rules.add(rule(file, confRoot, e.getValue().get(i), path + "[" + i + "]"));
-            }
-            byProduct.put(e.getKey(), List.copyOf(rules));
-        }
-        return new AuthBasicRules(version, Map.copyOf(byProduct));
+        return new AuthBasicRules(version, Json.productRules(file, Json.config(file, root), "no rule list for product",
+                (r, path) -> rule(file, confRoot, r, path)));
     }
 
     private static Rule rule(Path file, Path confRoot, JsonNode r, String path) throws ConfigFileException {
@@ -49,12 +30,7 @@ record AuthBasicRules(String version, Map<String, List<Rule>> byProduct) {
         if (userFile.isEmpty()) {
             throw new ConfigFileException(file, path + ".UserFile", "empty");
         }
-        Condition c;
-        try {
-            c = Conditions.build(cond);
-        } catch (ConditionException ex) {
-            throw new ConfigFileException(file, path + ".Cond", ex.getMessage());
-        }
+        Condition c = Json.condition(file, path, cond);
         UserFile users;
         try {
             users = UserFile.load(ModuleConf.resolve(confRoot, userFile));

@@ -7,16 +7,14 @@ import io.troupe.api.proxy.Module;
 import io.troupe.api.proxy.Request;
 import io.troupe.api.proxy.Response;
 import io.troupe.api.proxy.WebHandlers;
-import io.troupe.api.proxy.config.ConfigFileException;
+import io.troupe.api.proxy.config.DataTable;
 import io.troupe.api.proxy.config.ModuleConf;
+import io.troupe.module.support.ModuleData;
 import io.troupe.module.support.ModuleState;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * BFE's mod_auth_basic: at FOUND_PRODUCT, the first rule of the request's product whose Cond matches asks
@@ -25,14 +23,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class ModAuthBasic implements Module {
     public static final String NAME = "mod_auth_basic";
-    private static final Logger log = LoggerFactory.getLogger(ModAuthBasic.class);
 
     private final ModuleState state = new ModuleState(NAME, "AUTH_BASIC_RULE_HIT", "AUTH_BASIC_NOT_AUTHENTICATED",
             "AUTH_BASIC_AUTHENTICATED", "AUTH_BASIC_PASSWD_SHA", "AUTH_BASIC_PASSWD_MD5");
-    private Path confRoot;
-    private WebHandlers web;
-    private Path dataPath;
-    private volatile AuthBasicRules rules;
+    private DataTable<AuthBasicRules> rules;
 
     @Override
     public String name() {
@@ -40,36 +34,17 @@ public final class ModAuthBasic implements Module {
     }
 
     @Override
-    public void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws ConfigFileException {
-        this.confRoot = confRoot;
-        this.web = web;
-        Path confFile = confRoot.resolve(NAME).resolve(NAME + ".conf");
-        ModuleConf ini = ModuleConf.load(confFile, confRoot, "Basic.DataPath", "Log.OpenDebug");
-        String data = ini.string("Basic", "DataPath", "");
-        if (data.isEmpty()) {
-            log.warn("{}: Basic.DataPath not set, using the default", confFile);
-            data = "mod_auth_basic/auth_basic_rule.data";
-        }
+    public void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws Exception {
+        ModuleConf ini = ModuleConf.load(ModuleConf.confFile(confRoot, NAME), confRoot, "Basic.DataPath", "Log.OpenDebug");
+        Path data = ModuleData.path(ini, "Basic", "DataPath", "mod_auth_basic/auth_basic_rule.data");
         ini.bool("Log", "OpenDebug", false);
-        dataPath = ModuleConf.resolve(confRoot, data);
-        rules = AuthBasicRules.load(dataPath, confRoot);
-        web.dataVersion(NAME, rules.version());
+        rules = DataTable.open(web, NAME, data, confRoot, f -> AuthBasicRules.load(f, confRoot), AuthBasicRules::version);
         callbacks.addFilter(CallbackPoint.FOUND_PRODUCT, this::authBasicHandler);
         state.register(web);
-        web.registerReload(NAME, this::reload);
-    }
-
-    private String reload(Map<String, List<String>> params) throws ConfigFileException {
-        List<String> p = params == null ? null : params.get("path");
-        Path path = p == null || p.isEmpty() || p.get(0).isEmpty() ? dataPath : ModuleConf.resolve(confRoot, p.get(0));
-        AuthBasicRules next = AuthBasicRules.load(path, confRoot);
-        rules = next;
-        web.dataVersion(NAME, next.version());
-        return next.version();
     }
 
     FilterResult authBasicHandler(Request req) {
-        List<AuthBasicRules.Rule> list = req.product() == null ? null : rules.byProduct().get(req.product());
+        List<AuthBasicRules.Rule> list = req.product() == null ? null : rules.get().byProduct().get(req.product());
         if (list == null) {
             return FilterResult.GO_ON;
         }

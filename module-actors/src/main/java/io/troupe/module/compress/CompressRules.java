@@ -2,13 +2,9 @@ package io.troupe.module.compress;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.troupe.api.condition.Condition;
-import io.troupe.api.condition.ConditionException;
-import io.troupe.api.condition.Conditions;
 import io.troupe.api.proxy.config.ConfigFileException;
 import io.troupe.module.support.Json;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -25,33 +21,12 @@ record CompressRules(String version, Map<String, List<Rule>> byProduct) {
     static CompressRules load(Path file) throws ConfigFileException {
         JsonNode root = Json.read(file);
         String version = Json.version(file, root);
-        JsonNode config = Json.config(file, root);
-        Map<String, List<Rule>> byProduct = new HashMap<>();
-        for (Map.Entry<String, JsonNode> e : config.properties()) {
-            String path = "Config." + e.getKey();
-            if (e.getValue().isNull()) {
-                throw new ConfigFileException(file, path, "no rule list for product " + e.getKey());
-            }
-            if (!e.getValue().isArray()) {
-                throw new ConfigFileException(file, path, "expected a list of rules");
-            }
-            List<Rule> rules = new ArrayList<>();
-            for (int i = 0; i < e.getValue().size(); i++) {
-                rules.add(rule(file, e.getValue().get(i), path + "[" + i + "]"));
-            }
-            byProduct.put(e.getKey(), List.copyOf(rules));
-        }
-        return new CompressRules(version, Map.copyOf(byProduct));
+        return new CompressRules(version, Json.productRules(file, Json.config(file, root), "no rule list for product",
+                (r, path) -> rule(file, r, path)));
     }
 
     private static Rule rule(Path file, JsonNode r, String path) throws ConfigFileException {
-        String cond = Json.string(file, r, path, "Cond");
-        Condition c;
-        try {
-            c = Conditions.build(cond);
-        } catch (ConditionException ex) {
-            throw new ConfigFileException(file, path + ".Cond", ex.getMessage());
-        }
+        Condition c = Json.cond(file, r, path);
         String apath = path + ".Action";
         JsonNode action = Json.require(file, r, path, "Action");
         String cmd = Json.string(file, action, apath, "Cmd");

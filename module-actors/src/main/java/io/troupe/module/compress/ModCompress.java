@@ -9,8 +9,9 @@ import io.troupe.api.proxy.Request;
 import io.troupe.api.proxy.Response;
 import io.troupe.api.proxy.ReturnCode;
 import io.troupe.api.proxy.WebHandlers;
-import io.troupe.api.proxy.config.ConfigFileException;
+import io.troupe.api.proxy.config.DataTable;
 import io.troupe.api.proxy.config.ModuleConf;
+import io.troupe.module.support.ModuleData;
 import io.troupe.module.support.ModuleState;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -32,9 +33,7 @@ public final class ModCompress implements Module {
 
     private final ModuleState state = new ModuleState(NAME, "REQ_TOTAL", "REQ_SUPPORT_COMPRESS",
             "REQ_MATCH_COMPRESS_RULE", "RES_ENCODE_COMPRESS");
-    private Path confRoot;
-    private Path dataPath;
-    private volatile CompressRules rules;
+    private DataTable<CompressRules> rules;
 
     @Override
     public String name() {
@@ -42,30 +41,14 @@ public final class ModCompress implements Module {
     }
 
     @Override
-    public void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws ConfigFileException {
-        this.confRoot = confRoot;
-        Path confFile = confRoot.resolve(NAME).resolve(NAME + ".conf");
-        ModuleConf ini = ModuleConf.load(confFile, confRoot, "Basic.ProductRulePath", "Log.OpenDebug");
-        String data = ini.string("Basic", "ProductRulePath", "");
-        if (data.isEmpty()) {
-            log.warn("{}: Basic.ProductRulePath not set, using the default", confFile);
-            data = "mod_compress/compress_rule.data";
-        }
+    public void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws Exception {
+        ModuleConf ini = ModuleConf.load(ModuleConf.confFile(confRoot, NAME), confRoot, "Basic.ProductRulePath", "Log.OpenDebug");
+        Path data = ModuleData.path(ini, "Basic", "ProductRulePath", "mod_compress/compress_rule.data");
         ini.bool("Log", "OpenDebug", false);
-        dataPath = ModuleConf.resolve(confRoot, data);
-        rules = CompressRules.load(dataPath);
-        web.dataVersion(NAME, rules.version());
+        rules = DataTable.open(web, NAME, data, confRoot, CompressRules::load, CompressRules::version);
         callbacks.addFilter(CallbackPoint.AFTER_LOCATION, this::checkHandler);
         callbacks.addFilter(CallbackPoint.READ_RESPONSE, this::compressHandler);
         state.register(web);
-        web.registerReload(NAME, params -> {
-            List<String> p = params == null ? null : params.get("path");
-            Path path = p == null || p.isEmpty() || p.get(0).isEmpty() ? dataPath : ModuleConf.resolve(confRoot, p.get(0));
-            CompressRules next = CompressRules.load(path);
-            rules = next;
-            web.dataVersion(NAME, next.version());
-            return next.version();
-        });
     }
 
     FilterResult checkHandler(Request req) {
@@ -77,7 +60,7 @@ public final class ModCompress implements Module {
             return FilterResult.GO_ON;
         }
         state.inc("REQ_SUPPORT_COMPRESS");
-        List<CompressRules.Rule> list = req.product() == null ? null : rules.byProduct().get(req.product());
+        List<CompressRules.Rule> list = req.product() == null ? null : rules.get().byProduct().get(req.product());
         if (list == null) {
             return FilterResult.GO_ON;
         }

@@ -9,14 +9,13 @@ import io.troupe.api.proxy.Response;
 import io.troupe.api.proxy.WebHandlers;
 import io.troupe.api.proxy.config.ConfigFileException;
 import io.troupe.api.proxy.config.ModuleConf;
+import io.troupe.module.support.ModuleData;
 import io.troupe.module.support.ModuleState;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * BFE's mod_prison at FOUND_PRODUCT: the {@code global} product's rules first, then the request's product's.
@@ -28,7 +27,6 @@ public final class ModPrison implements Module {
     /** The request context key of the {@link PrisonInfo} (BFE's ReqCtxPrisonInfo). */
     public static final String PRISON_INFO = "mod_prison.prison_info";
     static final String GLOBAL = "global";
-    private static final Logger log = LoggerFactory.getLogger(ModPrison.class);
 
     private final ModuleState state = new ModuleState(NAME, "ALL_CHECKED", "ALL_PRISON");
     private final LongSupplier clock;
@@ -54,15 +52,9 @@ public final class ModPrison implements Module {
     public void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws ConfigFileException {
         this.confRoot = confRoot;
         this.web = web;
-        Path confFile = confRoot.resolve(NAME).resolve(NAME + ".conf");
-        ModuleConf ini = ModuleConf.load(confFile, confRoot, "Basic.ProductRulePath", "Log.OpenDebug");
-        String data = ini.string("Basic", "ProductRulePath", "");
-        if (data.isEmpty()) {
-            log.warn("{}: Basic.ProductRulePath not set, using the default", confFile);
-            data = "mod_prison/prison.data";
-        }
+        ModuleConf ini = ModuleConf.load(ModuleConf.confFile(confRoot, NAME), confRoot, "Basic.ProductRulePath", "Log.OpenDebug");
+        dataPath = ModuleData.path(ini, "Basic", "ProductRulePath", "mod_prison/prison.data");
         ini.bool("Log", "OpenDebug", false);
-        dataPath = ModuleConf.resolve(confRoot, data);
         reload(Map.of());
         callbacks.addFilter(CallbackPoint.FOUND_PRODUCT, this::prisonHandler);
         state.register(web);

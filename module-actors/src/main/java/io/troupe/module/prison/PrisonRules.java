@@ -2,12 +2,9 @@ package io.troupe.module.prison;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.troupe.api.condition.Condition;
-import io.troupe.api.condition.ConditionException;
-import io.troupe.api.condition.Conditions;
 import io.troupe.api.proxy.config.ConfigFileException;
 import io.troupe.module.support.Json;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -26,28 +23,15 @@ record PrisonRules(String version, Map<String, List<PrisonRule>> byProduct) {
     static PrisonRules load(Path file, LongSupplier clock) throws ConfigFileException {
         JsonNode root = Json.read(file);
         String version = Json.version(file, root);
-        JsonNode config = Json.config(file, root);
-        Map<String, List<PrisonRule>> byProduct = new HashMap<>();
-        for (Map.Entry<String, JsonNode> e : config.properties()) {
-            String path = "Config." + e.getKey();
-            if (e.getValue().isNull()) {
-                throw new ConfigFileException(file, path, "no prisonRuleList for product " + e.getKey());
-            }
-            if (!e.getValue().isArray()) {
-                throw new ConfigFileException(file, path, "expected a list of rules");
-            }
-            List<PrisonRule> rules = new ArrayList<>();
-            Set<String> names = new HashSet<>();
-            for (int i = 0; i < e.getValue().size(); i++) {
-                PrisonRule r = rule(file, e.getValue().get(i), path + "[" + i + "]", clock);
-                if (!names.add(r.name)) {
-                    throw new ConfigFileException(file, path + "[" + i + "].Name", "duplicated rule name " + r.name);
-                }
-                rules.add(r);
-            }
-            byProduct.put(e.getKey(), List.copyOf(rules));
-        }
-        return new PrisonRules(version, Map.copyOf(byProduct));
+        Map<String, Set<String>> names = new HashMap<>(); // product's path → its rule names so far
+        return new PrisonRules(version, Json.productRules(file, Json.config(file, root), "no prisonRuleList for product",
+                (node, path) -> {
+                    PrisonRule r = rule(file, node, path, clock);
+                    if (!names.computeIfAbsent(path.substring(0, path.lastIndexOf('[')), k -> new HashSet<>()).add(r.name)) {
+                        throw new ConfigFileException(file, path + ".Name", "duplicated rule name " + r.name);
+                    }
+                    return r;
+                }));
     }
 
     private static PrisonRule rule(Path file, JsonNode r, String path, LongSupplier clock) throws ConfigFileException {
@@ -73,12 +57,7 @@ record PrisonRules(String version, Map<String, List<PrisonRule>> byProduct) {
         if (params.size() != nParams) {
             throw new ConfigFileException(file, apath + ".Params", cmd + " takes " + nParams + " params, not " + params.size());
         }
-        Condition c;
-        try {
-            c = Conditions.build(cond);
-        } catch (ConditionException ex) {
-            throw new ConfigFileException(file, path + ".Cond", ex.getMessage());
-        }
+        Condition c = Json.condition(file, path, cond);
         String spath = path + ".AccessSignConf";
         String regexp = Json.optString(file, sign, spath, "UrlRegexp", "");
         Pattern p = null;

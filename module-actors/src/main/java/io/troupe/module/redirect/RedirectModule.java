@@ -7,7 +7,7 @@ import io.troupe.api.proxy.Module;
 import io.troupe.api.proxy.Request;
 import io.troupe.api.proxy.WebHandlers;
 import io.troupe.api.proxy.config.DataTable;
-import io.troupe.api.proxy.config.ModuleConf;
+import io.troupe.module.support.ModuleData;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -28,10 +28,7 @@ public final class RedirectModule implements Module {
 
     @Override
     public void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws Exception {
-        ModuleConf conf = ModuleConf.load(ModuleConf.confFile(confRoot, NAME), confRoot, "Basic.DataPath", "Log.OpenDebug");
-        Path data = conf.path("Basic", "DataPath", DEFAULT_DATA);
-        conf.bool("Log", "OpenDebug", false);
-        table = DataTable.open(web, NAME, data, RedirectRules::load, RedirectRules::version);
+        table = ModuleData.open(web, confRoot, NAME, DEFAULT_DATA, RedirectRules::load, RedirectRules::version);
         callbacks.addFilter(CallbackPoint.FOUND_PRODUCT, this::onFoundProduct);
     }
 

@@ -7,7 +7,7 @@ import io.troupe.api.proxy.Module;
 import io.troupe.api.proxy.Request;
 import io.troupe.api.proxy.WebHandlers;
 import io.troupe.api.proxy.config.DataTable;
-import io.troupe.api.proxy.config.ModuleConf;
+import io.troupe.module.support.ModuleData;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -28,10 +28,7 @@ public final class RewriteModule implements Module {
 
     @Override
     public void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws Exception {
-        ModuleConf conf = ModuleConf.load(ModuleConf.confFile(confRoot, NAME), confRoot, "Basic.DataPath", "Log.OpenDebug");
-        Path data = conf.path("Basic", "DataPath", DEFAULT_DATA);
-        conf.bool("Log", "OpenDebug", false);
-        table = DataTable.open(web, NAME, data, RewriteRules::load, RewriteRules::version);
+        table = ModuleData.open(web, confRoot, NAME, DEFAULT_DATA, RewriteRules::load, RewriteRules::version);
         callbacks.addFilter(CallbackPoint.AFTER_LOCATION, this::onAfterLocation);
     }
 

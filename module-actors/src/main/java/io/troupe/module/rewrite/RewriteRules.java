@@ -7,7 +7,6 @@ import io.troupe.module.rules.RuleFiles;
 import io.troupe.module.rules.RuleFiles.At;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -16,7 +15,7 @@ import java.util.Map;
  * BFE's {@code rewrite.data}: per product an ordered list of {@code {Cond, Actions: [{Cmd, Params}], Last}};
  * every matching rule's actions run, in order, until a matching rule with {@code Last: true}.
  */
-public final class RewriteRules {
+public record RewriteRules(String version, Map<String, List<Rule>> products) {
     /** The rewrite actions (BFE's mod_rewrite allow list) and their parameter counts; -1 = any. */
     enum Cmd {
         HOST_SET_FROM_PATH_PREFIX(0), HOST_SET(1), PATH_SET(1), PATH_PREFIX_ADD(1), PATH_PREFIX_TRIM(1),
@@ -33,38 +32,23 @@ public final class RewriteRules {
 
     record Rule(Condition cond, List<Action> actions, boolean last) {}
 
-    private final String version;
-    private final Map<String, List<Rule>> products;
-
-    private RewriteRules(String version, Map<String, List<Rule>> products) {
-        this.version = version;
-        this.products = products;
-    }
-
     /** Loads and checks a whole file; errors name the file and field ({@code Config.p[0].Actions[0].Cmd}). */
     public static RewriteRules load(Path file) throws ConfigFileException {
         DataFile f = DataFile.load(file);
-        Map<String, List<Rule>> out = new HashMap<>();
-        for (Map.Entry<String, List<At>> e : RuleFiles.products(f).entrySet()) {
-            List<Rule> rules = new ArrayList<>();
-            for (At rule : e.getValue()) {
-                if (rule.field("Cond").absent()) {
-                    throw f.error(rule.path() + ".Cond", "missing");
-                }
-                At actionsAt = rule.field("Actions");
-                if (actionsAt.absent()) {
-                    throw f.error(actionsAt.path(), "no Actions");
-                }
-                List<Action> actions = new ArrayList<>();
-                for (At a : RuleFiles.elements(f, actionsAt)) {
-                    actions.add(action(f, a));
-                }
-                boolean last = RuleFiles.bool(f, rule, "Last");
-                rules.add(new Rule(RuleFiles.cond(f, rule), List.copyOf(actions), last));
-            }
-            out.put(e.getKey(), List.copyOf(rules));
+        return new RewriteRules(f.version(), RuleFiles.productRules(f, rule -> rule(f, rule)));
+    }
+
+    private static Rule rule(DataFile f, At rule) throws ConfigFileException {
+        At actionsAt = rule.field("Actions");
+        if (actionsAt.absent()) {
+            throw f.error(actionsAt.path(), "no Actions");
         }
-        return new RewriteRules(f.version(), Map.copyOf(out));
+        List<Action> actions = new ArrayList<>();
+        for (At a : RuleFiles.elements(f, actionsAt)) {
+            actions.add(action(f, a));
+        }
+        boolean last = RuleFiles.bool(f, rule, "Last");
+        return new Rule(RuleFiles.cond(f, rule), List.copyOf(actions), last);
     }
 
     private static Action action(DataFile f, At a) throws ConfigFileException {
@@ -92,10 +76,6 @@ public final class RewriteRules {
             throw f.error(a.path() + ".Params[0]", "a path must start with '/': " + params.get(0));
         }
         return new Action(cmd, List.copyOf(params));
-    }
-
-    public String version() {
-        return version;
     }
 
     List<Rule> product(String name) {

@@ -2,14 +2,15 @@ package io.troupe.module.rules;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.troupe.api.condition.Condition;
-import io.troupe.api.condition.ConditionException;
-import io.troupe.api.condition.Conditions;
 import io.troupe.api.proxy.config.ConfigFileException;
 import io.troupe.api.proxy.config.DataFile;
+import io.troupe.module.support.Json;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Reading the per-product rule files BFE's mod_header, mod_redirect and mod_rewrite share
@@ -52,6 +53,31 @@ public final class RuleFiles {
         return out;
     }
 
+    /** Reads one rule object. */
+    @FunctionalInterface
+    public interface RuleReader<R> {
+        R read(At rule) throws ConfigFileException;
+    }
+
+    /**
+     * The product lists of {@code Config} with each rule read by {@code reader}, after checking that the rule has
+     * a {@code Cond} (the first check BFE's mod_redirect and mod_rewrite make).
+     */
+    public static <R> Map<String, List<R>> productRules(DataFile f, RuleReader<R> reader) throws ConfigFileException {
+        Map<String, List<R>> out = new HashMap<>();
+        for (Map.Entry<String, List<At>> e : products(f).entrySet()) {
+            List<R> rules = new ArrayList<>();
+            for (At rule : e.getValue()) {
+                if (rule.field("Cond").absent()) {
+                    throw f.error(rule.path() + ".Cond", "missing");
+                }
+                rules.add(reader.read(rule));
+            }
+            out.put(e.getKey(), List.copyOf(rules));
+        }
+        return Map.copyOf(out);
+    }
+
     /** The elements of a JSON list, each with its path. */
     public static List<At> elements(DataFile f, At list) throws ConfigFileException {
         if (!list.node().isArray()) {
@@ -64,28 +90,27 @@ public final class RuleFiles {
         return out;
     }
 
-    /** A required string field. */
-    public static String string(DataFile f, At obj, String name) throws ConfigFileException {
+    /** A required field that passes {@code ok}; {@code expected} is the error otherwise. */
+    private static JsonNode required(DataFile f, At obj, String name, Predicate<JsonNode> ok, String expected)
+            throws ConfigFileException {
         At v = obj.field(name);
         if (v.absent()) {
             throw f.error(v.path(), "missing");
         }
-        if (!v.node().isTextual()) {
-            throw f.error(v.path(), "must be a string");
+        if (!ok.test(v.node())) {
+            throw f.error(v.path(), expected);
         }
-        return v.node().asText();
+        return v.node();
+    }
+
+    /** A required string field. */
+    public static String string(DataFile f, At obj, String name) throws ConfigFileException {
+        return required(f, obj, name, JsonNode::isTextual, "must be a string").asText();
     }
 
     /** A required boolean field. */
     public static boolean bool(DataFile f, At obj, String name) throws ConfigFileException {
-        At v = obj.field(name);
-        if (v.absent()) {
-            throw f.error(v.path(), "missing");
-        }
-        if (!v.node().isBoolean()) {
-            throw f.error(v.path(), "must be true or false");
-        }
-        return v.node().asBoolean();
+        return required(f, obj, name, JsonNode::isBoolean, "must be true or false").asBoolean();
     }
 
     /** A list of strings; {@code null} when the field is absent or JSON null. */
@@ -110,11 +135,6 @@ public final class RuleFiles {
 
     /** The rule's required {@code Cond}, compiled. */
     public static Condition cond(DataFile f, At rule) throws ConfigFileException {
-        String text = string(f, rule, "Cond");
-        try {
-            return Conditions.build(text);
-        } catch (ConditionException e) {
-            throw new ConfigFileException(f.file(), rule.path() + ".Cond", e.getMessage(), e);
-        }
+        return Json.condition(f.file(), rule.path(), string(f, rule, "Cond"));
     }
 }

@@ -7,8 +7,9 @@ import io.troupe.api.proxy.Module;
 import io.troupe.api.proxy.Request;
 import io.troupe.api.proxy.Response;
 import io.troupe.api.proxy.WebHandlers;
-import io.troupe.api.proxy.config.ConfigFileException;
+import io.troupe.api.proxy.config.DataTable;
 import io.troupe.api.proxy.config.ModuleConf;
+import io.troupe.module.support.ModuleData;
 import io.troupe.module.support.ModuleState;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,9 +21,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
-import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * BFE's mod_static at FOUND_PRODUCT: the first BROWSE rule of the request's product whose Cond matches serves
@@ -31,16 +29,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class ModStatic implements Module {
     public static final String NAME = "mod_static";
-    private static final Logger log = LoggerFactory.getLogger(ModStatic.class);
 
     private final ModuleState state = new ModuleState(NAME, "FILE_BROWSE_SIZE", "FILE_BROWSE_COUNT",
             "FILE_BROWSE_NOT_EXIST", "FILE_BROWSE_CONTENT_TYPE_ERROR");
-    private Path confRoot;
-    private Path dataPath;
-    private Path mimePath;
     private boolean contentDetection;
-    private volatile StaticRules rules;
-    private volatile MimeTypes mimeTypes;
+    private DataTable<StaticRules> rules;
+    private DataTable<MimeTypes> mimeTypes;
 
     @Override
     public String name() {
@@ -48,51 +42,21 @@ public final class ModStatic implements Module {
     }
 
     @Override
-    public void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws ConfigFileException {
-        this.confRoot = confRoot;
-        Path confFile = confRoot.resolve(NAME).resolve(NAME + ".conf");
-        ModuleConf ini = ModuleConf.load(confFile, confRoot, "Basic.DataPath", "Basic.MimeTypePath", "Basic.ContentDetection", "Log.OpenDebug");
-        String data = ini.string("Basic", "DataPath", "");
-        if (data.isEmpty()) {
-            log.warn("{}: Basic.DataPath not set, using the default", confFile);
-            data = "mod_static/static_rule.data";
-        }
-        String mime = ini.string("Basic", "MimeTypePath", "");
-        if (mime.isEmpty()) {
-            log.warn("{}: Basic.MimeTypePath not set, using the default", confFile);
-            mime = "mod_static/mime_type.data";
-        }
+    public void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws Exception {
+        ModuleConf ini = ModuleConf.load(ModuleConf.confFile(confRoot, NAME), confRoot,
+                "Basic.DataPath", "Basic.MimeTypePath", "Basic.ContentDetection", "Log.OpenDebug");
+        Path data = ModuleData.path(ini, "Basic", "DataPath", "mod_static/static_rule.data");
+        Path mime = ModuleData.path(ini, "Basic", "MimeTypePath", "mod_static/mime_type.data");
         contentDetection = ini.bool("Basic", "ContentDetection", false);
         ini.bool("Log", "OpenDebug", false);
-        dataPath = ModuleConf.resolve(confRoot, data);
-        mimePath = ModuleConf.resolve(confRoot, mime);
-        rules = StaticRules.load(dataPath, confRoot);
-        mimeTypes = MimeTypes.load(mimePath);
-        web.dataVersion(NAME, rules.version());
-        web.dataVersion(NAME + ".mime_type", mimeTypes.version());
+        rules = DataTable.open(web, NAME, data, confRoot, f -> StaticRules.load(f, confRoot), StaticRules::version);
+        mimeTypes = DataTable.open(web, NAME + ".mime_type", mime, confRoot, MimeTypes::load, MimeTypes::version);
         callbacks.addFilter(CallbackPoint.FOUND_PRODUCT, this::staticFileHandler);
         state.register(web);
-        web.registerReload(NAME, params -> {
-            StaticRules next = StaticRules.load(pathParam(params, dataPath), confRoot);
-            rules = next;
-            web.dataVersion(NAME, next.version());
-            return next.version();
-        });
-        web.registerReload(NAME + ".mime_type", params -> {
-            MimeTypes next = MimeTypes.load(pathParam(params, mimePath));
-            mimeTypes = next;
-            web.dataVersion(NAME + ".mime_type", next.version());
-            return next.version();
-        });
-    }
-
-    private Path pathParam(Map<String, List<String>> params, Path dflt) {
-        List<String> p = params == null ? null : params.get("path");
-        return p == null || p.isEmpty() || p.get(0).isEmpty() ? dflt : ModuleConf.resolve(confRoot, p.get(0));
     }
 
     FilterResult staticFileHandler(Request req) {
-        List<StaticRules.Rule> list = req.product() == null ? null : rules.byProduct().get(req.product());
+        List<StaticRules.Rule> list = req.product() == null ? null : rules.get().byProduct().get(req.product());
         if (list == null) {
             return FilterResult.GO_ON;
         }
@@ -172,7 +136,7 @@ public final class ModStatic implements Module {
     }
 
     private String contentType(Path file) {
-        String t = mimeTypes.lookup(file.getFileName().toString());
+        String t = mimeTypes.get().lookup(file.getFileName().toString());
         if (t != null) {
             return t;
         }

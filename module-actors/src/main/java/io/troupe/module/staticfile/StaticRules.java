@@ -2,15 +2,11 @@ package io.troupe.module.staticfile;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.troupe.api.condition.Condition;
-import io.troupe.api.condition.ConditionException;
-import io.troupe.api.condition.Conditions;
 import io.troupe.api.proxy.config.ConfigFileException;
 import io.troupe.api.proxy.config.ModuleConf;
 import io.troupe.module.support.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -23,30 +19,12 @@ record StaticRules(String version, Map<String, List<Rule>> byProduct) {
     static StaticRules load(Path file, Path confRoot) throws ConfigFileException {
         JsonNode root = Json.read(file);
         String version = Json.version(file, root);
-        JsonNode config = Json.config(file, root);
-        Map<String, List<Rule>> byProduct = new HashMap<>();
-        for (Map.Entry<String, JsonNode> e : config.properties()) {
-            String path = "Config." + e.getKey();
-            if (!e.getValue().isArray()) {
-                throw new ConfigFileException(file, path, "expected a list of rules");
-            }
-            List<Rule> rules = new ArrayList<>();
-            for (int i = 0; i < e.getValue().size(); i++) {
-                rules.add(rule(file, confRoot, e.getValue().get(i), path + "[" + i + "]"));
-            }
-            byProduct.put(e.getKey(), List.copyOf(rules));
-        }
-        return new StaticRules(version, Map.copyOf(byProduct));
+        return new StaticRules(version, Json.productRules(file, Json.config(file, root), null,
+                (r, path) -> rule(file, confRoot, r, path)));
     }
 
     private static Rule rule(Path file, Path confRoot, JsonNode r, String path) throws ConfigFileException {
-        String cond = Json.string(file, r, path, "Cond");
-        Condition c;
-        try {
-            c = Conditions.build(cond);
-        } catch (ConditionException ex) {
-            throw new ConfigFileException(file, path + ".Cond", ex.getMessage());
-        }
+        Condition c = Json.cond(file, r, path);
         String apath = path + ".Action";
         JsonNode action = Json.require(file, r, path, "Action");
         String cmd = Json.string(file, action, apath, "Cmd");

@@ -17,7 +17,9 @@ import io.troupe.api.proxy.ResponseFilter;
 import io.troupe.api.proxy.ReturnCode;
 import io.troupe.api.proxy.SessionFilter;
 import io.troupe.api.proxy.config.ConfigFileException;
+import io.troupe.module.testing.FakeRequest;
 import io.troupe.module.web.WebHandlerRegistry;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,6 +34,15 @@ class ModBlockTest {
 
     @TempDir
     Path conf;
+
+    /** A GET of {@code uri} for {@code product} from 10.0.0.1. */
+    private static FakeRequest req(String product, String uri) {
+        return new FakeRequest("GET", uri, product, "10.0.0.1");
+    }
+
+    private static FakeRequest.FakeSession session(String ip, int port) {
+        return new FakeRequest.FakeSession(new InetSocketAddress(ip, port));
+    }
 
     private static BlockRules.Rule rule(String name, String cond, String cmd) throws Exception {
         return new BlockRules.Rule(name, Conditions.build(cond), cmd, List.of());
@@ -52,10 +63,10 @@ class ModBlockTest {
         ModBlock m = with(Map.of(
                 "global", List.of(rule("g-close", "req_path_prefix_in(\"/evil\", false)", "CLOSE")),
                 "p", List.of(rule("p-allow", "default_t()", "ALLOW"), rule("p-close", "default_t()", "CLOSE"))));
-        FakeRequest evil = new FakeRequest().product("p").uri("/evil/x");
+        FakeRequest evil = req("p", "/evil/x");
         assertSame(FilterResult.CLOSE, m.productBlock(evil));
         assertEquals(new BlockInfo("g-close"), evil.getContext(ModBlock.CTX_BLOCK_INFO));
-        FakeRequest ok = new FakeRequest().product("p").uri("/fine");
+        FakeRequest ok = req("p", "/fine");
         assertSame(FilterResult.GO_ON, m.productBlock(ok));
         assertEquals(new BlockInfo("p-allow"), ok.getContext(ModBlock.CTX_BLOCK_INFO));
         assertEquals(2, counter(m, "REQ_TOTAL"));
@@ -69,10 +80,10 @@ class ModBlockTest {
         ModBlock m = with(Map.of(
                 "global", List.of(rule("g-allow", "req_header_value_in(\"X-Vip\", \"yes\", false)", "ALLOW")),
                 "p", List.of(rule("p-close", "default_t()", "CLOSE"))));
-        FakeRequest vip = new FakeRequest().product("p").header("X-Vip", "yes");
+        FakeRequest vip = req("p", "/").header("X-Vip", "yes");
         assertSame(FilterResult.GO_ON, m.productBlock(vip));
         assertEquals(new BlockInfo("g-allow"), vip.getContext(ModBlock.CTX_BLOCK_INFO));
-        FakeRequest other = new FakeRequest().product("p");
+        FakeRequest other = req("p", "/");
         FilterResult r = m.productBlock(other);
         assertEquals(ReturnCode.CLOSE, r.code());
         assertNull(r.response()); // CLOSE drops the connection, no response
@@ -84,7 +95,7 @@ class ModBlockTest {
     @Test
     void productWithoutRulesPassesWithoutCountingAccept() throws Exception {
         ModBlock m = with(Map.of("p", List.of(rule("p-close", "default_t()", "CLOSE"))));
-        FakeRequest q = new FakeRequest().product("q");
+        FakeRequest q = req("q", "/");
         assertSame(FilterResult.GO_ON, m.productBlock(q));
         assertNull(q.getContext(ModBlock.CTX_BLOCK_INFO));
         assertEquals(1, counter(m, "REQ_TOTAL"));
@@ -92,7 +103,7 @@ class ModBlockTest {
         assertEquals(0, counter(m, "REQ_TO_CHECK"));
         // a product with rules none of which match: accepted and counted
         ModBlock n = with(Map.of("p", List.of(rule("never", "!default_t()", "CLOSE"))));
-        assertSame(FilterResult.GO_ON, n.productBlock(new FakeRequest().product("p")));
+        assertSame(FilterResult.GO_ON, n.productBlock(req("p", "/")));
         assertEquals(1, counter(n, "REQ_ACCEPT"));
         assertEquals(1, counter(n, "REQ_TO_CHECK"));
     }
@@ -100,12 +111,12 @@ class ModBlockTest {
     @Test
     void aMatchingRuleWithAWrongCommandCountsAndEvaluationGoesOn() throws Exception {
         ModBlock m = with(Map.of("p", List.of(rule("odd", "default_t()", "DROP"), rule("closer", "default_t()", "CLOSE"))));
-        FakeRequest r = new FakeRequest().product("p");
+        FakeRequest r = req("p", "/");
         assertSame(FilterResult.CLOSE, m.productBlock(r));
         assertEquals(1, counter(m, "WRONG_COMMAND"));
         assertEquals(new BlockInfo("closer"), r.getContext(ModBlock.CTX_BLOCK_INFO));
         ModBlock only = with(Map.of("global", List.of(rule("odd", "default_t()", "DROP"))));
-        FakeRequest r2 = new FakeRequest().product("p");
+        FakeRequest r2 = req("p", "/");
         assertSame(FilterResult.GO_ON, only.productBlock(r2));
         assertEquals(1, counter(only, "WRONG_COMMAND"));
         assertEquals(new BlockInfo("odd"), r2.getContext(ModBlock.CTX_BLOCK_INFO));
@@ -117,11 +128,8 @@ class ModBlockTest {
         Files.writeString(f, "10.9.0.0/16\n");
         ModBlock m = new ModBlock();
         m.useRules(BlockRules.EMPTY, IpBlocklist.load(f));
-        FakeRequest.FakeSession s = new FakeRequest.FakeSession();
-        s.client = FakeRequest.address("10.9.3.4", 1234);
-        assertEquals(ReturnCode.CLOSE, m.globalBlock(s));
-        s.client = FakeRequest.address("10.8.3.4", 1234);
-        assertEquals(ReturnCode.GO_ON, m.globalBlock(s));
+        assertEquals(ReturnCode.CLOSE, m.globalBlock(session("10.9.3.4", 1234)));
+        assertEquals(ReturnCode.GO_ON, m.globalBlock(session("10.8.3.4", 1234)));
         assertEquals(2, counter(m, "CONN_TOTAL"));
         assertEquals(1, counter(m, "CONN_REFUSE"));
         assertEquals(1, counter(m, "CONN_ACCEPT"));
@@ -168,7 +176,7 @@ class ModBlockTest {
                 "REQ_REFUSE", "WRONG_COMMAND")) {
             assertTrue(kv.contains("mod_block_" + k + ": 0"), kv);
         }
-        assertSame(FilterResult.CLOSE, m.productBlock(new FakeRequest().product("p")));
+        assertSame(FilterResult.CLOSE, m.productBlock(req("p", "/")));
 
         // a bad reload keeps the old rules and answers the error naming file and field
         Path badRules = conf.resolve("bad.data");
@@ -176,7 +184,7 @@ class ModBlockTest {
         Exception e = assertThrows(Exception.class, () -> web.reload("mod_block.product_rule_table").orElseThrow()
                 .reload(Map.of("path", List.of(badRules.toString()))));
         assertTrue(e.getMessage().contains("bad.data: Config.p: rule list is null"), e.getMessage());
-        assertSame(FilterResult.CLOSE, m.productBlock(new FakeRequest().product("p")));
+        assertSame(FilterResult.CLOSE, m.productBlock(req("p", "/")));
         assertEquals("r1", web.dataVersions().get("mod_block.product_rule_table"));
 
         // ?path= loads another file for that reload
@@ -184,14 +192,12 @@ class ModBlockTest {
         Files.writeString(none, "{\"Version\": \"r3\", \"Config\": {}}");
         assertEquals("r3", web.reload("mod_block.product_rule_table").orElseThrow()
                 .reload(Map.of("path", List.of(none.toString()))));
-        assertSame(FilterResult.GO_ON, m.productBlock(new FakeRequest().product("p")));
+        assertSame(FilterResult.GO_ON, m.productBlock(req("p", "/")));
 
         Path ips = conf.resolve("ips2.data");
         Files.writeString(ips, "10.0.0.2\n");
         assertEquals("", web.reload("mod_block.global_ip_table").orElseThrow().reload(Map.of("path", List.of(ips.toString()))));
-        FakeRequest.FakeSession s = new FakeRequest.FakeSession();
-        s.client = FakeRequest.address("10.0.0.2", 1);
-        assertEquals(ReturnCode.CLOSE, m.globalBlock(s));
+        assertEquals(ReturnCode.CLOSE, m.globalBlock(session("10.0.0.2", 1)));
         m.metrics().close();
     }
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.troupe.api.proxy.config.ConfigFileException;
-import java.nio.file.Files;
+import io.troupe.module.testing.DataFiles;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,16 +17,11 @@ class HeaderRulesTest {
     Path dir;
 
     private Path write(String json) throws Exception {
-        Path p = dir.resolve("header_rule.data");
-        Files.writeString(p, json);
-        return p;
+        return DataFiles.write(dir.resolve("header_rule.data"), json);
     }
 
     private String rejected(String rule) throws Exception {
-        Path p = write("{\"Version\": \"1\", \"Config\": {\"p\": [" + rule + "]}}");
-        ConfigFileException e = assertThrows(ConfigFileException.class, () -> HeaderRules.load(p));
-        assertTrue(e.getMessage().startsWith(p.toString()), e.getMessage());
-        return e.getMessage();
+        return DataFiles.rejected(dir.resolve("header_rule.data"), DataFiles.productP(rule), HeaderRules::load);
     }
 
     @Test

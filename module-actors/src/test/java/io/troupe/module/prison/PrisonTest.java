@@ -63,6 +63,16 @@ class PrisonTest {
         }
     }
 
+    @Test
+    void ruleNamesAreUniquePerProductOnly() throws Exception {
+        Path f = dir.resolve("prison.data");
+        Files.writeString(f, "{\"Version\":\"1\",\"Config\":{\"p\":[" + rule("r1", "CLOSE", "") + "],\"q\":["
+                + rule("r1", "PASS", "") + "," + rule("r2", "CLOSE", "") + "]}}");
+        PrisonRules r = PrisonRules.load(f, System::nanoTime);
+        assertEquals("r1", r.byProduct().get("p").get(0).name);
+        assertEquals(List.of("r1", "r2"), r.byProduct().get("q").stream().map(x -> x.name).toList());
+    }
+
     private ModPrison module(AtomicLong clock, String rulesJson) throws Exception {
         Files.createDirectories(dir.resolve("mod_prison"));
         Files.writeString(dir.resolve("mod_prison/mod_prison.conf"), "[Basic]\nProductRulePath = mod_prison/prison.data\n");

@@ -1,11 +1,9 @@
 package io.troupe.module.redirect;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.troupe.api.proxy.config.ConfigFileException;
-import java.nio.file.Files;
+import io.troupe.module.testing.DataFiles;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,11 +14,7 @@ class RedirectRulesTest {
     Path dir;
 
     private String rejected(String rule) throws Exception {
-        Path p = dir.resolve("redirect.data");
-        Files.writeString(p, "{\"Version\": \"1\", \"Config\": {\"p\": [" + rule + "]}}");
-        ConfigFileException e = assertThrows(ConfigFileException.class, () -> RedirectRules.load(p));
-        assertTrue(e.getMessage().startsWith(p.toString()), e.getMessage());
-        return e.getMessage();
+        return DataFiles.rejected(dir.resolve("redirect.data"), DataFiles.productP(rule), RedirectRules::load);
     }
 
     @Test

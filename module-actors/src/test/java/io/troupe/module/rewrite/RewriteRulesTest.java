@@ -1,10 +1,9 @@
 package io.troupe.module.rewrite;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.troupe.api.proxy.config.ConfigFileException;
+import io.troupe.module.testing.DataFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,11 +17,7 @@ class RewriteRulesTest {
     Path dir;
 
     private String rejected(String rule) throws Exception {
-        Path p = dir.resolve("rewrite.data");
-        Files.writeString(p, "{\"Version\": \"1\", \"Config\": {\"p\": [" + rule + "]}}");
-        ConfigFileException e = assertThrows(ConfigFileException.class, () -> RewriteRules.load(p));
-        assertTrue(e.getMessage().startsWith(p.toString()), e.getMessage());
-        return e.getMessage();
+        return DataFiles.rejected(dir.resolve("rewrite.data"), DataFiles.productP(rule), RewriteRules::load);
     }
 
     @Test

@@ -121,7 +121,7 @@ public final class FakeRequest implements Request {
         private final InetSocketAddress client;
         private final Map<String, Object> context = new HashMap<>();
 
-        FakeSession(InetSocketAddress client) {
+        public FakeSession(InetSocketAddress client) {
             this.client = client;
         }
 

@@ -2,12 +2,10 @@ package io.troupe.module.trustclientip;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.troupe.api.proxy.config.ConfigFileException;
+import io.troupe.module.testing.DataFiles;
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,16 +16,11 @@ class TrustIpTableTest {
     Path dir;
 
     private Path write(String json) throws Exception {
-        Path p = dir.resolve("trust_client_ip.data");
-        Files.writeString(p, json);
-        return p;
+        return DataFiles.write(dir.resolve("trust_client_ip.data"), json);
     }
 
     private String rejected(String json) throws Exception {
-        Path p = write(json);
-        ConfigFileException e = assertThrows(ConfigFileException.class, () -> TrustIpTable.load(p));
-        assertTrue(e.getMessage().startsWith(p.toString()), e.getMessage());
-        return e.getMessage();
+        return DataFiles.rejected(dir.resolve("trust_client_ip.data"), json, TrustIpTable::load);
     }
 
     @Test

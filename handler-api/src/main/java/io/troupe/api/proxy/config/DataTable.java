@@ -37,14 +37,17 @@ public final class DataTable<T> {
     private final WebHandlers web;
     private final String reloadName;
     private final Path file;
+    private final Path confRoot; // null: a relative ?path= is taken as given
     private final Loader<T> loader;
     private final Function<T, String> versionOf;
     private volatile T current;
 
-    private DataTable(WebHandlers web, String reloadName, Path file, Loader<T> loader, Function<T, String> versionOf) {
+    private DataTable(WebHandlers web, String reloadName, Path file, Path confRoot, Loader<T> loader,
+                      Function<T, String> versionOf) {
         this.web = web;
         this.reloadName = reloadName;
         this.file = file;
+        this.confRoot = confRoot;
         this.loader = loader;
         this.versionOf = versionOf;
     }
@@ -61,8 +64,20 @@ public final class DataTable<T> {
      */
     public static <T> DataTable<T> open(WebHandlers web, String reloadName, Path file, Loader<T> loader,
                                         Function<T, String> versionOf) throws Exception {
+        return open(web, reloadName, file, null, loader, versionOf);
+    }
+
+    /**
+     * As {@link #open(WebHandlers, String, Path, Loader, Function)}, but a relative {@code ?path=} of a reload is
+     * taken relative to {@code confRoot} (as {@link ModuleConf#resolve}), not to the working directory.
+     *
+     * @param confRoot the node's conf root, or {@code null} to take {@code ?path=} as given
+     */
+    public static <T> DataTable<T> open(WebHandlers web, String reloadName, Path file, Path confRoot, Loader<T> loader,
+                                        Function<T, String> versionOf) throws Exception {
         DataTable<T> t = new DataTable<>(Objects.requireNonNull(web, "web"), Objects.requireNonNull(reloadName),
-                Objects.requireNonNull(file, "file"), Objects.requireNonNull(loader), Objects.requireNonNull(versionOf));
+                Objects.requireNonNull(file, "file"), confRoot, Objects.requireNonNull(loader),
+                Objects.requireNonNull(versionOf));
         t.current = Objects.requireNonNull(loader.load(file), "loader returned null for " + file);
         web.registerReload(reloadName, t::reload);
         web.dataVersion(reloadName, versionOf.apply(t.current));
@@ -98,7 +113,7 @@ public final class DataTable<T> {
         Path from = file;
         List<String> p = params == null ? null : params.get("path");
         if (p != null && !p.isEmpty() && !p.get(0).isEmpty()) {
-            from = Path.of(p.get(0));
+            from = confRoot == null ? Path.of(p.get(0)) : ModuleConf.resolve(confRoot, p.get(0));
         }
         T loaded = Objects.requireNonNull(loader.load(from), "loader returned null for " + from);
         current = loaded;
