@@ -26,7 +26,7 @@ final class UserFile {
 
     private final Map<String, String> users;
     /**
-     * Credentials already verified against a bcrypt hash, as SHA-256 digests: bcrypt costs tens of
+     * Credentials already checked against a bcrypt hash (right or wrong), as SHA-256 digests: bcrypt costs tens of
      * milliseconds by design, and filters run on the event loop, so each credential pays it once per file load.
      */
     private final Map<String, Boolean> bcryptOk = java.util.Collections.synchronizedMap(
@@ -98,13 +98,12 @@ final class UserFile {
             return matches(password, hash);
         }
         String key = DigestUtils.sha256Hex(user + "\u0000" + password);
-        if (bcryptOk.containsKey(key)) {
-            return true;
+        Boolean known = bcryptOk.get(key);
+        if (known != null) {
+            return known; // a client repeating a wrong password pays no bcrypt either
         }
         boolean ok = matches(password, hash);
-        if (ok) {
-            bcryptOk.put(key, Boolean.TRUE);
-        }
+        bcryptOk.put(key, ok);
         return ok;
     }
 

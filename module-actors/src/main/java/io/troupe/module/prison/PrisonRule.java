@@ -89,18 +89,19 @@ final class PrisonRule {
     }
 
     /** Takes over the counts of the rule this one replaces on reload (BFE keeps them and grows the dicts). */
-    synchronized void initDicts(PrisonRule old) {
+    void initDicts(PrisonRule old) {
         if (old == null) {
             accessDict = new LruMap<>(accessDictSize);
             prisonDict = new LruMap<>(prisonDictSize);
             return;
         }
-        synchronized (old) {
+        // the old rule may still serve requests of the old snapshot: both rules lock the shared accessDict
+        synchronized (old.accessDict) {
             accessDict = old.accessDict;
             prisonDict = old.prisonDict;
+            accessDict.capacity = Math.max(accessDict.capacity, accessDictSize);
+            prisonDict.capacity = Math.max(prisonDict.capacity, prisonDictSize);
         }
-        accessDict.capacity = Math.max(accessDict.capacity, accessDictSize);
-        prisonDict.capacity = Math.max(prisonDict.capacity, prisonDictSize);
     }
 
     /** The verdict for one matching request, or {@code null} when the request has none of the sign's fields. */
@@ -110,7 +111,7 @@ final class PrisonRule {
             return null;
         }
         long now = clock.getAsLong();
-        synchronized (this) {
+        synchronized (accessDict) { // shared with the rule this one replaced or will be replaced by
             Long free = prisonDict.get(key);
             if (free != null) {
                 if (now < free) {

@@ -57,14 +57,13 @@ public final class ModuleRuntime {
      */
     public static ModuleRuntime start(ActorSystem<?> system, List<Module> modules, Function<String, Callbacks> callbacksFor,
                                       WebHandlers web, Path confRoot, Duration initTimeout) throws Exception {
-        Executor blocking = blockingExecutor(system);
+        Executor blocking = moduleExecutor(system);
         Map<String, ActorRef<ModuleActor.Command>> actors = new LinkedHashMap<>();
         ModuleRuntime rt = new ModuleRuntime(system, List.copyOf(modules), Collections.unmodifiableMap(actors), initTimeout);
         try {
             for (Module m : modules) {
-                ActorRef<ModuleActor.Command> ref = system.systemActorOf(
-                        ModuleActor.create(m, callbacksFor.apply(m.name()), web, confRoot, blocking),
-                        "module-" + m.name(), Props.empty());
+                ActorRef<ModuleActor.Command> ref = spawn(system,
+                        ModuleActor.create(m, callbacksFor.apply(m.name()), web, confRoot, blocking), m.name());
                 actors.put(m.name(), ref);
                 ModuleActor.InitReply reply = AskPattern.<ModuleActor.Command, ModuleActor.InitReply>ask(ref,
                                 ModuleActor.Init::new, initTimeout, system.scheduler())
@@ -90,6 +89,32 @@ public final class ModuleRuntime {
                 ? DispatcherSelector.fromConfig("troupe.blocking-dispatcher")
                 : DispatcherSelector.blocking();
         return system.dispatchers().lookup(selector);
+    }
+
+    private static final java.util.concurrent.atomic.AtomicLong RESTARTS = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * {@code /system/module-<name>}; a runtime started again in the same system (a failed start, a test) may find
+     * the name not yet released by the stopped actor's parent, and then takes a numbered one.
+     */
+    private static ActorRef<ModuleActor.Command> spawn(ActorSystem<?> system,
+            org.apache.pekko.actor.typed.Behavior<ModuleActor.Command> behavior, String module) {
+        try {
+            return system.systemActorOf(behavior, "module-" + module, Props.empty());
+        } catch (org.apache.pekko.actor.InvalidActorNameException taken) {
+            return system.systemActorOf(behavior, "module-" + module + "-" + RESTARTS.incrementAndGet(), Props.empty());
+        }
+    }
+
+    /**
+     * Where module inits and reloads run ({@code troupe.module-dispatcher}): a pool of its own, because a reload
+     * caller waits for the module's answer on the node's blocking dispatcher, and with both on one pool enough
+     * concurrent reloads would wait for work that has no thread left to run it.
+     */
+    static Executor moduleExecutor(ActorSystem<?> system) {
+        return system.settings().config().hasPath("troupe.module-dispatcher")
+                ? system.dispatchers().lookup(DispatcherSelector.fromConfig("troupe.module-dispatcher"))
+                : blockingExecutor(system);
     }
 
     /** The modules in run order. */

@@ -821,9 +821,18 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             }
         } catch (IOException e) {
             log.debug("sending {} failed: {}", fb.file(), e.toString());
+            closeQuietly(raf); // nothing took the file over
             closeAfter = true;
         }
         finishRequest(r);
+    }
+
+    private static void closeQuietly(RandomAccessFile raf) {
+        try {
+            raf.close();
+        } catch (IOException ignored) {
+            // already failing; the send error is what gets logged
+        }
     }
 
     private void finishRequest(Response response) {
