@@ -210,7 +210,8 @@ public final class BoosterCli implements Callable<Integer> {
         requireAtLeast("--remote_retry_times", remoteRetryTimes, 0);
         requireAtLeast("--max_local_total_jobs", maxLocalTotalJobs, 0);
         requireAtLeast("--max_jobs", maxJobs, 0);
-        requireAtLeast("--io_timeout_secs", ioTimeoutSecs, 1);
+        // workers report a running sub-work every 2 s (troupe.worker.heartbeat-interval): less would time out every run
+        requireAtLeast("--io_timeout_secs", ioTimeoutSecs, 5);
         requireAtLeast("--remote_timeout_secs", remoteTimeoutSecs, 0);
         if (!(maxFallbackRatio >= 0 && maxFallbackRatio <= 1)) {
             throw new ParameterException(spec.commandLine(),

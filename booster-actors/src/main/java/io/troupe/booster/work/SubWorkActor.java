@@ -120,6 +120,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     private record ResultsFetched(String attemptId, Throwable error) implements Command {}
 
+    /** Bytes of this attempt's upload or fetch are still moving: that is progress for --io_timeout_secs. */
+    private record TransferProgress(int attempt) implements Command {}
+
     /** PreExecute's answer (inline hooks) whose input files are still to be read, on the blocking dispatcher. */
     private record PendingInputs(int weight, int retries, DistCommand dist) {}
 
@@ -169,6 +172,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private Map<String, Path> fetched = Map.of();
     /** stops the result fetch of an attempt given up */
     private org.apache.pekko.stream.UniqueKillSwitch fetchSwitch;
+    /** the running upload of this attempt's inputs, stopped when the attempt is given up */
+    private org.apache.pekko.stream.UniqueKillSwitch uploadSwitch;
     /** the blobs the worker asked for last */
     private List<String> lastMissing = List.of();
     /** inputs totalling at most this travel inside the Execute: no upload round trips for a small sub-work */
@@ -275,6 +280,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
                 .onMessage(UploadStreamEnded.class, this::onUploadStreamEnded)
                 .onMessage(DownloadAnswered.class, this::onDownloadAnswered)
                 .onMessage(ResultsFetched.class, this::onResultsFetched)
+                .onMessage(TransferProgress.class, this::onTransferProgress)
                 .onMessageEquals(Finalized.INSTANCE, () -> Behaviors.stopped())
                 .build();
     }
@@ -404,7 +410,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             FallbackReason reason = reasonOf(failed.failure());
             return remoteFailed(WorkerDirectory.Outcome.FAILED, failed.load(),
                     "worker " + failed.load().worker() + ": " + failed.message(), reason,
-                    reason.permanent() || failed.failure() == SubWorkExecutor.Failure.TIMEOUT);
+                    // another worker may hold the toolchain this one lacks (the directory chose it from old reports)
+                    (reason.permanent() && failed.failure() != SubWorkExecutor.Failure.TOOLCHAIN_MISMATCH)
+                            || failed.failure() == SubWorkExecutor.Failure.TIMEOUT);
         }
         if (reply instanceof SubWorkExecutor.NeedInputs need) {
             return uploadInputs(need);
@@ -459,11 +467,15 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
                 blobs.add(new io.troupe.booster.cas.CasStreams.LocalBlob(digest, plan.localFiles().get(digest)));
             }
             String attemptId = attemptId();
-            getContext().pipeToSelf(io.troupe.booster.cas.CasStreams.ofFiles(blobs)
-                            .watchTermination(org.apache.pekko.stream.javadsl.Keep.right())
-                            .to(to.sink().getSink())
-                            .run(org.apache.pekko.stream.Materializer.matFromSystem(getContext().getSystem())),
-                    (done, error) -> new UploadStreamEnded(attemptId, error));
+            armProgressTimer(); // the worker answered: the clock restarts, and moving bytes keep restarting it
+            var running = io.troupe.booster.cas.CasStreams.ofFiles(blobs)
+                    .via(progressTap())
+                    .viaMat(org.apache.pekko.stream.KillSwitches.single(), org.apache.pekko.stream.javadsl.Keep.right())
+                    .watchTermination(org.apache.pekko.stream.javadsl.Keep.both())
+                    .to(to.sink().getSink())
+                    .run(org.apache.pekko.stream.Materializer.matFromSystem(getContext().getSystem()));
+            uploadSwitch = running.first();
+            getContext().pipeToSelf(running.second(), (done, error) -> new UploadStreamEnded(attemptId, error));
         } else if (answered.reply() instanceof SubWorkExecutor.Uploaded uploaded && uploaded.subWorkId().equals(attemptId())) {
             if (uploaded.error() != null) {
                 return remoteFailed(WorkerDirectory.Outcome.FAILED, null, "worker " + worker.path().address() + ": "
@@ -476,6 +488,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     }
 
     private Behavior<Command> onUploadStreamEnded(UploadStreamEnded ended) {
+        if (ended.attemptId().equals(attemptId())) {
+            uploadSwitch = null;
+        }
         if (ended.error() == null || worker == null || !ended.attemptId().equals(attemptId())) {
             return this; // success is confirmed by the worker's Uploaded
         }
@@ -525,7 +540,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
                 List.copyOf(targets.keySet()),
                 digest -> io.troupe.booster.cas.BlobWriter.toFile(digest, sizes.get(digest), targets.get(digest)));
         String attemptId = attemptId();
+        armProgressTimer();
         var running = from.source().getSource()
+                .via(progressTap())
                 .viaMat(org.apache.pekko.stream.KillSwitches.single(), org.apache.pekko.stream.javadsl.Keep.right())
                 .toMat(io.troupe.booster.cas.CasStreams.into(receiver, shared.blocking()), org.apache.pekko.stream.javadsl.Keep.both())
                 .run(org.apache.pekko.stream.Materializer.matFromSystem(getContext().getSystem()));
@@ -596,6 +613,29 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         timers.startSingleTimer("attempt", new AttemptTimedOut(attempt), shared.ioTimeout());
     }
 
+    private Behavior<Command> onTransferProgress(TransferProgress progress) {
+        if (progress.attempt() == attempt && worker != null) {
+            armProgressTimer();
+        }
+        return this;
+    }
+
+    /** Passes the pieces on and tells this actor, a few times per --io_timeout_secs, that bytes are moving. */
+    private <T> org.apache.pekko.stream.javadsl.Flow<T, T, org.apache.pekko.NotUsed> progressTap() {
+        ActorRef<Command> self = getContext().getSelf();
+        int forAttempt = attempt;
+        long every = Math.min(1_000_000_000L, shared.ioTimeout().toNanos() / 4);
+        long[] last = {System.nanoTime()}; // one materialisation, one element at a time
+        return org.apache.pekko.stream.javadsl.Flow.<T>create().map(piece -> {
+            long now = System.nanoTime();
+            if (now - last[0] >= every) {
+                last[0] = now;
+                self.tell(new TransferProgress(forAttempt));
+            }
+            return piece;
+        });
+    }
+
     /** A file transfer to or from the worker failed: counted as the worker lost for this attempt, retryable. */
     private Behavior<Command> remoteFailed(WorkerDirectory.Outcome outcome, SubWorkExecutor.Load load, String reason) {
         return remoteFailed(outcome, load, reason, FallbackReason.WORKER_LOST, false);
@@ -607,6 +647,10 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             // a fetch still running must not put remote results over what the local run writes
             fetchSwitch.abort(new java.util.concurrent.CancellationException("attempt given up: " + reason));
             fetchSwitch = null;
+        }
+        if (uploadSwitch != null) {
+            uploadSwitch.abort(new java.util.concurrent.CancellationException("attempt given up: " + reason));
+            uploadSwitch = null;
         }
         shared.directory().tell(new WorkerDirectory.Release(id, worker, outcome, load));
         worker = null;
@@ -671,11 +715,11 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         reportTo.tell(new Ended(id, route, exitCode, ranOn, timings(), fallback));
         shared.directory().tell(new WorkerDirectory.Forget(id));
         if (inline) {
-            callInline(() -> shared.handler().finalExecute(argv));
+            callInline(() -> shared.handler().finalExecute(argv, sandbox()));
             return Behaviors.stopped();
         }
         onBlocking(() -> {
-            shared.handler().finalExecute(argv);
+            shared.handler().finalExecute(argv, sandbox());
             return Finalized.INSTANCE;
         }, error -> Finalized.INSTANCE);
         return this;
@@ -823,7 +867,10 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         for (io.troupe.api.booster.Command command : dist.commands()) {
             List<String> absolute = command.inputFiles().stream().map(SubWorkActor::remotePathOf)
                     .filter(path -> path.startsWith("/")).toList();
-            steps.add(new SubWorkExecutor.Step(command.exeName(), command.exePath(),
+            // Command.toolchain binds the step to the worker's compiler for that key, whatever exePath says
+            String exePath = command.toolchain() != null
+                    ? SubWorkExecutor.TOOLCHAIN_PREFIX + command.toolchain() : command.exePath();
+            steps.add(new SubWorkExecutor.Step(command.exeName(), exePath,
                     AbsoluteInputs.rewrite(command.params(), absolute), command.env(), command.resultFiles(),
                     steps.isEmpty() ? stdinFile : null));
         }
@@ -844,6 +891,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             case TIMEOUT -> FallbackReason.TIMEOUT;
             case MISSING_RESULT -> FallbackReason.REMOTE_NONZERO;
             case IO_ERROR -> FallbackReason.WORKER_LOST;
+            case TOOLCHAIN_MISMATCH -> FallbackReason.TOOLCHAIN_MISMATCH;
         };
     }
 

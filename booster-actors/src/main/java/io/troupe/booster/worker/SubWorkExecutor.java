@@ -255,6 +255,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         BUSY,
         /** an executable is not on {@code troupe.worker.allowlist} */
         NOT_ALLOWED,
+        /** a step names a toolchain key this worker does not hold */
+        TOOLCHAIN_MISMATCH,
         /** an input or result path is absolute, escapes with {@code ..}, or leaves the sandbox by a link */
         BAD_PATH,
         /** inputs or outputs exceed the worker's size limits */
@@ -471,7 +473,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         List<Step> steps = new java.util.ArrayList<>();
         for (Step step : request.steps()) {
             Path own = step.toolchain() == null ? null : toolchains.get(step.toolchain());
-            steps.add(own == null ? step : new Step(step.exeName(), own.toString(), step.params(), step.env(), step.resultFiles()));
+            steps.add(own == null ? step : new Step(step.exeName(), own.toString(), step.params(), step.env(), step.resultFiles(),
+                    step.stdin()));
         }
         return new Execute(request.subWorkId(), steps, request.inputs(), request.timeoutMillis(), request.requester(),
                 request.replyTo());
@@ -507,7 +510,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         }
         for (Step step : request.steps()) {
             if (step.toolchain() != null && !toolchains.containsKey(step.toolchain())) {
-                return new Failed(id, Failure.NOT_ALLOWED, "toolchain mismatch: worker " + address
+                return new Failed(id, Failure.TOOLCHAIN_MISMATCH, "toolchain mismatch: worker " + address
                         + " does not hold toolchain " + step.toolchain(), load());
             }
             // a keyed step runs a compiler this worker's own configuration chose (troupe.worker.toolchains)

@@ -130,7 +130,7 @@ class BoosterCliTest {
         assertEquals(2, run("-bt", "echo", "-a", "true", "--local", "--no_local"));
         assertTrue(err.toString().contains("--local and --no_local"), err.toString());
         assertEquals(2, run("-bt", "echo", "-a", "true", "--io_timeout_secs", "0"));
-        assertTrue(err.toString().contains("--io_timeout_secs must be at least 1, not 0"), err.toString());
+        assertTrue(err.toString().contains("--io_timeout_secs must be at least 5, not 0"), err.toString());
         assertEquals(2, run("-bt", "echo", "-a", "true", "--max_jobs", "many"));
         assertTrue(err.toString().contains("--max_jobs"), err.toString());
     }

@@ -46,7 +46,7 @@ class WorkerToolchainsTest {
     void runsItsOwnBinaryForAHeldKeyAndRefusesAnotherKey() throws Exception {
         Path compiler = Files.createDirectories(tmp.resolve("bin")).resolve("cc");
         Files.writeString(compiler, "#!/bin/sh\ncase \"$1\" in\n  --version) echo 'cc (Test) 1.0';;\n"
-                + "  -dumpmachine) echo x86_64-test-linux;;\n  *) echo \"own compiler ran $*\";;\nesac\n");
+                + "  -dumpmachine) echo x86_64-test-linux;;\n  *) echo \"own compiler ran $*\"; cat;;\nesac\n");
         Files.setPosixFilePermissions(compiler, PosixFilePermissions.fromString("rwxr-xr-x"));
         String key = Toolchains.keyOf(compiler).key();
         // "cc" is not on the allowlist: a keyed step runs the compiler the worker's own configuration chose
@@ -78,8 +78,17 @@ class WorkerToolchainsTest {
                 replies.getRef(), replies.getRef()));
         Reply other = replies.expectMessageClass(Reply.class, Duration.ofSeconds(20));
         assertTrue(other instanceof Failed, other.toString());
-        assertEquals(Failure.NOT_ALLOWED, ((Failed) other).failure());
+        assertEquals(Failure.TOOLCHAIN_MISMATCH, ((Failed) other).failure());
         assertTrue(((Failed) other).message().startsWith("toolchain mismatch: worker ")
                 && ((Failed) other).message().contains("does not hold toolchain (Other) 2.0"), ((Failed) other).message());
+
+        // binding a keyed step to the worker's compiler keeps the step's stdin file
+        worker.tell(new Execute("stdin", List.of(new Step("cc", SubWorkExecutor.TOOLCHAIN_PREFIX + key, List.of("-c", "-"),
+                List.of(), List.of(), ".troupe-stdin")), List.of(new SubWorkExecutor.InputFile(".troupe-stdin",
+                "int x;\n".getBytes(StandardCharsets.UTF_8), false)), 0, replies.getRef(), replies.getRef()));
+        Reply fed = replies.expectMessageClass(Reply.class, Duration.ofSeconds(20));
+        assertTrue(fed instanceof Done, fed.toString());
+        assertEquals("own compiler ran -c -\nint x;\n",
+                new String(((Done) fed).results().get(0).stdout(), StandardCharsets.UTF_8));
     }
 }

@@ -81,6 +81,15 @@ public interface Handler {
     /** Called once per sub-work after it finished, whichever way it ran. */
     default void finalExecute(List<String> command) {}
 
+    /**
+     * Like {@link #finalExecute(List)}, with the sub-work's directory and environment, so that a handler can tell
+     * apart the same command line run in two directories. The booster calls this one; the default calls
+     * {@link #finalExecute(List)}.
+     */
+    default void finalExecute(List<String> command, Sandbox sandbox) {
+        finalExecute(command);
+    }
+
     /** Remote attempts per sub-work before the local retry; a negative value means the booster's {@code --remote_retry_times}. */
     default int remoteRetryTimes() {
         return -1;

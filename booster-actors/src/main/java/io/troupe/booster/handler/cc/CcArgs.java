@@ -444,6 +444,8 @@ public final class CcArgs {
                 local("more than one input file (" + String.join(" ", inputs) + ")");
             } else if (inputs.get(0).equals("-")) {
                 local("input from stdin (-)");
+            } else if (CcHandler.isStdinOrDevice(inputs.get(0))) {
+                local("input from stdin or a device (" + inputs.get(0) + ")");
             } else if (!compile && !assemble) {
                 local("linking, or no -c/-S: only compiles run remotely");
             } else if ("-".equals(output)) {

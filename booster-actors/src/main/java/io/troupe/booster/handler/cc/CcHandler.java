@@ -43,7 +43,10 @@ public final class CcHandler implements Handler, StdinUse {
             "COMPILER_PATH", "GCC_EXEC_PREFIX");
     private static final long PREPROCESS_TIMEOUT_MINUTES = 10;
 
-    /** Temporary directories of preprocessed units, removed by finalExecute of the same command. */
+    /**
+     * Temporary directories of preprocessed units by sub-work directory and command line, removed by finalExecute
+     * of the same sub-work: the same line in two directories (a recursive make) keeps two entries.
+     */
     private final Map<List<String>, Deque<Path>> units = new ConcurrentHashMap<>();
 
     @Override
@@ -58,11 +61,16 @@ public final class CcHandler implements Handler, StdinUse {
         return new PreloadConfig(rules);
     }
 
-    /** A compiler reads stdin only for an input named {@code -}; a response file might name it, so it counts too. */
+    /** A compiler reads stdin only for an input named {@code -} or a stdin path; a response file might name it too. */
     @Override
     public boolean readsStdin(List<String> command) {
         return command.isEmpty() || !CompilerNames.isCompiler(command.get(0))
-                || command.stream().skip(1).anyMatch(arg -> arg.equals("-") || arg.startsWith("@"));
+                || command.stream().skip(1).anyMatch(arg -> arg.equals("-") || arg.startsWith("@") || isStdinOrDevice(arg));
+    }
+
+    /** {@code /dev/stdin}, {@code /dev/fd/N}, {@code /proc/self/fd/N} and other devices: bytes only this machine has. */
+    static boolean isStdinOrDevice(String path) {
+        return path.startsWith("/dev/") || path.startsWith("/proc/");
     }
 
     @Override
@@ -95,7 +103,11 @@ public final class CcHandler implements Handler, StdinUse {
         try {
             Path unit = dir.resolve(plan.remoteInput().substring(plan.remoteInput().lastIndexOf('/') + 1));
             preprocess(compiler, plan, unit, cwd, env);
-            units.computeIfAbsent(command, k -> new ConcurrentLinkedDeque<>()).add(dir);
+            units.compute(unitKey(command, cwd), (k, dirs) -> {
+                Deque<Path> all = dirs == null ? new ConcurrentLinkedDeque<>() : dirs;
+                all.add(dir);
+                return all;
+            });
             String program = command.get(0).substring(command.get(0).lastIndexOf('/') + 1);
             // the worker runs its own compiler for the key (exePath toolchain:<key>), never the name sent
             return DistCommand.of(new Command(plan.workDir(), program, SubWorkExecutor.TOOLCHAIN_PREFIX + toolchain,
@@ -157,15 +169,27 @@ public final class CcHandler implements Handler, StdinUse {
     }
 
     @Override
+    public void finalExecute(List<String> command, Sandbox sandbox) {
+        List<String> key = unitKey(command, sandbox.dir());
+        units.computeIfPresent(key, (k, dirs) -> {
+            Path dir = dirs.poll();
+            if (dir != null) {
+                deleteQuietly(dir);
+            }
+            return dirs.isEmpty() ? null : dirs; // atomically with preExecute's add for the same key
+        });
+    }
+
+    @Override
     public void finalExecute(List<String> command) {
-        Deque<Path> dirs = units.get(command);
-        Path dir = dirs == null ? null : dirs.poll();
-        if (dir != null) {
-            deleteQuietly(dir);
-        }
-        if (dirs != null && dirs.isEmpty()) {
-            units.remove(command, dirs);
-        }
+        finalExecute(command, new Sandbox(Path.of("").toAbsolutePath(), Map.of()));
+    }
+
+    private static List<String> unitKey(List<String> command, Path cwd) {
+        List<String> key = new ArrayList<>(command.size() + 1);
+        key.add(cwd.toAbsolutePath().normalize().toString());
+        key.addAll(command);
+        return key;
     }
 
     @Override

@@ -90,6 +90,9 @@ class CcArgsTest {
             clang -mcpu=native -c foo.c                   => local the worker's CPU may differ
             gcc -c foo.c -o -                             => local output to stdout
             gcc -x c -c - -o s.o                          => local input from stdin
+            gcc -x c -c /dev/stdin -o s.o                 => local input from stdin or a device
+            gcc -x c -c /dev/fd/0 -o s.o                  => local input from stdin or a device
+            gcc -x c -c /proc/self/fd/0 -o s.o            => local input from stdin or a device
             gcc -c foo.c -o /dev/null                     => local output to a device
             gcc -fsyntax-only -c foo.c                    => local no object to bring back
             gcc -v -c foo.c                               => remote gcc -v -c -o foo.o -x cpp-output foo.i | foo.o

@@ -206,7 +206,10 @@ class CcHandlerCompileTest {
         assertEquals("toolchain:" + Toolchains.keyOf(gcc).key(), command.exePath());
         Path unit = Path.of(command.inputFiles().get(0).localPath());
         assertTrue(Files.readString(unit).contains("bump"));
-        handler.finalExecute(argv);
+        // the same command line finishing in another directory is another sub-work: this unit stays
+        handler.finalExecute(argv, new Sandbox(client.resolveSibling("elsewhere"), Map.of()));
+        assertTrue(Files.exists(unit));
+        handler.finalExecute(argv, new Sandbox(client, Map.of()));
         assertTrue(Files.notExists(unit));
         Exception noDir = assertThrows(Exception.class, () -> handler.preExecute(List.of("gcc", "-c", "../src/unit.c",
                 "-o", "missing/unit.o"), new Sandbox(client, System.getenv())));
