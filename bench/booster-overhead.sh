@@ -2,7 +2,8 @@
 # Benchmark (not a test): what booster-exec adds to one trivial sub-work, and the throughput of a work of
 # many such sub-works, on a one-worker cluster on loopback (or --embedded: the booster's in-process worker).
 #
-#   mvn -B -q package -DskipTests && bench/booster-overhead.sh [--embedded] [--runs N] [--subworks N] [--warmup N]
+#   bench/booster-overhead.sh [--embedded] [--runs N] [--subworks N] [--warmup N]
+#   (it builds Troupe with the README's command when the distribution is missing)
 #
 # --warmup N (default 300; cluster only): one work of N sub-works is run through the fresh worker node first,
 # because a real cluster node is long-running and its JIT is warm; 0 measures a cold node. The booster JVM is
@@ -31,7 +32,10 @@ done
 booster="$repo/bin/booster"
 node="$repo/bin/cluster-node"
 dist="$repo/cluster-node/target/troupe"
-[[ -d "$dist/lib" ]] || { echo "no distribution at $dist; run: mvn -B -q package -DskipTests" >&2; exit 1; }
+if [[ ! -d "$dist/lib" ]]; then
+  echo "building Troupe (the README's command: mvn -q package -DskipTests)" >&2
+  (cd "$repo" && mvn -q package -DskipTests)
+fi
 if [[ ! -x "$dist/bin/booster-exec" ]] || [[ "$(head -c 4 "$dist/bin/booster-exec" | od -An -c | tr -d ' ')" != '177ELF' ]]; then
   echo "note: no native booster-exec in $dist/bin (no C compiler at build time); measuring the Java fallback" >&2
 fi
