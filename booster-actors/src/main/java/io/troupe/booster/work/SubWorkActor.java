@@ -94,10 +94,11 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      * @param ioTimeout how long a remote attempt may go without progress (an answer or a worker heartbeat)
      * @param remoteTimeout longest run of the remote process ({@link Duration#ZERO} = the worker's own limit)
      * @param maxFileBytes an input file past this size makes the sub-work run locally ({@code --max_file_size})
+     * @param inlineInputBytes inputs totalling at most this ride inside the request instead of by digest
      */
     public record Shared(Handler handler, ActorRef<WorkerDirectory.Command> directory,
             ActorRef<LocalSlots.Command> localSlots, boolean local, boolean noLocal, int remoteRetryTimes,
-            Duration ioTimeout, Duration remoteTimeout, long maxFileBytes, Executor blocking) {}
+            Duration ioTimeout, Duration remoteTimeout, long maxFileBytes, long inlineInputBytes, Executor blocking) {}
 
     /**
      * The handler's decisions, made in one blocking task: remote or not, local weight, retries and (for a
@@ -176,8 +177,6 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private org.apache.pekko.stream.UniqueKillSwitch uploadSwitch;
     /** the blobs the worker asked for last */
     private List<String> lastMissing = List.of();
-    /** inputs totalling at most this travel inside the Execute: no upload round trips for a small sub-work */
-    private final long inlineInputBytes;
     /** digests of local input files, shared by every sub-work: a header is hashed once per change */
     private static final io.troupe.booster.cas.Digests.Cache DIGESTS = new io.troupe.booster.cas.Digests.Cache(200_000);
     /** the handler's hooks are called on this thread ({@link InlineHooks}) */
@@ -238,10 +237,6 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         this.uploadReplies = context.messageAdapter(SubWorkExecutor.OfferReply.class, UploadAnswered::new);
         this.downloadReplies = context.messageAdapter(SubWorkExecutor.DownloadFrom.class, DownloadAnswered::new);
         this.inline = isInline(shared.handler());
-        var config = context.getSystem().settings().config();
-        // well inside the Artery frame, whatever the setting: the request carries them with commands and env
-        this.inlineInputBytes = Math.min(config.getBytes("troupe.booster.inline-input-bytes"),
-                config.getBytes("pekko.remote.artery.advanced.maximum-frame-size") / 2);
         if (stdin.kind() == GatewayProtocol.StdinKind.PIPE && !StdinIdentity.isOwn(stdin.id()) && mayReadStdin()) {
             // only booster-exec's own process can read a pipe: it runs the command itself, inheriting it
             fallback = shared.local() ? null : FallbackReason.STDIN; // under --local it was never to run remotely
@@ -930,7 +925,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
                 remotes.add(AbsoluteInputs.sandboxPath(remotePathOf(input)));
             }
         }
-        boolean small = total <= inlineInputBytes;
+        boolean small = total <= shared.inlineInputBytes();
         List<SubWorkExecutor.InputFile> inputs = new ArrayList<>();
         Map<String, Path> localFiles = new java.util.HashMap<>();
         for (int i = 0; i < locals.size(); i++) {

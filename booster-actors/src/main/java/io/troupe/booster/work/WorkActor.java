@@ -163,6 +163,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     private final Duration progressInterval;
     private String lastProgress = "";
     private final long maxFileBytes;
+    private final long inlineInputBytes;
     private final int localTotal;
     private final Map<String, ActorRef<ExecutorGateway.SubWorkReply>> pending = new HashMap<>();
     private final Set<String> workersUsed = new HashSet<>();
@@ -218,6 +219,9 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         this.progressInterval = config.getDuration("troupe.booster.progress-interval");
         // an input file past this runs the sub-work locally (files move by digest, DESIGN.md 4.7)
         this.maxFileBytes = config.getBytes("troupe.booster.max-file-size");
+        // well inside the Artery frame, whatever the setting: the request carries them with commands and env
+        this.inlineInputBytes = Math.min(config.getBytes("troupe.booster.inline-input-bytes"),
+                config.getBytes("pekko.remote.artery.advanced.maximum-frame-size") / 2);
         if (local) {
             context.getSelf().tell(new Discovered(new WorkerDirectory.Snapshot(0, 0, 0)));
         } else {
@@ -300,7 +304,8 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         }
         shared = new SubWorkActor.Shared(handler, directory, localSlots, local, settings.noLocal(),
                 settings.remoteRetryTimes(), Duration.ofSeconds(settings.ioTimeoutSecs() > 0 ? settings.ioTimeoutSecs() : 600),
-                Duration.ofSeconds(Math.max(0, settings.remoteTimeoutSecs())), maxFileBytes, blocking);
+                Duration.ofSeconds(Math.max(0, settings.remoteTimeoutSecs())), maxFileBytes,
+                inlineInputBytes, blocking);
         onBlocking(this::prepareEnvironment, error -> new EnvReady(null, null, null, error));
         return this;
     }
