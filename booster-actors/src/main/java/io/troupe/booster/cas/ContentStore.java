@@ -87,10 +87,6 @@ public final class ContentStore {
         return dir;
     }
 
-    public long maxBytes() {
-        return maxBytes;
-    }
-
     public synchronized boolean contains(String digest) {
         return entries.containsKey(digest);
     }

@@ -21,7 +21,6 @@ public final class PieceReceiver {
     private final Set<String> expected;
     private final Set<String> received = new LinkedHashSet<>();
     private BlobWriter current;
-    private long bytes;
 
     public PieceReceiver(List<String> expected, Opener opener) {
         this.expected = new LinkedHashSet<>(expected);
@@ -58,7 +57,6 @@ public final class PieceReceiver {
             fail();
             throw new IOException(e.getMessage(), e);
         }
-        bytes += piece.data().length;
         current.write(raw);
     }
 
@@ -84,12 +82,4 @@ public final class PieceReceiver {
         }
     }
 
-    /** Bytes received on the wire (compressed). */
-    public long wireBytes() {
-        return bytes;
-    }
-
-    public Set<String> received() {
-        return Set.copyOf(received);
-    }
 }

@@ -64,17 +64,9 @@ public final class BoosterExec {
     }
 
     /**
-     * Runs one sub-work through the booster, or locally when there is none; returns the exit code.
-     * Output goes to {@code out} and {@code err}; a local run inherits this process's stdio. Its stdin is not
-     * described to the booster (protocol version 1: the remote side reads /dev/null).
-     */
-    public static int run(List<String> command, Map<String, String> env, Path cwd, PrintStream out, PrintStream err) {
-        return run(command, env, cwd, out, err, null);
-    }
-
-    /**
-     * Like {@link #run(List, Map, Path, PrintStream, PrintStream)}, telling the booster what stdin is
-     * (protocol version 2); a pipe makes the booster answer "run it yourself", and the command runs here.
+     * Runs one sub-work through the booster, or locally when there is none; returns the exit code. Output goes
+     * to {@code out} and {@code err}; a local run inherits this process's stdio. The booster is told what stdin
+     * is (protocol version 2); a pipe makes it answer "run it yourself", and the command runs here.
      */
     public static int run(List<String> command, Map<String, String> env, Path cwd, PrintStream out, PrintStream err,
             ExecutorGateway.Stdin stdin) {

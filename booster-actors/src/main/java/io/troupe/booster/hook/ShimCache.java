@@ -5,9 +5,8 @@ import io.troupe.api.booster.PreloadConfig;
 import io.troupe.booster.exec.BoosterExecLocation;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import io.troupe.booster.cas.Digests;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 
 /**
@@ -39,15 +38,11 @@ public final class ShimCache {
     }
 
     static String hash(PreloadConfig rules, BoosterExecLocation boosterExec) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            for (HookRule rule : rules.hooks()) {
-                digest.update((rule.srcCommand() + "\0" + rule.targetCommand() + "\0").getBytes(StandardCharsets.UTF_8));
-            }
-            digest.update(String.join("\0", boosterExec.command()).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest.digest()).substring(0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is always there", e);
+        MessageDigest digest = Digests.sha256();
+        for (HookRule rule : rules.hooks()) {
+            digest.update((rule.srcCommand() + "\0" + rule.targetCommand() + "\0").getBytes(StandardCharsets.UTF_8));
         }
+        digest.update(String.join("\0", boosterExec.command()).getBytes(StandardCharsets.UTF_8));
+        return Digests.hex(digest).substring(0, 16);
     }
 }

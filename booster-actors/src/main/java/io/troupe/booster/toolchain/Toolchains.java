@@ -1,5 +1,6 @@
 package io.troupe.booster.toolchain;
 
+import io.troupe.booster.cas.Digests;
 import io.troupe.booster.handler.cc.CompilerNames;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,10 +9,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -68,7 +66,7 @@ public final class Toolchains {
             version = version.substring(program.length() + 1).trim();
         }
         String target = firstLine(run(real, "-dumpmachine"), binary);
-        ToolchainKey key = new ToolchainKey(version, target, sha256(real));
+        ToolchainKey key = new ToolchainKey(version, target, Digests.of(real));
         CACHE.put(real, new Cached(modified, attributes.size(), key));
         return key;
     }
@@ -187,22 +185,5 @@ public final class Toolchains {
             throw new IOException(binary + " printed nothing; is it a compiler?");
         }
         return line;
-    }
-
-    private static String sha256(Path file) throws IOException {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
-        byte[] buffer = new byte[64 * 1024];
-        try (InputStream in = Files.newInputStream(file)) {
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                digest.update(buffer, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(digest.digest());
     }
 }

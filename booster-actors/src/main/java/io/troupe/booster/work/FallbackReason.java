@@ -44,7 +44,7 @@ public enum FallbackReason {
 
     /** A failure that would recur on any worker: no further remote attempt is made, the local run comes at once. */
     public boolean permanent() {
-        return this == REFUSED || this == TOO_LARGE || this == TOOLCHAIN_MISMATCH || this == STDIN
-                || this == WORKER_REFUSED;
+        // not TOOLCHAIN_MISMATCH: another worker may hold the key this one lacks (it was chosen from old reports)
+        return this == REFUSED || this == TOO_LARGE || this == STDIN || this == WORKER_REFUSED;
     }
 }

@@ -293,16 +293,15 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         if (!planned.needRemote()) {
             return runLocally();
         }
-        if (planned.preExecuteError() instanceof io.troupe.booster.cas.FileTooLarge tooLarge) {
-            lastFailure = tooLarge.getMessage(); // cannot change: no remote attempt
-            lastReason = FallbackReason.TOO_LARGE;
+        if (planned.preExecuteError() instanceof FallbackException known) {
+            lastFailure = known.getMessage(); // names the file, limit or cause; cannot change: no remote attempt
+            lastReason = known.reason();
             getContext().getLog().warn("sub-work {} runs locally: {}", id, lastFailure);
             return fallBack();
         }
         if (planned.preExecuteError() != null) {
-            Throwable error = planned.preExecuteError();
-            lastFailure = "PreExecute failed: " + messageOf(error);
-            lastReason = error instanceof FallbackException known ? known.reason() : FallbackReason.REFUSED;
+            lastFailure = "PreExecute failed: " + messageOf(planned.preExecuteError());
+            lastReason = FallbackReason.REFUSED;
             return fallBack();
         }
         plan = planned.plan();
@@ -405,9 +404,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             FallbackReason reason = reasonOf(failed.failure());
             return remoteFailed(WorkerDirectory.Outcome.FAILED, failed.load(),
                     "worker " + failed.load().worker() + ": " + failed.message(), reason,
-                    // another worker may hold the toolchain this one lacks (the directory chose it from old reports)
-                    (reason.permanent() && failed.failure() != SubWorkExecutor.Failure.TOOLCHAIN_MISMATCH)
-                            || failed.failure() == SubWorkExecutor.Failure.TIMEOUT);
+                    reason.permanent() || failed.failure() == SubWorkExecutor.Failure.TIMEOUT);
         }
         if (reply instanceof SubWorkExecutor.NeedInputs need) {
             return uploadInputs(need);
@@ -443,7 +440,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         }
         lastMissing = need.missing();
         // the upload is part of the attempt: a worker that stops answering is given up after --io_timeout_secs
-        timers.startSingleTimer("attempt", new AttemptTimedOut(attempt), shared.ioTimeout().plusSeconds(2));
+        armProgressTimer();
         worker.tell(new SubWorkExecutor.Offer(attemptId(), blobs, uploadReplies));
         return this;
     }
@@ -476,7 +473,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
                 return remoteFailed(WorkerDirectory.Outcome.FAILED, null, "worker " + worker.path().address() + ": "
                         + uploaded.error());
             }
-            timers.startSingleTimer("attempt", new AttemptTimedOut(attempt), shared.ioTimeout().plusSeconds(2));
+            armProgressTimer();
             worker.tell(execute);
         }
         return this;
@@ -503,7 +500,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
                 }
             }
         }
-        timers.startSingleTimer("attempt", new AttemptTimedOut(attempt), shared.ioTimeout().plusSeconds(2));
+        armProgressTimer();
         worker.tell(new SubWorkExecutor.Fetch(attemptId(), blobs, downloadReplies));
         return this;
     }
@@ -908,7 +905,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     }
 
     /** Sizes and digests of the input files (hashed once per file version); bytes move only when asked for. */
-    private Inputs readInputs(DistCommand dist) throws IOException {
+    private Inputs readInputs(DistCommand dist) throws IOException, FallbackException {
         List<Path> locals = new ArrayList<>();
         List<String> remotes = new ArrayList<>();
         long total = 0;
@@ -918,7 +915,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
                 Path local = base.resolve(input.localPath());
                 long size = Files.size(local);
                 if (size > shared.maxFileBytes()) {
-                    throw new io.troupe.booster.cas.FileTooLarge(local.toString(), size, shared.maxFileBytes());
+                    throw new FallbackException(FallbackReason.TOO_LARGE, "input file " + local + " is " + size
+                            + " bytes, over the limit of " + shared.maxFileBytes()
+                            + " bytes (--max_file_size / troupe.booster.max-file-size)");
                 }
                 total += size;
                 locals.add(local);
