@@ -128,8 +128,8 @@ public final class TroupeNode {
     /** The routing files' versions at start, for module_status (reloads record theirs as they succeed). */
     private static void recordRouteVersions(ProxyRuntime proxy, WebHandlerRegistry webHandlers) {
         String version = proxy.routes().get().version();
-        webHandlers.dataVersion(RouteTableActor.SERVER_DATA_CONF, version);
-        webHandlers.dataVersion(RouteTableActor.GSLB_DATA_CONF, version);
+        webHandlers.reloadAnswered(RouteTableActor.SERVER_DATA_CONF, version);
+        webHandlers.reloadAnswered(RouteTableActor.GSLB_DATA_CONF, version);
     }
 
     /** The modules the proxy found (class path and modules directory) and the ones it runs, in run order. */

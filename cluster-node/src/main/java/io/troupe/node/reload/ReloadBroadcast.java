@@ -161,7 +161,7 @@ public final class ReloadBroadcast extends AbstractBehavior<ReloadBroadcast.Comm
         }
         try {
             String version = handler.get().reload(r.params());
-            registry.dataVersion(r.name(), version);
+            registry.reloadAnswered(r.name(), version);
             return new ReloadAnswer(node, true, true, version == null ? "" : version, null);
         } catch (Exception e) {
             String message = e.getMessage() == null ? e.toString() : e.getMessage();

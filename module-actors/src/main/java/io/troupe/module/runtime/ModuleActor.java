@@ -189,10 +189,7 @@ public final class ModuleActor extends AbstractBehavior<ModuleActor.Command> {
         busy = false;
         String name = done.request().reloadName();
         if (done.error() == null) {
-            if (done.version() != null && !done.version().isEmpty()) {
-                versions.put(name, done.version());
-                nodeWeb.dataVersion(name, done.version());
-            }
+            // the versions map holds what the module reports of its .data files (VersionReported), not answer text
             getContext().getLog().info("reload {} ok, version {}", name, done.version());
             done.request().replyTo().tell(new ReloadReply(name, done.version(), null));
         } else {

@@ -18,6 +18,8 @@ public final class WebHandlerRegistry implements WebHandlers {
     private final Map<String, MonitorHandler> monitors = new ConcurrentHashMap<>();
     private final Map<String, ReloadHandler> reloads = new ConcurrentHashMap<>();
     private final Map<String, String> dataVersions = new ConcurrentHashMap<>();
+    /** reload names whose module reports its own .data versions: a reload's answer text does not replace them */
+    private final java.util.Set<String> selfReported = ConcurrentHashMap.newKeySet();
     private KamonBridge kamon;
 
     @Override
@@ -48,7 +50,19 @@ public final class WebHandlerRegistry implements WebHandlers {
 
     @Override
     public void dataVersion(String reloadName, String version) {
+        selfReported.add(reloadName);
         dataVersions.put(reloadName, version == null ? "" : version);
+    }
+
+    /**
+     * Records what a successful reload answered as the version of {@code reloadName}, unless its module reports
+     * its own versions through {@link #dataVersion} (an answer may say more than the version, as mod_prison's
+     * {@code prison.data=<version>} does).
+     */
+    public void reloadAnswered(String reloadName, String version) {
+        if (!selfReported.contains(reloadName)) {
+            dataVersions.put(reloadName, version == null ? "" : version);
+        }
     }
 
     /** The last reported {@code .data} version per reload name. */

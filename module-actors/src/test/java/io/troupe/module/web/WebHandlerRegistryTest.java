@@ -51,4 +51,15 @@ class WebHandlerRegistryTest {
         web.dataVersion("mod_x.other", null);
         assertEquals(Map.of("mod_x.table", "v2", "mod_x.other", ""), web.dataVersions());
     }
+
+    @Test
+    void aReloadAnswerRecordsTheVersionOnlyWhereTheModuleDoesNotReportItsOwn() {
+        WebHandlerRegistry web = new WebHandlerRegistry();
+        web.dataVersion("mod_prison", "v2");
+        web.reloadAnswered("mod_prison", "prison.data=v2");
+        web.reloadAnswered("server_data_conf", "route-7");
+        assertEquals(Map.of("mod_prison", "v2", "server_data_conf", "route-7"), web.dataVersions());
+        web.reloadAnswered("server_data_conf", "route-8");
+        assertEquals("route-8", web.dataVersions().get("server_data_conf"));
+    }
 }
