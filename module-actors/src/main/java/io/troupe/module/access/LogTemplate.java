@@ -67,11 +67,14 @@ public final class LogTemplate {
 
     record Item(String literal, String var, String key) {}
 
-    /** The last second {@code $time} printed, and its text. */
+    /** The last second a time variable printed, and its text. */
     private record Second(long epochSecond, String text) {}
 
-    /** Formatting a zoned time costs more than the rest of a line: {@code $time} formats once per second. */
-    private static volatile Second lastSecond = new Second(Long.MIN_VALUE, "");
+    /** Formatting a zoned time costs more than the rest of a line: each time variable formats once per second. */
+    private static final java.util.concurrent.atomic.AtomicReference<Second> LAST_TIME =
+            new java.util.concurrent.atomic.AtomicReference<>(new Second(Long.MIN_VALUE, ""));
+    private static final java.util.concurrent.atomic.AtomicReference<Second> LAST_CLF_TIME =
+            new java.util.concurrent.atomic.AtomicReference<>(new Second(Long.MIN_VALUE, ""));
 
     private final List<Item> items;
 
@@ -180,7 +183,7 @@ public final class LogTemplate {
         Session s = req.session();
         return switch (it.var) {
             case "time" -> now();
-            case "request_time" -> CLF_TIME.format(Instant.now());
+            case "request_time" -> thisSecond(CLF_TIME, LAST_CLF_TIME);
             case "request_line" -> req.method() + " " + req.uri() + " " + req.protocol();
             case "all_time" -> startNanos == 0 ? "-" : Long.toString((System.nanoTime() - startNanos) / 1_000_000);
             case "backend" -> dash(req.cluster()) + ",-," + dash(req.backend()) + ",-";
@@ -222,11 +225,15 @@ public final class LogTemplate {
 
     /** {@code $time}: now as {@code yyyy-MM-dd HH:mm:ss} in local time. */
     static String now() {
+        return thisSecond(TIME, LAST_TIME);
+    }
+
+    private static String thisSecond(DateTimeFormatter format, java.util.concurrent.atomic.AtomicReference<Second> last) {
         long sec = System.currentTimeMillis() / 1000;
-        Second s = lastSecond;
+        Second s = last.get();
         if (s.epochSecond() != sec) {
-            s = new Second(sec, TIME.format(Instant.ofEpochSecond(sec)));
-            lastSecond = s;
+            s = new Second(sec, format.format(Instant.ofEpochSecond(sec)));
+            last.set(s);
         }
         return s.text();
     }

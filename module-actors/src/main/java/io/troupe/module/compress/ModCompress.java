@@ -99,6 +99,8 @@ public final class ModCompress implements Module {
         return ReturnCode.GO_ON;
     }
 
+    private static final java.util.regex.Pattern Q_ZERO = java.util.regex.Pattern.compile(";q=0(\\.0*)?");
+
     /** Whether a comma-separated header has {@code token} (case-insensitive, parameters such as ;q= ignored). */
     static boolean hasToken(String header, String token) {
         for (String part : header.split(",")) {
@@ -106,7 +108,7 @@ public final class ModCompress implements Module {
             int semi = t.indexOf(';');
             String name = (semi < 0 ? t : t.substring(0, semi)).strip().toLowerCase(Locale.ROOT);
             if (name.equals(token)) {
-                if (semi >= 0 && t.substring(semi).replace(" ", "").toLowerCase(Locale.ROOT).matches(";q=0(\\.0*)?")) {
+                if (semi >= 0 && Q_ZERO.matcher(t.substring(semi).replace(" ", "").toLowerCase(Locale.ROOT)).matches()) {
                     return false;
                 }
                 return true;
