@@ -21,7 +21,7 @@ import java.util.Set;
 public final class TrustIpTable {
     private final String version;
     private final Set<Key> singles;
-    /** Sorted by begin; searched by binary search, then a scan back over overlapping ranges. */
+    /** Sorted by begin, overlapping ranges merged at load: one binary search answers a lookup. */
     private final byte[][] begins;
     private final byte[][] ends;
     private final int labels;
@@ -30,11 +30,22 @@ public final class TrustIpTable {
         this.version = version;
         this.singles = singles;
         ranges.sort(Comparator.comparing((byte[][] r) -> r[0], IpLiterals::compare));
-        begins = new byte[ranges.size()][];
-        ends = new byte[ranges.size()][];
-        for (int i = 0; i < ranges.size(); i++) {
-            begins[i] = ranges.get(i)[0];
-            ends[i] = ranges.get(i)[1];
+        List<byte[][]> merged = new ArrayList<>();
+        for (byte[][] r : ranges) {
+            byte[][] lastRange = merged.isEmpty() ? null : merged.get(merged.size() - 1);
+            if (lastRange != null && IpLiterals.compare(r[0], lastRange[1]) <= 0) {
+                if (IpLiterals.compare(r[1], lastRange[1]) > 0) {
+                    lastRange[1] = r[1];
+                }
+            } else {
+                merged.add(new byte[][] {r[0], r[1]});
+            }
+        }
+        begins = new byte[merged.size()][];
+        ends = new byte[merged.size()][];
+        for (int i = 0; i < merged.size(); i++) {
+            begins[i] = merged.get(i)[0];
+            ends[i] = merged.get(i)[1];
         }
         this.labels = labels;
     }
@@ -89,7 +100,7 @@ public final class TrustIpTable {
         if (singles.contains(new Key(ip))) {
             return true;
         }
-        // the last range starting at or before ip; earlier ones may still cover it when ranges overlap
+        // the last range starting at or before ip: merged at load, no earlier range reaches further
         int lo = 0;
         int hi = begins.length - 1;
         int last = -1;
@@ -102,12 +113,7 @@ public final class TrustIpTable {
                 hi = mid - 1;
             }
         }
-        for (int i = last; i >= 0; i--) {
-            if (IpLiterals.compare(ip, ends[i]) <= 0) {
-                return true;
-            }
-        }
-        return false;
+        return last >= 0 && IpLiterals.compare(ip, ends[last]) <= 0;
     }
 
     public String version() {

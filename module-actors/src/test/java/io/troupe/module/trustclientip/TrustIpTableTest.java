@@ -51,6 +51,21 @@ class TrustIpTableTest {
     }
 
     @Test
+    void aRangeInsideALongerOneStillCountsAfterMerging() throws Exception {
+        // sorted by begin, 10.0.0.10-20 comes after 10.0.0.0-100 and ends earlier: the merge keeps the longer end
+        TrustIpTable t = TrustIpTable.load(write("""
+                {"Version": "v3", "Config": {"x": [
+                  {"Begin": "10.0.0.0", "End": "10.0.0.100"}, {"Begin": "10.0.0.10", "End": "10.0.0.20"},
+                  {"Begin": "10.0.0.50", "End": "10.0.0.200"}, {"Begin": "10.0.1.0", "End": "10.0.1.9"}]}}"""));
+        assertTrue(t.contains(InetAddress.getByName("10.0.0.30")));
+        assertTrue(t.contains(InetAddress.getByName("10.0.0.150")));
+        assertTrue(t.contains(InetAddress.getByName("10.0.0.200")));
+        assertFalse(t.contains(InetAddress.getByName("10.0.0.201")));
+        assertTrue(t.contains(InetAddress.getByName("10.0.1.5")));
+        assertFalse(t.contains(InetAddress.getByName("10.0.1.10")));
+    }
+
+    @Test
     void badFilesAreRejectedNamingTheField() throws Exception {
         assertTrue(rejected("{\"Config\": {}}").contains("Version"));
         assertTrue(rejected("{\"Version\": \"1\"}").contains("Config"));
