@@ -4,14 +4,10 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -27,21 +23,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.HttpChunkedInput;
-import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.stream.ChunkedFile;
-import io.netty.handler.stream.ChunkedWriteHandler;
 import io.troupe.api.proxy.BodyTransform;
 import io.troupe.api.proxy.CallbackPoint;
 import io.troupe.api.proxy.FileBody;
@@ -50,7 +36,6 @@ import io.troupe.api.proxy.Response;
 import io.troupe.api.proxy.ReturnCode;
 import io.troupe.proxy.chain.Chains;
 import io.troupe.proxy.forward.ClientLeg;
-import io.troupe.proxy.forward.ClusterPolicy;
 import io.troupe.proxy.forward.Exchange;
 import io.troupe.proxy.forward.HopByHop;
 import io.troupe.proxy.forward.Router;
@@ -59,12 +44,10 @@ import io.troupe.proxy.monitor.ProxyStats.Key;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,9 +84,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     private boolean pausedByBackend;
     private boolean pausedByQueue;
     private long startNanos;
-    /** The keep-alive wait after this response: the cluster's TimeoutReadClientAgain once a cluster is known. */
-    private long keepAliveMs;
-    private ScheduledFuture<?> bodyTimer;
+    private ClientTimeouts timeouts;
     /** The request body being read whole before the filters run (some module asked for it); else null. */
     private CompositeByteBuf bodyBuf;
     private int bodyLimit;
@@ -111,11 +92,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     private boolean bodyFromWire;
     /** A filter gave a bodiless request a body: the client's (empty) end of request is not forwarded. */
     private boolean swallowContent;
-    /** Armed only while the client cannot take more of the response: most responses never schedule one. */
-    private ScheduledFuture<?> writeTimer;
-    private int writeTimeoutMs;
-    /** System.nanoTime() by which the response being written must be out (TimeoutWriteClient); 0 = none. */
-    private long writeDeadline;
     /** A READ_RESPONSE filter's change to the response body (mod_compress), or null. */
     private BodyTransform bodyTransform;
 
@@ -128,6 +104,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         headTimeout = ctx.pipeline().get(HeadTimeout.class);
+        timeouts = new ClientTimeouts(ctx.executor(), px.settings.keepAliveTimeoutMs(), this::clientTimedOut);
     }
 
     @Override
@@ -198,7 +175,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         }
         if (c instanceof LastHttpContent) {
             requestComplete = true;
-            cancelBodyTimer();
+            timeouts.cancelBody();
         }
         if (bodyBuf != null) {
             bufferBody(c);
@@ -226,8 +203,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         startNanos = System.nanoTime();
         clientHead = r;
         req = null;
-        keepAliveMs = px.settings.keepAliveTimeoutMs();
-        writeTimeoutMs = 0;
+        timeouts.newRequest();
         if (headTimeout != null) {
             headTimeout.headReceived();
         }
@@ -278,8 +254,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
                 bodyLimit = limit;
                 bodyBuf = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
                 // no cluster timeout applies yet; a client that never finishes its body must not hold the buffer
-                bodyTimer = ctx.executor().schedule(this::bodyTimedOut, px.settings.headerReadTimeoutMs(),
-                        TimeUnit.MILLISECONDS);
+                timeouts.bodyTimeout(px.settings.headerReadTimeoutMs());
                 return;
             }
         }
@@ -347,7 +322,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         }
         req.cluster(routed.cluster());
         Router.ClusterTarget target = routed.target();
-        applyClientTimeouts(target.policy());
+        timeouts.apply(target.policy(), requestHasBody && !requestComplete);
         if (!goOn(chains.runRequest(CallbackPoint.AFTER_LOCATION, req))) {
             return;
         }
@@ -378,24 +353,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         }
     }
 
-    /** BFE applies a cluster's ClusterBasic client timeouts once the request's cluster is known; so do we. */
-    private void applyClientTimeouts(ClusterPolicy p) {
-        if (p.readClientAgainTimeoutMs() > 0) {
-            keepAliveMs = p.readClientAgainTimeoutMs();
-        }
-        writeTimeoutMs = p.writeClientTimeoutMs();
-        if (requestHasBody && !requestComplete && p.readClientTimeoutMs() > 0) {
-            bodyTimer = ctx.executor().schedule(this::bodyTimedOut, p.readClientTimeoutMs(), TimeUnit.MILLISECONDS);
-        }
-    }
-
-    private void bodyTimedOut() {
-        bodyTimer = null;
-        if (!requestComplete) {
-            clientTimedOut();
-        }
-    }
-
     /** A client too slow to send its body or take the response: the request ends and the connection closes. */
     private void clientTimedOut() {
         if (!ctx.channel().isActive()) {
@@ -413,8 +370,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             responding = false;
             px.stats.dec(Key.REQ_ACTIVE);
         }
-        cancelBodyTimer();
-        cancelWriteTimer();
+        timeouts.cancelAll();
         if (http2) {
             ctx.channel().close();
         } else {
@@ -422,61 +378,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         }
     }
 
-    private void cancelBodyTimer() {
-        if (bodyTimer != null) {
-            bodyTimer.cancel(false);
-            bodyTimer = null;
-        }
-    }
-
-    private void armWriteTimer() {
-        if (writeTimer == null) {
-            writeTimer = ctx.executor().schedule(this::writeTimedOut,
-                    Math.max(0, writeDeadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        }
-    }
-
-    private void writeTimedOut() {
-        writeTimer = null;
-        clientTimedOut();
-    }
-
-    private boolean pastWriteDeadline() {
-        return writeDeadline != 0 && System.nanoTime() - writeDeadline >= 0;
-    }
-
-    private void cancelWriteTimer() {
-        writeDeadline = 0;
-        if (writeTimer != null) {
-            writeTimer.cancel(false);
-            writeTimer = null;
-        }
-    }
-
     private void rejectBadHead(Throwable cause) {
-        closeAfter = true;
-        if (cause instanceof TooLongHttpLineException) {
-            px.stats.inc(Key.ERR_URI_TOO_LONG);
-            sendLocal(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long\n", true);
-        } else if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
-            px.stats.inc(Key.ERR_HEADER_TOO_LARGE);
-            sendLocal(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request header fields larger than "
-                    + px.settings.maxHeaderBytes() + " bytes\n", true);
-        } else {
-            px.stats.inc(Key.ERR_BAD_REQUEST);
-            sendLocal(HttpResponseStatus.BAD_REQUEST, "bad request\n", true);
-        }
+        answer(LocalResponses.badHead(cause, px.settings));
     }
 
     private void routeError(Router.RouteError e) {
-        px.stats.inc(switch (e) {
-            case NO_PRODUCT -> Key.ERR_NO_PRODUCT;
-            case NO_ROUTE -> Key.ERR_NO_ROUTE;
-            case NO_CLUSTER -> Key.ERR_NO_CLUSTER;
-            case NO_BACKEND -> Key.ERR_NO_BACKEND;
-        });
-        // BFE answers every routing failure with 500
-        sendLocal(HttpResponseStatus.INTERNAL_SERVER_ERROR, "no route: " + e.name().toLowerCase() + "\n", false);
+        answer(LocalResponses.routeError(e));
+    }
+
+    private void answer(LocalResponses.Answer a) {
+        px.stats.inc(a.counter());
+        sendLocal(a.status(), a.body(), a.close());
     }
 
     private void prepareOutgoing(HttpRequest r, boolean upgrade) {
@@ -589,18 +501,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         }
         px.stats.status(status);
         ctx.write(h);
-        if (writeTimeoutMs > 0) {
-            // like a socket write deadline: checked at each write, and by a timer only while the client is not reading
-            writeDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(writeTimeoutMs);
-            if (!ctx.channel().isWritable()) {
-                armWriteTimer();
-            }
-        }
+        timeouts.responseStarted(ctx.channel().isWritable());
     }
 
     @Override
     public void responseContent(HttpContent content, boolean last) {
-        if (pastWriteDeadline()) {
+        if (timeouts.pastWriteDeadline()) {
             content.release();
             clientTimedOut();
             return;
@@ -615,15 +521,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             ctx.write(content);
             return;
         }
-        long deadline = writeDeadline;
-        cancelWriteTimer();
-        ChannelFuture written = ctx.writeAndFlush(content);
-        if (deadline != 0 && !written.isDone()) {
-            // the deadline holds until the last byte has left, not merely until it was queued
-            ScheduledFuture<?> tail = ctx.executor().schedule(this::clientTimedOut,
-                    Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            written.addListener(f -> tail.cancel(false));
-        }
+        timeouts.lastWritten(ctx.writeAndFlush(content));
         exchange = null;
         finishRequest(req.response());
     }
@@ -676,7 +574,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     @Override
     public void failed(int status, String reason) {
         exchange = null;
-        cancelWriteTimer();
+        timeouts.cancelWrite();
         log.debug("request {} {} failed: {}", clientHead.method(), clientHead.uri(), reason);
         if (status == 504) {
             sendLocal(HttpResponseStatus.GATEWAY_TIMEOUT, "backend timeout\n", false);
@@ -689,7 +587,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     @Override
     public void aborted() {
         exchange = null;
-        cancelWriteTimer();
+        timeouts.cancelWrite();
         closeNow();
     }
 
@@ -713,12 +611,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         ctx.write(head);
         ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         // from here on only raw bytes: the HTTP handlers leave the pipeline
-        for (Class<? extends ChannelHandler> type : List.of(HeadTimeout.class, HttpServerExpectContinueHandler.class,
-                HttpServerUpgradeHandler.class, H2cDetector.class, HttpServerCodec.class)) {
-            if (ctx.pipeline().get(type) != null) {
-                ctx.pipeline().remove(type);
-            }
-        }
+        PipelineBuilder.toTunnel(ctx.pipeline());
         headTimeout = null;
         pausedByQueue = false;
         updateRead();
@@ -731,26 +624,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             sendFile(r, fb);
             return;
         }
-        FullHttpResponse full = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                HttpResponseStatus.valueOf(r.status()), Unpooled.wrappedBuffer(r.body()));
-        for (String name : r.headerNames()) {
-            for (String v : r.headers(name)) {
-                full.headers().add(name, v);
-            }
-        }
         if (req != null) {
             req.response(r);
         }
-        writeLocal(full, r);
+        writeLocal(LocalResponses.of(r), r);
     }
 
     private void sendLocal(HttpResponseStatus status, String body, boolean close) {
         if (close) {
             closeAfter = true;
         }
-        FullHttpResponse full = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
-        full.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        FullHttpResponse full = LocalResponses.text(status, body);
         Response view = new ResponseView(full);
         if (req != null) {
             req.response(view);
@@ -759,7 +643,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     }
 
     private void writeLocal(FullHttpResponse full, Response view) {
-        full.headers().set(HttpHeaderNames.CONTENT_LENGTH, full.content().readableBytes());
         localHead(full);
         ctx.writeAndFlush(full);
         finishRequest(view);
@@ -781,10 +664,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         px.stats.status(head.status().code());
     }
 
-    /**
-     * Sends a filter's file response (mod_static): a file region with sendfile on plain HTTP/1.x, read in
-     * chunks by a ChunkedWriteHandler where bytes must pass through TLS or HTTP/2 framing.
-     */
+    /** Sends a filter's file response (mod_static). */
     private void sendFile(Response r, FileBody fb) {
         RandomAccessFile raf;
         try {
@@ -793,13 +673,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             sendLocal(HttpResponseStatus.NOT_FOUND, "not found\n", false);
             return;
         }
-        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()));
-        for (String name : r.headerNames()) {
-            for (String v : r.headers(name)) {
-                head.headers().add(name, v);
-            }
-        }
-        head.headers().set(HttpHeaderNames.CONTENT_LENGTH, fb.length());
+        HttpResponse head = LocalResponses.fileHead(r, fb);
         if (req != null) {
             req.response(r);
         }
@@ -807,18 +681,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         ctx.write(head);
         boolean noBody = fb.length() == 0 || clientHead != null && HttpMethod.HEAD.equals(clientHead.method());
         try {
-            if (noBody) {
-                raf.close();
-                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-            } else if (!http2 && ctx.pipeline().get(SslHandler.class) == null) {
-                ctx.write(new DefaultFileRegion(raf.getChannel(), fb.offset(), fb.length()));
-                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-            } else {
-                if (ctx.pipeline().get(ChunkedWriteHandler.class) == null) {
-                    ctx.pipeline().addBefore(ctx.name(), "chunked-writer", new ChunkedWriteHandler());
-                }
-                ctx.writeAndFlush(new HttpChunkedInput(new ChunkedFile(raf, fb.offset(), fb.length(), 16384)));
-            }
+            LocalResponses.fileBody(ctx, raf, fb, noBody, http2);
         } catch (IOException e) {
             log.debug("sending {} failed: {}", fb.file(), e.toString());
             closeQuietly(raf); // nothing took the file over
@@ -840,7 +703,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             return;
         }
         responding = false;
-        cancelBodyTimer();
+        timeouts.cancelBody();
         px.stats.dec(Key.REQ_ACTIVE);
         px.stats.delay((System.nanoTime() - startNanos) / 1000);
         if (req != null && response != null) {
@@ -868,7 +731,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             return;
         }
         if (headTimeout != null) {
-            headTimeout.awaitNext(keepAliveMs);
+            headTimeout.awaitNext(timeouts.keepAliveMs());
         }
         drainQueue();
     }
@@ -924,16 +787,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (writeDeadline != 0) {
-            if (ctx.channel().isWritable()) {
-                if (writeTimer != null) {
-                    writeTimer.cancel(false);
-                    writeTimer = null;
-                }
-            } else {
-                armWriteTimer();
-            }
-        }
+        timeouts.writabilityChanged(ctx.channel().isWritable());
         if (exchange != null) {
             exchange.onClientWritabilityChanged(ctx.channel().isWritable());
         }
@@ -944,8 +798,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     public void channelInactive(ChannelHandlerContext ctx) {
         dropTransform();
         releaseBodyBuf();
-        cancelBodyTimer();
-        cancelWriteTimer();
+        timeouts.cancelAll();
         if (exchange != null) {
             Exchange e = exchange;
             exchange = null;

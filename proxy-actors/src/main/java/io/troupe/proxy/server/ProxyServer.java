@@ -3,11 +3,8 @@ package io.troupe.proxy.server;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -20,24 +17,7 @@ import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
-import io.netty.handler.codec.http.HttpServerUpgradeHandler;
-import io.netty.handler.codec.http2.Http2CodecUtil;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.ssl.ApplicationProtocolNames;
-import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
-import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.AsciiString;
 import io.netty.util.Mapping;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -63,6 +43,7 @@ public final class ProxyServer {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
 
     private final ProxyContext px;
+    private final PipelineBuilder pipelines;
     private final EventLoopGroup group;
     private final Map<EventLoop, BackendPool> pools;
     private final List<Channel> listeners = new ArrayList<>();
@@ -81,7 +62,8 @@ public final class ProxyServer {
             pools.put((EventLoop) e, new BackendPool((EventLoop) e, clientType));
         }
         px = new ProxyContext(s, chains, router, stats, new DefaultChannelGroup("proxy-clients", GlobalEventExecutor.INSTANCE), pools);
-        px.h2cUpgrade = this::h2cUpgradeHandler;
+        pipelines = new PipelineBuilder(px);
+        px.h2cUpgrade = pipelines::h2cUpgrade;
     }
 
     /** Binds the configured listeners; throws naming the address when a port cannot be bound. */
@@ -100,22 +82,12 @@ public final class ProxyServer {
     private void bind() throws Exception {
         ProxySettings s = px.settings;
         if (s.httpPort() >= 0) {
-            Channel ch = bootstrap(new ChannelInitializer<SocketChannel>() {
-                @Override
-                protected void initChannel(SocketChannel ch) {
-                    initPlain(ch.pipeline());
-                }
-            }, s.bind(), s.httpPort(), "troupe.proxy.http-port");
+            Channel ch = bootstrap(pipelines.plainListener(), s.bind(), s.httpPort(), "troupe.proxy.http-port");
             httpPort = ((InetSocketAddress) ch.localAddress()).getPort();
         }
         if (s.httpsPort() >= 0 && !s.certificates().isEmpty()) {
             Mapping<String, SslContext> sni = TlsContexts.build(s.certificates());
-            Channel ch = bootstrap(new ChannelInitializer<SocketChannel>() {
-                @Override
-                protected void initChannel(SocketChannel ch) {
-                    initTls(ch.pipeline(), sni);
-                }
-            }, s.bind(), s.httpsPort(), "troupe.proxy.https-port");
+            Channel ch = bootstrap(pipelines.tlsListener(sni), s.bind(), s.httpsPort(), "troupe.proxy.https-port");
             httpsPort = ((InetSocketAddress) ch.localAddress()).getPort();
         }
         log.info("proxy listening: http={} https={} transport={} event-loops={}", httpPort, httpsPort,
@@ -137,135 +109,6 @@ public final class ProxyServer {
             return ch;
         } catch (Exception e) {
             throw new IllegalStateException("cannot listen on " + host + ":" + port + " (" + setting + "): " + e.getMessage(), e);
-        }
-    }
-
-    private HttpServerCodec newCodec() {
-        ProxySettings s = px.settings;
-        // the line limit leaves room for method and version; the URI limit itself is checked for a 414
-        return new HttpServerCodec(s.maxUriBytes() + 64, s.maxHeaderBytes(), 65536);
-    }
-
-    private void initPlain(ChannelPipeline p) {
-        p.addLast("conn", new ConnectionHandler(px, false));
-        if (px.settings.h2c()) {
-            p.addLast("h2c-detect", new H2cDetector(() -> {
-                SessionImpl s = p.channel().attr(SessionImpl.KEY).get();
-                if (s != null) {
-                    s.protocol("h2c");
-                }
-                for (Class<? extends ChannelHandler> t : List.of(HeadTimeout.class, HttpServerCodec.class,
-                        HttpServerExpectContinueHandler.class, ProxyHandler.class)) {
-                    if (p.get(t) != null) {
-                        p.remove(t);
-                    }
-                }
-                addHttp2Idle(p);
-                p.addLast(http2FrameCodec(), http2Multiplex());
-            }));
-        }
-        p.addLast("head-timeout", new HeadTimeout(px));
-        p.addLast("codec", newCodec());
-        p.addLast("expect-continue", new HttpServerExpectContinueHandler());
-        p.addLast("proxy", new ProxyHandler(px, false));
-    }
-
-    /**
-     * Called by a connection's ProxyHandler for a request with {@code Upgrade: h2c}: puts an upgrade handler in
-     * front of it for this one request (so plain HTTP/1.1 requests never pass one) and returns it.
-     */
-    HttpServerUpgradeHandler h2cUpgradeHandler(ChannelPipeline p) {
-        HttpServerCodec codec = p.get(HttpServerCodec.class);
-        HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(codec, protocol ->
-                AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-                        ? new H2cUpgradeCodec(http2FrameCodec(), http2Multiplex(), this::addHttp2Idle) : null, 65536);
-        p.addAfter("codec", "h2c-upgrade", upgrade);
-        return upgrade;
-    }
-
-    private void initTls(ChannelPipeline p, Mapping<String, SslContext> sni) {
-        p.addLast("sni", new SniHandler(sni));
-        p.addLast("conn", new ConnectionHandler(px, true));
-        p.addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
-            @Override
-            protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
-                ChannelPipeline cp = ctx.pipeline();
-                if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
-                    addHttp2Idle(cp);
-                    cp.addLast(http2FrameCodec(), http2Multiplex());
-                } else {
-                    cp.addLast("head-timeout", new HeadTimeout(px));
-                    cp.addLast("codec", newCodec());
-                    cp.addLast("expect-continue", new HttpServerExpectContinueHandler());
-                    cp.addLast("proxy", new ProxyHandler(px, false));
-                }
-            }
-        });
-    }
-
-    private static void dropHttp1(ChannelPipeline p) {
-        for (Class<? extends ChannelHandler> t : List.of(HeadTimeout.class, HttpServerExpectContinueHandler.class, ProxyHandler.class)) {
-            if (p.get(t) != null) {
-                p.remove(t);
-            }
-        }
-    }
-
-    /** An HTTP/2 connection with no bytes either way for keepalive-timeout is closed. */
-    private void addHttp2Idle(ChannelPipeline p) {
-        long ms = px.settings.keepAliveTimeoutMs();
-        p.addAfter("conn", "h2-idle", new IdleStateHandler(0, 0, ms, TimeUnit.MILLISECONDS) {
-            @Override
-            protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
-                ctx.close();
-            }
-        });
-    }
-
-    private Http2FrameCodec http2FrameCodec() {
-        return Http2FrameCodecBuilder.forServer().validateHeaders(true).build();
-    }
-
-    private Http2MultiplexHandler http2Multiplex() {
-        return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-            @Override
-            protected void initChannel(Http2StreamChannel ch) {
-                ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
-                ch.pipeline().addLast(new ProxyHandler(px, true));
-            }
-        });
-    }
-
-    /** An h2c upgrade that also takes the HTTP/1 handlers out of the connection's pipeline. */
-    private static final class H2cUpgradeCodec implements HttpServerUpgradeHandler.UpgradeCodec {
-        private final Http2ServerUpgradeCodec delegate;
-        private final java.util.function.Consumer<ChannelPipeline> addHttp2Idle;
-
-        H2cUpgradeCodec(Http2FrameCodec codec, Http2MultiplexHandler multiplex,
-                        java.util.function.Consumer<ChannelPipeline> addHttp2Idle) {
-            delegate = new Http2ServerUpgradeCodec(codec, multiplex);
-            this.addHttp2Idle = addHttp2Idle;
-        }
-
-        @Override
-        public java.util.Collection<CharSequence> requiredUpgradeHeaders() {
-            return delegate.requiredUpgradeHeaders();
-        }
-
-        @Override
-        public boolean prepareUpgradeResponse(ChannelHandlerContext ctx, FullHttpRequest req, io.netty.handler.codec.http.HttpHeaders headers) {
-            return delegate.prepareUpgradeResponse(ctx, req, headers);
-        }
-
-        @Override
-        public void upgradeTo(ChannelHandlerContext ctx, FullHttpRequest req) {
-            dropHttp1(ctx.pipeline());
-            addHttp2Idle.accept(ctx.pipeline());
-            SessionImpl s = ctx.channel().attr(SessionImpl.KEY).get();
-            if (s != null) {
-                s.protocol("h2c");
-            }
-            delegate.upgradeTo(ctx, req);
         }
     }
 
