@@ -6,41 +6,49 @@ import com.typesafe.config.ConfigValueFactory;
 import io.troupe.module.web.WebHandlerRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * Runs the proxy alone, without the cluster node (benchmarks, the streaming test, trying out a config):
- * {@code java -cp <proxy-actors classpath> io.troupe.proxy.ProxyMain --conf conf [--http-port N] [--https-port N]}.
+ * Runs the proxy alone, without the cluster node (benchmarks, the streaming test, trying out a config).
  * Other settings come from {@code -Dtroupe.proxy.*} system properties. Prints {@code PROXY_HTTP_PORT=<port>}
  * once listening; stops cleanly (draining) on SIGTERM.
  */
-public final class ProxyMain {
-    private ProxyMain() {}
+@Command(name = "ProxyMain", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Runs the Troupe proxy alone, configured from DIR's BFE-format files and -Dtroupe.proxy.*",
+                "system properties (see docs/proxy.md). Prints PROXY_HTTP_PORT=<port> and PROXY_HTTPS_PORT=<port>."})
+public final class ProxyMain implements Callable<Integer> {
 
-    public static void main(String[] args) throws Exception {
-        Path conf = Path.of("conf");
-        Config overrides = ConfigFactory.empty();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            String v = i + 1 < args.length ? args[i + 1] : null;
-            switch (a) {
-                case "--conf" -> conf = Path.of(required(a, v));
-                case "--http-port" -> overrides = overrides.withValue("troupe.proxy.http-port",
-                        ConfigValueFactory.fromAnyRef(port(a, required(a, v))));
-                case "--https-port" -> overrides = overrides.withValue("troupe.proxy.https-port",
-                        ConfigValueFactory.fromAnyRef(port(a, required(a, v))));
-                default -> {
-                    System.err.println("unknown argument " + a
-                            + " (usage: ProxyMain --conf DIR [--http-port N] [--https-port N])");
-                    System.exit(2);
-                }
-            }
-            i++;
-        }
+    @Option(names = "--conf", paramLabel = "DIR", defaultValue = "conf",
+            description = "directory holding the proxy's conf files (default: ${DEFAULT-VALUE})")
+    private Path conf;
+
+    @Option(names = "--http-port", paramLabel = "N", description = "plain listener port, 0 = any free, -1 = off (troupe.proxy.http-port)")
+    private Integer httpPort;
+
+    @Option(names = "--https-port", paramLabel = "N", description = "TLS listener port, 0 = any free, -1 = off (troupe.proxy.https-port)")
+    private Integer httpsPort;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ProxyMain()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
         if (!Files.isDirectory(conf)) {
             System.err.println("--conf " + conf + ": not a directory");
-            System.exit(2);
+            return 2;
+        }
+        Config overrides = ConfigFactory.empty();
+        if (httpPort != null) {
+            overrides = overrides.withValue("troupe.proxy.http-port", ConfigValueFactory.fromAnyRef(httpPort));
+        }
+        if (httpsPort != null) {
+            overrides = overrides.withValue("troupe.proxy.https-port", ConfigValueFactory.fromAnyRef(httpsPort));
         }
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "troupe-proxy",
                 overrides.withFallback(ConfigFactory.load()));
@@ -52,26 +60,9 @@ public final class ProxyMain {
         } catch (Exception e) {
             System.err.println("proxy failed to start: " + e.getMessage());
             system.terminate();
-            System.exit(1);
+            return 1;
         }
         system.getWhenTerminated().toCompletableFuture().join();
-    }
-
-    private static String required(String flag, String value) {
-        if (value == null) {
-            System.err.println(flag + " needs a value");
-            System.exit(2);
-        }
-        return value;
-    }
-
-    private static int port(String flag, String value) {
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            System.err.println(flag + " " + value + ": not a port number");
-            System.exit(2);
-            return -1;
-        }
+        return 0;
     }
 }
