@@ -14,7 +14,7 @@ import java.util.List;
 public record ProxySettings(String bind, int httpPort, int httpsPort, int eventLoops, boolean nativeTransport,
                             boolean h2c, int maxUriBytes, int maxHeaderBytes, long headerReadTimeoutMs,
                             long keepAliveTimeoutMs, int maxConnections, long drainTimeoutMs,
-                            List<Certificate> certificates, List<String> modules) {
+                            List<Certificate> certificates, List<String> modules, String layer4LoadBalancer) {
 
     /** One certificate and the server names (SNI) it serves. */
     public record Certificate(List<String> serverNames, Path certFile, Path keyFile, Path keystore, String password) {}
@@ -43,7 +43,7 @@ public record ProxySettings(String bind, int httpPort, int httpsPort, int eventL
                     c.getDuration("limits.header-read-timeout").toMillis(),
                     c.getDuration("limits.keepalive-timeout").toMillis(), c.getInt("limits.max-connections"),
                     c.getDuration("limits.drain-timeout").toMillis(), List.copyOf(certs),
-                    List.copyOf(c.getStringList("modules")));
+                    List.copyOf(c.getStringList("modules")), c.getString("layer4-load-balancer"));
             s.validate();
             return s;
         } catch (ConfigException e) {
@@ -65,12 +65,21 @@ public record ProxySettings(String bind, int httpPort, int httpsPort, int eventL
         check(headerReadTimeoutMs > 0, "troupe.proxy.limits.header-read-timeout", headerReadTimeoutMs);
         check(keepAliveTimeoutMs > 0, "troupe.proxy.limits.keepalive-timeout", keepAliveTimeoutMs);
         check(maxConnections > 0, "troupe.proxy.limits.max-connections", maxConnections);
+        if (!layer4LoadBalancer.equals("NONE") && !layer4LoadBalancer.equals("PROXY")) {
+            throw new IllegalArgumentException("proxy config: troupe.proxy.layer4-load-balancer = \"" + layer4LoadBalancer
+                    + "\" is not supported (NONE or PROXY, as BFE's Layer4LoadBalancer)");
+        }
     }
 
     private static void check(boolean ok, String path, long value) {
         if (!ok) {
             throw new IllegalArgumentException("proxy config: " + path + " = " + value + " is out of range");
         }
+    }
+
+    /** Whether listeners accept a PROXY protocol (v1 or v2) header ({@code layer4-load-balancer = PROXY}). */
+    public boolean proxyProtocol() {
+        return layer4LoadBalancer.equals("PROXY");
     }
 
     /** Event loops to start: the setting, or one per core. */

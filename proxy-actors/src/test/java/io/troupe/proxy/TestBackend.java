@@ -82,7 +82,8 @@ public final class TestBackend implements AutoCloseable {
                 + " xreal=" + ex.getRequestHeaders().getFirst("X-Real-IP")
                 + " secret=" + ex.getRequestHeaders().getFirst("X-Secret")
                 + " keepalive=" + ex.getRequestHeaders().getFirst("Keep-Alive")
-                + " added=" + ex.getRequestHeaders().getFirst("X-Added") + "\n";
+                + " added=" + ex.getRequestHeaders().getFirst("X-Added")
+                + " xfproto=" + ex.getRequestHeaders().getFirst("X-Forwarded-Proto") + "\n";
         byte[] b = body.getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "text/plain");
         ex.getResponseHeaders().set("X-Backend", name);

@@ -37,8 +37,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         px.clients.add(ctx.channel());
         px.stats.inc(Key.CONN_ACCEPT);
         px.stats.inc(Key.CONN_ACTIVE);
-        session = new SessionImpl((InetSocketAddress) ctx.channel().remoteAddress(),
-                (InetSocketAddress) ctx.channel().localAddress(), secure);
+        // behind a layer-4 balancer speaking the PROXY protocol, its header names the client and the virtual address
+        InetSocketAddress[] proxied = ctx.channel().attr(ProxyProtocolHandler.ADDRESSES).get();
+        session = proxied != null ? new SessionImpl(proxied[0], proxied[1], secure)
+                : new SessionImpl((InetSocketAddress) ctx.channel().remoteAddress(),
+                        (InetSocketAddress) ctx.channel().localAddress(), secure);
         ctx.channel().attr(SessionImpl.KEY).set(session);
         if (px.chains.current().runSession(CallbackPoint.ACCEPT, session) != ReturnCode.GO_ON) {
             px.stats.inc(Key.CONN_CLOSED_BY_FILTER);

@@ -43,6 +43,10 @@ final class LocalResponses {
                 Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
         full.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
         full.headers().set(HttpHeaderNames.CONTENT_LENGTH, full.content().readableBytes());
+        if (status.code() == 405) {
+            // RFC 9110 §15.5.6: a 405 names the methods that are served
+            full.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH, TRACE");
+        }
         return full;
     }
 
@@ -103,7 +107,7 @@ final class LocalResponses {
         return new Answer(HttpResponseStatus.BAD_REQUEST, "bad request\n", Key.ERR_BAD_REQUEST, true);
     }
 
-    /** BFE answers every routing failure with 500. */
+    /** BFE answers every routing failure with 500 and closes the connection after it. */
     static Answer routeError(Router.RouteError e) {
         Key k = switch (e) {
             case NO_PRODUCT -> Key.ERR_NO_PRODUCT;
@@ -111,6 +115,6 @@ final class LocalResponses {
             case NO_CLUSTER -> Key.ERR_NO_CLUSTER;
             case NO_BACKEND -> Key.ERR_NO_BACKEND;
         };
-        return new Answer(HttpResponseStatus.INTERNAL_SERVER_ERROR, "no route: " + e.name().toLowerCase() + "\n", k, false);
+        return new Answer(HttpResponseStatus.INTERNAL_SERVER_ERROR, "no route: " + e.name().toLowerCase() + "\n", k, true);
     }
 }

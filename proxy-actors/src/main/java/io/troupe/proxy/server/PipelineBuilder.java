@@ -57,6 +57,7 @@ final class PipelineBuilder {
             @Override
             protected void initChannel(SocketChannel ch) {
                 ChannelPipeline p = ch.pipeline();
+                proxyProtocol(p);
                 connection(p, false);
                 if (px.settings.h2c()) {
                     p.addLast("h2c-detect", new H2cDetector(() -> priorKnowledgeH2c(p)));
@@ -72,6 +73,7 @@ final class PipelineBuilder {
             @Override
             protected void initChannel(SocketChannel ch) {
                 ChannelPipeline p = ch.pipeline();
+                proxyProtocol(p);
                 tls(p, sni);
                 connection(p, true);
                 p.addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
@@ -86,6 +88,13 @@ final class PipelineBuilder {
                 });
             }
         };
+    }
+
+    /** With {@code layer4-load-balancer = PROXY}, a PROXY protocol header may open the connection, before any TLS. */
+    private void proxyProtocol(ChannelPipeline p) {
+        if (px.settings.proxyProtocol()) {
+            p.addLast("proxy-protocol", new ProxyProtocolHandler(px));
+        }
     }
 
     /** The one place a TLS handler goes into a pipeline: certificate selection by SNI. */

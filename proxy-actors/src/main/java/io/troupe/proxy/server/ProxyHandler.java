@@ -81,6 +81,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     private boolean requestComplete;
     private boolean closeAfter;
     private boolean tunnel;
+    /** The client spoke HTTP/1.0: no chunked responses, keep-alive only when asked for and a length is known. */
+    private boolean http10;
+    /** The connection is closing after its last response: nothing more it sends is served. */
+    private boolean closing;
     private boolean pausedByBackend;
     private boolean pausedByQueue;
     private long startNanos;
@@ -116,6 +120,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
         if (tunnel) {
             if (exchange != null) {
                 exchange.onClientRaw(msg);
@@ -217,6 +225,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             rejectBadHead(dr.cause());
             return;
         }
+        if (!http2) {
+            http10 = r.protocolVersion().majorVersion() == 1 && r.protocolVersion().minorVersion() == 0;
+            LocalResponses.Answer refused = RequestEdges.check(r);
+            if (refused != null) {
+                answer(refused);
+                return;
+            }
+        }
         if (!http2 && !HttpUtil.isKeepAlive(r)) {
             closeAfter = true;
         }
@@ -300,6 +316,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     private void serve(HttpRequest r) {
         Chains chains = px.chains.current();
         if (!goOn(chains.runRequest(CallbackPoint.BEFORE_LOCATION, req))) {
+            return;
+        }
+        if (HttpMethod.CONNECT.equals(r.method())) {
+            // no tunnel to offer: a module that serves CONNECT answers it in BEFORE_LOCATION, above
+            answer(RequestEdges.CONNECT_NOT_ALLOWED);
             return;
         }
         Router.Routed routed = px.router.route(req);
@@ -386,9 +407,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         answer(LocalResponses.routeError(e));
     }
 
+    /** Sends one of the proxy's own answers; on HTTP/2 only the stream ends, never the whole connection. */
     private void answer(LocalResponses.Answer a) {
         px.stats.inc(a.counter());
-        sendLocal(a.status(), a.body(), a.close());
+        sendLocal(a.status(), a.body(), a.close() && !http2);
     }
 
     private void prepareOutgoing(HttpRequest r, boolean upgrade) {
@@ -409,8 +431,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             InetSocketAddress client = session.clientAddress();
             ip = clientIp = client.getAddress().getHostAddress();
         }
-        String xff = h.get("X-Forwarded-For");
-        h.set("X-Forwarded-For", xff == null || xff.isEmpty() ? ip : xff + ", " + ip);
+        // as BFE's mod_header: earlier X-Forwarded-For lines are folded into one, then the peer appended
+        List<String> xff = h.getAll("X-Forwarded-For");
+        h.set("X-Forwarded-For", xff.isEmpty() ? ip : String.join(", ", xff) + ", " + ip);
+        if (!session.trustedSource() || !h.contains("X-Forwarded-Proto")) {
+            // the scheme the client used; only a trusted source (mod_trust_clientip) may report its own
+            h.set("X-Forwarded-Proto", session.isSecure() ? "https" : "http");
+        }
         // the client address filters see: the peer, or what a trusted source (mod_trust_clientip) reported
         InetSocketAddress ca = req.clientAddress();
         h.set("X-Real-IP", ca == session.clientAddress() || ca == null ? ip : ca.getAddress().getHostAddress());
@@ -486,18 +513,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             boolean bodyAllowed = status >= 200 && status != 204 && status != 304
                     && !HttpMethod.HEAD.equals(clientHead.method());
             if (bodyAllowed && !h.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
-                if (clientHead.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+                if (!http10) {
                     HttpUtil.setTransferEncodingChunked(h, true);
                 } else {
+                    // an HTTP/1.0 client cannot parse chunks: the body ends with the connection
                     closeAfter = true;
                 }
             }
-            h.setProtocolVersion(HttpVersion.HTTP_1_1);
-            if (closeAfter) {
-                h.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            } else if (clientHead.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
-                h.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-            }
+            connectionHeaders(h);
         }
         px.stats.status(status);
         ctx.write(h);
@@ -576,11 +599,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         exchange = null;
         timeouts.cancelWrite();
         log.debug("request {} {} failed: {}", clientHead.method(), clientHead.uri(), reason);
+        // a proxy error ends an HTTP/1 connection after its answer, as BFE does
         if (status == 504) {
-            sendLocal(HttpResponseStatus.GATEWAY_TIMEOUT, "backend timeout\n", false);
+            sendLocal(HttpResponseStatus.GATEWAY_TIMEOUT, "backend timeout\n", !http2);
         } else {
             px.stats.inc(Key.ERR_BACKEND_UNREACHABLE);
-            sendLocal(HttpResponseStatus.valueOf(status), "backend unavailable\n", false);
+            sendLocal(HttpResponseStatus.valueOf(status), "backend unavailable\n", !http2);
         }
     }
 
@@ -655,13 +679,19 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             closeAfter = true;
         }
         if (!http2) {
-            if (closeAfter) {
-                head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            } else if (clientHead != null && clientHead.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
-                head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-            }
+            connectionHeaders(head);
         }
         px.stats.status(head.status().code());
+    }
+
+    /** The status-line version and Connection header of an HTTP/1 response (Go answers 1.0 clients in 1.0). */
+    private void connectionHeaders(HttpResponse head) {
+        head.setProtocolVersion(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
+        if (closeAfter) {
+            head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (http10) {
+            head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
     }
 
     /** Sends a filter's file response (mod_static). */
@@ -779,8 +809,20 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     }
 
     private void closeAfterFlush() {
-        Channel conn = http2 ? ctx.channel().parent() : ctx.channel();
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> conn.close());
+        if (http2) {
+            Channel conn = ctx.channel().parent();
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> conn.close());
+            return;
+        }
+        closing = true;
+        Channel conn = ctx.channel();
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                LingeringClose.start(conn);
+            } else {
+                conn.close();
+            }
+        });
     }
 
     // ---- connection events

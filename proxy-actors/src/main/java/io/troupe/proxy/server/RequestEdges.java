@@ -1,0 +1,101 @@
+package io.troupe.proxy.server;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.troupe.proxy.monitor.ProxyStats.Key;
+import java.util.List;
+
+/**
+ * The checks an HTTP/1 request head passes before anything else sees it, as RFC 9112 and Go's net/http apply
+ * them: the version, the Host header, and the absolute form of the request target. Every refusal closes the
+ * connection.
+ */
+final class RequestEdges {
+    private RequestEdges() {}
+
+    /** What a CONNECT gets when no module answered it. */
+    static final LocalResponses.Answer CONNECT_NOT_ALLOWED = new LocalResponses.Answer(HttpResponseStatus.METHOD_NOT_ALLOWED,
+            "CONNECT is not supported here\n", Key.ERR_BAD_REQUEST, true);
+
+    /**
+     * Checks an HTTP/1 head and brings it to the form the proxy routes and forwards: an absolute-form target
+     * becomes origin form with its authority as the Host, and HTTP/1.2+ is served as 1.1.
+     *
+     * @return null when the request may go on, else the answer to send
+     */
+    static LocalResponses.Answer check(HttpRequest r) {
+        HttpVersion v = r.protocolVersion();
+        if (!"HTTP".equals(v.protocolName())) {
+            return bad("malformed HTTP version " + v.text());
+        }
+        if (v.majorVersion() != 1) {
+            // HTTP/2 only by its preface (h2c) or ALPN; 0.9 and 2+ in an HTTP/1 request line are not served
+            return new LocalResponses.Answer(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+                    "unsupported protocol version " + v.text() + "\n", Key.ERR_BAD_REQUEST, true);
+        }
+        if (v.minorVersion() > 1) {
+            r.setProtocolVersion(HttpVersion.HTTP_1_1);
+        }
+        HttpHeaders h = r.headers();
+        List<String> hosts = h.getAll(HttpHeaderNames.HOST);
+        if (hosts.size() > 1) {
+            return bad("too many Host headers");
+        }
+        if (hosts.isEmpty() && r.protocolVersion().minorVersion() >= 1 && !HttpMethod.CONNECT.equals(r.method())) {
+            return bad("missing required Host header");
+        }
+        if (!hosts.isEmpty() && !validHost(hosts.get(0))) {
+            return bad("malformed Host header");
+        }
+        String uri = r.uri();
+        if (isAbsoluteForm(uri)) {
+            // RFC 9112 §3.2.2: the target's authority replaces Host, and the backend gets origin form
+            int start = uri.indexOf("://") + 3;
+            int end = start;
+            while (end < uri.length() && uri.charAt(end) != '/' && uri.charAt(end) != '?' && uri.charAt(end) != '#') {
+                end++;
+            }
+            String authority = uri.substring(start, end);
+            int at = authority.lastIndexOf('@');
+            if (at >= 0) {
+                authority = authority.substring(at + 1); // userinfo is not part of the host
+            }
+            if (authority.isEmpty() || !validHost(authority)) {
+                return bad("malformed request target " + uri);
+            }
+            String rest = uri.substring(end);
+            int hash = rest.indexOf('#');
+            if (hash >= 0) {
+                rest = rest.substring(0, hash);
+            }
+            h.set(HttpHeaderNames.HOST, authority);
+            r.setUri(rest.isEmpty() || rest.charAt(0) == '?' ? "/" + rest : rest);
+        }
+        return null;
+    }
+
+    private static LocalResponses.Answer bad(String why) {
+        return new LocalResponses.Answer(HttpResponseStatus.BAD_REQUEST, why + "\n", Key.ERR_BAD_REQUEST, true);
+    }
+
+    private static boolean isAbsoluteForm(String uri) {
+        return uri.regionMatches(true, 0, "http://", 0, 7) || uri.regionMatches(true, 0, "https://", 0, 8);
+    }
+
+    /** Go's httpguts.ValidHostHeader: the characters a host[:port] (or an IP-literal) may hold. */
+    static boolean validHost(String host) {
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || "!$%&'()*+,-.:;=[]_~".indexOf(c) >= 0;
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

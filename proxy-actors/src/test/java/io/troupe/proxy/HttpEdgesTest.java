@@ -1,0 +1,192 @@
+package io.troupe.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.troupe.proxy.forward.ClusterPolicy;
+import io.troupe.proxy.monitor.ProxyStats.Key;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** HTTP at the edges, each case through a raw socket to a real backend (RFC 9112, Go's net/http, BFE). */
+class HttpEdgesTest {
+    private TestBackend a;
+    private TestRouter router;
+    private TestProxy proxy;
+    private int deadPort;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        a = new TestBackend("a");
+        try (ServerSocket s = new ServerSocket(0)) {
+            deadPort = s.getLocalPort(); // nothing listens there once closed
+        }
+        router = new TestRouter()
+                .cluster("one.test", ClusterPolicy.DEFAULT, a.port())
+                .cluster("dead.test", ClusterPolicy.DEFAULT, deadPort);
+        proxy = new TestProxy(router, "limits { header-read-timeout = 5s, max-header-bytes = 4096 }");
+    }
+
+    @AfterEach
+    void tearDown() {
+        proxy.close();
+        a.close();
+    }
+
+    /** Everything the server sends until it closes, as text. */
+    private static String readToClose(Socket s) throws IOException {
+        InputStream in = s.getInputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        in.transferTo(out);
+        return out.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void http10ClientGetsACloseDelimitedBodyInsteadOfChunks() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", proxy.port())) {
+            s.setSoTimeout(10_000);
+            // the backend answers /big chunked; a 1.0 client must get the bytes and the end of the connection
+            s.getOutputStream().write("GET /big?n=100000 HTTP/1.0\r\nHost: one.test\r\nConnection: keep-alive\r\n\r\n"
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            String all = readToClose(s);
+            int end = all.indexOf("\r\n\r\n");
+            String head = all.substring(0, end).toLowerCase();
+            assertTrue(head.startsWith("http/1.0 200"), head);
+            assertFalse(head.contains("transfer-encoding"), head);
+            assertTrue(head.contains("connection: close"), head);
+            assertEquals(100_000, all.length() - end - 4, "body bytes");
+        }
+    }
+
+    @Test
+    void http10KeepAliveIsHonouredWhenTheLengthIsKnown() throws Exception {
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.send("GET /one HTTP/1.0\r\nHost: one.test\r\nConnection: keep-alive\r\n\r\n");
+            RawHttp.Resp r = c.read();
+            assertEquals(200, r.status());
+            assertEquals("keep-alive", r.header("Connection"));
+            assertNotNull(r.header("Content-Length"));
+            assertTrue(r.body().contains("uri=/one"), r.body());
+            c.send("GET /two HTTP/1.0\r\nHost: one.test\r\n\r\n");
+            r = c.read();
+            assertEquals(200, r.status());
+            assertTrue(r.body().contains("uri=/two"), r.body());
+            // without keep-alive a 1.0 request is the connection's last
+            assertEquals("close", r.header("Connection"));
+            assertTrue(c.closedByPeer());
+        }
+    }
+
+    @Test
+    void missingOrRepeatedHostIsA400AndCloses() throws Exception {
+        for (String req : new String[] {"GET / HTTP/1.1\r\n\r\n",
+                "GET / HTTP/1.1\r\nHost: one.test\r\nHost: other.test\r\n\r\n",
+                "GET / HTTP/1.1\r\nHost: one test\r\n\r\n"}) {
+            try (RawHttp c = new RawHttp(proxy.port())) {
+                c.send(req);
+                RawHttp.Resp r = c.read();
+                assertEquals(400, r.status(), req);
+                assertEquals("close", r.header("Connection"));
+                assertTrue(c.closedByPeer(), req);
+            }
+        }
+        assertEquals(0, a.hits.get(), "nothing reached the backend");
+    }
+
+    @Test
+    void absoluteFormRoutesByItsOwnHostAndTheBackendGetsOriginForm() throws Exception {
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.send("GET http://one.test/abs?q=1 HTTP/1.1\r\nHost: elsewhere.test\r\n\r\n");
+            RawHttp.Resp r = c.read();
+            assertEquals(200, r.status());
+            assertTrue(r.body().contains("uri=/abs?q=1 "), r.body());
+            assertTrue(r.body().contains("host=one.test "), r.body());
+            c.send("GET HTTP://one.test HTTP/1.1\r\nHost: one.test\r\n\r\n");
+            r = c.read();
+            assertEquals(200, r.status());
+            assertTrue(r.body().contains("uri=/ "), r.body());
+        }
+    }
+
+    @Test
+    void unsupportedVersionIsA505() throws Exception {
+        for (String v : new String[] {"HTTP/9.9", "HTTP/2.0", "HTTP/0.9"}) {
+            try (RawHttp c = new RawHttp(proxy.port())) {
+                c.send("GET / " + v + "\r\nHost: one.test\r\n\r\n");
+                RawHttp.Resp r = c.read();
+                assertEquals(505, r.status(), v);
+                assertTrue(c.closedByPeer(), v);
+            }
+        }
+        assertEquals(0, a.hits.get());
+    }
+
+    @Test
+    void connectIsA405() throws Exception {
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.send("CONNECT one.test:443 HTTP/1.1\r\nHost: one.test:443\r\n\r\n");
+            RawHttp.Resp r = c.read();
+            assertEquals(405, r.status());
+            assertNotNull(r.header("Allow"));
+            assertTrue(c.closedByPeer());
+        }
+        assertEquals(0, a.hits.get());
+    }
+
+    @Test
+    void routingAndProxyErrorsCloseTheConnection() throws Exception {
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.send("GET / HTTP/1.1\r\nHost: unknown.test\r\n\r\n");
+            RawHttp.Resp r = c.read();
+            assertEquals(500, r.status());
+            assertEquals("close", r.header("Connection"));
+            assertTrue(c.closedByPeer());
+        }
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.send("GET / HTTP/1.1\r\nHost: dead.test\r\n\r\n");
+            RawHttp.Resp r = c.read();
+            assertTrue(r.status() == 502 || r.status() == 503, "status " + r.status());
+            assertEquals("close", r.header("Connection"));
+            assertTrue(c.closedByPeer());
+        }
+    }
+
+    @Test
+    void aHugeHeadInOneWriteGetsIts431RatherThanAReset() throws Exception {
+        byte[] req = ("GET / HTTP/1.1\r\nHost: one.test\r\nX-Big: " + "a".repeat(64 * 1024) + "\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        for (int i = 0; i < 5; i++) {
+            try (Socket s = new Socket("127.0.0.1", proxy.port())) {
+                s.setSoTimeout(10_000);
+                OutputStream out = s.getOutputStream();
+                out.write(req);
+                out.flush();
+                String all = readToClose(s);
+                assertTrue(all.startsWith("HTTP/1.1 431 "), "round " + i + ": " + all);
+            }
+        }
+        assertEquals(5, proxy.stats.get(Key.ERR_HEADER_TOO_LARGE));
+    }
+
+    @Test
+    void forwardedProtoIsTheClientsSchemeNotWhatAnUntrustedClientClaims() throws Exception {
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.send("GET / HTTP/1.1\r\nHost: one.test\r\nX-Forwarded-Proto: https\r\n"
+                    + "X-Forwarded-For: 10.0.0.1\r\nX-Forwarded-For: 10.0.0.2\r\n\r\n");
+            RawHttp.Resp r = c.read();
+            assertEquals(200, r.status());
+            assertTrue(r.body().contains("xfproto=http\n"), r.body());
+            assertTrue(r.body().contains("xff=10.0.0.1, 10.0.0.2, 127.0.0.1 "), r.body());
+        }
+    }
+}
