@@ -10,9 +10,19 @@ import io.troupe.proxy.forward.ClusterPolicy;
 import io.troupe.proxy.forward.Router;
 import io.troupe.proxy.forward.Upstream;
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The PROXY protocol on a listener ({@code layer4-load-balancer = PROXY}): v1 and v2 headers set the client
@@ -23,6 +33,9 @@ class ProxyProtocolTest {
     private TestBackend inside;
     private TestBackend outside;
     private TestProxy proxy;
+    private Router byClientIp;
+    @TempDir
+    Path dir;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -33,7 +46,7 @@ class ProxyProtocolTest {
                 .cluster("outside", ClusterPolicy.DEFAULT, outside.port());
         Condition tenNet = Conditions.build("req_cip_range(\"10.0.0.0\", \"10.255.255.255\")");
         // routes by the condition a BFE route rule would use: clients in 10/8 go inside
-        Router byClientIp = new Router() {
+        byClientIp = new Router() {
             @Override
             public Routed route(Request r) {
                 r.setHeader("Host", tenNet.match(r) ? "inside" : "outside");
@@ -112,6 +125,39 @@ class ProxyProtocolTest {
             assertTrue(c.closedByPeer());
         }
         assertEquals(0, inside.hits.get() + outside.hits.get());
+    }
+
+    @Test
+    void theHeaderComesBeforeTlsOnTheHttpsListener() throws Exception {
+        Path ks = dir.resolve("p.p12");
+        Process p = new ProcessBuilder("keytool", "-genkeypair", "-alias", "p", "-keyalg", "RSA", "-keysize", "2048",
+                "-dname", "CN=p.test", "-validity", "2", "-storetype", "PKCS12", "-keystore", ks.toString(),
+                "-storepass", "secret1", "-keypass", "secret1").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        try (TestProxy tls = new TestProxy(byClientIp, "layer4-load-balancer = PROXY, https-port = 0, "
+                + "tls.certificates = [{ keystore = \"" + ks + "\", password = secret1 }]");
+             Socket raw = new Socket("127.0.0.1", tls.server.httpsPort())) {
+            raw.setSoTimeout(10_000);
+            raw.getOutputStream().write("PROXY TCP4 10.4.4.4 192.0.2.1 5555 443\r\n".getBytes(StandardCharsets.US_ASCII));
+            SSLContext trustAll = SSLContext.getInstance("TLS");
+            trustAll.init(null, new TrustManager[] {new X509TrustManager() {
+                public void checkClientTrusted(X509Certificate[] c, String a) {}
+                public void checkServerTrusted(X509Certificate[] c, String a) {}
+                public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
+            }}, null);
+            try (SSLSocket s = (SSLSocket) trustAll.getSocketFactory().createSocket(raw, "p.test", raw.getPort(), true)) {
+                s.startHandshake();
+                OutputStream o = s.getOutputStream();
+                o.write("GET /tls HTTP/1.1\r\nHost: x.test\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                o.flush();
+                String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(all.startsWith("HTTP/1.1 200"), all);
+                assertTrue(all.toLowerCase().contains("x-backend: inside"), all);
+                assertTrue(all.contains("xff=10.4.4.4 "), all);
+                assertTrue(all.contains("xfproto=https"), all);
+            }
+        }
     }
 
     /** A PROXY v2 header: PROXY command, TCP over IPv4, to 192.0.2.1:443. */
