@@ -17,7 +17,6 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.stream.ChunkedFile;
-import io.netty.handler.stream.ChunkedWriteHandler;
 import io.troupe.api.proxy.FileBody;
 import io.troupe.api.proxy.Response;
 import io.troupe.proxy.ProxySettings;
@@ -88,9 +87,7 @@ final class LocalResponses {
             ctx.write(new DefaultFileRegion(raf.getChannel(), fb.offset(), fb.length()));
             ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         } else {
-            if (ctx.pipeline().get(ChunkedWriteHandler.class) == null) {
-                ctx.pipeline().addBefore(ctx.name(), "chunked-writer", new ChunkedWriteHandler());
-            }
+            PipelineBuilder.chunkedWriter(ctx);
             ctx.writeAndFlush(new HttpChunkedInput(new ChunkedFile(raf, fb.offset(), fb.length(), 16384)));
         }
     }

@@ -21,6 +21,7 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
@@ -145,6 +146,13 @@ final class PipelineBuilder {
     /** An upgraded HTTP/1 connection (WebSocket) carries raw bytes from now on; only the proxy handler stays. */
     static void toTunnel(ChannelPipeline p) {
         removeHttp1(p, Set.of(ProxyHandler.class));
+    }
+
+    /** A file body that must pass through TLS or HTTP/2 framing is read in chunks by a handler in front of {@code ctx}. */
+    static void chunkedWriter(ChannelHandlerContext ctx) {
+        if (ctx.pipeline().get(ChunkedWriteHandler.class) == null) {
+            ctx.pipeline().addBefore(ctx.name(), "chunked-writer", new ChunkedWriteHandler());
+        }
     }
 
     private static void removeHttp1(ChannelPipeline p, Set<Class<? extends ChannelHandler>> keep) {
