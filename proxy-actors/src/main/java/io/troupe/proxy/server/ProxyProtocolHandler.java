@@ -36,6 +36,9 @@ final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     /** The addresses a PROXY header reported: [source, destination]; absent without a header. */
     static final AttributeKey<InetSocketAddress[]> ADDRESSES = AttributeKey.valueOf("troupe.proxy-protocol");
 
+    /** v2 TLVs beyond this are refused: with the fixed part, about BFE's 2048-byte MaxProxyHeaderBytes default. */
+    private static final int MAX_TLV_BYTES = 2048 - 232;
+
     private final ProxyContext px;
     private ByteBuf seen;
     private boolean decoding;
@@ -99,7 +102,7 @@ final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
         }
         // a PROXY header: Netty's decoder (put first) reads it, hands us the message, passes the rest and leaves
         decoding = true;
-        ctx.pipeline().addBefore(ctx.name(), "proxy-protocol-decoder", new HAProxyMessageDecoder());
+        ctx.pipeline().addBefore(ctx.name(), "proxy-protocol-decoder", new HAProxyMessageDecoder(MAX_TLV_BYTES));
         ctx.pipeline().fireChannelRead(bytes);
     }
 
