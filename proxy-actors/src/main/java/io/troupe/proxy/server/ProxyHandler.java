@@ -221,12 +221,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             px.stats.inc(Key.REQ_HTTP2);
         }
         DecoderResult dr = r.decoderResult();
+        // a head that did not decode has no version of its own (Netty puts 1.0 there): answer it in 1.1
+        http10 = !http2 && dr.isSuccess() && r.protocolVersion().majorVersion() == 1 && r.protocolVersion().minorVersion() == 0;
         if (!dr.isSuccess()) {
             rejectBadHead(dr.cause());
             return;
         }
         if (!http2) {
-            http10 = r.protocolVersion().majorVersion() == 1 && r.protocolVersion().minorVersion() == 0;
             LocalResponses.Answer refused = RequestEdges.check(r);
             if (refused != null) {
                 answer(refused);
