@@ -19,17 +19,15 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
-import io.netty.handler.ssl.SniHandler;
-import io.netty.handler.ssl.SslContext;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
-import io.netty.util.Mapping;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Builds every client pipeline, and is the only code that adds or removes protocol handlers: the listeners
@@ -68,14 +66,17 @@ final class PipelineBuilder {
         };
     }
 
-    /** The initializer of a TLS listener: SNI picks the certificate, ALPN picks h2 or HTTP/1.1. */
-    ChannelInitializer<SocketChannel> tlsListener(Mapping<String, SslContext> sni) {
+    /**
+     * The initializer of a TLS listener: {@code tlsHandler} makes each connection's TLS handler (an SniHandler
+     * that picks the certificate by server name), then ALPN picks h2 or HTTP/1.1.
+     */
+    ChannelInitializer<SocketChannel> tlsListener(Supplier<? extends ChannelHandler> tlsHandler) {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(SocketChannel ch) {
                 ChannelPipeline p = ch.pipeline();
                 proxyProtocol(p);
-                tls(p, sni);
+                tls(p, tlsHandler);
                 connection(p, true);
                 p.addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
                     @Override
@@ -98,9 +99,9 @@ final class PipelineBuilder {
         }
     }
 
-    /** The one place a TLS handler goes into a pipeline: certificate selection by SNI. */
-    private static void tls(ChannelPipeline p, Mapping<String, SslContext> sni) {
-        p.addLast("sni", new SniHandler(sni));
+    /** The one place a TLS handler goes into a pipeline (after the PROXY protocol, before everything else). */
+    private static void tls(ChannelPipeline p, Supplier<? extends ChannelHandler> tlsHandler) {
+        p.addLast("sni", tlsHandler.get());
     }
 
     /** Connection accounting and the session, in front of any protocol handler. */

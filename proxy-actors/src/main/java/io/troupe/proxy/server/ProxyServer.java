@@ -17,6 +17,7 @@ import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
 import io.netty.util.concurrent.EventExecutor;
@@ -87,7 +88,8 @@ public final class ProxyServer {
         }
         if (s.httpsPort() >= 0 && !s.certificates().isEmpty()) {
             Mapping<String, SslContext> sni = TlsContexts.build(s.certificates());
-            Channel ch = bootstrap(pipelines.tlsListener(sni), s.bind(), s.httpsPort(), "troupe.proxy.https-port");
+            Channel ch = bootstrap(pipelines.tlsListener(() -> new SniHandler(sni)), s.bind(), s.httpsPort(),
+                    "troupe.proxy.https-port");
             httpsPort = ((InetSocketAddress) ch.localAddress()).getPort();
         }
         log.info("proxy listening: http={} https={} transport={} event-loops={}", httpPort, httpsPort,
