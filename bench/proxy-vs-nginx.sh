@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Proxy benchmark: nginx (1 worker), HAProxy (1 thread) and the Troupe proxy (1 event loop), each in front of
-# the same nginx backend on loopback, measured with wrk -t1 -c32 -d10s. Prints requests/s and p99 for each,
-# then the ratios Troupe/nginx and Troupe/HAProxy. A second Troupe proxy, "troupe+mods", runs the same routing
-# with mod_block (100 product rules that match none of the benchmark's requests), mod_header (set/add on request
-# and response) and mod_access (an access log in the temp dir); after its run the script checks that nothing was
-# blocked and that the access log has a line per request, and prints the ratio modules/plain as the last line.
+# the same nginx backend on loopback, measured with wrk -t1 -c32 -d10s. Prints requests/s and p99 for each.
+# A second Troupe proxy, "troupe+mods", runs the same routing with mod_block (100 product rules that match none
+# of the benchmark's requests), mod_header (set/add on request and response) and mod_access (an access log in the
+# temp dir); its peer is "nginx+log", the nginx proxy with an access log. After the runs the script checks that
+# nothing was blocked and that the access log has a line per request, then prints the ratios last: Troupe/HAProxy,
+# modules/plain, and against nginx with the targets (requests/s >= 1.0x, p99 <= 1.5x) for both Troupe proxies.
+# Any failure stops it with "bench/proxy-vs-nginx.sh: FAILED: ..." on stderr and exit status 1.
 #
-# Usage: bench/proxy-vs-nginx.sh            (from the repository root; builds proxy-actors if needed)
+# Usage: bench/proxy-vs-nginx.sh            (from anywhere; builds the checkout it lives in with the README's
+#                                           command, mvn -q -B package -DskipTests, unless TROUPE_CP is set)
 # Env:   DURATION=10s CONNECTIONS=32 WARMUP=10s
 #        TROUPE_CP=<classpath>              use this classpath instead of building one with Maven
 #        TROUPE_JAVA_OPTS="..."             JVM flags for the Troupe proxy
@@ -14,7 +17,8 @@
 #        BENCH_MODULES=mod_block,mod_header,mod_access
 #                                           modules of the "troupe+mods" run (default all three; a subset for
 #                                           A/B runs; empty skips that run)
-#        ONLY_TROUPE=1                      measure only the Troupe proxies (no nginx/HAProxy runs)
+#        ONLY_TROUPE=1                      measure only the Troupe proxies (no nginx/HAProxy runs, no ratios
+#                                           against them)
 #        MODS_FIRST=1                       measure troupe+mods before the plain Troupe proxy
 # Needs: nginx, haproxy, wrk, java 17+ (Debian: apt-get install nginx-light haproxy wrk); only loopback is used.
 set -Eeuo pipefail
@@ -266,10 +270,11 @@ start_troupe() {
   JPID[$name]=$!
   for _ in $(seq 1 120); do
     grep -q PROXY_HTTP_PORT "$WORK/logs/$name.out" 2>/dev/null && break
+    kill -0 "${JPID[$name]}" 2>/dev/null || break # it exited: no use waiting
     sleep 0.5
   done
   if ! grep -q PROXY_HTTP_PORT "$WORK/logs/$name.out"; then
-    fail "Troupe proxy ($name) did not start within 60 s; its stderr:" "$WORK/logs/$name.err"
+    fail "Troupe proxy ($name) did not start (exited, or no PROXY_HTTP_PORT within 60 s); its stderr:" "$WORK/logs/$name.err"
   fi
 }
 start_troupe troupe "$TROUPE_PORT" "$WORK/conf" "${TROUPE_MODULES:-}"
