@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Proxy benchmark: nginx (1 worker), HAProxy (1 thread) and the Troupe proxy (1 event loop), each in front of
-# the same nginx backend on loopback, measured with wrk -t1 -c32 -d10s. Prints requests/s and p99 for each,
-# then the ratios Troupe/nginx and Troupe/HAProxy. A second Troupe proxy, "troupe+mods", runs the same routing
-# with mod_block (100 product rules that match none of the benchmark's requests), mod_header (set/add on request
-# and response) and mod_access (an access log in the temp dir); after its run the script checks that nothing was
-# blocked and that the access log has a line per request, and prints the ratio modules/plain as the last line.
+# the same nginx backend on loopback, measured with wrk -t1 -c32 -d10s. Prints requests/s and p99 for each.
+# A second Troupe proxy, "troupe+mods", runs the same routing with mod_block (100 product rules that match none
+# of the benchmark's requests), mod_header (set/add on request and response) and mod_access (an access log in the
+# temp dir); its peer is "nginx+log", the nginx proxy with an access log. After the runs the script checks that
+# nothing was blocked and that the access log has a line per request, then prints the ratios last: Troupe/HAProxy,
+# modules/plain, and against nginx with the targets (requests/s >= 1.0x, p99 <= 1.5x) for both Troupe proxies.
+# Any failure stops it with "bench/proxy-vs-nginx.sh: FAILED: ..." on stderr and exit status 1.
 #
-# Usage: bench/proxy-vs-nginx.sh            (from the repository root; builds proxy-actors if needed)
+# Usage: bench/proxy-vs-nginx.sh            (from anywhere; builds the checkout it lives in with the README's
+#                                           command, mvn -q -B package -DskipTests, unless TROUPE_CP is set)
 # Env:   DURATION=10s CONNECTIONS=32 WARMUP=10s
 #        TROUPE_CP=<classpath>              use this classpath instead of building one with Maven
 #        TROUPE_JAVA_OPTS="..."             JVM flags for the Troupe proxy
@@ -14,10 +17,20 @@
 #        BENCH_MODULES=mod_block,mod_header,mod_access
 #                                           modules of the "troupe+mods" run (default all three; a subset for
 #                                           A/B runs; empty skips that run)
-#        ONLY_TROUPE=1                      measure only the Troupe proxies (no nginx/HAProxy runs)
+#        ONLY_TROUPE=1                      measure only the Troupe proxies (no nginx/HAProxy runs, no ratios
+#                                           against them)
 #        MODS_FIRST=1                       measure troupe+mods before the plain Troupe proxy
 # Needs: nginx, haproxy, wrk, java 17+ (Debian: apt-get install nginx-light haproxy wrk); only loopback is used.
-set -euo pipefail
+set -Eeuo pipefail
+
+# fail MESSAGE [LOG]: say what went wrong (and the log's tail) on stderr and stop with status 1
+fail() {
+  echo "bench/proxy-vs-nginx.sh: FAILED: $1" >&2
+  [ -n "${2:-}" ] && [ -f "$2" ] && tail -40 "$2" >&2
+  exit 1
+}
+# any other failing command stops the script with its line and text instead of a silent exit
+trap 'echo "bench/proxy-vs-nginx.sh: FAILED at line $LINENO (exit $?): $BASH_COMMAND" >&2' ERR
 
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
@@ -29,6 +42,7 @@ NGINX_PORT=${NGINX_PORT:-19081}
 HAPROXY_PORT=${HAPROXY_PORT:-19082}
 TROUPE_PORT=${TROUPE_PORT:-19083}
 TROUPE_MODS_PORT=${TROUPE_MODS_PORT:-19084}
+NGINX_LOG_PORT=${NGINX_LOG_PORT:-19085}
 BENCH_MODULES=${BENCH_MODULES-mod_block,mod_header,mod_access}
 ONLY_TROUPE=${ONLY_TROUPE:-}
 MODS_FIRST=${MODS_FIRST:-}
@@ -40,8 +54,7 @@ need() {
       echo "installing $2 ..." >&2
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
     else
-      echo "missing $1: install the Debian package $2" >&2
-      exit 1
+      fail "missing $1: install the Debian package $2"
     fi
   fi
 }
@@ -55,6 +68,7 @@ cleanup() {
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
   [ -f "$WORK/backend.pid" ] && kill "$(cat "$WORK/backend.pid")" 2>/dev/null || true
   [ -f "$WORK/nginx-proxy.pid" ] && kill "$(cat "$WORK/nginx-proxy.pid")" 2>/dev/null || true
+  [ -f "$WORK/nginx-log.pid" ] && kill "$(cat "$WORK/nginx-log.pid")" 2>/dev/null || true
   sleep 0.5
   rm -rf "$WORK"
 }
@@ -77,20 +91,23 @@ http {
   server { listen 127.0.0.1:$BACKEND_PORT reuseport; root $WORK/www; }
 }
 NGX
-nginx -c "$WORK/backend.conf"
+nginx -c "$WORK/backend.conf" || fail "the nginx backend did not start" "$WORK/logs/backend-error.log"
 
 # ---- nginx as the proxy, one worker, keep-alive upstream
-cat > "$WORK/nginx-proxy.conf" <<NGX
+# nginx_proxy NAME PORT ACCESS_LOG: writes and starts $WORK/NAME.conf
+nginx_proxy() {
+  cat > "$WORK/$1.conf" <<NGX
 worker_processes 1;
-pid $WORK/nginx-proxy.pid;
-error_log $WORK/logs/nginx-proxy-error.log;
+pid $WORK/$1.pid;
+error_log $WORK/logs/$1-error.log;
 events { worker_connections 4096; }
 http {
-  access_log off;
+  log_format bfe 'REQUEST_LOG \$time_local clientip: \$remote_addr serverip: \$server_addr host: \$host user_agent: \$http_user_agent status: \$status';
+  access_log $3;
   keepalive_requests 1000000;
   upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive 64; }
   server {
-    listen 127.0.0.1:$NGINX_PORT;
+    listen 127.0.0.1:$2;
     location / {
       proxy_pass http://backend;
       proxy_http_version 1.1;
@@ -100,7 +117,14 @@ http {
   }
 }
 NGX
-nginx -c "$WORK/nginx-proxy.conf"
+  nginx -c "$WORK/$1.conf" || fail "nginx ($1) did not start" "$WORK/logs/$1-error.log"
+}
+nginx_proxy nginx-proxy "$NGINX_PORT" off
+# nginx+log: the peer of troupe+mods, whose mod_access logs every request: one line per request in the shape of
+# BFE's template, buffered and flushed by time as mod_access's writer thread batches its writes
+if [ -n "$BENCH_MODULES" ] && [ -z "$ONLY_TROUPE" ]; then
+  nginx_proxy nginx-log "$NGINX_LOG_PORT" "$WORK/logs/nginx-access.log bfe buffer=64k flush=1s"
+fi
 
 # ---- HAProxy, one thread, connection reuse
 cat > "$WORK/haproxy.cfg" <<HAP
@@ -210,14 +234,16 @@ INI
 ACCESS_LOG="$WORK/logs/access.log"
 
 if [ -z "${TROUPE_CP:-}" ]; then
-  echo "building proxy-actors and its classpath (mvn) ..." >&2
-  # one reactor build: the sibling modules resolve to this checkout's, so nothing needs to be in ~/.m2 first
-  (cd "$ROOT" && mvn -B -q -pl proxy-actors -am package dependency:build-classpath -DskipTests \
-      -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=runtime >"$WORK/logs/mvn.log" 2>&1) \
-    || { echo "build failed:" >&2; tail -30 "$WORK/logs/mvn.log" >&2; exit 1; }
-  # the reactor's own modules come from this checkout's classes, never from a jar or ~/.m2
-  TROUPE_CP=$(tr ':' '\n' < "$WORK/cp.txt" | grep -v "/io/troupe/\|^$ROOT/" | paste -sd: -)
-  TROUPE_CP="$TROUPE_CP:$ROOT/handler-api/target/classes:$ROOT/module-actors/target/classes:$ROOT/proxy-actors/target/classes"
+  # the README's build command: the reactor resolves the sibling modules from this checkout, nothing needs to be
+  # in ~/.m2 first, and it leaves the distribution (cluster-node/target/troupe/lib) that bin/cluster-node runs
+  echo "building with the README's command (mvn -q -B package -DskipTests) in $ROOT ..." >&2
+  (cd "$ROOT" && mvn -q -B package -DskipTests >"$WORK/logs/mvn.log" 2>&1) \
+    || fail "the build failed (mvn -q -B package -DskipTests in $ROOT); its last lines:" "$WORK/logs/mvn.log"
+  LIB="$ROOT/cluster-node/target/troupe/lib"
+  ls "$LIB"/proxy-actors-*.jar >/dev/null 2>&1 || fail "the build left no $LIB/proxy-actors-*.jar"
+  # Troupe's own jars first, as bin/troupe-env.sh orders them: the first reference.conf on the classpath wins
+  TROUPE_CP=$(ls "$LIB"/proxy-actors-*.jar "$LIB"/module-actors-*.jar "$LIB"/handler-api-*.jar | paste -sd: -)
+  TROUPE_CP="$TROUPE_CP:$LIB/*"
 fi
 TROUPE_JAVA_OPTS=${TROUPE_JAVA_OPTS:-"-Xms512m -Xmx512m -Xmn400m -XX:+UseParallelGC -XX:+AlwaysPreTouch -Dio.netty.leakDetection.level=disabled"}
 cat > "$WORK/logback.xml" <<X
@@ -233,8 +259,10 @@ start_troupe() {
     IFS=',' read -ra mods <<< "$modules"
     for m in "${mods[@]}"; do opts+=("-Dtroupe.proxy.modules.$i=$m"); i=$((i+1)); done
   fi
+  # the distribution's lib/ holds pekko-discovery 1.2.1 beside Pekko 1.7.0: turned off as the node does
+  # (docs/architecture.md)
   # shellcheck disable=SC2086
-  java $TROUPE_JAVA_OPTS -Dlogback.configurationFile="$WORK/logback.xml" \
+  java $TROUPE_JAVA_OPTS -Dlogback.configurationFile="$WORK/logback.xml" -Dpekko.fail-mixed-versions=off \
     -Dtroupe.proxy.bind=127.0.0.1 -Dtroupe.proxy.https-port=-1 -Dtroupe.proxy.event-loops=1 "${opts[@]}" \
     -cp "$TROUPE_CP" io.troupe.proxy.ProxyMain --conf "$conf" --http-port "$port" \
     > "$WORK/logs/$name.out" 2> "$WORK/logs/$name.err" &
@@ -242,10 +270,11 @@ start_troupe() {
   JPID[$name]=$!
   for _ in $(seq 1 120); do
     grep -q PROXY_HTTP_PORT "$WORK/logs/$name.out" 2>/dev/null && break
+    kill -0 "${JPID[$name]}" 2>/dev/null || break # it exited: no use waiting
     sleep 0.5
   done
   if ! grep -q PROXY_HTTP_PORT "$WORK/logs/$name.out"; then
-    echo "Troupe proxy ($name) did not start:" >&2; cat "$WORK/logs/$name.err" >&2; exit 1
+    fail "Troupe proxy ($name) did not start (exited, or no PROXY_HTTP_PORT within 60 s); its stderr:" "$WORK/logs/$name.err"
   fi
 }
 start_troupe troupe "$TROUPE_PORT" "$WORK/conf" "${TROUPE_MODULES:-}"
@@ -255,11 +284,12 @@ CHECKS=0
 check() {
   local code
   code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/index.html" || true)
-  [ "$code" = 200 ] || { echo "$2 on port $1 answered '$code', not 200" >&2; exit 1; }
+  [ "$code" = 200 ] || fail "$2 on port $1 answered '$code', not 200"
 }
 if [ -z "$ONLY_TROUPE" ]; then
   check "$NGINX_PORT" nginx
   check "$HAPROXY_PORT" haproxy
+  if [ -n "$BENCH_MODULES" ]; then check "$NGINX_LOG_PORT" nginx+log; fi
 fi
 check "$TROUPE_PORT" troupe
 if [ -n "$BENCH_MODULES" ]; then
@@ -267,14 +297,14 @@ if [ -n "$BENCH_MODULES" ]; then
   CHECKS=1
   if [[ ",$BENCH_MODULES," == *,mod_header,* ]]; then
     curl -s -D - -o /dev/null "http://127.0.0.1:$TROUPE_MODS_PORT/index.html" | grep -qi '^X-Proxied-By: troupe' \
-      || { echo "troupe+mods: mod_header's X-Proxied-By is missing from the response" >&2; exit 1; }
+      || fail "troupe+mods: mod_header's X-Proxied-By is missing from the response"
     CHECKS=2
   fi
   if [[ ",$BENCH_MODULES," == *,mod_block,* ]]; then
     # the rules are live: a request that rule-1 matches gets its connection closed, no answer
     code=$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Block-Token: bad-1' \
       "http://127.0.0.1:$TROUPE_MODS_PORT/index.html" || true)
-    [ "$code" = 000 ] || { echo "troupe+mods: mod_block's rule-1 did not close the connection ('$code')" >&2; exit 1; }
+    [ "$code" = 000 ] || fail "troupe+mods: mod_block's rule-1 did not close the connection ('$code')"
   fi
 fi
 
@@ -296,6 +326,7 @@ run() {
   REQS[$name]=$(printf '%s\n%s\n' "$warm" "$out" | awk '/ requests in / {n += $1} END {print n + 0}')
   RPS[$name]=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   P99[$name]=$(echo "$out" | awk '$1 == "99%" {print $2}')
+  [ -n "${RPS[$name]}" ] && [ -n "${P99[$name]}" ] || fail "$name: wrk printed no requests/s or p99: $out"
   # CPU per request of the proxy JVM (all its threads) over the measured run: less noisy than requests/s
   # when other processes share the cores
   CPU[$name]=-
@@ -315,8 +346,7 @@ to_ms() { # wrk prints 850.00us, 1.23ms or 1.02s
 verify_mods() {
   local want=$(( ${REQS[troupe+mods]} + CHECKS )) lines=-1 prev=-2 slack=$(( 2 * CONNECTIONS + 2 )) bad
   if [ -n "${ERRS[troupe+mods]}" ]; then
-    echo "troupe+mods: requests failed or were blocked (mod_block should block none):" >&2
-    echo "${ERRS[troupe+mods]}" >&2; exit 1
+    fail "troupe+mods: requests failed or were blocked (mod_block should block none): ${ERRS[troupe+mods]}"
   fi
   if [[ ",$BENCH_MODULES," == *,mod_access,* ]]; then
     local deadline=$((SECONDS + 20))
@@ -327,12 +357,12 @@ verify_mods() {
     done
     bad=$(awk '/^REQUEST_LOG / && !/ status: 200 .* block: -$/ {n++} END {print n + 0}' "$ACCESS_LOG")
     if [ "$bad" != 0 ]; then
-      echo "troupe+mods: $bad access log lines with a status other than 200 or a matched mod_block rule, e.g.:" >&2
-      awk '/^REQUEST_LOG / && !/ status: 200 .* block: -$/' "$ACCESS_LOG" | head -3 >&2; exit 1
+      awk '/^REQUEST_LOG / && !/ status: 200 .* block: -$/' "$ACCESS_LOG" | head -3 >&2
+      fail "troupe+mods: $bad access log lines with a status other than 200 or a matched mod_block rule (above)"
     fi
     # wrk stops counting with up to CONNECTIONS requests in flight per wrk run; the proxy still logs those
     if [ "$lines" -lt "$want" ] || [ "$lines" -gt $((want + slack)) ]; then
-      echo "troupe+mods: access log has $lines request lines for $want requests" >&2; exit 1
+      fail "troupe+mods: access log has $lines request lines for $want requests"
     fi
     echo "troupe+mods: $want requests (warm-up included), none blocked, non-2xx 0; access log $lines request lines"
   else
@@ -346,21 +376,32 @@ if [ -z "$ONLY_TROUPE" ]; then
   run nginx "$NGINX_PORT"
   run haproxy "$HAPROXY_PORT"
 fi
+[ -n "$BENCH_MODULES" ] && [ -z "$ONLY_TROUPE" ] && run nginx+log "$NGINX_LOG_PORT"
 # the later of two runs on a loaded machine tends to get less: MODS_FIRST=1 swaps the order for A/B pairs
 if [ -n "$BENCH_MODULES" ] && [ -n "$MODS_FIRST" ]; then run troupe+mods "$TROUPE_MODS_PORT"; fi
 run troupe "$TROUPE_PORT"
 if [ -n "$BENCH_MODULES" ] && [ -z "$MODS_FIRST" ]; then run troupe+mods "$TROUPE_MODS_PORT"; fi
 echo "load average at the end $(cut -d' ' -f1-3 /proc/loadavg); troupe+mods modules: ${BENCH_MODULES:-none}"
 [ -n "$BENCH_MODULES" ] && verify_mods
+# the ratios last: against HAProxy, modules against plain, then the issue's targets against nginx
 if [ -z "$ONLY_TROUPE" ]; then
-  awk -v t="${RPS[troupe]}" -v n="${RPS[nginx]}" -v h="${RPS[haproxy]}" \
-      -v tp="$(to_ms "${P99[troupe]}")" -v np="$(to_ms "${P99[nginx]}")" -v hp="$(to_ms "${P99[haproxy]}")" 'BEGIN {
-    printf "troupe/nginx   requests/s %.2f  p99 %.2f\n", t / n, tp / np
-    printf "troupe/haproxy requests/s %.2f  p99 %.2f\n", t / h, tp / hp }'
+  awk -v t="${RPS[troupe]}" -v h="${RPS[haproxy]}" -v tp="$(to_ms "${P99[troupe]}")" -v hp="$(to_ms "${P99[haproxy]}")" \
+      'BEGIN { printf "troupe/haproxy         requests/s %.2f  p99 %.2f\n", t / h, tp / hp }'
 fi
 if [ -n "$BENCH_MODULES" ]; then
   awk -v m="${RPS[troupe+mods]}" -v t="${RPS[troupe]}" \
       -v mp="$(to_ms "${P99[troupe+mods]}")" -v tp="$(to_ms "${P99[troupe]}")" \
       -v mc="${CPU[troupe+mods]}" -v tc="${CPU[troupe]}" 'BEGIN {
-    printf "ratio modules/plain req/s %.2f  p99 %.2f  cpu/request %.2f\n", m / t, mp / tp, mc / tc }'
+    printf "ratio modules/plain    requests/s %.2f  p99 %.2f  cpu/request %.2f\n", m / t, mp / tp, mc / tc }'
+fi
+# vs_nginx NAME NGINX: requests/s and p99 against that nginx run, and whether the targets (>= 1.0x, <= 1.5x) are met
+vs_nginx() {
+  awk -v name="$1/$2" -v t="${RPS[$1]}" -v n="${RPS[$2]}" -v tp="$(to_ms "${P99[$1]}")" \
+      -v np="$(to_ms "${P99[$2]}")" 'BEGIN { r = t / n; p = tp / np
+    printf "%-22s requests/s %.2f  p99 %.2f  (targets >= 1.00, <= 1.50: %s)\n", name, r, p,
+           (r >= 1.0 && p <= 1.5) ? "met" : "missed" }'
+}
+if [ -z "$ONLY_TROUPE" ]; then
+  vs_nginx troupe nginx
+  if [ -n "$BENCH_MODULES" ]; then vs_nginx troupe+mods nginx+log; fi
 fi

@@ -9,14 +9,12 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.troupe.api.proxy.Request;
 import io.troupe.proxy.monitor.ProxyStats;
 import io.troupe.proxy.monitor.ProxyStats.Key;
 import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The backend leg of one proxied request: gets a pooled or new connection, retries on another instance
@@ -54,7 +52,9 @@ public final class Exchange {
     private boolean tunnel;
     private boolean done;
     private int retries;
-    private ScheduledFuture<?> responseTimer;
+    /** The backend connection's response-header deadline while this exchange has one armed. */
+    private ResponseDeadline responseDeadline;
+    private Runnable timeoutAction;
     private Upstream inFlight;
 
     public Exchange(ClientLeg client, BackendPool pool, Router router, ProxyStats stats, Router.ClusterTarget target,
@@ -139,7 +139,12 @@ public final class Exchange {
         requestSent = true;
         int t = policy.responseHeaderTimeoutMs();
         if (t > 0) {
-            responseTimer = backend.eventLoop().schedule(this::onResponseTimeout, t, TimeUnit.MILLISECONDS);
+            // the connection's own deadline, not a task per request: a pooled connection reuses one timer
+            if (timeoutAction == null) {
+                timeoutAction = this::onResponseTimeout;
+            }
+            responseDeadline = ResponseDeadline.of(backend);
+            responseDeadline.arm(t, timeoutAction);
         }
     }
 
@@ -404,7 +409,7 @@ public final class Exchange {
     }
 
     private void onResponseTimeout() {
-        responseTimer = null;
+        responseDeadline = null;
         if (done || responseStarted) {
             return;
         }
@@ -427,9 +432,9 @@ public final class Exchange {
     }
 
     private void cancelTimer() {
-        if (responseTimer != null) {
-            responseTimer.cancel(false);
-            responseTimer = null;
+        if (responseDeadline != null) {
+            responseDeadline.disarm(timeoutAction);
+            responseDeadline = null;
         }
     }
 

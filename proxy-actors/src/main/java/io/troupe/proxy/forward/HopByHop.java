@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
 /** Strips hop-by-hop headers (RFC 9110 §7.6.1), including those the Connection header names. */
@@ -19,17 +20,33 @@ public final class HopByHop {
     /** Removes hop-by-hop headers; {@code keepUpgrade} keeps Upgrade/Connection: upgrade for WebSocket. */
     public static void strip(HttpHeaders h, boolean keepUpgrade) {
         List<String> named = null;
-        // most requests carry no Connection header: skip getAll's list and the token split for them
-        List<String> connection = h.contains(HttpHeaderNames.CONNECTION) ? h.getAll(HttpHeaderNames.CONNECTION) : List.of();
-        for (String c : connection) {
-            for (String token : c.split(",")) {
-                String t = token.trim();
-                if (!t.isEmpty() && !t.equalsIgnoreCase("close") && !t.equalsIgnoreCase("keep-alive")
-                        && !(keepUpgrade && t.equalsIgnoreCase("upgrade"))) {
-                    if (named == null) {
-                        named = new ArrayList<>();
+        // most messages carry no Connection header or one plain token ("keep-alive", "close"): scanned in place,
+        // without getAll's list or a split, so only the names of further hop-by-hop headers are copied
+        if (h.contains(HttpHeaderNames.CONNECTION)) {
+            for (Iterator<String> it = h.valueStringIterator(HttpHeaderNames.CONNECTION); it.hasNext(); ) {
+                String c = it.next();
+                int start = 0;
+                while (true) {
+                    int comma = c.indexOf(',', start);
+                    int s = start;
+                    int e = comma < 0 ? c.length() : comma;
+                    while (s < e && c.charAt(s) <= ' ') {
+                        s++;
                     }
-                    named.add(t);
+                    while (e > s && c.charAt(e - 1) <= ' ') {
+                        e--;
+                    }
+                    if (e > s && !is(c, s, e, "close") && !is(c, s, e, "keep-alive")
+                            && !(keepUpgrade && is(c, s, e, "upgrade"))) {
+                        if (named == null) {
+                            named = new ArrayList<>();
+                        }
+                        named.add(c.substring(s, e));
+                    }
+                    if (comma < 0) {
+                        break;
+                    }
+                    start = comma + 1;
                 }
             }
         }
@@ -46,6 +63,11 @@ public final class HopByHop {
             h.set(HttpHeaderNames.UPGRADE, upgrade);
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderNames.UPGRADE);
         }
+    }
+
+    /** Whether {@code c[s, e)} is {@code token}, ignoring case. */
+    private static boolean is(String c, int s, int e, String token) {
+        return e - s == token.length() && c.regionMatches(true, s, token, 0, token.length());
     }
 
     /** Whether a request asks for a protocol switch the proxy passes through (WebSocket and the like). */

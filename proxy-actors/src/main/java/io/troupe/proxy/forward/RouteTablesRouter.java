@@ -54,7 +54,11 @@ public final class RouteTablesRouter implements Router {
             cache = new TargetCache(tables);
             targets = cache;
         }
-        Target target = cache.byCluster().computeIfAbsent(spec, s -> new Target(s, health));
+        Target target = cache.byCluster().get(spec);
+        if (target == null) {
+            // not computeIfAbsent on every request: its lambda captures health, an allocation per call
+            target = cache.byCluster().computeIfAbsent(spec, s -> new Target(s, health));
+        }
         return new Routed(d.product(), d.cluster(), null, target);
     }
 

@@ -216,10 +216,13 @@ final class RouteRules {
         private final Map<String, PathTable> exact = new HashMap<>();
         /** Keyed by the suffix with its leading dot (".example.com"); "" is the bare "*". */
         private final Map<String, PathTable> wildcard = new HashMap<>();
+        /** Whether some {@code *.suffix} is listed: without one, a lookup cuts no suffix out of the host. */
+        private boolean suffixes;
 
         PathTable hostTable(String host) {
             String h = host.toLowerCase(Locale.ROOT);
             if (h.startsWith("*")) {
+                suffixes |= h.length() > 1;
                 return wildcard.computeIfAbsent(h.substring(1), k -> new PathTable());
             }
             return exact.computeIfAbsent(h, k -> new PathTable());
@@ -230,7 +233,7 @@ final class RouteRules {
             if (t != null) {
                 return t;
             }
-            int dot = host.indexOf('.');
+            int dot = suffixes ? host.indexOf('.') : -1;
             if (dot >= 0) {
                 t = wildcard.get(host.substring(dot));
                 if (t != null) {
@@ -248,6 +251,8 @@ final class RouteRules {
     static final class PathTable {
         private final Map<String, String> exact = new HashMap<>();
         private final Map<String, String> prefix = new HashMap<>();
+        /** Length of the longest non-empty prefix key (0: none), so a lookup tries no longer prefix. */
+        private int longestPrefix;
 
         /** Adds a path; returns the cluster already there for the same key, or {@code null}. */
         String insert(String path, String cluster) {
@@ -256,18 +261,20 @@ final class RouteRules {
                 if (!key.isEmpty() && !key.endsWith("/")) {
                     key = key + "/";
                 }
+                longestPrefix = Math.max(longestPrefix, key.length());
                 return prefix.putIfAbsent(key, cluster);
             }
             return exact.putIfAbsent(path, cluster);
         }
 
         String find(String path) {
-            String c = exact.get(path);
+            String c = exact.isEmpty() ? null : exact.get(path);
             if (c != null) {
                 return c;
             }
-            String p = path.endsWith("/") ? path : path + "/";
-            for (int i = p.length() - 1; i >= 0; i--) {
+            // the appended '/' matters only to a prefix longer than the path; without one, no copy is made
+            String p = path.endsWith("/") || longestPrefix <= path.length() ? path : path + "/";
+            for (int i = Math.min(p.length(), longestPrefix) - 1; i >= 0; i--) {
                 if (p.charAt(i) == '/') {
                     c = prefix.get(p.substring(0, i + 1));
                     if (c != null) {
