@@ -45,6 +45,11 @@ public final class BoosterRun {
 
     /** Runs with an already loaded handler and a base config (tests, embedding). */
     public static int run(WorkSettings settings, Handler handler, Config baseConfig) {
+        return run(settings, handler, baseConfig, BoosterGuardian.REAL_WORK);
+    }
+
+    /** Runs with the work actor {@code workFactory} makes (tests: one that fails). */
+    static int run(WorkSettings settings, Handler handler, Config baseConfig, BoosterGuardian.WorkFactory workFactory) {
         boolean embedded = settings.clusterSeeds().isEmpty();
         List<Address> seeds;
         try {
@@ -55,15 +60,10 @@ public final class BoosterRun {
         }
         Config config = systemConfig(baseConfig, embedded, seeds);
         CompletableFuture<Integer> exit = new CompletableFuture<>();
-        ActorSystem<BoosterGuardian.Command> system = ActorSystem.create(BoosterGuardian.create(settings, handler, seeds, exit),
+        ActorSystem<BoosterGuardian.Command> system = ActorSystem.create(
+                BoosterGuardian.create(settings, handler, seeds, exit, workFactory),
                 baseConfig.getString("troupe.booster.system-name"), config);
-        int code;
-        try {
-            code = exit.get();
-        } catch (Exception e) {
-            System.err.println("[booster] internal error: " + e);
-            code = BOOSTER_FAILED;
-        }
+        int code = awaitExit(exit, system);
         system.terminate(); // CoordinatedShutdown: leaves the cluster gracefully first
         try {
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -71,6 +71,34 @@ public final class BoosterRun {
             System.err.println("[booster] warning: actor system did not stop within 30 s: " + e);
         }
         return code;
+    }
+
+    /**
+     * The work's exit code. The wait is as long as the build, but never longer than the actor system lives: the
+     * guardian completes {@code exit} when the work actor fails, and a guardian that fails itself stops the
+     * system, which ends the wait within a second.
+     */
+    private static int awaitExit(CompletableFuture<Integer> exit, ActorSystem<?> system) {
+        CompletableFuture<?> terminated = system.getWhenTerminated().toCompletableFuture();
+        try {
+            while (true) {
+                try {
+                    return exit.get(1, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    if (terminated.isDone() && !exit.isDone()) {
+                        System.err.println("[booster] internal error: the booster's actor system stopped before the work ended");
+                        return BOOSTER_FAILED;
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            System.err.println("[booster] interrupted while the work ran");
+            return BOOSTER_FAILED;
+        } catch (Exception e) {
+            System.err.println("[booster] internal error: " + e);
+            return BOOSTER_FAILED;
+        }
     }
 
     /** {@code host:port} seeds as cluster addresses of system {@code systemName}. */
