@@ -24,7 +24,15 @@ public final class BoosterRun {
     /** Exit code when the booster cannot start at all (bad handler, failed join under --no_local). */
     public static final int BOOSTER_FAILED = 2;
 
+    /** The role split-brain decisions count: every cluster node has it, a booster never. */
+    public static final String SBR_ROLE = "node";
+
     private BoosterRun() {}
+
+    /** The booster's own actor-system config (tests check the split-brain settings in it). */
+    static Config systemConfigFor(Config base, List<String> seeds) {
+        return systemConfig(base, seeds.isEmpty(), parseSeeds(seeds, base.getString("troupe.booster.system-name")));
+    }
 
     /**
      * Runs the work described by {@code settings}; the work command's stdout and stderr pass through, the
@@ -133,6 +141,9 @@ public final class BoosterRun {
                         "pekko.cluster.roles = " + roles,
                         "pekko.cluster.downing-provider-class = \"org.apache.pekko.cluster.sbr.SplitBrainResolverProvider\"",
                         "pekko.cluster.split-brain-resolver.active-strategy = keep-majority",
+                        // the nodes' setting (troupe-node-defaults.conf): only members with role node count; a
+                        // booster has role booster, so it never tips a split-brain decision
+                        "pekko.cluster.split-brain-resolver.keep-majority.role = " + SBR_ROLE,
                         "pekko.coordinated-shutdown.exit-jvm = off",
                         // an embedded single-node cluster has nobody to leave gracefully: stop at once
                         "pekko.coordinated-shutdown.run-by-actor-system-terminate = " + (embedded ? "off" : "on"),

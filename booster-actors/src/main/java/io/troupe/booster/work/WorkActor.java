@@ -302,7 +302,9 @@ public final class WorkActor {
 
     private Behavior<Command> onClusterJoinedWhileWaiting() {
         noteJoined();
-        timers.startSingleTimer(FirstWorkerTimedOut.INSTANCE, firstWorkerTimeout);
+        if (waitsForJoin()) { // a discovery hold counts from the start instead
+            timers.startSingleTimer(FirstWorkerTimedOut.INSTANCE, firstWorkerTimeout);
+        }
         return Behaviors.same();
     }
 
@@ -580,6 +582,14 @@ public final class WorkActor {
                 .onMessage(PostWorkDone.class, this::onPostWorkDone)
                 .onMessageEquals(CleanedUp.INSTANCE, this::onCleanedUp)
                 .onMessage(SubWork.class, this::rejectSubWork)
+                // sub-works given up at the drain timeout, or the command of an aborted setup: nothing to count
+                .onMessage(SubWorkEnded.class, ended -> Behaviors.same())
+                .onMessage(SubWorkStopped.class, stopped -> Behaviors.same())
+                .onMessage(CommandStarted.class, started -> Behaviors.same())
+                .onMessage(WorkCommandExited.class, exited -> Behaviors.same())
+                .onMessage(GatewayEvent.class, event -> Behaviors.same())
+                .onMessageEquals(ProgressTick.INSTANCE, Behaviors::same)
+                .onMessageEquals(DrainTimedOut.INSTANCE, Behaviors::same)
                 .build();
     }
 

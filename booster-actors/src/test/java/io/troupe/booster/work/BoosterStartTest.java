@@ -114,6 +114,14 @@ class BoosterStartTest {
     }
 
     @Test
+    void splitBrainDecisionsCountClusterNodesNotBoosters() {
+        Config booster = BoosterRun.systemConfigFor(config(), List.of("127.0.0.1:7355"));
+        assertEquals("keep-majority", booster.getString("pekko.cluster.split-brain-resolver.active-strategy"));
+        assertEquals(BoosterRun.SBR_ROLE, booster.getString("pekko.cluster.split-brain-resolver.keep-majority.role"));
+        assertEquals(List.of("booster"), booster.getStringList("pekko.cluster.roles"), "a booster never counts");
+    }
+
+    @Test
     void aFailedWorkActorEndsTheBoosterWithTheReason() {
         // fails on its first message: the guardian's ClusterJoined once the embedded cluster is up
         BoosterGuardian.WorkFactory failing = (settings, handler, events) -> Behaviors.receiveMessage(message -> {
