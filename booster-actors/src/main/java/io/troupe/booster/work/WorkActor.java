@@ -233,8 +233,10 @@ public final class WorkActor {
         this.directory = context.spawn(WorkerDirectory.create(config.getInt("troupe.booster.unhealthy-after-errors"),
                 config.getDuration("troupe.worker.load-report-interval")), "workers");
         this.endedAdapter = context.messageAdapter(SubWorkActor.Ended.class, SubWorkEnded::new);
-        this.firstWorkerTimeout = config.getDuration("troupe.booster.first-worker-timeout");
         this.discoveryTimeout = config.getDuration("troupe.booster.worker-discovery-timeout");
+        // a longer discovery hold lengthens this wait too: whoever set it expects workers that slowly
+        Duration firstWorker = config.getDuration("troupe.booster.first-worker-timeout");
+        this.firstWorkerTimeout = firstWorker.compareTo(discoveryTimeout) >= 0 ? firstWorker : discoveryTimeout;
         int expected = config.getInt("troupe.booster.expected-jobs");
         this.expectedJobs = expected > 0 ? expected : 4 * Runtime.getRuntime().availableProcessors();
         this.drainTimeout = config.getDuration("troupe.booster.drain-timeout");
