@@ -295,7 +295,7 @@ public final class WorkActor {
         if (workers.usableWorkers() == 0) {
             return Behaviors.same();
         }
-        if (embedded()) {
+        if (embedded() && launch == Launch.RUN_COMMAND) {
             return decideAndPreWork(); // one worker, in this process: nothing more will come
         }
         timers.startSingleTimer(WorkersSettled.INSTANCE, SETTLE); // the rest arrive by gossip: wait until it holds still
