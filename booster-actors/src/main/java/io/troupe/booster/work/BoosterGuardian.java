@@ -49,6 +49,7 @@ final class BoosterGuardian extends AbstractBehavior<BoosterGuardian.Command> {
     private final WorkSettings settings;
     private final boolean embedded;
     private final CompletableFuture<Integer> exit;
+    /** null under --local: the actor system is a plain local one */
     private final Cluster cluster;
     private final Duration joinTimeout;
     private final ActorRef<WorkActor.Command> work;
@@ -66,12 +67,16 @@ final class BoosterGuardian extends AbstractBehavior<BoosterGuardian.Command> {
         this.settings = settings;
         this.embedded = seeds.isEmpty();
         this.exit = exit;
-        this.cluster = Cluster.get(context.getSystem());
         this.joinTimeout = context.getSystem().settings().config().getDuration("troupe.booster.join-timeout");
         // first the work: its command starts while the join goes on (docs/booster-execution.md, "Start")
         this.work = context.spawn(workFactory.create(settings, handler,
                 context.messageAdapter(WorkActor.Event.class, WorkEvent::new)), "work");
         context.watch(work);
+        if (settings.local()) {
+            this.cluster = null; // nothing to join: every sub-work runs here
+            return;
+        }
+        this.cluster = Cluster.get(context.getSystem());
         // WeaklyUp is enough: while an unreachable member (a killed worker) blocks convergence, the booster
         // still gets going and the directory skips the unreachable worker
         cluster.subscriptions().tell(Subscribe.create(

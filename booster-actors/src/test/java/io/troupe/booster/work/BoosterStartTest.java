@@ -114,6 +114,22 @@ class BoosterStartTest {
     }
 
     @Test
+    void localRunsWithoutACluster() throws Exception {
+        Path file = Files.writeString(tmp.resolve("in.txt"), "local\n");
+        Path rules = Files.writeString(tmp.resolve("rules.json"),
+                "{\"hooks\":[{\"src_command\":\"cat\",\"target_command\":\"booster-exec $SRC_CMD\"}]}");
+        int code = BoosterRun.run(settings("cat " + file + " > out.txt", rules, false, List.of()).withLocal(true),
+                new EchoHandler(), config());
+        assertEquals(0, code, stderr.text());
+        assertEquals("local\n", Files.readString(tmp.resolve("out.txt")));
+        assertTrue(stderr.text().contains("[booster] total 1, remote ok 0, local fallback 1, failed 0, workers used 0\n"),
+                stderr.text());
+        JsonNode work = new ObjectMapper().readTree(tmp.resolve("stats.json").toFile()).get("work");
+        assertTrue(work.get("cluster_joined_ms").isNull(), "--local joins nothing: " + work);
+        assertTrue(work.get("no_worker_reason").isNull(), "--local is no fallback: " + work);
+    }
+
+    @Test
     void splitBrainDecisionsCountClusterNodesNotBoosters() {
         Config booster = BoosterRun.systemConfigFor(config(), List.of("127.0.0.1:7355"));
         assertEquals("keep-majority", booster.getString("pekko.cluster.split-brain-resolver.active-strategy"));
