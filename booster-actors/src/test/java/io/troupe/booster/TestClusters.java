@@ -29,7 +29,9 @@ public final class TestClusters {
                         "pekko.actor.serialize-messages = on",
                         // gateway messages never leave the booster process (booster-exec talks to it over a socket)
                         "pekko.actor.no-serialization-verification-needed-class-prefix = [\"org.apache.pekko.\", \"io.troupe.booster.gateway.\"]",
-                        "pekko.cluster.roles = [" + role + "]",
+                        // node: the split-brain resolver's counting role, as cluster nodes have (BoosterRun.SBR_ROLE)
+                        "pekko.cluster.roles = [" + role + (role.equals("booster") ? "" : ", node") + "]",
+                        "pekko.cluster.split-brain-resolver.keep-majority.role = node",
                         "pekko.cluster.jmx.multi-mbeans-in-same-jvm = on",
                         "pekko.loglevel = WARNING",
                         "pekko.stdout-loglevel = OFF",

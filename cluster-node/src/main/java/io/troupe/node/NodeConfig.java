@@ -69,11 +69,24 @@ public final class NodeConfig {
                     ConfigValueFactory.fromAnyRef(settings.bootstrap()));
         }
         return config
-                .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(settings.roles()))
+                .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(clusterRoles(config, settings)))
                 .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedAddresses))
                 .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(settings.hostname()))
                 .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(settings.port()));
     }
+
+    /** The node's roles plus the split-brain resolver's counting role (troupe-node-defaults.conf), if set. */
+    private static List<String> clusterRoles(Config config, NodeSettings settings) {
+        List<String> roles = new java.util.ArrayList<>(settings.roles());
+        String sbrRole = config.getString(SBR_ROLE_KEY);
+        if (!sbrRole.isBlank() && !roles.contains(sbrRole)) {
+            roles.add(sbrRole);
+        }
+        return roles;
+    }
+
+    /** Members with this role are the ones counted by keep-majority. */
+    public static final String SBR_ROLE_KEY = "pekko.cluster.split-brain-resolver.keep-majority.role";
 
     private static String describe(Path confFile) {
         return confFile == null ? "built-in defaults" : confFile.toString();

@@ -126,6 +126,9 @@ class BoosterClusterIT {
                 .directory(tmp.toFile())
                 .redirectOutput(tmp.resolve(name + ".out").toFile())
                 .redirectError(tmp.resolve(name + ".err").toFile());
+        // hold the command until the worker is known (the default starts it at once and runs the one sub-work
+        // locally while the booster still joins): this test is about the remote run
+        builder.environment().put("TROUPE_BOOSTER_JAVA_OPTS", "-Dtroupe.booster.worker-discovery-timeout=15s");
         builder.environment().put("TROUPE_CUSTOM_SETTINGS",
                 "{\"type\":1,\"path\":\"" + pluginJar.toString().replace("\\", "\\\\") + "\"}");
         Process process = builder.start();

@@ -37,6 +37,9 @@ class NodeConfigTest {
         assertEquals("org.apache.pekko.cluster.sbr.SplitBrainResolverProvider",
                 config.getString("pekko.cluster.downing-provider-class"));
         assertEquals("keep-majority", config.getString("pekko.cluster.split-brain-resolver.active-strategy"));
+        // split-brain decisions count cluster nodes only: every node has the role, a booster never does
+        assertEquals("node", config.getString("pekko.cluster.split-brain-resolver.keep-majority.role"));
+        assertTrue(config.getStringList("pekko.cluster.roles").contains("node"));
         assertFalse(config.getBoolean("kamon.prometheus.start-embedded-http-server"));
         assertTrue(config.hasPath("troupe.blocking-dispatcher.executor"));
         // the frame size boosters use too, whatever order the reference.conf files were found in
@@ -55,11 +58,12 @@ class NodeConfigTest {
         assertEquals(Set.of("worker"), NodeSettings.from(fromFile).roles());
         assertEquals(9100, NodeSettings.from(fromFile).adminPort());
         assertEquals(List.of("pekko://troupe@10.0.0.5:7355"), fromFile.getStringList("pekko.cluster.seed-nodes"));
-        assertEquals(List.of("worker"), fromFile.getStringList("pekko.cluster.roles"));
+        // "node": the role the split-brain resolver counts (boosters lack it)
+        assertEquals(List.of("worker", "node"), fromFile.getStringList("pekko.cluster.roles"));
 
         Config withFlags = NodeConfig.load(file, true, Map.of("troupe.node.port", 9002, "troupe.node.roles", List.of()));
         assertEquals(9002, withFlags.getInt("pekko.remote.artery.canonical.port"));
-        assertEquals(List.of(), withFlags.getStringList("pekko.cluster.roles"));
+        assertEquals(List.of("node"), withFlags.getStringList("pekko.cluster.roles"));
         assertEquals(9100, withFlags.getInt("troupe.admin.port"));
     }
 

@@ -24,7 +24,15 @@ public final class BoosterRun {
     /** Exit code when the booster cannot start at all (bad handler, failed join under --no_local). */
     public static final int BOOSTER_FAILED = 2;
 
+    /** The role split-brain decisions count: every cluster node has it, a booster never. */
+    public static final String SBR_ROLE = "node";
+
     private BoosterRun() {}
+
+    /** The booster's own actor-system config (tests check the split-brain settings in it). */
+    static Config systemConfigFor(Config base, List<String> seeds) {
+        return systemConfig(base, seeds.isEmpty(), parseSeeds(seeds, base.getString("troupe.booster.system-name")));
+    }
 
     /**
      * Runs the work described by {@code settings}; the work command's stdout and stderr pass through, the
@@ -45,6 +53,11 @@ public final class BoosterRun {
 
     /** Runs with an already loaded handler and a base config (tests, embedding). */
     public static int run(WorkSettings settings, Handler handler, Config baseConfig) {
+        return run(settings, handler, baseConfig, BoosterGuardian.REAL_WORK);
+    }
+
+    /** Runs with the work actor {@code workFactory} makes (tests: one that fails). */
+    static int run(WorkSettings settings, Handler handler, Config baseConfig, BoosterGuardian.WorkFactory workFactory) {
         boolean embedded = settings.clusterSeeds().isEmpty();
         List<Address> seeds;
         try {
@@ -53,17 +66,13 @@ public final class BoosterRun {
             System.err.println("[booster] " + e.getMessage());
             return BOOSTER_FAILED;
         }
-        Config config = systemConfig(baseConfig, embedded, seeds);
+        // --local needs no cluster: a plain local actor system starts about a second sooner (no Artery, no join)
+        Config config = settings.local() ? localSystemConfig(baseConfig) : systemConfig(baseConfig, embedded, seeds);
         CompletableFuture<Integer> exit = new CompletableFuture<>();
-        ActorSystem<BoosterGuardian.Command> system = ActorSystem.create(BoosterGuardian.create(settings, handler, seeds, exit),
+        ActorSystem<BoosterGuardian.Command> system = ActorSystem.create(
+                BoosterGuardian.create(settings, handler, seeds, exit, workFactory),
                 baseConfig.getString("troupe.booster.system-name"), config);
-        int code;
-        try {
-            code = exit.get();
-        } catch (Exception e) {
-            System.err.println("[booster] internal error: " + e);
-            code = BOOSTER_FAILED;
-        }
+        int code = awaitExit(exit, system);
         system.terminate(); // CoordinatedShutdown: leaves the cluster gracefully first
         try {
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -71,6 +80,34 @@ public final class BoosterRun {
             System.err.println("[booster] warning: actor system did not stop within 30 s: " + e);
         }
         return code;
+    }
+
+    /**
+     * The work's exit code. The wait is as long as the build, but never longer than the actor system lives: the
+     * guardian completes {@code exit} when the work actor fails, and a guardian that fails itself stops the
+     * system, which ends the wait within a second.
+     */
+    private static int awaitExit(CompletableFuture<Integer> exit, ActorSystem<?> system) {
+        CompletableFuture<?> terminated = system.getWhenTerminated().toCompletableFuture();
+        try {
+            while (true) {
+                try {
+                    return exit.get(1, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    if (terminated.isDone() && !exit.isDone()) {
+                        System.err.println("[booster] internal error: the booster's actor system stopped before the work ended");
+                        return BOOSTER_FAILED;
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            System.err.println("[booster] interrupted while the work ran");
+            return BOOSTER_FAILED;
+        } catch (Exception e) {
+            System.err.println("[booster] internal error: " + e);
+            return BOOSTER_FAILED;
+        }
     }
 
     /** {@code host:port} seeds as cluster addresses of system {@code systemName}. */
@@ -92,6 +129,22 @@ public final class BoosterRun {
         return addresses;
     }
 
+    private static Config localSystemConfig(Config base) {
+        return ConfigFactory.parseString(String.join("\n",
+                        "pekko.actor.provider = local",
+                        "pekko.coordinated-shutdown.exit-jvm = off",
+                        "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
+                        "pekko.fail-mixed-versions = off",
+                        "pekko.loglevel = " + (base.hasPath("troupe.booster.loglevel") ? base.getString("troupe.booster.loglevel") : "WARNING"),
+                        "pekko.log-dead-letters = off",
+                        "pekko.stdout-loglevel = OFF",
+                        "pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]",
+                        "pekko.logging-filter = \"org.apache.pekko.event.slf4j.Slf4jLoggingFilter\"",
+                        "pekko.log-dead-letters-during-shutdown = off"))
+                .withFallback(base)
+                .resolve();
+    }
+
     private static Config systemConfig(Config base, boolean embedded, List<Address> seeds) {
         String host = base.getString("troupe.booster.hostname");
         if (host.isBlank()) {
@@ -105,6 +158,9 @@ public final class BoosterRun {
                         "pekko.cluster.roles = " + roles,
                         "pekko.cluster.downing-provider-class = \"org.apache.pekko.cluster.sbr.SplitBrainResolverProvider\"",
                         "pekko.cluster.split-brain-resolver.active-strategy = keep-majority",
+                        // the nodes' setting (troupe-node-defaults.conf): only members with role node count; a
+                        // booster has role booster, so it never tips a split-brain decision
+                        "pekko.cluster.split-brain-resolver.keep-majority.role = " + SBR_ROLE,
                         "pekko.coordinated-shutdown.exit-jvm = off",
                         // an embedded single-node cluster has nobody to leave gracefully: stop at once
                         "pekko.coordinated-shutdown.run-by-actor-system-terminate = " + (embedded ? "off" : "on"),
@@ -115,6 +171,10 @@ public final class BoosterRun {
                         "pekko.loglevel = " + (base.hasPath("troupe.booster.loglevel") ? base.getString("troupe.booster.loglevel") : "WARNING"),
                         "pekko.remote.artery.advanced.maximum-frame-size = ${troupe.remote.maximum-frame-size}",
                         "pekko.log-dead-letters = off",
+                        // workers are seen sooner: this node asks for the receptionist's entries every 200 ms
+                        // (not 2 s) and hears of changes within 50 ms; a booster lives briefly, the cost is small
+                        "pekko.cluster.typed.receptionist.distributed-data.gossip-interval = 200ms",
+                        "pekko.cluster.typed.receptionist.distributed-data.notify-subscribers-interval = 50ms",
                         "pekko.stdout-loglevel = OFF",
                         "pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]",
                         "pekko.logging-filter = \"org.apache.pekko.event.slf4j.Slf4jLoggingFilter\"",

@@ -9,6 +9,8 @@ import java.util.Locale;
 public enum FallbackReason {
     /** no usable worker: none in the cluster, all busy, or all already tried for this sub-work */
     NO_WORKER("no worker"),
+    /** no worker known yet: the booster was still joining the cluster (or could not), or none has registered */
+    NO_WORKER_YET("no worker yet"),
     /** the handler refused it: PreExecute failed, or PostExecute rejected a result that exited 0 */
     REFUSED("refused by the handler"),
     /** the remote command exited non-zero (a compile error, say), or brought back no expected result */

@@ -889,7 +889,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     /** Why the directory had no worker to offer (a toolchain filter answers TOOLCHAIN_MISMATCH here). */
     private static FallbackReason reasonOf(WorkerDirectory.NoWorker none) {
-        return none.toolchainMismatch() ? FallbackReason.TOOLCHAIN_MISMATCH : FallbackReason.NO_WORKER;
+        return none.toolchainMismatch() ? FallbackReason.TOOLCHAIN_MISMATCH
+                : none.noneYet() ? FallbackReason.NO_WORKER_YET : FallbackReason.NO_WORKER;
     }
 
     /**

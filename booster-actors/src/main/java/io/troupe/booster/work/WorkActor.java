@@ -32,19 +32,23 @@ import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * One work (a whole build): finds workers, calls PreWork, installs hooks from GetPreloadConfig, starts the
- * ExecutorGateway, runs the work command, turns every intercepted sub-work into a {@link SubWorkActor},
- * waits for them after the command exits, calls PostWork and prints the summary. Its children are
- * {@link LocalSlots}, {@link WorkerDirectory}, the gateway and the sub-works.
+ * One work (a whole build): decides {@code @BK_JOBS}, calls PreWork, installs hooks from GetPreloadConfig,
+ * starts the ExecutorGateway, runs the work command, turns every intercepted sub-work into a
+ * {@link SubWorkActor}, waits for them after the command exits, calls PostWork and prints the summary. Its
+ * children are {@link LocalSlots}, {@link WorkerDirectory}, the gateway and the sub-works.
+ *
+ * <p>It does not wait for workers unless told to (docs/booster-execution.md, "Start"): the directory pushes
+ * each change of the worker set, and a sub-work that arrives while none is known runs locally. One behaviour
+ * per phase: {@link #waiting} (for the first worker, only where that is wanted), {@link #settingUp},
+ * {@link #running}, {@link #draining}, {@link #ending}.
  */
-public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
+public final class WorkActor {
 
     /** Messages stay inside the booster process. */
     public interface Command extends NoSerializationVerificationNeeded {}
@@ -66,8 +70,15 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     /** What the WorkActor tells its owner. */
     public interface Event extends NoSerializationVerificationNeeded {}
 
+    /** The booster's node has joined the cluster (from the BoosterGuardian); only timing and messages use it. */
+    public enum ClusterJoined implements Command { INSTANCE }
+
+    /** The booster could not join the cluster: {@code reason} says how (from the BoosterGuardian). */
+    public record ClusterUnavailable(String reason) implements Command {}
+
     /**
-     * Workers found, hooks installed; under {@link Launch#EXTERNAL} sub-works may be sent now.
+     * Hooks installed, the command about to start; under {@link Launch#EXTERNAL} (which waits for the first
+     * worker) sub-works may be sent now.
      *
      * @param jobs the value {@code @BK_JOBS} stands for
      * @param socket the gateway socket path ({@code TROUPE_BOOSTER_SOCKET})
@@ -123,9 +134,14 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     /** Exit code of a work that succeeded but fell back more than {@code --max_fallback_ratio} allows. */
     public static final int FALLBACK_RATIO_EXCEEDED = 3;
 
-    private enum DiscoveryTick implements Command { INSTANCE }
+    /** How long the worker set must hold still before a waiting work takes its slot count for @BK_JOBS. */
+    private static final Duration SETTLE = Duration.ofMillis(400);
 
-    private record Discovered(WorkerDirectory.Snapshot snapshot) implements Command {}
+    private record WorkersChanged(WorkerDirectory.Snapshot snapshot) implements Command {}
+
+    private enum FirstWorkerTimedOut implements Command { INSTANCE }
+
+    private enum WorkersSettled implements Command { INSTANCE }
 
     private record PreWorkDone(Throwable error) implements Command {}
 
@@ -134,6 +150,8 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     private record GatewayEvent(ExecutorGateway.Event event) implements Command {}
 
     private enum GatewayTimedOut implements Command { INSTANCE }
+
+    private record CommandStarted(Process process, long atMillis) implements Command {}
 
     private record SubWorkEnded(SubWorkActor.Ended ended) implements Command {}
 
@@ -147,8 +165,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
 
     private enum CleanedUp implements Command { INSTANCE }
 
-    private enum Phase { DISCOVERY, SETUP, RUNNING, DRAINING, ENDING }
-
+    private final ActorContext<Command> context;
     private final TimerScheduler<Command> timers;
     private final WorkSettings settings;
     private final Handler handler;
@@ -158,7 +175,9 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     private final ActorRef<LocalSlots.Command> localSlots;
     private final ActorRef<WorkerDirectory.Command> directory;
     private final ActorRef<SubWorkActor.Ended> endedAdapter;
-    private final long discoveryDeadline;
+    private final Duration firstWorkerTimeout;
+    private final Duration discoveryTimeout;
+    private final int expectedJobs;
     private final Duration drainTimeout;
     private final Duration progressInterval;
     private String lastProgress = "";
@@ -169,9 +188,8 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     private final Set<String> workersUsed = new HashSet<>();
     private final List<SubWorkActor.Ended> endedSubWorks = new ArrayList<>();
     private final long startMillis = System.currentTimeMillis();
-    private Phase phase = Phase.DISCOVERY;
-    private WorkerDirectory.Snapshot lastSnapshot;
-    private int stableTicks;
+    private final StartTimes times = new StartTimes();
+    private WorkerDirectory.Snapshot workers = new WorkerDirectory.Snapshot(0, 0, 0);
     private boolean local;
     private int jobs = 1;
     private BoosterConfig boosterConfig;
@@ -186,6 +204,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     private int failed;
     private final Map<FallbackReason, Integer> fallbacks = new java.util.EnumMap<>(FallbackReason.class);
     private int exitCode;
+    private String clusterUnavailable;
 
     /**
      * @param settings what the CLI was told
@@ -195,13 +214,13 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
      */
     public static Behavior<Command> create(WorkSettings settings, Handler handler, Launch launch, ActorRef<Event> owner) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-                new WorkActor(context, timers, settings, handler, launch, owner)));
+                new WorkActor(context, timers, settings, handler, launch, owner).start()));
     }
 
     private WorkActor(ActorContext<Command> context, TimerScheduler<Command> timers, WorkSettings settings,
             Handler handler, Launch launch, ActorRef<Event> owner) {
-        super(context);
         Config config = context.getSystem().settings().config();
+        this.context = context;
         this.timers = timers;
         this.settings = settings;
         this.handler = handler;
@@ -214,7 +233,12 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         this.directory = context.spawn(WorkerDirectory.create(config.getInt("troupe.booster.unhealthy-after-errors"),
                 config.getDuration("troupe.worker.load-report-interval")), "workers");
         this.endedAdapter = context.messageAdapter(SubWorkActor.Ended.class, SubWorkEnded::new);
-        this.discoveryDeadline = System.nanoTime() + config.getDuration("troupe.booster.worker-discovery-timeout").toNanos();
+        this.discoveryTimeout = config.getDuration("troupe.booster.worker-discovery-timeout");
+        // a longer discovery hold lengthens this wait too: whoever set it expects workers that slowly
+        Duration firstWorker = config.getDuration("troupe.booster.first-worker-timeout");
+        this.firstWorkerTimeout = firstWorker.compareTo(discoveryTimeout) >= 0 ? firstWorker : discoveryTimeout;
+        int expected = config.getInt("troupe.booster.expected-jobs");
+        this.expectedJobs = expected > 0 ? expected : 4 * Runtime.getRuntime().availableProcessors();
         this.drainTimeout = config.getDuration("troupe.booster.drain-timeout");
         this.progressInterval = config.getDuration("troupe.booster.progress-interval");
         // an input file past this runs the sub-work locally (files move by digest, DESIGN.md 4.7)
@@ -222,67 +246,94 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         // well inside the Artery frame, whatever the setting: the request carries them with commands and env
         this.inlineInputBytes = Math.min(config.getBytes("troupe.booster.inline-input-bytes"),
                 config.getBytes("pekko.remote.artery.advanced.maximum-frame-size") / 2);
-        if (local) {
-            context.getSelf().tell(new Discovered(new WorkerDirectory.Snapshot(0, 0, 0)));
-        } else {
-            timers.startTimerWithFixedDelay(DiscoveryTick.INSTANCE, Duration.ofMillis(200));
-        }
     }
 
-    @Override
-    public Receive<Command> createReceive() {
-        return newReceiveBuilder()
-                .onMessageEquals(DiscoveryTick.INSTANCE, this::onDiscoveryTick)
-                .onMessage(Discovered.class, this::onDiscovered)
-                .onMessage(PreWorkDone.class, this::onPreWorkDone)
-                .onMessage(EnvReady.class, this::onEnvReady)
-                .onMessage(GatewayEvent.class, this::onGatewayEvent)
-                .onMessageEquals(GatewayTimedOut.INSTANCE, this::onGatewayTimedOut)
-                .onMessage(SubWork.class, this::onSubWork)
-                .onMessage(SubWorkEnded.class, this::onSubWorkEnded)
-                .onMessage(SubWorkStopped.class, this::onSubWorkStopped)
-                .onMessage(WorkCommandExited.class, this::onWorkCommandExited)
-                .onMessageEquals(DrainTimedOut.INSTANCE, this::onDrainTimedOut)
-                .onMessageEquals(ProgressTick.INSTANCE, this::onProgressTick)
-                .onMessage(PostWorkDone.class, this::onPostWorkDone)
-                .onMessageEquals(CleanedUp.INSTANCE, this::onCleanedUp)
+    // ---- waiting for the first worker (only the embedded worker, --no_local, EXTERNAL, or a discovery hold) ----
+
+    private Behavior<Command> start() {
+        times.workActorStarted = System.currentTimeMillis();
+        directory.tell(new WorkerDirectory.Subscribe(context.messageAdapter(WorkerDirectory.Snapshot.class, WorkersChanged::new)));
+        if (local) {
+            return decideAndPreWork();
+        }
+        if (waitsForJoin()) {
+            return waiting(); // the first-worker timer starts once the guardian reports the join
+        }
+        if (launch == Launch.EXTERNAL) {
+            timers.startSingleTimer(FirstWorkerTimedOut.INSTANCE, firstWorkerTimeout); // its owner has joined already
+            return waiting();
+        }
+        if (discoveryTimeout.isZero()) {
+            return decideAndPreWork(); // the usual case with --cluster: start at once
+        }
+        timers.startSingleTimer(FirstWorkerTimedOut.INSTANCE, discoveryTimeout);
+        return waiting();
+    }
+
+    /** The embedded worker is sure to come, and --no_local has no use for a command without workers. */
+    private boolean waitsForJoin() {
+        return launch == Launch.RUN_COMMAND && (embedded() || settings.noLocal());
+    }
+
+    private boolean embedded() {
+        return settings.clusterSeeds().isEmpty();
+    }
+
+    private Behavior<Command> waiting() {
+        return Behaviors.receive(Command.class)
+                .onMessage(WorkersChanged.class, this::onWorkersChangedWhileWaiting)
+                .onMessageEquals(WorkersSettled.INSTANCE, this::decideAndPreWork)
+                .onMessageEquals(FirstWorkerTimedOut.INSTANCE, this::onFirstWorkerTimedOut)
+                .onMessageEquals(ClusterJoined.INSTANCE, this::onClusterJoinedWhileWaiting)
+                .onMessage(ClusterUnavailable.class, this::onClusterUnavailableWhileWaiting)
+                .onMessage(SubWork.class, this::rejectSubWork)
                 .build();
     }
 
-    // ---- discovery and setup ----
-
-    private Behavior<Command> onDiscoveryTick() {
-        getContext().ask(WorkerDirectory.Snapshot.class, directory, Duration.ofSeconds(5), WorkerDirectory.GetSnapshot::new,
-                (snapshot, error) -> new Discovered(snapshot != null ? snapshot : new WorkerDirectory.Snapshot(0, 0, 0)));
-        return this;
+    private Behavior<Command> onWorkersChangedWhileWaiting(WorkersChanged changed) {
+        noteWorkers(changed);
+        if (workers.usableWorkers() == 0) {
+            return Behaviors.same();
+        }
+        if (embedded() && launch == Launch.RUN_COMMAND) {
+            return decideAndPreWork(); // one worker, in this process: nothing more will come
+        }
+        timers.startSingleTimer(WorkersSettled.INSTANCE, SETTLE); // the rest arrive by gossip: wait until it holds still
+        return Behaviors.same();
     }
 
-    private Behavior<Command> onDiscovered(Discovered discovered) {
-        WorkerDirectory.Snapshot snapshot = discovered.snapshot();
-        boolean timeUp = System.nanoTime() - discoveryDeadline > 0;
-        if (phase != Phase.DISCOVERY) {
-            return this;
+    private Behavior<Command> onClusterJoinedWhileWaiting() {
+        noteJoined();
+        if (waitsForJoin()) { // a discovery hold counts from the start instead
+            timers.startSingleTimer(FirstWorkerTimedOut.INSTANCE, firstWorkerTimeout);
         }
-        // wait for the first worker, then until the listing holds still (the rest arrive by gossip)
-        boolean embedded = settings.clusterSeeds().isEmpty();
-        boolean settled = snapshot.usableWorkers() > 0 && (embedded || snapshot.equals(lastSnapshot) && ++stableTicks >= 2);
-        if (!snapshot.equals(lastSnapshot)) {
-            stableTicks = 0;
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onClusterUnavailableWhileWaiting(ClusterUnavailable unavailable) {
+        clusterUnavailable = unavailable.reason();
+        if (settings.noLocal()) {
+            return abort(unavailable.reason() + "; --no_local forbids running the work locally");
         }
-        lastSnapshot = snapshot;
-        if (!local && !settled && !timeUp) {
-            return this;
-        }
-        timers.cancel(DiscoveryTick.INSTANCE);
-        phase = Phase.SETUP;
-        if (!local && snapshot.usableWorkers() == 0) {
+        warn(unavailable.reason() + "; running every sub-work locally");
+        return decideAndPreWork();
+    }
+
+    private Behavior<Command> onFirstWorkerTimedOut() {
+        if (workers.usableWorkers() == 0) {
             warn("no workers found in the cluster; sub-works will run locally"
                     + (settings.noLocal() ? " -- and fail, because of --no_local" : ""));
         }
-        jobs = snapshot.totalSlots() > 0 ? Math.max(1, snapshot.totalSlots() * 3 / 2) : localTotal;
-        if (settings.maxJobs() > 0) {
-            jobs = Math.min(jobs, settings.maxJobs());
-        }
+        return decideAndPreWork();
+    }
+
+    // ---- setting up: PreWork, hooks, gateway ----
+
+    /** Fixes @BK_JOBS (it is written into the command line once) and calls PreWork. */
+    private Behavior<Command> decideAndPreWork() {
+        timers.cancel(FirstWorkerTimedOut.INSTANCE);
+        timers.cancel(WorkersSettled.INSTANCE);
+        jobs = jobs();
         String command = settings.command() == null ? "" : settings.command().replace("@BK_JOBS", Integer.toString(jobs));
         String confDir = settings.env().getOrDefault("TROUPE_CONF_DIR", "/etc/troupe");
         boosterConfig = new BoosterConfig(settings.type(), settings.projectId(), settings.buildId(), command,
@@ -291,7 +342,34 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
             handler.preWork(boosterConfig);
             return new PreWorkDone(null);
         }, PreWorkDone::new);
-        return this;
+        return settingUp();
+    }
+
+    /**
+     * Known workers' slots × 1.5; with none known yet: the local slot total when everything runs here (--local,
+     * the embedded worker), else {@code troupe.booster.expected-jobs}, the cluster the build is expected to
+     * meet. Capped by {@code --max_jobs}.
+     */
+    private int jobs() {
+        int value;
+        if (workers.totalSlots() > 0) {
+            value = Math.max(1, workers.totalSlots() * 3 / 2);
+        } else if (local || embedded()) {
+            value = localTotal;
+        } else {
+            value = Math.max(localTotal, expectedJobs);
+        }
+        return settings.maxJobs() > 0 ? Math.min(value, settings.maxJobs()) : value;
+    }
+
+    private Behavior<Command> settingUp() {
+        return common(Behaviors.receive(Command.class))
+                .onMessage(PreWorkDone.class, this::onPreWorkDone)
+                .onMessage(EnvReady.class, this::onEnvReady)
+                .onMessage(GatewayEvent.class, this::onGatewayEvent)
+                .onMessageEquals(GatewayTimedOut.INSTANCE, this::onGatewayTimedOut)
+                .onMessage(SubWork.class, this::rejectSubWork)
+                .build();
     }
 
     private Behavior<Command> onPreWorkDone(PreWorkDone done) {
@@ -307,7 +385,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
                 Duration.ofSeconds(Math.max(0, settings.remoteTimeoutSecs())), maxFileBytes,
                 inlineInputBytes, blocking);
         onBlocking(this::prepareEnvironment, error -> new EnvReady(null, null, null, error));
-        return this;
+        return Behaviors.same();
     }
 
     private Behavior<Command> onEnvReady(EnvReady ready) {
@@ -321,36 +399,43 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         workEnv = ready.env();
         socket = Path.of(workEnv.get("TROUPE_BOOSTER_SOCKET"));
         if (launch == Launch.EXTERNAL) {
-            phase = Phase.RUNNING;
             startProgress();
             owner.tell(new Ready(jobs, socket));
-            return this;
+            return running();
         }
-        gateway = getContext().spawn(ExecutorGateway.create(socket,
-                getContext().messageAdapter(ExecutorGateway.SubWorkArrived.class, SubWork::new),
-                getContext().messageAdapter(ExecutorGateway.Event.class, GatewayEvent::new)), "gateway");
+        gateway = context.spawn(ExecutorGateway.create(socket,
+                context.messageAdapter(ExecutorGateway.SubWorkArrived.class, SubWork::new),
+                context.messageAdapter(ExecutorGateway.Event.class, GatewayEvent::new)), "gateway");
         timers.startSingleTimer(GatewayTimedOut.INSTANCE, Duration.ofSeconds(10));
-        return this;
+        return Behaviors.same();
     }
 
     private Behavior<Command> onGatewayEvent(GatewayEvent event) {
-        if (phase != Phase.SETUP) {
-            return this;
-        }
         timers.cancel(GatewayTimedOut.INSTANCE);
-        if (event.event() instanceof ExecutorGateway.BindFailed failed) {
-            warn("executor gateway could not listen on " + socket + ": " + failed.reason()
+        if (event.event() instanceof ExecutorGateway.BindFailed bindFailed) {
+            warn("executor gateway could not listen on " + socket + ": " + bindFailed.reason()
                     + "; booster-exec will run sub-works locally");
         }
         return startCommand();
     }
 
     private Behavior<Command> onGatewayTimedOut() {
-        if (phase != Phase.SETUP) {
-            return this;
-        }
         warn("executor gateway did not start listening on " + socket + " within 10 s; booster-exec will run sub-works locally");
         return startCommand();
+    }
+
+    private Behavior<Command> startCommand() {
+        startProgress();
+        owner.tell(new Ready(jobs, socket));
+        context.pipeToSelf(CompletableFuture.supplyAsync(this::startWorkProcess, blocking),
+                (process, error) -> {
+                    if (error != null) {
+                        System.err.println("[booster] cannot run the work command: " + messageOf(unwrap(error)));
+                        return new WorkCommandExited(127);
+                    }
+                    return new CommandStarted(process, System.currentTimeMillis());
+                });
+        return running();
     }
 
     private void startProgress() {
@@ -359,60 +444,49 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         }
     }
 
-    /** One plain line when something changed; a build's own output runs between them. */
-    private Behavior<Command> onProgressTick() {
-        if (phase != Phase.RUNNING && phase != Phase.DRAINING) {
-            return this;
-        }
-        Summary s = summary();
-        String line = "[booster] progress: done " + s.total() + " of " + arrived + " (remote " + s.remoteOk() + ", local "
-                + s.localFallback() + ", failed " + s.failed() + "), running " + pending.size() + ", workers used "
-                + s.workersUsed();
-        if (!line.equals(lastProgress)) {
-            lastProgress = line;
-            System.err.println(line);
-        }
-        return this;
+    // ---- running: the command runs, sub-works come and go ----
+
+    private Behavior<Command> running() {
+        return common(Behaviors.receive(Command.class))
+                .onMessage(CommandStarted.class, this::onCommandStarted)
+                .onMessage(SubWork.class, this::onSubWork)
+                .onMessage(SubWorkEnded.class, this::onSubWorkEnded)
+                .onMessage(SubWorkStopped.class, this::onSubWorkStopped)
+                .onMessage(WorkCommandExited.class, this::onWorkCommandExited)
+                .onMessageEquals(ProgressTick.INSTANCE, this::onProgressTick)
+                .onMessage(GatewayEvent.class, event -> Behaviors.same()) // a late bind report: the command runs already
+                .onMessageEquals(GatewayTimedOut.INSTANCE, Behaviors::same)
+                .build();
     }
 
-    private Behavior<Command> startCommand() {
-        phase = Phase.RUNNING;
-        startProgress();
-        owner.tell(new Ready(jobs, socket));
-        getContext().pipeToSelf(CompletableFuture.supplyAsync(this::startWorkProcess, blocking)
-                        .thenCompose(Process::onExit),
-                (process, error) -> {
-                    if (error != null) {
-                        System.err.println("[booster] cannot run the work command: " + messageOf(unwrap(error)));
-                        return new WorkCommandExited(127);
-                    }
-                    return new WorkCommandExited(process.exitValue());
-                });
-        return this;
+    private Behavior<Command> onCommandStarted(CommandStarted started) {
+        times.commandStarted = started.atMillis();
+        context.pipeToSelf(started.process().onExit(),
+                (process, error) -> new WorkCommandExited(error != null ? 127 : process.exitValue()));
+        return Behaviors.same();
     }
-
-    // ---- running ----
 
     private Behavior<Command> onSubWork(SubWork subWork) {
         ExecutorGateway.SubWorkArrived request = subWork.arrived();
-        if (shared == null || phase == Phase.ENDING) {
-            request.replyTo().tell(new ExecutorGateway.SubWorkReply(1, new byte[0],
-                    "[booster] the work is not accepting sub-works (starting or finished)\n".getBytes(StandardCharsets.UTF_8)));
-            return this;
-        }
         arrived++;
         String id = settings.buildId() + "-" + arrived;
         ActorRef<SubWorkActor.Command> child =
-                getContext().spawn(SubWorkActor.create(id, request, shared, endedAdapter), "subwork-" + arrived);
-        getContext().watchWith(child, new SubWorkStopped(id));
+                context.spawn(SubWorkActor.create(id, request, shared, endedAdapter), "subwork-" + arrived);
+        context.watchWith(child, new SubWorkStopped(id));
         pending.put(id, request.replyTo());
-        return this;
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> rejectSubWork(SubWork subWork) {
+        subWork.arrived().replyTo().tell(new ExecutorGateway.SubWorkReply(1, new byte[0],
+                "[booster] the work is not accepting sub-works (starting or finished)\n".getBytes(StandardCharsets.UTF_8)));
+        return Behaviors.same();
     }
 
     private Behavior<Command> onSubWorkEnded(SubWorkEnded message) {
         SubWorkActor.Ended ended = message.ended();
         if (pending.remove(ended.subWorkId()) == null) {
-            return this;
+            return Behaviors.same();
         }
         if (settings.statsJson() != null) {
             endedSubWorks.add(ended);
@@ -424,11 +498,13 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
             case REMOTE -> {
                 remoteOk++;
                 workersUsed.add(ended.worker());
+                SubWorkActor.Timings t = ended.timings();
+                times.firstRemote = Math.min(times.firstRemote, t.startMillis() + t.preMillis());
             }
             case LOCAL -> localFallback++;
             case FAILED -> failed++;
         }
-        return maybeFinish();
+        return Behaviors.same();
     }
 
     private Behavior<Command> onSubWorkStopped(SubWorkStopped stopped) {
@@ -437,47 +513,86 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
             replyTo.tell(new ExecutorGateway.SubWorkReply(1, new byte[0],
                     ("[booster] sub-work " + stopped.id() + " stopped unexpectedly\n").getBytes(StandardCharsets.UTF_8)));
             failed++;
-            return maybeFinish();
         }
-        return this;
+        return Behaviors.same();
     }
 
     private Behavior<Command> onWorkCommandExited(WorkCommandExited exited) {
-        if (phase != Phase.RUNNING) {
-            return this;
-        }
         exitCode = exited.exitCode();
-        phase = Phase.DRAINING;
         timers.startSingleTimer(DrainTimedOut.INSTANCE, drainTimeout);
-        return maybeFinish();
+        return pending.isEmpty() ? postWork() : draining();
+    }
+
+    /** One plain line when something changed; a build's own output runs between them. */
+    private Behavior<Command> onProgressTick() {
+        Summary s = summary();
+        String line = "[booster] progress: done " + s.total() + " of " + arrived + " (remote " + s.remoteOk() + ", local "
+                + s.localFallback() + ", failed " + s.failed() + "), running " + pending.size() + ", workers used "
+                + s.workersUsed();
+        if (!line.equals(lastProgress)) {
+            lastProgress = line;
+            System.err.println(line);
+        }
+        return Behaviors.same();
+    }
+
+    // ---- draining: the command has exited, its sub-works finish ----
+
+    private Behavior<Command> draining() {
+        return common(Behaviors.receive(Command.class))
+                .onMessage(SubWork.class, this::onSubWork) // a detached child of the build may still send one
+                .onMessage(SubWorkEnded.class, ended -> {
+                    onSubWorkEnded(ended);
+                    return drained();
+                })
+                .onMessage(SubWorkStopped.class, stopped -> {
+                    onSubWorkStopped(stopped);
+                    return drained();
+                })
+                .onMessageEquals(DrainTimedOut.INSTANCE, this::onDrainTimedOut)
+                .onMessageEquals(ProgressTick.INSTANCE, this::onProgressTick)
+                .onMessage(CommandStarted.class, started -> Behaviors.same())
+                .build();
+    }
+
+    private Behavior<Command> drained() {
+        return pending.isEmpty() ? postWork() : Behaviors.same();
     }
 
     private Behavior<Command> onDrainTimedOut() {
-        if (phase == Phase.DRAINING) {
-            warn(pending.size() + " sub-work(s) still running " + drainTimeout.toSeconds()
-                    + " s after the work command exited; ending the work without them");
-            failed += pending.size();
-            pending.clear();
-            return postWork();
-        }
-        return this;
+        warn(pending.size() + " sub-work(s) still running " + drainTimeout.toSeconds()
+                + " s after the work command exited; ending the work without them");
+        failed += pending.size();
+        pending.clear();
+        return postWork();
     }
 
-    private Behavior<Command> maybeFinish() {
-        return phase == Phase.DRAINING && pending.isEmpty() ? postWork() : this;
-    }
-
-    // ---- ending ----
+    // ---- ending: PostWork, summary, clean-up ----
 
     private Behavior<Command> postWork() {
-        phase = Phase.ENDING;
         timers.cancel(DrainTimedOut.INSTANCE);
         timers.cancel(ProgressTick.INSTANCE);
         onBlocking(() -> {
             handler.postWork(boosterConfig);
             return new PostWorkDone(null);
         }, PostWorkDone::new);
-        return this;
+        return ending();
+    }
+
+    private Behavior<Command> ending() {
+        return common(Behaviors.receive(Command.class))
+                .onMessage(PostWorkDone.class, this::onPostWorkDone)
+                .onMessageEquals(CleanedUp.INSTANCE, this::onCleanedUp)
+                .onMessage(SubWork.class, this::rejectSubWork)
+                // sub-works given up at the drain timeout, or the command of an aborted setup: nothing to count
+                .onMessage(SubWorkEnded.class, ended -> Behaviors.same())
+                .onMessage(SubWorkStopped.class, stopped -> Behaviors.same())
+                .onMessage(CommandStarted.class, started -> Behaviors.same())
+                .onMessage(WorkCommandExited.class, exited -> Behaviors.same())
+                .onMessage(GatewayEvent.class, event -> Behaviors.same())
+                .onMessageEquals(ProgressTick.INSTANCE, Behaviors::same)
+                .onMessageEquals(DrainTimedOut.INSTANCE, Behaviors::same)
+                .build();
     }
 
     private Behavior<Command> onPostWorkDone(PostWorkDone done) {
@@ -486,8 +601,28 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         }
         Summary summary = summary();
         System.err.println(summary.line());
+        String noWorker = noWorkerReason();
+        if (noWorker != null && summary.total() > 0) {
+            System.err.println("[booster] no worker was known during the work: " + noWorker);
+        }
         checkFallbackRatio(summary);
         return cleanup();
+    }
+
+    /** Why no worker was ever usable (null when one was, or under --local): for the summary and the stats. */
+    private String noWorkerReason() {
+        if (local || times.firstWorker != 0) {
+            return null;
+        }
+        String where = embedded() ? "the embedded cluster" : "the cluster at " + String.join(", ", settings.clusterSeeds());
+        if (clusterUnavailable != null) {
+            return clusterUnavailable;
+        }
+        if (times.joined == 0 && launch == Launch.RUN_COMMAND) {
+            return "not joined " + where + " after " + (System.currentTimeMillis() - startMillis)
+                    + " ms (still joining, or the seed cannot be reached)";
+        }
+        return "no worker registered in " + where;
     }
 
     /** {@code --max_fallback_ratio}: too many fallbacks mean the cluster did not do the work; say so and fail. */
@@ -506,15 +641,16 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
 
     private Behavior<Command> abort(String message) {
         System.err.println("[booster] " + message);
-        phase = Phase.ENDING;
         exitCode = SETUP_FAILED;
         return cleanup();
     }
 
     private Behavior<Command> cleanup() {
-        phase = Phase.ENDING;
+        timers.cancel(FirstWorkerTimedOut.INSTANCE);
+        timers.cancel(WorkersSettled.INSTANCE);
+        timers.cancel(GatewayTimedOut.INSTANCE);
         if (gateway != null) {
-            getContext().stop(gateway);
+            context.stop(gateway);
         }
         Path dir = tempDir;
         Map<String, Object> stats = settings.statsJson() == null ? null : stats();
@@ -528,12 +664,50 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
             warn("cleaning up after the work: " + messageOf(error));
             return CleanedUp.INSTANCE;
         });
-        return this;
+        return ending();
     }
 
     private Behavior<Command> onCleanedUp() {
         owner.tell(new Finished(exitCode, summary()));
         return Behaviors.stopped();
+    }
+
+    // ---- in every phase past waiting: the worker set and the cluster join, for timing and messages ----
+
+    private BehaviorBuilder<Command> common(BehaviorBuilder<Command> builder) {
+        return builder
+                .onMessage(WorkersChanged.class, changed -> {
+                    noteWorkers(changed);
+                    return Behaviors.same();
+                })
+                .onMessageEquals(ClusterJoined.INSTANCE, () -> {
+                    noteJoined();
+                    return Behaviors.same();
+                })
+                .onMessage(ClusterUnavailable.class, this::onClusterUnavailable)
+                .onMessageEquals(FirstWorkerTimedOut.INSTANCE, Behaviors::same)
+                .onMessageEquals(WorkersSettled.INSTANCE, Behaviors::same);
+    }
+
+    private void noteWorkers(WorkersChanged changed) {
+        workers = changed.snapshot();
+        if (workers.usableWorkers() > 0 && times.firstWorker == 0) {
+            times.firstWorker = System.currentTimeMillis();
+        }
+    }
+
+    private void noteJoined() {
+        if (times.joined == 0) {
+            times.joined = System.currentTimeMillis();
+        }
+    }
+
+    private Behavior<Command> onClusterUnavailable(ClusterUnavailable unavailable) {
+        clusterUnavailable = unavailable.reason();
+        if (!local && times.firstWorker == 0) {
+            warn(unavailable.reason() + "; running every sub-work locally");
+        }
+        return Behaviors.same();
     }
 
     private Summary summary() {
@@ -546,7 +720,16 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     }
 
     private void onBlocking(Callable<Command> work, Function<Throwable, Command> onError) {
-        HandlerCalls.pipeToSelf(getContext(), handler, blocking, work, onError);
+        HandlerCalls.pipeToSelf(context, handler, blocking, work, onError);
+    }
+
+    /** When the start-up steps happened (epoch ms; 0 = not yet), for --stats_json. */
+    private static final class StartTimes {
+        long workActorStarted;
+        long joined;
+        long firstWorker;
+        long commandStarted;
+        long firstRemote = Long.MAX_VALUE;
     }
 
     // ---- blocking work, on troupe.blocking-dispatcher ----
@@ -614,6 +797,15 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         work.put("start_ms", startMillis);
         work.put("end_ms", System.currentTimeMillis());
         work.put("jobs", jobs);
+        // start-up, in ms since the JVM started (null = did not happen): where a build's first seconds go
+        long jvmStart = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+        work.put("jvm_start_ms", jvmStart);
+        work.put("work_actor_started_ms", sinceJvm(jvmStart, times.workActorStarted));
+        work.put("cluster_joined_ms", sinceJvm(jvmStart, times.joined));
+        work.put("first_worker_ms", sinceJvm(jvmStart, times.firstWorker));
+        work.put("command_started_ms", sinceJvm(jvmStart, times.commandStarted));
+        work.put("first_remote_ms", sinceJvm(jvmStart, times.firstRemote == Long.MAX_VALUE ? 0 : times.firstRemote));
+        work.put("no_worker_reason", noWorkerReason());
         Map<String, Object> counts = new LinkedHashMap<>();
         counts.put("total", summary.total());
         counts.put("remote_ok", summary.remoteOk());
@@ -652,6 +844,10 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         return document;
     }
 
+    private static Long sinceJvm(long jvmStart, long epochMillis) {
+        return epochMillis == 0 ? null : epochMillis - jvmStart;
+    }
+
     private void writeStats(Map<String, Object> stats) {
         try {
             new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
@@ -660,7 +856,4 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
             System.err.println("[booster] warning: could not write --stats_json " + settings.statsJson() + ": " + e.getMessage());
         }
     }
-
-
-
 }

@@ -18,7 +18,6 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
  * The booster's view of the workers: the Receptionist listing of {@code troupe-worker}, their free slots
@@ -55,8 +54,15 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     /** How a {@link NoWorker} reason starts when no worker holds the sub-work's toolchain key. */
     public static final String TOOLCHAIN_MISMATCH = "toolchain mismatch";
 
-    /** No worker can take it now; {@code reason} says why. */
-    public record NoWorker(String reason) implements Choice {
+    /**
+     * No worker can take it now; {@code reason} says why. {@code noneYet}: no worker has been usable since this
+     * directory started (the booster is still joining, or the cluster has no worker): a local run is no loss.
+     */
+    public record NoWorker(String reason, boolean noneYet) implements Choice {
+        public NoWorker(String reason) {
+            this(reason, false);
+        }
+
         /** Whether no worker holds the compiler the sub-work needs (then a local run is the only way). */
         public boolean toolchainMismatch() {
             return reason != null && reason.startsWith(TOOLCHAIN_MISMATCH);
@@ -94,6 +100,14 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
      */
     public record Snapshot(int workers, int usableWorkers, int totalSlots) implements NoSerializationVerificationNeeded {}
 
+    /**
+     * Push a {@link Snapshot} to {@code replyTo} now and whenever it changes (workers listed, usable, their
+     * slots), until {@code replyTo} stops: a work learns of its workers without polling.
+     */
+    public record Subscribe(ActorRef<Snapshot> replyTo) implements Command {}
+
+    private record SubscriberStopped(ActorRef<Snapshot> subscriber) implements Command {}
+
     private record ListingChanged(Receptionist.Listing listing) implements Command {}
 
     private enum PollTick implements Command { INSTANCE }
@@ -122,6 +136,10 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     /** a worker with a free slot holding this much of a sub-work's inputs is preferred (0 = never) */
     private final long preferHolderBytes;
     private final Duration pollTimeout;
+    private final Set<ActorRef<Snapshot>> subscribers = new HashSet<>();
+    private Snapshot lastPushed;
+    /** some worker has been usable: from then on "no worker" means busy or banned, not "not known yet" */
+    private boolean everUsable;
 
     /**
      * @param unhealthyAfter network errors in a row that make a worker unhealthy
@@ -145,7 +163,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
         if (context.getSystem().settings().config().getString("pekko.actor.provider").contains("luster")) {
             ActorRef<ClusterEvent.ReachabilityEvent> events =
                     context.messageAdapter(ClusterEvent.ReachabilityEvent.class, ReachabilityChanged::new);
-            Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(events, ClusterEvent.ReachabilityEvent.class));
+            Cluster.get(context.getSystem()).subscriptions().tell(org.apache.pekko.cluster.typed.Subscribe.create(events, ClusterEvent.ReachabilityEvent.class));
         }
         timers.startTimerWithFixedDelay(PollTick.INSTANCE, pollInterval);
     }
@@ -158,6 +176,8 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
                 .onMessage(Release.class, this::onRelease)
                 .onMessage(Forget.class, this::onForget)
                 .onMessage(GetSnapshot.class, this::onGetSnapshot)
+                .onMessage(Subscribe.class, this::onSubscribe)
+                .onMessage(SubscriberStopped.class, this::onSubscriberStopped)
                 .onMessage(ListingChanged.class, this::onListingChanged)
                 .onMessageEquals(PollTick.INSTANCE, this::onPollTick)
                 .onMessage(LoadReported.class, this::onLoadReported)
@@ -174,7 +194,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
             table.reserve(choice.worker().get());
             acquire.replyTo().tell(new Chosen(choice.worker().get()));
         } else {
-            acquire.replyTo().tell(new NoWorker(choice.reason()));
+            acquire.replyTo().tell(new NoWorker(choice.reason(), !everUsable));
         }
         return this;
     }
@@ -194,7 +214,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
             worker.tell(dispatch.execute());
             dispatch.replyTo().tell(new Chosen(worker));
         } else {
-            dispatch.replyTo().tell(new NoWorker(choice.reason()));
+            dispatch.replyTo().tell(new NoWorker(choice.reason(), !everUsable));
         }
         return this;
     }
@@ -230,7 +250,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
         } else if (release.load() != null) {
             report(release.worker(), release.load());
         }
-        return this;
+        return pushIfChanged();
     }
 
     /** Inputs sent by digest (digest → size); inline ones cost nothing to send again. */
@@ -250,7 +270,35 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     }
 
     private Behavior<Command> onGetSnapshot(GetSnapshot request) {
-        request.replyTo().tell(new Snapshot(table.members().size(), table.usableWorkers(), table.totalSlots()));
+        request.replyTo().tell(snapshot());
+        return this;
+    }
+
+    private Behavior<Command> onSubscribe(Subscribe subscribe) {
+        if (subscribers.add(subscribe.replyTo())) {
+            getContext().watchWith(subscribe.replyTo(), new SubscriberStopped(subscribe.replyTo()));
+        }
+        subscribe.replyTo().tell(snapshot());
+        return this;
+    }
+
+    private Behavior<Command> onSubscriberStopped(SubscriberStopped stopped) {
+        subscribers.remove(stopped.subscriber());
+        return this;
+    }
+
+    private Snapshot snapshot() {
+        return new Snapshot(table.members().size(), table.usableWorkers(), table.totalSlots());
+    }
+
+    /** Tells subscribers when the worker set changed; called after every message that may change it. */
+    private Behavior<Command> pushIfChanged() {
+        Snapshot now = snapshot();
+        everUsable |= now.usableWorkers() > 0;
+        if (!now.equals(lastPushed)) {
+            lastPushed = now;
+            subscribers.forEach(subscriber -> subscriber.tell(now));
+        }
         return this;
     }
 
@@ -267,7 +315,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
             }
         }
         added.forEach(this::poll);
-        return this;
+        return pushIfChanged();
     }
 
     private Behavior<Command> onWorkerTerminated(WorkerTerminated terminated) {
@@ -283,7 +331,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
         if (attempts != null) {
             attempts.values().forEach(lostTo -> lostTo.tell(new WorkerLost(worker)));
         }
-        return this;
+        return pushIfChanged();
     }
 
     private Behavior<Command> onPollTick() {
@@ -298,7 +346,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
 
     private Behavior<Command> onLoadReported(LoadReported reported) {
         report(reported.worker(), reported.load());
-        return this;
+        return pushIfChanged();
     }
 
     private void report(ActorRef<SubWorkExecutor.Command> worker, SubWorkExecutor.Load load) {
@@ -308,7 +356,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
 
     private Behavior<Command> onLoadFailed(LoadFailed failed) {
         table.networkError(failed.worker());
-        return this;
+        return pushIfChanged();
     }
 
     private Behavior<Command> onReachabilityChanged(ReachabilityChanged changed) {
@@ -318,6 +366,6 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
         } else {
             unreachable.remove(address);
         }
-        return this;
+        return pushIfChanged();
     }
 }

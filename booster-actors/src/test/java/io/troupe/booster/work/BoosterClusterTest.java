@@ -113,6 +113,40 @@ class BoosterClusterTest {
         assertEquals("", Files.readString(tmp.resolve("out.txt")));
     }
 
+    @Test
+    void subWorksRunLocallyUntilAWorkerIsKnownThenRemotely() throws Exception {
+        Path file = Files.writeString(tmp.resolve("in.txt"), "x\n");
+        Path rules = Files.writeString(tmp.resolve("rules.json"),
+                "{\"hooks\":[{\"src_command\":\"cat\",\"target_command\":\"booster-exec $SRC_CMD\"}]}");
+        String seedPort = Integer.toString(Cluster.get(seed.system()).selfMember().address().getPort().get());
+        // one sub-work at once, then one every 250 ms for 8 s: the join and the first worker come in between
+        String command = "cat " + file + " > first.txt; i=0; while [ $i -lt 32 ]; do sleep 0.25; cat " + file
+                + " > last.txt; i=$((i+1)); done";
+        WorkSettings settings = new WorkSettings("echo", "demo", "known", command, true, rules, false, false, 0, 2, 0, 30,
+                List.of("127.0.0.1:" + seedPort), tmp, withCache(new HashMap<>(System.getenv())), tmp.resolve("stats.json"));
+        Config config = ConfigFactory.parseString("troupe.booster.join-timeout = 30s\n" + SBR)
+                .withFallback(ConfigFactory.load());
+        assertEquals(0, BoosterRun.run(settings, new EchoHandler(), config), err());
+
+        var stats = new com.fasterxml.jackson.databind.ObjectMapper().readTree(tmp.resolve("stats.json").toFile());
+        var subWorks = stats.get("sub_works");
+        assertEquals(33, subWorks.size(), stats.toString());
+        assertEquals("local", subWorks.get(0).get("route").asText(), subWorks.get(0).toString());
+        assertEquals("no_worker_yet", subWorks.get(0).get("fallback_reason").asText(), subWorks.get(0).toString());
+        assertEquals("remote", subWorks.get(32).get("route").asText(), subWorks.get(32).toString());
+        // once remote, it stays remote: the worker set is pushed, not polled, and nothing else competes
+        boolean remote = false;
+        for (var subWork : subWorks) {
+            remote |= subWork.get("route").asText().equals("remote");
+            assertTrue(!remote || subWork.get("route").asText().equals("remote"), subWorks.toString());
+        }
+        var work = stats.get("work");
+        assertTrue(work.get("first_remote_ms").asLong() > work.get("command_started_ms").asLong(), work.toString());
+        assertTrue(work.get("first_worker_ms").asLong() > 0 && !work.get("cluster_joined_ms").isNull(), work.toString());
+        assertTrue(work.get("no_worker_reason").isNull(), work.toString());
+        assertTrue(err().contains("fell back: no worker yet "), err());
+    }
+
     /** {@code env} with the stable shim directory under this test's temp dir, not in the user's ~/.cache. */
     private Map<String, String> withCache(Map<String, String> env) {
         env.put("XDG_CACHE_HOME", tmp.resolve("cache").toString());

@@ -104,10 +104,9 @@ class BoosterRunTest {
                 + " within 3 s; --no_local forbids running the work locally"), err());
         assertTrue(Files.notExists(tmp.resolve("ran.txt")));
 
+        // without --no_local the command does not wait for the join at all (BoosterStartTest has the details)
         int degraded = BoosterRun.run(settings("touch ran.txt", false, null, false, List.of(seed)), new EchoHandler(), config(""));
         assertEquals(0, degraded, err());
-        assertTrue(err().contains("[booster] warning: could not join the cluster at " + seed
-                + " within 3 s; running every sub-work locally"), err());
         assertTrue(Files.exists(tmp.resolve("ran.txt")));
     }
 

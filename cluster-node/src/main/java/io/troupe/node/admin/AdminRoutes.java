@@ -116,8 +116,10 @@ public final class AdminRoutes extends AllDirectives {
         for (Member member : state.getMembers()) {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("address", member.address().toString());
-            // Pekko adds a "dc-<name>" role to every member; it is reported as dataCenter instead.
-            entry.put("roles", member.getRoles().stream().filter(r -> !r.startsWith("dc-")).sorted().toList());
+            // Pekko adds a "dc-<name>" role to every member; it is reported as dataCenter instead. The "node"
+            // role every cluster node carries for the split-brain resolver (NodeConfig) says nothing more.
+            entry.put("roles", member.getRoles().stream().filter(r -> !r.startsWith("dc-") && !r.equals("node"))
+                    .sorted().toList());
             entry.put("dataCenter", member.dataCenter());
             entry.put("status", member.status().toString());
             entry.put("reachability", unreachable.contains(member) ? "unreachable" : "reachable");
