@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -83,6 +84,7 @@ final class SandboxLauncher {
     void start(Executor blocking) {
         try {
             blocking.execute(() -> {
+                closeContentStore();
                 removeStale();
                 plan();
             });
@@ -199,7 +201,10 @@ final class SandboxLauncher {
             for (Path path : (Iterable<Path>) tree::iterator) {
                 boolean shared = Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)
                         && ((Number) Files.getAttribute(path, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue() > 1;
-                if (!shared && !Files.isSymbolicLink(path)) {
+                if (shared) {
+                    // a content-store blob (0400 to its owner): readable by all here, its directory stays closed
+                    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("r--r--r--"));
+                } else if (!Files.isSymbolicLink(path)) {
                     chown(path, plan.switchTo());
                 }
             }
@@ -324,6 +329,17 @@ final class SandboxLauncher {
             } catch (IOException e) {
                 LOG.warn("could not remove {}: {}", root, e.toString());
             }
+        }
+    }
+
+    /** Without bubblewrap the store's directory is the only thing keeping sub-works from other runs' blobs. */
+    private void closeContentStore() {
+        try {
+            if (casDir != null && Files.isDirectory(casDir)) {
+                Files.setPosixFilePermissions(casDir, PosixFilePermissions.fromString("rwx------"));
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.warn("cannot make the content store {} private to the worker: {}", casDir, e.toString());
         }
     }
 
