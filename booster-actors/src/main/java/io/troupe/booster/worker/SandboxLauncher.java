@@ -153,7 +153,8 @@ final class SandboxLauncher {
             List<Path> mounted = new ArrayList<>();
             // /tmp is the run's own: a program configured under the host's /tmp (a toolchain) stays visible
             Path exe = Path.of(argv.get(0));
-            if (exe.isAbsolute() && exe.getParent() != null && Files.isDirectory(exe.getParent())) {
+            if (exe.isAbsolute() && exe.getParent() != null && exe.getParent().getNameCount() > 0
+                    && Files.isDirectory(exe.getParent())) {
                 command.addAll(List.of("--ro-bind", exe.getParent().toString(), exe.getParent().toString()));
                 mounted.add(exe.getParent());
             }
@@ -233,13 +234,13 @@ final class SandboxLauncher {
         if (self == 0) {
             Identity target = identity(settings.user());
             if (target == null) {
-                refusal = "troupe.worker.sandbox.user '" + settings.user() + "' is not an account on worker "
-                        + hostName() + " (a name in /etc/passwd, a uid, or uid:gid)";
+                refusal = "troupe.worker.sandbox.user '" + settings.user() + "' is not an account on this"
+                        + " worker (a name in /etc/passwd, a uid, or uid:gid)";
             } else if (target.uid() == 0 && !settings.allowRoot()) {
-                refusal = "worker " + hostName() + " runs as root and troupe.worker.sandbox.user is root; it runs"
+                refusal = "this worker runs as root and troupe.worker.sandbox.user is root; it runs"
                         + " no sub-work as root unless troupe.worker.sandbox.allow-root = true";
             } else if (target.uid() != 0 && setpriv == null && !settings.allowRoot()) {
-                refusal = "worker " + hostName() + " runs as root and cannot switch sub-works to user "
+                refusal = "this worker runs as root and cannot switch sub-works to user "
                         + settings.user() + ": setpriv (util-linux) is missing; install it, or set"
                         + " troupe.worker.sandbox.allow-root = true";
             } else if (target.uid() != 0 && setpriv != null) {
@@ -261,13 +262,13 @@ final class SandboxLauncher {
             without = "bubblewrap (bwrap) is not installed";
         }
         if (refusal == null && without != null && settings.bubblewrap() == SandboxSettings.Bubblewrap.REQUIRED) {
-            refusal = "troupe.worker.sandbox.bubblewrap = required on worker " + hostName() + ", but " + without;
+            refusal = "troupe.worker.sandbox.bubblewrap = required on this worker, but " + without;
         }
         Plan probed = new Plan(prlimit, bwrap, setpriv, switchTo, refusal);
         if (refusal == null && bwrap == null) {
             String failed = tryRun(probed);
             if (failed != null) {
-                refusal = "worker " + hostName() + " cannot start sub-works in its sandbox: " + failed;
+                refusal = "this worker cannot start sub-works in its sandbox: " + failed;
                 probed = new Plan(prlimit, null, setpriv, switchTo, refusal);
             }
         }
@@ -459,13 +460,5 @@ final class SandboxLauncher {
             }
         }
         return null;
-    }
-
-    private static String hostName() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "(this host)";
-        }
     }
 }

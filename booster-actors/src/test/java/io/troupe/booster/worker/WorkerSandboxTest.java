@@ -135,6 +135,33 @@ class WorkerSandboxTest {
     }
 
     @Test
+    void aTimedOutRunUnderBubblewrapLeavesNoProcess() throws Exception {
+        Assumptions.assumeTrue(bubblewrapWorks(), "bubblewrap is not installed or does not work here");
+        TestProbe<Reply> probe = kit.createTestProbe();
+        worker.tell(new Execute("slow", List.of(sh("sleep 300 & sleep 301; wait")), List.of(), 1000, probe.getRef(),
+                probe.getRef()));
+        Reply reply = probe.expectMessageClass(Reply.class, Duration.ofSeconds(30));
+        assertTrue(reply instanceof Failed && ((Failed) reply).failure() == Failure.TIMEOUT, reply.toString());
+        kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+            assertEquals(List.of(), marked(), "processes of timed-out sandboxes left running");
+            return null;
+        });
+    }
+
+    /** Processes carrying the run marker of a sandbox under this test's root. */
+    private static List<String> marked() {
+        byte[] marker = (SandboxRun.MARKER + "=" + sandboxes).getBytes(StandardCharsets.UTF_8);
+        return ProcessHandle.allProcesses().filter(p -> {
+            try {
+                byte[] environ = Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "environ"));
+                return new String(environ, StandardCharsets.ISO_8859_1).contains(new String(marker, StandardCharsets.ISO_8859_1));
+            } catch (Exception e) {
+                return false;
+            }
+        }).map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList();
+    }
+
+    @Test
     void rlimitsApply() {
         String out = stdout(run("limits", sh("ulimit -t; ulimit -f; head -c 2000000 /dev/zero > big; echo head=$?; "
                 + "wc -c < big")));
