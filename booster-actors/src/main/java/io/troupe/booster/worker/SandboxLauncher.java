@@ -68,7 +68,7 @@ final class SandboxLauncher {
 
     /** The launcher of this configuration. */
     static SandboxLauncher of(WorkerSettings worker) {
-        return LAUNCHERS.computeIfAbsent(List.of(worker.sandbox(), worker.sandboxRoot(), worker.casDir()),
+        return LAUNCHERS.computeIfAbsent(java.util.Arrays.asList(worker.sandbox(), worker.sandboxRoot(), worker.casDir()),
                 key -> new SandboxLauncher(worker.sandbox(), worker.sandboxRoot(), worker.casDir()));
     }
 
