@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -26,18 +25,13 @@ import java.util.stream.Stream;
  * address space, file size, processes), as the unprivileged {@code troupe.worker.sandbox.user} through
  * {@code setpriv} when the worker is root, and under bubblewrap when it works here (own mount, PID, network, IPC
  * and UTS namespaces; everything read-only but the run's own directory, which also backs {@code /tmp}). It also
- * applies the worker's compiler argv check ({@link CompilerArgvCheck}) and removes sandboxes a killed worker left.
+ * applies the worker's compiler argv check ({@link CompilerArgvCheck}) and, at worker start, has the sandboxes a killed
+ * worker left removed ({@link SandboxDirs}).
  * One per sandbox configuration per JVM; what this machine offers is probed once, on a blocking thread.
  */
 final class SandboxLauncher {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SandboxLauncher.class);
-
-    /** This JVM as the owner of the sandboxes it makes: its pid and start time, so a restarted pid 1 differs. */
-    static final String OWNER = ProcessHandle.current().pid() + "p" + startMillis(ProcessHandle.current());
-
-    /** A sandbox directory name: {@code execution-<n>-<pid>p<start millis>-<nanos>} (older ones lack the owner). */
-    private static final Pattern SANDBOX = Pattern.compile("execution-[^-]+-(?:(\\d+)p(\\d+)-)?\\d+");
 
     private static final Map<List<Object>, SandboxLauncher> LAUNCHERS = new ConcurrentHashMap<>();
 
@@ -72,11 +66,6 @@ final class SandboxLauncher {
                 key -> new SandboxLauncher(worker.sandbox(), worker.sandboxRoot(), worker.casDir()));
     }
 
-    /** A new sandbox directory under {@code sandboxRoot} owned by this JVM. */
-    static Path newRoot(Path sandboxRoot, String name) {
-        return sandboxRoot.resolve(name + "-" + OWNER + "-" + System.nanoTime());
-    }
-
     /**
      * At worker start, on {@code blocking}: removes the sandboxes of workers that are gone (and their
      * processes), and probes this machine so the choice is logged once, before the first sub-work.
@@ -85,7 +74,7 @@ final class SandboxLauncher {
         try {
             blocking.execute(() -> {
                 closeContentStore();
-                removeStale();
+                SandboxDirs.removeStale(sandboxRoot);
                 plan();
             });
         } catch (RejectedExecutionException e) {
@@ -302,7 +291,7 @@ final class SandboxLauncher {
 
     /** Runs {@code true} as a sub-work would; null when it worked, else what went wrong. */
     private String tryRun(Plan plan) {
-        Path root = newRoot(sandboxRoot, "execution-probe");
+        Path root = SandboxDirs.newRoot(sandboxRoot, "execution-probe");
         Path work = root.resolve("work");
         try {
             Files.createDirectories(work);
@@ -342,86 +331,6 @@ final class SandboxLauncher {
         } catch (IOException | UnsupportedOperationException e) {
             LOG.warn("cannot make the content store {} private to the worker: {}", casDir, e.toString());
         }
-    }
-
-    /** Removes sandboxes whose owning worker process is gone, and any process still marked with one of them. */
-    void removeStale() {
-        List<Path> stale = new ArrayList<>();
-        try (Stream<Path> entries = Files.list(sandboxRoot)) {
-            entries.filter(SandboxLauncher::isStale).forEach(stale::add);
-        } catch (java.nio.file.NoSuchFileException e) {
-            return;
-        } catch (IOException e) {
-            LOG.warn("cannot list {} for stale sandboxes: {}", sandboxRoot, e.toString());
-            return;
-        }
-        if (stale.isEmpty()) {
-            return;
-        }
-        killMarked(stale);
-        for (Path dir : stale) {
-            try {
-                FileTrees.deleteTree(dir);
-            } catch (IOException e) {
-                LOG.warn("could not remove stale sandbox {}: {}", dir, e.toString());
-            }
-        }
-        LOG.info("removed {} stale sandbox(es) left in {} by a worker that is gone", stale.size(), sandboxRoot);
-    }
-
-    static boolean isStale(Path dir) {
-        Matcher name = SANDBOX.matcher(dir.getFileName().toString());
-        if (!name.matches() || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return false; // not ours to remove
-        }
-        if (name.group(1) == null) {
-            return true; // made before sandboxes named their owner, so by a worker no longer running
-        }
-        if ((name.group(1) + "p" + name.group(2)).equals(OWNER)) {
-            return false; // this JVM's (another worker in it, or this one)
-        }
-        Optional<ProcessHandle> owner = ProcessHandle.of(Long.parseLong(name.group(1)));
-        return owner.isEmpty() || !Long.toString(startMillis(owner.get())).equals(name.group(2));
-    }
-
-    /** Kills processes whose environment carries {@link SandboxRun#MARKER} naming one of {@code roots}. */
-    private static void killMarked(List<Path> roots) {
-        List<byte[]> markers = roots.stream()
-                .map(root -> (SandboxRun.MARKER + "=" + root + "\0").getBytes(StandardCharsets.UTF_8)).toList();
-        ProcessHandle.allProcesses().filter(p -> p.pid() != ProcessHandle.current().pid()).forEach(p -> {
-            byte[] environ;
-            try {
-                environ = Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "environ"));
-            } catch (IOException | SecurityException e) {
-                return; // gone, or not readable
-            }
-            for (byte[] marker : markers) {
-                if (contains(environ, marker)) {
-                    p.destroyForcibly();
-                    return;
-                }
-            }
-        });
-    }
-
-    private static boolean contains(byte[] environ, byte[] marker) {
-        outer:
-        for (int i = 0; i <= environ.length - marker.length; i++) {
-            if (i > 0 && environ[i - 1] != 0) {
-                continue;
-            }
-            for (int j = 0; j < marker.length; j++) {
-                if (environ[i + j] != marker[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
-    }
-
-    private static long startMillis(ProcessHandle process) {
-        return process.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L);
     }
 
     /** {@code name}, {@code uid} or {@code uid:gid} as an account; null when unknown. */

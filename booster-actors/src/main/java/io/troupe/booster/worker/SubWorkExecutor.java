@@ -444,7 +444,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         started++;
         String name = "execution-" + started;
         SandboxRun run = new SandboxRun(request, settings, cas.store(), loadView::get,
-                SandboxLauncher.newRoot(settings.sandboxRoot(), name));
+                SandboxDirs.newRoot(settings.sandboxRoot(), name));
         CompletableFuture<Execution.Collected> firstStep = new CompletableFuture<>();
         ActorRef<Execution.Command> child = getContext().spawn(Execution.create(run, firstStep), name);
         getContext().watchWith(child, new ExecutionEnded(request.subWorkId()));
