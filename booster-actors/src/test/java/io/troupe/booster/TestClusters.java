@@ -19,6 +19,12 @@ import org.apache.pekko.cluster.typed.Join;
 public final class TestClusters {
     private TestClusters() {}
 
+    /**
+     * Worker config for tests whose "remote" command reads the test's own files by absolute path (one host plays
+     * client and worker): the sandbox user and bubblewrap would hide them (docs/security.md).
+     */
+    public static final String HOST_FILES = "troupe.worker.sandbox { user = root, allow-root = true, bubblewrap = off }";
+
     /** A cluster node config with role {@code role}; workers keep sandboxes under {@code sandboxRoot}. */
     public static Config node(String role, Path sandboxRoot, List<String> allowlist, String extra) {
         String allow = allowlist.stream().map(a -> "\"" + a + "\"").collect(Collectors.joining(", "));

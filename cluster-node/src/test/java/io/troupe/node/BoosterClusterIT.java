@@ -143,11 +143,15 @@ class BoosterClusterIT {
     }
 
     private Process start(String name, List<String> command) throws IOException {
-        Process process = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(tmp.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(tmp.resolve(name + ".log").toFile())
-                .start();
+                .redirectOutput(tmp.resolve(name + ".log").toFile());
+        // one host plays client and worker: the remote cat reads the test's own file, which the worker sandbox
+        // (another user, bubblewrap; docs/security.md) would hide
+        builder.environment().put("TROUPE_NODE_JAVA_OPTS", "-Dtroupe.worker.sandbox.user=root"
+                + " -Dtroupe.worker.sandbox.allow-root=true -Dtroupe.worker.sandbox.bubblewrap=off");
+        Process process = builder.start();
         processes.add(process);
         return process;
     }

@@ -197,7 +197,8 @@ final class SandboxRun {
         List<String> argv = new ArrayList<>();
         argv.add(step.executable());
         argv.addAll(step.params());
-        ProcessBuilder builder = new ProcessBuilder(argv).directory(sandbox.toFile())
+        // the launcher decides what really runs: limits, namespaces, user (docs/security.md)
+        ProcessBuilder builder = SandboxLauncher.of(settings).builder(argv, root, sandbox)
                 .redirectInput(ProcessBuilder.Redirect.from(step.stdin() != null
                         ? sandbox.resolve(SandboxPaths.check(step.stdin(), "stdin file")).toFile()
                         : new java.io.File("/dev/null")))

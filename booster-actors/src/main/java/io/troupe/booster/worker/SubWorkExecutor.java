@@ -332,6 +332,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         if (!heartbeat.isZero()) {
             context.scheduleOnce(heartbeat, context.getSelf(), HeartbeatTick.INSTANCE);
         }
+        SandboxLauncher.of(settings).start(blocking); // removes stale sandboxes, logs how sub-works are confined
         context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
         context.getLog().info("worker ready: {} slots, queue {}, sandboxes in {}",
                 settings.slots(), settings.queueSize(), settings.sandboxRoot());
@@ -443,7 +444,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         started++;
         String name = "execution-" + started;
         SandboxRun run = new SandboxRun(request, settings, cas.store(), loadView::get,
-                settings.sandboxRoot().resolve(name + "-" + System.nanoTime()));
+                SandboxDirs.newRoot(settings.sandboxRoot(), name));
         CompletableFuture<Execution.Collected> firstStep = new CompletableFuture<>();
         ActorRef<Execution.Command> child = getContext().spawn(Execution.create(run, firstStep), name);
         getContext().watchWith(child, new ExecutionEnded(request.subWorkId()));

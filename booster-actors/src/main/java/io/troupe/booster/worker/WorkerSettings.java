@@ -20,6 +20,7 @@ import java.util.List;
  * @param casDir the worker's content-addressed store of input and result files
  * @param casMaxBytes bound of that store; least recently used files go first
  * @param inlineResultBytes a result file up to this size travels in the answer, larger ones by digest
+ * @param sandbox how the processes of a sub-work are confined ({@code troupe.worker.sandbox})
  */
 public record WorkerSettings(
         int slots,
@@ -33,9 +34,11 @@ public record WorkerSettings(
         long maxFileBytes,
         Path casDir,
         long casMaxBytes,
-        long inlineResultBytes) {
+        long inlineResultBytes,
+        SandboxSettings sandbox) {
 
     public WorkerSettings {
+        sandbox = sandbox == null ? SandboxSettings.DEFAULTS : sandbox;
         allowlist = List.copyOf(allowlist);
         envDenylist = List.copyOf(envDenylist);
         if (slots < 1) {
@@ -64,7 +67,8 @@ public record WorkerSettings(
                 worker.getBytes("max-file-size"),
                 cas.isBlank() ? sandboxRoot.resolveSibling(sandboxRoot.getFileName() + "-cas") : Path.of(cas),
                 worker.getBytes("cas.max-bytes"),
-                worker.getBytes("cas.inline-bytes"));
+                worker.getBytes("cas.inline-bytes"),
+                worker.hasPath("sandbox") ? SandboxSettings.fromConfig(worker.getConfig("sandbox")) : SandboxSettings.DEFAULTS);
     }
 
     /** Whether a sub-work may set environment variable {@code name}. */

@@ -52,7 +52,8 @@ class BoosterClusterTest {
         seed = ActorTestKit.create("troupe", TestClusters.node("proxy", tmp.resolve("s"), List.of(), SBR));
         // a worker that stops without leaving the cluster, as after kill -9
         worker = ActorTestKit.create("troupe", TestClusters.node("worker", tmp.resolve("w"), List.of("cat"),
-                SBR + (killable ? "\npekko.coordinated-shutdown.run-by-actor-system-terminate = off" : "")));
+                SBR + "\n" + TestClusters.HOST_FILES
+                        + (killable ? "\npekko.coordinated-shutdown.run-by-actor-system-terminate = off" : "")));
         worker.spawn(SubWorkExecutor.create(), "worker");
         var seedAddress = Cluster.get(seed.system()).selfMember().address();
         Cluster.get(seed.system()).manager().tell(Join.create(seedAddress));

@@ -50,6 +50,7 @@ class BoosterRunTest {
                         "troupe.worker.sandbox-root = \"" + tmp.resolve("sandboxes") + "\"",
                         "troupe.booster.join-timeout = 3s",
                         "troupe.booster.worker-discovery-timeout = 10s",
+                        io.troupe.booster.TestClusters.HOST_FILES,
                         extra))
                 .withFallback(ConfigFactory.load());
     }

@@ -43,7 +43,7 @@ class CasServiceTest {
     @Test
     void missingInputsAreAskedForUploadedAndLargeResultsFetchedByDigest() throws Exception {
         kit = ActorTestKit.create("troupe", TestClusters.node("worker", tmp.resolve("sandboxes"), List.of("sh"),
-                "troupe.worker.max-file-size = 4 MiB"));
+                "troupe.worker.max-file-size = 4 MiB\ntroupe.worker.heartbeat-interval = 0s"));
         var worker = kit.spawn(SubWorkExecutor.create(), "worker");
         byte[] input = new byte[300_000];
         new Random(1).nextBytes(input);
