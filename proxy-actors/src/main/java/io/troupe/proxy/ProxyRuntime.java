@@ -20,6 +20,9 @@ import io.troupe.proxy.route.RouteHolder;
 import io.troupe.proxy.route.RouteTableActor;
 import io.troupe.proxy.route.RouteTables;
 import io.troupe.proxy.server.ProxyServer;
+import io.troupe.proxy.tls.TlsConfActor;
+import io.troupe.proxy.tls.TlsHolder;
+import io.troupe.proxy.tls.TlsTables;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,6 +65,8 @@ public final class ProxyRuntime {
     private final ModuleRuntime modules;
     private final List<String> availableModules;
     private final AtomicBoolean stopped = new AtomicBoolean();
+    /** Owns the tls_conf tables; {@code null} without BFE's TLS files. */
+    private ActorRef<TlsConfActor.Command> tlsActor;
 
     private ProxyRuntime(ActorSystem<?> system, ProxySettings settings, ProxyServer server, ProxyStats stats,
                          ChainsHolder chains, ActorRef<ChainRegistry.Command> chainRegistry, RouteHolder routes,
@@ -103,6 +108,16 @@ public final class ProxyRuntime {
             throw new IllegalArgumentException("proxy: routing config is invalid: " + e.getMessage(), e);
         }
         tables.warnings().forEach(w -> log.warn("{}", w));
+        TlsHolder tls = null;
+        if (settings.tlsFiles() != null) {
+            List<String> tlsWarnings = new ArrayList<>();
+            try {
+                tls = new TlsHolder(TlsTables.load(settings.tlsFiles(), tlsWarnings));
+            } catch (ConfigException e) {
+                throw new IllegalArgumentException("proxy: TLS config is invalid: " + e.getMessage(), e);
+            }
+            tlsWarnings.forEach(w -> log.warn("{}", w));
+        }
         RouteHolder routes = new RouteHolder(tables);
         BackendHealth health = new BackendHealth(routes);
         ActorRef<RouteTableActor.Command> routeActor = system.systemActorOf(
@@ -121,14 +136,23 @@ public final class ProxyRuntime {
         ProxyServer server = null;
         ModuleRuntime modules = null;
         ProxyRuntime rt;
+        ActorRef<TlsConfActor.Command> tlsActor = null;
         try {
+            if (tls != null) {
+                tlsActor = system.systemActorOf(TlsConfActor.create(settings.tlsFiles(), tls), "proxy-tls-conf",
+                        Props.empty());
+            }
             modules = startModules(system, enabled, registry, web, confRoot);
-            server = ProxyServer.start(settings, chains, router, stats);
+            server = ProxyServer.start(settings, chains, router, stats, tls);
             rt = new ProxyRuntime(system, settings, server, stats, chains, registry, routes, health, routeActor, modules,
                     available.modules().keySet().stream().sorted().toList());
             ProxyMonitors.register(web, stats);
             BalTableMonitor.register(web, routes, health);
             RouteTableActor.registerReloads(web, routeActor, system.scheduler(), ASK_TIMEOUT);
+            rt.tlsActor = tlsActor;
+            if (tlsActor != null) {
+                TlsConfActor.registerReload(web, tlsActor, system.scheduler(), ASK_TIMEOUT);
+            }
         } catch (Exception | Error e) {
             // undo what was started so that nothing keeps running and a later start can reuse the names
             log.error("proxy failed to start, stopping what was started: {}", e.getMessage());
@@ -140,6 +164,7 @@ public final class ProxyRuntime {
                 modules.stop();
             }
             stopActors(routeActor, registry);
+            stopTls(tlsActor);
             throw e;
         }
         CoordinatedShutdown.get(Adapter.toClassic(system)).addTask(CoordinatedShutdown.PhaseServiceRequestsDone(),
@@ -173,6 +198,20 @@ public final class ProxyRuntime {
             } catch (Exception e) {
                 log.warn("proxy actor did not stop in {}: {}", ASK_TIMEOUT, e.toString());
             }
+        }
+    }
+
+    private static void stopTls(ActorRef<TlsConfActor.Command> tlsActor) {
+        if (tlsActor == null) {
+            return;
+        }
+        try {
+            Patterns.gracefulStop(Adapter.toClassic(tlsActor), ASK_TIMEOUT, TlsConfActor.Stop.INSTANCE)
+                    .toCompletableFuture().get(ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.warn("tls_conf actor did not stop in {}: {}", ASK_TIMEOUT, e.toString());
         }
     }
 
@@ -289,6 +328,7 @@ public final class ProxyRuntime {
             stats.close();
             modules.stop();
             stopActors(routeTables, chainRegistry);
+            stopTls(tlsActor);
             log.info("proxy stopped");
         }
     }

@@ -70,6 +70,8 @@ public final class ProxyServer {
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
     private int httpPort = -1;
     private int httpsPort = -1;
+    /** BFE's tls_conf tables, or {@code null} when the HOCON certificates are used. */
+    private io.troupe.proxy.tls.TlsHolder tls;
 
     private ProxyServer(ProxySettings s, ChainsHolder chains, Router router, ProxyStats stats) {
         epoll = s.nativeTransport() && Epoll.isAvailable();
@@ -86,7 +88,14 @@ public final class ProxyServer {
 
     /** Binds the configured listeners; throws naming the address when a port cannot be bound. */
     public static ProxyServer start(ProxySettings s, ChainsHolder chains, Router router, ProxyStats stats) throws Exception {
+        return start(s, chains, router, stats, null);
+    }
+
+    /** As above; with {@code tls} the TLS listener serves the certificates of BFE's tls_conf files. */
+    public static ProxyServer start(ProxySettings s, ChainsHolder chains, Router router, ProxyStats stats,
+                                    io.troupe.proxy.tls.TlsHolder tls) throws Exception {
         ProxyServer server = new ProxyServer(s, chains, router, stats);
+        server.tls = tls;
         try {
             server.bind();
         } catch (Exception e) {
@@ -108,8 +117,8 @@ public final class ProxyServer {
             }, s.bind(), s.httpPort(), "troupe.proxy.http-port");
             httpPort = ((InetSocketAddress) ch.localAddress()).getPort();
         }
-        if (s.httpsPort() >= 0 && !s.certificates().isEmpty()) {
-            Mapping<String, SslContext> sni = TlsContexts.build(s.certificates());
+        if (s.httpsPort() >= 0 && (tls != null || !s.certificates().isEmpty())) {
+            Mapping<String, SslContext> sni = tls != null ? null : TlsContexts.build(s.certificates());
             Channel ch = bootstrap(new ChannelInitializer<SocketChannel>() {
                 @Override
                 protected void initChannel(SocketChannel ch) {
@@ -184,7 +193,8 @@ public final class ProxyServer {
     }
 
     private void initTls(ChannelPipeline p, Mapping<String, SslContext> sni) {
-        p.addLast("sni", new SniHandler(sni));
+        p.addLast("sni", tls != null ? TlsContexts.sniHandler(tls, px.settings.tlsHandshakeTimeoutMs())
+                : new SniHandler(sni, px.settings.tlsHandshakeTimeoutMs()));
         p.addLast("conn", new ConnectionHandler(px, true));
         p.addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
             @Override
