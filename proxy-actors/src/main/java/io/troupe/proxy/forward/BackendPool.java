@@ -8,6 +8,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -67,12 +68,28 @@ public final class BackendPool {
         bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMs);
         ChannelFuture f = bootstrap.connect(addr);
         f.addListener((ChannelFuture cf) -> {
-            if (cf.isSuccess()) {
-                BackendHandler.of(cf.channel()).upstream(upstream);
-                done.connected(cf.channel(), false);
-            } else {
+            if (!cf.isSuccess()) {
                 done.failed(cf.cause());
+                return;
             }
+            Channel ch = cf.channel();
+            BackendHandler.of(ch).upstream(upstream);
+            if (upstream.tls() == null) {
+                done.connected(ch, false);
+                return;
+            }
+            // a failed handshake (wrong CA, wrong name) counts as a failed connect: retried and reported
+            SslHandler ssl = upstream.tls().newHandler(ch.alloc(), upstream.host(), upstream.port());
+            ssl.setHandshakeTimeoutMillis(connectTimeoutMs);
+            ch.pipeline().addFirst("tls", ssl);
+            ssl.handshakeFuture().addListener(hf -> {
+                if (hf.isSuccess()) {
+                    done.connected(ch, false);
+                } else {
+                    ch.close();
+                    done.failed(hf.cause());
+                }
+            });
         });
     }
 

@@ -98,7 +98,7 @@ public final class RouteTablesRouter implements Router {
                 }
             }
             Backend b = spec.pickDetailed(request, health, skip, exclude.size()).backend();
-            return b == null ? null : new Upstream(b.host(), b.port(), b);
+            return b == null ? null : new Upstream(b.host(), b.port(), b, spec.conf().https());
         }
     }
 

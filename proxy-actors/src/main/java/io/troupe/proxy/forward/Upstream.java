@@ -1,5 +1,6 @@
 package io.troupe.proxy.forward;
 
+import io.troupe.proxy.tls.BackendTls;
 import java.util.Objects;
 
 /**
@@ -11,13 +12,23 @@ public final class Upstream {
     private final int port;
     private final Object key;
     private final String address;
+    private final BackendTls tls;
 
     public Upstream(String host, int port, Object key) {
+        this(host, port, key, null);
+    }
+
+    /** With {@code tls}, connections to this instance speak TLS (cluster Protocol https). */
+    public Upstream(String host, int port, Object key, BackendTls tls) {
         this.host = Objects.requireNonNull(host, "host");
         this.port = port;
         this.key = key;
         this.address = host + ":" + port;
+        this.tls = tls;
     }
+
+    /** The cluster's TLS settings, or {@code null} for plain HTTP. */
+    public BackendTls tls() { return tls; }
 
     public String host() { return host; }
     public int port() { return port; }
@@ -28,7 +39,8 @@ public final class Upstream {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Upstream u && u.port == port && u.host.equals(host);
+        // TLS settings are part of the identity: a pooled plain connection must not serve an https cluster
+        return o instanceof Upstream u && u.port == port && u.host.equals(host) && u.tls == tls;
     }
 
     @Override
