@@ -131,7 +131,7 @@ public final class ProxyRuntime {
             stopActors(routeActor, null);
             throw e;
         }
-        ProxyStats stats = new ProxyStats();
+        ProxyStats stats = new ProxyStats(settings.monitorIntervalSeconds());
         Router router = new RouteTablesRouter(routes, health);
         ProxyServer server = null;
         ModuleRuntime modules = null;

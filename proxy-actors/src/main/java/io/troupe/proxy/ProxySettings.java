@@ -14,18 +14,23 @@ import java.util.List;
  * @param certificates TLS certificates; relative files already resolved against the conf root
  * @param tlsFiles BFE's tls_conf files, or {@code null} when {@code tls.server-cert-conf} does not exist
  * @param tlsHandshakeTimeoutMs a client that has not finished the TLS handshake within this is closed
+ * @param monitorIntervalSeconds the window of {@code proxy_state_diff} (BFE's MonitorInterval)
  */
 public record ProxySettings(String bind, int httpPort, int httpsPort, int eventLoops, boolean nativeTransport,
                             boolean h2c, int maxUriBytes, int maxHeaderBytes, long headerReadTimeoutMs,
                             long keepAliveTimeoutMs, int maxConnections, long drainTimeoutMs,
                             List<Certificate> certificates, List<String> modules, TlsFiles tlsFiles,
-                            long tlsHandshakeTimeoutMs) {
+                            long tlsHandshakeTimeoutMs, int monitorIntervalSeconds) {
 
     /** One certificate and the server names (SNI) it serves. */
     public record Certificate(List<String> serverNames, Path certFile, Path keyFile, Path keystore, String password) {}
 
+    /**
+     * Reads {@code troupe.proxy} from {@code root}; when {@code <confRoot>/bfe.conf} exists, the values it sets
+     * (see docs/proxy.md, "bfe.conf") take precedence over HOCON.
+     */
     public static ProxySettings from(Config root, Path confRoot) {
-        Config c = root.getConfig("troupe.proxy");
+        Config c = io.troupe.proxy.config.BfeConf.overlay(confRoot, root).withFallback(root).getConfig("troupe.proxy");
         try {
             List<Certificate> certs = new ArrayList<>();
             int i = 0;
@@ -50,7 +55,8 @@ public record ProxySettings(String bind, int httpPort, int httpsPort, int eventL
                             + certConf + " (troupe.proxy.tls.server-cert-conf) are both set; use one");
                 }
                 tlsFiles = new TlsFiles(confRoot, certConf, resolve(confRoot, c.getString("tls.tls-rule-conf")),
-                        resolve(confRoot, c.getString("tls.client-ca-base-dir")));
+                        resolve(confRoot, c.getString("tls.client-ca-base-dir")),
+                        List.copyOf(c.getStringList("tls.cipher-suites")));
             }
             ProxySettings s = new ProxySettings(c.getString("bind"), c.getInt("http-port"), c.getInt("https-port"),
                     c.getInt("event-loops"), c.getBoolean("native-transport"), c.getBoolean("h2c"),
@@ -59,7 +65,8 @@ public record ProxySettings(String bind, int httpPort, int httpsPort, int eventL
                     c.getDuration("limits.keepalive-timeout").toMillis(), c.getInt("limits.max-connections"),
                     c.getDuration("limits.drain-timeout").toMillis(), List.copyOf(certs),
                     List.copyOf(c.getStringList("modules")), tlsFiles,
-                    c.getDuration("tls.handshake-timeout").toMillis());
+                    c.getDuration("tls.handshake-timeout").toMillis(),
+                    (int) c.getDuration("monitor-interval").toSeconds());
             s.validate();
             return s;
         } catch (ConfigException e) {
@@ -81,6 +88,7 @@ public record ProxySettings(String bind, int httpPort, int httpsPort, int eventL
         check(headerReadTimeoutMs > 0, "troupe.proxy.limits.header-read-timeout", headerReadTimeoutMs);
         check(keepAliveTimeoutMs > 0, "troupe.proxy.limits.keepalive-timeout", keepAliveTimeoutMs);
         check(maxConnections > 0, "troupe.proxy.limits.max-connections", maxConnections);
+        check(monitorIntervalSeconds > 0, "troupe.proxy.monitor-interval", monitorIntervalSeconds);
         check(tlsHandshakeTimeoutMs > 0, "troupe.proxy.tls.handshake-timeout", tlsHandshakeTimeoutMs);
     }
 

@@ -49,6 +49,8 @@ public final class TlsTables {
     private final Map<String, X509Certificate[]> clientCas = new HashMap<>();
     private final List<String> defaultNextProtos;
     private final Map<String, SslContext> contexts = new ConcurrentHashMap<>();
+    /** Cipher suites in preference order, or {@code null} for Netty's HTTP/2-safe list. */
+    private List<String> ciphers;
 
     private TlsTables(String version, Map<String, Cert> certs, Cert defaultCert, List<String> defaultNextProtos) {
         this.version = version;
@@ -87,6 +89,12 @@ public final class TlsTables {
         }
         TlsTables t = new TlsTables("server_cert_conf=" + certConf.version() + ",tls_rule_conf=" + ruleConf.version(),
                 certs, certs.get(certConf.defaultName()), ruleConf.defaultNextProtos());
+        if (!files.cipherSuites().isEmpty()) {
+            List<String> c = new ArrayList<>(List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+                    "TLS_CHACHA20_POLY1305_SHA256"));
+            c.addAll(files.cipherSuites());
+            t.ciphers = List.copyOf(c);
+        }
         for (Cert c : certs.values()) {
             for (String n : c.names()) {
                 if (n.contains("*")) {
@@ -233,7 +241,7 @@ public final class TlsTables {
         try {
             SslContextBuilder b = SslContextBuilder.forServer(cert.key(), cert.chain())
                     .sslProvider(SslProvider.JDK)
-                    .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                    .ciphers(ciphers != null ? ciphers : Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
                     .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protos));
