@@ -91,6 +91,24 @@ public final class BackendTls {
         }
     }
 
+    /**
+     * Built in code: verify against {@code trusted} (the JDK's CAs when empty) and {@code serverName} (the
+     * instance's address when null), or not at all when {@code insecure}.
+     */
+    public static BackendTls of(String serverName, boolean insecure, List<X509Certificate> trusted) {
+        SslContextBuilder b = SslContextBuilder.forClient().sslProvider(SslProvider.JDK);
+        if (insecure) {
+            b.trustManager(InsecureTrustManagerFactory.INSTANCE);
+        } else if (!trusted.isEmpty()) {
+            b.trustManager(trusted.toArray(new X509Certificate[0]));
+        }
+        try {
+            return new BackendTls(b.build(), serverName, !insecure);
+        } catch (javax.net.ssl.SSLException e) {
+            throw new IllegalStateException("cannot build a TLS client context: " + e.getMessage(), e);
+        }
+    }
+
     /** A client TLS handler for one connection to {@code host:port}: SNI and (unless skipped) name verification. */
     public SslHandler newHandler(ByteBufAllocator alloc, String host, int port) {
         String peer = serverName != null ? serverName : host;
