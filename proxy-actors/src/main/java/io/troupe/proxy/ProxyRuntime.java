@@ -15,6 +15,9 @@ import io.troupe.proxy.forward.RouteTablesRouter;
 import io.troupe.proxy.forward.Router;
 import io.troupe.proxy.monitor.ProxyMonitors;
 import io.troupe.proxy.monitor.ProxyStats;
+import io.troupe.proxy.route.NameConf;
+import io.troupe.proxy.route.NameConfActor;
+import io.troupe.proxy.route.NameHolder;
 import io.troupe.proxy.route.RouteFiles;
 import io.troupe.proxy.route.RouteHolder;
 import io.troupe.proxy.route.RouteTableActor;
@@ -67,6 +70,8 @@ public final class ProxyRuntime {
     private final AtomicBoolean stopped = new AtomicBoolean();
     /** Owns the tls_conf tables; {@code null} without BFE's TLS files. */
     private ActorRef<TlsConfActor.Command> tlsActor;
+    private NameHolder names;
+    private ActorRef<NameConfActor.Command> nameActor;
 
     private ProxyRuntime(ActorSystem<?> system, ProxySettings settings, ProxyServer server, ProxyStats stats,
                          ChainsHolder chains, ActorRef<ChainRegistry.Command> chainRegistry, RouteHolder routes,
@@ -118,6 +123,16 @@ public final class ProxyRuntime {
             }
             tlsWarnings.forEach(w -> log.warn("{}", w));
         }
+        // name_conf.data is optional, as in BFE; /reload/name_conf reads it once it exists
+        Path nameFile = confRoot.resolve("server_data_conf").resolve("name_conf.data");
+        NameHolder names;
+        try {
+            List<String> nameWarnings = new ArrayList<>();
+            names = new NameHolder(java.nio.file.Files.exists(nameFile) ? NameConf.load(nameFile, nameWarnings) : NameConf.EMPTY);
+            nameWarnings.forEach(w -> log.warn("{}", w));
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("proxy: name config is invalid: " + e.getMessage(), e);
+        }
         RouteHolder routes = new RouteHolder(tables);
         BackendHealth health = new BackendHealth(routes);
         ActorRef<RouteTableActor.Command> routeActor = system.systemActorOf(
@@ -137,7 +152,9 @@ public final class ProxyRuntime {
         ModuleRuntime modules = null;
         ProxyRuntime rt;
         ActorRef<TlsConfActor.Command> tlsActor = null;
+        ActorRef<NameConfActor.Command> nameActor = null;
         try {
+            nameActor = system.systemActorOf(NameConfActor.create(nameFile, names), "proxy-name-conf", Props.empty());
             if (tls != null) {
                 tlsActor = system.systemActorOf(TlsConfActor.create(settings.tlsFiles(), tls), "proxy-tls-conf",
                         Props.empty());
@@ -150,6 +167,9 @@ public final class ProxyRuntime {
             BalTableMonitor.register(web, routes, health);
             RouteTableActor.registerReloads(web, routeActor, system.scheduler(), ASK_TIMEOUT);
             rt.tlsActor = tlsActor;
+            rt.names = names;
+            rt.nameActor = nameActor;
+            NameConfActor.registerReload(web, nameActor, system.scheduler(), ASK_TIMEOUT);
             if (tlsActor != null) {
                 TlsConfActor.registerReload(web, tlsActor, system.scheduler(), ASK_TIMEOUT);
             }
@@ -165,6 +185,7 @@ public final class ProxyRuntime {
             }
             stopActors(routeActor, registry);
             stopTls(tlsActor);
+            stopNames(nameActor);
             throw e;
         }
         CoordinatedShutdown.get(Adapter.toClassic(system)).addTask(CoordinatedShutdown.PhaseServiceRequestsDone(),
@@ -198,6 +219,20 @@ public final class ProxyRuntime {
             } catch (Exception e) {
                 log.warn("proxy actor did not stop in {}: {}", ASK_TIMEOUT, e.toString());
             }
+        }
+    }
+
+    private static void stopNames(ActorRef<NameConfActor.Command> nameActor) {
+        if (nameActor == null) {
+            return;
+        }
+        try {
+            Patterns.gracefulStop(Adapter.toClassic(nameActor), ASK_TIMEOUT, NameConfActor.Stop.INSTANCE)
+                    .toCompletableFuture().get(ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.warn("name_conf actor did not stop in {}: {}", ASK_TIMEOUT, e.toString());
         }
     }
 
@@ -294,6 +329,11 @@ public final class ProxyRuntime {
         return routes;
     }
 
+    /** BFE's name_conf.data: service name → instances (empty without the file). */
+    public NameHolder names() {
+        return names;
+    }
+
     public BackendHealth health() {
         return health;
     }
@@ -329,6 +369,7 @@ public final class ProxyRuntime {
             modules.stop();
             stopActors(routeTables, chainRegistry);
             stopTls(tlsActor);
+            stopNames(nameActor);
             log.info("proxy stopped");
         }
     }
