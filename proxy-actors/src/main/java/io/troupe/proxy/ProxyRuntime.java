@@ -170,8 +170,12 @@ public final class ProxyRuntime {
             rt.names = names;
             rt.nameActor = nameActor;
             NameConfActor.registerReload(web, nameActor, system.scheduler(), ASK_TIMEOUT);
+            if (!names.get().version().isEmpty()) {
+                web.dataVersion(NameConfActor.NAME_CONF, names.get().version());
+            }
             if (tlsActor != null) {
                 TlsConfActor.registerReload(web, tlsActor, system.scheduler(), ASK_TIMEOUT);
+                web.dataVersion(TlsConfActor.TLS_CONF, tls.get().version());
             }
         } catch (Exception | Error e) {
             // undo what was started so that nothing keeps running and a later start can reuse the names
