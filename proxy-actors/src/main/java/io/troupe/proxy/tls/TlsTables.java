@@ -132,7 +132,10 @@ public final class TlsTables {
             for (TlsRuleConf.Rule r : ruleConf.rules().values()) {
                 t.context(certs.get(r.certName()), r);
             }
-            t.context(t.defaultCert, null);
+            // every certificate with the default rule too, so no handshake has to build a context
+            for (Cert c : certs.values()) {
+                t.context(c, null);
+            }
         } catch (RuntimeException e) {
             throw new ConfigException(rulesFile, "", "cannot build a TLS context: " + e.getMessage());
         }
