@@ -136,7 +136,12 @@ public final class NameConfActor {
      * that file for that one reload.
      */
     public static void registerReload(WebHandlers web, ActorRef<Command> actor, Scheduler scheduler, Duration timeout) {
-        web.registerReload(NAME_CONF, params -> reloadAndWait(actor, scheduler, timeout, pathParam(params)));
+        web.registerReload(NAME_CONF, params -> {
+            String version = reloadAndWait(actor, scheduler, timeout, pathParam(params));
+            // the version served is reported like at start (module_status "versions")
+            web.dataVersion(NAME_CONF, version);
+            return version;
+        });
     }
 
     private static Optional<Path> pathParam(Map<String, List<String>> params) {

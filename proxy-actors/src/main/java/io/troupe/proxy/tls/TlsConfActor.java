@@ -136,7 +136,12 @@ public final class TlsConfActor {
      * the two files from DIR for that one reload.
      */
     public static void registerReload(WebHandlers web, ActorRef<Command> actor, Scheduler scheduler, Duration timeout) {
-        web.registerReload(TLS_CONF, params -> reloadAndWait(actor, scheduler, timeout, pathParam(params)));
+        web.registerReload(TLS_CONF, params -> {
+            String version = reloadAndWait(actor, scheduler, timeout, pathParam(params));
+            // the version served is reported like at start (module_status "versions")
+            web.dataVersion(TLS_CONF, version);
+            return version;
+        });
     }
 
     private static Optional<Path> pathParam(Map<String, List<String>> params) {
