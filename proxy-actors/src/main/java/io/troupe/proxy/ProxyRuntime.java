@@ -15,11 +15,17 @@ import io.troupe.proxy.forward.RouteTablesRouter;
 import io.troupe.proxy.forward.Router;
 import io.troupe.proxy.monitor.ProxyMonitors;
 import io.troupe.proxy.monitor.ProxyStats;
+import io.troupe.proxy.route.NameConf;
+import io.troupe.proxy.route.NameConfActor;
+import io.troupe.proxy.route.NameHolder;
 import io.troupe.proxy.route.RouteFiles;
 import io.troupe.proxy.route.RouteHolder;
 import io.troupe.proxy.route.RouteTableActor;
 import io.troupe.proxy.route.RouteTables;
 import io.troupe.proxy.server.ProxyServer;
+import io.troupe.proxy.tls.TlsConfActor;
+import io.troupe.proxy.tls.TlsHolder;
+import io.troupe.proxy.tls.TlsTables;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,6 +68,10 @@ public final class ProxyRuntime {
     private final ModuleRuntime modules;
     private final List<String> availableModules;
     private final AtomicBoolean stopped = new AtomicBoolean();
+    /** Owns the tls_conf tables; {@code null} without BFE's TLS files. */
+    private ActorRef<TlsConfActor.Command> tlsActor;
+    private NameHolder names;
+    private ActorRef<NameConfActor.Command> nameActor;
 
     private ProxyRuntime(ActorSystem<?> system, ProxySettings settings, ProxyServer server, ProxyStats stats,
                          ChainsHolder chains, ActorRef<ChainRegistry.Command> chainRegistry, RouteHolder routes,
@@ -103,6 +113,26 @@ public final class ProxyRuntime {
             throw new IllegalArgumentException("proxy: routing config is invalid: " + e.getMessage(), e);
         }
         tables.warnings().forEach(w -> log.warn("{}", w));
+        TlsHolder tls = null;
+        if (settings.tlsFiles() != null) {
+            List<String> tlsWarnings = new ArrayList<>();
+            try {
+                tls = new TlsHolder(TlsTables.load(settings.tlsFiles(), tlsWarnings));
+            } catch (ConfigException e) {
+                throw new IllegalArgumentException("proxy: TLS config is invalid: " + e.getMessage(), e);
+            }
+            tlsWarnings.forEach(w -> log.warn("{}", w));
+        }
+        // name_conf.data is optional, as in BFE; /reload/name_conf reads it once it exists
+        Path nameFile = confRoot.resolve("server_data_conf").resolve("name_conf.data");
+        NameHolder names;
+        try {
+            List<String> nameWarnings = new ArrayList<>();
+            names = new NameHolder(java.nio.file.Files.exists(nameFile) ? NameConf.load(nameFile, nameWarnings) : NameConf.EMPTY);
+            nameWarnings.forEach(w -> log.warn("{}", w));
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("proxy: name config is invalid: " + e.getMessage(), e);
+        }
         RouteHolder routes = new RouteHolder(tables);
         BackendHealth health = new BackendHealth(routes);
         ActorRef<RouteTableActor.Command> routeActor = system.systemActorOf(
@@ -116,19 +146,37 @@ public final class ProxyRuntime {
             stopActors(routeActor, null);
             throw e;
         }
-        ProxyStats stats = new ProxyStats();
+        ProxyStats stats = new ProxyStats(settings.monitorIntervalSeconds());
         Router router = new RouteTablesRouter(routes, health);
         ProxyServer server = null;
         ModuleRuntime modules = null;
         ProxyRuntime rt;
+        ActorRef<TlsConfActor.Command> tlsActor = null;
+        ActorRef<NameConfActor.Command> nameActor = null;
         try {
+            nameActor = system.systemActorOf(NameConfActor.create(nameFile, names), "proxy-name-conf", Props.empty());
+            if (tls != null) {
+                tlsActor = system.systemActorOf(TlsConfActor.create(settings.tlsFiles(), tls), "proxy-tls-conf",
+                        Props.empty());
+            }
             modules = startModules(system, enabled, registry, web, confRoot);
-            server = ProxyServer.start(settings, chains, router, stats);
+            server = ProxyServer.start(settings, chains, router, stats, tls);
             rt = new ProxyRuntime(system, settings, server, stats, chains, registry, routes, health, routeActor, modules,
                     available.modules().keySet().stream().sorted().toList());
             ProxyMonitors.register(web, stats);
             BalTableMonitor.register(web, routes, health);
             RouteTableActor.registerReloads(web, routeActor, system.scheduler(), ASK_TIMEOUT);
+            rt.tlsActor = tlsActor;
+            rt.names = names;
+            rt.nameActor = nameActor;
+            NameConfActor.registerReload(web, nameActor, system.scheduler(), ASK_TIMEOUT);
+            if (!names.get().version().isEmpty()) {
+                web.dataVersion(NameConfActor.NAME_CONF, names.get().version());
+            }
+            if (tlsActor != null) {
+                TlsConfActor.registerReload(web, tlsActor, system.scheduler(), ASK_TIMEOUT);
+                web.dataVersion(TlsConfActor.TLS_CONF, tls.get().version());
+            }
         } catch (Exception | Error e) {
             // undo what was started so that nothing keeps running and a later start can reuse the names
             log.error("proxy failed to start, stopping what was started: {}", e.getMessage());
@@ -140,6 +188,8 @@ public final class ProxyRuntime {
                 modules.stop();
             }
             stopActors(routeActor, registry);
+            stopTls(tlsActor);
+            stopNames(nameActor);
             throw e;
         }
         CoordinatedShutdown.get(Adapter.toClassic(system)).addTask(CoordinatedShutdown.PhaseServiceRequestsDone(),
@@ -173,6 +223,34 @@ public final class ProxyRuntime {
             } catch (Exception e) {
                 log.warn("proxy actor did not stop in {}: {}", ASK_TIMEOUT, e.toString());
             }
+        }
+    }
+
+    private static void stopNames(ActorRef<NameConfActor.Command> nameActor) {
+        if (nameActor == null) {
+            return;
+        }
+        try {
+            Patterns.gracefulStop(Adapter.toClassic(nameActor), ASK_TIMEOUT, NameConfActor.Stop.INSTANCE)
+                    .toCompletableFuture().get(ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.warn("name_conf actor did not stop in {}: {}", ASK_TIMEOUT, e.toString());
+        }
+    }
+
+    private static void stopTls(ActorRef<TlsConfActor.Command> tlsActor) {
+        if (tlsActor == null) {
+            return;
+        }
+        try {
+            Patterns.gracefulStop(Adapter.toClassic(tlsActor), ASK_TIMEOUT, TlsConfActor.Stop.INSTANCE)
+                    .toCompletableFuture().get(ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.warn("tls_conf actor did not stop in {}: {}", ASK_TIMEOUT, e.toString());
         }
     }
 
@@ -255,6 +333,11 @@ public final class ProxyRuntime {
         return routes;
     }
 
+    /** BFE's name_conf.data: service name → instances (empty without the file). */
+    public NameHolder names() {
+        return names;
+    }
+
     public BackendHealth health() {
         return health;
     }
@@ -289,6 +372,8 @@ public final class ProxyRuntime {
             stats.close();
             modules.stop();
             stopActors(routeTables, chainRegistry);
+            stopTls(tlsActor);
+            stopNames(nameActor);
             log.info("proxy stopped");
         }
     }

@@ -2,6 +2,8 @@ package io.troupe.proxy;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import io.troupe.proxy.tls.TlsFiles;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,17 +12,25 @@ import java.util.List;
  * The {@code troupe.proxy} settings, read once at start. A bad value fails with the config path named.
  *
  * @param certificates TLS certificates; relative files already resolved against the conf root
+ * @param tlsFiles BFE's tls_conf files, or {@code null} when {@code tls.server-cert-conf} does not exist
+ * @param tlsHandshakeTimeoutMs a client that has not finished the TLS handshake within this is closed
+ * @param monitorIntervalSeconds the window of {@code proxy_state_diff} (BFE's MonitorInterval)
  */
 public record ProxySettings(String bind, int httpPort, int httpsPort, int eventLoops, boolean nativeTransport,
                             boolean h2c, int maxUriBytes, int maxHeaderBytes, long headerReadTimeoutMs,
                             long keepAliveTimeoutMs, int maxConnections, long drainTimeoutMs,
-                            List<Certificate> certificates, List<String> modules, String layer4LoadBalancer) {
+                            List<Certificate> certificates, List<String> modules, String layer4LoadBalancer,
+                            TlsFiles tlsFiles, long tlsHandshakeTimeoutMs, int monitorIntervalSeconds) {
 
     /** One certificate and the server names (SNI) it serves. */
     public record Certificate(List<String> serverNames, Path certFile, Path keyFile, Path keystore, String password) {}
 
+    /**
+     * Reads {@code troupe.proxy} from {@code root}; when {@code <confRoot>/bfe.conf} exists, the values it sets
+     * (see docs/proxy.md, "bfe.conf") take precedence over HOCON.
+     */
     public static ProxySettings from(Config root, Path confRoot) {
-        Config c = root.getConfig("troupe.proxy");
+        Config c = io.troupe.proxy.config.BfeConf.overlay(confRoot, root).withFallback(root).getConfig("troupe.proxy");
         try {
             List<Certificate> certs = new ArrayList<>();
             int i = 0;
@@ -37,13 +47,26 @@ public record ProxySettings(String bind, int httpPort, int httpsPort, int eventL
                     throw new IllegalArgumentException(where + ": needs cert-file and key-file, or keystore");
                 }
             }
+            TlsFiles tlsFiles = null;
+            Path certConf = resolve(confRoot, c.getString("tls.server-cert-conf"));
+            if (!c.getString("tls.server-cert-conf").isEmpty() && Files.exists(certConf)) {
+                if (!certs.isEmpty()) {
+                    throw new IllegalArgumentException("proxy config: troupe.proxy.tls.certificates and "
+                            + certConf + " (troupe.proxy.tls.server-cert-conf) are both set; use one");
+                }
+                tlsFiles = new TlsFiles(confRoot, certConf, resolve(confRoot, c.getString("tls.tls-rule-conf")),
+                        resolve(confRoot, c.getString("tls.client-ca-base-dir")),
+                        List.copyOf(c.getStringList("tls.cipher-suites")));
+            }
             ProxySettings s = new ProxySettings(c.getString("bind"), c.getInt("http-port"), c.getInt("https-port"),
                     c.getInt("event-loops"), c.getBoolean("native-transport"), c.getBoolean("h2c"),
                     c.getInt("limits.max-uri-bytes"), c.getInt("limits.max-header-bytes"),
                     c.getDuration("limits.header-read-timeout").toMillis(),
                     c.getDuration("limits.keepalive-timeout").toMillis(), c.getInt("limits.max-connections"),
                     c.getDuration("limits.drain-timeout").toMillis(), List.copyOf(certs),
-                    List.copyOf(c.getStringList("modules")), c.getString("layer4-load-balancer"));
+                    List.copyOf(c.getStringList("modules")), c.getString("layer4-load-balancer"), tlsFiles,
+                    c.getDuration("tls.handshake-timeout").toMillis(),
+                    (int) c.getDuration("monitor-interval").toSeconds());
             s.validate();
             return s;
         } catch (ConfigException e) {
@@ -69,6 +92,8 @@ public record ProxySettings(String bind, int httpPort, int httpsPort, int eventL
             throw new IllegalArgumentException("proxy config: troupe.proxy.layer4-load-balancer = \"" + layer4LoadBalancer
                     + "\" is not supported (NONE or PROXY, as BFE's Layer4LoadBalancer)");
         }
+        check(monitorIntervalSeconds > 0, "troupe.proxy.monitor-interval", monitorIntervalSeconds);
+        check(tlsHandshakeTimeoutMs > 0, "troupe.proxy.tls.handshake-timeout", tlsHandshakeTimeoutMs);
     }
 
     private static void check(boolean ok, String path, long value) {

@@ -8,10 +8,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -51,7 +49,6 @@ public final class ClusterHealthChecker {
     private final ActorContext<Command> context;
     private final TimerScheduler<Command> timers;
     private final BackendHealth health;
-    private final Executor blocking;
     private final Map<BackendId, Tracked> tracked = new HashMap<>();
     private ClusterSpec spec;
 
@@ -59,8 +56,6 @@ public final class ClusterHealthChecker {
         this.context = context;
         this.timers = timers;
         this.health = health;
-        this.blocking = context.getSystem().dispatchers()
-                .lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
     }
 
     /** Checks cluster {@code cluster} as configured in the current tables (re-read on restart). */
@@ -138,8 +133,7 @@ public final class ClusterHealthChecker {
         entry.probing = true;
         Backend b = entry.backend;
         var conf = spec.conf();
-        CompletableFuture<HealthProbe.Result> probe =
-                CompletableFuture.supplyAsync(() -> HealthProbe.probe(b, conf), blocking);
+        CompletableFuture<HealthProbe.Result> probe = HealthProbe.probeAsync(b, conf);
         context.pipeToSelf(probe, (r, err) -> err != null ? new Probed(t.id(), false, String.valueOf(err))
                 : new Probed(t.id(), r.healthy(), r.detail()));
         return Behaviors.same();

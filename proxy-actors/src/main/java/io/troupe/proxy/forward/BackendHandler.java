@@ -3,6 +3,9 @@ package io.troupe.proxy.forward;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
 
 /** The last handler of a backend connection: hands what the backend sends to the exchange using it. */
@@ -30,6 +33,12 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Exchange e = exchange;
+        if (msg instanceof HttpResponse r && ctx.channel() instanceof Http2StreamChannel) {
+            // HTTP/2 → HTTP/1 conversion adds x-http2-* headers; they are ours, not the backend's
+            for (HttpConversionUtil.ExtensionHeaderNames n : HttpConversionUtil.ExtensionHeaderNames.values()) {
+                r.headers().remove(n.text());
+            }
+        }
         if (e != null) {
             e.onBackendMessage(msg);
         } else {

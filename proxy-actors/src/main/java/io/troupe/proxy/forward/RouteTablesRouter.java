@@ -76,11 +76,13 @@ public final class RouteTablesRouter implements Router {
         private final ClusterSpec spec;
         private final BackendHealth health;
         private final ClusterPolicy policy;
+        private final boolean h2c;
 
         Target(ClusterSpec spec, BackendHealth health) {
             this.spec = spec;
             this.health = health;
             this.policy = policyOf(spec);
+            this.h2c = "h2c".equals(spec.backendConf().protocol());
         }
 
         @Override
@@ -102,7 +104,7 @@ public final class RouteTablesRouter implements Router {
                 }
             }
             Backend b = spec.pickDetailed(request, health, skip, exclude.size()).backend();
-            return b == null ? null : new Upstream(b.host(), b.port(), b);
+            return b == null ? null : new Upstream(b.host(), b.port(), b, spec.conf().https(), h2c);
         }
     }
 

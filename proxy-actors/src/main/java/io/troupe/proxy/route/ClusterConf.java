@@ -2,6 +2,8 @@ package io.troupe.proxy.route;
 
 import io.troupe.proxy.config.ConfNode;
 import io.troupe.proxy.config.ConfigException;
+import io.troupe.proxy.tls.BackendTls;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -12,7 +14,16 @@ import java.util.regex.Pattern;
  * milliseconds in the file. Fields Troupe parses but does not act on are listed in docs/proxy.md.
  */
 public record ClusterConf(String name, BackendConf backendConf, CheckConf checkConf, GslbBasic gslbBasic,
-                          ClusterBasic clusterBasic) {
+                          ClusterBasic clusterBasic, BackendTls https) {
+
+    /** A cluster spoken to in plain HTTP (no {@code https}). */
+    public ClusterConf(String name, BackendConf backendConf, CheckConf checkConf, GslbBasic gslbBasic,
+                       ClusterBasic clusterBasic) {
+        this(name, backendConf, checkConf, gslbBasic, clusterBasic, null);
+    }
+
+    /** The backend protocols Troupe speaks ({@code ws} is HTTP/1.1 with the WebSocket upgrade passed through). */
+    public static final Set<String> PROTOCOLS = Set.of("http", "https", "h2c", "ws");
 
     /** RetryLevel 0: retry only when connecting to the backend fails. */
     public static final int RETRY_CONNECT = 0;
@@ -66,21 +77,35 @@ public record ClusterConf(String name, BackendConf backendConf, CheckConf checkC
             throw node.error("cluster config is null");
         }
         node.warnUnknown(FIELDS, warnings);
-        for (String ignored : List.of("HTTPSConf", "AIConf")) {
-            if (node.field(ignored).present()) {
-                warnings.add(node.file() + ": " + node.field(ignored).path() + ": not supported by Troupe, ignored");
-            }
+        if (node.field("AIConf").present()) {
+            warnings.add(node.file() + ": " + node.field("AIConf").path() + ": not supported by Troupe, ignored");
         }
-        return new ClusterConf(name, backend(node.field("BackendConf"), warnings),
-                check(node.field("CheckConf"), warnings), gslb(node.field("GslbBasic"), warnings),
-                basic(node.field("ClusterBasic"), warnings));
+        BackendConf backend = backend(node.field("BackendConf"), warnings);
+        ConfNode httpsNode = node.field("HTTPSConf");
+        BackendTls https = null;
+        if (backend.protocol().equals("https")) {
+            https = BackendTls.load(httpsNode, confRoot(node.file()), warnings);
+        } else if (httpsNode.present()) {
+            warnings.add(node.file() + ": " + httpsNode.path() + ": used only with BackendConf.Protocol \"https\", ignored");
+        }
+        return new ClusterConf(name, backend, check(node.field("CheckConf"), warnings),
+                gslb(node.field("GslbBasic"), warnings), basic(node.field("ClusterBasic"), warnings), https);
+    }
+
+    /** The conf root: cluster_conf.data lives in {@code <root>/server_data_conf/}. */
+    private static Path confRoot(String file) {
+        Path dir = Path.of(file).toAbsolutePath().getParent();
+        return dir == null || dir.getParent() == null ? dir : dir.getParent();
     }
 
     private static BackendConf backend(ConfNode n, List<String> warnings) throws ConfigException {
         n.warnUnknown(BACKEND_FIELDS, warnings);
         ConfNode protoNode = n.field("Protocol");
         String protocol = or(protoNode.asString(), "http").toLowerCase(Locale.ROOT);
-        if (!Set.of("http", "tcp", "ws", "fcgi", "h2c", "https").contains(protocol)) {
+        if (Set.of("tcp", "fcgi").contains(protocol)) {
+            throw protoNode.error("protocol " + protocol + " is not supported by Troupe (supported: http, https, h2c, ws)");
+        }
+        if (!PROTOCOLS.contains(protocol)) {
             throw protoNode.error("protocol must be one of http/tcp/ws/fcgi/h2c/https, but is " + protocol);
         }
         if (n.field("FCGIConf").present()) {

@@ -75,6 +75,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             SslHandler ssl = ctx.pipeline().get(SslHandler.class);
             String alpn = ssl == null ? null : ssl.applicationProtocol();
             session.protocol(alpn == null ? "http/1.1" : alpn);
+            TlsContexts.clientAuth(ctx.channel(), ssl, session);
             if (px.chains.current().runSession(CallbackPoint.HANDSHAKE, session) != ReturnCode.GO_ON) {
                 px.stats.inc(Key.CONN_CLOSED_BY_FILTER);
                 ctx.close();

@@ -52,6 +52,8 @@ public final class ProxyServer {
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
     private int httpPort = -1;
     private int httpsPort = -1;
+    /** BFE's tls_conf tables, or {@code null} when the HOCON certificates are used. */
+    private io.troupe.proxy.tls.TlsHolder tls;
 
     private ProxyServer(ProxySettings s, ChainsHolder chains, Router router, ProxyStats stats) {
         epoll = s.nativeTransport() && Epoll.isAvailable();
@@ -69,7 +71,14 @@ public final class ProxyServer {
 
     /** Binds the configured listeners; throws naming the address when a port cannot be bound. */
     public static ProxyServer start(ProxySettings s, ChainsHolder chains, Router router, ProxyStats stats) throws Exception {
+        return start(s, chains, router, stats, null);
+    }
+
+    /** As above; with {@code tls} the TLS listener serves the certificates of BFE's tls_conf files. */
+    public static ProxyServer start(ProxySettings s, ChainsHolder chains, Router router, ProxyStats stats,
+                                    io.troupe.proxy.tls.TlsHolder tls) throws Exception {
         ProxyServer server = new ProxyServer(s, chains, router, stats);
+        server.tls = tls;
         try {
             server.bind();
         } catch (Exception e) {
@@ -86,9 +95,11 @@ public final class ProxyServer {
             Channel ch = bootstrap(pipelines.plainListener(), s.bind(), s.httpPort(), "troupe.proxy.http-port");
             httpPort = ((InetSocketAddress) ch.localAddress()).getPort();
         }
-        if (s.httpsPort() >= 0 && !s.certificates().isEmpty()) {
-            Mapping<String, SslContext> sni = TlsContexts.build(s.certificates());
-            Channel ch = bootstrap(pipelines.tlsListener(() -> new SniHandler(sni)), s.bind(), s.httpsPort(),
+        if (s.httpsPort() >= 0 && (tls != null || !s.certificates().isEmpty())) {
+            Mapping<String, SslContext> sni = tls != null ? null : TlsContexts.build(s.certificates());
+            Channel ch = bootstrap(pipelines.tlsListener(() -> tls != null
+                            ? TlsContexts.sniHandler(tls, s.tlsHandshakeTimeoutMs())
+                            : new SniHandler(sni, s.tlsHandshakeTimeoutMs())), s.bind(), s.httpsPort(),
                     "troupe.proxy.https-port");
             httpsPort = ((InetSocketAddress) ch.localAddress()).getPort();
         }

@@ -22,6 +22,7 @@ public final class SessionImpl implements Session {
     private volatile String protocol = "http/1.1";
     private Map<String, Object> context;
     private volatile boolean trusted;
+    private volatile String clientCaName;
 
     SessionImpl(InetSocketAddress client, InetSocketAddress local, boolean secure) {
         this.client = client;
@@ -40,7 +41,12 @@ public final class SessionImpl implements Session {
     @Override public boolean trustedSource() { return trusted; }
     @Override public void setTrustedSource(boolean trusted) { this.trusted = trusted; }
 
+    @Override public boolean tlsClientAuth() { return clientCaName != null; }
+    @Override public String tlsClientCaName() { return clientCaName; }
+
     void serverName(String name) { this.serverName = name; }
+    /** The handshake verified a client certificate against the rule's ClientCAName. */
+    void clientAuthenticated(String caName) { this.clientCaName = caName; }
     void protocol(String p) { this.protocol = p; }
 
     // the context map is only touched on the connection's event loop (HTTP/2 streams share it), so no lock

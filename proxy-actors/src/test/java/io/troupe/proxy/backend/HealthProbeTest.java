@@ -16,6 +16,7 @@ import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.io.TempDir;
 import io.troupe.proxy.route.Backend;
 import io.troupe.proxy.route.ClusterConf;
+import io.troupe.proxy.tls.BackendTls;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -47,8 +48,12 @@ class HealthProbeTest {
     }
 
     private static ClusterConf conf(String schem, String uri, String host, int status, String range) {
+        return conf(schem, uri, host, status, range, null);
+    }
+
+    private static ClusterConf conf(String schem, String uri, String host, int status, String range, BackendTls tls) {
         return new ClusterConf("c", null,
-                new ClusterConf.CheckConf(schem, uri, host, status, range, 5, 1, 1000, 1000, false), null, null);
+                new ClusterConf.CheckConf(schem, uri, host, status, range, 5, 1, 5000, 1000, false), null, null, tls);
     }
 
     private Backend backend() {
@@ -57,7 +62,8 @@ class HealthProbeTest {
 
     @Test
     void httpProbeSendsUriAndHostAndJudgesTheStatus() {
-        assertTrue(HealthProbe.probe(backend(), conf("http", "/ok", "", 204, "")).healthy());
+        HealthProbe.Result first = HealthProbe.probe(backend(), conf("http", "/ok", "", 204, ""));
+        assertTrue(first.healthy(), first.detail());
         assertEquals("GET /ok host=127.0.0.1:" + server.getAddress().getPort(), seen.get(0));
         assertTrue(HealthProbe.probe(backend(), conf("http", "/ok", "svc.local", 0, "")).healthy());
         assertEquals("GET /ok host=svc.local", seen.get(1));
@@ -86,11 +92,11 @@ class HealthProbeTest {
     }
 
     @Test
-    void httpsAndTlsProbesCompleteAHandshakeWithoutVerifyingTheCertificate(@TempDir Path dir) throws Exception {
+    void httpsAndTlsProbesVerifyTheCertificateLikeForwarding(@TempDir Path dir) throws Exception {
         Path store = dir.resolve("backend.p12");
         String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
         Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "backend", "-keyalg", "RSA", "-keysize", "2048",
-                "-dname", "CN=backend.test", "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(),
+                "-dname", "CN=backend.test", "-ext", "SAN=dns:backend.test", "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(),
                 "-storepass", "changeit", "-keypass", "changeit").redirectErrorStream(true).start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "keytool finished");
         assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes()));
@@ -112,12 +118,22 @@ class HealthProbeTest {
         https.start();
         try {
             Backend b = new Backend("a", "127.0.0.1", https.getAddress().getPort(), 1, "s", "c");
-            HealthProbe.Result r = HealthProbe.probe(b, conf("https", "/hc", "", 200, ""));
+            java.security.cert.X509Certificate cert = (java.security.cert.X509Certificate) ks.getCertificate("backend");
+            BackendTls trusted = BackendTls.of("backend.test", false, List.of(cert));
+            HealthProbe.Result r = HealthProbe.probe(b, conf("https", "/hc", "", 200, "", trusted));
             assertTrue(r.healthy(), r.detail());
             assertEquals(List.of("https /hc"), seen);
-            assertTrue(HealthProbe.probe(b, conf("tls", "/", "", 0, "")).healthy());
+            assertTrue(HealthProbe.probe(b, conf("tls", "/", "", 0, "", trusted)).healthy());
+            // not signed by a CA the cluster trusts, or not the name it expects: unhealthy, and no request is sent
+            HealthProbe.Result untrusted = HealthProbe.probe(b, conf("https", "/hc", "", 200, ""));
+            assertFalse(untrusted.healthy());
+            assertTrue(untrusted.detail().contains("TLS handshake"), untrusted.detail());
+            assertFalse(HealthProbe.probe(b, conf("tls", "/", "", 0, "",
+                    BackendTls.of("other.test", false, List.of(cert)))).healthy());
+            assertTrue(HealthProbe.probe(b, conf("tls", "/", "", 0, "", BackendTls.of(null, true, List.of()))).healthy());
+            assertEquals(List.of("https /hc"), seen);
             // a plain-HTTP backend fails a TLS check
-            assertFalse(HealthProbe.probe(backend(), conf("tls", "/", "", 0, "")).healthy());
+            assertFalse(HealthProbe.probe(backend(), conf("tls", "/", "", 0, "", trusted)).healthy());
         } finally {
             https.stop(0);
         }

@@ -1,0 +1,309 @@
+package io.troupe.proxy.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * BFE's main file {@code conf/bfe.conf} (gcfg: {@code [Section]}, {@code Key = value}, repeated keys for lists)
+ * read as {@code troupe.proxy} settings. Every key BFE documents is either mapped (see docs/proxy.md, "bfe.conf"),
+ * accepted with its BFE default only, or refused naming the file, line and key; unknown keys are refused too.
+ */
+public final class BfeConf {
+    private static final Logger log = LoggerFactory.getLogger(BfeConf.class);
+
+    /** [Server] paths Troupe reads from its fixed layout; a different value is refused. */
+    private static final Map<String, String> LAYOUT = Map.of(
+            "HostRuleConf", "server_data_conf/host_rule.data",
+            "VipRuleConf", "server_data_conf/vip_rule.data",
+            "RouteRuleConf", "server_data_conf/route_rule.data",
+            "ClusterConf", "server_data_conf/cluster_conf.data",
+            "NameConf", "server_data_conf/name_conf.data",
+            "ClusterTableConf", "cluster_conf/cluster_table.data",
+            "GslbConf", "cluster_conf/gslb.data");
+    private static final Set<String> DEBUG = Set.of("DebugServHttp", "DebugBfeRoute", "DebugBal", "DebugHealthCheck");
+    private static final Set<String> CURVES = Set.of("CurveP256", "CurveP384", "CurveP521", "X25519");
+
+    private final String file;
+    private final Map<String, Object> out = new LinkedHashMap<>();
+    private final List<String> modules = new ArrayList<>();
+    private final List<String> ciphers = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
+    private final Integer adminPort;
+
+    private BfeConf(String file, Integer adminPort) {
+        this.file = file;
+        this.adminPort = adminPort;
+    }
+
+    /**
+     * The settings {@code <confRoot>/bfe.conf} supplies, as a config to lay over {@code root}; empty when there is
+     * no such file. Throws {@link IllegalArgumentException} naming the file, line and key of a refused value.
+     */
+    public static Config overlay(Path confRoot, Config root) {
+        if (confRoot == null) {
+            return ConfigFactory.empty();
+        }
+        Path f = confRoot.resolve("bfe.conf");
+        if (!Files.exists(f)) {
+            return ConfigFactory.empty();
+        }
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(f);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(f + ": cannot read: " + e.getMessage(), e);
+        }
+        Integer admin = root.hasPath("troupe.admin.port") ? root.getInt("troupe.admin.port") : null;
+        BfeConf c = new BfeConf(f.toString(), admin);
+        Config parsed = c.parse(lines);
+        c.warnings.forEach(w -> log.warn("{}", w));
+        return parsed;
+    }
+
+    /** Parses the lines; the result holds {@code troupe.proxy.*} paths. Public for tests. */
+    public static Config parse(String file, List<String> lines, Integer adminPort, List<String> warnings) {
+        BfeConf c = new BfeConf(file, adminPort);
+        Config parsed = c.parse(lines);
+        warnings.addAll(c.warnings);
+        return parsed;
+    }
+
+    private Config parse(List<String> lines) {
+        String section = null;
+        for (int i = 0; i < lines.size(); i++) {
+            int no = i + 1;
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#") || line.startsWith(";")) {
+                continue;
+            }
+            if (line.startsWith("[")) {
+                if (!line.endsWith("]")) {
+                    throw error(no, line, "malformed section header");
+                }
+                section = line.substring(1, line.length() - 1).strip();
+                if (!Set.of("Server", "HttpsBasic", "SessionCache", "SessionTicket").contains(section)) {
+                    throw error(no, "[" + section + "]", "unknown section, not supported by Troupe");
+                }
+                continue;
+            }
+            int eq = line.indexOf('=');
+            if (eq < 0) {
+                throw error(no, line, "expected Key = value");
+            }
+            String key = line.substring(0, eq).strip();
+            String value = unquote(line.substring(eq + 1).strip());
+            if (section == null) {
+                throw error(no, key, "key outside a section");
+            }
+            switch (section) {
+                case "Server" -> server(no, key, value);
+                case "HttpsBasic" -> https(no, key, value);
+                default -> session(no, section, key, value);
+            }
+        }
+        if (!modules.isEmpty()) {
+            out.put("troupe.proxy.modules", modules);
+        }
+        if (!ciphers.isEmpty()) {
+            out.put("troupe.proxy.tls.cipher-suites", ciphers);
+        }
+        return ConfigFactory.parseMap(out, file);
+    }
+
+    private void server(int no, String key, String v) {
+        switch (key) {
+            case "HttpPort" -> out.put("troupe.proxy.http-port", port(no, key, v));
+            case "HttpsPort" -> out.put("troupe.proxy.https-port", port(no, key, v));
+            case "MonitorPort" -> {
+                int p = port(no, key, v);
+                if (adminPort != null && adminPort != p) {
+                    throw error(no, key, v + " differs from troupe.admin.port = " + adminPort
+                            + "; the monitor is the node's admin API, set troupe.admin.port (--admin)");
+                }
+            }
+            case "MonitorEnabled" -> onlyDefault(no, key, v, "true", "the admin API is always on");
+            case "MaxCpus" -> out.put("troupe.proxy.event-loops", atLeast(no, key, v, 0));
+            case "Layer4LoadBalancer" -> {
+                String mode = v.isEmpty() ? "NONE" : v.toUpperCase(java.util.Locale.ROOT);
+                if (!mode.equals("NONE") && !mode.equals("PROXY")) {
+                    throw error(no, key, v + " is not supported by Troupe (NONE or PROXY)");
+                }
+                out.put("troupe.proxy.layer4-load-balancer", mode);
+            }
+            case "TlsHandshakeTimeout" -> out.put("troupe.proxy.tls.handshake-timeout", seconds(no, key, v));
+            case "ClientReadTimeout" -> out.put("troupe.proxy.limits.header-read-timeout", seconds(no, key, v));
+            case "ClientWriteTimeout" -> {
+                seconds(no, key, v);
+                warnings.add(file + ": line " + no + ": ClientWriteTimeout: the cluster's ClusterBasic.TimeoutWriteClient "
+                        + "bounds response writes in Troupe; this value is not used");
+            }
+            case "GracefulShutdownTimeout" -> {
+                int s = atLeast(no, key, v, 1);
+                if (s > 300) {
+                    throw error(no, key, v + " is out of range (1..300 seconds)");
+                }
+                out.put("troupe.proxy.limits.drain-timeout", s + "s");
+            }
+            case "KeepAliveEnabled" -> onlyDefault(no, key, v, "true", "keep-alive is always on");
+            case "MaxHeaderBytes" -> out.put("troupe.proxy.limits.max-header-bytes", atLeast(no, key, v, 1024));
+            case "MaxHeaderUriBytes" -> out.put("troupe.proxy.limits.max-uri-bytes", atLeast(no, key, v, 64));
+            case "Modules" -> {
+                if (!v.isBlank()) {
+                    modules.add(v.strip());
+                }
+            }
+            case "MonitorInterval" -> {
+                int s = atLeast(no, key, v, 1);
+                if (s > 3600) {
+                    throw error(no, key, v + " is out of range (1..3600 seconds)");
+                }
+                out.put("troupe.proxy.monitor-interval", s + "s");
+            }
+            default -> {
+                if (LAYOUT.containsKey(key)) {
+                    if (!normalize(v).equals(LAYOUT.get(key))) {
+                        throw error(no, key, v + " is not supported: Troupe reads " + LAYOUT.get(key)
+                                + " under the conf root");
+                    }
+                } else if (DEBUG.contains(key)) {
+                    if (bool(no, key, v)) {
+                        warnings.add(file + ": line " + no + ": " + key + ": use logback levels for debug logs; ignored");
+                    }
+                } else {
+                    throw error(no, "[Server] " + key, "unknown key, not supported by Troupe");
+                }
+            }
+        }
+    }
+
+    private void https(int no, String key, String v) {
+        switch (key) {
+            case "ServerCertConf" -> out.put("troupe.proxy.tls.server-cert-conf", v);
+            case "TlsRuleConf" -> out.put("troupe.proxy.tls.tls-rule-conf", v);
+            case "ClientCABaseDir" -> out.put("troupe.proxy.tls.client-ca-base-dir", v);
+            case "ClientCRLBaseDir" -> warnings.add(file + ": line " + no
+                    + ": ClientCRLBaseDir: certificate revocation lists are not checked by Troupe; ignored");
+            case "CipherSuites" -> {
+                // BFE's "a|b" marks suites of equal preference; the JDK takes a plain ordered list
+                for (String s : v.split("\\|")) {
+                    if (!s.isBlank() && !ciphers.contains(s.strip())) {
+                        ciphers.add(s.strip());
+                    }
+                }
+            }
+            case "CurvePreferences" -> {
+                if (!CURVES.contains(v)) {
+                    throw error(no, key, v + " is not a known curve (CurveP256, CurveP384, CurveP521, X25519)");
+                }
+                warnings.add(file + ": line " + no + ": CurvePreferences: the JDK chooses the curves; ignored");
+            }
+            case "EnableSslv2ClientHello" -> bool(no, key, v);
+            default -> throw error(no, "[HttpsBasic] " + key, "unknown key, not supported by Troupe");
+        }
+    }
+
+    private void session(int no, String section, String key, String v) {
+        if (section.equals("SessionCache")) {
+            if (key.equals("SessionCacheDisabled")) {
+                onlyDefault(no, key, v, "true", "there is no shared (redis) session cache");
+            } else if (!Set.of("Servers", "KeyPrefix", "ConnectTimeout", "ReadTimeout", "WriteTimeout", "MaxIdle",
+                    "SessionExpire").contains(key)) {
+                throw error(no, "[SessionCache] " + key, "unknown key, not supported by Troupe");
+            }
+        } else {
+            if (key.equals("SessionTicketsDisabled")) {
+                onlyDefault(no, key, v, "true", "session ticket keys are the JDK's own");
+            } else if (!key.equals("SessionTicketKeyFile")) {
+                throw error(no, "[SessionTicket] " + key, "unknown key, not supported by Troupe");
+            }
+        }
+    }
+
+    private void onlyDefault(int no, String key, String v, String only, String why) {
+        if (!v.equalsIgnoreCase(only)) {
+            throw error(no, key, v + " is not supported by Troupe (only " + only + ": " + why + ")");
+        }
+    }
+
+    private int port(int no, String key, String v) {
+        int p = integer(no, key, v);
+        if (p < 0 || p > 65535) {
+            throw error(no, key, v + " is not a port");
+        }
+        return p;
+    }
+
+    private String seconds(int no, String key, String v) {
+        return atLeast(no, key, v, 1) + "s";
+    }
+
+    private int atLeast(int no, String key, String v, int min) {
+        int n = integer(no, key, v);
+        if (n < min) {
+            throw error(no, key, v + " is out of range (at least " + min + ")");
+        }
+        return n;
+    }
+
+    private int integer(int no, String key, String v) {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw error(no, key, "expected an integer, got " + v);
+        }
+    }
+
+    private boolean bool(int no, String key, String v) {
+        String b = v.toLowerCase(Locale.ROOT);
+        if (b.equals("true") || b.equals("yes") || b.equals("on") || b.equals("1")) {
+            return true;
+        }
+        if (b.equals("false") || b.equals("no") || b.equals("off") || b.equals("0")) {
+            return false;
+        }
+        throw error(no, key, "expected true or false, got " + v);
+    }
+
+    private static String unquote(String v) {
+        // gcfg: a trailing comment after whitespace; a quoted value keeps what is inside the quotes
+        if (v.startsWith("\"")) {
+            int end = v.indexOf('"', 1);
+            return end > 0 ? v.substring(1, end) : v.substring(1);
+        }
+        int hash = indexOfComment(v);
+        return (hash >= 0 ? v.substring(0, hash) : v).strip();
+    }
+
+    private static int indexOfComment(String v) {
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if ((c == '#' || c == ';') && (i == 0 || Character.isWhitespace(v.charAt(i - 1)))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String normalize(String path) {
+        String p = path.strip();
+        while (p.startsWith("./")) {
+            p = p.substring(2);
+        }
+        return p;
+    }
+
+    private IllegalArgumentException error(int line, String key, String reason) {
+        return new IllegalArgumentException(file + ": line " + line + ": " + key + ": " + reason);
+    }
+}

@@ -1,0 +1,104 @@
+package io.troupe.proxy.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.troupe.proxy.ProxySettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** conf/bfe.conf supplies listeners, timeouts, modules, the monitor window and the TLS files; refused keys are named. */
+class BfeConfTest {
+    @TempDir
+    Path conf;
+
+    private static Config reference() {
+        return ConfigFactory.defaultReference().resolve();
+    }
+
+    private ProxySettings settingsFrom(String bfeConf) throws Exception {
+        Files.writeString(conf.resolve("bfe.conf"), bfeConf);
+        return ProxySettings.from(reference(), conf);
+    }
+
+    @Test
+    void theSampleSetsListenersTimeoutsModulesAndTlsFiles() throws Exception {
+        Path sample = Path.of("..", "docs", "examples", "bfe.conf");
+        Files.copy(sample, conf.resolve("bfe.conf"));
+        Path tls = Files.createDirectories(conf.resolve("tls_conf"));
+        Files.writeString(tls.resolve("server_cert_conf.data"), "{}");
+        ProxySettings s = ProxySettings.from(reference(), conf);
+        assertEquals(8080, s.httpPort());
+        assertEquals(8443, s.httpsPort());
+        assertEquals(2, s.eventLoops());
+        assertEquals(30_000, s.tlsHandshakeTimeoutMs());
+        assertEquals(60_000, s.headerReadTimeoutMs());
+        assertEquals(10_000, s.drainTimeoutMs());
+        assertEquals(1048576, s.maxHeaderBytes());
+        assertEquals(8192, s.maxUriBytes());
+        assertEquals(20, s.monitorIntervalSeconds());
+        assertEquals(List.of("mod_trust_clientip", "mod_block", "mod_header", "mod_access"), s.modules());
+        assertNotNull(s.tlsFiles());
+        assertEquals(conf.resolve("tls_conf/server_cert_conf.data"), s.tlsFiles().serverCertConf());
+        assertEquals(conf.resolve("tls_conf/client_ca"), s.tlsFiles().clientCaBaseDir());
+        assertEquals(List.of("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+                "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"), s.tlsFiles().cipherSuites());
+    }
+
+    @Test
+    void withoutBfeConfHoconDecides() {
+        ProxySettings s = ProxySettings.from(reference(), conf);
+        assertEquals(8080, s.httpPort());
+        assertEquals(List.of(), s.modules());
+        assertNull(s.tlsFiles());
+    }
+
+    @Test
+    void bfeConfOverridesHoconValues() throws Exception {
+        ProxySettings s = settingsFrom("[Server]\nHttpPort = 9090\nMonitorInterval = 5 # seconds\n");
+        assertEquals(9090, s.httpPort());
+        assertEquals(8443, s.httpsPort());
+        assertEquals(5, s.monitorIntervalSeconds());
+    }
+
+    @Test
+    void layer4LoadBalancerProxyTurnsOnThePROXYProtocol() throws Exception {
+        assertTrue(settingsFrom("[Server]\nLayer4LoadBalancer = PROXY\n").proxyProtocol());
+        assertEquals("NONE", settingsFrom("[Server]\nHttpPort = 9090\n").layer4LoadBalancer());
+    }
+
+    @Test
+    void unsupportedKeysAndValuesAreRefusedNamingTheKey() {
+        Exception e = assertThrows(IllegalArgumentException.class,
+                () -> settingsFrom("[Server]\nHttpPort = 80\nAcceptNum = 4\n"));
+        assertTrue(e.getMessage().endsWith("bfe.conf: line 3: [Server] AcceptNum: unknown key, not supported by Troupe"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> settingsFrom("[Server]\nLayer4LoadBalancer = F5\n"));
+        assertTrue(e.getMessage().contains("line 2: Layer4LoadBalancer: F5 is not supported"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> settingsFrom("[Server]\nKeepAliveEnabled = false\n"));
+        assertTrue(e.getMessage().contains("KeepAliveEnabled: false is not supported"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> settingsFrom("[Server]\nHostRuleConf = other/hosts.data\n"));
+        assertTrue(e.getMessage().contains("HostRuleConf: other/hosts.data is not supported"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> settingsFrom("[HttpsBasic]\nSessionFoo = 1\n"));
+        assertTrue(e.getMessage().contains("[HttpsBasic] SessionFoo: unknown key"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> settingsFrom("[Spdy]\nX = 1\n"));
+        assertTrue(e.getMessage().contains("[Spdy]: unknown section"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> settingsFrom("[Server]\nMaxCpus = many\n"));
+        assertTrue(e.getMessage().contains("MaxCpus: expected an integer, got many"), e.getMessage());
+    }
+
+    @Test
+    void monitorPortMustBeTheAdminPort() {
+        Exception e = assertThrows(IllegalArgumentException.class, () -> BfeConf.parse("bfe.conf",
+                List.of("[Server]", "MonitorPort = 8421"), 9000, new java.util.ArrayList<>()));
+        assertTrue(e.getMessage().contains("MonitorPort: 8421 differs from troupe.admin.port = 9000"), e.getMessage());
+    }
+}
