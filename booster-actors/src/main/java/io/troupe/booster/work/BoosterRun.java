@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.troupe.api.booster.Handler;
 import io.troupe.booster.handler.HandlerLoadException;
 import io.troupe.booster.handler.Handlers;
+import io.troupe.booster.transport.ClusterTransport;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -47,13 +48,14 @@ public final class BoosterRun {
     public static int run(WorkSettings settings, Handler handler, Config baseConfig) {
         boolean embedded = settings.clusterSeeds().isEmpty();
         List<Address> seeds;
+        Config config;
         try {
             seeds = parseSeeds(settings.clusterSeeds(), baseConfig.getString("troupe.booster.system-name"));
+            config = ClusterTransport.configure(systemConfig(baseConfig, embedded, seeds), "--cluster_tls_dir");
         } catch (IllegalArgumentException e) {
             System.err.println("[booster] " + e.getMessage());
             return BOOSTER_FAILED;
         }
-        Config config = systemConfig(baseConfig, embedded, seeds);
         CompletableFuture<Integer> exit = new CompletableFuture<>();
         ActorSystem<BoosterGuardian.Command> system = ActorSystem.create(BoosterGuardian.create(settings, handler, seeds, exit),
                 baseConfig.getString("troupe.booster.system-name"), config);
