@@ -26,7 +26,7 @@ public final class TestCerts {
     /** A member's directory {@code dir} (tls.key, tls.crt, ca.crt) signed by the CA in {@code caDir}. */
     public static Path member(Path caDir, Path dir) throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("ext.cnf"), "subjectAltName=DNS:troupe-cluster,IP:127.0.0.1\n");
+        Files.writeString(dir.resolve("ext.cnf"), "subjectAltName=DNS:troupe-cluster\nextendedKeyUsage=serverAuth,clientAuth\n");
         openssl(dir, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=troupe-cluster",
                 "-keyout", "tls.key", "-out", "tls.csr");
         openssl(dir, "x509", "-req", "-in", "tls.csr", "-CA", caDir.resolve("ca.crt").toString(),
