@@ -29,7 +29,7 @@ class RouteConfFuzzTest {
 
     private static Path copyConf() {
         try {
-            Path root = Files.createTempDirectory("routeconf-fuzz");
+            Path root = FuzzLimits.scratchDir("routeconf-fuzz");
             Path src = Path.of("..", "conf").toAbsolutePath().normalize();
             for (String dir : List.of("server_data_conf", "cluster_conf")) {
                 Files.createDirectories(root.resolve(dir));

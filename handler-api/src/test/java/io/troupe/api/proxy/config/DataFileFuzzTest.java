@@ -30,7 +30,7 @@ class DataFileFuzzTest {
 
     static {
         try {
-            FILE = Files.createTempDirectory("datafile-fuzz").resolve("rules.data");
+            FILE = FuzzLimits.scratchDir("datafile-fuzz").resolve("rules.data");
         } catch (IOException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -20,7 +20,7 @@ class ModuleConfFuzzTest {
 
     static {
         try {
-            ROOT = Files.createTempDirectory("moduleconf-fuzz");
+            ROOT = FuzzLimits.scratchDir("moduleconf-fuzz");
             FILE = ROOT.resolve("mod_fuzz.conf");
         } catch (IOException e) {
             throw new ExceptionInInitializerError(e);
