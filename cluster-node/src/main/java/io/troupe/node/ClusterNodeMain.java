@@ -40,6 +40,10 @@ public final class ClusterNodeMain implements Callable<Integer> {
     @Option(names = "--admin", paramLabel = "HOST:PORT", description = "admin HTTP address (troupe.admin.host/port)")
     private String admin;
 
+    @Option(names = "--tls-dir", paramLabel = "DIR",
+            description = "cluster TLS with mutual authentication from DIR/tls.key, tls.crt, ca.crt (troupe.cluster.tls.dir)")
+    private Path tlsDir;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new ClusterNodeMain()).execute(args));
     }
@@ -82,6 +86,9 @@ public final class ClusterNodeMain implements Callable<Integer> {
         }
         if (port != null) {
             flags.put("troupe.node.port", port);
+        }
+        if (tlsDir != null) {
+            flags.put("troupe.cluster.tls.dir", tlsDir.toAbsolutePath().toString());
         }
         if (admin != null) {
             String hostPort = NodeSettings.hostPort("--admin", admin.trim());

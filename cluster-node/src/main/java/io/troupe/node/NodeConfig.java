@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValueFactory;
+import io.troupe.booster.transport.ClusterTransport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,7 +15,8 @@ import java.util.Map;
  * Builds a node's configuration from its layers, lowest first: every library's {@code reference.conf}
  * (cluster-node's defines {@code troupe.*}), {@code troupe-node-defaults.conf} (Pekko/Kamon settings a node
  * needs), {@code <conf>/cluster-node.conf}, {@code -D} system properties, then command-line flags.
- * The {@code troupe.node.*} keys are then copied to the Pekko keys they stand for.
+ * The {@code troupe.node.*} keys are then copied to the Pekko keys they stand for, and
+ * {@code troupe.cluster.tls.dir} turns on Artery TLS ({@link ClusterTransport}).
  */
 public final class NodeConfig {
     public static final String FILE_NAME = "cluster-node.conf";
@@ -68,11 +70,13 @@ public final class NodeConfig {
             config = config.withValue("pekko.management.cluster.bootstrap.contact-point-discovery.discovery-method",
                     ConfigValueFactory.fromAnyRef(settings.bootstrap()));
         }
-        return config
+        config = config
                 .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(clusterRoles(config, settings)))
                 .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedAddresses))
                 .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(settings.hostname()))
                 .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(settings.port()));
+        // TLS from troupe.cluster.tls.dir; a plain node listening beyond loopback is warned about here
+        return ClusterTransport.configure(config, "--tls-dir");
     }
 
     /** The node's roles plus the split-brain resolver's counting role (troupe-node-defaults.conf), if set. */

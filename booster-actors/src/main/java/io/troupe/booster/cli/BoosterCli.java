@@ -111,6 +111,11 @@ public final class BoosterCli implements Callable<Integer> {
             description = "a cluster seed node (repeatable); none = an embedded worker in this process")
     private List<String> cluster = new ArrayList<>();
 
+    @Option(names = "--cluster_tls_dir", paramLabel = "DIR",
+            description = "cluster TLS key material: tls.key, tls.crt, ca.crt (troupe.cluster.tls.dir,"
+                    + " env TROUPE_CLUSTER_TLS_DIR; docs/operations.md)")
+    private Path clusterTlsDir;
+
     @Option(names = "--stats_json", paramLabel = "FILE",
             description = "write per-sub-work timings and fallback reasons here (JSON)")
     private Path statsJson;
@@ -175,6 +180,11 @@ public final class BoosterCli implements Callable<Integer> {
         if (maxFileSize != null) {
             // read by WorkActor from the config: a system property overrides reference.conf in ConfigFactory.load()
             System.setProperty("troupe.booster.max-file-size", Long.toString(maxFileBytes()));
+            com.typesafe.config.ConfigFactory.invalidateCaches();
+        }
+        if (clusterTlsDir != null) {
+            // read by BoosterRun (io.troupe.booster.transport.ClusterTransport) from the config, like --max_file_size
+            System.setProperty("troupe.cluster.tls.dir", clusterTlsDir.toAbsolutePath().toString());
             com.typesafe.config.ConfigFactory.invalidateCaches();
         }
         return runner.applyAsInt(settings);

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.troupe.api.booster.Handler;
 import io.troupe.booster.handler.HandlerLoadException;
 import io.troupe.booster.handler.Handlers;
+import io.troupe.booster.transport.ClusterTransport;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -60,14 +61,16 @@ public final class BoosterRun {
     static int run(WorkSettings settings, Handler handler, Config baseConfig, BoosterGuardian.WorkFactory workFactory) {
         boolean embedded = settings.clusterSeeds().isEmpty();
         List<Address> seeds;
+        Config config;
         try {
             seeds = parseSeeds(settings.clusterSeeds(), baseConfig.getString("troupe.booster.system-name"));
+            // --local needs no cluster: a plain local actor system starts about a second sooner (no Artery, no join)
+            config = settings.local() ? localSystemConfig(baseConfig)
+                    : ClusterTransport.configure(systemConfig(baseConfig, embedded, seeds), "--cluster_tls_dir");
         } catch (IllegalArgumentException e) {
             System.err.println("[booster] " + e.getMessage());
             return BOOSTER_FAILED;
         }
-        // --local needs no cluster: a plain local actor system starts about a second sooner (no Artery, no join)
-        Config config = settings.local() ? localSystemConfig(baseConfig) : systemConfig(baseConfig, embedded, seeds);
         CompletableFuture<Integer> exit = new CompletableFuture<>();
         ActorSystem<BoosterGuardian.Command> system = ActorSystem.create(
                 BoosterGuardian.create(settings, handler, seeds, exit, workFactory),

@@ -317,7 +317,14 @@ class ManifestsTest {
                     name(d) + ": bootstrap port name must be a container port");
             String opts = env.getOrDefault("JAVA_TOOL_OPTIONS", "");
             assertTrue(opts.contains("contact-point-discovery.discovery-method=kubernetes-api"), name(d) + ": " + opts);
-            assertTrue(opts.contains("canonical.hostname=$(POD_IP)"), name(d) + ": remoting must use the pod IP");
+            // troupe.node.hostname, not pekko's canonical.hostname: NodeConfig derives the latter from the former
+            assertTrue(opts.contains("-Dtroupe.node.hostname=$(POD_IP)"), name(d) + ": remoting must use the pod IP");
+            assertEquals("/etc/troupe/cluster-tls", env.get("TROUPE_CLUSTER_TLS_DIR"), name(d) + ": cluster TLS");
+            boolean secretMounted = false;
+            for (JsonNode v : spec.path("volumes")) {
+                secretMounted |= v.path("secret").path("secretName").asText().equals("troupe-cluster-tls");
+            }
+            assertTrue(secretMounted, name(d) + ": the troupe-cluster-tls Secret must be a volume");
         }
         JsonNode job = ofKind("Job").get(0);
         assertFalse(SERVICE_NAME.equals(templateLabels(job).get("app")),

@@ -139,9 +139,46 @@ public final class RequestView implements Request {
         this.body = b;
     }
 
-    @Override public String path() { return query().path(); }
+    @Override
+    public String path() {
+        try {
+            return query().path();
+        } catch (IllegalArgumentException e) {
+            // a malformed %-escape ("/a%zz"): the path as sent, not an exception in a module (found by fuzzing)
+            return query().rawPath();
+        }
+    }
+
     @Override public String rawQuery() { return query().rawQuery(); }
-    @Override public Map<String, List<String>> queryParams() { return query().parameters(); }
+
+    @Override
+    public Map<String, List<String>> queryParams() {
+        try {
+            return query().parameters();
+        } catch (IllegalArgumentException e) {
+            // "?a=%1": as Go's URL.Query(), pairs that do not decode are dropped, the rest kept (found by fuzzing)
+            return lenientParams(rawQuery());
+        }
+    }
+
+    /** Query parameters with every pair whose name or value does not percent-decode left out. */
+    static Map<String, List<String>> lenientParams(String rawQuery) {
+        Map<String, List<String>> params = new LinkedHashMap<>();
+        for (String pair : rawQuery.split("[&;]")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            try {
+                String name = QueryStringDecoder.decodeComponent(eq < 0 ? pair : pair.substring(0, eq));
+                String value = eq < 0 ? "" : QueryStringDecoder.decodeComponent(pair.substring(eq + 1));
+                params.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+            } catch (IllegalArgumentException e) {
+                // this pair only
+            }
+        }
+        return params;
+    }
 
     @Override
     public String host() {

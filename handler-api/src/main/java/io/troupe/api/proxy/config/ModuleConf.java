@@ -149,6 +149,10 @@ public final class ModuleConf {
                 } catch (IllegalArgumentException e) {
                     throw new ConfigFileException(file, "[" + sectionAsWritten + "] " + key, e.getMessage());
                 }
+                if (value.indexOf('\0') >= 0) {
+                    // no value means a NUL; as a path it would make path() throw InvalidPathException (found by fuzzing)
+                    throw new ConfigFileException(file, "[" + sectionAsWritten + "] " + key, "NUL character in value");
+                }
             }
             values.computeIfAbsent(id, k -> new ArrayList<>()).add(value);
         }

@@ -52,6 +52,14 @@ class ModuleConfTest {
     }
 
     @Test
+    void nulInValueIsRefusedAtLoad() {
+        // found by ModuleConfFuzzTest: a NUL reached Path.of in path() as an InvalidPathException
+        ConfigFileException e = assertThrows(ConfigFileException.class,
+                () -> load("[Basic]\nProductRulePath = a\0b\n"));
+        assertTrue(e.getMessage().contains("ProductRulePath") && e.getMessage().contains("NUL"), e.getMessage());
+    }
+
+    @Test
     void emptyPathFallsBackToDefaultWithWarning() throws Exception {
         ModuleConf c = load("[Basic]\nProductRulePath =\n");
         assertEquals(dir.resolve("mod_block/block_rules.data"),
