@@ -275,7 +275,10 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private record ToolchainsProbed(Toolchains.Probe probe, Throwable error) implements Command, NoSerializationVerificationNeeded {}
 
     /** A child Execution ended (any way). */
-    private record ExecutionEnded(String subWorkId) implements Command, NoSerializationVerificationNeeded {}
+    private record ExecutionEnded(String subWorkId, long run) implements Command, NoSerializationVerificationNeeded {}
+
+    /** A run has answered: its slot is free (its sandbox may still be being removed). */
+    private record SlotFreed(String subWorkId, long run) implements Command, NoSerializationVerificationNeeded {}
 
     private enum HeartbeatTick implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
@@ -294,6 +297,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private long started;
     /** queued and running sub-works, told {@link Running} on every heartbeat */
     private final java.util.Map<String, ActorRef<Reply>> inFlight = new java.util.HashMap<>();
+    /** runs (by number) that hold a slot until they answer or end */
+    private final java.util.Set<Long> occupying = new java.util.HashSet<>();
     private final java.time.Duration heartbeat;
 
     /** Reads {@code troupe.worker} from the actor system's config. */
@@ -369,6 +374,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                 .onMessage(Fetch.class, this::onFetch)
                 .onMessage(GetCasStats.class, this::onGetCasStats)
                 .onMessage(ExecutionEnded.class, this::onExecutionEnded)
+                .onMessage(SlotFreed.class, this::onSlotFreed)
                 .onMessageEquals(HeartbeatTick.INSTANCE, this::onHeartbeatTick)
                 .build();
     }
@@ -419,8 +425,19 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         return this;
     }
 
+    private Behavior<Command> onSlotFreed(SlotFreed freed) {
+        return freeSlot(freed.subWorkId(), freed.run());
+    }
+
     private Behavior<Command> onExecutionEnded(ExecutionEnded ended) {
-        inFlight.remove(ended.subWorkId());
+        return freeSlot(ended.subWorkId(), ended.run()); // a no-op after its SlotFreed; frees the slot of a run that never answered
+    }
+
+    private Behavior<Command> freeSlot(String subWorkId, long run) {
+        if (!occupying.remove(run)) {
+            return this;
+        }
+        inFlight.remove(subWorkId);
         running--;
         while (running < settings.slots() && !queue.isEmpty()) {
             start(queue.poll());
@@ -436,27 +453,29 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         return this;
     }
 
-    /** Submits the first step here, so the process starts without waiting for the Execution's first turn. */
+    /**
+     * Submits the run here, so the process starts without waiting for the Execution's first turn. The run
+     * tells {@link SlotFreed} as soon as it has answered: the next queued sub-work starts while the sandbox
+     * is still being removed.
+     */
     private void start(Execute unbound) {
         Execute request = withOwnCompilers(unbound);
         running++;
-        started++;
-        String name = "execution-" + started;
+        long number = ++started;
+        occupying.add(number);
+        String name = "execution-" + number;
+        ActorRef<Command> self = getContext().getSelf();
         SandboxRun run = new SandboxRun(request, settings, cas.store(), loadView::get,
+                () -> self.tell(new SlotFreed(request.subWorkId(), number)),
                 settings.sandboxRoot().resolve(name + "-" + System.nanoTime()));
-        CompletableFuture<Execution.Collected> firstStep = new CompletableFuture<>();
-        ActorRef<Execution.Command> child = getContext().spawn(Execution.create(run, firstStep), name);
-        getContext().watchWith(child, new ExecutionEnded(request.subWorkId()));
+        CompletableFuture<Void> submitted = new CompletableFuture<>();
+        ActorRef<Execution.Command> child = getContext().spawn(Execution.create(run, submitted), name);
+        getContext().watchWith(child, new ExecutionEnded(request.subWorkId(), number));
         try {
-            run.submitStep(0, List.of(), child, blocking).whenComplete((collected, error) -> {
-                if (error != null) {
-                    firstStep.completeExceptionally(error);
-                } else {
-                    firstStep.complete(collected);
-                }
-            });
+            run.submit(child, blocking).whenComplete((ok, error) -> submitted.complete(null));
         } catch (RejectedExecutionException e) {
-            firstStep.completeExceptionally(e); // shutting down: the Execution answers IO_ERROR and cleans up
+            run.notStarted(e); // shutting down: answered IO_ERROR; the Execution stops
+            submitted.complete(null);
         }
     }
 

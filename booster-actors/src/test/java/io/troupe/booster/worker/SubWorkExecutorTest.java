@@ -201,6 +201,28 @@ class SubWorkExecutorTest {
     }
 
     @Test
+    void eachRunAnswersOnceWhenItsTimeoutRacesItsEnd() {
+        List<TestProbe<Reply>> probes = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            TestProbe<Reply> probe = kit.createTestProbe();
+            probes.add(probe);
+            // the process ends about when its 100 ms run out: either answer is right, never both
+            worker.tell(new Execute("race" + i, List.of(sh("sleep 0.1; echo done", List.of())), List.of(), 100,
+                    probe.getRef(), probe.getRef()));
+            Reply reply = probe.expectMessageClass(Reply.class, Duration.ofSeconds(20));
+            if (reply instanceof Failed failed) {
+                assertEquals(Failure.TIMEOUT, failed.failure(), failed.message());
+                assertTrue(failed.message().startsWith("sub-work race" + i + " timed out after 100 ms; "), failed.message());
+            } else {
+                assertTrue(reply instanceof Done, reply.toString());
+                assertEquals("done\n", new String(((Done) reply).results().get(0).stdout(), StandardCharsets.UTF_8));
+            }
+        }
+        probes.forEach(probe -> probe.expectNoMessage(Duration.ofMillis(100)));
+        awaitNoSandboxes();
+    }
+
+    @Test
     void answersBusyPastTheQueueAndStopsRunsWhoseRequesterDied() throws Exception {
         Path pidFile = root.resolve("busy.pid");
         TestProbe<Reply> first = kit.createTestProbe();
