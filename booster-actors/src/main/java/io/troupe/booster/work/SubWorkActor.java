@@ -79,10 +79,13 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      * @param localMillis running locally
      * @param totalMillis arrival to reply
      * @param attempts remote attempts made
+     * @param workerMicros inside the worker, from the Execute's arrival to its answer, summed over answered attempts
+     * @param processMicros of that, starting the remote processes and waiting for them
      */
     public record Timings(List<String> argv, long startMillis, long preMillis, long sendMillis, long remoteMillis,
             long postMillis,
-            long localWaitMillis, long localMillis, long totalMillis, int attempts) {}
+            long localWaitMillis, long localMillis, long totalMillis, int attempts, long workerMicros,
+            long processMicros) {}
 
     /**
      * What every sub-work of a work shares.
@@ -199,6 +202,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private long postNanos;
     private long localWaitNanos;
     private long localNanos;
+    private long workerMicros;
+    private long processMicros;
 
     public static Behavior<Command> create(String id, ExecutorGateway.SubWorkArrived arrived, Shared shared,
             ActorRef<Ended> reportTo) {
@@ -398,6 +403,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             return uploadInputs(need);
         }
         remoteDone = (SubWorkExecutor.Done) reply;
+        workerMicros += remoteDone.workerMicros();
+        processMicros += remoteDone.processMicros();
         rememberRemoteOutput(remoteDone);
         if (remoteDone.results().stream().anyMatch(step -> step.files().stream().anyMatch(f -> f.content() == null))) {
             return fetchResults();
@@ -716,7 +723,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private Timings timings() {
         return new Timings(argv, startMillis, preNanos / 1_000_000, sendNanos / 1_000_000, remoteNanos / 1_000_000,
                 postNanos / 1_000_000,
-                localWaitNanos / 1_000_000, localNanos / 1_000_000, (System.nanoTime() - startNanos) / 1_000_000, attempt);
+                localWaitNanos / 1_000_000, localNanos / 1_000_000, (System.nanoTime() - startNanos) / 1_000_000, attempt,
+                workerMicros, processMicros);
     }
 
     private String attemptId() {

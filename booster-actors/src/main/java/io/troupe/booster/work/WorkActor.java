@@ -640,6 +640,8 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
             one.put("pre_ms", t.preMillis());
             one.put("send_ms", t.sendMillis());
             one.put("remote_ms", t.remoteMillis());
+            one.put("worker_ms", t.workerMicros() / 1000.0);
+            one.put("process_ms", t.processMicros() / 1000.0);
             one.put("post_ms", t.postMillis());
             one.put("local_wait_ms", t.localWaitMillis());
             one.put("local_ms", t.localMillis());

@@ -72,16 +72,20 @@ final class SandboxRun {
     private volatile String killedWhat;
     /** a process tree was killed: sweep for orphans before removing the sandbox */
     volatile boolean killed;
+    /** when the Execute reached the worker (System.nanoTime) */
+    private final long arrivedNanos;
     /** the task's own state: only it touches these */
     private long outputBytes;
+    private long processNanos;
 
     SandboxRun(Execute request, WorkerSettings settings, io.troupe.booster.cas.ContentStore store, Supplier<Load> load,
-            Runnable answered, Path root) {
+            Runnable answered, long arrivedNanos, Path root) {
         this.request = request;
         this.settings = settings;
         this.store = store;
         this.load = load;
         this.answered = answered;
+        this.arrivedNanos = arrivedNanos;
         this.root = root;
         this.sandbox = root.resolve("work");
     }
@@ -176,7 +180,8 @@ final class SandboxRun {
                         + (what != null ? what : "no process was running"), null));
                 return;
             }
-            send(failure != null ? failure : new Done(request.subWorkId(), results, null));
+            send(failure != null ? failure : new Done(request.subWorkId(), results, null,
+                    (System.nanoTime() - arrivedNanos) / 1000, processNanos / 1000));
         } finally {
             answered.run();
         }
@@ -229,6 +234,7 @@ final class SandboxRun {
         if (index == 0) {
             prepare();
         }
+        long before = System.nanoTime();
         Process started = startProcess(index);
         self.tell(new Execution.Started(index, started));
         int exitCode;
@@ -240,6 +246,7 @@ final class SandboxRun {
             throw new StepFailure(Failure.IO_ERROR, "interrupted while waiting for '"
                     + request.steps().get(index).executable() + "'");
         }
+        processNanos += System.nanoTime() - before;
         return collect(index, exitCode);
     }
 

@@ -219,14 +219,19 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     }
 
     /** The run completed (whatever the exit codes); one result per step that ran. */
-    public record Done(String subWorkId, List<StepResult> results, Load load) implements Reply {
+    /**
+     * @param workerMicros from the Execute's arrival at the worker to this answer (queue, sandbox, steps, collection)
+     * @param processMicros of that, starting the steps' processes and waiting for them
+     */
+    public record Done(String subWorkId, List<StepResult> results, Load load, long workerMicros, long processMicros)
+            implements Reply {
         public Done {
             results = List.copyOf(results);
         }
 
         @Override
         public Done withLoad(Load newLoad) {
-            return new Done(subWorkId, results, newLoad);
+            return new Done(subWorkId, results, newLoad, workerMicros, processMicros);
         }
     }
 
@@ -280,11 +285,14 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     /** A run has answered: its slot is free (its sandbox may still be being removed). */
     private record SlotFreed(String subWorkId, long run) implements Command, NoSerializationVerificationNeeded {}
 
+    /** A sub-work waiting for a slot, and since when (for {@link Done#workerMicros}). */
+    private record Queued(Execute request, long arrivedNanos) {}
+
     private enum HeartbeatTick implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
     private final WorkerSettings settings;
     private final Executor blocking;
-    private final ArrayDeque<Execute> queue = new ArrayDeque<>();
+    private final ArrayDeque<Queued> queue = new ArrayDeque<>();
     /** toolchain key → this worker's binary for it; empty until probed */
     private Map<String, Path> toolchains = Map.of();
     /** load polls that came before the compilers were probed, answered once they are */
@@ -388,10 +396,10 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             request.replyTo().tell(new NeedInputs(request.subWorkId(), missing, load()));
         } else if (running < settings.slots()) {
             inFlight.put(request.subWorkId(), request.replyTo());
-            start(request);
+            start(request, System.nanoTime());
         } else if (queue.size() < settings.queueSize()) {
             inFlight.put(request.subWorkId(), request.replyTo());
-            queue.add(request);
+            queue.add(new Queued(request, System.nanoTime()));
         } else {
             request.replyTo().tell(new Failed(request.subWorkId(), Failure.BUSY, "worker " + address + " is busy: "
                     + running + " sub-works running, " + queue.size() + " queued (troupe.worker.queue-size = "
@@ -440,7 +448,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         inFlight.remove(subWorkId);
         running--;
         while (running < settings.slots() && !queue.isEmpty()) {
-            start(queue.poll());
+            Queued next = queue.poll();
+            start(next.request(), next.arrivedNanos());
         }
         loadView.set(load());
         return this;
@@ -458,7 +467,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
      * tells {@link SlotFreed} as soon as it has answered: the next queued sub-work starts while the sandbox
      * is still being removed.
      */
-    private void start(Execute unbound) {
+    private void start(Execute unbound, long arrivedNanos) {
         Execute request = withOwnCompilers(unbound);
         running++;
         long number = ++started;
@@ -466,7 +475,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         String name = "execution-" + number;
         ActorRef<Command> self = getContext().getSelf();
         SandboxRun run = new SandboxRun(request, settings, cas.store(), loadView::get,
-                () -> self.tell(new SlotFreed(request.subWorkId(), number)),
+                () -> self.tell(new SlotFreed(request.subWorkId(), number)), arrivedNanos,
                 settings.sandboxRoot().resolve(name + "-" + System.nanoTime()));
         CompletableFuture<Void> submitted = new CompletableFuture<>();
         ActorRef<Execution.Command> child = getContext().spawn(Execution.create(run, submitted), name);
