@@ -81,11 +81,12 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      * @param attempts remote attempts made
      * @param workerMicros inside the worker, from the Execute's arrival to its answer, summed over answered attempts
      * @param processMicros of that, starting the remote processes and waiting for them
+     * @param lateAnswers answers of given-up attempts that came while the sub-work still ran (dropped)
      */
     public record Timings(List<String> argv, long startMillis, long preMillis, long sendMillis, long remoteMillis,
             long postMillis,
             long localWaitMillis, long localMillis, long totalMillis, int attempts, long workerMicros,
-            long processMicros) {}
+            long processMicros, int lateAnswers) {}
 
     /**
      * What every sub-work of a work shares.
@@ -126,7 +127,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private record WorkerAnswered(SubWorkExecutor.Reply reply) implements Command {}
 
     /** from the WorkerDirectory, which watches every worker once (no DeathWatch per sub-work) */
-    private record WorkerDied(ActorRef<SubWorkExecutor.Command> worker) implements Command {}
+    private record WorkerDied(ActorRef<SubWorkExecutor.Command> worker, boolean unreachable) implements Command {}
 
     private record AttemptTimedOut(int attempt) implements Command {}
 
@@ -184,6 +185,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private SubWorkExecutor.Reply earlyReply;
     /** a worker the directory reported dead before its {@link WorkerDirectory.Chosen} arrived here */
     private ActorRef<SubWorkExecutor.Command> earlyLost;
+    private boolean earlyLostUnreachable;
+    /** answers of attempts already given up (a worker that came back too late): dropped, counted */
+    private int lateAnswers;
     private String lastFailure = "";
     /** why the last remote try failed, and whether another worker would fail the same way */
     private FallbackReason lastReason;
@@ -224,7 +228,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         this.replyTo = arrived.replyTo();
         this.reportTo = reportTo;
         this.workerReplies = context.messageAdapter(SubWorkExecutor.Reply.class, WorkerAnswered::new);
-        this.workerLosses = context.messageAdapter(WorkerDirectory.WorkerLost.class, lost -> new WorkerDied(lost.worker()));
+        this.workerLosses = context.messageAdapter(WorkerDirectory.WorkerLost.class, lost -> new WorkerDied(lost.worker(), lost.unreachable()));
         this.choices = context.messageAdapter(WorkerDirectory.Choice.class, WorkerChoice::new);
         this.slotGrants = context.messageAdapter(LocalSlots.Granted.class, LocalGranted::new);
         this.uploadReplies = context.messageAdapter(SubWorkExecutor.OfferReply.class, UploadAnswered::new);
@@ -370,7 +374,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             return onWorkerAnswered(new WorkerAnswered(reply));
         }
         if (worker.equals(earlyLost)) {
-            return onWorkerDied(new WorkerDied(worker));
+            return onWorkerDied(new WorkerDied(worker, earlyLostUnreachable));
         }
         return this;
     }
@@ -389,7 +393,12 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             return this;
         }
         if (worker == null || !reply.subWorkId().equals(attemptId())) {
-            return this; // a late answer to an attempt already given up
+            if (reply.subWorkId().startsWith(id + "#")) {
+                lateAnswers++; // the attempt was given up and re-sent: the first result won
+                getContext().getLog().info("sub-work {}: dropped a late answer from {}", id, reply.load() == null
+                        ? "a worker" : reply.load().worker());
+            }
+            return this;
         }
         timers.cancel("attempt");
         remoteNanos += lap();
@@ -574,6 +583,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private Behavior<Command> onWorkerDied(WorkerDied died) {
         if (worker == null) {
             earlyLost = died.worker(); // may be the worker of a Chosen still on its way here
+            earlyLostUnreachable = died.unreachable();
             return this;
         }
         if (!worker.equals(died.worker())) {
@@ -582,7 +592,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         timers.cancel("attempt");
         remoteNanos += lap();
         return remoteFailed(WorkerDirectory.Outcome.NETWORK_ERROR, null, "worker " + worker.path().address()
-                + " died while running the sub-work", FallbackReason.WORKER_LOST, false);
+                + (died.unreachable() ? " became unreachable" : " died") + " while running the sub-work",
+                FallbackReason.WORKER_LOST, false);
     }
 
     private Behavior<Command> onAttemptTimedOut(AttemptTimedOut timedOut) {
@@ -724,7 +735,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         return new Timings(argv, startMillis, preNanos / 1_000_000, sendNanos / 1_000_000, remoteNanos / 1_000_000,
                 postNanos / 1_000_000,
                 localWaitNanos / 1_000_000, localNanos / 1_000_000, (System.nanoTime() - startNanos) / 1_000_000, attempt,
-                workerMicros, processMicros);
+                workerMicros, processMicros, lateAnswers);
     }
 
     private String attemptId() {
