@@ -275,6 +275,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
                 .onMessage(ResultsFetched.class, this::onResultsFetched)
                 .onMessage(TransferProgress.class, this::onTransferProgress)
                 .onMessageEquals(Finalized.INSTANCE, () -> Behaviors.stopped())
+                .onSignal(org.apache.pekko.actor.typed.PostStop.class, signal -> onPostStop())
                 .build();
     }
 
@@ -651,6 +652,10 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             uploadSwitch = null;
         }
         shared.directory().tell(new WorkerDirectory.Release(id, worker, outcome, load));
+        // the worker does not watch this actor: it may still run the attempt (a timeout, a lost transfer)
+        if (worker != null) {
+            worker.tell(new SubWorkExecutor.Cancel(attemptId()));
+        }
         worker = null;
         lastFailure = reason;
         lastReason = fallbackReason;
@@ -663,6 +668,14 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             shared.handler().onRemoteFail(argv);
             return RemoteFailNoted.INSTANCE;
         }, error -> RemoteFailNoted.INSTANCE);
+        return this;
+    }
+
+    /** Stopped with an attempt still out (the work is ending): the worker stops running it. */
+    private Behavior<Command> onPostStop() {
+        if (worker != null) {
+            worker.tell(new SubWorkExecutor.Cancel(attemptId()));
+        }
         return this;
     }
 

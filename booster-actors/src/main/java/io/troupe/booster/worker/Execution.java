@@ -33,6 +33,9 @@ final class Execution extends AbstractBehavior<Execution.Command> {
 
     private enum RequesterDied implements Command { INSTANCE }
 
+    /** From the executor: the booster cancelled the attempt, or the requester's node left the cluster. */
+    enum Abandon implements Command { INSTANCE }
+
     private final SandboxRun run;
     private final Executor blocking;
     private Process process;
@@ -52,7 +55,11 @@ final class Execution extends AbstractBehavior<Execution.Command> {
         super(context);
         this.run = run;
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
-        context.watchWith(run.request.requester(), RequesterDied.INSTANCE);
+        if (run.request.requester().path().address().hasLocalScope()) {
+            // a requester on another node costs no watch per sub-work: the executor follows its node, and the
+            // booster sends Cancel when it gives the attempt up
+            context.watchWith(run.request.requester(), RequesterDied.INSTANCE);
+        }
         timers.startSingleTimer(TimedOut.INSTANCE, run.timeout());
         context.pipeToSelf(submitted, (ok, error) -> Finished.INSTANCE);
     }
@@ -64,6 +71,7 @@ final class Execution extends AbstractBehavior<Execution.Command> {
                 .onMessageEquals(Finished.INSTANCE, this::onFinished)
                 .onMessageEquals(TimedOut.INSTANCE, this::onTimedOut)
                 .onMessageEquals(RequesterDied.INSTANCE, this::onRequesterDied)
+                .onMessageEquals(Abandon.INSTANCE, this::onRequesterDied)
                 .onSignal(PostStop.class, signal -> onPostStop())
                 .build();
     }

@@ -52,6 +52,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
      * @param inputs files written into the sandbox before the first step
      * @param timeoutMillis longest the run may take (0 = the worker's {@code timeout}); capped by it
      * @param requester the booster actor waiting for the answer; if it dies the run is stopped and cleaned up
+     *     (one on another node is not watched per sub-work: its node leaving the cluster, or its {@link Cancel},
+     *     stops the run)
      * @param replyTo where the {@link Reply} goes
      */
     public record Execute(
@@ -66,6 +68,12 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             inputs = List.copyOf(inputs);
         }
     }
+
+    /**
+     * The booster gave up attempt {@code subWorkId} (or stopped waiting for it): stop its run, or drop it from
+     * the queue, and answer nothing. Unknown ids are ignored (the run ended already).
+     */
+    public record Cancel(String subWorkId) implements Command, CborSerializable {}
 
     /** Ask for the current load. */
     public record GetLoad(ActorRef<Load> replyTo) implements Command, CborSerializable {}
@@ -285,6 +293,13 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     /** A run has answered: its slot is free (its sandbox may still be being removed). */
     private record SlotFreed(String subWorkId, long run) implements Command, NoSerializationVerificationNeeded {}
 
+    /** A cluster member left: the runs its boosters asked for are stopped. */
+    private record MemberGone(org.apache.pekko.actor.Address address) implements Command, NoSerializationVerificationNeeded {}
+
+    /** A started run: which one, its actor, and the node of its requester. */
+    private record RunningRun(long number, ActorRef<Execution.Command> execution,
+            org.apache.pekko.actor.Address requester) {}
+
     /** A sub-work waiting for a slot, and since when (for {@link Done#workerMicros}). */
     private record Queued(Execute request, long arrivedNanos) {}
 
@@ -305,6 +320,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private long started;
     /** queued and running sub-works, told {@link Running} on every heartbeat */
     private final java.util.Map<String, ActorRef<Reply>> inFlight = new java.util.HashMap<>();
+    /** running Executions by sub-work id, to stop on {@link Cancel} or when their requester's node leaves */
+    private final java.util.Map<String, RunningRun> runs = new java.util.HashMap<>();
     /** runs (by number) that hold a slot until they answer or end */
     private final java.util.Set<Long> occupying = new java.util.HashSet<>();
     private final java.time.Duration heartbeat;
@@ -346,6 +363,13 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             context.scheduleOnce(heartbeat, context.getSelf(), HeartbeatTick.INSTANCE);
         }
         context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
+        if (context.getSystem().settings().config().getString("pekko.actor.provider").contains("luster")) {
+            // one subscription instead of a remote DeathWatch per sub-work on its requester
+            ActorRef<org.apache.pekko.cluster.ClusterEvent.MemberRemoved> removed = context.messageAdapter(
+                    org.apache.pekko.cluster.ClusterEvent.MemberRemoved.class, event -> new MemberGone(event.member().address()));
+            org.apache.pekko.cluster.typed.Cluster.get(context.getSystem()).subscriptions().tell(
+                    org.apache.pekko.cluster.typed.Subscribe.create(removed, org.apache.pekko.cluster.ClusterEvent.MemberRemoved.class));
+        }
         context.getLog().info("worker ready: {} slots, queue {}, sandboxes in {}",
                 settings.slots(), settings.queueSize(), settings.sandboxRoot());
         // probing runs the compilers, so on the blocking pool; load polls wait for it, so the booster's first
@@ -383,6 +407,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                 .onMessage(GetCasStats.class, this::onGetCasStats)
                 .onMessage(ExecutionEnded.class, this::onExecutionEnded)
                 .onMessage(SlotFreed.class, this::onSlotFreed)
+                .onMessage(Cancel.class, this::onCancel)
+                .onMessage(MemberGone.class, this::onMemberGone)
                 .onMessageEquals(HeartbeatTick.INSTANCE, this::onHeartbeatTick)
                 .build();
     }
@@ -437,7 +463,31 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         return freeSlot(freed.subWorkId(), freed.run());
     }
 
+    private Behavior<Command> onCancel(Cancel cancel) {
+        queue.removeIf(queued -> queued.request().subWorkId().equals(cancel.subWorkId())
+                && inFlight.remove(cancel.subWorkId()) != null);
+        RunningRun run = runs.get(cancel.subWorkId());
+        if (run != null) {
+            run.execution().tell(Execution.Abandon.INSTANCE);
+        }
+        loadView.set(load());
+        return this;
+    }
+
+    private Behavior<Command> onMemberGone(MemberGone gone) {
+        queue.removeIf(queued -> queued.request().requester().path().address().equals(gone.address())
+                && inFlight.remove(queued.request().subWorkId()) != null);
+        runs.values().stream().filter(run -> run.requester().equals(gone.address()))
+                .forEach(run -> run.execution().tell(Execution.Abandon.INSTANCE));
+        loadView.set(load());
+        return this;
+    }
+
     private Behavior<Command> onExecutionEnded(ExecutionEnded ended) {
+        RunningRun run = runs.get(ended.subWorkId());
+        if (run != null && run.number() == ended.run()) {
+            runs.remove(ended.subWorkId());
+        }
         return freeSlot(ended.subWorkId(), ended.run()); // a no-op after its SlotFreed; frees the slot of a run that never answered
     }
 
@@ -479,6 +529,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                 settings.sandboxRoot().resolve(name + "-" + System.nanoTime()));
         CompletableFuture<Void> submitted = new CompletableFuture<>();
         ActorRef<Execution.Command> child = getContext().spawn(Execution.create(run, submitted), name);
+        runs.put(request.subWorkId(), new RunningRun(number, child, request.requester().path().address()));
         getContext().watchWith(child, new ExecutionEnded(request.subWorkId(), number));
         try {
             run.submit(child, blocking).whenComplete((ok, error) -> submitted.complete(null));

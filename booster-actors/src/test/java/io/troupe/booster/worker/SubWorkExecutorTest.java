@@ -201,6 +201,28 @@ class SubWorkExecutorTest {
     }
 
     @Test
+    void aCancelledRunIsKilledAndAnswersNothing() throws Exception {
+        Path pidFile = root.resolve("cancel.pid");
+        TestProbe<Reply> probe = kit.createTestProbe();
+        worker.tell(new Execute("cancelled", List.of(sh("echo $$ > " + pidFile + "; exec sleep 300", List.of())), List.of(),
+                0, probe.getRef(), probe.getRef()));
+        kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+            assertTrue(Files.size(pidFile) > 0);
+            return null;
+        });
+        long pid = Long.parseLong(Files.readString(pidFile).trim());
+        worker.tell(new SubWorkExecutor.Cancel("cancelled"));
+        kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+            assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "the cancelled run is killed");
+            return null;
+        });
+        awaitNoSandboxes();
+        probe.expectNoMessage(Duration.ofMillis(200)); // the booster gave it up: no answer
+        Reply after = run("after-cancel", List.of(sh("echo free", List.of())), List.of(), 0);
+        assertTrue(after instanceof Done, "the slot is free again: " + after);
+    }
+
+    @Test
     void eachRunAnswersOnceWhenItsTimeoutRacesItsEnd() {
         List<TestProbe<Reply>> probes = new java.util.ArrayList<>();
         for (int i = 0; i < 8; i++) {
