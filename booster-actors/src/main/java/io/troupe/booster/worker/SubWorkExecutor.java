@@ -226,8 +226,9 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         Reply withLoad(Load load);
     }
 
-    /** The run completed (whatever the exit codes); one result per step that ran. */
     /**
+     * The run completed (whatever the exit codes); one result per step that ran.
+     *
      * @param workerMicros from the Execute's arrival at the worker to this answer (queue, sandbox, steps, collection)
      * @param processMicros of that, starting the steps' processes and waiting for them
      */
