@@ -5,7 +5,6 @@ import static io.troupe.booster.Failures.messageOf;
 import io.troupe.api.booster.DeterministicFailure;
 import io.troupe.api.booster.DistCommand;
 import io.troupe.api.booster.DistResult;
-import io.troupe.api.booster.FileDesc;
 import io.troupe.api.booster.Handler;
 import io.troupe.api.booster.Result;
 import io.troupe.api.booster.Sandbox;
@@ -14,19 +13,14 @@ import io.troupe.booster.gateway.GatewayProtocol;
 import io.troupe.booster.gateway.StdinIdentity;
 import io.troupe.booster.handler.InlineHooks;
 import io.troupe.booster.handler.StdinUse;
-import io.troupe.booster.worker.SandboxPaths;
 import io.troupe.booster.worker.SubWorkExecutor;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -44,6 +38,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * Handler hooks, file reads/writes and local processes run on {@code troupe.blocking-dispatcher}; only the
  * hooks of a built-in {@link InlineHooks} handler are called on the actor's own thread, and then a step that
  * needs no file I/O (no input files, no result files) takes no local slot lease and no thread hand-off.
+ * The actor keeps only the state machine: {@link SubWorkFiles} reads the inputs and writes the results,
+ * {@link LocalRun} runs the command here. It alone decides the sub-work's reply; nothing on its path is an
+ * ask (the {@link WorkerDirectory}'s choice and the worker's answers come back as messages).
  */
 public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
@@ -82,10 +79,14 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      * @param localMillis running locally
      * @param totalMillis arrival to reply
      * @param attempts remote attempts made
+     * @param workerMicros inside the worker, from the Execute's arrival to its answer, summed over answered attempts
+     * @param processMicros of that, starting the remote processes and waiting for them
+     * @param lateAnswers answers of given-up attempts that came while the sub-work still ran (dropped)
      */
     public record Timings(List<String> argv, long startMillis, long preMillis, long sendMillis, long remoteMillis,
             long postMillis,
-            long localWaitMillis, long localMillis, long totalMillis, int attempts) {}
+            long localWaitMillis, long localMillis, long totalMillis, int attempts, long workerMicros,
+            long processMicros, int lateAnswers) {}
 
     /**
      * What every sub-work of a work shares.
@@ -104,14 +105,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      * The handler's decisions, made in one blocking task: remote or not, local weight, retries and (for a
      * remote sub-work) PreExecute's plan or its failure; {@code error} = the deciding hooks themselves failed.
      */
-    private record Planned(boolean needRemote, int weight, int retries, RemotePlan plan, Throwable preExecuteError,
+    private record Planned(boolean needRemote, int weight, int retries, SubWorkFiles.RemotePlan plan, Throwable preExecuteError,
             Throwable error) implements Command {}
-
-    private record RemotePlan(List<io.troupe.api.booster.Command> commands, List<SubWorkExecutor.Step> steps,
-            List<SubWorkExecutor.InputFile> inputs, Map<String, Path> localFiles) {}
-
-    /** Input files as sent (by digest) and where their bytes are here, by digest. */
-    private record Inputs(List<SubWorkExecutor.InputFile> files, Map<String, Path> localFiles) {}
 
     private record UploadAnswered(SubWorkExecutor.OfferReply reply) implements Command {}
 
@@ -127,12 +122,12 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     /** PreExecute's answer (inline hooks) whose input files are still to be read, on the blocking dispatcher. */
     private record PendingInputs(int weight, int retries, DistCommand dist) {}
 
-    private record WorkerChoice(WorkerDirectory.Choice choice, Throwable error) implements Command {}
+    private record WorkerChoice(WorkerDirectory.Choice choice) implements Command {}
 
     private record WorkerAnswered(SubWorkExecutor.Reply reply) implements Command {}
 
     /** from the WorkerDirectory, which watches every worker once (no DeathWatch per sub-work) */
-    private record WorkerDied(ActorRef<SubWorkExecutor.Command> worker) implements Command {}
+    private record WorkerDied(ActorRef<SubWorkExecutor.Command> worker, boolean unreachable) implements Command {}
 
     private record AttemptTimedOut(int attempt) implements Command {}
 
@@ -146,11 +141,6 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     private enum Finalized implements Command { INSTANCE }
 
-    private static final io.troupe.api.booster.Command NO_COMMAND = null;
-
-    /** The sandbox file a forwarded stdin is written to (a dot file: no result file or build output is named so). */
-    static final String STDIN_FILE = ".troupe-stdin";
-
     private final TimerScheduler<Command> timers;
     private final Shared shared;
     private final String id;
@@ -162,6 +152,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private final ActorRef<Ended> reportTo;
     private final ActorRef<SubWorkExecutor.Reply> workerReplies;
     private final ActorRef<WorkerDirectory.WorkerLost> workerLosses;
+    private final ActorRef<WorkerDirectory.Choice> choices;
     private final ActorRef<LocalSlots.Granted> slotGrants;
     private final ActorRef<SubWorkExecutor.OfferReply> uploadReplies;
     private final ActorRef<SubWorkExecutor.DownloadFrom> downloadReplies;
@@ -177,8 +168,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private org.apache.pekko.stream.UniqueKillSwitch uploadSwitch;
     /** the blobs the worker asked for last */
     private List<String> lastMissing = List.of();
-    /** digests of local input files, shared by every sub-work: a header is hashed once per change */
-    private static final io.troupe.booster.cas.Digests.Cache DIGESTS = new io.troupe.booster.cas.Digests.Cache(200_000);
+    /** reads this sub-work's inputs and writes its results */
+    private final SubWorkFiles files;
     /** the handler's hooks are called on this thread ({@link InlineHooks}) */
     private final boolean inline;
     private PendingInputs pendingInputs;
@@ -187,13 +178,16 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private int weight = 1;
     private int maxAttempts = 1;
     private int attempt;
-    private RemotePlan plan;
+    private SubWorkFiles.RemotePlan plan;
     private ActorRef<SubWorkExecutor.Command> worker;
     private SubWorkExecutor.Done remoteDone;
     /** the worker's answer when it overtook the directory's {@link WorkerDirectory.Chosen} */
     private SubWorkExecutor.Reply earlyReply;
     /** a worker the directory reported dead before its {@link WorkerDirectory.Chosen} arrived here */
     private ActorRef<SubWorkExecutor.Command> earlyLost;
+    private boolean earlyLostUnreachable;
+    /** answers of attempts already given up (a worker that came back too late): dropped, counted */
+    private int lateAnswers;
     private String lastFailure = "";
     /** why the last remote try failed, and whether another worker would fail the same way */
     private FallbackReason lastReason;
@@ -212,6 +206,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private long postNanos;
     private long localWaitNanos;
     private long localNanos;
+    private long workerMicros;
+    private long processMicros;
 
     public static Behavior<Command> create(String id, ExecutorGateway.SubWorkArrived arrived, Shared shared,
             ActorRef<Ended> reportTo) {
@@ -232,11 +228,13 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         this.replyTo = arrived.replyTo();
         this.reportTo = reportTo;
         this.workerReplies = context.messageAdapter(SubWorkExecutor.Reply.class, WorkerAnswered::new);
-        this.workerLosses = context.messageAdapter(WorkerDirectory.WorkerLost.class, lost -> new WorkerDied(lost.worker()));
+        this.workerLosses = context.messageAdapter(WorkerDirectory.WorkerLost.class, lost -> new WorkerDied(lost.worker(), lost.unreachable()));
+        this.choices = context.messageAdapter(WorkerDirectory.Choice.class, WorkerChoice::new);
         this.slotGrants = context.messageAdapter(LocalSlots.Granted.class, LocalGranted::new);
         this.uploadReplies = context.messageAdapter(SubWorkExecutor.OfferReply.class, UploadAnswered::new);
         this.downloadReplies = context.messageAdapter(SubWorkExecutor.DownloadFrom.class, DownloadAnswered::new);
         this.inline = isInline(shared.handler());
+        this.files = new SubWorkFiles(cwd, stdin, shared.maxFileBytes(), shared.inlineInputBytes());
         if (stdin.kind() == GatewayProtocol.StdinKind.PIPE && !StdinIdentity.isOwn(stdin.id()) && mayReadStdin()) {
             // only booster-exec's own process can read a pipe: it runs the command itself, inheriting it
             fallback = shared.local() ? null : FallbackReason.STDIN; // under --local it was never to run remotely
@@ -277,6 +275,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
                 .onMessage(ResultsFetched.class, this::onResultsFetched)
                 .onMessage(TransferProgress.class, this::onTransferProgress)
                 .onMessageEquals(Finalized.INSTANCE, () -> Behaviors.stopped())
+                .onSignal(org.apache.pekko.actor.typed.PostStop.class, signal -> onPostStop())
                 .build();
     }
 
@@ -331,7 +330,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             }, error -> new Planned(false, 1, -1, null, null, error));
             case POST -> onBlocking(() -> {
                 try {
-                    DistResult result = writeResults(remoteDone);
+                    DistResult result = files.writeResults(plan, remoteDone, fetched);
                     shared.handler().postExecute(result);
                     return new PostExecuted(null);
                 } finally {
@@ -351,20 +350,19 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         fetched = Map.of();
         earlyReply = null;
         earlyLost = null;
-        getContext().ask(WorkerDirectory.Choice.class, shared.directory(), Duration.ofSeconds(10),
-                ref -> new WorkerDirectory.Dispatch(id, execute, ref, workerLosses), WorkerChoice::new);
+        // no ask: the directory is local and always answers, so its answer needs no timeout
+        shared.directory().tell(new WorkerDirectory.Dispatch(id, execute, choices, workerLosses));
         return this;
     }
 
     private Behavior<Command> onWorkerChoice(WorkerChoice choice) {
         sendNanos += lap();
-        if (choice.error() != null || choice.choice() instanceof WorkerDirectory.NoWorker) {
-            String reason = choice.error() != null ? "worker directory did not answer: " + choice.error()
-                    : ((WorkerDirectory.NoWorker) choice.choice()).reason();
+        if (choice.choice() instanceof WorkerDirectory.NoWorker none) {
+            String reason = none.reason();
             // after a failed attempt the worker's failure is the cause worth reporting
             lastFailure = attempt > 0 ? lastFailure + " (no other worker to retry on: " + reason + ")" : reason;
             if (attempt == 0 || lastReason == null) {
-                lastReason = choice.choice() instanceof WorkerDirectory.NoWorker none ? reasonOf(none) : FallbackReason.NO_WORKER;
+                lastReason = reasonOf(none);
             }
             return fallBack(); // nobody else to try now
         }
@@ -377,7 +375,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             return onWorkerAnswered(new WorkerAnswered(reply));
         }
         if (worker.equals(earlyLost)) {
-            return onWorkerDied(new WorkerDied(worker));
+            return onWorkerDied(new WorkerDied(worker, earlyLostUnreachable));
         }
         return this;
     }
@@ -396,7 +394,12 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             return this;
         }
         if (worker == null || !reply.subWorkId().equals(attemptId())) {
-            return this; // a late answer to an attempt already given up
+            if (reply.subWorkId().startsWith(id + "#")) {
+                lateAnswers++; // the attempt was given up and re-sent: the first result won
+                getContext().getLog().info("sub-work {}: dropped a late answer from {}", id, reply.load() == null
+                        ? "a worker" : reply.load().worker());
+            }
+            return this;
         }
         timers.cancel("attempt");
         remoteNanos += lap();
@@ -410,6 +413,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             return uploadInputs(need);
         }
         remoteDone = (SubWorkExecutor.Done) reply;
+        workerMicros += remoteDone.workerMicros();
+        processMicros += remoteDone.processMicros();
         rememberRemoteOutput(remoteDone);
         if (remoteDone.results().stream().anyMatch(step -> step.files().stream().anyMatch(f -> f.content() == null))) {
             return fetchResults();
@@ -520,7 +525,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             for (SubWorkExecutor.ResultFile file : remoteDone.results().get(i).files()) {
                 if (file.content() == null && !targets.containsKey(file.digest())) {
                     try {
-                        targets.put(file.digest(), targetOf(i, file));
+                        targets.put(file.digest(), files.targetOf(plan, i, file));
                     } catch (IllegalArgumentException e) {
                         return remoteFailed(WorkerDirectory.Outcome.FAILED, remoteDone.load(), e.getMessage());
                     }
@@ -579,6 +584,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private Behavior<Command> onWorkerDied(WorkerDied died) {
         if (worker == null) {
             earlyLost = died.worker(); // may be the worker of a Chosen still on its way here
+            earlyLostUnreachable = died.unreachable();
             return this;
         }
         if (!worker.equals(died.worker())) {
@@ -587,7 +593,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         timers.cancel("attempt");
         remoteNanos += lap();
         return remoteFailed(WorkerDirectory.Outcome.NETWORK_ERROR, null, "worker " + worker.path().address()
-                + " died while running the sub-work", FallbackReason.WORKER_LOST, false);
+                + (died.unreachable() ? " became unreachable" : " died") + " while running the sub-work",
+                FallbackReason.WORKER_LOST, false);
     }
 
     private Behavior<Command> onAttemptTimedOut(AttemptTimedOut timedOut) {
@@ -645,6 +652,10 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             uploadSwitch = null;
         }
         shared.directory().tell(new WorkerDirectory.Release(id, worker, outcome, load));
+        // the worker does not watch this actor: it may still run the attempt (a timeout, a lost transfer)
+        if (worker != null) {
+            worker.tell(new SubWorkExecutor.Cancel(attemptId()));
+        }
         worker = null;
         lastFailure = reason;
         lastReason = fallbackReason;
@@ -657,6 +668,14 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             shared.handler().onRemoteFail(argv);
             return RemoteFailNoted.INSTANCE;
         }, error -> RemoteFailNoted.INSTANCE);
+        return this;
+    }
+
+    /** Stopped with an attempt still out (the work is ending): the worker stops running it. */
+    private Behavior<Command> onPostStop() {
+        if (worker != null) {
+            worker.tell(new SubWorkExecutor.Cancel(attemptId()));
+        }
         return this;
     }
 
@@ -687,7 +706,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         localWaitNanos += lap();
         onBlocking(() -> {
             try {
-                return new LocalDone(runLocal());
+                return new LocalDone(LocalRun.run(shared.handler(), argv, cwd, env, stdin));
             } finally {
                 shared.localSlots().tell(new LocalSlots.Release(lease));
             }
@@ -728,7 +747,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private Timings timings() {
         return new Timings(argv, startMillis, preNanos / 1_000_000, sendNanos / 1_000_000, remoteNanos / 1_000_000,
                 postNanos / 1_000_000,
-                localWaitNanos / 1_000_000, localNanos / 1_000_000, (System.nanoTime() - startNanos) / 1_000_000, attempt);
+                localWaitNanos / 1_000_000, localNanos / 1_000_000, (System.nanoTime() - startNanos) / 1_000_000, attempt,
+                workerMicros, processMicros, lateAnswers);
     }
 
     private String attemptId() {
@@ -780,12 +800,12 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             return new Planned(false, localWeight, retries, null, null, null);
         }
         try {
-            DistCommand dist = checked(handler.preExecute(argv, sandbox()));
-            if (dist.commands().stream().anyMatch(command -> !command.inputFiles().isEmpty())) {
+            DistCommand dist = SubWorkFiles.checked(handler.preExecute(argv, sandbox()));
+            if (SubWorkFiles.hasInputFiles(dist)) {
                 pendingInputs = new PendingInputs(localWeight, retries, dist);
                 return null;
             }
-            return new Planned(true, localWeight, retries, planOf(dist, new Inputs(List.of(), Map.of())), null, null);
+            return new Planned(true, localWeight, retries, files.planOf(dist, SubWorkFiles.Inputs.NONE), null, null);
         } catch (Exception e) {
             return new Planned(true, localWeight, retries, null, e, null);
         }
@@ -793,7 +813,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     private PostExecuted postExecuteInline() {
         try {
-            shared.handler().postExecute(resultsOf(remoteDone));
+            shared.handler().postExecute(files.resultsOf(plan, remoteDone));
             return new PostExecuted(null);
         } catch (Exception e) {
             return new PostExecuted(e);
@@ -813,7 +833,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     private Planned withInputs(PendingInputs pending) {
         try {
-            return new Planned(true, pending.weight(), pending.retries(), planOf(pending.dist(), readInputs(pending.dist())),
+            return new Planned(true, pending.weight(), pending.retries(), files.planOf(pending.dist(), files.readInputs(pending.dist())),
                     null, null);
         } catch (Exception e) {
             return new Planned(true, pending.weight(), pending.retries(), null, e, null);
@@ -835,38 +855,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         }
     }
 
-    private RemotePlan prepareRemote() throws Exception {
-        DistCommand dist = checked(shared.handler().preExecute(argv, sandbox()));
-        return planOf(dist, readInputs(dist));
-    }
-
-    private static DistCommand checked(DistCommand dist) {
-        if (dist == null || dist.commands().isEmpty()) {
-            throw new IllegalStateException("PreExecute returned no command");
-        }
-        return dist;
-    }
-
-    private RemotePlan planOf(DistCommand dist, Inputs inputs) {
-        List<SubWorkExecutor.Step> steps = new ArrayList<>();
-        List<SubWorkExecutor.InputFile> sent = new ArrayList<>(inputs.files());
-        // a regular file on stdin travels with the inputs and feeds the first step; the rest get /dev/null
-        String stdinFile = null;
-        if (stdin.kind() == GatewayProtocol.StdinKind.FILE) {
-            stdinFile = STDIN_FILE;
-            sent.add(new SubWorkExecutor.InputFile(STDIN_FILE, stdin.bytes(), false));
-        }
-        for (io.troupe.api.booster.Command command : dist.commands()) {
-            List<String> absolute = command.inputFiles().stream().map(SubWorkActor::remotePathOf)
-                    .filter(path -> path.startsWith("/")).toList();
-            // Command.toolchain binds the step to the worker's compiler for that key, whatever exePath says
-            String exePath = command.toolchain() != null
-                    ? SubWorkExecutor.TOOLCHAIN_PREFIX + command.toolchain() : command.exePath();
-            steps.add(new SubWorkExecutor.Step(command.exeName(), exePath,
-                    AbsoluteInputs.rewrite(command.params(), absolute), command.env(), command.resultFiles(),
-                    steps.isEmpty() ? stdinFile : null));
-        }
-        return new RemotePlan(dist.commands(), steps, sent, inputs.localFiles());
+    private SubWorkFiles.RemotePlan prepareRemote() throws Exception {
+        DistCommand dist = SubWorkFiles.checked(shared.handler().preExecute(argv, sandbox()));
+        return files.planOf(dist, files.readInputs(dist));
     }
 
     /** The sub-work's directory and environment as the build started it (TBS InitSandbox). */
@@ -899,159 +890,6 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      */
     private boolean mayReadStdin() {
         return !(shared.handler() instanceof StdinUse use) || use.readsStdin(argv);
-    }
-
-    private static String remotePathOf(FileDesc input) {
-        return input.remotePath() != null ? input.remotePath() : input.localPath();
-    }
-
-    /** Sizes and digests of the input files (hashed once per file version); bytes move only when asked for. */
-    private Inputs readInputs(DistCommand dist) throws IOException, FallbackException {
-        List<Path> locals = new ArrayList<>();
-        List<String> remotes = new ArrayList<>();
-        long total = 0;
-        for (io.troupe.api.booster.Command command : dist.commands()) {
-            Path base = baseOf(command);
-            for (FileDesc input : command.inputFiles()) {
-                Path local = base.resolve(input.localPath());
-                long size = Files.size(local);
-                if (size > shared.maxFileBytes()) {
-                    throw new FallbackException(FallbackReason.TOO_LARGE, "input file " + local + " is " + size
-                            + " bytes, over the limit of " + shared.maxFileBytes()
-                            + " bytes (--max_file_size / troupe.booster.max-file-size)");
-                }
-                total += size;
-                locals.add(local);
-                remotes.add(AbsoluteInputs.sandboxPath(remotePathOf(input)));
-            }
-        }
-        boolean small = total <= shared.inlineInputBytes();
-        List<SubWorkExecutor.InputFile> inputs = new ArrayList<>();
-        Map<String, Path> localFiles = new java.util.HashMap<>();
-        for (int i = 0; i < locals.size(); i++) {
-            Path local = locals.get(i);
-            if (small) {
-                inputs.add(new SubWorkExecutor.InputFile(remotes.get(i), Files.readAllBytes(local), Files.isExecutable(local)));
-                continue;
-            }
-            io.troupe.booster.cas.Digests.Sized digest = DIGESTS.digestOf(local);
-            localFiles.put(digest.digest(), local);
-            inputs.add(SubWorkExecutor.InputFile.byDigest(remotes.get(i), digest.digest(), digest.size(),
-                    Files.isExecutable(local)));
-        }
-        return new Inputs(inputs, localFiles);
-    }
-
-    /** Writes the result files where the client expects them and builds the handler's view. */
-    private DistResult writeResults(SubWorkExecutor.Done done) throws IOException {
-        return resultsOf(done, true);
-    }
-
-    /** The handler's view of a result that brought no files back (nothing to write). */
-    private DistResult resultsOf(SubWorkExecutor.Done done) {
-        try {
-            return resultsOf(done, false);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // cannot happen: nothing is written
-        }
-    }
-
-    private DistResult resultsOf(SubWorkExecutor.Done done, boolean write) throws IOException {
-        List<Result> results = new ArrayList<>();
-        for (int i = 0; i < done.results().size(); i++) {
-            SubWorkExecutor.StepResult step = done.results().get(i);
-            Path base = baseOf(i < plan.commands().size() ? plan.commands().get(i) : NO_COMMAND);
-            List<FileDesc> files = new ArrayList<>();
-            for (SubWorkExecutor.ResultFile file : step.files()) {
-                Path target = base.resolve(SandboxPaths.check(file.path(), "result file"));
-                if (!write) {
-                    throw new IllegalStateException("result file " + file.path() + " needs writing");
-                }
-                if (target.getParent() != null) {
-                    Files.createDirectories(target.getParent());
-                }
-                if (file.content() != null) {
-                    Files.write(target, file.content());
-                } else if (!target.equals(fetched.get(file.digest()))) {
-                    // a second result with the same content: the bytes came once
-                    Files.copy(fetched.get(file.digest()), target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                }
-                files.add(new FileDesc(target.toString(), file.path(), file.size()));
-            }
-            results.add(new Result(step.exitCode(), step.stdout(), step.stderr(), files));
-        }
-        return new DistResult(results);
-    }
-
-    private Path targetOf(int step, SubWorkExecutor.ResultFile file) {
-        Path base = baseOf(step < plan.commands().size() ? plan.commands().get(step) : NO_COMMAND);
-        return base.resolve(SandboxPaths.check(file.path(), "result file"));
-    }
-
-    private Path baseOf(io.troupe.api.booster.Command command) {
-        return command != null && command.workDir() != null && !command.workDir().isBlank()
-                ? cwd.resolve(command.workDir()) : cwd;
-    }
-
-    private Result runLocal() throws Exception {
-        Optional<Result> own = shared.handler().localExecute(argv);
-        if (own.isPresent()) {
-            return own.get();
-        }
-        if (argv.isEmpty()) {
-            return new Result(127, new byte[0], "[booster] empty command\n".getBytes(StandardCharsets.UTF_8), List.of());
-        }
-        Path out = Files.createTempFile("troupe-local-", ".out");
-        Path err = Files.createTempFile("troupe-local-", ".err");
-        Path in = null;
-        try {
-            List<String> command = new ArrayList<>(argv);
-            command.set(0, resolveOnPath(argv.get(0)));
-            if (stdin.kind() == GatewayProtocol.StdinKind.FILE) {
-                in = Files.createTempFile("troupe-local-", ".in");
-                Files.write(in, stdin.bytes());
-            }
-            ProcessBuilder builder = new ProcessBuilder(command).directory(cwd.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(in != null ? in.toFile() : new java.io.File("/dev/null")))
-                    .redirectOutput(out.toFile()).redirectError(err.toFile());
-            if (!env.isEmpty()) {
-                builder.environment().clear();
-                builder.environment().putAll(env);
-            }
-            Process process;
-            try {
-                process = builder.start();
-            } catch (IOException e) {
-                return new Result(127, new byte[0], ("[booster] cannot run '" + argv.get(0) + "' locally: "
-                        + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8), List.of());
-            }
-            int code = process.waitFor();
-            return new Result(code, Files.readAllBytes(out), Files.readAllBytes(err), List.of());
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-            if (in != null) {
-                Files.deleteIfExists(in);
-            }
-        }
-    }
-
-    /**
-     * A plain command name looked up on the sub-work's own PATH (a build may put a toolchain first on it);
-     * ProcessBuilder alone would search the booster's PATH.
-     */
-    private String resolveOnPath(String program) {
-        String path = env.get("PATH");
-        if (program.contains("/") || path == null) {
-            return program;
-        }
-        for (String dir : path.split(":", -1)) {
-            Path candidate = cwd.resolve(dir.isEmpty() ? "." : dir).resolve(program);
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return candidate.toString();
-            }
-        }
-        return program;
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

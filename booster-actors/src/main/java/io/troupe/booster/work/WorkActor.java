@@ -832,6 +832,9 @@ public final class WorkActor {
             one.put("pre_ms", t.preMillis());
             one.put("send_ms", t.sendMillis());
             one.put("remote_ms", t.remoteMillis());
+            one.put("worker_ms", t.workerMicros() / 1000.0);
+            one.put("process_ms", t.processMicros() / 1000.0);
+            one.put("late_answers", t.lateAnswers());
             one.put("post_ms", t.postMillis());
             one.put("local_wait_ms", t.localWaitMillis());
             one.put("local_ms", t.localMillis());

@@ -42,8 +42,17 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     public record Dispatch(String subWorkId, SubWorkExecutor.Execute execute, ActorRef<Choice> replyTo,
             ActorRef<WorkerLost> lostTo) implements Command {}
 
-    /** The worker of a dispatched, not yet released attempt has died (or its node left the cluster). */
-    public record WorkerLost(ActorRef<SubWorkExecutor.Command> worker) implements NoSerializationVerificationNeeded {}
+    /**
+     * The worker of a dispatched, not yet released attempt has died (or its node left the cluster), or its
+     * node became unreachable ({@code unreachable}): the attempt is to be re-sent elsewhere now, not after
+     * the node is downed.
+     */
+    public record WorkerLost(ActorRef<SubWorkExecutor.Command> worker, boolean unreachable)
+            implements NoSerializationVerificationNeeded {
+        public WorkerLost(ActorRef<SubWorkExecutor.Command> worker) {
+            this(worker, false);
+        }
+    }
 
     /** Answer to {@link Acquire} and {@link Dispatch}. */
     public interface Choice extends NoSerializationVerificationNeeded {}
@@ -359,10 +368,25 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
         return pushIfChanged();
     }
 
+    /**
+     * Tells every in-flight attempt on a worker at {@code address} that its worker is lost, so it is re-sent
+     * (or run locally) within the failure detector's few seconds; a late answer from that worker is dropped.
+     */
+    private void failOver(Address address) {
+        for (var it = inFlight.entrySet().iterator(); it.hasNext(); ) {
+            var entry = it.next();
+            if (entry.getKey().path().address().equals(address)) {
+                entry.getValue().values().forEach(lostTo -> lostTo.tell(new WorkerLost(entry.getKey(), true)));
+                it.remove();
+            }
+        }
+    }
+
     private Behavior<Command> onReachabilityChanged(ReachabilityChanged changed) {
         Address address = changed.event().member().address();
         if (changed.event() instanceof ClusterEvent.UnreachableMember) {
             unreachable.add(address);
+            failOver(address);
         } else {
             unreachable.remove(address);
         }

@@ -19,14 +19,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * The blocking half of an {@link Execution}: its sandbox, processes and files, and the answer its last step
- * sends. Made by the {@link SubWorkExecutor}, which submits the first step itself so the run does not wait
- * for the Execution actor to start; thread-safe where the actor and the step tasks share it.
+ * The blocking half of an {@link Execution}: its sandbox, processes and files, and its answer. All steps run
+ * in one blocking task ({@link #submit}), made and submitted by the {@link SubWorkExecutor} so the process
+ * starts without waiting for the Execution actor. That task is the single owner of the answer: it sends
+ * exactly one reply (or none when the requester is gone), from {@link #answer}. The Execution actor only
+ * asks it to stop ({@link #requestStop}) and kills the process tree; the task then names the stop in its answer.
  */
 final class SandboxRun {
 
@@ -45,38 +46,148 @@ final class SandboxRun {
         }
     }
 
+    /** One step's outcome inside the task: its result, or why it could not run. */
+    private record Collected(StepResult result, Failed failure) {}
+
+    /** Why the Execution actor stopped the run. */
+    enum Stop {
+        /** the run took longer than its timeout: answered as {@link Failure#TIMEOUT} */
+        TIMEOUT,
+        /** the requester died, or the worker is shutting down: nobody is left to answer */
+        ABANDONED
+    }
+
     final Execute request;
     final WorkerSettings settings;
     private final io.troupe.booster.cas.ContentStore store;
     /** the executor's load now, added to the answer */
     private final Supplier<Load> load;
-    /** set by whoever answers the requester first: the last step's task, or the Execution actor */
-    final AtomicBoolean answered = new AtomicBoolean();
+    /** told as soon as the answer is out, so the slot is reused before the sandbox is removed */
+    private final Runnable answered;
     final Path root;
     private final Path sandbox;
+    /** written by the Execution actor only, read by the task: the actor asks, the task decides */
+    private volatile Stop stop;
+    /** what the actor's kill found, for the timeout answer */
+    private volatile String killedWhat;
     /** a process tree was killed: sweep for orphans before removing the sandbox */
     volatile boolean killed;
-    /** steps run one after another: only one task touches this at a time */
+    /** when the Execute reached the worker (System.nanoTime) */
+    private final long arrivedNanos;
+    /** the task's own state: only it touches these */
     private long outputBytes;
+    private long processNanos;
 
     SandboxRun(Execute request, WorkerSettings settings, io.troupe.booster.cas.ContentStore store, Supplier<Load> load,
-            Path root) {
+            Runnable answered, long arrivedNanos, Path root) {
         this.request = request;
         this.settings = settings;
         this.store = store;
         this.load = load;
+        this.answered = answered;
+        this.arrivedNanos = arrivedNanos;
         this.root = root;
         this.sandbox = root.resolve("work");
     }
 
-    /** Runs step {@code index} on {@code blocking}; {@code self} gets {@link Execution.Started}. */
-    CompletableFuture<Execution.Collected> submitStep(int index, List<StepResult> before,
-            ActorRef<Execution.Command> self, Executor blocking) {
-        return CompletableFuture.supplyAsync(() -> runStepBlocking(index, before, self), blocking);
+    /** The run's time limit: the request's own when shorter than {@code troupe.worker.timeout}. */
+    java.time.Duration timeout() {
+        long asked = request.timeoutMillis();
+        long max = settings.timeout().toMillis();
+        return java.time.Duration.ofMillis(asked > 0 && asked < max ? asked : max);
     }
 
-    /** Thread-safe: called by the actor and by the last step's blocking task. */
-    void send(Reply reply) {
+    /**
+     * Runs every step on {@code blocking}, answers and removes the sandbox; {@code self} gets an
+     * {@link Execution.Started} for each process and the future completes when all is done.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException the dispatcher is shutting down (nothing ran)
+     */
+    CompletableFuture<Void> submit(ActorRef<Execution.Command> self, Executor blocking) {
+        return CompletableFuture.runAsync(() -> runBlocking(self), blocking);
+    }
+
+    /** Called by the Execution actor only; the first reason stays. */
+    void requestStop(Stop why) {
+        if (stop == null) {
+            stop = why;
+        }
+    }
+
+    boolean stopRequested() {
+        return stop != null;
+    }
+
+    /** The actor's kill is about to happen: recorded first, so the task that sees the process die knows why. */
+    void killing(String what) {
+        killedWhat = what;
+        killed = true;
+    }
+
+    /** The run could not even be submitted (the worker is shutting down). */
+    void notStarted(Throwable error) {
+        answer(List.of(), new Failed(request.subWorkId(), Failure.IO_ERROR, "sub-work " + request.subWorkId()
+                + " could not start: " + error, null), false);
+    }
+
+    private void runBlocking(ActorRef<Execution.Command> self) {
+        List<StepResult> results = new ArrayList<>();
+        Failed failure = null;
+        boolean cut = false;
+        try {
+            for (int index = 0; index < request.steps().size(); index++) {
+                if (stop != null) {
+                    cut = true; // stopped between steps or before the first: start nothing more
+                    break;
+                }
+                Collected collected = runOneStep(index, self);
+                if (collected.failure() != null) {
+                    failure = collected.failure();
+                    break;
+                }
+                results.add(collected.result());
+                if (collected.result().exitCode() != 0) {
+                    break;
+                }
+            }
+        } catch (StepFailure e) {
+            failure = new Failed(request.subWorkId(), e.kind, e.getMessage(), null);
+        } catch (RuntimeException e) {
+            failure = new Failed(request.subWorkId(), Failure.IO_ERROR, "sub-work " + request.subWorkId() + ": " + e, null);
+        }
+        try {
+            answer(results, failure, cut || killed);
+        } finally {
+            deleteRoot();
+        }
+    }
+
+    /**
+     * The one place a reply is decided. A run the actor stopped and cut short answers for the stop (TIMEOUT)
+     * or not at all (abandoned); a run that finished on its own answers with its results, even if a stop
+     * came too late to cut anything.
+     */
+    private void answer(List<StepResult> results, Failed failure, boolean cutShort) {
+        try {
+            Stop why = stop;
+            if (cutShort && why == Stop.ABANDONED) {
+                return;
+            }
+            if (cutShort && why == Stop.TIMEOUT) {
+                String what = killedWhat;
+                send(new Failed(request.subWorkId(), Failure.TIMEOUT, "sub-work " + request.subWorkId()
+                        + " timed out after " + timeout().toMillis() + " ms; "
+                        + (what != null ? what : "no process was running"), null));
+                return;
+            }
+            send(failure != null ? failure : new Done(request.subWorkId(), results, null,
+                    (System.nanoTime() - arrivedNanos) / 1000, processNanos / 1000));
+        } finally {
+            answered.run();
+        }
+    }
+
+    private void send(Reply reply) {
         request.replyTo().tell(reply.withLoad(load.get()));
     }
 
@@ -119,33 +230,11 @@ final class SandboxRun {
         return false;
     }
 
-    /**
-     * Runs step {@code index}; after the last one (or a failure) answers the requester, unless this actor has
-     * already, and removes the sandbox. {@code before} holds the results of the earlier steps.
-     */
-    Execution.Collected runStepBlocking(int index, List<StepResult> before, ActorRef<Execution.Command> self) {
-        Execution.Collected collected;
-        try {
-            collected = runOneStep(index, self);
-        } catch (StepFailure e) {
-            collected = failed(index, e.kind, e.getMessage());
-        }
-        boolean last = collected.failure() != null || collected.result().exitCode() != 0
-                || index + 1 == request.steps().size();
-        if (last && answered.compareAndSet(false, true)) {
-            send(collected.failure() != null ? collected.failure() : new Done(request.subWorkId(), append(before, collected.result()), null));
-        }
-        if (!last && !answered.get()) {
-            return collected; // the next step runs in the same sandbox
-        }
-        deleteRoot();
-        return new Execution.Collected(index, collected.result(), collected.failure(), true);
-    }
-
-    private Execution.Collected runOneStep(int index, ActorRef<Execution.Command> self) {
+    private Collected runOneStep(int index, ActorRef<Execution.Command> self) {
         if (index == 0) {
             prepare();
         }
+        long before = System.nanoTime();
         Process started = startProcess(index);
         self.tell(new Execution.Started(index, started));
         int exitCode;
@@ -157,13 +246,8 @@ final class SandboxRun {
             throw new StepFailure(Failure.IO_ERROR, "interrupted while waiting for '"
                     + request.steps().get(index).executable() + "'");
         }
+        processNanos += System.nanoTime() - before;
         return collect(index, exitCode);
-    }
-
-    private static List<StepResult> append(List<StepResult> before, StepResult last) {
-        List<StepResult> all = new ArrayList<>(before);
-        all.add(last);
-        return all;
     }
 
     private void prepare() {
@@ -216,7 +300,7 @@ final class SandboxRun {
         }
     }
 
-    private Execution.Collected collect(int index, int exitCode) {
+    private Collected collect(int index, int exitCode) {
         try {
             byte[] stdout = readCapped(root.resolve("stdout-" + index), "stdout");
             byte[] stderr = readCapped(root.resolve("stderr-" + index), "stderr");
@@ -237,7 +321,7 @@ final class SandboxRun {
                     files.add(resultFile(name, file));
                 }
             }
-            return new Execution.Collected(index, new StepResult(exitCode, stdout, stderr, files), null, false);
+            return new Collected(new StepResult(exitCode, stdout, stderr, files), null);
         } catch (OutputTooLarge e) {
             return failed(index, Failure.TOO_LARGE, e.getMessage());
         } catch (IOException e) {
@@ -259,8 +343,8 @@ final class SandboxRun {
         return new ResultFile(name, stored.digest(), stored.size(), null);
     }
 
-    private Execution.Collected failed(int index, Failure kind, String message) {
-        return new Execution.Collected(index, null, new Failed(request.subWorkId(), kind, message, null), false);
+    private Collected failed(int index, Failure kind, String message) {
+        return new Collected(null, new Failed(request.subWorkId(), kind, message, null));
     }
 
     private byte[] readCapped(Path file, String what) throws IOException {

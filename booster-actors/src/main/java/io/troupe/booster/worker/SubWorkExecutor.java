@@ -52,6 +52,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
      * @param inputs files written into the sandbox before the first step
      * @param timeoutMillis longest the run may take (0 = the worker's {@code timeout}); capped by it
      * @param requester the booster actor waiting for the answer; if it dies the run is stopped and cleaned up
+     *     (one on another node is not watched per sub-work: its node leaving the cluster, or its {@link Cancel},
+     *     stops the run)
      * @param replyTo where the {@link Reply} goes
      */
     public record Execute(
@@ -66,6 +68,12 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             inputs = List.copyOf(inputs);
         }
     }
+
+    /**
+     * The booster gave up attempt {@code subWorkId} (or stopped waiting for it): stop its run, or drop it from
+     * the queue, and answer nothing. Unknown ids are ignored (the run ended already).
+     */
+    public record Cancel(String subWorkId) implements Command, CborSerializable {}
 
     /** Ask for the current load. */
     public record GetLoad(ActorRef<Load> replyTo) implements Command, CborSerializable {}
@@ -218,15 +226,21 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         Reply withLoad(Load load);
     }
 
-    /** The run completed (whatever the exit codes); one result per step that ran. */
-    public record Done(String subWorkId, List<StepResult> results, Load load) implements Reply {
+    /**
+     * The run completed (whatever the exit codes); one result per step that ran.
+     *
+     * @param workerMicros from the Execute's arrival at the worker to this answer (queue, sandbox, steps, collection)
+     * @param processMicros of that, starting the steps' processes and waiting for them
+     */
+    public record Done(String subWorkId, List<StepResult> results, Load load, long workerMicros, long processMicros)
+            implements Reply {
         public Done {
             results = List.copyOf(results);
         }
 
         @Override
         public Done withLoad(Load newLoad) {
-            return new Done(subWorkId, results, newLoad);
+            return new Done(subWorkId, results, newLoad, workerMicros, processMicros);
         }
     }
 
@@ -275,13 +289,26 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private record ToolchainsProbed(Toolchains.Probe probe, Throwable error) implements Command, NoSerializationVerificationNeeded {}
 
     /** A child Execution ended (any way). */
-    private record ExecutionEnded(String subWorkId) implements Command, NoSerializationVerificationNeeded {}
+    private record ExecutionEnded(String subWorkId, long run) implements Command, NoSerializationVerificationNeeded {}
+
+    /** A run has answered: its slot is free (its sandbox may still be being removed). */
+    private record SlotFreed(String subWorkId, long run) implements Command, NoSerializationVerificationNeeded {}
+
+    /** A cluster member left: the runs its boosters asked for are stopped. */
+    private record MemberGone(org.apache.pekko.actor.Address address) implements Command, NoSerializationVerificationNeeded {}
+
+    /** A started run: which one, its actor, and the node of its requester. */
+    private record RunningRun(long number, ActorRef<Execution.Command> execution,
+            org.apache.pekko.actor.Address requester) {}
+
+    /** A sub-work waiting for a slot, and since when (for {@link Done#workerMicros}). */
+    private record Queued(Execute request, long arrivedNanos) {}
 
     private enum HeartbeatTick implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
     private final WorkerSettings settings;
     private final Executor blocking;
-    private final ArrayDeque<Execute> queue = new ArrayDeque<>();
+    private final ArrayDeque<Queued> queue = new ArrayDeque<>();
     /** toolchain key → this worker's binary for it; empty until probed */
     private Map<String, Path> toolchains = Map.of();
     /** load polls that came before the compilers were probed, answered once they are */
@@ -294,6 +321,10 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private long started;
     /** queued and running sub-works, told {@link Running} on every heartbeat */
     private final java.util.Map<String, ActorRef<Reply>> inFlight = new java.util.HashMap<>();
+    /** running Executions by sub-work id, to stop on {@link Cancel} or when their requester's node leaves */
+    private final java.util.Map<String, RunningRun> runs = new java.util.HashMap<>();
+    /** runs (by number) that hold a slot until they answer or end */
+    private final java.util.Set<Long> occupying = new java.util.HashSet<>();
     private final java.time.Duration heartbeat;
 
     /** Reads {@code troupe.worker} from the actor system's config. */
@@ -334,6 +365,13 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         }
         SandboxLauncher.of(settings).start(blocking); // removes stale sandboxes, logs how sub-works are confined
         context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
+        if (context.getSystem().settings().config().getString("pekko.actor.provider").contains("luster")) {
+            // one subscription instead of a remote DeathWatch per sub-work on its requester
+            ActorRef<org.apache.pekko.cluster.ClusterEvent.MemberRemoved> removed = context.messageAdapter(
+                    org.apache.pekko.cluster.ClusterEvent.MemberRemoved.class, event -> new MemberGone(event.member().address()));
+            org.apache.pekko.cluster.typed.Cluster.get(context.getSystem()).subscriptions().tell(
+                    org.apache.pekko.cluster.typed.Subscribe.create(removed, org.apache.pekko.cluster.ClusterEvent.MemberRemoved.class));
+        }
         context.getLog().info("worker ready: {} slots, queue {}, sandboxes in {}",
                 settings.slots(), settings.queueSize(), settings.sandboxRoot());
         // probing runs the compilers, so on the blocking pool; load polls wait for it, so the booster's first
@@ -370,6 +408,9 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                 .onMessage(Fetch.class, this::onFetch)
                 .onMessage(GetCasStats.class, this::onGetCasStats)
                 .onMessage(ExecutionEnded.class, this::onExecutionEnded)
+                .onMessage(SlotFreed.class, this::onSlotFreed)
+                .onMessage(Cancel.class, this::onCancel)
+                .onMessage(MemberGone.class, this::onMemberGone)
                 .onMessageEquals(HeartbeatTick.INSTANCE, this::onHeartbeatTick)
                 .build();
     }
@@ -383,10 +424,10 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             request.replyTo().tell(new NeedInputs(request.subWorkId(), missing, load()));
         } else if (running < settings.slots()) {
             inFlight.put(request.subWorkId(), request.replyTo());
-            start(request);
+            start(request, System.nanoTime());
         } else if (queue.size() < settings.queueSize()) {
             inFlight.put(request.subWorkId(), request.replyTo());
-            queue.add(request);
+            queue.add(new Queued(request, System.nanoTime()));
         } else {
             request.replyTo().tell(new Failed(request.subWorkId(), Failure.BUSY, "worker " + address + " is busy: "
                     + running + " sub-works running, " + queue.size() + " queued (troupe.worker.queue-size = "
@@ -420,11 +461,47 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         return this;
     }
 
+    private Behavior<Command> onSlotFreed(SlotFreed freed) {
+        return freeSlot(freed.subWorkId(), freed.run());
+    }
+
+    private Behavior<Command> onCancel(Cancel cancel) {
+        queue.removeIf(queued -> queued.request().subWorkId().equals(cancel.subWorkId())
+                && inFlight.remove(cancel.subWorkId()) != null);
+        RunningRun run = runs.get(cancel.subWorkId());
+        if (run != null) {
+            run.execution().tell(Execution.Abandon.INSTANCE);
+        }
+        loadView.set(load());
+        return this;
+    }
+
+    private Behavior<Command> onMemberGone(MemberGone gone) {
+        queue.removeIf(queued -> queued.request().requester().path().address().equals(gone.address())
+                && inFlight.remove(queued.request().subWorkId()) != null);
+        runs.values().stream().filter(run -> run.requester().equals(gone.address()))
+                .forEach(run -> run.execution().tell(Execution.Abandon.INSTANCE));
+        loadView.set(load());
+        return this;
+    }
+
     private Behavior<Command> onExecutionEnded(ExecutionEnded ended) {
-        inFlight.remove(ended.subWorkId());
+        RunningRun run = runs.get(ended.subWorkId());
+        if (run != null && run.number() == ended.run()) {
+            runs.remove(ended.subWorkId());
+        }
+        return freeSlot(ended.subWorkId(), ended.run()); // a no-op after its SlotFreed; frees the slot of a run that never answered
+    }
+
+    private Behavior<Command> freeSlot(String subWorkId, long run) {
+        if (!occupying.remove(run)) {
+            return this;
+        }
+        inFlight.remove(subWorkId);
         running--;
         while (running < settings.slots() && !queue.isEmpty()) {
-            start(queue.poll());
+            Queued next = queue.poll();
+            start(next.request(), next.arrivedNanos());
         }
         loadView.set(load());
         return this;
@@ -437,27 +514,30 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         return this;
     }
 
-    /** Submits the first step here, so the process starts without waiting for the Execution's first turn. */
-    private void start(Execute unbound) {
+    /**
+     * Submits the run here, so the process starts without waiting for the Execution's first turn. The run
+     * tells {@link SlotFreed} as soon as it has answered: the next queued sub-work starts while the sandbox
+     * is still being removed.
+     */
+    private void start(Execute unbound, long arrivedNanos) {
         Execute request = withOwnCompilers(unbound);
         running++;
-        started++;
-        String name = "execution-" + started;
+        long number = ++started;
+        occupying.add(number);
+        String name = "execution-" + number;
+        ActorRef<Command> self = getContext().getSelf();
         SandboxRun run = new SandboxRun(request, settings, cas.store(), loadView::get,
+                () -> self.tell(new SlotFreed(request.subWorkId(), number)), arrivedNanos,
                 SandboxDirs.newRoot(settings.sandboxRoot(), name));
-        CompletableFuture<Execution.Collected> firstStep = new CompletableFuture<>();
-        ActorRef<Execution.Command> child = getContext().spawn(Execution.create(run, firstStep), name);
-        getContext().watchWith(child, new ExecutionEnded(request.subWorkId()));
+        CompletableFuture<Void> submitted = new CompletableFuture<>();
+        ActorRef<Execution.Command> child = getContext().spawn(Execution.create(run, submitted), name);
+        runs.put(request.subWorkId(), new RunningRun(number, child, request.requester().path().address()));
+        getContext().watchWith(child, new ExecutionEnded(request.subWorkId(), number));
         try {
-            run.submitStep(0, List.of(), child, blocking).whenComplete((collected, error) -> {
-                if (error != null) {
-                    firstStep.completeExceptionally(error);
-                } else {
-                    firstStep.complete(collected);
-                }
-            });
+            run.submit(child, blocking).whenComplete((ok, error) -> submitted.complete(null));
         } catch (RejectedExecutionException e) {
-            firstStep.completeExceptionally(e); // shutting down: the Execution answers IO_ERROR and cleans up
+            run.notStarted(e); // shutting down: answered IO_ERROR; the Execution stops
+            submitted.complete(null);
         }
     }
 

@@ -152,6 +152,12 @@ class ExecSemanticsTest {
         assertEquals("remote", outcome.sub(0).at("/route").asText());
         assertTrue(outcome.sub(0).at("/fallback_reason").isNull());
         assertTrue(outcome.sub(0).has("send_ms"), outcome.stats.toString());
+        // the worker's own share of the remote phase, and the process's share of that
+        double worker = outcome.sub(0).at("/worker_ms").asDouble();
+        double process = outcome.sub(0).at("/process_ms").asDouble();
+        long sendAndRemote = outcome.sub(0).at("/send_ms").asLong() + outcome.sub(0).at("/remote_ms").asLong();
+        assertTrue(worker > 0 && worker <= sendAndRemote + 2, outcome.sub(0).toString()); // ms rounding of both
+        assertTrue(process > 0 && process <= worker, outcome.sub(0).toString());
     }
 
     @Test

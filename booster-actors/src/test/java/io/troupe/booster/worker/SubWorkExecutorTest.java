@@ -204,6 +204,50 @@ class SubWorkExecutorTest {
     }
 
     @Test
+    void aCancelledRunIsKilledAndAnswersNothing() throws Exception {
+        Path pidFile = root.resolve("cancel.pid");
+        TestProbe<Reply> probe = kit.createTestProbe();
+        worker.tell(new Execute("cancelled", List.of(sh("echo $$ > " + pidFile + "; exec sleep 300", List.of())), List.of(),
+                0, probe.getRef(), probe.getRef()));
+        kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+            assertTrue(Files.size(pidFile) > 0);
+            return null;
+        });
+        long pid = Long.parseLong(Files.readString(pidFile).trim());
+        worker.tell(new SubWorkExecutor.Cancel("cancelled"));
+        kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+            assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "the cancelled run is killed");
+            return null;
+        });
+        awaitNoSandboxes();
+        probe.expectNoMessage(Duration.ofMillis(200)); // the booster gave it up: no answer
+        Reply after = run("after-cancel", List.of(sh("echo free", List.of())), List.of(), 0);
+        assertTrue(after instanceof Done, "the slot is free again: " + after);
+    }
+
+    @Test
+    void eachRunAnswersOnceWhenItsTimeoutRacesItsEnd() {
+        List<TestProbe<Reply>> probes = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            TestProbe<Reply> probe = kit.createTestProbe();
+            probes.add(probe);
+            // the process ends about when its 100 ms run out: either answer is right, never both
+            worker.tell(new Execute("race" + i, List.of(sh("sleep 0.1; echo done", List.of())), List.of(), 100,
+                    probe.getRef(), probe.getRef()));
+            Reply reply = probe.expectMessageClass(Reply.class, Duration.ofSeconds(20));
+            if (reply instanceof Failed failed) {
+                assertEquals(Failure.TIMEOUT, failed.failure(), failed.message());
+                assertTrue(failed.message().startsWith("sub-work race" + i + " timed out after 100 ms; "), failed.message());
+            } else {
+                assertTrue(reply instanceof Done, reply.toString());
+                assertEquals("done\n", new String(((Done) reply).results().get(0).stdout(), StandardCharsets.UTF_8));
+            }
+        }
+        probes.forEach(probe -> probe.expectNoMessage(Duration.ofMillis(100)));
+        awaitNoSandboxes();
+    }
+
+    @Test
     void answersBusyPastTheQueueAndStopsRunsWhoseRequesterDied() throws Exception {
         Path pidFile = root.resolve("busy.pid");
         TestProbe<Reply> first = kit.createTestProbe();
