@@ -210,7 +210,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         this.local = settings.local();
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
         this.localTotal = settings.maxLocalTotalJobs() > 0 ? settings.maxLocalTotalJobs() : LocalSlots.defaultTotal();
-        this.localSlots = context.spawn(LocalSlots.create(localTotal, Map.of()), "local-slots");
+        this.localSlots = context.spawn(LocalSlots.create(localTotal, settings.jobLimits().kindLimits()), "local-slots");
         this.directory = context.spawn(WorkerDirectory.create(config.getInt("troupe.booster.unhealthy-after-errors"),
                 config.getDuration("troupe.worker.load-report-interval")), "workers");
         this.endedAdapter = context.messageAdapter(SubWorkActor.Ended.class, SubWorkEnded::new);
@@ -279,10 +279,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
             warn("no workers found in the cluster; sub-works will run locally"
                     + (settings.noLocal() ? " -- and fail, because of --no_local" : ""));
         }
-        jobs = snapshot.totalSlots() > 0 ? Math.max(1, snapshot.totalSlots() * 3 / 2) : localTotal;
-        if (settings.maxJobs() > 0) {
-            jobs = Math.min(jobs, settings.maxJobs());
-        }
+        jobs = settings.jobLimits().bkJobs(snapshot.totalSlots(), localTotal, local, settings.maxJobs());
         String command = settings.command() == null ? "" : settings.command().replace("@BK_JOBS", Integer.toString(jobs));
         String confDir = settings.env().getOrDefault("TROUPE_CONF_DIR", "/etc/troupe");
         boosterConfig = new BoosterConfig(settings.type(), settings.projectId(), settings.buildId(), command,
