@@ -6,10 +6,12 @@ import io.troupe.booster.hook.HookMode;
 import io.troupe.booster.hook.HookSettings;
 import io.troupe.booster.work.BoosterRun;
 import io.troupe.booster.work.JobLimits;
+import io.troupe.booster.work.ProgressReporter;
 import io.troupe.booster.work.WorkSettings;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -183,6 +185,7 @@ public final class BoosterCli implements Callable<Integer> {
 
     public static void main(String[] args) {
         useVforkLaunch();
+        ProgressReporter.stderrIsTerminal(); // decided here, on the main thread, not inside an actor
         System.exit(commandLine(new BoosterCli()).execute(args));
     }
 
@@ -222,11 +225,32 @@ public final class BoosterCli implements Callable<Integer> {
             System.setProperty("troupe.booster.max-file-size", Long.toString(maxFileBytes()));
             com.typesafe.config.ConfigFactory.invalidateCaches();
         }
+        announceDashboard(settings);
         int exitCode = runner.applyAsInt(settings);
         if (saveCode) {
             saveExitCode(exitCode);
         }
         return exitCode;
+    }
+
+    /** Prints the work's dashboard link once an admin API answers; the work does not wait for it. */
+    private void announceDashboard(WorkSettings settings) {
+        if (settings.local()) {
+            return;
+        }
+        String admin;
+        try {
+            admin = com.typesafe.config.ConfigFactory.load().getString("troupe.booster.admin");
+        } catch (com.typesafe.config.ConfigException e) {
+            admin = "";
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        DashboardLink.find(DashboardLink.candidates(admin, settings.clusterSeeds()), settings.buildId(),
+                        Duration.ofSeconds(2))
+                .thenAccept(link -> link.ifPresent(url -> {
+                    err.println("[booster] dashboard: " + url);
+                    err.flush();
+                }));
     }
 
     /** TBS {@code -s}: CI scripts read the build's own exit code from this file. */

@@ -161,7 +161,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     private final long discoveryDeadline;
     private final Duration drainTimeout;
     private final Duration progressInterval;
-    private String lastProgress = "";
+    private final ProgressReporter reporter = ProgressReporter.forStderr();
     private final long maxFileBytes;
     private final long inlineInputBytes;
     private final int localTotal;
@@ -352,22 +352,16 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
 
     private void startProgress() {
         if (!progressInterval.isZero()) {
-            timers.startTimerWithFixedDelay(ProgressTick.INSTANCE, progressInterval);
+            timers.startTimerWithFixedDelay(ProgressTick.INSTANCE, reporter.interval(progressInterval));
         }
     }
 
-    /** One plain line when something changed; a build's own output runs between them. */
+    /** The live line on a terminal, else a plain line when something changed (ProgressReporter). */
     private Behavior<Command> onProgressTick() {
-        if (phase != Phase.RUNNING && phase != Phase.DRAINING) {
-            return this;
-        }
-        Summary s = summary();
-        String line = "[booster] progress: done " + s.total() + " of " + arrived + " (remote " + s.remoteOk() + ", local "
-                + s.localFallback() + ", failed " + s.failed() + "), running " + pending.size() + ", workers used "
-                + s.workersUsed();
-        if (!line.equals(lastProgress)) {
-            lastProgress = line;
-            System.err.println(line);
+        if (phase == Phase.RUNNING || phase == Phase.DRAINING) {
+            reporter.update(new ProgressReporter.Progress(arrived, remoteOk, localFallback, failed, pending.size(),
+                    workersUsed.size(), lastSnapshot == null ? 0 : lastSnapshot.usableWorkers(),
+                    lastSnapshot == null ? 0 : lastSnapshot.totalSlots()));
         }
         return this;
     }
@@ -482,7 +476,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
             warn("PostWork failed: " + messageOf(done.error()));
         }
         Summary summary = summary();
-        System.err.println(summary.line());
+        reporter.finish(summary.line());
         checkFallbackRatio(summary);
         return cleanup();
     }
@@ -539,6 +533,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     }
 
     private void warn(String message) {
+        reporter.clear();
         System.err.println("[booster] warning: " + message);
     }
 
