@@ -130,7 +130,8 @@ public final class ProgressReporter {
         if (done == 0 || elapsed <= 0) {
             return "?";
         }
-        return format(Duration.ofNanos((long) ((double) elapsed / done * left)));
+        Duration eta = Duration.ofNanos((long) ((double) elapsed / done * left));
+        return eta.toSeconds() < 1 ? "<1s" : format(eta);
     }
 
     static String format(Duration d) {

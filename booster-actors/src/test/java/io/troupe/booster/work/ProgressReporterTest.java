@@ -62,5 +62,7 @@ class ProgressReporterTest {
         ProgressReporter reporter = new ProgressReporter(out, true, clock::get);
         assertEquals("0s", reporter.eta(new ProgressReporter.Progress(2, 2, 0, 0, 0, 1, 1, 1)));
         assertTrue(reporter.liveLine(new ProgressReporter.Progress(2, 2, 0, 0, 0, 1, 1, 1)).endsWith("ETA 0s"));
+        clock.addAndGet(Duration.ofMillis(500).toNanos());
+        assertEquals("<1s", reporter.eta(new ProgressReporter.Progress(6, 5, 0, 0, 1, 1, 1, 1)), "1 left at 0.1 s each");
     }
 }
