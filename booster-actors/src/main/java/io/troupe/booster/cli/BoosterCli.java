@@ -318,7 +318,7 @@ public final class BoosterCli implements Callable<Integer> {
         HookSettings hooks = hookSettings();
         Path stats = statsJson == null ? null : workDir.resolve(statsJson).normalize();
         String project = projectId != null ? projectId : env.getOrDefault("TBS_PROJECT_ID", "default");
-        String build = buildIdFlag != null ? buildIdFlag : env.getOrDefault("TBS_BUILD_ID", env.get("TURBO_PLAN_BUILD_ID"));
+        String build = buildId();
         // random tail: several boosters of one CI build (one TBS_BUILD_ID) each run their own work
         String buildId = project + "-" + (build == null || build.isBlank() ? "" : build + "-")
                 + UUID.randomUUID().toString().substring(0, 8);
@@ -333,6 +333,23 @@ public final class BoosterCli implements Callable<Integer> {
                 .withHookSettings(hooks)
                 .withJobLimits(new JobLimits(jobs, presetJobs, maxDegradedJobs, maxLocalExeJobs, maxLocalPreJobs,
                         maxLocalPostJobs));
+    }
+
+    /** {@code -b/--build_id}, else TBS's environment variables; it becomes part of the work id and its URL. */
+    private String buildId() {
+        String source = "-b/--build_id";
+        String build = buildIdFlag;
+        for (String variable : List.of("TBS_BUILD_ID", "TURBO_PLAN_BUILD_ID")) {
+            if (build == null && env.get(variable) != null) {
+                source = "$" + variable;
+                build = env.get(variable);
+            }
+        }
+        if (build != null && !build.isEmpty() && !build.matches("[A-Za-z0-9._-]+")) {
+            throw new ParameterException(spec.commandLine(), source + " '" + build
+                    + "' may hold only letters, digits, '.', '_' and '-' (it becomes part of the work id)");
+        }
+        return build;
     }
 
     /** A flag's file, resolved against the work directory; it must be a readable file. */

@@ -204,6 +204,12 @@ class TbsFlagsTest {
                 .execute("-bt", "echo", "-a", "true", "--degraded", "--no_local");
         assertEquals(2, code);
         assertTrue(err2.toString().contains("--degraded and --no_local contradict"), err2.toString());
+        StringWriter err3 = new StringWriter();
+        code = BoosterCli.commandLine(new BoosterCli(settings -> 0, Map.of(), dir),
+                new PrintWriter(new StringWriter()), new PrintWriter(err3, true))
+                .execute("-bt", "echo", "-a", "true", "-b", "build 7/a");
+        assertEquals(2, code);
+        assertTrue(err3.toString().contains("-b/--build_id 'build 7/a' may hold only letters"), err3.toString());
     }
 
     @Test
