@@ -108,6 +108,11 @@ public final class BoosterCli implements Callable<Integer> {
     @Option(names = "--max_jobs", paramLabel = "N", defaultValue = "0", description = "cap of @BK_JOBS (default 0 = no cap)")
     private int maxJobs;
 
+    @Option(names = {"-l", "--limit"}, paramLabel = "N", defaultValue = "0",
+            description = "most sub-works of this work on one worker at once; also caps each worker's slots in"
+                    + " @BK_JOBS (default 0 = the worker's free slots)")
+    private int limit;
+
     @Option(names = "--jobs", paramLabel = "N", defaultValue = "0",
             description = "@BK_JOBS, still capped by --max_jobs (default 0 = 1.5 x worker slots)")
     private int jobs;
@@ -298,6 +303,7 @@ public final class BoosterCli implements Callable<Integer> {
         requireAtLeast("--max_local_total_jobs", maxLocalTotalJobs, 0);
         requireAtLeast("--max_jobs", maxJobs, 0);
         requireAtLeast("--jobs", jobs, 0);
+        requireAtLeast("-l/--limit", limit, 0);
         requireAtLeast("--preset_jobs", presetJobs, 0);
         requireAtLeast("--max_degraded_jobs", maxDegradedJobs, 0);
         requireAtLeast("--max_local_exe_jobs", maxLocalExeJobs, 0);
@@ -332,7 +338,7 @@ public final class BoosterCli implements Callable<Integer> {
                 .withFallbackLimits(remoteTimeoutSecs, maxFallbackRatio)
                 .withHookSettings(hooks)
                 .withJobLimits(new JobLimits(jobs, presetJobs, maxDegradedJobs, maxLocalExeJobs, maxLocalPreJobs,
-                        maxLocalPostJobs));
+                        maxLocalPostJobs, limit));
     }
 
     /** {@code -b/--build_id}, else TBS's environment variables; it becomes part of the work id and its URL. */

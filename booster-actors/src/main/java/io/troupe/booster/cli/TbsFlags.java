@@ -42,7 +42,6 @@ final class TbsFlags {
 
     /** Every bk-booster flag of TBS that is accepted here without effect. */
     static final List<NoEffect> NO_EFFECT = List.of(
-            valued("--limit -l", "each worker offers its own slots (troupe.worker.slots); the booster sets no per-worker limit"),
             valued("--worker_list -wl", NO_SERVER),
             valued("--server", NO_SERVER),
             flag("--test -t", NO_SERVER),

@@ -13,12 +13,13 @@ import java.util.Map;
  * @param maxLocalExeJobs {@code --max_local_exe_jobs}: local slots for local runs (fallbacks included)
  * @param maxLocalPreJobs {@code --max_local_pre_jobs}: local slots for handler pre-processing
  * @param maxLocalPostJobs {@code --max_local_post_jobs}: local slots for handler post-processing
+ * @param limit {@code -l/--limit}: most sub-works of this work on one worker at once
  */
 public record JobLimits(int jobs, int presetJobs, int maxDegradedJobs, int maxLocalExeJobs, int maxLocalPreJobs,
-        int maxLocalPostJobs) {
+        int maxLocalPostJobs, int limit) {
 
     /** No flag given. */
-    public static final JobLimits NONE = new JobLimits(0, 0, 0, 0, 0, 0);
+    public static final JobLimits NONE = new JobLimits(0, 0, 0, 0, 0, 0, 0);
 
     /**
      * The value of {@code @BK_JOBS}, as TBS computes it.

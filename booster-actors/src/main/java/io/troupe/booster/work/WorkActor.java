@@ -212,7 +212,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         this.localTotal = settings.maxLocalTotalJobs() > 0 ? settings.maxLocalTotalJobs() : LocalSlots.defaultTotal();
         this.localSlots = context.spawn(LocalSlots.create(localTotal, settings.jobLimits().kindLimits()), "local-slots");
         this.directory = context.spawn(WorkerDirectory.create(config.getInt("troupe.booster.unhealthy-after-errors"),
-                config.getDuration("troupe.worker.load-report-interval")), "workers");
+                config.getDuration("troupe.worker.load-report-interval"), settings.jobLimits().limit()), "workers");
         this.endedAdapter = context.messageAdapter(SubWorkActor.Ended.class, SubWorkEnded::new);
         this.discoveryDeadline = System.nanoTime() + config.getDuration("troupe.booster.worker-discovery-timeout").toNanos();
         this.drainTimeout = config.getDuration("troupe.booster.drain-timeout");

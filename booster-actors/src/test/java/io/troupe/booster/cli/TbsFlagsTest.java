@@ -75,6 +75,8 @@ class TbsFlagsTest {
         rows.put("--build_id", row((s, e) -> assertTrue(s.buildId().startsWith("default-B7-"), s.buildId()),
                 "--build_id", "B7"));
         rows.put("-b", row((s, e) -> assertTrue(s.buildId().startsWith("default-B8-"), s.buildId()), "-b", "B8"));
+        rows.put("--limit", row((s, e) -> assertEquals(3, s.jobLimits().limit()), "--limit", "3"));
+        rows.put("-l", row((s, e) -> assertEquals(4, s.jobLimits().limit()), "-l", "4"));
         rows.put("--jobs", row((s, e) -> {
             assertEquals(12, s.jobLimits().jobs());
             assertEquals(12, s.jobLimits().bkJobs(40, 3, false, 0), "--jobs wins over 1.5 x worker slots");
@@ -219,11 +221,11 @@ class TbsFlagsTest {
         assertEquals(8, none.bkJobs(10, 3, false, 8), "capped by --max_jobs");
         assertEquals(3, none.bkJobs(0, 3, false, 0), "no worker: the local slot total");
         assertEquals(3, none.bkJobs(10, 3, true, 0), "degraded: the local slot total");
-        JobLimits set = new JobLimits(20, 6, 2, 0, 0, 0);
+        JobLimits set = new JobLimits(20, 6, 2, 0, 0, 0, 0);
         assertEquals(16, set.bkJobs(10, 3, false, 16), "--jobs, capped by --max_jobs");
         assertEquals(6, set.bkJobs(0, 3, false, 0), "--preset_jobs when no worker was found");
         assertEquals(2, set.bkJobs(0, 3, true, 0), "--max_degraded_jobs");
-        assertEquals(3, new JobLimits(0, 0, 8, 0, 0, 0).bkJobs(0, 3, true, 0), "degraded never above the local total");
+        assertEquals(3, new JobLimits(0, 0, 8, 0, 0, 0, 0).bkJobs(0, 3, true, 0), "degraded never above the local total");
     }
 
     @Test
