@@ -108,6 +108,16 @@ public final class BoosterCli implements Callable<Integer> {
     @Option(names = "--max_jobs", paramLabel = "N", defaultValue = "0", description = "cap of @BK_JOBS (default 0 = no cap)")
     private int maxJobs;
 
+    @Option(names = "--net_error_limit", paramLabel = "N",
+            description = "skip a worker after N failures in a row until it answers again"
+                    + " (default troupe.booster.unhealthy-after-errors, 3)")
+    private Integer netErrorLimit;
+
+    @Option(names = "--resource_timeout_secs", paramLabel = "SECONDS",
+            description = "wait this long for the first worker before running everything locally"
+                    + " (default troupe.booster.worker-discovery-timeout, 5 s)")
+    private Integer resourceTimeoutSecs;
+
     @Option(names = {"-l", "--limit"}, paramLabel = "N", defaultValue = "0",
             description = "most sub-works of this work on one worker at once; also caps each worker's slots in"
                     + " @BK_JOBS (default 0 = the worker's free slots)")
@@ -230,6 +240,14 @@ public final class BoosterCli implements Callable<Integer> {
             System.setProperty("troupe.booster.max-file-size", Long.toString(maxFileBytes()));
             com.typesafe.config.ConfigFactory.invalidateCaches();
         }
+        if (netErrorLimit != null) {
+            System.setProperty(NET_ERROR_LIMIT_KEY, Integer.toString(netErrorLimit));
+            com.typesafe.config.ConfigFactory.invalidateCaches();
+        }
+        if (resourceTimeoutSecs != null) {
+            System.setProperty(RESOURCE_TIMEOUT_KEY, resourceTimeoutSecs + "s");
+            com.typesafe.config.ConfigFactory.invalidateCaches();
+        }
         announceDashboard(settings);
         int exitCode = runner.applyAsInt(settings);
         if (saveCode) {
@@ -268,6 +286,10 @@ public final class BoosterCli implements Callable<Integer> {
         }
     }
 
+    /** The keys {@code --net_error_limit} and {@code --resource_timeout_secs} set (read by WorkActor from the config). */
+    static final String NET_ERROR_LIMIT_KEY = "troupe.booster.unhealthy-after-errors";
+    static final String RESOURCE_TIMEOUT_KEY = "troupe.booster.worker-discovery-timeout";
+
     /** The file of TBS {@code -s/--save_code}. */
     static final String EXIT_CODE_FILE = "bk_origin_exit_code";
 
@@ -304,6 +326,12 @@ public final class BoosterCli implements Callable<Integer> {
         requireAtLeast("--max_jobs", maxJobs, 0);
         requireAtLeast("--jobs", jobs, 0);
         requireAtLeast("-l/--limit", limit, 0);
+        if (netErrorLimit != null) {
+            requireAtLeast("--net_error_limit", netErrorLimit, 1);
+        }
+        if (resourceTimeoutSecs != null) {
+            requireAtLeast("--resource_timeout_secs", resourceTimeoutSecs, 0);
+        }
         requireAtLeast("--preset_jobs", presetJobs, 0);
         requireAtLeast("--max_degraded_jobs", maxDegradedJobs, 0);
         requireAtLeast("--max_local_exe_jobs", maxLocalExeJobs, 0);

@@ -77,6 +77,11 @@ class TbsFlagsTest {
         rows.put("-b", row((s, e) -> assertTrue(s.buildId().startsWith("default-B8-"), s.buildId()), "-b", "B8"));
         rows.put("--limit", row((s, e) -> assertEquals(3, s.jobLimits().limit()), "--limit", "3"));
         rows.put("-l", row((s, e) -> assertEquals(4, s.jobLimits().limit()), "-l", "4"));
+        rows.put("--net_error_limit", row((s, e) -> assertEquals(5, com.typesafe.config.ConfigFactory.load()
+                .getInt(BoosterCli.NET_ERROR_LIMIT_KEY)), "--net_error_limit", "5"));
+        rows.put("--resource_timeout_secs", row((s, e) -> assertEquals(java.time.Duration.ofSeconds(20),
+                com.typesafe.config.ConfigFactory.load().getDuration(BoosterCli.RESOURCE_TIMEOUT_KEY)),
+                "--resource_timeout_secs", "20"));
         rows.put("--jobs", row((s, e) -> {
             assertEquals(12, s.jobLimits().jobs());
             assertEquals(12, s.jobLimits().bkJobs(40, 3, false, 0), "--jobs wins over 1.5 x worker slots");
@@ -112,6 +117,13 @@ class TbsFlagsTest {
         rows.put("-fll", row((s, e) -> assertEquals("a.c!!|!!b.c", s.env().get(BoosterExec.FORCE_LOCAL_KEYS_ENV)),
                 "-fll", "a.c,b.c"));
         return rows;
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void clearConfigOverrides() {
+        System.clearProperty(BoosterCli.NET_ERROR_LIMIT_KEY);
+        System.clearProperty(BoosterCli.RESOURCE_TIMEOUT_KEY);
+        com.typesafe.config.ConfigFactory.invalidateCaches();
     }
 
     private static Row row(BiConsumer<WorkSettings, String> check, String... args) {
