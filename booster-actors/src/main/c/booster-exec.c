@@ -294,6 +294,34 @@ static int build_request(struct buf *b, char **cmd, int cmdc, const char *shim_d
     return buf_str(b, id);
 }
 
+/* TBS --force_local_list: nonzero when the command line holds one of the "!!|!!"-separated keys. */
+static int forced_local(char **cmd, int cmdc, const char *keys) {
+    if (!keys || !*keys) return 0;
+    size_t len = 1;
+    for (int i = 0; i < cmdc; i++) len += strlen(cmd[i]) + 1;
+    char *line = malloc(len);
+    if (!line) return 0;
+    line[0] = '\0';
+    for (int i = 0; i < cmdc; i++) {
+        if (i) strcat(line, " ");
+        strcat(line, cmd[i]);
+    }
+    int found = 0;
+    const char *sep = "!!|!!";
+    for (const char *p = keys; !found && p;) {
+        const char *end = strstr(p, sep);
+        size_t klen = end ? (size_t)(end - p) : strlen(p);
+        if (klen > 0) {
+            char *key = strndup(p, klen);
+            found = key && strstr(line, key) != NULL;
+            free(key);
+        }
+        p = end ? end + strlen(sep) : NULL;
+    }
+    free(line);
+    return found;
+}
+
 int main(int argc, char **argv) {
     const char *base = strrchr(argv[0], '/');
     base = base ? base + 1 : argv[0];
@@ -317,6 +345,7 @@ int main(int argc, char **argv) {
 
     const char *socket_path = getenv("TROUPE_BOOSTER_SOCKET");
     if (!socket_path || !*socket_path) run_locally(cmd, NULL);
+    if (forced_local(cmd, cmdc, getenv("BK_DIST_FORCE_LOCAL_KEYS"))) run_locally(cmd, NULL);
 
     struct sockaddr_un addr;
     memset(&addr, 0, sizeof addr);

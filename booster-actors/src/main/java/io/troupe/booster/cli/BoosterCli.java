@@ -1,13 +1,17 @@
 package io.troupe.booster.cli;
 
+import io.troupe.booster.exec.BoosterExec;
 import io.troupe.booster.handler.Handlers;
 import io.troupe.booster.hook.HookMode;
 import io.troupe.booster.hook.HookSettings;
 import io.troupe.booster.work.BoosterRun;
+import io.troupe.booster.work.JobLimits;
+import io.troupe.booster.work.ProgressReporter;
 import io.troupe.booster.work.WorkSettings;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +39,10 @@ import picocli.CommandLine.Spec;
             "Runs a work command with its sub-works executed on the Troupe cluster, falling back to local",
             "execution when remote execution fails.",
             "",
-            "Example: booster -bt custom -p TMPcustomtest --hook -a \"cat /etc/resolv.conf\""
+            "Example: booster -bt custom -p TMPcustomtest --hook -a \"cat /etc/resolv.conf\"",
+            "",
+            "Every other bk-booster flag of TBS is accepted and prints a note that it has no effect here",
+            "(docs/tbs-migration.md)."
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -53,15 +60,20 @@ public final class BoosterCli implements Callable<Integer> {
             description = "handler type: echo, custom (plugin from TROUPE_CUSTOM_SETTINGS), cc")
     private String type;
 
-    @Option(names = {"-p", "--project_id"}, paramLabel = "ID", defaultValue = "default",
-            description = "project id (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-p", "--project_id"}, paramLabel = "ID",
+            description = "project id (default: $TBS_PROJECT_ID, else 'default')")
     private String projectId;
+
+    @Option(names = {"-b", "--build_id"}, paramLabel = "ID",
+            description = "build id, the start of the work id after the project (default: $TBS_BUILD_ID,"
+                    + " $TURBO_PLAN_BUILD_ID, else random)")
+    private String buildIdFlag;
 
     @Option(names = {"-a", "--args"}, required = true, paramLabel = "COMMAND",
             description = "the work command, run by /bin/sh; @BK_JOBS is replaced by a job count")
     private String command;
 
-    @Option(names = "--hook", description = "intercept sub-works with the handler's hook rules")
+    @Option(names = "--hook", arity = "0..1", description = "intercept sub-works with the handler's hook rules")
     private boolean hook;
 
     @Option(names = "--hook_config", paramLabel = "FILE", description = "hook rules file (TBS format)")
@@ -76,10 +88,13 @@ public final class BoosterCli implements Callable<Integer> {
             description = "the LD_PRELOAD hook library (default: lib/libtroupe-hook.so of this installation)")
     private Path hookPreloadLibrary;
 
-    @Option(names = "--local", description = "run every sub-work locally")
+    @Option(names = "--local", arity = "0..1", description = "run every sub-work locally")
     private boolean local;
 
-    @Option(names = "--no_local", description = "never fall back to local execution; a remote failure fails the sub-work")
+    @Option(names = "--degraded", arity = "0..1", description = "the same as --local (TBS: degrade the work to local)")
+    private boolean degraded;
+
+    @Option(names = "--no_local", arity = "0..1", description = "never fall back to local execution; a remote failure fails the sub-work")
     private boolean noLocal;
 
     @Option(names = "--remote_retry_times", paramLabel = "N", defaultValue = "1",
@@ -92,6 +107,53 @@ public final class BoosterCli implements Callable<Integer> {
 
     @Option(names = "--max_jobs", paramLabel = "N", defaultValue = "0", description = "cap of @BK_JOBS (default 0 = no cap)")
     private int maxJobs;
+
+    @Option(names = "--net_error_limit", paramLabel = "N",
+            description = "skip a worker after N failures in a row until it answers again"
+                    + " (default troupe.booster.unhealthy-after-errors, 3)")
+    private Integer netErrorLimit;
+
+    @Option(names = "--resource_timeout_secs", paramLabel = "SECONDS",
+            description = "wait this long for the first worker before running everything locally"
+                    + " (default troupe.booster.worker-discovery-timeout, 5 s)")
+    private Integer resourceTimeoutSecs;
+
+    @Option(names = {"-l", "--limit"}, paramLabel = "N", defaultValue = "0",
+            description = "most sub-works of this work on one worker at once; also caps each worker's slots in"
+                    + " @BK_JOBS (default 0 = the worker's free slots)")
+    private int limit;
+
+    @Option(names = "--jobs", paramLabel = "N", defaultValue = "0",
+            description = "@BK_JOBS, still capped by --max_jobs (default 0 = 1.5 x worker slots)")
+    private int jobs;
+
+    @Option(names = "--preset_jobs", paramLabel = "N", defaultValue = "0",
+            description = "@BK_JOBS when no worker was found (default 0 = the local slot total)")
+    private int presetJobs;
+
+    @Option(names = "--max_degraded_jobs", paramLabel = "N", defaultValue = "0",
+            description = "cap of @BK_JOBS when the whole work runs locally (default 0 = the local slot total)")
+    private int maxDegradedJobs;
+
+    @Option(names = "--max_local_exe_jobs", paramLabel = "N", defaultValue = "0",
+            description = "local slots for local runs, fallbacks included (default 0 = --max_local_total_jobs)")
+    private int maxLocalExeJobs;
+
+    @Option(names = "--max_local_pre_jobs", paramLabel = "N", defaultValue = "0",
+            description = "local slots for handler pre-processing (default 0 = --max_local_total_jobs)")
+    private int maxLocalPreJobs;
+
+    @Option(names = "--max_local_post_jobs", paramLabel = "N", defaultValue = "0",
+            description = "local slots for handler post-processing (default 0 = --max_local_total_jobs)")
+    private int maxLocalPostJobs;
+
+    @Option(names = {"-fll", "--force_local_list"}, paramLabel = "KEY", split = ",",
+            description = "run a sub-work locally when its command line contains one of these strings (repeatable)")
+    private List<String> forceLocalList = new ArrayList<>();
+
+    @Option(names = {"-s", "--save_code"}, arity = "0..1",
+            description = "write the work command's exit code to bk_origin_exit_code in the work directory")
+    private boolean saveCode;
 
     @Option(names = "--io_timeout_secs", paramLabel = "SECONDS", defaultValue = "60",
             description = "give up a remote attempt after this long without progress: no answer and no worker"
@@ -125,9 +187,6 @@ public final class BoosterCli implements Callable<Integer> {
                     + "1 GiB); a sub-work with a larger one runs locally")
     private String maxFileSize;
 
-    @Option(names = "-t", description = "accepted for TBS compatibility (bk-booster's test flag); no effect")
-    private boolean tbsTest;
-
     private final ToIntFunction<WorkSettings> runner;
     private final Map<String, String> env;
     private final Path workDir;
@@ -146,6 +205,7 @@ public final class BoosterCli implements Callable<Integer> {
 
     public static void main(String[] args) {
         useVforkLaunch();
+        ProgressReporter.stderrIsTerminal(); // decided here, on the main thread, not inside an actor
         System.exit(commandLine(new BoosterCli()).execute(args));
     }
 
@@ -166,6 +226,8 @@ public final class BoosterCli implements Callable<Integer> {
     /** The picocli command line for {@code cli}: errors print one clear line, not a stack trace. */
     public static CommandLine commandLine(BoosterCli cli) {
         CommandLine commandLine = new CommandLine(cli);
+        TbsFlags.addTo(commandLine.getCommandSpec());
+        commandLine.setOverwrittenOptionsAllowed(true); // as in TBS: a repeated flag's last value wins
         commandLine.setExecutionExceptionHandler((e, cl, parseResult) -> {
             cl.getErr().println("booster: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             return 1;
@@ -177,6 +239,7 @@ public final class BoosterCli implements Callable<Integer> {
     @Override
     public Integer call() {
         WorkSettings settings = settings();
+        TbsFlags.notes(spec.commandLine().getParseResult()).forEach(spec.commandLine().getErr()::println);
         if (maxFileSize != null) {
             // read by WorkActor from the config: a system property overrides reference.conf in ConfigFactory.load()
             System.setProperty("troupe.booster.max-file-size", Long.toString(maxFileBytes()));
@@ -187,8 +250,58 @@ public final class BoosterCli implements Callable<Integer> {
             System.setProperty("troupe.cluster.tls.dir", clusterTlsDir.toAbsolutePath().toString());
             com.typesafe.config.ConfigFactory.invalidateCaches();
         }
-        return runner.applyAsInt(settings);
+        if (netErrorLimit != null) {
+            System.setProperty(NET_ERROR_LIMIT_KEY, Integer.toString(netErrorLimit));
+            com.typesafe.config.ConfigFactory.invalidateCaches();
+        }
+        if (resourceTimeoutSecs != null) {
+            System.setProperty(RESOURCE_TIMEOUT_KEY, resourceTimeoutSecs + "s");
+            com.typesafe.config.ConfigFactory.invalidateCaches();
+        }
+        announceDashboard(settings);
+        int exitCode = runner.applyAsInt(settings);
+        if (saveCode) {
+            saveExitCode(exitCode);
+        }
+        return exitCode;
     }
+
+    /** Prints the work's dashboard link once an admin API answers; the work does not wait for it. */
+    private void announceDashboard(WorkSettings settings) {
+        if (settings.local()) {
+            return;
+        }
+        String admin;
+        try {
+            admin = com.typesafe.config.ConfigFactory.load().getString("troupe.booster.admin");
+        } catch (com.typesafe.config.ConfigException e) {
+            admin = "";
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        DashboardLink.find(DashboardLink.candidates(admin, settings.clusterSeeds()), settings.buildId(),
+                        Duration.ofSeconds(2))
+                .thenAccept(link -> link.ifPresent(url -> {
+                    err.println("[booster] dashboard: " + url);
+                    err.flush();
+                }));
+    }
+
+    /** TBS {@code -s}: CI scripts read the build's own exit code from this file. */
+    private void saveExitCode(int exitCode) {
+        Path file = workDir.resolve(EXIT_CODE_FILE);
+        try {
+            Files.writeString(file, Integer.toString(exitCode));
+        } catch (java.io.IOException e) {
+            spec.commandLine().getErr().println("booster: warning: -s/--save_code could not write " + file + ": " + e);
+        }
+    }
+
+    /** The keys {@code --net_error_limit} and {@code --resource_timeout_secs} set (read by WorkActor from the config). */
+    static final String NET_ERROR_LIMIT_KEY = "troupe.booster.unhealthy-after-errors";
+    static final String RESOURCE_TIMEOUT_KEY = "troupe.booster.worker-discovery-timeout";
+
+    /** The file of TBS {@code -s/--save_code}. */
+    static final String EXIT_CODE_FILE = "bk_origin_exit_code";
 
     /** {@code --max_file_size} in bytes; throws a ParameterException naming the flag. */
     long maxFileBytes() {
@@ -214,12 +327,30 @@ public final class BoosterCli implements Callable<Integer> {
         if (command.isBlank()) {
             throw new ParameterException(spec.commandLine(), "-a/--args is empty: give the work command to run");
         }
-        if (local && noLocal) {
-            throw new ParameterException(spec.commandLine(), "--local and --no_local contradict each other");
+        if ((local || degraded) && noLocal) {
+            throw new ParameterException(spec.commandLine(), (local ? "--local" : "--degraded")
+                    + " and --no_local contradict each other");
         }
         requireAtLeast("--remote_retry_times", remoteRetryTimes, 0);
         requireAtLeast("--max_local_total_jobs", maxLocalTotalJobs, 0);
         requireAtLeast("--max_jobs", maxJobs, 0);
+        requireAtLeast("--jobs", jobs, 0);
+        requireAtLeast("-l/--limit", limit, 0);
+        if (netErrorLimit != null) {
+            requireAtLeast("--net_error_limit", netErrorLimit, 1);
+        }
+        if (resourceTimeoutSecs != null) {
+            requireAtLeast("--resource_timeout_secs", resourceTimeoutSecs, 0);
+        }
+        requireAtLeast("--preset_jobs", presetJobs, 0);
+        requireAtLeast("--max_degraded_jobs", maxDegradedJobs, 0);
+        requireAtLeast("--max_local_exe_jobs", maxLocalExeJobs, 0);
+        requireAtLeast("--max_local_pre_jobs", maxLocalPreJobs, 0);
+        requireAtLeast("--max_local_post_jobs", maxLocalPostJobs, 0);
+        if (forceLocalList.stream().anyMatch(String::isBlank)) {
+            throw new ParameterException(spec.commandLine(),
+                    "-fll/--force_local_list has an empty key: it would match every sub-work");
+        }
         // workers report a running sub-work every 2 s (troupe.worker.heartbeat-interval): less would time out every run
         requireAtLeast("--io_timeout_secs", ioTimeoutSecs, 5);
         requireAtLeast("--remote_timeout_secs", remoteTimeoutSecs, 0);
@@ -230,11 +361,39 @@ public final class BoosterCli implements Callable<Integer> {
         Path rules = hookConfig == null ? null : readableFile("--hook_config", hookConfig);
         HookSettings hooks = hookSettings();
         Path stats = statsJson == null ? null : workDir.resolve(statsJson).normalize();
-        String buildId = projectId + "-" + UUID.randomUUID().toString().substring(0, 8);
-        return new WorkSettings(type, projectId, buildId, command, hook, rules, local, noLocal, remoteRetryTimes,
-                maxLocalTotalJobs, maxJobs, ioTimeoutSecs, cluster, workDir, env, stats)
+        String project = projectId != null ? projectId : env.getOrDefault("TBS_PROJECT_ID", "default");
+        String build = buildId();
+        // random tail: several boosters of one CI build (one TBS_BUILD_ID) each run their own work
+        String buildId = project + "-" + (build == null || build.isBlank() ? "" : build + "-")
+                + UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> workEnv = env;
+        if (!forceLocalList.isEmpty()) {
+            workEnv = new java.util.HashMap<>(env);
+            workEnv.put(BoosterExec.FORCE_LOCAL_KEYS_ENV, String.join(BoosterExec.KEY_SEPARATOR, forceLocalList));
+        }
+        return new WorkSettings(type, project, buildId, command, hook, rules, local || degraded, noLocal,
+                remoteRetryTimes, maxLocalTotalJobs, maxJobs, ioTimeoutSecs, cluster, workDir, workEnv, stats)
                 .withFallbackLimits(remoteTimeoutSecs, maxFallbackRatio)
-                .withHookSettings(hooks);
+                .withHookSettings(hooks)
+                .withJobLimits(new JobLimits(jobs, presetJobs, maxDegradedJobs, maxLocalExeJobs, maxLocalPreJobs,
+                        maxLocalPostJobs, limit));
+    }
+
+    /** {@code -b/--build_id}, else TBS's environment variables; it becomes part of the work id and its URL. */
+    private String buildId() {
+        String source = "-b/--build_id";
+        String build = buildIdFlag;
+        for (String variable : List.of("TBS_BUILD_ID", "TURBO_PLAN_BUILD_ID")) {
+            if (build == null && env.get(variable) != null) {
+                source = "$" + variable;
+                build = env.get(variable);
+            }
+        }
+        if (build != null && !build.isEmpty() && !build.matches("[A-Za-z0-9._-]+")) {
+            throw new ParameterException(spec.commandLine(), source + " '" + build
+                    + "' may hold only letters, digits, '.', '_' and '-' (it becomes part of the work id)");
+        }
+        return build;
     }
 
     /** A flag's file, resolved against the work directory; it must be a readable file. */

@@ -34,6 +34,12 @@ public final class BoosterExec {
     /** The PATH-shim directory, skipped when resolving the real command. */
     public static final String SHIM_DIR_ENV = "TROUPE_SHIM_DIR";
 
+    /** TBS {@code --force_local_list}: a sub-work whose command line contains one of these keys runs here, locally. */
+    public static final String FORCE_LOCAL_KEYS_ENV = "BK_DIST_FORCE_LOCAL_KEYS";
+
+    /** TBS's list separator in {@code BK_DIST_*} variables. */
+    public static final String KEY_SEPARATOR = "!!|!!";
+
     private BoosterExec() {}
 
     public static void main(String[] args) {
@@ -81,7 +87,7 @@ public final class BoosterExec {
             forwarded.put("PATH", cleanPath(env.get("PATH"), shimDir));
         }
         String socket = env.get(SOCKET_ENV);
-        if (socket == null || socket.isEmpty()) {
+        if (socket == null || socket.isEmpty() || forcedLocal(command, env.get(FORCE_LOCAL_KEYS_ENV))) {
             return runLocally(command, forwarded, cwd, err);
         }
         GatewayProtocol.Reply reply;
@@ -108,6 +114,20 @@ public final class BoosterExec {
         err.write(reply.stderr(), 0, reply.stderr().length);
         err.flush();
         return reply.exitCode() >= 0 && reply.exitCode() <= 255 ? reply.exitCode() : 255;
+    }
+
+    /** Whether the command line contains one of the {@link #FORCE_LOCAL_KEYS_ENV} keys. */
+    public static boolean forcedLocal(List<String> command, String keys) {
+        if (keys == null || keys.isEmpty()) {
+            return false;
+        }
+        String line = String.join(" ", command);
+        for (String key : keys.split(java.util.regex.Pattern.quote(KEY_SEPARATOR))) {
+            if (!key.isEmpty() && line.contains(key)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** {@code path} without the shim directory. */

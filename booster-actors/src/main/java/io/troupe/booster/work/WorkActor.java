@@ -180,7 +180,7 @@ public final class WorkActor {
     private final int expectedJobs;
     private final Duration drainTimeout;
     private final Duration progressInterval;
-    private String lastProgress = "";
+    private final ProgressReporter reporter = ProgressReporter.forStderr();
     private final long maxFileBytes;
     private final long inlineInputBytes;
     private final int localTotal;
@@ -229,9 +229,9 @@ public final class WorkActor {
         this.local = settings.local();
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
         this.localTotal = settings.maxLocalTotalJobs() > 0 ? settings.maxLocalTotalJobs() : LocalSlots.defaultTotal();
-        this.localSlots = context.spawn(LocalSlots.create(localTotal, Map.of()), "local-slots");
+        this.localSlots = context.spawn(LocalSlots.create(localTotal, settings.jobLimits().kindLimits()), "local-slots");
         this.directory = context.spawn(WorkerDirectory.create(config.getInt("troupe.booster.unhealthy-after-errors"),
-                config.getDuration("troupe.worker.load-report-interval")), "workers");
+                config.getDuration("troupe.worker.load-report-interval"), settings.jobLimits().limit()), "workers");
         this.endedAdapter = context.messageAdapter(SubWorkActor.Ended.class, SubWorkEnded::new);
         this.discoveryTimeout = config.getDuration("troupe.booster.worker-discovery-timeout");
         // a longer discovery hold lengthens this wait too: whoever set it expects workers that slowly
@@ -351,15 +351,10 @@ public final class WorkActor {
      * meet. Capped by {@code --max_jobs}.
      */
     private int jobs() {
-        int value;
-        if (workers.totalSlots() > 0) {
-            value = Math.max(1, workers.totalSlots() * 3 / 2);
-        } else if (local || embedded()) {
-            value = localTotal;
-        } else {
-            value = Math.max(localTotal, expectedJobs);
-        }
-        return settings.maxJobs() > 0 ? Math.min(value, settings.maxJobs()) : value;
+        int slots = workers.totalSlots();
+        // no worker known yet: the expected cluster's jobs, since @BK_JOBS is written into the command once
+        int fallback = slots > 0 || local || embedded() ? localTotal : Math.max(localTotal, expectedJobs);
+        return settings.jobLimits().bkJobs(slots, fallback, local, settings.maxJobs());
     }
 
     private Behavior<Command> settingUp() {
@@ -440,7 +435,7 @@ public final class WorkActor {
 
     private void startProgress() {
         if (!progressInterval.isZero()) {
-            timers.startTimerWithFixedDelay(ProgressTick.INSTANCE, progressInterval);
+            timers.startTimerWithFixedDelay(ProgressTick.INSTANCE, reporter.interval(progressInterval));
         }
     }
 
@@ -457,6 +452,13 @@ public final class WorkActor {
                 .onMessage(GatewayEvent.class, event -> Behaviors.same()) // a late bind report: the command runs already
                 .onMessageEquals(GatewayTimedOut.INSTANCE, Behaviors::same)
                 .build();
+    }
+
+    /** The live line on a terminal, else a plain line when something changed (ProgressReporter). */
+    private Behavior<Command> onProgressTick() {
+        reporter.update(new ProgressReporter.Progress(arrived, remoteOk, localFallback, failed, pending.size(),
+                workersUsed.size(), workers.usableWorkers(), workers.totalSlots()));
+        return Behaviors.same();
     }
 
     private Behavior<Command> onCommandStarted(CommandStarted started) {
@@ -523,19 +525,6 @@ public final class WorkActor {
         return pending.isEmpty() ? postWork() : draining();
     }
 
-    /** One plain line when something changed; a build's own output runs between them. */
-    private Behavior<Command> onProgressTick() {
-        Summary s = summary();
-        String line = "[booster] progress: done " + s.total() + " of " + arrived + " (remote " + s.remoteOk() + ", local "
-                + s.localFallback() + ", failed " + s.failed() + "), running " + pending.size() + ", workers used "
-                + s.workersUsed();
-        if (!line.equals(lastProgress)) {
-            lastProgress = line;
-            System.err.println(line);
-        }
-        return Behaviors.same();
-    }
-
     // ---- draining: the command has exited, its sub-works finish ----
 
     private Behavior<Command> draining() {
@@ -600,7 +589,7 @@ public final class WorkActor {
             warn("PostWork failed: " + messageOf(done.error()));
         }
         Summary summary = summary();
-        System.err.println(summary.line());
+        reporter.finish(summary.line());
         String noWorker = noWorkerReason();
         if (noWorker != null && summary.total() > 0) {
             System.err.println("[booster] no worker was known during the work: " + noWorker);
@@ -716,6 +705,7 @@ public final class WorkActor {
     }
 
     private void warn(String message) {
+        reporter.clear();
         System.err.println("[booster] warning: " + message);
     }
 

@@ -30,6 +30,8 @@ import java.util.Map;
  * @param maxFallbackRatio {@code --max_fallback_ratio}: the work fails when more than this share of its sub-works
  *     fell back (1 = never)
  * @param hookSettings {@code --hook_mode} and {@code --hook_preload_library}
+ * @param jobLimits {@code --jobs}, {@code --preset_jobs}, {@code --max_degraded_jobs} and
+ *     {@code --max_local_exe_jobs}/{@code _pre_}/{@code _post_}
  */
 public record WorkSettings(
         String type,
@@ -50,12 +52,24 @@ public record WorkSettings(
         Path statsJson,
         int remoteTimeoutSecs,
         double maxFallbackRatio,
-        HookSettings hookSettings) {
+        HookSettings hookSettings,
+        JobLimits jobLimits) {
 
     public WorkSettings {
         clusterSeeds = List.copyOf(clusterSeeds);
         env = Map.copyOf(env);
         hookSettings = hookSettings == null ? HookSettings.defaults() : hookSettings;
+        jobLimits = jobLimits == null ? JobLimits.NONE : jobLimits;
+    }
+
+    /** No TBS job-count flags. */
+    public WorkSettings(String type, String projectId, String buildId, String command, boolean hook, Path hookConfig,
+            boolean local, boolean noLocal, int remoteRetryTimes, int maxLocalTotalJobs, int maxJobs, int ioTimeoutSecs,
+            List<String> clusterSeeds, Path workDir, Map<String, String> env, Path statsJson, int remoteTimeoutSecs,
+            double maxFallbackRatio, HookSettings hookSettings) {
+        this(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes, maxLocalTotalJobs,
+                maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, remoteTimeoutSecs, maxFallbackRatio,
+                hookSettings, JobLimits.NONE);
     }
 
     /** No remote run-time limit of the booster's, no fallback ratio limit, the default hook flags. */
@@ -80,20 +94,27 @@ public record WorkSettings(
     public WorkSettings withFallbackLimits(int newRemoteTimeoutSecs, double newMaxFallbackRatio) {
         return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes,
                 maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, newRemoteTimeoutSecs,
-                newMaxFallbackRatio, hookSettings);
+                newMaxFallbackRatio, hookSettings, jobLimits);
     }
 
     /** The same settings with {@code --hook_mode} and {@code --hook_preload_library} set. */
     public WorkSettings withHookSettings(HookSettings newHookSettings) {
         return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes,
                 maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, remoteTimeoutSecs,
-                maxFallbackRatio, newHookSettings);
+                maxFallbackRatio, newHookSettings, jobLimits);
     }
 
     /** The same settings with {@code --local} set to {@code local} (a failed join degrades a work to local). */
     public WorkSettings withLocal(boolean newLocal) {
         return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, newLocal, noLocal,
                 remoteRetryTimes, maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson,
-                remoteTimeoutSecs, maxFallbackRatio, hookSettings);
+                remoteTimeoutSecs, maxFallbackRatio, hookSettings, jobLimits);
+    }
+
+    /** The same settings with the TBS job-count flags set. */
+    public WorkSettings withJobLimits(JobLimits newJobLimits) {
+        return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes,
+                maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, remoteTimeoutSecs,
+                maxFallbackRatio, hookSettings, newJobLimits);
     }
 }

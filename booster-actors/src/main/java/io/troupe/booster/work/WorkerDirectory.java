@@ -155,14 +155,19 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
      * @param pollInterval how often load is polled
      */
     public static Behavior<Command> create(int unhealthyAfter, Duration pollInterval) {
+        return create(unhealthyAfter, pollInterval, 0);
+    }
+
+    /** @param perWorkerLimit most sub-works of this booster on one worker at once, TBS {@code -l} (0 = no limit) */
+    public static Behavior<Command> create(int unhealthyAfter, Duration pollInterval, int perWorkerLimit) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-                new WorkerDirectory(context, timers, unhealthyAfter, pollInterval)));
+                new WorkerDirectory(context, timers, unhealthyAfter, pollInterval, perWorkerLimit)));
     }
 
     private WorkerDirectory(ActorContext<Command> context, TimerScheduler<Command> timers, int unhealthyAfter,
-            Duration pollInterval) {
+            Duration pollInterval, int perWorkerLimit) {
         super(context);
-        this.table = new WorkerTable<>(unhealthyAfter);
+        this.table = new WorkerTable<>(unhealthyAfter, perWorkerLimit);
         long prefer = context.getSystem().settings().config().getBytes("troupe.booster.prefer-holder-bytes");
         this.preferHolderBytes = prefer <= 0 ? Long.MAX_VALUE : prefer;
         this.pollTimeout = pollInterval.multipliedBy(2).compareTo(Duration.ofSeconds(1)) < 0

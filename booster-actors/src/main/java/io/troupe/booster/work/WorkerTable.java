@@ -22,6 +22,8 @@ final class WorkerTable<W> {
         int free;
         int queueSize;
         int slots;
+        /** this booster's sub-works on it now, for {@code -l/--limit} */
+        int mine;
         int errors;
         boolean healthy = true;
         long lastChosen;
@@ -34,10 +36,17 @@ final class WorkerTable<W> {
     private final Map<W, Entry> workers = new LinkedHashMap<>();
     private final Map<String, Set<W>> bans = new HashMap<>();
     private final int unhealthyAfter;
+    private final int limit;
     private long tick;
 
     WorkerTable(int unhealthyAfter) {
+        this(unhealthyAfter, 0);
+    }
+
+    /** @param limit most sub-works of this booster on one worker at once, TBS {@code -l} (0 = its free slots) */
+    WorkerTable(int unhealthyAfter, int limit) {
         this.unhealthyAfter = Math.max(1, unhealthyAfter);
+        this.limit = Math.max(0, limit);
     }
 
     /** The Receptionist listing changed: keep state of workers still listed, add new ones. */
@@ -103,6 +112,7 @@ final class WorkerTable<W> {
         Entry e = workers.get(worker);
         if (e != null) {
             e.free--;
+            e.mine++;
         }
     }
 
@@ -110,6 +120,7 @@ final class WorkerTable<W> {
         Entry e = workers.get(worker);
         if (e != null) {
             e.free++;
+            e.mine = Math.max(0, e.mine - 1);
         }
     }
 
@@ -152,7 +163,7 @@ final class WorkerTable<W> {
                 skippedUnhealthy++;
             } else if (!reachable.test(candidate.getKey())) {
                 skippedUnreachable++;
-            } else if (e.free <= -e.queueSize) {
+            } else if (e.free <= -e.queueSize || (limit > 0 && e.mine >= limit)) {
                 skippedFull++;
             } else {
                 if (bestEntry == null || e.free > bestEntry.free
@@ -220,6 +231,7 @@ final class WorkerTable<W> {
 
     /** Total slots of the workers that reported and are healthy. */
     int totalSlots() {
-        return workers.values().stream().filter(e -> e.known && e.healthy).mapToInt(e -> e.slots).sum();
+        return workers.values().stream().filter(e -> e.known && e.healthy)
+                .mapToInt(e -> limit > 0 ? Math.min(e.slots, limit) : e.slots).sum();
     }
 }
