@@ -29,7 +29,10 @@ class PipedOutputTest {
         List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
                 "-Dtroupe.booster.progress-interval=200ms",
-                "-Dtroupe.worker.sandbox-root=" + tmp.resolve("sandboxes")));
+                "-Dtroupe.worker.sandbox-root=" + tmp.resolve("sandboxes"),
+                // the embedded worker reads the test's own file by absolute path (TestClusters.HOST_FILES)
+                "-Dtroupe.worker.sandbox.user=root", "-Dtroupe.worker.sandbox.allow-root=true",
+                "-Dtroupe.worker.sandbox.bubblewrap=off"));
         String nativeExec = System.getProperty("troupe.test.native-booster-exec");
         if (nativeExec != null && Files.isExecutable(Path.of(nativeExec))) {
             argv.add("-D" + BoosterExecLocation.NATIVE_PROPERTY + "=" + nativeExec);
