@@ -241,13 +241,11 @@ pids=()
 
 # the first wrk segment that started after the start sample, and the last complete one
 first_seg=""; last_seg=""; total_req=0; total_failed=0
-prev_end=$t_start
 while read -r ended file; do
   read -r req failed < <(wrk_failed "$file")
   total_req=$((total_req + req)); total_failed=$((total_failed + failed))
   if [[ -z "$first_seg" ]] && (( ended - 10 >= t_sample0 - 1 )); then first_seg="$req $failed"; fi
   (( req > 0 )) && last_seg="$req $failed"
-  prev_end=$ended
 done <"$work/segments.log"
 [[ -n "$first_seg" ]] || first_seg="$last_seg"
 read -r req0 failed0 <<<"${first_seg:-0 0}"
@@ -277,8 +275,8 @@ grew "metaspace (KiB)" "$meta0" "$meta1"
 grew "threads" "$threads0" "$threads1"
 grew "open fds" "$fds0" "$fds1"
 # failed requests as a rate per million, so segments of different sizes compare
-rate0=$(awk -v r="$req0" -v f="$failed0" 'BEGIN { printf "%.0f", r > 0 ? f * 1e6 / r : 0 }')
-rate1=$(awk -v r="$req1" -v f="$failed1" 'BEGIN { printf "%.0f", r > 0 ? f * 1e6 / r : 0 }')
+rate0=$(awk -v r="$req0" -v f="$failed0" 'BEGIN { printf "%.0f", (r > 0 ? f * 1e6 / r : 0) }')
+rate1=$(awk -v r="$req1" -v f="$failed1" 'BEGIN { printf "%.0f", (r > 0 ? f * 1e6 / r : 0) }')
 echo "failed requests, 10 s segment: start $failed0 of $req0, end $failed1 of $req1"
 grew "failed per 1e6 req" "$rate0" "$rate1"
 (( req1 > 0 )) || { verdict=FAIL; reasons+=("the last wrk segment served no request"); }
