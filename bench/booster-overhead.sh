@@ -2,7 +2,7 @@
 # Benchmark (not a test): what booster-exec adds to one trivial sub-work, and the throughput of a work of
 # many such sub-works, on a one-worker cluster on loopback (or --embedded: the booster's in-process worker),
 # next to what distcc adds to one trivial compile against plain gcc, measured in the same run (distccd on
-# loopback), and the booster's start-up against the running node.
+# loopback, timed in the same loop as the booster's sub-works), and the booster's start-up against the node.
 #
 #   bench/booster-overhead.sh [--embedded] [--runs N] [--subworks N] [--warmup N] [--startup_runs N]
 #   (it builds Troupe with the README's command when the distribution is missing, and installs distcc and
@@ -96,21 +96,13 @@ for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$dport") 2>/dev/null && bre
 (exec 3<>"/dev/tcp/127.0.0.1/$dport") 2>/dev/null || { echo "distccd did not listen on 127.0.0.1:$dport:" >&2; cat "$work/distccd.log" >&2; exit 1; }
 mkdir -p "$work/trivial" "$work/distcc-home"
 echo 'int trivial(int x) { return x + 1; }' >"$work/trivial/t.c"
-compile_runs() { # $1 = label, then the compiler words; appends "label t0 t1" lines to latency.out
-  local label=$1 t0 t1
-  shift
-  for _ in $(seq "$runs"); do
-    t0=$EPOCHREALTIME; "$@" -c "$work/trivial/t.c" -o "$work/trivial/t.o"; t1=$EPOCHREALTIME
-    echo "$label $t0 $t1"
-  done
-}
+# The compiles are timed inside the booster's latency work, interleaved with the 'true's, so both columns see
+# the same load. DISTCC_FALLBACK=0: a compile distcc would quietly run locally fails instead.
+export DISTCC_HOSTS="127.0.0.1:$dport/2" DISTCC_DIR="$work/distcc-home" DISTCC_FALLBACK=0 T_C="$work/trivial/t.c" T_O="$work/trivial/t.o"
 # one of each first: page cache, gcc's own start-up, distccd's first fork
-gcc -c "$work/trivial/t.c" -o "$work/trivial/t.o"
-DISTCC_HOSTS="127.0.0.1:$dport/2" DISTCC_DIR="$work/distcc-home" DISTCC_FALLBACK=0 distcc gcc -c "$work/trivial/t.c" -o "$work/trivial/t.o" \
-  2>"$work/distcc-first.err" || { echo "distcc gcc failed against distccd on 127.0.0.1:$dport:" >&2; cat "$work/distcc-first.err" "$work/distccd.log" >&2; exit 1; }
-compile_runs gcc gcc >"$work/latency.out"
-# DISTCC_FALLBACK=0: a compile distcc would quietly run locally fails instead, so the column is distcc's
-DISTCC_HOSTS="127.0.0.1:$dport/2" DISTCC_DIR="$work/distcc-home" DISTCC_FALLBACK=0 compile_runs distcc distcc gcc >>"$work/latency.out"
+gcc -c "$T_C" -o "$T_O"
+distcc gcc -c "$T_C" -o "$T_O" 2>"$work/distcc-first.err" \
+  || { echo "distcc gcc failed against distccd on 127.0.0.1:$dport:" >&2; cat "$work/distcc-first.err" "$work/distccd.log" >&2; exit 1; }
 
 # --- Troupe: a one-worker node (or the embedded worker) --------------------------------------------------------
 # The node's conf: the repository's, plus `stamp` (the start-up probe) on its allowlist and its own sandbox root.
@@ -155,10 +147,15 @@ cat >"$work/rules.json" <<'JSON'
 JSON
 
 # Runs inside the work: PATH starts with the shim dir. "true" is a shell builtin, so the shim is called by path.
+# Round-robin: 'true' directly and through its shim, then a trivial compile with gcc and with distcc.
 cat >"$work/latency.sh" <<'SH'
 real_true="$(PATH="${PATH#*:}" type -P true)"
-for _ in $(seq "$RUNS"); do t0=$EPOCHREALTIME; "$real_true"; t1=$EPOCHREALTIME; echo "direct $t0 $t1"; done
-for _ in $(seq "$RUNS"); do t0=$EPOCHREALTIME; "$TROUPE_SHIM_DIR/true"; t1=$EPOCHREALTIME; echo "boosted $t0 $t1"; done
+for _ in $(seq "$RUNS"); do
+  t0=$EPOCHREALTIME; "$real_true"; t1=$EPOCHREALTIME; echo "direct $t0 $t1"
+  t0=$EPOCHREALTIME; "$TROUPE_SHIM_DIR/true"; t1=$EPOCHREALTIME; echo "boosted $t0 $t1"
+  t0=$EPOCHREALTIME; gcc -c "$T_C" -o "$T_O" || exit 1; t1=$EPOCHREALTIME; echo "gcc $t0 $t1"
+  t0=$EPOCHREALTIME; distcc gcc -c "$T_C" -o "$T_O" || exit 1; t1=$EPOCHREALTIME; echo "distcc $t0 $t1"
+done
 SH
 # The start-up probe: the work command's first line is its start; then hooked `stamp`s, two at a time, until
 # one comes from the worker's sandbox (at most 30 s).
@@ -184,7 +181,7 @@ if (( warmup > 0 )); then
     || { echo "warm-up run failed:" >&2; cat "$work/warmup.err" >&2; exit 1; }
 fi
 "$booster" -bt echo -p bench --hook --hook_mode shims --hook_config "$work/rules.json" "${cluster_args[@]}" \
-  --stats_json "$work/latency.json" -a "bash $work/latency.sh" >>"$work/latency.out" 2>"$work/latency.err" \
+  --stats_json "$work/latency.json" -a "bash $work/latency.sh" >"$work/latency.out" 2>"$work/latency.err" \
   || { echo "booster run failed:" >&2; cat "$work/latency.err" >&2; exit 1; }
 "$booster" -bt echo -p bench --hook --hook_mode shims --hook_config "$work/rules.json" "${cluster_args[@]}" \
   -a "bash $work/throughput.sh @BK_JOBS; echo jobs @BK_JOBS" >"$work/boosted.out" 2>"$work/boosted.err" \
