@@ -63,7 +63,9 @@ work="$(mktemp -d /tmp/troupe-soak.XXXXXX)"
 pids=()
 node_pid=""
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  touch "$work/stop"
+  # the loops' current booster, wrk or curl first, then the loops themselves
+  for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   [[ -f "$work/backend.pid" ]] && kill "$(cat "$work/backend.pid")" 2>/dev/null || true
   if [[ -n "$node_pid" ]]; then kill "$node_pid" 2>/dev/null || true; wait "$node_pid" 2>/dev/null || true; fi
