@@ -17,6 +17,7 @@
 # running, so class loading, JIT, thread pools and pooled connections have settled; "end" is sampled with the
 # load still running. Each sample is three readings 1 s apart and the lowest counts: a leak raises the floor,
 # while garbage allocated between GC.run and GC.heap_info, a request's momentary thread or socket does not.
+# On a heap failure it prints the classes whose live bytes grew most (GC.class_histogram at both samples).
 # Failed requests compare the failure rate of the first 10 s wrk segment after the warm-up with the last one;
 # from a start of 0, any failed request at the end fails the soak.
 set -euo pipefail
@@ -234,9 +235,12 @@ wait_until $((t_start + warmup))
 t_sample0=$(date +%s)
 read -r heap0 meta0 threads0 fds0 < <(sample)
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
+# live objects per class (GC.class_histogram runs a full GC first): on a heap failure, what grew
+jcmd "$node_pid" GC.class_histogram >"$work/histogram-start.txt" 2>&1 || true
 wait_until "$t_end"
 read -r heap1 meta1 threads1 fds1 < <(sample)
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
+jcmd "$node_pid" GC.class_histogram >"$work/histogram-end.txt" 2>&1 || true
 touch "$stop"
 for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 pids=()
@@ -287,6 +291,13 @@ grew "failed per 1e6 req" "$rate0" "$rate1"
 (( reloads_failed == 0 )) || { verdict=FAIL; reasons+=("$reloads_failed reloads failed: $(grep -m1 '^failed' "$work/reloads.log")"); }
 if [[ "$verdict" != ok ]]; then
   keep=1
+  if [[ "${reasons[*]}" == *heap* ]]; then
+    echo "classes whose live bytes grew most (GC.class_histogram, start -> end):"
+    awk '$1 ~ /^[0-9]+:$/ { k = $4 (NF > 4 ? " " $5 : ""); if (FILENAME ~ /start/) { b0[k] = $3; n0[k] = $2 } else { b1[k] = $3; n1[k] = $2 } }
+         END { for (k in b1) { d = b1[k] - b0[k]; if (d > 0) printf "%12d %10d %10d  %s\n", d, n0[k], n1[k], k } }' \
+      "$work/histogram-start.txt" "$work/histogram-end.txt" | sort -rn | head -12 \
+      | awk 'BEGIN { printf "  %12s %10s %10s  %s\n", "+bytes", "objects0", "objects1", "class" } { printf "  %s\n", $0 }'
+  fi
   echo "soak: FAIL (${reasons[*]}); kept $work"
   exit 1
 fi
