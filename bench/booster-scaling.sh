@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): how well the booster keeps a cluster's slots busy. Four worker nodes with 8 slots
+# each on this machine (loopback), one work of 256 sub-works that each sleep 0.25 s: ideally 256 / 32 × 0.25 s
+# = 2.0 s of wall time.
+#
+#   bench/booster-scaling.sh [--nodes N] [--slots N] [--subworks N] [--sleep S] [--jobs N|bk] [--keep]
+#   (it builds Troupe with the README's command when the distribution is missing)
+#
+# The hooked command is a small script, `tsleep` (on the nodes' PATH and their only allowlisted command), that
+# prints its start and end time (`date +%s.%N`) and its sandbox directory around `sleep S`; each node has its own
+# sandbox root, so every line names the node that ran it. The work command is
+# `seq N | xargs -P <jobs> -n 1 tsleep S`, timed inside the work: the booster JVM's start and cluster join
+# are not counted (bench/booster-overhead.sh measures those). --jobs defaults to nodes × slots, the
+# parallelism the ideal assumes; `--jobs bk` uses the booster's @BK_JOBS (1.5 × the slots) instead.
+#
+# Prints the per-node counts, a timeline (sub-works running, averaged over each S-long bucket), then the
+# efficiency line LAST: ideal / actual wall time.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+nodes=4
+slots=8
+subworks=256
+sleep_s=0.25
+jobs=""
+keep=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --nodes) nodes="$2"; shift ;;
+    --slots) slots="$2"; shift ;;
+    --subworks) subworks="$2"; shift ;;
+    --sleep) sleep_s="$2"; shift ;;
+    --jobs) jobs="$2"; shift ;;
+    --keep) keep=1 ;;
+    *) echo "usage: $0 [--nodes N] [--slots N] [--subworks N] [--sleep S] [--jobs N|bk] [--keep]" >&2; exit 2 ;;
+  esac
+  shift
+done
+[[ "$nodes" =~ ^[1-9][0-9]*$ ]] || { echo "--nodes must be a positive integer, got '$nodes'" >&2; exit 2; }
+[[ "$slots" =~ ^[1-9][0-9]*$ ]] || { echo "--slots must be a positive integer, got '$slots'" >&2; exit 2; }
+[[ "$subworks" =~ ^[1-9][0-9]*$ ]] || { echo "--subworks must be a positive integer, got '$subworks'" >&2; exit 2; }
+[[ "$sleep_s" =~ ^[0-9]*\.?[0-9]+$ ]] || { echo "--sleep must be a number of seconds, got '$sleep_s'" >&2; exit 2; }
+total_slots=$((nodes * slots))
+[[ -n "$jobs" ]] || jobs=$total_slots
+[[ "$jobs" == bk || "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "--jobs must be a positive integer or 'bk', got '$jobs'" >&2; exit 2; }
+command -v curl >/dev/null 2>&1 || { echo "curl is missing (Debian: apt-get install curl)" >&2; exit 1; }
+
+dist="$repo/cluster-node/target/troupe"
+if [[ ! -d "$dist/lib" ]]; then
+  echo "building Troupe (the README's command: mvn -q package -DskipTests)" >&2
+  (cd "$repo" && mvn -q package -DskipTests) || { echo "build failed" >&2; exit 1; }
+fi
+
+work="$(mktemp -d /tmp/troupe-scaling.XXXXXX)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  if (( keep )); then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+free_port() { # first port from $1 that nobody listens on
+  local p=$1
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  echo "$p"
+}
+
+# The sub-work: its own timestamps, so the timeline is the workers' view, not the booster's.
+mkdir -p "$work/bin"
+cat >"$work/bin/tsleep" <<'SH'
+#!/bin/sh
+t0=$(date +%s.%N)
+sleep "$1"
+t1=$(date +%s.%N)
+echo "tsleep $t0 $t1 $PWD"
+SH
+chmod 755 "$work/bin/tsleep"
+
+# One conf dir per node: the repository's conf/ plus the worker settings of this benchmark.
+for i in $(seq "$nodes"); do
+  cp -r "$repo/conf" "$work/conf$i"
+  mkdir -p "$work/sandbox$i"
+  cat >>"$work/conf$i/cluster-node.conf" <<CONF
+
+# bench/booster-scaling.sh
+troupe.worker {
+  slots = $slots
+  queue-size = 256
+  allowlist = ["tsleep"]
+  sandbox-root = "$work/sandbox$i"
+}
+CONF
+done
+
+wait_ready() { # $1 = admin port, $2 = log, $3 = pid
+  for _ in $(seq 240); do
+    curl -fsS "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1 && return 0
+    kill -0 "$3" 2>/dev/null || { echo "node on admin port $1 died:" >&2; cat "$2" >&2; exit 1; }
+    sleep 0.5
+  done
+  echo "node on admin port $1 not ready after 120 s:" >&2; cat "$2" >&2; exit 1
+}
+
+seed=""
+port=17555; admin=18621
+admins=()
+for i in $(seq "$nodes"); do
+  port=$(free_port "$port"); admin=$(free_port "$admin")
+  seed_args=()
+  [[ -n "$seed" ]] && seed_args=(--seed "$seed")
+  PATH="$work/bin:$PATH" TROUPE_CONF="$work/conf$i" "$repo/bin/cluster-node" --roles worker --port "$port" --admin "127.0.0.1:$admin" \
+    "${seed_args[@]}" >"$work/node$i.log" 2>&1 &
+  pids+=($!)
+  admins+=("$admin")
+  [[ -n "$seed" ]] || { seed="127.0.0.1:$port"; wait_ready "$admin" "$work/node$i.log" "$!"; }
+  port=$((port + 1)); admin=$((admin + 1))
+done
+for i in $(seq "$nodes"); do wait_ready "${admins[$((i - 1))]}" "$work/node$i.log" "${pids[$((i - 1))]}"; done
+up=0
+for _ in $(seq 240); do
+  up=$(curl -fsS "http://127.0.0.1:${admins[0]}/cluster/members" | grep -o '"Up"' | wc -l || true)
+  (( up >= nodes )) && break
+  sleep 0.5
+done
+(( up >= nodes )) || { echo "only $up of $nodes nodes are Up after 120 s" >&2; exit 1; }
+
+cat >"$work/rules.json" <<JSON
+{"hooks":[{"src_command":"tsleep","target_command":"booster-exec \$SRC_CMD"}]}
+JSON
+# xargs finds "tsleep" through PATH: the shim first, the script's own directory after it.
+cat >"$work/work.sh" <<SH
+export PATH="\$PATH:$work/bin"
+t0=\$(date +%s.%N)
+seq $subworks | xargs -P "\$1" -I{} tsleep $sleep_s
+t1=\$(date +%s.%N)
+echo "wall \$t0 \$t1"
+echo "jobs \$1 bk \$2"
+SH
+jobs_arg=$jobs
+[[ "$jobs" == bk ]] && jobs_arg=@BK_JOBS
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+TROUPE_BOOSTER_QUIET=1 "$repo/bin/booster" -bt echo -p bench --hook --hook_mode shims --hook_config "$work/rules.json" \
+  --cluster "$seed" --stats_json "$work/stats.json" -a "bash $work/work.sh $jobs_arg @BK_JOBS" \
+  >"$work/work.out" 2>"$work/work.err" || { echo "booster run failed:" >&2; tail -30 "$work/work.err" >&2; exit 1; }
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+ran=$(grep -c '^tsleep ' "$work/work.out" || true)
+(( ran == subworks )) || { echo "expected $subworks sub-work lines, got $ran:" >&2; tail -20 "$work/work.out" "$work/work.err" >&2; exit 1; }
+summary=$(grep '^\[booster\] total' "$work/work.err" | tail -1 || true)
+read -r _ w0 w1 < <(grep '^wall ' "$work/work.out")
+read -r _ used_jobs _ bk_jobs < <(grep '^jobs ' "$work/work.out")
+wall=$(awk -v a="$w0" -v b="$w1" 'BEGIN{printf "%.3f", b-a}')
+ideal=$(awk -v n="$subworks" -v s="$sleep_s" -v k="$total_slots" 'BEGIN{printf "%.3f", (n/k < 1 ? 1 : int((n+k-1)/k)) * s}')
+
+echo "booster scaling on $(nproc) cores, load average $load_before before, $load_after after"
+echo "$nodes worker nodes × $slots slots on loopback, $subworks sub-works of 'sleep $sleep_s', xargs -P $used_jobs (@BK_JOBS was $bk_jobs)"
+echo "booster summary: ${summary:-none}"
+echo "sub-works per node (from each sub-work's sandbox directory):"
+for i in $(seq "$nodes"); do
+  printf '  node %d: %d\n' "$i" "$(grep -c "^tsleep .* $work/sandbox$i/" "$work/work.out" || true)"
+done
+elsewhere=$(grep '^tsleep ' "$work/work.out" | grep -vc " $work/sandbox[0-9]*/" || true)
+(( elsewhere == 0 )) || echo "  not on a worker node (run locally by the booster): $elsewhere"
+
+# Timeline: for each sleep-long bucket from the work command's start, the mean number of sub-works running
+# (overlap of each sub-work's [start, end] with the bucket, divided by the bucket's width).
+grep '^tsleep ' "$work/work.out" | awk -v w0="$w0" -v w1="$w1" -v b="$sleep_s" -v k="$total_slots" '
+  { s[NR] = $2 - w0; e[NR] = $3 - w0; busy += $3 - $2; if (NR == 1 || s[NR] < first) first = s[NR]; if (e[NR] > last) last = e[NR] }
+  END {
+    n = int((w1 - w0) / b + 0.999)
+    printf "first sub-work started %.3f s after the work command, the last ended %.3f s after it\n", first, last
+    printf "slot time used: %.2f of %.2f slot-seconds (%.0f %%); a sub-work took %.3f s on average (sleep %s)\n", \
+      busy, k * (w1 - w0), 100 * busy / (k * (w1 - w0)), busy / NR, b
+    printf "timeline, sub-works running per %s s bucket (of %d slots):\n", b, k
+    line = ""
+    for (i = 0; i < n; i++) {
+      lo = i * b; hi = lo + b; sum = 0
+      for (j = 1; j <= NR; j++) { a = s[j] > lo ? s[j] : lo; z = e[j] < hi ? e[j] : hi; if (z > a) sum += z - a }
+      line = line sprintf(" %5.1f", sum / b)
+      if ((i + 1) % 10 == 0) { printf "  %5.2f s:%s\n", (i - 9) * b, line; line = "" }
+    }
+    if (line != "") printf "  %5.2f s:%s\n", (n - n % 10) * b, line
+  }'
+echo "wall $wall s, ideal $ideal s"
+echo "efficiency (ideal/actual): $(awk -v i="$ideal" -v w="$wall" 'BEGIN{printf "%.2f", i/w}')"
