@@ -158,6 +158,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     private final ActorRef<LocalSlots.Command> localSlots;
     private final ActorRef<WorkerDirectory.Command> directory;
     private final ActorRef<SubWorkActor.Ended> endedAdapter;
+    private final ActorRef<io.troupe.booster.report.WorkReporter.Command> reporter;
     private final long discoveryDeadline;
     private final Duration drainTimeout;
     private final Duration progressInterval;
@@ -214,6 +215,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         this.directory = context.spawn(WorkerDirectory.create(config.getInt("troupe.booster.unhealthy-after-errors"),
                 config.getDuration("troupe.worker.load-report-interval")), "workers");
         this.endedAdapter = context.messageAdapter(SubWorkActor.Ended.class, SubWorkEnded::new);
+        this.reporter = context.spawn(io.troupe.booster.report.WorkReporter.create(settings), "reporter");
         this.discoveryDeadline = System.nanoTime() + config.getDuration("troupe.booster.worker-discovery-timeout").toNanos();
         this.drainTimeout = config.getDuration("troupe.booster.drain-timeout");
         this.progressInterval = config.getDuration("troupe.booster.progress-interval");
@@ -406,6 +408,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
                 getContext().spawn(SubWorkActor.create(id, request, shared, endedAdapter), "subwork-" + arrived);
         getContext().watchWith(child, new SubWorkStopped(id));
         pending.put(id, request.replyTo());
+        reporter.tell(io.troupe.booster.report.WorkReporter.Arrived.INSTANCE);
         return this;
     }
 
@@ -417,6 +420,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         if (settings.statsJson() != null) {
             endedSubWorks.add(ended);
         }
+        reporter.tell(new io.troupe.booster.report.WorkReporter.Ended(ended));
         if (ended.fallback() != null) {
             fallbacks.merge(ended.fallback(), 1, Integer::sum);
         }
@@ -532,6 +536,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
     }
 
     private Behavior<Command> onCleanedUp() {
+        reporter.tell(new io.troupe.booster.report.WorkReporter.WorkFinished(exitCode, summary()));
         owner.tell(new Finished(exitCode, summary()));
         return Behaviors.stopped();
     }

@@ -1,0 +1,151 @@
+package io.troupe.booster.report;
+
+import io.troupe.booster.work.SubWorkActor;
+import io.troupe.booster.work.WorkActor;
+import io.troupe.booster.work.WorkSettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+
+/**
+ * The booster's side of {@link WorkReport}: a child of the WorkActor that counts its sub-works and, about once a
+ * second, sends the work's state and the sub-works ended since to every server node's registry. Sub-works ended
+ * while no registry is known wait for one, so a node that comes up late still gets the whole timeline.
+ */
+public final class WorkReporter {
+
+    /** Local messages from the WorkActor. */
+    public interface Command extends NoSerializationVerificationNeeded {}
+
+    /** A sub-work started. */
+    public enum Arrived implements Command { INSTANCE }
+
+    /** A sub-work ended. */
+    public record Ended(SubWorkActor.Ended ended) implements Command {}
+
+    /** The work is over: the last report goes out now, with the WorkActor's own final counts. */
+    public record WorkFinished(int exitCode, WorkActor.Summary summary) implements Command {}
+
+    private enum Tick implements Command { INSTANCE }
+
+    private record Registries(Receptionist.Listing listing) implements Command {}
+
+    /** How often a changed state is reported. */
+    static final Duration INTERVAL = Duration.ofSeconds(1);
+
+    private final WorkSettings settings;
+    private final String booster;
+    private final long startMs = System.currentTimeMillis();
+    private Set<ActorRef<WorkReport.Command>> registries = Set.of();
+    private final List<WorkReport.SubWorkView> unsent = new ArrayList<>();
+    private final Map<String, Integer> fallbacks = new HashMap<>();
+    private final Map<String, Integer> perWorker = new HashMap<>();
+    private int arrived;
+    private int remoteOk;
+    private int localFallback;
+    private int failed;
+    private boolean changed = true;
+
+    private WorkReporter(WorkSettings settings, String booster) {
+        this.settings = settings;
+        this.booster = booster;
+    }
+
+    public static Behavior<Command> create(WorkSettings settings) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+            context.getSystem().receptionist().tell(Receptionist.subscribe(WorkReport.REGISTRY_KEY,
+                    context.messageAdapter(Receptionist.Listing.class, Registries::new)));
+            timers.startTimerWithFixedDelay(Tick.INSTANCE, INTERVAL);
+            return new WorkReporter(settings, context.getSystem().address().toString()).behavior();
+        }));
+    }
+
+    private Behavior<Command> behavior() {
+        return Behaviors.receive(Command.class)
+                .onMessageEquals(Arrived.INSTANCE, this::onArrived)
+                .onMessage(Ended.class, this::onEnded)
+                .onMessage(Registries.class, this::onRegistries)
+                .onMessageEquals(Tick.INSTANCE, this::onTick)
+                .onMessage(WorkFinished.class, this::onWorkFinished)
+                .build();
+    }
+
+    private Behavior<Command> onArrived() {
+        arrived++;
+        changed = true;
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onEnded(Ended message) {
+        SubWorkActor.Ended ended = message.ended();
+        switch (ended.route()) {
+            case REMOTE -> {
+                remoteOk++;
+                perWorker.merge(String.valueOf(ended.worker()), 1, Integer::sum);
+            }
+            case LOCAL -> localFallback++;
+            case FAILED -> failed++;
+        }
+        if (ended.fallback() != null) {
+            fallbacks.merge(ended.fallback().key(), 1, Integer::sum);
+        }
+        unsent.add(view(ended));
+        changed = true;
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onRegistries(Registries registries) {
+        this.registries = registries.listing().getServiceInstances(WorkReport.REGISTRY_KEY);
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onTick() {
+        if (changed) {
+            report(false, 0);
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onWorkFinished(WorkFinished finished) {
+        WorkActor.Summary s = finished.summary();
+        remoteOk = s.remoteOk();
+        localFallback = s.localFallback();
+        failed = s.failed();
+        report(true, finished.exitCode());
+        return Behaviors.stopped();
+    }
+
+    private void report(boolean done, int exitCode) {
+        if (registries.isEmpty()) {
+            return; // keep the ended sub-works until a registry appears
+        }
+        int ended = remoteOk + localFallback + failed;
+        WorkReport.WorkView work = new WorkReport.WorkView(settings.buildId(), settings.projectId(), settings.type(),
+                settings.command(), booster, startMs, System.currentTimeMillis(), Math.max(arrived, ended),
+                done ? 0 : Math.max(arrived - ended, 0), remoteOk, localFallback, failed, fallbacks, perWorker,
+                done, exitCode);
+        WorkReport.Progress progress = new WorkReport.Progress(work, unsent);
+        registries.forEach(registry -> registry.tell(progress));
+        unsent.clear();
+        changed = false;
+    }
+
+    private static WorkReport.SubWorkView view(SubWorkActor.Ended ended) {
+        SubWorkActor.Timings t = ended.timings();
+        return new WorkReport.SubWorkView(ended.subWorkId(), t.argv(), ended.route().name().toLowerCase(Locale.ROOT),
+                ended.exitCode(), ended.worker(), t.attempts(), ended.fallback() == null ? null : ended.fallback().key(),
+                t.startMillis(), t.preMillis(), t.sendMillis(), t.remoteMillis(), t.postMillis(), t.localWaitMillis(),
+                t.localMillis(), t.totalMillis());
+    }
+}
