@@ -15,13 +15,15 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 
 /**
- * The booster's side of {@link WorkReport}: a child of the WorkActor that counts its sub-works and, about once a
- * second, sends the work's state and the sub-works ended since to every server node's registry. Sub-works ended
- * while no registry is known wait for one, so a node that comes up late still gets the whole timeline.
+ * The booster's side of {@link WorkReport}: started by the WorkActor ({@link #start}), it counts the work's
+ * sub-works and, about once a second when something changed (every {@link #HEARTBEAT_TICKS} s regardless), sends
+ * the work's state and the sub-works ended since to every server node's registry. Sub-works ended while no
+ * registry is known wait for one, so a node that comes up late still gets the whole timeline. It is the work's
+ * sibling, not its child, so the last report goes out after the WorkActor has stopped; it watches the work and
+ * ends with it.
  */
 public final class WorkReporter {
 
@@ -41,6 +43,12 @@ public final class WorkReporter {
 
     private record Registries(Receptionist.Listing listing) implements Command {}
 
+    /** The WorkActor stopped (after its {@link WorkFinished}, if it sent one: ordinary messages keep their order). */
+    private enum WorkGone implements Command { INSTANCE }
+
+    /** A registry hears from a running work at least this often (ticks), so a long sub-work does not look lost. */
+    static final int HEARTBEAT_TICKS = 10;
+
     /** How often a changed state is reported. */
     static final Duration INTERVAL = Duration.ofSeconds(1);
 
@@ -56,14 +64,22 @@ public final class WorkReporter {
     private int localFallback;
     private int failed;
     private boolean changed = true;
+    private int quietTicks;
 
     private WorkReporter(WorkSettings settings, String booster) {
         this.settings = settings;
         this.booster = booster;
     }
 
-    public static Behavior<Command> create(WorkSettings settings) {
+    /** Starts the reporter of the work {@code work} (the caller's self). */
+    public static ActorRef<Command> start(ActorContext<?> work, WorkSettings settings) {
+        return work.getSystem().systemActorOf(create(settings, work.getSelf()),
+                "work-reporter-" + java.util.UUID.randomUUID(), org.apache.pekko.actor.typed.Props.empty());
+    }
+
+    static Behavior<Command> create(WorkSettings settings, ActorRef<?> work) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+            context.watchWith(work, WorkGone.INSTANCE);
             context.getSystem().receptionist().tell(Receptionist.subscribe(WorkReport.REGISTRY_KEY,
                     context.messageAdapter(Receptionist.Listing.class, Registries::new)));
             timers.startTimerWithFixedDelay(Tick.INSTANCE, INTERVAL);
@@ -78,6 +94,7 @@ public final class WorkReporter {
                 .onMessage(Registries.class, this::onRegistries)
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
                 .onMessage(WorkFinished.class, this::onWorkFinished)
+                .onMessageEquals(WorkGone.INSTANCE, this::onWorkGone)
                 .build();
     }
 
@@ -111,7 +128,7 @@ public final class WorkReporter {
     }
 
     private Behavior<Command> onTick() {
-        if (changed) {
+        if (changed || ++quietTicks >= HEARTBEAT_TICKS) {
             report(false, 0);
         }
         return Behaviors.same();
@@ -123,6 +140,12 @@ public final class WorkReporter {
         localFallback = s.localFallback();
         failed = s.failed();
         report(true, finished.exitCode());
+        return Behaviors.stopped();
+    }
+
+    /** The work stopped without saying how it ended (it crashed): reported finished with exit code -1. */
+    private Behavior<Command> onWorkGone() {
+        report(true, -1);
         return Behaviors.stopped();
     }
 
@@ -139,6 +162,7 @@ public final class WorkReporter {
         registries.forEach(registry -> registry.tell(progress));
         unsent.clear();
         changed = false;
+        quietTicks = 0;
     }
 
     private static WorkReport.SubWorkView view(SubWorkActor.Ended ended) {

@@ -215,7 +215,7 @@ public final class WorkActor extends AbstractBehavior<WorkActor.Command> {
         this.directory = context.spawn(WorkerDirectory.create(config.getInt("troupe.booster.unhealthy-after-errors"),
                 config.getDuration("troupe.worker.load-report-interval")), "workers");
         this.endedAdapter = context.messageAdapter(SubWorkActor.Ended.class, SubWorkEnded::new);
-        this.reporter = context.spawn(io.troupe.booster.report.WorkReporter.create(settings), "reporter");
+        this.reporter = io.troupe.booster.report.WorkReporter.start(context, settings);
         this.discoveryDeadline = System.nanoTime() + config.getDuration("troupe.booster.worker-discovery-timeout").toNanos();
         this.drainTimeout = config.getDuration("troupe.booster.drain-timeout");
         this.progressInterval = config.getDuration("troupe.booster.progress-interval");

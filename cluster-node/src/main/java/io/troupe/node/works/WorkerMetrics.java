@@ -97,6 +97,10 @@ public final class WorkerMetrics {
                 .update(s.receivedBytes());
         Kamon.gauge("troupe.worker.cas.evicted.blobs", "blobs evicted since start").withTags(tags)
                 .update(s.evictedBlobs());
+        Kamon.gauge("troupe.worker.cas.hits", "sub-work inputs found in the content store since start").withTags(tags)
+                .update(s.hits());
+        Kamon.gauge("troupe.worker.cas.misses", "sub-work inputs the booster had to send since start").withTags(tags)
+                .update(s.misses());
         return Behaviors.same();
     }
 }

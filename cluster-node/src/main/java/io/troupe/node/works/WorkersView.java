@@ -69,6 +69,8 @@ public final class WorkersView {
         store.put("received_blobs", cas.receivedBlobs());
         store.put("received_bytes", cas.receivedBytes());
         store.put("evicted_blobs", cas.evictedBlobs());
+        store.put("hits", cas.hits());
+        store.put("misses", cas.misses());
         out.put("cas", store);
         return out;
     }
