@@ -165,6 +165,13 @@ async function modules() {
     el('td', {}, (n.enabled || []).join(', ') || '—'),
     el('td', {}, Object.entries(n.versions || {}).map(([k, v]) => k + '=' + v).join(', ') || '—'))));
   const index = await getJson('/monitor');
+  const groups = (index.monitor || []).filter(name => name.startsWith('mod_') && !name.endsWith('.diff')
+    && name !== 'module_status' && name !== 'module_handlers');
+  const counters = await Promise.all(groups.map(name => getJson('/monitor/' + encodeURIComponent(name))
+    .then(data => [name, data]).catch(e => [name, {error: e.message}])));
+  fill('module-counters', counters.map(([name, data]) => el('tr', {class: 'module'}, el('td', {}, name),
+    el('td', {}, data.error || Object.entries({...(data.CounterData || {}), ...(data.GaugeData || {})})
+      .map(([k, v]) => k + ' ' + v).join(', ') || '—'))));
   const box = document.getElementById('reloads');
   if (!canReload) {
     box.replaceChildren();
