@@ -75,6 +75,14 @@ class WorksApiTest {
                 assertTrue(sub.get("total_ms").asLong() >= sub.get("remote_ms").asLong(), sub.toString());
                 assertTrue(sub.get("worker").asText().startsWith("pekko://"), sub.toString());
             }
+            HttpResponse<String> page = get(cluster.second, "/ui/");
+            assertEquals(200, page.statusCode());
+            assertTrue(page.body().contains("<title>Troupe dashboard</title>"), page.body());
+            assertEquals(200, get(cluster.second, "/ui/app.js").statusCode());
+            // a loopback caller on a node without a token may reload, so the page shows the buttons
+            JsonNode access = json(get(cluster.second, "/ui/access"));
+            assertTrue(access.get("reload").asBoolean(), access.toString());
+            assertEquals("allowed", access.get("why").asText());
             HttpResponse<String> missing = get(cluster.second, "/works/no-such-work");
             assertEquals(404, missing.statusCode());
             assertTrue(missing.body().contains("no-such-work"), missing.body());
