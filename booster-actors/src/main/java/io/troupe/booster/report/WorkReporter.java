@@ -49,6 +49,12 @@ public final class WorkReporter {
     /** A registry hears from a running work at least this often (ticks), so a long sub-work does not look lost. */
     static final int HEARTBEAT_TICKS = 10;
 
+    /** Ended sub-works per report message: a build's command lines are long, an Artery frame is not endless. */
+    static final int BATCH = 200;
+
+    /** Sub-works kept while no registry is known (a registry keeps no more per work either). */
+    static final int MAX_UNSENT = 5000;
+
     /** How often a changed state is reported. */
     static final Duration INTERVAL = Duration.ofSeconds(1);
 
@@ -117,7 +123,9 @@ public final class WorkReporter {
         if (ended.fallback() != null) {
             fallbacks.merge(ended.fallback().key(), 1, Integer::sum);
         }
-        unsent.add(view(ended));
+        if (unsent.size() < MAX_UNSENT) {
+            unsent.add(view(ended));
+        }
         changed = true;
         return Behaviors.same();
     }
@@ -153,16 +161,26 @@ public final class WorkReporter {
         if (registries.isEmpty()) {
             return; // keep the ended sub-works until a registry appears
         }
-        int ended = remoteOk + localFallback + failed;
-        WorkReport.WorkView work = new WorkReport.WorkView(settings.buildId(), settings.projectId(), settings.type(),
-                settings.command(), booster, startMs, System.currentTimeMillis(), Math.max(arrived, ended),
-                done ? 0 : Math.max(arrived - ended, 0), remoteOk, localFallback, failed, fallbacks, perWorker,
-                done, exitCode);
-        WorkReport.Progress progress = new WorkReport.Progress(work, unsent);
-        registries.forEach(registry -> registry.tell(progress));
+        // batches before the last say "running", so a registry moves the work to finished once, with all of it
+        int from = 0;
+        do {
+            int to = Math.min(from + BATCH, unsent.size());
+            boolean last = to == unsent.size();
+            WorkReport.Progress progress = new WorkReport.Progress(work(done && last, exitCode), unsent.subList(from, to));
+            registries.forEach(registry -> registry.tell(progress));
+            from = to;
+        } while (from < unsent.size());
         unsent.clear();
         changed = false;
         quietTicks = 0;
+    }
+
+    private WorkReport.WorkView work(boolean done, int exitCode) {
+        int ended = remoteOk + localFallback + failed;
+        return new WorkReport.WorkView(settings.buildId(), settings.projectId(), settings.type(), settings.command(),
+                booster, startMs, System.currentTimeMillis(), Math.max(arrived, ended),
+                done ? 0 : Math.max(arrived - ended, 0), remoteOk, localFallback, failed, fallbacks, perWorker, done,
+                exitCode);
     }
 
     private static WorkReport.SubWorkView view(SubWorkActor.Ended ended) {

@@ -81,6 +81,9 @@ public final class WorkRegistry {
     private Behavior<WorkReport.Command> onProgress(WorkReport.Progress progress) {
         WorkReport.WorkView view = progress.work();
         Entry entry = live.get(view.id());
+        if (entry == null && finished.stream().anyMatch(e -> e.view.id().equals(view.id()))) {
+            return Behaviors.same(); // a late copy of a work already over (a booster re-sent, or one reused the id)
+        }
         if (entry == null) {
             entry = new Entry();
             live.put(view.id(), entry);
