@@ -89,14 +89,15 @@ public final class TroupeNode {
                         ReloadBroadcast.create(webHandlers, blocking, reloadTimeout, nodeModules(proxy),
                                 settings.hasRole(NodeRoles.PROXY)))
                 .onFailure(SupervisorStrategy.restart()), "reload-broadcast", Props.empty());
-        AdminRoutes routes = new AdminRoutes(system, webHandlers, blocking, new AdminAccess(settings.adminToken()),
+        AdminAccess access = new AdminAccess(settings.adminToken());
+        AdminRoutes routes = new AdminRoutes(system, webHandlers, blocking, access,
                 prometheus::scrapeData, broadcast, reloadTimeout,
                 () -> proxy.map(p -> p.chains().current().handlersByPoint()).orElse(Map.of()));
         ServerBinding binding;
         try {
             binding = Http.get(system)
                     .newServerAt(settings.adminHost(), settings.adminPort())
-                    .bind(routes.route())
+                    .bind(routes.route().orElse(Observability.start(system, config, settings, access)))
                     .toCompletableFuture()
                     .get(30, TimeUnit.SECONDS);
         } catch (InterruptedException | ExecutionException | TimeoutException e) {

@@ -36,6 +36,8 @@ public final class ContentStore {
     private final AtomicLong receivedBlobs = new AtomicLong();
     private final AtomicLong receivedBytes = new AtomicLong();
     private final AtomicLong evictedBlobs = new AtomicLong();
+    private final AtomicLong hits = new AtomicLong();
+    private final AtomicLong misses = new AtomicLong();
 
     private ContentStore(Path dir, long maxBytes) {
         this.dir = dir;
@@ -99,6 +101,9 @@ public final class ContentStore {
                 missing.add(digest);
             }
         }
+        // a worker asks once per sub-work for its inputs: found ones are the cache's hits
+        hits.addAndGet(wanted.size() - missing.size());
+        misses.addAndGet(missing.size());
         return missing;
     }
 
@@ -250,7 +255,8 @@ public final class ContentStore {
 
     /** Counters for tests and monitoring. */
     public synchronized Stats stats() {
-        return new Stats(entries.size(), totalBytes, receivedBlobs.get(), receivedBytes.get(), evictedBlobs.get());
+        return new Stats(entries.size(), totalBytes, receivedBlobs.get(), receivedBytes.get(), evictedBlobs.get(),
+                hits.get(), misses.get());
     }
 
     /**
@@ -259,7 +265,13 @@ public final class ContentStore {
      * @param receivedBlobs blobs that arrived over the network since start
      * @param receivedBytes their (uncompressed) bytes
      * @param evictedBlobs blobs deleted to stay under the bound
+     * @param hits inputs asked for ({@link #missing}) that the store held
+     * @param misses inputs asked for that it lacked
      */
-    public record Stats(int blobs, long bytes, long receivedBlobs, long receivedBytes, long evictedBlobs)
-            implements io.troupe.api.CborSerializable {}
+    public record Stats(int blobs, long bytes, long receivedBlobs, long receivedBytes, long evictedBlobs, long hits,
+            long misses) implements io.troupe.api.CborSerializable {
+        public Stats(int blobs, long bytes, long receivedBlobs, long receivedBytes, long evictedBlobs) {
+            this(blobs, bytes, receivedBlobs, receivedBytes, evictedBlobs, 0, 0);
+        }
+    }
 }

@@ -178,6 +178,7 @@ public final class WorkActor {
     private final Duration firstWorkerTimeout;
     private final Duration discoveryTimeout;
     private final int expectedJobs;
+    private final ActorRef<io.troupe.booster.report.WorkReporter.Command> workReporter;
     private final Duration drainTimeout;
     private final Duration progressInterval;
     private final ProgressReporter reporter = ProgressReporter.forStderr();
@@ -239,6 +240,7 @@ public final class WorkActor {
         this.firstWorkerTimeout = firstWorker.compareTo(discoveryTimeout) >= 0 ? firstWorker : discoveryTimeout;
         int expected = config.getInt("troupe.booster.expected-jobs");
         this.expectedJobs = expected > 0 ? expected : 4 * Runtime.getRuntime().availableProcessors();
+        this.workReporter = io.troupe.booster.report.WorkReporter.start(context, settings);
         this.drainTimeout = config.getDuration("troupe.booster.drain-timeout");
         this.progressInterval = config.getDuration("troupe.booster.progress-interval");
         // an input file past this runs the sub-work locally (files move by digest, DESIGN.md 4.7)
@@ -476,6 +478,7 @@ public final class WorkActor {
                 context.spawn(SubWorkActor.create(id, request, shared, endedAdapter), "subwork-" + arrived);
         context.watchWith(child, new SubWorkStopped(id));
         pending.put(id, request.replyTo());
+        workReporter.tell(io.troupe.booster.report.WorkReporter.Arrived.INSTANCE);
         return Behaviors.same();
     }
 
@@ -493,6 +496,7 @@ public final class WorkActor {
         if (settings.statsJson() != null) {
             endedSubWorks.add(ended);
         }
+        workReporter.tell(new io.troupe.booster.report.WorkReporter.Ended(ended));
         if (ended.fallback() != null) {
             fallbacks.merge(ended.fallback(), 1, Integer::sum);
         }
@@ -657,6 +661,7 @@ public final class WorkActor {
     }
 
     private Behavior<Command> onCleanedUp() {
+        workReporter.tell(new io.troupe.booster.report.WorkReporter.WorkFinished(exitCode, summary()));
         owner.tell(new Finished(exitCode, summary()));
         return Behaviors.stopped();
     }

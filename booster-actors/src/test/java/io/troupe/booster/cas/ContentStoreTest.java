@@ -55,7 +55,7 @@ class ContentStoreTest {
         assertArrayEquals(content, Files.readAllBytes(tmp.resolve("sandbox/in.bin")));
         assertArrayEquals(content, Files.readAllBytes(tmp.resolve("sandbox/run.sh")));
         assertTrue(Files.isExecutable(tmp.resolve("sandbox/run.sh")));
-        assertEquals(new ContentStore.Stats(1, 5000, 1, 5000, 0), store.stats());
+        assertEquals(new ContentStore.Stats(1, 5000, 1, 5000, 0, 1, 0), store.stats());
         // a reopened store keeps what it held
         assertTrue(ContentStore.open(tmp.resolve("cas"), 1 << 20).contains(digest));
     }

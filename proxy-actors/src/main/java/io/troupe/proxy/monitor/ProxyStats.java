@@ -40,6 +40,11 @@ public final class ProxyStats implements AutoCloseable {
     private final kamon.metric.Gauge[] kamonGauges = new kamon.metric.Gauge[Key.values().length];
     private final DelayCounter delay;
     private final Histogram kamonDelay;
+    /** per product: one lookup per request, instruments made on a product's first request */
+    private final java.util.concurrent.ConcurrentHashMap<String, ProductInstruments> products =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record ProductInstruments(kamon.metric.Counter requests, Histogram latency) {}
 
     public ProxyStats() {
         this(Metrics.DEFAULT_INTERVAL_SECONDS);
@@ -103,6 +108,29 @@ public final class ProxyStats implements AutoCloseable {
     public void delay(long micros) {
         delay.add(micros);
         kamonDelay.record(Math.max(micros, 0));
+    }
+
+    /**
+     * Counts one finished request of {@code product} and its latency into {@code troupe.proxy.product.requests}
+     * and {@code troupe.proxy.product.latency} (tag {@code product}); requests no product matched are not counted.
+     */
+    public void product(String product, long micros) {
+        if (product == null) {
+            return;
+        }
+        ProductInstruments p = products.get(product);
+        if (p == null) {
+            p = products.computeIfAbsent(product, ProxyStats::instruments);
+        }
+        p.requests().increment();
+        p.latency().record(Math.max(micros, 0));
+    }
+
+    private static ProductInstruments instruments(String product) {
+        return new ProductInstruments(
+                Kamon.counter("troupe.proxy.product.requests", "requests finished, per product").withTag("product", product),
+                Kamon.histogram("troupe.proxy.product.latency", "request head to last response byte, per product",
+                        MeasurementUnit.time().microseconds()).withTag("product", product));
     }
 
     /** The {@code proxy_state} group. */

@@ -736,7 +736,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         responding = false;
         timeouts.cancelBody();
         px.stats.dec(Key.REQ_ACTIVE);
-        px.stats.delay((System.nanoTime() - startNanos) / 1000);
+        long micros = (System.nanoTime() - startNanos) / 1000;
+        px.stats.delay(micros);
+        if (req != null) {
+            px.stats.product(req.product(), micros);
+        }
         if (req != null && response != null) {
             ReturnCode c = px.chains.current().runResponse(CallbackPoint.REQUEST_FINISH, req, response);
             if (c == ReturnCode.CLOSE || c == ReturnCode.FINISH) {

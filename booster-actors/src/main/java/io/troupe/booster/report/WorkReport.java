@@ -1,0 +1,75 @@
+package io.troupe.booster.report;
+
+import io.troupe.api.CborSerializable;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+
+/**
+ * What a booster tells the server nodes about its work, for the admin API's {@code /works} and the dashboard:
+ * a {@link Progress} about once a second while the work runs and a last one when it ends. Server nodes run a
+ * registry under {@link #REGISTRY_KEY}; the booster's {@link WorkReporter} sends to every registry it finds.
+ */
+public final class WorkReport {
+
+    /** Receptionist key of the server nodes' work registries. */
+    public static final ServiceKey<Command> REGISTRY_KEY = ServiceKey.create(Command.class, "troupe-work-registry");
+
+    private WorkReport() {}
+
+    /** What a registry accepts; nodes add their own local queries. */
+    public interface Command {}
+
+    /**
+     * The work as of now, with the sub-works that ended since the previous report.
+     *
+     * @param work the counters of the whole work
+     * @param ended sub-works ended since the last report to this registry, in the order they ended
+     */
+    public record Progress(WorkView work, List<SubWorkView> ended) implements Command, CborSerializable {
+        public Progress {
+            ended = List.copyOf(ended);
+        }
+    }
+
+    /**
+     * One work's state.
+     *
+     * @param id the build id ({@code --build_id})
+     * @param booster the booster's cluster address
+     * @param arrived sub-works intercepted so far
+     * @param running sub-works started and not yet ended
+     * @param fallbacks sub-works that fell back, per reason key
+     * @param perWorker sub-works that ran remotely, per worker address
+     * @param finished whether the work is over ({@code exitCode} is then the work's)
+     */
+    public record WorkView(String id, String project, String type, String command, String booster, long startMs,
+            long updatedMs, int arrived, int running, int remoteOk, int localFallback, int failed,
+            Map<String, Integer> fallbacks, Map<String, Integer> perWorker, boolean finished, int exitCode)
+            implements CborSerializable {
+        public WorkView {
+            fallbacks = Map.copyOf(fallbacks);
+            perWorker = Map.copyOf(perWorker);
+        }
+
+        /** Sub-works ended, whatever the route. */
+        public int done() {
+            return remoteOk + localFallback + failed;
+        }
+    }
+
+    /**
+     * One ended sub-work and its phase timings, as in {@code --stats_json}'s {@code sub_works}.
+     *
+     * @param route {@code remote}, {@code local} or {@code failed}
+     * @param worker the worker that ran it remotely, or null
+     * @param fallbackReason the fallback reason key, or null
+     */
+    public record SubWorkView(String id, List<String> argv, String route, int exitCode, String worker, int attempts,
+            String fallbackReason, long startMs, long preMs, long sendMs, long remoteMs, long postMs,
+            long localWaitMs, long localMs, long totalMs) implements CborSerializable {
+        public SubWorkView {
+            argv = argv == null ? List.of() : List.copyOf(argv);
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package io.troupe.booster.report;
+
+import io.troupe.booster.work.SubWorkActor;
+import io.troupe.booster.work.WorkActor;
+import io.troupe.booster.work.WorkSettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+
+/**
+ * The booster's side of {@link WorkReport}: started by the WorkActor ({@link #start}), it counts the work's
+ * sub-works and, about once a second when something changed (every {@link #HEARTBEAT_TICKS} s regardless), sends
+ * the work's state and the sub-works ended since to every server node's registry. Sub-works ended while no
+ * registry is known wait for one, so a node that comes up late still gets the whole timeline. It is the work's
+ * sibling, not its child, so the last report goes out after the WorkActor has stopped; it watches the work and
+ * ends with it.
+ */
+public final class WorkReporter {
+
+    /** Local messages from the WorkActor. */
+    public interface Command extends NoSerializationVerificationNeeded {}
+
+    /** A sub-work started. */
+    public enum Arrived implements Command { INSTANCE }
+
+    /** A sub-work ended. */
+    public record Ended(SubWorkActor.Ended ended) implements Command {}
+
+    /** The work is over: the last report goes out now, with the WorkActor's own final counts. */
+    public record WorkFinished(int exitCode, WorkActor.Summary summary) implements Command {}
+
+    private enum Tick implements Command { INSTANCE }
+
+    private record Registries(Receptionist.Listing listing) implements Command {}
+
+    /** The WorkActor stopped (after its {@link WorkFinished}, if it sent one: ordinary messages keep their order). */
+    private enum WorkGone implements Command { INSTANCE }
+
+    /** A registry hears from a running work at least this often (ticks), so a long sub-work does not look lost. */
+    static final int HEARTBEAT_TICKS = 10;
+
+    /** Ended sub-works per report message: a build's command lines are long, an Artery frame is not endless. */
+    static final int BATCH = 200;
+
+    /** Sub-works kept while no registry is known (a registry keeps no more per work either). */
+    static final int MAX_UNSENT = 5000;
+
+    /** How often a changed state is reported. */
+    static final Duration INTERVAL = Duration.ofSeconds(1);
+
+    private final WorkSettings settings;
+    private final String booster;
+    private final long startMs = System.currentTimeMillis();
+    private Set<ActorRef<WorkReport.Command>> registries = Set.of();
+    private final List<WorkReport.SubWorkView> unsent = new ArrayList<>();
+    private final Map<String, Integer> fallbacks = new HashMap<>();
+    private final Map<String, Integer> perWorker = new HashMap<>();
+    private int arrived;
+    private int remoteOk;
+    private int localFallback;
+    private int failed;
+    private boolean changed = true;
+    private int quietTicks;
+
+    private WorkReporter(WorkSettings settings, String booster) {
+        this.settings = settings;
+        this.booster = booster;
+    }
+
+    /** Starts the reporter of the work {@code work} (the caller's self). */
+    public static ActorRef<Command> start(ActorContext<?> work, WorkSettings settings) {
+        return work.getSystem().systemActorOf(create(settings, work.getSelf()),
+                "work-reporter-" + java.util.UUID.randomUUID(), org.apache.pekko.actor.typed.Props.empty());
+    }
+
+    static Behavior<Command> create(WorkSettings settings, ActorRef<?> work) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+            context.watchWith(work, WorkGone.INSTANCE);
+            context.getSystem().receptionist().tell(Receptionist.subscribe(WorkReport.REGISTRY_KEY,
+                    context.messageAdapter(Receptionist.Listing.class, Registries::new)));
+            timers.startTimerWithFixedDelay(Tick.INSTANCE, INTERVAL);
+            return new WorkReporter(settings, context.getSystem().address().toString()).behavior();
+        }));
+    }
+
+    private Behavior<Command> behavior() {
+        return Behaviors.receive(Command.class)
+                .onMessageEquals(Arrived.INSTANCE, this::onArrived)
+                .onMessage(Ended.class, this::onEnded)
+                .onMessage(Registries.class, this::onRegistries)
+                .onMessageEquals(Tick.INSTANCE, this::onTick)
+                .onMessage(WorkFinished.class, this::onWorkFinished)
+                .onMessageEquals(WorkGone.INSTANCE, this::onWorkGone)
+                .build();
+    }
+
+    private Behavior<Command> onArrived() {
+        arrived++;
+        changed = true;
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onEnded(Ended message) {
+        SubWorkActor.Ended ended = message.ended();
+        switch (ended.route()) {
+            case REMOTE -> {
+                remoteOk++;
+                perWorker.merge(String.valueOf(ended.worker()), 1, Integer::sum);
+            }
+            case LOCAL -> localFallback++;
+            case FAILED -> failed++;
+        }
+        if (ended.fallback() != null) {
+            fallbacks.merge(ended.fallback().key(), 1, Integer::sum);
+        }
+        if (unsent.size() < MAX_UNSENT) {
+            unsent.add(view(ended));
+        }
+        changed = true;
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onRegistries(Registries registries) {
+        this.registries = registries.listing().getServiceInstances(WorkReport.REGISTRY_KEY);
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onTick() {
+        if (changed || ++quietTicks >= HEARTBEAT_TICKS) {
+            report(false, 0);
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onWorkFinished(WorkFinished finished) {
+        WorkActor.Summary s = finished.summary();
+        remoteOk = s.remoteOk();
+        localFallback = s.localFallback();
+        failed = s.failed();
+        report(true, finished.exitCode());
+        return Behaviors.stopped();
+    }
+
+    /** The work stopped without saying how it ended (it crashed): reported finished with exit code -1. */
+    private Behavior<Command> onWorkGone() {
+        report(true, -1);
+        return Behaviors.stopped();
+    }
+
+    private void report(boolean done, int exitCode) {
+        if (registries.isEmpty()) {
+            return; // keep the ended sub-works until a registry appears
+        }
+        // batches before the last say "running", so a registry moves the work to finished once, with all of it
+        int from = 0;
+        do {
+            int to = Math.min(from + BATCH, unsent.size());
+            boolean last = to == unsent.size();
+            WorkReport.Progress progress = new WorkReport.Progress(work(done && last, exitCode), unsent.subList(from, to));
+            registries.forEach(registry -> registry.tell(progress));
+            from = to;
+        } while (from < unsent.size());
+        unsent.clear();
+        changed = false;
+        quietTicks = 0;
+    }
+
+    private WorkReport.WorkView work(boolean done, int exitCode) {
+        int ended = remoteOk + localFallback + failed;
+        return new WorkReport.WorkView(settings.buildId(), settings.projectId(), settings.type(), settings.command(),
+                booster, startMs, System.currentTimeMillis(), Math.max(arrived, ended),
+                done ? 0 : Math.max(arrived - ended, 0), remoteOk, localFallback, failed, fallbacks, perWorker, done,
+                exitCode);
+    }
+
+    private static WorkReport.SubWorkView view(SubWorkActor.Ended ended) {
+        SubWorkActor.Timings t = ended.timings();
+        return new WorkReport.SubWorkView(ended.subWorkId(), t.argv(), ended.route().name().toLowerCase(Locale.ROOT),
+                ended.exitCode(), ended.worker(), t.attempts(), ended.fallback() == null ? null : ended.fallback().key(),
+                t.startMillis(), t.preMillis(), t.sendMillis(), t.remoteMillis(), t.postMillis(), t.localWaitMillis(),
+                t.localMillis(), t.totalMillis());
+    }
+}

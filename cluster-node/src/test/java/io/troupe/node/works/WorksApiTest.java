@@ -1,0 +1,108 @@
+package io.troupe.node.works;
+
+import static io.troupe.node.TestNodes.awaitGet;
+import static io.troupe.node.TestNodes.get;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.troupe.booster.gateway.ExecutorGateway;
+import io.troupe.node.TestNodes;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A work on a two-node cluster seen through /works, /works/<id>, /workers and /metrics on the node that does
+ * not run its booster; the metrics are scraped while the work still runs.
+ */
+@Tag("multinode")
+class WorksApiTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void worksWorkersAndMetricsShowARunningThenFinishedWork() throws Exception {
+        try (WorkCluster cluster = new WorkCluster("api-test")) {
+            cluster.startWork();
+            cluster.runShort(3);
+            TestProbe<ExecutorGateway.SubWorkReply> slow = cluster.subWork(List.of("sleep", "3"));
+
+            JsonNode works = json(awaitGet(cluster.second, "/works", WorkCluster.WAIT,
+                    r -> r.body().contains("\"done\":3") && r.body().contains("\"running\":1")));
+            JsonNode work = works.get(0);
+            assertEquals("api-test", work.get("build_id").asText());
+            assertEquals("demo", work.get("project_id").asText());
+            assertEquals("running", work.get("state").asText());
+            assertEquals(4, work.at("/sub_works/arrived").asInt());
+            assertEquals(3, work.at("/sub_works/remote_ok").asInt(), work.toString());
+            int perWorker = 0;
+            for (JsonNode count : work.get("per_worker")) {
+                perWorker += count.asInt();
+            }
+            assertEquals(3, perWorker, work.toString());
+
+            // scraped during the work: the booster's and the workers' figures are there and non-zero
+            String metrics = awaitGet(cluster.second, "/metrics", WorkCluster.WAIT,
+                    r -> value(r.body(), "troupe_booster_subworks_total\\{[^}]*route=\"remote\"[^}]*\\}") >= 3
+                            && value(r.body(), "troupe_worker_running\\{[^}]*\\}") >= 1).body();
+            assertTrue(value(metrics, "troupe_booster_subwork_phase_seconds_count\\{[^}]*phase=\"remote\"[^}]*\\}") >= 3,
+                    metrics);
+            assertEquals(2.0, value(metrics, "troupe_worker_slots\\{[^}]*worker=\"" + Pattern.quote(
+                    cluster.second.system().address().toString()) + "\"[^}]*\\}"), metrics);
+            assertTrue(value(metrics, "jvm_memory_heap_used") > 0, metrics);
+
+            JsonNode workers = json(get(cluster.second, "/workers"));
+            assertEquals(2, workers.size(), workers.toString());
+            for (JsonNode worker : workers) {
+                assertEquals(2, worker.get("slots").asInt());
+                assertTrue(worker.at("/cas/blobs").isNumber(), worker.toString());
+            }
+
+            assertEquals(0, slow.expectMessageClass(ExecutorGateway.SubWorkReply.class, WorkCluster.WAIT).exitCode());
+            cluster.finish();
+            JsonNode detail = json(awaitGet(cluster.second, "/works/api-test", WorkCluster.WAIT,
+                    r -> r.body().contains("\"state\":\"finished\"")));
+            assertEquals(0, detail.get("exit_code").asInt());
+            assertEquals(4, detail.get("ended").size());
+            for (JsonNode sub : detail.get("ended")) {
+                assertEquals("remote", sub.get("route").asText(), sub.toString());
+                assertTrue(sub.get("total_ms").asLong() >= sub.get("remote_ms").asLong(), sub.toString());
+                assertTrue(sub.get("worker").asText().startsWith("pekko://"), sub.toString());
+            }
+            HttpResponse<String> page = get(cluster.second, "/ui/");
+            assertEquals(200, page.statusCode());
+            assertTrue(page.body().contains("<title>Troupe dashboard</title>"), page.body());
+            assertEquals(200, get(cluster.second, "/ui/app.js").statusCode());
+            // a loopback caller on a node without a token may reload, so the page shows the buttons
+            JsonNode access = json(get(cluster.second, "/ui/access"));
+            assertTrue(access.get("reload").asBoolean(), access.toString());
+            assertEquals("allowed", access.get("why").asText());
+            HttpResponse<String> missing = get(cluster.second, "/works/no-such-work");
+            assertEquals(404, missing.statusCode());
+            assertTrue(missing.body().contains("no-such-work"), missing.body());
+        }
+    }
+
+    private static JsonNode json(HttpResponse<String> response) throws IOException {
+        assertEquals(200, response.statusCode(), response.body());
+        return JSON.readTree(response.body());
+    }
+
+    /** The sum of the samples of the Prometheus series matching {@code series} (name and labels). */
+    static double value(String metrics, String series) {
+        Matcher m = Pattern.compile("(?m)^" + series + " ([0-9.eE+-]+)$").matcher(metrics);
+        double sum = 0;
+        boolean found = false;
+        while (m.find()) {
+            sum += Double.parseDouble(m.group(1));
+            found = true;
+        }
+        return found ? sum : -1;
+    }
+}
