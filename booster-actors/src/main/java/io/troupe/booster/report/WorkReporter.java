@@ -1,8 +1,8 @@
 package io.troupe.booster.report;
 
-import io.troupe.booster.work.SubWorkActor;
-import io.troupe.booster.work.WorkActor;
-import io.troupe.booster.work.WorkSettings;
+import io.troupe.booster.client.SubWorkActor;
+import io.troupe.booster.client.WorkActor;
+import io.troupe.booster.client.WorkSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

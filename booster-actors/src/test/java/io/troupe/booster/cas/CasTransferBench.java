@@ -217,21 +217,21 @@ class CasTransferBench {
                         List.of(command.get(1) + ".n"), List.of()));
             }
         };
-        var settings = new io.troupe.booster.work.WorkSettings("custom", "bench", "bench", null, false, null, false, true,
+        var settings = new io.troupe.booster.client.WorkSettings("custom", "bench", "bench", null, false, null, false, true,
                 0, 2, 0, 60, List.of(), dir, java.util.Map.of("PATH", System.getenv("PATH")), null);
-        TestProbe<io.troupe.booster.work.WorkActor.Event> events = booster.createTestProbe();
-        var work = booster.spawn(io.troupe.booster.work.WorkActor.create(settings, handler,
-                io.troupe.booster.work.WorkActor.Launch.EXTERNAL, events.getRef()));
-        events.expectMessageClass(io.troupe.booster.work.WorkActor.Ready.class, Duration.ofSeconds(30));
+        TestProbe<io.troupe.booster.client.WorkActor.Event> events = booster.createTestProbe();
+        var work = booster.spawn(io.troupe.booster.client.WorkActor.create(settings, handler,
+                io.troupe.booster.client.WorkActor.Launch.EXTERNAL, events.getRef()));
+        events.expectMessageClass(io.troupe.booster.client.WorkActor.Ready.class, Duration.ofSeconds(30));
         TestProbe<io.troupe.booster.gateway.ExecutorGateway.SubWorkReply> reply = booster.createTestProbe();
         for (String name : names) {
-            work.tell(new io.troupe.booster.work.WorkActor.SubWork(new io.troupe.booster.gateway.ExecutorGateway.SubWorkArrived(
+            work.tell(new io.troupe.booster.client.WorkActor.SubWork(new io.troupe.booster.gateway.ExecutorGateway.SubWorkArrived(
                     List.of("count", name), dir.toString(), java.util.Map.of("PATH", System.getenv("PATH")), reply.getRef())));
             var answer = reply.expectMessageClass(io.troupe.booster.gateway.ExecutorGateway.SubWorkReply.class, Duration.ofSeconds(30));
             assertEquals(0, answer.exitCode(), new String(answer.stderr()));
         }
-        work.tell(new io.troupe.booster.work.WorkActor.WorkCommandExited(0));
-        events.expectMessageClass(io.troupe.booster.work.WorkActor.Finished.class, Duration.ofSeconds(30));
+        work.tell(new io.troupe.booster.client.WorkActor.WorkCommandExited(0));
+        events.expectMessageClass(io.troupe.booster.client.WorkActor.Finished.class, Duration.ofSeconds(30));
     }
 
     private double medianSubWork(ActorTestKit booster, int size, int round) throws Exception {
@@ -244,12 +244,12 @@ class CasTransferBench {
                         List.of(io.troupe.api.booster.FileDesc.of(command.get(1))), List.of(command.get(1) + ".n"), List.of()));
             }
         };
-        var settings = new io.troupe.booster.work.WorkSettings("custom", "bench", "bench", null, false, null, false, true,
+        var settings = new io.troupe.booster.client.WorkSettings("custom", "bench", "bench", null, false, null, false, true,
                 0, 2, 0, 60, List.of(), dir, java.util.Map.of("PATH", System.getenv("PATH")), null);
-        TestProbe<io.troupe.booster.work.WorkActor.Event> events = booster.createTestProbe();
-        var work = booster.spawn(io.troupe.booster.work.WorkActor.create(settings, handler,
-                io.troupe.booster.work.WorkActor.Launch.EXTERNAL, events.getRef()));
-        events.expectMessageClass(io.troupe.booster.work.WorkActor.Ready.class, Duration.ofSeconds(30));
+        TestProbe<io.troupe.booster.client.WorkActor.Event> events = booster.createTestProbe();
+        var work = booster.spawn(io.troupe.booster.client.WorkActor.create(settings, handler,
+                io.troupe.booster.client.WorkActor.Launch.EXTERNAL, events.getRef()));
+        events.expectMessageClass(io.troupe.booster.client.WorkActor.Ready.class, Duration.ofSeconds(30));
         TestProbe<io.troupe.booster.gateway.ExecutorGateway.SubWorkReply> reply = booster.createTestProbe();
         List<Long> times = new ArrayList<>();
         Random random = new Random(round * 31L + size);
@@ -258,7 +258,7 @@ class CasTransferBench {
             random.nextBytes(content);
             Files.write(dir.resolve("in" + i), content);
             long start = System.nanoTime();
-            work.tell(new io.troupe.booster.work.WorkActor.SubWork(new io.troupe.booster.gateway.ExecutorGateway.SubWorkArrived(
+            work.tell(new io.troupe.booster.client.WorkActor.SubWork(new io.troupe.booster.gateway.ExecutorGateway.SubWorkArrived(
                     List.of("count", "in" + i), dir.toString(), java.util.Map.of("PATH", System.getenv("PATH")), reply.getRef())));
             var answer = reply.expectMessageClass(io.troupe.booster.gateway.ExecutorGateway.SubWorkReply.class, Duration.ofSeconds(30));
             assertEquals(0, answer.exitCode(), new String(answer.stderr()));
@@ -266,8 +266,8 @@ class CasTransferBench {
                 times.add(System.nanoTime() - start); // the first ten warm up
             }
         }
-        work.tell(new io.troupe.booster.work.WorkActor.WorkCommandExited(0));
-        events.expectMessageClass(io.troupe.booster.work.WorkActor.Finished.class, Duration.ofSeconds(30));
+        work.tell(new io.troupe.booster.client.WorkActor.WorkCommandExited(0));
+        events.expectMessageClass(io.troupe.booster.client.WorkActor.Finished.class, Duration.ofSeconds(30));
         times.sort(Long::compare);
         return times.get(times.size() / 2) / 1e6;
     }

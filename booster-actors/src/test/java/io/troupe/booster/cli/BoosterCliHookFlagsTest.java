@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.troupe.booster.hook.HookMode;
-import io.troupe.booster.work.WorkSettings;
+import io.troupe.booster.client.WorkSettings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.troupe.booster.exec.BoosterExec;
-import io.troupe.booster.work.JobLimits;
-import io.troupe.booster.work.LocalSlots;
-import io.troupe.booster.work.WorkSettings;
+import io.troupe.booster.client.JobLimits;
+import io.troupe.booster.client.LocalSlots;
+import io.troupe.booster.client.WorkSettings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

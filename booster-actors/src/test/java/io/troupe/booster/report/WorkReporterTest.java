@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.troupe.booster.work.SubWorkActor;
-import io.troupe.booster.work.WorkActor;
-import io.troupe.booster.work.WorkSettings;
+import io.troupe.booster.client.SubWorkActor;
+import io.troupe.booster.client.WorkActor;
+import io.troupe.booster.client.WorkSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -4,8 +4,8 @@ import static io.troupe.node.TestNodes.awaitGet;
 
 import io.troupe.booster.gateway.ExecutorGateway;
 import io.troupe.booster.handler.EchoHandler;
-import io.troupe.booster.work.WorkActor;
-import io.troupe.booster.work.WorkSettings;
+import io.troupe.booster.client.WorkActor;
+import io.troupe.booster.client.WorkSettings;
 import io.troupe.node.TestNodes;
 import io.troupe.node.TroupeNode;
 import java.nio.file.Files;

@@ -1,0 +1,205 @@
+package io.troupe.booster.client;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.troupe.api.booster.Handler;
+import io.troupe.booster.handler.HandlerLoadException;
+import io.troupe.booster.handler.Handlers;
+import io.troupe.booster.transport.ClusterTransport;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * Runs one work from start to end: loads the handler, starts the booster's actor system (joining the
+ * cluster with role {@code booster}, or — with no seeds — a single-node cluster with an embedded worker),
+ * runs the {@link WorkActor}, leaves the cluster and returns the work's exit code.
+ */
+public final class BoosterRun {
+
+    /** Exit code when the booster cannot start at all (bad handler, failed join under --no_local). */
+    public static final int BOOSTER_FAILED = 2;
+
+    /** The role split-brain decisions count: every cluster node has it, a booster never. */
+    public static final String SBR_ROLE = "node";
+
+    private BoosterRun() {}
+
+    /** The booster's own actor-system config (tests check the split-brain settings in it). */
+    static Config systemConfigFor(Config base, List<String> seeds) {
+        return systemConfig(base, seeds.isEmpty(), parseSeeds(seeds, base.getString("troupe.booster.system-name")));
+    }
+
+    /**
+     * Runs the work described by {@code settings}; the work command's stdout and stderr pass through, the
+     * booster's own messages go to stderr prefixed {@code [booster]}.
+     *
+     * @return the work command's exit code, or {@link #BOOSTER_FAILED} when the booster could not run it
+     */
+    public static int run(WorkSettings settings) {
+        Handler handler;
+        try {
+            handler = Handlers.load(settings.type(), settings.env());
+        } catch (HandlerLoadException e) {
+            System.err.println("[booster] " + e.getMessage());
+            return BOOSTER_FAILED;
+        }
+        return run(settings, handler, ConfigFactory.load());
+    }
+
+    /** Runs with an already loaded handler and a base config (tests, embedding). */
+    public static int run(WorkSettings settings, Handler handler, Config baseConfig) {
+        return run(settings, handler, baseConfig, BoosterGuardian.REAL_WORK);
+    }
+
+    /** Runs with the work actor {@code workFactory} makes (tests: one that fails). */
+    static int run(WorkSettings settings, Handler handler, Config baseConfig, BoosterGuardian.WorkFactory workFactory) {
+        boolean embedded = settings.clusterSeeds().isEmpty();
+        List<Address> seeds;
+        Config config;
+        try {
+            seeds = parseSeeds(settings.clusterSeeds(), baseConfig.getString("troupe.booster.system-name"));
+            // --local needs no cluster: a plain local actor system starts about a second sooner (no Artery, no join)
+            config = settings.local() ? localSystemConfig(baseConfig)
+                    : ClusterTransport.configure(systemConfig(baseConfig, embedded, seeds), "--cluster_tls_dir");
+        } catch (IllegalArgumentException e) {
+            System.err.println("[booster] " + e.getMessage());
+            return BOOSTER_FAILED;
+        }
+        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        ActorSystem<BoosterGuardian.Command> system = ActorSystem.create(
+                BoosterGuardian.create(settings, handler, seeds, exit, workFactory),
+                baseConfig.getString("troupe.booster.system-name"), config);
+        int code = awaitExit(exit, system);
+        system.terminate(); // CoordinatedShutdown: leaves the cluster gracefully first
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            System.err.println("[booster] warning: actor system did not stop within 30 s: " + e);
+        }
+        return code;
+    }
+
+    /**
+     * The work's exit code. The wait is as long as the build, but never longer than the actor system lives: the
+     * guardian completes {@code exit} when the work actor fails, and a guardian that fails itself stops the
+     * system, which ends the wait within a second.
+     */
+    private static int awaitExit(CompletableFuture<Integer> exit, ActorSystem<?> system) {
+        CompletableFuture<?> terminated = system.getWhenTerminated().toCompletableFuture();
+        try {
+            while (true) {
+                try {
+                    return exit.get(1, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    if (terminated.isDone() && !exit.isDone()) {
+                        System.err.println("[booster] internal error: the booster's actor system stopped before the work ended");
+                        return BOOSTER_FAILED;
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            System.err.println("[booster] interrupted while the work ran");
+            return BOOSTER_FAILED;
+        } catch (Exception e) {
+            System.err.println("[booster] internal error: " + e);
+            return BOOSTER_FAILED;
+        }
+    }
+
+    /** {@code host:port} seeds as cluster addresses of system {@code systemName}. */
+    static List<Address> parseSeeds(List<String> seeds, String systemName) {
+        List<Address> addresses = new ArrayList<>();
+        for (String seed : seeds) {
+            int colon = seed.lastIndexOf(':');
+            int port;
+            try {
+                port = Integer.parseInt(seed.substring(colon + 1));
+            } catch (NumberFormatException | IndexOutOfBoundsException e) {
+                port = -1;
+            }
+            if (colon <= 0 || port <= 0 || port > 65535) {
+                throw new IllegalArgumentException("--cluster '" + seed + "' is not host:port");
+            }
+            addresses.add(new Address("pekko", systemName, seed.substring(0, colon), port));
+        }
+        return addresses;
+    }
+
+    private static Config localSystemConfig(Config base) {
+        return ConfigFactory.parseString(String.join("\n",
+                        "pekko.actor.provider = local",
+                        "pekko.coordinated-shutdown.exit-jvm = off",
+                        "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
+                        "pekko.fail-mixed-versions = off",
+                        "pekko.loglevel = " + (base.hasPath("troupe.booster.loglevel") ? base.getString("troupe.booster.loglevel") : "WARNING"),
+                        "pekko.log-dead-letters = off",
+                        "pekko.stdout-loglevel = OFF",
+                        "pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]",
+                        "pekko.logging-filter = \"org.apache.pekko.event.slf4j.Slf4jLoggingFilter\"",
+                        "pekko.log-dead-letters-during-shutdown = off"))
+                .withFallback(base)
+                .resolve();
+    }
+
+    private static Config systemConfig(Config base, boolean embedded, List<Address> seeds) {
+        String host = base.getString("troupe.booster.hostname");
+        if (host.isBlank()) {
+            host = embedded || seeds.stream().allMatch(BoosterRun::isLoopback) ? "127.0.0.1" : localHost();
+        }
+        String roles = embedded ? "[booster, worker]" : "[booster]";
+        return ConfigFactory.parseString(String.join("\n",
+                        "pekko.actor.provider = cluster",
+                        "pekko.remote.artery.canonical.hostname = \"" + host + "\"",
+                        "pekko.remote.artery.canonical.port = 0",
+                        "pekko.cluster.roles = " + roles,
+                        "pekko.cluster.downing-provider-class = \"org.apache.pekko.cluster.sbr.SplitBrainResolverProvider\"",
+                        "pekko.cluster.split-brain-resolver.active-strategy = keep-majority",
+                        // the nodes' setting (troupe-node-defaults.conf): only members with role node count; a
+                        // booster has role booster, so it never tips a split-brain decision
+                        "pekko.cluster.split-brain-resolver.keep-majority.role = " + SBR_ROLE,
+                        "pekko.coordinated-shutdown.exit-jvm = off",
+                        // an embedded single-node cluster has nobody to leave gracefully: stop at once
+                        "pekko.coordinated-shutdown.run-by-actor-system-terminate = " + (embedded ? "off" : "on"),
+                        // a distribution's lib/ carries pekko-discovery 1.2.1 (pekko-management) next to Pekko 1.7
+                        "pekko.fail-mixed-versions = off",
+                        "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
+                        "pekko.cluster.run-coordinated-shutdown-when-down = off",
+                        "pekko.loglevel = " + (base.hasPath("troupe.booster.loglevel") ? base.getString("troupe.booster.loglevel") : "WARNING"),
+                        "pekko.remote.artery.advanced.maximum-frame-size = ${troupe.remote.maximum-frame-size}",
+                        "pekko.log-dead-letters = off",
+                        // workers are seen sooner: this node asks for the receptionist's entries every 200 ms
+                        // (not 2 s) and hears of changes within 50 ms; a booster lives briefly, the cost is small
+                        "pekko.cluster.typed.receptionist.distributed-data.gossip-interval = 200ms",
+                        "pekko.cluster.typed.receptionist.distributed-data.notify-subscribers-interval = 50ms",
+                        "pekko.stdout-loglevel = OFF",
+                        "pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]",
+                        "pekko.logging-filter = \"org.apache.pekko.event.slf4j.Slf4jLoggingFilter\"",
+                        "pekko.log-dead-letters-during-shutdown = off"))
+                .withFallback(base)
+                .resolve();
+    }
+
+    private static boolean isLoopback(Address address) {
+        String host = address.getHost().orElse("");
+        try {
+            return host.equals("localhost") || InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    private static String localHost() {
+        try {
+            return InetAddress.getLocalHost().getHostAddress();
+        } catch (UnknownHostException e) {
+            return "127.0.0.1";
+        }
+    }
+}

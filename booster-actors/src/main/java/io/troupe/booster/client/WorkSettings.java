@@ -1,0 +1,120 @@
+package io.troupe.booster.client;
+
+import io.troupe.booster.hook.HookSettings;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything the booster CLI was told, after parsing and validation.
+ *
+ * @param type handler type ({@code -bt}): echo, custom, cc
+ * @param projectId {@code -p}
+ * @param buildId unique id of this work
+ * @param command the work command ({@code -a}), still containing {@code @BK_JOBS}
+ * @param hook {@code --hook}: intercept sub-works
+ * @param hookConfig {@code --hook_config}, or {@code null}
+ * @param local {@code --local}: run everything locally
+ * @param noLocal {@code --no_local}: never fall back to local execution
+ * @param remoteRetryTimes {@code --remote_retry_times}
+ * @param maxLocalTotalJobs {@code --max_local_total_jobs}: local slot total (0 = CPUs - 1, at least 1)
+ * @param maxJobs {@code --max_jobs}: cap of {@code @BK_JOBS} (0 = no cap)
+ * @param ioTimeoutSecs {@code --io_timeout_secs}: longest a remote attempt may go without progress (no answer and
+ *     no worker heartbeat)
+ * @param clusterSeeds {@code --cluster host:port}; empty = embedded worker in-process
+ * @param workDir directory the work command runs in
+ * @param env environment of the booster
+ * @param statsJson {@code --stats_json}, or {@code null}
+ * @param remoteTimeoutSecs {@code --remote_timeout_secs}: longest run of a remote process (0 = no limit of the
+ *     booster's; the worker's {@code troupe.worker.timeout} still applies)
+ * @param maxFallbackRatio {@code --max_fallback_ratio}: the work fails when more than this share of its sub-works
+ *     fell back (1 = never)
+ * @param hookSettings {@code --hook_mode} and {@code --hook_preload_library}
+ * @param jobLimits {@code --jobs}, {@code --preset_jobs}, {@code --max_degraded_jobs} and
+ *     {@code --max_local_exe_jobs}/{@code _pre_}/{@code _post_}
+ */
+public record WorkSettings(
+        String type,
+        String projectId,
+        String buildId,
+        String command,
+        boolean hook,
+        Path hookConfig,
+        boolean local,
+        boolean noLocal,
+        int remoteRetryTimes,
+        int maxLocalTotalJobs,
+        int maxJobs,
+        int ioTimeoutSecs,
+        List<String> clusterSeeds,
+        Path workDir,
+        Map<String, String> env,
+        Path statsJson,
+        int remoteTimeoutSecs,
+        double maxFallbackRatio,
+        HookSettings hookSettings,
+        JobLimits jobLimits) {
+
+    public WorkSettings {
+        clusterSeeds = List.copyOf(clusterSeeds);
+        env = Map.copyOf(env);
+        hookSettings = hookSettings == null ? HookSettings.defaults() : hookSettings;
+        jobLimits = jobLimits == null ? JobLimits.NONE : jobLimits;
+    }
+
+    /** No TBS job-count flags. */
+    public WorkSettings(String type, String projectId, String buildId, String command, boolean hook, Path hookConfig,
+            boolean local, boolean noLocal, int remoteRetryTimes, int maxLocalTotalJobs, int maxJobs, int ioTimeoutSecs,
+            List<String> clusterSeeds, Path workDir, Map<String, String> env, Path statsJson, int remoteTimeoutSecs,
+            double maxFallbackRatio, HookSettings hookSettings) {
+        this(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes, maxLocalTotalJobs,
+                maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, remoteTimeoutSecs, maxFallbackRatio,
+                hookSettings, JobLimits.NONE);
+    }
+
+    /** No remote run-time limit of the booster's, no fallback ratio limit, the default hook flags. */
+    public WorkSettings(String type, String projectId, String buildId, String command, boolean hook, Path hookConfig,
+            boolean local, boolean noLocal, int remoteRetryTimes, int maxLocalTotalJobs, int maxJobs, int ioTimeoutSecs,
+            List<String> clusterSeeds, Path workDir, Map<String, String> env, Path statsJson) {
+        this(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes, maxLocalTotalJobs,
+                maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, 0, 1.0, HookSettings.defaults());
+    }
+
+    /** The default hook flags. */
+    public WorkSettings(String type, String projectId, String buildId, String command, boolean hook, Path hookConfig,
+            boolean local, boolean noLocal, int remoteRetryTimes, int maxLocalTotalJobs, int maxJobs, int ioTimeoutSecs,
+            List<String> clusterSeeds, Path workDir, Map<String, String> env, Path statsJson, int remoteTimeoutSecs,
+            double maxFallbackRatio) {
+        this(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes, maxLocalTotalJobs,
+                maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, remoteTimeoutSecs, maxFallbackRatio,
+                HookSettings.defaults());
+    }
+
+    /** The same settings with {@code --remote_timeout_secs} and {@code --max_fallback_ratio} set. */
+    public WorkSettings withFallbackLimits(int newRemoteTimeoutSecs, double newMaxFallbackRatio) {
+        return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes,
+                maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, newRemoteTimeoutSecs,
+                newMaxFallbackRatio, hookSettings, jobLimits);
+    }
+
+    /** The same settings with {@code --hook_mode} and {@code --hook_preload_library} set. */
+    public WorkSettings withHookSettings(HookSettings newHookSettings) {
+        return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes,
+                maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, remoteTimeoutSecs,
+                maxFallbackRatio, newHookSettings, jobLimits);
+    }
+
+    /** The same settings with {@code --local} set to {@code local} (a failed join degrades a work to local). */
+    public WorkSettings withLocal(boolean newLocal) {
+        return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, newLocal, noLocal,
+                remoteRetryTimes, maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson,
+                remoteTimeoutSecs, maxFallbackRatio, hookSettings, jobLimits);
+    }
+
+    /** The same settings with the TBS job-count flags set. */
+    public WorkSettings withJobLimits(JobLimits newJobLimits) {
+        return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes,
+                maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, remoteTimeoutSecs,
+                maxFallbackRatio, hookSettings, newJobLimits);
+    }
+}

@@ -1,0 +1,400 @@
+package io.troupe.booster.client;
+
+import io.troupe.booster.worker.SubWorkExecutor;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+
+/**
+ * The booster's view of the workers: the Receptionist listing of {@code troupe-worker}, their free slots
+ * from polled load reports, a ban list per sub-work (a worker that failed a sub-work is not offered to it
+ * again), health (N network errors in a row make a worker unhealthy until it answers again) and cluster
+ * reachability (workers on unreachable members are skipped).
+ */
+public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Command> {
+
+    /** Messages stay inside the booster process. */
+    public interface Command extends NoSerializationVerificationNeeded {}
+
+    /** Choose a worker for sub-work {@code subWorkId}. */
+    public record Acquire(String subWorkId, ActorRef<Choice> replyTo) implements Command {}
+
+    /**
+     * Choose a worker for sub-work {@code subWorkId} and send it {@code execute} from here (one hop fewer than
+     * {@link Acquire} then a send by the requester); the {@link Choice} says where it went, or that it did not.
+     * Until the attempt is {@link Release}d, {@code lostTo} hears {@link WorkerLost} if that worker dies: the
+     * directory watches each worker once instead of every sub-work watching its worker.
+     */
+    public record Dispatch(String subWorkId, SubWorkExecutor.Execute execute, ActorRef<Choice> replyTo,
+            ActorRef<WorkerLost> lostTo) implements Command {}
+
+    /**
+     * The worker of a dispatched, not yet released attempt has died (or its node left the cluster), or its
+     * node became unreachable ({@code unreachable}): the attempt is to be re-sent elsewhere now, not after
+     * the node is downed.
+     */
+    public record WorkerLost(ActorRef<SubWorkExecutor.Command> worker, boolean unreachable)
+            implements NoSerializationVerificationNeeded {
+        public WorkerLost(ActorRef<SubWorkExecutor.Command> worker) {
+            this(worker, false);
+        }
+    }
+
+    /** Answer to {@link Acquire} and {@link Dispatch}. */
+    public interface Choice extends NoSerializationVerificationNeeded {}
+
+    /** Send the sub-work to {@code worker}; then {@link Release} it. */
+    public record Chosen(ActorRef<SubWorkExecutor.Command> worker) implements Choice {}
+
+    /** How a {@link NoWorker} reason starts when no worker holds the sub-work's toolchain key. */
+    public static final String TOOLCHAIN_MISMATCH = "toolchain mismatch";
+
+    /**
+     * No worker can take it now; {@code reason} says why. {@code noneYet}: no worker has been usable since this
+     * directory started (the booster is still joining, or the cluster has no worker): a local run is no loss.
+     */
+    public record NoWorker(String reason, boolean noneYet) implements Choice {
+        public NoWorker(String reason) {
+            this(reason, false);
+        }
+
+        /** Whether no worker holds the compiler the sub-work needs (then a local run is the only way). */
+        public boolean toolchainMismatch() {
+            return reason != null && reason.startsWith(TOOLCHAIN_MISMATCH);
+        }
+    }
+
+    /** How an attempt on a worker ended. */
+    public enum Outcome {
+        /** the worker answered and the sub-work succeeded */
+        OK,
+        /** the worker answered but the sub-work failed there: ban it for this sub-work */
+        FAILED,
+        /** no answer, the worker died or timed out: ban it for this sub-work and count toward unhealthy */
+        NETWORK_ERROR
+    }
+
+    /**
+     * An attempt chosen by {@link Acquire} is over.
+     *
+     * @param load the worker's load carried by its answer, or null
+     */
+    public record Release(String subWorkId, ActorRef<SubWorkExecutor.Command> worker, Outcome outcome,
+            SubWorkExecutor.Load load) implements Command {}
+
+    /** Sub-work {@code subWorkId} is finished: drop its bans. */
+    public record Forget(String subWorkId) implements Command {}
+
+    /** Ask for a {@link Snapshot}. */
+    public record GetSnapshot(ActorRef<Snapshot> replyTo) implements Command {}
+
+    /**
+     * @param workers workers listed by the Receptionist
+     * @param usableWorkers workers that reported load and are healthy
+     * @param totalSlots slots of the usable workers
+     */
+    public record Snapshot(int workers, int usableWorkers, int totalSlots) implements NoSerializationVerificationNeeded {}
+
+    /**
+     * Push a {@link Snapshot} to {@code replyTo} now and whenever it changes (workers listed, usable, their
+     * slots), until {@code replyTo} stops: a work learns of its workers without polling.
+     */
+    public record Subscribe(ActorRef<Snapshot> replyTo) implements Command {}
+
+    private record SubscriberStopped(ActorRef<Snapshot> subscriber) implements Command {}
+
+    private record ListingChanged(Receptionist.Listing listing) implements Command {}
+
+    private enum PollTick implements Command { INSTANCE }
+
+    private record LoadReported(ActorRef<SubWorkExecutor.Command> worker, SubWorkExecutor.Load load) implements Command {}
+
+    private record LoadFailed(ActorRef<SubWorkExecutor.Command> worker) implements Command {}
+
+    private record ReachabilityChanged(ClusterEvent.ReachabilityEvent event) implements Command {}
+
+    private record WorkerTerminated(ActorRef<SubWorkExecutor.Command> worker) implements Command {}
+
+    private final WorkerTable<ActorRef<SubWorkExecutor.Command>> table;
+    private final Set<Address> unreachable = new HashSet<>();
+    /** watched once each, while listed or until they die */
+    private final Set<ActorRef<SubWorkExecutor.Command>> watched = new HashSet<>();
+    /** died; a listing that still names them (it may lag) is not believed */
+    private final Set<ActorRef<SubWorkExecutor.Command>> dead = new HashSet<>();
+    /** dispatched attempts not yet released: worker → sub-work id → who to tell if the worker dies */
+    private final Map<ActorRef<SubWorkExecutor.Command>, Map<String, ActorRef<WorkerLost>>> inFlight = new HashMap<>();
+    /** what each worker's content store is believed to hold, to send a sub-work where its inputs already are */
+    private final io.troupe.booster.cas.Holdings<ActorRef<SubWorkExecutor.Command>> holdings =
+            new io.troupe.booster.cas.Holdings<>(100_000);
+    /** inputs by digest of dispatched attempts, until released */
+    private final Map<String, Map<String, Long>> attemptBlobs = new HashMap<>();
+    /** a worker with a free slot holding this much of a sub-work's inputs is preferred (0 = never) */
+    private final long preferHolderBytes;
+    private final Duration pollTimeout;
+    private final Set<ActorRef<Snapshot>> subscribers = new HashSet<>();
+    private Snapshot lastPushed;
+    /** some worker has been usable: from then on "no worker" means busy or banned, not "not known yet" */
+    private boolean everUsable;
+
+    /**
+     * @param unhealthyAfter network errors in a row that make a worker unhealthy
+     * @param pollInterval how often load is polled
+     */
+    public static Behavior<Command> create(int unhealthyAfter, Duration pollInterval) {
+        return create(unhealthyAfter, pollInterval, 0);
+    }
+
+    /** @param perWorkerLimit most sub-works of this booster on one worker at once, TBS {@code -l} (0 = no limit) */
+    public static Behavior<Command> create(int unhealthyAfter, Duration pollInterval, int perWorkerLimit) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+                new WorkerDirectory(context, timers, unhealthyAfter, pollInterval, perWorkerLimit)));
+    }
+
+    private WorkerDirectory(ActorContext<Command> context, TimerScheduler<Command> timers, int unhealthyAfter,
+            Duration pollInterval, int perWorkerLimit) {
+        super(context);
+        this.table = new WorkerTable<>(unhealthyAfter, perWorkerLimit);
+        long prefer = context.getSystem().settings().config().getBytes("troupe.booster.prefer-holder-bytes");
+        this.preferHolderBytes = prefer <= 0 ? Long.MAX_VALUE : prefer;
+        this.pollTimeout = pollInterval.multipliedBy(2).compareTo(Duration.ofSeconds(1)) < 0
+                ? Duration.ofSeconds(1) : pollInterval.multipliedBy(2);
+        ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, ListingChanged::new);
+        context.getSystem().receptionist().tell(Receptionist.subscribe(SubWorkExecutor.KEY, listings));
+        if (context.getSystem().settings().config().getString("pekko.actor.provider").contains("luster")) {
+            ActorRef<ClusterEvent.ReachabilityEvent> events =
+                    context.messageAdapter(ClusterEvent.ReachabilityEvent.class, ReachabilityChanged::new);
+            Cluster.get(context.getSystem()).subscriptions().tell(org.apache.pekko.cluster.typed.Subscribe.create(events, ClusterEvent.ReachabilityEvent.class));
+        }
+        timers.startTimerWithFixedDelay(PollTick.INSTANCE, pollInterval);
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Acquire.class, this::onAcquire)
+                .onMessage(Dispatch.class, this::onDispatch)
+                .onMessage(Release.class, this::onRelease)
+                .onMessage(Forget.class, this::onForget)
+                .onMessage(GetSnapshot.class, this::onGetSnapshot)
+                .onMessage(Subscribe.class, this::onSubscribe)
+                .onMessage(SubscriberStopped.class, this::onSubscriberStopped)
+                .onMessage(ListingChanged.class, this::onListingChanged)
+                .onMessageEquals(PollTick.INSTANCE, this::onPollTick)
+                .onMessage(LoadReported.class, this::onLoadReported)
+                .onMessage(LoadFailed.class, this::onLoadFailed)
+                .onMessage(ReachabilityChanged.class, this::onReachabilityChanged)
+                .onMessage(WorkerTerminated.class, this::onWorkerTerminated)
+                .build();
+    }
+
+    private Behavior<Command> onAcquire(Acquire acquire) {
+        WorkerTable.Choice<ActorRef<SubWorkExecutor.Command>> choice =
+                table.choose(acquire.subWorkId(), worker -> !unreachable.contains(worker.path().address()));
+        if (choice.worker().isPresent()) {
+            table.reserve(choice.worker().get());
+            acquire.replyTo().tell(new Chosen(choice.worker().get()));
+        } else {
+            acquire.replyTo().tell(new NoWorker(choice.reason(), !everUsable));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onDispatch(Dispatch dispatch) {
+        Map<String, Long> blobs = blobsOf(dispatch.execute());
+        WorkerTable.Choice<ActorRef<SubWorkExecutor.Command>> choice =
+                table.choose(dispatch.subWorkId(), worker -> !unreachable.contains(worker.path().address()),
+                        toolchainsOf(dispatch.execute()), worker -> holdings.bytesHeld(worker, blobs), preferHolderBytes);
+        if (choice.worker().isPresent()) {
+            ActorRef<SubWorkExecutor.Command> worker = choice.worker().get();
+            if (!blobs.isEmpty()) {
+                attemptBlobs.put(dispatch.subWorkId(), blobs);
+            }
+            table.reserve(worker);
+            inFlight.computeIfAbsent(worker, w -> new HashMap<>()).put(dispatch.subWorkId(), dispatch.lostTo());
+            worker.tell(dispatch.execute());
+            dispatch.replyTo().tell(new Chosen(worker));
+        } else {
+            dispatch.replyTo().tell(new NoWorker(choice.reason(), !everUsable));
+        }
+        return this;
+    }
+
+    private static Set<String> toolchainsOf(SubWorkExecutor.Execute execute) {
+        Set<String> keys = new HashSet<>();
+        for (SubWorkExecutor.Step step : execute.steps()) {
+            if (step.toolchain() != null) {
+                keys.add(step.toolchain());
+            }
+        }
+        return keys;
+    }
+
+    private Behavior<Command> onRelease(Release release) {
+        table.unreserve(release.worker());
+        Map<String, Long> blobs = attemptBlobs.remove(release.subWorkId());
+        if (blobs != null && release.outcome() == Outcome.OK) {
+            holdings.held(release.worker(), blobs); // it ran there: its inputs are in that worker's store now
+        }
+        Map<String, ActorRef<WorkerLost>> attempts = inFlight.get(release.worker());
+        if (attempts != null) {
+            attempts.remove(release.subWorkId());
+            if (attempts.isEmpty()) {
+                inFlight.remove(release.worker());
+            }
+        }
+        if (release.outcome() != Outcome.OK) {
+            table.ban(release.subWorkId(), release.worker());
+        }
+        if (release.outcome() == Outcome.NETWORK_ERROR) {
+            table.networkError(release.worker());
+        } else if (release.load() != null) {
+            report(release.worker(), release.load());
+        }
+        return pushIfChanged();
+    }
+
+    /** Inputs sent by digest (digest → size); inline ones cost nothing to send again. */
+    private static Map<String, Long> blobsOf(SubWorkExecutor.Execute execute) {
+        Map<String, Long> blobs = new HashMap<>();
+        for (SubWorkExecutor.InputFile input : execute.inputs()) {
+            if (input.content() == null && input.digest() != null) {
+                blobs.put(input.digest(), input.size());
+            }
+        }
+        return blobs;
+    }
+
+    private Behavior<Command> onForget(Forget forget) {
+        table.forget(forget.subWorkId());
+        return this;
+    }
+
+    private Behavior<Command> onGetSnapshot(GetSnapshot request) {
+        request.replyTo().tell(snapshot());
+        return this;
+    }
+
+    private Behavior<Command> onSubscribe(Subscribe subscribe) {
+        if (subscribers.add(subscribe.replyTo())) {
+            getContext().watchWith(subscribe.replyTo(), new SubscriberStopped(subscribe.replyTo()));
+        }
+        subscribe.replyTo().tell(snapshot());
+        return this;
+    }
+
+    private Behavior<Command> onSubscriberStopped(SubscriberStopped stopped) {
+        subscribers.remove(stopped.subscriber());
+        return this;
+    }
+
+    private Snapshot snapshot() {
+        return new Snapshot(table.members().size(), table.usableWorkers(), table.totalSlots());
+    }
+
+    /** Tells subscribers when the worker set changed; called after every message that may change it. */
+    private Behavior<Command> pushIfChanged() {
+        Snapshot now = snapshot();
+        everUsable |= now.usableWorkers() > 0;
+        if (!now.equals(lastPushed)) {
+            lastPushed = now;
+            subscribers.forEach(subscriber -> subscriber.tell(now));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onListingChanged(ListingChanged changed) {
+        Set<ActorRef<SubWorkExecutor.Command>> listed =
+                new HashSet<>(changed.listing().getServiceInstances(SubWorkExecutor.KEY));
+        listed.removeAll(dead);
+        Set<ActorRef<SubWorkExecutor.Command>> added = new HashSet<>(listed);
+        added.removeAll(table.members());
+        table.setMembers(listed);
+        for (ActorRef<SubWorkExecutor.Command> worker : listed) {
+            if (watched.add(worker)) {
+                getContext().watchWith(worker, new WorkerTerminated(worker));
+            }
+        }
+        added.forEach(this::poll);
+        return pushIfChanged();
+    }
+
+    private Behavior<Command> onWorkerTerminated(WorkerTerminated terminated) {
+        ActorRef<SubWorkExecutor.Command> worker = terminated.worker();
+        holdings.forget(worker);
+        watched.remove(worker);
+        dead.add(worker);
+        Set<ActorRef<SubWorkExecutor.Command>> members = new HashSet<>(table.members());
+        if (members.remove(worker)) {
+            table.setMembers(members);
+        }
+        Map<String, ActorRef<WorkerLost>> attempts = inFlight.remove(worker);
+        if (attempts != null) {
+            attempts.values().forEach(lostTo -> lostTo.tell(new WorkerLost(worker)));
+        }
+        return pushIfChanged();
+    }
+
+    private Behavior<Command> onPollTick() {
+        table.members().forEach(this::poll);
+        return this;
+    }
+
+    private void poll(ActorRef<SubWorkExecutor.Command> worker) {
+        getContext().ask(SubWorkExecutor.Load.class, worker, pollTimeout, SubWorkExecutor.GetLoad::new,
+                (load, error) -> load != null ? new LoadReported(worker, load) : new LoadFailed(worker));
+    }
+
+    private Behavior<Command> onLoadReported(LoadReported reported) {
+        report(reported.worker(), reported.load());
+        return pushIfChanged();
+    }
+
+    private void report(ActorRef<SubWorkExecutor.Command> worker, SubWorkExecutor.Load load) {
+        table.reported(worker, load.slots(), load.free(), load.queueSize());
+        table.toolchains(worker, load.toolchains());
+    }
+
+    private Behavior<Command> onLoadFailed(LoadFailed failed) {
+        table.networkError(failed.worker());
+        return pushIfChanged();
+    }
+
+    /**
+     * Tells every in-flight attempt on a worker at {@code address} that its worker is lost, so it is re-sent
+     * (or run locally) within the failure detector's few seconds; a late answer from that worker is dropped.
+     */
+    private void failOver(Address address) {
+        for (var it = inFlight.entrySet().iterator(); it.hasNext(); ) {
+            var entry = it.next();
+            if (entry.getKey().path().address().equals(address)) {
+                entry.getValue().values().forEach(lostTo -> lostTo.tell(new WorkerLost(entry.getKey(), true)));
+                it.remove();
+            }
+        }
+    }
+
+    private Behavior<Command> onReachabilityChanged(ReachabilityChanged changed) {
+        Address address = changed.event().member().address();
+        if (changed.event() instanceof ClusterEvent.UnreachableMember) {
+            unreachable.add(address);
+            failOver(address);
+        } else {
+            unreachable.remove(address);
+        }
+        return pushIfChanged();
+    }
+}

@@ -1,0 +1,237 @@
+package io.troupe.booster.client;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * The bookkeeping of {@link WorkerDirectory}: which workers exist, their free slots (last load report,
+ * minus what this booster sent since), per-sub-work bans and health.
+ *
+ * @param <W> how a worker is identified (the actor uses its ActorRef)
+ */
+final class WorkerTable<W> {
+
+    private static final class Entry {
+        boolean known;
+        int free;
+        int queueSize;
+        int slots;
+        /** this booster's sub-works on it now, for {@code -l/--limit} */
+        int mine;
+        int errors;
+        boolean healthy = true;
+        long lastChosen;
+        Set<String> toolchains = Set.of();
+    }
+
+    /** Why {@link #choose} found nobody, or who it chose. */
+    record Choice<W>(Optional<W> worker, String reason) {}
+
+    private final Map<W, Entry> workers = new LinkedHashMap<>();
+    private final Map<String, Set<W>> bans = new HashMap<>();
+    private final int unhealthyAfter;
+    private final int limit;
+    private long tick;
+
+    WorkerTable(int unhealthyAfter) {
+        this(unhealthyAfter, 0);
+    }
+
+    /** @param limit most sub-works of this booster on one worker at once, TBS {@code -l} (0 = its free slots) */
+    WorkerTable(int unhealthyAfter, int limit) {
+        this.unhealthyAfter = Math.max(1, unhealthyAfter);
+        this.limit = Math.max(0, limit);
+    }
+
+    /** The Receptionist listing changed: keep state of workers still listed, add new ones. */
+    void setMembers(Set<W> listed) {
+        workers.keySet().retainAll(listed);
+        for (W w : listed) {
+            workers.computeIfAbsent(w, k -> new Entry());
+        }
+        bans.values().forEach(set -> set.retainAll(listed));
+    }
+
+    Set<W> members() {
+        return workers.keySet();
+    }
+
+    /** A load report (or any answer) arrived: the worker is healthy again. */
+    void reported(W worker, int slots, int free, int queueSize) {
+        Entry e = workers.get(worker);
+        if (e == null) {
+            return;
+        }
+        e.known = true;
+        e.slots = slots;
+        e.free = free;
+        e.queueSize = queueSize;
+        e.errors = 0;
+        e.healthy = true;
+    }
+
+    /** The toolchain keys a worker reported holding. */
+    void toolchains(W worker, Collection<String> keys) {
+        Entry e = workers.get(worker);
+        if (e != null) {
+            e.toolchains = Set.copyOf(keys);
+        }
+    }
+
+    /** No answer, death or timeout: counts toward unhealthy. */
+    void networkError(W worker) {
+        Entry e = workers.get(worker);
+        if (e != null && ++e.errors >= unhealthyAfter) {
+            e.healthy = false;
+        }
+    }
+
+    boolean healthy(W worker) {
+        Entry e = workers.get(worker);
+        return e != null && e.healthy;
+    }
+
+    /** Never offer {@code worker} to sub-work {@code subWorkId} again. */
+    void ban(String subWorkId, W worker) {
+        bans.computeIfAbsent(subWorkId, k -> new HashSet<>()).add(worker);
+    }
+
+    /** The sub-work finished: drop its bans. */
+    void forget(String subWorkId) {
+        bans.remove(subWorkId);
+    }
+
+    /** A sub-work was sent to / came back from the worker: adjust the free estimate until the next report. */
+    void reserve(W worker) {
+        Entry e = workers.get(worker);
+        if (e != null) {
+            e.free--;
+            e.mine++;
+        }
+    }
+
+    void unreserve(W worker) {
+        Entry e = workers.get(worker);
+        if (e != null) {
+            e.free++;
+            e.mine = Math.max(0, e.mine - 1);
+        }
+    }
+
+    /**
+     * The worker with the most free slots among those known, healthy, reachable and not banned for this
+     * sub-work; a worker whose queue would overflow is skipped. Ties go to the one chosen longest ago.
+     */
+    Choice<W> choose(String subWorkId, Predicate<W> reachable) {
+        return choose(subWorkId, reachable, w -> 0, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #choose(String, Predicate)}, but a worker with a free slot that already holds at least
+     * {@code minAffinity} bytes of the sub-work's inputs ({@code affinity}) wins, the one holding most first:
+     * it saves sending them.
+     */
+    Choice<W> choose(String subWorkId, Predicate<W> reachable, java.util.function.ToLongFunction<W> affinity,
+            long minAffinity) {
+        if (workers.isEmpty()) {
+            return new Choice<>(Optional.empty(), "no workers registered in the cluster");
+        }
+        Set<W> banned = bans.getOrDefault(subWorkId, Set.of());
+        W best = null;
+        Entry bestEntry = null;
+        W holder = null;
+        Entry holderEntry = null;
+        long holderBytes = 0;
+        int skippedBanned = 0;
+        int skippedUnhealthy = 0;
+        int skippedUnreachable = 0;
+        int skippedFull = 0;
+        int unknown = 0;
+        for (Map.Entry<W, Entry> candidate : workers.entrySet()) {
+            Entry e = candidate.getValue();
+            if (banned.contains(candidate.getKey())) {
+                skippedBanned++;
+            } else if (!e.known) {
+                unknown++;
+            } else if (!e.healthy) {
+                skippedUnhealthy++;
+            } else if (!reachable.test(candidate.getKey())) {
+                skippedUnreachable++;
+            } else if (e.free <= -e.queueSize || (limit > 0 && e.mine >= limit)) {
+                skippedFull++;
+            } else {
+                if (bestEntry == null || e.free > bestEntry.free
+                        || (e.free == bestEntry.free && e.lastChosen < bestEntry.lastChosen)) {
+                    best = candidate.getKey();
+                    bestEntry = e;
+                }
+                long bytes = e.free > 0 && minAffinity != Long.MAX_VALUE ? affinity.applyAsLong(candidate.getKey()) : 0;
+                if (bytes >= minAffinity && bytes > 0 && (bytes > holderBytes
+                        || (bytes == holderBytes && holderEntry != null && e.free > holderEntry.free))) {
+                    holder = candidate.getKey();
+                    holderEntry = e;
+                    holderBytes = bytes;
+                }
+            }
+        }
+        if (holder != null) {
+            best = holder;
+            bestEntry = holderEntry;
+        }
+        if (best == null) {
+            return new Choice<>(Optional.empty(), "no usable worker among " + workers.size() + ": " + skippedBanned
+                    + " already failed this sub-work, " + skippedUnhealthy + " unhealthy, " + skippedUnreachable
+                    + " unreachable, " + skippedFull + " busy, " + unknown + " not reporting yet");
+        }
+        bestEntry.lastChosen = ++tick;
+        return new Choice<>(Optional.of(best), "");
+    }
+
+    /**
+     * Like {@link #choose(String, Predicate)}, among the workers that reported every toolchain key in
+     * {@code toolchains}. When every worker has reported and none holds them, the reason starts with
+     * {@link WorkerDirectory#TOOLCHAIN_MISMATCH}; a worker that has not reported yet might still hold them.
+     */
+    Choice<W> choose(String subWorkId, Predicate<W> reachable, Set<String> toolchains) {
+        return choose(subWorkId, reachable, toolchains, w -> 0, Long.MAX_VALUE);
+    }
+
+    /** Both filters at once: the toolchain keys of {@link #choose(String, Predicate, Set)}, then input affinity. */
+    Choice<W> choose(String subWorkId, Predicate<W> reachable, Set<String> toolchains,
+            java.util.function.ToLongFunction<W> affinity, long minAffinity) {
+        if (toolchains.isEmpty()) {
+            return choose(subWorkId, reachable, affinity, minAffinity);
+        }
+        long holders = workers.values().stream().filter(e -> e.toolchains.containsAll(toolchains)).count();
+        if (!workers.isEmpty() && holders == 0 && workers.values().stream().allMatch(e -> e.known)) {
+            return new Choice<>(Optional.empty(), WorkerDirectory.TOOLCHAIN_MISMATCH + ": none of the " + workers.size()
+                    + " workers holds toolchain " + String.join(", ", toolchains));
+        }
+        Choice<W> choice = choose(subWorkId, worker -> reachable.test(worker) && holds(worker, toolchains),
+                affinity, minAffinity);
+        return choice.worker().isPresent() ? choice : new Choice<>(Optional.empty(), choice.reason() + " ("
+                + (workers.size() - holders) + " of them without the toolchain, counted as unreachable)");
+    }
+
+    private boolean holds(W worker, Set<String> toolchains) {
+        Entry e = workers.get(worker);
+        return e != null && e.toolchains.containsAll(toolchains);
+    }
+
+    /** Workers that reported and are healthy. */
+    int usableWorkers() {
+        return (int) workers.values().stream().filter(e -> e.known && e.healthy).count();
+    }
+
+    /** Total slots of the workers that reported and are healthy. */
+    int totalSlots() {
+        return workers.values().stream().filter(e -> e.known && e.healthy)
+                .mapToInt(e -> limit > 0 ? Math.min(e.slots, limit) : e.slots).sum();
+    }
+}

@@ -1,0 +1,151 @@
+package io.troupe.booster.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.troupe.booster.handler.EchoHandler;
+import io.troupe.booster.testutil.Proc;
+import io.troupe.booster.testutil.StderrCapture;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The work command starts at once, whatever the cluster does; a failed work actor ends the booster. */
+@Tag("process")
+class BoosterStartTest {
+
+    /** Long enough that a command that waited for it could not pass the timing assertion below. */
+    private static final int JOIN_TIMEOUT_SECONDS = 20;
+
+    @TempDir
+    Path tmp;
+
+    private final StderrCapture stderr = new StderrCapture();
+
+    @BeforeEach
+    void captureStderr() {
+        Proc.useGivenNativeBoosterExec();
+        stderr.start();
+    }
+
+    @AfterEach
+    void restoreStderr() {
+        stderr.stop();
+    }
+
+    private Config config() {
+        return ConfigFactory.parseString(String.join("\n",
+                        "troupe.worker.sandbox-root = \"" + tmp.resolve("sandboxes") + "\"",
+                        "troupe.booster.join-timeout = " + JOIN_TIMEOUT_SECONDS + "s"))
+                .withFallback(ConfigFactory.load());
+    }
+
+    private WorkSettings settings(String command, Path rules, boolean noLocal, List<String> seeds) {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
+        return new WorkSettings("echo", "demo", "start-test", command, true, rules, false, noLocal, 0, 2, 0, 30,
+                seeds, tmp, env, tmp.resolve("stats.json"));
+    }
+
+    private static String deadSeed() throws Exception {
+        try (ServerSocket free = new ServerSocket(0)) {
+            return "127.0.0.1:" + free.getLocalPort(); // closed again: nobody answers there
+        }
+    }
+
+    @Test
+    void aDownSeedDoesNotHoldTheCommandAndItsSubWorksRunLocally() throws Exception {
+        Path file = Files.writeString(tmp.resolve("in.txt"), "hello\n");
+        Path rules = Files.writeString(tmp.resolve("rules.json"),
+                "{\"hooks\":[{\"src_command\":\"cat\",\"target_command\":\"booster-exec $SRC_CMD\"}]}");
+        String seed = deadSeed();
+        long start = System.nanoTime();
+        int code = BoosterRun.run(settings("cat " + file + " > a.txt && cat " + file + " > b.txt && echo jobs=@BK_JOBS > jobs.txt",
+                rules, false, List.of(seed)), new EchoHandler(), config());
+        long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+
+        assertEquals(0, code, stderr.text());
+        assertEquals("hello\n", Files.readString(tmp.resolve("a.txt")));
+        assertEquals("hello\n", Files.readString(tmp.resolve("b.txt")));
+        assertTrue(seconds < JOIN_TIMEOUT_SECONDS / 2, "the work did not wait for the join: " + seconds + " s");
+        assertTrue(stderr.text().contains("[booster] total 2, remote ok 0, local fallback 2, failed 0, workers used 0;"
+                + " fell back: no worker yet 2"), stderr.text());
+        assertTrue(stderr.text().contains("[booster] no worker was known during the work: not joined the cluster at "
+                + seed + " after "), stderr.text());
+        // no worker known at command start: @BK_JOBS is the expected cluster's (4 x CPUs), not 1
+        int expected = Math.max(2, 4 * Runtime.getRuntime().availableProcessors());
+        assertEquals("jobs=" + expected + "\n", Files.readString(tmp.resolve("jobs.txt")));
+
+        JsonNode work = new ObjectMapper().readTree(tmp.resolve("stats.json").toFile()).get("work");
+        assertEquals(2, work.get("summary").get("fallbacks").get("no_worker_yet").asInt(), work.toString());
+        assertTrue(work.get("cluster_joined_ms").isNull(), work.toString());
+        assertTrue(work.get("first_remote_ms").isNull(), work.toString());
+        assertNotNull(work.get("no_worker_reason").textValue(), work.toString());
+        long actor = work.get("work_actor_started_ms").asLong();
+        long command = work.get("command_started_ms").asLong();
+        assertTrue(actor > 0 && command >= actor, work.toString());
+        // loose: only that nothing like the join (seconds) stands between the work actor and the command
+        assertTrue(command - actor < 5_000, "command started " + (command - actor) + " ms after the work actor");
+    }
+
+    @Test
+    void aDownSeedUnderNoLocalFailsTheWorkAfterTheJoinTimeout() throws Exception {
+        String seed = deadSeed();
+        Config config = ConfigFactory.parseString("troupe.booster.join-timeout = 2s").withFallback(config());
+        int code = BoosterRun.run(settings("touch ran.txt", null, true, List.of(seed)), new EchoHandler(), config);
+        assertEquals(BoosterRun.BOOSTER_FAILED, code);
+        assertTrue(stderr.text().contains("[booster] could not join the cluster at " + seed
+                + " within 2 s; --no_local forbids running the work locally"), stderr.text());
+        assertTrue(Files.notExists(tmp.resolve("ran.txt")), "--no_local holds the command until a worker is known");
+    }
+
+    @Test
+    void localRunsWithoutACluster() throws Exception {
+        Path file = Files.writeString(tmp.resolve("in.txt"), "local\n");
+        Path rules = Files.writeString(tmp.resolve("rules.json"),
+                "{\"hooks\":[{\"src_command\":\"cat\",\"target_command\":\"booster-exec $SRC_CMD\"}]}");
+        int code = BoosterRun.run(settings("cat " + file + " > out.txt", rules, false, List.of()).withLocal(true),
+                new EchoHandler(), config());
+        assertEquals(0, code, stderr.text());
+        assertEquals("local\n", Files.readString(tmp.resolve("out.txt")));
+        assertTrue(stderr.text().contains("[booster] total 1, remote ok 0, local fallback 1, failed 0, workers used 0\n"),
+                stderr.text());
+        JsonNode work = new ObjectMapper().readTree(tmp.resolve("stats.json").toFile()).get("work");
+        assertTrue(work.get("cluster_joined_ms").isNull(), "--local joins nothing: " + work);
+        assertTrue(work.get("no_worker_reason").isNull(), "--local is no fallback: " + work);
+    }
+
+    @Test
+    void splitBrainDecisionsCountClusterNodesNotBoosters() {
+        Config booster = BoosterRun.systemConfigFor(config(), List.of("127.0.0.1:7355"));
+        assertEquals("keep-majority", booster.getString("pekko.cluster.split-brain-resolver.active-strategy"));
+        assertEquals(BoosterRun.SBR_ROLE, booster.getString("pekko.cluster.split-brain-resolver.keep-majority.role"));
+        assertEquals(List.of("booster"), booster.getStringList("pekko.cluster.roles"), "a booster never counts");
+    }
+
+    @Test
+    void aFailedWorkActorEndsTheBoosterWithTheReason() {
+        // fails on its first message: the guardian's ClusterJoined once the embedded cluster is up
+        BoosterGuardian.WorkFactory failing = (settings, handler, events) -> Behaviors.receiveMessage(message -> {
+            throw new IllegalStateException("test failure in the work actor");
+        });
+        int code = BoosterRun.run(settings("true", null, false, List.of()), new EchoHandler(), config(), failing);
+        assertEquals(BoosterRun.BOOSTER_FAILED, code);
+        assertTrue(stderr.text().contains("[booster] internal error: the work actor failed: "
+                + "java.lang.IllegalStateException: test failure in the work actor"), stderr.text());
+    }
+}

@@ -1,0 +1,259 @@
+package io.troupe.booster.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.troupe.api.booster.Command;
+import io.troupe.api.booster.DeterministicFailure;
+import io.troupe.api.booster.DistCommand;
+import io.troupe.api.booster.DistResult;
+import io.troupe.api.booster.Handler;
+import io.troupe.api.booster.Sandbox;
+import io.troupe.booster.TestClusters;
+import io.troupe.booster.gateway.ExecutorGateway;
+import io.troupe.booster.gateway.GatewayProtocol.StdinKind;
+import io.troupe.booster.handler.EchoHandler;
+import io.troupe.booster.worker.SubWorkExecutor;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The attempt and fallback rules of a sub-work (Sandbox, deterministic failures, stdin, progress timeouts,
+ * fallback reasons, --max_fallback_ratio) on a single-node cluster with an embedded worker.
+ */
+class ExecSemanticsTest {
+
+    private static Path root;
+    private static ActorTestKit kit;
+    private static final Map<String, String> ENV = Map.of("PATH", System.getenv("PATH"), "X", "from-client");
+
+    @BeforeAll
+    static void start() throws Exception {
+        root = Files.createTempDirectory("troupe-execsem-test-");
+        // a quick heartbeat, so a 1-second --io_timeout_secs is several heartbeats long
+        kit = ActorTestKit.create("troupe", TestClusters.node("booster", root.resolve("sandboxes"), List.of("sh", "cat"),
+                "troupe.worker.slots = 2\ntroupe.worker.heartbeat-interval = 200ms"));
+        TestClusters.joinSelf(kit);
+        kit.spawn(SubWorkExecutor.create(), "worker");
+        TestClusters.awaitWorkers(kit, 1, Duration.ofSeconds(20));
+    }
+
+    @AfterAll
+    static void stop() {
+        kit.shutdownTestKit();
+    }
+
+    private record Sub(List<String> argv, ExecutorGateway.Stdin stdin) {
+        static Sub of(String... argv) {
+            return new Sub(List.of(argv), ExecutorGateway.Stdin.UNKNOWN);
+        }
+    }
+
+    private record Outcome(List<ExecutorGateway.SubWorkReply> replies, WorkActor.Finished finished, JsonNode stats) {
+        ExecutorGateway.SubWorkReply reply() {
+            return replies.get(0);
+        }
+
+        String stdout() {
+            return new String(reply().stdout(), StandardCharsets.UTF_8);
+        }
+
+        String stderr() {
+            return new String(reply().stderr(), StandardCharsets.UTF_8);
+        }
+
+        JsonNode sub(int index) {
+            return stats.at("/sub_works/" + index);
+        }
+    }
+
+    private static WorkSettings settings(String name, boolean local, int retries, int ioTimeoutSecs,
+            int remoteTimeoutSecs, double maxFallbackRatio) throws Exception {
+        Path dir = Files.createDirectories(root.resolve(name));
+        return new WorkSettings("custom", "execsem", name, null, false, null, local, false, retries, 2, 0, ioTimeoutSecs,
+                List.of(), dir, ENV, dir.resolve("stats.json"), remoteTimeoutSecs, maxFallbackRatio);
+    }
+
+    private static WorkSettings settings(String name, int retries) throws Exception {
+        return settings(name, false, retries, 20, 0, 1.0);
+    }
+
+    /** Runs one work whose sub-works are {@code subs}, one after the other, and reads its --stats_json. */
+    private static Outcome run(WorkSettings settings, Handler handler, Sub... subs) throws Exception {
+        TestProbe<WorkActor.Event> events = kit.createTestProbe();
+        ActorRef<WorkActor.Command> work =
+                kit.spawn(WorkActor.create(settings, handler, WorkActor.Launch.EXTERNAL, events.getRef()));
+        events.expectMessageClass(WorkActor.Ready.class, Duration.ofSeconds(20));
+        List<ExecutorGateway.SubWorkReply> replies = new ArrayList<>();
+        for (Sub sub : subs) {
+            TestProbe<ExecutorGateway.SubWorkReply> reply = kit.createTestProbe();
+            work.tell(new WorkActor.SubWork(new ExecutorGateway.SubWorkArrived(sub.argv(),
+                    settings.workDir().toString(), ENV, sub.stdin(), reply.getRef())));
+            replies.add(reply.expectMessageClass(ExecutorGateway.SubWorkReply.class, Duration.ofSeconds(30)));
+        }
+        work.tell(new WorkActor.WorkCommandExited(0));
+        WorkActor.Finished finished = events.expectMessageClass(WorkActor.Finished.class, Duration.ofSeconds(20));
+        JsonNode stats = new ObjectMapper().readTree(settings.statsJson().toFile());
+        return new Outcome(replies, finished, stats);
+    }
+
+    /** Runs the sub-work's own argv remotely; a non-zero remote exit is a deterministic failure (a compile error). */
+    private static final class CompilerLike implements Handler {
+        final AtomicInteger remoteRuns = new AtomicInteger();
+        final List<Sandbox> sandboxes = new CopyOnWriteArrayList<>();
+
+        @Override
+        public DistCommand preExecute(List<String> command) {
+            throw new AssertionError("the booster calls preExecute(command, sandbox)");
+        }
+
+        @Override
+        public DistCommand preExecute(List<String> command, Sandbox sandbox) {
+            sandboxes.add(sandbox);
+            return DistCommand.of(Command.of(command.get(0), command.subList(1, command.size())));
+        }
+
+        @Override
+        public void postExecute(DistResult result) throws Exception {
+            remoteRuns.incrementAndGet();
+            int code = result.results().get(0).retCode();
+            if (code != 0) {
+                throw new DeterministicFailure("exit code " + code);
+            }
+        }
+    }
+
+    @Test
+    void preExecuteGetsTheSubWorksDirectoryAndEnvironment() throws Exception {
+        CompilerLike handler = new CompilerLike();
+        WorkSettings settings = settings("sandbox", 0);
+        Outcome outcome = run(settings, handler, Sub.of("sh", "-c", "echo remote-$X"));
+        assertEquals("remote-\n", outcome.stdout(), "X is the client's, not sent to the worker: " + outcome.stderr());
+        assertEquals(1, handler.sandboxes.size());
+        assertEquals(settings.workDir().toAbsolutePath(), handler.sandboxes.get(0).dir());
+        assertEquals("from-client", handler.sandboxes.get(0).env().get("X"));
+        assertEquals("remote", outcome.sub(0).at("/route").asText());
+        assertTrue(outcome.sub(0).at("/fallback_reason").isNull());
+        assertTrue(outcome.sub(0).has("send_ms"), outcome.stats.toString());
+        // the worker's own share of the remote phase, and the process's share of that
+        double worker = outcome.sub(0).at("/worker_ms").asDouble();
+        double process = outcome.sub(0).at("/process_ms").asDouble();
+        long sendAndRemote = outcome.sub(0).at("/send_ms").asLong() + outcome.sub(0).at("/remote_ms").asLong();
+        assertTrue(worker > 0 && worker <= sendAndRemote + 2, outcome.sub(0).toString()); // ms rounding of both
+        assertTrue(process > 0 && process <= worker, outcome.sub(0).toString());
+    }
+
+    @Test
+    void aDeterministicRemoteFailureIsRunLocallyOnceAndOnlyTheLocalDiagnosticsAreShown() throws Exception {
+        CompilerLike handler = new CompilerLike();
+        Path dir = Files.createDirectories(root.resolve("compile-error"));
+        Files.writeString(dir.resolve("where"), "local");
+        // the worker's sandbox has no file "where": the remote message differs from the local one
+        Outcome outcome = run(settings("compile-error", 3), handler,
+                Sub.of("sh", "-c", "echo \"error: bad.c:1 ($(cat where 2>/dev/null || echo remote))\" >&2; exit 3"));
+        assertEquals(3, outcome.reply().exitCode(), "the tool's own exit code");
+        assertEquals("error: bad.c:1 (local)\n", outcome.stderr(), "the diagnostics once, from the local run");
+        assertEquals(1, handler.remoteRuns.get(), "no remote retry although --remote_retry_times 3");
+        assertEquals(new WorkActor.Summary(1, 0, 0, 1, 0, Map.of(FallbackReason.REMOTE_NONZERO, 1)),
+                outcome.finished().summary());
+        assertTrue(outcome.finished().summary().line().endsWith("; fell back: remote non-zero 1"),
+                outcome.finished().summary().line());
+        assertEquals("remote_nonzero", outcome.sub(0).at("/fallback_reason").asText());
+        assertEquals(1, outcome.sub(0).at("/attempts").asInt());
+        assertEquals(1, outcome.stats.at("/work/summary/fallbacks/remote_nonzero").asInt());
+    }
+
+    @Test
+    void aFailureThatCannotChangeIsNotTriedRemotely() throws Exception {
+        Handler tooLarge = command -> {
+            throw new FallbackException(FallbackReason.TOO_LARGE, "input big.o is 2 GiB, more than the 1 GiB limit");
+        };
+        Outcome outcome = run(settings("too-large", 3), tooLarge, Sub.of("sh", "-c", "echo local"));
+        assertEquals("local\n", outcome.stdout());
+        assertEquals(0, outcome.sub(0).at("/attempts").asInt());
+        assertEquals("too_large", outcome.sub(0).at("/fallback_reason").asText());
+        assertEquals("local", outcome.sub(0).at("/route").asText());
+    }
+
+    @Test
+    void aRegularFileOnStdinIsForwardedToTheWorker() throws Exception {
+        byte[] input = "line one\nline two\n".getBytes(StandardCharsets.UTF_8);
+        Outcome outcome = run(settings("stdin-file", 0), new EchoHandler(),
+                new Sub(List.of("cat"), new ExecutorGateway.Stdin(StdinKind.FILE, input)));
+        assertEquals("line one\nline two\n", outcome.stdout(), outcome.stderr());
+        assertEquals("remote", outcome.sub(0).at("/route").asText());
+    }
+
+    @Test
+    void aRegularFileOnStdinFeedsALocalRunToo() throws Exception {
+        Outcome outcome = run(settings("stdin-local", true, 0, 20, 0, 1.0), new EchoHandler(),
+                new Sub(List.of("cat"), new ExecutorGateway.Stdin(StdinKind.FILE, "fed\n".getBytes(StandardCharsets.UTF_8))));
+        assertEquals("fed\n", outcome.stdout(), outcome.stderr());
+        assertEquals("local", outcome.sub(0).at("/route").asText());
+    }
+
+    @Test
+    void aPipeOnStdinIsAnsweredRunItYourself() throws Exception {
+        Outcome outcome = run(settings("stdin-pipe", 0), new EchoHandler(),
+                new Sub(List.of("cat"), new ExecutorGateway.Stdin(StdinKind.PIPE, null)));
+        assertTrue(outcome.reply().runLocally(), "booster-exec runs it, inheriting the pipe");
+        assertEquals(Map.of(FallbackReason.STDIN, 1), outcome.finished().summary().fallbacks());
+        assertEquals("stdin", outcome.sub(0).at("/fallback_reason").asText());
+        assertTrue(outcome.finished().summary().line().contains("fell back: stdin 1"));
+    }
+
+    @Test
+    void heartbeatsKeepALongRemoteRunAliveUnderAShortIoTimeout() throws Exception {
+        // 3 s of remote run time under a 1 s --io_timeout_secs: the worker's heartbeats are the progress
+        Outcome outcome = run(settings("heartbeat", false, 2, 1, 0, 1.0), new EchoHandler(),
+                Sub.of("sh", "-c", "sleep 3; echo done"));
+        assertEquals("done\n", outcome.stdout(), outcome.stderr());
+        assertEquals("remote", outcome.sub(0).at("/route").asText());
+        assertEquals(1, outcome.sub(0).at("/attempts").asInt(), "ran once");
+    }
+
+    @Test
+    void theRemoteTimeoutEndsARunAndItIsNotRetriedRemotely() throws Exception {
+        Path dir = Files.createDirectories(root.resolve("remote-timeout"));
+        Files.writeString(dir.resolve("here"), "");
+        // slow only on the worker, whose sandbox has no file "here"
+        Outcome outcome = run(settings("remote-timeout", false, 2, 20, 1, 1.0), new EchoHandler(),
+                Sub.of("sh", "-c", "if [ -f here ]; then echo local; else sleep 30; fi"));
+        assertEquals("local\n", outcome.stdout(), outcome.stderr());
+        assertEquals("timeout", outcome.sub(0).at("/fallback_reason").asText());
+        assertEquals(1, outcome.sub(0).at("/attempts").asInt(), "--remote_retry_times 2, yet one remote attempt");
+        assertTrue(outcome.sub(0).at("/remote_ms").asLong() < 10_000, outcome.sub(0).toString());
+    }
+
+    @Test
+    void moreFallbacksThanTheRatioAllowsFailTheWork() throws Exception {
+        Sub remote = Sub.of("sh", "-c", "echo remote");
+        Sub refused = Sub.of("printf", "local"); // printf is not on this worker's allowlist
+        Outcome within = run(settings("ratio-ok", false, 0, 20, 0, 0.5), new EchoHandler(), remote, refused);
+        assertEquals(0, within.finished().exitCode(), "1 of 2 fell back: not more than 0.5");
+        Outcome beyond = run(settings("ratio-bad", false, 0, 20, 0, 0.4), new EchoHandler(), remote, refused);
+        assertEquals(WorkActor.FALLBACK_RATIO_EXCEEDED, beyond.finished().exitCode());
+        assertEquals(Map.of(FallbackReason.WORKER_REFUSED, 1), beyond.finished().summary().fallbacks());
+        assertEquals(0, beyond.replies().get(1).exitCode(), "the sub-work itself succeeded locally");
+        assertEquals("worker_refused", beyond.sub(1).at("/fallback_reason").asText());
+        assertNull(beyond.sub(0).get("fallback_reason").textValue());
+        assertFalse(beyond.stats.at("/work/summary/fallbacks").has("stdin"));
+    }
+}

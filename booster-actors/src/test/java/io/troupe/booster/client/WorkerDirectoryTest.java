@@ -1,0 +1,167 @@
+package io.troupe.booster.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.troupe.booster.worker.SubWorkExecutor;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The directory actor with fake workers registered under troupe-worker. */
+class WorkerDirectoryTest {
+
+    private final ActorTestKit kit = ActorTestKit.create(ConfigFactory.parseString("pekko.actor.serialize-messages = on")
+            .withFallback(ConfigFactory.load()));
+
+    @AfterEach
+    void stop() {
+        kit.shutdownTestKit();
+    }
+
+    /** Answers load polls with {@code free} free of 4 slots while {@code answering} is set. */
+    private ActorRef<SubWorkExecutor.Command> fakeWorker(String name, int free, AtomicBoolean answering) {
+        return fakeWorker(name, free, answering, null);
+    }
+
+    /** Also passes every {@link SubWorkExecutor.Execute} it receives to {@code executes}, if given. */
+    private ActorRef<SubWorkExecutor.Command> fakeWorker(String name, int free, AtomicBoolean answering,
+            ActorRef<SubWorkExecutor.Execute> executes) {
+        Behavior<SubWorkExecutor.Command> behavior = Behaviors.setup(context -> {
+            context.getSystem().receptionist().tell(Receptionist.register(SubWorkExecutor.KEY, context.getSelf()));
+            return Behaviors.receive(SubWorkExecutor.Command.class)
+                    .onMessage(SubWorkExecutor.GetLoad.class, get -> {
+                        if (answering.get()) {
+                            get.replyTo().tell(new SubWorkExecutor.Load(name, 4, 4 - free, 0, 8));
+                        }
+                        return Behaviors.same();
+                    })
+                    .onMessage(SubWorkExecutor.Execute.class, execute -> {
+                        if (executes != null) {
+                            executes.tell(execute);
+                        }
+                        return Behaviors.same();
+                    })
+                    .build();
+        });
+        return kit.spawn(behavior, name);
+    }
+
+    private WorkerDirectory.Choice acquire(ActorRef<WorkerDirectory.Command> directory, String subWork) {
+        TestProbe<WorkerDirectory.Choice> probe = kit.createTestProbe();
+        directory.tell(new WorkerDirectory.Acquire(subWork, probe.getRef()));
+        return probe.receiveMessage();
+    }
+
+    private void awaitUsable(ActorRef<WorkerDirectory.Command> directory, int usable) {
+        TestProbe<WorkerDirectory.Snapshot> probe = kit.createTestProbe();
+        probe.awaitAssert(Duration.ofSeconds(10), () -> {
+            directory.tell(new WorkerDirectory.GetSnapshot(probe.getRef()));
+            assertEquals(usable, probe.receiveMessage().usableWorkers());
+            return null;
+        });
+    }
+
+    @Test
+    void choosesBansAndMarksSilentWorkersUnhealthy() {
+        AtomicBoolean busyAnswers = new AtomicBoolean(true);
+        AtomicBoolean idleAnswers = new AtomicBoolean(true);
+        ActorRef<SubWorkExecutor.Command> busy = fakeWorker("busy", 1, busyAnswers);
+        ActorRef<SubWorkExecutor.Command> idle = fakeWorker("idle", 3, idleAnswers);
+        ActorRef<WorkerDirectory.Command> directory = kit.spawn(WorkerDirectory.create(2, Duration.ofMillis(100)));
+        awaitUsable(directory, 2);
+
+        assertEquals(new WorkerDirectory.Chosen(idle), acquire(directory, "s1"), "most free slots");
+        directory.tell(new WorkerDirectory.Release("s1", idle, WorkerDirectory.Outcome.FAILED, null));
+        assertEquals(new WorkerDirectory.Chosen(busy), acquire(directory, "s1"), "idle failed s1: banned for it");
+        assertEquals(new WorkerDirectory.Chosen(idle), acquire(directory, "s2"), "but not for s2");
+
+        idleAnswers.set(false); // stops answering load polls: unhealthy after 2 misses
+        awaitUsable(directory, 1);
+        assertEquals(new WorkerDirectory.Chosen(busy), acquire(directory, "s3"));
+        idleAnswers.set(true); // answers again: healthy again
+        awaitUsable(directory, 2);
+
+        kit.stop(busy);
+        kit.stop(idle);
+        TestProbe<WorkerDirectory.Choice> probe = kit.createTestProbe();
+        probe.awaitAssert(Duration.ofSeconds(10), () -> {
+            directory.tell(new WorkerDirectory.Acquire("s4", probe.getRef()));
+            WorkerDirectory.Choice choice = probe.receiveMessage();
+            assertTrue(choice instanceof WorkerDirectory.NoWorker, choice.toString());
+            assertEquals("no workers registered in the cluster", ((WorkerDirectory.NoWorker) choice).reason());
+            return null;
+        });
+    }
+
+    @Test
+    void dispatchSendsTheExecuteToTheChosenWorkerAndSaysWhichOne() {
+        TestProbe<SubWorkExecutor.Execute> busyGot = kit.createTestProbe();
+        TestProbe<SubWorkExecutor.Execute> idleGot = kit.createTestProbe();
+        ActorRef<SubWorkExecutor.Command> busy = fakeWorker("busy", 1, new AtomicBoolean(true), busyGot.getRef());
+        ActorRef<SubWorkExecutor.Command> idle = fakeWorker("idle", 3, new AtomicBoolean(true), idleGot.getRef());
+        ActorRef<WorkerDirectory.Command> directory = kit.spawn(WorkerDirectory.create(2, Duration.ofMillis(100)));
+        awaitUsable(directory, 2);
+        TestProbe<WorkerDirectory.Choice> choices = kit.createTestProbe();
+        TestProbe<SubWorkExecutor.Reply> replies = kit.createTestProbe();
+        TestProbe<WorkerDirectory.WorkerLost> lost = kit.createTestProbe();
+        SubWorkExecutor.Execute execute = new SubWorkExecutor.Execute("s1#1",
+                List.of(new SubWorkExecutor.Step("true", null, List.of(), List.of(), List.of())), List.of(), 1000,
+                replies.getRef(), replies.getRef());
+
+        directory.tell(new WorkerDirectory.Dispatch("s1", execute, choices.getRef(), lost.getRef()));
+        assertEquals(new WorkerDirectory.Chosen(idle), choices.receiveMessage(), "most free slots");
+        assertEquals("s1#1", idleGot.receiveMessage().subWorkId());
+        busyGot.expectNoMessage(Duration.ofMillis(200));
+
+        directory.tell(new WorkerDirectory.Release("s1", idle, WorkerDirectory.Outcome.FAILED, null));
+        directory.tell(new WorkerDirectory.Dispatch("s1", execute, choices.getRef(), lost.getRef()));
+        assertEquals(new WorkerDirectory.Chosen(busy), choices.receiveMessage(), "idle failed s1: banned for it");
+        assertEquals("s1#1", busyGot.receiveMessage().subWorkId());
+
+        directory.tell(new WorkerDirectory.Release("s1", busy, WorkerDirectory.Outcome.FAILED, null));
+        directory.tell(new WorkerDirectory.Dispatch("s1", execute, choices.getRef(), lost.getRef()));
+        assertTrue(choices.receiveMessage() instanceof WorkerDirectory.NoWorker, "both banned for s1: nothing sent");
+        idleGot.expectNoMessage(Duration.ofMillis(200));
+        busyGot.expectNoMessage(Duration.ZERO);
+    }
+
+    @Test
+    void tellsTheDispatcherWhenItsWorkerDiesBeforeTheAttemptIsReleased() {
+        TestProbe<SubWorkExecutor.Execute> got = kit.createTestProbe();
+        ActorRef<SubWorkExecutor.Command> worker = fakeWorker("w", 3, new AtomicBoolean(true), got.getRef());
+        ActorRef<WorkerDirectory.Command> directory = kit.spawn(WorkerDirectory.create(2, Duration.ofMillis(100)));
+        awaitUsable(directory, 1);
+        TestProbe<WorkerDirectory.Choice> choices = kit.createTestProbe();
+        TestProbe<SubWorkExecutor.Reply> replies = kit.createTestProbe();
+        TestProbe<WorkerDirectory.WorkerLost> released = kit.createTestProbe();
+        TestProbe<WorkerDirectory.WorkerLost> running = kit.createTestProbe();
+        List<SubWorkExecutor.Step> steps = List.of(new SubWorkExecutor.Step("true", null, List.of(), List.of(), List.of()));
+
+        directory.tell(new WorkerDirectory.Dispatch("s1", new SubWorkExecutor.Execute("s1#1", steps, List.of(), 1000,
+                replies.getRef(), replies.getRef()), choices.getRef(), released.getRef()));
+        assertEquals(new WorkerDirectory.Chosen(worker), choices.receiveMessage());
+        directory.tell(new WorkerDirectory.Release("s1", worker, WorkerDirectory.Outcome.OK, null));
+        directory.tell(new WorkerDirectory.Dispatch("s2", new SubWorkExecutor.Execute("s2#1", steps, List.of(), 1000,
+                replies.getRef(), replies.getRef()), choices.getRef(), running.getRef()));
+        assertEquals(new WorkerDirectory.Chosen(worker), choices.receiveMessage());
+        assertEquals("s1#1", got.receiveMessage().subWorkId());
+        assertEquals("s2#1", got.receiveMessage().subWorkId());
+
+        kit.stop(worker);
+        assertEquals(new WorkerDirectory.WorkerLost(worker), running.receiveMessage(), "s2 was still on it");
+        released.expectNoMessage(Duration.ofMillis(200)); // s1 was released before
+        directory.tell(new WorkerDirectory.Dispatch("s3", new SubWorkExecutor.Execute("s3#1", steps, List.of(), 1000,
+                replies.getRef(), replies.getRef()), choices.getRef(), running.getRef()));
+        assertTrue(choices.receiveMessage() instanceof WorkerDirectory.NoWorker, "a dead worker is not chosen");
+    }
+}

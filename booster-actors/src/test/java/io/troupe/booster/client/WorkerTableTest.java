@@ -1,0 +1,83 @@
+package io.troupe.booster.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Worker choice: most free slots, per-sub-work bans, unhealthy after N errors, unreachable, full queues. */
+class WorkerTableTest {
+
+    private static WorkerTable<String> table(int unhealthyAfter) {
+        WorkerTable<String> table = new WorkerTable<>(unhealthyAfter);
+        table.setMembers(Set.of("a", "b", "c"));
+        table.reported("a", 4, 1, 10);
+        table.reported("b", 4, 3, 10);
+        table.reported("c", 4, 2, 10);
+        return table;
+    }
+
+    private static Optional<String> choose(WorkerTable<String> table, String subWork) {
+        return table.choose(subWork, w -> true).worker();
+    }
+
+    @Test
+    void choosesTheWorkerWithMostFreeSlotsAndCountsReservations() {
+        WorkerTable<String> table = table(3);
+        assertEquals(Optional.of("b"), choose(table, "s1"));
+        table.reserve("b");
+        assertEquals(Optional.of("c"), choose(table, "s2"), "b and c both have 2 free: the one chosen longest ago wins");
+        table.reserve("c");
+        assertEquals(Optional.of("b"), choose(table, "s3"));
+        assertEquals(12, table.totalSlots());
+    }
+
+    @Test
+    void aWorkerThatFailedASubWorkIsNotOfferedToItAgain() {
+        WorkerTable<String> table = table(3);
+        table.ban("s1", "b");
+        assertEquals(Optional.of("c"), choose(table, "s1"));
+        assertEquals(Optional.of("b"), choose(table, "s2"), "the ban is per sub-work");
+        table.ban("s1", "c");
+        table.ban("s1", "a");
+        WorkerTable.Choice<String> none = table.choose("s1", w -> true);
+        assertEquals(Optional.empty(), none.worker());
+        assertEquals("no usable worker among 3: 3 already failed this sub-work, 0 unhealthy, 0 unreachable, 0 busy, "
+                + "0 not reporting yet", none.reason());
+        table.forget("s1");
+        assertEquals(Optional.of("b"), choose(table, "s1"));
+    }
+
+    @Test
+    void consecutiveNetworkErrorsMakeAWorkerUnhealthyUntilItAnswers() {
+        WorkerTable<String> table = table(2);
+        table.networkError("b");
+        assertTrue(table.healthy("b"), "one error is not enough");
+        table.reported("b", 4, 3, 10); // answering resets the count
+        table.networkError("b");
+        assertTrue(table.healthy("b"));
+        table.networkError("b");
+        assertFalse(table.healthy("b"));
+        assertEquals(Optional.of("c"), choose(table, "s1"));
+        assertEquals(8, table.totalSlots(), "slots of unhealthy workers do not count");
+        table.reported("b", 4, 3, 10);
+        assertTrue(table.healthy("b"));
+        assertEquals(Optional.of("b"), choose(table, "s1"));
+    }
+
+    @Test
+    void skipsUnreachableFullAndSilentWorkers() {
+        WorkerTable<String> table = table(3);
+        assertEquals(Optional.of("c"), table.choose("s", w -> !w.equals("b")).worker());
+        table.reported("a", 2, -3, 3); // 2 running + 3 queued of a queue of 3: full
+        table.setMembers(Set.of("a", "d")); // b and c left; d has not reported yet
+        WorkerTable.Choice<String> none = table.choose("s", w -> true);
+        assertEquals("no usable worker among 2: 0 already failed this sub-work, 0 unhealthy, 0 unreachable, 1 busy, "
+                + "1 not reporting yet", none.reason());
+        assertEquals("no workers registered in the cluster",
+                new WorkerTable<String>(3).choose("s", w -> true).reason());
+    }
+}
