@@ -71,6 +71,9 @@ public final class BoosterRun {
             System.err.println("[booster] " + e.getMessage());
             return BOOSTER_FAILED;
         }
+        if (!embedded && !settings.local()) {
+            config = withRememberedJobs(config, settings);
+        }
         CompletableFuture<Integer> exit = new CompletableFuture<>();
         ActorSystem<BoosterGuardian.Command> system = ActorSystem.create(
                 BoosterGuardian.create(settings, handler, seeds, exit, workFactory),
@@ -130,6 +133,19 @@ public final class BoosterRun {
             addresses.add(new Address("pekko", systemName, seed.substring(0, colon), port));
         }
         return addresses;
+    }
+
+    /**
+     * With {@code troupe.booster.expected-jobs} unset (0), the jobs the last run against these seeds would have
+     * had (1.5 × the worker slots it saw): the command starts before any worker is known.
+     */
+    static Config withRememberedJobs(Config config, WorkSettings settings) {
+        if (config.getInt("troupe.booster.expected-jobs") > 0) {
+            return config;
+        }
+        java.util.OptionalInt slots = ClusterSlotsMemory.of(settings.clusterSeeds(), settings.env()).recall();
+        return slots.isEmpty() ? config : config.withValue("troupe.booster.expected-jobs",
+                com.typesafe.config.ConfigValueFactory.fromAnyRef(Math.max(1, slots.getAsInt() * 3 / 2)));
     }
 
     private static Config localSystemConfig(Config base) {

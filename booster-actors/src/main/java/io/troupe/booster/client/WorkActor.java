@@ -684,10 +684,26 @@ public final class WorkActor {
     }
 
     private void noteWorkers(WorkersChanged changed) {
+        int before = workers.totalSlots();
         workers = changed.snapshot();
+        if (workers.totalSlots() > before && settings.clusterSeeds().size() > 0 && !local) {
+            rememberSlots(workers.totalSlots());
+        }
         if (workers.usableWorkers() > 0 && times.firstWorker == 0) {
             times.firstWorker = System.currentTimeMillis();
         }
+    }
+
+    /** For the next run's @BK_JOBS before its workers are known (ClusterSlotsMemory); best effort. */
+    private void rememberSlots(int slots) {
+        ClusterSlotsMemory memory = ClusterSlotsMemory.of(settings.clusterSeeds(), settings.env());
+        CompletableFuture.runAsync(() -> {
+            try {
+                memory.remember(slots);
+            } catch (java.io.IOException e) {
+                // only a guess for the next run is lost
+            }
+        }, blocking);
     }
 
     private void noteJoined() {

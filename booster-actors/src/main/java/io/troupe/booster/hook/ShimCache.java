@@ -6,6 +6,7 @@ import io.troupe.booster.exec.BoosterExecLocation;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import io.troupe.booster.cas.Digests;
+import io.troupe.booster.client.ClusterSlotsMemory;
 import java.security.MessageDigest;
 import java.util.Map;
 
@@ -26,15 +27,7 @@ public final class ShimCache {
 
     /** {@code $XDG_CACHE_HOME/troupe/shims}, {@code $HOME/.cache/troupe/shims}, else under the temp directory. */
     static Path root(Map<String, String> env) {
-        String xdg = env.get("XDG_CACHE_HOME");
-        if (xdg != null && xdg.startsWith("/")) {
-            return Path.of(xdg, "troupe", "shims");
-        }
-        String home = env.getOrDefault("HOME", System.getProperty("user.home"));
-        if (home != null && home.startsWith("/")) {
-            return Path.of(home, ".cache", "troupe", "shims");
-        }
-        return Path.of(System.getProperty("java.io.tmpdir"), "troupe-" + System.getProperty("user.name"), "shims");
+        return ClusterSlotsMemory.cacheRoot(env).resolve("shims");
     }
 
     static String hash(PreloadConfig rules, BoosterExecLocation boosterExec) {

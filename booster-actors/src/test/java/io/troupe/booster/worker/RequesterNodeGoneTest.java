@@ -43,7 +43,7 @@ class RequesterNodeGoneTest {
 
     @Test
     void theRunsOfABoosterNodeThatLeftAreKilled() throws Exception {
-        workerNode = ActorTestKit.create("troupe", TestClusters.node("worker", tmp.resolve("w"), List.of("sh"), ""));
+        workerNode = ActorTestKit.create("troupe", TestClusters.node("worker", tmp.resolve("w"), List.of("sh"), TestClusters.HOST_FILES));
         boosterNode = ActorTestKit.create("troupe", TestClusters.node("booster", tmp.resolve("b"), List.of(), ""));
         workerNode.spawn(SubWorkExecutor.create(), "worker");
         var seed = Cluster.get(workerNode.system()).selfMember().address();
