@@ -194,6 +194,10 @@ public final class BoosterRun {
                         // (not 2 s) and hears of changes within 50 ms; a booster lives briefly, the cost is small
                         "pekko.cluster.typed.receptionist.distributed-data.gossip-interval = 200ms",
                         "pekko.cluster.typed.receptionist.distributed-data.notify-subscribers-interval = 50ms",
+                        // a silent worker's sub-works go elsewhere within seconds, not after the default detector's
+                        // 5-8 s: this member's own view marks it unreachable ~2.5 s after its last heartbeat answer
+                        "pekko.cluster.failure-detector.heartbeat-interval = 500ms",
+                        "pekko.cluster.failure-detector.acceptable-heartbeat-pause = 2s",
                         "pekko.stdout-loglevel = OFF",
                         "pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]",
                         "pekko.logging-filter = \"org.apache.pekko.event.slf4j.Slf4jLoggingFilter\"",
