@@ -89,7 +89,10 @@ class ProxyRuntimeStartFailureTest {
         assertGone("/system/proxy-chain-registry");
         int probes = backend.healthHits.get();
         Thread.sleep(300);
-        assertEquals(probes, backend.healthHits.get(), "health checks still probing after the failed start");
+        // a probe already on the wire when the checker stopped may still land (probes are async); a checker
+        // left running would add about six in 300 ms
+        assertTrue(backend.healthHits.get() - probes <= 1,
+                "health checks still probing after the failed start: " + (backend.healthHits.get() - probes));
 
         // the port is free now: the same system starts the proxy under the same actor names
         proxy = ProxyRuntime.start(kit.system(), conf, web);
