@@ -15,15 +15,14 @@ import io.troupe.proxy.forward.RouteTablesRouter;
 import io.troupe.proxy.forward.Router;
 import io.troupe.proxy.monitor.ProxyMonitors;
 import io.troupe.proxy.monitor.ProxyStats;
+import io.troupe.proxy.reload.SnapshotReloadActor;
 import io.troupe.proxy.route.NameConf;
-import io.troupe.proxy.route.NameConfActor;
 import io.troupe.proxy.route.NameHolder;
 import io.troupe.proxy.route.RouteFiles;
 import io.troupe.proxy.route.RouteHolder;
 import io.troupe.proxy.route.RouteTableActor;
 import io.troupe.proxy.route.RouteTables;
 import io.troupe.proxy.server.ProxyServer;
-import io.troupe.proxy.tls.TlsConfActor;
 import io.troupe.proxy.tls.TlsHolder;
 import io.troupe.proxy.tls.TlsTables;
 import java.nio.file.Path;
@@ -69,9 +68,9 @@ public final class ProxyRuntime {
     private final List<String> availableModules;
     private final AtomicBoolean stopped = new AtomicBoolean();
     /** Owns the tls_conf tables; {@code null} without BFE's TLS files. */
-    private ActorRef<TlsConfActor.Command> tlsActor;
+    private ActorRef<SnapshotReloadActor.Command> tlsActor;
     private NameHolder names;
-    private ActorRef<NameConfActor.Command> nameActor;
+    private ActorRef<SnapshotReloadActor.Command> nameActor;
 
     private ProxyRuntime(ActorSystem<?> system, ProxySettings settings, ProxyServer server, ProxyStats stats,
                          ChainsHolder chains, ActorRef<ChainRegistry.Command> chainRegistry, RouteHolder routes,
@@ -151,13 +150,14 @@ public final class ProxyRuntime {
         ProxyServer server = null;
         ModuleRuntime modules = null;
         ProxyRuntime rt;
-        ActorRef<TlsConfActor.Command> tlsActor = null;
-        ActorRef<NameConfActor.Command> nameActor = null;
+        ActorRef<SnapshotReloadActor.Command> tlsActor = null;
+        ActorRef<SnapshotReloadActor.Command> nameActor = null;
+        SnapshotReloadActor.Reloadable<?, ?> nameReload = names.reloadable(nameFile);
+        SnapshotReloadActor.Reloadable<?, ?> tlsReload = tls == null ? null : tls.reloadable(settings.tlsFiles());
         try {
-            nameActor = system.systemActorOf(NameConfActor.create(nameFile, names), "proxy-name-conf", Props.empty());
-            if (tls != null) {
-                tlsActor = system.systemActorOf(TlsConfActor.create(settings.tlsFiles(), tls), "proxy-tls-conf",
-                        Props.empty());
+            nameActor = system.systemActorOf(SnapshotReloadActor.create(nameReload), "proxy-name-conf", Props.empty());
+            if (tlsReload != null) {
+                tlsActor = system.systemActorOf(SnapshotReloadActor.create(tlsReload), "proxy-tls-conf", Props.empty());
             }
             modules = startModules(system, enabled, registry, web, confRoot);
             server = ProxyServer.start(settings, chains, router, stats, tls);
@@ -169,13 +169,13 @@ public final class ProxyRuntime {
             rt.tlsActor = tlsActor;
             rt.names = names;
             rt.nameActor = nameActor;
-            NameConfActor.registerReload(web, nameActor, system.scheduler(), ASK_TIMEOUT);
+            SnapshotReloadActor.registerReload(web, nameReload, nameActor, system.scheduler(), ASK_TIMEOUT);
             if (!names.get().version().isEmpty()) {
-                web.dataVersion(NameConfActor.NAME_CONF, names.get().version());
+                web.dataVersion(NameHolder.NAME_CONF, names.get().version());
             }
             if (tlsActor != null) {
-                TlsConfActor.registerReload(web, tlsActor, system.scheduler(), ASK_TIMEOUT);
-                web.dataVersion(TlsConfActor.TLS_CONF, tls.get().version());
+                SnapshotReloadActor.registerReload(web, tlsReload, tlsActor, system.scheduler(), ASK_TIMEOUT);
+                web.dataVersion(TlsHolder.TLS_CONF, tls.get().version());
             }
         } catch (Exception | Error e) {
             // undo what was started so that nothing keeps running and a later start can reuse the names
@@ -188,8 +188,8 @@ public final class ProxyRuntime {
                 modules.stop();
             }
             stopActors(routeActor, registry);
-            stopTls(tlsActor);
-            stopNames(nameActor);
+            stopReloader(tlsActor, TlsHolder.TLS_CONF);
+            stopReloader(nameActor, NameHolder.NAME_CONF);
             throw e;
         }
         CoordinatedShutdown.get(Adapter.toClassic(system)).addTask(CoordinatedShutdown.PhaseServiceRequestsDone(),
@@ -226,31 +226,18 @@ public final class ProxyRuntime {
         }
     }
 
-    private static void stopNames(ActorRef<NameConfActor.Command> nameActor) {
-        if (nameActor == null) {
+    /** Stops a reload actor ({@code name} is its reload, for the log); {@code null} when it was not started. */
+    private static void stopReloader(ActorRef<SnapshotReloadActor.Command> actor, String name) {
+        if (actor == null) {
             return;
         }
         try {
-            Patterns.gracefulStop(Adapter.toClassic(nameActor), ASK_TIMEOUT, NameConfActor.Stop.INSTANCE)
+            Patterns.gracefulStop(Adapter.toClassic(actor), ASK_TIMEOUT, SnapshotReloadActor.Stop.INSTANCE)
                     .toCompletableFuture().get(ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
-            log.warn("name_conf actor did not stop in {}: {}", ASK_TIMEOUT, e.toString());
-        }
-    }
-
-    private static void stopTls(ActorRef<TlsConfActor.Command> tlsActor) {
-        if (tlsActor == null) {
-            return;
-        }
-        try {
-            Patterns.gracefulStop(Adapter.toClassic(tlsActor), ASK_TIMEOUT, TlsConfActor.Stop.INSTANCE)
-                    .toCompletableFuture().get(ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            log.warn("tls_conf actor did not stop in {}: {}", ASK_TIMEOUT, e.toString());
+            log.warn("{} actor did not stop in {}: {}", name, ASK_TIMEOUT, e.toString());
         }
     }
 
@@ -372,8 +359,8 @@ public final class ProxyRuntime {
             stats.close();
             modules.stop();
             stopActors(routeTables, chainRegistry);
-            stopTls(tlsActor);
-            stopNames(nameActor);
+            stopReloader(tlsActor, TlsHolder.TLS_CONF);
+            stopReloader(nameActor, NameHolder.NAME_CONF);
             log.info("proxy stopped");
         }
     }

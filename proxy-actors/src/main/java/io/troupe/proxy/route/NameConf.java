@@ -11,8 +11,8 @@ import java.util.Set;
 
 /**
  * BFE's {@code server_data_conf/name_conf.data}: service name → instances ({@code Host}, {@code Port},
- * {@code Weight}), for settings that name a service instead of an address. Immutable; {@link NameConfActor}
- * swaps a new one in on {@code /reload/name_conf}.
+ * {@code Weight}), for settings that name a service instead of an address. Immutable; a reload swaps a new
+ * one into the {@link NameHolder} on {@code /reload/name_conf}.
  */
 public record NameConf(String version, Map<String, List<Instance>> names) {
 

@@ -1,4 +1,4 @@
-package io.troupe.proxy.tls;
+package io.troupe.proxy.reload;
 
 import io.troupe.api.CborSerializable;
 import io.troupe.api.proxy.WebHandlers;
@@ -13,6 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -24,43 +26,66 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 
 /**
- * Owns the node's {@link TlsTables}: a {@code tls_conf} reload reads and checks both files and every
- * certificate on the blocking dispatcher, then swaps the snapshot so the next handshake uses it. On any error
- * the old certificates keep serving and the reload answers the error. Reloads run one after the other.
+ * Owns one reloadable snapshot (name_conf's {@code NameConf}, tls_conf's {@code TlsTables}): a reload loads
+ * and checks the source on the blocking dispatcher, then swaps the new snapshot into its holder, so readers
+ * see the old one or the new one, never a mix. On any error the old snapshot stays and the reload answers
+ * the error. Reloads run one after the other.
+ *
+ * @param <S> the snapshot
+ * @param <P> where a snapshot is loaded from (a file, a set of files)
  */
-public final class TlsConfActor {
-    public static final String TLS_CONF = "tls_conf";
+public final class SnapshotReloadActor<S, P> {
+
+    /** Loads a snapshot, adding what it tolerates to {@code warnings}; bad input throws, naming file and field. */
+    @FunctionalInterface
+    public interface Loader<P, S> {
+        S load(P source, List<String> warnings) throws ConfigException;
+    }
+
+    /**
+     * What one reload is.
+     *
+     * @param name the reload name, for {@code /reload/<name>} and module_status "versions"
+     * @param source what a reload reads by default
+     * @param sourceAt what {@code ?path=PATH} reads instead, for that one reload
+     * @param loader loads and checks a source
+     * @param install swaps the new snapshot into the holder readers use
+     * @param version the version a snapshot reports
+     * @param onError what serves after a failed reload, for the log ("old names stay")
+     */
+    public record Reloadable<S, P>(String name, P source, Function<Path, P> sourceAt, Loader<P, S> loader,
+                                   Consumer<S> install, Function<S, String> version, String onError) {}
 
     public interface Command {}
 
-    /** Reload; {@code path} is a directory holding server_cert_conf.data and tls_rule_conf.data. */
+    /** Reload; {@code path} is another source to read for this one reload (BFE's {@code ?path=}). */
     public record Reload(Optional<Path> path, ActorRef<ReloadResult> replyTo) implements Command, CborSerializable {}
 
-    /** On success the new {@link TlsTables#version()}, else the error naming file and field. */
+    /** On success the new snapshot's version, else the error naming file and field. */
     public record ReloadResult(boolean ok, String version, String error) implements CborSerializable {}
 
-    private record Loaded(Reload request, TlsTables tables, List<String> warnings, String error)
+    /** {@code snapshot} is the loader's {@code S}, or null with {@code error} set. */
+    private record Loaded(Reload request, Object snapshot, List<String> warnings, String error)
             implements Command, NoSerializationVerificationNeeded {}
 
     public enum Stop implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
     private final ActorContext<Command> context;
     private final StashBuffer<Command> stash;
-    private final TlsFiles files;
-    private final TlsHolder holder;
+    private final Reloadable<S, P> reloadable;
     private final Executor blocking;
 
-    private TlsConfActor(ActorContext<Command> context, StashBuffer<Command> stash, TlsFiles files, TlsHolder holder) {
+    private SnapshotReloadActor(ActorContext<Command> context, StashBuffer<Command> stash, Reloadable<S, P> reloadable) {
         this.context = context;
         this.stash = stash;
-        this.files = files;
-        this.holder = holder;
+        this.reloadable = reloadable;
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
     }
 
-    /** {@code holder} already holds the tables loaded from {@code files} at start. */
-    public static Behavior<Command> create(TlsFiles files, TlsHolder holder) {
-        return Behaviors.setup(ctx -> Behaviors.withStash(100, stash -> new TlsConfActor(ctx, stash, files, holder).idle()));
+    /** The holder {@code reloadable} installs into already holds the snapshot loaded at start. */
+    public static <S, P> Behavior<Command> create(Reloadable<S, P> reloadable) {
+        return Behaviors.setup(ctx -> Behaviors.withStash(100,
+                stash -> new SnapshotReloadActor<>(ctx, stash, reloadable).idle()));
     }
 
     private Behavior<Command> idle() {
@@ -80,10 +105,10 @@ public final class TlsConfActor {
     }
 
     private Behavior<Command> onReload(Reload r) {
-        TlsFiles from = r.path().map(files::withDir).orElse(files);
+        P from = r.path().map(reloadable.sourceAt()).orElse(reloadable.source());
         List<String> warnings = new ArrayList<>();
-        CompletableFuture<TlsTables> next = CompletableFuture.supplyAsync(() -> load(from, warnings), blocking);
-        context.pipeToSelf(next, (t, failure) -> new Loaded(r, t, warnings, failure == null ? null : message(failure)));
+        CompletableFuture<S> next = CompletableFuture.supplyAsync(() -> load(from, warnings), blocking);
+        context.pipeToSelf(next, (s, failure) -> new Loaded(r, s, warnings, failure == null ? null : message(failure)));
         return loading();
     }
 
@@ -96,22 +121,25 @@ public final class TlsConfActor {
         return Behaviors.same();
     }
 
+    @SuppressWarnings("unchecked") // only onReload makes a Loaded, from the loader's S
     private Behavior<Command> onLoaded(Loaded done) {
-        if (done.tables() == null) {
-            context.getLog().warn("reload {} failed, old certificates keep serving: {}", TLS_CONF, done.error());
+        if (done.snapshot() == null) {
+            context.getLog().warn("reload {} failed, {}: {}", reloadable.name(), reloadable.onError(), done.error());
             done.request().replyTo().tell(new ReloadResult(false, null, done.error()));
         } else {
-            holder.set(done.tables());
+            S snapshot = (S) done.snapshot();
+            reloadable.install().accept(snapshot);
             done.warnings().forEach(w -> context.getLog().warn("{}", w));
-            context.getLog().info("reload {} done: {}", TLS_CONF, done.tables().version());
-            done.request().replyTo().tell(new ReloadResult(true, done.tables().version(), null));
+            String version = reloadable.version().apply(snapshot);
+            context.getLog().info("reload {} done: {}", reloadable.name(), version);
+            done.request().replyTo().tell(new ReloadResult(true, version, null));
         }
         return stash.unstashAll(idle());
     }
 
-    private static TlsTables load(TlsFiles files, List<String> warnings) {
+    private S load(P source, List<String> warnings) {
         try {
-            return TlsTables.load(files, warnings);
+            return reloadable.loader().load(source, warnings);
         } catch (ConfigException e) {
             throw new Failure(e.getMessage());
         }
@@ -125,6 +153,7 @@ public final class TlsConfActor {
         return c instanceof Failure ? c.getMessage() : "internal error while reloading: " + c;
     }
 
+    /** Carries a ConfigException's message out of the blocking task. */
     private static final class Failure extends RuntimeException {
         Failure(String message) {
             super(message, null, false, false);
@@ -132,14 +161,16 @@ public final class TlsConfActor {
     }
 
     /**
-     * Registers {@code /reload/tls_conf} (the node broadcasts it to every proxy node); {@code ?path=DIR} reads
-     * the two files from DIR for that one reload.
+     * Registers {@code /reload/<name>} (the node broadcasts it to every proxy node); {@code ?path=PATH} reads
+     * {@code reloadable.sourceAt(PATH)} for that one reload.
      */
-    public static void registerReload(WebHandlers web, ActorRef<Command> actor, Scheduler scheduler, Duration timeout) {
-        web.registerReload(TLS_CONF, params -> {
-            String version = reloadAndWait(actor, scheduler, timeout, pathParam(params));
+    public static void registerReload(WebHandlers web, Reloadable<?, ?> reloadable, ActorRef<Command> actor,
+                                      Scheduler scheduler, Duration timeout) {
+        String name = reloadable.name();
+        web.registerReload(name, params -> {
+            String version = reloadAndWait(name, actor, scheduler, timeout, pathParam(params));
             // the version served is reported like at start (module_status "versions")
-            web.dataVersion(TLS_CONF, version);
+            web.dataVersion(name, version);
             return version;
         });
     }
@@ -150,14 +181,14 @@ public final class TlsConfActor {
                 : values.stream().filter(v -> v != null && !v.isEmpty()).findFirst().map(Path::of);
     }
 
-    private static String reloadAndWait(ActorRef<Command> actor, Scheduler scheduler, Duration timeout,
+    private static String reloadAndWait(String name, ActorRef<Command> actor, Scheduler scheduler, Duration timeout,
                                         Optional<Path> path) throws Exception {
         ReloadResult result;
         try {
             result = AskPattern.<Command, ReloadResult>ask(actor, replyTo -> new Reload(path, replyTo), timeout, scheduler)
                     .toCompletableFuture().get();
         } catch (ExecutionException e) {
-            throw new IllegalStateException("reload " + TLS_CONF + " got no answer within " + timeout.toMillis()
+            throw new IllegalStateException("reload " + name + " got no answer within " + timeout.toMillis()
                     + " ms: " + e.getCause(), e.getCause());
         }
         if (!result.ok()) {
