@@ -104,11 +104,13 @@ class SandboxProcessIT {
         List<String> argv = List.of(repo.resolve("bin/booster").toString(), "-bt", "echo", "-p", "sandbox", "--hook",
                 "--hook_config", rules.toString(), "--cluster", cluster, "-a", command);
         String name = "booster-" + processes.size();
-        Process process = new ProcessBuilder(argv)
+        ProcessBuilder builder = new ProcessBuilder(argv)
                 .directory(tmp.toFile())
                 .redirectOutput(tmp.resolve(name + ".out").toFile())
-                .redirectError(tmp.resolve(name + ".err").toFile())
-                .start();
+                .redirectError(tmp.resolve(name + ".err").toFile());
+        // this test is about what the worker runs: the command waits for the worker instead of starting at once
+        builder.environment().put("TROUPE_BOOSTER_JAVA_OPTS", "-Dtroupe.booster.worker-discovery-timeout=15s");
+        Process process = builder.start();
         processes.add(process);
         if (!process.waitFor(BOOSTER_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
