@@ -4,7 +4,10 @@
 # next to what distcc adds to one trivial compile against plain gcc, measured in the same run (distccd on
 # loopback, timed in the same loop as the booster's sub-works), and the booster's start-up against the node.
 #
-#   bench/booster-overhead.sh [--embedded] [--runs N] [--subworks N] [--warmup N] [--startup_runs N]
+#   bench/booster-overhead.sh [--embedded] [--runs N] [--subworks N] [--warmup N] [--startup_runs N] [--sandbox on|off]
+#   --sandbox off runs the worker's sub-works unconfined, as distccd runs its compiles (no setpriv, bubblewrap or
+#   prlimit: troupe.worker.sandbox { user = root, allow-root = true, bubblewrap = off, limits = 0 }); the
+#   default, on, is the product's default sandbox (docs/security.md)
 #   (it builds Troupe with the README's command when the distribution is missing, and installs distcc and
 #   gcc from Debian when missing)
 #
@@ -30,6 +33,7 @@ subworks=1000
 warmup=300
 startup_runs=3
 embedded=0
+sandbox=on
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --embedded) embedded=1 ;;
@@ -37,7 +41,9 @@ while [[ $# -gt 0 ]]; do
     --subworks) subworks="$2"; shift ;;
     --warmup) warmup="$2"; shift ;;
     --startup_runs) startup_runs="$2"; shift ;;
-    *) echo "usage: $0 [--embedded] [--runs N] [--subworks N] [--warmup N] [--startup_runs N]" >&2; exit 2 ;;
+    --sandbox) sandbox="$2"; shift
+      [[ "$sandbox" == on || "$sandbox" == off ]] || { echo "--sandbox must be on or off, got '$sandbox'" >&2; exit 2; } ;;
+    *) echo "usage: $0 [--embedded] [--runs N] [--subworks N] [--warmup N] [--startup_runs N] [--sandbox on|off]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -121,6 +127,12 @@ troupe.worker {
   sandbox-root = "$work/sandbox"
 }
 CONF
+if [[ "$sandbox" == off ]]; then
+  cat >>"$work/conf/cluster-node.conf" <<'CONF'
+troupe.worker.sandbox { user = root, allow-root = true, bubblewrap = off,
+  limits { cpu-time = 0s, address-space = 0, file-size = 0, processes = 0 } }
+CONF
+fi
 
 cluster_args=()
 if (( embedded == 0 )); then
@@ -135,7 +147,7 @@ if (( embedded == 0 )); then
   done
   curl -fsS "http://127.0.0.1:$admin/health/ready" >/dev/null || { echo "worker node not ready" >&2; cat "$work/node.log" >&2; exit 1; }
   cluster_args=(--cluster "127.0.0.1:$port")
-  where="one-worker cluster node on 127.0.0.1:$port, warmed with $warmup sub-works"
+  where="one-worker cluster node on 127.0.0.1:$port (sandbox $sandbox), warmed with $warmup sub-works"
 else
   where="embedded worker"
   warmup=0

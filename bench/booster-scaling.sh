@@ -3,7 +3,8 @@
 # each on this machine (loopback), one work of 256 sub-works that each sleep 0.25 s: ideally 256 / 32 × 0.25 s
 # = 2.0 s of wall time.
 #
-#   bench/booster-scaling.sh [--nodes N] [--slots N] [--subworks N] [--sleep S] [--jobs N|bk] [--keep]
+#   bench/booster-scaling.sh [--nodes N] [--slots N] [--subworks N] [--sleep S] [--jobs N|bk] [--keep] [--sandbox on|off]
+#   (--sandbox off: sub-works run unconfined, as distccd and icecream run theirs; on, the default, is the product's sandbox)
 #   (it builds Troupe with the README's command when the distribution is missing)
 #
 # The hooked command is a small script, `tsleep` (on the nodes' PATH and their only allowlisted command), that
@@ -24,6 +25,7 @@ subworks=256
 sleep_s=0.25
 jobs=""
 keep=0
+sandbox=on
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --nodes) nodes="$2"; shift ;;
@@ -32,7 +34,9 @@ while [[ $# -gt 0 ]]; do
     --sleep) sleep_s="$2"; shift ;;
     --jobs) jobs="$2"; shift ;;
     --keep) keep=1 ;;
-    *) echo "usage: $0 [--nodes N] [--slots N] [--subworks N] [--sleep S] [--jobs N|bk] [--keep]" >&2; exit 2 ;;
+    --sandbox) sandbox="$2"; shift
+      [[ "$sandbox" == on || "$sandbox" == off ]] || { echo "--sandbox must be on or off, got '$sandbox'" >&2; exit 2; } ;;
+    *) echo "usage: $0 [--nodes N] [--slots N] [--subworks N] [--sleep S] [--jobs N|bk] [--keep] [--sandbox on|off]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -91,6 +95,12 @@ troupe.worker {
   sandbox-root = "$work/sandbox$i"
 }
 CONF
+  if [[ "$sandbox" == off ]]; then # unconfined, as distccd or icecream run their jobs (docs/security.md)
+    cat >>"$work/conf$i/cluster-node.conf" <<'CONF'
+troupe.worker.sandbox { user = root, allow-root = true, bubblewrap = off,
+  limits { cpu-time = 0s, address-space = 0, file-size = 0, processes = 0 } }
+CONF
+  fi
 done
 
 wait_ready() { # $1 = admin port, $2 = log, $3 = pid

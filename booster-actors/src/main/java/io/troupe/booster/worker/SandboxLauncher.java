@@ -119,7 +119,9 @@ final class SandboxLauncher {
     /** The argv that runs: limits, then namespaces, then the user switch, then the command. */
     private List<String> command(Plan plan, List<String> argv, Path root, Path work) {
         List<String> command = new ArrayList<>();
-        if (plan.prlimit() != null) {
+        boolean anyLimit = !settings.cpuTime().isZero() || settings.addressSpace() > 0 || settings.fileSize() > 0
+                || settings.processes() > 0;
+        if (plan.prlimit() != null && anyLimit) { // with every limit 0, prlimit would only cost an exec
             command.add(plan.prlimit());
             if (!settings.cpuTime().isZero()) {
                 command.add("--cpu=" + Math.max(1, settings.cpuTime().toSeconds()));
