@@ -295,6 +295,10 @@ final class Primitives {
     }
 
     private static StringMatcher regex(Args a, int i) throws ConditionException {
+        String refused = Re2FoldGuard.check(a.str(i));
+        if (refused != null) {
+            throw new ConditionException(a.pos(i), "compile regexp err " + refused);
+        }
         try {
             return Matchers.regex(Pattern.compile(a.str(i)));
         } catch (PatternSyntaxException e) {

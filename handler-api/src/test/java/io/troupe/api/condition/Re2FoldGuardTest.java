@@ -1,0 +1,37 @@
+package io.troupe.api.condition;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class Re2FoldGuardTest {
+
+    @Test
+    void caseInsensitivePatternsThatReachU1C80AreRefused() {
+        for (String p : new String[] {"(?i)\\x{1C80}", "(?i)a[ᲀ]", "(?i)[\\x{1000}-\\x{1FFF}]", "x(?i:[0-\uFFFD]+)",
+                "(?i)[\\x{1C00}-ᲈ]", "(?si)ᲄ"}) {
+            assertNotNull(Re2FoldGuard.check(p), p);
+        }
+    }
+
+    @Test
+    void otherPatternsCompileAsBefore() {
+        for (String p : new String[] {"(?i)[а-я]+", "\\x{1C80}", "[\\x{1000}-\\x{1FFF}]", "(?i)\\pL+", "(?i)[^a]",
+                "(?i)curl/[0-9]+", "(?i)\\[x-y\\]", "(?i)[\\x{1C89}-\\x{1CBF}]"}) {
+            assertNull(Re2FoldGuard.check(p), p);
+            com.google.re2j.Pattern.compile(p); // and RE2J compiles it
+        }
+    }
+
+    /** The input ConditionFuzzTest found: RE2J looped forever compiling it. */
+    @Test
+    void theFuzzedConditionIsAnErrorNotAHang() {
+        ConditionException e = assertThrows(ConditionException.class, () -> Conditions.build(
+                "req_path_regmatch(\"/ml\") || req_ua_regmatch(\"(?i)req_ttag_matchcua/[0-\uFFFD]+\")", Map.of()));
+        assertTrue(e.getMessage().contains("U+1C80"), e.getMessage());
+    }
+}
