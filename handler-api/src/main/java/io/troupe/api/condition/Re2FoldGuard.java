@@ -1,98 +1,145 @@
 package io.troupe.api.condition;
 
-import java.util.regex.Matcher;
-
 /**
  * Refuses the case-insensitive patterns RE2J 1.8 cannot compile: its case folding loops forever on
- * U+1C80–U+1C88 (Cyrillic Extended-C, whose folds its tables lack), so {@code (?i)\x{1C80}} or {@code (?i)[ᲀ-ᲈ]}
+ * U+1C80–U+1C88 (Cyrillic Extended-C, whose folds its tables lack), so {@code (?i)\x{1C80}} or {@code (?i)[0-\x{FFFD}]}
  * would hang a load or reload. Found by ConditionFuzzTest; Unicode classes ({@code \pL}) are not affected.
+ * The scan follows RE2's syntax for literals, escapes and character classes ({@code []a]} holds a {@code ]}).
  */
 final class Re2FoldGuard {
 
     private static final int FIRST = 0x1C80;
     private static final int LAST = 0x1C88;
     private static final java.util.regex.Pattern CASE_FLAG = java.util.regex.Pattern.compile("\\(\\?[A-Za-z-]*i[A-Za-z-]*[:)]");
+    /** An atom that is not one code point (\d, \pL, [:alpha:]). */
+    private static final int SET = -1;
 
-    private Re2FoldGuard() {}
+    private final String p;
+    private int i;
 
-    /** @return why {@code pattern} is refused, or {@code null} when RE2J compiles it */
-    static String check(String pattern) {
-        Matcher flags = CASE_FLAG.matcher(pattern);
-        if (!flags.find()) {
-            return null;
-        }
-        boolean inClass = false;
-        int previous = -1; // the last literal code point in a class, for a range
-        int i = 0;
-        while (i < pattern.length()) {
-            int c = pattern.codePointAt(i);
-            int next = i + Character.charCount(c);
-            int literal;
-            if (c == '\\' && next < pattern.length()) {
-                int[] escaped = escape(pattern, next);
-                literal = escaped[0];
-                next = escaped[1];
-            } else if (c == '[' && !inClass) {
-                inClass = true;
-                previous = -1;
-                i = next;
-                continue;
-            } else if (c == ']' && inClass) {
-                inClass = false;
-                i = next;
-                continue;
-            } else if (c == '-' && inClass && previous >= 0 && next < pattern.length() && pattern.charAt(next) != ']') {
-                int end = pattern.codePointAt(next);
-                int after = next + Character.charCount(end);
-                if (end == '\\' && after < pattern.length()) {
-                    int[] escaped = escape(pattern, after);
-                    end = escaped[0];
-                    after = escaped[1];
-                }
-                if (end >= 0 && previous <= LAST && end >= FIRST) {
-                    return refusal();
-                }
-                previous = -1;
-                i = after;
-                continue;
-            } else {
-                literal = c;
-            }
-            if (literal >= FIRST && literal <= LAST) {
-                return refusal();
-            }
-            previous = inClass ? literal : -1;
-            i = next;
-        }
-        return null;
+    private Re2FoldGuard(String pattern) {
+        this.p = pattern;
     }
 
-    /** The code point an escape at {@code at} (just past the backslash) stands for (-1: not one), and where it ends. */
-    private static int[] escape(String p, int at) {
-        char e = p.charAt(at);
-        if (e == 'x' && at + 1 < p.length()) {
-            if (p.charAt(at + 1) == '{') {
-                int close = p.indexOf('}', at + 2);
-                if (close > 0) {
-                    return new int[] {hex(p.substring(at + 2, close)), close + 1};
+    /** @return why {@code pattern} is refused, or {@code null} when RE2J can compile it */
+    static String check(String pattern) {
+        if (!CASE_FLAG.matcher(pattern).find()) {
+            return null;
+        }
+        return new Re2FoldGuard(pattern).scan() ? "a case-insensitive pattern with U+1C80..U+1C88 is not supported"
+                + " (RE2J cannot fold them)" : null;
+    }
+
+    private static boolean folds(int c) {
+        return c >= FIRST && c <= LAST;
+    }
+
+    /** @return whether the pattern names one of the code points, alone or in a class range */
+    private boolean scan() {
+        while (i < p.length()) {
+            int c = p.codePointAt(i);
+            if (c == '[') {
+                i++;
+                if (scanClass()) {
+                    return true;
                 }
-            } else if (at + 3 <= p.length()) {
-                return new int[] {hex(p.substring(at + 1, at + 3)), at + 3};
+            } else if (c == '\\' && p.startsWith("\\Q", i)) {
+                int end = p.indexOf("\\E", i + 2);
+                String quoted = p.substring(i + 2, end < 0 ? p.length() : end);
+                if (quoted.codePoints().anyMatch(Re2FoldGuard::folds)) {
+                    return true;
+                }
+                i = end < 0 ? p.length() : end + 2;
+            } else if (folds(c == '\\' ? escape() : literal())) {
+                return true;
             }
         }
-        boolean letterOrDigit = Character.isLetterOrDigit(e);
-        return new int[] {letterOrDigit ? -1 : e, at + 1};
+        return false;
+    }
+
+    /** Just past a {@code [}: up to and past its {@code ]}. */
+    private boolean scanClass() {
+        if (i < p.length() && p.charAt(i) == '^') {
+            i++;
+        }
+        boolean first = true;
+        while (i < p.length()) {
+            if (p.charAt(i) == ']' && !first) {
+                i++;
+                return false;
+            }
+            first = false;
+            int lo = classAtom();
+            if (i + 1 < p.length() && p.charAt(i) == '-' && p.charAt(i + 1) != ']') {
+                i++;
+                int hi = classAtom();
+                if (lo != SET && hi != SET && lo <= LAST && hi >= FIRST) {
+                    return true;
+                }
+            } else if (folds(lo)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private int classAtom() {
+        if (p.startsWith("[:", i)) {
+            int end = p.indexOf(":]", i + 2);
+            if (end > 0) {
+                i = end + 2;
+                return SET;
+            }
+        }
+        return p.charAt(i) == '\\' ? escape() : literal();
+    }
+
+    private int literal() {
+        int c = p.codePointAt(i);
+        i += Character.charCount(c);
+        return c;
+    }
+
+    /** At a backslash: the code point it stands for, or SET. */
+    private int escape() {
+        i++;
+        if (i >= p.length()) {
+            return SET;
+        }
+        int e = p.codePointAt(i);
+        i += Character.charCount(e);
+        if (e == 'x') {
+            if (i < p.length() && p.charAt(i) == '{') {
+                int close = p.indexOf('}', i);
+                if (close < 0) {
+                    return SET;
+                }
+                int c = hex(p.substring(i + 1, close));
+                i = close + 1;
+                return c;
+            }
+            int end = Math.min(p.length(), i + 2);
+            int c = hex(p.substring(i, end));
+            i = end;
+            return c;
+        }
+        if ((e == 'p' || e == 'P') && i < p.length()) {
+            if (p.charAt(i) == '{') {
+                int close = p.indexOf('}', i);
+                i = close < 0 ? p.length() : close + 1;
+            } else {
+                i += Character.charCount(p.codePointAt(i));
+            }
+            return SET;
+        }
+        return Character.isLetterOrDigit(e) ? SET : e;
     }
 
     private static int hex(String digits) {
         try {
             return Integer.parseInt(digits, 16);
         } catch (NumberFormatException e) {
-            return -1;
+            return SET;
         }
-    }
-
-    private static String refusal() {
-        return "a case-insensitive pattern with U+1C80..U+1C88 is not supported (RE2J cannot fold them)";
     }
 }

@@ -13,7 +13,7 @@ class Re2FoldGuardTest {
     @Test
     void caseInsensitivePatternsThatReachU1C80AreRefused() {
         for (String p : new String[] {"(?i)\\x{1C80}", "(?i)a[ᲀ]", "(?i)[\\x{1000}-\\x{1FFF}]", "x(?i:[0-\uFFFD]+)",
-                "(?i)[\\x{1C00}-ᲈ]", "(?si)ᲄ"}) {
+                "(?i)[\\x{1C00}-ᲈ]", "(?si)ᲄ", "(?i)r[]-\uFFFD]", "(?i)[^]-\uFFFD]", "(?i)\\Qaᲀ\\E", "(?i)[\\x41-\\x{1CFF}]"}) {
             assertNotNull(Re2FoldGuard.check(p), p);
         }
     }
@@ -21,7 +21,8 @@ class Re2FoldGuardTest {
     @Test
     void otherPatternsCompileAsBefore() {
         for (String p : new String[] {"(?i)[а-я]+", "\\x{1C80}", "[\\x{1000}-\\x{1FFF}]", "(?i)\\pL+", "(?i)[^a]",
-                "(?i)curl/[0-9]+", "(?i)\\[x-y\\]", "(?i)[\\x{1C89}-\\x{1CBF}]"}) {
+                "(?i)curl/[0-9]+", "(?i)\\[x-y\\]", "(?i)[\\x{1C89}-\\x{1CBF}]", "(?i)[]a]", "(?i)[a-]Ᲊᲊ",
+                "(?i)[[:alpha:]-]", "(?i)\\pL-\\x{1CFF}", "(?i)日本語"}) {
             assertNull(Re2FoldGuard.check(p), p);
             com.google.re2j.Pattern.compile(p); // and RE2J compiles it
         }
