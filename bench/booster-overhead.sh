@@ -78,7 +78,9 @@ if [[ ! -x "$dist/bin/booster-exec" ]] || [[ "$(head -c 4 "$dist/bin/booster-exe
   echo "note: no native booster-exec in $dist/bin (no C compiler at build time); measuring the Java fallback" >&2
 fi
 
-work="$(mktemp -d /tmp/troupe-bench.XXXXXX)"
+# under /var/tmp, not /tmp: the worker sandbox gives sub-works their own /tmp, so a tool under the host's /tmp
+# would not be seen there; 0755 so the sandbox user (nobody) reaches the tools and its sandbox
+work="$(mktemp -d /var/tmp/troupe-bench.XXXXXX)"; chmod 755 "$work"
 node_pid=""
 distccd_pid=""
 cleanup() {

@@ -55,7 +55,9 @@ if [[ ! -d "$dist/lib" ]]; then
   (cd "$repo" && mvn -q package -DskipTests) || { echo "build failed" >&2; exit 1; }
 fi
 
-work="$(mktemp -d /tmp/troupe-scaling.XXXXXX)"
+# under /var/tmp, not /tmp: the worker sandbox gives sub-works their own /tmp, so a tool under the host's /tmp
+# would not be seen there; 0755 so the sandbox user (nobody) reaches the tools and its sandbox
+work="$(mktemp -d /var/tmp/troupe-scaling.XXXXXX)"; chmod 755 "$work"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
