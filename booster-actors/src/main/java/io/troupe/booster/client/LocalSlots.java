@@ -41,6 +41,15 @@ public final class LocalSlots extends AbstractBehavior<LocalSlots.Command> {
     /** Return a lease. */
     public record Release(long lease) implements Command {}
 
+    /**
+     * Take {@code holder}'s waiting request for {@code kind} back (a sub-work that goes remote after all);
+     * {@link Withdrawn} follows any {@link Granted} sent before it.
+     */
+    public record Withdraw(Kind kind, ActorRef<?> holder, ActorRef<Withdrawn> replyTo) implements Command {}
+
+    /** The request is out of the queue, or was granted before (that grant came first). */
+    public enum Withdrawn { INSTANCE }
+
     /** Ask for the current use. */
     public record GetUsage(ActorRef<Usage> replyTo) implements Command {}
 
@@ -77,6 +86,7 @@ public final class LocalSlots extends AbstractBehavior<LocalSlots.Command> {
         return newReceiveBuilder()
                 .onMessage(Acquire.class, this::onAcquire)
                 .onMessage(Release.class, this::onRelease)
+                .onMessage(Withdraw.class, this::onWithdraw)
                 .onMessage(GetUsage.class, this::onGetUsage)
                 .onMessage(HolderDied.class, this::onHolderDied)
                 .build();
@@ -92,6 +102,12 @@ public final class LocalSlots extends AbstractBehavior<LocalSlots.Command> {
 
     private Behavior<Command> onRelease(Release release) {
         hand(table.release(release.lease()));
+        return this;
+    }
+
+    private Behavior<Command> onWithdraw(Withdraw withdraw) {
+        hand(table.withdraw(withdraw.kind(), waiter -> waiter.holder().equals(withdraw.holder())));
+        withdraw.replyTo().tell(Withdrawn.INSTANCE);
         return this;
     }
 

@@ -83,6 +83,12 @@ final class SlotTable<T> {
     }
 
     /** Drops every lease and waiting request whose holder {@code belongs} (it died); returns leases granted in their place. */
+    /** Takes a holder's waiting requests for {@code kind} out of the queue (its leases stay); returns who is granted now. */
+    List<Lease<T>> withdraw(LocalSlots.Kind kind, Predicate<T> belongs) {
+        waiting.get(kind).removeIf(w -> belongs.test(w.holder()));
+        return grant(kind);
+    }
+
     List<Lease<T>> dropHolder(Predicate<T> belongs) {
         waiting.values().forEach(queue -> queue.removeIf(w -> belongs.test(w.holder())));
         List<Long> ids = new ArrayList<>();

@@ -137,6 +137,10 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     private record LocalGranted(LocalSlots.Granted granted) implements Command {}
 
+    private record WorkersKnown(WorkerDirectory.Snapshot snapshot) implements Command {}
+
+    private enum LocalWaitWithdrawn implements Command { INSTANCE }
+
     private record LocalDone(Result result) implements Command {}
 
     private enum Finalized implements Command { INSTANCE }
@@ -154,6 +158,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private final ActorRef<WorkerDirectory.WorkerLost> workerLosses;
     private final ActorRef<WorkerDirectory.Choice> choices;
     private final ActorRef<LocalSlots.Granted> slotGrants;
+    private final ActorRef<WorkerDirectory.Snapshot> workerPushes;
+    private final ActorRef<LocalSlots.Withdrawn> withdrawals;
     private final ActorRef<SubWorkExecutor.OfferReply> uploadReplies;
     private final ActorRef<SubWorkExecutor.DownloadFrom> downloadReplies;
     /** the Execute of the current attempt, sent again once missing inputs are uploaded */
@@ -175,6 +181,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private PendingInputs pendingInputs;
     /** what the outstanding local-slot request is for */
     private LocalSlots.Kind awaitedSlot;
+    /** Queued for a local slot only because no worker was known yet: a worker joining sends it remote. */
+    private boolean mayStillGoRemote;
+    private boolean withdrawing;
     private int weight = 1;
     private int maxAttempts = 1;
     private int attempt;
@@ -231,6 +240,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         this.workerLosses = context.messageAdapter(WorkerDirectory.WorkerLost.class, lost -> new WorkerDied(lost.worker(), lost.unreachable()));
         this.choices = context.messageAdapter(WorkerDirectory.Choice.class, WorkerChoice::new);
         this.slotGrants = context.messageAdapter(LocalSlots.Granted.class, LocalGranted::new);
+        this.workerPushes = context.messageAdapter(WorkerDirectory.Snapshot.class, WorkersKnown::new);
+        this.withdrawals = context.messageAdapter(LocalSlots.Withdrawn.class, withdrawn -> LocalWaitWithdrawn.INSTANCE);
         this.uploadReplies = context.messageAdapter(SubWorkExecutor.OfferReply.class, UploadAnswered::new);
         this.downloadReplies = context.messageAdapter(SubWorkExecutor.DownloadFrom.class, DownloadAnswered::new);
         this.inline = isInline(shared.handler());
@@ -268,6 +279,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
                 .onMessage(PostExecuted.class, this::onPostExecuted)
                 .onMessageEquals(RemoteFailNoted.INSTANCE, this::onRemoteFailNoted)
                 .onMessage(LocalGranted.class, this::onLocalGranted)
+                .onMessage(WorkersKnown.class, this::onWorkersKnown)
+                .onMessageEquals(LocalWaitWithdrawn.INSTANCE, this::onLocalWaitWithdrawn)
                 .onMessage(LocalDone.class, this::onLocalDone)
                 .onMessage(UploadAnswered.class, this::onUploadAnswered)
                 .onMessage(UploadStreamEnded.class, this::onUploadStreamEnded)
@@ -317,6 +330,10 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         long lease = granted.granted().lease();
         LocalSlots.Kind kind = awaitedSlot;
         awaitedSlot = null;
+        if (kind == LocalSlots.Kind.EXE) {
+            mayStillGoRemote = false; // the slot came first: it runs here (a Withdrawn that follows changes nothing)
+            withdrawing = false;
+        }
         switch (kind) {
             case PRE -> onBlocking(() -> {
                 try {
@@ -687,6 +704,11 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private Behavior<Command> fallBack() {
         fallback = lastReason != null ? lastReason : FallbackReason.REFUSED;
         if (!shared.noLocal()) {
+            if (fallback == FallbackReason.NO_WORKER_YET && plan != null && attempt == 0) {
+                // a worker may be known before a local slot frees: then it goes remote after all (onWorkersKnown)
+                mayStillGoRemote = true;
+                shared.directory().tell(new WorkerDirectory.Subscribe(workerPushes));
+            }
             return runLocally();
         }
         String message = "[booster] sub-work '" + String.join(" ", argv) + "' "
@@ -700,6 +722,30 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private Behavior<Command> runLocally() {
         lap(); // handler callbacks since the last step are not local time
         return acquireSlot(LocalSlots.Kind.EXE, weight);
+    }
+
+    /** A worker became known while this waits for a local slot: take the request back, then go remote. */
+    private Behavior<Command> onWorkersKnown(WorkersKnown known) {
+        if (!mayStillGoRemote || awaitedSlot != LocalSlots.Kind.EXE || known.snapshot().usableWorkers() == 0) {
+            return this;
+        }
+        mayStillGoRemote = false;
+        withdrawing = true;
+        shared.localSlots().tell(new LocalSlots.Withdraw(LocalSlots.Kind.EXE, getContext().getSelf(), withdrawals));
+        return this;
+    }
+
+    private Behavior<Command> onLocalWaitWithdrawn() {
+        if (!withdrawing) {
+            return this; // the slot was granted first and the sub-work runs here
+        }
+        withdrawing = false;
+        awaitedSlot = null;
+        fallback = null;
+        lastReason = null;
+        lastFailure = "";
+        localWaitNanos += lap();
+        return nextAttempt();
     }
 
     private void runLocalWithLease(long lease) {

@@ -32,6 +32,18 @@ class LocalSlotsTest {
     }
 
     @Test
+    void aWithdrawnRequestLeavesTheQueueAndUnblocksThoseBehindIt() {
+        SlotTable<String> table = new SlotTable<>(4, Map.of());
+        table.request(LocalSlots.Kind.EXE, 2, "a");
+        assertEquals(List.of(), holders(table.request(LocalSlots.Kind.EXE, 4, "went-remote")));
+        assertEquals(List.of(), holders(table.request(LocalSlots.Kind.EXE, 1, "light")), "waits behind the heavy one");
+        assertEquals(List.of("light"), holders(table.withdraw(LocalSlots.Kind.EXE, "went-remote"::equals)),
+                "the heavy request is gone, so the light one fits beside a");
+        assertEquals(0, table.waiting());
+        assertEquals(3, table.used(), "a's lease stays");
+    }
+
+    @Test
     void grantsInArrivalOrderSoHeavyRequestsAreNotStarved() {
         SlotTable<String> table = new SlotTable<>(4, Map.of());
         table.request(LocalSlots.Kind.EXE, 2, "a");
