@@ -59,6 +59,7 @@ final class SandboxRun {
 
     final Execute request;
     final WorkerSettings settings;
+    private final SandboxLauncher launcher;
     private final io.troupe.booster.cas.ContentStore store;
     /** the executor's load now, added to the answer */
     private final Supplier<Load> load;
@@ -78,10 +79,11 @@ final class SandboxRun {
     private long outputBytes;
     private long processNanos;
 
-    SandboxRun(Execute request, WorkerSettings settings, io.troupe.booster.cas.ContentStore store, Supplier<Load> load,
-            Runnable answered, long arrivedNanos, Path root) {
+    SandboxRun(Execute request, WorkerSettings settings, SandboxLauncher launcher, io.troupe.booster.cas.ContentStore store,
+            Supplier<Load> load, Runnable answered, long arrivedNanos, Path root) {
         this.request = request;
         this.settings = settings;
+        this.launcher = launcher;
         this.store = store;
         this.load = load;
         this.answered = answered;
@@ -282,7 +284,7 @@ final class SandboxRun {
         argv.add(step.executable());
         argv.addAll(step.params());
         // the launcher decides what really runs: limits, namespaces, user (docs/security.md)
-        ProcessBuilder builder = SandboxLauncher.of(settings).builder(argv, root, sandbox)
+        ProcessBuilder builder = launcher.builder(argv, root, sandbox)
                 .redirectInput(ProcessBuilder.Redirect.from(step.stdin() != null
                         ? sandbox.resolve(SandboxPaths.check(step.stdin(), "stdin file")).toFile()
                         : new java.io.File("/dev/null")))

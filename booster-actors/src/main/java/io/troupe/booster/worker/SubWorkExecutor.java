@@ -307,6 +307,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private enum HeartbeatTick implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
     private final WorkerSettings settings;
+    /** how this worker's processes are confined; resolved once, not per process */
+    private final SandboxLauncher launcher;
     private final Executor blocking;
     private final ArrayDeque<Queued> queue = new ArrayDeque<>();
     /** toolchain key → this worker's binary for it; empty until probed */
@@ -353,6 +355,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private SubWorkExecutor(ActorContext<Command> context, WorkerSettings settings, List<String> toolchainNames) {
         super(context);
         this.settings = settings;
+        this.launcher = SandboxLauncher.of(settings);
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
         this.address = context.getSystem().address().toString();
         this.cas = CasService.open(context, settings, blocking);
@@ -363,7 +366,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         if (!heartbeat.isZero()) {
             context.scheduleOnce(heartbeat, context.getSelf(), HeartbeatTick.INSTANCE);
         }
-        SandboxLauncher.of(settings).start(blocking); // removes stale sandboxes, logs how sub-works are confined
+        launcher.start(blocking); // removes stale sandboxes, logs how sub-works are confined
         context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
         if (context.getSystem().settings().config().getString("pekko.actor.provider").contains("luster")) {
             // one subscription instead of a remote DeathWatch per sub-work on its requester
@@ -526,7 +529,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         occupying.add(number);
         String name = "execution-" + number;
         ActorRef<Command> self = getContext().getSelf();
-        SandboxRun run = new SandboxRun(request, settings, cas.store(), loadView::get,
+        SandboxRun run = new SandboxRun(request, settings, launcher, cas.store(), loadView::get,
                 () -> self.tell(new SlotFreed(request.subWorkId(), number)), arrivedNanos,
                 SandboxDirs.newRoot(settings.sandboxRoot(), name));
         CompletableFuture<Void> submitted = new CompletableFuture<>();
