@@ -50,8 +50,13 @@ try {
 
   await page.waitForFunction((n) => document.querySelectorAll('#timeline .subwork-bar').length === n, expectBars,
     { timeout: TIMEOUT });
-  const workerRows = await page.locator('#workers tr.worker').count();
-  if (workerRows !== members.length) throw new Error(`expected ${members.length} workers, saw ${workerRows}`);
+  // /workers asks every worker on each refresh: wait for a refresh in which all of them answered
+  await page.waitForFunction((n) => document.querySelectorAll('#workers tr.worker').length === n, members.length,
+    { timeout: TIMEOUT }).catch(async () => {
+    const text = await page.locator('#workers').innerText();
+    const status = await page.locator('#status').innerText();
+    throw new Error(`expected ${members.length} workers; workers table:\n${text}\nstatus: ${status}`);
+  });
   await page.screenshot({ path: screenshot, fullPage: true });
   console.log(`dashboard ok: ${members.length} members, work ${buildId} at ${expectProgress}, ${expectBars} timeline bars`);
 } catch (e) {

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * reload: it publishes {@link Reload} on the cluster topic {@value #TOPIC} and a {@link ReloadGather} collects
  * the answers. Every node's instance is subscribed to that topic, runs the named handler of its own
  * {@link WebHandlerRegistry} on the blocking dispatcher and answers the gatherer. The nodes expected to answer
- * are the members with role {@code proxy} that are Up (and this node when it has the handler).
+ * are the members with role {@code proxy} that are Joining or Up (and this node when it has the handler).
  */
 public final class ReloadBroadcast extends AbstractBehavior<ReloadBroadcast.Command> {
     private static final Logger log = LoggerFactory.getLogger(ReloadBroadcast.class);
@@ -172,12 +172,15 @@ public final class ReloadBroadcast extends AbstractBehavior<ReloadBroadcast.Comm
         }
     }
 
-    /** Members with the proxy role that are Up, plus this node when {@code includeSelf} or it is a proxy. */
+    /** Members with the proxy role that are Joining or Up, plus this node when {@code includeSelf} or it is a proxy. */
     private Set<String> expected(boolean includeSelf) {
         Set<String> nodes = new TreeSet<>();
         for (Member member : cluster.state().getMembers()) {
-            boolean up = member.status().equals(MemberStatus.up()) || member.status().equals(MemberStatus.weaklyUp());
-            if (up && member.hasRole(PROXY_ROLE)) {
+            // a joining node is expected too: if it cannot answer yet it is listed as silent, never left out
+            MemberStatus status = member.status();
+            boolean serving = status.equals(MemberStatus.up()) || status.equals(MemberStatus.weaklyUp())
+                    || status.equals(MemberStatus.joining());
+            if (serving && member.hasRole(PROXY_ROLE)) {
                 nodes.add(nodeName(member.address()));
             }
         }

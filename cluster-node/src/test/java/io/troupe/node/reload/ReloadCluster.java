@@ -65,12 +65,16 @@ final class ReloadCluster implements AutoCloseable {
             joining.put("troupe.node.seeds", List.of(TestNodes.clusterHostPort(first)));
             members.add(nodes.start(joining, conf));
         }
-        // every node is Up (a cheap poll), then every node's topic subscription has reached node 1
-        TestNodes.awaitGet(first, "/cluster/members", WAIT, r -> r.body().split("\"Up\"", -1).length == 4);
-        TestNodes.awaitGet(first, "/monitor/module_status", WAIT, r -> {
-            JsonNode body = json(r);
-            return body.get("nodes").size() == 3 && body.get("no_answer").isEmpty();
-        });
+        // on every node (any of them may broadcast): all three are Up, then all three topic subscriptions are known
+        for (TroupeNode member : members) {
+            TestNodes.awaitGet(member, "/cluster/members", WAIT, r -> r.body().split("\"Up\"", -1).length == 4);
+        }
+        for (TroupeNode member : members) {
+            TestNodes.awaitGet(member, "/monitor/module_status", WAIT, r -> {
+                JsonNode body = json(r);
+                return body.get("nodes").size() == 3 && body.get("no_answer").isEmpty();
+            });
+        }
     }
 
     TroupeNode node(int number) {
