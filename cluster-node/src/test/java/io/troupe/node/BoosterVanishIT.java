@@ -93,6 +93,7 @@ class BoosterVanishIT {
             Thread.sleep(100);
         }
         long took = (System.nanoTime() - killed) / 1_000_000;
+        System.out.println("[BoosterVanishIT] the sub-work ended " + took + " ms after the booster's SIGKILL");
         assertTrue(!subWork.isAlive(), "the sub-work (pid " + subWork.pid() + ") still runs on the worker " + took
                 + " ms after the booster was killed\n--- worker\n" + log("worker.log"));
         assertTrue(worker.descendants().noneMatch(p -> commandLine(p).endsWith(SLEEP)),
