@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 10, point 3: a booster that vanishes never downs a worker, and its sub-works are killed on the worker
  * within 10 s. A real {@code bin/cluster-node} worker and a real {@code bin/booster} whose hooked {@code sleep}
  * runs on the worker; the booster is killed with SIGKILL. The worker stops the sub-work once the booster has
- * been unreachable for {@code troupe.worker.requester-unreachable-grace}, long before the split-brain resolver
+ * been unreachable for {@code troupe.worker.requester-unreachable-grace} (its default), long before the split-brain resolver
  * removes it (stable-after 12 s here), and the worker stays Up, alone, after the removal.
  */
 @Tag("process")
@@ -58,7 +58,7 @@ class BoosterVanishIT {
     void aKilledBoostersSubWorkIsKilledOnTheWorkerWithinTenSecondsAndTheWorkerStays() throws Exception {
         Path conf = Files.createDirectories(tmp.resolve("conf"));
         Files.writeString(conf.resolve("cluster-node.conf"), "troupe.worker {\n  allowlist = [sleep]\n"
-                + "  sandbox-root = \"" + tmp.resolve("sandboxes") + "\"\n  requester-unreachable-grace = 3s\n}\n"
+                + "  sandbox-root = \"" + tmp.resolve("sandboxes") + "\"\n}\n"
                 // shorter than the default 20 s to keep the test short, still past the 10 s the kill must take
                 + "pekko.cluster.split-brain-resolver.stable-after = 12s\n");
         int port = TestNodes.freePort();

@@ -63,7 +63,7 @@ final class RequesterWatch extends AbstractBehavior<RequesterWatch.Command> {
         // restart: its only state is the pending graces, and a fresh subscription replays current reachability
         return Behaviors.supervise(Behaviors.<Command>setup(context -> {
             Duration grace = context.getSystem().settings().config().hasPath(GRACE_KEY)
-                    ? context.getSystem().settings().config().getDuration(GRACE_KEY) : Duration.ofSeconds(3);
+                    ? context.getSystem().settings().config().getDuration(GRACE_KEY) : Duration.ofSeconds(2);
             subscribe(context);
             return Behaviors.withTimers(timers -> new RequesterWatch(context, timers, gone, grace));
         })).onFailure(SupervisorStrategy.restart());
