@@ -3,10 +3,13 @@ package io.troupe.booster.client;
 import static io.troupe.booster.Failures.unwrap;
 
 import io.troupe.api.booster.Handler;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
@@ -14,10 +17,37 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 final class HandlerCalls {
     private HandlerCalls() {}
 
+    /** Config key of the bound on one work-level hook call (PreWork, PostWork); 0 = none. */
+    static final String TIMEOUT_KEY = "troupe.booster.handler-timeout";
+
+    /** Unbounded: {@code work} may hold more than a hook (a local run lasts as long as the compile). */
     static <C> void pipeToSelf(ActorContext<C> context, Handler handler, Executor blocking,
                                Callable<? extends C> work, Function<Throwable, ? extends C> onError) {
+        context.pipeToSelf(call(handler, blocking, work), (result, error) -> error == null ? result : onError.apply(unwrap(error)));
+    }
+
+    /**
+     * One call of hook {@code hook}, bounded by {@code troupe.booster.handler-timeout}: past it {@code onError} gets a
+     * {@link TimeoutException} naming the hook, the handler and the key, so a hung plugin never hangs the build
+     * (its thread stays blocked: Java cannot stop it).
+     */
+    static <C> void pipeToSelf(ActorContext<C> context, Handler handler, Executor blocking, String hook,
+                               Callable<? extends C> work, Function<Throwable, ? extends C> onError) {
+        com.typesafe.config.Config config = context.getSystem().settings().config();
+        Duration timeout = config.hasPath(TIMEOUT_KEY) ? config.getDuration(TIMEOUT_KEY) : Duration.ZERO;
+        CompletableFuture<C> call = call(handler, blocking, work);
+        CompletableFuture<C> bounded = timeout.isZero() || timeout.isNegative() ? call
+                : call.copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS); // a copy: call tells whether it ended
+        context.pipeToSelf(bounded, (result, error) -> error == null ? result : onError.apply(
+                unwrap(error) instanceof TimeoutException && !call.isDone()
+                        ? new TimeoutException(hook + " of handler " + handler.getClass().getName() + " did not return within "
+                                + timeout.toMillis() + " ms (" + TIMEOUT_KEY + ")")
+                        : unwrap(error)));
+    }
+
+    private static <C> CompletableFuture<C> call(Handler handler, Executor blocking, Callable<? extends C> work) {
         ClassLoader handlerLoader = handler.getClass().getClassLoader();
-        context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
+        return CompletableFuture.supplyAsync(() -> {
             // a plugin finds its own resources and services through the context class loader
             Thread thread = Thread.currentThread();
             ClassLoader previous = thread.getContextClassLoader();
@@ -29,6 +59,6 @@ final class HandlerCalls {
             } finally {
                 thread.setContextClassLoader(previous);
             }
-        }, blocking), (result, error) -> error == null ? result : onError.apply(unwrap(error)));
+        }, blocking);
     }
 }

@@ -340,7 +340,7 @@ public final class WorkActor {
         String confDir = settings.env().getOrDefault("TROUPE_CONF_DIR", "/etc/troupe");
         boosterConfig = new BoosterConfig(settings.type(), settings.projectId(), settings.buildId(), command,
                 settings.workDir(), Path.of(confDir), settings.hookConfig(), settings.env());
-        onBlocking(() -> {
+        HandlerCalls.pipeToSelf(context, handler, blocking, "PreWork", () -> {
             handler.preWork(boosterConfig);
             return new PreWorkDone(null);
         }, PreWorkDone::new);
@@ -565,7 +565,7 @@ public final class WorkActor {
     private Behavior<Command> postWork() {
         timers.cancel(DrainTimedOut.INSTANCE);
         timers.cancel(ProgressTick.INSTANCE);
-        onBlocking(() -> {
+        HandlerCalls.pipeToSelf(context, handler, blocking, "PostWork", () -> {
             handler.postWork(boosterConfig);
             return new PostWorkDone(null);
         }, PostWorkDone::new);

@@ -7,6 +7,7 @@ import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -18,7 +19,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * steps, output collection, the answer and the sandbox's removal) is one blocking task of its
  * {@link SandboxRun}, which alone answers the requester. On timeout or when the requester dies, this actor
  * asks the run to stop and kills the whole process tree; the task then answers for that stop. Stops when
- * the task has finished.
+ * the task has finished. Stopped any other way (a failure of this actor, the worker stopping) it kills the tree
+ * too, and the task answers {@link SubWorkExecutor.Failure#IO_ERROR}: the requester never waits for nothing.
  */
 final class Execution extends AbstractBehavior<Execution.Command> {
 
@@ -36,6 +38,9 @@ final class Execution extends AbstractBehavior<Execution.Command> {
     /** From the executor: the booster cancelled the attempt, or the requester's node left the cluster. */
     enum Abandon implements Command { INSTANCE }
 
+    /** From the executor: stop the run and answer the requester why (its booster node is unreachable). */
+    record StopAndAnswer(String why) implements Command {}
+
     private final SandboxRun run;
     private final Executor blocking;
     private Process process;
@@ -46,8 +51,10 @@ final class Execution extends AbstractBehavior<Execution.Command> {
      *     starts without waiting for this actor's first turn); completes when it has answered and cleaned up
      */
     static Behavior<Command> create(SandboxRun run, CompletableFuture<Void> submitted) {
-        return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-                new Execution(context, timers, run, submitted)));
+        // stop, never restart: a run cannot be repeated (its process may have run); PostStop kills it and the
+        // task answers IO_ERROR, so the booster retries elsewhere or locally
+        return Behaviors.supervise(Behaviors.<Command>setup(context -> Behaviors.withTimers(timers ->
+                new Execution(context, timers, run, submitted)))).onFailure(SupervisorStrategy.stop());
     }
 
     private Execution(ActorContext<Command> context, TimerScheduler<Command> timers, SandboxRun run,
@@ -72,11 +79,14 @@ final class Execution extends AbstractBehavior<Execution.Command> {
                 .onMessageEquals(TimedOut.INSTANCE, this::onTimedOut)
                 .onMessageEquals(RequesterDied.INSTANCE, this::onRequesterDied)
                 .onMessageEquals(Abandon.INSTANCE, this::onRequesterDied)
+                .onMessage(StopAndAnswer.class, this::onStopAndAnswer)
                 .onSignal(PostStop.class, signal -> onPostStop())
                 .build();
     }
 
     private Behavior<Command> onStarted(Started started) {
+        getContext().getLog().debug("sub-work {} step {} runs as process {}", run.request.subWorkId(), started.step(),
+                started.process().pid());
         process = started.process();
         if (run.stopRequested()) {
             killTree(); // started before the task saw the stop
@@ -100,18 +110,33 @@ final class Execution extends AbstractBehavior<Execution.Command> {
         return stop(SandboxRun.Stop.ABANDONED);
     }
 
-    private Behavior<Command> stop(SandboxRun.Stop why) {
+    private Behavior<Command> onStopAndAnswer(StopAndAnswer stop) {
         if (!run.stopRequested()) {
-            run.requestStop(why);
+            getContext().getLog().info("stopping sub-work {}: {}", run.request.subWorkId(), stop.why());
+        }
+        return stop(SandboxRun.Stop.FAILED, stop.why());
+    }
+
+    private Behavior<Command> stop(SandboxRun.Stop why) {
+        return stop(why, null);
+    }
+
+    private Behavior<Command> stop(SandboxRun.Stop why, String reason) {
+        if (!run.stopRequested()) {
+            run.requestStop(why, reason);
             killTree();
         }
         return this;
     }
 
-    /** Stopped from outside (worker shutting down): leave no process and no sandbox behind. */
+    /**
+     * Stopped before the run ended (a failure here, the worker stopping): leave no process and no sandbox
+     * behind, and have the task answer the requester (unless a stop asked before says otherwise).
+     */
     private Behavior<Command> onPostStop() {
         if (!finished) {
-            run.requestStop(SandboxRun.Stop.ABANDONED);
+            run.requestStop(SandboxRun.Stop.FAILED, "its execution ended before the run did (worker stopping or an"
+                    + " internal error, see the worker's log)");
             Process running = process;
             Runnable stop = () -> {
                 killTree(running, run); // first: deleteRoot sweeps orphans only once it knows of the kill

@@ -53,8 +53,14 @@ final class SandboxRun {
     enum Stop {
         /** the run took longer than its timeout: answered as {@link Failure#TIMEOUT} */
         TIMEOUT,
-        /** the requester died, or the worker is shutting down: nobody is left to answer */
-        ABANDONED
+        /** the requester died or its node left the cluster: nobody is left to answer */
+        ABANDONED,
+        /**
+         * the worker stopped the run for a reason the requester should hear ({@link #requestStop(Stop, String)}:
+         * its booster unreachable, the Execution actor failed or the worker stopping): answered as
+         * {@link Failure#IO_ERROR}, so a booster still waiting retries at once
+         */
+        FAILED
     }
 
     final Execute request;
@@ -69,6 +75,8 @@ final class SandboxRun {
     private final Path sandbox;
     /** written by the Execution actor only, read by the task: the actor asks, the task decides */
     private volatile Stop stop;
+    /** why the run was stopped, for the {@link Stop#FAILED} answer */
+    private volatile String stopReason;
     /** what the actor's kill found, for the timeout answer */
     private volatile String killedWhat;
     /** a process tree was killed: sweep for orphans before removing the sandbox */
@@ -111,7 +119,13 @@ final class SandboxRun {
 
     /** Called by the Execution actor only; the first reason stays. */
     void requestStop(Stop why) {
+        requestStop(why, null);
+    }
+
+    /** Called by the Execution actor only; the first reason stays, with its explanation for the answer. */
+    void requestStop(Stop why, String reason) {
         if (stop == null) {
+            stopReason = reason; // before stop: the task reads stop, then the reason
             stop = why;
         }
     }
@@ -173,6 +187,13 @@ final class SandboxRun {
         try {
             Stop why = stop;
             if (cutShort && why == Stop.ABANDONED) {
+                return;
+            }
+            if (cutShort && why == Stop.FAILED) {
+                String what = killedWhat;
+                send(new Failed(request.subWorkId(), Failure.IO_ERROR, "sub-work " + request.subWorkId()
+                        + " was stopped on the worker: " + stopReason + "; " + (what != null ? what : "no process was running"),
+                        null));
                 return;
             }
             if (cutShort && why == Stop.TIMEOUT) {

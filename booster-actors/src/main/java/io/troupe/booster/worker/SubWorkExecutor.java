@@ -52,8 +52,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
      * @param inputs files written into the sandbox before the first step
      * @param timeoutMillis longest the run may take (0 = the worker's {@code timeout}); capped by it
      * @param requester the booster actor waiting for the answer; if it dies the run is stopped and cleaned up
-     *     (one on another node is not watched per sub-work: its node leaving the cluster, or its {@link Cancel},
-     *     stops the run)
+     *     (one on another node is not watched per sub-work: its node leaving the cluster or staying unreachable
+     *     for {@code troupe.worker.requester-unreachable-grace}, or its {@link Cancel}, stops the run)
      * @param replyTo where the {@link Reply} goes
      */
     public record Execute(
@@ -294,8 +294,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     /** A run has answered: its slot is free (its sandbox may still be being removed). */
     private record SlotFreed(String subWorkId, long run) implements Command, NoSerializationVerificationNeeded {}
 
-    /** A cluster member left: the runs its boosters asked for are stopped. */
-    private record MemberGone(org.apache.pekko.actor.Address address) implements Command, NoSerializationVerificationNeeded {}
+    /** A booster's node left the cluster or stayed unreachable ({@link RequesterWatch}): its runs are stopped. */
+    private record MemberGone(RequesterWatch.Gone gone) implements Command, NoSerializationVerificationNeeded {}
 
     /** A started run: which one, its actor, and the node of its requester. */
     private record RunningRun(long number, ActorRef<Execution.Command> execution,
@@ -320,7 +320,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private final AtomicReference<Load> loadView = new AtomicReference<>();
     private final CasService cas;
     private int running;
-    private long started;
+    /** run numbers, unique across restarts: a stopped run's late SlotFreed must not free a new run's slot */
+    private static final java.util.concurrent.atomic.AtomicLong RUN_NUMBERS = new java.util.concurrent.atomic.AtomicLong();
     /** queued and running sub-works, told {@link Running} on every heartbeat */
     private final java.util.Map<String, ActorRef<Reply>> inFlight = new java.util.HashMap<>();
     /** running Executions by sub-work id, to stop on {@link Cancel} or when their requester's node leaves */
@@ -328,14 +329,25 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     /** runs (by number) that hold a slot until they answer or end */
     private final java.util.Set<Long> occupying = new java.util.HashSet<>();
     private final java.time.Duration heartbeat;
+    /** the next heartbeat, cancelled on restart so one chain of ticks runs, not one per incarnation */
+    private org.apache.pekko.actor.Cancellable nextHeartbeat;
 
     /** Reads {@code troupe.worker} from the actor system's config. */
     public static Behavior<Command> create() {
-        return Behaviors.setup(context -> {
+        return supervised(Behaviors.setup(context -> {
             Config worker = context.getSystem().settings().config().getConfig("troupe.worker");
             return new SubWorkExecutor(context, WorkerSettings.fromConfig(worker),
                     worker.hasPath(TOOLCHAINS) ? worker.getStringList(TOOLCHAINS) : List.of());
-        });
+        }));
+    }
+
+    /**
+     * Restart on a failure (a bug, a malformed message): the worker keeps serving. Its state is rebuilt from what
+     * is real: the restart stops every Execution (each answers its requester IO_ERROR), queued sub-works are
+     * answered IO_ERROR, the content store is reopened from disk and the slots start empty.
+     */
+    private static Behavior<Command> supervised(Behavior<Command> executor) {
+        return Behaviors.supervise(executor).onFailure(org.apache.pekko.actor.typed.SupervisorStrategy.restart());
     }
 
     /** With explicit settings (tests, embedding); offers the compilers found on PATH. */
@@ -349,7 +361,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
      * @param toolchains compilers to offer (names on PATH or absolute paths); empty = every compiler found on PATH
      */
     public static Behavior<Command> create(WorkerSettings settings, List<String> toolchains) {
-        return Behaviors.setup(context -> new SubWorkExecutor(context, settings, toolchains));
+        return supervised(Behaviors.setup(context -> new SubWorkExecutor(context, settings, toolchains)));
     }
 
     private SubWorkExecutor(ActorContext<Command> context, WorkerSettings settings, List<String> toolchainNames) {
@@ -364,16 +376,14 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         this.heartbeat = config.hasPath("troupe.worker.heartbeat-interval")
                 ? config.getDuration("troupe.worker.heartbeat-interval") : java.time.Duration.ofSeconds(2);
         if (!heartbeat.isZero()) {
-            context.scheduleOnce(heartbeat, context.getSelf(), HeartbeatTick.INSTANCE);
+            nextHeartbeat = context.scheduleOnce(heartbeat, context.getSelf(), HeartbeatTick.INSTANCE);
         }
         launcher.start(blocking); // removes stale sandboxes, logs how sub-works are confined
         context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
         if (context.getSystem().settings().config().getString("pekko.actor.provider").contains("luster")) {
-            // one subscription instead of a remote DeathWatch per sub-work on its requester
-            ActorRef<org.apache.pekko.cluster.ClusterEvent.MemberRemoved> removed = context.messageAdapter(
-                    org.apache.pekko.cluster.ClusterEvent.MemberRemoved.class, event -> new MemberGone(event.member().address()));
-            org.apache.pekko.cluster.typed.Cluster.get(context.getSystem()).subscriptions().tell(
-                    org.apache.pekko.cluster.typed.Subscribe.create(removed, org.apache.pekko.cluster.ClusterEvent.MemberRemoved.class));
+            // one cluster subscription instead of a remote DeathWatch per sub-work on its requester
+            context.spawn(RequesterWatch.create(context.messageAdapter(RequesterWatch.Gone.class, MemberGone::new)),
+                    "requester-watch");
         }
         context.getLog().info("worker ready: {} slots, queue {}, sandboxes in {}",
                 settings.slots(), settings.queueSize(), settings.sandboxRoot());
@@ -395,7 +405,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         }
         loadView.set(load());
         getContext().getLog().info("worker offers {} toolchains", toolchains.size());
-        List<GetLoad> waiting = pendingLoads;
+        List<GetLoad> waiting = pendingLoads == null ? List.of() : pendingLoads; // null: a probe from before a restart
         pendingLoads = null;
         waiting.forEach(this::onGetLoad);
         return this;
@@ -415,6 +425,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                 .onMessage(Cancel.class, this::onCancel)
                 .onMessage(MemberGone.class, this::onMemberGone)
                 .onMessageEquals(HeartbeatTick.INSTANCE, this::onHeartbeatTick)
+                .onSignal(org.apache.pekko.actor.typed.PreRestart.class, signal -> onPreRestart())
                 .build();
     }
 
@@ -479,12 +490,39 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         return this;
     }
 
-    private Behavior<Command> onMemberGone(MemberGone gone) {
-        queue.removeIf(queued -> queued.request().requester().path().address().equals(gone.address())
-                && inFlight.remove(queued.request().subWorkId()) != null);
-        runs.values().stream().filter(run -> run.requester().equals(gone.address()))
-                .forEach(run -> run.execution().tell(Execution.Abandon.INSTANCE));
+    /** Queued sub-works of that node are dropped, its runs stopped; a node still a member is answered why. */
+    private Behavior<Command> onMemberGone(MemberGone lost) {
+        RequesterWatch.Gone gone = lost.gone();
+        List<Queued> dropped = queue.stream()
+                .filter(queued -> queued.request().requester().path().address().equals(gone.address())).toList();
+        queue.removeAll(dropped);
+        dropped.forEach(queued -> inFlight.remove(queued.request().subWorkId()));
+        List<RunningRun> stopped = runs.values().stream().filter(run -> run.requester().equals(gone.address())).toList();
+        stopped.forEach(run -> run.execution().tell(gone.unreachable()
+                ? new Execution.StopAndAnswer(gone.why()) : Execution.Abandon.INSTANCE));
+        if (gone.unreachable()) {
+            dropped.forEach(queued -> queued.request().replyTo().tell(new Failed(queued.request().subWorkId(),
+                    Failure.IO_ERROR, "sub-work " + queued.request().subWorkId() + " was dropped from the queue of worker "
+                    + address + ": " + gone.why(), load())));
+        }
+        if (!dropped.isEmpty() || !stopped.isEmpty()) {
+            getContext().getLog().info("{}: stopping {} running and dropping {} queued sub-works", gone.why(),
+                    stopped.size(), dropped.size());
+        }
         loadView.set(load());
+        return this;
+    }
+
+    /** The running Executions are stopped by the restart and answer for themselves; the queued ones are answered here. */
+    private Behavior<Command> onPreRestart() {
+        if (nextHeartbeat != null) {
+            nextHeartbeat.cancel();
+        }
+        for (Queued queued : queue) {
+            queued.request().replyTo().tell(new Failed(queued.request().subWorkId(), Failure.IO_ERROR, "worker " + address
+                    + " restarted after an internal error before sub-work " + queued.request().subWorkId() + " started",
+                    load()));
+        }
         return this;
     }
 
@@ -513,7 +551,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private Behavior<Command> onHeartbeatTick() {
         Load now = load();
         inFlight.forEach((subWorkId, replyTo) -> replyTo.tell(new Running(subWorkId, now)));
-        getContext().scheduleOnce(heartbeat, getContext().getSelf(), HeartbeatTick.INSTANCE);
+        nextHeartbeat = getContext().scheduleOnce(heartbeat, getContext().getSelf(), HeartbeatTick.INSTANCE);
         return this;
     }
 
@@ -525,7 +563,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private void start(Execute unbound, long arrivedNanos) {
         Execute request = withOwnCompilers(unbound);
         running++;
-        long number = ++started;
+        long number = RUN_NUMBERS.incrementAndGet();
         occupying.add(number);
         String name = "execution-" + number;
         ActorRef<Command> self = getContext().getSelf();
