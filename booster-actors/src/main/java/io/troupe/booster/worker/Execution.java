@@ -36,6 +36,9 @@ final class Execution extends AbstractBehavior<Execution.Command> {
     /** From the executor: the booster cancelled the attempt, or the requester's node left the cluster. */
     enum Abandon implements Command { INSTANCE }
 
+    /** From the executor: its node is shutting down and the drain timeout passed; the run answers DRAINING. */
+    enum Drain implements Command { INSTANCE }
+
     private final SandboxRun run;
     private final Executor blocking;
     private Process process;
@@ -72,6 +75,7 @@ final class Execution extends AbstractBehavior<Execution.Command> {
                 .onMessageEquals(TimedOut.INSTANCE, this::onTimedOut)
                 .onMessageEquals(RequesterDied.INSTANCE, this::onRequesterDied)
                 .onMessageEquals(Abandon.INSTANCE, this::onRequesterDied)
+                .onMessageEquals(Drain.INSTANCE, this::onDrain)
                 .onSignal(PostStop.class, signal -> onPostStop())
                 .build();
     }
@@ -98,6 +102,10 @@ final class Execution extends AbstractBehavior<Execution.Command> {
             getContext().getLog().info("requester of sub-work {} is gone; stopping it", run.request.subWorkId());
         }
         return stop(SandboxRun.Stop.ABANDONED);
+    }
+
+    private Behavior<Command> onDrain() {
+        return stop(SandboxRun.Stop.DRAINED);
     }
 
     private Behavior<Command> stop(SandboxRun.Stop why) {

@@ -54,7 +54,9 @@ final class SandboxRun {
         /** the run took longer than its timeout: answered as {@link Failure#TIMEOUT} */
         TIMEOUT,
         /** the requester died, or the worker is shutting down: nobody is left to answer */
-        ABANDONED
+        ABANDONED,
+        /** the worker's drain timeout passed (its node is shutting down): answered as {@link Failure#DRAINING} */
+        DRAINED
     }
 
     final Execute request;
@@ -173,6 +175,11 @@ final class SandboxRun {
         try {
             Stop why = stop;
             if (cutShort && why == Stop.ABANDONED) {
+                return;
+            }
+            if (cutShort && why == Stop.DRAINED) {
+                send(new Failed(request.subWorkId(), Failure.DRAINING, "the worker is shutting down: sub-work "
+                        + request.subWorkId() + " was stopped at troupe.worker.drain-timeout", null));
                 return;
             }
             if (cutShort && why == Stop.TIMEOUT) {

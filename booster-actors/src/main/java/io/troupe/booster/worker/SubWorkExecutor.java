@@ -79,6 +79,23 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     public record GetLoad(ActorRef<Load> replyTo) implements Command, CborSerializable {}
 
     /**
+     * The node is shutting down ({@link WorkerDrain}): take no more sub-works ({@link Failure#DRAINING}), hand the
+     * queued ones back, leave the Receptionist, let the running ones finish, and tell {@code replyTo}
+     * {@link Drained} once every one has answered. Past {@code timeout} the running ones are stopped and answered
+     * {@link Failure#DRAINING}, so their boosters re-run them elsewhere.
+     */
+    public record Drain(java.time.Duration timeout, ActorRef<Drained> replyTo)
+            implements Command, NoSerializationVerificationNeeded {}
+
+    /**
+     * Answer to {@link Drain}: no sub-work is left here.
+     *
+     * @param handedBack queued or newly arrived sub-works refused since the drain began
+     * @param stopped running sub-works stopped at the drain timeout
+     */
+    public record Drained(int handedBack, int stopped) implements NoSerializationVerificationNeeded {}
+
+    /**
      * One command of a sub-work.
      *
      * @param exeName the program as named by the client
@@ -198,11 +215,17 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
      * @param queued sub-works waiting for a slot
      * @param queueSize how many may wait before it answers busy
      * @param toolchains the toolchain keys of the compilers this worker runs ({@code troupe.worker.toolchains})
+     * @param draining the worker's node is shutting down: it takes no new sub-work ({@link Drain})
      */
-    public record Load(String worker, int slots, int running, int queued, int queueSize, List<String> toolchains)
-            implements CborSerializable {
+    public record Load(String worker, int slots, int running, int queued, int queueSize, List<String> toolchains,
+            boolean draining) implements CborSerializable {
         public Load {
             toolchains = toolchains == null ? List.of() : List.copyOf(toolchains);
+        }
+
+        /** A load report of a worker that is not draining. */
+        public Load(String worker, int slots, int running, int queued, int queueSize, List<String> toolchains) {
+            this(worker, slots, running, queued, queueSize, toolchains, false);
         }
 
         /** A load report of a worker that holds no toolchain. */
@@ -282,7 +305,13 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         /** the sandbox could not be made or written, or a process could not start */
         IO_ERROR,
         /** the request itself is malformed (no steps, bad env entry) */
-        BAD_REQUEST
+        BAD_REQUEST,
+        /**
+         * the worker's node is shutting down (rolling update): it refused the sub-work, handed it back from its
+         * queue, or stopped it at {@code troupe.worker.drain-timeout}; not a failure of the sub-work, the booster
+         * sends it to another worker
+         */
+        DRAINING
     }
 
     /** The compilers named by {@code troupe.worker.toolchains} were probed. */
@@ -306,6 +335,9 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
 
     private enum HeartbeatTick implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
+    /** {@link Drain#timeout()} has passed with sub-works still running. */
+    private enum DrainTimedOut implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
     private final WorkerSettings settings;
     /** how this worker's processes are confined; resolved once, not per process */
     private final SandboxLauncher launcher;
@@ -328,6 +360,10 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     /** runs (by number) that hold a slot until they answer or end */
     private final java.util.Set<Long> occupying = new java.util.HashSet<>();
     private final java.time.Duration heartbeat;
+    /** who waits for the drain to end; null while the worker takes sub-works */
+    private List<ActorRef<Drained>> drainWaiters;
+    private int handedBack;
+    private int drainStopped;
 
     /** Reads {@code troupe.worker} from the actor system's config. */
     public static Behavior<Command> create() {
@@ -415,10 +451,18 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                 .onMessage(Cancel.class, this::onCancel)
                 .onMessage(MemberGone.class, this::onMemberGone)
                 .onMessageEquals(HeartbeatTick.INSTANCE, this::onHeartbeatTick)
+                .onMessage(Drain.class, this::onDrain)
+                .onMessageEquals(DrainTimedOut.INSTANCE, this::onDrainTimedOut)
                 .build();
     }
 
     private Behavior<Command> onExecute(Execute request) {
+        if (drainWaiters != null) {
+            handedBack++;
+            request.replyTo().tell(new Failed(request.subWorkId(), Failure.DRAINING, "worker " + address
+                    + " is shutting down and takes no new sub-work", load()));
+            return this;
+        }
         Failed refusal = validate(request);
         List<String> missing = refusal != null ? List.of() : cas.missing(request.inputs());
         if (refusal != null) {
@@ -507,6 +551,51 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             start(next.request(), next.arrivedNanos());
         }
         loadView.set(load());
+        return drainWaiters != null ? answerIfDrained() : this;
+    }
+
+    private Behavior<Command> onDrain(Drain drain) {
+        if (drainWaiters == null) {
+            drainWaiters = new java.util.ArrayList<>();
+            List<Queued> waiting = List.copyOf(queue);
+            queue.clear();
+            for (Queued queued : waiting) {
+                inFlight.remove(queued.request().subWorkId());
+                handedBack++;
+                queued.request().replyTo().tell(new Failed(queued.request().subWorkId(), Failure.DRAINING, "worker "
+                        + address + " is shutting down: the sub-work was handed back before it started", load()));
+            }
+            loadView.set(load());
+            // boosters stop listing it within a gossip round; until then they are refused with DRAINING
+            getContext().getSystem().receptionist().tell(Receptionist.deregister(KEY, getContext().getSelf()));
+            getContext().getLog().info("worker draining: {} sub-works running, {} handed back; waiting up to {} for"
+                    + " the running ones (troupe.worker.drain-timeout)", runs.size(), waiting.size(), drain.timeout());
+            getContext().scheduleOnce(drain.timeout(), getContext().getSelf(), DrainTimedOut.INSTANCE);
+        }
+        drainWaiters.add(drain.replyTo());
+        return answerIfDrained();
+    }
+
+    private Behavior<Command> onDrainTimedOut() {
+        if (inFlight.isEmpty()) {
+            return this;
+        }
+        drainStopped += runs.size();
+        getContext().getLog().warn("worker drain timeout: stopping {} running sub-works; their boosters re-run them"
+                + " elsewhere", runs.size());
+        runs.values().forEach(run -> run.execution().tell(Execution.Drain.INSTANCE));
+        return this;
+    }
+
+    /** Every sub-work has answered (or was stopped): whoever waits for the drain may go on. */
+    private Behavior<Command> answerIfDrained() {
+        if (inFlight.isEmpty() && !drainWaiters.isEmpty()) {
+            getContext().getLog().info("worker drained: no sub-work left ({} handed back, {} stopped at the drain"
+                    + " timeout)", handedBack, drainStopped);
+            Drained drained = new Drained(handedBack, drainStopped);
+            drainWaiters.forEach(waiter -> waiter.tell(drained));
+            drainWaiters.clear();
+        }
         return this;
     }
 
@@ -546,7 +635,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
 
     private Load load() {
         return new Load(address, settings.slots(), running, queue.size(), settings.queueSize(),
-                List.copyOf(toolchains.keySet()));
+                List.copyOf(toolchains.keySet()), drainWaiters != null);
     }
 
     /** The request with each keyed step bound to this worker's compiler for its key ({@link #validate} checked them). */
