@@ -338,6 +338,15 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     /** {@link Drain#timeout()} has passed with sub-works still running. */
     private enum DrainTimedOut implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
+    /** While draining: whether the last answers' result downloads have ended. */
+    private enum DrainCheck implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+    /**
+     * A drained worker waits this long after its last answer, and for the result downloads under way: a booster
+     * asks for large result files ({@link Fetch}) once it has the answer.
+     */
+    private static final java.time.Duration FETCH_GRACE = java.time.Duration.ofSeconds(1);
+
     private final WorkerSettings settings;
     /** how this worker's processes are confined; resolved once, not per process */
     private final SandboxLauncher launcher;
@@ -364,6 +373,10 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private List<ActorRef<Drained>> drainWaiters;
     private int handedBack;
     private int drainStopped;
+    private boolean drainTimedOut;
+    private boolean drainCheckScheduled;
+    /** when the last sub-work answered (System.nanoTime), for {@link #FETCH_GRACE} */
+    private long lastAnswerNanos = System.nanoTime();
 
     /** Reads {@code troupe.worker} from the actor system's config. */
     public static Behavior<Command> create() {
@@ -453,6 +466,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                 .onMessageEquals(HeartbeatTick.INSTANCE, this::onHeartbeatTick)
                 .onMessage(Drain.class, this::onDrain)
                 .onMessageEquals(DrainTimedOut.INSTANCE, this::onDrainTimedOut)
+                .onMessageEquals(DrainCheck.INSTANCE, this::onDrainCheck)
                 .build();
     }
 
@@ -545,6 +559,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             return this;
         }
         inFlight.remove(subWorkId);
+        lastAnswerNanos = System.nanoTime();
         running--;
         while (running < settings.slots() && !queue.isEmpty()) {
             Queued next = queue.poll();
@@ -577,8 +592,9 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     }
 
     private Behavior<Command> onDrainTimedOut() {
+        drainTimedOut = true;
         if (inFlight.isEmpty()) {
-            return this;
+            return answerIfDrained(); // only downloads were left: the boosters fetch from elsewhere after a re-run
         }
         drainStopped += runs.size();
         getContext().getLog().warn("worker drain timeout: stopping {} running sub-works; their boosters re-run them"
@@ -587,16 +603,34 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         return this;
     }
 
-    /** Every sub-work has answered (or was stopped): whoever waits for the drain may go on. */
+    /**
+     * Every sub-work has answered (or was stopped) and their result downloads are over: whoever waits for the
+     * drain may go on. Until then this is checked again every quarter second.
+     */
     private Behavior<Command> answerIfDrained() {
-        if (inFlight.isEmpty() && !drainWaiters.isEmpty()) {
-            getContext().getLog().info("worker drained: no sub-work left ({} handed back, {} stopped at the drain"
-                    + " timeout)", handedBack, drainStopped);
-            Drained drained = new Drained(handedBack, drainStopped);
-            drainWaiters.forEach(waiter -> waiter.tell(drained));
-            drainWaiters.clear();
+        if (drainWaiters.isEmpty()) {
+            return this;
         }
+        boolean downloadsOver = drainTimedOut || (cas.fetching() == 0
+                && System.nanoTime() - lastAnswerNanos >= FETCH_GRACE.toNanos());
+        if (!inFlight.isEmpty() || !downloadsOver) {
+            if (inFlight.isEmpty() && !drainCheckScheduled) {
+                drainCheckScheduled = true;
+                getContext().scheduleOnce(java.time.Duration.ofMillis(250), getContext().getSelf(), DrainCheck.INSTANCE);
+            }
+            return this;
+        }
+        getContext().getLog().info("worker drained: no sub-work left ({} handed back, {} stopped at the drain"
+                + " timeout)", handedBack, drainStopped);
+        Drained drained = new Drained(handedBack, drainStopped);
+        drainWaiters.forEach(waiter -> waiter.tell(drained));
+        drainWaiters.clear();
         return this;
+    }
+
+    private Behavior<Command> onDrainCheck() {
+        drainCheckScheduled = false;
+        return answerIfDrained();
     }
 
     private Behavior<Command> onHeartbeatTick() {

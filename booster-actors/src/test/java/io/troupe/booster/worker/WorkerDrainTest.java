@@ -135,6 +135,29 @@ class WorkerDrainTest {
     }
 
     @Test
+    void theDrainWaitsForAResultDownloadUnderWay() throws Exception {
+        ActorRef<SubWorkExecutor.Command> worker = worker("troupe.worker.cas.inline-bytes = 0"); // results by digest
+        TestProbe<Reply> probe = kit.createTestProbe();
+        worker.tell(new Execute("result", List.of(new Step("sh", null, List.of("-c", "echo made > out.txt"), List.of(),
+                List.of("out.txt"))), List.of(), 0, probe.getRef(), probe.getRef()));
+        Reply reply = probe.expectMessageClass(Reply.class, Duration.ofSeconds(20));
+        assertTrue(reply instanceof Done, reply.toString());
+        SubWorkExecutor.ResultFile file = ((Done) reply).results().get(0).files().get(0);
+        TestProbe<SubWorkExecutor.DownloadFrom> download = kit.createTestProbe();
+        worker.tell(new SubWorkExecutor.Fetch("result", List.of(new SubWorkExecutor.Blob(file.digest(), file.size())),
+                download.getRef()));
+        SubWorkExecutor.DownloadFrom from = download.expectMessageClass(SubWorkExecutor.DownloadFrom.class,
+                Duration.ofSeconds(10));
+
+        TestProbe<Drained> drained = kit.createTestProbe();
+        worker.tell(new Drain(Duration.ofSeconds(30), drained.getRef()));
+        drained.expectNoMessage(Duration.ofMillis(1500)); // the booster has not taken the result file yet
+        from.source().getSource().runWith(org.apache.pekko.stream.javadsl.Sink.ignore(), kit.system())
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(new Drained(0, 0), drained.expectMessageClass(Drained.class, Duration.ofSeconds(10)));
+    }
+
+    @Test
     void theNodesShutdownWaitsForTheRunningSubWork() throws Exception {
         ActorRef<SubWorkExecutor.Command> worker = worker("troupe.worker.drain-timeout = 20s");
         WorkerDrain.register(kit.system(), worker);
