@@ -24,6 +24,6 @@ class DrainPhaseConfigTest {
     void aBadDrainTimeoutIsNamed() {
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
                 () -> NodeConfig.withOverrides(Map.of("troupe.worker.drain-timeout", "-5s")));
-        assertTrue(bad.getMessage().startsWith("troupe.worker.drain-timeout: -PT5S must not be negative"), bad.getMessage());
+        assertTrue(bad.getMessage().startsWith("troupe.worker.drain-timeout: -5s must not be negative"), bad.getMessage());
     }
 }

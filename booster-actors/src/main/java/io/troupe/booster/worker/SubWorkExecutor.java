@@ -583,8 +583,9 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             loadView.set(load());
             // boosters stop listing it within a gossip round; until then they are refused with DRAINING
             getContext().getSystem().receptionist().tell(Receptionist.deregister(KEY, getContext().getSelf()));
-            getContext().getLog().info("worker draining: {} sub-works running, {} handed back; waiting up to {} for"
-                    + " the running ones (troupe.worker.drain-timeout)", runs.size(), waiting.size(), drain.timeout());
+            getContext().getLog().info("worker draining: {} sub-works running, {} handed back; waiting up to {} ms"
+                    + " for the running ones (troupe.worker.drain-timeout)", runs.size(), waiting.size(),
+                    drain.timeout().toMillis());
             getContext().scheduleOnce(drain.timeout(), getContext().getSelf(), DrainTimedOut.INSTANCE);
         }
         drainWaiters.add(drain.replyTo());

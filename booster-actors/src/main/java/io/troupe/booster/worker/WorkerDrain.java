@@ -45,7 +45,7 @@ public final class WorkerDrain {
             throw new IllegalArgumentException(TIMEOUT_KEY + ": " + e.getMessage(), e);
         }
         if (timeout.isNegative()) {
-            throw new IllegalArgumentException(TIMEOUT_KEY + ": " + timeout + " must not be negative");
+            throw new IllegalArgumentException(TIMEOUT_KEY + ": " + config.getString(TIMEOUT_KEY) + " must not be negative");
         }
         return timeout;
     }
