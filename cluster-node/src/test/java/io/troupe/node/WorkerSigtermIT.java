@@ -90,13 +90,13 @@ class WorkerSigtermIT {
         Process booster = builder.start();
         processes.add(booster);
 
-        // mid-work: a fifth of the lines are out, the rest still to run on both workers
+        // mid-work: a fifth of the lines are out, the rest still to run, and the worker to stop is running some
         long deadline = System.nanoTime() + Duration.ofSeconds(BOOSTER_TIMEOUT_SECONDS).toNanos();
-        while (lines(out) < SUB_WORKS / 5) {
+        while (lines(out) < SUB_WORKS / 5 || running(leavingAdmin, leavingPort) == 0) {
             if (!booster.isAlive() || System.nanoTime() > deadline) {
                 fail("the work ended or stalled before the SIGTERM: " + describe(booster, out, err));
             }
-            Thread.sleep(20);
+            Thread.sleep(50);
         }
         long terminated = System.nanoTime();
         leaving.destroy(); // SIGTERM
@@ -184,6 +184,24 @@ class WorkerSigtermIT {
         }
         fail("cluster never had " + count + " members, all Up; last /cluster/members: " + last + "\n--- staying\n"
                 + log("staying") + "\n--- leaving\n" + log("leaving"));
+    }
+
+    /** Sub-works running on the worker at {@code port}, from its node's {@code /workers}; 0 when not known. */
+    private static int running(int adminPort, int port) throws InterruptedException {
+        try {
+            HttpResponse<String> response = TestNodes.HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/workers"))
+                            .timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            for (JsonNode worker : JSON.readTree(response.body())) {
+                if (worker.path("address").asText().endsWith(":" + port)) {
+                    return worker.path("running").asInt();
+                }
+            }
+        } catch (IOException e) {
+            // not answering yet: asked again
+        }
+        return 0;
     }
 
     private static long lines(Path file) throws IOException {
