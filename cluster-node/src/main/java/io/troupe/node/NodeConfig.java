@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValueFactory;
 import io.troupe.booster.transport.ClusterTransport;
+import io.troupe.booster.worker.WorkerDrain;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -75,6 +76,8 @@ public final class NodeConfig {
                 .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedAddresses))
                 .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(settings.hostname()))
                 .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(settings.port()));
+        // a worker's drain runs in a shutdown phase whose timeout must outlast troupe.worker.drain-timeout
+        config = WorkerDrain.withPhaseTimeout(config);
         // TLS from troupe.cluster.tls.dir; a plain node listening beyond loopback is warned about here
         return ClusterTransport.configure(config, "--tls-dir");
     }

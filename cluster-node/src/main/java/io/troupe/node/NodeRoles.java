@@ -1,6 +1,7 @@
 package io.troupe.node;
 
 import io.troupe.booster.worker.SubWorkExecutor;
+import io.troupe.booster.worker.WorkerDrain;
 import io.troupe.module.web.WebHandlerRegistry;
 import io.troupe.proxy.ProxyRuntime;
 import java.nio.file.Path;
@@ -28,7 +29,10 @@ public final class NodeRoles {
         List<ActorRef<?>> started = new ArrayList<>();
         if (settings.hasRole(WORKER)) {
             // Registers itself with the Receptionist (SubWorkExecutor.KEY); settings from troupe.worker.*.
-            started.add(context.spawn(SubWorkExecutor.create(), "worker"));
+            ActorRef<SubWorkExecutor.Command> worker = context.spawn(SubWorkExecutor.create(), "worker");
+            // on shutdown it drains before the node leaves (troupe.worker.drain-timeout)
+            WorkerDrain.register(context.getSystem(), worker);
+            started.add(worker);
         }
         context.getLog().info("node roles {} starting on {}", settings.roles(), context.getSystem().address());
         return started;

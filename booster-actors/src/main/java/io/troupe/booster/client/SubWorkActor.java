@@ -420,6 +420,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         }
         timers.cancel("attempt");
         remoteNanos += lap();
+        if (reply instanceof SubWorkExecutor.Failed failed && failed.failure() == SubWorkExecutor.Failure.DRAINING) {
+            return handedBack(failed);
+        }
         if (reply instanceof SubWorkExecutor.Failed failed) {
             FallbackReason reason = reasonOf(failed.failure());
             return remoteFailed(WorkerDirectory.Outcome.FAILED, failed.load(),
@@ -622,6 +625,22 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         return remoteFailed(WorkerDirectory.Outcome.NETWORK_ERROR, null, "no progress from worker "
                 + worker.path().address() + " for " + shared.ioTimeout().toSeconds() + " s (--io_timeout_secs)",
                 FallbackReason.TIMEOUT, false);
+    }
+
+    /**
+     * The worker's node shuts down and handed the sub-work back (it never ran there, or was stopped at the
+     * worker's drain timeout): not a failure of the sub-work. Another worker gets it in an attempt that uses up
+     * no retry; the draining worker is not chosen again (banned for it, and its load says it drains).
+     */
+    private Behavior<Command> handedBack(SubWorkExecutor.Failed failed) {
+        shared.directory().tell(new WorkerDirectory.Release(id, worker, WorkerDirectory.Outcome.FAILED, failed.load()));
+        worker = null;
+        maxAttempts++;
+        lastFailure = "worker " + (failed.load() == null ? "" : failed.load().worker() + " ") + "handed it back: "
+                + failed.message();
+        lastReason = FallbackReason.NO_WORKER; // if it ends local: no other worker could take it
+        permanentFailure = false;
+        return nextAttempt();
     }
 
     /** No answer and no heartbeat for --io_timeout_secs ends the attempt; each heartbeat restarts the clock. */
@@ -914,7 +933,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     /** What a worker's refusal means for the sub-work. */
     private static FallbackReason reasonOf(SubWorkExecutor.Failure failure) {
         return switch (failure) {
-            case BUSY -> FallbackReason.NO_WORKER;
+            case BUSY, DRAINING -> FallbackReason.NO_WORKER;
             case NOT_ALLOWED, BAD_PATH, BAD_REQUEST -> FallbackReason.WORKER_REFUSED;
             case TOO_LARGE -> FallbackReason.TOO_LARGE;
             case TIMEOUT -> FallbackReason.TIMEOUT;

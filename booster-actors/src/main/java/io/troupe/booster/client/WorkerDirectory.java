@@ -22,8 +22,9 @@ import org.apache.pekko.cluster.typed.Cluster;
 /**
  * The booster's view of the workers: the Receptionist listing of {@code troupe-worker}, their free slots
  * from polled load reports, a ban list per sub-work (a worker that failed a sub-work is not offered to it
- * again), health (N network errors in a row make a worker unhealthy until it answers again) and cluster
- * reachability (workers on unreachable members are skipped).
+ * again), health (N network errors in a row make a worker unhealthy until it answers again), cluster
+ * reachability (workers on unreachable members are skipped) and shutdown (a worker whose member is Leaving or
+ * Exiting, or whose load report says it drains, is not chosen).
  */
 public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Command> {
 
@@ -129,8 +130,12 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
 
     private record WorkerTerminated(ActorRef<SubWorkExecutor.Command> worker) implements Command {}
 
+    private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {}
+
     private final WorkerTable<ActorRef<SubWorkExecutor.Command>> table;
     private final Set<Address> unreachable = new HashSet<>();
+    /** members Leaving, Exiting or gone: their workers drain (or are dead) and are not chosen */
+    private final Set<Address> leaving = new HashSet<>();
     /** watched once each, while listed or until they die */
     private final Set<ActorRef<SubWorkExecutor.Command>> watched = new HashSet<>();
     /** died; a listing that still names them (it may lag) is not believed */
@@ -178,6 +183,10 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
             ActorRef<ClusterEvent.ReachabilityEvent> events =
                     context.messageAdapter(ClusterEvent.ReachabilityEvent.class, ReachabilityChanged::new);
             Cluster.get(context.getSystem()).subscriptions().tell(org.apache.pekko.cluster.typed.Subscribe.create(events, ClusterEvent.ReachabilityEvent.class));
+            ActorRef<ClusterEvent.MemberEvent> members =
+                    context.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new);
+            Cluster.get(context.getSystem()).subscriptions().tell(
+                    org.apache.pekko.cluster.typed.Subscribe.create(members, ClusterEvent.MemberEvent.class));
         }
         timers.startTimerWithFixedDelay(PollTick.INSTANCE, pollInterval);
     }
@@ -198,6 +207,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
                 .onMessage(LoadFailed.class, this::onLoadFailed)
                 .onMessage(ReachabilityChanged.class, this::onReachabilityChanged)
                 .onMessage(WorkerTerminated.class, this::onWorkerTerminated)
+                .onMessage(MemberChanged.class, this::onMemberChanged)
                 .build();
     }
 
@@ -328,6 +338,8 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
                 getContext().watchWith(worker, new WorkerTerminated(worker));
             }
         }
+        added.stream().filter(worker -> leaving.contains(worker.path().address()))
+                .forEach(worker -> table.leaving(worker, true));
         added.forEach(this::poll);
         return pushIfChanged();
     }
@@ -366,6 +378,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     private void report(ActorRef<SubWorkExecutor.Command> worker, SubWorkExecutor.Load load) {
         table.reported(worker, load.slots(), load.free(), load.queueSize());
         table.toolchains(worker, load.toolchains());
+        table.draining(worker, load.draining());
     }
 
     private Behavior<Command> onLoadFailed(LoadFailed failed) {
@@ -385,6 +398,22 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
                 it.remove();
             }
         }
+    }
+
+    /**
+     * A member that leaves (Leaving, Exiting, downed, removed) has its workers no longer chosen; one that joins
+     * at that address again (a restarted node) has them chosen again.
+     */
+    private Behavior<Command> onMemberChanged(MemberChanged changed) {
+        ClusterEvent.MemberEvent event = changed.event();
+        Address address = event.member().address();
+        boolean isLeaving = !(event instanceof ClusterEvent.MemberJoined || event instanceof ClusterEvent.MemberWeaklyUp
+                || event instanceof ClusterEvent.MemberUp);
+        if (isLeaving ? leaving.add(address) : leaving.remove(address)) {
+            table.members().stream().filter(worker -> worker.path().address().equals(address))
+                    .forEach(worker -> table.leaving(worker, isLeaving));
+        }
+        return pushIfChanged();
     }
 
     private Behavior<Command> onReachabilityChanged(ReachabilityChanged changed) {

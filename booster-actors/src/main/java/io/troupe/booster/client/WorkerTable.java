@@ -28,6 +28,10 @@ final class WorkerTable<W> {
         boolean healthy = true;
         long lastChosen;
         Set<String> toolchains = Set.of();
+        /** its last load report said it drains (its node shuts down) */
+        boolean draining;
+        /** its cluster member is Leaving or Exiting */
+        boolean leaving;
     }
 
     /** Why {@link #choose} found nobody, or who it chose. */
@@ -81,6 +85,22 @@ final class WorkerTable<W> {
         Entry e = workers.get(worker);
         if (e != null) {
             e.toolchains = Set.copyOf(keys);
+        }
+    }
+
+    /** Whether the worker's last load report said it is draining: then it is not chosen. */
+    void draining(W worker, boolean draining) {
+        Entry e = workers.get(worker);
+        if (e != null) {
+            e.draining = draining;
+        }
+    }
+
+    /** The worker's cluster member is Leaving or Exiting (or no longer): then it is not chosen. */
+    void leaving(W worker, boolean leaving) {
+        Entry e = workers.get(worker);
+        if (e != null) {
+            e.leaving = leaving;
         }
     }
 
@@ -152,6 +172,7 @@ final class WorkerTable<W> {
         int skippedUnhealthy = 0;
         int skippedUnreachable = 0;
         int skippedFull = 0;
+        int skippedLeaving = 0;
         int unknown = 0;
         for (Map.Entry<W, Entry> candidate : workers.entrySet()) {
             Entry e = candidate.getValue();
@@ -159,6 +180,8 @@ final class WorkerTable<W> {
                 skippedBanned++;
             } else if (!e.known) {
                 unknown++;
+            } else if (e.draining || e.leaving) {
+                skippedLeaving++;
             } else if (!e.healthy) {
                 skippedUnhealthy++;
             } else if (!reachable.test(candidate.getKey())) {
@@ -187,7 +210,8 @@ final class WorkerTable<W> {
         if (best == null) {
             return new Choice<>(Optional.empty(), "no usable worker among " + workers.size() + ": " + skippedBanned
                     + " already failed this sub-work, " + skippedUnhealthy + " unhealthy, " + skippedUnreachable
-                    + " unreachable, " + skippedFull + " busy, " + unknown + " not reporting yet");
+                    + " unreachable, " + skippedFull + " busy, " + unknown + " not reporting yet"
+                    + (skippedLeaving > 0 ? ", " + skippedLeaving + " leaving the cluster" : ""));
         }
         bestEntry.lastChosen = ++tick;
         return new Choice<>(Optional.of(best), "");
@@ -219,19 +243,23 @@ final class WorkerTable<W> {
                 + (workers.size() - holders) + " of them without the toolchain, counted as unreachable)");
     }
 
+    private static boolean usable(Entry e) {
+        return e.known && e.healthy && !e.draining && !e.leaving;
+    }
+
     private boolean holds(W worker, Set<String> toolchains) {
         Entry e = workers.get(worker);
         return e != null && e.toolchains.containsAll(toolchains);
     }
 
-    /** Workers that reported and are healthy. */
+    /** Workers that reported, are healthy and are not leaving. */
     int usableWorkers() {
-        return (int) workers.values().stream().filter(e -> e.known && e.healthy).count();
+        return (int) workers.values().stream().filter(WorkerTable::usable).count();
     }
 
-    /** Total slots of the workers that reported and are healthy. */
+    /** Total slots of the workers that reported, are healthy and are not leaving. */
     int totalSlots() {
-        return workers.values().stream().filter(e -> e.known && e.healthy)
+        return workers.values().stream().filter(WorkerTable::usable)
                 .mapToInt(e -> limit > 0 ? Math.min(e.slots, limit) : e.slots).sum();
     }
 }

@@ -37,6 +37,8 @@ final class CasService {
     private final Materializer materializer;
     private final Executor blocking;
     private final long maxFileBytes;
+    /** result downloads under way (their streams end on other threads): a draining worker waits for them */
+    private final java.util.concurrent.atomic.AtomicInteger fetching = new java.util.concurrent.atomic.AtomicInteger();
 
     private CasService(ContentStore store, Materializer materializer, Executor blocking, long maxFileBytes) {
         this.store = store;
@@ -96,6 +98,11 @@ final class CasService {
         offer.replyTo().tell(new UploadTo(offer.subWorkId(), sink, null));
     }
 
+    /** Result downloads still streaming. */
+    int fetching() {
+        return fetching.get();
+    }
+
     void fetch(Fetch fetch) {
         List<String> absent = new ArrayList<>();
         for (Blob blob : fetch.blobs()) {
@@ -107,8 +114,10 @@ final class CasService {
             fetch.replyTo().tell(new DownloadFrom(fetch.subWorkId(), null, "the worker's content store no longer holds " + absent));
             return;
         }
+        fetching.incrementAndGet();
         SourceRef<Piece> source = Source.from(fetch.blobs())
                 .flatMapConcat(blob -> CasStreams.ofBlob(blob.digest(), () -> store.open(blob.digest())))
+                .watchTermination((notUsed, ended) -> ended.whenComplete((done, error) -> fetching.decrementAndGet()))
                 .runWith(StreamRefs.sourceRef(), materializer);
         fetch.replyTo().tell(new DownloadFrom(fetch.subWorkId(), source, null));
     }

@@ -40,6 +40,8 @@ final class Execution extends AbstractBehavior<Execution.Command> {
 
     /** From the executor: stop the run and answer the requester why (its booster node is unreachable). */
     record StopAndAnswer(String why) implements Command {}
+    /** From the executor: its node is shutting down and the drain timeout passed; the run answers DRAINING. */
+    enum Drain implements Command { INSTANCE }
 
     private final SandboxRun run;
     private final Executor blocking;
@@ -80,6 +82,7 @@ final class Execution extends AbstractBehavior<Execution.Command> {
                 .onMessageEquals(RequesterDied.INSTANCE, this::onRequesterDied)
                 .onMessageEquals(Abandon.INSTANCE, this::onRequesterDied)
                 .onMessage(StopAndAnswer.class, this::onStopAndAnswer)
+                .onMessageEquals(Drain.INSTANCE, this::onDrain)
                 .onSignal(PostStop.class, signal -> onPostStop())
                 .build();
     }
@@ -108,6 +111,10 @@ final class Execution extends AbstractBehavior<Execution.Command> {
             getContext().getLog().info("requester of sub-work {} is gone; stopping it", run.request.subWorkId());
         }
         return stop(SandboxRun.Stop.ABANDONED);
+    }
+
+    private Behavior<Command> onDrain() {
+        return stop(SandboxRun.Stop.DRAINED);
     }
 
     private Behavior<Command> onStopAndAnswer(StopAndAnswer stop) {

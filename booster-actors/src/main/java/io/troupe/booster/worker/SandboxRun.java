@@ -55,6 +55,8 @@ final class SandboxRun {
         TIMEOUT,
         /** the requester died or its node left the cluster: nobody is left to answer */
         ABANDONED,
+        /** the worker's drain timeout passed (its node is shutting down): answered as {@link Failure#DRAINING} */
+        DRAINED,
         /**
          * the worker stopped the run for a reason the requester should hear ({@link #requestStop(Stop, String)}:
          * its booster unreachable, the Execution actor failed or the worker stopping): answered as
@@ -194,6 +196,11 @@ final class SandboxRun {
                 send(new Failed(request.subWorkId(), Failure.IO_ERROR, "sub-work " + request.subWorkId()
                         + " was stopped on the worker: " + stopReason + "; " + (what != null ? what : "no process was running"),
                         null));
+                return;
+            }
+            if (cutShort && why == Stop.DRAINED) {
+                send(new Failed(request.subWorkId(), Failure.DRAINING, "the worker is shutting down: sub-work "
+                        + request.subWorkId() + " was stopped at troupe.worker.drain-timeout", null));
                 return;
             }
             if (cutShort && why == Stop.TIMEOUT) {

@@ -79,6 +79,23 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     public record GetLoad(ActorRef<Load> replyTo) implements Command, CborSerializable {}
 
     /**
+     * The node is shutting down ({@link WorkerDrain}): take no more sub-works ({@link Failure#DRAINING}), hand the
+     * queued ones back, leave the Receptionist, let the running ones finish, and tell {@code replyTo}
+     * {@link Drained} once every one has answered. Past {@code timeout} the running ones are stopped and answered
+     * {@link Failure#DRAINING}, so their boosters re-run them elsewhere.
+     */
+    public record Drain(java.time.Duration timeout, ActorRef<Drained> replyTo)
+            implements Command, NoSerializationVerificationNeeded {}
+
+    /**
+     * Answer to {@link Drain}: no sub-work is left here.
+     *
+     * @param handedBack queued or newly arrived sub-works refused since the drain began
+     * @param stopped running sub-works stopped at the drain timeout
+     */
+    public record Drained(int handedBack, int stopped) implements NoSerializationVerificationNeeded {}
+
+    /**
      * One command of a sub-work.
      *
      * @param exeName the program as named by the client
@@ -198,11 +215,17 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
      * @param queued sub-works waiting for a slot
      * @param queueSize how many may wait before it answers busy
      * @param toolchains the toolchain keys of the compilers this worker runs ({@code troupe.worker.toolchains})
+     * @param draining the worker's node is shutting down: it takes no new sub-work ({@link Drain})
      */
-    public record Load(String worker, int slots, int running, int queued, int queueSize, List<String> toolchains)
-            implements CborSerializable {
+    public record Load(String worker, int slots, int running, int queued, int queueSize, List<String> toolchains,
+            boolean draining) implements CborSerializable {
         public Load {
             toolchains = toolchains == null ? List.of() : List.copyOf(toolchains);
+        }
+
+        /** A load report of a worker that is not draining. */
+        public Load(String worker, int slots, int running, int queued, int queueSize, List<String> toolchains) {
+            this(worker, slots, running, queued, queueSize, toolchains, false);
         }
 
         /** A load report of a worker that holds no toolchain. */
@@ -282,7 +305,13 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         /** the sandbox could not be made or written, or a process could not start */
         IO_ERROR,
         /** the request itself is malformed (no steps, bad env entry) */
-        BAD_REQUEST
+        BAD_REQUEST,
+        /**
+         * the worker's node is shutting down (rolling update): it refused the sub-work, handed it back from its
+         * queue, or stopped it at {@code troupe.worker.drain-timeout}; not a failure of the sub-work, the booster
+         * sends it to another worker
+         */
+        DRAINING
     }
 
     /** The compilers named by {@code troupe.worker.toolchains} were probed. */
@@ -305,6 +334,18 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private record Queued(Execute request, long arrivedNanos) {}
 
     private enum HeartbeatTick implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+    /** {@link Drain#timeout()} has passed with sub-works still running. */
+    private enum DrainTimedOut implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+    /** While draining: whether the last answers' result downloads have ended. */
+    private enum DrainCheck implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
+    /**
+     * A drained worker waits this long after its last answer, and for the result downloads under way: a booster
+     * asks for large result files ({@link Fetch}) once it has the answer.
+     */
+    private static final java.time.Duration FETCH_GRACE = java.time.Duration.ofSeconds(1);
 
     private final WorkerSettings settings;
     /** how this worker's processes are confined; resolved once, not per process */
@@ -331,6 +372,14 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private final java.time.Duration heartbeat;
     /** the next heartbeat, cancelled on restart so one chain of ticks runs, not one per incarnation */
     private org.apache.pekko.actor.Cancellable nextHeartbeat;
+    /** who waits for the drain to end; null while the worker takes sub-works */
+    private List<ActorRef<Drained>> drainWaiters;
+    private int handedBack;
+    private int drainStopped;
+    private boolean drainTimedOut;
+    private boolean drainCheckScheduled;
+    /** when the last sub-work answered (System.nanoTime), for {@link #FETCH_GRACE} */
+    private long lastAnswerNanos = System.nanoTime();
 
     /** Reads {@code troupe.worker} from the actor system's config. */
     public static Behavior<Command> create() {
@@ -426,10 +475,19 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                 .onMessage(MemberGone.class, this::onMemberGone)
                 .onMessageEquals(HeartbeatTick.INSTANCE, this::onHeartbeatTick)
                 .onSignal(org.apache.pekko.actor.typed.PreRestart.class, signal -> onPreRestart())
+                .onMessage(Drain.class, this::onDrain)
+                .onMessageEquals(DrainTimedOut.INSTANCE, this::onDrainTimedOut)
+                .onMessageEquals(DrainCheck.INSTANCE, this::onDrainCheck)
                 .build();
     }
 
     private Behavior<Command> onExecute(Execute request) {
+        if (drainWaiters != null) {
+            handedBack++;
+            request.replyTo().tell(new Failed(request.subWorkId(), Failure.DRAINING, "worker " + address
+                    + " is shutting down and takes no new sub-work", load()));
+            return this;
+        }
         Failed refusal = validate(request);
         List<String> missing = refusal != null ? List.of() : cas.missing(request.inputs());
         if (refusal != null) {
@@ -539,13 +597,79 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             return this;
         }
         inFlight.remove(subWorkId);
+        lastAnswerNanos = System.nanoTime();
         running--;
         while (running < settings.slots() && !queue.isEmpty()) {
             Queued next = queue.poll();
             start(next.request(), next.arrivedNanos());
         }
         loadView.set(load());
+        return drainWaiters != null ? answerIfDrained() : this;
+    }
+
+    private Behavior<Command> onDrain(Drain drain) {
+        if (drainWaiters == null) {
+            drainWaiters = new java.util.ArrayList<>();
+            List<Queued> waiting = List.copyOf(queue);
+            queue.clear();
+            for (Queued queued : waiting) {
+                inFlight.remove(queued.request().subWorkId());
+                handedBack++;
+                queued.request().replyTo().tell(new Failed(queued.request().subWorkId(), Failure.DRAINING, "worker "
+                        + address + " is shutting down: the sub-work was handed back before it started", load()));
+            }
+            loadView.set(load());
+            // boosters stop listing it within a gossip round; until then they are refused with DRAINING
+            getContext().getSystem().receptionist().tell(Receptionist.deregister(KEY, getContext().getSelf()));
+            getContext().getLog().info("worker draining: {} sub-works running, {} handed back; waiting up to {} ms"
+                    + " for the running ones (troupe.worker.drain-timeout)", runs.size(), waiting.size(),
+                    drain.timeout().toMillis());
+            getContext().scheduleOnce(drain.timeout(), getContext().getSelf(), DrainTimedOut.INSTANCE);
+        }
+        drainWaiters.add(drain.replyTo());
+        return answerIfDrained();
+    }
+
+    private Behavior<Command> onDrainTimedOut() {
+        drainTimedOut = true;
+        if (inFlight.isEmpty()) {
+            return answerIfDrained(); // only downloads were left: the boosters fetch from elsewhere after a re-run
+        }
+        drainStopped += runs.size();
+        getContext().getLog().warn("worker drain timeout: stopping {} running sub-works; their boosters re-run them"
+                + " elsewhere", runs.size());
+        runs.values().forEach(run -> run.execution().tell(Execution.Drain.INSTANCE));
         return this;
+    }
+
+    /**
+     * Every sub-work has answered (or was stopped) and their result downloads are over: whoever waits for the
+     * drain may go on. Until then this is checked again every quarter second.
+     */
+    private Behavior<Command> answerIfDrained() {
+        if (drainWaiters.isEmpty()) {
+            return this;
+        }
+        boolean downloadsOver = drainTimedOut || (cas.fetching() == 0
+                && System.nanoTime() - lastAnswerNanos >= FETCH_GRACE.toNanos());
+        if (!inFlight.isEmpty() || !downloadsOver) {
+            if (inFlight.isEmpty() && !drainCheckScheduled) {
+                drainCheckScheduled = true;
+                getContext().scheduleOnce(java.time.Duration.ofMillis(250), getContext().getSelf(), DrainCheck.INSTANCE);
+            }
+            return this;
+        }
+        getContext().getLog().info("worker drained: no sub-work left ({} handed back, {} stopped at the drain"
+                + " timeout)", handedBack, drainStopped);
+        Drained drained = new Drained(handedBack, drainStopped);
+        drainWaiters.forEach(waiter -> waiter.tell(drained));
+        drainWaiters.clear();
+        return this;
+    }
+
+    private Behavior<Command> onDrainCheck() {
+        drainCheckScheduled = false;
+        return answerIfDrained();
     }
 
     private Behavior<Command> onHeartbeatTick() {
@@ -584,7 +708,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
 
     private Load load() {
         return new Load(address, settings.slots(), running, queue.size(), settings.queueSize(),
-                List.copyOf(toolchains.keySet()));
+                List.copyOf(toolchains.keySet()), drainWaiters != null);
     }
 
     /** The request with each keyed step bound to this worker's compiler for its key ({@link #validate} checked them). */
