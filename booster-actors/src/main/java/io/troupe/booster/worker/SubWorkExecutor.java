@@ -309,6 +309,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private final WorkerSettings settings;
     /** how this worker's processes are confined; resolved once, not per process */
     private final SandboxLauncher launcher;
+    /** each slot's sandbox entered once and reused (troupe.worker.sandbox.reuse) */
+    private final SlotSandboxes slotSandboxes;
     private final Executor blocking;
     private final ArrayDeque<Queued> queue = new ArrayDeque<>();
     /** toolchain key → this worker's binary for it; empty until probed */
@@ -367,6 +369,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             context.scheduleOnce(heartbeat, context.getSelf(), HeartbeatTick.INSTANCE);
         }
         launcher.start(blocking); // removes stale sandboxes, logs how sub-works are confined
+        this.slotSandboxes = SlotSandboxes.create(settings, launcher);
+        slotSandboxes.prewarm(blocking);
         context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
         if (context.getSystem().settings().config().getString("pekko.actor.provider").contains("luster")) {
             // one subscription instead of a remote DeathWatch per sub-work on its requester
@@ -415,7 +419,17 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                 .onMessage(Cancel.class, this::onCancel)
                 .onMessage(MemberGone.class, this::onMemberGone)
                 .onMessageEquals(HeartbeatTick.INSTANCE, this::onHeartbeatTick)
+                .onSignal(org.apache.pekko.actor.typed.PostStop.class, signal -> onPostStop())
                 .build();
+    }
+
+    private Behavior<Command> onPostStop() {
+        try {
+            CompletableFuture.runAsync(slotSandboxes::close, blocking);
+        } catch (RejectedExecutionException e) {
+            slotSandboxes.close(); // the dispatcher is gone with the actor system
+        }
+        return this;
     }
 
     private Behavior<Command> onExecute(Execute request) {
@@ -529,9 +543,10 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         occupying.add(number);
         String name = "execution-" + number;
         ActorRef<Command> self = getContext().getSelf();
-        SandboxRun run = new SandboxRun(request, settings, launcher, cas.store(), loadView::get,
+        SlotSandbox slot = slotSandboxes.acquire();
+        SandboxRun run = new SandboxRun(request, settings, launcher, slotSandboxes, slot, cas.store(), loadView::get,
                 () -> self.tell(new SlotFreed(request.subWorkId(), number)), arrivedNanos,
-                SandboxDirs.newRoot(settings.sandboxRoot(), name));
+                slot != null ? slot.runRoot(name) : SandboxDirs.newRoot(settings.sandboxRoot(), name));
         CompletableFuture<Void> submitted = new CompletableFuture<>();
         ActorRef<Execution.Command> child = getContext().spawn(Execution.create(run, submitted), name);
         runs.put(request.subWorkId(), new RunningRun(number, child, request.requester().path().address()));
