@@ -13,7 +13,8 @@
  * Control protocol. Requests on stdin, each "<decimal length>\n" then that many bytes of NUL-terminated
  * fields:
  *   run  : "run" cwd stdin stdout stderr argc argv... envc env...
- *   kill : "kill"        kills the running sub-work's group (and with --pidns everything but this program)
+ *   kill : "kill" pid    kills the running sub-work's group (and with --pidns everything but this program), if
+ *                        pid is still the running one (a late kill never reaches the slot's next sub-work)
  * Replies on stdout, one line each: "ready" once at start, "started <pid>", "exit <code>" (128 + signal
  * for a signal, like a shell), "error <message>" when a request cannot be run.
  * EOF on stdin (the worker is gone) kills everything and exits.
@@ -252,7 +253,7 @@ static void handle(char *message, size_t length) {
     } else if (strcmp(fields[0], "run") == 0) {
         start(fields, count);
     } else if (strcmp(fields[0], "kill") == 0) {
-        if (child > 0) {
+        if (child > 0 && count > 1 && atoi(fields[1]) == (int) child) {
             kill(-child, SIGKILL);
             if (pidns) {
                 kill(-1, SIGKILL);

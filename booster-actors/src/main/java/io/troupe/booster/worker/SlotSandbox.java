@@ -134,6 +134,8 @@ final class SlotSandbox {
                     Files.deleteIfExists(entry); // a link too, dangling or not
                 }
             }
+        } catch (java.nio.file.NoSuchFileException e) {
+            return; // never started (refused), or removed meanwhile: nothing of a run is in it
         } catch (IOException e) {
             // what stays could be seen by the slot's next run: this slot is not used again
             LOG.warn("cannot empty {}, closing this slot's sandbox: {}", tmp, e.toString());
@@ -292,9 +294,9 @@ final class SlotSandbox {
         }
     }
 
-    private void kill() {
+    private void kill(long pid) {
         try {
-            send(List.of("kill"));
+            send(List.of("kill", Long.toString(pid)));
         } catch (IOException e) {
             LOG.debug("kill request to the slot launcher in {}: {}", dir, e.toString());
         }
@@ -349,12 +351,14 @@ final class SlotSandbox {
 
         @Override
         public void destroy() {
-            kill();
+            destroyForcibly();
         }
 
         @Override
         public Process destroyForcibly() {
-            kill();
+            if (exit == null) {
+                kill(pid);
+            }
             return this;
         }
 
