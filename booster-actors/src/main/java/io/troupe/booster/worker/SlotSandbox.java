@@ -123,6 +123,9 @@ final class SlotSandbox {
             return; // the worker is stopping: the directory is gone
         }
         Path tmp = dir.resolve("tmp");
+        if (!Files.isDirectory(tmp, LinkOption.NOFOLLOW_LINKS)) {
+            return; // its launcher never started (refused): no run wrote in it
+        }
         try (Stream<Path> entries = Files.list(tmp)) {
             for (Path entry : (Iterable<Path>) entries::iterator) {
                 if (tmpBaseline.contains(entry)) {
@@ -134,8 +137,6 @@ final class SlotSandbox {
                     Files.deleteIfExists(entry); // a link too, dangling or not
                 }
             }
-        } catch (java.nio.file.NoSuchFileException e) {
-            return; // never started (refused), or removed meanwhile: nothing of a run is in it
         } catch (IOException e) {
             // what stays could be seen by the slot's next run: this slot is not used again
             LOG.warn("cannot empty {}, closing this slot's sandbox: {}", tmp, e.toString());
