@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -37,6 +36,12 @@ import org.junit.jupiter.api.Test;
  * and is started again; without the binary, or with reuse off, every process enters its sandbox anew.
  */
 class SlotSandboxTest {
+    /** The launcher the build made (the pom names it; without a C compiler there is none). */
+    static final Path LAUNCHER = Path.of(System.getProperty("troupe.test.slot-launcher", "target/native/troupe-slot"))
+            .toAbsolutePath();
+    /** Worker config that uses it. */
+    static final String USE_LAUNCHER = "troupe.worker.sandbox.launcher = \"" + LAUNCHER + "\"";
+
     private static Path root;
     private static Path sandboxes;
     private static ActorTestKit kit;
@@ -44,13 +49,12 @@ class SlotSandboxTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Optional<Path> binary = SlotSandboxes.locate(SandboxSettings.DEFAULTS);
-        Assumptions.assumeTrue(binary.isPresent(), "troupe-slot not built (no C compiler)");
+        Assumptions.assumeTrue(Files.isExecutable(LAUNCHER), "troupe-slot not built (no C compiler)");
         root = Files.createTempDirectory("troupe-slot-test-");
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         sandboxes = Files.createDirectories(root.resolve("sandboxes"));
         kit = ActorTestKit.create("troupe", TestClusters.node("worker", sandboxes, List.of("sh"),
-                "troupe.worker.heartbeat-interval = 0s\ntroupe.worker.slots = 1"));
+                "troupe.worker.heartbeat-interval = 0s\ntroupe.worker.slots = 1\n" + USE_LAUNCHER));
         worker = kit.spawn(SubWorkExecutor.create(), "worker");
     }
 
@@ -197,7 +201,7 @@ class SlotSandboxTest {
     @Test
     void withoutTheBinaryOrWithReuseOffEveryProcessEntersItsSandboxAnew() throws Exception {
         for (String setting : List.of("troupe.worker.sandbox.launcher = \"" + root.resolve("no-such-troupe-slot") + "\"",
-                "troupe.worker.sandbox.reuse = off")) {
+                "troupe.worker.sandbox.reuse = off\n" + USE_LAUNCHER)) {
             ActorTestKit other = ActorTestKit.create("troupe", TestClusters.node("worker", root.resolve("other-sandboxes"),
                     List.of("sh"), "troupe.worker.heartbeat-interval = 0s\ntroupe.worker.slots = 1\n" + setting));
             try {

@@ -58,7 +58,8 @@ class WorkerSandboxTest {
         notOurs = Files.createDirectories(sandboxes.resolve("keep-me"));
 
         kit = ActorTestKit.create("troupe", TestClusters.node("worker", sandboxes, List.of("sh", "id", "gcc"),
-                "troupe.worker.heartbeat-interval = 0s\ntroupe.worker.sandbox.limits.file-size = 1 MiB"));
+                "troupe.worker.heartbeat-interval = 0s\ntroupe.worker.sandbox.limits.file-size = 1 MiB\n"
+                        + SlotSandboxTest.USE_LAUNCHER)); // the product's default: each slot's sandbox reused, when built
         worker = kit.spawn(SubWorkExecutor.create(), "worker");
     }
 
