@@ -125,10 +125,12 @@ class SlotSandboxTest {
     @Test
     void theSecondSubWorkOfASlotRunsInTheSameSandboxButSeesNothingOfTheFirst() throws Exception {
         String first = stdout(run(kit, worker, "first", WHO + "echo secret > /tmp/left; echo secret > here; mkdir -p /tmp/d;"
-                + " ln -s /nowhere /tmp/dangling; (sleep 300 &) ; echo done", 0));
+                + " ln -s /nowhere /tmp/dangling; (sleep 300 &) ; ipcmk -M 4096 >/dev/null 2>&1;"
+                + " echo made=[$(tail -n +2 /proc/sysvipc/shm | wc -l)]; echo done", 0));
         awaitSlotsClean(); // the run answers first and cleans up after: its slot is free again only then
         String second = stdout(run(kit, worker, "second", WHO + "echo tmp=[$(ls -A /tmp | grep -v troupe | tr '\\n' ' ')];"
-                + " echo cwd=[$(ls -A | tr '\\n' ' ')]; echo sleeping=[$(cat /proc/[0-9]*/comm 2>/dev/null | grep -c sleep)]", 0));
+                + " echo cwd=[$(ls -A | tr '\\n' ' ')]; echo sleeping=[$(cat /proc/[0-9]*/comm 2>/dev/null | grep -c sleep)];"
+                + " echo shm=[$(tail -n +2 /proc/sysvipc/shm | wc -l)]", 0));
         assertEquals("troupe-slot", field(first, "parent"), first);
         assertEquals("troupe-slot", field(second, "parent"), second);
         assertTrue(second.contains("cwd=[]"), "a fresh, empty working directory: " + second);
@@ -136,6 +138,8 @@ class SlotSandboxTest {
         if (bubblewrapWorks()) {
             assertEquals(field(first, "ns"), field(second, "ns"), "one PID namespace, entered once: " + first + second);
             assertTrue(second.contains("sleeping=[0]"), "what the first sub-work left running was killed: " + second);
+            assertTrue(first.contains("made=[1]"), "the first sub-work made a shared memory segment: " + first);
+            assertTrue(second.contains("shm=[0]"), "System V IPC of the first sub-work is removed: " + second);
         }
         assertNotEquals("0", field(second, "uid"), "a sub-work must not run as root");
         assertEquals(List.of(), marked(sandboxes), "no process of a finished sub-work is left");
