@@ -4,8 +4,9 @@
 # next to what distcc adds to one trivial compile against plain gcc, measured in the same run (distccd on
 # loopback, timed in the same loop as the booster's sub-works), and the booster's start-up against the node.
 #
-#   bench/booster-overhead.sh [--embedded] [--runs N] [--subworks N] [--warmup N] [--startup_runs N] [--sandbox on|off]
-#   --sandbox off runs the worker's sub-works unconfined, as distccd runs its compiles (no setpriv, bubblewrap or
+#   bench/booster-overhead.sh [--embedded] [--runs N] [--subworks N] [--warmup N] [--startup_runs N] [--sandbox on|off|per-process]
+#   --sandbox per-process is the default sandbox entered anew by every process (troupe.worker.sandbox.reuse = off,
+#   instead of each slot's reused troupe-slot launcher); --sandbox off runs the worker's sub-works unconfined, as distccd runs its compiles (no setpriv, bubblewrap or
 #   prlimit: troupe.worker.sandbox { user = root, allow-root = true, bubblewrap = off, limits = 0 }); the
 #   default, on, is the product's default sandbox (docs/security.md)
 #   (it builds Troupe with the README's command when the distribution is missing, and installs distcc and
@@ -42,8 +43,9 @@ while [[ $# -gt 0 ]]; do
     --warmup) warmup="$2"; shift ;;
     --startup_runs) startup_runs="$2"; shift ;;
     --sandbox) sandbox="$2"; shift
-      [[ "$sandbox" == on || "$sandbox" == off ]] || { echo "--sandbox must be on or off, got '$sandbox'" >&2; exit 2; } ;;
-    *) echo "usage: $0 [--embedded] [--runs N] [--subworks N] [--warmup N] [--startup_runs N] [--sandbox on|off]" >&2; exit 2 ;;
+      [[ "$sandbox" == on || "$sandbox" == off || "$sandbox" == per-process ]] \
+        || { echo "--sandbox must be on, off or per-process, got '$sandbox'" >&2; exit 2; } ;;
+    *) echo "usage: $0 [--embedded] [--runs N] [--subworks N] [--warmup N] [--startup_runs N] [--sandbox on|off|per-process]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -134,6 +136,8 @@ if [[ "$sandbox" == off ]]; then
 troupe.worker.sandbox { user = root, allow-root = true, bubblewrap = off,
   limits { cpu-time = 0s, address-space = 0, file-size = 0, processes = 0 } }
 CONF
+elif [[ "$sandbox" == per-process ]]; then
+  echo "troupe.worker.sandbox.reuse = off" >>"$work/conf/cluster-node.conf"
 fi
 
 cluster_args=()
@@ -179,7 +183,7 @@ end=\$((\$(date +%s) + 30))
 while (( \$(date +%s) < end )); do
   out=\$( { stamp & stamp; wait; } )
   echo "\$out"
-  case "\$out" in *" $work/sandbox/"*) break ;; esac
+  case "\$out" in *" $work/sandbox/"*|*" $work/slots-sandbox/"*) break ;; esac
 done
 SH
 # xargs execs "true" through PATH, so here the shim is found like any build tool would find it.
@@ -214,7 +218,8 @@ if (( embedded == 0 )); then
       --stats_json "$work/startup$r.json" -a "date +%s.%N; bash $work/startup.sh" >"$work/startup$r.out" 2>"$work/startup$r.err" \
       || { echo "booster start-up run $r failed:" >&2; cat "$work/startup$r.err" >&2; exit 1; }
     cmd=$(head -1 "$work/startup$r.out")
-    remote=$(awk -v sb=" $work/sandbox/" '$1=="stamp" && index($0, sb) {print $2; exit}' "$work/startup$r.out")
+    # a worker slot's reused sandbox lives in slots-sandbox beside the sandbox root (docs/security.md)
+    remote=$(awk -v sb=" $work/sandbox/" -v ss=" $work/slots-sandbox/" '$1=="stamp" && (index($0, sb) || index($0, ss)) {print $2; exit}' "$work/startup$r.out")
     echo "startup $t0 $cmd ${remote:-none} $(json_field jvm_start_ms "$r") $(json_field command_started_ms "$r")" \
       "$(json_field first_remote_ms "$r")" >>"$work/startup.out"
   done

@@ -33,6 +33,14 @@ final class SandboxDirs {
         return sandboxRoot.resolve(name + "-" + OWNER + "-" + System.nanoTime());
     }
 
+    /**
+     * Where the worker's reused slot sandboxes live ({@link SlotSandbox}): {@code slots-<sandbox root's name>} beside
+     * the sandbox root, so a sandbox root holds only the sandboxes of runs in progress.
+     */
+    static Path slotsRoot(Path sandboxRoot) {
+        return sandboxRoot.resolveSibling("slots-" + sandboxRoot.getFileName());
+    }
+
     private SandboxDirs() {}
 
     /** Removes sandboxes whose owning worker process is gone, and any process still marked with one of them. */

@@ -75,6 +75,7 @@ final class SandboxLauncher {
             blocking.execute(() -> {
                 closeContentStore();
                 SandboxDirs.removeStale(sandboxRoot);
+                SandboxDirs.removeStale(SandboxDirs.slotsRoot(sandboxRoot));
                 plan();
             });
         } catch (RejectedExecutionException e) {
@@ -89,6 +90,14 @@ final class SandboxLauncher {
      * @throws SandboxRun.StepFailure NOT_ALLOWED when the worker refuses to run it
      */
     ProcessBuilder builder(List<String> argv, Path root, Path work) {
+        return builder(argv, root, work, false);
+    }
+
+    /**
+     * As {@link #builder(List, Path, Path)}; with {@code bare}, the command is {@code argv} alone, for a slot's
+     * launcher ({@link SlotSandbox}) that is already inside the sandbox: the checks and the hand-over are the same.
+     */
+    ProcessBuilder builder(List<String> argv, Path root, Path work, boolean bare) {
         Plan plan = plan();
         if (plan.refusal() != null) {
             throw new SandboxRun.StepFailure(Failure.NOT_ALLOWED, plan.refusal());
@@ -102,7 +111,14 @@ final class SandboxLauncher {
         } catch (IOException e) {
             throw new SandboxRun.StepFailure(Failure.IO_ERROR, "cannot hand sandbox " + root + " to the sandbox user: " + e);
         }
-        ProcessBuilder builder = new ProcessBuilder(command(plan, argv, root, work)).directory(work.toFile());
+        ProcessBuilder builder = new ProcessBuilder(bare ? argv : command(plan, argv, root, work, true))
+                .directory(work.toFile());
+        keepOnlySafeEnv(builder);
+        builder.environment().put("HOME", work.toString());
+        return builder;
+    }
+
+    private static void keepOnlySafeEnv(ProcessBuilder builder) {
         Map<String, String> env = builder.environment();
         Map<String, String> kept = new HashMap<>();
         env.forEach((name, value) -> {
@@ -112,16 +128,69 @@ final class SandboxLauncher {
         });
         env.clear();
         env.putAll(kept);
-        env.put("HOME", work.toString());
+    }
+
+    /**
+     * The process of a slot's launcher {@code binary}, inside the sandbox of {@code slotDir}: namespaces and user
+     * as a sub-work's, the slot directory writable and its {@code tmp} as {@code /tmp}. It sets the rlimits in
+     * each child it forks, so it runs under none itself (RLIMIT_CPU would count all its sub-works' forks).
+     *
+     * @throws SandboxRun.StepFailure NOT_ALLOWED when the worker refuses sub-works
+     */
+    ProcessBuilder slotBuilder(Path binary, Path slotDir) {
+        Plan plan = plan();
+        if (plan.refusal() != null) {
+            throw new SandboxRun.StepFailure(Failure.NOT_ALLOWED, plan.refusal());
+        }
+        List<String> argv = new ArrayList<>(List.of(binary.toString()));
+        if (plan.bwrap() != null) {
+            argv.add("--pidns");
+        }
+        if (!settings.cpuTime().isZero()) {
+            argv.addAll(List.of("--cpu", Long.toString(Math.max(1, settings.cpuTime().toSeconds()))));
+        }
+        if (settings.addressSpace() > 0) {
+            argv.addAll(List.of("--as", Long.toString(settings.addressSpace())));
+        }
+        if (settings.fileSize() > 0) {
+            argv.addAll(List.of("--fsize", Long.toString(settings.fileSize())));
+        }
+        if (settings.processes() > 0) {
+            argv.addAll(List.of("--nproc", Long.toString(settings.processes())));
+        }
+        ProcessBuilder builder = new ProcessBuilder(command(plan, argv, slotDir, slotDir, false)).directory(slotDir.toFile());
+        keepOnlySafeEnv(builder);
         return builder;
     }
 
-    /** The argv that runs: limits, then namespaces, then the user switch, then the command. */
-    private List<String> command(Plan plan, List<String> argv, Path root, Path work) {
+    /** Whether sub-works get namespaces of their own (bubblewrap). */
+    boolean namespaced() {
+        return plan().bwrap() != null;
+    }
+
+    /** The account sub-works are switched to, or null when they run as the worker's own uid. */
+    Identity sandboxUser() {
+        return plan().switchTo();
+    }
+
+    /**
+     * Whether a slot's launcher can run {@code executable}: under bubblewrap its namespace was made once, with the
+     * slot's own {@code /tmp}, so a program under the host's {@code /tmp} is not there (it runs the old way).
+     */
+    boolean slotCanRun(String executable) {
+        Path exe = Path.of(executable);
+        return plan().bwrap() == null || !exe.isAbsolute() || !exe.normalize().startsWith("/tmp");
+    }
+
+    /**
+     * The argv that runs: limits, then namespaces, then the user switch, then the command. {@code perProcess}: for
+     * one process (under prlimit, bound to the worker's thread); else for a slot's launcher (neither).
+     */
+    private List<String> command(Plan plan, List<String> argv, Path root, Path work, boolean perProcess) {
         List<String> command = new ArrayList<>();
         boolean anyLimit = !settings.cpuTime().isZero() || settings.addressSpace() > 0 || settings.fileSize() > 0
                 || settings.processes() > 0;
-        if (plan.prlimit() != null && anyLimit) { // with every limit 0, prlimit would only cost an exec
+        if (plan.prlimit() != null && anyLimit && perProcess) { // with every limit 0, prlimit would only cost an exec
             command.add(plan.prlimit());
             if (!settings.cpuTime().isZero()) {
                 command.add("--cpu=" + Math.max(1, settings.cpuTime().toSeconds()));
@@ -138,7 +207,16 @@ final class SandboxLauncher {
             command.add("--");
         }
         if (plan.bwrap() != null) {
-            command.addAll(List.of(plan.bwrap(), "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
+            command.add(plan.bwrap());
+            if (perProcess) {
+                command.add("--die-with-parent");
+            } else {
+                // a slot's launcher outlives the blocking thread that started it, and PR_SET_PDEATHSIG follows that
+                // thread: it goes when the worker closes its control pipe (or dies). As the namespace's init, its
+                // death takes every process of the slot with it.
+                command.add("--as-pid-1");
+            }
+            command.addAll(List.of("--new-session", "--unshare-pid", "--unshare-net",
                     "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--ro-bind", "/", "/", "--dev", "/dev",
                     "--proc", "/proc", "--bind", root.resolve("tmp").toString(), "/tmp"));
             List<Path> mounted = new ArrayList<>();
@@ -150,7 +228,7 @@ final class SandboxLauncher {
                 mounted.add(exe.getParent());
             }
             // other sandboxes and the content store are hidden (inputs are hard links, still seen in place)
-            for (Path hidden : List.of(casDir, sandboxRoot)) {
+            for (Path hidden : java.util.Arrays.asList(casDir, sandboxRoot, SandboxDirs.slotsRoot(sandboxRoot))) {
                 if (hidden != null && Files.isDirectory(hidden)) {
                     command.addAll(List.of("--tmpfs", hidden.toString()));
                     mounted.add(hidden);
@@ -299,7 +377,7 @@ final class SandboxLauncher {
             Files.createDirectories(work);
             handOver(plan, root, work);
             Path out = root.resolve("probe-output");
-            Process process = new ProcessBuilder(command(plan, List.of("true"), root, work)).directory(work.toFile())
+            Process process = new ProcessBuilder(command(plan, List.of("true"), root, work, true)).directory(work.toFile())
                     .redirectErrorStream(true).redirectOutput(out.toFile()).start();
             if (!process.waitFor(20, TimeUnit.SECONDS)) {
                 process.destroyForcibly();

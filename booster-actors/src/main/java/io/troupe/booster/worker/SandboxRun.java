@@ -68,6 +68,10 @@ final class SandboxRun {
     final Execute request;
     final WorkerSettings settings;
     private final SandboxLauncher launcher;
+    /** the reused sandbox of the slot this run holds, or null: each process enters its sandbox itself */
+    private final SlotSandbox slot;
+    private final SlotSandboxes slots;
+    private final java.util.concurrent.atomic.AtomicBoolean slotReleased = new java.util.concurrent.atomic.AtomicBoolean();
     private final io.troupe.booster.cas.ContentStore store;
     /** the executor's load now, added to the answer */
     private final Supplier<Load> load;
@@ -91,9 +95,20 @@ final class SandboxRun {
 
     SandboxRun(Execute request, WorkerSettings settings, SandboxLauncher launcher, io.troupe.booster.cas.ContentStore store,
             Supplier<Load> load, Runnable answered, long arrivedNanos, Path root) {
+        this(request, settings, launcher, null, null, store, load, answered, arrivedNanos, root);
+    }
+
+    /**
+     * @param slots the worker's slot sandboxes, and {@code slot} the one this run holds (or null); {@code root}
+     *     is then inside it ({@link SlotSandbox#runRoot})
+     */
+    SandboxRun(Execute request, WorkerSettings settings, SandboxLauncher launcher, SlotSandboxes slots, SlotSandbox slot,
+            io.troupe.booster.cas.ContentStore store, Supplier<Load> load, Runnable answered, long arrivedNanos, Path root) {
         this.request = request;
         this.settings = settings;
         this.launcher = launcher;
+        this.slots = slots;
+        this.slot = slot;
         this.store = store;
         this.load = load;
         this.answered = answered;
@@ -144,8 +159,20 @@ final class SandboxRun {
 
     /** The run could not even be submitted (the worker is shutting down). */
     void notStarted(Throwable error) {
-        answer(List.of(), new Failed(request.subWorkId(), Failure.IO_ERROR, "sub-work " + request.subWorkId()
-                + " could not start: " + error, null), false);
+        try {
+            answer(List.of(), new Failed(request.subWorkId(), Failure.IO_ERROR, "sub-work " + request.subWorkId()
+                    + " could not start: " + error, null), false);
+        } finally {
+            releaseSlot();
+        }
+    }
+
+    /** Hands the slot sandbox back, emptied; only the run's own task (or a run that never started) does. */
+    private void releaseSlot() {
+        if (slot != null && slotReleased.compareAndSet(false, true)) {
+            slot.afterRun();
+            slots.release(slot);
+        }
     }
 
     private void runBlocking(ActorRef<Execution.Command> self) {
@@ -177,6 +204,7 @@ final class SandboxRun {
             answer(results, failure, cut || killed);
         } finally {
             deleteRoot();
+            releaseSlot();
         }
     }
 
@@ -270,6 +298,10 @@ final class SandboxRun {
         int exitCode;
         try {
             exitCode = started.waitFor();
+        } catch (SlotSandbox.LauncherDied e) {
+            killed = true; // without a PID namespace its processes outlive it: sweep them by marker
+            throw new StepFailure(Failure.IO_ERROR, "sub-work " + request.subWorkId() + " was lost on the worker: "
+                    + e.getMessage());
         } catch (InterruptedException e) {
             started.destroyForcibly();
             Thread.currentThread().interrupt();
@@ -311,23 +343,36 @@ final class SandboxRun {
         List<String> argv = new ArrayList<>();
         argv.add(step.executable());
         argv.addAll(step.params());
-        // the launcher decides what really runs: limits, namespaces, user (docs/security.md)
-        ProcessBuilder builder = launcher.builder(argv, root, sandbox)
-                .redirectInput(ProcessBuilder.Redirect.from(step.stdin() != null
-                        ? sandbox.resolve(SandboxPaths.check(step.stdin(), "stdin file")).toFile()
-                        : new java.io.File("/dev/null")))
-                .redirectOutput(root.resolve("stdout-" + index).toFile())
-                .redirectError(root.resolve("stderr-" + index).toFile());
+        Path stdin = step.stdin() != null ? sandbox.resolve(SandboxPaths.check(step.stdin(), "stdin file")) : Path.of("/dev/null");
+        Path stdout = root.resolve("stdout-" + index);
+        Path stderr = root.resolve("stderr-" + index);
+        try {
+            if (slot != null && launcher.slotCanRun(step.executable())) {
+                // forked by the slot's launcher, already inside the sandbox (docs/security.md)
+                try {
+                    return slot.start(environment(launcher.builder(argv, root, sandbox, true), step), stdin, stdout, stderr);
+                } catch (SlotSandbox.Unavailable e) {
+                    LOG.debug("sub-work {} enters its sandbox itself: {}", request.subWorkId(), e.getMessage());
+                }
+            }
+            // the launcher decides what really runs: limits, namespaces, user (docs/security.md)
+            ProcessBuilder builder = environment(launcher.builder(argv, root, sandbox), step)
+                    .redirectInput(ProcessBuilder.Redirect.from(stdin.toFile()))
+                    .redirectOutput(stdout.toFile())
+                    .redirectError(stderr.toFile());
+            return builder.start();
+        } catch (IOException e) {
+            throw new StepFailure(Failure.IO_ERROR, "cannot start '" + step.executable() + "': " + e.getMessage());
+        }
+    }
+
+    private ProcessBuilder environment(ProcessBuilder builder, Step step) {
         for (String entry : step.env()) {
             int eq = entry.indexOf('=');
             builder.environment().put(entry.substring(0, eq), entry.substring(eq + 1));
         }
         builder.environment().put(MARKER, root.toString());
-        try {
-            return builder.start();
-        } catch (IOException e) {
-            throw new StepFailure(Failure.IO_ERROR, "cannot start '" + step.executable() + "': " + e.getMessage());
-        }
+        return builder;
     }
 
     private Collected collect(int index, int exitCode) {

@@ -17,6 +17,10 @@ import java.util.Locale;
  * @param addressSpace RLIMIT_AS in bytes (zero = not set)
  * @param fileSize RLIMIT_FSIZE in bytes (zero = not set)
  * @param processes RLIMIT_NPROC: processes of the sandbox user at once (zero = not set)
+ * @param reuse whether each slot keeps one launcher ({@code troupe-slot}) inside its sandbox for all its sub-works,
+ *     instead of entering the sandbox anew for every process ({@code troupe.worker.sandbox.reuse})
+ * @param launcher the {@code troupe-slot} binary; empty = system property {@code troupe.slot-launcher}, else
+ *     {@code <troupe.home>/lib/troupe-slot} ({@code troupe.worker.sandbox.launcher})
  */
 public record SandboxSettings(
         String user,
@@ -25,7 +29,9 @@ public record SandboxSettings(
         Duration cpuTime,
         long addressSpace,
         long fileSize,
-        long processes) {
+        long processes,
+        boolean reuse,
+        String launcher) {
 
     /** {@code troupe.worker.sandbox.bubblewrap}. */
     public enum Bubblewrap {
@@ -39,7 +45,13 @@ public record SandboxSettings(
 
     /** The defaults of reference.conf, for code that builds settings without a config. */
     public static final SandboxSettings DEFAULTS = new SandboxSettings("nobody", false, Bubblewrap.AUTO,
-            Duration.ofMinutes(10), 8L << 30, 1L << 30, 1024);
+            Duration.ofMinutes(10), 8L << 30, 1L << 30, 1024, true, "");
+
+    /** Without reused slot sandboxes' settings: reuse on, the launcher found as by default. */
+    public SandboxSettings(String user, boolean allowRoot, Bubblewrap bubblewrap, Duration cpuTime, long addressSpace,
+            long fileSize, long processes) {
+        this(user, allowRoot, bubblewrap, cpuTime, addressSpace, fileSize, processes, true, "");
+    }
 
     public SandboxSettings {
         if (user == null || user.isBlank()) {
@@ -48,6 +60,7 @@ public record SandboxSettings(
         if (cpuTime.isNegative() || addressSpace < 0 || fileSize < 0 || processes < 0) {
             throw new IllegalArgumentException("troupe.worker.sandbox.limits must not be negative");
         }
+        launcher = launcher == null ? "" : launcher.trim();
     }
 
     /** Reads the {@code troupe.worker.sandbox} section. */
@@ -61,6 +74,7 @@ public record SandboxSettings(
                     + " auto, required or off, got '" + sandbox.getString("bubblewrap") + "'");
         }
         Config limits = sandbox.getConfig("limits");
+        boolean reuse = !sandbox.hasPath("reuse") || onOff(sandbox, "reuse");
         return new SandboxSettings(
                 sandbox.getString("user"),
                 sandbox.getBoolean("allow-root"),
@@ -68,6 +82,19 @@ public record SandboxSettings(
                 limits.getDuration("cpu-time"),
                 limits.getBytes("address-space"),
                 limits.getBytes("file-size"),
-                limits.getLong("processes"));
+                limits.getLong("processes"),
+                reuse,
+                sandbox.hasPath("launcher") ? sandbox.getString("launcher") : "");
+    }
+
+    /** {@code on}/{@code off} (HOCON also reads true/false/yes/no as booleans). */
+    private static boolean onOff(Config sandbox, String key) {
+        String value = sandbox.getString(key).trim().toLowerCase(Locale.ROOT);
+        return switch (value) {
+            case "on", "true", "yes" -> true;
+            case "off", "false", "no" -> false;
+            default -> throw new ConfigException.BadValue(sandbox.origin(), key, "troupe.worker.sandbox." + key
+                    + " must be on or off, got '" + sandbox.getString(key) + "'");
+        };
     }
 }

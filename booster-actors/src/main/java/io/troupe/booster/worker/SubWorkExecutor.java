@@ -350,6 +350,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private final WorkerSettings settings;
     /** how this worker's processes are confined; resolved once, not per process */
     private final SandboxLauncher launcher;
+    /** each slot's sandbox entered once and reused (troupe.worker.sandbox.reuse) */
+    private final SlotSandboxes slotSandboxes;
     private final Executor blocking;
     private final ArrayDeque<Queued> queue = new ArrayDeque<>();
     /** toolchain key → this worker's binary for it; empty until probed */
@@ -428,6 +430,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             nextHeartbeat = context.scheduleOnce(heartbeat, context.getSelf(), HeartbeatTick.INSTANCE);
         }
         launcher.start(blocking); // removes stale sandboxes, logs how sub-works are confined
+        this.slotSandboxes = SlotSandboxes.create(settings, launcher);
+        slotSandboxes.prewarm(blocking);
         context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
         if (context.getSystem().settings().config().getString("pekko.actor.provider").contains("luster")) {
             // one cluster subscription instead of a remote DeathWatch per sub-work on its requester
@@ -478,7 +482,17 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                 .onMessage(Drain.class, this::onDrain)
                 .onMessageEquals(DrainTimedOut.INSTANCE, this::onDrainTimedOut)
                 .onMessageEquals(DrainCheck.INSTANCE, this::onDrainCheck)
+                .onSignal(org.apache.pekko.actor.typed.PostStop.class, signal -> onPostStop())
                 .build();
+    }
+
+    private Behavior<Command> onPostStop() {
+        try {
+            CompletableFuture.runAsync(slotSandboxes::close, blocking);
+        } catch (RejectedExecutionException e) {
+            slotSandboxes.close(); // the dispatcher is gone with the actor system
+        }
+        return this;
     }
 
     private Behavior<Command> onExecute(Execute request) {
@@ -581,7 +595,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                     + " restarted after an internal error before sub-work " + queued.request().subWorkId() + " started",
                     load()));
         }
-        return this;
+        // the next incarnation starts its own slot launchers: these would otherwise outlive it
+        return onPostStop();
     }
 
     private Behavior<Command> onExecutionEnded(ExecutionEnded ended) {
@@ -691,9 +706,10 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         occupying.add(number);
         String name = "execution-" + number;
         ActorRef<Command> self = getContext().getSelf();
-        SandboxRun run = new SandboxRun(request, settings, launcher, cas.store(), loadView::get,
+        SlotSandbox slot = slotSandboxes.acquire();
+        SandboxRun run = new SandboxRun(request, settings, launcher, slotSandboxes, slot, cas.store(), loadView::get,
                 () -> self.tell(new SlotFreed(request.subWorkId(), number)), arrivedNanos,
-                SandboxDirs.newRoot(settings.sandboxRoot(), name));
+                slot != null ? slot.runRoot(name) : SandboxDirs.newRoot(settings.sandboxRoot(), name));
         CompletableFuture<Void> submitted = new CompletableFuture<>();
         ActorRef<Execution.Command> child = getContext().spawn(Execution.create(run, submitted), name);
         runs.put(request.subWorkId(), new RunningRun(number, child, request.requester().path().address()));

@@ -58,7 +58,8 @@ class WorkerSandboxTest {
         notOurs = Files.createDirectories(sandboxes.resolve("keep-me"));
 
         kit = ActorTestKit.create("troupe", TestClusters.node("worker", sandboxes, List.of("sh", "id", "gcc"),
-                "troupe.worker.heartbeat-interval = 0s\ntroupe.worker.sandbox.limits.file-size = 1 MiB"));
+                "troupe.worker.heartbeat-interval = 0s\ntroupe.worker.sandbox.limits.file-size = 1 MiB\n"
+                        + SlotSandboxTest.USE_LAUNCHER)); // the product's default: each slot's sandbox reused, when built
         worker = kit.spawn(SubWorkExecutor.create(), "worker");
     }
 
@@ -148,13 +149,15 @@ class WorkerSandboxTest {
         });
     }
 
-    /** Processes carrying the run marker of a sandbox under this test's root. */
+    /** Processes carrying the run marker of a sandbox under this test's root (or its reused slot sandboxes). */
     private static List<String> marked() {
-        byte[] marker = (SandboxRun.MARKER + "=" + sandboxes).getBytes(StandardCharsets.UTF_8);
+        List<String> markers = List.of(SandboxRun.MARKER + "=" + sandboxes,
+                SandboxRun.MARKER + "=" + SandboxDirs.slotsRoot(sandboxes));
         return ProcessHandle.allProcesses().filter(p -> {
             try {
                 byte[] environ = Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "environ"));
-                return new String(environ, StandardCharsets.ISO_8859_1).contains(new String(marker, StandardCharsets.ISO_8859_1));
+                String env = new String(environ, StandardCharsets.ISO_8859_1);
+                return markers.stream().anyMatch(env::contains);
             } catch (Exception e) {
                 return false;
             }

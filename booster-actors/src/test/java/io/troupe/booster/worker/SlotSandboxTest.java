@@ -1,0 +1,237 @@
+package io.troupe.booster.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.troupe.booster.FileTrees;
+import io.troupe.booster.TestClusters;
+import io.troupe.booster.worker.SubWorkExecutor.Done;
+import io.troupe.booster.worker.SubWorkExecutor.Execute;
+import io.troupe.booster.worker.SubWorkExecutor.Failed;
+import io.troupe.booster.worker.SubWorkExecutor.Failure;
+import io.troupe.booster.worker.SubWorkExecutor.Reply;
+import io.troupe.booster.worker.SubWorkExecutor.Step;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Reused slot sandboxes (docs/security.md): a one-slot worker whose sub-works are forked by the slot's
+ * {@code troupe-slot} launcher; nothing of one sub-work is seen by the next; a timeout kills the sub-work's
+ * whole group and the slot goes on; a launcher killed with kill -9 mid-sub-work gets that sub-work answered
+ * and is started again; without the binary, or with reuse off, every process enters its sandbox anew.
+ */
+class SlotSandboxTest {
+    /** The launcher the build made (the pom names it; without a C compiler there is none). */
+    static final Path LAUNCHER = Path.of(System.getProperty("troupe.test.slot-launcher", "target/native/troupe-slot"))
+            .toAbsolutePath();
+    /** Worker config that uses it. */
+    static final String USE_LAUNCHER = "troupe.worker.sandbox.launcher = \"" + LAUNCHER + "\"";
+
+    private static Path root;
+    private static Path sandboxes;
+    private static ActorTestKit kit;
+    private static ActorRef<SubWorkExecutor.Command> worker;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(LAUNCHER), "troupe-slot not built (no C compiler)");
+        root = Files.createTempDirectory("troupe-slot-test-");
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+        sandboxes = Files.createDirectories(root.resolve("sandboxes"));
+        kit = ActorTestKit.create("troupe", TestClusters.node("worker", sandboxes, List.of("sh"),
+                "troupe.worker.heartbeat-interval = 0s\ntroupe.worker.slots = 1\n" + USE_LAUNCHER));
+        worker = kit.spawn(SubWorkExecutor.create(), "worker");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (kit != null) {
+            kit.shutdownTestKit();
+        }
+        if (root != null) {
+            FileTrees.deleteTree(root);
+        }
+    }
+
+    private static Reply run(ActorTestKit on, ActorRef<SubWorkExecutor.Command> to, String id, String script, long timeoutMillis) {
+        TestProbe<Reply> probe = on.createTestProbe();
+        to.tell(new Execute(id, List.of(new Step("sh", null, List.of("-c", script), List.of(), List.of())), List.of(),
+                timeoutMillis, probe.getRef(), probe.getRef()));
+        return probe.expectMessageClass(Reply.class, Duration.ofSeconds(30));
+    }
+
+    private static String stdout(Reply reply) {
+        assertTrue(reply instanceof Done, reply.toString());
+        Done done = (Done) reply;
+        assertEquals(0, done.results().get(0).exitCode(), new String(done.results().get(0).stderr(), StandardCharsets.UTF_8));
+        return new String(done.results().get(0).stdout(), StandardCharsets.UTF_8);
+    }
+
+    /** Prints the sub-work's parent's name and its PID namespace: which launcher, and whether one is reused. */
+    private static final String WHO = "echo parent=$(cat /proc/$PPID/comm) ns=$(readlink /proc/self/ns/pid) uid=$(id -u); ";
+
+    private static String field(String out, String name) {
+        return out.replaceAll("(?s).*" + name + "=(\\S*).*", "$1");
+    }
+
+    private static boolean bubblewrapWorks() throws Exception {
+        try {
+            Process probe = new ProcessBuilder("bwrap", "--ro-bind", "/", "/", "--unshare-pid", "true")
+                    .redirectErrorStream(true).start();
+            return probe.waitFor(20, TimeUnit.SECONDS) && probe.exitValue() == 0;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** Processes carrying the run marker of a sandbox under {@code under} or its slot sandboxes. */
+    private static List<ProcessHandle> marked(Path under) {
+        String marker = SandboxRun.MARKER + "=" + under.resolveSibling("slots-" + under.getFileName());
+        String plain = SandboxRun.MARKER + "=" + under;
+        return ProcessHandle.allProcesses().filter(p -> {
+            try {
+                byte[] environ = Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "environ"));
+                String env = new String(environ, StandardCharsets.ISO_8859_1);
+                return env.contains(marker) || env.contains(plain);
+            } catch (Exception e) {
+                return false;
+            }
+        }).toList();
+    }
+
+    private static String comm(ProcessHandle process) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(process.pid()), "comm")).strip();
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    @Test
+    void theSecondSubWorkOfASlotRunsInTheSameSandboxButSeesNothingOfTheFirst() throws Exception {
+        String first = stdout(run(kit, worker, "first", WHO + "echo secret > /tmp/left; echo secret > here; mkdir -p /tmp/d;"
+                + " ln -s /nowhere /tmp/dangling; (sleep 300 &) ; ipcmk -M 4096 >/dev/null 2>&1;"
+                + " echo made=[$(tail -n +2 /proc/sysvipc/shm | wc -l)]; echo done", 0));
+        awaitSlotsClean(); // the run answers first and cleans up after: its slot is free again only then
+        String second = stdout(run(kit, worker, "second", WHO + "echo tmp=[$(ls -A /tmp | grep -v troupe | tr '\\n' ' ')];"
+                + " echo cwd=[$(ls -A | tr '\\n' ' ')]; echo sleeping=[$(cat /proc/[0-9]*/comm 2>/dev/null | grep -c sleep)];"
+                + " echo shm=[$(tail -n +2 /proc/sysvipc/shm | wc -l)]", 0));
+        assertEquals("troupe-slot", field(first, "parent"), first);
+        assertEquals("troupe-slot", field(second, "parent"), second);
+        assertTrue(second.contains("cwd=[]"), "a fresh, empty working directory: " + second);
+        assertTrue(second.contains("tmp=[]"), "the slot's /tmp is emptied between sub-works: " + second);
+        if (bubblewrapWorks()) {
+            assertEquals(field(first, "ns"), field(second, "ns"), "one PID namespace, entered once: " + first + second);
+            assertTrue(second.contains("sleeping=[0]"), "what the first sub-work left running was killed: " + second);
+            assertTrue(first.contains("made=[1]"), "the first sub-work made a shared memory segment: " + first);
+            assertTrue(second.contains("shm=[0]"), "System V IPC of the first sub-work is removed: " + second);
+        }
+        assertNotEquals("0", field(second, "uid"), "a sub-work must not run as root");
+        assertEquals(List.of(), marked(sandboxes), "no process of a finished sub-work is left");
+        awaitSlotsClean();
+    }
+
+    /** Every slot holds only its launcher's log and its /tmp, emptied: the last run's cleanup is done. */
+    private static void awaitSlotsClean() {
+        kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+            try (var slots = Files.list(SandboxDirs.slotsRoot(sandboxes))) {
+                for (Path slot : slots.toList()) {
+                    try (var left = Files.list(slot)) {
+                        assertEquals(List.of("launcher.log", "tmp"), left.map(p -> p.getFileName().toString()).sorted().toList(),
+                                "a run's directory is removed after it: " + slot);
+                    }
+                    try (var left = Files.list(slot.resolve("tmp"))) {
+                        assertEquals(List.of(), left.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("troupe"))
+                                .toList(), "the slot's /tmp is emptied: " + slot);
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void aTimeoutKillsTheWholeGroupAndTheSlotGoesOn() throws Exception {
+        Reply reply = run(kit, worker, "slow", "sleep 300 & sleep 301; wait", 1000);
+        assertTrue(reply instanceof Failed && ((Failed) reply).failure() == Failure.TIMEOUT, reply.toString());
+        kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+            assertEquals(List.of(), marked(sandboxes), "processes of the timed-out sub-work left running");
+            return null;
+        });
+        assertEquals("troupe-slot", field(stdout(run(kit, worker, "after-timeout", WHO, 0)), "parent"));
+    }
+
+    @Test
+    void aLauncherKilledMidSubWorkGetsItAnsweredAndIsStartedAgain() throws Exception {
+        TestProbe<Reply> probe = kit.createTestProbe();
+        worker.tell(new Execute("victim", List.of(new Step("sh", null, List.of("-c", "sleep 300"), List.of(), List.of())),
+                List.of(), 0, probe.getRef(), probe.getRef()));
+        ProcessHandle[] launcher = new ProcessHandle[1];
+        kit.createTestProbe().awaitAssert(Duration.ofSeconds(20), () -> {
+            // the sub-work's first process is the launcher's child
+            launcher[0] = marked(sandboxes).stream().map(p -> p.parent().orElse(null))
+                    .filter(parent -> parent != null && "troupe-slot".equals(comm(parent))).findFirst().orElseThrow();
+            return null;
+        });
+        assertTrue(launcher[0].destroyForcibly());
+
+        Reply reply = probe.expectMessageClass(Reply.class, Duration.ofSeconds(30));
+        assertTrue(reply instanceof Failed, reply.toString());
+        assertEquals(Failure.IO_ERROR, ((Failed) reply).failure(), "a worker-side failure the booster retries: " + reply);
+        assertTrue(((Failed) reply).message().contains("was lost on the worker"), reply.toString());
+        kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+            assertEquals(List.of(), marked(sandboxes), "the killed launcher's sub-work is gone too");
+            return null;
+        });
+        String next = stdout(run(kit, worker, "next", WHO, 0));
+        assertEquals("troupe-slot", field(next, "parent"), "a new launcher: " + next);
+    }
+
+    @Test
+    void withoutTheBinaryOrWithReuseOffEveryProcessEntersItsSandboxAnew() throws Exception {
+        for (String setting : List.of("troupe.worker.sandbox.launcher = \"" + root.resolve("no-such-troupe-slot") + "\"",
+                "troupe.worker.sandbox.reuse = off\n" + USE_LAUNCHER)) {
+            ActorTestKit other = ActorTestKit.create("troupe", TestClusters.node("worker", root.resolve("other-sandboxes"),
+                    List.of("sh"), "troupe.worker.heartbeat-interval = 0s\ntroupe.worker.slots = 1\n" + setting));
+            try {
+                ActorRef<SubWorkExecutor.Command> plain = other.spawn(SubWorkExecutor.create(), "worker");
+                String first = stdout(run(other, plain, "a", WHO + "echo x > /tmp/x", 0));
+                String second = stdout(run(other, plain, "b", WHO + "echo tmp=[$(ls -A /tmp | grep -v troupe | tr '\\n' ' ')]", 0));
+                assertNotEquals("troupe-slot", field(first, "parent"), setting + ": " + first);
+                assertNotEquals("0", field(first, "uid"), setting + ": " + first);
+                if (bubblewrapWorks()) {
+                    assertTrue(second.contains("tmp=[]"), second);
+                    assertNotEquals(field(first, "ns"), field(second, "ns"), "a PID namespace per process: " + first + second);
+                }
+            } finally {
+                other.shutdownTestKit();
+            }
+        }
+    }
+
+    @Test
+    void reuseIsOnOrOff() {
+        com.typesafe.config.Config base = ConfigFactory.load().getConfig("troupe.worker.sandbox");
+        assertTrue(SandboxSettings.fromConfig(base).reuse(), "on by default");
+        assertFalse(SandboxSettings.fromConfig(ConfigFactory.parseString("reuse = off").withFallback(base)).reuse());
+        com.typesafe.config.ConfigException bad = org.junit.jupiter.api.Assertions.assertThrows(
+                com.typesafe.config.ConfigException.BadValue.class,
+                () -> SandboxSettings.fromConfig(ConfigFactory.parseString("reuse = sometimes").withFallback(base)));
+        assertTrue(bad.getMessage().contains("troupe.worker.sandbox.reuse must be on or off, got 'sometimes'"), bad.getMessage());
+    }
+}
