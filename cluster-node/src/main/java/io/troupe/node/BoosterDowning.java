@@ -54,6 +54,7 @@ public final class BoosterDowning {
             if (after.isZero() || after.isNegative()) {
                 return Behaviors.ignore();
             }
+            context.setLoggerName(BoosterDowning.class);
             ActorRef<ClusterEvent.UnreachableMember> unreachable = context.messageAdapter(
                     ClusterEvent.UnreachableMember.class, event -> new BecameUnreachable(event.member()));
             Cluster.get(context.getSystem()).subscriptions()
