@@ -47,9 +47,9 @@ final class FaultCluster implements AutoCloseable {
     private final Map<String, Node> nodes = new LinkedHashMap<>();
 
     /** One started cluster node. */
-    record Node(String name, Process process, int port, int admin, Path sandbox) {
+    record Node(String name, Process process, String host, int port, int admin, Path sandbox) {
         String seed() {
-            return "127.0.0.1:" + port;
+            return host + ":" + port;
         }
     }
 
@@ -87,7 +87,12 @@ final class FaultCluster implements AutoCloseable {
     /**
      * Starts a worker node. {@code port} 0 picks a free one; {@code sandboxRoot} null = its own under the dir.
      */
-    Node startWorker(String name, int port, List<String> seeds, Path sandboxRoot, String... wrapper)
+    Node startWorker(String name, int port, List<String> seeds, Path sandboxRoot) throws IOException {
+        return startWorker(name, "127.0.0.1", port, seeds, sandboxRoot);
+    }
+
+    /** As above, reached on {@code host}, its command line prefixed by {@code wrapper} (ip netns exec ...). */
+    Node startWorker(String name, String host, int port, List<String> seeds, Path sandboxRoot, String... wrapper)
             throws IOException {
         int admin = TestNodes.freePort();
         int clusterPort = port == 0 ? TestNodes.freePort() : port;
@@ -107,12 +112,13 @@ final class FaultCluster implements AutoCloseable {
                 """.formatted(sandbox), java.nio.file.StandardOpenOption.APPEND);
         List<String> command = new ArrayList<>(List.of(wrapper));
         command.addAll(List.of(repo.resolve("bin/cluster-node").toString(), "--conf", conf.toString(),
-                "--roles", "worker", "--port", String.valueOf(clusterPort), "--admin", "127.0.0.1:" + admin));
+                "--roles", "worker", "--host", host, "--port", String.valueOf(clusterPort),
+                "--admin", "127.0.0.1:" + admin));
         for (String seed : seeds) {
             command.addAll(List.of("--seed", seed));
         }
         Process process = start(name, command, Map.of());
-        Node node = new Node(name, process, clusterPort, admin, sandbox);
+        Node node = new Node(name, process, host, clusterPort, admin, sandbox);
         nodes.put(name, node);
         return node;
     }
@@ -197,6 +203,15 @@ final class FaultCluster implements AutoCloseable {
                 fail("timed out after " + timeout.toSeconds() + " s waiting for " + what + logs());
             }
             Thread.sleep(50);
+        }
+    }
+
+    /** Forgets the runs of earlier works (their markers), before the next work on the same cluster. */
+    void clearRuns() throws IOException {
+        try (Stream<Path> files = Files.list(marks)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.delete(f);
+            }
         }
     }
 
