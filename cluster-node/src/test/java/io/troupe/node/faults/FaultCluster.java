@@ -185,8 +185,12 @@ final class FaultCluster implements AutoCloseable {
                 .redirectOutput(dir.resolve(name + ".out").toFile())
                 .redirectError(dir.resolve(name + ".err").toFile());
         Map<String, String> environment = new HashMap<>(env);
-        // hold the command until a worker is known: these tests are about remote sub-works
-        environment.putIfAbsent("TROUPE_BOOSTER_JAVA_OPTS", "-Dtroupe.booster.worker-discovery-timeout=20s");
+        // hold the command until a worker is known: these tests are about remote sub-works. And leave the
+        // cluster within 2 s: with a dead member the leave cannot complete (no convergence) and would take
+        // the default 10 s after the work has ended, which is not what these tests measure
+        environment.put("TROUPE_BOOSTER_JAVA_OPTS", "-Dtroupe.booster.worker-discovery-timeout=20s"
+                + " -Dpekko.coordinated-shutdown.phases.cluster-exiting.timeout=2s "
+                + env.getOrDefault("TROUPE_BOOSTER_JAVA_OPTS", ""));
         environment.put("TROUPE_BOOSTER_QUIET", "1");
         environment.put("XDG_CACHE_HOME", dir.resolve("cache-" + name).toString());
         builder.environment().putAll(environment);

@@ -56,8 +56,7 @@ class PartitionIT {
         cluster.awaitMembers(seed, 2, FaultCluster.NODE_START);
 
         FaultCluster.Work work = cluster.startWork("cut", List.of(seed.seed()), SUB_WORKS, 0.2, Map.of(
-                "TROUPE_BOOSTER_JAVA_OPTS", "-Dtroupe.booster.worker-discovery-timeout=20s"
-                        + " -Dtroupe.booster.hostname=" + hostIp));
+                "TROUPE_BOOSTER_JAVA_OPTS", "-Dtroupe.booster.hostname=" + hostIp));
         cluster.await("sub-works running on the worker in the namespace", Duration.ofSeconds(60),
                 () -> cluster.startedOn(isolated).size() >= 8 || !work.process.isAlive());
         assertTrue(work.process.isAlive(), "the work ended before the isolated worker ran anything" + work.describe());

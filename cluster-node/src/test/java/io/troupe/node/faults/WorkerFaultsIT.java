@@ -14,30 +14,37 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A worker that hangs (SIGSTOP) or dies (SIGKILL) in the middle of a 200-sub-work work, with real processes:
  * two worker nodes, the booster seeded with the first. Nothing may be lost or doubled, and the hung worker's
- * sub-works must move on within seconds.
+ * sub-works must move on within seconds. One cluster serves both (starting nodes is the slow part): the
+ * stopped worker is resumed, then killed.
  */
 @Tag("process")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WorkerFaultsIT {
     private static final int SUB_WORKS = 200;
     /** issue point 3: in-flight sub-works of an unreachable worker are re-sent within 5 s; slack for a busy CI host */
     private static final Duration RESEND_WITHIN = Duration.ofSeconds(8);
 
     @TempDir
-    Path tmp;
+    static Path tmp;
     private FaultCluster cluster;
     private FaultCluster.Node seed;
     private FaultCluster.Node victim;
 
-    @BeforeEach
+    @BeforeAll
     void startTwoWorkers() throws Exception {
         cluster = new FaultCluster(tmp);
         // keep-majority breaks the 1:1 tie for the lowest address: the seed keeps running when the other goes
@@ -48,7 +55,7 @@ class WorkerFaultsIT {
         cluster.awaitMembers(seed, 2, FaultCluster.NODE_START);
     }
 
-    @AfterEach
+    @AfterAll
     void stop() throws Exception {
         if (victim != null && victim.process().isAlive()) {
             FaultCluster.signal(victim.process(), "CONT"); // never leave a stopped process behind
@@ -58,6 +65,7 @@ class WorkerFaultsIT {
     }
 
     @Test
+    @Order(1)
     void aStoppedWorkersSubWorksMoveOnAndItsLateAnswersAreDropped() throws Exception {
         // a re-run sleeps 3 s: long enough for the stopped worker's answer to arrive while it still runs
         Files.writeString(tmp.resolve("retry-sleep"), "3");
@@ -98,7 +106,12 @@ class WorkerFaultsIT {
     }
 
     @Test
+    @Order(2)
     void aKilledWorkersSubWorksRunElsewhere() throws Exception {
+        assertTrue(victim.process().isAlive(), "the victim is not running" + cluster.logs());
+        cluster.awaitMembers(seed, 2, Duration.ofSeconds(30));
+        Files.writeString(tmp.resolve("retry-sleep"), "0.2");
+        cluster.clearRuns();
         FaultCluster.Work work = cluster.startWork("kill", List.of(seed.seed()), SUB_WORKS, 0.2, Map.of());
         cluster.await("sub-works running on the victim", Duration.ofSeconds(60),
                 () -> cluster.startedOn(victim).size() >= 8 || !work.process.isAlive());
