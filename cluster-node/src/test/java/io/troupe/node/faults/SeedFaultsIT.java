@@ -43,13 +43,24 @@ class SeedFaultsIT {
         FaultCluster.Node live = cluster.startWorker("live", Math.min(a, b), List.of(seed.seed()), null);
         cluster.awaitMembers(live, 2, FaultCluster.NODE_START);
 
-        FaultCluster.Work work = cluster.startWork("during", List.of(seed.seed()), SUB_WORKS, 0.2, Map.of());
+        // held: the booster must not leave before the dead seed is downed (see the comment at release())
+        FaultCluster.Work work = cluster.startWork("during", List.of(seed.seed()), SUB_WORKS, 0.2, Map.of(), true);
         cluster.await("sub-works running on the seed", Duration.ofSeconds(60),
                 () -> cluster.startedOn(seed).size() >= 8 || !work.process.isAlive());
         assertTrue(work.process.isAlive(), "the work ended before the seed ran anything" + work.describe());
         FaultCluster.signal(seed.process(), "KILL");
         assertTrue(seed.process().waitFor(20, TimeUnit.SECONDS), "the seed did not die");
         cluster.step("SIGKILL sent to the seed");
+        cluster.await("every sub-work's output", Duration.ofSeconds(FaultCluster.WORK_TIMEOUT_SECONDS),
+                () -> work.printed() == SUB_WORKS || !work.process.isAlive());
+        cluster.step("all " + SUB_WORKS + " outputs printed");
+        // A booster that exits while a dead member is not yet downed cannot finish its leave and vanishes
+        // unreachable; the resolver on the nodes then may down every node, the live worker too (DownAll on
+        // unstable reachability, or DownIndirectlyConnected from the booster's own observations): a known
+        // product issue, not what this test is about. So the work ends once the split-brain resolver removed
+        // the seed: the live worker and the booster are the members left.
+        cluster.awaitMembers(live, 2, Duration.ofSeconds(60));
+        work.release();
         JsonNode stats = work.finish();
         work.assertAllRight(stats);
         System.out.println("[SeedFaultsIT] seed killed mid-work: summary " + stats.get("work").get("summary"));
