@@ -35,6 +35,8 @@ final class SandboxRun {
     static final String MARKER = "TROUPE_EXECUTION";
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SandboxRun.class);
+    /** a sandbox file system with less free space than this is full: a failing step there is the worker's fault */
+    static final long DISK_FULL_BELOW = 64 * 1024;
 
     /** A step could not run; carries the kind of failure out of the blocking task. */
     static final class StepFailure extends RuntimeException {
@@ -379,6 +381,10 @@ final class SandboxRun {
         try {
             byte[] stdout = readCapped(root.resolve("stdout-" + index), "stdout");
             byte[] stderr = readCapped(root.resolve("stderr-" + index), "stderr");
+            String diskFull = exitCode == 0 ? null : diskFull(index, exitCode, stderr);
+            if (diskFull != null) {
+                return failed(index, Failure.IO_ERROR, diskFull);
+            }
             List<ResultFile> files = new ArrayList<>();
             if (exitCode == 0) {
                 for (String name : request.steps().get(index).resultFiles()) {
@@ -402,6 +408,29 @@ final class SandboxRun {
         } catch (IOException e) {
             return failed(index, Failure.IO_ERROR, "reading the output of sub-work " + request.subWorkId() + ": " + e);
         }
+    }
+
+    /**
+     * A step that failed while the worker's sandbox file system is full failed for the worker, not for its
+     * inputs: answered as {@link Failure#IO_ERROR} (so the booster runs it elsewhere or locally) rather than as
+     * the command's own result. Full = its stderr names ENOSPC or EDQUOT, or less than {@link #DISK_FULL_BELOW}
+     * bytes are left (other sandboxes may have been removed since, hence the stderr check too); else null.
+     */
+    private String diskFull(int index, int exitCode, byte[] stderr) {
+        String text = new String(stderr, java.nio.charset.StandardCharsets.ISO_8859_1);
+        boolean says = text.contains("No space left on device") || text.contains("Disk quota exceeded");
+        long usable = -1;
+        try {
+            usable = Files.getFileStore(root).getUsableSpace();
+        } catch (IOException e) {
+            // the sandbox is gone or unreadable: only stderr decides
+        }
+        if (!says && (usable < 0 || usable >= DISK_FULL_BELOW)) {
+            return null;
+        }
+        return "sub-work " + request.subWorkId() + ": '" + request.steps().get(index).executable() + "' exited with "
+                + exitCode + " on a full sandbox file system (" + root.getParent() + ", " + usable + " bytes free"
+                + (says ? ", stderr: no space left" : "") + "): a worker fault, not the command's result";
     }
 
     /** Small results travel inline; larger ones go into the content store and are fetched by digest. */

@@ -1,0 +1,407 @@
+package io.troupe.node.faults;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.troupe.node.TestNodes;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Real {@code bin/cluster-node} worker processes and real {@code bin/booster} works of many sub-works, for the
+ * fault tests. Every sub-work is {@code tjob ID SECONDS}, a script on the nodes' PATH and their only allowlisted
+ * command: it leaves a marker (its sandbox directory) under {@code marks/}, sleeps, and prints
+ * {@code tjob ID ID*ID+7}, an output only that sub-work produces; {@link Work#assertAllRight} checks each one
+ * came back exactly once. Sub-works run unconfined as root (one host plays booster and workers), as in
+ * BoosterClusterIT.
+ */
+final class FaultCluster implements AutoCloseable {
+    static final Duration NODE_START = Duration.ofSeconds(90);
+    static final long WORK_TIMEOUT_SECONDS = 150;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern LINE = Pattern.compile("^tjob (\\d+) (\\d+)$", Pattern.MULTILINE);
+
+    final Path repo = Path.of(System.getProperty("troupe.repo", "..")).toAbsolutePath().normalize();
+    final Path dir;
+    final Path marks;
+    private final List<Process> processes = new ArrayList<>();
+    private final Map<String, Node> nodes = new LinkedHashMap<>();
+
+    /** One started cluster node. */
+    record Node(String name, Process process, String host, int port, int admin, Path sandbox) {
+        String seed() {
+            return host + ":" + port;
+        }
+    }
+
+    private final long born = System.nanoTime();
+
+    /** Prints a step of the test with the seconds since this cluster was made: where the time goes. */
+    void step(String what) {
+        System.out.printf("[faults %6.1f s] %s%n", (System.nanoTime() - born) / 1e9, what);
+    }
+
+    FaultCluster(Path dir) throws IOException {
+        this.dir = dir;
+        this.marks = Files.createDirectories(dir.resolve("marks"));
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        // retry-sleep: a re-run of a sub-work already started elsewhere sleeps this long instead (0 unless a
+        // test writes it); fill: each run first writes that many bytes into its working directory
+        Files.writeString(bin.resolve("tjob"), """
+                #!/bin/sh
+                id=$1
+                s=$2
+                if ls %1$s/$id.* >/dev/null 2>&1; then s=$(cat %2$s/retry-sleep 2>/dev/null || echo "$2"); fi
+                echo "$PWD" > %1$s/$id.$$
+                if [ -s %2$s/fill ]; then
+                  head -c "$(cat %2$s/fill)" /dev/zero > "fill.$id" || exit 3
+                  rm -f "fill.$id"
+                fi
+                sleep "$s"
+                echo "tjob $id $((id * id + 7))"
+                """.formatted(marks, dir));
+        bin.resolve("tjob").toFile().setExecutable(true, false);
+        Files.writeString(dir.resolve("rules.json"),
+                "{\"hooks\":[{\"src_command\":\"tjob\",\"target_command\":\"booster-exec $SRC_CMD\"}]}");
+    }
+
+    /**
+     * Starts a worker node. {@code port} 0 picks a free one; {@code sandboxRoot} null = its own under the dir.
+     */
+    Node startWorker(String name, int port, List<String> seeds, Path sandboxRoot) throws IOException {
+        return startWorker(name, "127.0.0.1", port, seeds, sandboxRoot);
+    }
+
+    /** As above, reached on {@code host}, its command line prefixed by {@code wrapper} (ip netns exec ...). */
+    Node startWorker(String name, String host, int port, List<String> seeds, Path sandboxRoot, String... wrapper)
+            throws IOException {
+        int admin = TestNodes.freePort();
+        int clusterPort = port == 0 ? TestNodes.freePort() : port;
+        Path sandbox = sandboxRoot != null ? sandboxRoot : Files.createDirectories(dir.resolve("sandbox-" + name));
+        Path conf = dir.resolve("conf-" + name);
+        copyTree(TestNodes.REPO_CONF, conf);
+        Files.writeString(conf.resolve("cluster-node.conf"), """
+
+                # FaultCluster
+                troupe.worker {
+                  slots = 4
+                  queue-size = 64
+                  allowlist = ["tjob"]
+                  sandbox-root = "%s"
+                  sandbox { user = root, allow-root = true, bubblewrap = off }
+                }
+                """.formatted(sandbox), java.nio.file.StandardOpenOption.APPEND);
+        List<String> command = new ArrayList<>(List.of(wrapper));
+        command.addAll(List.of(repo.resolve("bin/cluster-node").toString(), "--conf", conf.toString(),
+                "--roles", "worker", "--host", host, "--port", String.valueOf(clusterPort),
+                "--admin", "127.0.0.1:" + admin));
+        for (String seed : seeds) {
+            command.addAll(List.of("--seed", seed));
+        }
+        Process process = start(name, command, Map.of());
+        Node node = new Node(name, process, host, clusterPort, admin, sandbox);
+        nodes.put(name, node);
+        return node;
+    }
+
+    Process start(String name, List<String> command, Map<String, String> env) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile());
+        builder.environment().put("PATH", dir.resolve("bin") + ":" + System.getenv("PATH"));
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        processes.add(process);
+        return process;
+    }
+
+    /** Waits until the node on {@code adminPort} lists exactly {@code count} members, all Up. */
+    JsonNode awaitMembers(Node on, int count, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            for (Node node : nodes.values()) {
+                if (node == on && !node.process().isAlive()) {
+                    fail("cluster-node " + node.name() + " exited with " + node.process().exitValue() + logs());
+                }
+            }
+            try {
+                HttpResponse<String> response = TestNodes.HTTP.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + on.admin() + "/cluster/members"))
+                                .timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                last = response.statusCode() + " " + response.body();
+                JsonNode members = JSON.readTree(response.body());
+                long up = 0;
+                for (JsonNode member : members) {
+                    up += "Up".equals(member.get("status").asText()) ? 1 : 0;
+                }
+                if (up == count && members.size() == count) {
+                    step(on.name() + " sees " + count + " members Up");
+                    return members;
+                }
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(250);
+        }
+        fail("cluster never had exactly " + count + " members, all Up; last /cluster/members of " + on.name()
+                + ": " + last + logs());
+        return null;
+    }
+
+    /** Starts {@code bin/booster -bt echo} running {@code count} sub-works of {@code seconds} each. */
+    Work startWork(String name, List<String> seeds, int count, double seconds, Map<String, String> env)
+            throws IOException {
+        return startWork(name, seeds, count, seconds, env, false);
+    }
+
+    /** As above; {@code held}: the work command ends only once {@link Work#release} was called. */
+    Work startWork(String name, List<String> seeds, int count, double seconds, Map<String, String> env,
+            boolean held) throws IOException {
+        Path script = dir.resolve(name + ".sh");
+        Files.writeString(script, "export PATH=\"$PATH:" + dir.resolve("bin") + "\"\n"
+                + "seq " + count + " | xargs -P 16 -I{} tjob {} " + seconds + "\n"
+                + (held ? "while [ ! -e " + dir.resolve(name + ".release") + " ]; do sleep 0.1; done\n" : ""));
+        Path stats = dir.resolve(name + ".stats.json");
+        List<String> command = List.of(repo.resolve("bin/booster").toString(), "-bt", "echo", "-p", "faults",
+                "--hook", "--hook_mode", "shims", "--hook_config", dir.resolve("rules.json").toString(),
+                "--cluster", String.join(",", seeds), "--stats_json", stats.toString(), "-a", "bash " + script);
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectOutput(dir.resolve(name + ".out").toFile())
+                .redirectError(dir.resolve(name + ".err").toFile());
+        Map<String, String> environment = new HashMap<>(env);
+        // hold the command until a worker is known: these tests are about remote sub-works. And leave the
+        // cluster within 2 s: with a dead member the leave cannot complete (no convergence) and would take
+        // the default 10 s after the work has ended, which is not what these tests measure
+        environment.put("TROUPE_BOOSTER_JAVA_OPTS", "-Dtroupe.booster.worker-discovery-timeout=20s"
+                + " -Dpekko.coordinated-shutdown.phases.cluster-exiting.timeout=2s "
+                + env.getOrDefault("TROUPE_BOOSTER_JAVA_OPTS", ""));
+        environment.put("TROUPE_BOOSTER_QUIET", "1");
+        environment.put("XDG_CACHE_HOME", dir.resolve("cache-" + name).toString());
+        builder.environment().putAll(environment);
+        Process process = builder.start();
+        processes.add(process);
+        return new Work(name, process, count, stats);
+    }
+
+    /** Polls {@code condition} until it holds; fails with {@code what} and the logs after {@code timeout}. */
+    void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out after " + timeout.toSeconds() + " s waiting for " + what + logs());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** Forgets the runs of earlier works (their markers), before the next work on the same cluster. */
+    void clearRuns() throws IOException {
+        try (Stream<Path> files = Files.list(marks)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.delete(f);
+            }
+        }
+    }
+
+    /** Sub-work ids that have started at least once, by the number of runs (markers) each has. */
+    Map<String, Integer> runs() {
+        Map<String, Integer> runs = new HashMap<>();
+        try (Stream<Path> files = Files.list(marks)) {
+            files.forEach(f -> runs.merge(f.getFileName().toString().replaceFirst("\\..*", ""), 1, Integer::sum));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return runs;
+    }
+
+    /** Sub-work ids with a run that started in {@code node}'s sandbox. */
+    List<String> startedOn(Node node) {
+        List<String> ids = new ArrayList<>();
+        try (Stream<Path> files = Files.list(marks)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                try {
+                    if (Files.readString(f).startsWith(node.sandbox().toString())) {
+                        ids.add(f.getFileName().toString().replaceFirst("\\..*", ""));
+                    }
+                } catch (IOException e) {
+                    // a marker still being written: not started yet as far as we know
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return ids;
+    }
+
+    static void signal(Process process, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(process.pid())).inheritIO().start();
+        assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal + " failed");
+    }
+
+    String logs() {
+        StringBuilder text = new StringBuilder();
+        for (String name : nodes.keySet()) {
+            text.append("\n--- ").append(name).append(".log (tail)\n").append(tail(dir.resolve(name + ".log"), 60));
+        }
+        return text.toString();
+    }
+
+    static String tail(Path path, int lines) {
+        String text = read(path);
+        String[] all = text.split("\n");
+        return String.join("\n", java.util.Arrays.copyOfRange(all, Math.max(0, all.length - lines), all.length));
+    }
+
+    static String read(Path path) {
+        try {
+            return Files.exists(path) ? Files.readString(path, StandardCharsets.UTF_8) : "(no " + path + ")";
+        } catch (IOException e) {
+            return "(cannot read " + path + ": " + e + ")";
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path path : (Iterable<Path>) paths::iterator) {
+                Path target = to.resolve(from.relativize(path).toString());
+                if (Files.isDirectory(path)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(path, target);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        for (Process process : processes) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
+        for (Process process : processes) {
+            process.waitFor(20, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A running booster work. */
+    final class Work {
+        final String name;
+        final Process process;
+        final int count;
+        final Path stats;
+
+        Work(String name, Process process, int count, Path stats) {
+            this.name = name;
+            this.process = process;
+            this.count = count;
+            this.stats = stats;
+        }
+
+        String stdout() {
+            return read(dir.resolve(name + ".out"));
+        }
+
+        String stderr() {
+            return read(dir.resolve(name + ".err"));
+        }
+
+        String describe() {
+            return "\n--- " + name + " stdout (tail)\n" + tail(dir.resolve(name + ".out"), 20) + "\n--- " + name
+                    + " stderr (tail)\n" + tail(dir.resolve(name + ".err"), 60) + logs();
+        }
+
+        /** Lets a held work command end. */
+        void release() throws IOException {
+            Files.writeString(dir.resolve(name + ".release"), "");
+        }
+
+        /** The number of sub-work outputs printed so far. */
+        int printed() {
+            Matcher m = LINE.matcher(stdout());
+            int n = 0;
+            while (m.find()) {
+                n++;
+            }
+            return n;
+        }
+
+        /** Waits for the booster's exit and returns its stats_json. */
+        JsonNode finish() throws Exception {
+            if (!process.waitFor(WORK_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                fail("booster work " + name + " did not finish within " + WORK_TIMEOUT_SECONDS + " s" + describe());
+            }
+            step("booster work " + name + " exited with " + process.exitValue());
+            assertEquals(0, process.exitValue(), "booster exit code" + describe());
+            assertTrue(Files.isRegularFile(stats), "no --stats_json written" + describe());
+            JsonNode json = JSON.readTree(stats.toFile());
+            JsonNode work = json.get("work");
+            step("work " + name + ": JVM start to joined " + work.get("cluster_joined_ms") + " ms, command started "
+                    + work.get("command_started_ms") + " ms, work " + (work.get("end_ms").asLong()
+                    - work.get("start_ms").asLong()) + " ms, stats written "
+                    + (System.currentTimeMillis() - work.get("end_ms").asLong()) + " ms ago");
+            return json;
+        }
+
+        /**
+         * Nothing lost, nothing doubled, every result right: one {@code tjob ID ID*ID+7} line per sub-work, the
+         * summary counts all of them as succeeded, and each sub-work's exit code is 0.
+         */
+        void assertAllRight(JsonNode stats) {
+            Map<Integer, Integer> seen = new HashMap<>();
+            Matcher m = LINE.matcher(stdout());
+            while (m.find()) {
+                int id = Integer.parseInt(m.group(1));
+                long value = Long.parseLong(m.group(2));
+                assertEquals((long) id * id + 7, value, "wrong output of sub-work " + id + describe());
+                seen.merge(id, 1, Integer::sum);
+            }
+            for (int id = 1; id <= count; id++) {
+                assertEquals(1, seen.getOrDefault(id, 0), "output lines of sub-work " + id + describe());
+            }
+            assertEquals(count, seen.size(), "distinct sub-work outputs" + describe());
+            JsonNode summary = stats.get("work").get("summary");
+            assertEquals(0, stats.get("work").get("exit_code").asInt(), "work exit code" + describe());
+            assertEquals(count, summary.get("total").asInt(), "summary total: " + summary + describe());
+            assertEquals(0, summary.get("failed").asInt(), "summary failed: " + summary + describe());
+            assertEquals(count, summary.get("remote_ok").asInt() + summary.get("local_fallback").asInt()
+                    + localByChoice(stats), "remote ok + local: " + summary + describe());
+            for (JsonNode subWork : stats.get("sub_works")) {
+                assertEquals(0, subWork.get("exit_code").asInt(), "sub-work " + subWork + describe());
+            }
+        }
+
+        private int localByChoice(JsonNode stats) {
+            int local = 0;
+            for (JsonNode subWork : stats.get("sub_works")) {
+                local += "local".equals(subWork.get("route").asText()) && subWork.get("fallback_reason").isNull() ? 1 : 0;
+            }
+            return local;
+        }
+    }
+}
