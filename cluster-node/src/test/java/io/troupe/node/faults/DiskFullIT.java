@@ -47,7 +47,9 @@ class DiskFullIT {
     void subWorksThatFillTheSandboxRunLocallyAndTheWorkerStaysHealthy() throws Exception {
         mount = mountTmpfs();
         cluster = new FaultCluster(tmp);
-        FaultCluster.Node worker = cluster.startWorker("worker", 0, List.of(), mount);
+        // the sandbox root and the slot sandboxes beside it (slots-sandbox) both on the tmpfs
+        Path sandboxRoot = Files.createDirectories(mount.resolve("sandbox"));
+        FaultCluster.Node worker = cluster.startWorker("worker", 0, List.of(), sandboxRoot);
         cluster.awaitMembers(worker, 1, FaultCluster.NODE_START);
 
         Files.writeString(tmp.resolve("fill"), "3000000"); // each sub-work writes 3 MB into its sandbox
@@ -77,7 +79,9 @@ class DiskFullIT {
                 "the worker must run sub-works again once they fit" + after.describe());
 
         // every sandbox is removed once its run answered; the removal may trail the answer a little
-        cluster.await("an empty tmpfs", Duration.ofSeconds(20), () -> list(mount).isEmpty());
+        // (the slots keep their empty directories for the next run)
+        cluster.await("no file left on the tmpfs and an empty sandbox root", Duration.ofSeconds(20),
+                () -> list(sandboxRoot).isEmpty() && files(mount).isEmpty());
     }
 
     /** A fresh 2 MiB tmpfs, or the test is skipped with the reason. */
@@ -93,6 +97,15 @@ class DiskFullIT {
     private static String skip(String reason) {
         System.out.println("[DiskFullIT] skipped: " + reason);
         return reason;
+    }
+
+    /** Every regular file under {@code dir}. */
+    private static List<Path> files(Path dir) {
+        try (Stream<Path> all = Files.walk(dir)) {
+            return all.filter(Files::isRegularFile).toList();
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return List.of(dir); // a run's directory vanished while walked: look again
+        }
     }
 
     private static List<Path> list(Path dir) {

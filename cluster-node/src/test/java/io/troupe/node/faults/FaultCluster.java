@@ -243,7 +243,10 @@ final class FaultCluster implements AutoCloseable {
         try (Stream<Path> files = Files.list(marks)) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 try {
-                    if (Files.readString(f).startsWith(node.sandbox().toString())) {
+                    // a run is in the sandbox root, or in a reused slot sandbox beside it (docs/security.md)
+                    String where = Files.readString(f);
+                    Path slots = node.sandbox().resolveSibling("slots-" + node.sandbox().getFileName());
+                    if (where.startsWith(node.sandbox().toString()) || where.startsWith(slots.toString())) {
                         ids.add(f.getFileName().toString().replaceFirst("\\..*", ""));
                     }
                 } catch (IOException e) {
