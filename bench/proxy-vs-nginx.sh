@@ -20,6 +20,8 @@
 #        ONLY_TROUPE=1                      measure only the Troupe proxies (no nginx/HAProxy runs, no ratios
 #                                           against them)
 #        MODS_FIRST=1                       measure troupe+mods before the plain Troupe proxy
+#        ALLOC=1                            also print the Troupe JVMs' allocation per request over the measured
+#                                           run (JFR's per-thread allocation counters; needs the JDK's jcmd, jfr)
 # Needs: nginx, haproxy, wrk, java 17+ (Debian: apt-get install nginx-light haproxy wrk); only loopback is used.
 set -Eeuo pipefail
 
@@ -46,6 +48,7 @@ NGINX_LOG_PORT=${NGINX_LOG_PORT:-19085}
 BENCH_MODULES=${BENCH_MODULES-mod_block,mod_header,mod_access}
 ONLY_TROUPE=${ONLY_TROUPE:-}
 MODS_FIRST=${MODS_FIRST:-}
+ALLOC=${ALLOC:-}
 PIDS=()
 
 need() {
@@ -62,6 +65,7 @@ need nginx nginx-light
 need haproxy haproxy
 need wrk wrk
 need java openjdk-17-jre-headless
+if [ -n "$ALLOC" ]; then need jcmd openjdk-17-jdk-headless; need jfr openjdk-17-jdk-headless; fi
 export PATH="$PATH:/usr/sbin"
 
 cleanup() {
@@ -308,16 +312,42 @@ if [ -n "$BENCH_MODULES" ]; then
   fi
 fi
 
-declare -A RPS P99 REQS ERRS CPU
+declare -A RPS P99 REQS ERRS CPU ALLOCS
+# allocation per request (ALLOC=1): JFR's jdk.ThreadAllocationStatistics, taken when a recording starts and when
+# it stops, give every thread's allocated bytes exactly; their growth over the run, over its requests
+cat > "$WORK/alloc.jfc" <<JFC
+<?xml version="1.0" encoding="UTF-8"?>
+<configuration version="2.0">
+  <event name="jdk.ThreadAllocationStatistics"><setting name="enabled">true</setting><setting name="period">everyChunk</setting></event>
+</configuration>
+JFC
+alloc_bytes() { # alloc_bytes JFR_FILE: bytes all threads allocated between the recording's start and stop
+  jfr print --json --events jdk.ThreadAllocationStatistics "$1" | awk '
+    /"allocated":/ { a = $2; gsub(/[^0-9]/, "", a) }
+    /"javaThreadId":/ { t = $2; gsub(/[^0-9]/, "", t)
+      if (!(t in lo) || a + 0 < lo[t]) lo[t] = a + 0
+      if (a + 0 > hi[t]) hi[t] = a + 0 }
+    END { for (t in hi) s += hi[t] - lo[t]; printf "%.0f", s }'
+}
 cpu_ticks() { # user + system time of a process (all threads), in clock ticks
   awk '{print $14 + $15}' "/proc/$1/stat"
 }
 run() {
   local name=$1 port=$2 pid=${JPID[$1]:-} warm out t0=0 t1=0
   warm=$(wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" "http://127.0.0.1:$port/index.html")
+  if [ -n "$pid" ] && [ -n "$ALLOC" ]; then
+    jcmd "$pid" JFR.start name=bench-alloc settings="$WORK/alloc.jfc" filename="$WORK/$name-alloc.jfr" >/dev/null \
+      || fail "$name: jcmd could not start a JFR recording"
+  fi
   [ -n "$pid" ] && t0=$(cpu_ticks "$pid")
   out=$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$port/index.html")
   [ -n "$pid" ] && t1=$(cpu_ticks "$pid")
+  ALLOCS[$name]=""
+  if [ -n "$pid" ] && [ -n "$ALLOC" ]; then
+    jcmd "$pid" JFR.stop name=bench-alloc >/dev/null || fail "$name: jcmd could not stop its JFR recording"
+    ALLOCS[$name]=$(echo "$out" | awk -v b="$(alloc_bytes "$WORK/$name-alloc.jfr")" \
+        '/ requests in / {printf "   alloc/request %6.0f B", b / $1}')
+  fi
   ERRS[$name]=$(printf '%s\n%s\n' "$warm" "$out" | grep 'Non-2xx\|Socket errors' || true)
   if [ -n "${ERRS[$name]}" ]; then
     echo "$name: errors during the run:" >&2; echo "${ERRS[$name]}" >&2
@@ -332,8 +362,8 @@ run() {
   CPU[$name]=-
   [ -n "$pid" ] && CPU[$name]=$(echo "$out" | awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
       '/ requests in / {printf "%.1f", t * 1e6 / hz / $1}')
-  printf '%-12s requests/s %10s   p99 %8s   cpu/request %6s us\n' "$name" "${RPS[$name]}" "${P99[$name]}" \
-      "${CPU[$name]}"
+  printf '%-12s requests/s %10s   p99 %8s   cpu/request %6s us%s\n' "$name" "${RPS[$name]}" "${P99[$name]}" \
+      "${CPU[$name]}" "${ALLOCS[$name]}"
 }
 
 to_ms() { # wrk prints 850.00us, 1.23ms or 1.02s

@@ -2,6 +2,7 @@ package io.troupe.module.access;
 
 import io.troupe.api.proxy.Request;
 import io.troupe.module.block.BlockInfo;
+import io.troupe.module.support.AddressText;
 import io.troupe.api.proxy.Response;
 import io.troupe.api.proxy.Session;
 import java.net.InetSocketAddress;
@@ -21,6 +22,11 @@ import java.util.Set;
  * {@code $time} works in both.
  */
 public final class LogTemplate {
+    /** Address texts of the last client and server seen: every line names them, mostly the same ones. */
+    private static final AddressText CLIENT_IP = new AddressText();
+    private static final AddressText SERVER_IP = new AddressText();
+    private static final AddressText SERVER_ADDR = new AddressText();
+
 
     enum Domain { ALL, REQUEST, SESSION }
 
@@ -78,8 +84,17 @@ public final class LogTemplate {
 
     private final List<Item> items;
 
+    /** Whether a line needs the request's start time ($all_time). */
+    private final boolean usesStartTime;
+
     private LogTemplate(List<Item> items) {
         this.items = items;
+        this.usesStartTime = items.stream().anyMatch(it -> "all_time".equals(it.var));
+    }
+
+    /** Whether {@link #render(Request, Response, long)} reads its {@code startNanos}. */
+    boolean usesStartTime() {
+        return usesStartTime;
     }
 
     /** BFE's shorthand templates, expanded as BFE's Convert does. */
@@ -155,7 +170,8 @@ public final class LogTemplate {
 
     /** One request line. {@code startNanos} is when the request was first seen, or 0 when unknown. */
     String render(Request req, Response res, long startNanos) {
-        StringBuilder sb = new StringBuilder(128);
+        // BFE's request template with its values runs to ~200 characters: room for it without growing
+        StringBuilder sb = new StringBuilder(256);
         for (Item it : items) {
             if (it.literal != null) {
                 sb.append(it.literal);
@@ -190,9 +206,9 @@ public final class LogTemplate {
             case "cluster_name" -> dash(req.cluster());
             case "host" -> req.host();
             case "product" -> dash(req.product());
-            case "remote_addr" -> ip(req.clientAddress());
+            case "remote_addr" -> ip(CLIENT_IP, req.clientAddress());
             case "server_addr" -> addr(s == null ? null : s.localAddress());
-            case "vip" -> ip(s == null ? null : s.localAddress());
+            case "vip" -> ip(SERVER_IP, s == null ? null : s.localAddress());
             case "is_trust_clientip" -> Boolean.toString(s != null && s.trustedSource());
             case "req_uri", "url" -> req.uri();
             case "status_code" -> res == null ? "-" : Integer.toString(res.status());
@@ -214,7 +230,7 @@ public final class LogTemplate {
     private static String sessionValue(Item it, Session s, long endMillis) {
         return switch (it.var) {
             case "time" -> now();
-            case "ses_clientip" -> ip(s.clientAddress());
+            case "ses_clientip" -> ip(CLIENT_IP, s.clientAddress());
             case "ses_start_time" -> TIME.format(Instant.ofEpochMilli(s.startTimeMillis()));
             case "ses_end_time" -> TIME.format(Instant.ofEpochMilli(endMillis));
             case "ses_overhead" -> Long.toString(endMillis - s.startTimeMillis());
@@ -275,11 +291,11 @@ public final class LogTemplate {
         return s == null || s.isEmpty() ? "-" : s;
     }
 
-    private static String ip(InetSocketAddress a) {
-        return a == null || a.getAddress() == null ? "-" : a.getAddress().getHostAddress();
+    private static String ip(AddressText cache, InetSocketAddress a) {
+        return a == null || a.getAddress() == null ? "-" : cache.host(a.getAddress());
     }
 
     private static String addr(InetSocketAddress a) {
-        return a == null || a.getAddress() == null ? "-" : a.getAddress().getHostAddress() + ":" + a.getPort();
+        return a == null || a.getAddress() == null ? "-" : SERVER_ADDR.hostPort(a);
     }
 }

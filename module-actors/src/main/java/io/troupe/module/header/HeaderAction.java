@@ -158,8 +158,8 @@ final class HeaderAction {
             return value.get(0).apply(r);
         }
         StringBuilder sb = new StringBuilder();
-        for (Function<Request, String> f : value) {
-            sb.append(f.apply(r));
+        for (int i = 0; i < value.size(); i++) {
+            sb.append(value.get(i).apply(r));
         }
         return sb.toString();
     }

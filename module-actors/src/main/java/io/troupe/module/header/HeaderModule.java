@@ -10,6 +10,7 @@ import io.troupe.api.proxy.ReturnCode;
 import io.troupe.api.proxy.WebHandlers;
 import io.troupe.api.proxy.config.DataTable;
 import io.troupe.api.proxy.config.ModuleConf;
+import io.troupe.module.support.AddressText;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,6 +25,9 @@ public final class HeaderModule implements Module {
     /** BFE's default when DataPath is empty (its example conf names header_rule.data explicitly). */
     static final String DEFAULT_DATA = "mod_header/mod_header.data";
     static final String GLOBAL = "global";
+
+    /** The server address's text, formatted once while it stays the same. */
+    private static final AddressText LOCAL_IP = new AddressText();
 
     private DataTable<HeaderRules> table;
     private boolean disableDefaultHeader;
@@ -69,31 +73,43 @@ public final class HeaderModule implements Module {
     private static void setDefaultHeaders(Request r) {
         String host = r.host();
         if (!host.isEmpty()) {
-            List<String> prior = r.headers("X-Forwarded-Host");
-            r.setHeader("X-Forwarded-Host", prior.isEmpty() ? host : String.join(", ", prior) + ", " + host);
+            r.setHeader("X-Forwarded-Host", appended(r, "X-Forwarded-Host", host));
         }
         String peerPort = Integer.toString(r.session().clientAddress().getPort());
-        List<String> priorPort = r.headers("X-Forwarded-Port");
-        r.setHeader("X-Forwarded-Port", priorPort.isEmpty() ? peerPort : String.join(", ", priorPort) + ", " + peerPort);
+        r.setHeader("X-Forwarded-Port", appended(r, "X-Forwarded-Port", peerPort));
         InetSocketAddress ca = r.clientAddress();
         if (ca != null) {
-            r.setHeader("X-Real-Port", Integer.toString(ca.getPort()));
+            r.setHeader("X-Real-Port", ca.getPort() == r.session().clientAddress().getPort() ? peerPort
+                    : Integer.toString(ca.getPort()));
         }
         InetSocketAddress local = r.session().localAddress();
         if (local != null && local.getAddress() != null) {
-            r.setHeader("X-Bfe-Ip", local.getAddress().getHostAddress());
+            r.setHeader("X-Bfe-Ip", LOCAL_IP.host(local.getAddress()));
         }
+    }
+
+    /** Earlier values of {@code name} folded into one with {@code value} appended; most requests have none. */
+    private static String appended(Request r, String name, String value) {
+        if (r.header(name) == null) {
+            return value;
+        }
+        return String.join(", ", r.headers(name)) + ", " + value;
     }
 
     private static void apply(Request r, Response resp, HeaderRules.Product product, boolean request) {
         if (product == null) {
             return;
         }
-        for (HeaderRules.Rule rule : request ? product.request() : product.response()) {
+        // indexed loops: an iterator per list per request is most of what this module would allocate otherwise
+        List<HeaderRules.Rule> rules = request ? product.request() : product.response();
+        for (int i = 0; i < rules.size(); i++) {
+            HeaderRules.Rule rule = rules.get(i);
             if (!rule.cond().match(r)) {
                 continue;
             }
-            for (HeaderAction a : rule.actions()) {
+            List<HeaderAction> actions = rule.actions();
+            for (int j = 0; j < actions.size(); j++) {
+                HeaderAction a = actions.get(j);
                 if (request) {
                     doRequest(r, a);
                 } else {

@@ -1,6 +1,7 @@
 package io.troupe.module.header;
 
 import io.troupe.api.proxy.Request;
+import io.troupe.module.support.AddressText;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -15,6 +16,10 @@ import java.util.function.Function;
  * ({@code %http_x_user_id} is {@code X-User-Id}).
  */
 final class HeaderVariables {
+    /** Address texts of the last client and server seen, so a variable does not format an address per request. */
+    private static final AddressText CLIENT_IP = new AddressText();
+    private static final AddressText VIP = new AddressText();
+
     private HeaderVariables() {}
 
     static final String UNKNOWN = "unknown";
@@ -28,9 +33,9 @@ final class HeaderVariables {
         VARS.put("bfe_session_id", r -> Long.toString(r.session().id()));
         VARS.put("bfe_log_id", r -> context(r, "mod_logid.log_id"));
         VARS.put("bfe_cip", HeaderVariables::clientIp);
-        VARS.put("bfe_vip", r -> ip(r.session().localAddress(), UNKNOWN));
+        VARS.put("bfe_vip", r -> ip(VIP, r.session().localAddress(), UNKNOWN));
         VARS.put("bfe_bip", r -> UNKNOWN);
-        VARS.put("bfe_rip", r -> ip(r.session().localAddress(), UNKNOWN));
+        VARS.put("bfe_rip", r -> ip(VIP, r.session().localAddress(), UNKNOWN));
         VARS.put("bfe_server_name", r -> HOST_NAME);
         VARS.put("bfe_cluster", r -> orEmpty(r.cluster()));
         VARS.put("bfe_backend_info", r -> "ClusterName:" + orEmpty(r.cluster()) + ",SubClusterName:,BackendName:"
@@ -64,7 +69,7 @@ final class HeaderVariables {
     }
 
     private static String clientIp(Request r) {
-        return ip(r.clientAddress(), "");
+        return ip(CLIENT_IP, r.clientAddress(), "");
     }
 
     private static String clientPort(Request r) {
@@ -72,8 +77,8 @@ final class HeaderVariables {
         return a == null ? "" : Integer.toString(a.getPort());
     }
 
-    private static String ip(InetSocketAddress a, String none) {
-        return a == null || a.getAddress() == null ? none : a.getAddress().getHostAddress();
+    private static String ip(AddressText cache, InetSocketAddress a, String none) {
+        return a == null || a.getAddress() == null ? none : cache.host(a.getAddress());
     }
 
     private static String context(Request r, String key) {

@@ -8,7 +8,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -55,7 +54,7 @@ public final class BackendPool {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast("codec", new HttpClientCodec(4096, 65536, 65536));
+                        ch.pipeline().addLast("codec", new BackendCodec(4096, 65536, 65536));
                         ch.pipeline().addLast("backend", new BackendHandler(BackendPool.this));
                     }
                 });

@@ -115,10 +115,11 @@ public final class Exchange {
         router.requestStarted(u);
         stats.inc(wasReused ? Key.BACKEND_CONN_REUSED : Key.BACKEND_CONN_NEW);
         BackendHandler.of(ch).exchange(this);
-        ch.write(head);
+        // no promise per write: a failed write reaches BackendHandler.exceptionCaught, which ends the exchange
+        ch.write(head, ch.voidPromise());
         if (!hasBody) {
             if (requestComplete) {
-                ch.write(LastHttpContent.EMPTY_LAST_CONTENT);
+                ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
                 sent();
             }
         } else {
@@ -195,7 +196,7 @@ public final class Exchange {
         if (!hasBody) {
             c.release();
             if (last && backend != null && !requestSent) {
-                backend.write(LastHttpContent.EMPTY_LAST_CONTENT);
+                backend.write(LastHttpContent.EMPTY_LAST_CONTENT, backend.voidPromise());
                 sent();
             }
             return;

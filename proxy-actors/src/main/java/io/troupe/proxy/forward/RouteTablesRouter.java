@@ -59,7 +59,7 @@ public final class RouteTablesRouter implements Router {
             // not computeIfAbsent on every request: its lambda captures health, an allocation per call
             target = cache.byCluster().computeIfAbsent(spec, s -> new Target(s, health));
         }
-        return new Routed(d.product(), d.cluster(), null, target);
+        return target.routed(d);
     }
 
     /** BFE's BackendConf, GslbBasic and ClusterBasic client timeouts as the forwarder's policy. */
@@ -77,6 +77,12 @@ public final class RouteTablesRouter implements Router {
         private final BackendHealth health;
         private final ClusterPolicy policy;
         private final boolean h2c;
+        /** The answer last given for this cluster: most requests repeat it, so they allocate none. */
+        private volatile Routed lastRouted;
+        /** One Upstream per backend of this snapshot, so a pick allocates none (Upstream formats its address). */
+        private final java.util.concurrent.ConcurrentHashMap<Backend, Upstream> upstreams =
+                new java.util.concurrent.ConcurrentHashMap<>();
+        private volatile Upstream lastUpstream;
 
         Target(ClusterSpec spec, BackendHealth health) {
             this.spec = spec;
@@ -104,7 +110,28 @@ public final class RouteTablesRouter implements Router {
                 }
             }
             Backend b = spec.pickDetailed(request, health, skip, exclude.size()).backend();
-            return b == null ? null : new Upstream(b.host(), b.port(), b, spec.conf().https(), h2c);
+            return b == null ? null : upstream(b);
+        }
+
+        private Upstream upstream(Backend b) {
+            Upstream u = lastUpstream;
+            if (u == null || u.key() != b) {
+                u = upstreams.get(b);
+                if (u == null) {
+                    u = upstreams.computeIfAbsent(b, k -> new Upstream(k.host(), k.port(), k, spec.conf().https(), h2c));
+                }
+                lastUpstream = u;
+            }
+            return u;
+        }
+
+        Routed routed(RouteDecision d) {
+            Routed r = lastRouted;
+            if (r == null || !r.product().equals(d.product()) || !r.cluster().equals(d.cluster())) {
+                r = new Routed(d.product(), d.cluster(), null, this);
+                lastRouted = r;
+            }
+            return r;
         }
     }
 

@@ -5,14 +5,19 @@ import io.troupe.api.monitor.DelayCounter;
 import io.troupe.api.monitor.Gauge;
 import io.troupe.api.monitor.Metrics;
 import io.troupe.api.monitor.MetricsData;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import kamon.Kamon;
 import kamon.metric.Histogram;
 import kamon.metric.MeasurementUnit;
 
 /**
  * The proxy's counters, shared by every event loop: lock-free on the hot path, read by the monitor groups
- * ({@code proxy_state}, {@code proxy_state_diff}, {@code proxy_delay}) and mirrored into Kamon as they change
- * ({@code troupe.proxy.state{name=...}}, {@code troupe.proxy.active{name=...}}, {@code troupe.proxy.delay}).
+ * ({@code proxy_state}, {@code proxy_state_diff}, {@code proxy_delay}) and mirrored into Kamon
+ * ({@code troupe.proxy.state{name=...}}, {@code troupe.proxy.active{name=...}} once a second, off the request path;
+ * {@code troupe.proxy.delay} and the per-product instruments as each request ends).
  */
 public final class ProxyStats implements AutoCloseable {
 
@@ -46,6 +51,16 @@ public final class ProxyStats implements AutoCloseable {
 
     private record ProductInstruments(kamon.metric.Counter requests, Histogram latency) {}
 
+    /** One daemon thread for every ProxyStats of the JVM: copies the counters into Kamon once a second. */
+    private static final ScheduledExecutorService MIRROR = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "troupe-proxy-stats-kamon");
+        t.setDaemon(true);
+        return t;
+    });
+    /** What each Kamon counter has been given so far; touched only by the mirror task (and close). */
+    private final long[] mirrored = new long[Key.values().length];
+    private final ScheduledFuture<?> mirrorTask;
+
     public ProxyStats() {
         this(Metrics.DEFAULT_INTERVAL_SECONDS);
     }
@@ -66,6 +81,22 @@ public final class ProxyStats implements AutoCloseable {
         // BFE's proxy_delay: 60 s windows of 1 ms buckets, 10 buckets plus overflow
         delay = DelayCounter.create(60, 1, 10, "proxy_delay");
         kamonDelay = Kamon.histogram("troupe.proxy.delay", MeasurementUnit.time().microseconds()).withoutTags();
+        mirrorTask = MIRROR.scheduleAtFixedRate(this::mirrorToKamon, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** Brings the Kamon counters and gauges up to the counters' values (Kamon reports them every tick anyway). */
+    private synchronized void mirrorToKamon() {
+        for (int i = 0; i < counters.length; i++) {
+            if (counters[i] != null) {
+                long v = counters[i].get();
+                if (v != mirrored[i]) {
+                    kamon[i].increment(v - mirrored[i]);
+                    mirrored[i] = v;
+                }
+            } else {
+                kamonGauges[i].update(gauges[i].get());
+            }
+        }
     }
 
     public void inc(Key k) {
@@ -79,12 +110,11 @@ public final class ProxyStats implements AutoCloseable {
     public void add(Key k, long n) {
         int i = k.ordinal();
         Counter c = counters[i];
+        // only the lock-free counters here; Kamon gets them from mirrorToKamon
         if (c != null) {
             c.inc(n);
-            kamon[i].increment(n);
         } else {
             gauges[i].inc(n);
-            kamonGauges[i].update(gauges[i].get());
         }
     }
 
@@ -150,6 +180,8 @@ public final class ProxyStats implements AutoCloseable {
 
     @Override
     public void close() {
+        mirrorTask.cancel(false);
+        mirrorToKamon();
         metrics.close();
     }
 }

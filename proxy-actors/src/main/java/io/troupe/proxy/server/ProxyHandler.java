@@ -25,6 +25,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -60,6 +61,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
     /** Pipelined messages held before the client is paused. */
     private static final int MAX_QUEUED = 64;
+    /** Names of the headers added to every request, hashed once (a String name is hashed on every call). */
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
+    private static final AsciiString X_REAL_IP = AsciiString.cached("X-Real-IP");
     /** Fired into every client pipeline when the node drains. */
     static final Object DRAIN = new Object();
 
@@ -433,15 +438,18 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             ip = clientIp = client.getAddress().getHostAddress();
         }
         // as BFE's mod_header: earlier X-Forwarded-For lines are folded into one, then the peer appended
-        List<String> xff = h.getAll("X-Forwarded-For");
-        h.set("X-Forwarded-For", xff.isEmpty() ? ip : String.join(", ", xff) + ", " + ip);
-        if (!session.trustedSource() || !h.contains("X-Forwarded-Proto")) {
+        if (!h.contains(X_FORWARDED_FOR)) {
+            h.set(X_FORWARDED_FOR, ip); // the usual case, without getAll's list and the joins
+        } else {
+            h.set(X_FORWARDED_FOR, String.join(", ", h.getAll(X_FORWARDED_FOR)) + ", " + ip);
+        }
+        if (!session.trustedSource() || !h.contains(X_FORWARDED_PROTO)) {
             // the scheme the client used; only a trusted source (mod_trust_clientip) may report its own
-            h.set("X-Forwarded-Proto", session.isSecure() ? "https" : "http");
+            h.set(X_FORWARDED_PROTO, session.isSecure() ? "https" : "http");
         }
         // the client address filters see: the peer, or what a trusted source (mod_trust_clientip) reported
         InetSocketAddress ca = req.clientAddress();
-        h.set("X-Real-IP", ca == session.clientAddress() || ca == null ? ip : ca.getAddress().getHostAddress());
+        h.set(X_REAL_IP, ca == session.clientAddress() || ca == null ? ip : ca.getAddress().getHostAddress());
         r.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (requestHasBody && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
             HttpUtil.setTransferEncodingChunked(r, true);
@@ -524,7 +532,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             connectionHeaders(h);
         }
         px.stats.status(status);
-        ctx.write(h);
+        // nothing waits on this write: a failure closes the connection through exceptionCaught
+        ctx.write(h, ctx.voidPromise());
         timeouts.responseStarted(ctx.channel().isWritable());
     }
 
@@ -542,7 +551,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             }
         }
         if (!last) {
-            ctx.write(content);
+            ctx.write(content, ctx.voidPromise());
             return;
         }
         timeouts.lastWritten(ctx.writeAndFlush(content));

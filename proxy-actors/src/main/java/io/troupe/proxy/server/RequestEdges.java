@@ -7,7 +7,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.troupe.proxy.monitor.ProxyStats.Key;
-import java.util.List;
+import java.util.Iterator;
 
 /**
  * The checks an HTTP/1 request head passes before anything else sees it, as RFC 9112 and Go's net/http apply
@@ -41,14 +41,16 @@ final class RequestEdges {
             r.setProtocolVersion(HttpVersion.HTTP_1_1);
         }
         HttpHeaders h = r.headers();
-        List<String> hosts = h.getAll(HttpHeaderNames.HOST);
-        if (hosts.size() > 1) {
+        // an iterator, not getAll's list: this runs for every request
+        Iterator<String> hosts = h.valueStringIterator(HttpHeaderNames.HOST);
+        String host = hosts.hasNext() ? hosts.next() : null;
+        if (hosts.hasNext()) {
             return bad("too many Host headers");
         }
-        if (hosts.isEmpty() && r.protocolVersion().minorVersion() >= 1 && !HttpMethod.CONNECT.equals(r.method())) {
+        if (host == null && r.protocolVersion().minorVersion() >= 1 && !HttpMethod.CONNECT.equals(r.method())) {
             return bad("missing required Host header");
         }
-        if (!hosts.isEmpty() && !validHost(hosts.get(0))) {
+        if (host != null && !validHost(host)) {
             return bad("malformed Host header");
         }
         String uri = r.uri();

@@ -141,12 +141,33 @@ public final class RequestView implements Request {
 
     @Override
     public String path() {
+        if (query == null) {
+            String uri = head.uri();
+            if (isPlainPath(uri)) {
+                // what QueryStringDecoder would return, without making one: routing asks for the path on every request
+                return uri;
+            }
+        }
         try {
             return query().path();
         } catch (IllegalArgumentException e) {
             // a malformed %-escape ("/a%zz"): the path as sent, not an exception in a module (found by fuzzing)
             return query().rawPath();
         }
+    }
+
+    /** An origin-form path with nothing to decode or cut off: no query, fragment or %-escape. */
+    private static boolean isPlainPath(String uri) {
+        if (uri.isEmpty() || uri.charAt(0) != '/') {
+            return false;
+        }
+        for (int i = 1; i < uri.length(); i++) {
+            char c = uri.charAt(i);
+            if (c == '?' || c == '#' || c == '%') {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override public String rawQuery() { return query().rawQuery(); }
