@@ -266,11 +266,20 @@ public final class BoosterCli implements Callable<Integer> {
         return exitCode;
     }
 
-    /** Prints the work's dashboard link once an admin API answers; the work does not wait for it. */
+    /**
+     * Prints the work's dashboard link once an admin API answers; the work does not wait for it, nor for the
+     * HTTP client's start (a thread of its own: the command starts meanwhile).
+     */
     private void announceDashboard(WorkSettings settings) {
         if (settings.local()) {
             return;
         }
+        Thread announce = new Thread(() -> findDashboard(settings), "troupe-dashboard-link");
+        announce.setDaemon(true);
+        announce.start();
+    }
+
+    private void findDashboard(WorkSettings settings) {
         String admin;
         try {
             admin = com.typesafe.config.ConfigFactory.load().getString("troupe.booster.admin");

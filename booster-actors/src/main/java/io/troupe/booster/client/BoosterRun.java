@@ -16,9 +16,10 @@ import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
- * Runs one work from start to end: loads the handler, starts the booster's actor system (joining the
- * cluster with role {@code booster}, or — with no seeds — a single-node cluster with an embedded worker),
- * runs the {@link WorkActor}, leaves the cluster and returns the work's exit code.
+ * Runs one work from start to end: loads the handler, starts the work command first where it waits for no
+ * worker ({@link Prelaunch}), starts the booster's actor system (joining the cluster with role
+ * {@code booster}, or — with no seeds — a single-node cluster with an embedded worker), runs the
+ * {@link WorkActor}, leaves the cluster and returns the work's exit code.
  */
 public final class BoosterRun {
 
@@ -60,24 +61,46 @@ public final class BoosterRun {
     /** Runs with the work actor {@code workFactory} makes (tests: one that fails). */
     static int run(WorkSettings settings, Handler handler, Config baseConfig, BoosterGuardian.WorkFactory workFactory) {
         boolean embedded = settings.clusterSeeds().isEmpty();
-        List<Address> seeds;
-        Config config;
         try {
-            seeds = parseSeeds(settings.clusterSeeds(), baseConfig.getString("troupe.booster.system-name"));
-            // --local needs no cluster: a plain local actor system starts about a second sooner (no Artery, no join)
-            config = settings.local() ? localSystemConfig(baseConfig)
-                    : ClusterTransport.configure(systemConfig(baseConfig, embedded, seeds), "--cluster_tls_dir");
+            checkSeeds(settings.clusterSeeds());
+            if (!settings.local()) {
+                ClusterTransport.check(baseConfig, "--cluster_tls_dir");
+            }
         } catch (IllegalArgumentException e) {
             System.err.println("[booster] " + e.getMessage());
             return BOOSTER_FAILED;
         }
         if (!embedded && !settings.local()) {
-            config = withRememberedJobs(config, settings);
+            baseConfig = withRememberedJobs(baseConfig, settings);
         }
+        // the command starts first when it waits for no worker; the actor system (≈ 0.5-1 s) starts after it
+        Prelaunch.Started prelaunched = null;
+        BoosterGuardian.WorkFactory factory = workFactory;
+        if (workFactory == BoosterGuardian.REAL_WORK && Prelaunch.applies(settings, baseConfig)) {
+            Prelaunch.Started started = Prelaunch.launch(settings, handler, baseConfig);
+            prelaunched = started;
+            factory = (s, h, events) -> WorkActor.adopting(s, h, started, events);
+        }
+        List<Address> seeds;
+        Config config;
         CompletableFuture<Integer> exit = new CompletableFuture<>();
-        ActorSystem<BoosterGuardian.Command> system = ActorSystem.create(
-                BoosterGuardian.create(settings, handler, seeds, exit, workFactory),
-                baseConfig.getString("troupe.booster.system-name"), config);
+        ActorSystem<BoosterGuardian.Command> system;
+        try {
+            seeds = parseSeeds(settings.clusterSeeds(), baseConfig.getString("troupe.booster.system-name"));
+            // --local needs no cluster: a plain local actor system starts about a second sooner (no Artery, no join)
+            config = settings.local() ? localSystemConfig(baseConfig)
+                    : ClusterTransport.configure(systemConfig(baseConfig, embedded, seeds), "--cluster_tls_dir");
+            system = ActorSystem.create(BoosterGuardian.create(settings, handler, seeds, exit, factory),
+                    baseConfig.getString("troupe.booster.system-name"), config);
+        } catch (RuntimeException e) {
+            System.err.println("[booster] " + (e instanceof IllegalArgumentException ? e.getMessage()
+                    : "cannot start the booster's actor system: " + e));
+            if (prelaunched != null) {
+                System.err.println("[booster] stopping the work command, which had started already");
+                prelaunched.abandon();
+            }
+            return BOOSTER_FAILED;
+        }
         int code = awaitExit(exit, system);
         system.terminate(); // CoordinatedShutdown: leaves the cluster gracefully first
         try {
@@ -118,7 +141,17 @@ public final class BoosterRun {
 
     /** {@code host:port} seeds as cluster addresses of system {@code systemName}. */
     static List<Address> parseSeeds(List<String> seeds, String systemName) {
+        checkSeeds(seeds);
         List<Address> addresses = new ArrayList<>();
+        for (String seed : seeds) {
+            int colon = seed.lastIndexOf(':');
+            addresses.add(new Address("pekko", systemName, seed.substring(0, colon), Integer.parseInt(seed.substring(colon + 1))));
+        }
+        return addresses;
+    }
+
+    /** Checks each seed is {@code host:port}, without Pekko's classes (they load after the command started). */
+    static void checkSeeds(List<String> seeds) {
         for (String seed : seeds) {
             int colon = seed.lastIndexOf(':');
             int port;
@@ -130,9 +163,7 @@ public final class BoosterRun {
             if (colon <= 0 || port <= 0 || port > 65535) {
                 throw new IllegalArgumentException("--cluster '" + seed + "' is not host:port");
             }
-            addresses.add(new Address("pekko", systemName, seed.substring(0, colon), port));
         }
-        return addresses;
     }
 
     /**

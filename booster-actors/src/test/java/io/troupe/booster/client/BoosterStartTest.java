@@ -97,9 +97,8 @@ class BoosterStartTest {
         assertNotNull(work.get("no_worker_reason").textValue(), work.toString());
         long actor = work.get("work_actor_started_ms").asLong();
         long command = work.get("command_started_ms").asLong();
-        assertTrue(actor > 0 && command >= actor, work.toString());
-        // loose: only that nothing like the join (seconds) stands between the work actor and the command
-        assertTrue(command - actor < 5_000, "command started " + (command - actor) + " ms after the work actor");
+        // the command waits for no worker: it starts before the actor system, let alone the join
+        assertTrue(command > 0 && command <= actor, "the command started before the work actor: " + work);
     }
 
     @Test
