@@ -102,6 +102,22 @@ class BoosterStartTest {
     }
 
     @Test
+    void anActorSystemThatCannotStartStopsTheCommandThatStartedBeforeIt() throws Exception {
+        // the command starts before the actor system; Artery cannot bind this address, so the system fails
+        Config config = ConfigFactory.parseString("troupe.booster.hostname = \"192.0.2.1\"").withFallback(config());
+        int code = BoosterRun.run(settings("echo $$ > pid.txt; exec sleep 60", null, false, List.of(deadSeed())),
+                new EchoHandler(), config);
+        assertEquals(BoosterRun.BOOSTER_FAILED, code, stderr.text());
+        assertTrue(stderr.text().contains("[booster] stopping the work command, which had started already"), stderr.text());
+        Path pidFile = tmp.resolve("pid.txt");
+        if (Files.exists(pidFile)) { // else it was killed before it wrote it
+            ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).ifPresent(command -> assertTrue(
+                    command.onExit().completeOnTimeout(null, 10, java.util.concurrent.TimeUnit.SECONDS).join() != null,
+                    "the work command was left running"));
+        }
+    }
+
+    @Test
     void aDownSeedUnderNoLocalFailsTheWorkAfterTheJoinTimeout() throws Exception {
         String seed = deadSeed();
         Config config = ConfigFactory.parseString("troupe.booster.join-timeout = 2s").withFallback(config());
