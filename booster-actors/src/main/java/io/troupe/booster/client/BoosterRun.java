@@ -43,6 +43,11 @@ public final class BoosterRun {
      * @return the work command's exit code, or {@link #BOOSTER_FAILED} when the booster could not run it
      */
     public static int run(WorkSettings settings) {
+        return run(settings, () -> { });
+    }
+
+    /** As {@link #run(WorkSettings)}; {@code started} is called on this thread once the work command started. */
+    public static int run(WorkSettings settings, Runnable started) {
         Handler handler;
         try {
             handler = Handlers.load(settings.type(), settings.env());
@@ -50,7 +55,7 @@ public final class BoosterRun {
             System.err.println("[booster] " + e.getMessage());
             return BOOSTER_FAILED;
         }
-        return run(settings, handler, ConfigFactory.load());
+        return run(settings, handler, ConfigFactory.load(), BoosterGuardian.REAL_WORK, started);
     }
 
     /** Runs with an already loaded handler and a base config (tests, embedding). */
@@ -60,6 +65,15 @@ public final class BoosterRun {
 
     /** Runs with the work actor {@code workFactory} makes (tests: one that fails). */
     static int run(WorkSettings settings, Handler handler, Config baseConfig, BoosterGuardian.WorkFactory workFactory) {
+        return run(settings, handler, baseConfig, workFactory, () -> { });
+    }
+
+    /**
+     * @param started called once the work command has started where it starts before the actor system, else
+     *     once the actor system has started
+     */
+    private static int run(WorkSettings settings, Handler handler, Config baseConfig,
+            BoosterGuardian.WorkFactory workFactory, Runnable started) {
         boolean embedded = settings.clusterSeeds().isEmpty();
         try {
             checkSeeds(settings.clusterSeeds());
@@ -77,9 +91,10 @@ public final class BoosterRun {
         Prelaunch.Started prelaunched = null;
         BoosterGuardian.WorkFactory factory = workFactory;
         if (workFactory == BoosterGuardian.REAL_WORK && Prelaunch.applies(settings, baseConfig)) {
-            Prelaunch.Started started = Prelaunch.launch(settings, handler, baseConfig);
-            prelaunched = started;
-            factory = (s, h, events) -> WorkActor.adopting(s, h, started, events);
+            Prelaunch.Started launched = Prelaunch.launch(settings, handler, baseConfig);
+            prelaunched = launched;
+            factory = (s, h, events) -> WorkActor.adopting(s, h, launched, events);
+            started.run();
         }
         List<Address> seeds;
         Config config;
@@ -100,6 +115,9 @@ public final class BoosterRun {
                 prelaunched.abandon();
             }
             return BOOSTER_FAILED;
+        }
+        if (prelaunched == null) {
+            started.run();
         }
         int code = awaitExit(exit, system);
         system.terminate(); // CoordinatedShutdown: leaves the cluster gracefully first
