@@ -187,7 +187,7 @@ public final class BoosterCli implements Callable<Integer> {
                     + "1 GiB); a sub-work with a larger one runs locally")
     private String maxFileSize;
 
-    /** Runs a work; calls {@code started} once its command has started. */
+    /** Runs a work; calls {@code started} once its command has started and the booster has joined. */
     @FunctionalInterface
     interface Runner {
         int run(WorkSettings settings, Runnable started);
@@ -271,7 +271,8 @@ public final class BoosterCli implements Callable<Integer> {
             System.setProperty(RESOURCE_TIMEOUT_KEY, resourceTimeoutSecs + "s");
             com.typesafe.config.ConfigFactory.invalidateCaches();
         }
-        // the dashboard lookup (config, HTTP client) would slow the command's start: it begins once that started
+        // the dashboard lookup (config, HTTP client, TLS) would slow the command's start and the join: it waits
+        // for both
         int exitCode = runner.run(settings, () -> announceDashboard(settings));
         if (saveCode) {
             saveExitCode(exitCode);
@@ -280,8 +281,9 @@ public final class BoosterCli implements Callable<Integer> {
     }
 
     /**
-     * Prints the work's dashboard link once an admin API answers. Called once the work command started; the
-     * lookup (the config, an HTTP client and its TLS set-up) runs on a thread of its own, the work never waits.
+     * Prints the work's dashboard link once an admin API answers. Called once the booster has joined the
+     * cluster, well after the work command started; the lookup (the config, an HTTP client and its TLS set-up)
+     * runs on a thread of its own, the work never waits.
      */
     private void announceDashboard(WorkSettings settings) {
         if (settings.local()) {

@@ -46,7 +46,10 @@ public final class BoosterRun {
         return run(settings, () -> { });
     }
 
-    /** As {@link #run(WorkSettings)}; {@code started} is called on this thread once the work command started. */
+    /**
+     * As {@link #run(WorkSettings)}; {@code started} is called once the booster has joined the cluster (under
+     * {@code --local}: once its actor system runs), which is after the work command started. It must not block.
+     */
     public static int run(WorkSettings settings, Runnable started) {
         Handler handler;
         try {
@@ -68,10 +71,7 @@ public final class BoosterRun {
         return run(settings, handler, baseConfig, workFactory, () -> { });
     }
 
-    /**
-     * @param started called once the work command has started where it starts before the actor system, else
-     *     once the actor system has started
-     */
+    /** @param started called once this node is Up in the cluster (--local: once the actor system runs) */
     private static int run(WorkSettings settings, Handler handler, Config baseConfig,
             BoosterGuardian.WorkFactory workFactory, Runnable started) {
         boolean embedded = settings.clusterSeeds().isEmpty();
@@ -94,7 +94,6 @@ public final class BoosterRun {
             Prelaunch.Started launched = Prelaunch.launch(settings, handler, baseConfig);
             prelaunched = launched;
             factory = (s, h, events) -> WorkActor.adopting(s, h, launched, events);
-            started.run();
         }
         List<Address> seeds;
         Config config;
@@ -116,8 +115,12 @@ public final class BoosterRun {
             }
             return BOOSTER_FAILED;
         }
-        if (prelaunched == null) {
+        if (settings.local()) {
             started.run();
+        } else {
+            // not while the actor system starts and joins: that is on the way to the first remote sub-work
+            org.apache.pekko.cluster.Cluster.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
+                    .registerOnMemberUp(started);
         }
         int code = awaitExit(exit, system);
         system.terminate(); // CoordinatedShutdown: leaves the cluster gracefully first
