@@ -187,17 +187,30 @@ public final class BoosterCli implements Callable<Integer> {
                     + "1 GiB); a sub-work with a larger one runs locally")
     private String maxFileSize;
 
-    private final ToIntFunction<WorkSettings> runner;
+    /** Runs a work; calls {@code started} once its command has started and the booster has joined. */
+    @FunctionalInterface
+    interface Runner {
+        int run(WorkSettings settings, Runnable started);
+    }
+
+    private final Runner runner;
     private final Map<String, String> env;
     private final Path workDir;
 
     /** The real booster. */
     public BoosterCli() {
-        this(BoosterRun::run, System.getenv(), Path.of("").toAbsolutePath());
+        this((settings, started) -> BoosterRun.run(settings, started), System.getenv(), Path.of("").toAbsolutePath());
     }
 
     /** A booster whose work is run by {@code runner} (tests). */
     public BoosterCli(ToIntFunction<WorkSettings> runner, Map<String, String> env, Path workDir) {
+        this((settings, started) -> {
+            started.run();
+            return runner.applyAsInt(settings);
+        }, env, workDir);
+    }
+
+    private BoosterCli(Runner runner, Map<String, String> env, Path workDir) {
         this.runner = runner;
         this.env = Map.copyOf(env);
         this.workDir = workDir;
@@ -258,19 +271,30 @@ public final class BoosterCli implements Callable<Integer> {
             System.setProperty(RESOURCE_TIMEOUT_KEY, resourceTimeoutSecs + "s");
             com.typesafe.config.ConfigFactory.invalidateCaches();
         }
-        announceDashboard(settings);
-        int exitCode = runner.applyAsInt(settings);
+        // the dashboard lookup (config, HTTP client, TLS) would slow the command's start and the join: it waits
+        // for both
+        int exitCode = runner.run(settings, () -> announceDashboard(settings));
         if (saveCode) {
             saveExitCode(exitCode);
         }
         return exitCode;
     }
 
-    /** Prints the work's dashboard link once an admin API answers; the work does not wait for it. */
+    /**
+     * Prints the work's dashboard link once an admin API answers. Called once the booster has joined the
+     * cluster, well after the work command started; the lookup (the config, an HTTP client and its TLS set-up)
+     * runs on a thread of its own, the work never waits.
+     */
     private void announceDashboard(WorkSettings settings) {
         if (settings.local()) {
             return;
         }
+        Thread announce = new Thread(() -> findDashboard(settings), "troupe-dashboard-link");
+        announce.setDaemon(true);
+        announce.start();
+    }
+
+    private void findDashboard(WorkSettings settings) {
         String admin;
         try {
             admin = com.typesafe.config.ConfigFactory.load().getString("troupe.booster.admin");

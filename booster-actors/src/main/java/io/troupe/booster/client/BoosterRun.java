@@ -16,9 +16,10 @@ import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
- * Runs one work from start to end: loads the handler, starts the booster's actor system (joining the
- * cluster with role {@code booster}, or — with no seeds — a single-node cluster with an embedded worker),
- * runs the {@link WorkActor}, leaves the cluster and returns the work's exit code.
+ * Runs one work from start to end: loads the handler, starts the work command first where it waits for no
+ * worker ({@link Prelaunch}), starts the booster's actor system (joining the cluster with role
+ * {@code booster}, or — with no seeds — a single-node cluster with an embedded worker), runs the
+ * {@link WorkActor}, leaves the cluster and returns the work's exit code.
  */
 public final class BoosterRun {
 
@@ -42,6 +43,14 @@ public final class BoosterRun {
      * @return the work command's exit code, or {@link #BOOSTER_FAILED} when the booster could not run it
      */
     public static int run(WorkSettings settings) {
+        return run(settings, () -> { });
+    }
+
+    /**
+     * As {@link #run(WorkSettings)}; {@code started} is called once the booster has joined the cluster (under
+     * {@code --local}: once its actor system runs), which is after the work command started. It must not block.
+     */
+    public static int run(WorkSettings settings, Runnable started) {
         Handler handler;
         try {
             handler = Handlers.load(settings.type(), settings.env());
@@ -49,7 +58,7 @@ public final class BoosterRun {
             System.err.println("[booster] " + e.getMessage());
             return BOOSTER_FAILED;
         }
-        return run(settings, handler, ConfigFactory.load());
+        return run(settings, handler, ConfigFactory.load(), BoosterGuardian.REAL_WORK, started);
     }
 
     /** Runs with an already loaded handler and a base config (tests, embedding). */
@@ -59,25 +68,60 @@ public final class BoosterRun {
 
     /** Runs with the work actor {@code workFactory} makes (tests: one that fails). */
     static int run(WorkSettings settings, Handler handler, Config baseConfig, BoosterGuardian.WorkFactory workFactory) {
+        return run(settings, handler, baseConfig, workFactory, () -> { });
+    }
+
+    /** @param started called once this node is Up in the cluster (--local: once the actor system runs) */
+    private static int run(WorkSettings settings, Handler handler, Config baseConfig,
+            BoosterGuardian.WorkFactory workFactory, Runnable started) {
         boolean embedded = settings.clusterSeeds().isEmpty();
-        List<Address> seeds;
-        Config config;
         try {
-            seeds = parseSeeds(settings.clusterSeeds(), baseConfig.getString("troupe.booster.system-name"));
-            // --local needs no cluster: a plain local actor system starts about a second sooner (no Artery, no join)
-            config = settings.local() ? localSystemConfig(baseConfig)
-                    : ClusterTransport.configure(systemConfig(baseConfig, embedded, seeds), "--cluster_tls_dir");
+            checkSeeds(settings.clusterSeeds());
+            if (!settings.local()) {
+                ClusterTransport.check(baseConfig, "--cluster_tls_dir");
+            }
         } catch (IllegalArgumentException e) {
             System.err.println("[booster] " + e.getMessage());
             return BOOSTER_FAILED;
         }
         if (!embedded && !settings.local()) {
-            config = withRememberedJobs(config, settings);
+            baseConfig = withRememberedJobs(baseConfig, settings);
         }
+        // the command starts first when it waits for no worker; the actor system (≈ 0.5-1 s) starts after it
+        Prelaunch.Started prelaunched = null;
+        BoosterGuardian.WorkFactory factory = workFactory;
+        if (workFactory == BoosterGuardian.REAL_WORK && Prelaunch.applies(settings, baseConfig)) {
+            Prelaunch.Started launched = Prelaunch.launch(settings, handler, baseConfig);
+            prelaunched = launched;
+            factory = (s, h, events) -> WorkActor.adopting(s, h, launched, events);
+        }
+        List<Address> seeds;
+        Config config;
         CompletableFuture<Integer> exit = new CompletableFuture<>();
-        ActorSystem<BoosterGuardian.Command> system = ActorSystem.create(
-                BoosterGuardian.create(settings, handler, seeds, exit, workFactory),
-                baseConfig.getString("troupe.booster.system-name"), config);
+        ActorSystem<BoosterGuardian.Command> system;
+        try {
+            seeds = parseSeeds(settings.clusterSeeds(), baseConfig.getString("troupe.booster.system-name"));
+            // --local needs no cluster: a plain local actor system starts about a second sooner (no Artery, no join)
+            config = settings.local() ? localSystemConfig(baseConfig)
+                    : ClusterTransport.configure(systemConfig(baseConfig, embedded, seeds), "--cluster_tls_dir");
+            system = ActorSystem.create(BoosterGuardian.create(settings, handler, seeds, exit, factory),
+                    baseConfig.getString("troupe.booster.system-name"), config);
+        } catch (RuntimeException e) {
+            System.err.println("[booster] " + (e instanceof IllegalArgumentException ? e.getMessage()
+                    : "cannot start the booster's actor system: " + e));
+            if (prelaunched != null) {
+                System.err.println("[booster] stopping the work command, which had started already");
+                prelaunched.abandon();
+            }
+            return BOOSTER_FAILED;
+        }
+        if (settings.local()) {
+            started.run();
+        } else {
+            // not while the actor system starts and joins: that is on the way to the first remote sub-work
+            org.apache.pekko.cluster.Cluster.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
+                    .registerOnMemberUp(started);
+        }
         int code = awaitExit(exit, system);
         system.terminate(); // CoordinatedShutdown: leaves the cluster gracefully first
         try {
@@ -118,7 +162,17 @@ public final class BoosterRun {
 
     /** {@code host:port} seeds as cluster addresses of system {@code systemName}. */
     static List<Address> parseSeeds(List<String> seeds, String systemName) {
+        checkSeeds(seeds);
         List<Address> addresses = new ArrayList<>();
+        for (String seed : seeds) {
+            int colon = seed.lastIndexOf(':');
+            addresses.add(new Address("pekko", systemName, seed.substring(0, colon), Integer.parseInt(seed.substring(colon + 1))));
+        }
+        return addresses;
+    }
+
+    /** Checks each seed is {@code host:port}, without Pekko's classes (they load after the command started). */
+    static void checkSeeds(List<String> seeds) {
         for (String seed : seeds) {
             int colon = seed.lastIndexOf(':');
             int port;
@@ -130,9 +184,7 @@ public final class BoosterRun {
             if (colon <= 0 || port <= 0 || port > 65535) {
                 throw new IllegalArgumentException("--cluster '" + seed + "' is not host:port");
             }
-            addresses.add(new Address("pekko", systemName, seed.substring(0, colon), port));
         }
-        return addresses;
     }
 
     /**

@@ -45,6 +45,38 @@ final class HandlerCalls {
                         : unwrap(error)));
     }
 
+    /**
+     * One call of hook {@code hook} from a plain thread (before the actor system exists), bounded by
+     * {@code troupe.booster.handler-timeout} as {@link #pipeToSelf(ActorContext, Handler, Executor, String, Callable,
+     * Function)} bounds it: the call runs on a daemon thread, which a hung plugin keeps but the booster does not wait for.
+     */
+    static void callBounded(com.typesafe.config.Config config, Handler handler, String hook, Callable<?> work)
+            throws Exception {
+        Duration timeout = config.hasPath(TIMEOUT_KEY) ? config.getDuration(TIMEOUT_KEY) : Duration.ZERO;
+        Executor daemon = task -> {
+            Thread thread = new Thread(task, "troupe-" + hook);
+            thread.setDaemon(true);
+            thread.start();
+        };
+        CompletableFuture<?> call = call(handler, daemon, work);
+        try {
+            if (timeout.isZero() || timeout.isNegative()) {
+                call.get();
+            } else {
+                call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (TimeoutException e) {
+            throw new TimeoutException(hook + " of handler " + handler.getClass().getName() + " did not return within "
+                    + timeout.toMillis() + " ms (" + TIMEOUT_KEY + ")");
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = unwrap(e.getCause());
+            if (cause instanceof Exception checked) {
+                throw checked;
+            }
+            throw e;
+        }
+    }
+
     private static <C> CompletableFuture<C> call(Handler handler, Executor blocking, Callable<? extends C> work) {
         ClassLoader handlerLoader = handler.getClass().getClassLoader();
         return CompletableFuture.supplyAsync(() -> {

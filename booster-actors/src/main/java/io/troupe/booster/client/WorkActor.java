@@ -7,13 +7,9 @@ import static io.troupe.booster.Failures.messageOf;
 import com.typesafe.config.Config;
 import io.troupe.api.booster.BoosterConfig;
 import io.troupe.api.booster.Handler;
-import io.troupe.api.booster.PreloadConfig;
 import io.troupe.booster.gateway.ExecutorGateway;
-import io.troupe.booster.gateway.StdinIdentity;
-import io.troupe.booster.hook.Hooks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -46,7 +42,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * <p>It does not wait for workers unless told to (docs/booster-execution.md, "Start"): the directory pushes
  * each change of the worker set, and a sub-work that arrives while none is known runs locally. One behaviour
  * per phase: {@link #waiting} (for the first worker, only where that is wanted), {@link #settingUp},
- * {@link #running}, {@link #draining}, {@link #ending}.
+ * {@link #running}, {@link #draining}, {@link #ending}. A work whose command {@link Prelaunch} started before
+ * the actor system ({@link #adopting}) skips the first two: it adopts the command and the bound socket.
  */
 public final class WorkActor {
 
@@ -171,6 +168,8 @@ public final class WorkActor {
     private final Handler handler;
     private final Launch launch;
     private final ActorRef<Event> owner;
+    /** the command and socket started before the actor system (Prelaunch), or null */
+    private final Prelaunch.Started prelaunched;
     private final Executor blocking;
     private final ActorRef<LocalSlots.Command> localSlots;
     private final ActorRef<WorkerDirectory.Command> directory;
@@ -215,11 +214,18 @@ public final class WorkActor {
      */
     public static Behavior<Command> create(WorkSettings settings, Handler handler, Launch launch, ActorRef<Event> owner) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-                new WorkActor(context, timers, settings, handler, launch, owner).start()));
+                new WorkActor(context, timers, settings, handler, launch, owner, null).start()));
+    }
+
+    /** A work whose command {@link Prelaunch} started before the actor system: it goes straight to running. */
+    static Behavior<Command> adopting(WorkSettings settings, Handler handler, Prelaunch.Started prelaunched,
+            ActorRef<Event> owner) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+                new WorkActor(context, timers, settings, handler, Launch.RUN_COMMAND, owner, prelaunched).start()));
     }
 
     private WorkActor(ActorContext<Command> context, TimerScheduler<Command> timers, WorkSettings settings,
-            Handler handler, Launch launch, ActorRef<Event> owner) {
+            Handler handler, Launch launch, ActorRef<Event> owner, Prelaunch.Started prelaunched) {
         Config config = context.getSystem().settings().config();
         this.context = context;
         this.timers = timers;
@@ -227,9 +233,10 @@ public final class WorkActor {
         this.handler = handler;
         this.launch = launch;
         this.owner = owner;
+        this.prelaunched = prelaunched;
         this.local = settings.local();
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
-        this.localTotal = settings.maxLocalTotalJobs() > 0 ? settings.maxLocalTotalJobs() : LocalSlots.defaultTotal();
+        this.localTotal = WorkLaunch.localTotal(settings);
         this.localSlots = context.spawn(LocalSlots.create(localTotal, settings.jobLimits().kindLimits()), "local-slots");
         this.directory = context.spawn(WorkerDirectory.create(config.getInt("troupe.booster.unhealthy-after-errors"),
                 config.getDuration("troupe.worker.load-report-interval"), settings.jobLimits().limit()), "workers");
@@ -238,8 +245,7 @@ public final class WorkActor {
         // a longer discovery hold lengthens this wait too: whoever set it expects workers that slowly
         Duration firstWorker = config.getDuration("troupe.booster.first-worker-timeout");
         this.firstWorkerTimeout = firstWorker.compareTo(discoveryTimeout) >= 0 ? firstWorker : discoveryTimeout;
-        int expected = config.getInt("troupe.booster.expected-jobs");
-        this.expectedJobs = expected > 0 ? expected : 4 * Runtime.getRuntime().availableProcessors();
+        this.expectedJobs = WorkLaunch.expectedJobs(config);
         this.workReporter = io.troupe.booster.report.WorkReporter.start(context, settings);
         this.drainTimeout = config.getDuration("troupe.booster.drain-timeout");
         this.progressInterval = config.getDuration("troupe.booster.progress-interval");
@@ -255,6 +261,9 @@ public final class WorkActor {
     private Behavior<Command> start() {
         times.workActorStarted = System.currentTimeMillis();
         directory.tell(new WorkerDirectory.Subscribe(context.messageAdapter(WorkerDirectory.Snapshot.class, WorkersChanged::new)));
+        if (prelaunched != null) {
+            return adopt(prelaunched);
+        }
         if (local) {
             return decideAndPreWork();
         }
@@ -335,28 +344,13 @@ public final class WorkActor {
     private Behavior<Command> decideAndPreWork() {
         timers.cancel(FirstWorkerTimedOut.INSTANCE);
         timers.cancel(WorkersSettled.INSTANCE);
-        jobs = jobs();
-        String command = settings.command() == null ? "" : settings.command().replace("@BK_JOBS", Integer.toString(jobs));
-        String confDir = settings.env().getOrDefault("TROUPE_CONF_DIR", "/etc/troupe");
-        boosterConfig = new BoosterConfig(settings.type(), settings.projectId(), settings.buildId(), command,
-                settings.workDir(), Path.of(confDir), settings.hookConfig(), settings.env());
+        jobs = WorkLaunch.jobs(settings, workers.totalSlots(), localTotal, local, expectedJobs);
+        boosterConfig = WorkLaunch.boosterConfig(settings, jobs);
         HandlerCalls.pipeToSelf(context, handler, blocking, "PreWork", () -> {
             handler.preWork(boosterConfig);
             return new PreWorkDone(null);
         }, PreWorkDone::new);
         return settingUp();
-    }
-
-    /**
-     * Known workers' slots × 1.5; with none known yet: the local slot total when everything runs here (--local,
-     * the embedded worker), else {@code troupe.booster.expected-jobs}, the cluster the build is expected to
-     * meet. Capped by {@code --max_jobs}.
-     */
-    private int jobs() {
-        int slots = workers.totalSlots();
-        // no worker known yet: the expected cluster's jobs, since @BK_JOBS is written into the command once
-        int fallback = slots > 0 || local || embedded() ? localTotal : Math.max(localTotal, expectedJobs);
-        return settings.jobLimits().bkJobs(slots, fallback, local, settings.maxJobs());
     }
 
     private Behavior<Command> settingUp() {
@@ -370,19 +364,61 @@ public final class WorkActor {
     }
 
     private Behavior<Command> onPreWorkDone(PreWorkDone done) {
-        if (done.error() != null) {
-            if (settings.noLocal()) {
-                return abort("PreWork failed: " + messageOf(done.error()) + "; --no_local forbids running the work locally");
-            }
-            warn("PreWork failed: " + messageOf(done.error()) + "; running every sub-work locally");
+        if (done.error() != null && settings.noLocal()) {
+            return abort("PreWork failed: " + messageOf(done.error()) + "; --no_local forbids running the work locally");
+        }
+        afterPreWork(done.error());
+        onBlocking(this::prepareEnvironment, error -> new EnvReady(null, null, null, error));
+        return Behaviors.same();
+    }
+
+    /** A failed PreWork runs the work locally; either way the sub-works' shared settings are fixed now. */
+    private void afterPreWork(Throwable error) {
+        if (error != null) {
+            warn("PreWork failed: " + messageOf(error) + "; running every sub-work locally");
             local = true;
         }
         shared = new SubWorkActor.Shared(handler, directory, localSlots, local, settings.noLocal(),
                 settings.remoteRetryTimes(), Duration.ofSeconds(settings.ioTimeoutSecs() > 0 ? settings.ioTimeoutSecs() : 600),
                 Duration.ofSeconds(Math.max(0, settings.remoteTimeoutSecs())), maxFileBytes,
                 inlineInputBytes, blocking);
-        onBlocking(this::prepareEnvironment, error -> new EnvReady(null, null, null, error));
-        return Behaviors.same();
+    }
+
+    /**
+     * Takes over what {@link Prelaunch} did before the actor system started — @BK_JOBS, PreWork, the hooks, the
+     * bound socket, the running command — and goes straight to running; the same warnings and failures as the
+     * actor path, only later on stderr.
+     */
+    private Behavior<Command> adopt(Prelaunch.Started started) {
+        jobs = started.jobs();
+        boosterConfig = started.boosterConfig();
+        afterPreWork(started.preWorkError()); // --no_local never prelaunches: a failed PreWork only means local
+        WorkLaunch.Environment environment = started.environment();
+        tempDir = environment.tempDir();
+        if (environment.error() != null) {
+            return abort(messageOf(environment.error()));
+        }
+        if (environment.warning() != null) {
+            warn(environment.warning());
+        }
+        workEnv = environment.env();
+        socket = started.socket();
+        if (started.server() != null) {
+            gateway = context.spawn(ExecutorGateway.adopt(started.server(), socket,
+                    context.messageAdapter(ExecutorGateway.SubWorkArrived.class, SubWork::new),
+                    context.messageAdapter(ExecutorGateway.Event.class, GatewayEvent::new)), "gateway");
+        } else {
+            warn(started.bindFailure() + "; booster-exec will run sub-works locally");
+        }
+        startProgress();
+        owner.tell(new Ready(jobs, socket));
+        if (started.process() == null) {
+            System.err.println("[booster] cannot run the work command: " + started.startFailure());
+            context.getSelf().tell(new WorkCommandExited(127));
+        } else {
+            context.getSelf().tell(new CommandStarted(started.process(), started.commandStartedMillis()));
+        }
+        return running();
     }
 
     private Behavior<Command> onEnvReady(EnvReady ready) {
@@ -746,51 +782,13 @@ public final class WorkActor {
     // ---- blocking work, on troupe.blocking-dispatcher ----
 
     private EnvReady prepareEnvironment() throws Exception {
-        StdinIdentity.capture(); // the work command inherits the booster's stdin: its sub-works may name it
-        Path dir = Files.createTempDirectory("troupe-booster-");
-        try {
-            Map<String, String> env = new HashMap<>(settings.env());
-            String warning = null;
-            if (settings.hook()) {
-                PreloadConfig rules;
-                try {
-                    rules = handler.getPreloadConfig(boosterConfig);
-                } catch (IOException e) {
-                    throw e;
-                } catch (Exception e) {
-                    throw new Exception("GetPreloadConfig failed: " + messageOf(e), e);
-                }
-                if ((rules == null || rules.hooks().isEmpty()) && settings.hookConfig() != null) {
-                    rules = PreloadConfig.fromFile(settings.hookConfig());
-                }
-                if (rules == null || rules.hooks().isEmpty()) {
-                    warning = "--hook given but there are no hook rules (handler GetPreloadConfig and --hook_config"
-                            + " gave none); nothing will be intercepted";
-                    rules = PreloadConfig.empty();
-                }
-                Hooks.Installed hooks = Hooks.install(settings.hookSettings(), rules, env);
-                env = new HashMap<>(hooks.env());
-                for (String hookWarning : hooks.warnings()) {
-                    warning = warning == null ? hookWarning : warning + "\n[booster] warning: " + hookWarning;
-                }
-            }
-            env.put("TROUPE_BOOSTER_SOCKET", dir.resolve("gateway.sock").toString());
-            return new EnvReady(Map.copyOf(env), dir, warning, null);
-        } catch (Exception e) {
-            return new EnvReady(null, dir, null, e);
-        }
+        WorkLaunch.Environment environment = WorkLaunch.prepareEnvironment(settings, handler, boosterConfig);
+        return new EnvReady(environment.env(), environment.tempDir(), environment.warning(), environment.error());
     }
 
     private Process startWorkProcess() {
-        String command = boosterConfig.args();
-        ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", command).inheritIO();
-        if (settings.workDir() != null) {
-            builder.directory(settings.workDir().toFile());
-        }
-        builder.environment().clear();
-        builder.environment().putAll(workEnv);
         try {
-            return builder.start();
+            return WorkLaunch.startWorkProcess(settings, boosterConfig, workEnv);
         } catch (IOException e) {
             throw new CompletionException(e);
         }

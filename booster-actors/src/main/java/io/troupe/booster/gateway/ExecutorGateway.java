@@ -2,16 +2,10 @@ package io.troupe.booster.gateway;
 
 import io.troupe.api.CborSerializable;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -112,18 +106,35 @@ public final class ExecutorGateway {
     private long connections;
 
     private ExecutorGateway(ActorContext<Command> context, Path socketPath, ActorRef<SubWorkArrived> sink,
-            ActorRef<Event> owner) {
+            ActorRef<Event> owner, ServerSocketChannel bound) {
         this.context = context;
         this.socketPath = socketPath.toAbsolutePath();
         this.sink = sink;
         this.owner = owner;
         this.blockingExecutor = blockingExecutor(context);
+        if (bound != null) {
+            this.binding = CompletableFuture.completedFuture(bound);
+            return;
+        }
         this.binding = CompletableFuture.supplyAsync(this::open, blockingExecutor);
         context.pipeToSelf(binding, (server, error) -> error == null ? new Opened(server) : new OpenFailed(error));
     }
 
     public static Behavior<Command> create(Path socketPath, ActorRef<SubWorkArrived> sink, ActorRef<Event> owner) {
-        return Behaviors.setup(context -> new ExecutorGateway(context, socketPath, sink, owner).opening());
+        return Behaviors.setup(context -> new ExecutorGateway(context, socketPath, sink, owner, null).opening());
+    }
+
+    /**
+     * A gateway on a socket already bound by {@link GatewaySocket#bind} (the booster binds it before its actor
+     * system starts): accepts at once, the clients that connected meanwhile first, and tells {@code owner}
+     * {@link Bound}. The gateway closes it and removes the file when it stops.
+     */
+    public static Behavior<Command> adopt(ServerSocketChannel bound, Path socketPath, ActorRef<SubWorkArrived> sink,
+            ActorRef<Event> owner) {
+        return Behaviors.setup(context -> {
+            ExecutorGateway gateway = new ExecutorGateway(context, socketPath, sink, owner, bound);
+            return gateway.onOpened(new Opened(bound));
+        });
     }
 
     /** The dispatcher for blocking socket I/O: Troupe's own when configured, else Pekko's blocking-io one. */
@@ -194,41 +205,10 @@ public final class ExecutorGateway {
     /** Binds the socket (on the blocking executor): removes a stale socket file, refuses a live one. */
     private ServerSocketChannel open() {
         try {
-            Files.createDirectories(socketPath.getParent());
-            if (Files.exists(socketPath, LinkOption.NOFOLLOW_LINKS)) {
-                removeStale();
-            }
-            ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            try {
-                server.bind(UnixDomainSocketAddress.of(socketPath), 1024);
-                // only this user's processes may hand the booster work
-                Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-------"));
-            } catch (IOException | RuntimeException e) {
-                server.close();
-                throw e;
-            }
-            return server;
+            return GatewaySocket.bind(socketPath);
         } catch (IOException e) {
             throw new IllegalStateException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
         }
-    }
-
-    private void removeStale() throws IOException {
-        BasicFileAttributes attributes =
-                Files.readAttributes(socketPath, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (!attributes.isOther()) {
-            throw new IOException(socketPath + " exists and is not a socket");
-        }
-        boolean live;
-        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socketPath))) {
-            live = probe.isConnected();
-        } catch (IOException refused) {
-            live = false;
-        }
-        if (live) {
-            throw new IOException("another booster is already listening on " + socketPath);
-        }
-        Files.deleteIfExists(socketPath); // nobody listens: left over from a killed booster
     }
 
     private Behavior<Command> closeWhenOpened() {
@@ -243,15 +223,9 @@ public final class ExecutorGateway {
 
     /** Also called from a future's thread, hence the plain logger. */
     private void closeQuietly(ServerSocketChannel server) {
-        try {
-            server.close();
-        } catch (IOException e) {
-            LOG.warn("closing executor gateway socket {}: {}", socketPath, e.toString());
-        }
-        try {
-            Files.deleteIfExists(socketPath);
-        } catch (IOException e) {
-            LOG.warn("cannot remove socket file {}: {}", socketPath, e.toString());
+        String problem = GatewaySocket.close(server, socketPath);
+        if (problem != null) {
+            LOG.warn(problem);
         }
     }
 }

@@ -40,7 +40,10 @@ public final class PathShims {
     /** The placeholder TBS rules use for the intercepted command line. */
     public static final String SRC_CMD = "$SRC_CMD";
 
-    private static final Logger LOG = LoggerFactory.getLogger(PathShims.class);
+    /** Looked up on first use: shims are made before the work command starts, logging's start (≈ 0.1 s) can wait. */
+    private static Logger log() {
+        return LoggerFactory.getLogger(PathShims.class);
+    }
     private static final Pattern GLOB = Pattern.compile("[*?\\[\\]]");
     private static final Set<String> BOOSTER_EXEC_NAMES = Set.of("booster-exec", "bk-dist-executor");
     private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
@@ -76,14 +79,14 @@ public final class PathShims {
             String src = rule.srcCommand().trim();
             String where = "hook rule " + i + " (src_command \"" + rule.srcCommand() + "\")";
             if (src.contains("/") || GLOB.matcher(src).find()) {
-                LOG.debug("{}: paths and globs need --hook_mode preload; skipped in PATH-shim mode", where);
+                log().debug("{}: paths and globs need --hook_mode preload; skipped in PATH-shim mode", where);
                 continue;
             }
             if (src.isEmpty() || src.equals(".") || src.equals("..") || src.chars().anyMatch(Character::isWhitespace)) {
                 throw new IOException(where + ": not a command name");
             }
             if (!installed.add(src)) {
-                LOG.warn("{}: an earlier rule already hooks {}; the first rule wins", where, src);
+                log().warn("{}: an earlier rule already hooks {}; the first rule wins", where, src);
                 continue;
             }
             try {

@@ -23,7 +23,10 @@ public final class ClusterTransport {
     /** The files in that directory, named as in a Kubernetes {@code kubernetes.io/tls} secret plus its CA. */
     public static final List<String> TLS_FILES = List.of("tls.key", "tls.crt", "ca.crt");
 
-    private static final Logger LOG = LoggerFactory.getLogger(ClusterTransport.class);
+    /** Looked up on first use: {@link #check} runs before the booster starts its command, logging (≈ 0.1 s) after. */
+    private static Logger log() {
+        return LoggerFactory.getLogger(ClusterTransport.class);
+    }
     private static final String ROTATING = "org.apache.pekko.remote.artery.tcp.ssl.RotatingKeysSSLEngineProvider";
     private static final String ENGINE = "pekko.remote.artery.ssl.rotating-keys-engine.";
 
@@ -40,7 +43,7 @@ public final class ClusterTransport {
     public static Config configure(Config config, String who) {
         Optional<Path> dir = tlsDir(config, who);
         if (dir.isEmpty()) {
-            plainWarning(config).ifPresent(LOG::warn);
+            plainWarning(config).ifPresent(warning -> log().warn(warning));
             return config;
         }
         Path d = dir.get();
@@ -50,6 +53,16 @@ public final class ClusterTransport {
                 .withValue(ENGINE + "key-file", ConfigValueFactory.fromAnyRef(d.resolve("tls.key").toString()))
                 .withValue(ENGINE + "cert-file", ConfigValueFactory.fromAnyRef(d.resolve("tls.crt").toString()))
                 .withValue(ENGINE + "ca-cert-file", ConfigValueFactory.fromAnyRef(d.resolve("ca.crt").toString()));
+    }
+
+    /**
+     * Checks the TLS settings {@link #configure} would apply, without applying or logging anything: the booster
+     * checks them before it starts the work command, and configures its actor system after.
+     *
+     * @throws IllegalArgumentException naming what is missing
+     */
+    public static void check(Config config, String who) {
+        tlsDir(config, who);
     }
 
     /** Whether {@code config} (after {@link #configure}) turns TLS on. */

@@ -182,6 +182,42 @@ class ExecutorGatewayTest {
     }
 
     @Test
+    void aClientThatConnectedBeforeTheGatewayActorExistedIsServedOnceItAdoptsTheSocket() throws Exception {
+        // as the booster does before its actor system starts: bind in plain Java, the work command connects
+        Path socket = dir.resolve("early.sock");
+        java.nio.channels.ServerSocketChannel bound = GatewaySocket.bind(socket);
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+        try (SocketChannel early = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            early.write(ByteBuffer.wrap(GatewayProtocol.encodeRequest(List.of("true"), "/", Map.of("A", "1"))));
+            TestProbe<SubWorkArrived> sink = testKit.createTestProbe();
+            TestProbe<Event> owner = testKit.createTestProbe();
+            ActorRef<ExecutorGateway.Command> gateway =
+                    testKit.spawn(ExecutorGateway.adopt(bound, socket, sink.getRef(), owner.getRef()));
+            assertEquals(socket, owner.expectMessageClass(Bound.class).socket());
+            SubWorkArrived arrived = sink.expectMessageClass(SubWorkArrived.class);
+            assertEquals(List.of("true"), arrived.argv());
+            arrived.replyTo().tell(new SubWorkReply(3, "out".getBytes(), new byte[0]));
+            GatewayProtocol.Reply reply = GatewayProtocol.readReply(java.nio.channels.Channels.newInputStream(early));
+            assertEquals(3, reply.exitCode());
+            testKit.stop(gateway);
+        }
+        // the stopped gateway closes the adopted socket and removes its file in PostStop
+        testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+            assertFalse(Files.exists(socket), "the adopted socket's file is removed when the gateway stops");
+            return null;
+        });
+    }
+
+    @Test
+    void bindingRefusesALiveSocket() throws Exception {
+        Path socket = dir.resolve("live.sock");
+        try (java.nio.channels.ServerSocketChannel first = GatewaySocket.bind(socket)) {
+            IOException refused = assertThrows(IOException.class, () -> GatewaySocket.bind(socket));
+            assertTrue(refused.getMessage().contains("another booster is already listening on " + socket), refused.getMessage());
+        }
+    }
+
+    @Test
     void aMalformedRequestIsDroppedAndTheGatewayKeepsServing() throws Exception {
         TestGateway gw = TestGateway.start(testKit, dir);
         try (SocketChannel bad = SocketChannel.open(UnixDomainSocketAddress.of(gw.socket()))) {

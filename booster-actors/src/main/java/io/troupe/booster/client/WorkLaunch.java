@@ -1,0 +1,122 @@
+package io.troupe.booster.client;
+
+import static io.troupe.booster.Failures.messageOf;
+
+import com.typesafe.config.Config;
+import io.troupe.api.booster.BoosterConfig;
+import io.troupe.api.booster.Handler;
+import io.troupe.api.booster.PreloadConfig;
+import io.troupe.booster.gateway.StdinIdentity;
+import io.troupe.booster.hook.Hooks;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * The steps before a work command runs, in plain Java (no Pekko): {@code @BK_JOBS}, the handler's
+ * {@link BoosterConfig}, the hooked environment, the process. The {@link WorkActor} runs them on the blocking
+ * dispatcher; {@link Prelaunch} runs them on the main thread before the actor system starts.
+ */
+final class WorkLaunch {
+
+    /** The work's environment: hooks installed, {@code TROUPE_BOOSTER_SOCKET} set; or the error that stopped it. */
+    record Environment(Map<String, String> env, Path tempDir, String warning, Exception error) {}
+
+    private WorkLaunch() {}
+
+    /** {@code --max_local_total_jobs}, else the CPUs less one (at least 1). */
+    static int localTotal(WorkSettings settings) {
+        return settings.maxLocalTotalJobs() > 0 ? settings.maxLocalTotalJobs() : LocalSlots.defaultTotal();
+    }
+
+    /** {@code troupe.booster.expected-jobs}, else 4 × this machine's CPUs. */
+    static int expectedJobs(Config config) {
+        int expected = config.getInt("troupe.booster.expected-jobs");
+        return expected > 0 ? expected : 4 * Runtime.getRuntime().availableProcessors();
+    }
+
+    /**
+     * Known workers' slots × 1.5; with none known yet: the local slot total when everything runs here (--local,
+     * the embedded worker), else {@code expectedJobs}, the cluster the build is expected to meet. Capped by
+     * {@code --max_jobs}.
+     */
+    static int jobs(WorkSettings settings, int workerSlots, int localTotal, boolean local, int expectedJobs) {
+        boolean embedded = settings.clusterSeeds().isEmpty();
+        // no worker known yet: the expected cluster's jobs, since @BK_JOBS is written into the command once
+        int fallback = workerSlots > 0 || local || embedded ? localTotal : Math.max(localTotal, expectedJobs);
+        return settings.jobLimits().bkJobs(workerSlots, fallback, local, settings.maxJobs());
+    }
+
+    /** What the handler is told of the work: the command line with {@code @BK_JOBS} replaced. */
+    static BoosterConfig boosterConfig(WorkSettings settings, int jobs) {
+        String command = settings.command() == null ? "" : settings.command().replace("@BK_JOBS", Integer.toString(jobs));
+        String confDir = settings.env().getOrDefault("TROUPE_CONF_DIR", "/etc/troupe");
+        return new BoosterConfig(settings.type(), settings.projectId(), settings.buildId(), command,
+                settings.workDir(), Path.of(confDir), settings.hookConfig(), settings.env());
+    }
+
+    /** Runs handler code with the handler's class loader as context loader: a plugin finds its resources so. */
+    static <T> T withHandlerLoader(Handler handler, Callable<T> work) throws Exception {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(handler.getClass().getClassLoader());
+        try {
+            return work.call();
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    /** Makes the work's temp directory, installs the hooks (GetPreloadConfig, else --hook_config). Blocking. */
+    static Environment prepareEnvironment(WorkSettings settings, Handler handler, BoosterConfig boosterConfig)
+            throws IOException {
+        StdinIdentity.capture(); // the work command inherits the booster's stdin: its sub-works may name it
+        Path dir = Files.createTempDirectory("troupe-booster-");
+        try {
+            Map<String, String> env = new HashMap<>(settings.env());
+            String warning = null;
+            if (settings.hook()) {
+                PreloadConfig rules;
+                try {
+                    rules = handler.getPreloadConfig(boosterConfig);
+                } catch (IOException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new Exception("GetPreloadConfig failed: " + messageOf(e), e);
+                }
+                if ((rules == null || rules.hooks().isEmpty()) && settings.hookConfig() != null) {
+                    rules = PreloadConfig.fromFile(settings.hookConfig());
+                }
+                if (rules == null || rules.hooks().isEmpty()) {
+                    warning = "--hook given but there are no hook rules (handler GetPreloadConfig and --hook_config"
+                            + " gave none); nothing will be intercepted";
+                    rules = PreloadConfig.empty();
+                }
+                Hooks.Installed hooks = Hooks.install(settings.hookSettings(), rules, env);
+                env = new HashMap<>(hooks.env());
+                for (String hookWarning : hooks.warnings()) {
+                    warning = warning == null ? hookWarning : warning + "\n[booster] warning: " + hookWarning;
+                }
+            }
+            env.put("TROUPE_BOOSTER_SOCKET", dir.resolve("gateway.sock").toString());
+            return new Environment(Map.copyOf(env), dir, warning, null);
+        } catch (Exception e) {
+            return new Environment(null, dir, null, e);
+        }
+    }
+
+    /** Starts {@code /bin/sh -c <command>} in the work directory with exactly {@code env}, inheriting stdio. */
+    static Process startWorkProcess(WorkSettings settings, BoosterConfig boosterConfig, Map<String, String> env)
+            throws IOException {
+        ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", boosterConfig.args()).inheritIO();
+        if (settings.workDir() != null) {
+            builder.directory(settings.workDir().toFile());
+        }
+        builder.environment().clear();
+        builder.environment().putAll(env);
+        return builder.start();
+    }
+}
