@@ -11,7 +11,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 public final class FileTrees {
     private FileTrees() {}
 
-    /** Removes {@code root} and everything under it; a missing {@code root} is not an error. */
+    /** Removes {@code root} and everything under it; a missing {@code root}, or a file gone meanwhile, is not an error. */
     public static void deleteTree(Path root) throws IOException {
         if (root == null || !Files.exists(root)) {
             return;
@@ -24,7 +24,19 @@ public final class FileTrees {
             }
 
             @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                // removed by someone else between the listing and the visit: that is the state wanted
+                if (e instanceof java.nio.file.NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+
+            @Override
             public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                if (e != null && !(e instanceof java.nio.file.NoSuchFileException)) {
+                    throw e;
+                }
                 Files.deleteIfExists(dir);
                 return FileVisitResult.CONTINUE;
             }
