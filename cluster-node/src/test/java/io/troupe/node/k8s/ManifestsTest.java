@@ -286,19 +286,18 @@ class ManifestsTest {
 
     @Test
     void graceOutlastsTheDrainTimeout() {
-        Duration drain = DEFAULT_DRAIN_TIMEOUT;
         Config conf = nodeConf();
-        for (Map.Entry<String, ?> e : conf.entrySet()) {
-            // troupe.booster.drain-timeout is the booster client's wait for its sub-works, not a node's drain
-            if (e.getKey().endsWith("drain-timeout") && !e.getKey().startsWith("troupe.booster.")) {
-                Duration d = conf.getDuration(e.getKey());
-                drain = d.compareTo(drain) > 0 ? d : drain;
-            }
-        }
         for (JsonNode d : ofKind("Deployment")) {
+            // each role drains its own way: troupe.<role>.drain-timeout (the booster client's is not a node's drain)
+            String role = templateLabels(d).get("troupe.io/role");
+            Duration drain = DEFAULT_DRAIN_TIMEOUT;
+            String key = "troupe." + role + ".drain-timeout";
+            if (conf.hasPath(key) && conf.getDuration(key).compareTo(drain) > 0) {
+                drain = conf.getDuration(key);
+            }
             long grace = d.path("spec").path("template").path("spec").path("terminationGracePeriodSeconds").asLong(30);
             assertTrue(grace > drain.toSeconds(), name(d) + ": terminationGracePeriodSeconds " + grace
-                    + " must exceed the drain timeout " + drain.toSeconds() + " s");
+                    + " must exceed " + key + " " + drain.toSeconds() + " s");
         }
     }
 
