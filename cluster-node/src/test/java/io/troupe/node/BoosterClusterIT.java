@@ -13,9 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,19 +32,11 @@ class BoosterClusterIT {
     private final Path pluginJar = Path.of(System.getProperty("troupe.catPluginJar",
             repo.resolve("docs/examples/cat-plugin/target/cat-plugin-0.1.0-SNAPSHOT.jar").toString()));
 
-    private final Path tmp;
-    private final ProcessNodes nodes;
+    @TempDir
+    Path tmp;
+    @RegisterExtension
+    final ProcessNodes nodes = new ProcessNodes(() -> tmp);
     private int boosters;
-
-    BoosterClusterIT(@TempDir Path tmp) {
-        this.tmp = tmp;
-        this.nodes = new ProcessNodes(tmp);
-    }
-
-    @AfterEach
-    void killEverything() {
-        nodes.close();
-    }
 
     @Test
     void catRunsOnTheWorkerThenFallsBackLocallyWhenTheWorkerIsKilled() throws Exception {

@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,18 +31,10 @@ class BoosterVanishIT {
     /** the sub-work's command line, unique enough to find its process among the worker's */
     private static final String SLEEP = "sleep 4711";
 
-    private final Path tmp;
-    private final ProcessNodes nodes;
-
-    BoosterVanishIT(@TempDir Path tmp) {
-        this.tmp = tmp;
-        this.nodes = new ProcessNodes(tmp);
-    }
-
-    @AfterEach
-    void killEverything() {
-        nodes.close();
-    }
+    @TempDir
+    Path tmp;
+    @RegisterExtension
+    final ProcessNodes nodes = new ProcessNodes(() -> tmp);
 
     @Test
     void aKilledBoostersSubWorkIsKilledOnTheWorkerWithinTenSecondsAndTheWorkerStays() throws Exception {

@@ -21,22 +21,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Real {@code bin/cluster-node} (and {@code bin/booster}) processes for the process tests, all in one directory:
  * a node's output goes to {@code NAME.log}, another process's to {@code NAME.out} and {@code NAME.err}. Waits
  * poll with a deadline and fail with the nodes' log tails; {@link #close} kills every process (and its children)
- * started or {@linkplain #track tracked} here. The in-JVM counterpart is {@link TestNodes}.
+ * started or {@linkplain #track tracked} here. The in-JVM counterpart is {@link TestNodes}. In a test class:
+ * {@code @TempDir Path tmp; @RegisterExtension final ProcessNodes nodes = new ProcessNodes(() -> tmp);}, which
+ * closes it after each test.
  */
-public final class ProcessNodes implements AutoCloseable {
+public final class ProcessNodes implements AutoCloseable, AfterEachCallback {
     /** The checkout whose {@code bin/} launchers the tests run ({@code mvn verify} builds the distribution). */
     public static final Path REPO = Path.of(System.getProperty("troupe.repo", "..")).toAbsolutePath().normalize();
     /** How many lines of each node's log a failure shows. */
     private static final int TAIL = 80;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The working directory of every process, where their output files go. */
-    public final Path dir;
+    /** The working directory of every process, where their output files go (a @TempDir, known once injected). */
+    private final Supplier<Path> dir;
     private final List<ProcessHandle> processes = new ArrayList<>();
     private final Map<String, Node> nodes = new LinkedHashMap<>();
 
@@ -48,14 +52,12 @@ public final class ProcessNodes implements AutoCloseable {
         }
     }
 
-    /** A condition polled by {@link #await}; it may throw (a request that failed), which fails the test. */
-    @FunctionalInterface
-    public interface Condition {
-        boolean holds() throws Exception;
+    public ProcessNodes(Supplier<Path> dir) {
+        this.dir = dir;
     }
 
     public ProcessNodes(Path dir) {
-        this.dir = dir;
+        this(() -> dir);
     }
 
     /** The options of a {@code bin/cluster-node} to start: roles "worker" and free ports unless set. */
@@ -137,9 +139,9 @@ public final class ProcessNodes implements AutoCloseable {
                 command.addAll(List.of("--seed", seed));
             }
             ProcessBuilder builder = new ProcessBuilder(command)
-                    .directory(dir.toFile())
+                    .directory(dir.get().toFile())
                     .redirectErrorStream(true)
-                    .redirectOutput(dir.resolve(name + ".log").toFile());
+                    .redirectOutput(dir.get().resolve(name + ".log").toFile());
             builder.environment().putAll(env);
             Process process = track(builder.start());
             Node node = new Node(name, process, host != null ? host : "127.0.0.1", clusterPort, admin);
@@ -154,7 +156,7 @@ public final class ProcessNodes implements AutoCloseable {
      */
     public Process start(String name, List<String> command, Map<String, String> env) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command)
-                .directory(dir.toFile())
+                .directory(dir.get().toFile())
                 .redirectOutput(out(name).toFile())
                 .redirectError(err(name).toFile());
         builder.environment().putAll(env);
@@ -174,24 +176,25 @@ public final class ProcessNodes implements AutoCloseable {
 
     /** The stdout file of a process from {@link #start(String, List, Map)}. */
     public Path out(String name) {
-        return dir.resolve(name + ".out");
+        return dir.get().resolve(name + ".out");
     }
 
     /** The stderr file of a process from {@link #start(String, List, Map)}. */
     public Path err(String name) {
-        return dir.resolve(name + ".err");
+        return dir.get().resolve(name + ".err");
     }
 
     /** The whole log of node {@code name}. */
     public String log(String name) {
-        return read(dir.resolve(name + ".log"));
+        return read(dir.get().resolve(name + ".log"));
     }
 
     /** The tails of every node's log, for a failure message. */
     public String logs() {
         StringBuilder text = new StringBuilder();
         for (String name : nodes.keySet()) {
-            text.append("\n--- ").append(name).append(".log (tail)\n").append(tail(dir.resolve(name + ".log"), TAIL));
+            text.append("\n--- ").append(name).append(".log (tail)\n")
+                    .append(tail(dir.get().resolve(name + ".log"), TAIL));
         }
         return text.toString();
     }
@@ -234,14 +237,8 @@ public final class ProcessNodes implements AutoCloseable {
     }
 
     /** Polls {@code condition} until it holds; fails with {@code what} and the logs after {@code timeout}. */
-    public void await(String what, Duration timeout, Condition condition) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.holds()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out after " + timeout.toSeconds() + " s waiting for " + what + logs());
-            }
-            Thread.sleep(50);
-        }
+    public void await(String what, Duration timeout, TestNodes.Condition condition) throws Exception {
+        TestNodes.await(what, timeout, condition, this::logs);
     }
 
     /**
@@ -277,6 +274,11 @@ public final class ProcessNodes implements AutoCloseable {
         } catch (IOException e) {
             return "(cannot read " + path + ": " + e + ")";
         }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        close();
     }
 
     /** Kills every process started or tracked here, their children first, and waits up to 20 s for each. */

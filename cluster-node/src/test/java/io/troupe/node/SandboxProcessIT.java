@@ -10,9 +10,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,18 +27,10 @@ class SandboxProcessIT {
     private static final Duration NODE_START = Duration.ofSeconds(60);
     private static final long BOOSTER_TIMEOUT_SECONDS = 120;
 
-    private final Path tmp;
-    private final ProcessNodes nodes;
-
-    SandboxProcessIT(@TempDir Path tmp) {
-        this.tmp = tmp;
-        this.nodes = new ProcessNodes(tmp);
-    }
-
-    @AfterEach
-    void killEverything() {
-        nodes.close();
-    }
+    @TempDir
+    Path tmp;
+    @RegisterExtension
+    final ProcessNodes nodes = new ProcessNodes(() -> tmp);
 
     @Test
     void subWorksRunUnprivilegedCompilerTricksAreRefusedAndStaleSandboxesGo() throws Exception {

@@ -18,9 +18,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,18 +38,10 @@ class WorkerSigtermIT {
     private static final long BOOSTER_TIMEOUT_SECONDS = 180;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Path tmp;
-    private final ProcessNodes nodes;
-
-    WorkerSigtermIT(@TempDir Path tmp) {
-        this.tmp = tmp;
-        this.nodes = new ProcessNodes(tmp);
-    }
-
-    @AfterEach
-    void killEverything() {
-        nodes.close();
-    }
+    @TempDir
+    Path tmp;
+    @RegisterExtension
+    final ProcessNodes nodes = new ProcessNodes(() -> tmp);
 
     @Test
     void aWorkerTerminatedMidWorkDrainsAndLeavesAndTheWorkLosesNothing() throws Exception {

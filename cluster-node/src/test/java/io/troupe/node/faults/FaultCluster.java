@@ -147,7 +147,7 @@ final class FaultCluster implements AutoCloseable {
     }
 
     /** Polls {@code condition} until it holds; fails with {@code what} and the logs after {@code timeout}. */
-    void await(String what, Duration timeout, ProcessNodes.Condition condition) throws Exception {
+    void await(String what, Duration timeout, TestNodes.Condition condition) throws Exception {
         nodes.await(what, timeout, condition);
     }
 
