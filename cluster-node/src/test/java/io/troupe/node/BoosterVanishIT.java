@@ -2,25 +2,20 @@ package io.troupe.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,26 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("process")
 class BoosterVanishIT {
     private static final Duration NODE_START = Duration.ofSeconds(60);
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** the sub-work's command line, unique enough to find its process among the worker's */
     private static final String SLEEP = "sleep 4711";
 
-    private final Path repo = Path.of(System.getProperty("troupe.repo", "..")).toAbsolutePath().normalize();
-    private final List<ProcessHandle> processes = new ArrayList<>();
-
     @TempDir
     Path tmp;
-
-    @AfterEach
-    void killEverything() {
-        for (ProcessHandle process : processes) {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-        }
-        for (ProcessHandle process : processes) {
-            process.onExit().completeOnTimeout(null, 20, TimeUnit.SECONDS).join();
-        }
-    }
+    @RegisterExtension
+    final ProcessNodes nodes = new ProcessNodes(() -> tmp);
 
     @Test
     void aKilledBoostersSubWorkIsKilledOnTheWorkerWithinTenSecondsAndTheWorkerStays() throws Exception {
@@ -61,28 +43,25 @@ class BoosterVanishIT {
                 + "  sandbox-root = \"" + tmp.resolve("sandboxes") + "\"\n}\n"
                 // shorter than the default 20 s to keep the test short, still past the 10 s the kill must take
                 + "pekko.cluster.split-brain-resolver.stable-after = 12s\n");
-        int port = TestNodes.freePort();
-        int admin = TestNodes.freePort();
-        Process worker = start("worker", List.of(repo.resolve("bin/cluster-node").toString(), "--conf", conf.toString(),
-                "--roles", "worker", "--port", String.valueOf(port), "--admin", "127.0.0.1:" + admin));
-        awaitMembers(admin, 1, NODE_START, worker);
+        ProcessNodes.Node node = nodes.node("worker").conf(conf).start();
+        Process worker = node.process();
+        nodes.awaitMembers(node, 1, NODE_START, node);
 
         Path rules = Files.writeString(tmp.resolve("rules.json"),
                 "{\"hooks\":[{\"src_command\":\"sleep\",\"target_command\":\"booster-exec $SRC_CMD\"}]}\n");
-        ProcessBuilder builder = new ProcessBuilder(repo.resolve("bin/booster").toString(), "-bt", "echo", "-p", "vanish",
-                "--hook", "--hook_config", rules.toString(), "--cluster", "127.0.0.1:" + port,
-                "-a", SLEEP + " && echo slept")
-                .directory(tmp.toFile())
-                .redirectOutput(tmp.resolve("booster.out").toFile())
-                .redirectError(tmp.resolve("booster.err").toFile());
         // the command waits for the worker: the sleep must run there, not locally while the booster joins
-        builder.environment().put("TROUPE_BOOSTER_JAVA_OPTS", "-Dtroupe.booster.worker-discovery-timeout=15s");
-        Process booster = builder.start();
-        processes.add(booster.toHandle());
+        Process booster = nodes.start("booster", List.of(ProcessNodes.REPO.resolve("bin/booster").toString(), "-bt",
+                "echo", "-p", "vanish", "--hook", "--hook_config", rules.toString(), "--cluster", node.seed(),
+                "-a", SLEEP + " && echo slept"),
+                Map.of("TROUPE_BOOSTER_JAVA_OPTS", "-Dtroupe.booster.worker-discovery-timeout=15s"));
 
-        ProcessHandle subWork = awaitSubWork(worker, booster);
+        nodes.await("the hooked sleep on the worker (or the booster's or the worker's exit)", Duration.ofSeconds(90),
+                () -> subWork(worker).isPresent() || !booster.isAlive() || !worker.isAlive());
+        ProcessHandle subWork = subWork(worker).orElseThrow(() -> new AssertionError(
+                "the hooked sleep never ran on the worker\n--- booster stderr\n"
+                        + ProcessNodes.read(nodes.err("booster")) + nodes.logs()));
         // the booster's own children (the work command, booster-exec) outlive it: collected now for the clean-up
-        processes.addAll(booster.descendants().toList());
+        booster.descendants().forEach(nodes::track);
         long killed = System.nanoTime();
         booster.destroyForcibly();
         assertTrue(booster.waitFor(20, TimeUnit.SECONDS), "booster did not die");
@@ -95,34 +74,21 @@ class BoosterVanishIT {
         long took = (System.nanoTime() - killed) / 1_000_000;
         System.out.println("[BoosterVanishIT] the sub-work ended " + took + " ms after the booster's SIGKILL");
         assertTrue(!subWork.isAlive(), "the sub-work (pid " + subWork.pid() + ") still runs on the worker " + took
-                + " ms after the booster was killed\n--- worker\n" + log("worker.log"));
-        assertTrue(worker.descendants().noneMatch(p -> commandLine(p).endsWith(SLEEP)),
-                "a sleep is left under the worker\n" + log("worker.log"));
+                + " ms after the booster was killed\n--- worker\n" + nodes.log("worker"));
+        assertTrue(subWork(worker).isEmpty(),
+                "a sleep is left under the worker\n" + nodes.log("worker"));
         // killed for the grace, not for the removal (which comes after stable-after)
-        assertTrue(log("worker.log").contains("requester-unreachable-grace"), log("worker.log"));
+        assertTrue(nodes.log("worker").contains("requester-unreachable-grace"), nodes.log("worker"));
 
         // the split-brain resolver counts role "node" only: it downs the booster, never the worker
-        JsonNode members = awaitMembers(admin, 1, Duration.ofSeconds(60), worker);
-        assertEquals("pekko://troupe@127.0.0.1:" + port, members.get(0).get("address").asText(), members.toString());
-        assertTrue(worker.isAlive(), "the worker must survive the booster's death\n" + log("worker.log"));
+        JsonNode members = nodes.awaitMembers(node, 1, Duration.ofSeconds(60), node);
+        assertEquals("pekko://troupe@" + node.seed(), members.get(0).get("address").asText(), members.toString());
+        assertTrue(worker.isAlive(), "the worker must survive the booster's death\n" + nodes.log("worker"));
     }
 
-    /** The worker's process running the hooked sleep, once it is there. */
-    private ProcessHandle awaitSubWork(Process worker, Process booster) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<ProcessHandle> found = worker.descendants().filter(p -> commandLine(p).endsWith(SLEEP)).findFirst();
-            if (found.isPresent()) {
-                return found.get();
-            }
-            if (!booster.isAlive() || !worker.isAlive()) {
-                break;
-            }
-            Thread.sleep(100);
-        }
-        fail("the hooked sleep never ran on the worker\n--- booster stderr\n" + log("booster.err") + "\n--- worker\n"
-                + log("worker.log"));
-        return null;
+    /** The worker's process running the hooked sleep, if it is there. */
+    private static Optional<ProcessHandle> subWork(Process worker) {
+        return worker.descendants().filter(p -> commandLine(p).endsWith(SLEEP)).findFirst();
     }
 
     /** The command line from /proc (ProcessHandle.Info may hide another user's). */
@@ -132,57 +98,6 @@ class BoosterVanishIT {
             return new String(raw, StandardCharsets.UTF_8).replace('\0', ' ').strip();
         } catch (IOException e) {
             return "";
-        }
-    }
-
-    private Process start(String name, List<String> command) throws IOException {
-        Process process = new ProcessBuilder(command)
-                .directory(tmp.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(tmp.resolve(name + ".log").toFile())
-                .start();
-        processes.add(process.toHandle());
-        return process;
-    }
-
-    /** Waits until the node on {@code adminPort} lists exactly {@code count} members, all Up. */
-    private JsonNode awaitMembers(int adminPort, int count, Duration timeout, Process node) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String last = "no answer";
-        while (System.nanoTime() < deadline) {
-            if (!node.isAlive()) {
-                fail("the worker exited with " + node.exitValue() + ":\n" + log("worker.log"));
-            }
-            try {
-                HttpResponse<String> response = TestNodes.HTTP.send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/cluster/members"))
-                                .timeout(Duration.ofSeconds(5)).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                last = response.statusCode() + " " + response.body();
-                JsonNode members = JSON.readTree(response.body());
-                long up = 0;
-                for (JsonNode member : members) {
-                    up += "Up".equals(member.get("status").asText()) ? 1 : 0;
-                }
-                if (up == count && members.size() == count) {
-                    return members;
-                }
-            } catch (IOException e) {
-                last = e.toString();
-            }
-            Thread.sleep(250);
-        }
-        fail("the cluster never had exactly " + count + " members, all Up; last /cluster/members: " + last
-                + "\n--- worker\n" + log("worker.log"));
-        return null;
-    }
-
-    private String log(String name) {
-        Path path = tmp.resolve(name);
-        try {
-            return Files.exists(path) ? Files.readString(path, StandardCharsets.UTF_8) : "(no " + path + ")";
-        } catch (IOException e) {
-            return "(cannot read " + path + ": " + e + ")";
         }
     }
 }

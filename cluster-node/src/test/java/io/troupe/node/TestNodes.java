@@ -2,6 +2,8 @@ package io.troupe.node;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -17,6 +19,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /** Starts real nodes on loopback with free ports for tests and stops them all at the end. */
 public final class TestNodes implements AutoCloseable {
@@ -91,6 +100,55 @@ public final class TestNodes implements AutoCloseable {
         fail("GET " + path + " never matched within " + timeout + "; last answer " + (last == null ? "none"
                 : last.statusCode() + " " + last.body()));
         return last;
+    }
+
+    /** A condition {@link #await} polls; it may throw (a request that failed), which fails the test. */
+    @FunctionalInterface
+    public interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    /** Polls {@code condition} until it holds; fails with {@code what} after {@code timeout}. */
+    public static void await(String what, Duration timeout, Condition condition) throws Exception {
+        await(what, timeout, condition, () -> "");
+    }
+
+    /** As above; the failure ends with {@code detail}'s text (the nodes' logs). */
+    public static void await(String what, Duration timeout, Condition condition, Supplier<String> detail)
+            throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.holds()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out after " + timeout.toSeconds() + " s waiting for " + what + detail.get());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** The members {@code node} knows of, any status. */
+    public static Stream<Member> members(TroupeNode node) {
+        return StreamSupport.stream(Cluster.get(node.system()).state().getMembers().spliterator(), false);
+    }
+
+    /**
+     * An ActorSystem that joins {@code seed} as a booster does (role booster, port 0), {@code settings} (HOCON)
+     * over those; the caller terminates it.
+     */
+    public static ActorSystem<Void> booster(String seed, String settings) {
+        Config config = ConfigFactory.parseString("""
+                pekko.actor.provider = cluster
+                pekko.remote.artery.canonical.hostname = "127.0.0.1"
+                pekko.remote.artery.canonical.port = 0
+                pekko.cluster.roles = [booster]
+                pekko.cluster.seed-nodes = ["pekko://troupe@%s"]
+                pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
+                pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
+                pekko.coordinated-shutdown.exit-jvm = off
+                pekko.fail-mixed-versions = off
+                pekko.loglevel = WARNING
+                pekko.actor.serialize-messages = on
+                """.formatted(seed) + settings).withFallback(NodeConfig.withOverrides(Map.of()));
+        return ActorSystem.create(Behaviors.empty(), "troupe", config);
     }
 
     /** A port that was free a moment ago on loopback (for processes that must be told their port). */

@@ -3,7 +3,6 @@ package io.troupe.booster.worker;
 import io.troupe.booster.FileTrees;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -307,7 +306,7 @@ final class SlotSandbox {
      * A process the launcher started: its exit status comes back on the control pipe. Killing it asks the launcher
      * to kill its process group (with a PID namespace, everything in the slot but the launcher).
      */
-    private final class SlotProcess extends Process {
+    private final class SlotProcess extends StreamlessProcess {
         private final long pid;
         private volatile Integer exit;
 
@@ -400,22 +399,6 @@ final class SlotSandbox {
                 return false; // gone
             }
             return false;
-        }
-
-
-        @Override
-        public OutputStream getOutputStream() {
-            return OutputStream.nullOutputStream();
-        }
-
-        @Override
-        public InputStream getInputStream() {
-            return InputStream.nullInputStream();
-        }
-
-        @Override
-        public InputStream getErrorStream() {
-            return InputStream.nullInputStream();
         }
     }
 

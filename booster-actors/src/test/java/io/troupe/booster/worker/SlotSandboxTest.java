@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -96,16 +95,6 @@ class SlotSandboxTest {
         return out.replaceAll("(?s).*" + name + "=(\\S*).*", "$1");
     }
 
-    private static boolean bubblewrapWorks() throws Exception {
-        try {
-            Process probe = new ProcessBuilder("bwrap", "--ro-bind", "/", "/", "--unshare-pid", "true")
-                    .redirectErrorStream(true).start();
-            return probe.waitFor(20, TimeUnit.SECONDS) && probe.exitValue() == 0;
-        } catch (java.io.IOException e) {
-            return false;
-        }
-    }
-
     /** Processes carrying the run marker of a sandbox under {@code under} or its slot sandboxes. */
     private static List<ProcessHandle> marked(Path under) {
         String marker = SandboxRun.MARKER + "=" + under.resolveSibling("slots-" + under.getFileName());
@@ -142,7 +131,7 @@ class SlotSandboxTest {
         assertEquals("troupe-slot", field(second, "parent"), second);
         assertTrue(second.contains("cwd=[]"), "a fresh, empty working directory: " + second);
         assertTrue(second.contains("tmp=[]"), "the slot's /tmp is emptied between sub-works: " + second);
-        if (bubblewrapWorks()) {
+        if (WorkerSandboxTest.bubblewrapWorks()) {
             assertEquals(field(first, "ns"), field(second, "ns"), "one PID namespace, entered once: " + first + second);
             assertTrue(second.contains("sleeping=[0]"), "what the first sub-work left running was killed: " + second);
             assertTrue(first.contains("made=[1]"), "the first sub-work made a shared memory segment: " + first);
@@ -221,7 +210,7 @@ class SlotSandboxTest {
                 String second = stdout(run(other, plain, "b", WHO + "echo tmp=[$(ls -A /tmp | grep -v troupe | tr '\\n' ' ')]", 0));
                 assertNotEquals("troupe-slot", field(first, "parent"), setting + ": " + first);
                 assertNotEquals("0", field(first, "uid"), setting + ": " + first);
-                if (bubblewrapWorks()) {
+                if (WorkerSandboxTest.bubblewrapWorks()) {
                     assertTrue(second.contains("tmp=[]"), second);
                     assertNotEquals(field(first, "ns"), field(second, "ns"), "a PID namespace per process: " + first + second);
                 }

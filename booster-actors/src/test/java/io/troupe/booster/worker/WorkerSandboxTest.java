@@ -89,7 +89,7 @@ class WorkerSandboxTest {
     }
 
     /** Whether bubblewrap is installed and works on this machine (CI installs it; .ci/run). */
-    private static boolean bubblewrapWorks() throws Exception {
+    static boolean bubblewrapWorks() throws Exception {
         try {
             Process probe = new ProcessBuilder("bwrap", "--ro-bind", "/", "/", "--unshare-pid", "true")
                     .redirectErrorStream(true).start();

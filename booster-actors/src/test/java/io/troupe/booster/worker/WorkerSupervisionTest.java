@@ -15,8 +15,6 @@ import io.troupe.booster.worker.SubWorkExecutor.Failed;
 import io.troupe.booster.worker.SubWorkExecutor.Failure;
 import io.troupe.booster.worker.SubWorkExecutor.Reply;
 import io.troupe.booster.worker.SubWorkExecutor.Step;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -228,22 +226,7 @@ class WorkerSupervisionTest {
     }
 
     /** A Process whose {@link Process#pid()} throws, as the JDK's default does. */
-    private static final class PidlessProcess extends Process {
-        @Override
-        public OutputStream getOutputStream() {
-            return OutputStream.nullOutputStream();
-        }
-
-        @Override
-        public InputStream getInputStream() {
-            return InputStream.nullInputStream();
-        }
-
-        @Override
-        public InputStream getErrorStream() {
-            return InputStream.nullInputStream();
-        }
-
+    private static final class PidlessProcess extends StreamlessProcess {
         @Override
         public int waitFor() {
             return 0;

@@ -2,26 +2,19 @@ package io.troupe.node.faults;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.troupe.node.ProcessNodes;
 import io.troupe.node.TestNodes;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -40,16 +33,19 @@ final class FaultCluster implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern LINE = Pattern.compile("^tjob (\\d+) (\\d+)$", Pattern.MULTILINE);
 
-    final Path repo = Path.of(System.getProperty("troupe.repo", "..")).toAbsolutePath().normalize();
+    final Path repo = ProcessNodes.REPO;
     final Path dir;
     final Path marks;
-    private final List<Process> processes = new ArrayList<>();
-    private final Map<String, Node> nodes = new LinkedHashMap<>();
+    final ProcessNodes nodes;
 
-    /** One started cluster node. */
-    record Node(String name, Process process, String host, int port, int admin, Path sandbox) {
+    /** One started worker node and its sandbox root. */
+    record Node(ProcessNodes.Node node, Path sandbox) {
         String seed() {
-            return host + ":" + port;
+            return node.seed();
+        }
+
+        Process process() {
+            return node.process();
         }
     }
 
@@ -62,6 +58,7 @@ final class FaultCluster implements AutoCloseable {
 
     FaultCluster(Path dir) throws IOException {
         this.dir = dir;
+        this.nodes = new ProcessNodes(dir);
         this.marks = Files.createDirectories(dir.resolve("marks"));
         Path bin = Files.createDirectories(dir.resolve("bin"));
         // retry-sleep: a re-run of a sub-work already started elsewhere sleeps this long instead (0 unless a
@@ -94,8 +91,6 @@ final class FaultCluster implements AutoCloseable {
     /** As above, reached on {@code host}, its command line prefixed by {@code wrapper} (ip netns exec ...). */
     Node startWorker(String name, String host, int port, List<String> seeds, Path sandboxRoot, String... wrapper)
             throws IOException {
-        int admin = TestNodes.freePort();
-        int clusterPort = port == 0 ? TestNodes.freePort() : port;
         Path sandbox = sandboxRoot != null ? sandboxRoot : Files.createDirectories(dir.resolve("sandbox-" + name));
         Path conf = dir.resolve("conf-" + name);
         copyTree(TestNodes.REPO_CONF, conf);
@@ -110,64 +105,16 @@ final class FaultCluster implements AutoCloseable {
                   sandbox { user = root, allow-root = true, bubblewrap = off }
                 }
                 """.formatted(sandbox), java.nio.file.StandardOpenOption.APPEND);
-        List<String> command = new ArrayList<>(List.of(wrapper));
-        command.addAll(List.of(repo.resolve("bin/cluster-node").toString(), "--conf", conf.toString(),
-                "--roles", "worker", "--host", host, "--port", String.valueOf(clusterPort),
-                "--admin", "127.0.0.1:" + admin));
-        for (String seed : seeds) {
-            command.addAll(List.of("--seed", seed));
-        }
-        Process process = start(name, command, Map.of());
-        Node node = new Node(name, process, host, clusterPort, admin, sandbox);
-        nodes.put(name, node);
-        return node;
+        ProcessNodes.Node node = nodes.node(name).conf(conf).host(host).port(port).seeds(seeds).wrapper(wrapper)
+                .env("PATH", dir.resolve("bin") + ":" + System.getenv("PATH")).start();
+        return new Node(node, sandbox);
     }
 
-    Process start(String name, List<String> command, Map<String, String> env) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .directory(dir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile());
-        builder.environment().put("PATH", dir.resolve("bin") + ":" + System.getenv("PATH"));
-        builder.environment().putAll(env);
-        Process process = builder.start();
-        processes.add(process);
-        return process;
-    }
-
-    /** Waits until the node on {@code adminPort} lists exactly {@code count} members, all Up. */
+    /** Waits until {@code on} lists exactly {@code count} members, all Up (and fails if {@code on} exits). */
     JsonNode awaitMembers(Node on, int count, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String last = "no answer";
-        while (System.nanoTime() < deadline) {
-            for (Node node : nodes.values()) {
-                if (node == on && !node.process().isAlive()) {
-                    fail("cluster-node " + node.name() + " exited with " + node.process().exitValue() + logs());
-                }
-            }
-            try {
-                HttpResponse<String> response = TestNodes.HTTP.send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + on.admin() + "/cluster/members"))
-                                .timeout(Duration.ofSeconds(5)).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                last = response.statusCode() + " " + response.body();
-                JsonNode members = JSON.readTree(response.body());
-                long up = 0;
-                for (JsonNode member : members) {
-                    up += "Up".equals(member.get("status").asText()) ? 1 : 0;
-                }
-                if (up == count && members.size() == count) {
-                    step(on.name() + " sees " + count + " members Up");
-                    return members;
-                }
-            } catch (IOException e) {
-                last = e.toString();
-            }
-            Thread.sleep(250);
-        }
-        fail("cluster never had exactly " + count + " members, all Up; last /cluster/members of " + on.name()
-                + ": " + last + logs());
-        return null;
+        JsonNode members = nodes.awaitMembers(on.node(), count, timeout, on.node());
+        step(on.node().name() + " sees " + count + " members Up");
+        return members;
     }
 
     /** Starts {@code bin/booster -bt echo} running {@code count} sub-works of {@code seconds} each. */
@@ -187,10 +134,6 @@ final class FaultCluster implements AutoCloseable {
         List<String> command = List.of(repo.resolve("bin/booster").toString(), "-bt", "echo", "-p", "faults",
                 "--hook", "--hook_mode", "shims", "--hook_config", dir.resolve("rules.json").toString(),
                 "--cluster", String.join(",", seeds), "--stats_json", stats.toString(), "-a", "bash " + script);
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .directory(dir.toFile())
-                .redirectOutput(dir.resolve(name + ".out").toFile())
-                .redirectError(dir.resolve(name + ".err").toFile());
         Map<String, String> environment = new HashMap<>(env);
         // hold the command until a worker is known: these tests are about remote sub-works. And leave the
         // cluster within 2 s: with a dead member the leave cannot complete (no convergence) and would take
@@ -200,21 +143,16 @@ final class FaultCluster implements AutoCloseable {
                 + env.getOrDefault("TROUPE_BOOSTER_JAVA_OPTS", ""));
         environment.put("TROUPE_BOOSTER_QUIET", "1");
         environment.put("XDG_CACHE_HOME", dir.resolve("cache-" + name).toString());
-        builder.environment().putAll(environment);
-        Process process = builder.start();
-        processes.add(process);
-        return new Work(name, process, count, stats);
+        return new Work(name, nodes.start(name, command, environment), count, stats);
     }
 
     /** Polls {@code condition} until it holds; fails with {@code what} and the logs after {@code timeout}. */
-    void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out after " + timeout.toSeconds() + " s waiting for " + what + logs());
-            }
-            Thread.sleep(50);
-        }
+    void await(String what, Duration timeout, TestNodes.Condition condition) throws Exception {
+        nodes.await(what, timeout, condition);
+    }
+
+    String logs() {
+        return nodes.logs();
     }
 
     /** Forgets the runs of earlier works (their markers), before the next work on the same cluster. */
@@ -259,33 +197,6 @@ final class FaultCluster implements AutoCloseable {
         return ids;
     }
 
-    static void signal(Process process, String signal) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(process.pid())).inheritIO().start();
-        assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal + " failed");
-    }
-
-    String logs() {
-        StringBuilder text = new StringBuilder();
-        for (String name : nodes.keySet()) {
-            text.append("\n--- ").append(name).append(".log (tail)\n").append(tail(dir.resolve(name + ".log"), 60));
-        }
-        return text.toString();
-    }
-
-    static String tail(Path path, int lines) {
-        String text = read(path);
-        String[] all = text.split("\n");
-        return String.join("\n", java.util.Arrays.copyOfRange(all, Math.max(0, all.length - lines), all.length));
-    }
-
-    static String read(Path path) {
-        try {
-            return Files.exists(path) ? Files.readString(path, StandardCharsets.UTF_8) : "(no " + path + ")";
-        } catch (IOException e) {
-            return "(cannot read " + path + ": " + e + ")";
-        }
-    }
-
     private static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> paths = Files.walk(from)) {
             for (Path path : (Iterable<Path>) paths::iterator) {
@@ -300,14 +211,8 @@ final class FaultCluster implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        for (Process process : processes) {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-        }
-        for (Process process : processes) {
-            process.waitFor(20, TimeUnit.SECONDS);
-        }
+    public void close() {
+        nodes.close();
     }
 
     /** A running booster work. */
@@ -325,16 +230,16 @@ final class FaultCluster implements AutoCloseable {
         }
 
         String stdout() {
-            return read(dir.resolve(name + ".out"));
+            return ProcessNodes.read(nodes.out(name));
         }
 
         String stderr() {
-            return read(dir.resolve(name + ".err"));
+            return ProcessNodes.read(nodes.err(name));
         }
 
         String describe() {
-            return "\n--- " + name + " stdout (tail)\n" + tail(dir.resolve(name + ".out"), 20) + "\n--- " + name
-                    + " stderr (tail)\n" + tail(dir.resolve(name + ".err"), 60) + logs();
+            return "\n--- " + name + " stdout (tail)\n" + ProcessNodes.tail(nodes.out(name), 20) + "\n--- " + name
+                    + " stderr (tail)\n" + ProcessNodes.tail(nodes.err(name), 60) + logs();
         }
 
         /** Lets a held work command end. */
@@ -354,11 +259,8 @@ final class FaultCluster implements AutoCloseable {
 
         /** Waits for the booster's exit and returns its stats_json. */
         JsonNode finish() throws Exception {
-            if (!process.waitFor(WORK_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
-                fail("booster work " + name + " did not finish within " + WORK_TIMEOUT_SECONDS + " s" + describe());
-            }
+            ProcessNodes.awaitExit(process, Duration.ofSeconds(WORK_TIMEOUT_SECONDS), "booster work " + name,
+                    this::describe);
             step("booster work " + name + " exited with " + process.exitValue());
             assertEquals(0, process.exitValue(), "booster exit code" + describe());
             assertTrue(Files.isRegularFile(stats), "no --stats_json written" + describe());

@@ -3,6 +3,7 @@ package io.troupe.node.faults;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.node.ProcessNodes;
 import io.troupe.node.TestNodes;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,7 +49,7 @@ class SeedFaultsIT {
         cluster.await("sub-works running on the seed", Duration.ofSeconds(60),
                 () -> cluster.startedOn(seed).size() >= 8 || !work.process.isAlive());
         assertTrue(work.process.isAlive(), "the work ended before the seed ran anything" + work.describe());
-        FaultCluster.signal(seed.process(), "KILL");
+        ProcessNodes.signal(seed.process(), "KILL");
         assertTrue(seed.process().waitFor(20, TimeUnit.SECONDS), "the seed did not die");
         cluster.step("SIGKILL sent to the seed");
         cluster.await("every sub-work's output", Duration.ofSeconds(FaultCluster.WORK_TIMEOUT_SECONDS),

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.troupe.node.ProcessNodes;
 import io.troupe.node.TestNodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +59,7 @@ class WorkerFaultsIT {
     @AfterAll
     void stop() throws Exception {
         if (victim != null && victim.process().isAlive()) {
-            FaultCluster.signal(victim.process(), "CONT"); // never leave a stopped process behind
+            ProcessNodes.signal(victim.process(), "CONT"); // never leave a stopped process behind
         }
         cluster.close();
         cluster.step("processes stopped");
@@ -74,7 +75,7 @@ class WorkerFaultsIT {
                 () -> cluster.startedOn(victim).size() >= 8 || !work.process.isAlive());
         assertTrue(work.process.isAlive(), "the work ended before the victim ran anything" + work.describe());
 
-        FaultCluster.signal(victim.process(), "STOP");
+        ProcessNodes.signal(victim.process(), "STOP");
         cluster.step("SIGSTOP sent to the victim");
         long stoppedAt = System.nanoTime();
         Set<String> stuck = inFlightOn(victim, work);
@@ -82,7 +83,7 @@ class WorkerFaultsIT {
                 () -> stuck.stream().anyMatch(id -> cluster.runs().getOrDefault(id, 0) >= 2)
                         || !work.process.isAlive());
         long resentMillis = (System.nanoTime() - stoppedAt) / 1_000_000;
-        FaultCluster.signal(victim.process(), "CONT");
+        ProcessNodes.signal(victim.process(), "CONT");
         cluster.step("SIGCONT sent to the victim");
         System.out.println("[WorkerFaultsIT] SIGSTOP: " + stuck.size() + " sub-works in flight on the stopped worker;"
                 + " the first was re-sent " + resentMillis + " ms after the stop");
@@ -117,7 +118,7 @@ class WorkerFaultsIT {
                 () -> cluster.startedOn(victim).size() >= 8 || !work.process.isAlive());
         assertTrue(work.process.isAlive(), "the work ended before the victim ran anything" + work.describe());
 
-        FaultCluster.signal(victim.process(), "KILL");
+        ProcessNodes.signal(victim.process(), "KILL");
         cluster.step("SIGKILL sent to the victim");
         assertTrue(victim.process().waitFor(20, TimeUnit.SECONDS), "the victim did not die");
         Set<String> lost = inFlightOn(victim, work);
