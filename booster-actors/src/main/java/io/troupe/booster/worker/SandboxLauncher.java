@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -69,17 +70,20 @@ final class SandboxLauncher {
     /**
      * At worker start, on {@code blocking}: removes the sandboxes of workers that are gone (and their
      * processes), and probes this machine so the choice is logged once, before the first sub-work.
+     *
+     * @return completed once that is done
      */
-    void start(Executor blocking) {
+    CompletableFuture<Void> start(Executor blocking) {
         try {
-            blocking.execute(() -> {
+            return CompletableFuture.runAsync(() -> {
                 closeContentStore();
                 SandboxDirs.removeStale(sandboxRoot);
                 SandboxDirs.removeStale(SandboxDirs.slotsRoot(sandboxRoot));
                 plan();
-            });
+            }, blocking);
         } catch (RejectedExecutionException e) {
             LOG.debug("worker stopping before its sandbox check ran");
+            return CompletableFuture.completedFuture(null);
         }
     }
 

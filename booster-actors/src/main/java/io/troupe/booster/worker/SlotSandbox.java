@@ -113,6 +113,9 @@ final class SlotSandbox {
 
     /** Starts the launcher now, if it is not running (worker start). */
     synchronized void prepare() throws IOException {
+        if (pool.closed()) {
+            return; // the worker stopped meanwhile: its directory is being removed
+        }
         ensureRunning();
     }
 

@@ -6,9 +6,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A worker's reused slot sandboxes ({@link SlotSandbox}), one per run at a time, made lazily and at worker start.
@@ -35,6 +39,8 @@ final class SlotSandboxes {
     private final List<SlotSandbox> all = new ArrayList<>();
     private volatile String disabled;
     private volatile boolean closed;
+    /** the launchers' start at worker start; close waits for it, so nothing is made in a directory being removed */
+    private volatile CompletableFuture<Void> warming = CompletableFuture.completedFuture(null);
 
     private SlotSandboxes(SandboxLauncher launcher, Path binary, Path sandboxRoot, int slots, String disabled) {
         this.launcher = launcher;
@@ -86,6 +92,11 @@ final class SlotSandboxes {
         }
     }
 
+    /** Whether the worker is stopping: no launcher starts any more. */
+    boolean closed() {
+        return closed;
+    }
+
     /** A run is done with {@code slot} (its directory removed, the slot's /tmp emptied). */
     void release(SlotSandbox slot) {
         if (closed || disabled != null) {
@@ -111,7 +122,7 @@ final class SlotSandboxes {
                 made.add(slot);
             }
             made.forEach(idle::addLast);
-            blocking.execute(() -> {
+            warming = CompletableFuture.runAsync(() -> {
                 int warmed = 0;
                 for (SlotSandbox slot : made) {
                     if (closed || disabled != null || !idle.remove(slot)) {
@@ -129,7 +140,7 @@ final class SlotSandboxes {
                 if (disabled == null && warmed > 0) {
                     LOG.info("worker sandbox: {} slot sandbox(es) ready, each entered once ({})", warmed, binary);
                 }
-            });
+            }, blocking);
         } catch (RejectedExecutionException e) {
             LOG.debug("worker stopping before its slot sandboxes were started");
         }
@@ -146,6 +157,13 @@ final class SlotSandboxes {
     /** Stops every launcher and removes the slot directories (the worker is stopping). */
     void close() {
         closed = true;
+        try {
+            warming.get(10, TimeUnit.SECONDS); // it stops after the slot it is starting
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("slot sandboxes still starting while the worker stops: {}", e.toString());
+        }
         List<SlotSandbox> closing;
         synchronized (all) {
             closing = new ArrayList<>(all);

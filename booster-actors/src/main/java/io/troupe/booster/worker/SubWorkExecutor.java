@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -352,6 +353,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private final SandboxLauncher launcher;
     /** each slot's sandbox entered once and reused (troupe.worker.sandbox.reuse) */
     private final SlotSandboxes slotSandboxes;
+    /** the sandbox check at start ({@link SandboxLauncher#start}) */
+    private final CompletableFuture<Void> started;
     private final Executor blocking;
     private final ArrayDeque<Queued> queue = new ArrayDeque<>();
     /** toolchain key → this worker's binary for it; empty until probed */
@@ -429,7 +432,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         if (!heartbeat.isZero()) {
             nextHeartbeat = context.scheduleOnce(heartbeat, context.getSelf(), HeartbeatTick.INSTANCE);
         }
-        launcher.start(blocking); // removes stale sandboxes, logs how sub-works are confined
+        this.started = launcher.start(blocking); // removes stale sandboxes, logs how sub-works are confined
         this.slotSandboxes = SlotSandboxes.create(settings, launcher);
         slotSandboxes.prewarm(blocking);
         context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
@@ -487,10 +490,21 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     }
 
     private Behavior<Command> onPostStop() {
+        CompletableFuture<Void> closing;
         try {
-            CompletableFuture.runAsync(slotSandboxes::close, blocking);
+            closing = CompletableFuture.runAsync(slotSandboxes::close, blocking);
         } catch (RejectedExecutionException e) {
             slotSandboxes.close(); // the dispatcher is gone with the actor system
+            closing = CompletableFuture.completedFuture(null);
+        }
+        // an embedding program (the booster's embedded worker, tests) may remove the sandbox root once the
+        // system terminated: nothing of this worker may still write there then
+        CompletableFuture<Void> done = CompletableFuture.allOf(started, closing);
+        try {
+            org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(getContext().getSystem()).registerOnTermination(
+                    () -> done.exceptionally(failure -> null).completeOnTimeout(null, 15, TimeUnit.SECONDS).join());
+        } catch (IllegalStateException e) {
+            // the system terminated already
         }
         return this;
     }

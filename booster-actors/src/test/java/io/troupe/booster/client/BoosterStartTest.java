@@ -153,7 +153,7 @@ class BoosterStartTest {
     }
 
     @Test
-    void aFailedWorkActorEndsTheBoosterWithTheReason() {
+    void aFailedWorkActorEndsTheBoosterWithTheReason() throws Exception {
         // fails on its first message: the guardian's ClusterJoined once the embedded cluster is up
         BoosterGuardian.WorkFactory failing = (settings, handler, events) -> Behaviors.receiveMessage(message -> {
             throw new IllegalStateException("test failure in the work actor");
@@ -162,5 +162,21 @@ class BoosterStartTest {
         assertEquals(BoosterRun.BOOSTER_FAILED, code);
         assertTrue(stderr.text().contains("[booster] internal error: the work actor failed: "
                 + "java.lang.IllegalStateException: test failure in the work actor"), stderr.text());
+        assertNothingLeftOfTheEmbeddedWorker();
+    }
+
+    /**
+     * The embedded worker stops before the booster returns: its sandbox probe and slot sandboxes are gone, so
+     * nothing of it still writes where the caller may remove files.
+     */
+    private void assertNothingLeftOfTheEmbeddedWorker() throws Exception {
+        for (String root : List.of("sandboxes", "slots-sandboxes")) {
+            Path dir = tmp.resolve(root);
+            if (Files.exists(dir)) {
+                try (java.util.stream.Stream<Path> left = Files.list(dir)) {
+                    assertEquals(List.of(), left.toList(), "left in " + dir + " after the booster returned");
+                }
+            }
+        }
     }
 }
