@@ -31,8 +31,6 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
                 cluster.manager().tell(Join.create(cluster.selfMember().address()));
             }
             context.spawn(ClusterMetrics.create(), "cluster-metrics");
-            context.spawn(BoosterDowning.create(context.getSystem().settings().config()
-                    .getDuration("troupe.cluster.down-unreachable-boosters-after")), "booster-downing");
             for (ActorRef<?> role : NodeRoles.spawnActors(context, settings)) {
                 context.watch(role);
             }

@@ -34,7 +34,7 @@ class NodeConfigTest {
         assertEquals(8421, settings.adminPort());
         assertEquals("cluster", config.getString("pekko.actor.provider"));
         assertFalse(config.getBoolean("pekko.fail-mixed-versions"));
-        assertEquals("org.apache.pekko.cluster.sbr.SplitBrainResolverProvider",
+        assertEquals("io.troupe.booster.downing.NodeMajorityDowningProvider",
                 config.getString("pekko.cluster.downing-provider-class"));
         assertEquals("keep-majority", config.getString("pekko.cluster.split-brain-resolver.active-strategy"));
         // split-brain decisions count cluster nodes only: every node has the role, a booster never does

@@ -3,6 +3,7 @@ package io.troupe.booster.client;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.troupe.api.booster.Handler;
+import io.troupe.booster.downing.NodeMajorityDowningProvider;
 import io.troupe.booster.handler.HandlerLoadException;
 import io.troupe.booster.handler.Handlers;
 import io.troupe.booster.transport.ClusterTransport;
@@ -227,7 +228,8 @@ public final class BoosterRun {
                         "pekko.remote.artery.canonical.hostname = \"" + host + "\"",
                         "pekko.remote.artery.canonical.port = 0",
                         "pekko.cluster.roles = " + roles,
-                        "pekko.cluster.downing-provider-class = \"org.apache.pekko.cluster.sbr.SplitBrainResolverProvider\"",
+                        // the nodes' provider, as Pekko requires of every member; on a booster it never downs anything
+                        "pekko.cluster.downing-provider-class = \"" + NodeMajorityDowningProvider.class.getName() + "\"",
                         "pekko.cluster.split-brain-resolver.active-strategy = keep-majority",
                         // the nodes' setting (troupe-node-defaults.conf): only members with role node count; a
                         // booster has role booster, so it never tips a split-brain decision

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BoosterClusterTest {
 
     private static final String SBR = String.join("\n",
-            "pekko.cluster.downing-provider-class = \"org.apache.pekko.cluster.sbr.SplitBrainResolverProvider\"",
+            "pekko.cluster.downing-provider-class = \"io.troupe.booster.downing.NodeMajorityDowningProvider\"",
             "pekko.cluster.split-brain-resolver.active-strategy = keep-majority",
             // joining next to an unreachable member: WeaklyUp sooner than the default 7 s
             "pekko.cluster.allow-weakly-up-members = 2s",

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 class FailoverTest {
 
     private static final String SBR = String.join("\n",
-            "pekko.cluster.downing-provider-class = \"org.apache.pekko.cluster.sbr.SplitBrainResolverProvider\"",
+            "pekko.cluster.downing-provider-class = \"io.troupe.booster.downing.NodeMajorityDowningProvider\"",
             "pekko.cluster.split-brain-resolver.active-strategy = keep-majority",
             "pekko.coordinated-shutdown.phases.cluster-exiting.timeout = 2s");
     /** the remote command: long enough to be caught running, short enough for a fast test */

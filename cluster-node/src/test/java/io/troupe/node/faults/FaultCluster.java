@@ -120,16 +120,9 @@ final class FaultCluster implements AutoCloseable {
     /** Starts {@code bin/booster -bt echo} running {@code count} sub-works of {@code seconds} each. */
     Work startWork(String name, List<String> seeds, int count, double seconds, Map<String, String> env)
             throws IOException {
-        return startWork(name, seeds, count, seconds, env, false);
-    }
-
-    /** As above; {@code held}: the work command ends only once {@link Work#release} was called. */
-    Work startWork(String name, List<String> seeds, int count, double seconds, Map<String, String> env,
-            boolean held) throws IOException {
         Path script = dir.resolve(name + ".sh");
         Files.writeString(script, "export PATH=\"$PATH:" + dir.resolve("bin") + "\"\n"
-                + "seq " + count + " | xargs -P 16 -I{} tjob {} " + seconds + "\n"
-                + (held ? "while [ ! -e " + dir.resolve(name + ".release") + " ]; do sleep 0.1; done\n" : ""));
+                + "seq " + count + " | xargs -P 16 -I{} tjob {} " + seconds + "\n");
         Path stats = dir.resolve(name + ".stats.json");
         List<String> command = List.of(repo.resolve("bin/booster").toString(), "-bt", "echo", "-p", "faults",
                 "--hook", "--hook_mode", "shims", "--hook_config", dir.resolve("rules.json").toString(),
@@ -240,11 +233,6 @@ final class FaultCluster implements AutoCloseable {
         String describe() {
             return "\n--- " + name + " stdout (tail)\n" + ProcessNodes.tail(nodes.out(name), 20) + "\n--- " + name
                     + " stderr (tail)\n" + ProcessNodes.tail(nodes.err(name), 60) + logs();
-        }
-
-        /** Lets a held work command end. */
-        void release() throws IOException {
-            Files.writeString(dir.resolve(name + ".release"), "");
         }
 
         /** The number of sub-work outputs printed so far. */
