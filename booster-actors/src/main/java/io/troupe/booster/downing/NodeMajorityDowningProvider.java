@@ -25,6 +25,11 @@ public final class NodeMajorityDowningProvider extends DowningProvider {
         static final String BOOSTER_GRACE = "troupe.cluster.down-unreachable-boosters-after";
 
         static Settings of(Config config) {
+            String strategy = config.getString(SBR + "active-strategy");
+            if (!"keep-majority".equals(strategy)) {
+                throw new IllegalArgumentException(SBR + "active-strategy = " + strategy + ": Troupe's downing ("
+                        + NodeMajorityDowningProvider.class.getName() + ") implements keep-majority only");
+            }
             Duration stableAfter = config.getDuration(SBR + "stable-after");
             String unstable = config.getString(SBR + "down-all-when-unstable");
             Duration downAll = switch (unstable) {

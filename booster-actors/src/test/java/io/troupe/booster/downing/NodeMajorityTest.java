@@ -198,6 +198,7 @@ class NodeMajorityTest {
     @Test
     void settingsFollowTheResolversKeys() {
         com.typesafe.config.Config config = com.typesafe.config.ConfigFactory.parseString(String.join("\n",
+                "pekko.cluster.split-brain-resolver.active-strategy = keep-majority",
                 "pekko.cluster.split-brain-resolver.stable-after = 20s",
                 "pekko.cluster.split-brain-resolver.down-all-when-unstable = on",
                 "pekko.cluster.split-brain-resolver.keep-majority.role = node"));
@@ -212,5 +213,9 @@ class NodeMajorityTest {
                 () -> NodeMajorityDowningProvider.Settings.of(com.typesafe.config.ConfigFactory
                         .parseString("pekko.cluster.split-brain-resolver.keep-majority.role = \"\"").withFallback(config)));
         assertTrue(noRole.getMessage().contains("keep-majority.role"), noRole.getMessage());
+        IllegalArgumentException oldest = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> NodeMajorityDowningProvider.Settings.of(com.typesafe.config.ConfigFactory
+                        .parseString("pekko.cluster.split-brain-resolver.active-strategy = keep-oldest").withFallback(config)));
+        assertTrue(oldest.getMessage().contains("active-strategy = keep-oldest"), oldest.getMessage());
     }
 }
