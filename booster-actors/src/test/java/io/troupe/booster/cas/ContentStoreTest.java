@@ -260,11 +260,11 @@ class ContentStoreTest {
         AtomicInteger counter = new AtomicInteger();
         AtomicInteger reads = new AtomicInteger();
         List<FutureTask<String>> workers = new ArrayList<>();
-        for (int t = 0; t < 6; t++) {
+        for (int t = 0; t < 4; t++) {
             int seed = t;
             workers.add(started(() -> {
                 Random random = new Random(seed);
-                for (int op = 0; op < 250; op++) {
+                for (int op = 0; op < 200; op++) {
                     int i = random.nextInt(blobs);
                     byte[] content = contents.get(i);
                     String digest = Digests.of(content);
