@@ -11,27 +11,45 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
 /**
  * A worker's bounded on-disk content-addressed store: one file per blob, named by its SHA-256, in {@code dir}.
  * Least recently used blobs are deleted once the total passes {@code maxBytes}. Blobs arrive through a
  * {@link BlobWriter} (temporary file, digest verified, rename), so the store holds only complete, verified
- * files. Thread-safe; every method does blocking file I/O except {@link #missing} and {@link #contains}.
+ * files. Thread-safe; every method does blocking file I/O except {@link #missing}, {@link #contains} and
+ * {@link #stats}.
+ *
+ * <p>Locking: the store's monitor guards only the in-memory index and is never held across file I/O, so a
+ * lookup never waits for the disk. File operations on one blob (moving it in, linking or opening it, deleting
+ * it) hold that digest's own lock, taken before the monitor and never two at once. An evicted blob leaves the
+ * index first and its file is deleted afterwards under its digest's lock, and only if no put has indexed the
+ * digest again meanwhile: an index entry always has its file, and a blob put again during its eviction stays.
  */
 public final class ContentStore {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ContentStore.class);
 
+    /** Deletes an evicted blob's file; tests slow it down. */
+    @FunctionalInterface
+    interface Deleter {
+        void delete(Path blob) throws IOException;
+    }
+
     private final Path dir;
     private final Path tmp;
     private final long maxBytes;
-    /** digest → size, in access order (eldest = least recently used) */
+    private final Deleter deleter;
+    /** digest → size, in access order (eldest = least recently used); guarded by this */
     private final LinkedHashMap<String, Long> entries = new LinkedHashMap<>(256, 0.75f, true);
+    /** the digests whose file someone is working on, with their lock; guarded by this */
+    private final Map<String, BlobLock> blobLocks = new HashMap<>();
     private long totalBytes;
     private final AtomicLong receivedBlobs = new AtomicLong();
     private final AtomicLong receivedBytes = new AtomicLong();
@@ -39,18 +57,23 @@ public final class ContentStore {
     private final AtomicLong hits = new AtomicLong();
     private final AtomicLong misses = new AtomicLong();
 
-    private ContentStore(Path dir, long maxBytes) {
+    private ContentStore(Path dir, long maxBytes, Deleter deleter) {
         this.dir = dir;
         this.tmp = dir.resolve("tmp");
         this.maxBytes = maxBytes;
+        this.deleter = deleter;
     }
 
     /** Opens (or makes) the store in {@code dir}; blobs already there are kept, oldest first in line for eviction. */
     public static ContentStore open(Path dir, long maxBytes) throws IOException {
+        return open(dir, maxBytes, Files::deleteIfExists);
+    }
+
+    static ContentStore open(Path dir, long maxBytes, Deleter deleter) throws IOException {
         if (maxBytes <= 0) {
             throw new IllegalArgumentException("troupe.worker.cas.max-bytes must be positive, got " + maxBytes);
         }
-        ContentStore store = new ContentStore(dir, maxBytes);
+        ContentStore store = new ContentStore(dir, maxBytes, deleter);
         Files.createDirectories(store.tmp);
         try (Stream<Path> stale = Files.list(store.tmp)) {
             long hourAgo = System.currentTimeMillis() - 3_600_000;
@@ -66,14 +89,16 @@ public final class ContentStore {
             blobs = files.filter(f -> Digests.valid(f.getFileName().toString()) && Files.isRegularFile(f))
                     .sorted(Comparator.comparing(ContentStore::modified)).toList();
         }
-        synchronized (store) {
-            for (Path blob : blobs) {
-                long size = Files.size(blob);
-                store.entries.put(blob.getFileName().toString(), size);
-                store.totalBytes += size;
-            }
-            store.evict();
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        for (Path blob : blobs) {
+            sizes.put(blob.getFileName().toString(), Files.size(blob));
         }
+        List<String> evicted;
+        synchronized (store) {
+            sizes.forEach(store::index);
+            evicted = store.evict();
+        }
+        store.delete(evicted);
         return store;
     }
 
@@ -119,16 +144,22 @@ public final class ContentStore {
     /** Moves a verified file in as blob {@code digest}. */
     private void add(String digest, long size, Path verified) throws IOException {
         blobReadOnly(verified);
-        synchronized (this) {
-            Files.move(verified, blob(digest), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            Long before = entries.put(digest, size);
-            if (before == null) {
-                totalBytes += size;
-            }
-            evict();
+        List<String> evicted;
+        try (BlobLock lock = lock(digest)) {
+            evicted = place(digest, size, verified);
         }
+        delete(evicted);
         receivedBlobs.incrementAndGet();
         receivedBytes.addAndGet(size);
+    }
+
+    /** Renames {@code file} to the blob and indexes it; the caller holds the digest's lock. Returns the evicted. */
+    private List<String> place(String digest, long size, Path file) throws IOException {
+        Files.move(file, blob(digest), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        synchronized (this) {
+            index(digest, size);
+            return evict();
+        }
     }
 
     /**
@@ -138,26 +169,25 @@ public final class ContentStore {
     public Digests.Sized putFile(Path file) throws IOException {
         String digest = Digests.of(file);
         long size = Files.size(file);
-        synchronized (this) {
-            if (entries.containsKey(digest) && Files.exists(blob(digest))) {
-                entries.get(digest); // touch: now most recently used
+        List<String> evicted;
+        try (BlobLock lock = lock(digest)) {
+            boolean held;
+            synchronized (this) {
+                held = entries.get(digest) != null; // a get: now most recently used
+            }
+            if (held && Files.exists(blob(digest))) {
                 return new Digests.Sized(digest, size);
             }
-        }
-        Path temp = tmp.resolve(digest.substring(0, 8) + "-" + System.nanoTime() + ".link");
-        try {
-            Files.createLink(temp, file);
-        } catch (IOException | UnsupportedOperationException e) {
-            Files.copy(file, temp, StandardCopyOption.REPLACE_EXISTING);
-        }
-        blobReadOnly(temp);
-        synchronized (this) {
-            Files.move(temp, blob(digest), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            if (entries.put(digest, size) == null) {
-                totalBytes += size;
+            Path temp = tmp.resolve(digest.substring(0, 8) + "-" + System.nanoTime() + ".link");
+            try {
+                Files.createLink(temp, file);
+            } catch (IOException | UnsupportedOperationException e) {
+                Files.copy(file, temp, StandardCopyOption.REPLACE_EXISTING);
             }
-            evict();
+            blobReadOnly(temp);
+            evicted = place(digest, size, temp);
         }
+        delete(evicted);
         return new Digests.Sized(digest, size);
     }
 
@@ -170,8 +200,8 @@ public final class ContentStore {
      */
     public boolean materialize(String digest, Path target, boolean executable) throws IOException {
         FileChannel source;
-        synchronized (this) {
-            if (entries.get(digest) == null) {
+        try (BlobLock lock = lock(digest)) {
+            if (!indexed(digest)) {
                 return false;
             }
             Path blob = blob(digest);
@@ -189,7 +219,7 @@ public final class ContentStore {
                     // another file system: copy, below
                 }
             }
-            // open under the lock: an eviction after this point cannot take the bytes away
+            // open under the digest's lock: its deletion waits for it, and the open file survives that
             source = FileChannel.open(blob, StandardOpenOption.READ);
         }
         try (source; FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -207,8 +237,8 @@ public final class ContentStore {
 
     /** Opens blob {@code digest} for reading (the open file survives its eviction), or null when absent. */
     public FileChannel open(String digest) throws IOException {
-        synchronized (this) {
-            if (entries.get(digest) == null) {
+        try (BlobLock lock = lock(digest)) {
+            if (!indexed(digest)) {
                 return null;
             }
             try {
@@ -220,11 +250,21 @@ public final class ContentStore {
         }
     }
 
-    private void forget(String digest) {
+    /** Whether the index holds {@code digest}, marking it most recently used. */
+    private synchronized boolean indexed(String digest) {
+        return entries.get(digest) != null;
+    }
+
+    private synchronized void forget(String digest) {
         Long size = entries.remove(digest);
         if (size != null) {
             totalBytes -= size;
         }
+    }
+
+    private void index(String digest, long size) {
+        Long before = entries.put(digest, size);
+        totalBytes += size - (before == null ? 0 : before);
     }
 
     private Path blob(String digest) {
@@ -237,19 +277,72 @@ public final class ContentStore {
         }
     }
 
-    /** Least recently used first; the blob just added stays even when it alone passes the bound. */
-    private void evict() {
+    /**
+     * Takes least recently used blobs out of the index until the total fits, and returns them for {@link #delete}
+     * (their files go after the monitor is released). The blob just added stays even when it alone passes the
+     * bound. The caller holds the monitor.
+     */
+    private List<String> evict() {
+        List<String> evicted = new ArrayList<>();
         var it = entries.entrySet().iterator();
         while (totalBytes > maxBytes && entries.size() > 1 && it.hasNext()) {
             Map.Entry<String, Long> eldest = it.next();
-            try {
-                Files.deleteIfExists(blob(eldest.getKey()));
-            } catch (IOException e) {
-                LOG.warn("could not delete evicted blob {}: {}", eldest.getKey(), e.toString());
-            }
             totalBytes -= eldest.getValue();
             it.remove();
             evictedBlobs.incrementAndGet();
+            evicted.add(eldest.getKey());
+        }
+        return evicted;
+    }
+
+    /** Deletes the files of evicted blobs, each under its digest's lock, skipping any put again since. */
+    private void delete(List<String> evicted) {
+        for (String digest : evicted) {
+            try (BlobLock lock = lock(digest)) {
+                if (!contains(digest)) {
+                    deleter.delete(blob(digest));
+                }
+            } catch (IOException e) {
+                LOG.warn("could not delete evicted blob {}: {}", digest, e.toString());
+            }
+        }
+    }
+
+    /** Locks the file of blob {@code digest}; never call while holding the monitor or another blob's lock. */
+    private BlobLock lock(String digest) {
+        BlobLock lock;
+        synchronized (this) {
+            lock = blobLocks.computeIfAbsent(digest, d -> new BlobLock(d));
+            lock.users++;
+        }
+        lock.lock.lock();
+        return lock;
+    }
+
+    /** Threads holding or waiting for the lock of {@code digest} (for tests). */
+    synchronized int lockUsers(String digest) {
+        BlobLock lock = blobLocks.get(digest);
+        return lock == null ? 0 : lock.users;
+    }
+
+    /** One digest's file lock, dropped from {@link #blobLocks} when its last user is done. */
+    private final class BlobLock implements AutoCloseable {
+        private final String digest;
+        private final ReentrantLock lock = new ReentrantLock();
+        private int users;
+
+        BlobLock(String digest) {
+            this.digest = digest;
+        }
+
+        @Override
+        public void close() {
+            lock.unlock();
+            synchronized (ContentStore.this) {
+                if (--users == 0) {
+                    blobLocks.remove(digest);
+                }
+            }
         }
     }
 

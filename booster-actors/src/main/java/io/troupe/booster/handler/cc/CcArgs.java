@@ -35,16 +35,13 @@ public final class CcArgs {
             "-dI", "-dU", "-MD", "-MMD", "-MP", "-MG");
     /** Options with a separate value that the compile needs as well; kept on both sides. */
     private static final Set<String> BOTH_WITH_VALUE = Set.of("-Xassembler", "-Xlinker", "-L", "-l", "-T", "-u", "-z",
-            "--param", "-target", "-arch", "-mllvm", "-Xanalyzer", "-dumpbase", "-dumpdir", "-dumpbase-ext",
+            "--param", "-target", "-arch", "-mllvm", "-Xclang", "-Xanalyzer", "-dumpbase", "-dumpdir", "-dumpbase-ext",
             "-Xopenmp-target");
-    /** Options that make the compiler run or read something of the client's, or write files of unknown names. */
+    /**
+     * Options that make the compiler read something of the client's, or write files of unknown names. Those that
+     * make it run or load another program are {@link OtherProgramFlags}'.
+     */
     private static final List<String[]> LOCAL_PREFIXES = List.of(
-            new String[] {"-fplugin", "a compiler plugin would be loaded on the worker"},
-            new String[] {"-iplugindir", "a compiler plugin would be loaded on the worker"},
-            new String[] {"-fpass-plugin=", "a compiler plugin would be loaded on the worker"},
-            new String[] {"-specs=", "a spec file can make the compiler run other programs"},
-            new String[] {"--specs=", "a spec file can make the compiler run other programs"},
-            new String[] {"-B", "-B points the compiler at programs of the client"},
             new String[] {"-fprofile-use", "profile data lives on the client"},
             new String[] {"-fauto-profile", "profile data lives on the client"},
             new String[] {"-fprofile-sample-use", "profile data lives on the client"},
@@ -65,15 +62,12 @@ public final class CcArgs {
             new String[] {"-fprofile-list=", "the flag names a file of the client"},
             new String[] {"-fxray-attr-list=", "the flag names a file of the client"},
             new String[] {"-fxray-always-instrument=", "the flag names a file of the client"},
-            new String[] {"-fxray-never-instrument=", "the flag names a file of the client"},
-            new String[] {"--gcc-toolchain", "the compiler would use tools of a client directory"},
-            new String[] {"--gcc-install-dir", "the compiler would use tools of a client directory"});
+            new String[] {"-fxray-never-instrument=", "the flag names a file of the client"});
     private static final Set<String> COVERAGE = Set.of("--coverage", "-fprofile-arcs", "-ftest-coverage",
             "-fcondition-coverage");
     private static final Set<String> NATIVE = Set.of("-march=native", "-mtune=native", "-mcpu=native");
     private static final Set<String> RECORDS_COMMAND_LINE = Set.of("-frecord-gcc-switches", "-frecord-command-line",
             "-grecord-command-line");
-    private static final Set<String> CLANG_PLUGIN = Set.of("-load", "-plugin", "-add-plugin");
     private static final Pattern DEBUG = Pattern.compile("-g(gdb|dwarf|dwarf-[0-9]|line-tables-only|line-directives-only|full|codeview)?([0-9])?");
     private static final int MAX_RESPONSE_DEPTH = 10;
 
@@ -218,6 +212,14 @@ public final class CcArgs {
         /** Reads the argument at {@code i}; returns the index of the last argument it consumed. */
         private int read(int i) {
             String a = args.get(i);
+            if (!preprocessOnly(a)) {
+                // the same list the worker refuses by: such a command would only fail there
+                OtherProgramFlags.Hit hit = OtherProgramFlags.find(args, i);
+                if (hit != null) {
+                    local(describe(hit, a));
+                    return hit.withValue() ? i + 1 : i;
+                }
+            }
             switch (a) {
                 case "-c":
                     compile = true;
@@ -252,22 +254,6 @@ public final class CcArgs {
                 case "-MJ":
                 case "-aux-info":
                     local(a + " writes a file the handler does not bring back");
-                    return i + 1;
-                case "-wrapper":
-                    local("-wrapper runs another program around the compiler's parts on the worker");
-                    return i + 1;
-                case "-specs":
-                    local("a spec file can make the compiler run other programs (-specs)");
-                    return i + 1;
-                case "-gcc-toolchain":
-                    local("the compiler would use tools of a client directory (-gcc-toolchain)");
-                    return i + 1;
-                case "-Xclang":
-                    String next = value(i);
-                    if (next != null && (CLANG_PLUGIN.contains(next) || next.startsWith("-plugin-arg") || next.startsWith("-load="))) {
-                        local("-Xclang " + next + ": a clang plugin would be loaded on the worker");
-                    }
-                    addBoth(a, next);
                     return i + 1;
                 default:
                     break;
@@ -310,6 +296,11 @@ public final class CcArgs {
                 pre.add(a);
             }
             return i;
+        }
+
+        /** Options only the local preprocess gets: what they name never reaches the worker. */
+        private static boolean preprocessOnly(String a) {
+            return PRE_WITH_VALUE.contains(a) || startsWithAny(a, PRE_JOINED) || a.startsWith("-Wp,");
         }
 
         private void option(String a) {
@@ -433,6 +424,14 @@ public final class CcArgs {
             remote.add("-x");
             remote.add(cxx ? "c++-cpp-output" : "cpp-output");
             remote.add(remoteInput);
+            for (int i = 0; i < remote.size(); i++) {
+                // file names can look like such flags too ("-o -Bx.o"); the worker would refuse them
+                OtherProgramFlags.Hit hit = OtherProgramFlags.find(remote, i);
+                if (hit != null) {
+                    return CcPlan.local(driver, "the remote compile would read '" + remote.get(i) + "' as a flag: "
+                            + describe(hit, remote.get(i)));
+                }
+            }
             return new CcPlan(null, driver, pre, workDir, remoteInput, remote, results);
         }
 
@@ -497,6 +496,12 @@ public final class CcArgs {
             }
             return null;
         }
+    }
+
+    /** A local reason for a flag of {@link OtherProgramFlags}: "-B points the compiler ... (-B/opt/bin)". */
+    private static String describe(OtherProgramFlags.Hit hit, String arg) {
+        boolean joined = arg.startsWith(hit.flag()) && !arg.equals(hit.flag());
+        return hit.flag() + " " + hit.why() + " on the worker" + (joined ? " (" + arg + ")" : "");
     }
 
     private static String fileName(String path) {
