@@ -26,15 +26,18 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 
 /**
- * Owns one reloadable snapshot (name_conf's {@code NameConf}, tls_conf's {@code TlsTables}): a reload loads
- * and checks the source on the blocking dispatcher, then swaps the new snapshot into its holder, so readers
- * see the old one or the new one, never a mix. On any error the old snapshot stays and the reload answers
- * the error. Reloads run one after the other.
+ * Owns a reloadable snapshot (name_conf's {@code NameConf}, tls_conf's {@code TlsTables}, the route tables): a
+ * reload loads and checks the source on the blocking dispatcher, then swaps the new snapshot into its holder,
+ * so readers see the old one or the new one, never a mix. On any error the old snapshot stays and the reload
+ * answers the error. Reloads run one after the other: one arriving while another is loading is stashed.
  *
+ * <p>{@link #create(Reloadable)} runs one {@link Reloadable}; {@link #create(int, Class, Command, Plan)} runs
+ * an owner with a protocol of its own (its {@code Command} extends this one's), such as the route tables'.
+ *
+ * @param <Q> the reload request
  * @param <S> the snapshot
- * @param <P> where a snapshot is loaded from (a file, a set of files)
  */
-public final class SnapshotReloadActor<S, P> {
+public final class SnapshotReloadActor<Q extends SnapshotReloadActor.Command, S> {
 
     /** Loads a snapshot, adding what it tolerates to {@code warnings}; bad input throws, naming file and field. */
     @FunctionalInterface
@@ -56,90 +59,153 @@ public final class SnapshotReloadActor<S, P> {
     public record Reloadable<S, P>(String name, P source, Function<Path, P> sourceAt, Loader<P, S> loader,
                                    Consumer<S> install, Function<S, String> version, String onError) {}
 
+    /**
+     * How an owner with its own protocol reloads: what a request loads, where the snapshot goes, how the
+     * request is answered.
+     *
+     * @param <Q> the owner's reload request
+     * @param <S> the snapshot
+     */
+    public interface Plan<Q, S> {
+        /** The reload's name, for the log. */
+        String name(Q request);
+
+        /** Why {@code request} is refused without loading (an unknown name), or null to load it. */
+        default String refusal(Q request) {
+            return null;
+        }
+
+        /**
+         * Loads and checks, on the blocking dispatcher, what {@code request} asks for; bad input throws naming
+         * file and field. Reloads run one at a time, so the holder read here holds the last reload's snapshot.
+         */
+        S load(Q request, List<String> warnings) throws ConfigException;
+
+        /** Swaps the new snapshot into the holder readers use (and tells whoever follows it). */
+        void install(S snapshot);
+
+        String version(S snapshot);
+
+        /** What serves after a failed reload, for the log ("old tables keep serving"). */
+        String onError();
+
+        /** Answers {@code request}: {@code version} on success, else null and {@code error}. */
+        void answer(Q request, boolean ok, String version, String error);
+    }
+
+    /** Every reload owner's protocol extends this one. */
     public interface Command {}
 
     /** Reload; {@code path} is another source to read for this one reload (BFE's {@code ?path=}). */
     public record Reload(Optional<Path> path, ActorRef<ReloadResult> replyTo) implements Command, CborSerializable {}
 
     /** On success the new snapshot's version, else the error naming file and field. */
-    public record ReloadResult(boolean ok, String version, String error) implements CborSerializable {}
+    public record ReloadResult(boolean ok, String version, String error) implements Outcome, CborSerializable {}
 
-    /** {@code snapshot} is the loader's {@code S}, or null with {@code error} set. */
-    private record Loaded(Reload request, Object snapshot, List<String> warnings, String error)
+    /** What a reload answers, whichever owner's protocol it is in. */
+    public interface Outcome {
+        boolean ok();
+
+        String version();
+
+        String error();
+    }
+
+    /** {@code snapshot} is the plan's {@code S}, or null with {@code error} set. */
+    private record Loaded(Object request, Object snapshot, List<String> warnings, String error)
             implements Command, NoSerializationVerificationNeeded {}
 
     public enum Stop implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
     private final ActorContext<Command> context;
     private final StashBuffer<Command> stash;
-    private final Reloadable<S, P> reloadable;
+    private final Class<Q> requests;
+    private final Command stop;
+    private final Plan<Q, S> plan;
     private final Executor blocking;
 
-    private SnapshotReloadActor(ActorContext<Command> context, StashBuffer<Command> stash, Reloadable<S, P> reloadable) {
+    private SnapshotReloadActor(ActorContext<Command> context, StashBuffer<Command> stash, Class<Q> requests,
+                                Command stop, Plan<Q, S> plan) {
         this.context = context;
         this.stash = stash;
-        this.reloadable = reloadable;
+        this.requests = requests;
+        this.stop = stop;
+        this.plan = plan;
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
     }
 
     /** The holder {@code reloadable} installs into already holds the snapshot loaded at start. */
     public static <S, P> Behavior<Command> create(Reloadable<S, P> reloadable) {
-        return Behaviors.setup(ctx -> Behaviors.withStash(100,
-                stash -> new SnapshotReloadActor<>(ctx, stash, reloadable).idle()));
+        return create(100, Reload.class, Stop.INSTANCE, new OnePlan<>(reloadable));
+    }
+
+    /**
+     * An owner with its own protocol: {@code requests} are its reloads, {@code stop} stops it, at most
+     * {@code queued} reloads wait while one is loading. Narrow the behaviour to the owner's {@code Command}.
+     */
+    public static <Q extends Command, S> Behavior<Command> create(int queued, Class<Q> requests, Command stop,
+                                                                  Plan<Q, S> plan) {
+        return Behaviors.setup(ctx -> Behaviors.withStash(queued,
+                stash -> new SnapshotReloadActor<>(ctx, stash, requests, stop, plan).idle()));
     }
 
     private Behavior<Command> idle() {
         return Behaviors.receive(Command.class)
-                .onMessage(Reload.class, this::onReload)
+                .onMessage(requests, this::onReload)
                 .onMessage(Loaded.class, this::onLoaded)
-                .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+                .onMessageEquals(stop, Behaviors::stopped)
                 .build();
     }
 
     private Behavior<Command> loading() {
         return Behaviors.receive(Command.class)
-                .onMessage(Reload.class, this::stashReload)
+                .onMessage(requests, this::stashReload)
                 .onMessage(Loaded.class, this::onLoaded)
-                .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+                .onMessageEquals(stop, Behaviors::stopped)
                 .build();
     }
 
-    private Behavior<Command> onReload(Reload r) {
-        P from = r.path().map(reloadable.sourceAt()).orElse(reloadable.source());
+    private Behavior<Command> onReload(Q r) {
+        String refusal = plan.refusal(r);
+        if (refusal != null) {
+            plan.answer(r, false, null, refusal);
+            return Behaviors.same();
+        }
         List<String> warnings = new ArrayList<>();
-        CompletableFuture<S> next = CompletableFuture.supplyAsync(() -> load(from, warnings), blocking);
+        CompletableFuture<S> next = CompletableFuture.supplyAsync(() -> load(r, warnings), blocking);
         context.pipeToSelf(next, (s, failure) -> new Loaded(r, s, warnings, failure == null ? null : message(failure)));
         return loading();
     }
 
-    private Behavior<Command> stashReload(Reload r) {
+    private Behavior<Command> stashReload(Q r) {
         if (stash.isFull()) {
-            r.replyTo().tell(new ReloadResult(false, null, "too many reloads queued, try again"));
+            plan.answer(r, false, null, "too many reloads queued, try again");
         } else {
             stash.stash(r);
         }
         return Behaviors.same();
     }
 
-    @SuppressWarnings("unchecked") // only onReload makes a Loaded, from the loader's S
+    @SuppressWarnings("unchecked") // only onReload makes a Loaded, from a Q and the plan's S
     private Behavior<Command> onLoaded(Loaded done) {
+        Q request = (Q) done.request();
         if (done.snapshot() == null) {
-            context.getLog().warn("reload {} failed, {}: {}", reloadable.name(), reloadable.onError(), done.error());
-            done.request().replyTo().tell(new ReloadResult(false, null, done.error()));
+            context.getLog().warn("reload {} failed, {}: {}", plan.name(request), plan.onError(), done.error());
+            plan.answer(request, false, null, done.error());
         } else {
             S snapshot = (S) done.snapshot();
-            reloadable.install().accept(snapshot);
+            plan.install(snapshot);
             done.warnings().forEach(w -> context.getLog().warn("{}", w));
-            String version = reloadable.version().apply(snapshot);
-            context.getLog().info("reload {} done: {}", reloadable.name(), version);
-            done.request().replyTo().tell(new ReloadResult(true, version, null));
+            String version = plan.version(snapshot);
+            context.getLog().info("reload {} done: {}", plan.name(request), version);
+            plan.answer(request, true, version, null);
         }
         return stash.unstashAll(idle());
     }
 
-    private S load(P source, List<String> warnings) {
+    private S load(Q request, List<String> warnings) {
         try {
-            return reloadable.loader().load(source, warnings);
+            return plan.load(request, warnings);
         } catch (ConfigException e) {
             throw new Failure(e.getMessage());
         }
@@ -160,6 +226,40 @@ public final class SnapshotReloadActor<S, P> {
         }
     }
 
+    /** The plan of a single {@link Reloadable}, answering its {@link Reload}s. */
+    private record OnePlan<S, P>(Reloadable<S, P> reloadable) implements Plan<Reload, S> {
+        @Override
+        public String name(Reload request) {
+            return reloadable.name();
+        }
+
+        @Override
+        public S load(Reload request, List<String> warnings) throws ConfigException {
+            P from = request.path().map(reloadable.sourceAt()).orElse(reloadable.source());
+            return reloadable.loader().load(from, warnings);
+        }
+
+        @Override
+        public void install(S snapshot) {
+            reloadable.install().accept(snapshot);
+        }
+
+        @Override
+        public String version(S snapshot) {
+            return reloadable.version().apply(snapshot);
+        }
+
+        @Override
+        public String onError() {
+            return reloadable.onError();
+        }
+
+        @Override
+        public void answer(Reload request, boolean ok, String version, String error) {
+            request.replyTo().tell(new ReloadResult(ok, version, error));
+        }
+    }
+
     /**
      * Registers {@code /reload/<name>} (the node broadcasts it to every proxy node); {@code ?path=PATH} reads
      * {@code reloadable.sourceAt(PATH)} for that one reload.
@@ -168,25 +268,31 @@ public final class SnapshotReloadActor<S, P> {
                                       Scheduler scheduler, Duration timeout) {
         String name = reloadable.name();
         web.registerReload(name, params -> {
-            String version = reloadAndWait(name, actor, scheduler, timeout, pathParam(params));
+            String version = SnapshotReloadActor.<Command, ReloadResult>reloadAndWait(name, actor, replyTo -> new Reload(pathParam(params), replyTo),
+                    scheduler, timeout);
             // the version served is reported like at start (module_status "versions")
             web.dataVersion(name, version);
             return version;
         });
     }
 
-    private static Optional<Path> pathParam(Map<String, List<String>> params) {
+    /** The first non-empty {@code path} query parameter (BFE's {@code ?path=}). */
+    public static Optional<Path> pathParam(Map<String, List<String>> params) {
         List<String> values = params == null ? null : params.get("path");
         return values == null ? Optional.empty()
                 : values.stream().filter(v -> v != null && !v.isEmpty()).findFirst().map(Path::of);
     }
 
-    private static String reloadAndWait(String name, ActorRef<Command> actor, Scheduler scheduler, Duration timeout,
-                                        Optional<Path> path) throws Exception {
-        ReloadResult result;
+    /**
+     * Asks {@code actor} for reload {@code name} and blocks for the answer (the node runs reload handlers on its
+     * blocking dispatcher): the new version, or the error as an IllegalArgumentException.
+     */
+    public static <C, R extends Outcome> String reloadAndWait(String name, ActorRef<C> actor,
+                                                              Function<ActorRef<R>, C> request, Scheduler scheduler,
+                                                              Duration timeout) throws Exception {
+        R result;
         try {
-            result = AskPattern.<Command, ReloadResult>ask(actor, replyTo -> new Reload(path, replyTo), timeout, scheduler)
-                    .toCompletableFuture().get();
+            result = AskPattern.<C, R>ask(actor, request::apply, timeout, scheduler).toCompletableFuture().get();
         } catch (ExecutionException e) {
             throw new IllegalStateException("reload " + name + " got no answer within " + timeout.toMillis()
                     + " ms: " + e.getCause(), e.getCause());

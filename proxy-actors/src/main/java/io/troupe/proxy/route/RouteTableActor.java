@@ -5,157 +5,102 @@ import io.troupe.api.proxy.WebHandlers;
 import io.troupe.proxy.backend.BackendHealth;
 import io.troupe.proxy.backend.HealthCheckManager;
 import io.troupe.proxy.config.ConfigException;
+import io.troupe.proxy.reload.SnapshotReloadActor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 
 /**
  * Owns the node's {@link RouteTables}: handles {@code server_data_conf} and {@code gslb_data_conf} reloads
  * (parse and validate the whole new set on the blocking dispatcher, swap it into the {@link RouteHolder} as
  * one snapshot, keep the old one on any error and answer the error) and runs the health checkers as a child.
- * Reloads are serialized: one arriving while another is loading waits for it.
+ * Reloads are serialized: one arriving while another is loading waits for it. The reload loop is
+ * {@link SnapshotReloadActor}'s; this class is its protocol and its {@link SnapshotReloadActor.Plan}.
  */
 public final class RouteTableActor {
     public static final String SERVER_DATA_CONF = "server_data_conf";
     public static final String GSLB_DATA_CONF = "gslb_data_conf";
     public static final List<String> RELOAD_NAMES = List.of(SERVER_DATA_CONF, GSLB_DATA_CONF);
 
-    public interface Command {}
+    public interface Command extends SnapshotReloadActor.Command {}
 
     /** Reload one group; {@code path} is a directory holding the group's files under their usual names. */
     public record Reload(String name, Optional<Path> path, ActorRef<ReloadResult> replyTo)
             implements Command, CborSerializable {}
 
     /** The outcome: on success the new {@link RouteTables#version()}, else the error naming file and field. */
-    public record ReloadResult(String name, boolean ok, String version, String error) implements CborSerializable {}
-
-    private record Reloaded(Reload request, RouteTables tables, String error)
-            implements Command, NoSerializationVerificationNeeded {}
+    public record ReloadResult(String name, boolean ok, String version, String error)
+            implements SnapshotReloadActor.Outcome, CborSerializable {}
 
     /** Stops the actor and its health checkers (the proxy is stopping, or failed to start). */
     public enum Stop implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
-    private final ActorContext<Command> context;
-    private final StashBuffer<Command> stash;
-    private final RouteFiles files;
-    private final RouteHolder holder;
-    private final ActorRef<HealthCheckManager.Command> healthChecks;
-    private final Executor blocking;
-
-    private RouteTableActor(ActorContext<Command> context, StashBuffer<Command> stash, RouteFiles files,
-                            RouteHolder holder, BackendHealth health) {
-        this.context = context;
-        this.stash = stash;
-        this.files = files;
-        this.holder = holder;
-        this.healthChecks = context.spawn(Behaviors.supervise(HealthCheckManager.create(health, holder))
-                .onFailure(SupervisorStrategy.restart()), "health-checks");
-        this.blocking = context.getSystem().dispatchers()
-                .lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
-        holder.get().warnings().forEach(w -> context.getLog().warn("{}", w));
-        context.getLog().info("route tables serving: {}", holder.get().version());
-    }
+    private RouteTableActor() {}
 
     /**
      * {@code holder} must already hold the tables loaded from {@code files} at start (the node calls
      * {@link RouteTables#load} first and refuses to start when it throws).
      */
     public static Behavior<Command> create(RouteFiles files, RouteHolder holder, BackendHealth health) {
-        return Behaviors.setup(ctx -> Behaviors.withStash(1000,
-                stash -> new RouteTableActor(ctx, stash, files, holder, health).idle()));
+        return Behaviors.<SnapshotReloadActor.Command>setup(ctx -> {
+            ActorRef<HealthCheckManager.Command> healthChecks = ctx.spawn(Behaviors.supervise(
+                    HealthCheckManager.create(health, holder)).onFailure(SupervisorStrategy.restart()), "health-checks");
+            holder.get().warnings().forEach(w -> ctx.getLog().warn("{}", w));
+            ctx.getLog().info("route tables serving: {}", holder.get().version());
+            return SnapshotReloadActor.create(1000, Reload.class, Stop.INSTANCE, new Tables(files, holder, healthChecks));
+        }).narrow();
     }
 
-    private Behavior<Command> idle() {
-        return Behaviors.receive(Command.class)
-                .onMessage(Reload.class, this::onReload)
-                .onMessage(Reloaded.class, this::onReloaded)
-                .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
-                .build();
-    }
-
-    private Behavior<Command> loading() {
-        return Behaviors.receive(Command.class)
-                .onMessage(Reload.class, this::stashReload)
-                .onMessage(Reloaded.class, this::onReloaded)
-                .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
-                .build();
-    }
-
-    private Behavior<Command> onReload(Reload r) {
-        if (!RELOAD_NAMES.contains(r.name())) {
-            r.replyTo().tell(new ReloadResult(r.name(), false, null, "unknown reload name " + r.name()
-                    + " (known: " + String.join(", ", RELOAD_NAMES) + ")"));
-            return Behaviors.same();
+    /** What a reload of either group loads, and that the health checkers follow the new tables. */
+    private record Tables(RouteFiles files, RouteHolder holder, ActorRef<HealthCheckManager.Command> healthChecks)
+            implements SnapshotReloadActor.Plan<Reload, RouteTables> {
+        @Override
+        public String name(Reload request) {
+            return request.name();
         }
-        RouteTables current = holder.get();
-        CompletableFuture<RouteTables> next = CompletableFuture.supplyAsync(() -> build(current, r), blocking);
-        context.pipeToSelf(next, (tables, failure) -> new Reloaded(r, tables, failure == null ? null : message(failure)));
-        return loading();
-    }
 
-    private Behavior<Command> stashReload(Reload r) {
-        if (stash.isFull()) {
-            r.replyTo().tell(new ReloadResult(r.name(), false, null, "too many reloads queued, try again"));
-        } else {
-            stash.stash(r);
+        @Override
+        public String refusal(Reload request) {
+            return RELOAD_NAMES.contains(request.name()) ? null
+                    : "unknown reload name " + request.name() + " (known: " + String.join(", ", RELOAD_NAMES) + ")";
         }
-        return Behaviors.same();
-    }
 
-    private Behavior<Command> onReloaded(Reloaded done) {
-        Reload r = done.request();
-        if (done.tables() == null) {
-            context.getLog().warn("reload {} failed, old tables keep serving: {}", r.name(), done.error());
-            r.replyTo().tell(new ReloadResult(r.name(), false, null, done.error()));
-        } else {
-            holder.set(done.tables());
-            healthChecks.tell(new HealthCheckManager.TablesChanged(done.tables()));
-            done.tables().warnings().forEach(w -> context.getLog().warn("{}", w));
-            context.getLog().info("reload {} done: {}", r.name(), done.tables().version());
-            r.replyTo().tell(new ReloadResult(r.name(), true, done.tables().version(), null));
+        @Override
+        public RouteTables load(Reload request, List<String> warnings) throws ConfigException {
+            RouteTables current = holder.get();
+            RouteTables next = request.name().equals(SERVER_DATA_CONF)
+                    ? current.reloadServerData(request.path().map(files::withServerDataDir).orElse(files))
+                    : current.reloadGslbData(request.path().map(files::withGslbDataDir).orElse(files));
+            warnings.addAll(next.warnings());
+            return next;
         }
-        return stash.unstashAll(idle());
-    }
 
-    private RouteTables build(RouteTables current, Reload r) {
-        try {
-            if (r.name().equals(SERVER_DATA_CONF)) {
-                return current.reloadServerData(r.path().map(files::withServerDataDir).orElse(files));
-            }
-            return current.reloadGslbData(r.path().map(files::withGslbDataDir).orElse(files));
-        } catch (ConfigException e) {
-            throw new ReloadFailure(e.getMessage());
+        @Override
+        public void install(RouteTables tables) {
+            holder.set(tables);
+            healthChecks.tell(new HealthCheckManager.TablesChanged(tables));
         }
-    }
 
-    private static String message(Throwable t) {
-        Throwable c = t;
-        while ((c instanceof java.util.concurrent.CompletionException || c instanceof ExecutionException)
-                && c.getCause() != null) {
-            c = c.getCause();
+        @Override
+        public String version(RouteTables tables) {
+            return tables.version();
         }
-        return c instanceof ReloadFailure ? c.getMessage() : "internal error while reloading: " + c;
-    }
 
-    /** Carries a ConfigException's message out of the blocking task. */
-    private static final class ReloadFailure extends RuntimeException {
-        ReloadFailure(String message) {
-            super(message, null, false, false);
+        @Override
+        public String onError() {
+            return "old tables keep serving";
+        }
+
+        @Override
+        public void answer(Reload request, boolean ok, String version, String error) {
+            request.replyTo().tell(new ReloadResult(request.name(), ok, version, error));
         }
     }
 
@@ -166,31 +111,8 @@ public final class RouteTableActor {
      */
     public static void registerReloads(WebHandlers web, ActorRef<Command> actor, Scheduler scheduler, Duration timeout) {
         for (String name : RELOAD_NAMES) {
-            web.registerReload(name, params -> reloadAndWait(actor, scheduler, timeout, name, pathParam(params)));
+            web.registerReload(name, params -> SnapshotReloadActor.<Command, ReloadResult>reloadAndWait(name, actor,
+                    replyTo -> new Reload(name, SnapshotReloadActor.pathParam(params), replyTo), scheduler, timeout));
         }
-    }
-
-    static Optional<Path> pathParam(Map<String, List<String>> params) {
-        List<String> values = params == null ? null : params.get("path");
-        if (values == null) {
-            return Optional.empty();
-        }
-        return values.stream().filter(v -> v != null && !v.isEmpty()).findFirst().map(Path::of);
-    }
-
-    private static String reloadAndWait(ActorRef<Command> actor, Scheduler scheduler, Duration timeout, String name,
-                                        Optional<Path> path) throws Exception {
-        ReloadResult result;
-        try {
-            result = AskPattern.<Command, ReloadResult>ask(actor, replyTo -> new Reload(name, path, replyTo), timeout,
-                    scheduler).toCompletableFuture().get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("reload " + name + " got no answer within " + timeout.toMillis()
-                    + " ms: " + e.getCause(), e.getCause());
-        }
-        if (!result.ok()) {
-            throw new IllegalArgumentException(result.error());
-        }
-        return result.version();
     }
 }
