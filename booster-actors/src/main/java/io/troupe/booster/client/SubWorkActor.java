@@ -62,9 +62,16 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      *
      * @param worker the worker address that ran it (REMOTE only), else null
      * @param fallback why it did not run remotely though the handler wanted it to, else null
+     * @param fallbackDetail with {@code fallback}, what happened in words (the worker's message, the hook that
+     *     timed out with its handler and bound), else null
      */
     public record Ended(String subWorkId, Route route, int exitCode, String worker, Timings timings,
-            FallbackReason fallback) implements NoSerializationVerificationNeeded {}
+            FallbackReason fallback, String fallbackDetail) implements NoSerializationVerificationNeeded {
+
+        public Ended(String subWorkId, Route route, int exitCode, String worker, Timings timings, FallbackReason fallback) {
+            this(subWorkId, route, exitCode, worker, timings, fallback, null);
+        }
+    }
 
     /**
      * Where the time of one sub-work went, for {@code --stats_json}.
@@ -262,7 +269,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             // decided here, not in booster-exec, so that the summary and --stats_json count it; booster-exec runs it
             fallback = shared.local() ? null : FallbackReason.FORCED_LOCAL;
             replyTo.tell(ExecutorGateway.SubWorkReply.runLocally("forced local by --force_local_list"));
-            reportTo.tell(new Ended(id, Route.LOCAL, 0, null, timings(), fallback));
+            reportTo.tell(new Ended(id, Route.LOCAL, 0, null, timings(), fallback,
+                    fallback == null ? null : "forced local by --force_local_list"));
             context.getSelf().tell(Finalized.INSTANCE);
             return;
         }
@@ -270,7 +278,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             // only booster-exec's own process can read a pipe: it runs the command itself, inheriting it
             fallback = shared.local() ? null : FallbackReason.STDIN; // under --local it was never to run remotely
             replyTo.tell(ExecutorGateway.SubWorkReply.runLocally("stdin is a pipe"));
-            reportTo.tell(new Ended(id, Route.LOCAL, 0, null, timings(), fallback));
+            reportTo.tell(new Ended(id, Route.LOCAL, 0, null, timings(), fallback,
+                    fallback == null ? null : "stdin is a pipe"));
             context.getSelf().tell(Finalized.INSTANCE);
             return;
         }
@@ -829,7 +838,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     private Behavior<Command> finish(Route route, int exitCode, byte[] stdout, byte[] stderr, String ranOn) {
         replyTo.tell(new ExecutorGateway.SubWorkReply(exitCode, stdout, stderr));
-        reportTo.tell(new Ended(id, route, exitCode, ranOn, timings(), fallback));
+        reportTo.tell(new Ended(id, route, exitCode, ranOn, timings(), fallback,
+                fallback == null || lastFailure.isEmpty() ? null : lastFailure));
         shared.directory().tell(new WorkerDirectory.Forget(id));
         if (inline) {
             callInline(() -> shared.handler().finalExecute(argv, sandbox()));

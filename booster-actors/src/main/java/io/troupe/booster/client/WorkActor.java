@@ -840,6 +840,7 @@ public final class WorkActor {
             one.put("worker", ended.worker());
             one.put("attempts", t.attempts());
             one.put("fallback_reason", ended.fallback() == null ? null : ended.fallback().key());
+            one.put("fallback_detail", ended.fallbackDetail());
             one.put("start_ms", t.startMillis());
             one.put("pre_ms", t.preMillis());
             one.put("send_ms", t.sendMillis());

@@ -142,6 +142,9 @@ class HookTimeoutTest {
         assertTrue(outcome.finished().summary().line().contains("fell back: hook timeout 1"),
                 outcome.finished().summary().line());
         assertEquals("hook_timeout", outcome.stats().at("/sub_works/0/fallback_reason").asText());
+        String detail = outcome.stats().at("/sub_works/0/fallback_detail").asText();
+        assertTrue(detail.contains("PreExecute of handler " + Hanging.class.getName() + " did not return within 700 ms")
+                && detail.contains("troupe.booster.sub-work-hook-timeout"), detail);
         assertEquals("local", outcome.stats().at("/sub_works/0/route").asText());
         awaitInterrupted(handler);
     }
@@ -168,6 +171,8 @@ class HookTimeoutTest {
         assertEquals(Map.of(FallbackReason.HOOK_TIMEOUT, 1), outcome.finished().summary().fallbacks());
         assertEquals("local", outcome.stats().at("/sub_works/0/route").asText());
         assertEquals(1, outcome.stats().at("/sub_works/0/attempts").asInt());
+        assertTrue(outcome.stats().at("/sub_works/0/fallback_detail").asText().contains("PostExecute of handler"),
+                outcome.stats().toString());
         awaitInterrupted(handler);
     }
 
