@@ -45,10 +45,11 @@ final class HandlerCalls {
 
     /**
      * One call of hook {@code hook} bounded by {@code timeout} (from config key {@code key}; zero = none), measured
-     * from the moment the call starts on {@code blocking}. Past it {@code onError} gets a {@link HookTimeoutException}
-     * and the thread running the hook is interrupted: sleeps, waits, interruptible I/O and Process.waitFor end so,
-     * and the thread goes back to the pool. A hook that ignores the interrupt keeps its thread until it returns
-     * (Java cannot stop a thread); that is logged, and its late result is dropped.
+     * from the moment the call starts on {@code blocking} (a call that cannot even start within it, all threads
+     * taken, fails too). Past it {@code onError} gets a {@link HookTimeoutException} and the thread running the hook
+     * is interrupted: sleeps, waits, interruptible I/O and Process.waitFor end so, and the thread goes back to the
+     * pool. A hook that ignores the interrupt keeps its thread until it returns (Java cannot stop a thread); that is
+     * logged, and its late result is dropped.
      */
     static <C> void pipeToSelf(ActorContext<C> context, Handler handler, Executor blocking, String hook,
                                Duration timeout, String key, Callable<? extends C> work,
@@ -60,24 +61,12 @@ final class HandlerCalls {
         CompletableFuture<C> result = new CompletableFuture<>();
         ClassLoader handlerLoader = handler.getClass().getClassLoader();
         Interruptible running = new Interruptible();
-        Executor delayed = CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        HookTimeoutException late = new HookTimeoutException(hook, handler.getClass().getName(), timeout.toMillis(), key);
+        watch(running, result, late, timeout.toNanos(), timeout.toNanos(), hook);
         blocking.execute(() -> {
             if (!running.enter()) {
                 return; // given up before it started
             }
-            delayed.execute(() -> {
-                HookTimeoutException late = new HookTimeoutException(hook, handler.getClass().getName(), timeout.toMillis(), key);
-                if (result.completeExceptionally(late) && running.interrupt()) {
-                    log.warn("{}; its thread was interrupted", late.getMessage());
-                    delayed(Duration.ofSeconds(1)).execute(() -> {
-                        String stuck = running.stuckThread();
-                        if (stuck != null) {
-                            log.warn("{} still runs on thread {} though interrupted: that thread is lost to the"
-                                    + " blocking dispatcher until the hook returns", hook, stuck);
-                        }
-                    });
-                }
-            });
             Thread thread = Thread.currentThread();
             ClassLoader previous = thread.getContextClassLoader();
             thread.setContextClassLoader(handlerLoader); // a plugin finds its resources through it
@@ -94,8 +83,26 @@ final class HandlerCalls {
         context.pipeToSelf(result, (value, error) -> error == null ? value : onError.apply(unwrap(error)));
     }
 
-    private static Executor delayed(Duration delay) {
-        return CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS);
+    /** After {@code delayNanos}: the call's time is up (interrupt it), or it started late (wait out its rest). */
+    private static void watch(Interruptible running, CompletableFuture<?> result, HookTimeoutException late,
+            long delayNanos, long timeoutNanos, String hook) {
+        CompletableFuture.delayedExecutor(delayNanos, TimeUnit.NANOSECONDS).execute(() -> {
+            long rest = running.restNanos(timeoutNanos);
+            if (rest > 0 && !result.isDone()) {
+                watch(running, result, late, rest, timeoutNanos, hook);
+                return;
+            }
+            if (result.completeExceptionally(late) && running.interrupt()) {
+                log.warn("{}; its thread was interrupted", late.getMessage());
+                CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS).execute(() -> {
+                    String stuck = running.stuckThread();
+                    if (stuck != null) {
+                        log.warn("{} still runs on thread {} though interrupted: that thread is lost to the"
+                                + " blocking dispatcher until the hook returns", hook, stuck);
+                    }
+                });
+            }
+        });
     }
 
     /** {@code key}'s duration in {@code config}, zero when absent. */
@@ -107,13 +114,25 @@ final class HandlerCalls {
     private static final class Interruptible {
         private Thread thread;
         private boolean over;
+        private long startNanos;
+        private boolean started;
 
         synchronized boolean enter() {
             if (over) {
                 return false;
             }
             thread = Thread.currentThread();
+            startNanos = System.nanoTime();
+            started = true;
             return true;
+        }
+
+        /** What is left of the call's time: 0 when it has not started yet (then it never will) or is over. */
+        synchronized long restNanos(long timeoutNanos) {
+            if (!started) {
+                return 0;
+            }
+            return timeoutNanos - (System.nanoTime() - startNanos);
         }
 
         synchronized void exit() {
