@@ -148,7 +148,8 @@ public final class BoosterCli implements Callable<Integer> {
     private int maxLocalPostJobs;
 
     @Option(names = {"-fll", "--force_local_list"}, paramLabel = "KEY", split = ",",
-            description = "run a sub-work locally when its command line contains one of these strings (repeatable)")
+            description = "run a sub-work locally when its command line contains one of these strings (repeatable);"
+                    + " counted as 'forced local' in the summary")
     private List<String> forceLocalList = new ArrayList<>();
 
     @Option(names = {"-s", "--save_code"}, arity = "0..1",
