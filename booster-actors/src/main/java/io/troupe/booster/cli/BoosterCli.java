@@ -148,7 +148,8 @@ public final class BoosterCli implements Callable<Integer> {
     private int maxLocalPostJobs;
 
     @Option(names = {"-fll", "--force_local_list"}, paramLabel = "KEY", split = ",",
-            description = "run a sub-work locally when its command line contains one of these strings (repeatable)")
+            description = "run a sub-work locally when its command line contains one of these strings (repeatable);"
+                    + " counted as 'forced local' in the summary")
     private List<String> forceLocalList = new ArrayList<>();
 
     @Option(names = {"-s", "--save_code"}, arity = "0..1",
@@ -253,24 +254,6 @@ public final class BoosterCli implements Callable<Integer> {
     public Integer call() {
         WorkSettings settings = settings();
         TbsFlags.notes(spec.commandLine().getParseResult()).forEach(spec.commandLine().getErr()::println);
-        if (maxFileSize != null) {
-            // read by WorkActor from the config: a system property overrides reference.conf in ConfigFactory.load()
-            System.setProperty("troupe.booster.max-file-size", Long.toString(maxFileBytes()));
-            com.typesafe.config.ConfigFactory.invalidateCaches();
-        }
-        if (clusterTlsDir != null) {
-            // read by BoosterRun (io.troupe.booster.transport.ClusterTransport) from the config, like --max_file_size
-            System.setProperty("troupe.cluster.tls.dir", clusterTlsDir.toAbsolutePath().toString());
-            com.typesafe.config.ConfigFactory.invalidateCaches();
-        }
-        if (netErrorLimit != null) {
-            System.setProperty(NET_ERROR_LIMIT_KEY, Integer.toString(netErrorLimit));
-            com.typesafe.config.ConfigFactory.invalidateCaches();
-        }
-        if (resourceTimeoutSecs != null) {
-            System.setProperty(RESOURCE_TIMEOUT_KEY, resourceTimeoutSecs + "s");
-            com.typesafe.config.ConfigFactory.invalidateCaches();
-        }
         // the dashboard lookup (config, HTTP client, TLS) would slow the command's start and the join: it waits
         // for both
         int exitCode = runner.run(settings, () -> announceDashboard(settings));
@@ -323,6 +306,9 @@ public final class BoosterCli implements Callable<Integer> {
     /** The keys {@code --net_error_limit} and {@code --resource_timeout_secs} set (read by WorkActor from the config). */
     static final String NET_ERROR_LIMIT_KEY = "troupe.booster.unhealthy-after-errors";
     static final String RESOURCE_TIMEOUT_KEY = "troupe.booster.worker-discovery-timeout";
+    /** The keys {@code --max_file_size} and {@code --cluster_tls_dir} set. */
+    static final String MAX_FILE_SIZE_KEY = "troupe.booster.max-file-size";
+    static final String CLUSTER_TLS_DIR_KEY = io.troupe.booster.transport.ClusterTransport.TLS_DIR;
 
     /** The file of TBS {@code -s/--save_code}. */
     static final String EXIT_CODE_FILE = "bk_origin_exit_code";
@@ -400,7 +386,29 @@ public final class BoosterCli implements Callable<Integer> {
                 .withFallbackLimits(remoteTimeoutSecs, maxFallbackRatio)
                 .withHookSettings(hooks)
                 .withJobLimits(new JobLimits(jobs, presetJobs, maxDegradedJobs, maxLocalExeJobs, maxLocalPreJobs,
-                        maxLocalPostJobs, limit));
+                        maxLocalPostJobs, limit))
+                .withConfigOverrides(configOverrides());
+    }
+
+    /**
+     * The config keys the flags set, read by BoosterRun, WorkActor and ClusterTransport from this work's config
+     * ({@link WorkSettings#config}): never System properties, which two boosters in one JVM would share.
+     */
+    private Map<String, String> configOverrides() {
+        Map<String, String> overrides = new java.util.LinkedHashMap<>();
+        if (maxFileSize != null) {
+            overrides.put(MAX_FILE_SIZE_KEY, Long.toString(maxFileBytes()));
+        }
+        if (clusterTlsDir != null) {
+            overrides.put(CLUSTER_TLS_DIR_KEY, workDir.resolve(clusterTlsDir).toAbsolutePath().normalize().toString());
+        }
+        if (netErrorLimit != null) {
+            overrides.put(NET_ERROR_LIMIT_KEY, Integer.toString(netErrorLimit));
+        }
+        if (resourceTimeoutSecs != null) {
+            overrides.put(RESOURCE_TIMEOUT_KEY, resourceTimeoutSecs + "s");
+        }
+        return overrides;
     }
 
     /** {@code -b/--build_id}, else TBS's environment variables; it becomes part of the work id and its URL. */

@@ -75,6 +75,7 @@ public final class BoosterRun {
     /** @param started called once this node is Up in the cluster (--local: once the actor system runs) */
     private static int run(WorkSettings settings, Handler handler, Config baseConfig,
             BoosterGuardian.WorkFactory workFactory, Runnable started) {
+        baseConfig = settings.config(baseConfig); // the flags' values (--max_file_size, --cluster_tls_dir, ...)
         boolean embedded = settings.clusterSeeds().isEmpty();
         try {
             checkSeeds(settings.clusterSeeds());

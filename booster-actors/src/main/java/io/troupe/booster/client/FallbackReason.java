@@ -26,7 +26,11 @@ public enum FallbackReason {
     /** its stdin is a pipe (or a file too large to forward), so only a local run can read it */
     STDIN("stdin"),
     /** the worker refused it: the executable is not on its allowlist, a path leaves the sandbox, a bad request */
-    WORKER_REFUSED("refused by the worker");
+    WORKER_REFUSED("refused by the worker"),
+    /** a hook of the handler (PreExecute, PostExecute) did not return within troupe.booster.sub-work-hook-timeout */
+    HOOK_TIMEOUT("hook timeout"),
+    /** its command line holds a key of {@code --force_local_list}: the user's choice, so not counted by --max_fallback_ratio */
+    FORCED_LOCAL("forced local");
 
     private final String label;
 
@@ -47,6 +51,12 @@ public enum FallbackReason {
     /** A failure that would recur on any worker: no further remote attempt is made, the local run comes at once. */
     public boolean permanent() {
         // not TOOLCHAIN_MISMATCH: another worker may hold the key this one lacks (it was chosen from old reports)
-        return this == REFUSED || this == TOO_LARGE || this == STDIN || this == WORKER_REFUSED;
+        return this == REFUSED || this == TOO_LARGE || this == STDIN || this == WORKER_REFUSED || this == FORCED_LOCAL
+                || this == HOOK_TIMEOUT; // a hook that hung once is not called again for it
+    }
+
+    /** Whether {@code --max_fallback_ratio} counts it: not when the user asked for the local run. */
+    public boolean countsAsFallback() {
+        return this != FORCED_LOCAL;
     }
 }

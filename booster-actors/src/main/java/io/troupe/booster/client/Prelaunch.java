@@ -85,7 +85,8 @@ final class Prelaunch {
         WorkLaunch.Environment environment;
         try {
             environment = WorkLaunch.withHandlerLoader(handler,
-                    () -> WorkLaunch.prepareEnvironment(settings, handler, boosterConfig));
+                    () -> WorkLaunch.prepareEnvironment(settings, handler, boosterConfig,
+                            HandlerCalls.timeout(config, HandlerCalls.TIMEOUT_KEY)));
         } catch (Exception e) {
             environment = new WorkLaunch.Environment(null, null, null, e);
         }

@@ -62,9 +62,16 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      *
      * @param worker the worker address that ran it (REMOTE only), else null
      * @param fallback why it did not run remotely though the handler wanted it to, else null
+     * @param fallbackDetail with {@code fallback}, what happened in words (the worker's message, the hook that
+     *     timed out with its handler and bound), else null
      */
     public record Ended(String subWorkId, Route route, int exitCode, String worker, Timings timings,
-            FallbackReason fallback) implements NoSerializationVerificationNeeded {}
+            FallbackReason fallback, String fallbackDetail) implements NoSerializationVerificationNeeded {
+
+        public Ended(String subWorkId, Route route, int exitCode, String worker, Timings timings, FallbackReason fallback) {
+            this(subWorkId, route, exitCode, worker, timings, fallback, null);
+        }
+    }
 
     /**
      * Where the time of one sub-work went, for {@code --stats_json}.
@@ -96,10 +103,22 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      * @param remoteTimeout longest run of the remote process ({@link Duration#ZERO} = the worker's own limit)
      * @param maxFileBytes an input file past this size makes the sub-work run locally ({@code --max_file_size})
      * @param inlineInputBytes inputs totalling at most this ride inside the request instead of by digest
+     * @param forceLocalKeys {@code --force_local_list} keys joined by {@code !!|!!} (TBS's BK_DIST_FORCE_LOCAL_KEYS), or null
+     * @param hookTimeout longest call of a per-sub-work hook, {@code troupe.booster.hook-timeout} ({@link Duration#ZERO} = none)
      */
     public record Shared(Handler handler, ActorRef<WorkerDirectory.Command> directory,
             ActorRef<LocalSlots.Command> localSlots, boolean local, boolean noLocal, int remoteRetryTimes,
-            Duration ioTimeout, Duration remoteTimeout, long maxFileBytes, long inlineInputBytes, Executor blocking) {}
+            Duration ioTimeout, Duration remoteTimeout, long maxFileBytes, long inlineInputBytes, Executor blocking,
+            String forceLocalKeys, Duration hookTimeout) {
+
+        /** No --force_local_list, no bound on the per-sub-work hooks. */
+        public Shared(Handler handler, ActorRef<WorkerDirectory.Command> directory,
+                ActorRef<LocalSlots.Command> localSlots, boolean local, boolean noLocal, int remoteRetryTimes,
+                Duration ioTimeout, Duration remoteTimeout, long maxFileBytes, long inlineInputBytes, Executor blocking) {
+            this(handler, directory, localSlots, local, noLocal, remoteRetryTimes, ioTimeout, remoteTimeout, maxFileBytes,
+                    inlineInputBytes, blocking, null, Duration.ZERO);
+        }
+    }
 
     /**
      * The handler's decisions, made in one blocking task: remote or not, local weight, retries and (for a
@@ -246,11 +265,21 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         this.downloadReplies = context.messageAdapter(SubWorkExecutor.DownloadFrom.class, DownloadAnswered::new);
         this.inline = isInline(shared.handler());
         this.files = new SubWorkFiles(cwd, stdin, shared.maxFileBytes(), shared.inlineInputBytes());
+        if (io.troupe.booster.exec.BoosterExec.forcedLocal(argv, shared.forceLocalKeys())) {
+            // decided here, not in booster-exec, so that the summary and --stats_json count it; booster-exec runs it
+            fallback = shared.local() ? null : FallbackReason.FORCED_LOCAL;
+            replyTo.tell(ExecutorGateway.SubWorkReply.runLocally("forced local by --force_local_list"));
+            reportTo.tell(new Ended(id, Route.LOCAL, 0, null, timings(), fallback,
+                    fallback == null ? null : "forced local by --force_local_list"));
+            context.getSelf().tell(Finalized.INSTANCE);
+            return;
+        }
         if (stdin.kind() == GatewayProtocol.StdinKind.PIPE && !StdinIdentity.isOwn(stdin.id()) && mayReadStdin()) {
             // only booster-exec's own process can read a pipe: it runs the command itself, inheriting it
             fallback = shared.local() ? null : FallbackReason.STDIN; // under --local it was never to run remotely
             replyTo.tell(ExecutorGateway.SubWorkReply.runLocally("stdin is a pipe"));
-            reportTo.tell(new Ended(id, Route.LOCAL, 0, null, timings(), fallback));
+            reportTo.tell(new Ended(id, Route.LOCAL, 0, null, timings(), fallback,
+                    fallback == null ? null : "stdin is a pipe"));
             context.getSelf().tell(Finalized.INSTANCE);
             return;
         }
@@ -261,8 +290,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             acquireSlot(LocalSlots.Kind.PRE, 1); // input files to read first (pendingInputs)
         } else if (shared.local()) {
             Handler handler = shared.handler();
-            onBlocking(() -> new Planned(false, handler.localLockWeight(argv), handler.remoteRetryTimes(), null, null, null),
-                    error -> new Planned(false, 1, -1, null, null, error));
+            onBlocking("LocalLockWeight", () -> new Planned(false, handler.localLockWeight(argv), handler.remoteRetryTimes(),
+                            null, null, null), error -> new Planned(false, 1, -1, null, null, error));
         } else {
             acquireSlot(LocalSlots.Kind.PRE, 1);
         }
@@ -311,6 +340,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             getContext().getLog().warn("sub-work {} runs locally: {}", id, lastFailure);
             return fallBack();
         }
+        if (planned.preExecuteError() instanceof HookTimeoutException timedOut) {
+            return hookTimedOut(timedOut);
+        }
         if (planned.preExecuteError() != null) {
             lastFailure = "PreExecute failed: " + messageOf(planned.preExecuteError());
             lastReason = FallbackReason.REFUSED;
@@ -334,26 +366,36 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             mayStillGoRemote = false; // the slot came first: it runs here (a Withdrawn that follows changes nothing)
             withdrawing = false;
         }
+        // released when the step returns, or at its timeout: a hung hook must not keep the slot
+        Runnable release = releaseOnce(lease);
         switch (kind) {
-            case PRE -> onBlocking(() -> {
+            case PRE -> onBlocking("PreExecute", () -> {
                 try {
                     if (pendingInputs != null) {
                         return withInputs(pendingInputs);
                     }
                     return plan();
                 } finally {
-                    shared.localSlots().tell(new LocalSlots.Release(lease));
+                    release.run();
                 }
-            }, error -> new Planned(false, 1, -1, null, null, error));
-            case POST -> onBlocking(() -> {
+            }, error -> {
+                release.run();
+                return error instanceof HookTimeoutException timedOut
+                        ? new Planned(true, 1, -1, null, timedOut, null) // not decided: counted as PreExecute's
+                        : new Planned(false, 1, -1, null, null, error);
+            });
+            case POST -> onBlocking("PostExecute", () -> {
                 try {
                     DistResult result = files.writeResults(plan, remoteDone, fetched);
                     shared.handler().postExecute(result);
                     return new PostExecuted(null);
                 } finally {
-                    shared.localSlots().tell(new LocalSlots.Release(lease));
+                    release.run();
                 }
-            }, PostExecuted::new);
+            }, error -> {
+                release.run();
+                return new PostExecuted(error);
+            });
             case EXE -> runLocalWithLease(lease);
         }
         return this;
@@ -585,6 +627,13 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     private Behavior<Command> onPostExecuted(PostExecuted executed) {
         postNanos += lap();
+        if (executed.error() instanceof HookTimeoutException timedOut) {
+            // the result was never judged: not accepted; the local run writes the result files anew
+            System.err.println("[booster] warning: sub-work '" + String.join(" ", argv) + "': " + timedOut.getMessage()
+                    + "; its remote result is not used" + (shared.noLocal() ? "" : ", it runs locally"));
+            return remoteFailed(WorkerDirectory.Outcome.OK, remoteDone.load(), timedOut.getMessage()
+                    + "; the remote result (exit code " + lastRemoteExit + ") is not used", FallbackReason.HOOK_TIMEOUT, true);
+        }
         if (executed.error() != null) {
             // a deterministic failure (a compile error) fails alike everywhere: straight to the local re-run
             boolean deterministic = executed.error() instanceof DeterministicFailure;
@@ -700,7 +749,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             callInline(() -> shared.handler().onRemoteFail(argv));
             return onRemoteFailNoted();
         }
-        onBlocking(() -> {
+        onBlocking("OnRemoteFail", () -> {
             shared.handler().onRemoteFail(argv);
             return RemoteFailNoted.INSTANCE;
         }, error -> RemoteFailNoted.INSTANCE);
@@ -769,7 +818,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     private void runLocalWithLease(long lease) {
         localWaitNanos += lap();
-        onBlocking(() -> {
+        // not bounded: a local run lasts as long as the command (and the handler's localExecute) takes
+        HandlerCalls.pipeToSelf(getContext(), shared.handler(), shared.blocking(), () -> {
             try {
                 return new LocalDone(LocalRun.run(shared.handler(), argv, cwd, env, stdin));
             } finally {
@@ -788,16 +838,22 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     private Behavior<Command> finish(Route route, int exitCode, byte[] stdout, byte[] stderr, String ranOn) {
         replyTo.tell(new ExecutorGateway.SubWorkReply(exitCode, stdout, stderr));
-        reportTo.tell(new Ended(id, route, exitCode, ranOn, timings(), fallback));
+        reportTo.tell(new Ended(id, route, exitCode, ranOn, timings(), fallback,
+                fallback == null || lastFailure.isEmpty() ? null : lastFailure));
         shared.directory().tell(new WorkerDirectory.Forget(id));
         if (inline) {
             callInline(() -> shared.handler().finalExecute(argv, sandbox()));
             return Behaviors.stopped();
         }
-        onBlocking(() -> {
+        onBlocking("FinalExecute", () -> {
             shared.handler().finalExecute(argv, sandbox());
             return Finalized.INSTANCE;
-        }, error -> Finalized.INSTANCE);
+        }, error -> {
+            if (error instanceof HookTimeoutException) {
+                System.err.println("[booster] warning: " + error.getMessage()); // its result was already answered
+            }
+            return Finalized.INSTANCE;
+        });
         return this;
     }
 
@@ -834,8 +890,31 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         lastRemoteStderr = err.toByteArray();
     }
 
-    private void onBlocking(java.util.concurrent.Callable<Command> work, java.util.function.Function<Throwable, Command> onError) {
-        HandlerCalls.pipeToSelf(getContext(), shared.handler(), shared.blocking(), work, onError);
+    /** A step that calls hook {@code hook}, bounded by {@code troupe.booster.sub-work-hook-timeout}. */
+    private void onBlocking(String hook, java.util.concurrent.Callable<Command> work,
+            java.util.function.Function<Throwable, Command> onError) {
+        HandlerCalls.pipeToSelf(getContext(), shared.handler(), shared.blocking(), hook, shared.hookTimeout(),
+                HandlerCalls.SUB_WORK_TIMEOUT_KEY, work, onError);
+    }
+
+    /** Releases the local slot lease once, whoever comes first: the step's end or its timeout. */
+    private Runnable releaseOnce(long lease) {
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        ActorRef<LocalSlots.Command> slots = shared.localSlots();
+        return () -> {
+            if (released.compareAndSet(false, true)) {
+                slots.tell(new LocalSlots.Release(lease));
+            }
+        };
+    }
+
+    /** PreExecute hung: no remote attempt; said on stderr, counted as hook_timeout. */
+    private Behavior<Command> hookTimedOut(HookTimeoutException timedOut) {
+        lastFailure = timedOut.getMessage();
+        lastReason = FallbackReason.HOOK_TIMEOUT;
+        System.err.println("[booster] warning: sub-work '" + String.join(" ", argv) + "': " + lastFailure
+                + (shared.noLocal() ? "" : "; running it locally"));
+        return fallBack();
     }
 
     // ---- inline hooks, on the actor's thread ----

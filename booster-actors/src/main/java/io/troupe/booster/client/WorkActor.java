@@ -101,9 +101,10 @@ public final class WorkActor {
             this(total, remoteOk, localFallback, failed, workersUsed, Map.of());
         }
 
-        /** Sub-works that fell back, whatever the reason. */
+        /** Sub-works that fell back, whatever the reason, but for those the user forced local (--force_local_list). */
         public int fellBack() {
-            return fallbacks.values().stream().mapToInt(Integer::intValue).sum();
+            return fallbacks.entrySet().stream().filter(e -> e.getKey().countsAsFallback())
+                    .mapToInt(Map.Entry::getValue).sum();
         }
 
         /** The line printed at the end of a work. */
@@ -368,7 +369,8 @@ public final class WorkActor {
             return abort("PreWork failed: " + messageOf(done.error()) + "; --no_local forbids running the work locally");
         }
         afterPreWork(done.error());
-        onBlocking(this::prepareEnvironment, error -> new EnvReady(null, null, null, error));
+        java.time.Duration handlerTimeout = HandlerCalls.timeout(context.getSystem().settings().config(), HandlerCalls.TIMEOUT_KEY);
+        onBlocking(() -> prepareEnvironment(handlerTimeout), error -> new EnvReady(null, null, null, error));
         return Behaviors.same();
     }
 
@@ -381,7 +383,8 @@ public final class WorkActor {
         shared = new SubWorkActor.Shared(handler, directory, localSlots, local, settings.noLocal(),
                 settings.remoteRetryTimes(), Duration.ofSeconds(settings.ioTimeoutSecs() > 0 ? settings.ioTimeoutSecs() : 600),
                 Duration.ofSeconds(Math.max(0, settings.remoteTimeoutSecs())), maxFileBytes,
-                inlineInputBytes, blocking);
+                inlineInputBytes, blocking, settings.env().get(io.troupe.booster.exec.BoosterExec.FORCE_LOCAL_KEYS_ENV),
+                HandlerCalls.timeout(context.getSystem().settings().config(), HandlerCalls.SUB_WORK_TIMEOUT_KEY));
     }
 
     /**
@@ -781,8 +784,8 @@ public final class WorkActor {
 
     // ---- blocking work, on troupe.blocking-dispatcher ----
 
-    private EnvReady prepareEnvironment() throws Exception {
-        WorkLaunch.Environment environment = WorkLaunch.prepareEnvironment(settings, handler, boosterConfig);
+    private EnvReady prepareEnvironment(java.time.Duration handlerTimeout) throws Exception {
+        WorkLaunch.Environment environment = WorkLaunch.prepareEnvironment(settings, handler, boosterConfig, handlerTimeout);
         return new EnvReady(environment.env(), environment.tempDir(), environment.warning(), environment.error());
     }
 
@@ -837,6 +840,7 @@ public final class WorkActor {
             one.put("worker", ended.worker());
             one.put("attempts", t.attempts());
             one.put("fallback_reason", ended.fallback() == null ? null : ended.fallback().key());
+            one.put("fallback_detail", ended.fallbackDetail());
             one.put("start_ms", t.startMillis());
             one.put("pre_ms", t.preMillis());
             one.put("send_ms", t.sendMillis());

@@ -70,18 +70,25 @@ final class WorkLaunch {
         }
     }
 
-    /** Makes the work's temp directory, installs the hooks (GetPreloadConfig, else --hook_config). Blocking. */
-    static Environment prepareEnvironment(WorkSettings settings, Handler handler, BoosterConfig boosterConfig)
-            throws IOException {
+    /**
+     * Makes the work's temp directory, installs the hooks (GetPreloadConfig, else --hook_config). Blocking.
+     * GetPreloadConfig is bounded by {@code handlerTimeout} ({@code troupe.booster.handler-timeout}): a hung plugin
+     * fails the work with a message naming the hook, the handler and the key, never hangs it.
+     */
+    static Environment prepareEnvironment(WorkSettings settings, Handler handler, BoosterConfig boosterConfig,
+            java.time.Duration handlerTimeout) throws IOException {
         StdinIdentity.capture(); // the work command inherits the booster's stdin: its sub-works may name it
         Path dir = Files.createTempDirectory("troupe-booster-");
         try {
             Map<String, String> env = new HashMap<>(settings.env());
+            // the booster decides --force_local_list (SubWorkActor), so it can count the sub-works it forces local
+            env.remove(io.troupe.booster.exec.BoosterExec.FORCE_LOCAL_KEYS_ENV);
             String warning = null;
             if (settings.hook()) {
                 PreloadConfig rules;
                 try {
-                    rules = handler.getPreloadConfig(boosterConfig);
+                    rules = HandlerCalls.callBounded(handlerTimeout, handler, "GetPreloadConfig",
+                            () -> handler.getPreloadConfig(boosterConfig));
                 } catch (IOException e) {
                     throw e;
                 } catch (Exception e) {

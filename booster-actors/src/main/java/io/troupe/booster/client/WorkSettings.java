@@ -32,6 +32,9 @@ import java.util.Map;
  * @param hookSettings {@code --hook_mode} and {@code --hook_preload_library}
  * @param jobLimits {@code --jobs}, {@code --preset_jobs}, {@code --max_degraded_jobs} and
  *     {@code --max_local_exe_jobs}/{@code _pre_}/{@code _post_}
+ * @param configOverrides config values the flags set ({@code --max_file_size} →
+ *     {@code troupe.booster.max-file-size}, ...), over the loaded config of this work only: no JVM-wide state,
+ *     so two boosters in one JVM keep their own
  */
 public record WorkSettings(
         String type,
@@ -53,13 +56,40 @@ public record WorkSettings(
         int remoteTimeoutSecs,
         double maxFallbackRatio,
         HookSettings hookSettings,
-        JobLimits jobLimits) {
+        JobLimits jobLimits,
+        Map<String, String> configOverrides) {
 
     public WorkSettings {
         clusterSeeds = List.copyOf(clusterSeeds);
         env = Map.copyOf(env);
         hookSettings = hookSettings == null ? HookSettings.defaults() : hookSettings;
         jobLimits = jobLimits == null ? JobLimits.NONE : jobLimits;
+        configOverrides = configOverrides == null ? Map.of() : Map.copyOf(configOverrides);
+    }
+
+    /** No config overrides. */
+    public WorkSettings(String type, String projectId, String buildId, String command, boolean hook, Path hookConfig,
+            boolean local, boolean noLocal, int remoteRetryTimes, int maxLocalTotalJobs, int maxJobs, int ioTimeoutSecs,
+            List<String> clusterSeeds, Path workDir, Map<String, String> env, Path statsJson, int remoteTimeoutSecs,
+            double maxFallbackRatio, HookSettings hookSettings, JobLimits jobLimits) {
+        this(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes, maxLocalTotalJobs,
+                maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, remoteTimeoutSecs, maxFallbackRatio,
+                hookSettings, jobLimits, Map.of());
+    }
+
+    /** {@code base} with this work's {@link #configOverrides} over it (the flags win over files and -D). */
+    public com.typesafe.config.Config config(com.typesafe.config.Config base) {
+        return configOverrides.isEmpty() ? base
+                : com.typesafe.config.ConfigFactory.parseMap(configOverrides, "booster flags").withFallback(base);
+    }
+
+    /** The same settings with {@code overrides} added to the config overrides (a later value of a key wins). */
+    public WorkSettings withConfigOverrides(Map<String, String> overrides) {
+        Map<String, String> merged = new java.util.HashMap<>(configOverrides);
+        merged.putAll(overrides);
+        return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes,
+                maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, remoteTimeoutSecs,
+                maxFallbackRatio, hookSettings, jobLimits, merged);
     }
 
     /** No TBS job-count flags. */
@@ -94,27 +124,27 @@ public record WorkSettings(
     public WorkSettings withFallbackLimits(int newRemoteTimeoutSecs, double newMaxFallbackRatio) {
         return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes,
                 maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, newRemoteTimeoutSecs,
-                newMaxFallbackRatio, hookSettings, jobLimits);
+                newMaxFallbackRatio, hookSettings, jobLimits, configOverrides);
     }
 
     /** The same settings with {@code --hook_mode} and {@code --hook_preload_library} set. */
     public WorkSettings withHookSettings(HookSettings newHookSettings) {
         return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes,
                 maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, remoteTimeoutSecs,
-                maxFallbackRatio, newHookSettings, jobLimits);
+                maxFallbackRatio, newHookSettings, jobLimits, configOverrides);
     }
 
     /** The same settings with {@code --local} set to {@code local} (a failed join degrades a work to local). */
     public WorkSettings withLocal(boolean newLocal) {
         return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, newLocal, noLocal,
                 remoteRetryTimes, maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson,
-                remoteTimeoutSecs, maxFallbackRatio, hookSettings, jobLimits);
+                remoteTimeoutSecs, maxFallbackRatio, hookSettings, jobLimits, configOverrides);
     }
 
     /** The same settings with the TBS job-count flags set. */
     public WorkSettings withJobLimits(JobLimits newJobLimits) {
         return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes,
                 maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, remoteTimeoutSecs,
-                maxFallbackRatio, hookSettings, newJobLimits);
+                maxFallbackRatio, hookSettings, newJobLimits, configOverrides);
     }
 }

@@ -149,7 +149,8 @@ final class GatewayConnection {
             return onWriteDone(new WriteDone(e));
         }
         CompletableFuture<Void> write = CompletableFuture.runAsync(() -> writeRest(bytes), blockingExecutor);
-        context.pipeToSelf(write, (ok, error) -> new WriteDone(error));
+        // a non-null value: a null one reaching this actor after it stopped fails Pekko's dead-letter listener
+        context.pipeToSelf(write.handle((ok, error) -> new WriteDone(error)), (done, error) -> done);
         return writing();
     }
 

@@ -70,7 +70,9 @@ final class Execution extends AbstractBehavior<Execution.Command> {
             context.watchWith(run.request.requester(), RequesterDied.INSTANCE);
         }
         timers.startSingleTimer(TimedOut.INSTANCE, run.timeout());
-        context.pipeToSelf(submitted, (ok, error) -> Finished.INSTANCE);
+        // never pipe a future whose value is null: reaching this actor after it stopped, Pekko's dead-letter
+        // listener fails on the null message (NullPointerException in DeadLetterListener)
+        context.pipeToSelf(submitted.handle((ok, error) -> Finished.INSTANCE), (finished, error) -> Finished.INSTANCE);
     }
 
     @Override

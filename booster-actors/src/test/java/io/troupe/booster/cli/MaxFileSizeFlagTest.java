@@ -13,7 +13,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code --max_file_size} becomes troupe.booster.max-file-size, which the WorkActor reads. */
+/**
+ * {@code --max_file_size} becomes troupe.booster.max-file-size in its work's config, which the WorkActor reads; not
+ * a System property, which would leak into the next booster of the same JVM.
+ */
 class MaxFileSizeFlagTest {
 
     @TempDir
@@ -23,25 +26,25 @@ class MaxFileSizeFlagTest {
     private final AtomicLong seen = new AtomicLong(-1);
 
     @AfterEach
-    void clear() {
-        System.clearProperty("troupe.booster.max-file-size");
-        ConfigFactory.invalidateCaches();
+    void noJvmWideState() {
+        assertEquals(null, System.getProperty("troupe.booster.max-file-size"));
     }
 
     private int run(String... args) {
         BoosterCli cli = new BoosterCli(settings -> {
-            seen.set(ConfigFactory.load().getBytes("troupe.booster.max-file-size"));
+            seen.set(settings.config(ConfigFactory.load()).getBytes("troupe.booster.max-file-size"));
             return 0;
         }, Map.of("PATH", "/usr/bin"), dir);
         return BoosterCli.commandLine(cli, new PrintWriter(new StringWriter(), true), new PrintWriter(err, true)).execute(args);
     }
 
     @Test
-    void defaultIsOneGibAndTheFlagSetsIt() {
-        assertEquals(0, run("-bt", "custom", "-a", "true"), err.toString());
-        assertEquals(1L << 30, seen.get());
+    void theFlagSetsItForItsOwnWorkOnly() {
         assertEquals(0, run("-bt", "custom", "-a", "true", "--max_file_size", "500M"), err.toString());
         assertEquals(500L << 20, seen.get());
+        // the next booster in this JVM, without the flag: the default again
+        assertEquals(0, run("-bt", "custom", "-a", "true"), err.toString());
+        assertEquals(1L << 30, seen.get());
     }
 
     @Test

@@ -77,10 +77,10 @@ class TbsFlagsTest {
         rows.put("-b", row((s, e) -> assertTrue(s.buildId().startsWith("default-B8-"), s.buildId()), "-b", "B8"));
         rows.put("--limit", row((s, e) -> assertEquals(3, s.jobLimits().limit()), "--limit", "3"));
         rows.put("-l", row((s, e) -> assertEquals(4, s.jobLimits().limit()), "-l", "4"));
-        rows.put("--net_error_limit", row((s, e) -> assertEquals(5, com.typesafe.config.ConfigFactory.load()
+        rows.put("--net_error_limit", row((s, e) -> assertEquals(5, s.config(com.typesafe.config.ConfigFactory.load())
                 .getInt(BoosterCli.NET_ERROR_LIMIT_KEY)), "--net_error_limit", "5"));
         rows.put("--resource_timeout_secs", row((s, e) -> assertEquals(java.time.Duration.ofSeconds(20),
-                com.typesafe.config.ConfigFactory.load().getDuration(BoosterCli.RESOURCE_TIMEOUT_KEY)),
+                s.config(com.typesafe.config.ConfigFactory.load()).getDuration(BoosterCli.RESOURCE_TIMEOUT_KEY)),
                 "--resource_timeout_secs", "20"));
         rows.put("--jobs", row((s, e) -> {
             assertEquals(12, s.jobLimits().jobs());
@@ -120,10 +120,10 @@ class TbsFlagsTest {
     }
 
     @org.junit.jupiter.api.AfterEach
-    void clearConfigOverrides() {
-        System.clearProperty(BoosterCli.NET_ERROR_LIMIT_KEY);
-        System.clearProperty(BoosterCli.RESOURCE_TIMEOUT_KEY);
-        com.typesafe.config.ConfigFactory.invalidateCaches();
+    void noFlagLeavesJvmWideState() {
+        // a flag's value lives in its work's settings: a second booster in this JVM must not see it
+        assertEquals(null, System.getProperty(BoosterCli.NET_ERROR_LIMIT_KEY));
+        assertEquals(null, System.getProperty(BoosterCli.RESOURCE_TIMEOUT_KEY));
     }
 
     private static Row row(BiConsumer<WorkSettings, String> check, String... args) {

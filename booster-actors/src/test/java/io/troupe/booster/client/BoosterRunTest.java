@@ -63,6 +63,26 @@ class BoosterRunTest {
     }
 
     @Test
+    void aForceLocalKeyRunsTheSubWorkHereAndTheSummaryCountsIt() throws Exception {
+        Path conftest = Files.writeString(tmp.resolve("conftest.txt"), "local\n");
+        Path other = Files.writeString(tmp.resolve("other.txt"), "remote\n");
+        Path rules = Files.writeString(tmp.resolve("rules.json"),
+                "{\"hooks\":[{\"src_command\":\"cat\",\"target_command\":\"booster-exec $SRC_CMD\"}]}");
+        WorkSettings plain = settings("cat " + conftest + " > a.txt && cat " + other + " > b.txt", true, rules, false,
+                List.of());
+        Map<String, String> env = new HashMap<>(plain.env());
+        env.put(io.troupe.booster.exec.BoosterExec.FORCE_LOCAL_KEYS_ENV, "conftest"); // what -fll conftest sets
+        WorkSettings settings = new WorkSettings(plain.type(), plain.projectId(), plain.buildId(), plain.command(), true,
+                rules, false, false, 0, 2, 0, 30, List.of(), tmp, env, null);
+        int code = BoosterRun.run(settings, new EchoHandler(), config(""));
+        assertEquals(0, code, err());
+        assertEquals("local\n", Files.readString(tmp.resolve("a.txt")));
+        assertEquals("remote\n", Files.readString(tmp.resolve("b.txt")));
+        assertTrue(err().contains("[booster] total 2, remote ok 1, local fallback 1, failed 0, workers used 1;"
+                + " fell back: forced local 1"), err());
+    }
+
+    @Test
     void hookedCatRunsOnTheEmbeddedWorker() throws Exception {
         Path file = Files.writeString(tmp.resolve("resolv.txt"), "nameserver 127.0.0.53\n");
         Path rules = Files.writeString(tmp.resolve("rules.json"),

@@ -210,6 +210,39 @@ class ExecSemanticsTest {
     }
 
     @Test
+    void aForcedLocalSubWorkIsCountedUnderItsOwnReasonAndNotByTheFallbackRatio() throws Exception {
+        WorkSettings plain = settings("force-local", false, 0, 20, 0, 0.0);
+        Map<String, String> env = new java.util.HashMap<>(ENV);
+        env.put(io.troupe.booster.exec.BoosterExec.FORCE_LOCAL_KEYS_ENV, "conftest" + io.troupe.booster.exec.BoosterExec.KEY_SEPARATOR + "-E");
+        WorkSettings settings = new WorkSettings(plain.type(), plain.projectId(), plain.buildId(), plain.command(), false,
+                null, false, false, 0, 2, 0, 20, List.of(), plain.workDir(), env, plain.statsJson(), 0, 0.0);
+        Outcome outcome = run(settings, new EchoHandler(), Sub.of("sh", "-c", "echo conftest"), Sub.of("sh", "-c", "echo remote"));
+        assertTrue(outcome.replies().get(0).runLocally(), "booster-exec runs it itself");
+        assertFalse(outcome.replies().get(1).runLocally());
+        assertEquals("remote\n", new String(outcome.replies().get(1).stdout(), StandardCharsets.UTF_8));
+        assertEquals(Map.of(FallbackReason.FORCED_LOCAL, 1), outcome.finished().summary().fallbacks());
+        assertTrue(outcome.finished().summary().line().contains("fell back: forced local 1"),
+                outcome.finished().summary().line());
+        assertEquals("forced_local", outcome.sub(0).at("/fallback_reason").asText());
+        assertEquals("local", outcome.sub(0).at("/route").asText());
+        assertEquals(0, outcome.finished().exitCode(), "--max_fallback_ratio 0 does not count what the user forced local");
+    }
+
+    @Test
+    void theForceLocalKeysAreNotPassedToTheWorkCommand() throws Exception {
+        WorkSettings plain = settings("force-local-env", 0);
+        Map<String, String> env = new java.util.HashMap<>(ENV);
+        env.put(io.troupe.booster.exec.BoosterExec.FORCE_LOCAL_KEYS_ENV, "conftest");
+        WorkSettings settings = new WorkSettings(plain.type(), plain.projectId(), plain.buildId(), "true", false,
+                null, false, false, 0, 2, 0, 20, List.of(), plain.workDir(), env, null);
+        WorkLaunch.Environment environment = WorkLaunch.prepareEnvironment(settings, new EchoHandler(),
+                WorkLaunch.boosterConfig(settings, 1), Duration.ZERO);
+        // booster-exec would run such a sub-work without asking the booster, which then could not count it
+        assertFalse(environment.env().containsKey(io.troupe.booster.exec.BoosterExec.FORCE_LOCAL_KEYS_ENV));
+        Files.deleteIfExists(environment.tempDir());
+    }
+
+    @Test
     void aPipeOnStdinIsAnsweredRunItYourself() throws Exception {
         Outcome outcome = run(settings("stdin-pipe", 0), new EchoHandler(),
                 new Sub(List.of("cat"), new ExecutorGateway.Stdin(StdinKind.PIPE, null)));

@@ -55,6 +55,67 @@ class HandlerCallsTest {
     }
 
     @Test
+    void aHookThatCannotStartInTimeFailsAndNeverRuns() throws Exception {
+        java.util.concurrent.ExecutorService one = java.util.concurrent.Executors.newSingleThreadExecutor();
+        CountDownLatch busy = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+        try {
+            one.execute(() -> {
+                try {
+                    busy.await(); // every thread of the pool taken
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            TestProbe<Object> probe = KIT.createTestProbe();
+            KIT.spawn(Behaviors.<Object>setup(context -> {
+                HandlerCalls.pipeToSelf(context, new EchoHandler(), one, "PreExecute", Duration.ofMillis(300),
+                        HandlerCalls.SUB_WORK_TIMEOUT_KEY, () -> {
+                            ran.set(true);
+                            return "returned";
+                        }, error -> error);
+                return Behaviors.receiveMessage(message -> {
+                    probe.getRef().tell(message);
+                    return Behaviors.same();
+                });
+            }));
+            Object reply = probe.receiveMessage(Duration.ofSeconds(10));
+            assertTrue(reply instanceof HookTimeoutException, "expected a timeout, got " + reply);
+            assertTrue(((HookTimeoutException) reply).getMessage().contains(HandlerCalls.SUB_WORK_TIMEOUT_KEY));
+            busy.countDown();
+            one.submit(() -> { }).get(10, TimeUnit.SECONDS); // the queue behind the freed thread has drained
+            assertTrue(!ran.get(), "a call given up before it started never runs");
+        } finally {
+            busy.countDown();
+            one.shutdownNow();
+        }
+    }
+
+    @Test
+    void aTimedOutHookIsInterruptedAndItsThreadServesTheNextCall() throws Exception {
+        java.util.concurrent.ExecutorService one = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            TestProbe<Object> probe = KIT.createTestProbe();
+            KIT.spawn(Behaviors.<Object>setup(context -> {
+                HandlerCalls.pipeToSelf(context, new EchoHandler(), one, "PostExecute", Duration.ofMillis(300),
+                        HandlerCalls.SUB_WORK_TIMEOUT_KEY, () -> {
+                            TimeUnit.HOURS.sleep(1);
+                            return "slept";
+                        }, error -> error);
+                return Behaviors.receiveMessage(message -> {
+                    probe.getRef().tell(message);
+                    return Behaviors.same();
+                });
+            }));
+            assertTrue(probe.receiveMessage(Duration.ofSeconds(10)) instanceof HookTimeoutException);
+            // the one thread of the pool is free again, and carries no stale interrupt into its next task
+            assertEquals(false, one.submit(() -> Thread.currentThread().isInterrupted()).get(10, TimeUnit.SECONDS));
+        } finally {
+            one.shutdownNow();
+        }
+    }
+
+    @Test
     void unboundedWorkOutlastsTheHookTimeout() {
         TestProbe<Object> probe = KIT.createTestProbe();
         KIT.spawn(Behaviors.<Object>setup(context -> {

@@ -23,6 +23,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -32,6 +35,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * The worker-side actors' supervision, one test per failure they handle: the SubWorkExecutor restarts (slots
@@ -45,12 +49,16 @@ class WorkerSupervisionTest {
 
     private ActorTestKit kit;
     private Path sandboxes;
+    /** every log event while the test runs: Pekko's own failures (its dead-letter listener) must not show */
+    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
 
     @BeforeEach
     void start() throws Exception {
         // the runs write pid files here as the sandbox user, and the test reads them
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
         sandboxes = tmp.resolve("sandboxes");
+        logged.start();
+        rootLogger().addAppender(logged);
         kit = ActorTestKit.create("troupe", TestClusters.node("worker", sandboxes, List.of("sh"),
                 "troupe.worker.slots = 1\ntroupe.worker.queue-size = 1\ntroupe.worker.heartbeat-interval = 0s\n"
                         + "troupe.worker.toolchains = [sh]\ntroupe.worker.sandbox.bubblewrap = off"));
@@ -58,7 +66,34 @@ class WorkerSupervisionTest {
 
     @AfterEach
     void stop() {
-        kit.shutdownTestKit();
+        try {
+            assertNoNullPointerLogged();
+        } finally {
+            kit.shutdownTestKit();
+            rootLogger().detachAppender(logged);
+        }
+    }
+
+    private static ch.qos.logback.classic.Logger rootLogger() {
+        return (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    }
+
+    /**
+     * A reply that reaches an actor already stopped goes to dead letters; one whose message is null (a
+     * pipeToSelf of a future completing with null) made Pekko's dead-letter listener throw.
+     */
+    private void assertNoNullPointerLogged() {
+        List<ILoggingEvent> events;
+        synchronized (logged) { // the appender appends holding its own lock
+            events = List.copyOf(logged.list);
+        }
+        List<String> npes = events.stream()
+                .filter(event -> event.getLevel() == Level.ERROR && event.getThrowableProxy() != null
+                        && event.getThrowableProxy().getClassName().equals(NullPointerException.class.getName())
+                        && !event.getLoggerName().equals(SubWorkExecutor.class.getName())) // the test's own failure
+                .map(event -> event.getLoggerName() + ": " + event.getFormattedMessage())
+                .toList();
+        assertEquals(List.of(), npes, "a NullPointerException was logged");
     }
 
     private static Step sh(String script) {

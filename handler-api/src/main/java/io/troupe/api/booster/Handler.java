@@ -16,6 +16,11 @@ import java.util.Optional;
  * failure by throwing: a failing {@code preExecute} or {@code postExecute} makes the booster run the
  * sub-work locally (unless the user asked for {@code --no_local}).
  *
+ * <p>Every call is bounded: {@code preWork}, {@code getPreloadConfig} and {@code postWork} by the booster's
+ * {@code troupe.booster.handler-timeout}, each sub-work hook by {@code troupe.booster.sub-work-hook-timeout}. Past
+ * its bound a call counts as failed (a {@code postExecute} that hangs leaves the remote result unused) and its
+ * thread is interrupted: a hook that blocks should block interruptibly.
+ *
  * <p>Plugins (custom type 1) implement this interface in a jar with a
  * {@code META-INF/services/io.troupe.api.booster.Handler} entry naming the class.
  */
