@@ -49,6 +49,11 @@ final class LocalResponses {
         return full;
     }
 
+    /** The interim answer to {@code Expect: 100-continue}; a new one each time, since a write releases it. */
+    static FullHttpResponse continue100() {
+        return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER);
+    }
+
     /** A filter's in-memory response. */
     static FullHttpResponse of(Response r) {
         FullHttpResponse full = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,

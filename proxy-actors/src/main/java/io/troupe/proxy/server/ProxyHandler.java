@@ -86,6 +86,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     private boolean requestComplete;
     private boolean closeAfter;
     private boolean tunnel;
+    /**
+     * The client sent {@code Expect: 100-continue} and waits for {@code 100 Continue} before its body: sent once the
+     * proxy is about to read that body (as Go's net/http and nginx do), never before a refusal.
+     */
+    private boolean expectContinue;
     /** The client spoke HTTP/1.0: no chunked responses, keep-alive only when asked for and a length is known. */
     private boolean http10;
     /** The connection is closing after its last response: nothing more it sends is served. */
@@ -247,6 +252,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         } else {
             requestHasBody = http2 || HttpUtil.isTransferEncodingChunked(r) || HttpUtil.getContentLength(r, 0L) > 0;
         }
+        expectContinue = false;
+        String expect = r.headers().get(HttpHeaderNames.EXPECT);
+        if (expect != null) {
+            if (!RequestEdges.only100Continue(expect)) {
+                answer(RequestEdges.EXPECTATION_FAILED);
+                return;
+            }
+            // the proxy answers the expectation itself; a 1.0 client's is ignored (RFC 9110 §10.1.1)
+            r.headers().remove(HttpHeaderNames.EXPECT);
+            expectContinue = requestHasBody && !http10 && !(r instanceof FullHttpRequest);
+        }
         if (r instanceof FullHttpRequest) {
             // forward a bare head; the body of a full request follows as its content, released once
             r = new DefaultHttpRequest(r.protocolVersion(), r.method(), r.uri(), r.headers());
@@ -273,6 +289,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
                 return;
             } else {
                 // the filters run once the whole body is here (bufferBody)
+                continueBody();
                 bodyLimit = limit;
                 bodyBuf = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
                 // no cluster timeout applies yet; a client that never finishes its body must not hold the buffer
@@ -367,6 +384,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             requestHasBody = body.length > 0;
         }
         prepareOutgoing(r, upgrade);
+        if (requestHasBody) {
+            continueBody();
+        }
         Exchange e = new Exchange(this, px.pool(ctx.channel().eventLoop()), px.router, px.stats, target, req, r,
                 requestHasBody, upgrade);
         exchange = e;
@@ -377,6 +397,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             e.onClientContent(body.length == 0 ? LastHttpContent.EMPTY_LAST_CONTENT
                     : new DefaultLastHttpContent(Unpooled.wrappedBuffer(body)));
             e.onClientReadComplete();
+        }
+    }
+
+    /** Sends the {@code 100 Continue} a client waits for, once, now that its body is wanted. */
+    private void continueBody() {
+        if (expectContinue) {
+            expectContinue = false;
+            ctx.writeAndFlush(LocalResponses.continue100(), ctx.voidPromise());
         }
     }
 
