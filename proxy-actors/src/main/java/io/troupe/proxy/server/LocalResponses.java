@@ -81,12 +81,15 @@ final class LocalResponses {
 
     /**
      * Writes a file body after its head: a file region with sendfile on plain HTTP/1.x, read in chunks by a
-     * ChunkedWriteHandler where bytes must pass through TLS or HTTP/2 framing. Takes over {@code raf}.
+     * ChunkedWriteHandler where bytes must pass through TLS or HTTP/2 framing. Takes over {@code raf}, which is
+     * null when there is no body to send (an empty region, a HEAD): the file is not even opened then.
      */
     static void fileBody(ChannelHandlerContext ctx, RandomAccessFile raf, FileBody fb, boolean noBody, boolean http2)
             throws IOException {
         if (noBody) {
-            raf.close();
+            if (raf != null) {
+                raf.close();
+            }
             ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         } else if (!http2 && ctx.pipeline().get(SslHandler.class) == null) {
             ctx.write(new DefaultFileRegion(raf.getChannel(), fb.offset(), fb.length()));

@@ -49,6 +49,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,6 +98,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     private boolean closing;
     private boolean pausedByBackend;
     private boolean pausedByQueue;
+    /** A request filter's blocking work runs for this request: what the client sends waits in the queue. */
+    private boolean suspended;
+    /** The chains snapshot the current request runs on, from its first filter to its last. */
+    private Chains chains;
+    /** Where the current request was routed, between the chain points. */
+    private Router.Routed routed;
     private long startNanos;
     private ClientTimeouts timeouts;
     /** The request body being read whole before the filters run (some module asked for it); else null. */
@@ -142,7 +149,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             }
             return;
         }
-        if (responding && requestComplete || handlingQueue && !queued.isEmpty()) {
+        if (responding && requestComplete || suspended || handlingQueue && !queued.isEmpty()) {
             queued.add(msg);
             if (queued.size() >= MAX_QUEUED && !pausedByQueue) {
                 pausedByQueue = true;
@@ -189,6 +196,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     private void onContent(HttpContent c) {
         if (!responding) {
             c.release();
+            return;
+        }
+        if (suspended) {
+            // the filters have not decided yet; it goes on once they have, ahead of anything queued
+            queued.addFirst(c);
             return;
         }
         if (c instanceof LastHttpContent) {
@@ -337,39 +349,72 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
 
     /** Runs the request chains, routes, and forwards; the head (and any buffered body) is complete. */
     private void serve(HttpRequest r) {
-        Chains chains = px.chains.current();
-        if (!goOn(chains.runRequest(CallbackPoint.BEFORE_LOCATION, req))) {
+        chains = px.chains.current();
+        runChain(CallbackPoint.BEFORE_LOCATION, 0);
+    }
+
+    /**
+     * Runs a request chain from its filter number {@code from}, then the step after that point. A filter's
+     * blocking work suspends the request here until the work's verdict is back (resumeChain).
+     */
+    private void runChain(CallbackPoint point, int from) {
+        FilterResult fr = chains.runRequest(point, req, from);
+        if (fr.code() == ReturnCode.BLOCKING) {
+            Chains.Blocked b = (Chains.Blocked) fr.work();
+            runBlocking(point, b.next(), b.work());
             return;
         }
-        if (HttpMethod.CONNECT.equals(r.method())) {
+        if (goOn(fr)) {
+            switch (point) {
+                case BEFORE_LOCATION -> locate();
+                case FOUND_PRODUCT -> productFiltered();
+                default -> forward();
+            }
+        }
+    }
+
+    /** After BEFORE_LOCATION: the product, then FOUND_PRODUCT (when a module hooks it) or the cluster. */
+    private void locate() {
+        if (HttpMethod.CONNECT.equals(clientHead.method())) {
             // no tunnel to offer: a module that serves CONNECT answers it in BEFORE_LOCATION, above
             answer(RequestEdges.CONNECT_NOT_ALLOWED);
             return;
         }
-        Router.Routed routed = px.router.route(req);
+        routed = px.router.route(req);
         req.product(routed.product());
         if (routed.error() == Router.RouteError.NO_PRODUCT) {
             routeError(routed.error());
             return;
         }
         if (chains.has(CallbackPoint.FOUND_PRODUCT)) {
-            if (!goOn(chains.runRequest(CallbackPoint.FOUND_PRODUCT, req))) {
-                return;
-            }
-            // FOUND_PRODUCT filters may rewrite the request; route it again as it now stands
-            routed = px.router.route(req);
-            req.product(routed.product());
+            runChain(CallbackPoint.FOUND_PRODUCT, 0);
+        } else {
+            clusterFound();
         }
+    }
+
+    /** FOUND_PRODUCT filters may rewrite the request; route it again as it now stands. */
+    private void productFiltered() {
+        routed = px.router.route(req);
+        req.product(routed.product());
+        clusterFound();
+    }
+
+    private void clusterFound() {
         if (routed.error() != null) {
             routeError(routed.error());
             return;
         }
         req.cluster(routed.cluster());
+        timeouts.apply(routed.target().policy(), requestHasBody && !requestComplete);
+        runChain(CallbackPoint.AFTER_LOCATION, 0);
+    }
+
+    /** After AFTER_LOCATION: picks an instance and hands the request to an exchange. */
+    private void forward() {
+        HttpRequest r = clientHead;
         Router.ClusterTarget target = routed.target();
-        timeouts.apply(target.policy(), requestHasBody && !requestComplete);
-        if (!goOn(chains.runRequest(CallbackPoint.AFTER_LOCATION, req))) {
-            return;
-        }
+        routed = null;
         Upstream first = target.pick(req, Set.of());
         if (first == null) {
             routeError(Router.RouteError.NO_BACKEND);
@@ -397,6 +442,59 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             e.onClientContent(body.length == 0 ? LastHttpContent.EMPTY_LAST_CONTENT
                     : new DefaultLastHttpContent(Unpooled.wrappedBuffer(body)));
             e.onClientReadComplete();
+        }
+    }
+
+    /**
+     * Runs a filter's blocking work on the module work pool. The request waits, reading from the client paused
+     * and what was already read held in the queue; the event loop serves its other connections meanwhile.
+     */
+    private void runBlocking(CallbackPoint point, int next, Supplier<FilterResult> work) {
+        RequestView waiting = req;
+        String uri = clientHead.uri();
+        suspended = true;
+        updateRead();
+        boolean taken = px.blocking.submit(() -> {
+            FilterResult verdict;
+            try {
+                verdict = work.get();
+            } catch (RuntimeException | Error e) {
+                log.warn("blocking work of a {} filter failed for {}: {}", point, uri, e.toString());
+                verdict = null;
+            }
+            FilterResult v = verdict;
+            try {
+                ctx.executor().execute(() -> resumeChain(waiting, point, next, v));
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                // the proxy stopped meanwhile; its connections are closed already
+            }
+        });
+        if (!taken) {
+            suspended = false;
+            updateRead();
+            sendLocal(HttpResponseStatus.SERVICE_UNAVAILABLE, "too much module work waiting\n", true);
+        }
+    }
+
+    /** Back on the event loop with a blocking work's verdict: applies it, or goes on with the next filter. */
+    private void resumeChain(RequestView waiting, CallbackPoint point, int next, FilterResult verdict) {
+        if (req != waiting || !suspended || !responding || !ctx.channel().isActive()) {
+            return; // the client went away or timed out meanwhile
+        }
+        suspended = false;
+        updateRead();
+        if (verdict == null) {
+            sendLocal(HttpResponseStatus.INTERNAL_SERVER_ERROR, "module failed\n", true);
+        } else if (verdict.code() == ReturnCode.BLOCKING) {
+            runBlocking(point, next, verdict.work());
+        } else if (verdict.code() == ReturnCode.GO_ON) {
+            runChain(point, next);
+        } else {
+            goOn(verdict);
+        }
+        if (!suspended && !closing && ctx.channel().isActive()) {
+            // body pieces and pipelined requests that arrived while the request waited
+            drainQueue();
         }
     }
 
@@ -734,12 +832,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
 
     /** Sends a filter's file response (mod_static). */
     private void sendFile(Response r, FileBody fb) {
-        RandomAccessFile raf;
-        try {
-            raf = new RandomAccessFile(fb.file().toFile(), "r");
-        } catch (IOException e) {
-            sendLocal(HttpResponseStatus.NOT_FOUND, "not found\n", false);
-            return;
+        boolean noBody = fb.length() == 0 || clientHead != null && HttpMethod.HEAD.equals(clientHead.method());
+        RandomAccessFile raf = null;
+        if (!noBody) {
+            try {
+                raf = new RandomAccessFile(fb.file().toFile(), "r");
+            } catch (IOException e) {
+                sendLocal(HttpResponseStatus.NOT_FOUND, "not found\n", false);
+                return;
+            }
         }
         HttpResponse head = LocalResponses.fileHead(r, fb);
         if (req != null) {
@@ -747,12 +848,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         }
         localHead(head);
         ctx.write(head);
-        boolean noBody = fb.length() == 0 || clientHead != null && HttpMethod.HEAD.equals(clientHead.method());
         try {
             LocalResponses.fileBody(ctx, raf, fb, noBody, http2);
         } catch (IOException e) {
             log.debug("sending {} failed: {}", fb.file(), e.toString());
-            closeQuietly(raf); // nothing took the file over
+            if (raf != null) {
+                closeQuietly(raf); // nothing took the file over
+            }
             closeAfter = true;
         }
         finishRequest(r);
@@ -815,7 +917,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         handlingQueue = true;
         try {
             Object m;
-            while (!(responding && requestComplete) && !tunnel && ctx.channel().isActive() && (m = queued.poll()) != null) {
+            while (!(responding && requestComplete) && !suspended && !tunnel && ctx.channel().isActive()
+                    && (m = queued.poll()) != null) {
                 handle(m);
             }
         } finally {
@@ -832,7 +935,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     }
 
     private void updateRead() {
-        boolean read = !(pausedByBackend || pausedByQueue);
+        boolean read = !(pausedByBackend || pausedByQueue || suspended);
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
         }
