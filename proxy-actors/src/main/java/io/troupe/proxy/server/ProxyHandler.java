@@ -309,7 +309,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
                 return;
             }
         }
-        serve(r);
+        serve();
     }
 
     private void bufferBody(HttpContent c) {
@@ -325,7 +325,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             releaseBodyBuf();
             req.bufferedBody(b);
             bodyFromWire = true;
-            serve(clientHead);
+            serve();
         }
     }
 
@@ -348,7 +348,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     }
 
     /** Runs the request chains, routes, and forwards; the head (and any buffered body) is complete. */
-    private void serve(HttpRequest r) {
+    private void serve() {
         chains = px.chains.current();
         runChain(CallbackPoint.BEFORE_LOCATION, 0);
     }
