@@ -60,7 +60,8 @@ class AccessLifecycleTest {
                     assertTrue(c.read() != null);
                     proxy.stop();
                 }
-                assertEquals(before, writerThreads(), "round " + round + ": the stop ended the writer");
+                // (at most: a writer another test left behind may end meanwhile)
+                assertTrue(writerThreads() <= before, "round " + round + ": the stop ended the writer");
                 // no waiting: the stop returned only once the writer had written everything queued
                 List<String> lines = Files.readAllLines(log);
                 assertEquals(2 * round, lines.size(), lines.toString());
