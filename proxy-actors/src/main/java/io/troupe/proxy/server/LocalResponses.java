@@ -16,7 +16,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.stream.ChunkedFile;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.troupe.api.proxy.FileBody;
 import io.troupe.api.proxy.Response;
 import io.troupe.proxy.ProxySettings;
@@ -80,12 +80,12 @@ final class LocalResponses {
     }
 
     /**
-     * Writes a file body after its head: a file region with sendfile on plain HTTP/1.x, read in chunks by a
-     * ChunkedWriteHandler where bytes must pass through TLS or HTTP/2 framing. Takes over {@code raf}, which is
+     * Writes a file body after its head: a file region with sendfile on plain HTTP/1.x, read in chunks on the
+     * module work pool and written by a ChunkedWriteHandler where bytes must pass through TLS or HTTP/2 framing. Takes over {@code raf}, which is
      * null when there is no body to send (an empty region, a HEAD): the file is not even opened then.
      */
-    static void fileBody(ChannelHandlerContext ctx, RandomAccessFile raf, FileBody fb, boolean noBody, boolean http2)
-            throws IOException {
+    static void fileBody(ChannelHandlerContext ctx, RandomAccessFile raf, FileBody fb, boolean noBody, boolean http2,
+                         ModuleWorkPool pool) throws IOException {
         if (noBody) {
             if (raf != null) {
                 raf.close();
@@ -96,7 +96,10 @@ final class LocalResponses {
             ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         } else {
             PipelineBuilder.chunkedWriter(ctx);
-            ctx.writeAndFlush(new HttpChunkedInput(new ChunkedFile(raf, fb.offset(), fb.length(), 16384)));
+            // the reads run on the module work pool: a slow disk does not hold up the event loop
+            ChunkedWriteHandler writer = ctx.pipeline().get(ChunkedWriteHandler.class);
+            ctx.writeAndFlush(new HttpChunkedInput(new OffLoopFileInput(raf, fb.offset(), fb.length(), pool, writer,
+                    ctx.alloc())));
         }
     }
 

@@ -849,7 +849,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         localHead(head);
         ctx.write(head);
         try {
-            LocalResponses.fileBody(ctx, raf, fb, noBody, http2);
+            LocalResponses.fileBody(ctx, raf, fb, noBody, http2, px.blocking);
         } catch (IOException e) {
             log.debug("sending {} failed: {}", fb.file(), e.toString());
             if (raf != null) {
