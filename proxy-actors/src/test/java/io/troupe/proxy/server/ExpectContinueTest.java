@@ -112,6 +112,25 @@ class ExpectContinueTest {
     }
 
     @Test
+    void overHttp2TheStreamGetsContinueToo() throws Exception {
+        java.net.http.HttpClient c = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_2)
+                .connectTimeout(java.time.Duration.ofSeconds(5)).build();
+        java.net.URI base = java.net.URI.create("http://127.0.0.1:" + streaming.port());
+        // the first request upgrades the connection to h2c
+        assertEquals(200, c.send(java.net.http.HttpRequest.newBuilder(base.resolve("/up")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
+        // without the 100 Continue the client never sends its body and times out
+        java.net.http.HttpResponse<String> r = c.send(java.net.http.HttpRequest.newBuilder(base.resolve("/h2"))
+                        .expectContinue(true).timeout(java.time.Duration.ofSeconds(10))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("h2 body")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(java.net.http.HttpClient.Version.HTTP_2, r.version());
+        assertEquals(200, r.statusCode());
+        assertEquals("h2 body", EchoBackend.body(r.body()));
+        assertNull(EchoBackend.seen(r.body(), "expect"));
+    }
+
+    @Test
     void anHttp10ExpectationIsIgnored() throws Exception {
         try (RawHttp c = new RawHttp(streaming.port())) {
             // RFC 9110 §10.1.1: no 100 for a 1.0 client; it sends its body at once
