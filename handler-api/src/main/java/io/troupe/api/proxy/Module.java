@@ -15,6 +15,10 @@ import java.nio.file.Path;
  * holds a reloadable snapshot and registers its reload, and {@link WebHandlers#registerMetrics} shows the module's
  * counters. {@code init} and reloads run on the module's own actor, off the event loops; filters run on the
  * event loops and must not block. A walk-through is in {@code docs/module-guide.md}.
+ *
+ * <p>A module that holds resources (a writer thread, open files) also implements {@link AutoCloseable}: the proxy
+ * closes it once when it stops, after the last filter ran, and also when the node fails to start after this
+ * module's {@code init}. Do not register JVM shutdown hooks; the node's stop runs on JVM exit.
  */
 public interface Module {
 

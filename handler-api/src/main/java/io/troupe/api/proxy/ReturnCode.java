@@ -15,5 +15,12 @@ public enum ReturnCode {
      */
     REDIRECT,
     /** Send the filter's response as if the backend had produced it; the connection stays open. */
-    RESPONSE
+    RESPONSE,
+    /**
+     * The verdict needs blocking work (Troupe's, not BFE's): the proxy runs the work carried by the filter's result,
+     * built with {@link FilterResult#blocking(java.util.function.Supplier) FilterResult.blocking(work)}, off the
+     * event loop and takes its result as the verdict. Only request filters can return it; from any other filter
+     * it closes the connection.
+     */
+    BLOCKING
 }

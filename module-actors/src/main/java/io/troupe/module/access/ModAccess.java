@@ -16,7 +16,8 @@ import java.nio.file.Path;
 
 /**
  * BFE's mod_access: one line per request (RequestTemplate, at REQUEST_FINISH) and one per connection
- * (SessionTemplate, at FINISH), written to {@code <LogDir>/<LogPrefix>.log} by a writer thread.
+ * (SessionTemplate, at FINISH), written to {@code <LogDir>/<LogPrefix>.log} by a writer thread that lives until
+ * {@link #close()}.
  */
 public final class ModAccess implements Module, AutoCloseable {
     public static final String NAME = "mod_access";
@@ -44,9 +45,6 @@ public final class ModAccess implements Module, AutoCloseable {
         } catch (IOException e) {
             throw new ConfigFileException(confFile, "Log.LogDir", "cannot open " + conf.logFile() + ": " + e.getMessage(), e);
         }
-        // lines still queued when the JVM exits are written before it goes (the module SPI has no stop)
-        AccessLogWriter w = writer;
-        Runtime.getRuntime().addShutdownHook(new Thread(w::close, "mod_access-flush"));
         callbacks.addFilter(CallbackPoint.BEFORE_LOCATION, this::onBeforeLocation);
         callbacks.addFilter(CallbackPoint.REQUEST_FINISH, this::onRequestFinish);
         callbacks.addFilter(CallbackPoint.FINISH, this::onSessionFinish);
@@ -95,7 +93,10 @@ public final class ModAccess implements Module, AutoCloseable {
         return conf.logFile();
     }
 
-    /** Flushes what is queued and stops the writer thread. */
+    /**
+     * Flushes what is queued and stops the writer thread. The module runtime calls it when the proxy stops (also on
+     * a JVM exit, through CoordinatedShutdown), after the last connection's lines were queued.
+     */
     @Override
     public void close() {
         if (writer != null) {

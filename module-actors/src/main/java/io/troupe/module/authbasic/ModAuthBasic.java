@@ -53,41 +53,58 @@ public final class ModAuthBasic implements Module {
                 continue;
             }
             state.inc("AUTH_BASIC_RULE_HIT");
-            if (!authenticated(req, rule)) {
-                state.inc("AUTH_BASIC_NOT_AUTHENTICATED");
-                Response r = Response.of(401, "401 Unauthorized\n");
-                r.setHeader("WWW-Authenticate", "Basic realm=\"" + rule.realm() + "\"");
-                return FilterResult.respond(r);
+            String[] credentials = credentials(req);
+            if (credentials == null) {
+                return verdict(false, rule);
             }
-            state.inc("AUTH_BASIC_AUTHENTICATED");
-            return FilterResult.GO_ON;
+            String user = credentials[0];
+            String password = credentials[1];
+            UserFile users = rule.users();
+            UserFile.Scheme scheme = users.scheme(user);
+            if (scheme == UserFile.Scheme.SHA) {
+                state.inc("AUTH_BASIC_PASSWD_SHA");
+            } else if (scheme == UserFile.Scheme.MD5) {
+                state.inc("AUTH_BASIC_PASSWD_MD5");
+            }
+            Boolean known = users.checkWithoutBcrypt(user, password);
+            if (known != null) {
+                return verdict(known, rule);
+            }
+            // bcrypt costs tens of milliseconds by design: off the event loop, which serves other connections meanwhile
+            return FilterResult.blocking(() -> verdict(users.check(user, password), rule));
         }
         return FilterResult.GO_ON;
     }
 
-    private boolean authenticated(Request req, AuthBasicRules.Rule rule) {
+    /** GO_ON for valid credentials, else 401 asking for them; counts either (also from the blocking pool). */
+    private FilterResult verdict(boolean authenticated, AuthBasicRules.Rule rule) {
+        if (!authenticated) {
+            state.inc("AUTH_BASIC_NOT_AUTHENTICATED");
+            Response r = Response.of(401, "401 Unauthorized\n");
+            r.setHeader("WWW-Authenticate", "Basic realm=\"" + rule.realm() + "\"");
+            return FilterResult.respond(r);
+        }
+        state.inc("AUTH_BASIC_AUTHENTICATED");
+        return FilterResult.GO_ON;
+    }
+
+    /** The user and password of a Basic Authorization header, or null when there is none or it is malformed. */
+    private static String[] credentials(Request req) {
         String h = req.header("Authorization");
         if (h == null || h.length() < 6 || !h.regionMatches(true, 0, "Basic ", 0, 6)) {
-            return false;
+            return null;
         }
         String decoded;
         try {
             decoded = new String(Base64.getDecoder().decode(h.substring(6).strip()), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            return false;
+            return null;
         }
         int colon = decoded.indexOf(':');
         if (colon < 0) {
-            return false;
+            return null;
         }
-        String user = decoded.substring(0, colon);
-        UserFile.Scheme scheme = rule.users().scheme(user);
-        if (scheme == UserFile.Scheme.SHA) {
-            state.inc("AUTH_BASIC_PASSWD_SHA");
-        } else if (scheme == UserFile.Scheme.MD5) {
-            state.inc("AUTH_BASIC_PASSWD_MD5");
-        }
-        return rule.users().check(user, decoded.substring(colon + 1));
+        return new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)};
     }
 
     long counter(String name) {

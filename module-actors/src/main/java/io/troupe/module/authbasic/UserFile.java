@@ -27,7 +27,7 @@ final class UserFile {
     private final Map<String, String> users;
     /**
      * Credentials already checked against a bcrypt hash (right or wrong), as SHA-256 digests: bcrypt costs tens of
-     * milliseconds by design, and filters run on the event loop, so each credential pays it once per file load.
+     * milliseconds by design, so each credential pays it once per file load (and off the event loop).
      */
     private final Map<String, Boolean> bcryptOk = java.util.Collections.synchronizedMap(
             new java.util.LinkedHashMap<>(64, 0.75f, true) {
@@ -88,7 +88,27 @@ final class UserFile {
         return Scheme.UNKNOWN;
     }
 
-    /** Whether {@code password} is {@code user}'s. */
+    /**
+     * Whether {@code password} is {@code user}'s when that is cheap to tell (no such user, a SHA or MD5 hash, a
+     * bcrypt answer already cached); {@code null} when it needs a bcrypt computation ({@link #check}, off the
+     * event loop).
+     */
+    Boolean checkWithoutBcrypt(String user, String password) {
+        String hash = users.get(user);
+        if (hash == null) {
+            return false;
+        }
+        if (schemeOf(hash) != Scheme.BCRYPT) {
+            return matches(password, hash);
+        }
+        return bcryptOk.get(bcryptKey(user, password));
+    }
+
+    private static String bcryptKey(String user, String password) {
+        return DigestUtils.sha256Hex(user + "\u0000" + password);
+    }
+
+    /** Whether {@code password} is {@code user}'s; may run a bcrypt check (tens of milliseconds, thread-safe). */
     boolean check(String user, String password) {
         String hash = users.get(user);
         if (hash == null) {
@@ -97,7 +117,7 @@ final class UserFile {
         if (schemeOf(hash) != Scheme.BCRYPT) {
             return matches(password, hash);
         }
-        String key = DigestUtils.sha256Hex(user + "\u0000" + password);
+        String key = bcryptKey(user, password);
         Boolean known = bcryptOk.get(key);
         if (known != null) {
             return known; // a client repeating a wrong password pays no bcrypt either

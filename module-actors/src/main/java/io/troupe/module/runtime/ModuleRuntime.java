@@ -144,7 +144,11 @@ public final class ModuleRuntime {
         return out;
     }
 
-    /** Stops every module actor and waits until they have terminated, so their names are free again. */
+    /**
+     * Stops every module actor and waits until they have terminated, so their names are free again, then closes
+     * each started module that is {@link AutoCloseable} (mod_access writes its last lines there). The proxy calls
+     * this after its last connection closed, so no filter runs any more.
+     */
     public void stop() {
         List<CompletableFuture<Boolean>> stops = new ArrayList<>();
         for (ActorRef<ModuleActor.Command> ref : actors.values()) {
@@ -158,6 +162,15 @@ public final class ModuleRuntime {
                 return;
             } catch (Exception e) {
                 log.warn("module actor did not stop in {}: {}", timeout, e.toString());
+            }
+        }
+        for (Module m : modules) {
+            if (m instanceof AutoCloseable c && actors.containsKey(m.name())) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    log.warn("module {} did not close cleanly: {}", m.name(), e.toString());
+                }
             }
         }
     }

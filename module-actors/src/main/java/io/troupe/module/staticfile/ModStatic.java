@@ -63,17 +63,21 @@ public final class ModStatic implements Module {
         for (StaticRules.Rule rule : list) {
             if (rule.cond().match(req)) {
                 state.inc("FILE_BROWSE_COUNT");
-                return FilterResult.respond(serve(req, rule));
+                if (!req.method().equals("GET") && !req.method().equals("HEAD")) {
+                    return FilterResult.respond(Response.of(405, "405 Method Not Allowed\n"));
+                }
+                String path = req.path();
+                String range = req.header("Range");
+                // stat, access check and content sniffing touch the disk: off the event loop
+                return FilterResult.blocking(() -> FilterResult.respond(serve(path, range, rule)));
             }
         }
         return FilterResult.GO_ON;
     }
 
-    private Response serve(Request req, StaticRules.Rule rule) {
-        if (!req.method().equals("GET") && !req.method().equals("HEAD")) {
-            return Response.of(405, "405 Method Not Allowed\n");
-        }
-        Path file = rule.root().resolve(stripLeadingSlashes(req.path())).normalize();
+    /** The response for {@code path} under the rule's root; runs on the proxy's blocking pool. */
+    private Response serve(String path, String rangeHeader, StaticRules.Rule rule) {
+        Path file = rule.root().resolve(stripLeadingSlashes(path)).normalize();
         if (!file.startsWith(rule.root())) {
             // the cleaned path climbed out of the root: Go's http.Dir cannot, so neither can we
             return notFound();
@@ -110,7 +114,7 @@ public final class ModStatic implements Module {
             return Response.of(500, "500 Internal Server Error\n");
         }
         long size = attrs.size();
-        ByteRange range = ByteRange.parse(req.header("Range"), size);
+        ByteRange range = ByteRange.parse(rangeHeader, size);
         FileResponse r;
         if (range == ByteRange.UNSATISFIABLE) {
             Response e = Response.of(416, "");

@@ -87,4 +87,26 @@ class AuthBasicTest {
         assertEquals(1, m.counter("AUTH_BASIC_PASSWD_SHA"));
         assertEquals("init version", rec.reloads.get("mod_auth_basic").reload(java.util.Map.of()));
     }
+
+    @Test
+    void aBcryptCheckIsHandedOffTheEventLoopOncePerCredential() throws Exception {
+        Recorder rec = new Recorder();
+        ModAuthBasic m = new ModAuthBasic();
+        m.init(rec, rec, CONF);
+        String bcryptUser = "Basic " + Base64.getEncoder().encodeToString("user3:123456".getBytes(StandardCharsets.UTF_8));
+        FilterResult first = m.authBasicHandler(new FakeRequest("GET", "/", "example_product", "1.2.3.4")
+                .header("Host", "www.example.org").header("Authorization", bcryptUser));
+        assertEquals(ReturnCode.BLOCKING, first.code(), "bcrypt runs as blocking work, not in the filter");
+        assertEquals(0, m.counter("AUTH_BASIC_AUTHENTICATED"), "nothing decided before the work ran");
+        assertSame(FilterResult.GO_ON, first.settled());
+        assertEquals(1, m.counter("AUTH_BASIC_AUTHENTICATED"));
+        // the answer is cached: the same credentials are decided at once
+        assertSame(FilterResult.GO_ON, m.authBasicHandler(new FakeRequest("GET", "/", "example_product", "1.2.3.4")
+                .header("Host", "www.example.org").header("Authorization", bcryptUser)));
+        String wrong = "Basic " + Base64.getEncoder().encodeToString("user3:nope".getBytes(StandardCharsets.UTF_8));
+        FilterResult bad = m.authBasicHandler(new FakeRequest("GET", "/", "example_product", "1.2.3.4")
+                .header("Host", "www.example.org").header("Authorization", wrong));
+        assertEquals(ReturnCode.BLOCKING, bad.code());
+        assertEquals(401, bad.settled().response().status());
+    }
 }

@@ -61,13 +61,15 @@ class StaticTest {
         Recorder rec = new Recorder();
         ModStatic m = new ModStatic();
         m.init(rec, rec, Path.of("../conf"));
-        FilterResult r = m.staticFileHandler(new FakeRequest("GET", "/", "example_product", "1.2.3.4").header("Host", "example.org"));
+        FilterResult lookup = m.staticFileHandler(new FakeRequest("GET", "/", "example_product", "1.2.3.4").header("Host", "example.org"));
+        assertEquals(io.troupe.api.proxy.ReturnCode.BLOCKING, lookup.code(), "the file lookup runs off the event loop");
+        FilterResult r = lookup.settled();
         FileResponse f = assertInstanceOf(FileResponse.class, r.response());
         assertEquals(200, f.status());
         assertEquals("index.html", f.file().getFileName().toString());
         assertTrue(f.header("Content-Type").startsWith("text/html"));
         FilterResult escape = m.staticFileHandler(new FakeRequest("GET", "/../mod_static/mod_static.conf", "example_product",
-                "1.2.3.4").header("Host", "example.org"));
+                "1.2.3.4").header("Host", "example.org")).settled();
         assertTrue(escape.response().status() == 404 || escape.response() instanceof FileResponse fr
                 && fr.file().startsWith(Path.of("../conf/mod_static/html").toAbsolutePath().normalize()), "never leaves the root");
         assertEquals(405, m.staticFileHandler(new FakeRequest("POST", "/", "example_product", "1.2.3.4")

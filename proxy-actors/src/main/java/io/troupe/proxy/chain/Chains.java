@@ -15,6 +15,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * An immutable snapshot of every callback chain, in the fixed module order. The channel handlers run it
@@ -103,7 +104,7 @@ public final class Chains {
         for (SessionFilter f : fs) {
             ReturnCode c = f.filter(session);
             if (c != ReturnCode.GO_ON) {
-                return c == null ? ReturnCode.CLOSE : c;
+                return plain(c);
             }
         }
         return ReturnCode.GO_ON;
@@ -111,16 +112,27 @@ public final class Chains {
 
     /** Runs a request chain: BEFORE_LOCATION, FOUND_PRODUCT or AFTER_LOCATION. */
     public FilterResult runRequest(CallbackPoint point, Request request) {
+        return runRequest(point, request, 0);
+    }
+
+    /**
+     * Runs a request chain from its filter number {@code from}. A filter's {@link ReturnCode#BLOCKING} result
+     * comes back with its work wrapped in a {@link Blocked} that names the filter to go on with.
+     */
+    public FilterResult runRequest(CallbackPoint point, Request request, int from) {
         RequestFilter[] fs = switch (point) {
             case BEFORE_LOCATION -> beforeLocation;
             case FOUND_PRODUCT -> foundProduct;
             case AFTER_LOCATION -> afterLocation;
             default -> throw new IllegalArgumentException(point + " is not a request point");
         };
-        for (RequestFilter f : fs) {
-            FilterResult r = f.filter(request);
+        for (int i = from; i < fs.length; i++) {
+            FilterResult r = fs[i].filter(request);
             if (r == null) {
                 return FilterResult.CLOSE;
+            }
+            if (r.code() == ReturnCode.BLOCKING) {
+                return new FilterResult(ReturnCode.BLOCKING, null, new Blocked(r.work(), i + 1));
             }
             if (r.code() != ReturnCode.GO_ON) {
                 return r;
@@ -129,12 +141,25 @@ public final class Chains {
         return FilterResult.GO_ON;
     }
 
+    /** A request filter's blocking work, and the number of the filter after it (where a GO_ON goes on). */
+    public record Blocked(Supplier<FilterResult> work, int next) implements Supplier<FilterResult> {
+        @Override
+        public FilterResult get() {
+            return work.get();
+        }
+    }
+
+    /** Only request filters can hand over blocking work; any other filter's BLOCKING (or null) closes. */
+    private static ReturnCode plain(ReturnCode c) {
+        return c == null || c == ReturnCode.BLOCKING ? ReturnCode.CLOSE : c;
+    }
+
     /** Runs the FORWARD chain. */
     public ReturnCode runForward(Request request) {
         for (ForwardFilter f : forward) {
             ReturnCode c = f.filter(request);
             if (c != ReturnCode.GO_ON) {
-                return c == null ? ReturnCode.CLOSE : c;
+                return plain(c);
             }
         }
         return ReturnCode.GO_ON;
@@ -150,7 +175,7 @@ public final class Chains {
         for (ResponseFilter f : fs) {
             ReturnCode c = f.filter(request, response);
             if (c != ReturnCode.GO_ON) {
-                return c == null ? ReturnCode.CLOSE : c;
+                return plain(c);
             }
         }
         return ReturnCode.GO_ON;

@@ -16,7 +16,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.stream.ChunkedFile;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.troupe.api.proxy.FileBody;
 import io.troupe.api.proxy.Response;
 import io.troupe.proxy.ProxySettings;
@@ -49,6 +49,11 @@ final class LocalResponses {
         return full;
     }
 
+    /** The interim answer to {@code Expect: 100-continue}; a new one each time, since a write releases it. */
+    static FullHttpResponse continue100() {
+        return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER);
+    }
+
     /** A filter's in-memory response. */
     static FullHttpResponse of(Response r) {
         FullHttpResponse full = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
@@ -75,20 +80,26 @@ final class LocalResponses {
     }
 
     /**
-     * Writes a file body after its head: a file region with sendfile on plain HTTP/1.x, read in chunks by a
-     * ChunkedWriteHandler where bytes must pass through TLS or HTTP/2 framing. Takes over {@code raf}.
+     * Writes a file body after its head: a file region with sendfile on plain HTTP/1.x, read in chunks on the
+     * module work pool and written by a ChunkedWriteHandler where bytes must pass through TLS or HTTP/2 framing. Takes over {@code raf}, which is
+     * null when there is no body to send (an empty region, a HEAD): the file is not even opened then.
      */
-    static void fileBody(ChannelHandlerContext ctx, RandomAccessFile raf, FileBody fb, boolean noBody, boolean http2)
-            throws IOException {
+    static void fileBody(ChannelHandlerContext ctx, RandomAccessFile raf, FileBody fb, boolean noBody, boolean http2,
+                         ModuleWorkPool pool) throws IOException {
         if (noBody) {
-            raf.close();
+            if (raf != null) {
+                raf.close();
+            }
             ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         } else if (!http2 && ctx.pipeline().get(SslHandler.class) == null) {
             ctx.write(new DefaultFileRegion(raf.getChannel(), fb.offset(), fb.length()));
             ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         } else {
             PipelineBuilder.chunkedWriter(ctx);
-            ctx.writeAndFlush(new HttpChunkedInput(new ChunkedFile(raf, fb.offset(), fb.length(), 16384)));
+            // the reads run on the module work pool: a slow disk does not hold up the event loop
+            ChunkedWriteHandler writer = ctx.pipeline().get(ChunkedWriteHandler.class);
+            ctx.writeAndFlush(new HttpChunkedInput(new OffLoopFileInput(raf, fb.offset(), fb.length(), pool, writer,
+                    ctx.alloc())));
         }
     }
 

@@ -8,7 +8,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -36,12 +35,12 @@ import java.util.function.Supplier;
  *
  * <p>Handler order on a connection: {@code proxy-protocol} (optional) → {@code sni} (TLS listeners only) →
  * {@code conn} → then either the HTTP/1 handlers ({@code h2c-detect}, {@code head-timeout}, {@code codec},
- * {@code expect-continue}, {@code proxy}) or the HTTP/2 ones ({@code h2-idle}, frame codec, multiplex).
+ * {@code proxy}; ProxyHandler answers {@code Expect: 100-continue} itself) or the HTTP/2 ones ({@code h2-idle}, frame codec, multiplex).
  */
 final class PipelineBuilder {
     /** The HTTP/1 handler types; every switch away from HTTP/1 removes from this one list. */
     private static final List<Class<? extends ChannelHandler>> HTTP1 = List.of(H2cDetector.class, HeadTimeout.class,
-            HttpServerCodec.class, HttpServerExpectContinueHandler.class, HttpServerUpgradeHandler.class,
+            HttpServerCodec.class, HttpServerUpgradeHandler.class,
             ProxyHandler.class);
 
     private final ProxyContext px;
@@ -113,7 +112,6 @@ final class PipelineBuilder {
         p.addLast("head-timeout", new HeadTimeout(px));
         // the line limit leaves room for method and version; the URI limit itself is checked for a 414
         p.addLast("codec", new HttpServerCodec(px.settings.maxUriBytes() + 64, px.settings.maxHeaderBytes(), 65536));
-        p.addLast("expect-continue", new HttpServerExpectContinueHandler());
         p.addLast("proxy", new ProxyHandler(px, false));
     }
 

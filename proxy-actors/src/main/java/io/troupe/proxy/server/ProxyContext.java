@@ -19,18 +19,21 @@ final class ProxyContext {
     final ChannelGroup clients;
     final AtomicInteger connections = new AtomicInteger();
     private final Map<EventLoop, BackendPool> pools;
+    /** Where request filters' blocking work runs ({@code FilterResult.blocking}); threads start on first use. */
+    final ModuleWorkPool blocking;
     volatile boolean draining;
     /** Inserts an h2c upgrade handler in a connection's pipeline (set once by ProxyServer before binding). */
     volatile java.util.function.Function<io.netty.channel.ChannelPipeline, io.netty.channel.ChannelHandler> h2cUpgrade;
 
     ProxyContext(ProxySettings settings, ChainsHolder chains, Router router, ProxyStats stats,
-                 ChannelGroup clients, Map<EventLoop, BackendPool> pools) {
+                 ChannelGroup clients, Map<EventLoop, BackendPool> pools, ModuleWorkPool blocking) {
         this.settings = settings;
         this.chains = chains;
         this.router = router;
         this.stats = stats;
         this.clients = clients;
         this.pools = pools;
+        this.blocking = blocking;
     }
 
     BackendPool pool(EventLoop loop) {

@@ -49,6 +49,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,12 +87,23 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     private boolean requestComplete;
     private boolean closeAfter;
     private boolean tunnel;
+    /**
+     * The client sent {@code Expect: 100-continue} and waits for {@code 100 Continue} before its body: sent once the
+     * proxy is about to read that body (as Go's net/http and nginx do), never before a refusal.
+     */
+    private boolean expectContinue;
     /** The client spoke HTTP/1.0: no chunked responses, keep-alive only when asked for and a length is known. */
     private boolean http10;
     /** The connection is closing after its last response: nothing more it sends is served. */
     private boolean closing;
     private boolean pausedByBackend;
     private boolean pausedByQueue;
+    /** A request filter's blocking work runs for this request: what the client sends waits in the queue. */
+    private boolean suspended;
+    /** The chains snapshot the current request runs on, from its first filter to its last. */
+    private Chains chains;
+    /** Where the current request was routed, between the chain points. */
+    private Router.Routed routed;
     private long startNanos;
     private ClientTimeouts timeouts;
     /** The request body being read whole before the filters run (some module asked for it); else null. */
@@ -137,7 +149,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             }
             return;
         }
-        if (responding && requestComplete || handlingQueue && !queued.isEmpty()) {
+        if (responding && requestComplete || suspended || handlingQueue && !queued.isEmpty()) {
             queued.add(msg);
             if (queued.size() >= MAX_QUEUED && !pausedByQueue) {
                 pausedByQueue = true;
@@ -184,6 +196,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     private void onContent(HttpContent c) {
         if (!responding) {
             c.release();
+            return;
+        }
+        if (suspended) {
+            // the filters have not decided yet; it goes on once they have, ahead of anything queued
+            queued.addFirst(c);
             return;
         }
         if (c instanceof LastHttpContent) {
@@ -247,6 +264,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         } else {
             requestHasBody = http2 || HttpUtil.isTransferEncodingChunked(r) || HttpUtil.getContentLength(r, 0L) > 0;
         }
+        expectContinue = false;
+        String expect = r.headers().get(HttpHeaderNames.EXPECT);
+        if (expect != null) {
+            if (!RequestEdges.only100Continue(expect)) {
+                answer(RequestEdges.EXPECTATION_FAILED);
+                return;
+            }
+            // the proxy answers the expectation itself; a 1.0 client's is ignored (RFC 9110 §10.1.1)
+            r.headers().remove(HttpHeaderNames.EXPECT);
+            expectContinue = requestHasBody && !http10 && !(r instanceof FullHttpRequest);
+        }
         if (r instanceof FullHttpRequest) {
             // forward a bare head; the body of a full request follows as its content, released once
             r = new DefaultHttpRequest(r.protocolVersion(), r.method(), r.uri(), r.headers());
@@ -273,6 +301,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
                 return;
             } else {
                 // the filters run once the whole body is here (bufferBody)
+                continueBody();
                 bodyLimit = limit;
                 bodyBuf = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
                 // no cluster timeout applies yet; a client that never finishes its body must not hold the buffer
@@ -280,7 +309,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
                 return;
             }
         }
-        serve(r);
+        serve();
     }
 
     private void bufferBody(HttpContent c) {
@@ -296,7 +325,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             releaseBodyBuf();
             req.bufferedBody(b);
             bodyFromWire = true;
-            serve(clientHead);
+            serve();
         }
     }
 
@@ -319,40 +348,73 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     }
 
     /** Runs the request chains, routes, and forwards; the head (and any buffered body) is complete. */
-    private void serve(HttpRequest r) {
-        Chains chains = px.chains.current();
-        if (!goOn(chains.runRequest(CallbackPoint.BEFORE_LOCATION, req))) {
+    private void serve() {
+        chains = px.chains.current();
+        runChain(CallbackPoint.BEFORE_LOCATION, 0);
+    }
+
+    /**
+     * Runs a request chain from its filter number {@code from}, then the step after that point. A filter's
+     * blocking work suspends the request here until the work's verdict is back (resumeChain).
+     */
+    private void runChain(CallbackPoint point, int from) {
+        FilterResult fr = chains.runRequest(point, req, from);
+        if (fr.code() == ReturnCode.BLOCKING) {
+            Chains.Blocked b = (Chains.Blocked) fr.work();
+            runBlocking(point, b.next(), b.work());
             return;
         }
-        if (HttpMethod.CONNECT.equals(r.method())) {
+        if (goOn(fr)) {
+            switch (point) {
+                case BEFORE_LOCATION -> locate();
+                case FOUND_PRODUCT -> productFiltered();
+                default -> forward();
+            }
+        }
+    }
+
+    /** After BEFORE_LOCATION: the product, then FOUND_PRODUCT (when a module hooks it) or the cluster. */
+    private void locate() {
+        if (HttpMethod.CONNECT.equals(clientHead.method())) {
             // no tunnel to offer: a module that serves CONNECT answers it in BEFORE_LOCATION, above
             answer(RequestEdges.CONNECT_NOT_ALLOWED);
             return;
         }
-        Router.Routed routed = px.router.route(req);
+        routed = px.router.route(req);
         req.product(routed.product());
         if (routed.error() == Router.RouteError.NO_PRODUCT) {
             routeError(routed.error());
             return;
         }
         if (chains.has(CallbackPoint.FOUND_PRODUCT)) {
-            if (!goOn(chains.runRequest(CallbackPoint.FOUND_PRODUCT, req))) {
-                return;
-            }
-            // FOUND_PRODUCT filters may rewrite the request; route it again as it now stands
-            routed = px.router.route(req);
-            req.product(routed.product());
+            runChain(CallbackPoint.FOUND_PRODUCT, 0);
+        } else {
+            clusterFound();
         }
+    }
+
+    /** FOUND_PRODUCT filters may rewrite the request; route it again as it now stands. */
+    private void productFiltered() {
+        routed = px.router.route(req);
+        req.product(routed.product());
+        clusterFound();
+    }
+
+    private void clusterFound() {
         if (routed.error() != null) {
             routeError(routed.error());
             return;
         }
         req.cluster(routed.cluster());
+        timeouts.apply(routed.target().policy(), requestHasBody && !requestComplete);
+        runChain(CallbackPoint.AFTER_LOCATION, 0);
+    }
+
+    /** After AFTER_LOCATION: picks an instance and hands the request to an exchange. */
+    private void forward() {
+        HttpRequest r = clientHead;
         Router.ClusterTarget target = routed.target();
-        timeouts.apply(target.policy(), requestHasBody && !requestComplete);
-        if (!goOn(chains.runRequest(CallbackPoint.AFTER_LOCATION, req))) {
-            return;
-        }
+        routed = null;
         Upstream first = target.pick(req, Set.of());
         if (first == null) {
             routeError(Router.RouteError.NO_BACKEND);
@@ -367,6 +429,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             requestHasBody = body.length > 0;
         }
         prepareOutgoing(r, upgrade);
+        if (requestHasBody) {
+            continueBody();
+        }
         Exchange e = new Exchange(this, px.pool(ctx.channel().eventLoop()), px.router, px.stats, target, req, r,
                 requestHasBody, upgrade);
         exchange = e;
@@ -377,6 +442,67 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             e.onClientContent(body.length == 0 ? LastHttpContent.EMPTY_LAST_CONTENT
                     : new DefaultLastHttpContent(Unpooled.wrappedBuffer(body)));
             e.onClientReadComplete();
+        }
+    }
+
+    /**
+     * Runs a filter's blocking work on the module work pool. The request waits, reading from the client paused
+     * and what was already read held in the queue; the event loop serves its other connections meanwhile.
+     */
+    private void runBlocking(CallbackPoint point, int next, Supplier<FilterResult> work) {
+        RequestView waiting = req;
+        String uri = clientHead.uri();
+        suspended = true;
+        updateRead();
+        boolean taken = px.blocking.submit(() -> {
+            FilterResult verdict;
+            try {
+                verdict = work.get();
+            } catch (RuntimeException | Error e) {
+                log.warn("blocking work of a {} filter failed for {}: {}", point, uri, e.toString());
+                verdict = null;
+            }
+            FilterResult v = verdict;
+            try {
+                ctx.executor().execute(() -> resumeChain(waiting, point, next, v));
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                // the proxy stopped meanwhile; its connections are closed already
+            }
+        });
+        if (!taken) {
+            suspended = false;
+            updateRead();
+            sendLocal(HttpResponseStatus.SERVICE_UNAVAILABLE, "too much module work waiting\n", true);
+        }
+    }
+
+    /** Back on the event loop with a blocking work's verdict: applies it, or goes on with the next filter. */
+    private void resumeChain(RequestView waiting, CallbackPoint point, int next, FilterResult verdict) {
+        if (req != waiting || !suspended || !responding || !ctx.channel().isActive()) {
+            return; // the client went away or timed out meanwhile
+        }
+        suspended = false;
+        updateRead();
+        if (verdict == null) {
+            sendLocal(HttpResponseStatus.INTERNAL_SERVER_ERROR, "module failed\n", true);
+        } else if (verdict.code() == ReturnCode.BLOCKING) {
+            runBlocking(point, next, verdict.work());
+        } else if (verdict.code() == ReturnCode.GO_ON) {
+            runChain(point, next);
+        } else {
+            goOn(verdict);
+        }
+        if (!suspended && !closing && ctx.channel().isActive()) {
+            // body pieces and pipelined requests that arrived while the request waited
+            drainQueue();
+        }
+    }
+
+    /** Sends the {@code 100 Continue} a client waits for, once, now that its body is wanted. */
+    private void continueBody() {
+        if (expectContinue) {
+            expectContinue = false;
+            ctx.writeAndFlush(LocalResponses.continue100(), ctx.voidPromise());
         }
     }
 
@@ -706,12 +832,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
 
     /** Sends a filter's file response (mod_static). */
     private void sendFile(Response r, FileBody fb) {
-        RandomAccessFile raf;
-        try {
-            raf = new RandomAccessFile(fb.file().toFile(), "r");
-        } catch (IOException e) {
-            sendLocal(HttpResponseStatus.NOT_FOUND, "not found\n", false);
-            return;
+        boolean noBody = fb.length() == 0 || clientHead != null && HttpMethod.HEAD.equals(clientHead.method());
+        RandomAccessFile raf = null;
+        if (!noBody) {
+            try {
+                raf = new RandomAccessFile(fb.file().toFile(), "r");
+            } catch (IOException e) {
+                sendLocal(HttpResponseStatus.NOT_FOUND, "not found\n", false);
+                return;
+            }
         }
         HttpResponse head = LocalResponses.fileHead(r, fb);
         if (req != null) {
@@ -719,12 +848,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         }
         localHead(head);
         ctx.write(head);
-        boolean noBody = fb.length() == 0 || clientHead != null && HttpMethod.HEAD.equals(clientHead.method());
         try {
-            LocalResponses.fileBody(ctx, raf, fb, noBody, http2);
+            LocalResponses.fileBody(ctx, raf, fb, noBody, http2, px.blocking);
         } catch (IOException e) {
             log.debug("sending {} failed: {}", fb.file(), e.toString());
-            closeQuietly(raf); // nothing took the file over
+            if (raf != null) {
+                closeQuietly(raf); // nothing took the file over
+            }
             closeAfter = true;
         }
         finishRequest(r);
@@ -787,7 +917,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         handlingQueue = true;
         try {
             Object m;
-            while (!(responding && requestComplete) && !tunnel && ctx.channel().isActive() && (m = queued.poll()) != null) {
+            while (!(responding && requestComplete) && !suspended && !tunnel && ctx.channel().isActive()
+                    && (m = queued.poll()) != null) {
                 handle(m);
             }
         } finally {
@@ -804,7 +935,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     }
 
     private void updateRead() {
-        boolean read = !(pausedByBackend || pausedByQueue);
+        boolean read = !(pausedByBackend || pausedByQueue || suspended);
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
         }

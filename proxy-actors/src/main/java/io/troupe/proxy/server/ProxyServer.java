@@ -64,7 +64,8 @@ public final class ProxyServer {
         for (EventExecutor e : group) {
             pools.put((EventLoop) e, new BackendPool((EventLoop) e, clientType));
         }
-        px = new ProxyContext(s, chains, router, stats, new DefaultChannelGroup("proxy-clients", GlobalEventExecutor.INSTANCE), pools);
+        px = new ProxyContext(s, chains, router, stats, new DefaultChannelGroup("proxy-clients", GlobalEventExecutor.INSTANCE), pools,
+                new ModuleWorkPool());
         pipelines = new PipelineBuilder(px);
         px.h2cUpgrade = pipelines::h2cUpgrade;
     }
@@ -84,6 +85,7 @@ public final class ProxyServer {
         } catch (Exception e) {
             // the caller may retry at once: the event-loop threads must be gone when this throws
             server.group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            server.px.blocking.shutdown();
             throw e;
         }
         return server;
@@ -172,5 +174,6 @@ public final class ProxyServer {
             e.getKey().execute(e.getValue()::closeAll);
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        px.blocking.shutdown();
     }
 }

@@ -1,0 +1,92 @@
+package io.troupe.proxy.server;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A file region read chunk by chunk on the module work pool, as the ChunkedWriteHandler asks for it. */
+class OffLoopFileInputTest {
+    @TempDir
+    Path dir;
+    private final ModuleWorkPool pool = new ModuleWorkPool();
+    private final ByteBufAllocator alloc = new UnpooledByteBufAllocator(false);
+
+    @AfterEach
+    void stop() {
+        pool.shutdown();
+    }
+
+    /** Reads the whole input as the writer would: a null chunk means "not yet", so ask again. */
+    private static byte[] drain(OffLoopFileInput in) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (!in.isEndOfInput()) {
+            ByteBuf b = in.readChunk(UnpooledByteBufAllocator.DEFAULT);
+            if (b == null) {
+                assertTrue(System.currentTimeMillis() < deadline, "the next chunk never came");
+                Thread.onSpinWait();
+                continue;
+            }
+            assertTrue(b.readableBytes() <= OffLoopFileInput.CHUNK);
+            byte[] bytes = new byte[b.readableBytes()];
+            b.readBytes(bytes);
+            b.release();
+            out.write(bytes);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void readsTheRegionInChunks() throws Exception {
+        byte[] data = new byte[3 * OffLoopFileInput.CHUNK + 1234];
+        new Random(3).nextBytes(data);
+        Path f = Files.write(dir.resolve("f.bin"), data);
+        long offset = 100;
+        long length = data.length - 200;
+        OffLoopFileInput in = new OffLoopFileInput(new RandomAccessFile(f.toFile(), "r"), offset, length, pool,
+                new ChunkedWriteHandler(), alloc);
+        assertEquals(length, in.length());
+        byte[] got = drain(in);
+        assertArrayEquals(Arrays.copyOfRange(data, (int) offset, (int) (offset + length)), got);
+        assertEquals(length, in.progress());
+        in.close();
+    }
+
+    @Test
+    void aFileShorterThanItsRegionFailsTheTransfer() throws Exception {
+        Path f = Files.write(dir.resolve("short.bin"), new byte[1000]);
+        OffLoopFileInput in = new OffLoopFileInput(new RandomAccessFile(f.toFile(), "r"), 0, 5000, pool,
+                new ChunkedWriteHandler(), alloc);
+        IOException e = assertThrows(IOException.class, () -> drain(in));
+        assertTrue(e.getMessage().contains("early"), e.getMessage());
+        in.close();
+    }
+
+    @Test
+    void aStoppedPoolReadsInPlaceRatherThanNever() throws Exception {
+        byte[] data = new byte[OffLoopFileInput.CHUNK + 10];
+        new Random(5).nextBytes(data);
+        Path f = Files.write(dir.resolve("g.bin"), data);
+        pool.shutdown();
+        OffLoopFileInput in = new OffLoopFileInput(new RandomAccessFile(f.toFile(), "r"), 0, data.length, pool,
+                new ChunkedWriteHandler(), alloc);
+        assertArrayEquals(data, drain(in));
+        in.close();
+    }
+}
