@@ -18,6 +18,11 @@
  * Replies on stdout, one line each: "ready" once at start, "started <pid>", "exit <code>" (128 + signal
  * for a signal, like a shell), "error <message>" when a request cannot be run.
  * EOF on stdin (the worker is gone) kills everything and exits.
+ *
+ * It has no controlling terminal, so no sub-work can push input into the worker's terminal (TIOCSTI): it drops
+ * the worker's with TIOCNOTTY, or else starts a session of its own, and refuses to start while it still has one.
+ * Not a session per slot by default: a session is a scheduler autogroup of its own, which made every compile in
+ * the slot about twice as slow on a busy machine (docs/performance.md).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
@@ -265,6 +271,41 @@ static void handle(char *message, size_t length) {
     free(fields);
 }
 
+/* The controlling terminal's device number (field 7 of /proc/self/stat), 0 for none, -1 when unreadable. */
+static long controlling_tty(void) {
+    FILE *in = fopen("/proc/self/stat", "r");
+    if (in == NULL) {
+        return -1;
+    }
+    char line[1024];
+    size_t n = fread(line, 1, sizeof line - 1, in);
+    fclose(in);
+    line[n] = '\0';
+    char *end = strrchr(line, ')'); /* the command name may hold spaces and parentheses */
+    long tty;
+    if (end == NULL || sscanf(end + 1, " %*c %*d %*d %*d %ld", &tty) != 1) {
+        return -1;
+    }
+    return tty;
+}
+
+/* Leaves the controlling terminal inherited from the worker (see the top); 0 when there is none left. */
+static int drop_terminal(void) {
+    if (controlling_tty() == 0) {
+        return 0;
+    }
+    /* not a session leader: TIOCNOTTY detaches this process only, the worker keeps its terminal */
+    int tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (tty >= 0) {
+        ioctl(tty, TIOCNOTTY);
+        close(tty);
+    }
+    if (controlling_tty() != 0) {
+        setsid(); /* no /dev/tty to ask: a session of its own has no terminal */
+    }
+    return controlling_tty() == 0 ? 0 : -1;
+}
+
 static long long number(const char *flag, const char *value) {
     char *end;
     errno = 0;
@@ -292,6 +333,11 @@ int main(int argc, char **argv) {
             fprintf(stderr, "troupe-slot: unknown argument '%s'\n", argv[i]);
             return 2;
         }
+    }
+    if (drop_terminal() != 0) {
+        fprintf(stderr, "troupe-slot: cannot leave the controlling terminal (/proc/self/stat says tty %ld)\n",
+                controlling_tty());
+        return 1;
     }
     if (pipe2(sigpipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) {
         perror("troupe-slot: pipe");

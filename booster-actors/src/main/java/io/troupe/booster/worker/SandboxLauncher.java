@@ -39,6 +39,9 @@ final class SandboxLauncher {
     /** Variables of the worker's environment a sub-work keeps; everything else (keys, tokens) stays out. */
     private static final List<String> KEPT_ENV = List.of("PATH", "LANG", "LANGUAGE", "TZ");
 
+    /** Whether this JVM has a controlling terminal (probed once: a process that is no session leader gets none later). */
+    static final boolean WORKER_HAS_TERMINAL = controllingTerminal(Path.of("/proc/self/stat")) != 0;
+
     private final SandboxSettings settings;
     private final Path sandboxRoot;
     private final Path casDir;
@@ -220,7 +223,13 @@ final class SandboxLauncher {
                 // death takes every process of the slot with it.
                 command.add("--as-pid-1");
             }
-            command.addAll(List.of("--new-session", "--unshare-pid", "--unshare-net",
+            if (perProcess && WORKER_HAS_TERMINAL) {
+                // keeps a sub-work from pushing input into the worker's terminal (TIOCSTI); not without one: a
+                // session is a scheduler autogroup of its own, twice as slow on a busy machine (docs/performance.md).
+                // A slot's launcher leaves the terminal itself (troupe-slot.c).
+                command.add("--new-session");
+            }
+            command.addAll(List.of("--unshare-pid", "--unshare-net",
                     "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--ro-bind", "/", "/", "--dev", "/dev",
                     "--proc", "/proc", "--bind", root.resolve("tmp").toString(), "/tmp"));
             List<Path> mounted = new ArrayList<>();
@@ -442,6 +451,21 @@ final class SandboxLauncher {
             return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();
         } catch (IOException | UnsupportedOperationException e) {
             return new com.sun.security.auth.module.UnixSystem().getUid();
+        }
+    }
+
+    /**
+     * The controlling terminal's device number in a {@code /proc/<pid>/stat} file (its 7th field), 0 for none; -1
+     * when unreadable, which counts as having one.
+     */
+    static long controllingTerminal(Path stat) {
+        try {
+            String line = Files.readString(stat, StandardCharsets.UTF_8);
+            // the command name, in parentheses, may hold spaces and parentheses itself
+            String[] fields = line.substring(line.lastIndexOf(')') + 1).trim().split("\\s+");
+            return Long.parseLong(fields[4]); // state ppid pgrp session tty_nr
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 

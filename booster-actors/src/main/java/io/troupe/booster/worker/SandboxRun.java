@@ -94,6 +94,11 @@ final class SandboxRun {
     /** the task's own state: only it touches these */
     private long outputBytes;
     private long processNanos;
+    /** where the worker's time goes (System.nanoTime), logged at debug: task start, inputs ready, process started */
+    private long taskNanos;
+    private long inputsNanos;
+    private long startNanos;
+    private long exitNanos;
 
     SandboxRun(Execute request, WorkerSettings settings, SandboxLauncher launcher, io.troupe.booster.cas.ContentStore store,
             Supplier<Load> load, Runnable answered, long arrivedNanos, Path root) {
@@ -178,6 +183,7 @@ final class SandboxRun {
     }
 
     private void runBlocking(ActorRef<Execution.Command> self) {
+        taskNanos = System.nanoTime();
         List<StepResult> results = new ArrayList<>();
         Failed failure = null;
         boolean cut = false;
@@ -202,12 +208,25 @@ final class SandboxRun {
         } catch (RuntimeException e) {
             failure = new Failed(request.subWorkId(), Failure.IO_ERROR, "sub-work " + request.subWorkId() + ": " + e, null);
         }
+        long collected = System.nanoTime();
         try {
             answer(results, failure, cut || killed);
         } finally {
+            if (LOG.isDebugEnabled()) {
+                logTimes(collected);
+            }
             deleteRoot();
             releaseSlot();
         }
+    }
+
+    /** Where the worker's time went, in µs (docs/performance.md): queue, inputs, process start, run, results, answer. */
+    private void logTimes(long collected) {
+        long answeredAt = System.nanoTime();
+        LOG.debug("sub-work {} times (us): queued {}, inputs {}, start {}, run {}, results {}, answer {}; {}",
+                request.subWorkId(), (taskNanos - arrivedNanos) / 1000, (inputsNanos - taskNanos) / 1000,
+                (startNanos - inputsNanos) / 1000, (exitNanos - startNanos) / 1000, (collected - exitNanos) / 1000,
+                (answeredAt - collected) / 1000, slot != null ? "slot sandbox" : "own sandbox");
     }
 
     /**
@@ -293,9 +312,11 @@ final class SandboxRun {
     private Collected runOneStep(int index, ActorRef<Execution.Command> self) {
         if (index == 0) {
             prepare();
+            inputsNanos = System.nanoTime();
         }
         long before = System.nanoTime();
         Process started = startProcess(index);
+        startNanos = System.nanoTime();
         self.tell(new Execution.Started(index, started));
         int exitCode;
         try {
@@ -310,7 +331,8 @@ final class SandboxRun {
             throw new StepFailure(Failure.IO_ERROR, "interrupted while waiting for '"
                     + request.steps().get(index).executable() + "'");
         }
-        processNanos += System.nanoTime() - before;
+        exitNanos = System.nanoTime();
+        processNanos += exitNanos - before;
         return collect(index, exitCode);
     }
 
