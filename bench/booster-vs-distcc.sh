@@ -1,29 +1,32 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): the booster's `-bt cc` against distcc, side by side, on loopback.
 #
-#   bench/booster-vs-distcc.sh [--runs N] [--jobs N] [--keep]
+#   bench/booster-vs-distcc.sh [--runs N] [--jobs N] [--keep] [--latency_only]
 #
 # It builds Troupe with the README's command when the distribution is missing, installs what it needs from
 # Debian when missing (distcc, libtool-bin, dpkg-dev; a deb-src entry derived from this machine's own Debian
 # sources), starts distccd and a two-worker-node Troupe cluster on loopback, and prints:
-#   - the added latency of one trivial compile against plain gcc (median of --runs runs, at least 30);
+#   - the added latency of one trivial compile against plain gcc (median of --runs runs, at least 30, after a
+#     warm-up: 10 compiles each, the booster's after 5 s of compiles);
 #   - Lua 5.4 from Debian's source package built with `make -j<jobs>` locally, with distcc and with the
 #     booster: wall time and client CPU seconds (user+sys of the client process tree; the worker nodes and
 #     distccd are not children of the build, so they are not counted);
 #   - whether every booster-built object equals the local one byte for byte;
-# and its ratio lines last.
+# and its ratio lines last. --latency_only measures the added latency alone (no Lua: no deb-src, no builds).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs=30
 jobs=8
 keep=0
+latency_only=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --runs) runs="$2"; shift ;;
     --jobs) jobs="$2"; shift ;;
     --keep) keep=1 ;;
-    *) echo "usage: $0 [--runs N] [--jobs N] [--keep]" >&2; exit 2 ;;
+    --latency_only) latency_only=1 ;;
+    *) echo "usage: $0 [--runs N] [--jobs N] [--keep] [--latency_only]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -64,6 +67,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+if (( ! latency_only )); then
 # --- Lua 5.4 from Debian's source package --------------------------------------------------------------------
 # A deb-src entry derived from the machine's own sources (deb822 .sources files or one-line sources.list).
 src_list=/etc/apt/sources.list.d/troupe-bench-deb-src.sources
@@ -103,6 +107,8 @@ make -C src -j$jobs o $flags LIBTOOL="libtool --quiet" CC="${2}gcc -std=gnu99" C
 make linux $flags LIBTOOL="libtool --quiet" CC="${2}gcc -std=gnu99" CXX="${2}g++"
 SH
 }
+
+fi
 
 free_port() {
   local p=$1
@@ -144,15 +150,22 @@ booster=("$repo/bin/booster" -bt cc -p bench --hook --cluster "127.0.0.1:$p1")
 # --- added latency per trivial compile -----------------------------------------------------------------------
 mkdir -p "$work/trivial"
 echo 'int trivial(int x) { return x + 1; }' >"$work/trivial/t.c"
+# The cost per compile once running: $3 seconds of compiles, then 10 more, before the timed ones. The booster
+# spawns the work command before it knows a worker, so without them the first compiles would run locally while
+# its JVM starts (its start-up is measured by bench/booster-overhead.sh, not here).
 cat >"$work/trivial/latency.sh" <<SH
 cd "$work/trivial"
+end=\$((SECONDS + \$3)); while (( SECONDS < end )); do \$1 -c t.c -o t.o; done
+for _ in \$(seq 10); do \$1 -c t.c -o t.o; done
 for _ in \$(seq $runs); do t0=\$EPOCHREALTIME; \$1 -c t.c -o t.o; t1=\$EPOCHREALTIME; echo "\$2 \$t0 \$t1"; done
 SH
-bash "$work/trivial/latency.sh" gcc plain >"$work/latency.out"
-bash "$work/trivial/latency.sh" "distcc gcc" distcc >>"$work/latency.out"
+bash "$work/trivial/latency.sh" gcc plain 0 >"$work/latency.out"
+bash "$work/trivial/latency.sh" "distcc gcc" distcc 0 >>"$work/latency.out"
 TROUPE_BOOSTER_QUIET=1 "${booster[@]}" --stats_json "$work/trivial.json" \
-  -a "bash $work/trivial/latency.sh gcc booster" >>"$work/latency.out" 2>"$work/trivial.err" \
+  -a "bash $work/trivial/latency.sh gcc booster 5" >>"$work/latency.out" 2>"$work/trivial.err" \
   || { echo "booster latency run failed:" >&2; cat "$work/trivial.err" >&2; exit 1; }
+# how many of the timed compiles ran remotely (the last $runs sub-works of the run)
+timed_remote=$(grep -o '"route" : "[a-z_]*"' "$work/trivial.json" | tail -n "$runs" | grep -vc '"local"' || true)
 median_ms() {
   awk -v l="$1" '$1==l {printf "%.4f\n", ($3-$2)*1000}' "$work/latency.out" | sort -n \
     | awk '{v[NR]=$1} END {if (NR==0) print "?"; else if (NR%2) printf "%.2f", v[(NR+1)/2]; else printf "%.2f", (v[NR/2]+v[NR/2+1])/2}'
@@ -160,6 +173,17 @@ median_ms() {
 plain=$(median_ms plain); via_distcc=$(median_ms distcc); via_booster=$(median_ms booster)
 added_distcc=$(awk -v a="$via_distcc" -v b="$plain" 'BEGIN{printf "%.2f", a-b}')
 added_booster=$(awk -v a="$via_booster" -v b="$plain" 'BEGIN{printf "%.2f", a-b}')
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b+0 == 0) print "?"; else printf "%.2f", a/b}'; }
+if (( latency_only )); then
+  echo "booster vs distcc on $(nproc) cores, loopback: distccd (--jobs $jobs) and two Troupe worker nodes"
+  printf '%-40s %10s %10s %10s\n' "" "plain gcc" "distcc" "booster"
+  printf '%-40s %7s ms %7s ms %7s ms\n' "trivial compile, median of $runs" "$plain" "$via_distcc" "$via_booster"
+  printf '%-40s %10s %7s ms %7s ms\n' "added latency per compile" "" "$added_distcc" "$added_booster"
+  echo "booster's timed compiles that ran remotely: $timed_remote of $runs"
+  echo "ratio added latency booster/distcc: $(ratio "$added_booster" "$added_distcc")"
+  exit 0
+fi
 
 # --- Lua 5.4: local, distcc, booster -------------------------------------------------------------------------
 TIMEFORMAT='%R %U %S'
@@ -203,12 +227,12 @@ total=$(sed -n 's/.*total \([0-9]*\).*/\1/p' <<<"$summary")
 
 field() { awk -v l="$1" -v f="$2" '$1==l {print $f}' "$work/builds.out"; }
 cpu() { awk -v u="$(field "$1" 3)" -v s="$(field "$1" 4)" 'BEGIN{printf "%.2f", u+s}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b+0 == 0) print "?"; else printf "%.2f", a/b}'; }
 
 echo "booster vs distcc on $(nproc) cores, loopback: distccd (--jobs $jobs) and two Troupe worker nodes"
 printf '%-40s %10s %10s %10s\n' "" "plain gcc" "distcc" "booster"
 printf '%-40s %7s ms %7s ms %7s ms\n' "trivial compile, median of $runs" "$plain" "$via_distcc" "$via_booster"
 printf '%-40s %10s %7s ms %7s ms\n' "added latency per compile" "" "$added_distcc" "$added_booster"
+echo "booster's timed compiles that ran remotely: $timed_remote of $runs"
 printf '%-40s %8s s %8s s %8s s\n' "Lua 5.4 make -j$jobs, wall" "$(field local 2)" "$(field distcc 2)" "$(field booster 2)"
 printf '%-40s %8s s %8s s %8s s\n' "Lua 5.4 make -j$jobs, client CPU (user+sys)" "$(cpu local)" "$(cpu distcc)" "$(cpu booster)"
 echo "booster summary: ${summary:-none}"
