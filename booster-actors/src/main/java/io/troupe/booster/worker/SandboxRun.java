@@ -94,11 +94,12 @@ final class SandboxRun {
     /** the task's own state: only it touches these */
     private long outputBytes;
     private long processNanos;
-    /** where the worker's time goes (System.nanoTime), logged at debug: task start, inputs ready, process started */
+    /** where the worker's time goes, logged at debug: task start and inputs ready (System.nanoTime), then per-step sums */
     private long taskNanos;
     private long inputsNanos;
-    private long startNanos;
-    private long exitNanos;
+    private long startingNanos;
+    private long runningNanos;
+    private long collectingNanos;
 
     SandboxRun(Execute request, WorkerSettings settings, SandboxLauncher launcher, io.troupe.booster.cas.ContentStore store,
             Supplier<Load> load, Runnable answered, long arrivedNanos, Path root) {
@@ -208,25 +209,28 @@ final class SandboxRun {
         } catch (RuntimeException e) {
             failure = new Failed(request.subWorkId(), Failure.IO_ERROR, "sub-work " + request.subWorkId() + ": " + e, null);
         }
-        long collected = System.nanoTime();
+        long stepsDone = System.nanoTime();
         try {
             answer(results, failure, cut || killed);
         } finally {
             if (LOG.isDebugEnabled()) {
-                logTimes(collected);
+                logTimes(stepsDone);
             }
             deleteRoot();
             releaseSlot();
         }
     }
 
-    /** Where the worker's time went, in µs (docs/performance.md): queue, inputs, process start, run, results, answer. */
-    private void logTimes(long collected) {
+    /**
+     * Where the worker's time went, in µs (docs/operations.md): queue, inputs, then summed over the steps the
+     * processes' start, their run and reading their results, and the answer.
+     */
+    private void logTimes(long stepsDone) {
         long answeredAt = System.nanoTime();
         LOG.debug("sub-work {} times (us): queued {}, inputs {}, start {}, run {}, results {}, answer {}; {}",
-                request.subWorkId(), (taskNanos - arrivedNanos) / 1000, (inputsNanos - taskNanos) / 1000,
-                (startNanos - inputsNanos) / 1000, (exitNanos - startNanos) / 1000, (collected - exitNanos) / 1000,
-                (answeredAt - collected) / 1000, slot != null ? "slot sandbox" : "own sandbox");
+                request.subWorkId(), (taskNanos - arrivedNanos) / 1000,
+                inputsNanos == 0 ? 0 : (inputsNanos - taskNanos) / 1000, startingNanos / 1000, runningNanos / 1000,
+                collectingNanos / 1000, (answeredAt - stepsDone) / 1000, slot != null ? "slot sandbox" : "own sandbox");
     }
 
     /**
@@ -316,7 +320,8 @@ final class SandboxRun {
         }
         long before = System.nanoTime();
         Process started = startProcess(index);
-        startNanos = System.nanoTime();
+        long startedAt = System.nanoTime();
+        startingNanos += startedAt - before;
         self.tell(new Execution.Started(index, started));
         int exitCode;
         try {
@@ -331,9 +336,12 @@ final class SandboxRun {
             throw new StepFailure(Failure.IO_ERROR, "interrupted while waiting for '"
                     + request.steps().get(index).executable() + "'");
         }
-        exitNanos = System.nanoTime();
-        processNanos += exitNanos - before;
-        return collect(index, exitCode);
+        long exitedAt = System.nanoTime();
+        runningNanos += exitedAt - startedAt;
+        processNanos += exitedAt - before;
+        Collected collected = collect(index, exitCode);
+        collectingNanos += System.nanoTime() - exitedAt;
+        return collected;
     }
 
     private void prepare() {
