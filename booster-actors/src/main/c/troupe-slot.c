@@ -22,7 +22,7 @@
  * It has no controlling terminal, so no sub-work can push input into the worker's terminal (TIOCSTI): it drops
  * the worker's with TIOCNOTTY, or else starts a session of its own, and refuses to start while it still has one.
  * Not a session per slot by default: a session is a scheduler autogroup of its own, which made every compile in
- * the slot about twice as slow on a busy machine (docs/performance.md).
+ * the slot 2-3 times as slow on a busy machine (docs/performance.md).
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -39,7 +39,7 @@ final class SandboxLauncher {
     /** Variables of the worker's environment a sub-work keeps; everything else (keys, tokens) stays out. */
     private static final List<String> KEPT_ENV = List.of("PATH", "LANG", "LANGUAGE", "TZ");
 
-    /** Whether this JVM has a controlling terminal (probed once: a process that is no session leader gets none later). */
+    /** Whether this JVM has a controlling terminal (probed once: the JVM opens no terminal, so it gets none later). */
     static final boolean WORKER_HAS_TERMINAL = controllingTerminal(Path.of("/proc/self/stat")) != 0;
 
     private final SandboxSettings settings;
@@ -225,7 +225,7 @@ final class SandboxLauncher {
             }
             if (perProcess && WORKER_HAS_TERMINAL) {
                 // keeps a sub-work from pushing input into the worker's terminal (TIOCSTI); not without one: a
-                // session is a scheduler autogroup of its own, twice as slow on a busy machine (docs/performance.md).
+                // session is a scheduler autogroup of its own, 2-3 times as slow on a busy machine (docs/performance.md).
                 // A slot's launcher leaves the terminal itself (troupe-slot.c).
                 command.add("--new-session");
             }
