@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A slot's launcher has no controlling terminal, so a sub-work cannot push input into the worker's terminal
  * (TIOCSTI), although the launcher is not started in a session of its own (docs/security.md): started from a
  * shell that has a terminal (util-linux {@code script} makes one), its sub-work has none and cannot open
- * {@code /dev/tty}, and the shell keeps its own.
+ * {@code /dev/tty}, and the shell keeps its own. bubblewrap gets {@code --new-session} only for a sandbox of its
+ * own and only when the worker has a terminal.
  */
 @Tag("process")
 class SlotTerminalTest {
@@ -69,6 +70,31 @@ class SlotTerminalTest {
                 "the sub-work's controlling terminal (tty_nr in /proc/self/stat)");
         assertFalse(Files.readString(out).contains("opened"), Files.readString(out));
         assertTrue(lines.contains("driver after " + driverTty), "the driver lost its terminal: " + lines);
+    }
+
+    /** A new session is a scheduler autogroup (docs/performance.md): only where it keeps a terminal away. */
+    @Test
+    void bubblewrapStartsANewSessionOnlyForAProcessThatWouldHaveTheWorkersTerminal() throws Exception {
+        Path sandboxes = Files.createDirectories(dir.resolve("sandboxes"));
+        WorkerSettings settings = WorkerSettings.fromConfig(com.typesafe.config.ConfigFactory.parseString(
+                "sandbox-root = \"" + sandboxes + "\"").withFallback(com.typesafe.config.ConfigFactory.load()
+                .getConfig("troupe.worker")));
+        SandboxLauncher launcher = SandboxLauncher.of(settings);
+        Path slot = Files.createDirectories(dir.resolve("slot"));
+        List<String> slotCommand;
+        List<String> ownCommand;
+        try {
+            slotCommand = launcher.slotBuilder(Path.of("/bin/true"), slot).command();
+            Path run = Files.createDirectories(sandboxes.resolve("execution-1"));
+            ownCommand = launcher.builder(List.of("true"), run, Files.createDirectories(run.resolve("work"))).command();
+        } catch (SandboxRun.StepFailure e) {
+            Assumptions.abort("this machine refuses sub-works: " + e.getMessage());
+            return;
+        }
+        assertFalse(slotCommand.contains("--new-session"), slotCommand.toString());
+        assertEquals(launcher.namespaced() && SandboxLauncher.WORKER_HAS_TERMINAL, ownCommand.contains("--new-session"),
+                ownCommand.toString());
+        assertEquals(launcher.namespaced(), slotCommand.contains("--unshare-pid"), slotCommand.toString());
     }
 
     @Test
