@@ -5,6 +5,7 @@ import io.troupe.api.proxy.WebHandlers;
 import io.troupe.module.runtime.ModuleLoader;
 import io.troupe.module.runtime.ModuleOrder;
 import io.troupe.module.runtime.ModuleRuntime;
+import io.troupe.module.runtime.SystemActors;
 import io.troupe.proxy.backend.BackendHealth;
 import io.troupe.proxy.backend.BalTableMonitor;
 import io.troupe.proxy.chain.ChainRegistry;
@@ -39,7 +40,6 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.pattern.Patterns;
@@ -134,13 +134,13 @@ public final class ProxyRuntime {
         }
         RouteHolder routes = new RouteHolder(tables);
         BackendHealth health = new BackendHealth(routes);
-        ActorRef<RouteTableActor.Command> routeActor = system.systemActorOf(
-                RouteTableActor.create(files, routes, health), "proxy-route-tables", Props.empty());
+        ActorRef<RouteTableActor.Command> routeActor = SystemActors.spawn(system,
+                RouteTableActor.create(files, routes, health), "proxy-route-tables");
         ChainsHolder chains = new ChainsHolder();
         ActorRef<ChainRegistry.Command> registry;
         try {
-            registry = system.systemActorOf(
-                    ChainRegistry.create(ModuleOrder.names(enabled), chains), "proxy-chain-registry", Props.empty());
+            registry = SystemActors.spawn(system,
+                    ChainRegistry.create(ModuleOrder.names(enabled), chains), "proxy-chain-registry");
         } catch (RuntimeException e) {
             stopActors(routeActor, null);
             throw e;
@@ -155,9 +155,9 @@ public final class ProxyRuntime {
         SnapshotReloadActor.Reloadable<?, ?> nameReload = names.reloadable(nameFile);
         SnapshotReloadActor.Reloadable<?, ?> tlsReload = tls == null ? null : tls.reloadable(settings.tlsFiles());
         try {
-            nameActor = system.systemActorOf(SnapshotReloadActor.create(nameReload), "proxy-name-conf", Props.empty());
+            nameActor = SystemActors.spawn(system, SnapshotReloadActor.create(nameReload), "proxy-name-conf");
             if (tlsReload != null) {
-                tlsActor = system.systemActorOf(SnapshotReloadActor.create(tlsReload), "proxy-tls-conf", Props.empty());
+                tlsActor = SystemActors.spawn(system, SnapshotReloadActor.create(tlsReload), "proxy-tls-conf");
             }
             modules = startModules(system, enabled, registry, web, confRoot);
             server = ProxyServer.start(settings, chains, router, stats, tls);

@@ -17,7 +17,6 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.pattern.Patterns;
@@ -91,19 +90,10 @@ public final class ModuleRuntime {
         return system.dispatchers().lookup(selector);
     }
 
-    private static final java.util.concurrent.atomic.AtomicLong RESTARTS = new java.util.concurrent.atomic.AtomicLong();
-
-    /**
-     * {@code /system/module-<name>}; a runtime started again in the same system (a failed start, a test) may find
-     * the name not yet released by the stopped actor's parent, and then takes a numbered one.
-     */
+    /** {@code /system/module-<name>} ({@link SystemActors#spawn}: a runtime may be started again in the same system). */
     private static ActorRef<ModuleActor.Command> spawn(ActorSystem<?> system,
             org.apache.pekko.actor.typed.Behavior<ModuleActor.Command> behavior, String module) {
-        try {
-            return system.systemActorOf(behavior, "module-" + module, Props.empty());
-        } catch (org.apache.pekko.actor.InvalidActorNameException taken) {
-            return system.systemActorOf(behavior, "module-" + module + "-" + RESTARTS.incrementAndGet(), Props.empty());
-        }
+        return SystemActors.spawn(system, behavior, "module-" + module);
     }
 
     /**
