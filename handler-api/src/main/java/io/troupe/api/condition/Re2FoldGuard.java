@@ -108,6 +108,22 @@ final class Re2FoldGuard {
         }
         int e = p.codePointAt(i);
         i += Character.charCount(e);
+        switch (e) {
+            case 'a': return 0x07; // RE2's one-character escapes: \a in [\a-\x{FFFD}] is a range's end
+            case 'f': return 0x0C;
+            case 't': return 0x09;
+            case 'n': return 0x0A;
+            case 'r': return 0x0D;
+            case 'v': return 0x0B;
+            default: break;
+        }
+        if (e >= '0' && e <= '7') { // octal, up to three digits
+            int c = e - '0';
+            for (int digits = 1; digits < 3 && i < p.length() && p.charAt(i) >= '0' && p.charAt(i) <= '7'; digits++) {
+                c = c * 8 + (p.charAt(i++) - '0');
+            }
+            return c;
+        }
         if (e == 'x') {
             if (i < p.length() && p.charAt(i) == '{') {
                 int close = p.indexOf('}', i);
