@@ -20,6 +20,19 @@ final class HandlerCalls {
     /** Not the actor's context.getLog(): its first use names the actor's logger after the calling class. */
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(HandlerCalls.class);
 
+    /** Watches bounded hook calls; a call that ends cancels its watch, which then leaves the queue at once. */
+    private static final java.util.concurrent.ScheduledThreadPoolExecutor TIMER = timer();
+
+    private static java.util.concurrent.ScheduledThreadPoolExecutor timer() {
+        var timer = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread thread = new Thread(r, "troupe-hook-timeouts");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        return timer;
+    }
+
     /** Config key of the bound on one work-level hook call (PreWork, GetPreloadConfig, PostWork); 0 = none. */
     static final String TIMEOUT_KEY = "troupe.booster.handler-timeout";
 
@@ -61,7 +74,9 @@ final class HandlerCalls {
         CompletableFuture<C> result = new CompletableFuture<>();
         ClassLoader handlerLoader = handler.getClass().getClassLoader();
         Interruptible running = new Interruptible();
-        HookTimeoutException late = new HookTimeoutException(hook, handler.getClass().getName(), timeout.toMillis(), key);
+        // made only when the time is up: a stack trace per hook call on the sub-work path would be wasted
+        java.util.function.Supplier<HookTimeoutException> late =
+                () -> new HookTimeoutException(hook, handler.getClass().getName(), timeout.toMillis(), key);
         watch(running, result, late, timeout.toNanos(), timeout.toNanos(), hook);
         blocking.execute(() -> {
             if (!running.enter()) {
@@ -84,16 +99,17 @@ final class HandlerCalls {
     }
 
     /** After {@code delayNanos}: the call's time is up (interrupt it), or it started late (wait out its rest). */
-    private static void watch(Interruptible running, CompletableFuture<?> result, HookTimeoutException late,
-            long delayNanos, long timeoutNanos, String hook) {
-        CompletableFuture.delayedExecutor(delayNanos, TimeUnit.NANOSECONDS).execute(() -> {
+    private static void watch(Interruptible running, CompletableFuture<?> result,
+            java.util.function.Supplier<HookTimeoutException> late, long delayNanos, long timeoutNanos, String hook) {
+        java.util.concurrent.ScheduledFuture<?> timer = TIMER.schedule(() -> {
             long rest = running.restNanos(timeoutNanos);
             if (rest > 0 && !result.isDone()) {
                 watch(running, result, late, rest, timeoutNanos, hook);
                 return;
             }
-            if (result.completeExceptionally(late) && running.interrupt()) {
-                log.warn("{}; its thread was interrupted", late.getMessage());
+            HookTimeoutException timedOut = late.get();
+            if (result.completeExceptionally(timedOut) && running.interrupt()) {
+                log.warn("{}; its thread was interrupted", timedOut.getMessage());
                 CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS).execute(() -> {
                     String stuck = running.stuckThread();
                     if (stuck != null) {
@@ -102,7 +118,8 @@ final class HandlerCalls {
                     }
                 });
             }
-        });
+        }, delayNanos, TimeUnit.NANOSECONDS);
+        result.whenComplete((value, error) -> timer.cancel(false)); // no 15-minute task left per finished call
     }
 
     /** {@code key}'s duration in {@code config}, zero when absent. */
