@@ -10,7 +10,6 @@ import io.troupe.proxy.RawHttp;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,18 +30,7 @@ class AccessLifecycleTest {
 
     @Test
     void stopFlushesTheLastLinesAndEndsTheWriterEveryTime() throws Exception {
-        Path src = Path.of("..", "conf").toAbsolutePath().normalize();
-        Path conf = tmp.resolve("conf");
-        try (Stream<Path> files = Files.walk(src)) {
-            for (Path p : files.toList()) {
-                Path t = conf.resolve(src.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(p, t);
-                }
-            }
-        }
+        Path conf = BuiltinHarness.copyConf(tmp);
         Path accessConf = conf.resolve("mod_access/mod_access.conf");
         Files.writeString(accessConf, Files.readString(accessConf).replace("NEXTHOUR", "NEXTDAY"));
         Path log = tmp.resolve("log/access.log");

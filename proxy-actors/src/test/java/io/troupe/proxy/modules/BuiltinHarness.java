@@ -61,22 +61,32 @@ final class BuiltinHarness implements AutoCloseable {
 
     /** Copies the repository's {@code conf/<module>} into {@code root}, renaming BFE's example product. */
     static Path copyShipped(String module, Path root) throws Exception {
-        Path src = Path.of("../conf", module);
-        Path dst = root.resolve(module);
+        copyTree(Path.of("../conf", module), root.resolve(module), data -> data
+                .replaceAll("\"example_product\"(\\s*):", "\"product-" + HOST + "\"$1:"));
+        return root;
+    }
+
+    /** Copies the repository's whole {@code conf/} to {@code root/conf}, unchanged; returns that copy. */
+    static Path copyConf(Path root) throws Exception {
+        Path conf = root.resolve("conf");
+        copyTree(Path.of("..", "conf").toAbsolutePath().normalize(), conf, null);
+        return conf;
+    }
+
+    /** Copies {@code src} to {@code dst}; each {@code .data} file's text passes through {@code data} unless null. */
+    private static void copyTree(Path src, Path dst, java.util.function.UnaryOperator<String> data) throws Exception {
         try (Stream<Path> files = Files.walk(src)) {
             for (Path p : files.toList()) {
                 Path t = dst.resolve(src.relativize(p).toString());
                 if (Files.isDirectory(p)) {
                     Files.createDirectories(t);
-                } else if (p.toString().endsWith(".data")) {
-                    Files.writeString(t, Files.readString(p, StandardCharsets.UTF_8)
-                            .replaceAll("\"example_product\"(\\s*):", "\"product-" + HOST + "\"$1:"));
+                } else if (data != null && p.toString().endsWith(".data")) {
+                    Files.writeString(t, data.apply(Files.readString(p, StandardCharsets.UTF_8)));
                 } else {
                     Files.copy(p, t);
                 }
             }
         }
-        return root;
     }
 
     /** Waits for a condition with a deadline (events, not sleeps, decide the test). */

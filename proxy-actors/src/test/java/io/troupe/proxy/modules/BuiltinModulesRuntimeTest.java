@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,18 +26,7 @@ class BuiltinModulesRuntimeTest {
 
     @Test
     void shippedFilesStartThroughTheRuntime() throws Exception {
-        Path src = Path.of("..", "conf").toAbsolutePath().normalize();
-        Path conf = tmp.resolve("conf");
-        try (Stream<Path> files = Files.walk(src)) {
-            for (Path p : files.toList()) {
-                Path t = conf.resolve(src.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(p, t);
-                }
-            }
-        }
+        Path conf = BuiltinHarness.copyConf(tmp);
         // a mod_block rule that matches (ALLOW), and a request template that logs the rule's name
         Files.writeString(conf.resolve("mod_block/block_rules.data"), """
                 {"Version": "t", "Config": {"global": [], "example": [{"Name": "allow_logged",
