@@ -134,7 +134,9 @@ class BackendFlapTest {
                 "heap after GC grew by more than 4 MiB: " + afterOne + " -> " + afterTwo);
         // one more pool chunk (4 MiB) may be taken by a thread cache; a per-request leak would be far more
         assertTrue(afterTwo.directBytes <= afterOne.directBytes + 4L * 1024 * 1024, "pooled direct memory grew: " + afterOne + " -> " + afterTwo);
-        assertTrue(afterTwo.fds <= afterOne.fds + 4, "open fds grew: " + afterOne + " -> " + afterTwo);
+        // connections the last flap closed may still be closing when afterTwo is read: a leak stays, they go
+        awaitZero("open fds over phase one's " + afterOne.fds + " + 4 (" + afterOne + " -> " + afterTwo + ")",
+                () -> Math.max(0, openFds() - (afterOne.fds + 4)));
     }
 
     private void writeConf(int retryLevel) throws Exception {
@@ -330,12 +332,18 @@ class BackendFlapTest {
             heap = Math.min(heap, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
             threads = Math.min(threads, ManagementFactory.getThreadMXBean().getThreadCount());
             direct = Math.min(direct, PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory());
-            try (var s = Files.list(Path.of("/proc/self/fd"))) {
-                fds = Math.min(fds, s.count());
-            }
+            fds = Math.min(fds, openFds());
             Thread.sleep(200);
         }
         return new Sample(threads, heap, direct, fds);
+    }
+
+    private static long openFds() {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static void awaitZero(String what, java.util.function.LongSupplier value) throws InterruptedException {
