@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
@@ -48,6 +49,35 @@ public final class TestClusters {
                         extra))
                 .withFallback(ConfigFactory.load())
                 .resolve();
+    }
+
+    /** A test node and the SubWorkExecutor named "worker" on it. */
+    public record WorkerNode(ActorTestKit kit, ActorRef<SubWorkExecutor.Command> worker) {}
+
+    /**
+     * A booster node that is its own worker: a one-node cluster (role booster, sandboxes under {@code sandboxRoot})
+     * whose receptionist lists its SubWorkExecutor when this returns.
+     */
+    public static WorkerNode selfWorker(Path sandboxRoot, List<String> allowlist, String extra) {
+        ActorTestKit kit = ActorTestKit.create("troupe", node("booster", sandboxRoot, allowlist, extra));
+        joinSelf(kit);
+        WorkerNode node = spawnWorker(kit);
+        awaitWorkers(kit, 1, Duration.ofSeconds(20));
+        return node;
+    }
+
+    /** A worker node (role worker) joined to no cluster, for tests that tell its SubWorkExecutor directly. */
+    public static WorkerNode worker(Path sandboxRoot, List<String> allowlist, String extra) {
+        return worker(node("worker", sandboxRoot, allowlist, extra));
+    }
+
+    /** A node with {@code config}, joined to no cluster, and its SubWorkExecutor. */
+    public static WorkerNode worker(Config config) {
+        return spawnWorker(ActorTestKit.create("troupe", config));
+    }
+
+    private static WorkerNode spawnWorker(ActorTestKit kit) {
+        return new WorkerNode(kit, kit.spawn(SubWorkExecutor.create(), "worker"));
     }
 
     /** Has the node join itself: a one-node cluster. */

@@ -17,7 +17,6 @@ import io.troupe.booster.TestClusters;
 import io.troupe.booster.gateway.ExecutorGateway;
 import io.troupe.booster.gateway.GatewayProtocol.StdinKind;
 import io.troupe.booster.handler.EchoHandler;
-import io.troupe.booster.worker.SubWorkExecutor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,11 +47,8 @@ class ExecSemanticsTest {
     static void start() throws Exception {
         root = Files.createTempDirectory("troupe-execsem-test-");
         // a quick heartbeat, so a 1-second --io_timeout_secs is several heartbeats long
-        kit = ActorTestKit.create("troupe", TestClusters.node("booster", root.resolve("sandboxes"), List.of("sh", "cat"),
-                "troupe.worker.slots = 2\ntroupe.worker.heartbeat-interval = 200ms"));
-        TestClusters.joinSelf(kit);
-        kit.spawn(SubWorkExecutor.create(), "worker");
-        TestClusters.awaitWorkers(kit, 1, Duration.ofSeconds(20));
+        kit = TestClusters.selfWorker(root.resolve("sandboxes"), List.of("sh", "cat"),
+                "troupe.worker.slots = 2\ntroupe.worker.heartbeat-interval = 200ms").kit();
     }
 
     @AfterAll

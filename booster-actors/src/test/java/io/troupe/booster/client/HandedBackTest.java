@@ -59,10 +59,8 @@ class HandedBackTest {
     @BeforeAll
     static void start() throws Exception {
         root = Files.createTempDirectory("troupe-handed-back-test-");
-        kit = ActorTestKit.create("troupe", TestClusters.node("booster", root.resolve("sandboxes"), List.of("sh"),
-                "troupe.worker.slots = 1\ntroupe.worker.sandbox.bubblewrap = off"));
-        TestClusters.joinSelf(kit);
-        kit.spawn(SubWorkExecutor.create(), "worker");
+        kit = TestClusters.selfWorker(root.resolve("sandboxes"), List.of("sh"),
+                "troupe.worker.slots = 1\ntroupe.worker.sandbox.bubblewrap = off").kit();
         kit.spawn(drainingWorker(kit.system().address().toString()), "draining");
         TestClusters.awaitWorkers(kit, 2, Duration.ofSeconds(20));
     }

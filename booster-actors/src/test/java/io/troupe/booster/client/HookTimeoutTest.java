@@ -14,7 +14,6 @@ import io.troupe.api.booster.PreloadConfig;
 import io.troupe.api.booster.Sandbox;
 import io.troupe.booster.TestClusters;
 import io.troupe.booster.gateway.ExecutorGateway;
-import io.troupe.booster.worker.SubWorkExecutor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,12 +45,9 @@ class HookTimeoutTest {
     @BeforeAll
     static void start() throws Exception {
         root = Files.createTempDirectory("troupe-hook-timeout-test-");
-        kit = ActorTestKit.create("troupe", TestClusters.node("booster", root.resolve("sandboxes"), List.of("sh"),
+        kit = TestClusters.selfWorker(root.resolve("sandboxes"), List.of("sh"),
                 "troupe.worker.slots = 2\ntroupe.booster.sub-work-hook-timeout = 700ms\n"
-                        + "troupe.booster.handler-timeout = 700ms"));
-        TestClusters.joinSelf(kit);
-        kit.spawn(SubWorkExecutor.create(), "worker");
-        TestClusters.awaitWorkers(kit, 1, Duration.ofSeconds(20));
+                        + "troupe.booster.handler-timeout = 700ms").kit();
     }
 
     @AfterAll

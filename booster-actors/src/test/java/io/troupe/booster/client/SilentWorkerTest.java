@@ -56,10 +56,8 @@ class SilentWorkerTest {
     @BeforeAll
     static void start() throws Exception {
         root = Files.createTempDirectory("troupe-silent-test-");
-        kit = ActorTestKit.create("troupe", TestClusters.node("booster", root.resolve("sandboxes"), List.of("sh"),
-                "troupe.worker.slots = 1\ntroupe.worker.heartbeat-interval = 200ms"));
-        TestClusters.joinSelf(kit);
-        kit.spawn(SubWorkExecutor.create(), "worker");
+        kit = TestClusters.selfWorker(root.resolve("sandboxes"), List.of("sh"),
+                "troupe.worker.slots = 1\ntroupe.worker.heartbeat-interval = 200ms").kit();
         kit.spawn(silentWorker(kit.system().address().toString()), "silent");
         TestClusters.awaitWorkers(kit, 2, Duration.ofSeconds(20));
     }

@@ -12,7 +12,6 @@ import io.troupe.booster.TestClusters;
 import io.troupe.booster.gateway.ExecutorGateway;
 import io.troupe.booster.handler.EchoHandler;
 import io.troupe.booster.handler.InlineHooks;
-import io.troupe.booster.worker.SubWorkExecutor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,12 +38,8 @@ class SubWorkFlowTest {
     @BeforeAll
     static void start() throws Exception {
         root = Files.createTempDirectory("troupe-flow-test-");
-        kit = ActorTestKit.create("troupe", TestClusters.node("booster", root.resolve("sandboxes"), List.of("sh"),
-                "troupe.worker.slots = 2"));
-        TestClusters.joinSelf(kit);
-        kit.spawn(SubWorkExecutor.create(), "worker");
+        kit = TestClusters.selfWorker(root.resolve("sandboxes"), List.of("sh"), "troupe.worker.slots = 2").kit();
         workerAddress = kit.system().address().toString();
-        TestClusters.awaitWorkers(kit, 1, Duration.ofSeconds(20));
     }
 
     @AfterAll

@@ -42,9 +42,10 @@ class CasServiceTest {
 
     @Test
     void missingInputsAreAskedForUploadedAndLargeResultsFetchedByDigest() throws Exception {
-        kit = ActorTestKit.create("troupe", TestClusters.node("worker", tmp.resolve("sandboxes"), List.of("sh"),
-                "troupe.worker.max-file-size = 4 MiB\ntroupe.worker.heartbeat-interval = 0s"));
-        var worker = kit.spawn(SubWorkExecutor.create(), "worker");
+        var node = TestClusters.worker(tmp.resolve("sandboxes"), List.of("sh"),
+                "troupe.worker.max-file-size = 4 MiB\ntroupe.worker.heartbeat-interval = 0s");
+        kit = node.kit();
+        var worker = node.worker();
         byte[] input = new byte[300_000];
         new Random(1).nextBytes(input);
         String digest = Digests.of(input);

@@ -35,9 +35,10 @@ class DiskFullAnswerTest {
         Path root = Files.createTempDirectory("troupe-diskfull-test-");
         // passable for the sandbox user when the test runs as root
         Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        kit = ActorTestKit.create("troupe", TestClusters.node("worker", root.resolve("sandboxes"), List.of("sh"),
-                "troupe.worker.heartbeat-interval = 0s\ntroupe.worker.sandbox.bubblewrap = off"));
-        worker = kit.spawn(SubWorkExecutor.create(), "worker");
+        TestClusters.WorkerNode node = TestClusters.worker(root.resolve("sandboxes"), List.of("sh"),
+                "troupe.worker.heartbeat-interval = 0s\ntroupe.worker.sandbox.bubblewrap = off");
+        kit = node.kit();
+        worker = node.worker();
     }
 
     @AfterAll

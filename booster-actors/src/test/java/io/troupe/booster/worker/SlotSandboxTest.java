@@ -59,9 +59,10 @@ class SlotSandboxTest {
         root = Files.createTempDirectory("troupe-slot-test-");
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         sandboxes = Files.createDirectories(root.resolve("sandboxes"));
-        kit = ActorTestKit.create("troupe", TestClusters.node("worker", sandboxes, List.of("sh"),
-                "troupe.worker.heartbeat-interval = 0s\ntroupe.worker.slots = 1\n" + USE_LAUNCHER));
-        worker = kit.spawn(SubWorkExecutor.create(), "worker");
+        TestClusters.WorkerNode node = TestClusters.worker(sandboxes, List.of("sh"),
+                "troupe.worker.heartbeat-interval = 0s\ntroupe.worker.slots = 1\n" + USE_LAUNCHER);
+        kit = node.kit();
+        worker = node.worker();
     }
 
     @AfterAll
@@ -202,12 +203,11 @@ class SlotSandboxTest {
     void withoutTheBinaryOrWithReuseOffEveryProcessEntersItsSandboxAnew() throws Exception {
         for (String setting : List.of("troupe.worker.sandbox.launcher = \"" + root.resolve("no-such-troupe-slot") + "\"",
                 "troupe.worker.sandbox.reuse = off\n" + USE_LAUNCHER)) {
-            ActorTestKit other = ActorTestKit.create("troupe", TestClusters.node("worker", root.resolve("other-sandboxes"),
-                    List.of("sh"), "troupe.worker.heartbeat-interval = 0s\ntroupe.worker.slots = 1\n" + setting));
+            TestClusters.WorkerNode other = TestClusters.worker(root.resolve("other-sandboxes"), List.of("sh"),
+                    "troupe.worker.heartbeat-interval = 0s\ntroupe.worker.slots = 1\n" + setting);
             try {
-                ActorRef<SubWorkExecutor.Command> plain = other.spawn(SubWorkExecutor.create(), "worker");
-                String first = stdout(run(other, plain, "a", WHO + "echo x > /tmp/x", 0));
-                String second = stdout(run(other, plain, "b", WHO + "echo tmp=[$(ls -A /tmp | grep -v troupe | tr '\\n' ' ')]", 0));
+                String first = stdout(run(other.kit(), other.worker(), "a", WHO + "echo x > /tmp/x", 0));
+                String second = stdout(run(other.kit(), other.worker(), "b", WHO + "echo tmp=[$(ls -A /tmp | grep -v troupe | tr '\\n' ' ')]", 0));
                 assertNotEquals("troupe-slot", field(first, "parent"), setting + ": " + first);
                 assertNotEquals("0", field(first, "uid"), setting + ": " + first);
                 if (WorkerSandboxTest.bubblewrapWorks()) {
@@ -215,7 +215,7 @@ class SlotSandboxTest {
                     assertNotEquals(field(first, "ns"), field(second, "ns"), "a PID namespace per process: " + first + second);
                 }
             } finally {
-                other.shutdownTestKit();
+                other.kit().shutdownTestKit();
             }
         }
     }

@@ -37,10 +37,11 @@ class SubWorkExecutorTest {
         root = Files.createTempDirectory("troupe-worker-test-");
         // the runs write pid files here, as the sandbox user, and the test reads them: no private /tmp, no PID namespace
         Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
-        kit = ActorTestKit.create("troupe", TestClusters.node("worker", root.resolve("sandboxes"), List.of("sh", "cat"),
+        TestClusters.WorkerNode node = TestClusters.worker(root.resolve("sandboxes"), List.of("sh", "cat"),
                 "troupe.worker.slots = 1\ntroupe.worker.queue-size = 1\ntroupe.worker.timeout = 30s\ntroupe.worker.heartbeat-interval = 0s\n"
-                        + "troupe.worker.sandbox.bubblewrap = off"));
-        worker = kit.spawn(SubWorkExecutor.create(), "worker");
+                        + "troupe.worker.sandbox.bubblewrap = off");
+        kit = node.kit();
+        worker = node.worker();
         address = kit.system().address().toString();
     }
 

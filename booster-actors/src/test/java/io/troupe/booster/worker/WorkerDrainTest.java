@@ -58,8 +58,9 @@ class WorkerDrainTest {
         Config config = TestClusters.node("worker", root.resolve("sandboxes"), List.of("sh"),
                 "troupe.worker.slots = 1\ntroupe.worker.queue-size = 2\ntroupe.worker.heartbeat-interval = 0s\n"
                         + "troupe.worker.sandbox.bubblewrap = off\n" + extra);
-        kit = ActorTestKit.create("troupe", WorkerDrain.withPhaseTimeout(config));
-        return kit.spawn(SubWorkExecutor.create(), "worker");
+        TestClusters.WorkerNode node = TestClusters.worker(WorkerDrain.withPhaseTimeout(config));
+        kit = node.kit();
+        return node.worker();
     }
 
     private static Step sh(String script) {

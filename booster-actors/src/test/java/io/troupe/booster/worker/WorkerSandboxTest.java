@@ -57,10 +57,11 @@ class WorkerSandboxTest {
         staleOldName = Files.createDirectories(sandboxes.resolve("execution-9-12345"));
         notOurs = Files.createDirectories(sandboxes.resolve("keep-me"));
 
-        kit = ActorTestKit.create("troupe", TestClusters.node("worker", sandboxes, List.of("sh", "id", "gcc"),
+        TestClusters.WorkerNode node = TestClusters.worker(sandboxes, List.of("sh", "id", "gcc"),
                 "troupe.worker.heartbeat-interval = 0s\ntroupe.worker.sandbox.limits.file-size = 1 MiB\n"
-                        + SlotSandboxTest.USE_LAUNCHER)); // the product's default: each slot's sandbox reused, when built
-        worker = kit.spawn(SubWorkExecutor.create(), "worker");
+                        + SlotSandboxTest.USE_LAUNCHER); // the product's default: each slot's sandbox reused, when built
+        kit = node.kit();
+        worker = node.worker();
     }
 
     @AfterAll
@@ -199,19 +200,18 @@ class WorkerSandboxTest {
     @Test
     void aWorkerRunningAsRootRefusesToRunSubWorksAsRootUnlessAllowed() throws Exception {
         Assumptions.assumeTrue(root(), "only a worker running as root can run sub-works as root");
-        ActorTestKit asRoot = ActorTestKit.create("troupe", TestClusters.node("worker", root.resolve("root-sandboxes"),
-                List.of("sh"), "troupe.worker.heartbeat-interval = 0s\ntroupe.worker.sandbox.user = root"));
+        TestClusters.WorkerNode asRoot = TestClusters.worker(root.resolve("root-sandboxes"), List.of("sh"),
+                "troupe.worker.heartbeat-interval = 0s\ntroupe.worker.sandbox.user = root");
         try {
-            ActorRef<SubWorkExecutor.Command> rootWorker = asRoot.spawn(SubWorkExecutor.create(), "worker");
-            TestProbe<Reply> probe = asRoot.createTestProbe();
-            rootWorker.tell(new Execute("asroot", List.of(sh("id -u")), List.of(), 0, probe.getRef(), probe.getRef()));
+            TestProbe<Reply> probe = asRoot.kit().createTestProbe();
+            asRoot.worker().tell(new Execute("asroot", List.of(sh("id -u")), List.of(), 0, probe.getRef(), probe.getRef()));
             Reply reply = probe.expectMessageClass(Reply.class, Duration.ofSeconds(30));
             assertTrue(reply instanceof Failed, reply.toString());
             assertEquals(Failure.NOT_ALLOWED, ((Failed) reply).failure());
             assertTrue(((Failed) reply).message().endsWith("runs as root and troupe.worker.sandbox.user is root; it runs"
                     + " no sub-work as root unless troupe.worker.sandbox.allow-root = true"), reply.toString());
         } finally {
-            asRoot.shutdownTestKit();
+            asRoot.kit().shutdownTestKit();
         }
     }
 }
