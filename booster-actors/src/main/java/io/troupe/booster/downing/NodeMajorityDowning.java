@@ -4,14 +4,17 @@ import io.troupe.booster.downing.NodeMajority.Status;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.Reachability;
+import org.apache.pekko.cluster.UniqueAddress;
 
 /**
  * The downing actor of {@link NodeMajorityDowningProvider}: every {@link #TICK} it reads this member's view of
@@ -27,25 +30,50 @@ public final class NodeMajorityDowning {
 
     private enum Tick implements Command { INSTANCE }
 
+    /**
+     * The cluster as this actor reads and acts on it; {@link #create(NodeMajorityDowningProvider.Settings)} uses
+     * Pekko's, tests give a stand-in.
+     */
+    interface ClusterView {
+        UniqueAddress self();
+
+        /** The members, {@code node} for those with {@code role}; removed members left out. */
+        List<NodeMajority.Member> members(String role);
+
+        /** Who observes whom unreachable. */
+        List<NodeMajority.Observation> observations();
+
+        void down(UniqueAddress member);
+    }
+
     private final ActorContext<Command> context;
-    private final Cluster cluster;
+    private final ClusterView view;
     private final String role;
     private final NodeMajority table;
 
-    private NodeMajorityDowning(ActorContext<Command> context, NodeMajorityDowningProvider.Settings settings) {
+    private NodeMajorityDowning(ActorContext<Command> context, NodeMajorityDowningProvider.Settings settings,
+            ClusterView view) {
         this.context = context;
-        this.cluster = Cluster.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(context.getSystem()));
+        this.view = view;
         this.role = settings.role();
-        this.table = new NodeMajority(cluster.selfUniqueAddress(), settings.stableAfter(),
-                settings.downAllWhenUnstable(), settings.boosterGrace(), System.nanoTime());
+        this.table = new NodeMajority(view.self(), settings.stableAfter(), settings.downAllWhenUnstable(),
+                settings.boosterGrace(), System.nanoTime());
     }
 
-    /** A crash (a bug in reading the view) restarts it with a fresh table: stability is measured anew. */
     static Behavior<Command> create(NodeMajorityDowningProvider.Settings settings) {
+        return create(settings, context -> new PekkoView(Cluster.get(Adapter.toClassic(context.getSystem()))));
+    }
+
+    /**
+     * A crash (a bug in reading the view) restarts it with a fresh table: stability is measured anew. {@code views}
+     * gives the view at each (re)start.
+     */
+    static Behavior<Command> create(NodeMajorityDowningProvider.Settings settings,
+            Function<ActorContext<Command>, ClusterView> views) {
         return Behaviors.supervise(Behaviors.<Command>setup(context -> Behaviors.<Command>withTimers(timers -> {
             context.setLoggerName(NodeMajorityDowning.class);
             timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
-            return new NodeMajorityDowning(context, settings).behavior();
+            return new NodeMajorityDowning(context, settings, views.apply(context)).behavior();
         }))).onFailure(SupervisorStrategy.restart());
     }
 
@@ -55,37 +83,52 @@ public final class NodeMajorityDowning {
 
     private Behavior<Command> onTick() {
         long now = System.nanoTime();
-        table.update(members(), observations(), now);
+        table.update(view.members(role), view.observations(), now);
         NodeMajority.Decision decision = table.decide(now);
         if (!decision.isEmpty()) {
             context.getLog().warn("downing {}: {}", decision.down().stream().map(a -> a.address().toString()).toList(),
                     decision.why());
-            decision.down().forEach(address -> cluster.down(address.address()));
+            decision.down().forEach(view::down);
         }
         return Behaviors.same();
     }
 
-    private List<NodeMajority.Member> members() {
-        List<NodeMajority.Member> members = new ArrayList<>();
-        for (Member member : cluster.state().getMembers()) {
-            Status status = status(member.status());
-            if (status != null) {
-                members.add(new NodeMajority.Member(member.uniqueAddress(), member.hasRole(role), status));
-            }
+    /** Pekko's cluster: its state, and its failure detectors' records. */
+    private record PekkoView(Cluster cluster) implements ClusterView {
+        @Override
+        public UniqueAddress self() {
+            return cluster.selfUniqueAddress();
         }
-        return members;
-    }
 
-    /** Pekko keeps who-observes-whom in Reachability (internal API; its own resolver reads it the same way). */
-    private List<NodeMajority.Observation> observations() {
-        Reachability reachability = cluster.readView().reachability();
-        List<NodeMajority.Observation> observations = new ArrayList<>();
-        scala.jdk.javaapi.CollectionConverters.asJava(reachability.records()).forEach(record -> {
-            if (record.status() != Reachability.Reachable$.MODULE$) {
-                observations.add(new NodeMajority.Observation(record.observer(), record.subject()));
+        @Override
+        public List<NodeMajority.Member> members(String role) {
+            List<NodeMajority.Member> members = new ArrayList<>();
+            for (Member member : cluster.state().getMembers()) {
+                Status status = status(member.status());
+                if (status != null) {
+                    members.add(new NodeMajority.Member(member.uniqueAddress(), member.hasRole(role), status));
+                }
             }
-        });
-        return observations;
+            return members;
+        }
+
+        /** Pekko keeps who-observes-whom in Reachability (internal API; its own resolver reads it the same way). */
+        @Override
+        public List<NodeMajority.Observation> observations() {
+            Reachability reachability = cluster.readView().reachability();
+            List<NodeMajority.Observation> observations = new ArrayList<>();
+            scala.jdk.javaapi.CollectionConverters.asJava(reachability.records()).forEach(record -> {
+                if (record.status() != Reachability.Reachable$.MODULE$) {
+                    observations.add(new NodeMajority.Observation(record.observer(), record.subject()));
+                }
+            });
+            return observations;
+        }
+
+        @Override
+        public void down(UniqueAddress member) {
+            cluster.down(member.address());
+        }
     }
 
     private static Status status(MemberStatus status) {
