@@ -183,7 +183,7 @@ end=\$((\$(date +%s) + 30))
 while (( \$(date +%s) < end )); do
   out=\$( { stamp & stamp; wait; } )
   echo "\$out"
-  case "\$out" in *" $work/sandbox/"*|*" $work/slots-sandbox/"*) break ;; esac
+  case "\$out" in *" $work/sandbox/"*) break ;; esac
 done
 SH
 # xargs execs "true" through PATH, so here the shim is found like any build tool would find it.
@@ -218,8 +218,8 @@ if (( embedded == 0 )); then
       --stats_json "$work/startup$r.json" -a "date +%s.%N; bash $work/startup.sh" >"$work/startup$r.out" 2>"$work/startup$r.err" \
       || { echo "booster start-up run $r failed:" >&2; cat "$work/startup$r.err" >&2; exit 1; }
     cmd=$(head -1 "$work/startup$r.out")
-    # a worker slot's reused sandbox lives in slots-sandbox beside the sandbox root (docs/security.md)
-    remote=$(awk -v sb=" $work/sandbox/" -v ss=" $work/slots-sandbox/" '$1=="stamp" && (index($0, sb) || index($0, ss)) {print $2; exit}' "$work/startup$r.out")
+    # a worker slot's reused sandbox lives in .slots under the sandbox root (docs/security.md)
+    remote=$(awk -v sb=" $work/sandbox/" '$1=="stamp" && index($0, sb) {print $2; exit}' "$work/startup$r.out")
     echo "startup $t0 $cmd ${remote:-none} $(json_field jvm_start_ms "$r") $(json_field command_started_ms "$r")" \
       "$(json_field first_remote_ms "$r")" >>"$work/startup.out"
   done

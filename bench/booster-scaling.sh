@@ -170,9 +170,9 @@ echo "$nodes worker nodes × $slots slots on loopback, $subworks sub-works of 's
 echo "booster summary: ${summary:-none}"
 echo "sub-works per node (from each sub-work's sandbox directory):"
 for i in $(seq "$nodes"); do
-  printf '  node %d: %d\n' "$i" "$(grep -cE "^tsleep .* $work/(slots-)?sandbox$i/" "$work/work.out" || true)"
+  printf '  node %d: %d\n' "$i" "$(grep -cE "^tsleep .* $work/sandbox$i/" "$work/work.out" || true)"
 done
-elsewhere=$(grep '^tsleep ' "$work/work.out" | grep -vcE " $work/(slots-)?sandbox[0-9]*/" || true)
+elsewhere=$(grep '^tsleep ' "$work/work.out" | grep -vcE " $work/sandbox[0-9]*/" || true)
 (( elsewhere == 0 )) || echo "  not on a worker node (run locally by the booster): $elsewhere"
 
 # Timeline: for each sleep-long bucket from the work command's start, the mean number of sub-works running

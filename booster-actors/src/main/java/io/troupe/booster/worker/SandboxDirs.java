@@ -33,12 +33,16 @@ final class SandboxDirs {
         return sandboxRoot.resolve(name + "-" + OWNER + "-" + System.nanoTime());
     }
 
+    /** The directory under the sandbox root that holds the reused slot sandboxes. */
+    static final String SLOTS = ".slots";
+
     /**
-     * Where the worker's reused slot sandboxes live ({@link SlotSandbox}): {@code slots-<sandbox root's name>} beside
-     * the sandbox root, so a sandbox root holds only the sandboxes of runs in progress.
+     * Where the worker's reused slot sandboxes live ({@link SlotSandbox}): {@code .slots} under the sandbox root, so
+     * whatever bounds the root (a tmpfs, a volume) bounds them too. The name is no sandbox's: the root's stale
+     * sweep passes it over, and it is swept on its own.
      */
     static Path slotsRoot(Path sandboxRoot) {
-        return sandboxRoot.resolveSibling("slots-" + sandboxRoot.getFileName());
+        return sandboxRoot.resolve(SLOTS);
     }
 
     private SandboxDirs() {}

@@ -240,8 +240,9 @@ final class SandboxLauncher {
                 command.addAll(List.of("--ro-bind", exe.getParent().toString(), exe.getParent().toString()));
                 mounted.add(exe.getParent());
             }
-            // other sandboxes and the content store are hidden (inputs are hard links, still seen in place)
-            for (Path hidden : java.util.Arrays.asList(casDir, sandboxRoot, SandboxDirs.slotsRoot(sandboxRoot))) {
+            // other sandboxes (the slots' too, under the root) and the content store are hidden (inputs are hard
+            // links, still seen in place)
+            for (Path hidden : java.util.Arrays.asList(casDir, sandboxRoot)) {
                 if (hidden != null && Files.isDirectory(hidden)) {
                     command.addAll(List.of("--tmpfs", hidden.toString()));
                     mounted.add(hidden);
@@ -249,15 +250,9 @@ final class SandboxLauncher {
             }
             command.addAll(List.of("--bind", root.toString(), root.toString()));
             mounted.add(root);
-            // bwrap makes missing mount points private (0700); those it made in the run's /tmp must be passable
-            java.util.Set<Path> made = new java.util.TreeSet<>();
-            for (Path point : mounted) {
-                for (Path up = point.getParent(); up != null && up.startsWith("/tmp") && !up.equals(Path.of("/tmp"));
-                        up = up.getParent()) {
-                    made.add(up);
-                }
+            for (Path made : madeMountParents(mounted, sandboxRoot)) {
+                command.addAll(List.of("--chmod", "0755", made.toString()));
             }
-            made.forEach(dir -> command.addAll(List.of("--chmod", "0755", dir.toString())));
             command.addAll(List.of("--chdir", work.toString()));
             if (plan.switchTo() != null) {
                 command.addAll(List.of("--cap-add", "CAP_SETUID,CAP_SETGID"));
@@ -270,6 +265,22 @@ final class SandboxLauncher {
         }
         command.addAll(argv);
         return command;
+    }
+
+    /**
+     * The directories bwrap makes on the way to {@code mounted} mount points, which it makes private (0700) and the
+     * sandbox user must pass: those in the run's /tmp, and those in the tmpfs over the sandbox root (a slot's
+     * {@code .slots}).
+     */
+    static java.util.Set<Path> madeMountParents(List<Path> mounted, Path sandboxRoot) {
+        java.util.Set<Path> made = new java.util.TreeSet<>();
+        for (Path point : mounted) {
+            for (Path up = point.getParent(); up != null && (up.startsWith("/tmp") && !up.equals(Path.of("/tmp"))
+                    || up.startsWith(sandboxRoot) && !up.equals(sandboxRoot)); up = up.getParent()) {
+                made.add(up);
+            }
+        }
+        return made;
     }
 
     /** The run's directories belong to the sandbox user; hard-linked inputs stay the content store's (read-only). */

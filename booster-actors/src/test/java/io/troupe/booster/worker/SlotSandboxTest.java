@@ -96,15 +96,13 @@ class SlotSandboxTest {
         return out.replaceAll("(?s).*" + name + "=(\\S*).*", "$1");
     }
 
-    /** Processes carrying the run marker of a sandbox under {@code under} or its slot sandboxes. */
+    /** Processes carrying the run marker of a sandbox under {@code under}, its slot sandboxes included. */
     private static List<ProcessHandle> marked(Path under) {
-        String marker = SandboxRun.MARKER + "=" + under.resolveSibling("slots-" + under.getFileName());
-        String plain = SandboxRun.MARKER + "=" + under;
+        String marker = SandboxRun.MARKER + "=" + under;
         return ProcessHandle.allProcesses().filter(p -> {
             try {
                 byte[] environ = Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "environ"));
-                String env = new String(environ, StandardCharsets.ISO_8859_1);
-                return env.contains(marker) || env.contains(plain);
+                return new String(environ, StandardCharsets.ISO_8859_1).contains(marker);
             } catch (Exception e) {
                 return false;
             }
@@ -140,6 +138,32 @@ class SlotSandboxTest {
         }
         assertNotEquals("0", field(second, "uid"), "a sub-work must not run as root");
         assertEquals(List.of(), marked(sandboxes), "no process of a finished sub-work is left");
+        awaitSlotsClean();
+    }
+
+    /**
+     * A slot's sandbox is under the sandbox root (what bounds the root bounds it), and under bubblewrap its
+     * sub-work sees nothing else there: neither per-process sandboxes nor other slots.
+     */
+    @Test
+    void aSlotSandboxLivesUnderTheSandboxRootAndSeesNoOtherSandbox() throws Exception {
+        Path other = Files.createDirectories(sandboxes.resolve("execution-7-" + SandboxDirs.OWNER + "-1"));
+        Path otherSlot = Files.createDirectories(SandboxDirs.slotsRoot(sandboxes).resolve("execution-slot9-"
+                + SandboxDirs.OWNER + "-1"));
+        try {
+            String out = stdout(run(kit, worker, "where", WHO + "echo cwd=$(pwd); echo root=[$(ls -A " + sandboxes
+                    + " | tr '\n' ' ')]; echo slots=[$(ls -A " + SandboxDirs.slotsRoot(sandboxes) + " | wc -l)]", 0));
+            assertEquals("troupe-slot", field(out, "parent"), out);
+            assertTrue(Path.of(field(out, "cwd")).startsWith(SandboxDirs.slotsRoot(sandboxes)),
+                    "the slot's run is under <sandbox root>/.slots: " + out);
+            if (WorkerSandboxTest.bubblewrapWorks()) {
+                assertTrue(out.contains("root=[.slots ]"), "no other sandbox is seen in the root: " + out);
+                assertTrue(out.contains("slots=[1]"), "only its own slot is seen: " + out);
+            }
+        } finally {
+            Files.delete(other);
+            Files.delete(otherSlot);
+        }
         awaitSlotsClean();
     }
 

@@ -39,6 +39,7 @@ class WorkerSandboxTest {
     private static ActorRef<SubWorkExecutor.Command> worker;
     private static Path stale;
     private static Path staleOldName;
+    private static Path staleSlot;
     private static Path notOurs;
 
     @BeforeAll
@@ -55,6 +56,8 @@ class WorkerSandboxTest {
                 .getParent();
         Files.writeString(stale.resolve("work/half.o"), "half written");
         staleOldName = Files.createDirectories(sandboxes.resolve("execution-9-12345"));
+        staleSlot = Files.createDirectories(SandboxDirs.slotsRoot(sandboxes)
+                .resolve("execution-slot0-" + gone.pid() + "p" + start + "-78").resolve("tmp")).getParent();
         notOurs = Files.createDirectories(sandboxes.resolve("keep-me"));
 
         TestClusters.WorkerNode node = TestClusters.worker(sandboxes, List.of("sh", "id", "gcc"),
@@ -150,15 +153,13 @@ class WorkerSandboxTest {
         });
     }
 
-    /** Processes carrying the run marker of a sandbox under this test's root (or its reused slot sandboxes). */
+    /** Processes carrying the run marker of a sandbox under this test's root (the reused slot sandboxes too). */
     private static List<String> marked() {
-        List<String> markers = List.of(SandboxRun.MARKER + "=" + sandboxes,
-                SandboxRun.MARKER + "=" + SandboxDirs.slotsRoot(sandboxes));
+        String marker = SandboxRun.MARKER + "=" + sandboxes;
         return ProcessHandle.allProcesses().filter(p -> {
             try {
                 byte[] environ = Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "environ"));
-                String env = new String(environ, StandardCharsets.ISO_8859_1);
-                return markers.stream().anyMatch(env::contains);
+                return new String(environ, StandardCharsets.ISO_8859_1).contains(marker);
             } catch (Exception e) {
                 return false;
             }
@@ -192,9 +193,11 @@ class WorkerSandboxTest {
         kit.createTestProbe().awaitAssert(Duration.ofSeconds(20), () -> {
             assertFalse(Files.exists(stale), "the sandbox of a worker that is gone is removed");
             assertFalse(Files.exists(staleOldName), "an old-style sandbox name has no live owner");
+            assertFalse(Files.exists(staleSlot), "the slot sandbox of a worker that is gone is removed");
             return null;
         });
         assertTrue(Files.isDirectory(notOurs), "what is not a sandbox stays");
+        assertTrue(Files.isDirectory(SandboxDirs.slotsRoot(sandboxes)), "the slots' directory is no sandbox: it stays");
     }
 
     @Test

@@ -174,10 +174,9 @@ final class FaultCluster implements AutoCloseable {
         try (Stream<Path> files = Files.list(marks)) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 try {
-                    // a run is in the sandbox root, or in a reused slot sandbox beside it (docs/security.md)
+                    // a run is in the sandbox root, its reused slot sandboxes (.slots) included (docs/security.md)
                     String where = Files.readString(f);
-                    Path slots = node.sandbox().resolveSibling("slots-" + node.sandbox().getFileName());
-                    if (where.startsWith(node.sandbox().toString()) || where.startsWith(slots.toString())) {
+                    if (where.startsWith(node.sandbox().toString())) {
                         ids.add(f.getFileName().toString().replaceFirst("\\..*", ""));
                     }
                 } catch (IOException e) {
