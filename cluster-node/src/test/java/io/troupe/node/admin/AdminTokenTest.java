@@ -3,6 +3,8 @@ package io.troupe.node.admin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.troupe.node.TestNodes;
 import io.troupe.node.TroupeNode;
 import java.net.http.HttpRequest;
@@ -10,7 +12,10 @@ import java.net.http.HttpResponse;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** With troupe.admin.token set, reload needs the bearer token even from loopback; reads stay open. */
+/**
+ * With troupe.admin.token set, reload needs the bearer token even from loopback; reads stay open; the
+ * dashboard's /ui/access says yes only to a caller presenting the token.
+ */
 class AdminTokenTest {
 
     @Test
@@ -32,11 +37,30 @@ class AdminTokenTest {
 
             assertEquals(200, TestNodes.get(node, "/health/alive").statusCode());
             assertEquals(200, TestNodes.get(node, "/monitor").statusCode());
+
+            HttpResponse<String> noHeader = TestNodes.get(node, "/ui/access");
+            assertEquals(200, noHeader.statusCode());
+            assertEquals("reload=false why=needs_token", access(noHeader));
+            assertEquals("reload=false why=needs_token",
+                    access(withAuthorization(node, "/ui/access", "Bearer wrong")));
+            assertEquals("reload=true why=allowed",
+                    access(withAuthorization(node, "/ui/access", "Bearer s3cret")));
         }
     }
 
+    /** The /ui/access answer as "reload=<bool> why=<reason>". */
+    private static String access(HttpResponse<String> response) throws Exception {
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode answer = new ObjectMapper().readTree(response.body());
+        return "reload=" + answer.get("reload").asBoolean() + " why=" + answer.get("why").asText();
+    }
+
     private static HttpResponse<String> reload(TroupeNode node, String authorization) {
-        return TestNodes.send(HttpRequest.newBuilder(TestNodes.admin(node, "/reload/demo_conf"))
+        return withAuthorization(node, "/reload/demo_conf", authorization);
+    }
+
+    private static HttpResponse<String> withAuthorization(TroupeNode node, String path, String authorization) {
+        return TestNodes.send(HttpRequest.newBuilder(TestNodes.admin(node, path))
                 .header("Authorization", authorization).GET().build());
     }
 }

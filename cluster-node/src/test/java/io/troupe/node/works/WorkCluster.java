@@ -34,6 +34,11 @@ final class WorkCluster implements AutoCloseable {
     final String buildId;
 
     WorkCluster(String buildId) throws Exception {
+        this(buildId, "");
+    }
+
+    /** @param secondAdminToken {@code troupe.admin.token} of the second node (empty: none) */
+    WorkCluster(String buildId, String secondAdminToken) throws Exception {
         this.buildId = buildId;
         this.dir = Files.createTempDirectory("troupe-works-test-");
         first = nodes.start(Map.of("troupe.node.roles", List.of("worker"),
@@ -42,6 +47,7 @@ final class WorkCluster implements AutoCloseable {
         second = nodes.start(Map.of("troupe.node.roles", List.of("worker"),
                 "troupe.worker.sandbox-root", dir.resolve("sandboxes-2").toString(),
                 "troupe.worker.slots", 2, "troupe.worker.allowlist", List.of("sh", "sleep"),
+                "troupe.admin.token", secondAdminToken,
                 "troupe.node.seeds", List.of(TestNodes.clusterHostPort(first))));
         awaitGet(first, "/cluster/members", WAIT, r -> r.body().split("\"Up\"", -1).length == 3);
         awaitGet(first, "/workers", WAIT, r -> r.body().split("\"slots\"", -1).length == 3);
