@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A work on a two-node cluster seen through /works, /works/<id>, /workers and /metrics on the node that does
- * not run its booster; the metrics are scraped while the work still runs.
+ * not run its booster; the metrics are scraped while the work still runs. Both nodes' registries hear the work
+ * and count into the one Kamon of this JVM, so its counters show whether a sub-work is counted once or twice.
  */
 @Tag("multinode")
 class WorksApiTest {
@@ -29,6 +30,10 @@ class WorksApiTest {
     @Test
     void worksWorkersAndMetricsShowARunningThenFinishedWork() throws Exception {
         try (WorkCluster cluster = new WorkCluster("api-test")) {
+            // earlier tests in this JVM may have counted works of project demo too
+            String before = get(cluster.second, "/metrics").body();
+            double remoteBefore = Math.max(0, value(before, REMOTE_DEMO));
+            double worksBefore = Math.max(0, value(before, WORKS_DEMO));
             cluster.startWork();
             cluster.runShort(3);
             TestProbe<ExecutorGateway.SubWorkReply> slow = cluster.subWork(List.of("sleep", "3"));
@@ -69,6 +74,9 @@ class WorksApiTest {
             JsonNode detail = json(awaitGet(cluster.second, "/works/api-test", WorkCluster.WAIT,
                     r -> r.body().contains("\"state\":\"finished\"")));
             assertEquals(0, detail.get("exit_code").asInt());
+            // each sub-work and the work counted by one node only, though both nodes heard all of it
+            assertCountedOnce(cluster, REMOTE_DEMO, remoteBefore + 4);
+            assertCountedOnce(cluster, WORKS_DEMO, worksBefore + 1);
             assertEquals(4, detail.get("ended").size());
             for (JsonNode sub : detail.get("ended")) {
                 assertEquals("remote", sub.get("route").asText(), sub.toString());
@@ -87,6 +95,23 @@ class WorksApiTest {
             assertEquals(404, missing.statusCode());
             assertTrue(missing.body().contains("no-such-work"), missing.body());
         }
+    }
+
+    private static final String REMOTE_DEMO =
+            "troupe_booster_subworks_total\\{(?=[^}]*route=\"remote\")(?=[^}]*project=\"demo\")[^}]*\\}";
+    private static final String WORKS_DEMO = "troupe_booster_works_total\\{[^}]*project=\"demo\"[^}]*\\}";
+
+    /**
+     * Waits for {@code series} to reach {@code expected}, then watches it for a second (five Kamon ticks here): a
+     * second registry counting the same reports would push it past.
+     */
+    private static void assertCountedOnce(WorkCluster cluster, String series, double expected) {
+        awaitGet(cluster.second, "/metrics", WorkCluster.WAIT, r -> value(r.body(), series) >= expected);
+        long until = System.nanoTime() + java.time.Duration.ofSeconds(1).toNanos();
+        do {
+            String metrics = get(cluster.second, "/metrics").body();
+            assertEquals(expected, value(metrics, series), series + " in\n" + metrics);
+        } while (System.nanoTime() < until);
     }
 
     private static JsonNode json(HttpResponse<String> response) throws IOException {
