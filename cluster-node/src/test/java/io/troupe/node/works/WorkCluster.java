@@ -24,6 +24,8 @@ import org.apache.pekko.actor.typed.Props;
 final class WorkCluster implements AutoCloseable {
     static final Duration WAIT = Duration.ofSeconds(30);
     static final Map<String, String> ENV = Map.of("PATH", System.getenv("PATH"));
+    /** A --force_local_list key of the work: a sub-work whose command line holds it runs on the booster's side. */
+    static final String FORCE_LOCAL_KEY = "conftest";
 
     final TestNodes nodes = new TestNodes();
     final TroupeNode first;
@@ -56,8 +58,10 @@ final class WorkCluster implements AutoCloseable {
     /** Starts the work; returns once its workers are found and it takes sub-works. */
     void startWork() {
         events = TestProbe.create(first.system());
+        Map<String, String> env = new java.util.HashMap<>(ENV);
+        env.put(io.troupe.booster.exec.BoosterExec.FORCE_LOCAL_KEYS_ENV, FORCE_LOCAL_KEY); // as BoosterCli sets it
         WorkSettings settings = new WorkSettings("echo", "demo", buildId, null, false, null, false, false, 0, 2, 0,
-                20, List.of(), dir, ENV, null);
+                20, List.of(), dir, env, null);
         work = first.system().systemActorOf(WorkActor.create(settings, new EchoHandler(), WorkActor.Launch.EXTERNAL,
                 events.getRef()), "work-" + buildId, Props.empty());
         events.expectMessageClass(WorkActor.Ready.class, WAIT);

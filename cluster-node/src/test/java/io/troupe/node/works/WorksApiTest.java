@@ -7,11 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.troupe.booster.client.FallbackReason;
+import io.troupe.booster.client.WorkActor;
 import io.troupe.booster.gateway.ExecutorGateway;
 import io.troupe.node.TestNodes;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -22,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * A work on a two-node cluster seen through /works, /works/<id>, /workers and /metrics on the node that does
  * not run its booster; the metrics are scraped while the work still runs. Both nodes' registries hear the work
  * and count into the one Kamon of this JVM, so its counters show whether a sub-work is counted once or twice.
+ * One sub-work is forced local by the work's --force_local_list key: a local run with reason forced_local.
  */
 @Tag("multinode")
 class WorksApiTest {
@@ -36,16 +40,21 @@ class WorksApiTest {
             double worksBefore = Math.max(0, value(before, WORKS_DEMO));
             cluster.startWork();
             cluster.runShort(3);
+            // --force_local_list: booster-exec is told to run it itself, and it counts as a local run
+            assertTrue(cluster.subWork(List.of("sh", "-c", "echo " + WorkCluster.FORCE_LOCAL_KEY))
+                    .expectMessageClass(ExecutorGateway.SubWorkReply.class, WorkCluster.WAIT).runLocally());
             TestProbe<ExecutorGateway.SubWorkReply> slow = cluster.subWork(List.of("sleep", "3"));
 
             JsonNode works = json(awaitGet(cluster.second, "/works", WorkCluster.WAIT,
-                    r -> r.body().contains("\"done\":3") && r.body().contains("\"running\":1")));
+                    r -> r.body().contains("\"done\":4") && r.body().contains("\"running\":1")));
             JsonNode work = works.get(0);
             assertEquals("api-test", work.get("build_id").asText());
             assertEquals("demo", work.get("project_id").asText());
             assertEquals("running", work.get("state").asText());
-            assertEquals(4, work.at("/sub_works/arrived").asInt());
+            assertEquals(5, work.at("/sub_works/arrived").asInt());
             assertEquals(3, work.at("/sub_works/remote_ok").asInt(), work.toString());
+            assertEquals(1, work.at("/sub_works/local_fallback").asInt(), work.toString());
+            assertEquals(1, work.at("/fallbacks/forced_local").asInt(), work.toString());
             int perWorker = 0;
             for (JsonNode count : work.get("per_worker")) {
                 perWorker += count.asInt();
@@ -70,15 +79,25 @@ class WorksApiTest {
             }
 
             assertEquals(0, slow.expectMessageClass(ExecutorGateway.SubWorkReply.class, WorkCluster.WAIT).exitCode());
-            cluster.finish();
+            WorkActor.Summary summary = cluster.finish();
+            assertEquals(Map.of(FallbackReason.FORCED_LOCAL, 1), summary.fallbacks());
+            assertTrue(summary.line().startsWith("[booster] total 5, remote ok 4, local fallback 1, failed 0,")
+                    && summary.line().endsWith("; fell back: forced local 1"), summary.line());
             JsonNode detail = json(awaitGet(cluster.second, "/works/api-test", WorkCluster.WAIT,
                     r -> r.body().contains("\"state\":\"finished\"")));
             assertEquals(0, detail.get("exit_code").asInt());
             // each sub-work and the work counted by one node only, though both nodes heard all of it
             assertCountedOnce(cluster, REMOTE_DEMO, remoteBefore + 4);
             assertCountedOnce(cluster, WORKS_DEMO, worksBefore + 1);
-            assertEquals(4, detail.get("ended").size());
+            awaitGet(cluster.second, "/metrics", WorkCluster.WAIT,
+                    r -> value(r.body(), "troupe_booster_fallbacks_total\\{[^}]*reason=\"forced_local\"[^}]*\\}") >= 1);
+            assertEquals(5, detail.get("ended").size());
             for (JsonNode sub : detail.get("ended")) {
+                if (sub.get("argv").toString().contains(WorkCluster.FORCE_LOCAL_KEY)) {
+                    assertEquals("local", sub.get("route").asText(), sub.toString());
+                    assertEquals("forced_local", sub.get("fallback_reason").asText(), sub.toString());
+                    continue;
+                }
                 assertEquals("remote", sub.get("route").asText(), sub.toString());
                 assertTrue(sub.get("total_ms").asLong() >= sub.get("remote_ms").asLong(), sub.toString());
                 assertTrue(sub.get("worker").asText().startsWith("pekko://"), sub.toString());
