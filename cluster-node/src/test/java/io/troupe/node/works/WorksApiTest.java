@@ -38,6 +38,7 @@ class WorksApiTest {
             String before = get(cluster.second, "/metrics").body();
             double remoteBefore = Math.max(0, value(before, REMOTE_DEMO));
             double worksBefore = Math.max(0, value(before, WORKS_DEMO));
+            double remotePhaseBefore = Math.max(0, value(before, REMOTE_PHASE));
             cluster.startWork();
             cluster.runShort(3);
             // --force_local_list: booster-exec is told to run it itself, and it counts as a local run
@@ -63,10 +64,9 @@ class WorksApiTest {
 
             // scraped during the work: the booster's and the workers' figures are there and non-zero
             String metrics = awaitGet(cluster.second, "/metrics", WorkCluster.WAIT,
-                    r -> value(r.body(), "troupe_booster_subworks_total\\{[^}]*route=\"remote\"[^}]*\\}") >= 3
+                    r -> value(r.body(), REMOTE_DEMO) >= remoteBefore + 3
                             && value(r.body(), "troupe_worker_running\\{[^}]*\\}") >= 1).body();
-            assertTrue(value(metrics, "troupe_booster_subwork_phase_seconds_count\\{[^}]*phase=\"remote\"[^}]*\\}") >= 3,
-                    metrics);
+            assertTrue(value(metrics, REMOTE_PHASE) >= remotePhaseBefore + 3, metrics);
             assertEquals(2.0, value(metrics, "troupe_worker_slots\\{[^}]*worker=\"" + Pattern.quote(
                     cluster.second.system().address().toString()) + "\"[^}]*\\}"), metrics);
             assertTrue(value(metrics, "jvm_memory_heap_used") > 0, metrics);
@@ -118,6 +118,8 @@ class WorksApiTest {
 
     private static final String REMOTE_DEMO =
             "troupe_booster_subworks_total\\{(?=[^}]*route=\"remote\")(?=[^}]*project=\"demo\")[^}]*\\}";
+    private static final String REMOTE_PHASE =
+            "troupe_booster_subwork_phase_seconds_count\\{[^}]*phase=\"remote\"[^}]*\\}";
     private static final String WORKS_DEMO = "troupe_booster_works_total\\{[^}]*project=\"demo\"[^}]*\\}";
 
     /**
