@@ -48,6 +48,32 @@ class AdminTokenTest {
         }
     }
 
+    @Test
+    void aBrowserRequestStartedByAnotherSiteCannotReloadFromLoopback() throws Exception {
+        try (TestNodes nodes = new TestNodes()) {
+            TroupeNode node = nodes.start(Map.of());
+            node.webHandlers().registerReload("demo_conf", params -> "v8");
+            String self = "http://127.0.0.1:" + node.adminAddress().getPort();
+
+            HttpResponse<String> img = reloadWith(node, "Sec-Fetch-Site", "cross-site");
+            assertEquals(403, img.statusCode(), img.body());
+            assertTrue(img.body().contains("started by another site"), img.body());
+            assertEquals(403, reloadWith(node, "Origin", "http://evil.example").statusCode());
+
+            // the dashboard's own POST carries its origin; curl sends none
+            HttpResponse<String> dashboard = TestNodes.send(HttpRequest.newBuilder(TestNodes.admin(node,
+                    "/reload/demo_conf")).header("Origin", self).header("Sec-Fetch-Site", "same-origin")
+                    .POST(HttpRequest.BodyPublishers.noBody()).build());
+            assertEquals(200, dashboard.statusCode(), dashboard.body());
+            assertEquals(200, TestNodes.get(node, "/reload/demo_conf").statusCode());
+        }
+    }
+
+    private static HttpResponse<String> reloadWith(TroupeNode node, String header, String value) {
+        return TestNodes.send(HttpRequest.newBuilder(TestNodes.admin(node, "/reload/demo_conf"))
+                .header(header, value).GET().build());
+    }
+
     /** The /ui/access answer as "reload=<bool> why=<reason>". */
     private static String access(HttpResponse<String> response) throws Exception {
         assertEquals(200, response.statusCode(), response.body());
