@@ -83,11 +83,14 @@ try {
   }, reloadName, { timeout: TIMEOUT }).catch(async () => {
     throw new Error(`reload answer: ${await page.locator('#reload-result').innerText()}`);
   });
+  await page.screenshot({ path: screenshot, fullPage: true });
   // the token stays for this tab (sessionStorage): a reloaded page shows the buttons again
   await page.reload();
   await reloadButton.waitFor({ timeout: TIMEOUT });
-
-  await page.screenshot({ path: screenshot, fullPage: true });
+  // forgetting the token takes the buttons away again
+  await page.click('#token-forget');
+  await reloadButton.waitFor({ state: 'detached', timeout: TIMEOUT });
+  if (await page.evaluate(() => sessionStorage.length) !== 0) throw new Error('the token stayed in sessionStorage');
   console.log(`dashboard ok: ${members.length} members, work ${buildId} at ${expectProgress}, ${expectBars} timeline bars,`
     + ` reload button only with the token`);
 } catch (e) {
