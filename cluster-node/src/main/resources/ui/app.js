@@ -5,6 +5,9 @@ const POLL_MS = 1000;
 let selectedWork = new URLSearchParams(location.search).get('work');
 let canReload = false;
 let lastProducts = null;
+// The admin token lives in this tab's sessionStorage only: it goes out as an Authorization header, never in a
+// URL or a cookie, so no link, log line or other site's request carries it.
+const TOKEN_KEY = 'troupe.admin.token';
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -28,8 +31,30 @@ function bar(value, total) {
   return el('span', {class: 'bar', title: value + ' / ' + total}, el('span', {style: 'width:' + pct + '%'}));
 }
 
-async function getJson(path) {
-  const response = await fetch(path, {cache: 'no-store'});
+function adminToken() {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY) || '';
+  } catch (e) {
+    return ''; // storage disabled: the token cannot be kept, the page still reads
+  }
+}
+
+function setAdminToken(token) {
+  try {
+    if (token) sessionStorage.setItem(TOKEN_KEY, token);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  } catch (e) {
+    document.getElementById('token-status').textContent = 'this browser keeps no session storage: ' + e.message;
+  }
+}
+
+function authHeaders() {
+  const token = adminToken();
+  return token ? {Authorization: 'Bearer ' + token} : {};
+}
+
+async function getJson(path, headers) {
+  const response = await fetch(path, {cache: 'no-store', headers: headers || {}});
   if (!response.ok) throw new Error(path + ': HTTP ' + response.status);
   return response.json();
 }
@@ -172,16 +197,65 @@ async function modules() {
   fill('module-counters', counters.map(([name, data]) => el('tr', {class: 'module'}, el('td', {}, name),
     el('td', {}, data.error || Object.entries({...(data.CounterData || {}), ...(data.GaugeData || {})})
       .map(([k, v]) => k + ' ' + v).join(', ') || '—'))));
+}
+
+// One button per reloadable name, drawn only when /ui/access said this caller may reload.
+async function reloads() {
   const box = document.getElementById('reloads');
   if (!canReload) {
     box.replaceChildren();
     return;
   }
+  const index = await getJson('/monitor');
   box.replaceChildren(el('span', {}, 'Reload: '), ...(index.reload || []).map(name => el('button', {
-    class: 'reload', onclick: async () => {
-      const r = await fetch('/reload/' + encodeURIComponent(name), {method: 'POST'});
-      alert('reload ' + name + ': HTTP ' + r.status + '\n' + await r.text());
-    }}, name)));
+    class: 'reload', 'data-name': name, onclick: () => reload(name)}, name)));
+}
+
+async function reload(name) {
+  const out = document.getElementById('reload-result');
+  out.textContent = 'reloading ' + name + '…';
+  try {
+    const r = await fetch('/reload/' + encodeURIComponent(name), {method: 'POST', headers: authHeaders()});
+    out.textContent = 'reload ' + name + ': HTTP ' + r.status + '\n' + await r.text();
+    if (r.status === 401 || r.status === 403) await access(); // the token was changed on the node: ask again
+  } catch (e) {
+    out.textContent = 'reload ' + name + ': ' + e.message;
+  }
+}
+
+// Asks the node whether this caller (with the stored token, if any) may reload; offers the token field when
+// the node has a token configured.
+async function access() {
+  let answer;
+  try {
+    answer = await getJson('/ui/access', authHeaders());
+  } catch (e) {
+    answer = {reload: false, why: 'unknown'};
+  }
+  canReload = answer.reload === true;
+  const stored = adminToken() !== '';
+  document.getElementById('admin-token').hidden = !(answer.why === 'needs_token' || (canReload && stored));
+  document.getElementById('token-forget').hidden = !stored;
+  document.getElementById('token-status').textContent = canReload
+    ? (stored ? 'token accepted' : '')
+    : (stored ? 'token refused' : 'enter the admin token to reload');
+  try {
+    await reloads();
+  } catch (e) {
+    document.getElementById('reload-result').textContent = 'reload names: ' + e.message;
+  }
+}
+
+function useToken() {
+  const input = document.getElementById('token-input');
+  setAdminToken(input.value.trim());
+  input.value = '';
+  return access();
+}
+
+function forgetToken() {
+  setAdminToken('');
+  return access();
 }
 
 let tick = 0;
@@ -189,7 +263,7 @@ let tick = 0;
 async function refresh() {
   const jobs = [members(), workers(), works().then(timeline)];
   if (tick % 2 === 0) jobs.push(products());
-  if (tick % 5 === 0) jobs.push(modules());
+  if (tick % 5 === 0) jobs.push(modules(), reloads());
   tick++;
   const results = await Promise.allSettled(jobs);
   const failed = results.filter(r => r.status === 'rejected').map(r => r.reason.message);
@@ -198,11 +272,10 @@ async function refresh() {
 }
 
 async function start() {
-  try {
-    canReload = (await getJson('/ui/access')).reload;
-  } catch (e) {
-    canReload = false;
-  }
+  document.getElementById('token-use').addEventListener('click', useToken);
+  document.getElementById('token-forget').addEventListener('click', forgetToken);
+  document.getElementById('token-input').addEventListener('keydown', e => { if (e.key === 'Enter') useToken(); });
+  await access();
   await refresh();
   setInterval(refresh, POLL_MS);
 }

@@ -1,9 +1,11 @@
 package io.troupe.booster.cli;
 
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -12,11 +14,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
-/** The link to a work's page on the dashboard ({@code http://<admin>/ui/#/works/<id>}), when an admin API answers. */
+/** The link to a work's page on the dashboard ({@code http://<admin>/ui/?work=<id>}), when an admin API answers. */
 final class DashboardLink {
 
     /** The admin port of a node unless configured otherwise (troupe.admin.port). */
     static final int DEFAULT_ADMIN_PORT = 8421;
+
+    /** What every node's admin API answers 200 while it runs. */
+    static final String HEALTH = "/health/alive";
 
     private DashboardLink() {}
 
@@ -33,10 +38,11 @@ final class DashboardLink {
     }
 
     static String link(String admin, String workId) {
-        return "http://" + admin + "/ui/#/works/" + workId;
+        // the page selects the work named by its "work" query parameter
+        return "http://" + admin + "/ui/?work=" + URLEncoder.encode(workId, StandardCharsets.UTF_8);
     }
 
-    /** The link on the first candidate whose {@code /health} answers 200 within {@code timeout}; never blocks. */
+    /** The link on the first candidate whose {@code /health/alive} answers 200 within {@code timeout}; never blocks. */
     static CompletableFuture<Optional<String>> find(List<String> candidates, String workId, Duration timeout) {
         CompletableFuture<Optional<String>> result = CompletableFuture.completedFuture(Optional.empty());
         if (candidates.isEmpty()) {
@@ -45,7 +51,7 @@ final class DashboardLink {
         HttpClient client = HttpClient.newBuilder().connectTimeout(timeout).build();
         for (String admin : candidates) { // in order: the first answering address wins
             result = result.thenCompose(found -> found.isPresent() ? CompletableFuture.completedFuture(found)
-                    : client.sendAsync(HttpRequest.newBuilder(URI.create("http://" + admin + "/health"))
+                    : client.sendAsync(HttpRequest.newBuilder(URI.create("http://" + admin + HEALTH))
                                     .timeout(timeout).GET().build(), HttpResponse.BodyHandlers.discarding())
                             .handle((response, error) -> error == null && response.statusCode() == 200
                                     ? Optional.of(link(admin, workId)) : Optional.<String>empty()));

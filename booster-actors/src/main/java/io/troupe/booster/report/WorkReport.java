@@ -21,14 +21,25 @@ public final class WorkReport {
     public interface Command {}
 
     /**
-     * The work as of now, with the sub-works that ended since the previous report.
+     * The work as of now, with the sub-works that ended since the previous report. Every registry gets every
+     * report (each node's {@code /works} shows every work), but only one of them, the booster's chosen primary,
+     * counts it into its node's metrics, so that a sum of {@code troupe_booster_*} over the nodes counts each
+     * sub-work once.
      *
      * @param work the counters of the whole work
      * @param ended sub-works ended since the last report to this registry, in the order they ended
+     * @param counted whether this registry counts the report into its node's metrics
+     * @param firstCounted whether this is the work's first counted report (the works counter counts the work then)
      */
-    public record Progress(WorkView work, List<SubWorkView> ended) implements Command, CborSerializable {
+    public record Progress(WorkView work, List<SubWorkView> ended, boolean counted, boolean firstCounted)
+            implements Command, CborSerializable {
         public Progress {
             ended = List.copyOf(ended);
+        }
+
+        /** A report the receiving registry counts, as when it is the only one. */
+        public Progress(WorkView work, List<SubWorkView> ended) {
+            this(work, ended, true, true);
         }
     }
 

@@ -5,6 +5,7 @@ import io.troupe.booster.client.WorkActor;
 import io.troupe.booster.client.WorkSettings;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -62,6 +63,9 @@ public final class WorkReporter {
     private final String booster;
     private final long startMs = System.currentTimeMillis();
     private Set<ActorRef<WorkReport.Command>> registries = Set.of();
+    /** The registry that counts this work into its node's metrics (see {@link WorkReport.Progress}), or null. */
+    private ActorRef<WorkReport.Command> primary;
+    private boolean workCounted;
     private final List<WorkReport.SubWorkView> unsent = new ArrayList<>();
     private final Map<String, Integer> fallbacks = new HashMap<>();
     private final Map<String, Integer> perWorker = new HashMap<>();
@@ -132,6 +136,10 @@ public final class WorkReporter {
 
     private Behavior<Command> onRegistries(Registries registries) {
         this.registries = registries.listing().getServiceInstances(WorkReport.REGISTRY_KEY);
+        if (primary == null || !this.registries.contains(primary)) {
+            // kept while it is listed, so one node goes on counting; the lowest address when it must change
+            primary = this.registries.stream().min(Comparator.comparing(ref -> ref.path().toString())).orElse(null);
+        }
         return Behaviors.same();
     }
 
@@ -166,8 +174,13 @@ public final class WorkReporter {
         do {
             int to = Math.min(from + BATCH, unsent.size());
             boolean last = to == unsent.size();
-            WorkReport.Progress progress = new WorkReport.Progress(work(done && last, exitCode), unsent.subList(from, to));
-            registries.forEach(registry -> registry.tell(progress));
+            WorkReport.WorkView view = work(done && last, exitCode);
+            List<WorkReport.SubWorkView> batch = List.copyOf(unsent.subList(from, to));
+            for (ActorRef<WorkReport.Command> registry : registries) {
+                boolean counted = registry.equals(primary);
+                registry.tell(new WorkReport.Progress(view, batch, counted, counted && !workCounted));
+            }
+            workCounted |= primary != null;
             from = to;
         } while (from < unsent.size());
         unsent.clear();

@@ -28,7 +28,7 @@ class DashboardLinkTest {
             closedPort = socket.getLocalPort(); // nothing listens here once closed
         }
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/health", exchange -> {
+        server.createContext(DashboardLink.HEALTH, exchange -> {
             exchange.sendResponseHeaders(200, -1);
             exchange.close();
         });
@@ -37,7 +37,7 @@ class DashboardLinkTest {
             String admin = "127.0.0.1:" + server.getAddress().getPort();
             Optional<String> link = DashboardLink.find(List.of("127.0.0.1:" + closedPort, admin), "demo-1a2b3c4d",
                     Duration.ofSeconds(2)).get(10, TimeUnit.SECONDS);
-            assertEquals(Optional.of("http://" + admin + "/ui/#/works/demo-1a2b3c4d"), link);
+            assertEquals(Optional.of("http://" + admin + "/ui/?work=demo-1a2b3c4d"), link);
             assertEquals(Optional.empty(), DashboardLink.find(List.of("127.0.0.1:" + closedPort), "x",
                     Duration.ofSeconds(2)).get(10, TimeUnit.SECONDS));
         } finally {

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every bk-booster flag of TBS's docs (bk-turbo booster/command/command.go and the newer flags listed in the
- * reference notes), each given with a value, is accepted; each row checks the flag's effect or its note.
+ * reference notes), each given with a value (a switch as {@code =true}), is accepted; each row checks the flag's
+ * effect or its note.
  */
 class TbsFlagsTest {
 
@@ -100,12 +101,12 @@ class TbsFlagsTest {
         rows.put("--max_local_post_jobs", row((s, e) -> assertEquals(Map.of(LocalSlots.Kind.POST, 4),
                 s.jobLimits().kindLimits()), "--max_local_post_jobs", "4"));
         rows.put("--local", row((s, e) -> assertTrue(s.local()), "--local=true"));
-        rows.put("--degraded", row((s, e) -> assertTrue(s.local(), "--degraded runs the work locally"), "--degraded"));
+        rows.put("--degraded", row((s, e) -> assertTrue(s.local(), "--degraded runs the work locally"), "--degraded=true"));
         rows.put("--no_local", row((s, e) -> assertTrue(s.noLocal()), "--no_local=true"));
         rows.put("--save_code", row((s, e) -> assertEquals("7", read(dir.resolve("bk_origin_exit_code"))),
-                "--save_code"));
+                "--save_code=true"));
         rows.put("-s", row((s, e) -> assertEquals("7", read(dir.resolve("bk_origin_exit_code"))), "-s=true"));
-        rows.put("--hook", row((s, e) -> assertTrue(s.hook()), "--hook"));
+        rows.put("--hook", row((s, e) -> assertTrue(s.hook()), "--hook=true"));
         rows.put("--hook_config", row((s, e) -> assertEquals(rules, s.hookConfig()), "--hook_config", "rules.json"));
         rows.put("--hook_preload_library", row((s, e) -> assertEquals(library, s.hookSettings().preloadLibrary()),
                 "--hook_preload_library", "hook.so"));
@@ -168,7 +169,8 @@ class TbsFlagsTest {
             }
             TbsFlags.NoEffect noEffect = TbsFlags.NO_EFFECT.stream().filter(f -> f.names().contains(flag)).findFirst()
                     .orElseThrow(() -> new AssertionError(flag + " (a TBS flag) is neither wired nor noted"));
-            String err = run(noEffect.takesValue() ? List.of(flag, "v1", flag, "v2") : List.of(flag));
+            // every flag with a value: a switch as TBS's =true (bare switches: aSwitchTakesTbsBooleanValues...)
+            String err = run(noEffect.takesValue() ? List.of(flag, "v1", flag, "v2") : List.of(flag + "=true"));
             assertTrue(err.contains("[booster] note: " + noEffect.name() + " has no effect here: " + noEffect.note()),
                     flag + " printed: " + err);
             checked.add(flag);

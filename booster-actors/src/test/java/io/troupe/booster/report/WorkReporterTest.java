@@ -18,7 +18,10 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-/** The reporter against a registry probe: batches, the final report, and a work that dies without one. */
+/**
+ * The reporter against registry probes: batches, the final report, a work that dies without one, and one
+ * registry of several counting the metrics.
+ */
 class WorkReporterTest {
     private static final ActorTestKit KIT = ActorTestKit.create();
     private static final Duration WAIT = Duration.ofSeconds(10);
@@ -85,5 +88,61 @@ class WorkReporterTest {
         assertTrue(last.work().finished());
         assertEquals(-1, last.work().exitCode());
         assertFalse(last.work().id().isEmpty());
+    }
+
+    @Test
+    void ofTwoRegistriesBothHearEveryReportAndOneCountsItTheWorkOnce() {
+        // a kit of its own: the shared one still lists the other tests' registry probes
+        ActorTestKit kit = ActorTestKit.create("two-registries");
+        try {
+            TestProbe<WorkReport.Command> a = kit.createTestProbe();
+            TestProbe<WorkReport.Command> b = kit.createTestProbe();
+            kit.system().receptionist().tell(Receptionist.register(WorkReport.REGISTRY_KEY, a.getRef()));
+            kit.system().receptionist().tell(Receptionist.register(WorkReport.REGISTRY_KEY, b.getRef()));
+            TestProbe<Receptionist.Listing> listing = kit.createTestProbe();
+            listing.awaitAssert(WAIT, () -> {
+                kit.system().receptionist().tell(Receptionist.find(WorkReport.REGISTRY_KEY, listing.getRef()));
+                assertEquals(2, listing.receiveMessage().getServiceInstances(WorkReport.REGISTRY_KEY).size());
+                return null;
+            });
+            TestProbe<Object> work = kit.createTestProbe();
+            ActorRef<WorkReporter.Command> reporter = kit.spawn(WorkReporter.create(settings("two"), work.getRef()));
+            reporter.tell(WorkReporter.Arrived.INSTANCE);
+            List<WorkReport.Progress> fromA = new java.util.ArrayList<>(List.of(
+                    a.expectMessageClass(WorkReport.Progress.class, WAIT)));
+            List<WorkReport.Progress> fromB = new java.util.ArrayList<>(List.of(
+                    b.expectMessageClass(WorkReport.Progress.class, WAIT)));
+            for (int i = 0; i < 3; i++) {
+                reporter.tell(WorkReporter.Arrived.INSTANCE);
+                reporter.tell(new WorkReporter.Ended(ended(i)));
+            }
+            reporter.tell(new WorkReporter.WorkFinished(0, new WorkActor.Summary(3, 3, 0, 0, 2)));
+            collectUntilFinished(a, fromA);
+            collectUntilFinished(b, fromB);
+
+            assertEquals(fromA.size(), fromB.size(), "both registries get every report");
+            boolean aCounts = fromA.get(0).counted();
+            int counted = 0;
+            int firsts = 0;
+            for (int i = 0; i < fromA.size(); i++) {
+                assertEquals(fromA.get(i).work().id(), fromB.get(i).work().id());
+                assertEquals(aCounts, fromA.get(i).counted(), "the same registry counts every report");
+                assertEquals(!aCounts, fromB.get(i).counted(), "exactly one registry counts report " + i);
+                WorkReport.Progress primary = aCounts ? fromA.get(i) : fromB.get(i);
+                counted += primary.ended().size();
+                firsts += (fromA.get(i).firstCounted() ? 1 : 0) + (fromB.get(i).firstCounted() ? 1 : 0);
+            }
+            assertTrue((aCounts ? fromA : fromB).get(0).firstCounted(), "the work is counted with its first report");
+            assertEquals(1, firsts, "the work is counted once");
+            assertEquals(3, counted, "each ended sub-work is counted once");
+        } finally {
+            kit.shutdownTestKit();
+        }
+    }
+
+    private static void collectUntilFinished(TestProbe<WorkReport.Command> registry, List<WorkReport.Progress> into) {
+        while (!into.get(into.size() - 1).work().finished()) {
+            into.add(registry.expectMessageClass(WorkReport.Progress.class, WAIT));
+        }
     }
 }

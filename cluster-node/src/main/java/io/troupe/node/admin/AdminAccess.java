@@ -7,7 +7,8 @@ import java.util.Optional;
 
 /**
  * Who may make changing calls (reload): with a configured token, whoever sends
- * {@code Authorization: Bearer <token>}; without one, only callers on a loopback address.
+ * {@code Authorization: Bearer <token>}; without one, only callers on a loopback address. Either way not a
+ * browser request another site started ({@link #crossSite}).
  */
 public final class AdminAccess {
 
@@ -35,5 +36,22 @@ public final class AdminAccess {
             return MessageDigest.isEqual(presented, token) ? Verdict.ALLOWED : Verdict.NEEDS_TOKEN;
         }
         return peer.map(InetAddress::isLoopbackAddress).orElse(false) ? Verdict.ALLOWED : Verdict.LOOPBACK_ONLY;
+    }
+
+    /**
+     * Whether a request is a browser's, started by a page of another origin: a link, image or form of any web
+     * page a browser on the node shows would otherwise reload as a loopback caller. curl and other clients send
+     * neither header, so they are never refused here.
+     *
+     * @param origin    the {@code Origin} header, if sent
+     * @param host      the {@code Host} header ({@code host[:port]}), if sent
+     * @param fetchSite the {@code Sec-Fetch-Site} header, if sent
+     */
+    public static boolean crossSite(Optional<String> origin, Optional<String> host, Optional<String> fetchSite) {
+        if (fetchSite.isPresent() && !fetchSite.get().equals("same-origin") && !fetchSite.get().equals("none")) {
+            return true;
+        }
+        // the admin API serves plain HTTP: the dashboard's own origin is http://<Host header>
+        return origin.isPresent() && !origin.get().equalsIgnoreCase("http://" + host.orElse(""));
     }
 }

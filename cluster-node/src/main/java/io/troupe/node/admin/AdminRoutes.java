@@ -31,6 +31,7 @@ import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -170,6 +171,14 @@ public final class AdminRoutes extends AllDirectives {
         return extractRequest(request -> {
             Optional<InetSocketAddress> peer = request.getAttribute(AttributeKeys.remoteAddress).flatMap(remote ->
                     remote.getAddress().map(address -> new InetSocketAddress(address, remote.getPort())));
+            if (AdminAccess.crossSite(header(request, "Origin"), header(request, "Host"),
+                    header(request, "Sec-Fetch-Site"))) {
+                return complete(jsonResponse(StatusCodes.FORBIDDEN, Map.of("error",
+                        "reload refused: a browser request started by another site (Origin "
+                                + header(request, "Origin").orElse("not sent") + ", Sec-Fetch-Site "
+                                + header(request, "Sec-Fetch-Site").orElse("not sent")
+                                + "); use this node's dashboard or a client such as curl")));
+            }
             AdminAccess.Verdict verdict = access.check(peer.map(InetSocketAddress::getAddress),
                     request.getHeader("Authorization").map(HttpHeader::value));
             switch (verdict) {
@@ -207,6 +216,10 @@ public final class AdminRoutes extends AllDirectives {
 
     private Route moduleHandlers() {
         return complete(jsonResponse(StatusCodes.OK, ReloadAnswers.moduleHandlers(moduleHandlers.get())));
+    }
+
+    private static Optional<String> header(HttpRequest request, String name) {
+        return request.getHeader(name).map(HttpHeader::value);
     }
 
     private static String hostPort(InetSocketAddress address) {

@@ -22,7 +22,8 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * A server node's record of the works boosters report ({@link WorkReport}): live works and a bounded list of
  * recently finished ones, each with its ended sub-works, for {@code /works}. Every reported sub-work is also
  * counted into Kamon ({@code troupe.booster.subworks}, {@code troupe.booster.subwork.phase}, ...), so the
- * booster's figures appear in this node's {@code /metrics} although the booster serves no HTTP itself.
+ * booster's figures appear in this node's {@code /metrics} although the booster serves no HTTP itself; only
+ * reports the booster marks {@link WorkReport.Progress#counted() counted} (one node's at a time) are counted.
  */
 public final class WorkRegistry {
 
@@ -47,6 +48,9 @@ public final class WorkRegistry {
         WorkReport.WorkView view;
         final List<WorkReport.SubWorkView> subWorks = new ArrayList<>();
         long receivedMs;
+        /** whether the latest report was counted here: this node is the work's primary for the metrics */
+        boolean counted;
+        boolean workCounted;
     }
 
     private final Map<String, Entry> live = new LinkedHashMap<>();
@@ -87,16 +91,22 @@ public final class WorkRegistry {
         if (entry == null) {
             entry = new Entry();
             live.put(view.id(), entry);
+        }
+        if (progress.counted() && progress.firstCounted() && !entry.workCounted) {
             Kamon.counter("troupe.booster.works", "works reported by boosters").withTag("project", tag(view.project()))
                     .increment();
+            entry.workCounted = true;
         }
         entry.view = view;
         entry.receivedMs = System.currentTimeMillis();
+        entry.counted = progress.counted();
         for (WorkReport.SubWorkView sub : progress.ended()) {
             if (entry.subWorks.size() < MAX_SUB_WORKS) {
                 entry.subWorks.add(sub);
             }
-            record(view.project(), sub);
+            if (progress.counted()) {
+                record(view.project(), sub);
+            }
         }
         if (view.finished()) {
             live.remove(view.id());
@@ -105,9 +115,14 @@ public final class WorkRegistry {
                 finished.removeLast();
             }
         }
-        Kamon.gauge("troupe.booster.works.active", "works running now, as reported to this node").withoutTags()
-                .update(live.size());
+        updateActive();
         return Behaviors.same();
+    }
+
+    /** Live works this node counts (its booster's primary), so the gauge too sums over the nodes. */
+    private void updateActive() {
+        Kamon.gauge("troupe.booster.works.active", "works running now, counted by this node").withoutTags()
+                .update(live.values().stream().filter(e -> e.counted).count());
     }
 
     /** The booster's metrics, counted where they can be scraped. */
@@ -161,6 +176,8 @@ public final class WorkRegistry {
     /** A booster that died without its last report: its work stays shown as lost for a while, then goes. */
     private void expire() {
         long now = System.currentTimeMillis();
-        live.values().removeIf(e -> now - e.receivedMs > 10 * lostAfterMs);
+        if (live.values().removeIf(e -> now - e.receivedMs > 10 * lostAfterMs)) {
+            updateActive();
+        }
     }
 }

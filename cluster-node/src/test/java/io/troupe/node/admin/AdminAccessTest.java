@@ -30,6 +30,20 @@ class AdminAccessTest {
         assertEquals(AdminAccess.Verdict.NEEDS_TOKEN, access.check(REMOTE, Optional.of("Basic s3cret")));
     }
 
+    @Test
+    void aBrowserRequestFromAnotherSiteIsCrossSite() {
+        Optional<String> host = Optional.of("127.0.0.1:8421");
+        Optional<String> none = Optional.empty();
+        assertEquals(false, AdminAccess.crossSite(none, host, none), "curl sends neither header");
+        assertEquals(false, AdminAccess.crossSite(Optional.of("http://127.0.0.1:8421"), host,
+                Optional.of("same-origin")), "the dashboard's own fetch");
+        assertEquals(false, AdminAccess.crossSite(none, host, Optional.of("none")), "typed into the address bar");
+        assertEquals(true, AdminAccess.crossSite(none, host, Optional.of("cross-site")), "an <img> of another site");
+        assertEquals(true, AdminAccess.crossSite(none, host, Optional.of("same-site")), "another port of the host");
+        assertEquals(true, AdminAccess.crossSite(Optional.of("http://evil.example"), host, none), "an older browser's form");
+        assertEquals(true, AdminAccess.crossSite(Optional.of("null"), host, none), "a sandboxed page");
+    }
+
     private static InetAddress address(String literal) {
         try {
             return InetAddress.getByName(literal);

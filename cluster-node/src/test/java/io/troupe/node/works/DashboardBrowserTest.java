@@ -15,17 +15,21 @@ import org.junit.jupiter.api.Test;
 /**
  * The dashboard in a real browser: headless Debian chromium driven by playwright-core (src/test/ui, installed
  * with npm on first run) opens /ui/ of a two-node cluster while a work runs, and checks the members, the work
- * and its progress, and one timeline bar per finished sub-work; the screenshot lands in target/.
+ * and its progress, and one timeline bar per finished sub-work; the screenshot lands in target/. The node has
+ * an admin token: the page shows no reload button until the token is entered in its token field, then one
+ * that reloads.
  */
 @Tag("browser")
 class DashboardBrowserTest {
     private static final Path UI_TEST = Path.of("src/test/ui").toAbsolutePath();
+    private static final String ADMIN_TOKEN = "ui-s3cret";
 
     @Test
     void dashboardShowsMembersTheRunningWorkAndItsTimeline() throws Exception {
         String chromium = chromium();
         npm("ci", "--no-audit", "--no-fund");
-        try (WorkCluster cluster = new WorkCluster("ui-test")) {
+        try (WorkCluster cluster = new WorkCluster("ui-test", ADMIN_TOKEN)) {
+            cluster.second.webHandlers().registerReload("demo_conf", params -> "v7");
             cluster.startWork();
             cluster.runShort(3);
             cluster.subWork(List.of("sleep", "15")); // keeps the work running while the browser looks
@@ -43,6 +47,8 @@ class DashboardBrowserTest {
                     "EXPECT_BARS", "3",
                     "EXPECT_PROGRESS", "3 / 4",
                     "SCREENSHOT", screenshot.toString(),
+                    "ADMIN_TOKEN", ADMIN_TOKEN,
+                    "RELOAD_NAME", "demo_conf",
                     "CHROMIUM", chromium));
             Process process = node.start();
             String output = new String(process.getInputStream().readAllBytes());

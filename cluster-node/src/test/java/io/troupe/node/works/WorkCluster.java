@@ -24,6 +24,8 @@ import org.apache.pekko.actor.typed.Props;
 final class WorkCluster implements AutoCloseable {
     static final Duration WAIT = Duration.ofSeconds(30);
     static final Map<String, String> ENV = Map.of("PATH", System.getenv("PATH"));
+    /** A --force_local_list key of the work: a sub-work whose command line holds it runs on the booster's side. */
+    static final String FORCE_LOCAL_KEY = "conftest";
 
     final TestNodes nodes = new TestNodes();
     final TroupeNode first;
@@ -34,6 +36,11 @@ final class WorkCluster implements AutoCloseable {
     final String buildId;
 
     WorkCluster(String buildId) throws Exception {
+        this(buildId, "");
+    }
+
+    /** @param secondAdminToken {@code troupe.admin.token} of the second node (empty: none) */
+    WorkCluster(String buildId, String secondAdminToken) throws Exception {
         this.buildId = buildId;
         this.dir = Files.createTempDirectory("troupe-works-test-");
         first = nodes.start(Map.of("troupe.node.roles", List.of("worker"),
@@ -42,6 +49,7 @@ final class WorkCluster implements AutoCloseable {
         second = nodes.start(Map.of("troupe.node.roles", List.of("worker"),
                 "troupe.worker.sandbox-root", dir.resolve("sandboxes-2").toString(),
                 "troupe.worker.slots", 2, "troupe.worker.allowlist", List.of("sh", "sleep"),
+                "troupe.admin.token", secondAdminToken,
                 "troupe.node.seeds", List.of(TestNodes.clusterHostPort(first))));
         awaitGet(first, "/cluster/members", WAIT, r -> r.body().split("\"Up\"", -1).length == 3);
         awaitGet(first, "/workers", WAIT, r -> r.body().split("\"slots\"", -1).length == 3);
@@ -50,8 +58,10 @@ final class WorkCluster implements AutoCloseable {
     /** Starts the work; returns once its workers are found and it takes sub-works. */
     void startWork() {
         events = TestProbe.create(first.system());
+        Map<String, String> env = new java.util.HashMap<>(ENV);
+        env.put(io.troupe.booster.exec.BoosterExec.FORCE_LOCAL_KEYS_ENV, FORCE_LOCAL_KEY); // as BoosterCli sets it
         WorkSettings settings = new WorkSettings("echo", "demo", buildId, null, false, null, false, false, 0, 2, 0,
-                20, List.of(), dir, ENV, null);
+                20, List.of(), dir, env, null);
         work = first.system().systemActorOf(WorkActor.create(settings, new EchoHandler(), WorkActor.Launch.EXTERNAL,
                 events.getRef()), "work-" + buildId, Props.empty());
         events.expectMessageClass(WorkActor.Ready.class, WAIT);
