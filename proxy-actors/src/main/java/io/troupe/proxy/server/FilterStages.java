@@ -135,14 +135,14 @@ final class FilterStages {
         }
         OutgoingHead.prepare(r, upgrade, h.http2, h.requestHasBody, h.session, ip, h.req.clientAddress());
         if (h.requestHasBody) {
-            h.continueBody();
+            h.head.continueBody();
         }
         Exchange e = new Exchange(h, px.pool(ctx.channel().eventLoop()), px.router, px.stats, target, h.req, r,
                 h.requestHasBody, upgrade);
         h.exchange = e;
         e.start(first);
-        if (whole != null && (h.bodyFromWire() || whole.length > 0)) {
-            h.bufferedBody().sendWhole(e, whole);
+        if (whole != null && (h.head.bodyFromWire() || whole.length > 0)) {
+            h.head.bufferedBody().sendWhole(e, whole);
         }
     }
 

@@ -5,17 +5,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerUpgradeHandler;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.troupe.api.proxy.CallbackPoint;
@@ -26,21 +18,19 @@ import io.troupe.proxy.forward.Exchange;
 import io.troupe.proxy.forward.HopByHop;
 import io.troupe.proxy.forward.Upstream;
 import io.troupe.proxy.monitor.ProxyStats.Key;
-import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The Netty handler of one HTTP/1.1 connection (or one HTTP/2 stream). It holds pipelined requests until the one
- * before is answered, so responses leave in request order, and takes each request through its parts: the head
- * checks ({@link RequestEdges}, {@link ContinueExpectation}), a body read whole for filters ({@link BufferedBody}),
- * the filter chain and the exchange ({@link FilterStages}), and the response ({@link ResponsePath}). It keeps the
- * request's state, which those parts read and set, and ends the request: counters, REQUEST_FINISH, the next one.
+ * before is answered ({@link PipelinedRequests}), so responses leave in request order, and takes each request
+ * through its parts: the head and a body read whole for filters ({@link RequestHead}), the filter chain and the
+ * exchange ({@link FilterStages}), and the response ({@link ResponsePath}). It keeps the request's state, which
+ * those parts read and set, ends the request (counters, REQUEST_FINISH, the next one), switches an upgraded
+ * connection to a tunnel, and closes the connection.
  */
 final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientLeg {
     private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
-    /** Pipelined messages held before the client is paused. */
-    private static final int MAX_QUEUED = 64;
     /** Fired into every client pipeline when the node drains. */
     static final Object DRAIN = new Object();
 
@@ -50,13 +40,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     SessionImpl session;
     ClientTimeouts timeouts;
     ResponsePath response;
-    private FilterStages stages;
+    FilterStages stages;
+    RequestHead head;
+    private PipelinedRequests queue;
     private HeadTimeout headTimeout;
-    /** Made on the connection's first request that needs one. */
-    private BufferedBody body;
-    private ContinueExpectation continues;
-    private final ArrayDeque<Object> queued = new ArrayDeque<>();
-    private boolean handlingQueue;
 
     // the request being served; the stages and the response path read and set these
     HttpRequest clientHead;
@@ -68,13 +55,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     boolean closeAfter;
     /** The client spoke HTTP/1.0: no chunked responses, keep-alive only when asked for and a length is known. */
     boolean http10;
-    private long startNanos;
+    long startNanos;
 
     private boolean tunnel;
     /** The connection is closing after its last response: nothing more it sends is served. */
     private boolean closing;
     private boolean pausedByBackend;
-    private boolean pausedByQueue;
 
     ProxyHandler(ProxyContext px, boolean http2) {
         this.px = px;
@@ -88,6 +74,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         timeouts = new ClientTimeouts(ctx.executor(), px.settings.keepAliveTimeoutMs(), this::clientTimedOut);
         stages = new FilterStages(this, ctx);
         response = new ResponsePath(this, ctx);
+        head = new RequestHead(this, ctx);
+        queue = new PipelinedRequests(this);
     }
 
     @Override
@@ -111,23 +99,16 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             }
             return;
         }
-        if (responding && requestComplete || stages.suspended() || handlingQueue && !queued.isEmpty()) {
-            queued.add(msg);
-            if (queued.size() >= MAX_QUEUED && !pausedByQueue) {
-                pausedByQueue = true;
-                updateRead();
-            }
+        if (responding && requestComplete || stages.suspended() || queue.mustWait()) {
+            queue.add(msg);
             return;
         }
         handle(msg);
     }
 
-    private void handle(Object msg) {
-        if (msg instanceof HttpRequest r && !http2 && px.settings.h2c() && wantsH2c(r)
-                && ctx.pipeline().get(HttpServerUpgradeHandler.class) == null) {
-            // hand this request to an upgrade handler put in front of us; on success it replaces this pipeline
-            px.h2cUpgrade.apply(ctx.pipeline());
-            ctx.pipeline().context(HttpServerCodec.class).fireChannelRead(msg);
+    void handle(Object msg) {
+        if (msg instanceof HttpRequest r && !http2 && px.settings.h2c() && PipelineBuilder.wantsH2c(ctx.pipeline(), r)) {
+            px.h2cUpgrade.accept(ctx.pipeline(), r);
             return;
         }
         if (msg instanceof HttpRequest r) {
@@ -140,11 +121,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         } else {
             ReferenceCountUtil.release(msg);
         }
-    }
-
-    private static boolean wantsH2c(HttpRequest r) {
-        String up = r.headers().get(HttpHeaderNames.UPGRADE);
-        return up != null && up.equalsIgnoreCase("h2c");
     }
 
     @Override
@@ -162,21 +138,16 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         }
         if (stages.suspended()) {
             // the filters have not decided yet; it goes on once they have, ahead of anything queued
-            queued.addFirst(c);
+            queue.addFirst(c);
             return;
         }
         if (c instanceof LastHttpContent) {
             requestComplete = true;
             timeouts.cancelBody();
         }
-        if (body != null && body.reading()) {
-            if (!body.add(c)) {
-                bodyTooLarge(body.limit());
-            } else if (requestComplete) {
-                req.bufferedBody(body.take());
-                stages.start();
-            }
-        } else if (body != null && body.swallowing() || exchange == null) {
+        if (head.readingBody()) {
+            head.bodyPiece(c);
+        } else if (head.swallowing() || exchange == null) {
             c.release();
         } else {
             exchange.onClientContent(c);
@@ -188,119 +159,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             // set by ConnectionHandler when the connection became active, after this handler was added
             session = (http2 ? ctx.channel().parent() : ctx.channel()).attr(SessionImpl.KEY).get();
         }
-        responding = true;
-        requestComplete = false;
-        closeAfter = px.draining;
-        startNanos = System.nanoTime();
-        clientHead = r;
-        req = null;
-        timeouts.newRequest();
         if (headTimeout != null) {
             headTimeout.headReceived();
         }
-        px.stats.inc(Key.REQ_TOTAL);
-        px.stats.inc(Key.REQ_ACTIVE);
-        if (http2) {
-            px.stats.inc(Key.REQ_HTTP2);
-        }
-        DecoderResult dr = r.decoderResult();
-        // a head that did not decode has no version of its own (Netty puts 1.0 there): answer it in 1.1
-        http10 = !http2 && dr.isSuccess() && r.protocolVersion().majorVersion() == 1 && r.protocolVersion().minorVersion() == 0;
-        if (!dr.isSuccess()) {
-            response.answer(LocalResponses.badHead(dr.cause(), px.settings));
-            return;
-        }
-        LocalResponses.Answer refused = http2 ? null : RequestEdges.check(r);
-        if (refused != null) {
-            response.answer(refused);
-            return;
-        }
-        if (!http2 && !HttpUtil.isKeepAlive(r)) {
-            closeAfter = true;
-        }
-        if (r instanceof FullHttpRequest f) {
-            requestHasBody = f.content().isReadable();
-        } else {
-            requestHasBody = http2 || HttpUtil.isTransferEncodingChunked(r) || HttpUtil.getContentLength(r, 0L) > 0;
-        }
-        if (continues != null) {
-            continues.clear();
-        }
-        String expect = r.headers().get(HttpHeaderNames.EXPECT);
-        if (expect != null) {
-            if (continues == null) {
-                continues = new ContinueExpectation();
-            }
-            if (!continues.accept(expect, requestHasBody && !http10 && !(r instanceof FullHttpRequest))) {
-                response.answer(ContinueExpectation.UNSUPPORTED);
-                return;
-            }
-            r.headers().remove(HttpHeaderNames.EXPECT);
-        }
-        if (r instanceof FullHttpRequest) {
-            // forward a bare head; the body of a full request follows as its content, released once
-            r = new DefaultHttpRequest(r.protocolVersion(), r.method(), r.uri(), r.headers());
-            clientHead = r;
-        }
-        if (r.uri().length() > px.settings.maxUriBytes()) {
-            px.stats.inc(Key.ERR_URI_TOO_LONG);
-            response.sendLocal(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request URI longer than "
-                    + px.settings.maxUriBytes() + " bytes\n", true);
-            return;
-        }
-        req = new RequestView(session, r, http2);
-        if (body != null) {
-            body.newRequest();
-        }
-        if (session.trustedSource()) {
-            req.setClientAddress(ClientAddrs.fromHeaders(r.headers()));
-        }
-        int limit = px.chains.current().bodyBufferLimit();
-        if (limit > 0) {
-            if (!requestHasBody) {
-                req.bufferedBody(new byte[0]);
-            } else if (HttpUtil.getContentLength(r, -1L) > limit) {
-                bodyTooLarge(limit);
-                return;
-            } else {
-                // the filters run once the whole body is here (onContent)
-                continueBody();
-                bufferedBody().start(ctx.alloc(), limit);
-                // no cluster timeout applies yet; a client that never finishes its body must not hold the buffer
-                timeouts.bodyTimeout(px.settings.headerReadTimeoutMs());
-                return;
-            }
-        }
-        stages.start();
-    }
-
-    BufferedBody bufferedBody() {
-        if (body == null) {
-            body = new BufferedBody();
-        }
-        return body;
-    }
-
-    boolean bodyFromWire() {
-        return body != null && body.fromWire();
-    }
-
-    private void bodyTooLarge(int limit) {
-        String msg = "request body larger than " + limit + " bytes (the largest a module buffers)\n";
-        if (!http2) {
-            response.sendLocal(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, msg, true);
-            return;
-        }
-        // on HTTP/2 only this stream is answered; the rest of its body is read and dropped, other streams go on
-        requestHasBody = false;
-        response.sendLocal(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, msg, false);
-    }
-
-    /** The proxy is about to read the request body: a client that expects 100-continue gets it now. */
-    void continueBody() {
-        if (continues != null) {
-            continues.bodyWanted(ctx);
-        }
+        head.read(r);
     }
 
     // ---- the exchange (ClientLeg)
@@ -359,7 +221,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         // from here on only raw bytes: the HTTP handlers leave the pipeline
         PipelineBuilder.toTunnel(ctx.pipeline());
         headTimeout = null;
-        pausedByQueue = false;
+        queue.unpause();
         updateRead();
     }
 
@@ -405,42 +267,31 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         if (headTimeout != null) {
             headTimeout.awaitNext(timeouts.keepAliveMs());
         }
-        drainQueue();
+        queue.drain();
     }
 
     /** The request no longer waits on a filter's blocking work: serves what arrived meanwhile. */
     void resumeReading() {
         if (!closing && ctx.channel().isActive()) {
-            drainQueue();
+            queue.drain();
         }
     }
 
-    private void drainQueue() {
-        if (handlingQueue) {
-            return;
-        }
-        handlingQueue = true;
-        try {
-            Object m;
-            while (!(responding && requestComplete) && !stages.suspended() && !tunnel && ctx.channel().isActive()
-                    && (m = queued.poll()) != null) {
-                handle(m);
-            }
-        } finally {
-            handlingQueue = false;
-        }
+    /** Whether the next held message can be served now. */
+    boolean canServeNext() {
+        return !(responding && requestComplete) && !stages.suspended() && !tunnel && ctx.channel().isActive();
+    }
+
+    /** Held messages were served. */
+    void queueServed() {
         if (exchange != null) {
             // queued body pieces were written without a client read burst to end them
             exchange.onClientReadComplete();
         }
-        if (pausedByQueue && queued.size() < MAX_QUEUED / 2) {
-            pausedByQueue = false;
-            updateRead();
-        }
     }
 
     void updateRead() {
-        boolean read = !(pausedByBackend || pausedByQueue || stages.suspended());
+        boolean read = !(pausedByBackend || queue.paused() || stages.suspended());
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
         }
@@ -490,14 +341,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             return;
         }
         closing = true;
-        Channel conn = ctx.channel();
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess()) {
-                LingeringClose.start(conn);
-            } else {
-                conn.close();
-            }
-        });
+        LingeringClose.afterFlush(ctx);
     }
 
     // ---- connection events
@@ -514,9 +358,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         response.dropTransform();
-        if (body != null) {
-            body.release();
-        }
+        head.releaseBody();
         timeouts.cancelAll();
         if (exchange != null) {
             Exchange e = exchange;
@@ -528,10 +370,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
             px.stats.inc(Key.ERR_CLIENT_CLOSED);
             px.stats.dec(Key.REQ_ACTIVE);
         }
-        Object m;
-        while ((m = queued.poll()) != null) {
-            ReferenceCountUtil.release(m);
-        }
+        queue.releaseAll();
         ctx.fireChannelInactive();
     }
 
