@@ -4,9 +4,9 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 
 /**
- * What an HTTP/1 client sends while its current request is being answered (pipelined requests, body pieces that
+ * What a client sends while its current request is being answered (pipelined HTTP/1 requests, body pieces that
  * arrive while a filter's blocking work runs), held in order and served once the handler can take the next. A
- * full queue pauses reading from the client. One per connection.
+ * full queue pauses reading from the client. One per connection (per stream on HTTP/2).
  */
 final class PipelinedRequests {
     /** Pipelined messages held before the client is paused. */

@@ -45,13 +45,16 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
     private PipelinedRequests queue;
     private HeadTimeout headTimeout;
 
-    // the request being served; the stages and the response path read and set these
+    // the request being served, one at a time: RequestHead, FilterStages and ResponsePath read and set these
     HttpRequest clientHead;
     RequestView req;
     Exchange exchange;
+    /** A request was read and its response is not finished. */
     boolean responding;
     boolean requestHasBody;
+    /** The request's last body piece was read. */
     boolean requestComplete;
+    /** The connection closes after this response. */
     boolean closeAfter;
     /** The client spoke HTTP/1.0: no chunked responses, keep-alive only when asked for and a length is known. */
     boolean http10;
