@@ -137,7 +137,7 @@ final class FilterStages {
         if (h.requestHasBody) {
             h.head.continueBody();
         }
-        Exchange e = new Exchange(h, px.pool(ctx.channel().eventLoop()), px.router, px.stats, target, h.req, r,
+        Exchange e = new Exchange(h.response, px.pool(ctx.channel().eventLoop()), px.router, px.stats, target, h.req, r,
                 h.requestHasBody, upgrade);
         h.exchange = e;
         e.start(first);

@@ -13,10 +13,8 @@ import io.netty.util.ReferenceCountUtil;
 import io.troupe.api.proxy.CallbackPoint;
 import io.troupe.api.proxy.Response;
 import io.troupe.api.proxy.ReturnCode;
-import io.troupe.proxy.forward.ClientLeg;
 import io.troupe.proxy.forward.Exchange;
 import io.troupe.proxy.forward.HopByHop;
-import io.troupe.proxy.forward.Upstream;
 import io.troupe.proxy.monitor.ProxyStats.Key;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,11 +23,11 @@ import org.slf4j.LoggerFactory;
  * The Netty handler of one HTTP/1.1 connection (or one HTTP/2 stream). It holds pipelined requests until the one
  * before is answered ({@link PipelinedRequests}), so responses leave in request order, and takes each request
  * through its parts: the head and a body read whole for filters ({@link RequestHead}), the filter chain and the
- * exchange ({@link FilterStages}), and the response ({@link ResponsePath}). It keeps the request's state, which
- * those parts read and set, ends the request (counters, REQUEST_FINISH, the next one), switches an upgraded
- * connection to a tunnel, and closes the connection.
+ * exchange ({@link FilterStages}), and the response ({@link ResponsePath}, which the exchange reports to). It
+ * keeps the request's state, which those parts read and set, ends the request (counters, REQUEST_FINISH, the next
+ * one), switches an upgraded connection to a tunnel, and closes the connection.
  */
-final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientLeg {
+final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
     /** Fired into every client pipeline when the node drains. */
     static final Object DRAIN = new Object();
@@ -79,11 +77,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         response = new ResponsePath(this, ctx);
         head = new RequestHead(this, ctx);
         queue = new PipelinedRequests(this);
-    }
-
-    @Override
-    public Channel channel() {
-        return ctx.channel();
     }
 
     // ---- client → proxy
@@ -168,50 +161,25 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements ClientL
         head.read(r);
     }
 
-    // ---- the exchange (ClientLeg)
+    // ---- what the exchange asks of the connection (through ResponsePath, its ClientLeg)
 
-    @Override
-    public boolean forwarding(Upstream upstream) {
-        return stages.forwarding(upstream);
-    }
-
-    @Override
-    public void responseHead(HttpResponse h) {
-        response.head(h);
-    }
-
-    @Override
-    public void responseContent(HttpContent content, boolean last) {
-        response.content(content, last);
-    }
-
-    @Override
-    public void flush() {
-        ctx.flush();
-    }
-
-    @Override
-    public void failed(int status, String reason) {
-        response.backendFailed(status, reason);
-    }
-
-    @Override
-    public void aborted() {
+    /** The exchange failed after the response began: the connection closes. */
+    void aborted() {
         exchange = null;
         timeouts.cancelWrite();
         closeNow();
     }
 
-    @Override
-    public void pauseReading(boolean pause) {
+    /** The backend cannot take more of the request body (or can again). */
+    void pauseReading(boolean pause) {
         if (pausedByBackend != pause) {
             pausedByBackend = pause;
             updateRead();
         }
     }
 
-    @Override
-    public void upgraded(HttpResponse head, Channel backend) {
+    /** The backend switched protocols (101): from here on the connection is a raw tunnel. */
+    void upgraded(HttpResponse head) {
         HopByHop.strip(head.headers(), true);
         px.stats.status(101);
         px.stats.inc(Key.REQ_WEBSOCKET);

@@ -2,6 +2,7 @@ package io.troupe.proxy.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -19,8 +20,10 @@ import io.troupe.api.proxy.CallbackPoint;
 import io.troupe.api.proxy.FileBody;
 import io.troupe.api.proxy.Response;
 import io.troupe.api.proxy.ReturnCode;
+import io.troupe.proxy.forward.ClientLeg;
 import io.troupe.proxy.forward.Exchange;
 import io.troupe.proxy.forward.HopByHop;
+import io.troupe.proxy.forward.Upstream;
 import io.troupe.proxy.monitor.ProxyStats.Key;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -31,9 +34,10 @@ import org.slf4j.LoggerFactory;
  * Everything a client gets back for a request: the backend's response (READ_RESPONSE filters, a filter's body
  * transform such as mod_compress's, HTTP/1.1 chunking or an HTTP/1.0 close-delimited body, the client write
  * deadline), and the responses the proxy makes itself (its error answers, a filter's in-memory or file
- * response). Every complete response ends the request at the handler. One per connection (per stream on HTTP/2).
+ * response). Every complete response ends the request at the handler. It is the {@link ClientLeg} every
+ * {@link Exchange} of the connection reports to. One per connection (per stream on HTTP/2).
  */
-final class ResponsePath {
+final class ResponsePath implements ClientLeg {
     private static final Logger log = LoggerFactory.getLogger(ResponsePath.class);
 
     private final ProxyHandler h;
@@ -48,10 +52,21 @@ final class ResponsePath {
         this.ctx = ctx;
     }
 
-    // ---- the backend's response
+    // ---- the backend's response (ClientLeg)
+
+    @Override
+    public Channel channel() {
+        return ctx.channel();
+    }
+
+    @Override
+    public boolean forwarding(Upstream upstream) {
+        return h.stages.forwarding(upstream);
+    }
 
     /** The backend's response head: READ_RESPONSE filters, then the head as the client's protocol needs it. */
-    void head(HttpResponse head) {
+    @Override
+    public void responseHead(HttpResponse head) {
         RequestView req = h.req;
         ResponseView rv = new ResponseView(head);
         req.response(rv);
@@ -90,7 +105,8 @@ final class ResponsePath {
     }
 
     /** A piece of the backend's response body; the last one ends the request. */
-    void content(HttpContent content, boolean last) {
+    @Override
+    public void responseContent(HttpContent content, boolean last) {
         if (h.timeouts.pastWriteDeadline()) {
             content.release();
             h.clientTimedOut();
@@ -109,6 +125,26 @@ final class ResponsePath {
         h.timeouts.lastWritten(ctx.writeAndFlush(content));
         h.exchange = null;
         h.finishRequest(h.req.response());
+    }
+
+    @Override
+    public void flush() {
+        ctx.flush();
+    }
+
+    @Override
+    public void aborted() {
+        h.aborted();
+    }
+
+    @Override
+    public void pauseReading(boolean pause) {
+        h.pauseReading(pause);
+    }
+
+    @Override
+    public void upgraded(HttpResponse head, Channel backend) {
+        h.upgraded(head);
     }
 
     /** Releases a body transform that did not see the end of its body. */
@@ -152,7 +188,8 @@ final class ResponsePath {
     }
 
     /** The exchange failed before a response head reached the client. */
-    void backendFailed(int status, String reason) {
+    @Override
+    public void failed(int status, String reason) {
         h.exchange = null;
         h.timeouts.cancelWrite();
         log.debug("request {} {} failed: {}", h.clientHead.method(), h.clientHead.uri(), reason);
