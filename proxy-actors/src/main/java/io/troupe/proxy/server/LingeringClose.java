@@ -1,6 +1,8 @@
 package io.troupe.proxy.server;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
@@ -19,6 +21,18 @@ final class LingeringClose extends ChannelInboundHandlerAdapter {
     static final long LINGER_MS = 2000;
 
     private LingeringClose() {}
+
+    /** Flushes what was written on {@code ctx}, then starts the lingering close (or closes, when the flush failed). */
+    static void afterFlush(ChannelHandlerContext ctx) {
+        Channel conn = ctx.channel();
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                start(conn);
+            } else {
+                conn.close();
+            }
+        });
+    }
 
     /** Starts the lingering close of {@code ch}; call once everything to send has been flushed. */
     static void start(Channel ch) {

@@ -6,7 +6,9 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
@@ -128,18 +130,25 @@ final class PipelineBuilder {
         http2(p);
     }
 
+    /** Whether an HTTP/1 request asks for h2c ({@code Upgrade: h2c}) and no upgrade is under way on its connection. */
+    static boolean wantsH2c(ChannelPipeline p, HttpRequest r) {
+        String up = r.headers().get(HttpHeaderNames.UPGRADE);
+        return up != null && up.equalsIgnoreCase("h2c") && p.get(HttpServerUpgradeHandler.class) == null;
+    }
+
     /**
      * Called by a connection's ProxyHandler for a request with {@code Upgrade: h2c}: puts an upgrade handler in
-     * front of it for this one request (so plain HTTP/1.1 requests never pass one) and returns it.
+     * front of it for this one request (so plain HTTP/1.1 requests never pass one) and passes it the request; on
+     * success the upgrade replaces the HTTP/1 handlers.
      */
-    HttpServerUpgradeHandler h2cUpgrade(ChannelPipeline p) {
+    void h2cUpgrade(ChannelPipeline p, HttpRequest first) {
         HttpServerCodec codec = p.get(HttpServerCodec.class);
         HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(codec, protocol ->
                 AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
                         ? new H2cUpgradeCodec(new Http2ServerUpgradeCodec(http2FrameCodec(), http2Multiplex())) : null,
                 65536);
         p.addAfter("codec", "h2c-upgrade", upgrade);
-        return upgrade;
+        p.context(HttpServerCodec.class).fireChannelRead(first);
     }
 
     /** An upgraded HTTP/1 connection (WebSocket) carries raw bytes from now on; only the proxy handler stays. */

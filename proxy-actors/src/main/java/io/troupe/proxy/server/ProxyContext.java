@@ -22,8 +22,8 @@ final class ProxyContext {
     /** Where request filters' blocking work runs ({@code FilterResult.blocking}); threads start on first use. */
     final ModuleWorkPool blocking;
     volatile boolean draining;
-    /** Inserts an h2c upgrade handler in a connection's pipeline (set once by ProxyServer before binding). */
-    volatile java.util.function.Function<io.netty.channel.ChannelPipeline, io.netty.channel.ChannelHandler> h2cUpgrade;
+    /** Hands a request with {@code Upgrade: h2c} to an upgrade handler (set once by ProxyServer before binding). */
+    volatile java.util.function.BiConsumer<io.netty.channel.ChannelPipeline, io.netty.handler.codec.http.HttpRequest> h2cUpgrade;
 
     ProxyContext(ProxySettings settings, ChainsHolder chains, Router router, ProxyStats stats,
                  ChannelGroup clients, Map<EventLoop, BackendPool> pools, ModuleWorkPool blocking) {

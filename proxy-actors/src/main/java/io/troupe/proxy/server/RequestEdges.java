@@ -21,29 +21,6 @@ final class RequestEdges {
     static final LocalResponses.Answer CONNECT_NOT_ALLOWED = new LocalResponses.Answer(HttpResponseStatus.METHOD_NOT_ALLOWED,
             "CONNECT is not supported here\n", Key.ERR_BAD_REQUEST, true);
 
-    /** What an expectation other than 100-continue gets (Go's net/http and BFE answer it so too). */
-    static final LocalResponses.Answer EXPECTATION_FAILED = new LocalResponses.Answer(HttpResponseStatus.EXPECTATION_FAILED,
-            "unsupported Expect header\n", Key.ERR_BAD_REQUEST, true);
-
-    /** Whether an Expect header asks for nothing but 100-continue (RFC 9110 §10.1.1; case-insensitive, a list). */
-    static boolean only100Continue(String expect) {
-        int start = 0;
-        boolean any = false;
-        while (start <= expect.length()) {
-            int comma = expect.indexOf(',', start);
-            int end = comma < 0 ? expect.length() : comma;
-            String e = expect.substring(start, end).strip();
-            if (!e.isEmpty()) {
-                if (!e.equalsIgnoreCase("100-continue")) {
-                    return false;
-                }
-                any = true;
-            }
-            start = end + 1;
-        }
-        return any;
-    }
-
     /**
      * Checks an HTTP/1 head and brings it to the form the proxy routes and forwards: an absolute-form target
      * becomes origin form with its authority as the Host, and HTTP/1.2+ is served as 1.1.
