@@ -19,7 +19,8 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     }
 
     static BackendHandler of(Channel ch) {
-        return ch.pipeline().get(BackendHandler.class);
+        // added last to every backend pipeline: found without walking the pipeline (several times per request)
+        return ch.pipeline().last() instanceof BackendHandler h ? h : ch.pipeline().get(BackendHandler.class);
     }
 
     void upstream(Upstream u) {
