@@ -19,8 +19,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     }
 
     static BackendHandler of(Channel ch) {
-        // added last to every backend pipeline: found without walking the pipeline (several times per request)
-        return ch.pipeline().last() instanceof BackendHandler h ? h : ch.pipeline().get(BackendHandler.class);
+        return ch.pipeline().get(BackendHandler.class);
     }
 
     void upstream(Upstream u) {

@@ -44,14 +44,13 @@ public final class Exchange {
     private Channel backend;
     private boolean reused;
     private boolean staleRetried;
+    private boolean requestComplete;
     private boolean requestSent;
     private boolean responseStarted;
     private boolean keepAliveBackend;
     private boolean skipInterim;
     private boolean tunnel;
     private boolean done;
-    /** Something was written to the backend since its last flush (a client read burst's end flushes only then). */
-    private boolean unflushed;
     private int retries;
     /** The backend connection's response-header deadline while this exchange has one armed. */
     private ResponseDeadline responseDeadline;
@@ -119,10 +118,10 @@ public final class Exchange {
         // no promise per write: a failed write reaches BackendHandler.exceptionCaught, which ends the exchange
         ch.write(head, ch.voidPromise());
         if (!hasBody) {
-            // the request has no body: its end goes out with the head, in the same flush, instead of waiting for
-            // the client's (empty) end and a flush of its own; what the client still sends for it is dropped
-            ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
-            sent();
+            if (requestComplete) {
+                ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
+                sent();
+            }
         } else {
             HttpContent c;
             while (buffered != null && (c = buffered.poll()) != null) {
@@ -133,7 +132,6 @@ public final class Exchange {
                 }
             }
         }
-        unflushed = false;
         ch.flush();
         client.pauseReading(!ch.isWritable());
     }
@@ -192,9 +190,15 @@ public final class Exchange {
             c.release();
             return;
         }
+        if (last) {
+            requestComplete = true;
+        }
         if (!hasBody) {
-            // the backend got the request's end with its head (onConnected)
             c.release();
+            if (last && backend != null && !requestSent) {
+                backend.write(LastHttpContent.EMPTY_LAST_CONTENT, backend.voidPromise());
+                sent();
+            }
             return;
         }
         if (backend == null) {
@@ -208,7 +212,6 @@ public final class Exchange {
             return;
         }
         backend.write(c);
-        unflushed = true;
         if (last) {
             sent();
         }
@@ -224,7 +227,6 @@ public final class Exchange {
             return;
         }
         backend.write(msg);
-        unflushed = true;
         if (!backend.isWritable()) {
             client.pauseReading(true);
         }
@@ -232,8 +234,7 @@ public final class Exchange {
 
     /** The client's read burst ended: push what was written to the backend. */
     public void onClientReadComplete() {
-        if (backend != null && unflushed) {
-            unflushed = false;
+        if (backend != null) {
             backend.flush();
         }
     }
