@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Proxy benchmark: nginx (1 worker), HAProxy (1 thread) and the Troupe proxy (1 event loop), each in front of
-# the same nginx backend on loopback, measured with wrk -t1 -c32 -d10s. Prints requests/s and p99 for each.
+# the same nginx backend on loopback, measured with wrk -t1 -c32 -d10s. Prints requests/s and p99 for each, and
+# for the Troupe JVMs CPU time per request (all threads; in brackets user time and the event loop threads' own).
 # A second Troupe proxy, "troupe+mods", runs the same routing with mod_block (100 product rules that match none
 # of the benchmark's requests), mod_header (set/add on request and response) and mod_access (an access log in the
 # temp dir); its peer is "nginx+log", the nginx proxy with an access log. After the runs the script checks that
