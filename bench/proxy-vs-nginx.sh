@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Proxy benchmark: nginx (1 worker), HAProxy (1 thread) and the Troupe proxy (1 event loop), each in front of
-# the same nginx backend on loopback, measured with wrk -t1 -c32 -d10s. Prints requests/s and p99 for each.
+# the same nginx backend on loopback, measured with wrk -t1 -c32 -d10s. Prints requests/s and p99 for each, and
+# for the Troupe JVMs CPU time per request (all threads; in brackets user time and the event loop threads' own).
 # A second Troupe proxy, "troupe+mods", runs the same routing with mod_block (100 product rules that match none
 # of the benchmark's requests), mod_header (set/add on request and response) and mod_access (an access log in the
 # temp dir); its peer is "nginx+log", the nginx proxy with an access log. After the runs the script checks that
@@ -332,16 +333,28 @@ alloc_bytes() { # alloc_bytes JFR_FILE: bytes all threads allocated between the 
 cpu_ticks() { # user + system time of a process (all threads), in clock ticks
   awk '{print $14 + $15}' "/proc/$1/stat"
 }
+user_ticks() { # user time alone: the share the proxy's own code changes, less moved by the kernel's contention
+  awk '{print $14}' "/proc/$1/stat"
+}
+loop_ticks() { # user + system time of the event loop threads alone (no JIT compiler, GC or actor threads)
+  local t s=0
+  for t in /proc/"$1"/task/*; do
+    case $(cat "$t/comm" 2>/dev/null) in
+      *EventLoop*) s=$((s + $(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0))) ;;
+    esac
+  done
+  echo "$s"
+}
 run() {
-  local name=$1 port=$2 pid=${JPID[$1]:-} warm out t0=0 t1=0
+  local name=$1 port=$2 pid=${JPID[$1]:-} warm out t0=0 t1=0 u0=0 u1=0 l0=0 l1=0
   warm=$(wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" "http://127.0.0.1:$port/index.html")
   if [ -n "$pid" ] && [ -n "$ALLOC" ]; then
     jcmd "$pid" JFR.start name=bench-alloc settings="$WORK/alloc.jfc" filename="$WORK/$name-alloc.jfr" >/dev/null \
       || fail "$name: jcmd could not start a JFR recording"
   fi
-  [ -n "$pid" ] && t0=$(cpu_ticks "$pid")
+  [ -n "$pid" ] && t0=$(cpu_ticks "$pid") && u0=$(user_ticks "$pid") && l0=$(loop_ticks "$pid")
   out=$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$port/index.html")
-  [ -n "$pid" ] && t1=$(cpu_ticks "$pid")
+  [ -n "$pid" ] && t1=$(cpu_ticks "$pid") && u1=$(user_ticks "$pid") && l1=$(loop_ticks "$pid")
   ALLOCS[$name]=""
   if [ -n "$pid" ] && [ -n "$ALLOC" ]; then
     jcmd "$pid" JFR.stop name=bench-alloc >/dev/null || fail "$name: jcmd could not stop its JFR recording"
@@ -360,10 +373,15 @@ run() {
   # CPU per request of the proxy JVM (all its threads) over the measured run: less noisy than requests/s
   # when other processes share the cores
   CPU[$name]=-
-  [ -n "$pid" ] && CPU[$name]=$(echo "$out" | awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
-      '/ requests in / {printf "%.1f", t * 1e6 / hz / $1}')
-  printf '%-12s requests/s %10s   p99 %8s   cpu/request %6s us%s\n' "$name" "${RPS[$name]}" "${P99[$name]}" \
-      "${CPU[$name]}" "${ALLOCS[$name]}"
+  local user=""
+  if [ -n "$pid" ]; then
+    CPU[$name]=$(echo "$out" | awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
+        '/ requests in / {printf "%.1f", t * 1e6 / hz / $1}')
+    user=$(echo "$out" | awk -v u=$((u1 - u0)) -v l=$((l1 - l0)) -v hz="$(getconf CLK_TCK)" \
+        '/ requests in / {printf " (user %.1f, event loop %.1f)", u * 1e6 / hz / $1, l * 1e6 / hz / $1}')
+  fi
+  printf '%-12s requests/s %10s   p99 %8s   cpu/request %6s us%s%s\n' "$name" "${RPS[$name]}" "${P99[$name]}" \
+      "${CPU[$name]}" "$user" "${ALLOCS[$name]}"
 }
 
 to_ms() { # wrk prints 850.00us, 1.23ms or 1.02s

@@ -2,6 +2,8 @@ package io.troupe.proxy.forward;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
+import io.netty.handler.codec.DefaultHeaders.NameValidator;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
@@ -18,7 +20,7 @@ import java.util.List;
  * The HTTP/1.1 codec of a backend connection: Netty's request encoder and response decoder, paired as
  * {@code HttpClientCodec} pairs them (a response to HEAD has no body), with a decoder that allocates less per
  * response: the usual response header names and status-line words are shared constants instead of new strings,
- * and a response without trailers gets no trailer map ({@link LazyTrailers}).
+ * and a response without trailers gets no trailer map ({@link LazyTrailers}); a shared name is not validated again.
  */
 final class BackendCodec extends CombinedChannelDuplexHandler<BackendCodec.Decoder, BackendCodec.Encoder> {
     /** Header names backends commonly send, in the spelling they send them; anything else is decoded as usual. */
@@ -41,12 +43,29 @@ final class BackendCodec extends CombinedChannelDuplexHandler<BackendCodec.Decod
         }
     }
 
+    private static final NameValidator<CharSequence> NETTY_NAMES =
+            DefaultHttpHeadersFactory.headersFactory().getNameValidator();
+
     /** Methods of the requests sent and not yet answered, oldest first. */
     private final ArrayDeque<HttpMethod> sent = new ArrayDeque<>(2);
+    /**
+     * The shared name the decoder has just returned for the header it is adding: one of {@link #CANONICAL}, all
+     * valid tokens, so the header map need not check it byte by byte again. Any other name is checked as Netty
+     * checks it. Not volatile (a fence per header would cost what it saves): a module setting a header later on
+     * another thread may read a stale value, but every value is one of the constants or null, so no unchecked
+     * name gets through.
+     */
+    private AsciiString trusted;
 
     BackendCodec(int maxInitialLineLength, int maxHeaderSize, int maxChunkSize) {
+        NameValidator<CharSequence> names = name -> {
+            if (name != trusted) {
+                NETTY_NAMES.validateName(name);
+            }
+        };
         HttpDecoderConfig config = new HttpDecoderConfig().setMaxInitialLineLength(maxInitialLineLength)
                 .setMaxHeaderSize(maxHeaderSize).setMaxChunkSize(maxChunkSize)
+                .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withNameValidator(names))
                 .setTrailersFactory(LazyTrailers.FACTORY);
         init(new Decoder(config), new Encoder());
     }
@@ -96,6 +115,7 @@ final class BackendCodec extends CombinedChannelDuplexHandler<BackendCodec.Decod
         protected AsciiString splitHeaderName(byte[] sb, int start, int length) {
             for (AsciiString n : CANONICAL) {
                 if (n.length() == length && sameBytes(n, sb, start)) {
+                    trusted = n;
                     return n;
                 }
             }

@@ -6,11 +6,13 @@ import io.netty.util.AsciiString;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /** Strips hop-by-hop headers (RFC 9110 §7.6.1), including those the Connection header names. */
 public final class HopByHop {
     private HopByHop() {}
 
+    /** The fixed hop-by-hop names; Connection first (bit 1 of {@link #fixedBit}). */
     private static final AsciiString[] FIXED = {
         HttpHeaderNames.CONNECTION, AsciiString.cached("keep-alive"), HttpHeaderNames.PROXY_AUTHENTICATE,
         HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.TE, HttpHeaderNames.TRAILER,
@@ -19,10 +21,19 @@ public final class HopByHop {
 
     /** Removes hop-by-hop headers; {@code keepUpgrade} keeps Upgrade/Connection: upgrade for WebSocket. */
     public static void strip(HttpHeaders h, boolean keepUpgrade) {
+        // one pass over the names finds which fixed hop-by-hop headers are there: most messages carry none or only
+        // Connection, and a remove per fixed name would hash and probe the map nine times for nothing
+        int present = 0;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
+            present |= fixedBit(it.next().getKey());
+        }
+        if (present == 0) {
+            return; // no Connection header either, so no header it names and nothing to keep for an upgrade
+        }
         List<String> named = null;
-        // most messages carry no Connection header or one plain token ("keep-alive", "close"): scanned in place,
-        // without getAll's list or a split, so only the names of further hop-by-hop headers are copied
-        if (h.contains(HttpHeaderNames.CONNECTION)) {
+        // the Connection header's tokens are scanned in place, without getAll's list or a split, so only the names
+        // of further hop-by-hop headers are copied
+        if ((present & 1) != 0) {
             for (Iterator<String> it = h.valueStringIterator(HttpHeaderNames.CONNECTION); it.hasNext(); ) {
                 String c = it.next();
                 int start = 0;
@@ -51,8 +62,10 @@ public final class HopByHop {
             }
         }
         String upgrade = keepUpgrade ? h.get(HttpHeaderNames.UPGRADE) : null;
-        for (AsciiString name : FIXED) {
-            h.remove(name);
+        for (int i = 0; i < FIXED.length; i++) {
+            if ((present & (1 << i)) != 0) {
+                h.remove(FIXED[i]);
+            }
         }
         if (named != null) {
             for (String n : named) {
@@ -63,6 +76,18 @@ public final class HopByHop {
             h.set(HttpHeaderNames.UPGRADE, upgrade);
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderNames.UPGRADE);
         }
+    }
+
+    /** The bit of {@code name} in {@link #FIXED} (1 for Connection), or 0 when it is not a fixed hop-by-hop name. */
+    static int fixedBit(CharSequence name) {
+        int len = name.length();
+        for (int i = 0; i < FIXED.length; i++) {
+            AsciiString f = FIXED[i];
+            if (f.length() == len && f.contentEqualsIgnoreCase(name)) {
+                return 1 << i;
+            }
+        }
+        return 0;
     }
 
     /** Whether {@code c[s, e)} is {@code token}, ignoring case. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
@@ -23,6 +24,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class BackendCodecTest {
 
@@ -106,6 +109,34 @@ class BackendCodecTest {
         assertEquals("7", end.trailingHeaders().get("X-Sum"));
         assertEquals(1, end.trailingHeaders().size());
         end.release();
+        ch.finishAndReleaseAll();
+    }
+
+    /** Shared names skip the header map's name check; every other name is still checked as Netty checks it. */
+    @ParameterizedTest
+    @ValueSource(strings = {"X@Bad: 1", "Server\u0001: nginx", "Content-Length\u0000: 0", "(Date): x",
+        "Cont\u00e9nt-Type: text/plain", "Server\"x: y"})
+    void aHeaderNameThatIsNoTokenStillFailsTheResponse(String line) {
+        EmbeddedChannel ch = channel();
+        send(ch, HttpMethod.GET);
+        ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nServer: nginx\r\n" + line
+                + "\r\nContent-Length: 0\r\n\r\n", StandardCharsets.ISO_8859_1));
+        HttpResponse r = ch.readInbound();
+        assertTrue(r.decoderResult().isFailure(), line);
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void namesSetOnADecodedResponseAreStillChecked() {
+        EmbeddedChannel ch = channel();
+        send(ch, HttpMethod.GET);
+        receive(ch, "HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 0\r\n\r\n");
+        HttpResponse r = ch.readInbound();
+        assertTrue(r.decoderResult().isSuccess());
+        assertThrows(IllegalArgumentException.class, () -> r.headers().set("Bad Name", "x"));
+        assertThrows(IllegalArgumentException.class, () -> r.headers().add("Server:", "x"));
+        r.headers().set("X-Proxied-By", "troupe");
+        assertEquals("troupe", r.headers().get("x-proxied-by"));
         ch.finishAndReleaseAll();
     }
 }
