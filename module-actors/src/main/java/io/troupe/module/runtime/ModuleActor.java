@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -36,6 +35,10 @@ import org.apache.pekko.actor.typed.javadsl.StashBuffer;
  * <p>The module registers its reload handlers on a {@link WebHandlers} this actor hands it; the node's registry
  * gets a handler that asks this actor, so reloads arriving from the admin API, a cluster broadcast or a test
  * are serialised here. A reload that fails leaves the module's old snapshot in place and answers the error.
+ *
+ * <p>The one-job-at-a-time loop is {@link BlockingJobs}, shared with proxy-actors' {@code SnapshotReloadActor};
+ * this is not one of that actor's plans because a module's reload handler loads and swaps its snapshot itself,
+ * and this actor also runs the module's {@code init} and answers versions while a reload runs.
  */
 public final class ModuleActor extends AbstractBehavior<ModuleActor.Command> {
 
@@ -87,12 +90,10 @@ public final class ModuleActor extends AbstractBehavior<ModuleActor.Command> {
     private final Callbacks callbacks;
     private final WebHandlers nodeWeb;
     private final Path confRoot;
-    private final Executor blocking;
-    private final StashBuffer<Command> stash;
+    private final BlockingJobs<Command> jobs;
     // written by the module's init on the blocking thread, read by this actor afterwards
     private final Map<String, WebHandlers.ReloadHandler> reloadHandlers = new ConcurrentHashMap<>();
     private final Map<String, String> versions = new HashMap<>();
-    private boolean busy;
 
     /**
      * @param module the module
@@ -110,12 +111,11 @@ public final class ModuleActor extends AbstractBehavior<ModuleActor.Command> {
     private ModuleActor(ActorContext<Command> ctx, StashBuffer<Command> stash, Module module, Callbacks callbacks,
                         WebHandlers web, Path confRoot, Executor blocking) {
         super(ctx);
-        this.stash = stash;
+        this.jobs = new BlockingJobs<>(ctx, stash, blocking);
         this.module = module;
         this.callbacks = callbacks;
         this.nodeWeb = web;
         this.confRoot = confRoot;
-        this.blocking = blocking;
     }
 
     @Override
@@ -132,25 +132,19 @@ public final class ModuleActor extends AbstractBehavior<ModuleActor.Command> {
     }
 
     private Behavior<Command> onInit(Init init) {
-        if (busy) {
-            stash.stash(init);
+        if (jobs.deferred(init, () -> init.replyTo().tell(new InitFailed(module.name(),
+                "module " + module.name() + " failed to start: too many requests queued, try again")))) {
             return this;
         }
-        busy = true;
         WebHandlers moduleWeb = new ModuleWeb(getContext().getSelf(), getContext().getSystem());
-        CompletableFuture<Void> run = CompletableFuture.runAsync(() -> {
-            try {
-                module.init(callbacks, moduleWeb, confRoot);
-            } catch (Exception e) {
-                throw new CompletionException(e);
-            }
-        }, blocking);
-        getContext().pipeToSelf(run, (ok, err) -> new InitDone(init.replyTo(), unwrap(err)));
+        jobs.run(() -> {
+            module.init(callbacks, moduleWeb, confRoot);
+            return null;
+        }, (ok, err) -> new InitDone(init.replyTo(), err));
         return this;
     }
 
     private Behavior<Command> onInitDone(InitDone done) {
-        busy = false;
         if (done.error() == null) {
             getContext().getLog().info("module {} started, data versions {}", module.name(), versions);
             done.replyTo().tell(new Started(module.name()));
@@ -159,12 +153,12 @@ public final class ModuleActor extends AbstractBehavior<ModuleActor.Command> {
             getContext().getLog().error("{}", msg);
             done.replyTo().tell(new InitFailed(module.name(), msg));
         }
-        return stash.unstashAll(this);
+        return jobs.finished(this);
     }
 
     private Behavior<Command> onReload(Reload r) {
-        if (busy) {
-            stash.stash(r);
+        if (jobs.deferred(r, () -> r.replyTo().tell(new ReloadReply(r.reloadName(), null,
+                "too many reloads queued, try again")))) {
             return this;
         }
         WebHandlers.ReloadHandler h = reloadHandlers.get(r.reloadName());
@@ -173,20 +167,11 @@ public final class ModuleActor extends AbstractBehavior<ModuleActor.Command> {
                     + " has no reload named " + r.reloadName()));
             return this;
         }
-        busy = true;
-        CompletableFuture<String> run = CompletableFuture.supplyAsync(() -> {
-            try {
-                return h.reload(r.params() == null ? Map.of() : r.params());
-            } catch (Exception e) {
-                throw new CompletionException(e);
-            }
-        }, blocking);
-        getContext().pipeToSelf(run, (v, err) -> new ReloadDone(r, v, unwrap(err)));
+        jobs.run(() -> h.reload(r.params() == null ? Map.of() : r.params()), (v, err) -> new ReloadDone(r, v, err));
         return this;
     }
 
     private Behavior<Command> onReloadDone(ReloadDone done) {
-        busy = false;
         String name = done.request().reloadName();
         if (done.error() == null) {
             // the versions map holds what the module reports of its .data files (VersionReported), not answer text
@@ -197,7 +182,7 @@ public final class ModuleActor extends AbstractBehavior<ModuleActor.Command> {
             getContext().getLog().warn("reload {} failed, the old config keeps serving: {}", name, msg);
             done.request().replyTo().tell(new ReloadReply(name, null, msg));
         }
-        return stash.unstashAll(this);
+        return jobs.finished(this);
     }
 
     private Behavior<Command> onVersionReported(VersionReported v) {
@@ -208,13 +193,6 @@ public final class ModuleActor extends AbstractBehavior<ModuleActor.Command> {
     private Behavior<Command> onGetVersions(GetVersions g) {
         g.replyTo().tell(new Versions(module.name(), Map.copyOf(versions)));
         return this;
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
     }
 
     private static String message(Throwable t) {

@@ -10,6 +10,7 @@ import io.troupe.proxy.route.RouteHolder;
 import io.troupe.proxy.route.RouteTables;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * The data plane's view of routing's tables: one {@link RouteTables} snapshot per request (read from the
@@ -137,29 +138,29 @@ public final class RouteTablesRouter implements Router {
 
     @Override
     public void reportSuccess(Upstream upstream) {
-        if (upstream.key() instanceof Backend b) {
-            health.reportSuccess(b);
-        }
+        tell(upstream, BackendHealth::reportSuccess);
     }
 
     @Override
     public void reportFailure(Upstream upstream) {
-        if (upstream.key() instanceof Backend b) {
-            health.reportFailure(b);
-        }
+        tell(upstream, BackendHealth::reportFailure);
     }
 
     @Override
     public void requestStarted(Upstream upstream) {
-        if (upstream.key() instanceof Backend b) {
-            health.requestStarted(b);
-        }
+        tell(upstream, BackendHealth::requestStarted);
     }
 
     @Override
     public void requestFinished(Upstream upstream) {
+        tell(upstream, BackendHealth::requestFinished);
+    }
+
+    /** Feeds back to health only upstreams this router made (their key is a {@link Backend}). */
+    private void tell(Upstream upstream, BiConsumer<BackendHealth, Backend> event) {
+        // the events are unbound method references, so a request allocates nothing here
         if (upstream.key() instanceof Backend b) {
-            health.requestFinished(b);
+            event.accept(health, b);
         }
     }
 }

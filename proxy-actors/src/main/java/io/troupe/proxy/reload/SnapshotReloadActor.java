@@ -2,6 +2,7 @@ package io.troupe.proxy.reload;
 
 import io.troupe.api.CborSerializable;
 import io.troupe.api.proxy.WebHandlers;
+import io.troupe.module.runtime.BlockingJobs;
 import io.troupe.proxy.config.ConfigException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,10 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
@@ -29,7 +27,8 @@ import org.apache.pekko.actor.typed.javadsl.StashBuffer;
  * Owns a reloadable snapshot (name_conf's {@code NameConf}, tls_conf's {@code TlsTables}, the route tables): a
  * reload loads and checks the source on the blocking dispatcher, then swaps the new snapshot into its holder,
  * so readers see the old one or the new one, never a mix. On any error the old snapshot stays and the reload
- * answers the error. Reloads run one after the other: one arriving while another is loading is stashed.
+ * answers the error. Reloads run one after the other: one arriving while another is loading is stashed
+ * ({@link BlockingJobs}, the loop module-actors' {@code ModuleActor} runs too).
  *
  * <p>{@link #create(Reloadable)} runs one {@link Reloadable}; {@link #create(int, Class, Command, Plan)} runs
  * an owner with a protocol of its own (its {@code Command} extends this one's), such as the route tables'.
@@ -118,20 +117,19 @@ public final class SnapshotReloadActor<Q extends SnapshotReloadActor.Command, S>
     public enum Stop implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
     private final ActorContext<Command> context;
-    private final StashBuffer<Command> stash;
+    private final BlockingJobs<Command> jobs;
     private final Class<Q> requests;
     private final Command stop;
     private final Plan<Q, S> plan;
-    private final Executor blocking;
 
     private SnapshotReloadActor(ActorContext<Command> context, StashBuffer<Command> stash, Class<Q> requests,
                                 Command stop, Plan<Q, S> plan) {
         this.context = context;
-        this.stash = stash;
+        this.jobs = new BlockingJobs<>(context, stash,
+                context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher")));
         this.requests = requests;
         this.stop = stop;
         this.plan = plan;
-        this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
     }
 
     /** The holder {@code reloadable} installs into already holds the snapshot loaded at start. */
@@ -157,32 +155,17 @@ public final class SnapshotReloadActor<Q extends SnapshotReloadActor.Command, S>
                 .build();
     }
 
-    private Behavior<Command> loading() {
-        return Behaviors.receive(Command.class)
-                .onMessage(requests, this::stashReload)
-                .onMessage(Loaded.class, this::onLoaded)
-                .onMessageEquals(stop, Behaviors::stopped)
-                .build();
-    }
-
     private Behavior<Command> onReload(Q r) {
+        if (jobs.deferred(r, () -> plan.answer(r, false, null, "too many reloads queued, try again"))) {
+            return Behaviors.same();
+        }
         String refusal = plan.refusal(r);
         if (refusal != null) {
             plan.answer(r, false, null, refusal);
             return Behaviors.same();
         }
         List<String> warnings = new ArrayList<>();
-        CompletableFuture<S> next = CompletableFuture.supplyAsync(() -> load(r, warnings), blocking);
-        context.pipeToSelf(next, (s, failure) -> new Loaded(r, s, warnings, failure == null ? null : message(failure)));
-        return loading();
-    }
-
-    private Behavior<Command> stashReload(Q r) {
-        if (stash.isFull()) {
-            plan.answer(r, false, null, "too many reloads queued, try again");
-        } else {
-            stash.stash(r);
-        }
+        jobs.run(() -> plan.load(r, warnings), (s, failure) -> new Loaded(r, s, warnings, failure == null ? null : message(failure)));
         return Behaviors.same();
     }
 
@@ -200,30 +183,12 @@ public final class SnapshotReloadActor<Q extends SnapshotReloadActor.Command, S>
             context.getLog().info("reload {} done: {}", plan.name(request), version);
             plan.answer(request, true, version, null);
         }
-        return stash.unstashAll(idle());
+        return jobs.finished(idle());
     }
 
-    private S load(Q request, List<String> warnings) {
-        try {
-            return plan.load(request, warnings);
-        } catch (ConfigException e) {
-            throw new Failure(e.getMessage());
-        }
-    }
-
-    private static String message(Throwable t) {
-        Throwable c = t;
-        while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
-            c = c.getCause();
-        }
-        return c instanceof Failure ? c.getMessage() : "internal error while reloading: " + c;
-    }
-
-    /** Carries a ConfigException's message out of the blocking task. */
-    private static final class Failure extends RuntimeException {
-        Failure(String message) {
-            super(message, null, false, false);
-        }
+    /** A loader's ConfigException names file and field; anything else is a bug, said as such. */
+    private static String message(Throwable failure) {
+        return failure instanceof ConfigException ? failure.getMessage() : "internal error while reloading: " + failure;
     }
 
     /** The plan of a single {@link Reloadable}, answering its {@link Reload}s. */
