@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class OffLoopFileInputTest {
     @TempDir
     Path dir;
-    private final ModuleWorkPool pool = new ModuleWorkPool();
+    private final ModuleWorkPool pool = new ModuleWorkPool(4, 16);
     private final ByteBufAllocator alloc = new UnpooledByteBufAllocator(false);
 
     @AfterEach
