@@ -126,7 +126,7 @@ async function timeline() {
       const total = Math.max(s.total_ms, 1);
       const b = el('div', {class: 'subwork-bar route-' + s.route, 'data-id': s.id,
         style: 'left:' + (100 * (s.start_ms - t0) / span) + '%;width:' + (100 * total / span) + '%',
-        title: s.id + ' ' + s.argv.join(' ') + '\n' + s.route + (s.fallback_reason ? ' (' + s.fallback_reason + ')' : '')
+        title: s.id + ' ' + s.argv.join(' ') + '\n' + s.route + (s.fallback_reason ? ' (' + s.fallback_reason + (s.fallback_detail ? ': ' + s.fallback_detail : '') + ')' : '')
           + ', exit ' + s.exit_code + ', ' + s.total_ms + ' ms: pre ' + s.pre_ms + ', send ' + s.send_ms + ', remote '
           + s.remote_ms + ', post ' + s.post_ms + ', local ' + (s.local_wait_ms + s.local_ms)});
       for (const [key, cls] of PHASES) {

@@ -15,12 +15,19 @@ import java.util.List;
  * @param tlsFiles BFE's tls_conf files, or {@code null} when {@code tls.server-cert-conf} does not exist
  * @param tlsHandshakeTimeoutMs a client that has not finished the TLS handshake within this is closed
  * @param monitorIntervalSeconds the window of {@code proxy_state_diff} (BFE's MonitorInterval)
+ * @param moduleWorkThreads threads of the module work pool ({@code FilterResult.blocking}); 0 = max(4, 2 x cores)
+ * @param moduleWorkQueue module work waiting beyond the running ones; past it a request is answered 503
  */
 public record ProxySettings(String bind, int httpPort, int httpsPort, int eventLoops, boolean nativeTransport,
                             boolean h2c, int maxUriBytes, int maxHeaderBytes, long headerReadTimeoutMs,
                             long keepAliveTimeoutMs, int maxConnections, long drainTimeoutMs,
                             List<Certificate> certificates, List<String> modules, String layer4LoadBalancer,
-                            TlsFiles tlsFiles, long tlsHandshakeTimeoutMs, int monitorIntervalSeconds) {
+                            TlsFiles tlsFiles, long tlsHandshakeTimeoutMs, int monitorIntervalSeconds,
+                            int moduleWorkThreads, int moduleWorkQueue) {
+
+    /** Most module work pool threads and queued pieces of work (the queue is allocated whole at start). */
+    static final int MAX_MODULE_WORK_THREADS = 1024;
+    static final int MAX_MODULE_WORK_QUEUE = 1 << 20;
 
     /** One certificate and the server names (SNI) it serves. */
     public record Certificate(List<String> serverNames, Path certFile, Path keyFile, Path keystore, String password) {}
@@ -66,7 +73,8 @@ public record ProxySettings(String bind, int httpPort, int httpsPort, int eventL
                     c.getDuration("limits.drain-timeout").toMillis(), List.copyOf(certs),
                     List.copyOf(c.getStringList("modules")), c.getString("layer4-load-balancer"), tlsFiles,
                     c.getDuration("tls.handshake-timeout").toMillis(),
-                    (int) c.getDuration("monitor-interval").toSeconds());
+                    (int) c.getDuration("monitor-interval").toSeconds(), c.getInt("module-work.threads"),
+                    c.getInt("module-work.queue"));
             s.validate();
             return s;
         } catch (ConfigException e) {
@@ -94,6 +102,16 @@ public record ProxySettings(String bind, int httpPort, int httpsPort, int eventL
         }
         check(monitorIntervalSeconds > 0, "troupe.proxy.monitor-interval", monitorIntervalSeconds);
         check(tlsHandshakeTimeoutMs > 0, "troupe.proxy.tls.handshake-timeout", tlsHandshakeTimeoutMs);
+        range("troupe.proxy.module-work.threads", moduleWorkThreads, 0, MAX_MODULE_WORK_THREADS,
+                " (0 = max(4, 2 x cores))");
+        range("troupe.proxy.module-work.queue", moduleWorkQueue, 1, MAX_MODULE_WORK_QUEUE, "");
+    }
+
+    private static void range(String path, int value, int min, int max, String note) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException("proxy config: " + path + " = " + value + " is out of range, "
+                    + min + ".." + max + note);
+        }
     }
 
     private static void check(boolean ok, String path, long value) {
@@ -105,6 +123,11 @@ public record ProxySettings(String bind, int httpPort, int httpsPort, int eventL
     /** Whether listeners accept a PROXY protocol (v1 or v2) header ({@code layer4-load-balancer = PROXY}). */
     public boolean proxyProtocol() {
         return layer4LoadBalancer.equals("PROXY");
+    }
+
+    /** Threads of the module work pool: the setting, or max(4, 2 x cores) (bcrypt is CPU work; more only queue it). */
+    public int effectiveModuleWorkThreads() {
+        return moduleWorkThreads > 0 ? moduleWorkThreads : Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
     }
 
     /** Event loops to start: the setting, or one per core. */

@@ -75,12 +75,22 @@ public final class WorkReport {
      * @param route {@code remote}, {@code local} or {@code failed}
      * @param worker the worker that ran it remotely, or null
      * @param fallbackReason the fallback reason key, or null
+     * @param fallbackDetail why it fell back, in words (as {@code --stats_json}'s {@code fallback_detail}), or null;
+     *     last so that a report from a booster without it reads as null
      */
     public record SubWorkView(String id, List<String> argv, String route, int exitCode, String worker, int attempts,
             String fallbackReason, long startMs, long preMs, long sendMs, long remoteMs, long postMs,
-            long localWaitMs, long localMs, long totalMs) implements CborSerializable {
+            long localWaitMs, long localMs, long totalMs, String fallbackDetail) implements CborSerializable {
         public SubWorkView {
             argv = argv == null ? List.of() : List.copyOf(argv);
+        }
+
+        /** A sub-work without a fallback detail. */
+        public SubWorkView(String id, List<String> argv, String route, int exitCode, String worker, int attempts,
+                String fallbackReason, long startMs, long preMs, long sendMs, long remoteMs, long postMs,
+                long localWaitMs, long localMs, long totalMs) {
+            this(id, argv, route, exitCode, worker, attempts, fallbackReason, startMs, preMs, sendMs, remoteMs, postMs,
+                    localWaitMs, localMs, totalMs, null);
         }
     }
 }

@@ -201,6 +201,6 @@ public final class WorkReporter {
         return new WorkReport.SubWorkView(ended.subWorkId(), t.argv(), ended.route().name().toLowerCase(Locale.ROOT),
                 ended.exitCode(), ended.worker(), t.attempts(), ended.fallback() == null ? null : ended.fallback().key(),
                 t.startMillis(), t.preMillis(), t.sendMillis(), t.remoteMillis(), t.postMillis(), t.localWaitMillis(),
-                t.localMillis(), t.totalMillis());
+                t.localMillis(), t.totalMillis(), ended.fallbackDetail());
     }
 }

@@ -45,7 +45,69 @@ final class SandboxDirs {
         return sandboxRoot.resolve(SLOTS);
     }
 
+    /** Slot sandbox names: {@code execution-slot<n>-<owner>-<nanos>}. */
+    private static final Pattern SLOT = Pattern.compile("execution-slot\\d+-(?:\\d+p\\d+-)?\\d+");
+
+    /** Where slot sandboxes lived before {@link #SLOTS}: {@code slots-<sandbox root's name>} beside the root. */
+    static Path oldSlotsRoot(Path sandboxRoot) {
+        Path name = sandboxRoot.toAbsolutePath().getFileName();
+        return name == null ? null : sandboxRoot.toAbsolutePath().resolveSibling("slots-" + name);
+    }
+
     private SandboxDirs() {}
+
+    /**
+     * Removes the slot sandboxes' directory of an earlier worker version ({@link #oldSlotsRoot}), which an upgrade in
+     * place leaves behind, when it holds nothing but slot sandboxes of workers that are gone and is this user's.
+     */
+    static void removeOldSlotsRoot(Path sandboxRoot) {
+        Path old = oldSlotsRoot(sandboxRoot);
+        if (old == null || !Files.isDirectory(old, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        List<Path> slots = new ArrayList<>();
+        String keep;
+        try {
+            keep = whyKeep(old, slots);
+        } catch (IOException e) {
+            keep = "cannot read it: " + e;
+        }
+        if (keep != null) {
+            LOG.warn("left {} (where slot sandboxes were before they moved to {}) in place: {}", old,
+                    slotsRoot(sandboxRoot), keep);
+            return;
+        }
+        killMarked(slots);
+        try {
+            FileTrees.deleteTree(old);
+            LOG.info("removed {} with {} slot sandbox(es) of an earlier worker version; slot sandboxes are now in {}",
+                    old, slots.size(), slotsRoot(sandboxRoot));
+        } catch (IOException e) {
+            LOG.warn("could not remove {} (slot sandboxes of an earlier worker version): {}", old, e.toString());
+        }
+    }
+
+    /** Why {@code old} is not ours to remove, or null; collects its slot sandboxes into {@code slots}. */
+    private static String whyKeep(Path old, List<Path> slots) throws IOException {
+        Object owner = Files.getAttribute(old, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        Object self = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        if (!owner.equals(self)) {
+            return "owned by uid " + owner + ", not this worker's user (uid " + self + ")";
+        }
+        try (Stream<Path> entries = Files.list(old)) {
+            for (Path entry : (Iterable<Path>) entries::iterator) {
+                if (!SLOT.matcher(entry.getFileName().toString()).matches()
+                        || !Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    return "it holds " + entry.getFileName() + ", which is no slot sandbox";
+                }
+                if (!isStale(entry)) {
+                    return "slot sandbox " + entry.getFileName() + " belongs to a worker still running";
+                }
+                slots.add(entry);
+            }
+        }
+        return null;
+    }
 
     /** Removes sandboxes whose owning worker process is gone, and any process still marked with one of them. */
     static void removeStale(Path sandboxRoot) {

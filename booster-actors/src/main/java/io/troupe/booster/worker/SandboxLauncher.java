@@ -82,6 +82,7 @@ final class SandboxLauncher {
                 closeContentStore();
                 SandboxDirs.removeStale(sandboxRoot);
                 SandboxDirs.removeStale(SandboxDirs.slotsRoot(sandboxRoot));
+                SandboxDirs.removeOldSlotsRoot(sandboxRoot);
                 plan();
             }, blocking);
         } catch (RejectedExecutionException e) {

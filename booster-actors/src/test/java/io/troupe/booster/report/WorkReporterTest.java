@@ -79,6 +79,24 @@ class WorkReporterTest {
     }
 
     @Test
+    void aFallbackGoesOutWithItsReasonAndDetail() {
+        TestProbe<WorkReport.Command> registry = KIT.createTestProbe();
+        TestProbe<Object> work = KIT.createTestProbe();
+        ActorRef<WorkReporter.Command> reporter = start("detail", registry, work);
+        reporter.tell(new WorkReporter.Ended(new SubWorkActor.Ended("d-1", SubWorkActor.Route.LOCAL, 0, null,
+                new SubWorkActor.Timings(List.of("gcc", "-c", "a.c"), 1000, 1, 2, 3, 0, 0, 40, 46, 1, 0, 0, 0),
+                io.troupe.booster.client.FallbackReason.WORKER_REFUSED, "executable 'gcc' is not on the worker allowlist")));
+        reporter.tell(new WorkReporter.WorkFinished(0, new WorkActor.Summary(1, 0, 1, 0, 0)));
+        WorkReport.Progress progress;
+        do {
+            progress = registry.expectMessageClass(WorkReport.Progress.class, WAIT);
+        } while (progress.ended().isEmpty());
+        WorkReport.SubWorkView sub = progress.ended().get(0);
+        assertEquals("worker_refused", sub.fallbackReason());
+        assertEquals("executable 'gcc' is not on the worker allowlist", sub.fallbackDetail());
+    }
+
+    @Test
     void aWorkThatStopsWithoutItsSummaryIsReportedFinishedWithExitCodeMinusOne() {
         TestProbe<WorkReport.Command> registry = KIT.createTestProbe();
         TestProbe<Object> work = KIT.createTestProbe();

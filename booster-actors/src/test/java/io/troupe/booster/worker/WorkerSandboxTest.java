@@ -41,6 +41,7 @@ class WorkerSandboxTest {
     private static Path staleOldName;
     private static Path staleSlot;
     private static Path notOurs;
+    private static Path oldSlots;
 
     @BeforeAll
     static void start() throws Exception {
@@ -59,6 +60,10 @@ class WorkerSandboxTest {
         staleSlot = Files.createDirectories(SandboxDirs.slotsRoot(sandboxes)
                 .resolve("execution-slot0-" + gone.pid() + "p" + start + "-78").resolve("tmp")).getParent();
         notOurs = Files.createDirectories(sandboxes.resolve("keep-me"));
+        // where slot sandboxes were before they moved under the root: an upgrade in place leaves it
+        oldSlots = SandboxDirs.oldSlotsRoot(sandboxes);
+        Files.writeString(Files.createDirectories(oldSlots.resolve("execution-slot0-" + gone.pid() + "p" + start + "-79"))
+                .resolve("launcher.log"), "");
 
         TestClusters.WorkerNode node = TestClusters.worker(sandboxes, List.of("sh", "id", "gcc"),
                 "troupe.worker.heartbeat-interval = 0s\ntroupe.worker.sandbox.limits.file-size = 1 MiB\n"
@@ -194,6 +199,7 @@ class WorkerSandboxTest {
             assertFalse(Files.exists(stale), "the sandbox of a worker that is gone is removed");
             assertFalse(Files.exists(staleOldName), "an old-style sandbox name has no live owner");
             assertFalse(Files.exists(staleSlot), "the slot sandbox of a worker that is gone is removed");
+            assertFalse(Files.exists(oldSlots), "the slots directory of an earlier version is removed");
             return null;
         });
         assertTrue(Files.isDirectory(notOurs), "what is not a sandbox stays");

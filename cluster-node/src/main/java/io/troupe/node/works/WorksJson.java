@@ -50,6 +50,7 @@ public final class WorksJson {
             one.put("worker", s.worker());
             one.put("attempts", s.attempts());
             one.put("fallback_reason", s.fallbackReason());
+            one.put("fallback_detail", s.fallbackDetail());
             one.put("start_ms", s.startMs());
             one.put("pre_ms", s.preMs());
             one.put("send_ms", s.sendMs());

@@ -60,6 +60,47 @@ class WorkRegistryTest {
     }
 
     @Test
+    void aFallbackDetailReachesTheWorkDetail() {
+        ActorRef<WorkReport.Command> registry = KIT.spawn(WorkRegistry.create(2, Duration.ofMinutes(1)));
+        WorkReport.SubWorkView fell = new WorkReport.SubWorkView("f-1", List.of("gcc", "-c", "a.c"), "local", 0, null,
+                1, "worker_refused", 1000, 1, 2, 3, 0, 0, 40, 46, "executable 'gcc' is not on the worker allowlist");
+        registry.tell(new WorkReport.Progress(view("f", 2, true), List.of(fell, sub("f-2"))));
+        TestProbe<Optional<WorkRegistry.Work>> one = KIT.createTestProbe();
+        registry.tell(new WorkRegistry.GetWork("f", one.getRef()));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> ended = (List<Map<String, Object>>) WorksJson.detail(one.receiveMessage().orElseThrow())
+                .get("ended");
+        assertEquals("worker_refused", ended.get(0).get("fallback_reason"));
+        assertEquals("executable 'gcc' is not on the worker allowlist", ended.get(0).get("fallback_detail"));
+        assertTrue(ended.get(1).containsKey("fallback_detail"), "present, as null, without a fallback: " + ended.get(1));
+        assertEquals(null, ended.get(1).get("fallback_detail"));
+    }
+
+    @Test
+    void theFallbackDetailCrossesCborAndAReportWithoutItReadsAsNull() throws Exception {
+        org.apache.pekko.serialization.Serialization serialization =
+                org.apache.pekko.serialization.SerializationExtension.get(KIT.system());
+        WorkReport.SubWorkView fell = new WorkReport.SubWorkView("f-1", List.of("gcc"), "local", 0, null, 1,
+                "hook_timeout", 1000, 1, 2, 3, 0, 0, 40, 46, "PreExecute of handler demo took over 5s");
+        WorkReport.Progress progress = new WorkReport.Progress(view("f", 1, true), List.of(fell));
+        org.apache.pekko.serialization.Serializer serializer = serialization.findSerializerFor(progress);
+        String manifest = org.apache.pekko.serialization.Serializers.manifestFor(serializer, progress);
+        byte[] bytes = serialization.serialize(progress).get();
+        assertEquals(progress, serialization.deserialize(bytes, serializer.identifier(), manifest).get());
+
+        // what a booster from before the field sends: the same report without it
+        com.fasterxml.jackson.databind.ObjectMapper cbor = org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider
+                .get(KIT.system()).getOrCreate("jackson-cbor", Optional.empty());
+        com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode) cbor
+                .readTree(bytes);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("ended").get(0)).remove("fallbackDetail");
+        WorkReport.Progress old = (WorkReport.Progress) serialization.deserialize(cbor.writeValueAsBytes(tree),
+                serializer.identifier(), manifest).get();
+        assertEquals("hook_timeout", old.ended().get(0).fallbackReason());
+        assertEquals(null, old.ended().get(0).fallbackDetail());
+    }
+
+    @Test
     void aWorkNotHeardOfForLostAfterIsShownLost() throws Exception {
         ActorRef<WorkReport.Command> registry = KIT.spawn(WorkRegistry.create(2, Duration.ofMillis(50)));
         registry.tell(new WorkReport.Progress(view("x", 0, false), List.of()));

@@ -13,16 +13,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * first piece of work and end after a minute without any, so a proxy whose modules never block has none.
  */
 final class ModuleWorkPool {
-    /** At most this many pieces of work run at once (bcrypt is CPU work; more threads than this only queue it). */
-    static final int THREADS = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
-    /** Work waiting beyond the running ones; past it a request is answered 503 rather than queued without end. */
-    static final int QUEUE = 4096;
-
     private final ThreadPoolExecutor pool;
 
-    ModuleWorkPool() {
+    /**
+     * @param threads at most this many pieces of work run at once ({@code troupe.proxy.module-work.threads})
+     * @param queue work waiting beyond the running ones; past it a request is answered 503 rather than queued
+     *     without end ({@code troupe.proxy.module-work.queue})
+     */
+    ModuleWorkPool(int threads, int queue) {
         AtomicInteger n = new AtomicInteger();
-        pool = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
+        pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue), r -> {
             Thread t = new Thread(r, "proxy-module-work-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;

@@ -65,7 +65,7 @@ public final class ProxyServer {
             pools.put((EventLoop) e, new BackendPool((EventLoop) e, clientType));
         }
         px = new ProxyContext(s, chains, router, stats, new DefaultChannelGroup("proxy-clients", GlobalEventExecutor.INSTANCE), pools,
-                new ModuleWorkPool());
+                new ModuleWorkPool(s.effectiveModuleWorkThreads(), s.moduleWorkQueue()));
         pipelines = new PipelineBuilder(px);
         px.h2cUpgrade = pipelines::h2cUpgrade;
     }

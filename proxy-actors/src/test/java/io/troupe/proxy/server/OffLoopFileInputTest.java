@@ -2,12 +2,16 @@ package io.troupe.proxy.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.channel.DefaultEventLoop;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,15 +20,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A file region read chunk by chunk on the module work pool, as the ChunkedWriteHandler asks for it. */
+/**
+ * A file region read chunk by chunk on the module work pool, as the ChunkedWriteHandler asks for it: the bytes,
+ * and that the event loop asking for them never reads the file itself nor waits for a read.
+ */
 class OffLoopFileInputTest {
     @TempDir
     Path dir;
-    private final ModuleWorkPool pool = new ModuleWorkPool();
+    private final ModuleWorkPool pool = new ModuleWorkPool(4, 16);
     private final ByteBufAllocator alloc = new UnpooledByteBufAllocator(false);
 
     @AfterEach
@@ -66,6 +77,76 @@ class OffLoopFileInputTest {
         assertArrayEquals(Arrays.copyOfRange(data, (int) offset, (int) (offset + length)), got);
         assertEquals(length, in.progress());
         in.close();
+    }
+
+    /** An allocator that records the threads it allocates on: the input allocates each chunk where it reads it. */
+    private static final class Recording extends io.netty.buffer.AbstractByteBufAllocator {
+        final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+
+        Recording() {
+            super(false);
+        }
+
+        @Override
+        protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+            threads.add(Thread.currentThread());
+            return UnpooledByteBufAllocator.DEFAULT.heapBuffer(initialCapacity, maxCapacity);
+        }
+
+        @Override
+        protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+            threads.add(Thread.currentThread());
+            return UnpooledByteBufAllocator.DEFAULT.directBuffer(initialCapacity, maxCapacity);
+        }
+
+        @Override
+        public boolean isDirectBufferPooled() {
+            return false;
+        }
+    }
+
+    @Test
+    void theEventLoopNeitherReadsTheFileNorWaitsForARead() throws Exception {
+        byte[] data = new byte[3 * OffLoopFileInput.CHUNK + 5];
+        new Random(7).nextBytes(data);
+        Path f = Files.write(dir.resolve("h.bin"), data);
+        DefaultEventLoop loop = new DefaultEventLoop();
+        ModuleWorkPool held = new ModuleWorkPool(1, 16);
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            Thread loopThread = loop.submit(Thread::currentThread).get(10, TimeUnit.SECONDS);
+            // the pool's only thread is busy, as behind a slow disk
+            assertTrue(held.submit(() -> {
+                running.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+            assertTrue(running.await(10, TimeUnit.SECONDS));
+            Recording reads = new Recording();
+            OffLoopFileInput in = new OffLoopFileInput(new RandomAccessFile(f.toFile(), "r"), 0, data.length, held,
+                    new ChunkedWriteHandler(), reads);
+            ByteBuf first = loop.submit(() -> in.readChunk(UnpooledByteBufAllocator.DEFAULT)).get(5, TimeUnit.SECONDS);
+            assertNull(first, "the loop is answered 'not yet' at once rather than waiting for the read");
+            assertTrue(reads.threads.isEmpty(), "nothing was read while the pool was busy: " + reads.threads);
+
+            release.countDown();
+            byte[] got = loop.submit(() -> drain(in)).get(20, TimeUnit.SECONDS);
+            assertArrayEquals(data, got);
+            assertFalse(reads.threads.isEmpty());
+            for (Thread t : reads.threads) {
+                assertNotEquals(loopThread, t, "a chunk was read on the event loop");
+                assertTrue(t.getName().startsWith("proxy-module-work-"), "read on " + t.getName());
+            }
+            in.close();
+        } finally {
+            release.countDown();
+            held.shutdown();
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
     }
 
     @Test
