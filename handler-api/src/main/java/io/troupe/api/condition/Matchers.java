@@ -95,50 +95,72 @@ final class Matchers {
     }
 
     static StringMatcher prefix(String patterns, boolean foldCase) {
-        return anyPattern(patterns, foldCase, String::startsWith, GoText::startsWithUpper);
+        return new AnyPattern(AnyPattern.PREFIX, prepare(patterns, foldCase), foldCase);
     }
 
     static StringMatcher suffix(String patterns, boolean foldCase) {
-        return anyPattern(patterns, foldCase, String::endsWith, GoText::endsWithUpper);
+        return new AnyPattern(AnyPattern.SUFFIX, prepare(patterns, foldCase), foldCase);
     }
 
     static StringMatcher contain(String patterns, boolean foldCase) {
-        return anyPattern(patterns, foldCase, String::contains, GoText::containsUpper);
-    }
-
-    /** Tests a value against one prepared pattern. */
-    private interface PatternTest {
-        boolean test(String value, String pattern);
+        return new AnyPattern(AnyPattern.CONTAIN, prepare(patterns, foldCase), foldCase);
     }
 
     /**
-     * True when {@code test} holds for any pattern. With {@code foldCase} the value is compared against the
-     * upper-cased patterns by {@code upperTest} without copying it, unless it holds surrogates: then it is
-     * upper-cased once, Go's way, and compared by {@code test}.
+     * True when the value starts with, ends with or contains any pattern. One class for the three tests, with
+     * the string methods called directly: the primitives' call site sees one matcher class and inlines it.
+     * With {@code foldCase} the value is compared against the upper-cased patterns without copying it, unless
+     * it holds surrogates: then it is upper-cased once, Go's way, and compared exactly.
      */
-    private static StringMatcher anyPattern(String patterns, boolean foldCase, PatternTest test,
-                                            PatternTest upperTest) {
-        String[] p = prepare(patterns, foldCase);
-        if (!foldCase) {
-            return v -> {
-                for (String s : p) {
-                    if (test.test(v, s)) {
+    static final class AnyPattern implements StringMatcher {
+        static final int PREFIX = 0;
+        static final int SUFFIX = 1;
+        static final int CONTAIN = 2;
+
+        private final int kind;
+        private final String[] patterns;
+        private final boolean foldCase;
+
+        AnyPattern(int kind, String[] patterns, boolean foldCase) {
+            this.kind = kind;
+            this.patterns = patterns;
+            this.foldCase = foldCase;
+        }
+
+        @Override
+        public boolean match(String v) {
+            if (foldCase && !GoText.hasSurrogates(v)) {
+                for (String s : patterns) {
+                    if (upperTest(v, s)) {
                         return true;
                     }
                 }
                 return false;
-            };
-        }
-        return v -> {
-            boolean slow = GoText.hasSurrogates(v);
-            String up = slow ? GoText.upper(v) : v;
-            for (String s : p) {
-                if (slow ? test.test(up, s) : upperTest.test(v, s)) {
+            }
+            String up = foldCase ? GoText.upper(v) : v;
+            for (String s : patterns) {
+                if (test(up, s)) {
                     return true;
                 }
             }
             return false;
-        };
+        }
+
+        private boolean test(String v, String s) {
+            return switch (kind) {
+                case PREFIX -> v.startsWith(s);
+                case SUFFIX -> v.endsWith(s);
+                default -> v.contains(s);
+            };
+        }
+
+        private boolean upperTest(String v, String s) {
+            return switch (kind) {
+                case PREFIX -> GoText.startsWithUpper(v, s);
+                case SUFFIX -> GoText.endsWithUpper(v, s);
+                default -> GoText.containsUpper(v, s);
+            };
+        }
     }
 
     /**

@@ -69,13 +69,13 @@ final class Primitives {
         def("req_host_regmatch", a -> fetch(a, Primitives::host, regex(a, 0)), S);
         def("req_host_tag_in", a -> fetch(a, r -> orEmpty(r.hostTag()), Matchers.in(a.str(0), true)), S);
         def("req_host_suffix_in", a -> fetch(a, Primitives::host, Matchers.suffix(a.str(0), true)), S);
-        def("req_path_in", a -> fetch(a, Request::path, Matchers.in(a.str(0), a.bool(1))), S, B);
-        def("req_path_prefix_in", a -> fetch(a, Request::path, Matchers.prefix(a.str(0), a.bool(1))), S, B);
-        def("req_path_suffix_in", a -> fetch(a, Request::path, Matchers.suffix(a.str(0), a.bool(1))), S, B);
-        def("req_path_contain", a -> fetch(a, Request::path, Matchers.contain(a.str(0), a.bool(1))), S, B);
-        def("req_path_regmatch", a -> fetch(a, Request::path, regex(a, 0)), S);
+        def("req_path_in", a -> pathFetch(a, Matchers.in(a.str(0), a.bool(1))), S, B);
+        def("req_path_prefix_in", a -> pathFetch(a, Matchers.prefix(a.str(0), a.bool(1))), S, B);
+        def("req_path_suffix_in", a -> pathFetch(a, Matchers.suffix(a.str(0), a.bool(1))), S, B);
+        def("req_path_contain", a -> pathFetch(a, Matchers.contain(a.str(0), a.bool(1))), S, B);
+        def("req_path_regmatch", a -> pathFetch(a, regex(a, 0)), S);
         def("req_path_element_prefix_in",
-                a -> fetch(a, Request::path, Matchers.pathElementPrefix(a.str(0), a.bool(1))), S, B);
+                a -> pathFetch(a, Matchers.pathElementPrefix(a.str(0), a.bool(1))), S, B);
         def("req_query_key_prefix_in", a -> queryKeyPrefixIn(a), S);
         def("req_query_key_in", a -> queryKeyIn(a), S);
         def("req_query_exist", a -> new Check(a.source(), r -> !r.queryParams().isEmpty()));
@@ -96,12 +96,12 @@ final class Primitives {
         def("req_tag_match", a -> tagMatch(a), S, S);
         def("req_ua_regmatch", a -> fetch(a, r -> orEmpty(r.header("User-Agent")), regex(a, 0)), S);
         def("req_header_key_in", a -> headerKeyIn(a, false), S);
-        def("req_header_value_in", a -> fetch(a, header(a), Matchers.in(a.str(1), a.bool(2))), S, S, B);
-        def("req_header_value_prefix_in", a -> fetch(a, header(a), Matchers.prefix(a.str(1), a.bool(2))), S, S, B);
-        def("req_header_value_suffix_in", a -> fetch(a, header(a), Matchers.suffix(a.str(1), a.bool(2))), S, S, B);
-        def("req_header_value_regmatch", a -> fetch(a, header(a), regex(a, 1)), S, S);
-        def("req_header_value_contain", a -> fetch(a, header(a), Matchers.contain(a.str(1), a.bool(2))), S, S, B);
-        def("req_header_value_hash_in", a -> fetch(a, header(a), hash(a, 1, a.bool(2))), S, S, B);
+        def("req_header_value_in", a -> headerFetch(a, Matchers.in(a.str(1), a.bool(2))), S, S, B);
+        def("req_header_value_prefix_in", a -> headerFetch(a, Matchers.prefix(a.str(1), a.bool(2))), S, S, B);
+        def("req_header_value_suffix_in", a -> headerFetch(a, Matchers.suffix(a.str(1), a.bool(2))), S, S, B);
+        def("req_header_value_regmatch", a -> headerFetch(a, regex(a, 1)), S, S);
+        def("req_header_value_contain", a -> headerFetch(a, Matchers.contain(a.str(1), a.bool(2))), S, S, B);
+        def("req_header_value_hash_in", a -> headerFetch(a, hash(a, 1, a.bool(2))), S, S, B);
         def("req_method_in", a -> fetch(a, Request::method, Matchers.in(a.str(0), true)), S);
         def("req_context_value_in", a -> fetch(a, context(a), Matchers.in(a.str(1), false)), S, S, B);
         def("req_body_json_in", a -> unavailable(a), S, S, B);
@@ -229,10 +229,6 @@ final class Primitives {
         return ca == null || ca.isEmpty() ? null : ca;
     }
 
-    private static Source header(Args a) {
-        String key = a.str(0);
-        return r -> orEmpty(r.header(key));
-    }
 
     private static Source resHeader(Args a) {
         String key = a.str(0);
@@ -283,6 +279,15 @@ final class Primitives {
 
     private static Condition fetch(Args a, Source source, StringMatcher matcher) {
         return new Fetched(a.source(), source, matcher);
+    }
+
+    private static Condition pathFetch(Args a, StringMatcher matcher) {
+        return new PathFetched(a.source(), matcher);
+    }
+
+    // an absent header is the empty string (Go's Header.Get)
+    private static Condition headerFetch(Args a, StringMatcher matcher) {
+        return new HeaderFetched(a.source(), a.str(0), matcher);
     }
 
     private static StringMatcher hostIn(Args a) throws ConditionException {
@@ -539,6 +544,46 @@ final class Primitives {
         public boolean match(Request request) {
             String v = fetcher.fetch(request);
             return v != null && matcher.match(v);
+        }
+    }
+
+    /*
+     * The two fetches rule lists repeat most, each in a class of its own: a shared Fetched.match calls every
+     * primitive's fetch lambda from one call site, which the JIT cannot inline; here path() and header() are
+     * called from sites that see one Request class.
+     */
+
+    /** A matcher on the request's path. */
+    static final class PathFetched extends Primitive {
+        private final StringMatcher matcher;
+
+        PathFetched(String source, StringMatcher matcher) {
+            super(source);
+            this.matcher = matcher;
+        }
+
+        @Override
+        public boolean match(Request request) {
+            String v = request.path();
+            return v != null && matcher.match(v);
+        }
+    }
+
+    /** A matcher on a request header's first value, the empty string when absent. */
+    static final class HeaderFetched extends Primitive {
+        private final String key;
+        private final StringMatcher matcher;
+
+        HeaderFetched(String source, String key, StringMatcher matcher) {
+            super(source);
+            this.key = key;
+            this.matcher = matcher;
+        }
+
+        @Override
+        public boolean match(Request request) {
+            String v = request.header(key);
+            return matcher.match(v == null ? "" : v);
         }
     }
 

@@ -121,7 +121,8 @@ final class AccessLogWriter implements AutoCloseable {
 
     private void run() {
         List<String> batch = new ArrayList<>(256);
-        StringBuilder sb = new StringBuilder(16384);
+        // one direct buffer for every batch: each line is encoded once into it, and the channel writes it as is
+        ByteBuffer buf = ByteBuffer.allocateDirect(64 * 1024);
         while (true) {
             String first;
             try {
@@ -137,17 +138,24 @@ final class AccessLogWriter implements AutoCloseable {
             batch.add(first);
             queue.drainTo(batch, 4096);
             boolean stop = false;
-            sb.setLength(0);
+            buf.clear();
             for (String l : batch) {
                 if (l == STOP) {
                     stop = true;
                 } else {
-                    sb.append(l).append('\n');
+                    byte[] b = l.getBytes(StandardCharsets.UTF_8);
+                    if (buf.remaining() < b.length + 1) {
+                        buf = grown(buf, b.length + 1);
+                    }
+                    buf.put(b).put((byte) '\n');
                 }
             }
             int lines = batch.size() - (stop ? 1 : 0);
             batch.clear();
-            write(sb, lines);
+            write(buf.flip(), lines);
+            if (buf.capacity() > 1024 * 1024) {
+                buf = ByteBuffer.allocateDirect(64 * 1024); // a burst of long lines does not keep its buffer
+            }
             if (stop) {
                 break;
             }
@@ -166,11 +174,19 @@ final class AccessLogWriter implements AutoCloseable {
         }
     }
 
-    private void write(StringBuilder sb, int lines) {
+    /** A larger direct buffer holding what {@code buf} holds, with room for {@code more} bytes. */
+    private static ByteBuffer grown(ByteBuffer buf, int more) {
+        int size = buf.capacity();
+        while (size - buf.position() < more) {
+            size *= 2;
+        }
+        return ByteBuffer.allocateDirect(size).put(buf.flip());
+    }
+
+    private void write(ByteBuffer buf, int lines) {
         if (lines == 0) {
             return;
         }
-        ByteBuffer buf = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
         try {
             while (buf.hasRemaining()) {
                 out.write(buf);

@@ -11,6 +11,7 @@ import io.troupe.api.proxy.WebHandlers;
 import io.troupe.api.proxy.config.DataTable;
 import io.troupe.api.proxy.config.ModuleConf;
 import io.troupe.module.support.AddressText;
+import io.troupe.module.support.NumberText;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -75,12 +76,12 @@ public final class HeaderModule implements Module {
         if (!host.isEmpty()) {
             r.setHeader("X-Forwarded-Host", appended(r, "X-Forwarded-Host", host));
         }
-        String peerPort = Integer.toString(r.session().clientAddress().getPort());
+        String peerPort = NumberText.of(r.session().clientAddress().getPort());
         r.setHeader("X-Forwarded-Port", appended(r, "X-Forwarded-Port", peerPort));
         InetSocketAddress ca = r.clientAddress();
         if (ca != null) {
             r.setHeader("X-Real-Port", ca.getPort() == r.session().clientAddress().getPort() ? peerPort
-                    : Integer.toString(ca.getPort()));
+                    : NumberText.of(ca.getPort()));
         }
         InetSocketAddress local = r.session().localAddress();
         if (local != null && local.getAddress() != null) {

@@ -2,6 +2,7 @@ package io.troupe.module.header;
 
 import io.troupe.api.proxy.Request;
 import io.troupe.module.support.AddressText;
+import io.troupe.module.support.NumberText;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -74,7 +75,7 @@ final class HeaderVariables {
 
     private static String clientPort(Request r) {
         InetSocketAddress a = r.clientAddress();
-        return a == null ? "" : Integer.toString(a.getPort());
+        return a == null ? "" : NumberText.of(a.getPort());
     }
 
     private static String ip(AddressText cache, InetSocketAddress a, String none) {

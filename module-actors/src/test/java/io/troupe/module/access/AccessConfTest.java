@@ -69,6 +69,22 @@ class AccessConfTest {
     }
 
     @Test
+    void linesRenderedOneAfterAnotherAreIndependent() throws Exception {
+        // render reuses one builder per thread: an earlier line must not change, a huge value must not stay
+        AccessConf c = AccessConf.load(conf(GOOD_LOG + "[Template]\n"
+                + "RequestTemplate = \"$status_code ${X-V}req_header\"\nSessionTemplate = \"$time\"\n"), dir);
+        FakeRequest a = new FakeRequest("GET", "/", "p1", "10.1.2.3").header("X-V", "é€");
+        String big = "v".repeat(100_000);
+        FakeRequest b = new FakeRequest("GET", "/", "p1", "10.1.2.3").header("X-V", big);
+        String first = c.request().render(a, io.troupe.api.proxy.Response.of(200, ""), 0);
+        String second = c.request().render(b, io.troupe.api.proxy.Response.of(502, ""), 0);
+        String third = c.request().render(a, null, 0);
+        assertEquals("200 é€", first);
+        assertEquals("502 " + big, second);
+        assertEquals("- é€", third);
+    }
+
+    @Test
     void moduleInitRegistersFiltersAndMonitor() throws Exception {
         Files.createDirectories(dir.resolve("mod_access"));
         Files.writeString(dir.resolve("mod_access/mod_access.conf"), GOOD_LOG

@@ -35,6 +35,19 @@ class AccessLogWriterTest {
     }
 
     @Test
+    void writesUtf8AndLinesLongerThanItsBuffer() throws Exception {
+        Path log = dir.resolve("access.log");
+        String big = "x".repeat(200_000); // more than the writer's 64 KiB buffer: it grows for the batch
+        try (AccessLogWriter w = new AccessLogWriter(log, 100, 50)) {
+            w.offer("héllo €");
+            w.offer(big);
+            w.offer("after");
+            await(() -> lines(log).size() == 3, "three lines");
+        }
+        assertEquals(List.of("héllo €", big, "after"), Files.readAllLines(log));
+    }
+
+    @Test
     void reopensWhenTheFileIsMovedAway() throws Exception {
         Path log = dir.resolve("access.log");
         try (AccessLogWriter w = new AccessLogWriter(log, 100, 50)) {
