@@ -3,8 +3,8 @@
 # thread, no sockets: CPU time and allocation per request. See docs/performance.md ("Per-request cost of the three
 # modules").
 #   bench/modules-micro.sh [MODULES] [ROUNDS]     MODULES: comma-separated, default all three; "none" = baseline
-# TROUPE_CP as for proxy-vs-nginx.sh (default: this checkout's cluster-node/target/troupe/lib, which
-# `mvn -q -B package -DskipTests` makes).
+# TROUPE_CP as for proxy-vs-nginx.sh (default: this checkout's cluster-node/target/troupe/lib, built first with the
+# README's command, `mvn -q -B package -DskipTests`, when it is missing).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MODULES=${1:-mod_block,mod_header,mod_access}
@@ -13,8 +13,10 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 if [ -z "${TROUPE_CP:-}" ]; then
   LIB="$ROOT/cluster-node/target/troupe/lib"
-  ls "$LIB"/proxy-actors-*.jar >/dev/null 2>&1 \
-    || { echo "bench/modules-micro.sh: FAILED: no $LIB; build with mvn -q -B package -DskipTests" >&2; exit 1; }
+  if ! ls "$LIB"/proxy-actors-*.jar >/dev/null 2>&1; then
+    echo "building Troupe (the README's command: mvn -q -B package -DskipTests)" >&2
+    (cd "$ROOT" && mvn -q -B package -DskipTests) || { echo "bench/modules-micro.sh: FAILED: the build" >&2; exit 1; }
+  fi
   TROUPE_CP="$(ls "$LIB"/proxy-actors-*.jar "$LIB"/module-actors-*.jar "$LIB"/handler-api-*.jar | paste -sd: -):$LIB/*"
 fi
 # the conf of proxy-vs-nginx.sh's troupe+mods (same rules, same templates)
