@@ -26,8 +26,10 @@ class OldSlotsRootTest {
     void layout() throws Exception {
         sandboxes = Files.createDirectories(dir.resolve("sandboxes"));
         old = dir.resolve("slots-sandboxes");
-        Process p = new ProcessBuilder("true").start();
+        // a process that waits on its stdin: its start time is read while it still runs (an exited one has none)
+        Process p = new ProcessBuilder("cat").start();
         long start = p.info().startInstant().orElseThrow().toEpochMilli();
+        p.getOutputStream().close();
         assertTrue(p.waitFor(10, TimeUnit.SECONDS));
         gone = p.pid() + "p" + start;
     }
