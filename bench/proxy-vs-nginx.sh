@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Proxy benchmark: nginx (1 worker), HAProxy (1 thread) and the Troupe proxy (1 event loop), each in front of
 # the same nginx backend on loopback, measured with wrk -t1 -c32 -d10s. Prints requests/s and p99 for each, and
-# for the Troupe JVMs CPU time per request (all threads; in brackets user time and the event loop threads' own).
+# CPU time per request of each proxy (nginx's and nginx+log's one worker, HAProxy, the Troupe JVMs' threads; in
+# brackets the user part and, for Troupe, the event loop threads' own).
 # A second Troupe proxy, "troupe+mods", runs the same routing with mod_block (100 product rules that match none
 # of the benchmark's requests), mod_header (set/add on request and response) and mod_access (an access log in the
 # temp dir); its peer is "nginx+log", the nginx proxy with an access log. After the runs the script checks that
@@ -125,10 +126,23 @@ NGX
   nginx -c "$WORK/$1.conf" || fail "nginx ($1) did not start" "$WORK/logs/$1-error.log"
 }
 nginx_proxy nginx-proxy "$NGINX_PORT" off
+declare -A JPID
+# nginx_worker NAME: the pid of that nginx's one worker process, whose CPU per request the run reports
+nginx_worker() {
+  local i
+  for i in $(seq 1 50); do
+    JPID[$1]=$(pgrep -P "$(cat "$WORK/$2.pid" 2>/dev/null || echo 0)" | head -1 || true)
+    [ -n "${JPID[$1]}" ] && return 0
+    sleep 0.1
+  done
+  fail "nginx ($2) has no worker process"
+}
+nginx_worker nginx nginx-proxy
 # nginx+log: the peer of troupe+mods, whose mod_access logs every request: one line per request in the shape of
 # BFE's template, buffered and flushed by time as mod_access's writer thread batches its writes
 if [ -n "$BENCH_MODULES" ] && [ -z "$ONLY_TROUPE" ]; then
   nginx_proxy nginx-log "$NGINX_LOG_PORT" "$WORK/logs/nginx-access.log bfe buffer=64k flush=1s"
+  nginx_worker nginx+log nginx-log
 fi
 
 # ---- HAProxy, one thread, connection reuse
@@ -151,6 +165,7 @@ backend be
 HAP
 haproxy -f "$WORK/haproxy.cfg" -q &
 PIDS+=($!)
+JPID[haproxy]=$!
 
 # ---- Troupe proxy: one event loop, BFE routing files for one product and one cluster
 mkdir -p "$WORK/conf/server_data_conf" "$WORK/conf/cluster_conf"
@@ -196,7 +211,6 @@ cat > "$WORK/logback.xml" <<X
 <encoder><pattern>%d %-5level %logger{24} - %msg%n</pattern></encoder></appender>
 <root level="WARN"><appender-ref ref="E"/></root></configuration>
 X
-declare -A JPID
 # start_troupe NAME PORT CONF_DIR MODULES: one proxy JVM, one event loop; returns once it listens
 start_troupe() {
   local name=$1 port=$2 conf=$3 modules=$4 i=0 m mods opts=()
@@ -317,8 +331,13 @@ run() {
   if [ -n "$pid" ]; then
     CPU[$name]=$(echo "$out" | awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
         '/ requests in / {printf "%.1f", t * 1e6 / hz / $1}')
+  fi
+  if [ -n "$pid" ] && [[ $name == troupe* ]]; then
     user=$(echo "$out" | awk -v u=$((u1 - u0)) -v l=$((l1 - l0)) -v hz="$(getconf CLK_TCK)" \
         '/ requests in / {printf " (user %.1f, event loop %.1f)", u * 1e6 / hz / $1, l * 1e6 / hz / $1}')
+  elif [ -n "$pid" ]; then
+    user=$(echo "$out" | awk -v u=$((u1 - u0)) -v hz="$(getconf CLK_TCK)" \
+        '/ requests in / {printf " (user %.1f)", u * 1e6 / hz / $1}')
   fi
   printf '%-12s requests/s %10s   p99 %8s   cpu/request %6s us%s%s\n' "$name" "${RPS[$name]}" "${P99[$name]}" \
       "${CPU[$name]}" "$user" "${ALLOCS[$name]}"
