@@ -9,19 +9,14 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
@@ -74,7 +69,9 @@ public final class ModuleActor extends AbstractBehavior<ModuleActor.Command> {
     public record InitFailed(String module, String error) implements InitReply {}
 
     /** Answer to {@link Reload}: the new version, or the error (and the old snapshot keeps serving). */
-    public record ReloadReply(String reloadName, String version, String error) implements NoSerializationVerificationNeeded {
+    public record ReloadReply(String reloadName, String version, String error)
+            implements ReloadAsk.Outcome, NoSerializationVerificationNeeded {
+        @Override
         public boolean ok() {
             return error == null;
         }
@@ -238,20 +235,8 @@ public final class ModuleActor extends AbstractBehavior<ModuleActor.Command> {
 
         // runs on the caller's thread (the admin API's blocking dispatcher), never on an actor thread
         private String reloadThroughActor(String name, Map<String, List<String>> params) throws Exception {
-            CompletableFuture<ReloadReply> reply = AskPattern.<Command, ReloadReply>ask(self,
-                    replyTo -> new Reload(name, params, replyTo), RELOAD_TIMEOUT, system.scheduler())
-                    .toCompletableFuture();
-            ReloadReply r;
-            try {
-                r = reply.get(RELOAD_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                throw new IllegalStateException("reload " + name + ": no answer from module " + module.name()
-                        + " within " + RELOAD_TIMEOUT.toSeconds() + " s", e);
-            }
-            if (!r.ok()) {
-                throw new IllegalArgumentException(r.error());
-            }
-            return r.version();
+            return ReloadAsk.<Command, ReloadReply>reloadAndWait(name, self,
+                    replyTo -> new Reload(name, params, replyTo), system.scheduler(), RELOAD_TIMEOUT);
         }
     }
 }
