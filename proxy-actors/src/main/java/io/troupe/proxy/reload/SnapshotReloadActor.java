@@ -140,26 +140,36 @@ public final class SnapshotReloadActor<Q extends SnapshotReloadActor.Command, S>
                 stash -> new SnapshotReloadActor<>(ctx, stash, requests, stop, plan).idle()));
     }
 
+    /** No reload runs: a request starts one. */
     private Behavior<Command> idle() {
         return Behaviors.receive(Command.class)
                 .onMessage(requests, this::onReload)
+                .onMessageEquals(stop, Behaviors::stopped)
+                .build();
+    }
+
+    /** A reload loads on the blocking dispatcher: the next ones wait for it. */
+    private Behavior<Command> running() {
+        return Behaviors.receive(Command.class)
+                .onMessage(requests, this::onReloadWhileRunning)
                 .onMessage(Loaded.class, this::onLoaded)
                 .onMessageEquals(stop, Behaviors::stopped)
                 .build();
     }
 
     private Behavior<Command> onReload(Q r) {
-        if (jobs.deferred(r, () -> plan.answer(r, false, null, "too many reloads queued, try again"))) {
-            return Behaviors.same();
-        }
         String refusal = plan.refusal(r);
         if (refusal != null) {
             plan.answer(r, false, null, refusal);
             return Behaviors.same();
         }
         List<String> warnings = new ArrayList<>();
-        jobs.run(() -> plan.load(r, warnings), (s, failure) -> new Loaded(r, s, warnings, failure == null ? null : message(failure)));
-        return Behaviors.same();
+        jobs.start(() -> plan.load(r, warnings), (s, failure) -> new Loaded(r, s, warnings, failure == null ? null : message(failure)));
+        return running();
+    }
+
+    private Behavior<Command> onReloadWhileRunning(Q r) {
+        return jobs.await(r, () -> plan.answer(r, false, null, "too many reloads queued, try again"));
     }
 
     @SuppressWarnings("unchecked") // only onReload makes a Loaded, from a Q and the plan's S
