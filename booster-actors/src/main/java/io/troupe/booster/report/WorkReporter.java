@@ -204,6 +204,9 @@ public final class WorkReporter {
     private WorkReport.Progress countedReport(WorkReport.WorkView view, List<WorkReport.SubWorkView> ended,
                                               boolean firstCounted) {
         seq++;
+        if (ended.isEmpty() && !firstCounted) {
+            return new WorkReport.Progress(view, ended, true, false, seq, confirmTo); // counts nothing: nothing to re-send
+        }
         unconfirmed.put(seq, new Unconfirmed(ended, firstCounted));
         unconfirmedSubWorks += ended.size();
         // bounded: past it the oldest lose their second chance, as ended sub-works past MAX_UNSENT lose their first
