@@ -77,7 +77,7 @@ async function workers() {
   fill('workers', list.map(w => w.error
     ? el('tr', {}, el('td', {}, w.address), el('td', {colspan: 5}, w.error))
     : el('tr', {class: 'worker'}, el('td', {}, w.address),
-      el('td', {}, bar(w.running, w.slots), ' ' + w.running + ' / ' + w.slots),
+      el('td', {title: (w.running_sub_works || []).map(r => (r.work || r.sub_work) + (r.index == null ? '' : ' #' + r.index) + ' ' + r.command + ' since ' + new Date(r.since_ms).toLocaleTimeString()).join('\n')}, bar(w.running, w.slots), ' ' + w.running + ' / ' + w.slots),
       el('td', {}, w.queued + ' / ' + w.queue_size), el('td', {}, w.cas.blobs), el('td', {}, bytes(w.cas.bytes)),
       el('td', {}, (w.toolchains || []).join(', ') || '—'))));
 }

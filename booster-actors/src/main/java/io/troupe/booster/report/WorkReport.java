@@ -3,6 +3,7 @@ package io.troupe.booster.report;
 import io.troupe.api.CborSerializable;
 import java.util.List;
 import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
@@ -24,17 +25,26 @@ public final class WorkReport {
      * The work as of now, with the sub-works that ended since the previous report. Every registry gets every
      * report (each node's {@code /works} shows every work), but only one of them, the booster's chosen primary,
      * counts it into its node's metrics, so that a sum of {@code troupe_booster_*} over the nodes counts each
-     * sub-work once.
+     * sub-work once. The primary answers a counted report with {@link Counted}; what it has not answered when it
+     * leaves the cluster the booster sends again, counted, to the next primary, which counts each sub-work id of
+     * a work once.
      *
      * @param work the counters of the whole work
      * @param ended sub-works ended since the last report to this registry, in the order they ended
      * @param counted whether this registry counts the report into its node's metrics
-     * @param firstCounted whether this is the work's first counted report (the works counter counts the work then)
+     * @param firstCounted whether this report counts the work itself (the works counter counts the work then)
+     * @param seq the booster's number of a counted report, for {@link Counted}; 0 when not counted
+     * @param replyTo where a counted report is confirmed, or null (a booster from before it: not confirmed)
      */
-    public record Progress(WorkView work, List<SubWorkView> ended, boolean counted, boolean firstCounted)
-            implements Command, CborSerializable {
+    public record Progress(WorkView work, List<SubWorkView> ended, boolean counted, boolean firstCounted, long seq,
+                           ActorRef<Counted> replyTo) implements Command, CborSerializable {
         public Progress {
             ended = List.copyOf(ended);
+        }
+
+        /** A report nobody confirms. */
+        public Progress(WorkView work, List<SubWorkView> ended, boolean counted, boolean firstCounted) {
+            this(work, ended, counted, firstCounted, 0, null);
         }
 
         /** A report the receiving registry counts, as when it is the only one. */
@@ -42,6 +52,9 @@ public final class WorkReport {
             this(work, ended, true, true);
         }
     }
+
+    /** The primary registry counted report {@code seq} of work {@code workId} into its node's metrics. */
+    public record Counted(String workId, long seq) implements CborSerializable {}
 
     /**
      * One work's state.

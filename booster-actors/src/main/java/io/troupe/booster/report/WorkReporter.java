@@ -11,11 +11,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 
 /**
@@ -24,7 +27,11 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * the work's state and the sub-works ended since to every server node's registry. Sub-works ended while no
  * registry is known wait for one, so a node that comes up late still gets the whole timeline. It is the work's
  * sibling, not its child, so the last report goes out after the WorkActor has stopped; it watches the work and
- * ends with it.
+ * ends with it, or up to {@link #LINGER} later while the primary registry has not confirmed its last counted reports.
+ *
+ * <p>Counted reports the primary has not confirmed ({@link WorkReport.Counted}) are kept; when the primary leaves,
+ * they go again, counted, to the next primary (the one that left took its counts with it, and reports in flight
+ * to it are lost), so across the cluster each work and each sub-work is counted once.
  */
 public final class WorkReporter {
 
@@ -47,6 +54,18 @@ public final class WorkReporter {
     /** The WorkActor stopped (after its {@link WorkFinished}, if it sent one: ordinary messages keep their order). */
     private enum WorkGone implements Command { INSTANCE }
 
+    /** The primary registry counted a report. */
+    private record Confirmed(WorkReport.Counted counted) implements Command {}
+
+    /** The work is over and the primary has still not confirmed everything: give up. */
+    private enum LingerOver implements Command { INSTANCE }
+
+    /** A counted report the primary has not confirmed yet. */
+    private record Unconfirmed(List<WorkReport.SubWorkView> ended, boolean firstCounted) {}
+
+    /** How long the reporter waits after the work for the primary to confirm its last counted reports. */
+    static final Duration LINGER = Duration.ofSeconds(10);
+
     /** A registry hears from a running work at least this often (ticks), so a long sub-work does not look lost. */
     static final int HEARTBEAT_TICKS = 10;
 
@@ -61,11 +80,17 @@ public final class WorkReporter {
 
     private final WorkSettings settings;
     private final String booster;
+    private final ActorRef<WorkReport.Counted> confirmTo;
+    private final TimerScheduler<Command> timers;
     private final long startMs = System.currentTimeMillis();
     private Set<ActorRef<WorkReport.Command>> registries = Set.of();
     /** The registry that counts this work into its node's metrics (see {@link WorkReport.Progress}), or null. */
     private ActorRef<WorkReport.Command> primary;
-    private boolean workCounted;
+    private boolean workCountSent;
+    /** Counted reports not confirmed, by their seq; sub-works in them are bounded by {@link #MAX_UNSENT}. */
+    private final SortedMap<Long, Unconfirmed> unconfirmed = new TreeMap<>();
+    private int unconfirmedSubWorks;
+    private long seq;
     private final List<WorkReport.SubWorkView> unsent = new ArrayList<>();
     private final Map<String, Integer> fallbacks = new HashMap<>();
     private final Map<String, Integer> perWorker = new HashMap<>();
@@ -75,10 +100,15 @@ public final class WorkReporter {
     private int failed;
     private boolean changed = true;
     private int quietTicks;
+    /** The work's exit code once it is over (later re-sends say it is over too), else null. */
+    private Integer finalExitCode;
 
-    private WorkReporter(WorkSettings settings, String booster) {
+    private WorkReporter(WorkSettings settings, String booster, ActorRef<WorkReport.Counted> confirmTo,
+                         TimerScheduler<Command> timers) {
         this.settings = settings;
         this.booster = booster;
+        this.confirmTo = confirmTo;
+        this.timers = timers;
     }
 
     /** Starts the reporter of the work {@code work} (the caller's self). */
@@ -93,7 +123,8 @@ public final class WorkReporter {
             context.getSystem().receptionist().tell(Receptionist.subscribe(WorkReport.REGISTRY_KEY,
                     context.messageAdapter(Receptionist.Listing.class, Registries::new)));
             timers.startTimerWithFixedDelay(Tick.INSTANCE, INTERVAL);
-            return new WorkReporter(settings, context.getSystem().address().toString()).behavior();
+            return new WorkReporter(settings, context.getSystem().address().toString(),
+                    context.messageAdapter(WorkReport.Counted.class, Confirmed::new), timers).behavior();
         }));
     }
 
@@ -102,9 +133,19 @@ public final class WorkReporter {
                 .onMessageEquals(Arrived.INSTANCE, this::onArrived)
                 .onMessage(Ended.class, this::onEnded)
                 .onMessage(Registries.class, this::onRegistries)
+                .onMessage(Confirmed.class, this::onConfirmed)
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
                 .onMessage(WorkFinished.class, this::onWorkFinished)
                 .onMessageEquals(WorkGone.INSTANCE, this::onWorkGone)
+                .build();
+    }
+
+    /** The work is over and reported: waits for the primary's confirmations, re-sending if it leaves. */
+    private Behavior<Command> lingering() {
+        return Behaviors.receive(Command.class)
+                .onMessage(Registries.class, this::onRegistries)
+                .onMessage(Confirmed.class, this::onConfirmedAfterWork)
+                .onMessageEquals(LingerOver.INSTANCE, Behaviors::stopped)
                 .build();
     }
 
@@ -139,8 +180,53 @@ public final class WorkReporter {
         if (primary == null || !this.registries.contains(primary)) {
             // kept while it is listed, so one node goes on counting; the lowest address when it must change
             primary = this.registries.stream().min(Comparator.comparing(ref -> ref.path().toString())).orElse(null);
+            if (primary != null) {
+                recount();
+            }
         }
         return Behaviors.same();
+    }
+
+    /** The new primary counts what the one before did not confirm: it left, with its counts or before counting. */
+    private void recount() {
+        if (unconfirmed.isEmpty()) {
+            return;
+        }
+        List<Unconfirmed> again = List.copyOf(unconfirmed.values());
+        unconfirmed.clear();
+        unconfirmedSubWorks = 0;
+        WorkReport.WorkView view = work(finalExitCode != null, finalExitCode == null ? 0 : finalExitCode);
+        for (Unconfirmed u : again) {
+            primary.tell(countedReport(view, u.ended(), u.firstCounted()));
+        }
+    }
+
+    private WorkReport.Progress countedReport(WorkReport.WorkView view, List<WorkReport.SubWorkView> ended,
+                                              boolean firstCounted) {
+        seq++;
+        if (ended.isEmpty() && !firstCounted) {
+            return new WorkReport.Progress(view, ended, true, false, seq, confirmTo); // counts nothing: nothing to re-send
+        }
+        unconfirmed.put(seq, new Unconfirmed(ended, firstCounted));
+        unconfirmedSubWorks += ended.size();
+        // bounded: past it the oldest lose their second chance, as ended sub-works past MAX_UNSENT lose their first
+        while (unconfirmedSubWorks > MAX_UNSENT && unconfirmed.size() > 1) {
+            unconfirmedSubWorks -= unconfirmed.remove(unconfirmed.firstKey()).ended().size();
+        }
+        return new WorkReport.Progress(view, ended, true, firstCounted, seq, confirmTo);
+    }
+
+    private Behavior<Command> onConfirmed(Confirmed confirmed) {
+        Unconfirmed done = unconfirmed.remove(confirmed.counted().seq());
+        if (done != null) {
+            unconfirmedSubWorks -= done.ended().size();
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onConfirmedAfterWork(Confirmed confirmed) {
+        onConfirmed(confirmed);
+        return unconfirmed.isEmpty() ? Behaviors.stopped() : Behaviors.same();
     }
 
     private Behavior<Command> onTick() {
@@ -155,14 +241,23 @@ public final class WorkReporter {
         remoteOk = s.remoteOk();
         localFallback = s.localFallback();
         failed = s.failed();
-        report(true, finished.exitCode());
-        return Behaviors.stopped();
+        return ended(finished.exitCode());
     }
 
     /** The work stopped without saying how it ended (it crashed): reported finished with exit code -1. */
     private Behavior<Command> onWorkGone() {
-        report(true, -1);
-        return Behaviors.stopped();
+        return ended(-1);
+    }
+
+    private Behavior<Command> ended(int exitCode) {
+        report(true, exitCode);
+        finalExitCode = exitCode;
+        if (unconfirmed.isEmpty()) {
+            return Behaviors.stopped();
+        }
+        timers.cancel(Tick.INSTANCE);
+        timers.startSingleTimer(LingerOver.INSTANCE, LINGER);
+        return lingering();
     }
 
     private void report(boolean done, int exitCode) {
@@ -177,10 +272,10 @@ public final class WorkReporter {
             WorkReport.WorkView view = work(done && last, exitCode);
             List<WorkReport.SubWorkView> batch = List.copyOf(unsent.subList(from, to));
             for (ActorRef<WorkReport.Command> registry : registries) {
-                boolean counted = registry.equals(primary);
-                registry.tell(new WorkReport.Progress(view, batch, counted, counted && !workCounted));
+                registry.tell(registry.equals(primary) ? countedReport(view, batch, !workCountSent)
+                        : new WorkReport.Progress(view, batch, false, false));
             }
-            workCounted |= primary != null;
+            workCountSent |= primary != null;
             from = to;
         } while (from < unsent.size());
         unsent.clear();

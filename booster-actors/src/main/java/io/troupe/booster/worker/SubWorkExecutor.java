@@ -217,11 +217,21 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
      * @param queueSize how many may wait before it answers busy
      * @param toolchains the toolchain keys of the compilers this worker runs ({@code troupe.worker.toolchains})
      * @param draining the worker's node is shutting down: it takes no new sub-work ({@link Drain})
+     * @param runs which sub-works run, oldest first, at most {@link #MAX_LISTED_RUNS}; only in the answer to
+     *     {@link GetLoad} (the load riding on every {@link Reply} leaves it empty), and empty from a worker
+     *     from before the field
      */
     public record Load(String worker, int slots, int running, int queued, int queueSize, List<String> toolchains,
-            boolean draining) implements CborSerializable {
+            boolean draining, List<Run> runs) implements CborSerializable {
         public Load {
             toolchains = toolchains == null ? List.of() : List.copyOf(toolchains);
+            runs = runs == null ? List.of() : List.copyOf(runs);
+        }
+
+        /** A load report without the list of running sub-works. */
+        public Load(String worker, int slots, int running, int queued, int queueSize, List<String> toolchains,
+                    boolean draining) {
+            this(worker, slots, running, queued, queueSize, toolchains, draining, List.of());
         }
 
         /** A load report of a worker that is not draining. */
@@ -239,6 +249,19 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             return slots - running - queued;
         }
     }
+
+    /** {@link Load#runs()} lists at most this many running sub-works (the count in {@code running} is exact). */
+    public static final int MAX_LISTED_RUNS = 64;
+
+    /**
+     * One running sub-work, as {@code /workers} lists it.
+     *
+     * @param subWorkId the booster's id of the attempt ({@code <build id>-<n>#<attempt>} from a booster)
+     * @param command the first step's executable name
+     * @param booster the requesting booster's node address
+     * @param sinceMs when it took its slot (epoch ms)
+     */
+    public record Run(String subWorkId, String command, String booster, long sinceMs) implements CborSerializable {}
 
     /** Answer to {@link Execute}. */
     public interface Reply extends CborSerializable {
@@ -329,7 +352,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
 
     /** A started run: which one, its actor, and the node of its requester. */
     private record RunningRun(long number, ActorRef<Execution.Command> execution,
-            org.apache.pekko.actor.Address requester) {}
+            org.apache.pekko.actor.Address requester, String command, long sinceMs) {}
 
     /** A sub-work waiting for a slot, and since when (for {@link Done#workerMicros}). */
     private record Queued(Execute request, long arrivedNanos) {}
@@ -557,7 +580,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             pendingLoads.add(request);
             return this;
         }
-        request.replyTo().tell(load());
+        request.replyTo().tell(loadWithRuns());
         return this;
     }
 
@@ -726,7 +749,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                 slot != null ? slot.runRoot(name) : SandboxDirs.newRoot(settings.sandboxRoot(), name));
         CompletableFuture<Void> submitted = new CompletableFuture<>();
         ActorRef<Execution.Command> child = getContext().spawn(Execution.create(run, submitted), name);
-        runs.put(request.subWorkId(), new RunningRun(number, child, request.requester().path().address()));
+        runs.put(request.subWorkId(), new RunningRun(number, child, request.requester().path().address(),
+                request.steps().isEmpty() ? "" : request.steps().get(0).exeName(), System.currentTimeMillis()));
         getContext().watchWith(child, new ExecutionEnded(request.subWorkId(), number));
         try {
             run.submit(child, blocking).whenComplete((ok, error) -> submitted.complete(null));
@@ -739,6 +763,19 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private Load load() {
         return new Load(address, settings.slots(), running, queue.size(), settings.queueSize(),
                 List.copyOf(toolchains.keySet()), drainWaiters != null);
+    }
+
+    /** The load with which sub-works run, for {@link GetLoad} (not on every reply: it is up to 64 entries). */
+    private Load loadWithRuns() {
+        List<Run> listed = runs.entrySet().stream()
+                .sorted(java.util.Comparator.comparingLong(e -> e.getValue().sinceMs()))
+                .limit(MAX_LISTED_RUNS)
+                .map(e -> new Run(e.getKey(), e.getValue().command(), e.getValue().requester().toString(),
+                        e.getValue().sinceMs()))
+                .toList();
+        Load now = load();
+        return new Load(now.worker(), now.slots(), now.running(), now.queued(), now.queueSize(), now.toolchains(),
+                now.draining(), listed);
     }
 
     /** The request with each keyed step bound to this worker's compiler for its key ({@link #validate} checked them). */

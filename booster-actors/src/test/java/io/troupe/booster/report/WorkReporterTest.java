@@ -158,6 +158,109 @@ class WorkReporterTest {
         }
     }
 
+    @Test
+    void thePrimaryLeavingBeforeConfirmingAnythingHasTheNextCountTheWorkAndEverySubWork() {
+        primaryLeavesMidWork("leaves-early", false);
+    }
+
+    @Test
+    void thePrimaryLeavingAfterConfirmingTheWorkHasTheNextCountOnlyTheRest() {
+        primaryLeavesMidWork("leaves-late", true);
+    }
+
+    /**
+     * Two registries; the primary confirms the work's first report (or not), then leaves with the next reports
+     * unconfirmed (in flight to a node that left, or counted on it and gone with its metrics). Across what the
+     * leaving primary confirmed and what the next one counts, the work and each sub-work count exactly once.
+     */
+    private static void primaryLeavesMidWork(String id, boolean confirmFirst) {
+        ActorTestKit kit = ActorTestKit.create(id, com.typesafe.config.ConfigFactory.parseString(
+                "pekko.actor.serialize-messages = on").withFallback(com.typesafe.config.ConfigFactory.load()));
+        try {
+            TestProbe<WorkReport.Command> a = kit.createTestProbe();
+            TestProbe<WorkReport.Command> b = kit.createTestProbe();
+            kit.system().receptionist().tell(Receptionist.register(WorkReport.REGISTRY_KEY, a.getRef()));
+            kit.system().receptionist().tell(Receptionist.register(WorkReport.REGISTRY_KEY, b.getRef()));
+            awaitRegistries(kit, 2);
+            TestProbe<Object> work = kit.createTestProbe();
+            ActorRef<WorkReporter.Command> reporter = kit.spawn(WorkReporter.create(settings(id), work.getRef()));
+            reporter.tell(WorkReporter.Arrived.INSTANCE);
+            WorkReport.Progress firstA = a.expectMessageClass(WorkReport.Progress.class, WAIT);
+            WorkReport.Progress firstB = b.expectMessageClass(WorkReport.Progress.class, WAIT);
+            TestProbe<WorkReport.Command> primary = firstA.counted() ? a : b;
+            TestProbe<WorkReport.Command> next = firstA.counted() ? b : a;
+            WorkReport.Progress first = firstA.counted() ? firstA : firstB;
+            assertTrue(first.firstCounted() && first.replyTo() != null, "the primary counts the work: " + first);
+
+            Map<String, Integer> counts = new java.util.HashMap<>();
+            if (confirmFirst) {
+                count(first, counts);
+                first.replyTo().tell(new WorkReport.Counted(id, first.seq()));
+            }
+            // three sub-works reach the primary, which never confirms them
+            for (int i = 0; i < 3; i++) {
+                reporter.tell(WorkReporter.Arrived.INSTANCE);
+                reporter.tell(new WorkReporter.Ended(ended(i)));
+            }
+            int toPrimary = 0;
+            while (toPrimary < 3) {
+                toPrimary += primary.expectMessageClass(WorkReport.Progress.class, WAIT).ended().size();
+            }
+            kit.system().receptionist().tell(Receptionist.deregister(WorkReport.REGISTRY_KEY, primary.getRef()));
+            // the next primary gets what the first did not confirm, counted, as soon as the booster sees it left
+            WorkReport.Progress resent;
+            do {
+                resent = next.expectMessageClass(WorkReport.Progress.class, WAIT);
+            } while (!resent.counted());
+            confirmAndCount(resent, counts);
+            for (int i = 3; i < 5; i++) {
+                reporter.tell(WorkReporter.Arrived.INSTANCE);
+                reporter.tell(new WorkReporter.Ended(ended(i)));
+            }
+            reporter.tell(new WorkReporter.WorkFinished(0, new WorkActor.Summary(5, 5, 0, 0, 2)));
+            WorkReport.Progress last;
+            do {
+                last = next.expectMessageClass(WorkReport.Progress.class, WAIT);
+                assertTrue(last.counted(), "the next primary counts every report now");
+                confirmAndCount(last, counts);
+            } while (!last.work().finished());
+            // with everything confirmed the reporter is done
+            next.expectTerminated(reporter, WAIT);
+            primary.expectNoMessage(Duration.ofMillis(200));
+
+            Map<String, Integer> once = new java.util.HashMap<>();
+            once.put("work", 1);
+            for (int i = 0; i < 5; i++) {
+                once.put("w-" + i, 1);
+            }
+            assertEquals(once, counts);
+        } finally {
+            kit.shutdownTestKit();
+        }
+    }
+
+    private static void confirmAndCount(WorkReport.Progress progress, Map<String, Integer> counts) {
+        count(progress, counts);
+        progress.replyTo().tell(new WorkReport.Counted(progress.work().id(), progress.seq()));
+    }
+
+    /** What a registry that counts {@code progress} adds (without the registry's de-duplication). */
+    private static void count(WorkReport.Progress progress, Map<String, Integer> counts) {
+        if (progress.firstCounted()) {
+            counts.merge("work", 1, Integer::sum);
+        }
+        progress.ended().forEach(sub -> counts.merge(sub.id(), 1, Integer::sum));
+    }
+
+    private static void awaitRegistries(ActorTestKit kit, int n) {
+        TestProbe<Receptionist.Listing> listing = kit.createTestProbe();
+        listing.awaitAssert(WAIT, () -> {
+            kit.system().receptionist().tell(Receptionist.find(WorkReport.REGISTRY_KEY, listing.getRef()));
+            assertEquals(n, listing.receiveMessage().getServiceInstances(WorkReport.REGISTRY_KEY).size());
+            return null;
+        });
+    }
+
     private static void collectUntilFinished(TestProbe<WorkReport.Command> registry, List<WorkReport.Progress> into) {
         while (!into.get(into.size() - 1).work().finished()) {
             into.add(registry.expectMessageClass(WorkReport.Progress.class, WAIT));

@@ -6,10 +6,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import kamon.Kamon;
 import kamon.metric.MeasurementUnit;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
@@ -23,7 +25,9 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * recently finished ones, each with its ended sub-works, for {@code /works}. Every reported sub-work is also
  * counted into Kamon ({@code troupe.booster.subworks}, {@code troupe.booster.subwork.phase}, ...), so the
  * booster's figures appear in this node's {@code /metrics} although the booster serves no HTTP itself; only
- * reports the booster marks {@link WorkReport.Progress#counted() counted} (one node's at a time) are counted.
+ * reports the booster marks {@link WorkReport.Progress#counted() counted} (one node's at a time) are counted,
+ * each sub-work id of a work once (the booster sends again to a new primary what the one that left did not
+ * confirm), and each counted report is confirmed to the booster ({@link WorkReport.Counted}).
  */
 public final class WorkRegistry {
 
@@ -51,6 +55,10 @@ public final class WorkRegistry {
         /** whether the latest report was counted here: this node is the work's primary for the metrics */
         boolean counted;
         boolean workCounted;
+        /** sub-works counted into the metrics; a re-sent report counts only those not among them */
+        final Set<String> countedIds = new HashSet<>();
+        /** sub-works on the timeline, while the work is live: a re-sent report does not list them twice */
+        final Set<String> listedIds = new HashSet<>();
     }
 
     private final Map<String, Entry> live = new LinkedHashMap<>();
@@ -58,7 +66,31 @@ public final class WorkRegistry {
     private final int keepFinished;
     private final long lostAfterMs;
 
-    private WorkRegistry(int keepFinished, Duration lostAfter) {
+    /** Where counted reports go: Kamon, or a test's recorder. */
+    interface Meter {
+        void work(String project);
+
+        void subWork(String project, WorkReport.SubWorkView sub);
+    }
+
+    /** The node's metrics. */
+    private static final Meter KAMON = new Meter() {
+        @Override
+        public void work(String project) {
+            Kamon.counter("troupe.booster.works", "works reported by boosters").withTag("project", tag(project))
+                    .increment();
+        }
+
+        @Override
+        public void subWork(String project, WorkReport.SubWorkView sub) {
+            record(project, sub);
+        }
+    };
+
+    private final Meter meter;
+
+    private WorkRegistry(int keepFinished, Duration lostAfter, Meter meter) {
+        this.meter = meter;
         this.keepFinished = keepFinished;
         this.lostAfterMs = lostAfter.toMillis();
     }
@@ -68,9 +100,13 @@ public final class WorkRegistry {
      * @param lostAfter a live work not heard of for this long is shown as lost and later dropped
      */
     public static Behavior<WorkReport.Command> create(int keepFinished, Duration lostAfter) {
+        return create(keepFinished, lostAfter, KAMON);
+    }
+
+    static Behavior<WorkReport.Command> create(int keepFinished, Duration lostAfter, Meter meter) {
         return Behaviors.setup(context -> {
             context.getSystem().receptionist().tell(Receptionist.register(WorkReport.REGISTRY_KEY, context.getSelf()));
-            return new WorkRegistry(keepFinished, lostAfter).behavior();
+            return new WorkRegistry(keepFinished, lostAfter, meter).behavior();
         });
     }
 
@@ -85,30 +121,27 @@ public final class WorkRegistry {
     private Behavior<WorkReport.Command> onProgress(WorkReport.Progress progress) {
         WorkReport.WorkView view = progress.work();
         Entry entry = live.get(view.id());
-        if (entry == null && finished.stream().anyMatch(e -> e.view.id().equals(view.id()))) {
-            return Behaviors.same(); // a late copy of a work already over (a booster re-sent, or one reused the id)
-        }
         if (entry == null) {
+            Entry over = finished.stream().filter(e -> e.view.id().equals(view.id())).findFirst().orElse(null);
+            if (over != null) {
+                // a late copy of a work already over: only a counted re-send (its primary left) still counts
+                count(over, progress);
+                return Behaviors.same();
+            }
             entry = new Entry();
             live.put(view.id(), entry);
         }
-        if (progress.counted() && progress.firstCounted() && !entry.workCounted) {
-            Kamon.counter("troupe.booster.works", "works reported by boosters").withTag("project", tag(view.project()))
-                    .increment();
-            entry.workCounted = true;
-        }
+        count(entry, progress);
         entry.view = view;
         entry.receivedMs = System.currentTimeMillis();
         entry.counted = progress.counted();
         for (WorkReport.SubWorkView sub : progress.ended()) {
-            if (entry.subWorks.size() < MAX_SUB_WORKS) {
+            if (entry.subWorks.size() < MAX_SUB_WORKS && entry.listedIds.add(sub.id())) {
                 entry.subWorks.add(sub);
-            }
-            if (progress.counted()) {
-                record(view.project(), sub);
             }
         }
         if (view.finished()) {
+            entry.listedIds.clear();
             live.remove(view.id());
             finished.addFirst(entry);
             while (finished.size() > keepFinished) {
@@ -117,6 +150,26 @@ public final class WorkRegistry {
         }
         updateActive();
         return Behaviors.same();
+    }
+
+    /** A counted report into this node's metrics: the work once, each sub-work id once; then confirmed. */
+    private void count(Entry entry, WorkReport.Progress progress) {
+        if (!progress.counted()) {
+            return;
+        }
+        String project = progress.work().project();
+        if (progress.firstCounted() && !entry.workCounted) {
+            meter.work(project);
+            entry.workCounted = true;
+        }
+        for (WorkReport.SubWorkView sub : progress.ended()) {
+            if (entry.countedIds.add(sub.id())) {
+                meter.subWork(project, sub);
+            }
+        }
+        if (progress.replyTo() != null) {
+            progress.replyTo().tell(new WorkReport.Counted(progress.work().id(), progress.seq()));
+        }
     }
 
     /** Live works this node counts (its booster's primary), so the gauge too sums over the nodes. */

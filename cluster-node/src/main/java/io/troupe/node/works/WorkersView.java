@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -60,6 +62,9 @@ public final class WorkersView {
         out.put("address", load.worker() == null ? address : load.worker());
         out.put("slots", load.slots());
         out.put("running", load.running());
+        List<Map<String, Object>> runs = new ArrayList<>();
+        load.runs().forEach(run -> runs.add(run(run)));
+        out.put("running_sub_works", runs);
         out.put("queued", load.queued());
         out.put("queue_size", load.queueSize());
         out.put("toolchains", load.toolchains());
@@ -72,6 +77,24 @@ public final class WorkersView {
         store.put("hits", cas.hits());
         store.put("misses", cas.misses());
         out.put("cas", store);
+        return out;
+    }
+
+    /** A booster's attempt id: {@code <build id>-<index>#<attempt>}. */
+    private static final Pattern ATTEMPT = Pattern.compile("(.+)-(\\d+)#(\\d+)");
+
+    /** One running sub-work; {@code work} and {@code index} when its id is a booster's, else null. */
+    static Map<String, Object> run(SubWorkExecutor.Run run) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        Matcher m = ATTEMPT.matcher(run.subWorkId() == null ? "" : run.subWorkId());
+        boolean booster = m.matches();
+        out.put("sub_work", run.subWorkId());
+        out.put("work", booster ? m.group(1) : null);
+        out.put("index", booster ? Integer.valueOf(m.group(2)) : null);
+        out.put("attempt", booster ? Integer.valueOf(m.group(3)) : null);
+        out.put("command", run.command());
+        out.put("booster", run.booster());
+        out.put("since_ms", run.sinceMs());
         return out;
     }
 }

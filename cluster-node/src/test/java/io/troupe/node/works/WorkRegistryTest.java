@@ -113,4 +113,76 @@ class WorkRegistryTest {
             return null;
         });
     }
+
+    @Test
+    void aCountedReSendCountsEachSubWorkOnceEvenAfterTheWorkIsOverAndIsConfirmed() {
+        List<String> counted = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        WorkRegistry.Meter meter = new WorkRegistry.Meter() {
+            @Override
+            public void work(String project) {
+                counted.add("work");
+            }
+
+            @Override
+            public void subWork(String project, WorkReport.SubWorkView sub) {
+                counted.add(sub.id());
+            }
+        };
+        ActorRef<WorkReport.Command> registry = KIT.spawn(WorkRegistry.create(2, Duration.ofMinutes(1), meter));
+        TestProbe<WorkReport.Counted> confirm = KIT.createTestProbe();
+        // not the primary yet: its copies count nothing, and the work ends here
+        registry.tell(new WorkReport.Progress(view("r", 2, false), List.of(sub("r-1"), sub("r-2")), false, false));
+        registry.tell(new WorkReport.Progress(view("r", 3, true), List.of(sub("r-3")), false, false));
+        // the primary left without confirming r-2 and r-3 nor the work: the booster sends them again, counted
+        registry.tell(new WorkReport.Progress(view("r", 3, true), List.of(sub("r-2"), sub("r-3")), true, true, 7,
+                confirm.getRef()));
+        confirm.expectMessage(new WorkReport.Counted("r", 7));
+        // and a copy of a copy counts nothing more
+        registry.tell(new WorkReport.Progress(view("r", 3, true), List.of(sub("r-3")), true, true, 8, confirm.getRef()));
+        confirm.expectMessage(new WorkReport.Counted("r", 8));
+        assertEquals(List.of("work", "r-2", "r-3"), List.copyOf(counted));
+
+        // a live work's re-send is counted once and listed once
+        registry.tell(new WorkReport.Progress(view("s", 1, false), List.of(sub("s-1")), true, true, 1, confirm.getRef()));
+        registry.tell(new WorkReport.Progress(view("s", 1, false), List.of(sub("s-1")), true, true, 2, confirm.getRef()));
+        confirm.expectMessage(new WorkReport.Counted("s", 1));
+        confirm.expectMessage(new WorkReport.Counted("s", 2));
+        assertEquals(List.of("work", "r-2", "r-3", "work", "s-1"), List.copyOf(counted));
+        TestProbe<Optional<WorkRegistry.Work>> one = KIT.createTestProbe();
+        registry.tell(new WorkRegistry.GetWork("s", one.getRef()));
+        assertEquals(List.of("s-1"), one.receiveMessage().orElseThrow().subWorks().stream()
+                .map(WorkReport.SubWorkView::id).toList());
+    }
+
+    @Test
+    void theConfirmationAddressCrossesCborAndAReportWithoutItReadsAsUnconfirmed() throws Exception {
+        org.apache.pekko.serialization.Serialization serialization =
+                org.apache.pekko.serialization.SerializationExtension.get(KIT.system());
+        TestProbe<WorkReport.Counted> confirm = KIT.createTestProbe();
+        WorkReport.Progress progress = new WorkReport.Progress(view("g", 1, false), List.of(sub("g-1")), true, true, 3,
+                confirm.getRef());
+        org.apache.pekko.serialization.Serializer serializer = serialization.findSerializerFor(progress);
+        String manifest = org.apache.pekko.serialization.Serializers.manifestFor(serializer, progress);
+        byte[] bytes = serialization.serialize(progress).get();
+        assertEquals(progress, serialization.deserialize(bytes, serializer.identifier(), manifest).get());
+
+        // what a booster from before the confirmation sends
+        com.fasterxml.jackson.databind.ObjectMapper cbor = org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider
+                .get(KIT.system()).getOrCreate("jackson-cbor", Optional.empty());
+        com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode) cbor
+                .readTree(bytes);
+        tree.remove("seq");
+        tree.remove("replyTo");
+        WorkReport.Progress old = (WorkReport.Progress) serialization.deserialize(cbor.writeValueAsBytes(tree),
+                serializer.identifier(), manifest).get();
+        assertTrue(old.counted());
+        assertEquals(0, old.seq());
+        assertEquals(null, old.replyTo());
+
+        WorkReport.Counted counted = new WorkReport.Counted("g", 3);
+        Object back = serialization.deserialize(serialization.serialize(counted).get(),
+                serialization.findSerializerFor(counted).identifier(),
+                org.apache.pekko.serialization.Serializers.manifestFor(serialization.findSerializerFor(counted), counted)).get();
+        assertEquals(counted, back);
+    }
 }

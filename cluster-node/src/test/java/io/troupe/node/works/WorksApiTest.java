@@ -56,6 +56,22 @@ class WorksApiTest {
             assertEquals(3, work.at("/sub_works/remote_ok").asInt(), work.toString());
             assertEquals(1, work.at("/sub_works/local_fallback").asInt(), work.toString());
             assertEquals(1, work.at("/fallbacks/forced_local").asInt(), work.toString());
+            // the worker running it lists it: which work, which sub-work, what and since when
+            long now = System.currentTimeMillis();
+            JsonNode running = null;
+            for (JsonNode worker : json(awaitGet(cluster.second, "/workers", WorkCluster.WAIT,
+                    r -> r.body().contains("\"work\":\"api-test\"")))) {
+                for (JsonNode run : worker.get("running_sub_works")) {
+                    running = run;
+                }
+            }
+            assertTrue(running != null && running.get("command").asText().contains("sleep"), String.valueOf(running));
+            assertEquals("api-test", running.get("work").asText());
+            assertEquals(5, running.get("index").asInt(), running.toString());
+            assertTrue(running.get("sub_work").asText().startsWith("api-test-5#"), running.toString());
+            assertTrue(running.get("booster").asText().startsWith("pekko://"), running.toString());
+            long since = running.get("since_ms").asLong();
+            assertTrue(since > now - 60_000 && since <= System.currentTimeMillis(), running.toString());
             int perWorker = 0;
             for (JsonNode count : work.get("per_worker")) {
                 perWorker += count.asInt();

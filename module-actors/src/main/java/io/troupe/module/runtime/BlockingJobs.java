@@ -8,14 +8,17 @@ import java.util.concurrent.Executor;
 import java.util.function.BiFunction;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 
 /**
- * The loop of an actor that owns reloadable config ({@link ModuleActor}, proxy-actors' {@code SnapshotReloadActor}):
- * one blocking job at a time (an init, a load) runs on an executor off the actor's thread and reports back as a
- * message, and the requests arriving meanwhile wait in the stash until {@link #finished} replays them.
+ * The parts of an actor that owns reloadable config ({@link ModuleActor}, proxy-actors' {@code SnapshotReloadActor})
+ * that run one blocking job at a time (an init, a load). The actor has two behaviours: <em>idle</em>, where a
+ * request {@link #start}s a job and the actor becomes <em>running</em>; and running, where requests
+ * {@link #await} the job in the stash and the job's result, which comes back as a message, ends with
+ * {@link #finished}, replaying the waiting requests into idle.
  *
- * <p>Use it only from the actor that owns it (it keeps the actor's state, unsynchronised).
+ * <p>Use it only from the actor that owns it (its stash is the actor's).
  *
  * @param <C> the actor's protocol
  */
@@ -23,7 +26,6 @@ public final class BlockingJobs<C> {
     private final ActorContext<C> context;
     private final StashBuffer<C> stash;
     private final Executor executor;
-    private boolean busy;
 
     /**
      * @param context the owning actor's context
@@ -37,27 +39,11 @@ public final class BlockingJobs<C> {
     }
 
     /**
-     * While a job runs, stashes {@code request} (or, with the stash full, runs {@code refuse}, which answers it)
-     * and returns true; returns false when no job runs, so the caller handles {@code request} now.
-     */
-    public boolean deferred(C request, Runnable refuse) {
-        if (!busy) {
-            return false;
-        }
-        if (stash.isFull()) {
-            refuse.run();
-        } else {
-            stash.stash(request);
-        }
-        return true;
-    }
-
-    /**
      * Starts {@code job} on the executor; its result, or what it threw (unwrapped, see {@link #cause}), comes back
-     * to the actor as {@code done(result, error)}. The actor answers that message with {@link #finished}.
+     * to the actor as {@code done(result, error)}. The caller then becomes its running behaviour, which answers
+     * that message with {@link #finished}. A job that ends after the actor stopped reports to dead letters.
      */
-    public <T> void run(Callable<T> job, BiFunction<T, Throwable, C> done) {
-        busy = true;
+    public <T> void start(Callable<T> job, BiFunction<T, Throwable, C> done) {
         CompletableFuture<T> future = CompletableFuture.supplyAsync(() -> {
             try {
                 return job.call();
@@ -68,10 +54,22 @@ public final class BlockingJobs<C> {
         context.pipeToSelf(future, (result, failure) -> done.apply(result, failure == null ? null : cause(failure)));
     }
 
-    /** The job is done: replays the stashed requests into {@code next}, the actor's behaviour from now on. */
-    public Behavior<C> finished(Behavior<C> next) {
-        busy = false;
-        return stash.unstashAll(next);
+    /**
+     * In the running behaviour: {@code request} waits for the job in the stash, or, with the stash full,
+     * {@code refuse} answers it now.
+     */
+    public Behavior<C> await(C request, Runnable refuse) {
+        if (stash.isFull()) {
+            refuse.run();
+        } else {
+            stash.stash(request);
+        }
+        return Behaviors.same();
+    }
+
+    /** The job is done: replays the waiting requests into {@code idle}, the actor's behaviour from now on. */
+    public Behavior<C> finished(Behavior<C> idle) {
+        return stash.unstashAll(idle);
     }
 
     /** What a job threw, without the future's CompletionException / ExecutionException around it. */

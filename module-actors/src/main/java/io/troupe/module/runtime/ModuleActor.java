@@ -9,21 +9,14 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 
 /**
@@ -40,7 +33,7 @@ import org.apache.pekko.actor.typed.javadsl.StashBuffer;
  * this is not one of that actor's plans because a module's reload handler loads and swaps its snapshot itself,
  * and this actor also runs the module's {@code init} and answers versions while a reload runs.
  */
-public final class ModuleActor extends AbstractBehavior<ModuleActor.Command> {
+public final class ModuleActor {
 
     /** Messages carry the module's handlers and stay on this node. */
     public interface Command extends NoSerializationVerificationNeeded {}
@@ -74,7 +67,9 @@ public final class ModuleActor extends AbstractBehavior<ModuleActor.Command> {
     public record InitFailed(String module, String error) implements InitReply {}
 
     /** Answer to {@link Reload}: the new version, or the error (and the old snapshot keeps serving). */
-    public record ReloadReply(String reloadName, String version, String error) implements NoSerializationVerificationNeeded {
+    public record ReloadReply(String reloadName, String version, String error)
+            implements ReloadAsk.Outcome, NoSerializationVerificationNeeded {
+        @Override
         public boolean ok() {
             return error == null;
         }
@@ -86,6 +81,7 @@ public final class ModuleActor extends AbstractBehavior<ModuleActor.Command> {
     /** How long the node's reload handler waits for this actor's answer. */
     public static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(30);
 
+    private final ActorContext<Command> context;
     private final Module module;
     private final Callbacks callbacks;
     private final WebHandlers nodeWeb;
@@ -105,12 +101,12 @@ public final class ModuleActor extends AbstractBehavior<ModuleActor.Command> {
     public static Behavior<Command> create(Module module, Callbacks callbacks, WebHandlers web, Path confRoot,
                                            Executor blocking) {
         return Behaviors.setup(ctx -> Behaviors.withStash(1000,
-                stash -> new ModuleActor(ctx, stash, module, callbacks, web, confRoot, blocking)));
+                stash -> new ModuleActor(ctx, stash, module, callbacks, web, confRoot, blocking).idle()));
     }
 
     private ModuleActor(ActorContext<Command> ctx, StashBuffer<Command> stash, Module module, Callbacks callbacks,
                         WebHandlers web, Path confRoot, Executor blocking) {
-        super(ctx);
+        this.context = ctx;
         this.jobs = new BlockingJobs<>(ctx, stash, blocking);
         this.module = module;
         this.callbacks = callbacks;
@@ -118,11 +114,22 @@ public final class ModuleActor extends AbstractBehavior<ModuleActor.Command> {
         this.confRoot = confRoot;
     }
 
-    @Override
-    public Receive<Command> createReceive() {
-        return newReceiveBuilder()
+    /** No job runs: an init or a reload starts one. */
+    private Behavior<Command> idle() {
+        return Behaviors.receive(Command.class)
                 .onMessage(Init.class, this::onInit)
                 .onMessage(Reload.class, this::onReload)
+                .onMessage(VersionReported.class, this::onVersionReported)
+                .onMessage(GetVersions.class, this::onGetVersions)
+                .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+                .build();
+    }
+
+    /** The module's init or one reload runs on the blocking executor: other inits and reloads wait for it. */
+    private Behavior<Command> running() {
+        return Behaviors.receive(Command.class)
+                .onMessage(Init.class, this::onInitWhileRunning)
+                .onMessage(Reload.class, this::onReloadWhileRunning)
                 .onMessage(InitDone.class, this::onInitDone)
                 .onMessage(ReloadDone.class, this::onReloadDone)
                 .onMessage(VersionReported.class, this::onVersionReported)
@@ -132,67 +139,69 @@ public final class ModuleActor extends AbstractBehavior<ModuleActor.Command> {
     }
 
     private Behavior<Command> onInit(Init init) {
-        if (jobs.deferred(init, () -> init.replyTo().tell(new InitFailed(module.name(),
-                "module " + module.name() + " failed to start: too many requests queued, try again")))) {
-            return this;
-        }
-        WebHandlers moduleWeb = new ModuleWeb(getContext().getSelf(), getContext().getSystem());
-        jobs.run(() -> {
+        WebHandlers moduleWeb = new ModuleWeb(context.getSelf(), context.getSystem());
+        jobs.start(() -> {
             module.init(callbacks, moduleWeb, confRoot);
             return null;
         }, (ok, err) -> new InitDone(init.replyTo(), err));
-        return this;
+        return running();
+    }
+
+    private Behavior<Command> onInitWhileRunning(Init init) {
+        return jobs.await(init, () -> init.replyTo().tell(new InitFailed(module.name(),
+                "module " + module.name() + " failed to start: too many requests queued, try again")));
     }
 
     private Behavior<Command> onInitDone(InitDone done) {
         if (done.error() == null) {
-            getContext().getLog().info("module {} started, data versions {}", module.name(), versions);
+            context.getLog().info("module {} started, data versions {}", module.name(), versions);
             done.replyTo().tell(new Started(module.name()));
         } else {
             String msg = "module " + module.name() + " failed to start: " + message(done.error());
-            getContext().getLog().error("{}", msg);
+            context.getLog().error("{}", msg);
             done.replyTo().tell(new InitFailed(module.name(), msg));
         }
-        return jobs.finished(this);
+        return jobs.finished(idle());
     }
 
     private Behavior<Command> onReload(Reload r) {
-        if (jobs.deferred(r, () -> r.replyTo().tell(new ReloadReply(r.reloadName(), null,
-                "too many reloads queued, try again")))) {
-            return this;
-        }
         WebHandlers.ReloadHandler h = reloadHandlers.get(r.reloadName());
         if (h == null) {
             r.replyTo().tell(new ReloadReply(r.reloadName(), null, "module " + module.name()
                     + " has no reload named " + r.reloadName()));
-            return this;
+            return Behaviors.same();
         }
-        jobs.run(() -> h.reload(r.params() == null ? Map.of() : r.params()), (v, err) -> new ReloadDone(r, v, err));
-        return this;
+        jobs.start(() -> h.reload(r.params() == null ? Map.of() : r.params()), (v, err) -> new ReloadDone(r, v, err));
+        return running();
+    }
+
+    private Behavior<Command> onReloadWhileRunning(Reload r) {
+        return jobs.await(r, () -> r.replyTo().tell(new ReloadReply(r.reloadName(), null,
+                "too many reloads queued, try again")));
     }
 
     private Behavior<Command> onReloadDone(ReloadDone done) {
         String name = done.request().reloadName();
         if (done.error() == null) {
             // the versions map holds what the module reports of its .data files (VersionReported), not answer text
-            getContext().getLog().info("reload {} ok, version {}", name, done.version());
+            context.getLog().info("reload {} ok, version {}", name, done.version());
             done.request().replyTo().tell(new ReloadReply(name, done.version(), null));
         } else {
             String msg = message(done.error());
-            getContext().getLog().warn("reload {} failed, the old config keeps serving: {}", name, msg);
+            context.getLog().warn("reload {} failed, the old config keeps serving: {}", name, msg);
             done.request().replyTo().tell(new ReloadReply(name, null, msg));
         }
-        return jobs.finished(this);
+        return jobs.finished(idle());
     }
 
     private Behavior<Command> onVersionReported(VersionReported v) {
         versions.put(v.reloadName(), v.version());
-        return this;
+        return Behaviors.same();
     }
 
     private Behavior<Command> onGetVersions(GetVersions g) {
         g.replyTo().tell(new Versions(module.name(), Map.copyOf(versions)));
-        return this;
+        return Behaviors.same();
     }
 
     private static String message(Throwable t) {
@@ -238,20 +247,8 @@ public final class ModuleActor extends AbstractBehavior<ModuleActor.Command> {
 
         // runs on the caller's thread (the admin API's blocking dispatcher), never on an actor thread
         private String reloadThroughActor(String name, Map<String, List<String>> params) throws Exception {
-            CompletableFuture<ReloadReply> reply = AskPattern.<Command, ReloadReply>ask(self,
-                    replyTo -> new Reload(name, params, replyTo), RELOAD_TIMEOUT, system.scheduler())
-                    .toCompletableFuture();
-            ReloadReply r;
-            try {
-                r = reply.get(RELOAD_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                throw new IllegalStateException("reload " + name + ": no answer from module " + module.name()
-                        + " within " + RELOAD_TIMEOUT.toSeconds() + " s", e);
-            }
-            if (!r.ok()) {
-                throw new IllegalArgumentException(r.error());
-            }
-            return r.version();
+            return ReloadAsk.<Command, ReloadReply>reloadAndWait(name, self,
+                    replyTo -> new Reload(name, params, replyTo), system.scheduler(), RELOAD_TIMEOUT);
         }
     }
 }

@@ -44,25 +44,55 @@ class BlockingJobsTest {
 
     record Job(String name, CountDownLatch gate, boolean fail, ActorRef<String> replyTo) implements Command {}
 
-    record Done(Job job, String result, Throwable error) implements Command {}
+    /** A job that throws an unchecked throwable (a bug in a loader, an AssertionError). */
+    record Crash(Throwable thrown, ActorRef<String> replyTo) implements Command {}
 
-    /** Answers each job "ok:<name>", "err:<what it threw>", or "full:<name>" when refused. */
+    record Done(ActorRef<String> replyTo, String result, Throwable error) implements Command {}
+
+    enum Stop implements Command { INSTANCE }
+
+    /** Answers each job "ok:<name>", "err:<what it threw>", or "full:<name>" when refused; idle and running. */
     private Behavior<Command> actor(int queued) {
-        return Behaviors.setup(ctx -> Behaviors.withStash(queued, stash -> {
-            BlockingJobs<Command> jobs = new BlockingJobs<>(ctx, stash, pool);
+        return Behaviors.setup(ctx -> Behaviors.withStash(queued, stash -> new Loop(new BlockingJobs<>(ctx, stash, pool)).idle()));
+    }
+
+    private final class Loop {
+        private final BlockingJobs<Command> jobs;
+
+        Loop(BlockingJobs<Command> jobs) {
+            this.jobs = jobs;
+        }
+
+        Behavior<Command> idle() {
             return Behaviors.receive(Command.class)
                     .onMessage(Job.class, j -> {
-                        if (!jobs.deferred(j, () -> j.replyTo().tell("full:" + j.name()))) {
-                            jobs.run(() -> work(j), (r, err) -> new Done(j, r, err));
-                        }
-                        return Behaviors.same();
+                        jobs.start(() -> work(j), (r, err) -> new Done(j.replyTo(), r, err));
+                        return running();
                     })
-                    .onMessage(Done.class, d -> {
-                        d.job().replyTo().tell(d.error() == null ? "ok:" + d.result() : "err:" + d.error());
-                        return jobs.finished(Behaviors.same());
+                    .onMessage(Crash.class, c -> {
+                        jobs.start(() -> {
+                            if (c.thrown() instanceof Error e) {
+                                throw e;
+                            }
+                            throw (RuntimeException) c.thrown();
+                        }, (r, err) -> new Done(c.replyTo(), null, err));
+                        return running();
                     })
+                    .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
                     .build();
-        }));
+        }
+
+        Behavior<Command> running() {
+            return Behaviors.receive(Command.class)
+                    .onMessage(Job.class, j -> jobs.await(j, () -> j.replyTo().tell("full:" + j.name())))
+                    .onMessage(Crash.class, c -> jobs.await(c, () -> c.replyTo().tell("full:crash")))
+                    .onMessage(Done.class, d -> {
+                        d.replyTo().tell(d.error() == null ? "ok:" + d.result() : "err:" + d.error());
+                        return jobs.finished(idle());
+                    })
+                    .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+                    .build();
+        }
     }
 
     private String work(Job j) throws Exception {
@@ -100,5 +130,37 @@ class BlockingJobsTest {
         // the failure left the loop idle: the next job runs
         a.tell(new Job("five", open, false, probe.getRef()));
         probe.expectMessage(Duration.ofSeconds(10), "ok:five");
+    }
+
+    @Test
+    void aJobThrowingAnUncheckedThrowableIsAnsweredAndTheLoopGoesOn() {
+        ActorRef<Command> a = kit.spawn(actor(2));
+        TestProbe<String> probe = kit.createTestProbe();
+        a.tell(new Crash(new IllegalStateException("loader bug"), probe.getRef()));
+        probe.expectMessage(Duration.ofSeconds(10), "err:java.lang.IllegalStateException: loader bug");
+        a.tell(new Crash(new AssertionError("broken invariant"), probe.getRef()));
+        probe.expectMessage(Duration.ofSeconds(10), "err:java.lang.AssertionError: broken invariant");
+        a.tell(new Job("after", new CountDownLatch(0), false, probe.getRef()));
+        probe.expectMessage(Duration.ofSeconds(10), "ok:after");
+    }
+
+    @Test
+    void stopWhileAJobRunsStopsAtOnceAndTheJobsLateResultGoesNowhere() throws Exception {
+        ActorRef<Command> a = kit.spawn(actor(2));
+        TestProbe<String> probe = kit.createTestProbe();
+        CountDownLatch gate = new CountDownLatch(1);
+        a.tell(new Job("slow", gate, false, probe.getRef()));
+        a.tell(new Job("waiting", new CountDownLatch(0), false, probe.getRef()));
+        a.tell(Stop.INSTANCE);
+        // the actor does not wait for the job it started: stop is not queued behind it
+        probe.expectTerminated(a, Duration.ofSeconds(10));
+        assertEquals(1, running.get(), "the job still runs");
+        gate.countDown();
+        // its result and the waiting request die with the actor: no answer, and the pool is free again
+        probe.expectNoMessage(Duration.ofMillis(300));
+        assertEquals(0, running.get());
+        ActorRef<Command> b = kit.spawn(actor(2));
+        b.tell(new Job("next", new CountDownLatch(0), false, probe.getRef()));
+        probe.expectMessage(Duration.ofSeconds(10), "ok:next");
     }
 }

@@ -3,6 +3,7 @@ package io.troupe.proxy.reload;
 import io.troupe.api.CborSerializable;
 import io.troupe.api.proxy.WebHandlers;
 import io.troupe.module.runtime.BlockingJobs;
+import io.troupe.module.runtime.ReloadAsk;
 import io.troupe.proxy.config.ConfigException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
@@ -19,7 +19,6 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 
@@ -102,13 +101,7 @@ public final class SnapshotReloadActor<Q extends SnapshotReloadActor.Command, S>
     public record ReloadResult(boolean ok, String version, String error) implements Outcome, CborSerializable {}
 
     /** What a reload answers, whichever owner's protocol it is in. */
-    public interface Outcome {
-        boolean ok();
-
-        String version();
-
-        String error();
-    }
+    public interface Outcome extends ReloadAsk.Outcome {}
 
     /** {@code snapshot} is the plan's {@code S}, or null with {@code error} set. */
     private record Loaded(Object request, Object snapshot, List<String> warnings, String error)
@@ -147,26 +140,36 @@ public final class SnapshotReloadActor<Q extends SnapshotReloadActor.Command, S>
                 stash -> new SnapshotReloadActor<>(ctx, stash, requests, stop, plan).idle()));
     }
 
+    /** No reload runs: a request starts one. */
     private Behavior<Command> idle() {
         return Behaviors.receive(Command.class)
                 .onMessage(requests, this::onReload)
+                .onMessageEquals(stop, Behaviors::stopped)
+                .build();
+    }
+
+    /** A reload loads on the blocking dispatcher: the next ones wait for it. */
+    private Behavior<Command> running() {
+        return Behaviors.receive(Command.class)
+                .onMessage(requests, this::onReloadWhileRunning)
                 .onMessage(Loaded.class, this::onLoaded)
                 .onMessageEquals(stop, Behaviors::stopped)
                 .build();
     }
 
     private Behavior<Command> onReload(Q r) {
-        if (jobs.deferred(r, () -> plan.answer(r, false, null, "too many reloads queued, try again"))) {
-            return Behaviors.same();
-        }
         String refusal = plan.refusal(r);
         if (refusal != null) {
             plan.answer(r, false, null, refusal);
             return Behaviors.same();
         }
         List<String> warnings = new ArrayList<>();
-        jobs.run(() -> plan.load(r, warnings), (s, failure) -> new Loaded(r, s, warnings, failure == null ? null : message(failure)));
-        return Behaviors.same();
+        jobs.start(() -> plan.load(r, warnings), (s, failure) -> new Loaded(r, s, warnings, failure == null ? null : message(failure)));
+        return running();
+    }
+
+    private Behavior<Command> onReloadWhileRunning(Q r) {
+        return jobs.await(r, () -> plan.answer(r, false, null, "too many reloads queued, try again"));
     }
 
     @SuppressWarnings("unchecked") // only onReload makes a Loaded, from a Q and the plan's S
@@ -233,8 +236,8 @@ public final class SnapshotReloadActor<Q extends SnapshotReloadActor.Command, S>
                                       Scheduler scheduler, Duration timeout) {
         String name = reloadable.name();
         web.registerReload(name, params -> {
-            String version = SnapshotReloadActor.<Command, ReloadResult>reloadAndWait(name, actor, replyTo -> new Reload(pathParam(params), replyTo),
-                    scheduler, timeout);
+            String version = ReloadAsk.<Command, ReloadResult>reloadAndWait(name, actor,
+                    replyTo -> new Reload(pathParam(params), replyTo), scheduler, timeout);
             // the version served is reported like at start (module_status "versions")
             web.dataVersion(name, version);
             return version;
@@ -246,25 +249,5 @@ public final class SnapshotReloadActor<Q extends SnapshotReloadActor.Command, S>
         List<String> values = params == null ? null : params.get("path");
         return values == null ? Optional.empty()
                 : values.stream().filter(v -> v != null && !v.isEmpty()).findFirst().map(Path::of);
-    }
-
-    /**
-     * Asks {@code actor} for reload {@code name} and blocks for the answer (the node runs reload handlers on its
-     * blocking dispatcher): the new version, or the error as an IllegalArgumentException.
-     */
-    public static <C, R extends Outcome> String reloadAndWait(String name, ActorRef<C> actor,
-                                                              Function<ActorRef<R>, C> request, Scheduler scheduler,
-                                                              Duration timeout) throws Exception {
-        R result;
-        try {
-            result = AskPattern.<C, R>ask(actor, request::apply, timeout, scheduler).toCompletableFuture().get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("reload " + name + " got no answer within " + timeout.toMillis()
-                    + " ms: " + e.getCause(), e.getCause());
-        }
-        if (!result.ok()) {
-            throw new IllegalArgumentException(result.error());
-        }
-        return result.version();
     }
 }

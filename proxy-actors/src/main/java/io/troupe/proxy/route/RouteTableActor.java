@@ -2,6 +2,7 @@ package io.troupe.proxy.route;
 
 import io.troupe.api.CborSerializable;
 import io.troupe.api.proxy.WebHandlers;
+import io.troupe.module.runtime.ReloadAsk;
 import io.troupe.proxy.backend.BackendHealth;
 import io.troupe.proxy.backend.HealthCheckManager;
 import io.troupe.proxy.config.ConfigException;
@@ -111,7 +112,7 @@ public final class RouteTableActor {
      */
     public static void registerReloads(WebHandlers web, ActorRef<Command> actor, Scheduler scheduler, Duration timeout) {
         for (String name : RELOAD_NAMES) {
-            web.registerReload(name, params -> SnapshotReloadActor.<Command, ReloadResult>reloadAndWait(name, actor,
+            web.registerReload(name, params -> ReloadAsk.<Command, ReloadResult>reloadAndWait(name, actor,
                     replyTo -> new Reload(name, SnapshotReloadActor.pathParam(params), replyTo), scheduler, timeout));
         }
     }
