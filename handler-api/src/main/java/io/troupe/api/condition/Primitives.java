@@ -597,6 +597,10 @@ final class Primitives {
             return key;
         }
 
+        StringMatcher matcher() {
+            return matcher;
+        }
+
         /** The match on the header's first value, {@code null} when absent. */
         boolean matchValue(String value) {
             return matcher.match(value == null ? "" : value);

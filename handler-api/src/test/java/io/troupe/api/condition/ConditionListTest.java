@@ -21,6 +21,9 @@ class ConditionListTest {
         "req_header_value_in(\"X-Block-Token\", \"bad-1|worse-1\", false)",
         "req_header_value_in(\"x-block-token\", \"BAD-2\", true)",
         "req_header_value_in(\"X-Block-Token\", \"\", false)",
+        "req_header_value_in(\"X-Block-Token\", \"bad-2|bad-1\", false)",
+        "req_header_value_in(\"X-Block-Token\", \"bad-3\", false)",
+        "req_header_value_in(\"X-Other\", \"so evil|\", false)",
         "req_header_value_prefix_in(\"User-Agent\", \"curl\", true)",
         "req_header_value_contain(\"X-Other\", \"evil\", false)",
         "req_cip_range(\"10.0.0.0\", \"10.0.255.255\")",
@@ -82,6 +85,24 @@ class ConditionListTest {
         }
         // the lists matched often enough, and missed often enough, to test both
         assertEquals(true, matched > 1000, "matches " + matched);
+    }
+
+    @Test
+    void mergedHeaderRulesKeepTheirPlaceInTheOrder() throws ConditionException {
+        ConditionList list = ConditionList.of(List.of(
+                Conditions.build("req_path_prefix_in(\"/x\", false)"),
+                Conditions.build("req_header_value_in(\"X-Block-Token\", \"bad-1\", false)"),
+                Conditions.build("req_cip_range(\"10.0.0.0\", \"10.0.255.255\")"),
+                Conditions.build("req_header_value_in(\"X-Block-Token\", \"bad-1|bad-2\", false)")));
+        FakeRequest bad1 = new FakeRequest().uri("/a").header("X-Block-Token", "bad-1").client("10.0.0.1");
+        assertEquals(1, list.firstMatch(bad1, 0));
+        assertEquals(2, list.firstMatch(bad1, 2));
+        assertEquals(3, list.firstMatch(bad1, 3));
+        assertEquals(-1, list.firstMatch(bad1, 4));
+        FakeRequest bad2 = new FakeRequest().uri("/x").header("x-block-token", "bad-2").client("127.0.0.1");
+        assertEquals(0, list.firstMatch(bad2, 0));
+        assertEquals(3, list.firstMatch(bad2, 1));
+        assertEquals(-1, list.firstMatch(new FakeRequest().uri("/a").header("X-Block-Token", "BAD-1").client("127.0.0.1"), 0));
     }
 
     @Test
