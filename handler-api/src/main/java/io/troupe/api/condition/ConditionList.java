@@ -18,7 +18,8 @@ import java.util.Map;
  * {@code req_header_value_*} matchers, {@code req_cip_range}, and a path matcher on the left of an {@code &&})
  * are called directly, not through one interface call site that sees every condition class; the path, a
  * header's value and the client address are fetched once per call instead of once per rule; and exact,
- * case-sensitive {@code req_header_value_in} rules on one header name are merged into one lookup of its value.
+ * case-sensitive {@code req_header_value_in} rules on one header name are merged into one lookup of its value,
+ * and case-sensitive {@code req_path_prefix_in} rules into one walk of the path down a tree of their prefixes.
  * Conditions only read the request, so a value fetched once is the value every rule would have fetched, and
  * the order in which rules are tried does not change which is first to match. Immutable and thread-safe.
  */
@@ -38,6 +39,8 @@ public final class ConditionList {
     // value to the indices (ascending) of the rules it satisfies; these rules are GROUPED and cost one lookup
     private final HeaderName[] groupNames;
     private final List<Map<String, int[]>> groups;
+    // case-sensitive req_path_prefix_in rules, when two or more: merged into one tree walk; null when fewer
+    private final PrefixTrie pathPrefixes;
 
     private ConditionList(List<Condition> list) {
         int n = list.size();
@@ -86,6 +89,23 @@ public final class ConditionList {
             g.add(m);
         }
         groups = List.copyOf(g);
+        List<Integer> prefixRules = new ArrayList<>();
+        List<String[]> prefixes = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (kinds[i] == PATH && ((PathFetched) conditions[i]).matcher() instanceof Matchers.AnyPattern any
+                    && any.exactPrefixes() != null) {
+                prefixRules.add(i);
+                prefixes.add(any.exactPrefixes());
+            }
+        }
+        if (prefixRules.size() >= 2) {
+            for (int i : prefixRules) {
+                kinds[i] = GROUPED;
+            }
+            pathPrefixes = PrefixTrie.of(prefixRules, prefixes);
+        } else {
+            pathPrefixes = null;
+        }
     }
 
     /**
@@ -129,6 +149,13 @@ public final class ConditionList {
         }
         String path = null;
         boolean havePath = false;
+        if (pathPrefixes != null) {
+            path = request.path();
+            havePath = true;
+            if (path != null) {
+                end = pathPrefixes.first(path, from, end);
+            }
+        }
         HeaderName lastName = null;
         String lastValue = null;
         boolean haveIp = false;

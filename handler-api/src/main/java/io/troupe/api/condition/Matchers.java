@@ -142,6 +142,11 @@ final class Matchers {
             this.foldCase = foldCase;
         }
 
+        /** The patterns when this is a case-sensitive prefix test, else {@code null}. */
+        String[] exactPrefixes() {
+            return kind == PREFIX && !foldCase ? patterns.clone() : null;
+        }
+
         @Override
         public boolean match(String v) {
             if (foldCase && !GoText.hasSurrogates(v)) {

@@ -575,6 +575,10 @@ final class Primitives {
         boolean matchPath(String path) {
             return path != null && matcher.match(path);
         }
+
+        StringMatcher matcher() {
+            return matcher;
+        }
     }
 
     /** A matcher on a request header's first value, the empty string when absent. */

@@ -16,6 +16,10 @@ class ConditionListTest {
     private static final String[] CONDITIONS = {
         "req_path_prefix_in(\"/admin/|/internal/\", false)",
         "req_path_prefix_in(\"/API/\", true)",
+        "req_path_prefix_in(\"/a|/x\", false)",
+        "req_path_prefix_in(\"/index|/in\", false)",
+        "req_path_prefix_in(\"/admin/x\", false)",
+        "req_path_prefix_in(\"\", false)",
         "req_path_in(\"/index.html\", false)",
         "req_path_suffix_in(\".php\", false)",
         "req_header_value_in(\"X-Block-Token\", \"bad-1|worse-1\", false)",
