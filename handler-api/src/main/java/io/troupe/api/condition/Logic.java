@@ -20,6 +20,14 @@ final class Logic {
             return left.match(request) && right.match(request);
         }
 
+        Condition left() {
+            return left;
+        }
+
+        Condition right() {
+            return right;
+        }
+
         @Override
         public String toString() {
             return "(" + left + " && " + right + ")";

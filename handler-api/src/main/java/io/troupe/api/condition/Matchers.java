@@ -59,12 +59,7 @@ final class Matchers {
     static StringMatcher in(String patterns, boolean foldCase) {
         String[] p = prepare(patterns, foldCase);
         if (!foldCase) {
-            if (p.length == 1) {
-                String only = p[0];
-                return only::equals;
-            }
-            Set<String> set = new HashSet<>(List.of(dedupe(p)));
-            return set::contains;
+            return new ExactIn(p);
         }
         if (p.length <= 8) {
             // a short list: compare folding on the fly, no allocation
@@ -88,6 +83,26 @@ final class Matchers {
         }
         Set<String> set = new HashSet<>(List.of(dedupe(p)));
         return v -> set.contains(GoText.upper(v));
+    }
+
+    /** Exact, case-sensitive membership; its values are known, so a rule list can merge several into one lookup. */
+    static final class ExactIn implements StringMatcher {
+        private final String only;
+        private final Set<String> values;
+
+        ExactIn(String[] patterns) {
+            this.values = new HashSet<>(List.of(patterns));
+            this.only = patterns.length == 1 ? patterns[0] : null;
+        }
+
+        @Override
+        public boolean match(String value) {
+            return only != null ? only.equals(value) : values.contains(value);
+        }
+
+        Set<String> values() {
+            return values;
+        }
     }
 
     private static String[] dedupe(String[] p) {
@@ -125,6 +140,11 @@ final class Matchers {
             this.kind = kind;
             this.patterns = patterns;
             this.foldCase = foldCase;
+        }
+
+        /** The patterns when this is a case-sensitive prefix test, else {@code null}. */
+        String[] exactPrefixes() {
+            return kind == PREFIX && !foldCase ? patterns.clone() : null;
         }
 
         @Override

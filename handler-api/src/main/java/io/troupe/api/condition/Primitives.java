@@ -6,6 +6,7 @@ import io.troupe.api.condition.Lexer.Kind;
 import io.troupe.api.condition.Lexer.Token;
 import io.troupe.api.condition.Matchers.StringMatcher;
 import io.troupe.api.condition.Parser.Call;
+import io.troupe.api.proxy.HeaderName;
 import io.troupe.api.proxy.Request;
 import io.troupe.api.proxy.Response;
 import io.troupe.api.proxy.Session;
@@ -46,6 +47,10 @@ final class Primitives {
 
     /** Header name BFE reads to override "now" in time primitives (its documented test hook). */
     static final String DEBUG_TIME_HEADER = "X-Bfe-Debug-Time";
+    private static final HeaderName DEBUG_TIME = HeaderName.of(DEBUG_TIME_HEADER);
+    private static final HeaderName USER_AGENT = HeaderName.of("User-Agent");
+    // the client-address fetch as one object, so that a rule list can tell req_cip_range from the other ranges
+    private static final IpSource CIP = Primitives::cip;
 
     static final Map<String, Spec> SPECS = new LinkedHashMap<>();
 
@@ -61,7 +66,7 @@ final class Primitives {
         def("req_cip_trusted", a -> new Check(a.source(), r -> r.session().trustedSource()));
         def("req_vip_in", a -> ipIn(a, 0, Primitives::vip), S);
         def("req_vip_range", a -> ipRange(a, Primitives::vip), S, S);
-        def("req_cip_range", a -> ipRange(a, Primitives::cip), S, S);
+        def("req_cip_range", a -> ipRange(a, CIP), S, S);
         def("req_cip_hash_in", a -> new IpHash(a.source(), Primitives::cip, hash(a, 0, false)), S);
         def("req_proto_match", a -> fetch(a, Primitives::proto, Matchers.exact(a.str(0), true)), S);
         def("req_proto_secure", a -> new Check(a.source(), r -> r.session().isSecure()));
@@ -94,7 +99,7 @@ final class Primitives {
         def("req_cookie_value_hash_in", a -> fetch(a, cookie(a), hash(a, 1, a.bool(2))), S, S, B);
         def("req_port_in", a -> fetch(a, Primitives::port, Matchers.in(a.str(0), false)), S);
         def("req_tag_match", a -> tagMatch(a), S, S);
-        def("req_ua_regmatch", a -> fetch(a, r -> orEmpty(r.header("User-Agent")), regex(a, 0)), S);
+        def("req_ua_regmatch", a -> fetch(a, r -> orEmpty(r.header(USER_AGENT)), regex(a, 0)), S);
         def("req_header_key_in", a -> headerKeyIn(a, false), S);
         def("req_header_value_in", a -> headerFetch(a, Matchers.in(a.str(1), a.bool(2))), S, S, B);
         def("req_header_value_prefix_in", a -> headerFetch(a, Matchers.prefix(a.str(1), a.bool(2))), S, S, B);
@@ -231,7 +236,7 @@ final class Primitives {
 
 
     private static Source resHeader(Args a) {
-        String key = a.str(0);
+        HeaderName key = HeaderName.of(a.str(0));
         return r -> {
             Response res = r.response();
             return res == null ? null : orEmpty(res.header(key));
@@ -287,7 +292,7 @@ final class Primitives {
 
     // an absent header is the empty string (Go's Header.Get)
     private static Condition headerFetch(Args a, StringMatcher matcher) {
-        return new HeaderFetched(a.source(), a.str(0), matcher);
+        return new HeaderFetched(a.source(), HeaderName.of(a.str(0)), matcher);
     }
 
     private static StringMatcher hostIn(Args a) throws ConditionException {
@@ -346,7 +351,7 @@ final class Primitives {
         if (IpAddrs.compare(IpAddrs.hi(end), IpAddrs.lo(end), IpAddrs.hi(start), IpAddrs.lo(start)) < 0) {
             throw new ConditionException(a.pos(0), "startIP[" + a.str(0) + "] must <= endIP[" + a.str(1) + "]");
         }
-        return new IpRange(a.source(), source, start, end);
+        return new IpRange(a.source(), source, start, end, source == CIP);
     }
 
     private static Condition queryKeyIn(Args a) {
@@ -390,13 +395,13 @@ final class Primitives {
 
     // a header counts as present only with a non-empty first value (Go's Header.Get(k) != "")
     private static Condition headerKeyIn(Args a, boolean response) {
-        String[] keys = Matchers.split(a.str(0)).toArray(new String[0]);
+        HeaderName[] keys = Matchers.split(a.str(0)).stream().map(HeaderName::of).toArray(HeaderName[]::new);
         return new Check(a.source(), r -> {
             Response res = response ? r.response() : null;
             if (response && res == null) {
                 return false;
             }
-            for (String k : keys) {
+            for (HeaderName k : keys) {
                 String v = response ? res.header(k) : r.header(k);
                 if (v != null && !v.isEmpty()) {
                     return true;
@@ -483,7 +488,7 @@ final class Primitives {
 
     /** "Now" in epoch milliseconds for time primitives, or {@code -1} when the debug header is malformed. */
     static long now(Request r) {
-        String debug = r.header(DEBUG_TIME_HEADER);
+        String debug = r.header(DEBUG_TIME);
         if (debug == null) {
             return System.currentTimeMillis();
         }
@@ -564,17 +569,24 @@ final class Primitives {
 
         @Override
         public boolean match(Request request) {
-            String v = request.path();
-            return v != null && matcher.match(v);
+            return matchPath(request.path());
+        }
+
+        boolean matchPath(String path) {
+            return path != null && matcher.match(path);
+        }
+
+        StringMatcher matcher() {
+            return matcher;
         }
     }
 
     /** A matcher on a request header's first value, the empty string when absent. */
     static final class HeaderFetched extends Primitive {
-        private final String key;
+        private final HeaderName key;
         private final StringMatcher matcher;
 
-        HeaderFetched(String source, String key, StringMatcher matcher) {
+        HeaderFetched(String source, HeaderName key, StringMatcher matcher) {
             super(source);
             this.key = key;
             this.matcher = matcher;
@@ -582,8 +594,20 @@ final class Primitives {
 
         @Override
         public boolean match(Request request) {
-            String v = request.header(key);
-            return matcher.match(v == null ? "" : v);
+            return matchValue(request.header(key));
+        }
+
+        HeaderName key() {
+            return key;
+        }
+
+        StringMatcher matcher() {
+            return matcher;
+        }
+
+        /** The match on the header's first value, {@code null} when absent. */
+        boolean matchValue(String value) {
+            return matcher.match(value == null ? "" : value);
         }
     }
 
@@ -626,10 +650,12 @@ final class Primitives {
         private final long startLo;
         private final long endHi;
         private final long endLo;
+        private final boolean clientIp;
 
-        IpRange(String source, IpSource fetcher, byte[] start, byte[] end) {
+        IpRange(String source, IpSource fetcher, byte[] start, byte[] end, boolean clientIp) {
             super(source);
             this.fetcher = fetcher;
+            this.clientIp = clientIp;
             this.startHi = IpAddrs.hi(start);
             this.startLo = IpAddrs.lo(start);
             this.endHi = IpAddrs.hi(end);
@@ -642,8 +668,15 @@ final class Primitives {
             if (raw == null) {
                 return false;
             }
-            long hi = IpAddrs.hi(raw);
-            long lo = IpAddrs.lo(raw);
+            return matchIp(IpAddrs.hi(raw), IpAddrs.lo(raw));
+        }
+
+        /** Whether this is {@code req_cip_range}, which fetches {@link Primitives#cip}. */
+        boolean clientIp() {
+            return clientIp;
+        }
+
+        boolean matchIp(long hi, long lo) {
             return IpAddrs.compare(hi, lo, startHi, startLo) >= 0 && IpAddrs.compare(hi, lo, endHi, endLo) <= 0;
         }
     }

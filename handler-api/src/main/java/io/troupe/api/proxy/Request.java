@@ -37,8 +37,24 @@ public interface Request {
     /** The first value of a header, or {@code null}. */
     String header(String name);
 
+    /**
+     * The first value of a header, or {@code null}; {@code name} may be a {@link HeaderName}, made once, which
+     * the proxy looks up without hashing the name again. Default: {@link #header(String)} of its text.
+     */
+    default String header(CharSequence name) {
+        return header(name.toString());
+    }
+
     /** All values of a header, in order; empty when absent. */
     List<String> headers(String name);
+
+    /**
+     * All values of a header, in order; empty when absent; {@code name} may be a {@link HeaderName}. Default:
+     * {@link #headers(String)} of its text.
+     */
+    default List<String> headers(CharSequence name) {
+        return headers(name.toString());
+    }
 
     /** The names of all headers, as sent. */
     List<String> headerNames();
@@ -49,11 +65,32 @@ public interface Request {
     /** Replaces a header's values with one value. */
     void setHeader(String name, String value);
 
+    /**
+     * Replaces a header's values with one value; {@code name} may be a {@link HeaderName}. Default:
+     * {@link #setHeader(String, String)} with its text.
+     */
+    default void setHeader(CharSequence name, String value) {
+        setHeader(name.toString(), value);
+    }
+
     /** Adds a value to a header. */
     void addHeader(String name, String value);
 
+    /**
+     * Adds a value to a header; {@code name} may be a {@link HeaderName}. Default:
+     * {@link #addHeader(String, String)} with its text.
+     */
+    default void addHeader(CharSequence name, String value) {
+        addHeader(name.toString(), value);
+    }
+
     /** Removes a header. */
     void removeHeader(String name);
+
+    /** Removes a header; {@code name} may be a {@link HeaderName}. Default: {@link #removeHeader(String)} of its text. */
+    default void removeHeader(CharSequence name) {
+        removeHeader(name.toString());
+    }
 
     /** The product the request was routed to, or {@code null} before {@link CallbackPoint#FOUND_PRODUCT}. */
     String product();

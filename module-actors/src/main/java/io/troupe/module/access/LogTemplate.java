@@ -1,5 +1,6 @@
 package io.troupe.module.access;
 
+import io.troupe.api.proxy.HeaderName;
 import io.troupe.api.proxy.Request;
 import io.troupe.module.block.BlockInfo;
 import io.troupe.module.support.AddressText;
@@ -72,7 +73,16 @@ public final class LogTemplate {
     private static final DateTimeFormatter CLF_TIME = DateTimeFormatter.ofPattern("'['dd/MMM/yyyy:HH:mm:ss Z']'", Locale.ROOT)
             .withZone(ZoneId.systemDefault());
 
-    record Item(String literal, String var, String key) {}
+    record Item(String literal, String var, String key, HeaderName name) {
+        // the key as a header name, made once here, for ${...}req_header and ${...}res_header
+        Item(String literal, String var, String key) {
+            this(literal, var, key, key == null ? null : HeaderName.of(key));
+        }
+    }
+
+    private static final HeaderName CONTENT_LENGTH = HeaderName.of("Content-Length");
+    private static final HeaderName LOCATION = HeaderName.of("Location");
+    private static final HeaderName SET_COOKIE = HeaderName.of("Set-Cookie");
 
     /** The last second a time variable printed, and its text. */
     private record Second(long epochSecond, String text) {}
@@ -225,13 +235,13 @@ public final class LogTemplate {
             case "status_code" -> res == null ? "-" : NumberText.of(res.status());
             case "res_proto" -> res == null ? "-" : "HTTP/1.1";
             case "res_len", "res_body_len" -> res == null ? "-" : contentLength(res);
-            case "req_body_len" -> dash(req.header("Content-Length"));
-            case "req_header" -> dash(req.header(it.key));
-            case "res_header" -> res == null || res.headers(it.key).isEmpty() ? "-" : String.join(",", res.headers(it.key));
+            case "req_body_len" -> dash(req.header(CONTENT_LENGTH));
+            case "req_header" -> dash(req.header(it.name));
+            case "res_header" -> res == null || res.headers(it.name).isEmpty() ? "-" : String.join(",", res.headers(it.name));
             case "req_cookie" -> dash(req.cookie(it.key));
             case "res_cookie" -> resCookie(res, it.key);
-            case "redirect" -> res != null && res.status() / 100 == 3 && res.header("Location") != null
-                    ? res.header("Location") + "," + res.status() : "-";
+            case "redirect" -> res != null && res.status() / 100 == 3 && res.header(LOCATION) != null
+                    ? res.header(LOCATION) + "," + res.status() : "-";
             case "since_ses_start_time" -> s == null ? "-" : Long.toString(System.currentTimeMillis() - s.startTimeMillis());
             case "req_ctx" -> contextValue(req.getContext(it.key));
             default -> "-";
@@ -266,7 +276,7 @@ public final class LogTemplate {
     }
 
     private static String contentLength(Response res) {
-        String cl = res.header("Content-Length");
+        String cl = res.header(CONTENT_LENGTH);
         if (cl != null) {
             return cl;
         }
@@ -277,7 +287,7 @@ public final class LogTemplate {
         if (res == null) {
             return "-";
         }
-        for (String sc : res.headers("Set-Cookie")) {
+        for (String sc : res.headers(SET_COOKIE)) {
             int eq = sc.indexOf('=');
             if (eq > 0 && sc.substring(0, eq).strip().equals(name)) {
                 int semi = sc.indexOf(';', eq);

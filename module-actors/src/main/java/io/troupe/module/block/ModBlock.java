@@ -2,6 +2,7 @@ package io.troupe.module.block;
 
 import io.troupe.api.monitor.Counter;
 import io.troupe.api.monitor.Metrics;
+import io.troupe.api.condition.ConditionList;
 import io.troupe.api.proxy.CallbackPoint;
 import io.troupe.api.proxy.Callbacks;
 import io.troupe.api.proxy.FilterResult;
@@ -104,14 +105,14 @@ public final class ModBlock implements Module {
     FilterResult productBlock(Request request) {
         state.reqTotal.inc();
         BlockRules rules = ruleTable.get();
-        BlockRules.Rule[] global = rules.rules(BlockRules.GLOBAL);
+        BlockRules.Product global = rules.product(BlockRules.GLOBAL);
         if (global != null) {
             FilterResult r = process(request, global);
             if (r != null) {
                 return r;
             }
         }
-        BlockRules.Rule[] own = rules.rules(request.product());
+        BlockRules.Product own = rules.product(request.product());
         if (own == null) {
             if (openDebug) {
                 log.debug("{} product {} has no rules, pass", NAME, request.product());
@@ -128,11 +129,11 @@ public final class ModBlock implements Module {
     }
 
     /** The first matching rule's verdict, or {@code null} when no rule matched with a known command. */
-    private FilterResult process(Request request, BlockRules.Rule[] rules) {
-        for (BlockRules.Rule rule : rules) {
-            if (!rule.cond().match(request)) {
-                continue;
-            }
+    private FilterResult process(Request request, BlockRules.Product product) {
+        BlockRules.Rule[] rules = product.rules();
+        ConditionList conditions = product.conditions();
+        for (int i = conditions.firstMatch(request, 0); i >= 0; i = conditions.firstMatch(request, i + 1)) {
+            BlockRules.Rule rule = rules[i];
             request.setContext(CTX_BLOCK_INFO, new BlockInfo(rule.name()));
             switch (rule.cmd()) {
                 case "ALLOW" -> {

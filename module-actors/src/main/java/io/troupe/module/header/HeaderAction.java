@@ -1,5 +1,6 @@
 package io.troupe.module.header;
 
+import io.troupe.api.proxy.HeaderName;
 import io.troupe.api.proxy.Request;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -16,7 +17,8 @@ final class HeaderAction {
 
     final boolean request;
     final Op op;
-    final String header;
+    /** Made once at load, so that the proxy does not hash the name per request. */
+    final HeaderName header;
     private final List<Function<Request, String>> value;
     /** For MOD: SCHEME_SET or QUERY_ADD, and its arguments. */
     private final String modCmd;
@@ -26,7 +28,7 @@ final class HeaderAction {
                          String modCmd, List<String> modArgs) {
         this.request = request;
         this.op = op;
-        this.header = header;
+        this.header = HeaderName.of(header);
         this.value = value;
         this.modCmd = modCmd;
         this.modArgs = modArgs;

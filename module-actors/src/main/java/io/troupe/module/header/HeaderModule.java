@@ -3,6 +3,7 @@ package io.troupe.module.header;
 import io.troupe.api.proxy.CallbackPoint;
 import io.troupe.api.proxy.Callbacks;
 import io.troupe.api.proxy.FilterResult;
+import io.troupe.api.proxy.HeaderName;
 import io.troupe.api.proxy.Module;
 import io.troupe.api.proxy.Request;
 import io.troupe.api.proxy.Response;
@@ -29,6 +30,12 @@ public final class HeaderModule implements Module {
 
     /** The server address's text, formatted once while it stays the same. */
     private static final AddressText LOCAL_IP = new AddressText();
+
+    // BFE's default headers' names, made once: the proxy looks them up without hashing them per request
+    private static final HeaderName X_FORWARDED_HOST = HeaderName.of("X-Forwarded-Host");
+    private static final HeaderName X_FORWARDED_PORT = HeaderName.of("X-Forwarded-Port");
+    private static final HeaderName X_REAL_PORT = HeaderName.of("X-Real-Port");
+    private static final HeaderName X_BFE_IP = HeaderName.of("X-Bfe-Ip");
 
     private DataTable<HeaderRules> table;
     private boolean disableDefaultHeader;
@@ -74,23 +81,23 @@ public final class HeaderModule implements Module {
     private static void setDefaultHeaders(Request r) {
         String host = r.host();
         if (!host.isEmpty()) {
-            r.setHeader("X-Forwarded-Host", appended(r, "X-Forwarded-Host", host));
+            r.setHeader(X_FORWARDED_HOST, appended(r, X_FORWARDED_HOST, host));
         }
         String peerPort = NumberText.of(r.session().clientAddress().getPort());
-        r.setHeader("X-Forwarded-Port", appended(r, "X-Forwarded-Port", peerPort));
+        r.setHeader(X_FORWARDED_PORT, appended(r, X_FORWARDED_PORT, peerPort));
         InetSocketAddress ca = r.clientAddress();
         if (ca != null) {
-            r.setHeader("X-Real-Port", ca.getPort() == r.session().clientAddress().getPort() ? peerPort
+            r.setHeader(X_REAL_PORT, ca.getPort() == r.session().clientAddress().getPort() ? peerPort
                     : NumberText.of(ca.getPort()));
         }
         InetSocketAddress local = r.session().localAddress();
         if (local != null && local.getAddress() != null) {
-            r.setHeader("X-Bfe-Ip", LOCAL_IP.host(local.getAddress()));
+            r.setHeader(X_BFE_IP, LOCAL_IP.host(local.getAddress()));
         }
     }
 
     /** Earlier values of {@code name} folded into one with {@code value} appended; most requests have none. */
-    private static String appended(Request r, String name, String value) {
+    private static String appended(Request r, HeaderName name, String value) {
         if (r.header(name) == null) {
             return value;
         }

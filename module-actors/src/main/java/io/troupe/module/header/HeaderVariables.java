@@ -1,5 +1,6 @@
 package io.troupe.module.header;
 
+import io.troupe.api.proxy.HeaderName;
 import io.troupe.api.proxy.Request;
 import io.troupe.module.support.AddressText;
 import io.troupe.module.support.NumberText;
@@ -63,7 +64,7 @@ final class HeaderVariables {
             return f;
         }
         if (name.startsWith("http_") && name.length() > 5) {
-            String header = name.substring(5).replace('_', '-');
+            HeaderName header = HeaderName.of(name.substring(5).replace('_', '-'));
             return r -> orEmpty(r.header(header));
         }
         return null;

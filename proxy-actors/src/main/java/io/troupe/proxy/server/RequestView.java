@@ -5,6 +5,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import io.netty.util.AsciiString;
+import io.troupe.api.proxy.HeaderName;
 import io.troupe.api.proxy.Request;
 import io.troupe.api.proxy.Response;
 import io.troupe.api.proxy.Session;
@@ -209,7 +211,9 @@ public final class RequestView implements Request {
 
     @Override public String protocol() { return http2 ? "HTTP/2.0" : head.protocolVersion().text(); }
     @Override public String header(String name) { return head.headers().get(name); }
+    @Override public String header(CharSequence name) { return head.headers().get(nettyName(name)); }
     @Override public List<String> headers(String name) { return head.headers().getAll(name); }
+    @Override public List<String> headers(CharSequence name) { return head.headers().getAll(nettyName(name)); }
 
     @Override
     public List<String> headerNames() {
@@ -231,6 +235,21 @@ public final class RequestView implements Request {
     @Override public void setHeader(String name, String value) { head.headers().set(name, value); }
     @Override public void addHeader(String name, String value) { head.headers().add(name, value); }
     @Override public void removeHeader(String name) { head.headers().remove(name); }
+    @Override public void setHeader(CharSequence name, String value) { head.headers().set(nettyName(name), value); }
+    @Override public void addHeader(CharSequence name, String value) { head.headers().add(nettyName(name), value); }
+    @Override public void removeHeader(CharSequence name) { head.headers().remove(nettyName(name)); }
+
+    /**
+     * A {@link HeaderName} as the {@link AsciiString} Netty's header maps hash once and keep (made on its first
+     * use, then held by the name); any other name as it is. Only all-ASCII names: Netty compares a
+     * {@code String} name's other characters exactly, an {@code AsciiString} would have lost them.
+     */
+    static CharSequence nettyName(CharSequence name) {
+        if (name instanceof HeaderName h && h.isAscii()) {
+            return h.as(AsciiString.class, AsciiString::cached);
+        }
+        return name;
+    }
     @Override public String product() { return product; }
     @Override public String cluster() { return cluster; }
     @Override public String backend() { return backend; }
