@@ -761,8 +761,12 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     }
 
     private Load load() {
+        return load(List.of());
+    }
+
+    private Load load(List<Run> listed) {
         return new Load(address, settings.slots(), running, queue.size(), settings.queueSize(),
-                List.copyOf(toolchains.keySet()), drainWaiters != null);
+                List.copyOf(toolchains.keySet()), drainWaiters != null, listed);
     }
 
     /** The load with which sub-works run, for {@link GetLoad} (not on every reply: it is up to 64 entries). */
@@ -773,9 +777,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                 .map(e -> new Run(e.getKey(), e.getValue().command(), e.getValue().requester().toString(),
                         e.getValue().sinceMs()))
                 .toList();
-        Load now = load();
-        return new Load(now.worker(), now.slots(), now.running(), now.queued(), now.queueSize(), now.toolchains(),
-                now.draining(), listed);
+        return load(listed);
     }
 
     /** The request with each keyed step bound to this worker's compiler for its key ({@link #validate} checked them). */

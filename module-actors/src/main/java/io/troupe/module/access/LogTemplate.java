@@ -237,11 +237,10 @@ public final class LogTemplate {
             case "res_len", "res_body_len" -> res == null ? "-" : contentLength(res);
             case "req_body_len" -> dash(req.header(CONTENT_LENGTH));
             case "req_header" -> dash(req.header(it.name));
-            case "res_header" -> res == null || res.headers(it.name).isEmpty() ? "-" : String.join(",", res.headers(it.name));
+            case "res_header" -> res == null ? "-" : joined(res.headers(it.name));
             case "req_cookie" -> dash(req.cookie(it.key));
             case "res_cookie" -> resCookie(res, it.key);
-            case "redirect" -> res != null && res.status() / 100 == 3 && res.header(LOCATION) != null
-                    ? res.header(LOCATION) + "," + res.status() : "-";
+            case "redirect" -> redirect(res);
             case "since_ses_start_time" -> s == null ? "-" : Long.toString(System.currentTimeMillis() - s.startTimeMillis());
             case "req_ctx" -> contextValue(req.getContext(it.key));
             default -> "-";
@@ -273,6 +272,20 @@ public final class LogTemplate {
             last.set(s);
         }
         return s.text();
+    }
+
+    /** A response header's values joined by commas, or "-" when it has none. */
+    private static String joined(List<String> values) {
+        return values.isEmpty() ? "-" : String.join(",", values);
+    }
+
+    /** "Location,status" of a redirect, else "-". */
+    private static String redirect(Response res) {
+        if (res == null || res.status() / 100 != 3) {
+            return "-";
+        }
+        String location = res.header(LOCATION);
+        return location == null ? "-" : location + "," + res.status();
     }
 
     private static String contentLength(Response res) {

@@ -98,10 +98,8 @@ public final class SnapshotReloadActor<Q extends SnapshotReloadActor.Command, S>
     public record Reload(Optional<Path> path, ActorRef<ReloadResult> replyTo) implements Command, CborSerializable {}
 
     /** On success the new snapshot's version, else the error naming file and field. */
-    public record ReloadResult(boolean ok, String version, String error) implements Outcome, CborSerializable {}
-
-    /** What a reload answers, whichever owner's protocol it is in. */
-    public interface Outcome extends ReloadAsk.Outcome {}
+    public record ReloadResult(boolean ok, String version, String error)
+            implements ReloadAsk.Outcome, CborSerializable {}
 
     /** {@code snapshot} is the plan's {@code S}, or null with {@code error} set. */
     private record Loaded(Object request, Object snapshot, List<String> warnings, String error)

@@ -38,7 +38,7 @@ public final class RouteTableActor {
 
     /** The outcome: on success the new {@link RouteTables#version()}, else the error naming file and field. */
     public record ReloadResult(String name, boolean ok, String version, String error)
-            implements SnapshotReloadActor.Outcome, CborSerializable {}
+            implements ReloadAsk.Outcome, CborSerializable {}
 
     /** Stops the actor and its health checkers (the proxy is stopping, or failed to start). */
     public enum Stop implements Command, NoSerializationVerificationNeeded { INSTANCE }
