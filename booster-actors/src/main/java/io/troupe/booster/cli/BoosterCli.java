@@ -287,10 +287,10 @@ public final class BoosterCli implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         DashboardLink.find(DashboardLink.candidates(admin, settings.clusterSeeds()), settings.buildId(),
                         Duration.ofSeconds(2))
-                .thenAccept(link -> link.ifPresent(url -> {
+                .ifPresent(url -> {
                     err.println("[booster] dashboard: " + url);
                     err.flush();
-                }));
+                });
     }
 
     /** TBS {@code -s}: CI scripts read the build's own exit code from this file. */

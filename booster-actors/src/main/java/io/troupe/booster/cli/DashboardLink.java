@@ -1,10 +1,12 @@
 package io.troupe.booster.cli;
 
-import java.net.URI;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,7 +14,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /** The link to a work's page on the dashboard ({@code http://<admin>/ui/?work=<id>}), when an admin API answers. */
 final class DashboardLink {
@@ -22,6 +25,8 @@ final class DashboardLink {
 
     /** What every node's admin API answers 200 while it runs. */
     static final String HEALTH = "/health/alive";
+
+    private static final Pattern OK_STATUS = Pattern.compile("HTTP/1\\.[01] 200( .*)?");
 
     private DashboardLink() {}
 
@@ -42,20 +47,60 @@ final class DashboardLink {
         return "http://" + admin + "/ui/?work=" + URLEncoder.encode(workId, StandardCharsets.UTF_8);
     }
 
-    /** The link on the first candidate whose {@code /health/alive} answers 200 within {@code timeout}; never blocks. */
-    static CompletableFuture<Optional<String>> find(List<String> candidates, String workId, Duration timeout) {
-        CompletableFuture<Optional<String>> result = CompletableFuture.completedFuture(Optional.empty());
-        if (candidates.isEmpty()) {
-            return result;
-        }
-        HttpClient client = HttpClient.newBuilder().connectTimeout(timeout).build();
+    /**
+     * The link on the first candidate whose {@code /health/alive} answers 200, each given {@code timeout}; blocks
+     * meanwhile, so the caller runs it on a thread of its own.
+     */
+    static Optional<String> find(List<String> candidates, String workId, Duration timeout) {
         for (String admin : candidates) { // in order: the first answering address wins
-            result = result.thenCompose(found -> found.isPresent() ? CompletableFuture.completedFuture(found)
-                    : client.sendAsync(HttpRequest.newBuilder(URI.create("http://" + admin + HEALTH))
-                                    .timeout(timeout).GET().build(), HttpResponse.BodyHandlers.discarding())
-                            .handle((response, error) -> error == null && response.statusCode() == 200
-                                    ? Optional.of(link(admin, workId)) : Optional.<String>empty()));
+            if (answersOk(admin, timeout)) {
+                return Optional.of(link(admin, workId));
+            }
         }
-        return result;
+        return Optional.empty();
+    }
+
+    /**
+     * One plain HTTP/1.0 GET of {@link #HEALTH}. Not the JDK's HttpClient: building one loads its TLS stack, about
+     * 700 classes that the booster's JVM would load and compile in the middle of every build.
+     */
+    static boolean answersOk(String admin, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int colon = admin.lastIndexOf(':');
+        String host = admin.substring(0, Math.max(colon, 0));
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1); // [::1]:8421
+        }
+        try (Socket socket = new Socket()) {
+            int port = Integer.parseInt(admin.substring(colon + 1));
+            socket.connect(new InetSocketAddress(host, port), remainingMillis(deadline));
+            socket.setSoTimeout(remainingMillis(deadline));
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET " + HEALTH + " HTTP/1.0\r\nHost: " + admin + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            return OK_STATUS.matcher(statusLine(socket.getInputStream())).matches();
+        } catch (IOException | RuntimeException e) {
+            return false; // refused, timed out, not host:port: no link, the build goes on
+        }
+    }
+
+    /** The response's first line, without its line end; at most 256 bytes are read. */
+    private static String statusLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int b = in.read(); b != -1 && b != '\n' && line.length() < 256; b = in.read()) {
+            if (b != '\r') {
+                line.append((char) b);
+            }
+        }
+        return line.toString();
+    }
+
+    private static int remainingMillis(long deadline) throws SocketTimeoutException {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+            throw new SocketTimeoutException("no answer in time");
+        }
+        return (int) left; // never 0, which a socket takes for "no timeout"
     }
 }

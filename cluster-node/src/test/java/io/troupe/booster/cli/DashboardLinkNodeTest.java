@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,8 +25,7 @@ class DashboardLinkNodeTest {
         try (TestNodes nodes = new TestNodes()) {
             TroupeNode node = nodes.start(Map.of());
             String admin = "127.0.0.1:" + node.adminAddress().getPort();
-            Optional<String> link = DashboardLink.find(List.of(admin), "demo 1/2", Duration.ofSeconds(5))
-                    .get(20, TimeUnit.SECONDS);
+            Optional<String> link = DashboardLink.find(List.of(admin), "demo 1/2", Duration.ofSeconds(5));
             assertEquals(Optional.of("http://" + admin + "/ui/?work=demo+1%2F2"), link);
             HttpResponse<String> page = TestNodes.send(HttpRequest.newBuilder(URI.create(link.get())).GET().build());
             assertEquals(200, page.statusCode());
