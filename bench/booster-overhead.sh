@@ -23,7 +23,8 @@
 # a worker sandbox. When the booster's --stats_json carries "command_started_ms" and "first_remote_ms", they
 # are printed next to the outside view.
 #
-# Prints medians side by side, then ratio lines, the last being added latency Troupe/distcc.
+# Prints medians side by side, the CPU each sub-work of the throughput run cost (the booster's JVM, the worker
+# node, the rest of the machine), then ratio lines, the last being added latency Troupe/distcc.
 # Targets (docs/performance.md): Troupe's added latency <= 0.5 x distcc's, >= 600 sub-works/s, the work
 # command within 0.5 s of `bin/booster`, the first remote sub-work within 2 s.
 set -euo pipefail
@@ -187,12 +188,21 @@ while (( \$(date +%s) < end )); do
 done
 SH
 # xargs execs "true" through PATH, so here the shim is found like any build tool would find it.
+# Around it, CPU ticks: the booster's JVM (the nearest `java` ancestor; none when run directly), the worker
+# node (NODE_PID) and the whole machine (/proc/stat: user, nice, system, irq, softirq).
 cat >"$work/throughput.sh" <<'SH'
+stat_field() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk -v f="$2" '{print $f}'; } # after "pid (comm) "
+jvm=$$
+while [[ "$jvm" -gt 1 && "$(cat "/proc/$jvm/comm" 2>/dev/null)" != java ]]; do jvm=$(stat_field "$jvm" 2); done
+ticks() { [[ -n "$1" && "$1" -gt 1 ]] && echo $(( $(stat_field "$1" 12) + $(stat_field "$1" 13) )) || echo 0; }
+busy() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
+j0=$(ticks "$jvm"); n0=$(ticks "${NODE_PID:-}"); b0=$(busy)
 t0=$EPOCHREALTIME; seq "$SUBWORKS" | xargs -P "$1" -n 1 true; t1=$EPOCHREALTIME
 echo "wall $t0 $t1"
+echo "cpu $(( $(ticks "$jvm") - j0 )) $(( $(ticks "${NODE_PID:-}") - n0 )) $(( $(busy) - b0 ))"
 SH
 
-export RUNS="$runs" SUBWORKS="$subworks" TROUPE_BOOSTER_QUIET=1
+export RUNS="$runs" SUBWORKS="$subworks" TROUPE_BOOSTER_QUIET=1 NODE_PID="$node_pid"
 if (( warmup > 0 )); then
   SUBWORKS="$warmup" "$booster" -bt echo -p bench --hook --hook_mode shims --hook_config "$work/rules.json" "${cluster_args[@]}" \
     -a "bash $work/throughput.sh @BK_JOBS" >"$work/warmup.out" 2>"$work/warmup.err" \
@@ -256,6 +266,13 @@ local_wall=$(wall_s "$work/local.out")
 boosted_wall=$(wall_s "$work/boosted.out")
 local_rate=$(awk -v n="$subworks" -v w="$local_wall" 'BEGIN{printf "%.0f", n/w}')
 boosted_rate=$(awk -v n="$subworks" -v w="$boosted_wall" 'BEGIN{printf "%.0f", n/w}')
+# CPU per sub-work of the boosted run, in ms: the booster's JVM, the worker node, the rest of the machine
+cpu_line=$(awk -v n="$subworks" -v w="$boosted_wall" -v hz="$(getconf CLK_TCK)" -v cores="$(nproc)" \
+  -v node="$(( embedded == 0 ))" '$1=="cpu" {
+    ms = 1000 / hz / n
+    printf "booster JVM %.2f ms, %s%.2f ms everything else (booster-exec, xargs, the processes, the sandbox);", \
+      $2 * ms, node ? sprintf("worker node %.2f ms, ", $3 * ms) : "", ($4 - $2 - $3) * ms
+    printf " the %d cores were %.0f %% busy", cores, 100 * $4 / hz / w / cores }' "$work/boosted.out")
 
 echo "booster overhead on $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $where, $runs runs each;" \
   "distccd on 127.0.0.1:$dport"
@@ -265,6 +282,7 @@ printf '%-40s %7s ms %10s %7s ms\n' "median wall time of 'true'" "$direct" "-" "
 printf '%-40s %10s %7s ms %7s ms\n' "added latency (median - direct median)" "" "$distcc_added" "$added"
 printf '%-40s %8s s  %10s %8s s\n' "$subworks sub-works, xargs -P $jobs" "$local_wall" "-" "$boosted_wall"
 printf '%-40s %8s/s %10s %8s/s\n' "throughput" "$local_rate" "-" "$boosted_rate"
+echo "CPU per sub-work in those $subworks: ${cpu_line:-not measured}"
 if (( embedded == 0 )); then
   echo "start-up against the running node (median of $startup_runs booster runs, from \`bin/booster\` started):" \
     "work command $to_command s, first remote sub-work $to_remote s" \
