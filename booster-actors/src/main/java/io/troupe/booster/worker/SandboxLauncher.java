@@ -115,7 +115,7 @@ final class SandboxLauncher {
             throw new SandboxRun.StepFailure(Failure.NOT_ALLOWED, refused);
         }
         try {
-            handOver(plan, root, work);
+            handOver(plan, root, work, !bare);
         } catch (IOException e) {
             throw new SandboxRun.StepFailure(Failure.IO_ERROR, "cannot hand sandbox " + root + " to the sandbox user: " + e);
         }
@@ -284,14 +284,21 @@ final class SandboxLauncher {
         return made;
     }
 
-    /** The run's directories belong to the sandbox user; hard-linked inputs stay the content store's (read-only). */
-    private static void handOver(Plan plan, Path root, Path work) throws IOException {
+    /**
+     * The run's directories belong to the sandbox user; hard-linked inputs stay the content store's (read-only).
+     * {@code ownTmp}: the run gets {@code root/tmp} as its /tmp (a process in a slot has the slot's instead).
+     */
+    private static void handOver(Plan plan, Path root, Path work, boolean ownTmp) throws IOException {
         Path tmp = root.resolve("tmp");
-        Files.createDirectories(tmp);
+        if (ownTmp) {
+            Files.createDirectories(tmp);
+        }
         if (plan.switchTo() == null) {
             return;
         }
-        chown(tmp, plan.switchTo());
+        if (ownTmp) {
+            chown(tmp, plan.switchTo());
+        }
         try (Stream<Path> tree = Files.walk(work)) {
             for (Path path : (Iterable<Path>) tree::iterator) {
                 boolean shared = Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)
@@ -400,7 +407,7 @@ final class SandboxLauncher {
         Path work = root.resolve("work");
         try {
             Files.createDirectories(work);
-            handOver(plan, root, work);
+            handOver(plan, root, work, true);
             Path out = root.resolve("probe-output");
             Process process = new ProcessBuilder(command(plan, List.of("true"), root, work, true)).directory(work.toFile())
                     .redirectErrorStream(true).redirectOutput(out.toFile()).start();

@@ -108,7 +108,7 @@ final class SandboxRun {
 
     /**
      * @param slots the worker's slot sandboxes, and {@code slot} the one this run holds (or null); {@code root}
-     *     is then inside it ({@link SlotSandbox#runRoot})
+     *     is then its run directory ({@link SlotSandbox#runRoot})
      */
     SandboxRun(Execute request, WorkerSettings settings, SandboxLauncher launcher, SlotSandboxes slots, SlotSandbox slot,
             io.troupe.booster.cas.ContentStore store, Supplier<Load> load, Runnable answered, long arrivedNanos, Path root) {
@@ -494,6 +494,9 @@ final class SandboxRun {
     void deleteRoot() {
         if (killed) {
             killMarkedOrphans();
+        }
+        if (slot != null) {
+            return; // a slot's run directory stays; the run's task empties it before the slot is released (releaseSlot)
         }
         try {
             FileTrees.deleteTree(root);

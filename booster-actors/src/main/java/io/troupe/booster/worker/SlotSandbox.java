@@ -21,9 +21,10 @@ import java.util.stream.Stream;
 /**
  * One worker slot's sandbox, entered once: a long-lived {@code troupe-slot} launcher (src/main/c/troupe-slot.c)
  * already inside the slot's namespaces and running as the sandbox user, which forks each sub-work of the slot
- * (docs/security.md, "Reused slot sandboxes"). Each run gets its own directory inside the slot directory; after
- * it, the launcher has killed what the run left and this empties the slot's {@code /tmp}. A launcher that died
- * is started again for the next run. Used by one run at a time ({@link SlotSandboxes}); blocking.
+ * (docs/security.md, "Reused slot sandboxes"). A run works in the slot's run directory, which stays the worker's;
+ * after it, the launcher has killed what the run left and this empties the run directory and the slot's
+ * {@code /tmp}. A launcher that died is started again for the next run. Used by one run at a time
+ * ({@link SlotSandboxes}); blocking.
  */
 final class SlotSandbox {
 
@@ -67,9 +68,16 @@ final class SlotSandbox {
         this.dir = dir;
     }
 
-    /** A new run directory inside this slot (made by the run). */
-    Path runRoot(String name) {
-        return dir.resolve(name + "-" + System.nanoTime());
+    /** The run directory's name in the slot directory. */
+    static final String RUN_DIR = "run";
+
+    /**
+     * The directory of this slot's runs, made by the first and emptied by each ({@link #afterRun}). It is kept, not
+     * made per run: on ext4 a directory made while many were just removed costs a scan of the recently freed inodes.
+     * It stays the worker's, so a sub-work can change nothing in it but its own work directory and output files.
+     */
+    Path runRoot() {
+        return dir.resolve(RUN_DIR);
     }
 
     /**
@@ -119,10 +127,23 @@ final class SlotSandbox {
         ensureRunning();
     }
 
-    /** Empties the slot's /tmp of what the last run left; the launcher already killed its processes. */
+    /**
+     * Empties the run directory and the slot's /tmp of what the last run left; the launcher already killed its
+     * processes. What cannot be removed closes the slot: its next run starts in a new directory.
+     */
     synchronized void afterRun() {
         if (closed) {
             return; // the worker is stopping: the directory is gone
+        }
+        try (Stream<Path> entries = Files.isDirectory(runRoot(), LinkOption.NOFOLLOW_LINKS) ? Files.list(runRoot())
+                : Stream.empty()) {
+            for (Path entry : (Iterable<Path>) entries::iterator) {
+                FileTrees.deleteTree(entry); // the run's work directory and output files
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot empty {}, closing this slot's sandbox: {}", runRoot(), e.toString());
+            close();
+            return;
         }
         Path tmp = dir.resolve("tmp");
         if (!Files.isDirectory(tmp, LinkOption.NOFOLLOW_LINKS)) {

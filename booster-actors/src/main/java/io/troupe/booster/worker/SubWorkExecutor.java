@@ -746,7 +746,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         SlotSandbox slot = slotSandboxes.acquire();
         SandboxRun run = new SandboxRun(request, settings, launcher, slotSandboxes, slot, cas.store(), loadView::get,
                 () -> self.tell(new SlotFreed(request.subWorkId(), number)), arrivedNanos,
-                slot != null ? slot.runRoot(name) : SandboxDirs.newRoot(settings.sandboxRoot(), name));
+                slot != null ? slot.runRoot() : SandboxDirs.newRoot(settings.sandboxRoot(), name));
         CompletableFuture<Void> submitted = new CompletableFuture<>();
         ActorRef<Execution.Command> child = getContext().spawn(Execution.create(run, submitted), name);
         runs.put(request.subWorkId(), new RunningRun(number, child, request.requester().path().address(),

@@ -142,6 +142,26 @@ class SlotSandboxTest {
     }
 
     /**
+     * The run directory is kept from run to run, but nothing of a run survives in it: a run that locks its work
+     * directory and leaves files does not touch the next, and a sub-work cannot write beside its work directory.
+     */
+    @Test
+    void theRunDirectoryIsKeptButEachRunGetsANewWorkDirectory() throws Exception {
+        String first = stdout(run(kit, worker, "locks", WHO + "echo dir=$(cd .. && pwd -P); echo x > left; mkdir -p d/e;"
+                + " touch d/e/f; chmod 000 d; chmod 500 .; touch ../beside 2>/dev/null && echo beside=yes || echo beside=no", 0));
+        awaitSlotsClean();
+        String second = stdout(run(kit, worker, "after-lock", WHO + "echo dir=$(cd .. && pwd -P); echo cwd=[$(ls -A | tr '\n' ' ')];"
+                + " echo y > mine && echo wrote=yes", 0));
+        assertEquals(field(first, "dir"), field(second, "dir"), "one run directory per slot: " + first + second);
+        assertTrue(second.contains("cwd=[]"), "a new, empty work directory: " + second);
+        assertTrue(second.contains("wrote=yes"), "and a writable one, whatever the last run did to its own: " + second);
+        if (!"0".equals(field(first, "uid"))) {
+            assertTrue(first.contains("beside=no"), "the run directory stays the worker's: " + first);
+        }
+        awaitSlotsClean();
+    }
+
+    /**
      * A slot's sandbox is under the sandbox root (what bounds the root bounds it), and under bubblewrap its
      * sub-work sees nothing else there: neither per-process sandboxes nor other slots.
      */
@@ -167,14 +187,23 @@ class SlotSandboxTest {
         awaitSlotsClean();
     }
 
-    /** Every slot holds only its launcher's log and its /tmp, emptied: the last run's cleanup is done. */
+    /**
+     * Every slot holds only its launcher's log, its /tmp and its run directory (once a run used it), both
+     * emptied: the last run's cleanup is done.
+     */
     private static void awaitSlotsClean() {
         kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
             try (var slots = Files.list(SandboxDirs.slotsRoot(sandboxes))) {
                 for (Path slot : slots.toList()) {
                     try (var left = Files.list(slot)) {
-                        assertEquals(List.of("launcher.log", "tmp"), left.map(p -> p.getFileName().toString()).sorted().toList(),
-                                "a run's directory is removed after it: " + slot);
+                        assertEquals(List.of("launcher.log", "tmp"), left.map(p -> p.getFileName().toString())
+                                .filter(n -> !n.equals(SlotSandbox.RUN_DIR)).sorted().toList(), "only the slot's own files: " + slot);
+                    }
+                    if (Files.exists(slot.resolve(SlotSandbox.RUN_DIR))) {
+                        try (var left = Files.list(slot.resolve(SlotSandbox.RUN_DIR))) {
+                            assertEquals(List.of(), left.map(p -> p.getFileName().toString()).toList(),
+                                    "a run's work directory and output files are removed after it: " + slot);
+                        }
                     }
                     try (var left = Files.list(slot.resolve("tmp"))) {
                         assertEquals(List.of(), left.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("troupe") && !n.equals(KEPT_IN_TMP))
