@@ -34,12 +34,7 @@ class DashboardLinkTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort(); // nothing listens here once closed
         }
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext(DashboardLink.HEALTH, exchange -> {
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
-        });
-        server.start();
+        HttpServer server = serve("127.0.0.1", DashboardLink.HEALTH, 200);
         try {
             String admin = "127.0.0.1:" + server.getAddress().getPort();
             Optional<String> link = DashboardLink.find(List.of("127.0.0.1:" + closedPort, admin), "demo-1a2b3c4d",
@@ -54,12 +49,7 @@ class DashboardLinkTest {
 
     @Test
     void anAnswerOtherThan200IsNoDashboard() throws Exception {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", exchange -> {
-            exchange.sendResponseHeaders(404, -1); // a node from before /health/alive, or another server
-            exchange.close();
-        });
-        server.start();
+        HttpServer server = serve("127.0.0.1", "/", 404); // a node from before /health/alive, or another server
         try {
             assertFalse(DashboardLink.answersOk("127.0.0.1:" + server.getAddress().getPort(), Duration.ofSeconds(2)));
         } finally {
@@ -94,19 +84,25 @@ class DashboardLinkTest {
     void anIpv6AdminAddressIsProbedWithoutItsBrackets() throws Exception {
         HttpServer server = null;
         try {
-            server = HttpServer.create(new InetSocketAddress("::1", 0), 0);
+            server = serve("::1", DashboardLink.HEALTH, 200);
         } catch (IOException e) {
             assumeTrue(false, "no IPv6 loopback on this machine: " + e);
         }
-        server.createContext(DashboardLink.HEALTH, exchange -> {
-            exchange.sendResponseHeaders(200, -1);
-            exchange.close();
-        });
-        server.start();
         try {
             assertTrue(DashboardLink.answersOk("[::1]:" + server.getAddress().getPort(), Duration.ofSeconds(2)));
         } finally {
             server.stop(0);
         }
+    }
+
+    /** An HTTP server on {@code host}, port 0, answering {@code status} with no body under {@code path}. */
+    private static HttpServer serve(String host, String path, int status) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(host, 0), 0);
+        server.createContext(path, exchange -> {
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+        });
+        server.start();
+        return server;
     }
 }
