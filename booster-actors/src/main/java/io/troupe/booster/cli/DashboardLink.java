@@ -101,6 +101,6 @@ final class DashboardLink {
         if (left <= 0) {
             throw new SocketTimeoutException("no answer in time");
         }
-        return (int) left; // never 0, which a socket takes for "no timeout"
+        return (int) Math.min(left, Integer.MAX_VALUE); // never 0, which a socket takes for "no timeout"
     }
 }
