@@ -31,8 +31,13 @@ import org.apache.pekko.actor.typed.ActorRef;
  */
 final class SandboxRun {
 
-    /** Environment variable naming the run's sandbox root in every process it starts. */
+    /**
+     * Environment variable naming the run in every process it starts: its sandbox root, and in a slot, whose run
+     * directory serves run after run, the root and the run's number ({@code <root>#<n>}).
+     */
     static final String MARKER = "TROUPE_EXECUTION";
+
+    private static final java.util.concurrent.atomic.AtomicLong SLOT_RUNS = new java.util.concurrent.atomic.AtomicLong();
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SandboxRun.class);
     /** a sandbox file system with less free space than this is full: a failing step there is the worker's fault */
@@ -80,6 +85,8 @@ final class SandboxRun {
     /** told as soon as the answer is out, so the slot is reused before the sandbox is removed */
     private final Runnable answered;
     final Path root;
+    /** the value of {@link #MARKER} in this run's processes */
+    private final String marker;
     private final Path sandbox;
     /** written by the Execution actor only, read by the task: the actor asks, the task decides */
     private volatile Stop stop;
@@ -123,6 +130,8 @@ final class SandboxRun {
         this.arrivedNanos = arrivedNanos;
         this.root = root;
         this.sandbox = root.resolve("work");
+        // a late sweep of this run's orphans must not reach the slot's next run
+        this.marker = slot != null ? root + "#" + SLOT_RUNS.incrementAndGet() : root.toString();
     }
 
     /** The run's time limit: the request's own when shorter than {@code troupe.worker.timeout}. */
@@ -279,7 +288,7 @@ final class SandboxRun {
      * every process of this run carries {@link #MARKER} in its environment, so sweep for those (Linux /proc).
      */
     private void killMarkedOrphans() {
-        byte[] marker = (MARKER + "=" + root + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] marker = (MARKER + "=" + this.marker + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
         for (int round = 0; round < 3; round++) {
             List<ProcessHandle> orphans = ProcessHandle.allProcesses()
                     .filter(p -> p.pid() != ProcessHandle.current().pid() && carries(p.pid(), marker))
@@ -403,7 +412,7 @@ final class SandboxRun {
             int eq = entry.indexOf('=');
             builder.environment().put(entry.substring(0, eq), entry.substring(eq + 1));
         }
-        builder.environment().put(MARKER, root.toString());
+        builder.environment().put(MARKER, marker);
         return builder;
     }
 

@@ -147,12 +147,17 @@ class SlotSandboxTest {
      */
     @Test
     void theRunDirectoryIsKeptButEachRunGetsANewWorkDirectory() throws Exception {
-        String first = stdout(run(kit, worker, "locks", WHO + "echo dir=$(cd .. && pwd -P); echo x > left; mkdir -p d/e;"
+        String first = stdout(run(kit, worker, "locks", WHO + "echo dir=$(cd .. && pwd -P); echo marker=$" + SandboxRun.MARKER + ";"
+                + " echo x > left; mkdir -p d/e;"
                 + " touch d/e/f; chmod 000 d; chmod 500 .; touch ../beside 2>/dev/null && echo beside=yes || echo beside=no", 0));
         awaitSlotsClean();
-        String second = stdout(run(kit, worker, "after-lock", WHO + "echo dir=$(cd .. && pwd -P); echo cwd=[$(ls -A | tr '\n' ' ')];"
+        String second = stdout(run(kit, worker, "after-lock", WHO + "echo dir=$(cd .. && pwd -P); echo marker=$" + SandboxRun.MARKER + ";"
+                + " echo cwd=[$(ls -A | tr '\n' ' ')];"
                 + " echo y > mine && echo wrote=yes", 0));
         assertEquals(field(first, "dir"), field(second, "dir"), "one run directory per slot: " + first + second);
+        assertTrue(field(first, "marker").startsWith(field(first, "dir") + "#"), "the run's marker names its directory: " + first);
+        assertNotEquals(field(first, "marker"), field(second, "marker"),
+                "each run its own marker, so no late sweep of a run's orphans reaches the next: " + first + second);
         assertTrue(second.contains("cwd=[]"), "a new, empty work directory: " + second);
         assertTrue(second.contains("wrote=yes"), "and a writable one, whatever the last run did to its own: " + second);
         if (!"0".equals(field(first, "uid"))) {
