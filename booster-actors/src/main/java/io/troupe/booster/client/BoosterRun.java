@@ -59,7 +59,7 @@ public final class BoosterRun {
             System.err.println("[booster] " + e.getMessage());
             return BOOSTER_FAILED;
         }
-        return run(settings, handler, ConfigFactory.load(), BoosterGuardian.REAL_WORK, started);
+        return run(settings, handler, earlyConfig(), ConfigFactory::load, BoosterGuardian.REAL_WORK, started);
     }
 
     /** Runs with an already loaded handler and a base config (tests, embedding). */
@@ -69,13 +69,40 @@ public final class BoosterRun {
 
     /** Runs with the work actor {@code workFactory} makes (tests: one that fails). */
     static int run(WorkSettings settings, Handler handler, Config baseConfig, BoosterGuardian.WorkFactory workFactory) {
-        return run(settings, handler, baseConfig, workFactory, () -> { });
+        return run(settings, handler, baseConfig, () -> baseConfig, workFactory, () -> { });
     }
 
-    /** @param started called once this node is Up in the cluster (--local: once the actor system runs) */
-    private static int run(WorkSettings settings, Handler handler, Config baseConfig,
+    /**
+     * The config the work command needs to start, as {@link ConfigFactory#load()} makes it but with this jar's
+     * {@code reference.conf} alone: the twenty-odd reference files of Pekko and the other libraries (≈ 60 ms to
+     * parse) load once the command runs. The whole config when this jar's file is not found or does not resolve.
+     */
+    static Config earlyConfig() {
+        try {
+            java.net.URL own = referenceIn(BoosterRun.class.getProtectionDomain().getCodeSource().getLocation());
+            // resolved alone first, as ConfigFactory.load() resolves the reference files
+            Config reference = ConfigFactory.parseURL(own,
+                    com.typesafe.config.ConfigParseOptions.defaults().setAllowMissing(false)).resolve();
+            return ConfigFactory.defaultOverrides().withFallback(ConfigFactory.defaultApplication())
+                    .withFallback(reference).resolve();
+        } catch (com.typesafe.config.ConfigException | java.net.MalformedURLException | SecurityException e) {
+            return ConfigFactory.load();
+        }
+    }
+
+    /** The {@code reference.conf} in the jar or class directory at {@code classes}. */
+    static java.net.URL referenceIn(java.net.URL classes) throws java.net.MalformedURLException {
+        return classes.getPath().endsWith(".jar") ? new java.net.URL("jar:" + classes + "!/reference.conf")
+                : new java.net.URL(classes, "reference.conf");
+    }
+
+    /**
+     * @param early the config up to the work command's start, {@code complete} the actor system's
+     * @param started called once this node is Up in the cluster (--local: once the actor system runs)
+     */
+    private static int run(WorkSettings settings, Handler handler, Config early, java.util.function.Supplier<Config> complete,
             BoosterGuardian.WorkFactory workFactory, Runnable started) {
-        baseConfig = settings.config(baseConfig); // the flags' values (--max_file_size, --cluster_tls_dir, ...)
+        Config baseConfig = settings.config(early); // the flags' values (--max_file_size, --cluster_tls_dir, ...)
         boolean embedded = settings.clusterSeeds().isEmpty();
         try {
             checkSeeds(settings.clusterSeeds());
@@ -96,6 +123,10 @@ public final class BoosterRun {
             Prelaunch.Started launched = Prelaunch.launch(settings, handler, baseConfig);
             prelaunched = launched;
             factory = (s, h, events) -> WorkActor.adopting(s, h, launched, events);
+        }
+        Config whole = complete.get();
+        if (whole != early) { // the jobs the command was given stay the work's
+            baseConfig = settings.config(whole).withValue(WorkLaunch.EXPECTED_JOBS, baseConfig.getValue(WorkLaunch.EXPECTED_JOBS));
         }
         List<Address> seeds;
         Config config;
@@ -194,11 +225,11 @@ public final class BoosterRun {
      * had (1.5 × the worker slots it saw): the command starts before any worker is known.
      */
     static Config withRememberedJobs(Config config, WorkSettings settings) {
-        if (config.getInt("troupe.booster.expected-jobs") > 0) {
+        if (config.getInt(WorkLaunch.EXPECTED_JOBS) > 0) {
             return config;
         }
         java.util.OptionalInt slots = ClusterSlotsMemory.of(settings.clusterSeeds(), settings.env()).recall();
-        return slots.isEmpty() ? config : config.withValue("troupe.booster.expected-jobs",
+        return slots.isEmpty() ? config : config.withValue(WorkLaunch.EXPECTED_JOBS,
                 com.typesafe.config.ConfigValueFactory.fromAnyRef(Math.max(1, slots.getAsInt() * 3 / 2)));
     }
 

@@ -25,6 +25,12 @@ final class WorkLaunch {
     /** The work's environment: hooks installed, {@code TROUPE_BOOSTER_SOCKET} set; or the error that stopped it. */
     record Environment(Map<String, String> env, Path tempDir, String warning, Exception error) {}
 
+    /**
+     * The setting of the jobs a cluster build gets before it knows a worker ({@code @BK_JOBS}); 0 = what the last
+     * run against the same seeds saw, else 4 × the CPUs.
+     */
+    static final String EXPECTED_JOBS = "troupe.booster.expected-jobs";
+
     private WorkLaunch() {}
 
     /** {@code --max_local_total_jobs}, else the CPUs less one (at least 1). */
@@ -34,7 +40,7 @@ final class WorkLaunch {
 
     /** {@code troupe.booster.expected-jobs}, else 4 × this machine's CPUs. */
     static int expectedJobs(Config config) {
-        int expected = config.getInt("troupe.booster.expected-jobs");
+        int expected = config.getInt(EXPECTED_JOBS);
         return expected > 0 ? expected : 4 * Runtime.getRuntime().availableProcessors();
     }
 
