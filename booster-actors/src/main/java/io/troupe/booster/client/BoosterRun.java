@@ -72,6 +72,11 @@ public final class BoosterRun {
         return run(settings, handler, baseConfig, () -> baseConfig, workFactory, () -> { });
     }
 
+    /** Runs with {@code early} until the work command started and {@code complete} after (tests). */
+    static int run(WorkSettings settings, Handler handler, Config early, java.util.function.Supplier<Config> complete) {
+        return run(settings, handler, early, complete, BoosterGuardian.REAL_WORK, () -> { });
+    }
+
     /**
      * The config the work command needs to start, as {@link ConfigFactory#load()} makes it but with this jar's
      * {@code reference.conf} alone: the twenty-odd reference files of Pekko and the other libraries (≈ 60 ms to
@@ -124,15 +129,15 @@ public final class BoosterRun {
             prelaunched = launched;
             factory = (s, h, events) -> WorkActor.adopting(s, h, launched, events);
         }
-        Config whole = complete.get();
-        if (whole != early) { // the jobs the command was given stay the work's
-            baseConfig = settings.config(whole).withValue(WorkLaunch.EXPECTED_JOBS, baseConfig.getValue(WorkLaunch.EXPECTED_JOBS));
-        }
         List<Address> seeds;
         Config config;
         CompletableFuture<Integer> exit = new CompletableFuture<>();
         ActorSystem<BoosterGuardian.Command> system;
         try {
+            Config whole = complete.get(); // inside: a config that fails now stops the command that started
+            if (whole != early) { // the jobs the command was given stay the work's
+                baseConfig = settings.config(whole).withValue(WorkLaunch.EXPECTED_JOBS, baseConfig.getValue(WorkLaunch.EXPECTED_JOBS));
+            }
             seeds = parseSeeds(settings.clusterSeeds(), baseConfig.getString("troupe.booster.system-name"));
             // --local needs no cluster: a plain local actor system starts about a second sooner (no Artery, no join)
             config = settings.local() ? localSystemConfig(baseConfig)

@@ -109,12 +109,30 @@ class BoosterStartTest {
                 new EchoHandler(), config);
         assertEquals(BoosterRun.BOOSTER_FAILED, code, stderr.text());
         assertTrue(stderr.text().contains("[booster] stopping the work command, which had started already"), stderr.text());
+        assertCommandStopped();
+    }
+
+    /** The command that wrote its PID to pid.txt is gone (or was stopped before it wrote it). */
+    private void assertCommandStopped() throws Exception {
         Path pidFile = tmp.resolve("pid.txt");
         if (Files.exists(pidFile)) { // else it was killed before it wrote it
             ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).ifPresent(command -> assertTrue(
                     command.onExit().completeOnTimeout(null, 10, java.util.concurrent.TimeUnit.SECONDS).join() != null,
                     "the work command was left running"));
         }
+    }
+
+    @Test
+    void aWholeConfigThatFailsAfterTheCommandStartedStopsIt() throws Exception {
+        // the command starts on the booster's own settings; the rest of the config is read after it
+        int code = BoosterRun.run(settings("echo $$ > pid.txt; exec sleep 60", null, false, List.of(deadSeed())),
+                new EchoHandler(), config(), () -> {
+                    throw new com.typesafe.config.ConfigException.BadValue("pekko.loglevel", "not a level");
+                });
+        assertEquals(BoosterRun.BOOSTER_FAILED, code, stderr.text());
+        assertTrue(stderr.text().contains("pekko.loglevel"), "the bad setting is named: " + stderr.text());
+        assertTrue(stderr.text().contains("[booster] stopping the work command, which had started already"), stderr.text());
+        assertCommandStopped();
     }
 
     @Test
