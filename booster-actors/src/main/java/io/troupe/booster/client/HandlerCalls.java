@@ -108,6 +108,8 @@ final class HandlerCalls {
                 return;
             }
             HookTimeoutException timedOut = late.get();
+            // before the answer: a call not started yet must never start, even on a thread freed the moment after it
+            running.giveUp();
             if (result.completeExceptionally(timedOut) && running.interrupt()) {
                 log.warn("{}; its thread was interrupted", timedOut.getMessage());
                 CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS).execute(() -> {
@@ -154,6 +156,11 @@ final class HandlerCalls {
 
         synchronized void exit() {
             thread = null;
+            over = true;
+        }
+
+        /** A call not started yet will not start; a running one runs on. */
+        synchronized void giveUp() {
             over = true;
         }
 
