@@ -4,22 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.troupe.booster.report.WorkReport;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.serialization.Serialization;
-import org.apache.pekko.serialization.SerializationExtension;
-import org.apache.pekko.serialization.Serializer;
-import org.apache.pekko.serialization.Serializers;
-import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -85,18 +77,6 @@ class WorkRegistryTest {
     }
 
     @Test
-    void theFallbackDetailCrossesCborAndAReportWithoutItReadsAsNull() throws Exception {
-        WorkReport.SubWorkView fell = new WorkReport.SubWorkView("f-1", List.of("gcc"), "local", 0, null, 1,
-                "hook_timeout", 1000, 1, 2, 3, 0, 0, 40, 46, "PreExecute of handler demo took over 5s");
-        WorkReport.Progress progress = new WorkReport.Progress(view("f", 1, true), List.of(fell));
-        // what a booster from before the field sends: the same report without it
-        WorkReport.Progress old = (WorkReport.Progress) roundTripAndDecodeWithout(progress,
-                tree -> ((ObjectNode) tree.get("ended").get(0)).remove("fallbackDetail"));
-        assertEquals("hook_timeout", old.ended().get(0).fallbackReason());
-        assertEquals(null, old.ended().get(0).fallbackDetail());
-    }
-
-    @Test
     void aWorkNotHeardOfForLostAfterIsShownLost() throws Exception {
         ActorRef<WorkReport.Command> registry = KIT.spawn(WorkRegistry.create(2, Duration.ofMillis(50)));
         registry.tell(new WorkReport.Progress(view("x", 0, false), List.of()));
@@ -148,39 +128,5 @@ class WorkRegistryTest {
         registry.tell(new WorkRegistry.GetWork("s", one.getRef()));
         assertEquals(List.of("s-1"), one.receiveMessage().orElseThrow().subWorks().stream()
                 .map(WorkReport.SubWorkView::id).toList());
-    }
-
-    @Test
-    void theConfirmationAddressCrossesCborAndAReportWithoutItReadsAsUnconfirmed() throws Exception {
-        TestProbe<WorkReport.Counted> confirm = KIT.createTestProbe();
-        WorkReport.Progress progress = new WorkReport.Progress(view("g", 1, false), List.of(sub("g-1")), true, true, 3,
-                confirm.getRef());
-        // what a booster from before the confirmation sends
-        WorkReport.Progress old = (WorkReport.Progress) roundTripAndDecodeWithout(progress, tree -> {
-            tree.remove("seq");
-            tree.remove("replyTo");
-        });
-        assertTrue(old.counted());
-        assertEquals(0, old.seq());
-        assertEquals(null, old.replyTo());
-
-        WorkReport.Counted counted = new WorkReport.Counted("g", 3);
-        roundTripAndDecodeWithout(counted, tree -> { });
-    }
-
-    /**
-     * Asserts that {@code message} comes back equal through the node's CBOR serializer, then decodes its bytes
-     * with {@code edit} applied to the CBOR tree (fields an older sender lacks removed), as a node would.
-     */
-    private static Object roundTripAndDecodeWithout(Object message, Consumer<ObjectNode> edit) throws Exception {
-        Serialization serialization = SerializationExtension.get(KIT.system());
-        Serializer serializer = serialization.findSerializerFor(message);
-        String manifest = Serializers.manifestFor(serializer, message);
-        byte[] bytes = serialization.serialize(message).get();
-        assertEquals(message, serialization.deserialize(bytes, serializer.identifier(), manifest).get());
-        ObjectMapper cbor = JacksonObjectMapperProvider.get(KIT.system()).getOrCreate("jackson-cbor", Optional.empty());
-        ObjectNode tree = (ObjectNode) cbor.readTree(bytes);
-        edit.accept(tree);
-        return serialization.deserialize(cbor.writeValueAsBytes(tree), serializer.identifier(), manifest).get();
     }
 }
