@@ -403,7 +403,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     /** The directory chooses the worker and sends it the Execute itself; its answer says which one. */
     private Behavior<Command> nextAttempt() {
-        execute = new SubWorkExecutor.Execute(id + "#" + (attempt + 1), plan.steps(),
+        execute = new SubWorkExecutor.Execute(AttemptIds.attempt(id, attempt + 1), plan.steps(),
                 plan.inputs(), shared.remoteTimeout().toMillis(), getContext().getSelf(), workerReplies);
         uploads = 0;
         fetched = Map.of();
@@ -448,12 +448,12 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             }
             return this;
         }
-        if (worker == null && reply.subWorkId().equals(id + "#" + (attempt + 1))) {
+        if (worker == null && reply.subWorkId().equals(AttemptIds.attempt(id, attempt + 1))) {
             earlyReply = reply; // the worker answered before the directory's Chosen arrived here
             return this;
         }
         if (worker == null || !reply.subWorkId().equals(attemptId())) {
-            if (reply.subWorkId().startsWith(id + "#")) {
+            if (AttemptIds.isAttemptOf(reply.subWorkId(), id)) {
                 lateAnswers++; // the attempt was given up and re-sent: the first result won
                 getContext().getLog().info("sub-work {}: dropped a late answer from {}", id, reply.load() == null
                         ? "a worker" : reply.load().worker());
@@ -873,7 +873,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     }
 
     private String attemptId() {
-        return id + "#" + attempt;
+        return AttemptIds.attempt(id, attempt);
     }
 
     private void rememberRemoteOutput(SubWorkExecutor.Done done) {

@@ -512,7 +512,7 @@ public final class WorkActor {
     private Behavior<Command> onSubWork(SubWork subWork) {
         ExecutorGateway.SubWorkArrived request = subWork.arrived();
         arrived++;
-        String id = settings.buildId() + "-" + arrived;
+        String id = AttemptIds.subWork(settings.buildId(), arrived);
         ActorRef<SubWorkActor.Command> child =
                 context.spawn(SubWorkActor.create(id, request, shared, endedAdapter), "subwork-" + arrived);
         context.watchWith(child, new SubWorkStopped(id));

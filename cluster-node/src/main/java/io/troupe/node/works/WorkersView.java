@@ -1,6 +1,7 @@
 package io.troupe.node.works;
 
 import io.troupe.booster.cas.ContentStore;
+import io.troupe.booster.client.AttemptIds;
 import io.troupe.booster.worker.SubWorkExecutor;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,10 +9,9 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -80,18 +80,14 @@ public final class WorkersView {
         return out;
     }
 
-    /** A booster's attempt id: {@code <build id>-<index>#<attempt>}. */
-    private static final Pattern ATTEMPT = Pattern.compile("(.+)-(\\d+)#(\\d+)");
-
-    /** One running sub-work; {@code work} and {@code index} when its id is a booster's, else null. */
+    /** One running sub-work; {@code work}, {@code index} and {@code attempt} when a booster made its id, else null. */
     static Map<String, Object> run(SubWorkExecutor.Run run) {
+        Optional<AttemptIds.Parsed> id = AttemptIds.parse(run.subWorkId());
         Map<String, Object> out = new LinkedHashMap<>();
-        Matcher m = ATTEMPT.matcher(run.subWorkId() == null ? "" : run.subWorkId());
-        boolean booster = m.matches();
         out.put("sub_work", run.subWorkId());
-        out.put("work", booster ? m.group(1) : null);
-        out.put("index", booster ? Integer.valueOf(m.group(2)) : null);
-        out.put("attempt", booster ? Integer.valueOf(m.group(3)) : null);
+        out.put("work", id.map(AttemptIds.Parsed::work).orElse(null));
+        out.put("index", id.map(AttemptIds.Parsed::index).orElse(null));
+        out.put("attempt", id.map(AttemptIds.Parsed::attempt).orElse(null));
         out.put("command", run.command());
         out.put("booster", run.booster());
         out.put("since_ms", run.sinceMs());

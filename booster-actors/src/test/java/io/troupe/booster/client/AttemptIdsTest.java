@@ -1,0 +1,28 @@
+package io.troupe.booster.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class AttemptIdsTest {
+
+    @Test
+    void anAttemptIdTheBoosterMadeReadsBackWhateverTheBuildIdHolds() {
+        String subWork = AttemptIds.subWork("demo-1a2b-3c", 17);
+        String attempt = AttemptIds.attempt(subWork, 2);
+        assertEquals(Optional.of(new AttemptIds.Parsed("demo-1a2b-3c", 17, 2)), AttemptIds.parse(attempt));
+        assertTrue(AttemptIds.isAttemptOf(attempt, subWork));
+        assertFalse(AttemptIds.isAttemptOf(attempt, AttemptIds.subWork("demo-1a2b-3c", 1)),
+                "an attempt of sub-work 17 is none of sub-work 1's");
+    }
+
+    @Test
+    void anyOtherIdIsNoBoosters() {
+        assertEquals(Optional.empty(), AttemptIds.parse("job-7"));
+        assertEquals(Optional.empty(), AttemptIds.parse("b-x#1"));
+        assertEquals(Optional.empty(), AttemptIds.parse(null));
+    }
+}
