@@ -72,7 +72,7 @@ final class Re2FoldGuard {
             int lo = classAtom();
             if (i + 1 < p.length() && p.charAt(i) == '-' && p.charAt(i + 1) != ']') {
                 i++;
-                int hi = classAtom();
+                int hi = classChar(); // as RE2J: a range's end is one character, "[" in "0-[:]" included
                 if (lo != SET && hi != SET && lo <= LAST && hi >= FIRST) {
                     return true;
                 }
@@ -91,6 +91,10 @@ final class Re2FoldGuard {
                 return SET;
             }
         }
+        return classChar();
+    }
+
+    private int classChar() {
         return p.charAt(i) == '\\' ? escape() : literal();
     }
 

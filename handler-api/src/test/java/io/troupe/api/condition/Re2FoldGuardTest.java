@@ -14,7 +14,8 @@ class Re2FoldGuardTest {
     void caseInsensitivePatternsThatReachU1C80AreRefused() {
         for (String p : new String[] {"(?i)\\x{1C80}", "(?i)a[ᲀ]", "(?i)[\\x{1000}-\\x{1FFF}]", "x(?i:[0-\uFFFD]+)",
                 "(?i)[\\x{1C00}-ᲈ]", "(?si)ᲄ", "(?i)r[]-\uFFFD]", "(?i)[^]-\uFFFD]", "(?i)\\Qaᲀ\\E", "(?i)[\\x41-\\x{1CFF}]",
-                "(?i)ch[\\a-\uFFFD]", "(?i)[\\t-\uFFFD]", "(?i)[\\0-\\x{1CFF}]", "(?i)[\\101-\uFFFD]"}) {
+                "(?i)ch[\\a-\uFFFD]", "(?i)[\\t-\uFFFD]", "(?i)[\\0-\\x{1CFF}]", "(?i)[\\101-\uFFFD]",
+                "(?i)[0-[:]x[:\\x06-\uFFFD]"}) {
             assertNotNull(Re2FoldGuard.check(p), p);
         }
     }
@@ -23,7 +24,7 @@ class Re2FoldGuardTest {
     void otherPatternsCompileAsBefore() {
         for (String p : new String[] {"(?i)[а-я]+", "\\x{1C80}", "[\\x{1000}-\\x{1FFF}]", "(?i)\\pL+", "(?i)[^a]",
                 "(?i)curl/[0-9]+", "(?i)\\[x-y\\]", "(?i)[\\x{1C89}-\\x{1CBF}]", "(?i)[]a]", "(?i)[a-]Ᲊᲊ",
-                "(?i)[[:alpha:]-]", "(?i)\\pL-\\x{1CFF}", "(?i)日本語", "(?i)[\\a-\\r]", "(?i)\\101\\n"}) {
+                "(?i)[[:alpha:]-]", "(?i)\\pL-\\x{1CFF}", "(?i)日本語", "(?i)[\\a-\\r]", "(?i)\\101\\n", "(?i)[0-[:]"}) {
             assertNull(Re2FoldGuard.check(p), p);
             com.google.re2j.Pattern.compile(p); // and RE2J compiles it
         }
@@ -42,6 +43,20 @@ class Re2FoldGuardTest {
     void aRangeFromAOneCharacterEscapeIsRefusedToo() {
         String fuzzed = new String(java.util.Base64.getDecoder().decode("cmVxX3VhX3JlZ21hdGNoKCIoP2kpY2hbXGEt31xh/3X/dG1kZWZhZCIp"),
                 java.nio.charset.StandardCharsets.UTF_8); // req_ua_regmatch("(?i)ch[\\a-<0xDF>\\a<0xFF>u<0xFF>tmdefad")
+        ConditionException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+                () -> assertThrows(ConditionException.class, () -> Conditions.build(fuzzed, Map.of())));
+        assertTrue(e.getMessage().contains("U+1C80"), e.getMessage());
+    }
+
+    /**
+     * Another find of CI's fuzzing: in {@code [0-[:]...} the range ends at a plain {@code [} (RE2J reads no named class
+     * there), but the guard took {@code [:} for one and skipped to a far {@code :]}, past the range that reaches U+1C80.
+     */
+    @Test
+    void aRangeEndingAtABracketIsNoNamedClass() {
+        String fuzzed = new String(java.util.Base64.getDecoder().decode("IHJlcV91YV9yZWdtYXRjaCgiKD9pKXIAAIHybWVudHByZWZbKgEGOgDbMC1bOl0tZmH"
+                + "///////8AAFs6Bi3//////////////////////////////////////////////////////////////////////////////////////zBbOl0tqmZh/2UiKQ=="),
+                java.nio.charset.StandardCharsets.UTF_8);
         ConditionException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
                 () -> assertThrows(ConditionException.class, () -> Conditions.build(fuzzed, Map.of())));
         assertTrue(e.getMessage().contains("U+1C80"), e.getMessage());
