@@ -133,6 +133,8 @@ class ClusterTlsTest {
                         "pekko.stdout-loglevel = OFF",
                         "pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]",
                         "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
+                        // a member leaving after its seed stopped waits out the leave's timeouts: more than 10 s on a busy CI
+                        "pekko.actor.testkit.typed.system-shutdown-default = 30s",
                         "troupe.cluster.tls.dir = \"" + (tlsDir == null ? "" : tlsDir) + "\""))
                 .withFallback(ConfigFactory.load())
                 .resolve();
