@@ -12,8 +12,9 @@
 #   (it builds Troupe with the README's command when the distribution is missing, and installs distcc and
 #   gcc from Debian when missing)
 #
-# --warmup N (default 300; cluster only): one work of N sub-works is run through the fresh worker node first,
-# because a real cluster node is long-running and its JIT is warm; 0 measures a cold node. The booster JVM is
+# --warmup N (default 3000; cluster only): N sub-works are run through the fresh worker node first, in works of at
+# most 1,000 (one booster each), because a real cluster node is long-running and its JIT is warm (its CPU per
+# sub-work keeps falling over its first few thousand); 0 measures a cold node. The booster JVM is
 # always fresh, as in a real build.
 #
 # Start-up (cluster only; --startup_runs N booster runs, default 3, medians): from the moment `bin/booster` is
@@ -32,7 +33,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs=50
 subworks=1000
-warmup=300
+warmup=3000
 startup_runs=3
 embedded=0
 sandbox=on
@@ -203,11 +204,14 @@ echo "cpu $(( $(ticks "$jvm") - j0 )) $(( $(ticks "${NODE_PID:-}") - n0 )) $(( $
 SH
 
 export RUNS="$runs" SUBWORKS="$subworks" TROUPE_BOOSTER_QUIET=1 NODE_PID="$node_pid"
-if (( warmup > 0 )); then
-  SUBWORKS="$warmup" "$booster" -bt echo -p bench --hook --hook_mode shims --hook_config "$work/rules.json" "${cluster_args[@]}" \
+# the warm-up comes from several boosters, at most 1,000 sub-works each, as a node's would from several builds
+left=$warmup
+while (( left > 0 )); do
+  SUBWORKS=$(( left < 1000 ? left : 1000 )) "$booster" -bt echo -p bench --hook --hook_mode shims --hook_config "$work/rules.json" "${cluster_args[@]}" \
     -a "bash $work/throughput.sh @BK_JOBS" >"$work/warmup.out" 2>"$work/warmup.err" \
     || { echo "warm-up run failed:" >&2; cat "$work/warmup.err" >&2; exit 1; }
-fi
+  left=$(( left - 1000 ))
+done
 "$booster" -bt echo -p bench --hook --hook_mode shims --hook_config "$work/rules.json" "${cluster_args[@]}" \
   --stats_json "$work/latency.json" -a "bash $work/latency.sh" >"$work/latency.out" 2>"$work/latency.err" \
   || { echo "booster run failed:" >&2; cat "$work/latency.err" >&2; exit 1; }
@@ -296,7 +300,8 @@ if (( embedded == 0 )); then
   fi
 fi
 echo "inside the booster (--stats_json medians, ms resolution): pre $(stat_median pre_ms) ms," \
-  "send $(stat_median send_ms) ms, remote $(stat_median remote_ms) ms, post $(stat_median post_ms) ms, sub-work total $(stat_median total_ms) ms;" \
+  "send $(stat_median send_ms) ms, remote $(stat_median remote_ms) ms (in the worker $(stat_median worker_ms) ms, of which its process" \
+  "$(stat_median process_ms) ms), post $(stat_median post_ms) ms, sub-work total $(stat_median total_ms) ms;" \
   "the rest is booster-exec, the socket and the gateway"
 echo "added latency per sub-work: $added ms; distcc's per trivial compile: $distcc_added ms (target: booster <= 0.5 x distcc)"
 echo "ratio latency booster/direct: $(awk -v a="$boosted" -v b="$direct" 'BEGIN{printf "%.1f", a/b}')x"

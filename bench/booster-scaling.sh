@@ -3,7 +3,7 @@
 # each on this machine (loopback), one work of 256 sub-works that each sleep 0.25 s: ideally 256 / 32 × 0.25 s
 # = 2.0 s of wall time.
 #
-#   bench/booster-scaling.sh [--nodes N] [--slots N] [--subworks N] [--sleep S] [--jobs N|bk] [--keep] [--sandbox on|off]
+#   bench/booster-scaling.sh [--nodes N] [--slots N] [--subworks N] [--sleep S] [--jobs N|bk] [--warmup N] [--keep] [--sandbox on|off]
 #   (--sandbox off: sub-works run unconfined, as distccd and icecream run theirs; on, the default, is the product's sandbox)
 #   (it builds Troupe with the README's command when the distribution is missing)
 #
@@ -13,6 +13,10 @@
 # `seq N | xargs -P <jobs> -n 1 tsleep S`, timed inside the work: the booster JVM's start and cluster join
 # are not counted (bench/booster-overhead.sh measures those). --jobs defaults to nodes × slots, the
 # parallelism the ideal assumes; `--jobs bk` uses the booster's @BK_JOBS (1.5 × the slots) instead.
+#
+# --warmup N (default 2000): before the measured work, N sub-works of `tsleep 0` run through the fresh nodes, in
+# works of at most 1,000 (one booster each, 32 at once), because real cluster nodes are long-running and their JIT
+# is warm; 0 measures cold nodes. The measured work's booster is always fresh, as in a real build.
 #
 # Prints the per-node counts, a timeline (sub-works running, averaged over each S-long bucket), then the
 # efficiency line LAST: ideal / actual wall time.
@@ -26,6 +30,7 @@ sleep_s=0.25
 jobs=""
 keep=0
 sandbox=on
+warmup=2000
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --nodes) nodes="$2"; shift ;;
@@ -33,16 +38,18 @@ while [[ $# -gt 0 ]]; do
     --subworks) subworks="$2"; shift ;;
     --sleep) sleep_s="$2"; shift ;;
     --jobs) jobs="$2"; shift ;;
+    --warmup) warmup="$2"; shift ;;
     --keep) keep=1 ;;
     --sandbox) sandbox="$2"; shift
       [[ "$sandbox" == on || "$sandbox" == off ]] || { echo "--sandbox must be on or off, got '$sandbox'" >&2; exit 2; } ;;
-    *) echo "usage: $0 [--nodes N] [--slots N] [--subworks N] [--sleep S] [--jobs N|bk] [--keep] [--sandbox on|off]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--nodes N] [--slots N] [--subworks N] [--sleep S] [--jobs N|bk] [--warmup N] [--keep] [--sandbox on|off]" >&2; exit 2 ;;
   esac
   shift
 done
 [[ "$nodes" =~ ^[1-9][0-9]*$ ]] || { echo "--nodes must be a positive integer, got '$nodes'" >&2; exit 2; }
 [[ "$slots" =~ ^[1-9][0-9]*$ ]] || { echo "--slots must be a positive integer, got '$slots'" >&2; exit 2; }
 [[ "$subworks" =~ ^[1-9][0-9]*$ ]] || { echo "--subworks must be a positive integer, got '$subworks'" >&2; exit 2; }
+[[ "$warmup" =~ ^[0-9]+$ ]] || { echo "--warmup must be a number of sub-works, got '$warmup'" >&2; exit 2; }
 [[ "$sleep_s" =~ ^[0-9]*\.?[0-9]+$ ]] || { echo "--sleep must be a number of seconds, got '$sleep_s'" >&2; exit 2; }
 total_slots=$((nodes * slots))
 [[ -n "$jobs" ]] || jobs=$total_slots
@@ -149,6 +156,17 @@ t1=\$(date +%s.%N)
 echo "wall \$t0 \$t1"
 echo "jobs \$1 bk \$2"
 SH
+cat >"$work/warmup.sh" <<SH
+export PATH="\$PATH:$work/bin"
+seq "\$1" | xargs -P $total_slots -I{} tsleep 0 >/dev/null
+SH
+left=$warmup
+while (( left > 0 )); do
+  TROUPE_BOOSTER_QUIET=1 "$repo/bin/booster" -bt echo -p bench --hook --hook_mode shims --hook_config "$work/rules.json" \
+    --cluster "$seed" -a "bash $work/warmup.sh $(( left < 1000 ? left : 1000 ))" >"$work/warmup.out" 2>"$work/warmup.err" \
+    || { echo "warm-up run failed:" >&2; tail -30 "$work/warmup.err" >&2; exit 1; }
+  left=$(( left - 1000 ))
+done
 jobs_arg=$jobs
 [[ "$jobs" == bk ]] && jobs_arg=@BK_JOBS
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -166,7 +184,7 @@ wall=$(awk -v a="$w0" -v b="$w1" 'BEGIN{printf "%.3f", b-a}')
 ideal=$(awk -v n="$subworks" -v s="$sleep_s" -v k="$total_slots" 'BEGIN{printf "%.3f", (n/k < 1 ? 1 : int((n+k-1)/k)) * s}')
 
 echo "booster scaling on $(nproc) cores, load average $load_before before, $load_after after"
-echo "$nodes worker nodes × $slots slots on loopback, $subworks sub-works of 'sleep $sleep_s', xargs -P $used_jobs (@BK_JOBS was $bk_jobs)"
+echo "$nodes worker nodes × $slots slots on loopback, $subworks sub-works of 'sleep $sleep_s', xargs -P $used_jobs (@BK_JOBS was $bk_jobs), nodes warmed with $warmup sub-works"
 echo "booster summary: ${summary:-none}"
 echo "sub-works per node (from each sub-work's sandbox directory):"
 for i in $(seq "$nodes"); do

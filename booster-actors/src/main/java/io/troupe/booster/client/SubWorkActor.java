@@ -93,7 +93,16 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     public record Timings(List<String> argv, long startMillis, long preMillis, long sendMillis, long remoteMillis,
             long postMillis,
             long localWaitMillis, long localMillis, long totalMillis, int attempts, long workerMicros,
-            long processMicros, int lateAnswers) {}
+            long processMicros, int lateAnswers) {
+
+        /**
+         * About when its last attempt went to a worker (epoch ms): the arrival plus the wait for a local slot (a
+         * sub-work waits there until a slot or a worker is free), PRE and the send phase.
+         */
+        public long handedMillis() {
+            return startMillis + localWaitMillis + preMillis + sendMillis;
+        }
+    }
 
     /**
      * What every sub-work of a work shares.

@@ -544,7 +544,7 @@ public final class WorkActor {
                 remoteOk++;
                 workersUsed.add(ended.worker());
                 SubWorkActor.Timings t = ended.timings();
-                times.firstRemote = Math.min(times.firstRemote, t.startMillis() + t.preMillis());
+                times.firstRemote = Math.min(times.firstRemote, t.handedMillis());
             }
             case LOCAL -> localFallback++;
             case FAILED -> failed++;

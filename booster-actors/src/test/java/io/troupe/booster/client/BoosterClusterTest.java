@@ -148,6 +148,49 @@ class BoosterClusterTest {
         assertTrue(err().contains("fell back: no worker yet "), err());
     }
 
+    /**
+     * A sub-work that arrives before any worker is known, while the one local slot is taken, waits; once the
+     * worker is known it runs there, and first_remote_ms counts from then, not from its arrival.
+     */
+    @Test
+    void aSubWorkThatWaitedForTheLocalSlotCountsAsRemoteFromWhenAWorkerTookIt() throws Exception {
+        Path file = Files.writeString(tmp.resolve("in.txt"), "x\n");
+        Path fifo = tmp.resolve("hold");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        Path rules = Files.writeString(tmp.resolve("rules.json"),
+                "{\"hooks\":[{\"src_command\":\"cat\",\"target_command\":\"booster-exec $SRC_CMD\"}]}");
+        String seedPort = Integer.toString(Cluster.get(seed.system()).selfMember().address().getPort().get());
+        // the first cat runs locally (no worker yet) and holds the slot until the fifo is written; the fifo gets
+        // written after 20 s in any case, so a worker that never shows fails the assertions, not the build
+        String command = "cat " + fifo + " > held.txt & held=$!; (sleep 20; echo late > " + fifo + ") & guard=$!; sleep 0.3;"
+                + " cat " + file + " > waited.txt; echo released > " + fifo + "; wait $held; kill $guard";
+        WorkSettings settings = new WorkSettings("echo", "demo", "waited", command, true, rules, false, false, 0, 1, 0, 30,
+                List.of("127.0.0.1:" + seedPort), tmp, withCache(new HashMap<>(System.getenv())), tmp.resolve("stats.json"));
+        Config config = ConfigFactory.parseString("troupe.booster.join-timeout = 30s\n" + SBR)
+                .withFallback(ConfigFactory.load());
+        assertEquals(0, BoosterRun.run(settings, new EchoHandler(), config), err());
+
+        assertEquals("x\n", Files.readString(tmp.resolve("waited.txt")));
+        assertEquals("released\n", Files.readString(tmp.resolve("held.txt")));
+        var stats = new com.fasterxml.jackson.databind.ObjectMapper().readTree(tmp.resolve("stats.json").toFile());
+        com.fasterxml.jackson.databind.JsonNode waited = null;
+        for (var subWork : stats.get("sub_works")) {
+            if (subWork.get("argv").toString().contains("in.txt")) {
+                waited = subWork;
+            }
+        }
+        assertTrue(waited != null && waited.get("route").asText().equals("remote"), stats.toString());
+        assertTrue(waited.get("local_wait_ms").asLong() > 0, waited.toString());
+        var work = stats.get("work");
+        long arrivedMs = waited.get("start_ms").asLong() - work.get("jvm_start_ms").asLong();
+        long firstWorker = work.get("first_worker_ms").asLong();
+        long firstRemote = work.get("first_remote_ms").asLong();
+        // not from its arrival: after its wait for the slot, and not before a worker was known (the work and the
+        // sub-work hear of the worker a moment apart)
+        assertTrue(firstRemote >= arrivedMs + waited.get("local_wait_ms").asLong(), work + " " + waited);
+        assertTrue(firstRemote >= firstWorker - 200, work + " " + waited);
+    }
+
     /** {@code env} with the stable shim directory under this test's temp dir, not in the user's ~/.cache. */
     private Map<String, String> withCache(Map<String, String> env) {
         env.put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
