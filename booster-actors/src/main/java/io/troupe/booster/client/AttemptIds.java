@@ -22,6 +22,28 @@ public final class AttemptIds {
         return buildId + "-" + index;
     }
 
+    /**
+     * The index of {@code subWorkId} when it is {@code <buildId>-<index>} exactly as {@link #subWork} makes it (no sign,
+     * no leading zero); -1 for any other id.
+     */
+    public static long subWorkIndex(String subWorkId, String buildId) {
+        int start = buildId.length() + 1;
+        int digits = subWorkId.length() - start;
+        if (digits < 1 || digits > 18 || !subWorkId.startsWith(buildId) || subWorkId.charAt(start - 1) != '-'
+                || (subWorkId.charAt(start) == '0' && digits > 1)) {
+            return -1;
+        }
+        long index = 0;
+        for (int i = start; i < subWorkId.length(); i++) {
+            char c = subWorkId.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            index = index * 10 + (c - '0');
+        }
+        return index;
+    }
+
     /** The id of attempt {@code attempt} of sub-work {@code subWorkId}. */
     static String attempt(String subWorkId, int attempt) {
         return subWorkId + "#" + attempt;

@@ -25,4 +25,13 @@ class AttemptIdsTest {
         assertEquals(Optional.empty(), AttemptIds.parse("b-x#1"));
         assertEquals(Optional.empty(), AttemptIds.parse(null));
     }
+
+    @Test
+    void aSubWorkIdGivesItsIndexOnlyWhenTheBoosterCouldHaveMadeIt() {
+        assertEquals(17, AttemptIds.subWorkIndex(AttemptIds.subWork("demo-1a2b-3c", 17), "demo-1a2b-3c"));
+        assertEquals(0, AttemptIds.subWorkIndex("b-0", "b"));
+        for (String other : new String[] {"b-", "b-01", "b-+1", "b-1x", "b1", "c-1", "bb-1", "b-1#1", "b-1234567890123456789"}) {
+            assertEquals(-1, AttemptIds.subWorkIndex(other, "b"), other);
+        }
+    }
 }

@@ -56,7 +56,7 @@ public final class WorkRegistry {
         boolean counted;
         boolean workCounted;
         /** sub-works counted into the metrics; a re-sent report counts only those not among them */
-        final Set<String> countedIds = new HashSet<>();
+        SubWorkIds countedIds;
         /** sub-works on the timeline, while the work is live: a re-sent report does not list them twice */
         final Set<String> listedIds = new HashSet<>();
     }
@@ -129,6 +129,7 @@ public final class WorkRegistry {
                 return Behaviors.same();
             }
             entry = new Entry();
+            entry.countedIds = new SubWorkIds(view.id());
             live.put(view.id(), entry);
         }
         count(entry, progress);
