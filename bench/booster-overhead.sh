@@ -167,14 +167,21 @@ cat >"$work/rules.json" <<'JSON'
 JSON
 
 # Runs inside the work: PATH starts with the shim dir. "true" is a shell builtin, so the shim is called by path.
-# Round-robin: 'true' directly and through its shim, then a trivial compile with gcc and with distcc.
+# Round-robin: 'true' directly and through its shim, a trivial compile with gcc and with distcc.
 cat >"$work/latency.sh" <<'SH'
 real_true="$(PATH="${PATH#*:}" type -P true)"
 for _ in $(seq "$RUNS"); do
-  t0=$EPOCHREALTIME; "$real_true"; t1=$EPOCHREALTIME; echo "direct $t0 $t1"
-  t0=$EPOCHREALTIME; "$TROUPE_SHIM_DIR/true"; t1=$EPOCHREALTIME; echo "boosted $t0 $t1"
-  t0=$EPOCHREALTIME; gcc -c "$T_C" -o "$T_O" || exit 1; t1=$EPOCHREALTIME; echo "gcc $t0 $t1"
-  t0=$EPOCHREALTIME; distcc gcc -c "$T_C" -o "$T_O" || exit 1; t1=$EPOCHREALTIME; echo "distcc $t0 $t1"
+  # in a new random order each round: whatever runs right before a measurement (its caches, an idle pause) is
+  # as likely to help or hurt any of the four
+  for m in $(printf '%s\n' direct boosted gcc distcc | shuf); do
+    case "$m" in
+      direct) t0=$EPOCHREALTIME; "$real_true"; t1=$EPOCHREALTIME ;;
+      boosted) t0=$EPOCHREALTIME; "$TROUPE_SHIM_DIR/true"; t1=$EPOCHREALTIME ;;
+      gcc) t0=$EPOCHREALTIME; gcc -c "$T_C" -o "$T_O" || exit 1; t1=$EPOCHREALTIME ;;
+      distcc) t0=$EPOCHREALTIME; distcc gcc -c "$T_C" -o "$T_O" || exit 1; t1=$EPOCHREALTIME ;;
+    esac
+    echo "$m $t0 $t1"
+  done
 done
 SH
 # The start-up probe: the work command's first line is its start; then hooked `stamp`s, two at a time, until
