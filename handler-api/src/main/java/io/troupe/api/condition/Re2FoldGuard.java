@@ -4,162 +4,104 @@ package io.troupe.api.condition;
  * Refuses the case-insensitive patterns RE2J 1.8 cannot compile: its case folding loops forever on
  * U+1C80–U+1C88 (Cyrillic Extended-C, whose folds its tables lack), so {@code (?i)\x{1C80}} or {@code (?i)[0-\x{FFFD}]}
  * would hang a load or reload. Found by ConditionFuzzTest; Unicode classes ({@code \pL}) are not affected.
- * The scan follows RE2's syntax for literals, escapes and character classes ({@code []a]} holds a {@code ]}).
+ *
+ * <p>The check does not parse RE2's syntax (a parser of our own read it differently from RE2J four times); it
+ * leans to refusing. A pattern can only name those code points as a character (written as itself or as
+ * {@code \x{...}}: RE2's other escapes stop at U+01FF) or inside a range {@code lo-hi}, which needs a {@code [} earlier
+ * in the pattern and a {@code -} not escaped by a backslash. So it is refused when it holds one of them, or when such a
+ * {@code -} is followed by a code point from U+1C80 up and not preceded by one above U+1C88.
  */
 final class Re2FoldGuard {
 
     private static final int FIRST = 0x1C80;
     private static final int LAST = 0x1C88;
     private static final java.util.regex.Pattern CASE_FLAG = java.util.regex.Pattern.compile("\\(\\?[A-Za-z-]*i[A-Za-z-]*[:)]");
-    /** An atom that is not one code point (\d, \pL, [:alpha:]). */
-    private static final int SET = -1;
+    private static final java.util.regex.Pattern HEX_ESCAPE = java.util.regex.Pattern.compile("\\\\x\\{([0-9A-Fa-f]{1,8})}");
 
-    private final String p;
-    private int i;
-
-    private Re2FoldGuard(String pattern) {
-        this.p = pattern;
-    }
+    private Re2FoldGuard() {}
 
     /** @return why {@code pattern} is refused, or {@code null} when RE2J can compile it */
     static String check(String pattern) {
         if (!CASE_FLAG.matcher(pattern).find()) {
             return null;
         }
-        return new Re2FoldGuard(pattern).scan() ? "a case-insensitive pattern with U+1C80..U+1C88 is not supported"
-                + " (RE2J cannot fold them)" : null;
+        if (pattern.codePoints().anyMatch(Re2FoldGuard::folds) || hexEscapes(pattern).anyMatch(Re2FoldGuard::folds)) {
+            return "a case-insensitive pattern with U+1C80..U+1C88 is not supported (RE2J cannot fold them)";
+        }
+        if (rangeAcross(pattern)) {
+            return "a case-insensitive range that may span U+1C80..U+1C88 is not supported (RE2J cannot fold them):"
+                    + " split the range around them, or write a literal '-' as \\x2D";
+        }
+        return null;
     }
 
     private static boolean folds(int c) {
         return c >= FIRST && c <= LAST;
     }
 
-    /** @return whether the pattern names one of the code points, alone or in a class range */
-    private boolean scan() {
-        while (i < p.length()) {
-            int c = p.codePointAt(i);
-            if (c == '[') {
-                i++;
-                if (scanClass()) {
-                    return true;
-                }
-            } else if (c == '\\' && p.startsWith("\\Q", i)) {
-                int end = p.indexOf("\\E", i + 2);
-                String quoted = p.substring(i + 2, end < 0 ? p.length() : end);
-                if (quoted.codePoints().anyMatch(Re2FoldGuard::folds)) {
-                    return true;
-                }
-                i = end < 0 ? p.length() : end + 2;
-            } else if (folds(c == '\\' ? escape() : literal())) {
+    private static java.util.stream.IntStream hexEscapes(String p) {
+        return HEX_ESCAPE.matcher(p).results().mapToLong(m -> Long.parseLong(m.group(1), 16))
+                .mapToInt(v -> (int) Math.min(v, Integer.MAX_VALUE));
+    }
+
+    /** Whether some unescaped {@code -} after an unescaped {@code [} may join a low end to a high one. */
+    private static boolean rangeAcross(String p) {
+        int bracket = -1;
+        for (int k = 0; k < p.length(); k++) {
+            if (p.charAt(k) == '[' && !escaped(p, k)) {
+                bracket = k;
+                break;
+            }
+        }
+        if (bracket < 0) {
+            return false;
+        }
+        for (int k = p.indexOf('-', bracket); k >= 0; k = p.indexOf('-', k + 1)) {
+            if (!escaped(p, k) && highAfter(p, k + 1) && !highBefore(p, k)) {
                 return true;
             }
         }
         return false;
     }
 
-    /** Just past a {@code [}: up to and past its {@code ]}. */
-    private boolean scanClass() {
-        if (i < p.length() && p.charAt(i) == '^') {
-            i++;
+    /** Whether the character at {@code k} follows an odd run of backslashes. */
+    private static boolean escaped(String p, int k) {
+        int run = 0;
+        while (k - run - 1 >= 0 && p.charAt(k - run - 1) == '\\') {
+            run++;
         }
-        boolean first = true;
-        while (i < p.length()) {
-            if (p.charAt(i) == ']' && !first) {
-                i++;
-                return false;
-            }
-            first = false;
-            int lo = classAtom();
-            if (i + 1 < p.length() && p.charAt(i) == '-' && p.charAt(i + 1) != ']') {
-                i++;
-                int hi = classChar(); // as RE2J: a range's end is one character, "[" in "0-[:]" included
-                if (lo != SET && hi != SET && lo <= LAST && hi >= FIRST) {
-                    return true;
-                }
-            } else if (folds(lo)) {
-                return true;
-            }
-        }
-        return false;
+        return run % 2 == 1;
     }
 
-    private int classAtom() {
-        if (p.startsWith("[:", i)) {
-            int end = p.indexOf(":]", i + 2);
-            if (end > 0) {
-                i = end + 2;
-                return SET;
-            }
+    /** Whether what starts at {@code k} may be a code point from U+1C80 up. */
+    private static boolean highAfter(String p, int k) {
+        if (k >= p.length()) {
+            return false;
         }
-        return classChar();
+        if (p.charAt(k) != '\\') {
+            return p.codePointAt(k) >= FIRST;
+        }
+        java.util.regex.Matcher m = HEX_ESCAPE.matcher(p).region(k, p.length());
+        return m.lookingAt() && Long.parseLong(m.group(1), 16) >= FIRST;
     }
 
-    private int classChar() {
-        return p.charAt(i) == '\\' ? escape() : literal();
-    }
-
-    private int literal() {
-        int c = p.codePointAt(i);
-        i += Character.charCount(c);
-        return c;
-    }
-
-    /** At a backslash: the code point it stands for, or SET. */
-    private int escape() {
-        i++;
-        if (i >= p.length()) {
-            return SET;
+    /** Whether what ends just before {@code k} is surely one code point above U+1C88. */
+    private static boolean highBefore(String p, int k) {
+        if (k == 0) {
+            return false;
         }
-        int e = p.codePointAt(i);
-        i += Character.charCount(e);
-        switch (e) {
-            case 'a': return 0x07; // RE2's one-character escapes: \a in [\a-\x{FFFD}] is a range's end
-            case 'f': return 0x0C;
-            case 't': return 0x09;
-            case 'n': return 0x0A;
-            case 'r': return 0x0D;
-            case 'v': return 0x0B;
-            default: break;
+        int c = p.codePointBefore(k);
+        if (c > LAST) {
+            return true; // a literal: RE2 escapes no character above ASCII
         }
-        if (e >= '0' && e <= '7') { // octal, up to three digits
-            int c = e - '0';
-            for (int digits = 1; digits < 3 && i < p.length() && p.charAt(i) >= '0' && p.charAt(i) <= '7'; digits++) {
-                c = c * 8 + (p.charAt(i++) - '0');
-            }
-            return c;
+        if (c != '}') {
+            return false;
         }
-        if (e == 'x') {
-            if (i < p.length() && p.charAt(i) == '{') {
-                int close = p.indexOf('}', i);
-                if (close < 0) {
-                    return SET;
-                }
-                int c = hex(p.substring(i + 1, close));
-                i = close + 1;
-                return c;
-            }
-            int end = Math.min(p.length(), i + 2);
-            int c = hex(p.substring(i, end));
-            i = end;
-            return c;
+        int start = p.lastIndexOf("\\x{", k);
+        if (start < 0 || escaped(p, start)) {
+            return false;
         }
-        if ((e == 'p' || e == 'P') && i < p.length()) {
-            if (p.charAt(i) == '{') {
-                int close = p.indexOf('}', i);
-                i = close < 0 ? p.length() : close + 1;
-            } else {
-                i += Character.charCount(p.codePointAt(i));
-            }
-            return SET;
-        }
-        return Character.isLetterOrDigit(e) ? SET : e;
-    }
-
-    private static int hex(String digits) {
-        try {
-            return Integer.parseInt(digits, 16);
-        } catch (NumberFormatException e) {
-            return SET;
-        }
+        java.util.regex.Matcher m = HEX_ESCAPE.matcher(p).region(start, k);
+        return m.matches() && Long.parseLong(m.group(1), 16) > LAST;
     }
 }

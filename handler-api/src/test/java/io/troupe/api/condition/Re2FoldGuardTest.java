@@ -61,4 +61,72 @@ class Re2FoldGuardTest {
                 () -> assertThrows(ConditionException.class, () -> Conditions.build(fuzzed, Map.of())));
         assertTrue(e.getMessage().contains("U+1C80"), e.getMessage());
     }
+
+    @Test
+    void aHyphenBetweenHighCharactersOrEscapedIsNoRange() {
+        for (String p : new String[] {"(?i)^/[a-z]+/产品-列表", "(?i)[a\\-\\x{FFFF}]", "(?i)[\\x{1D00}-\\x{1DFF}]", "(?i)[^-]日本"}) {
+            assertNull(Re2FoldGuard.check(p), p);
+            com.google.re2j.Pattern.compile(p);
+        }
+        // what the guard cannot tell from a range, it refuses: after a '[', an ASCII character, '-', a CJK one
+        for (String p : new String[] {"(?i)[a\\\\-\\x{FFFF}]", "(?i)[a-z]+v1-日本"}) {
+            assertTrue(Re2FoldGuard.check(p).contains("U+1C80"), p);
+        }
+    }
+
+    /**
+     * Patterns made of the pieces the fuzzer combined: whatever the guard lets through, RE2J compiles within a second.
+     * A fixed seed, so a failure repeats.
+     */
+    @Test
+    void everyPatternTheGuardPassesCompiles() throws Exception {
+        String[] pieces = {"(?i)", "(?i:", ")", "[", "]", "^", "-", "\\", "\\\\", "a", "0", "z", "\uFFFD", "\u1C85",
+                "\u1C89", "\u1C7F", "日", "\\x{1CFF}", "\\x{1C80}", "\\x{1C89}", "\\x41", "\\101", "\\a", "[:alpha:]",
+                "[:", ":]", "\\Q", "\\E", "\\pL", "\\-", "\\[", "x"};
+        // inside a class, where the ranges are: ends of every height, and many hyphens
+        String[] inClass = {"a", "0", "z", "-", "-", "-", "\\", "\\\\", "^", "]", "[:alpha:]", "[:", ":]", "\uFFFD",
+                "\u1C89", "\u1C7F", "日", "\\x{1CFF}", "\\x{1C89}", "\\x{1D00}", "\\x41", "\\101", "\\a", "\\-", "\\[", "\\pL"};
+        java.util.Random random = new java.util.Random(20261129);
+        java.util.concurrent.ExecutorService compiler = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "re2j-compile");
+            t.setDaemon(true); // a hang fails the test; the looping thread must not keep the JVM up
+            return t;
+        });
+        try {
+            int passed = 0;
+            for (int n = 0; n < 6000; n++) {
+                StringBuilder p = new StringBuilder(random.nextBoolean() ? "(?i)" : "");
+                if (random.nextBoolean()) {
+                    p.append("[");
+                    for (int k = random.nextInt(5) + 1; k > 0; k--) {
+                        p.append(inClass[random.nextInt(inClass.length)]);
+                    }
+                    p.append("]");
+                }
+                for (int k = random.nextInt(5); k > 0; k--) {
+                    p.append(pieces[random.nextInt(pieces.length)]);
+                }
+                String pattern = p.toString();
+                if (Re2FoldGuard.check(pattern) != null) {
+                    continue;
+                }
+                passed++;
+                java.util.concurrent.Future<?> compiled = compiler.submit(() -> {
+                    try {
+                        com.google.re2j.Pattern.compile(pattern);
+                    } catch (com.google.re2j.PatternSyntaxException bad) {
+                        // a syntax error is an answer too
+                    }
+                });
+                try {
+                    compiled.get(1, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new AssertionError("the guard passed a pattern RE2J does not finish compiling: " + pattern);
+                }
+            }
+            assertTrue(passed > 1000, "too few patterns passed the guard to say anything: " + passed);
+        } finally {
+            compiler.shutdownNow();
+        }
+    }
 }
