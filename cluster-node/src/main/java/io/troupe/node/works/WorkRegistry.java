@@ -56,9 +56,13 @@ public final class WorkRegistry {
         boolean counted;
         boolean workCounted;
         /** sub-works counted into the metrics; a re-sent report counts only those not among them */
-        SubWorkIds countedIds;
+        final SubWorkIds countedIds;
         /** sub-works on the timeline, while the work is live: a re-sent report does not list them twice */
         final Set<String> listedIds = new HashSet<>();
+
+        Entry(String workId) {
+            countedIds = new SubWorkIds(workId);
+        }
     }
 
     private final Map<String, Entry> live = new LinkedHashMap<>();
@@ -128,8 +132,7 @@ public final class WorkRegistry {
                 count(over, progress);
                 return Behaviors.same();
             }
-            entry = new Entry();
-            entry.countedIds = new SubWorkIds(view.id());
+            entry = new Entry(view.id());
             live.put(view.id(), entry);
         }
         count(entry, progress);
