@@ -242,6 +242,17 @@ public final class BoosterCli implements Callable<Integer> {
         CommandLine commandLine = new CommandLine(cli);
         TbsFlags.addTo(commandLine.getCommandSpec());
         commandLine.setOverwrittenOptionsAllowed(true); // as in TBS: a repeated flag's last value wins
+        CommandLine.IParameterExceptionHandler standard = commandLine.getParameterExceptionHandler();
+        commandLine.setParameterExceptionHandler((ex, args) -> {
+            CommandLine cl = ex.getCommandLine();
+            if (ex instanceof CommandLine.MissingParameterException && !cl.getUnmatchedArguments().isEmpty()) {
+                // picocli would name the missing option alone; a misspelt flag (--hook-mode) is as likely the fault
+                cl.getErr().println(ex.getMessage());
+                return standard.handleParseException(
+                        new CommandLine.UnmatchedArgumentException(cl, cl.getUnmatchedArguments()), args);
+            }
+            return standard.handleParseException(ex, args);
+        });
         commandLine.setExecutionExceptionHandler((e, cl, parseResult) -> {
             cl.getErr().println("booster: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             return 1;

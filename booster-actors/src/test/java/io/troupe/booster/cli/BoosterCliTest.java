@@ -86,6 +86,14 @@ class BoosterCliTest {
     }
 
     @Test
+    void anUnknownFlagIsNamedEvenWhenARequiredOneIsMissingToo() {
+        assertEquals(2, run("-bt", "echo", "--hook-mode", "shims"));
+        assertTrue(err.toString().contains("Missing required option: '--args=COMMAND'"), err.toString());
+        assertTrue(err.toString().contains("Unknown options: '--hook-mode', 'shims'"), err.toString());
+        assertNull(ran.get());
+    }
+
+    @Test
     void missingArgsIsAUsageError() {
         assertEquals(2, run("-bt", "echo"));
         assertTrue(err.toString().contains("Missing required option: '--args=COMMAND'"), err.toString());
