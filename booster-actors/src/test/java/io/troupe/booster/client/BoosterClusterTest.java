@@ -42,6 +42,7 @@ class BoosterClusterTest {
 
     private ActorTestKit seed;
     private ActorTestKit worker;
+    private org.apache.pekko.actor.typed.ActorRef<SubWorkExecutor.Command> executor;
     private final StderrCapture stderr = new StderrCapture();
 
     @BeforeEach
@@ -54,7 +55,7 @@ class BoosterClusterTest {
         worker = ActorTestKit.create("troupe", TestClusters.node("worker", tmp.resolve("w"), List.of("cat"),
                 SBR + "\n" + TestClusters.HOST_FILES
                         + (killable ? "\npekko.coordinated-shutdown.run-by-actor-system-terminate = off" : "")));
-        worker.spawn(SubWorkExecutor.create(), "worker");
+        executor = worker.spawn(SubWorkExecutor.create(), "worker");
         var seedAddress = Cluster.get(seed.system()).selfMember().address();
         Cluster.get(seed.system()).manager().tell(Join.create(seedAddress));
         Cluster.get(worker.system()).manager().tell(Join.create(seedAddress));
@@ -149,26 +150,36 @@ class BoosterClusterTest {
     }
 
     /**
-     * A sub-work that arrives before any worker is known, while the one local slot is taken, waits; once the
-     * worker is known it runs there, and first_remote_ms counts from then, not from its arrival.
+     * A sub-work that arrives while no worker is known and the one local slot is taken waits; once a worker is known it
+     * runs there, and first_remote_ms counts from then, not from its arrival.
      */
     @Test
     void aSubWorkThatWaitedForTheLocalSlotCountsAsRemoteFromWhenAWorkerTookIt() throws Exception {
+        worker.stop(executor); // the cluster has no worker until both sub-works are in the booster
+        TestClusters.awaitWorkers(seed, 0, Duration.ofSeconds(20));
         Path file = Files.writeString(tmp.resolve("in.txt"), "x\n");
         Path fifo = tmp.resolve("hold");
         assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
         Path rules = Files.writeString(tmp.resolve("rules.json"),
                 "{\"hooks\":[{\"src_command\":\"cat\",\"target_command\":\"booster-exec $SRC_CMD\"}]}");
         String seedPort = Integer.toString(Cluster.get(seed.system()).selfMember().address().getPort().get());
-        // the first cat runs locally (no worker yet) and holds the slot until the fifo is written; the fifo gets
-        // written after 20 s in any case, so a worker that never shows fails the assertions, not the build
-        String command = "cat " + fifo + " > held.txt & held=$!; (sleep 20; echo late > " + fifo + ") & guard=$!; sleep 0.3;"
-                + " cat " + file + " > waited.txt; echo released > " + fifo + "; wait $held; kill $guard";
-        WorkSettings settings = new WorkSettings("echo", "demo", "waited", command, true, rules, false, false, 0, 1, 0, 30,
+        // the first cat runs locally and holds the slot until the fifo is written and closed; opening the fifo for
+        // writing returns once that cat has opened it, so the second cat comes only while the first holds the slot
+        String command = "cat " + fifo + " > held.txt & held=$!; exec 3> " + fifo + "; cat " + file + " > waited.txt;"
+                + " echo released >&3; exec 3>&-; wait $held";
+        WorkSettings settings = new WorkSettings("echo", "demo", "waited", command, true, rules, false, false, 0, 1, 0, 90,
                 List.of("127.0.0.1:" + seedPort), tmp, withCache(new HashMap<>(System.getenv())), tmp.resolve("stats.json"));
-        Config config = ConfigFactory.parseString("troupe.booster.join-timeout = 30s\n" + SBR)
+        Config config = ConfigFactory.parseString("troupe.booster.join-timeout = 30s\n"
+                        + "troupe.booster.progress-interval = 100ms\n" + SBR)
                 .withFallback(ConfigFactory.load());
-        assertEquals(0, BoosterRun.run(settings, new EchoHandler(), config), err());
+        var exit = java.util.concurrent.CompletableFuture.supplyAsync(() -> BoosterRun.run(settings, new EchoHandler(), config));
+        // both sub-works are in the booster, neither done: one holds the local slot, the other waits
+        seed.createTestProbe().awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(50), () -> {
+            assertTrue(err().contains("progress: done 0 of 2 (remote 0, local 0, failed 0), running 2"), err());
+            return null;
+        });
+        worker.spawn(SubWorkExecutor.create(), "worker-again");
+        assertEquals(0, exit.get(90, java.util.concurrent.TimeUnit.SECONDS), err());
 
         assertEquals("x\n", Files.readString(tmp.resolve("waited.txt")));
         assertEquals("released\n", Files.readString(tmp.resolve("held.txt")));
