@@ -16,7 +16,8 @@ final class Re2FoldGuard {
     private static final int FIRST = 0x1C80;
     private static final int LAST = 0x1C88;
     private static final java.util.regex.Pattern CASE_FLAG = java.util.regex.Pattern.compile("\\(\\?[A-Za-z-]*i[A-Za-z-]*[:)]");
-    private static final java.util.regex.Pattern HEX_ESCAPE = java.util.regex.Pattern.compile("\\\\x\\{([0-9A-Fa-f]{1,8})}");
+    /** RE2 reads any number of hex digits here (leading zeros too) as long as the value is a code point. */
+    private static final java.util.regex.Pattern HEX_ESCAPE = java.util.regex.Pattern.compile("\\\\x\\{([0-9A-Fa-f]+)}");
 
     private Re2FoldGuard() {}
 
@@ -40,8 +41,13 @@ final class Re2FoldGuard {
     }
 
     private static java.util.stream.IntStream hexEscapes(String p) {
-        return HEX_ESCAPE.matcher(p).results().mapToLong(m -> Long.parseLong(m.group(1), 16))
-                .mapToInt(v -> (int) Math.min(v, Integer.MAX_VALUE));
+        return HEX_ESCAPE.matcher(p).results().mapToInt(m -> hex(m.group(1)));
+    }
+
+    /** The value of hex {@code digits}; Integer.MAX_VALUE past any code point. */
+    private static int hex(String digits) {
+        String significant = digits.replaceFirst("^0+(?=.)", "");
+        return significant.length() > 7 ? Integer.MAX_VALUE : Integer.parseInt(significant, 16);
     }
 
     /** Whether some unescaped {@code -} after an unescaped {@code [} may join a low end to a high one. */
@@ -82,7 +88,7 @@ final class Re2FoldGuard {
             return p.codePointAt(k) >= FIRST;
         }
         java.util.regex.Matcher m = HEX_ESCAPE.matcher(p).region(k, p.length());
-        return m.lookingAt() && Long.parseLong(m.group(1), 16) >= FIRST;
+        return m.lookingAt() && hex(m.group(1)) >= FIRST;
     }
 
     /** Whether what ends just before {@code k} is surely one code point above U+1C88. */
@@ -102,6 +108,6 @@ final class Re2FoldGuard {
             return false;
         }
         java.util.regex.Matcher m = HEX_ESCAPE.matcher(p).region(start, k);
-        return m.matches() && Long.parseLong(m.group(1), 16) > LAST;
+        return m.matches() && hex(m.group(1)) > LAST;
     }
 }

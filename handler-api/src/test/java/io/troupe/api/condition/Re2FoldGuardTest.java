@@ -15,7 +15,7 @@ class Re2FoldGuardTest {
         for (String p : new String[] {"(?i)\\x{1C80}", "(?i)a[ᲀ]", "(?i)[\\x{1000}-\\x{1FFF}]", "x(?i:[0-\uFFFD]+)",
                 "(?i)[\\x{1C00}-ᲈ]", "(?si)ᲄ", "(?i)r[]-\uFFFD]", "(?i)[^]-\uFFFD]", "(?i)\\Qaᲀ\\E", "(?i)[\\x41-\\x{1CFF}]",
                 "(?i)ch[\\a-\uFFFD]", "(?i)[\\t-\uFFFD]", "(?i)[\\0-\\x{1CFF}]", "(?i)[\\101-\uFFFD]",
-                "(?i)[0-[:]x[:\\x06-\uFFFD]"}) {
+                "(?i)[0-[:]x[:\\x06-\uFFFD]", "(?i)\\x{00000000001C80}", "(?i)[0-\\x{0000000000FFFD}]"}) {
             assertNotNull(Re2FoldGuard.check(p), p);
         }
     }
@@ -81,11 +81,11 @@ class Re2FoldGuardTest {
     @Test
     void everyPatternTheGuardPassesCompiles() throws Exception {
         String[] pieces = {"(?i)", "(?i:", ")", "[", "]", "^", "-", "\\", "\\\\", "a", "0", "z", "\uFFFD", "\u1C85",
-                "\u1C89", "\u1C7F", "日", "\\x{1CFF}", "\\x{1C80}", "\\x{1C89}", "\\x41", "\\101", "\\a", "[:alpha:]",
+                "\u1C89", "\u1C7F", "日", "\\x{1CFF}", "\\x{1C80}", "\\x{1C89}", "\\x{00000000001C84}", "\\x41", "\\101", "\\a", "[:alpha:]",
                 "[:", ":]", "\\Q", "\\E", "\\pL", "\\-", "\\[", "x"};
         // inside a class, where the ranges are: ends of every height, and many hyphens
         String[] inClass = {"a", "0", "z", "-", "-", "-", "\\", "\\\\", "^", "]", "[:alpha:]", "[:", ":]", "\uFFFD",
-                "\u1C89", "\u1C7F", "日", "\\x{1CFF}", "\\x{1C89}", "\\x{1D00}", "\\x41", "\\101", "\\a", "\\-", "\\[", "\\pL"};
+                "\u1C89", "\u1C7F", "日", "\\x{1CFF}", "\\x{1C89}", "\\x{1D00}", "\\x{00000000FFFD}", "\\x41", "\\101", "\\a", "\\-", "\\[", "\\pL"};
         java.util.Random random = new java.util.Random(20261129);
         java.util.concurrent.ExecutorService compiler = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "re2j-compile");
