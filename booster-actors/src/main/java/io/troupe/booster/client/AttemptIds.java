@@ -10,7 +10,10 @@ import java.util.regex.Pattern;
  */
 public final class AttemptIds {
 
-    private static final Pattern ATTEMPT = Pattern.compile("(.+)-(\\d+)#(\\d+)");
+    /** An index as {@link #subWork} writes it: no sign, no leading zero, within a long. */
+    private static final String INDEX = "(0|[1-9]\\d{0,17})";
+    private static final Pattern ATTEMPT = Pattern.compile("(.+)-" + INDEX + "#(0|[1-9]\\d{0,8})");
+    private static final Pattern SUB_WORK_INDEX = Pattern.compile(INDEX);
 
     /** An attempt id taken apart. */
     public record Parsed(String work, long index, int attempt) {}
@@ -27,21 +30,11 @@ public final class AttemptIds {
      * no leading zero); -1 for any other id.
      */
     public static long subWorkIndex(String subWorkId, String buildId) {
-        int start = buildId.length() + 1;
-        int digits = subWorkId.length() - start;
-        if (digits < 1 || digits > 18 || !subWorkId.startsWith(buildId) || subWorkId.charAt(start - 1) != '-'
-                || (subWorkId.charAt(start) == '0' && digits > 1)) {
+        if (!subWorkId.startsWith(buildId + "-")) {
             return -1;
         }
-        long index = 0;
-        for (int i = start; i < subWorkId.length(); i++) {
-            char c = subWorkId.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            index = index * 10 + (c - '0');
-        }
-        return index;
+        Matcher m = SUB_WORK_INDEX.matcher(subWorkId).region(buildId.length() + 1, subWorkId.length());
+        return m.matches() ? Long.parseLong(m.group(1)) : -1;
     }
 
     /** The id of attempt {@code attempt} of sub-work {@code subWorkId}. */

@@ -24,6 +24,10 @@ class AttemptIdsTest {
         assertEquals(Optional.empty(), AttemptIds.parse("job-7"));
         assertEquals(Optional.empty(), AttemptIds.parse("b-x#1"));
         assertEquals(Optional.empty(), AttemptIds.parse(null));
+        // numbers no booster makes are no booster's ids, not an exception in /workers
+        assertEquals(Optional.empty(), AttemptIds.parse("b-1#99999999999"));
+        assertEquals(Optional.empty(), AttemptIds.parse("b-99999999999999999999#1"));
+        assertEquals(Optional.empty(), AttemptIds.parse("b-01#1"));
     }
 
     @Test
