@@ -188,9 +188,23 @@ public final class BoosterCli implements Callable<Integer> {
                     + "1 GiB); a sub-work with a larger one runs locally")
     private String maxFileSize;
 
+    @Option(names = "--controller",
+            description = "run the work through a long-lived local controller (a booster JVM that stays a cluster "
+                    + "member between builds, as TBS's bk-dist-controller): bin/booster starts one when none answers; "
+                    + "needs --cluster and the native client (docs/booster-execution.md, \"Controller\")")
+    private boolean controller;
+
+    @Option(names = "--controller_remain_time", paramLabel = "SECONDS",
+            description = "with --controller: how long the controller stays after its last work (default: ${DEFAULT-VALUE})")
+    private int controllerRemainSecs = 120;
+
+    @Option(names = "--controller_no_wait",
+            description = "with --controller: the controller leaves as soon as no work runs (--controller_remain_time 0)")
+    private boolean controllerNoWait;
+
     /** Runs a work; calls {@code started} once its command has started and the booster has joined. */
     @FunctionalInterface
-    interface Runner {
+    public interface Runner {
         int run(WorkSettings settings, Runnable started);
     }
 
@@ -211,6 +225,16 @@ public final class BoosterCli implements Callable<Integer> {
         }, env, workDir);
     }
 
+    /** A booster whose work a controller runs for the client that sent {@code env} and {@code workDir}. */
+    public static BoosterCli forController(Runner runner, Map<String, String> env, Path workDir) {
+        return new BoosterCli(runner, env, workDir);
+    }
+
+    /** After parsing: how long a controller stays after its last work ({@code --controller_remain_time}, {@code --controller_no_wait}). */
+    public Duration controllerRemainTime() {
+        return Duration.ofSeconds(controllerNoWait ? 0 : Math.max(0, controllerRemainSecs));
+    }
+
     private BoosterCli(Runner runner, Map<String, String> env, Path workDir) {
         this.runner = runner;
         this.env = Map.copyOf(env);
@@ -228,7 +252,7 @@ public final class BoosterCli implements Callable<Integer> {
      * the JDK's default posix_spawn through jspawnhelper (docs/performance.md). Must run before the first
      * process starts; an explicit {@code -Djdk.lang.Process.launchMechanism} wins. Linux only.
      */
-    static void useVforkLaunch() {
+    public static void useVforkLaunch() {
         if (System.getProperty(LAUNCH_MECHANISM) == null
                 && System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("linux")) {
             System.setProperty(LAUNCH_MECHANISM, "VFORK");
@@ -340,7 +364,7 @@ public final class BoosterCli implements Callable<Integer> {
     }
 
     /** The validated settings; throws a ParameterException naming the bad argument. */
-    WorkSettings settings() {
+    public WorkSettings settings() {
         if (!Handlers.TYPES.contains(type)) {
             throw new ParameterException(spec.commandLine(), "unknown booster type '" + type
                     + "' (-bt/--booster_type); known types: " + String.join(", ", Handlers.TYPES));

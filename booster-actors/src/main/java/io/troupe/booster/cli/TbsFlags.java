@@ -78,8 +78,6 @@ final class TbsFlags {
             flag("--pump_lstat_by_dir", PUMP),
             flag("--pump_correct_cap", PUMP),
             flag("--no_work -nw", "the booster always runs a work"),
-            flag("--controller_no_wait", NO_CONTROLLER),
-            valued("--controller_remain_time", NO_CONTROLLER),
             valued("--result_cache_list -rcl", RESULT_CACHE),
             valued("--result_cache_type", RESULT_CACHE),
             valued("--result_cache_triggle_secs", RESULT_CACHE),

@@ -198,8 +198,16 @@ public final class BoosterRun {
         }
     }
 
+    /**
+     * The actor-system config of a booster that joins {@code seeds} as a member with role booster (no embedded
+     * worker), cluster TLS included: what a controller runs with ({@code --controller}).
+     */
+    public static Config clusterSystemConfig(Config base, List<Address> seeds) {
+        return ClusterTransport.configure(systemConfig(base, false, seeds), "--cluster_tls_dir");
+    }
+
     /** {@code host:port} seeds as cluster addresses of system {@code systemName}. */
-    static List<Address> parseSeeds(List<String> seeds, String systemName) {
+    public static List<Address> parseSeeds(List<String> seeds, String systemName) {
         checkSeeds(seeds);
         List<Address> addresses = new ArrayList<>();
         for (String seed : seeds) {
@@ -229,7 +237,7 @@ public final class BoosterRun {
      * With {@code troupe.booster.expected-jobs} unset (0), the jobs the last run against these seeds would have
      * had (1.5 × the worker slots it saw): the command starts before any worker is known.
      */
-    static Config withRememberedJobs(Config config, WorkSettings settings) {
+    public static Config withRememberedJobs(Config config, WorkSettings settings) {
         if (config.getInt(WorkLaunch.EXPECTED_JOBS) > 0) {
             return config;
         }

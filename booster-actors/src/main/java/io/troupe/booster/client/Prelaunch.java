@@ -21,7 +21,7 @@ import java.nio.file.Path;
  * {@code --no_local} and without a {@code worker-discovery-timeout} hold. The embedded worker and those holds
  * keep the actor path, which starts the command once a worker is known.
  */
-final class Prelaunch {
+public final class Prelaunch {
 
     /**
      * What was done before the actor system started.
@@ -32,7 +32,7 @@ final class Prelaunch {
      * @param process the work command, or null ({@code startFailure} says why)
      * @param commandStartedMillis when it was spawned (epoch ms), or 0
      */
-    record Started(int jobs, BoosterConfig boosterConfig, Throwable preWorkError, WorkLaunch.Environment environment,
+    public record Started(int jobs, BoosterConfig boosterConfig, Throwable preWorkError, WorkLaunch.Environment environment,
             ServerSocketChannel server, String bindFailure, Process process, String startFailure,
             long commandStartedMillis) {
 
@@ -41,7 +41,7 @@ final class Prelaunch {
         }
 
         /** The actor system did not start: stop the command, close the socket, remove the temp dir. */
-        void abandon() {
+        public void abandon() {
             if (process != null) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
@@ -60,7 +60,7 @@ final class Prelaunch {
     private Prelaunch() {}
 
     /** Whether this work's command may start before the actor system: it waits for no worker. */
-    static boolean applies(WorkSettings settings, Config config) {
+    public static boolean applies(WorkSettings settings, Config config) {
         if (settings.noLocal()) {
             return false; // held until a worker is known
         }
@@ -68,8 +68,19 @@ final class Prelaunch {
                 || (!settings.clusterSeeds().isEmpty() && config.getDuration("troupe.booster.worker-discovery-timeout").isZero());
     }
 
+    /** Starts the work command: here, or (a controller's work) in the client that asked for the work. */
+    @FunctionalInterface
+    public interface CommandStarter {
+        Process start(WorkSettings settings, BoosterConfig boosterConfig, java.util.Map<String, String> env) throws IOException;
+    }
+
     /** Decides {@code @BK_JOBS}, calls PreWork, installs the hooks, binds the socket and spawns the command. */
     static Started launch(WorkSettings settings, Handler handler, Config config) {
+        return launch(settings, handler, config, WorkLaunch::startWorkProcess);
+    }
+
+    /** As {@link #launch(WorkSettings, Handler, Config)}, the command started by {@code starter}. */
+    public static Started launch(WorkSettings settings, Handler handler, Config config, CommandStarter starter) {
         int jobs = WorkLaunch.jobs(settings, 0, WorkLaunch.localTotal(settings), settings.local(),
                 WorkLaunch.expectedJobs(config));
         BoosterConfig boosterConfig = WorkLaunch.boosterConfig(settings, jobs);
@@ -104,7 +115,7 @@ final class Prelaunch {
         Process process = null;
         String startFailure = null;
         try {
-            process = WorkLaunch.startWorkProcess(settings, boosterConfig, environment.env());
+            process = starter.start(settings, boosterConfig, environment.env());
         } catch (IOException e) {
             startFailure = messageOf(e);
         }

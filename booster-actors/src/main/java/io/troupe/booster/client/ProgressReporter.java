@@ -56,11 +56,6 @@ public final class ProgressReporter {
         this.startNanos = nanoClock.getAsLong();
     }
 
-    /** The reporter for the booster's stderr; live when stderr is a terminal. */
-    public static ProgressReporter forStderr() {
-        return new ProgressReporter(System.err, Terminal.STDERR, System::nanoTime);
-    }
-
     /**
      * Whether stderr is a terminal (Linux: fd 2 is a tty device); {@code TROUPE_PROGRESS=plain|live} overrides.
      * Decided once; {@code BoosterCli.main} asks first, so the procfs read happens on the main thread.

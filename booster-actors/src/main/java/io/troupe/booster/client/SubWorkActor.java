@@ -114,11 +114,26 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      * @param inlineInputBytes inputs totalling at most this ride inside the request instead of by digest
      * @param forceLocalKeys {@code --force_local_list} keys joined by {@code !!|!!} (TBS's BK_DIST_FORCE_LOCAL_KEYS), or null
      * @param hookTimeout longest call of a per-sub-work hook, {@code troupe.booster.hook-timeout} ({@link Duration#ZERO} = none)
+     * @param console where warnings go (the work's {@link WorkConsole}); null = stderr
      */
     public record Shared(Handler handler, ActorRef<WorkerDirectory.Command> directory,
             ActorRef<LocalSlots.Command> localSlots, boolean local, boolean noLocal, int remoteRetryTimes,
             Duration ioTimeout, Duration remoteTimeout, long maxFileBytes, long inlineInputBytes, Executor blocking,
-            String forceLocalKeys, Duration hookTimeout) {
+            String forceLocalKeys, Duration hookTimeout, java.io.PrintStream console) {
+
+        /** Warnings on stderr. */
+        public Shared(Handler handler, ActorRef<WorkerDirectory.Command> directory,
+                ActorRef<LocalSlots.Command> localSlots, boolean local, boolean noLocal, int remoteRetryTimes,
+                Duration ioTimeout, Duration remoteTimeout, long maxFileBytes, long inlineInputBytes, Executor blocking,
+                String forceLocalKeys, Duration hookTimeout) {
+            this(handler, directory, localSlots, local, noLocal, remoteRetryTimes, ioTimeout, remoteTimeout, maxFileBytes,
+                    inlineInputBytes, blocking, forceLocalKeys, hookTimeout, null);
+        }
+
+        @Override
+        public java.io.PrintStream console() {
+            return console != null ? console : System.err;
+        }
 
         /** No --force_local_list, no bound on the per-sub-work hooks. */
         public Shared(Handler handler, ActorRef<WorkerDirectory.Command> directory,
@@ -638,7 +653,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         postNanos += lap();
         if (executed.error() instanceof HookTimeoutException timedOut) {
             // the result was never judged: not accepted; the local run writes the result files anew
-            System.err.println("[booster] warning: sub-work '" + String.join(" ", argv) + "': " + timedOut.getMessage()
+            shared.console().println("[booster] warning: sub-work '" + String.join(" ", argv) + "': " + timedOut.getMessage()
                     + "; its remote result is not used" + (shared.noLocal() ? "" : ", it runs locally"));
             return remoteFailed(WorkerDirectory.Outcome.OK, remoteDone.load(), timedOut.getMessage()
                     + "; the remote result (exit code " + lastRemoteExit + ") is not used", FallbackReason.HOOK_TIMEOUT, true);
@@ -859,7 +874,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             return Finalized.INSTANCE;
         }, error -> {
             if (error instanceof HookTimeoutException) {
-                System.err.println("[booster] warning: " + error.getMessage()); // its result was already answered
+                shared.console().println("[booster] warning: " + error.getMessage()); // its result was already answered
             }
             return Finalized.INSTANCE;
         });
@@ -921,7 +936,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private Behavior<Command> hookTimedOut(HookTimeoutException timedOut) {
         lastFailure = timedOut.getMessage();
         lastReason = FallbackReason.HOOK_TIMEOUT;
-        System.err.println("[booster] warning: sub-work '" + String.join(" ", argv) + "': " + lastFailure
+        shared.console().println("[booster] warning: sub-work '" + String.join(" ", argv) + "': " + lastFailure
                 + (shared.noLocal() ? "" : "; running it locally"));
         return fallBack();
     }

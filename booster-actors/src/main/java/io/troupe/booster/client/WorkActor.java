@@ -181,7 +181,7 @@ public final class WorkActor {
     private final ActorRef<io.troupe.booster.report.WorkReporter.Command> workReporter;
     private final Duration drainTimeout;
     private final Duration progressInterval;
-    private final ProgressReporter reporter = ProgressReporter.forStderr();
+    private final ProgressReporter reporter;
     private final long maxFileBytes;
     private final long inlineInputBytes;
     private final int localTotal;
@@ -215,22 +215,34 @@ public final class WorkActor {
      */
     public static Behavior<Command> create(WorkSettings settings, Handler handler, Launch launch, ActorRef<Event> owner) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-                new WorkActor(context, timers, settings, handler, launch, owner, null).start()));
+                new WorkActor(context, timers, settings, handler, launch, owner, null, null).start()));
     }
 
     /** A work whose command {@link Prelaunch} started before the actor system: it goes straight to running. */
-    static Behavior<Command> adopting(WorkSettings settings, Handler handler, Prelaunch.Started prelaunched,
+    public static Behavior<Command> adopting(WorkSettings settings, Handler handler, Prelaunch.Started prelaunched,
             ActorRef<Event> owner) {
+        return adopting(settings, handler, prelaunched, owner, null);
+    }
+
+    /**
+     * As {@link #adopting(WorkSettings, Handler, Prelaunch.Started, ActorRef)}, choosing workers through
+     * {@code directory} (a controller's, shared by its works and warm from earlier ones), or a directory of its own
+     * when null.
+     */
+    public static Behavior<Command> adopting(WorkSettings settings, Handler handler, Prelaunch.Started prelaunched,
+            ActorRef<Event> owner, ActorRef<WorkerDirectory.Command> directory) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-                new WorkActor(context, timers, settings, handler, Launch.RUN_COMMAND, owner, prelaunched).start()));
+                new WorkActor(context, timers, settings, handler, Launch.RUN_COMMAND, owner, prelaunched, directory).start()));
     }
 
     private WorkActor(ActorContext<Command> context, TimerScheduler<Command> timers, WorkSettings settings,
-            Handler handler, Launch launch, ActorRef<Event> owner, Prelaunch.Started prelaunched) {
+            Handler handler, Launch launch, ActorRef<Event> owner, Prelaunch.Started prelaunched,
+            ActorRef<WorkerDirectory.Command> sharedDirectory) {
         Config config = context.getSystem().settings().config();
         this.context = context;
         this.timers = timers;
         this.settings = settings;
+        this.reporter = new ProgressReporter(settings.console().err(), settings.console().terminal(), System::nanoTime);
         this.handler = handler;
         this.launch = launch;
         this.owner = owner;
@@ -239,8 +251,8 @@ public final class WorkActor {
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
         this.localTotal = WorkLaunch.localTotal(settings);
         this.localSlots = context.spawn(LocalSlots.create(localTotal, settings.jobLimits().kindLimits()), "local-slots");
-        this.directory = context.spawn(WorkerDirectory.create(config.getInt("troupe.booster.unhealthy-after-errors"),
-                config.getDuration("troupe.worker.load-report-interval"), settings.jobLimits().limit()), "workers");
+        this.directory = sharedDirectory != null ? sharedDirectory
+                : context.spawn(WorkerDirectory.create(config, settings.jobLimits().limit()), "workers");
         this.endedAdapter = context.messageAdapter(SubWorkActor.Ended.class, SubWorkEnded::new);
         this.discoveryTimeout = config.getDuration("troupe.booster.worker-discovery-timeout");
         // a longer discovery hold lengthens this wait too: whoever set it expects workers that slowly
@@ -384,7 +396,8 @@ public final class WorkActor {
                 settings.remoteRetryTimes(), Duration.ofSeconds(settings.ioTimeoutSecs() > 0 ? settings.ioTimeoutSecs() : 600),
                 Duration.ofSeconds(Math.max(0, settings.remoteTimeoutSecs())), maxFileBytes,
                 inlineInputBytes, blocking, settings.env().get(io.troupe.booster.exec.BoosterExec.FORCE_LOCAL_KEYS_ENV),
-                HandlerCalls.timeout(context.getSystem().settings().config(), HandlerCalls.SUB_WORK_TIMEOUT_KEY));
+                HandlerCalls.timeout(context.getSystem().settings().config(), HandlerCalls.SUB_WORK_TIMEOUT_KEY),
+                settings.console().err());
     }
 
     /**
@@ -416,7 +429,7 @@ public final class WorkActor {
         startProgress();
         owner.tell(new Ready(jobs, socket));
         if (started.process() == null) {
-            System.err.println("[booster] cannot run the work command: " + started.startFailure());
+            settings.console().err().println("[booster] cannot run the work command: " + started.startFailure());
             context.getSelf().tell(new WorkCommandExited(127));
         } else {
             context.getSelf().tell(new CommandStarted(started.process(), started.commandStartedMillis()));
@@ -466,7 +479,7 @@ public final class WorkActor {
         context.pipeToSelf(CompletableFuture.supplyAsync(this::startWorkProcess, blocking),
                 (process, error) -> {
                     if (error != null) {
-                        System.err.println("[booster] cannot run the work command: " + messageOf(unwrap(error)));
+                        settings.console().err().println("[booster] cannot run the work command: " + messageOf(unwrap(error)));
                         return new WorkCommandExited(127);
                     }
                     return new CommandStarted(process, System.currentTimeMillis());
@@ -635,7 +648,7 @@ public final class WorkActor {
         reporter.finish(summary.line());
         String noWorker = noWorkerReason();
         if (noWorker != null && summary.total() > 0) {
-            System.err.println("[booster] no worker was known during the work: " + noWorker);
+            settings.console().err().println("[booster] no worker was known during the work: " + noWorker);
         }
         checkFallbackRatio(summary);
         return cleanup();
@@ -663,7 +676,7 @@ public final class WorkActor {
         if (summary.total() == 0 || limit >= 1 || summary.fellBack() <= limit * summary.total()) {
             return;
         }
-        System.err.printf(java.util.Locale.ROOT, "[booster] error: %d of %d sub-works (%.0f%%) fell back to local, more"
+        settings.console().err().printf(java.util.Locale.ROOT, "[booster] error: %d of %d sub-works (%.0f%%) fell back to local, more"
                         + " than --max_fallback_ratio %s allows%n", summary.fellBack(), summary.total(),
                 100.0 * summary.fellBack() / summary.total(), settings.maxFallbackRatio());
         if (exitCode == 0) {
@@ -672,7 +685,7 @@ public final class WorkActor {
     }
 
     private Behavior<Command> abort(String message) {
-        System.err.println("[booster] " + message);
+        settings.console().err().println("[booster] " + message);
         exitCode = SETUP_FAILED;
         return cleanup();
     }
@@ -766,7 +779,7 @@ public final class WorkActor {
 
     private void warn(String message) {
         reporter.clear();
-        System.err.println("[booster] warning: " + message);
+        settings.console().err().println("[booster] warning: " + message);
     }
 
     private void onBlocking(Callable<Command> work, Function<Throwable, Command> onError) {
@@ -869,7 +882,7 @@ public final class WorkActor {
             new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
                     .writeValue(settings.statsJson().toFile(), stats);
         } catch (IOException e) {
-            System.err.println("[booster] warning: could not write --stats_json " + settings.statsJson() + ": " + e.getMessage());
+            settings.console().err().println("[booster] warning: could not write --stats_json " + settings.statsJson() + ": " + e.getMessage());
         }
     }
 }

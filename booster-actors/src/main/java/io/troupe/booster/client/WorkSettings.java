@@ -35,6 +35,8 @@ import java.util.Map;
  * @param configOverrides config values the flags set ({@code --max_file_size} →
  *     {@code troupe.booster.max-file-size}, ...), over the loaded config of this work only: no JVM-wide state,
  *     so two boosters in one JVM keep their own
+ * @param console where the booster's own lines ({@code [booster] ...}, the progress line, the summary) go: stderr,
+ *     or the client's connection when a controller runs the work ({@code --controller}); null = stderr
  */
 public record WorkSettings(
         String type,
@@ -57,7 +59,8 @@ public record WorkSettings(
         double maxFallbackRatio,
         HookSettings hookSettings,
         JobLimits jobLimits,
-        Map<String, String> configOverrides) {
+        Map<String, String> configOverrides,
+        WorkConsole console) {
 
     public WorkSettings {
         clusterSeeds = List.copyOf(clusterSeeds);
@@ -65,6 +68,29 @@ public record WorkSettings(
         hookSettings = hookSettings == null ? HookSettings.defaults() : hookSettings;
         jobLimits = jobLimits == null ? JobLimits.NONE : jobLimits;
         configOverrides = configOverrides == null ? Map.of() : Map.copyOf(configOverrides);
+    }
+
+    /** Printing to stderr. */
+    public WorkSettings(String type, String projectId, String buildId, String command, boolean hook, Path hookConfig,
+            boolean local, boolean noLocal, int remoteRetryTimes, int maxLocalTotalJobs, int maxJobs, int ioTimeoutSecs,
+            List<String> clusterSeeds, Path workDir, Map<String, String> env, Path statsJson, int remoteTimeoutSecs,
+            double maxFallbackRatio, HookSettings hookSettings, JobLimits jobLimits, Map<String, String> configOverrides) {
+        this(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes, maxLocalTotalJobs,
+                maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, remoteTimeoutSecs, maxFallbackRatio,
+                hookSettings, jobLimits, configOverrides, null);
+    }
+
+    /** Where the booster's own lines go: {@link WorkConsole#stderr()} unless a controller's client set one. */
+    @Override
+    public WorkConsole console() {
+        return console != null ? console : WorkConsole.stderr();
+    }
+
+    /** The same settings printing to {@code newConsole}. */
+    public WorkSettings withConsole(WorkConsole newConsole) {
+        return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes,
+                maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, remoteTimeoutSecs,
+                maxFallbackRatio, hookSettings, jobLimits, configOverrides, newConsole);
     }
 
     /** No config overrides. */
@@ -89,7 +115,7 @@ public record WorkSettings(
         merged.putAll(overrides);
         return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes,
                 maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, remoteTimeoutSecs,
-                maxFallbackRatio, hookSettings, jobLimits, merged);
+                maxFallbackRatio, hookSettings, jobLimits, merged, console);
     }
 
     /** No TBS job-count flags. */
@@ -124,27 +150,27 @@ public record WorkSettings(
     public WorkSettings withFallbackLimits(int newRemoteTimeoutSecs, double newMaxFallbackRatio) {
         return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes,
                 maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, newRemoteTimeoutSecs,
-                newMaxFallbackRatio, hookSettings, jobLimits, configOverrides);
+                newMaxFallbackRatio, hookSettings, jobLimits, configOverrides, console);
     }
 
     /** The same settings with {@code --hook_mode} and {@code --hook_preload_library} set. */
     public WorkSettings withHookSettings(HookSettings newHookSettings) {
         return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes,
                 maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, remoteTimeoutSecs,
-                maxFallbackRatio, newHookSettings, jobLimits, configOverrides);
+                maxFallbackRatio, newHookSettings, jobLimits, configOverrides, console);
     }
 
     /** The same settings with {@code --local} set to {@code local} (a failed join degrades a work to local). */
     public WorkSettings withLocal(boolean newLocal) {
         return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, newLocal, noLocal,
                 remoteRetryTimes, maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson,
-                remoteTimeoutSecs, maxFallbackRatio, hookSettings, jobLimits, configOverrides);
+                remoteTimeoutSecs, maxFallbackRatio, hookSettings, jobLimits, configOverrides, console);
     }
 
     /** The same settings with the TBS job-count flags set. */
     public WorkSettings withJobLimits(JobLimits newJobLimits) {
         return new WorkSettings(type, projectId, buildId, command, hook, hookConfig, local, noLocal, remoteRetryTimes,
                 maxLocalTotalJobs, maxJobs, ioTimeoutSecs, clusterSeeds, workDir, env, statsJson, remoteTimeoutSecs,
-                maxFallbackRatio, hookSettings, newJobLimits, configOverrides);
+                maxFallbackRatio, hookSettings, newJobLimits, configOverrides, console);
     }
 }

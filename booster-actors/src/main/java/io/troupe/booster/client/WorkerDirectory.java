@@ -163,6 +163,12 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
         return create(unhealthyAfter, pollInterval, 0);
     }
 
+    /** A booster's directory, set from {@code config} ({@code troupe.booster.unhealthy-after-errors}, the load-report interval). */
+    public static Behavior<Command> create(com.typesafe.config.Config config, int perWorkerLimit) {
+        return create(config.getInt("troupe.booster.unhealthy-after-errors"),
+                config.getDuration("troupe.worker.load-report-interval"), perWorkerLimit);
+    }
+
     /** @param perWorkerLimit most sub-works of this booster on one worker at once, TBS {@code -l} (0 = no limit) */
     public static Behavior<Command> create(int unhealthyAfter, Duration pollInterval, int perWorkerLimit) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers ->

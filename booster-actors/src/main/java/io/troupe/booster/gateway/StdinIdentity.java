@@ -34,9 +34,29 @@ public final class StdinIdentity {
         }
     }
 
-    /** Whether {@code id} names the booster's own stdin (false until {@link #capture()} ran, or when unknown). */
+    /** A controller's own stdin (/dev/null) is no build's input: only its clients' stdins are. */
+    public static void ignoreOwn() {
+        own = null;
+        captured = true;
+    }
+
+    /** The stdins of the clients whose works a controller runs: each is a build's own input too. */
+    private static final java.util.Set<String> clients = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** A controller's client's stdin ({@link #of} its {@code /proc/PID/fd/0}), until {@link #removeClient}. */
+    public static void addClient(String id) {
+        if (!id.isEmpty()) {
+            clients.add(id);
+        }
+    }
+
+    public static void removeClient(String id) {
+        clients.remove(id);
+    }
+
+    /** Whether {@code id} names the booster's own stdin, or a controller's client's (false when unknown). */
     public static boolean isOwn(String id) {
         String mine = own;
-        return id != null && !id.isEmpty() && mine != null && mine.equals(id);
+        return id != null && !id.isEmpty() && ((mine != null && mine.equals(id)) || clients.contains(id));
     }
 }

@@ -1,0 +1,175 @@
+package io.troupe.booster.controller;
+
+import io.troupe.api.booster.Handler;
+import io.troupe.booster.client.Prelaunch;
+import io.troupe.booster.client.WorkActor;
+import io.troupe.booster.client.WorkSettings;
+import io.troupe.booster.client.WorkerDirectory;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.JoinSeedNodes;
+import org.apache.pekko.cluster.typed.Subscribe;
+
+/**
+ * Root of a controller's actor system: joins the cluster once, then runs each client's work as a
+ * {@link WorkActor} adopting the command the client started, told at once that the cluster is joined. A join
+ * that times out, or this member's removal from the cluster, makes the controller unusable: running works go
+ * on (locally), new ones are declined and the controller leaves once idle ({@link ControllerStatus}).
+ */
+final class ControllerGuardian {
+
+    interface Command extends NoSerializationVerificationNeeded {}
+
+    /** Run this work; {@code exit} completes with its exit code. */
+    record RunWork(WorkSettings settings, Handler handler, Prelaunch.Started started, CompletableFuture<Integer> exit)
+            implements Command {}
+
+    private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {}
+
+    private enum JoinTimedOut implements Command { INSTANCE }
+
+    private record WorkEvent(long id, WorkActor.Event event) implements Command {}
+
+    private record WorkersChanged(WorkerDirectory.Snapshot snapshot) implements Command {}
+
+    private final ActorContext<Command> context;
+    private final ControllerStatus status;
+    private final Cluster cluster;
+    /** One directory for every work: it knows the workers, their load and what they hold before a work starts. */
+    private final ActorRef<WorkerDirectory.Command> directory;
+    private final int perWorkerLimit;
+    private final List<String> seeds;
+    private final Duration joinTimeout;
+    /** Running works by number, their exits, and their numbers by actor (for the signals). */
+    private final Map<Long, ActorRef<WorkActor.Command>> works = new HashMap<>();
+    private final Map<Long, CompletableFuture<Integer>> exits = new HashMap<>();
+    private final Map<ActorRef<?>, Long> ids = new HashMap<>();
+    private boolean joined;
+    private boolean workersAnnounced;
+    private long workCount;
+
+    /** @param perWorkerLimit the first work's {@code -l}: works with another get a directory of their own */
+    static Behavior<Command> create(List<Address> seeds, List<String> seedNames, int perWorkerLimit, ControllerStatus status) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+                new ControllerGuardian(context, timers, seeds, seedNames, perWorkerLimit, status).behavior()));
+    }
+
+    private ControllerGuardian(ActorContext<Command> context, TimerScheduler<Command> timers, List<Address> seeds,
+            List<String> seedNames, int perWorkerLimit, ControllerStatus status) {
+        this.context = context;
+        this.perWorkerLimit = perWorkerLimit;
+        this.directory = context.spawn(WorkerDirectory.create(context.getSystem().settings().config(), perWorkerLimit),
+                "workers");
+        this.status = status;
+        this.seeds = seedNames;
+        this.cluster = Cluster.get(context.getSystem());
+        this.joinTimeout = context.getSystem().settings().config().getDuration("troupe.booster.join-timeout");
+        cluster.subscriptions().tell(Subscribe.create(
+                context.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new), ClusterEvent.MemberEvent.class));
+        directory.tell(new WorkerDirectory.Subscribe(context.messageAdapter(WorkerDirectory.Snapshot.class, WorkersChanged::new)));
+        cluster.manager().tell(new JoinSeedNodes(seeds));
+        timers.startSingleTimer(JoinTimedOut.INSTANCE, joinTimeout);
+    }
+
+    private Behavior<Command> behavior() {
+        return Behaviors.receive(Command.class)
+                .onMessage(RunWork.class, this::onRunWork)
+                .onMessage(MemberChanged.class, this::onMemberChanged)
+                .onMessageEquals(JoinTimedOut.INSTANCE, this::onJoinTimedOut)
+                .onMessage(WorkEvent.class, this::onWorkEvent)
+                .onMessage(WorkersChanged.class, this::onWorkersChanged)
+                .onSignal(ChildFailed.class, failed -> onWorkStopped(failed.getRef(), "failed: " + failed.cause()))
+                .onSignal(Terminated.class, stopped -> onWorkStopped(stopped.getRef(), "stopped before the work ended"))
+                .build();
+    }
+
+    private Behavior<Command> onRunWork(RunWork run) {
+        long id = ++workCount;
+        ActorRef<WorkerDirectory.Command> workers = run.settings().jobLimits().limit() == perWorkerLimit ? directory : null;
+        ActorRef<WorkActor.Command> work = context.spawn(WorkActor.adopting(run.settings(), run.handler(), run.started(),
+                context.messageAdapter(WorkActor.Event.class, event -> new WorkEvent(id, event)), workers), "work-" + id);
+        context.watch(work);
+        works.put(id, work);
+        exits.put(id, run.exit());
+        ids.put(work, id);
+        if (joined) {
+            work.tell(WorkActor.ClusterJoined.INSTANCE);
+        } else if (status.unusable() != null) {
+            work.tell(new WorkActor.ClusterUnavailable(status.unusable()));
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onMemberChanged(MemberChanged changed) {
+        if (!changed.event().member().uniqueAddress().equals(cluster.selfMember().uniqueAddress())) {
+            return Behaviors.same();
+        }
+        ClusterEvent.MemberEvent event = changed.event();
+        if ((event instanceof ClusterEvent.MemberUp || event instanceof ClusterEvent.MemberWeaklyUp) && !joined) {
+            joined = true;
+            status.joined();
+            works.values().forEach(work -> work.tell(WorkActor.ClusterJoined.INSTANCE));
+        } else if (event instanceof ClusterEvent.MemberRemoved || event instanceof ClusterEvent.MemberExited
+                || event instanceof ClusterEvent.MemberDowned) {
+            status.unusable("this controller left the cluster at " + String.join(", ", seeds));
+        }
+        return Behaviors.same();
+    }
+
+    /** Said once in the controller's log: from now on a work's sub-works go to workers from its start. */
+    private Behavior<Command> onWorkersChanged(WorkersChanged changed) {
+        if (!workersAnnounced && changed.snapshot().usableWorkers() > 0) {
+            workersAnnounced = true;
+            System.err.println("controller: workers known: " + changed.snapshot().usableWorkers() + " with "
+                    + changed.snapshot().totalSlots() + " slots");
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onJoinTimedOut() {
+        if (!joined) {
+            String reason = "could not join the cluster at " + String.join(", ", seeds) + " within "
+                    + joinTimeout.toSeconds() + " s";
+            status.unusable(reason);
+            works.values().forEach(work -> work.tell(new WorkActor.ClusterUnavailable(reason)));
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onWorkEvent(WorkEvent event) {
+        if (event.event() instanceof WorkActor.Finished finished) {
+            CompletableFuture<Integer> exit = exits.remove(event.id());
+            if (exit != null) {
+                exit.complete(finished.exitCode());
+            }
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onWorkStopped(ActorRef<?> work, String how) {
+        Long id = ids.remove(work);
+        if (id == null) {
+            return Behaviors.same();
+        }
+        works.remove(id);
+        CompletableFuture<Integer> exit = exits.remove(id);
+        if (exit != null) { // an exception escaped the work actor: end that client's work, not the controller
+            exit.completeExceptionally(new IllegalStateException("the work actor " + how));
+        }
+        return Behaviors.same();
+    }
+}

@@ -1,0 +1,185 @@
+package io.troupe.booster.controller;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.troupe.booster.cli.BoosterCli;
+import io.troupe.booster.client.BoosterRun;
+import io.troupe.booster.client.Prelaunch;
+import io.troupe.booster.client.WorkSettings;
+import io.troupe.booster.gateway.StdinIdentity;
+import io.troupe.booster.transport.ClusterTransport;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * {@code bin/booster --controller}'s long-lived side: a booster JVM that joins the cluster once and runs the works
+ * of the clients ({@code booster-client}) that connect to its Unix socket, until it has been idle for
+ * {@code --controller_remain_time} (TBS's bk-dist-controller, docs/booster-execution.md "Controller"). Started by
+ * the first client, with that client's booster args: their cluster flags ({@code --cluster}, {@code
+ * --cluster_tls_dir}, the flags that set config) are the controller's, and a work asking for others is declined.
+ *
+ * <p>Usage: {@code ControllerMain SOCKET BOOSTER_ARGS...}. Exit 0 when another controller already listens on SOCKET.
+ */
+public final class ControllerMain {
+
+    /** What every session needs of the controller. */
+    record Served(ControllerStatus status, CompletableFuture<ActorRef<ControllerGuardian.Command>> guardian, Config config,
+            List<String> seeds, java.util.Map<String, String> overrides) {
+
+        /** Why this controller cannot run {@code settings}' work as asked, or null. */
+        String declines(WorkSettings settings) {
+            if (!settings.clusterSeeds().equals(seeds)) {
+                return "this controller serves the cluster at " + String.join(", ", seeds);
+            }
+            if (!settings.configOverrides().equals(overrides)) {
+                return "this controller runs with other cluster settings (" + overrides + ")";
+            }
+            if (settings.local() || !Prelaunch.applies(settings, settings.config(config))) {
+                return "the work does not start at once (--local, --no_local or a worker-discovery hold)";
+            }
+            return null;
+        }
+    }
+
+    private ControllerMain() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 1) {
+            System.err.println("usage: ControllerMain SOCKET BOOSTER_ARGS...");
+            System.exit(2);
+        }
+        BoosterCli.useVforkLaunch();
+        StdinIdentity.ignoreOwn();
+        Path socket = Path.of(args[0]);
+        String[] boosterArgs = java.util.Arrays.copyOfRange(args, 1, args.length);
+        BoosterCli cli = BoosterCli.forController((settings, started) -> 0, System.getenv(), Path.of("").toAbsolutePath());
+        WorkSettings first;
+        try {
+            BoosterCli.commandLine(cli).parseArgs(boosterArgs);
+            first = cli.settings();
+        } catch (RuntimeException e) {
+            System.err.println("controller: the first work's args do not parse: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (first.clusterSeeds().isEmpty()) {
+            System.err.println("controller: needs --cluster (an embedded worker lives and dies with its booster)");
+            System.exit(2);
+        }
+        if (alive(socket)) {
+            System.exit(0); // another controller got there first: the client talks to it
+        }
+        Config base = first.config(ConfigFactory.load());
+        ClusterTransport.check(base, "--cluster_tls_dir");
+        List<Address> seeds = BoosterRun.parseSeeds(first.clusterSeeds(), base.getString("troupe.booster.system-name"));
+        Config config = BoosterRun.clusterSystemConfig(base, seeds);
+        ControllerStatus status = new ControllerStatus(cli.controllerRemainTime(), System::nanoTime);
+        ServerSocketChannel server;
+        try {
+            Files.deleteIfExists(socket); // not alive: a controller that was killed left it
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(socket));
+        } catch (IOException e) {
+            System.err.println("controller: cannot listen on " + socket + ": " + e);
+            System.exit(alive(socket) ? 0 : 1);
+            return;
+        }
+        // the actor system (≈ 0.5-1 s) starts beside the first work, whose command the client starts meanwhile
+        CompletableFuture<ActorSystem<ControllerGuardian.Command>> system = new CompletableFuture<>();
+        Thread starter = new Thread(() -> {
+            try {
+                system.complete(ActorSystem.create(ControllerGuardian.create(seeds, first.clusterSeeds(),
+                        first.jobLimits().limit(), status), base.getString("troupe.booster.system-name"), config));
+            } catch (RuntimeException | LinkageError e) {
+                status.unusable("the controller's actor system did not start: " + e);
+                system.completeExceptionally(e);
+            }
+        }, "troupe-controller-start");
+        starter.start();
+        // kill (SIGTERM): leave the cluster first, so the next controller's join is not held up by an unreachable member
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            status.unusable("the controller is stopping");
+            closeSocket(server, socket); // a client from now on starts a new controller
+            system.thenAccept(ControllerMain::stop);
+        }, "troupe-controller-shutdown"));
+        Served served = new Served(status, system.thenApply(started -> (ActorRef<ControllerGuardian.Command>) started),
+                config, first.clusterSeeds(), first.configOverrides());
+        System.err.println("controller: listening on " + socket + " (pid " + ProcessHandle.current().pid()
+                + "), cluster " + String.join(", ", first.clusterSeeds()) + ", leaves " + cli.controllerRemainTime().toSeconds()
+                + " s after its last work");
+        Thread leave = new Thread(() -> leaveWhenIdle(status, server, socket, system), "troupe-controller-idle");
+        leave.setDaemon(true);
+        leave.start();
+        while (server.isOpen()) {
+            SocketChannel client;
+            try {
+                client = server.accept();
+            } catch (IOException e) {
+                break; // closed by leaveWhenIdle
+            }
+            Thread session = new Thread(new ClientSession(client, served), "troupe-controller-session");
+            session.setDaemon(true);
+            session.start();
+        }
+    }
+
+    /** Whether a controller answers on {@code socket}. */
+    static boolean alive(Path socket) {
+        if (!Files.exists(socket)) {
+            return false;
+        }
+        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            return probe.isConnected();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Removes the socket first: a client from now on starts a new controller. */
+    private static void closeSocket(ServerSocketChannel server, Path socket) {
+        try {
+            Files.deleteIfExists(socket);
+            server.close();
+        } catch (IOException e) {
+            // leaving anyway
+        }
+    }
+
+    /** Leaves the cluster gracefully (CoordinatedShutdown) and waits for it, at most 30 s. */
+    private static void stop(ActorSystem<?> system) {
+        system.terminate();
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            System.err.println("controller: actor system did not stop within 30 s: " + e);
+        }
+    }
+
+    private static void leaveWhenIdle(ControllerStatus status, ServerSocketChannel server, Path socket,
+            CompletableFuture<? extends ActorSystem<?>> system) {
+        String why = null;
+        while (why == null) {
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                return;
+            }
+            why = status.shouldLeave();
+        }
+        closeSocket(server, socket);
+        System.err.println("controller: leaving (" + why + ")");
+        system.thenAccept(ControllerMain::stop).exceptionally(e -> null).join();
+        System.exit(0);
+    }
+}

@@ -1,0 +1,204 @@
+package io.troupe.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bin/booster --controller} with real processes (docs/booster-execution.md, "Controller"): a one-node cluster
+ * with a worker, the native {@code booster-client}, and the controller JVM it starts. The second work finds the
+ * controller joined and its worker known, so its one sub-work runs remotely at once; the build's own stdout,
+ * stderr and exit code come through the client; a killed client takes its build with it; a killed controller
+ * leaves the build running, its sub-works local; an idle controller leaves.
+ */
+@Tag("process")
+class BoosterControllerIT {
+    private static final Duration NODE_START = Duration.ofSeconds(60);
+    private static final Duration BOOSTER_TIMEOUT = Duration.ofSeconds(120);
+    private static final Pattern LISTENING = Pattern.compile("controller: listening on \\S+ \\(pid (\\d+)\\)");
+    private final Path repo = ProcessNodes.REPO;
+    private final Path pluginJar = Path.of(System.getProperty("troupe.catPluginJar",
+            repo.resolve("docs/examples/cat-plugin/target/cat-plugin-0.1.0-SNAPSHOT.jar").toString()));
+
+    @TempDir
+    Path tmp;
+    @RegisterExtension
+    final ProcessNodes nodes = new ProcessNodes(() -> tmp);
+    private Path runtimeDir;
+    private String cluster;
+    private int boosters;
+
+    @BeforeEach
+    void startCluster() throws Exception {
+        assertTrue(Files.isRegularFile(pluginJar), "example plugin not built: " + pluginJar);
+        assertTrue(Files.isExecutable(repo.resolve("cluster-node/target/troupe/lib/booster-client")),
+                "no lib/booster-client in the distribution (it needs a C compiler at build time)");
+        runtimeDir = Files.createDirectory(tmp.resolve("run"));
+        // one host plays client and worker: the remote cat reads the test's own file, which the worker sandbox
+        // (another user, bubblewrap; docs/security.md) would hide
+        ProcessNodes.Node node = nodes.node("node").roles("worker").port(TestNodes.freePort()).seeds(List.of())
+                .env("TROUPE_NODE_JAVA_OPTS", "-Dtroupe.worker.sandbox.user=root -Dtroupe.worker.sandbox.allow-root=true"
+                        + " -Dtroupe.worker.sandbox.bubblewrap=off").start();
+        nodes.awaitMembers(node, 1, NODE_START, node);
+        cluster = node.seed();
+    }
+
+    /** Controllers are no children of the test: each one that started is killed here, whatever the test did. */
+    @AfterEach
+    void stopControllers() {
+        Matcher matcher = LISTENING.matcher(controllerLog());
+        while (matcher.find()) {
+            ProcessHandle.of(Long.parseLong(matcher.group(1))).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    @Test
+    void aSecondWorkFindsTheControllerJoinedAndItsOutputAndExitCodeComeThroughTheClient() throws Exception {
+        String content = "read on a Troupe worker " + System.nanoTime() + "\n";
+        Path file = tmp.resolve("hello.txt");
+        Files.writeString(file, content);
+        String command = "cat " + file + "; echo to-stderr >&2; exit 3";
+
+        Run first = booster(command, "--controller_remain_time", "3");
+        assertEquals(3, first.exitCode, first.describe());
+        assertTrue(first.stdout.contains(content), first.describe());
+        assertTrue(first.stderr.contains("to-stderr") && first.stderr.contains("[booster] total 1,"), first.describe());
+        long controller = controllerPid();
+        nodes.await("the controller knows the worker", NODE_START, () -> controllerLog().contains("controller: workers known: 1"));
+
+        Run second = booster(command, "--controller_remain_time", "3");
+        assertEquals(3, second.exitCode, second.describe());
+        assertTrue(second.stdout.contains(content) && !second.stdout.contains("[booster]"), second.describe());
+        // joined and its worker known before the work began: the one sub-work went to the worker at once
+        assertTrue(second.stderr.contains("total 1, remote ok 1, local fallback 0, failed 0, workers used 1"),
+                second.describe() + controllerLog());
+        assertEquals(controller, controllerPid(), "the second work was run by the first's controller" + controllerLog());
+
+        // --local: this controller does not run it; the booster runs without one, the same way
+        Run local = booster(command, "--local");
+        assertEquals(3, local.exitCode, local.describe());
+        assertTrue(local.stdout.contains(content) && local.stderr.contains("remote ok 0"), local.describe());
+
+        // idle for --controller_remain_time: it leaves the cluster and removes its socket
+        nodes.await("the idle controller leaves", Duration.ofSeconds(60),
+                () -> ProcessHandle.of(controller).isEmpty() && controllerLog().contains("controller: leaving (idle)"));
+        try (Stream<Path> left = Files.list(controllerDir())) {
+            assertFalse(left.anyMatch(path -> path.toString().endsWith(".sock")), controllerLog());
+        }
+    }
+
+    @Test
+    void aKilledClientTakesItsBuildWithIt() throws Exception {
+        Path pidFile = tmp.resolve("sleep.pid");
+        Process client = startBooster("sleep 300 & echo $! > " + pidFile + "; wait");
+        nodes.await("the build's sleep starts", BOOSTER_TIMEOUT, () -> Files.exists(pidFile) && Files.size(pidFile) > 0);
+        long sleep = Long.parseLong(Files.readString(pidFile).trim());
+        nodes.track(ProcessHandle.of(sleep).orElseThrow());
+        ProcessNodes.signal(client, "KILL");
+        nodes.await("the controller stops the build of its killed client", Duration.ofSeconds(30),
+                () -> ProcessHandle.of(sleep).map(handle -> !handle.isAlive()).orElse(true));
+        assertTrue(ProcessHandle.of(controllerPid()).isPresent(), "the controller outlives its client" + controllerLog());
+    }
+
+    @Test
+    void aKilledControllerLeavesTheBuildRunningItsSubWorksLocal() throws Exception {
+        String content = "read twice " + System.nanoTime() + "\n";
+        Path file = tmp.resolve("twice.txt");
+        Files.writeString(file, content);
+        Path started = tmp.resolve("started");
+        Path go = tmp.resolve("go");
+        String name = "booster-" + boosters;
+        Process client = startBooster("cat " + file + "; touch " + started + "; while [ ! -e " + go
+                + " ]; do sleep 0.05; done; cat " + file + "; exit 0");
+        nodes.await("the build's first cat", BOOSTER_TIMEOUT, () -> Files.exists(started));
+        ProcessHandle controller = ProcessHandle.of(controllerPid()).orElseThrow();
+        controller.destroyForcibly();
+        nodes.await("the controller dies", Duration.ofSeconds(30), () -> !controller.isAlive());
+        Files.createFile(go);
+        int exit = ProcessNodes.awaitExit(client, BOOSTER_TIMEOUT, "booster", () -> "\n" + run(-1, name).describe());
+        Run run = run(exit, name);
+        assertEquals(0, run.exitCode, run.describe());
+        assertEquals(content + content, run.stdout, run.describe());
+        assertTrue(run.stderr.contains("the controller ended during the work"), run.describe());
+    }
+
+    private record Run(int exitCode, String stdout, String stderr) {
+        String describe() {
+            return "exit " + exitCode + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
+        }
+    }
+
+    private Run booster(String command, String... flags) throws Exception {
+        String name = "booster-" + boosters;
+        Process process = startBooster(command, flags);
+        int exit = ProcessNodes.awaitExit(process, BOOSTER_TIMEOUT, "booster " + command,
+                () -> "\n" + run(-1, name).describe() + controllerLog());
+        return run(exit, name);
+    }
+
+    private Process startBooster(String command, String... flags) throws IOException {
+        List<String> args = new ArrayList<>(List.of(repo.resolve("bin/booster").toString(), "--controller",
+                "-bt", "custom", "-p", "demo", "--hook",
+                "--hook_config", repo.resolve("docs/examples/cat-plugin/bk_custom_example_rules.json").toString(),
+                "--cluster", cluster));
+        args.addAll(List.of(flags));
+        args.addAll(List.of("-a", command));
+        String plugin = "{\"type\":1,\"path\":\"" + pluginJar.toString().replace("\\", "\\\\") + "\"}";
+        return nodes.start("booster-" + boosters++, args,
+                Map.of("TROUPE_CUSTOM_SETTINGS", plugin, "XDG_RUNTIME_DIR", runtimeDir.toString()));
+    }
+
+    private Run run(int exit, String name) {
+        return new Run(exit, ProcessNodes.read(nodes.out(name)), ProcessNodes.read(nodes.err(name)));
+    }
+
+    private Path controllerDir() throws IOException {
+        try (Stream<Path> dirs = Files.list(runtimeDir)) {
+            return dirs.filter(dir -> dir.getFileName().toString().startsWith("troupe-controller-")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no controller directory in " + runtimeDir));
+        }
+    }
+
+    /** Every controller's log in the test's runtime directory. */
+    private String controllerLog() {
+        StringBuilder text = new StringBuilder("\n--- controller logs\n");
+        try (Stream<Path> files = Files.list(controllerDir())) {
+            files.filter(path -> path.toString().endsWith(".log")).forEach(path -> text.append(ProcessNodes.read(path)));
+        } catch (IOException | AssertionError e) {
+            text.append("(none: ").append(e.getMessage()).append(")");
+        }
+        return text.toString();
+    }
+
+    /** The pid of the one controller that started, tracked so the test's end kills it (it is no child of ours). */
+    private long controllerPid() {
+        Matcher matcher = LISTENING.matcher(controllerLog());
+        Optional<Long> pid = Optional.empty();
+        int count = 0;
+        while (matcher.find()) {
+            pid = Optional.of(Long.parseLong(matcher.group(1)));
+            count++;
+        }
+        assertEquals(1, count, "exactly one controller started" + controllerLog());
+        ProcessHandle.of(pid.orElseThrow()).ifPresent(nodes::track);
+        return pid.orElseThrow();
+    }
+}
