@@ -4,7 +4,10 @@
 # next to what distcc adds to one trivial compile against plain gcc, measured in the same run (distccd on
 # loopback, timed in the same loop as the booster's sub-works), and the booster's start-up against the node.
 #
-#   bench/booster-overhead.sh [--embedded] [--runs N] [--subworks N] [--warmup N] [--startup_runs N] [--sandbox on|off|per-process]
+#   bench/booster-overhead.sh [--embedded] [--controller] [--runs N] [--subworks N] [--warmup N] [--startup_runs N] [--sandbox on|off|per-process]
+#   --controller: every booster runs with --controller (docs/booster-execution.md, "Controller"): the warm-up's boosters
+#   start the controller, and the measured works find it joined and warm, as builds do within --controller_remain_time
+#   of the last one; the "booster JVM" CPU is then the controller's. It runs under this run's temp dir and is stopped at the end.
 #   --sandbox per-process is the default sandbox entered anew by every process (troupe.worker.sandbox.reuse = off,
 #   instead of each slot's reused troupe-slot launcher); --sandbox off runs the worker's sub-works unconfined, as distccd runs its compiles (no setpriv, bubblewrap or
 #   prlimit: troupe.worker.sandbox { user = root, allow-root = true, bubblewrap = off, limits = 0 }); the
@@ -36,10 +39,12 @@ subworks=1000
 warmup=3000
 startup_runs=3
 embedded=0
+controller=()
 sandbox=on
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --embedded) embedded=1 ;;
+    --controller) controller=(--controller) ;;
     --runs) runs="$2"; shift ;;
     --subworks) subworks="$2"; shift ;;
     --warmup) warmup="$2"; shift ;;
@@ -47,7 +52,7 @@ while [[ $# -gt 0 ]]; do
     --sandbox) sandbox="$2"; shift
       [[ "$sandbox" == on || "$sandbox" == off || "$sandbox" == per-process ]] \
         || { echo "--sandbox must be on, off or per-process, got '$sandbox'" >&2; exit 2; } ;;
-    *) echo "usage: $0 [--embedded] [--runs N] [--subworks N] [--warmup N] [--startup_runs N] [--sandbox on|off|per-process]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--embedded] [--controller] [--runs N] [--subworks N] [--warmup N] [--startup_runs N] [--sandbox on|off|per-process]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -88,10 +93,15 @@ work="$(mktemp -d /var/tmp/troupe-bench.XXXXXX)"; chmod 755 "$work"
 node_pid=""
 distccd_pid=""
 cleanup() {
+  stop_controllers "$work/run"
   for p in $node_pid $distccd_pid; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
+mkdir -p "$work/run"
+export XDG_RUNTIME_DIR="$work/run" # --controller: this run's own controller, never a user's
+# shellcheck source=bench/controller.sh
+. "$repo/bench/controller.sh"
 
 free_port() { # first port from $1 that nobody listens on
   local p=$1
@@ -154,7 +164,7 @@ if (( embedded == 0 )); then
     sleep 0.5
   done
   curl -fsS "http://127.0.0.1:$admin/health/ready" >/dev/null || { echo "worker node not ready" >&2; cat "$work/node.log" >&2; exit 1; }
-  cluster_args=(--cluster "127.0.0.1:$port")
+  cluster_args=("${controller[@]}" --cluster "127.0.0.1:$port")
   where="one-worker cluster node on 127.0.0.1:$port (sandbox $sandbox), warmed with $warmup sub-works"
 else
   where="embedded worker"
@@ -200,7 +210,7 @@ SH
 # node (NODE_PID) and the whole machine (/proc/stat: user, nice, system, irq, softirq).
 cat >"$work/throughput.sh" <<'SH'
 stat_field() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk -v f="$2" '{print $f}'; } # after "pid (comm) "
-jvm=$$
+jvm=${BOOSTER_JVM_PID:-$$}
 while [[ "$jvm" -gt 1 && "$(cat "/proc/$jvm/comm" 2>/dev/null)" != java ]]; do jvm=$(stat_field "$jvm" 2); done
 ticks() { [[ -n "$1" && "$1" -gt 1 ]] && echo $(( $(stat_field "$1" 12) + $(stat_field "$1" 13) )) || echo 0; }
 busy() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
@@ -219,6 +229,12 @@ while (( left > 0 )); do
     || { echo "warm-up run failed:" >&2; cat "$work/warmup.err" >&2; exit 1; }
   left=$(( left - 1000 ))
 done
+if (( ${#controller[@]} > 0 )); then
+  await_controller_workers "$work/run" || { echo "the controller never knew a worker:" >&2; cat "$work"/run/troupe-controller-*/*.log >&2; exit 1; }
+  BOOSTER_JVM_PID=$(controller_pid "$work/run") # the CPU of the booster's JVM is the controller's
+  export BOOSTER_JVM_PID
+  where="$where, through a warm controller (--controller)"
+fi
 "$booster" -bt echo -p bench --hook --hook_mode shims --hook_config "$work/rules.json" "${cluster_args[@]}" \
   --stats_json "$work/latency.json" -a "bash $work/latency.sh" >"$work/latency.out" 2>"$work/latency.err" \
   || { echo "booster run failed:" >&2; cat "$work/latency.err" >&2; exit 1; }
@@ -299,7 +315,9 @@ if (( embedded == 0 )); then
     "work command $to_command s, first remote sub-work $to_remote s" \
     "(targets 0.5 s and 2 s)"
   (( no_remote == 0 )) || echo "warning: $no_remote of $startup_runs start-up runs saw no remote sub-work within 30 s"
-  if [[ "$json_command$json_remote" != "??" ]]; then
+  if (( ${#controller[@]} > 0 )); then
+    echo "start-up through the controller: its JVM started before these works (in the warm-up), so only the outside view counts"
+  elif [[ "$json_command$json_remote" != "??" ]]; then
     echo "start-up in the booster's --stats_json: the JVM started $json_jvm s after \`bin/booster\`; from the JVM's start," \
       "command_started_ms $json_command s, first_remote_ms $json_remote s"
   else

@@ -3,7 +3,7 @@
 # each on this machine (loopback), one work of 256 sub-works that each sleep 0.25 s: ideally 256 / 32 × 0.25 s
 # = 2.0 s of wall time.
 #
-#   bench/booster-scaling.sh [--nodes N] [--slots N] [--subworks N] [--sleep S] [--jobs N|bk] [--warmup N] [--keep] [--sandbox on|off]
+#   bench/booster-scaling.sh [--nodes N] [--slots N] [--subworks N] [--sleep S] [--jobs N|bk] [--warmup N] [--controller] [--keep] [--sandbox on|off]
 #   (--sandbox off: sub-works run unconfined, as distccd and icecream run theirs; on, the default, is the product's sandbox)
 #   (it builds Troupe with the README's command when the distribution is missing)
 #
@@ -14,6 +14,10 @@
 # are not counted (bench/booster-overhead.sh measures those). --jobs defaults to nodes × slots, the
 # parallelism the ideal assumes; `--jobs bk` uses the booster's @BK_JOBS (1.5 × the slots) instead.
 #
+# --controller: every booster runs with --controller (docs/booster-execution.md, "Controller"), so the warm-up's
+# boosters start the controller and the measured work finds it joined, its JIT warm and the workers known, as an
+# incremental build does within --controller_remain_time of the last one. The controller runs under this run's
+# temp dir (XDG_RUNTIME_DIR) and is stopped at the end.
 # --warmup N (default 2000): before the measured work, N sub-works of `tsleep 0` run through the fresh nodes, in
 # works of at most 1,000 (one booster each, 32 at once), because real cluster nodes are long-running and their JIT
 # is warm; 0 measures cold nodes. The measured work's booster is always fresh, as in a real build.
@@ -31,6 +35,7 @@ jobs=""
 keep=0
 sandbox=on
 warmup=2000
+controller=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --nodes) nodes="$2"; shift ;;
@@ -39,10 +44,11 @@ while [[ $# -gt 0 ]]; do
     --sleep) sleep_s="$2"; shift ;;
     --jobs) jobs="$2"; shift ;;
     --warmup) warmup="$2"; shift ;;
+    --controller) controller=(--controller) ;;
     --keep) keep=1 ;;
     --sandbox) sandbox="$2"; shift
       [[ "$sandbox" == on || "$sandbox" == off ]] || { echo "--sandbox must be on or off, got '$sandbox'" >&2; exit 2; } ;;
-    *) echo "usage: $0 [--nodes N] [--slots N] [--subworks N] [--sleep S] [--jobs N|bk] [--warmup N] [--keep] [--sandbox on|off]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--nodes N] [--slots N] [--subworks N] [--sleep S] [--jobs N|bk] [--warmup N] [--controller] [--keep] [--sandbox on|off]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -67,11 +73,17 @@ fi
 work="$(mktemp -d /var/tmp/troupe-scaling.XXXXXX)"; chmod 755 "$work"
 pids=()
 cleanup() {
+  stop_controllers "$work/run"
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   if (( keep )); then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
+
+mkdir -p "$work/run"
+export XDG_RUNTIME_DIR="$work/run" # --controller: this run's own controller, never a user's
+# shellcheck source=bench/controller.sh
+. "$repo/bench/controller.sh"
 
 free_port() { # first port from $1 that nobody listens on
   local p=$1
@@ -162,7 +174,7 @@ seq "\$1" | xargs -P $total_slots -I{} tsleep 0 >/dev/null
 SH
 left=$warmup
 while (( left > 0 )); do
-  TROUPE_BOOSTER_QUIET=1 "$repo/bin/booster" -bt echo -p bench --hook --hook_mode shims --hook_config "$work/rules.json" \
+  TROUPE_BOOSTER_QUIET=1 "$repo/bin/booster" "${controller[@]}" -bt echo -p bench --hook --hook_mode shims --hook_config "$work/rules.json" \
     --cluster "$seed" -a "bash $work/warmup.sh $(( left < 1000 ? left : 1000 ))" >"$work/warmup.out" 2>"$work/warmup.err" \
     || { echo "warm-up run failed:" >&2; tail -30 "$work/warmup.err" >&2; exit 1; }
   left=$(( left - 1000 ))
@@ -170,7 +182,10 @@ done
 jobs_arg=$jobs
 [[ "$jobs" == bk ]] && jobs_arg=@BK_JOBS
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-TROUPE_BOOSTER_QUIET=1 "$repo/bin/booster" -bt echo -p bench --hook --hook_mode shims --hook_config "$work/rules.json" \
+if (( ${#controller[@]} > 0 )); then
+  await_controller_workers "$work/run" || { echo "the controller never knew a worker:" >&2; cat "$work"/run/troupe-controller-*/*.log >&2; exit 1; }
+fi
+TROUPE_BOOSTER_QUIET=1 "$repo/bin/booster" "${controller[@]}" -bt echo -p bench --hook --hook_mode shims --hook_config "$work/rules.json" \
   --cluster "$seed" --stats_json "$work/stats.json" -a "bash $work/work.sh $jobs_arg @BK_JOBS" \
   >"$work/work.out" 2>"$work/work.err" || { echo "booster run failed:" >&2; tail -30 "$work/work.err" >&2; exit 1; }
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -184,7 +199,7 @@ wall=$(awk -v a="$w0" -v b="$w1" 'BEGIN{printf "%.3f", b-a}')
 ideal=$(awk -v n="$subworks" -v s="$sleep_s" -v k="$total_slots" 'BEGIN{printf "%.3f", (n/k < 1 ? 1 : int((n+k-1)/k)) * s}')
 
 echo "booster scaling on $(nproc) cores, load average $load_before before, $load_after after"
-echo "$nodes worker nodes × $slots slots on loopback, $subworks sub-works of 'sleep $sleep_s', xargs -P $used_jobs (@BK_JOBS was $bk_jobs), nodes warmed with $warmup sub-works"
+echo "$nodes worker nodes × $slots slots on loopback, $subworks sub-works of 'sleep $sleep_s', xargs -P $used_jobs (@BK_JOBS was $bk_jobs), nodes warmed with $warmup sub-works$( (( ${#controller[@]} > 0 )) && echo ", through a warm controller (--controller)")"
 echo "booster summary: ${summary:-none}"
 echo "sub-works per node (from each sub-work's sandbox directory):"
 for i in $(seq "$nodes"); do
