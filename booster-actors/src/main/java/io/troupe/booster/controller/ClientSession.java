@@ -18,7 +18,6 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -49,8 +48,8 @@ final class ClientSession implements Runnable {
     ClientSession(SocketChannel channel, ControllerMain.Served served) {
         this.channel = channel;
         this.served = served;
-        this.in = new DataInputStream(new java.io.BufferedInputStream(Channels.newInputStream(channel)));
-        this.out = new BufferedOutputStream(Channels.newOutputStream(channel));
+        this.in = new DataInputStream(new java.io.BufferedInputStream(ControllerProtocol.input(channel)));
+        this.out = new BufferedOutputStream(ControllerProtocol.output(channel));
     }
 
     /** What the client's start frame says. */

@@ -106,6 +106,45 @@ final class ControllerProtocol {
         return bytes.toByteArray();
     }
 
+    /**
+     * The channel's bytes as a stream. Not {@link java.nio.channels.Channels#newInputStream}: its streams of one
+     * channel share the channel's blocking lock, so a read waiting for the client's next frame would hold up every
+     * write of the work's lines to it.
+     */
+    static java.io.InputStream input(java.nio.channels.SocketChannel channel) {
+        return new java.io.InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                int n = read(one, 0, 1);
+                return n < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return len == 0 ? 0 : channel.read(java.nio.ByteBuffer.wrap(b, off, len));
+            }
+        };
+    }
+
+    /** Writes to the channel, independent of a read in progress (see {@link #input}). */
+    static OutputStream output(java.nio.channels.SocketChannel channel) {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(b, off, len);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+            }
+        };
+    }
+
     /** The stream of one output frame type: each write is a frame (a PrintStream with autoflush writes lines). */
     static OutputStream frames(OutputStream out, byte type) {
         return new OutputStream() {

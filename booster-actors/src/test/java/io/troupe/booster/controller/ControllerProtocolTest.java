@@ -59,6 +59,37 @@ class ControllerProtocolTest {
     }
 
     @Test
+    void aWriteToTheClientDoesNotWaitForAReadFromItInProgress(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path socket = dir.resolve("c.sock");
+        try (java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(socket));
+            try (java.nio.channels.SocketChannel client = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket));
+                    java.nio.channels.SocketChannel controller = server.accept()) {
+                DataInputStream fromClient = new DataInputStream(ControllerProtocol.input(controller));
+                java.util.concurrent.CompletableFuture<ControllerProtocol.Frame> exit = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return ControllerProtocol.read(fromClient); // waits: the client sends its exit at the build's end
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                java.util.concurrent.CompletableFuture<Void> line = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    try {
+                        ControllerProtocol.write(ControllerProtocol.output(controller), ControllerProtocol.STDERR, "[booster] progress");
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                line.get(10, java.util.concurrent.TimeUnit.SECONDS); // with Channels' streams this waited for the read
+                ControllerProtocol.Frame frame = ControllerProtocol.read(new DataInputStream(ControllerProtocol.input(client)));
+                assertEquals("[booster] progress", frame.text());
+                ControllerProtocol.write(ControllerProtocol.output(client), ControllerProtocol.EXITED, "0");
+                assertEquals("0", exit.get(10, java.util.concurrent.TimeUnit.SECONDS).text());
+            }
+        }
+    }
+
+    @Test
     void theWorksLinesReachTheClientAsStderrFramesInOrder() throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream err = new PrintStream(ControllerProtocol.frames(bytes, ControllerProtocol.STDERR), true,
