@@ -62,6 +62,7 @@ class TbsFlagsTest {
     Path dir;
 
     private final AtomicReference<WorkSettings> ran = new AtomicReference<>();
+    private final AtomicReference<BoosterCli> lastCli = new AtomicReference<>();
 
     private Map<String, Row> effectRows() throws Exception {
         Path rules = Files.writeString(dir.resolve("rules.json"), "{\"hooks\":[]}");
@@ -78,6 +79,11 @@ class TbsFlagsTest {
         rows.put("-b", row((s, e) -> assertTrue(s.buildId().startsWith("default-B8-"), s.buildId()), "-b", "B8"));
         rows.put("--limit", row((s, e) -> assertEquals(3, s.jobLimits().limit()), "--limit", "3"));
         rows.put("-l", row((s, e) -> assertEquals(4, s.jobLimits().limit()), "-l", "4"));
+        // read by bin/booster --controller's controller (docs/booster-execution.md, "Controller")
+        rows.put("--controller_remain_time", row((s, e) -> assertEquals(java.time.Duration.ofSeconds(45),
+                lastCli.get().controllerRemainTime()), "--controller_remain_time", "45"));
+        rows.put("--controller_no_wait", row((s, e) -> assertEquals(java.time.Duration.ZERO,
+                lastCli.get().controllerRemainTime()), "--controller_no_wait", "--controller_remain_time", "45"));
         rows.put("--net_error_limit", row((s, e) -> assertEquals(5, s.config(com.typesafe.config.ConfigFactory.load())
                 .getInt(BoosterCli.NET_ERROR_LIMIT_KEY)), "--net_error_limit", "5"));
         rows.put("--resource_timeout_secs", row((s, e) -> assertEquals(java.time.Duration.ofSeconds(20),
@@ -147,6 +153,7 @@ class TbsFlagsTest {
             ran.set(settings);
             return 7;
         }, Map.of("PATH", "/usr/bin"), dir);
+        lastCli.set(cli);
         int code = BoosterCli.commandLine(cli, new PrintWriter(new StringWriter(), true), new PrintWriter(err, true))
                 .execute(args.toArray(String[]::new));
         assertEquals(7, code, "booster " + String.join(" ", args) + ": " + err);
