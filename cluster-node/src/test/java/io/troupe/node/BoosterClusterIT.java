@@ -29,8 +29,7 @@ class BoosterClusterIT {
     private static final Duration NODE_START = Duration.ofSeconds(60);
     private static final long BOOSTER_TIMEOUT_SECONDS = 120;
     private final Path repo = ProcessNodes.REPO;
-    private final Path pluginJar = Path.of(System.getProperty("troupe.catPluginJar",
-            repo.resolve("docs/examples/cat-plugin/target/cat-plugin-0.1.0-SNAPSHOT.jar").toString()));
+    private final Path pluginJar = ProcessNodes.CAT_PLUGIN_JAR;
 
     @TempDir
     Path tmp;

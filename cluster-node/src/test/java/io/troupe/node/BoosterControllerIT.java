@@ -35,8 +35,7 @@ class BoosterControllerIT {
     private static final Duration BOOSTER_TIMEOUT = Duration.ofSeconds(120);
     private static final Pattern LISTENING = Pattern.compile("controller: listening on \\S+ \\(pid (\\d+)\\)");
     private final Path repo = ProcessNodes.REPO;
-    private final Path pluginJar = Path.of(System.getProperty("troupe.catPluginJar",
-            repo.resolve("docs/examples/cat-plugin/target/cat-plugin-0.1.0-SNAPSHOT.jar").toString()));
+    private final Path pluginJar = ProcessNodes.CAT_PLUGIN_JAR;
 
     @TempDir
     Path tmp;

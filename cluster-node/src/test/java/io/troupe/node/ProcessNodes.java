@@ -35,6 +35,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class ProcessNodes implements AutoCloseable, AfterEachCallback {
     /** The checkout whose {@code bin/} launchers the tests run ({@code mvn verify} builds the distribution). */
     public static final Path REPO = Path.of(System.getProperty("troupe.repo", "..")).toAbsolutePath().normalize();
+    /** The example cat plugin (docs/examples/cat-plugin), built by the reactor before this module's ITs. */
+    public static final Path CAT_PLUGIN_JAR = Path.of(System.getProperty("troupe.catPluginJar",
+            REPO.resolve("docs/examples/cat-plugin/target/cat-plugin-0.1.0-SNAPSHOT.jar").toString()));
     /** How many lines of each node's log a failure shows. */
     private static final int TAIL = 80;
     private static final ObjectMapper JSON = new ObjectMapper();

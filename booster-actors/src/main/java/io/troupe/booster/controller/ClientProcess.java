@@ -1,7 +1,6 @@
 package io.troupe.booster.controller;
 
-import java.io.InputStream;
-import java.io.OutputStream;
+import io.troupe.booster.worker.StreamlessProcess;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -10,7 +9,7 @@ import java.util.stream.Stream;
  * A work command that the client started, as the work actor sees its command: only the client, its parent, can
  * reap it, so its exit comes over the connection ({@link #exited}). Its stdio are the client's, not pipes here.
  */
-final class ClientProcess extends Process {
+final class ClientProcess extends StreamlessProcess {
 
     private final long pid;
     private final CompletableFuture<Process> exit = new CompletableFuture<>();
@@ -93,20 +92,5 @@ final class ClientProcess extends Process {
     @Override
     public Stream<ProcessHandle> descendants() {
         return ProcessHandle.of(pid).map(ProcessHandle::descendants).orElseGet(Stream::empty);
-    }
-
-    @Override
-    public OutputStream getOutputStream() {
-        return OutputStream.nullOutputStream();
-    }
-
-    @Override
-    public InputStream getInputStream() {
-        return InputStream.nullInputStream();
-    }
-
-    @Override
-    public InputStream getErrorStream() {
-        return InputStream.nullInputStream();
     }
 }

@@ -129,12 +129,7 @@ final class ControllerProtocol {
 
     /** Writes to the channel, independent of a read in progress (see {@link #input}). */
     static OutputStream output(java.nio.channels.SocketChannel channel) {
-        return new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
-
+        return new BulkOutputStream() {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(b, off, len);
@@ -147,12 +142,7 @@ final class ControllerProtocol {
 
     /** The stream of one output frame type: each write is a frame (a PrintStream with autoflush writes lines). */
     static OutputStream frames(OutputStream out, byte type) {
-        return new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
-
+        return new BulkOutputStream() {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 if (len > 0) {
@@ -160,5 +150,13 @@ final class ControllerProtocol {
                 }
             }
         };
+    }
+
+    /** An output stream that writes in chunks: a single byte is a chunk of one. */
+    private abstract static class BulkOutputStream extends OutputStream {
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
     }
 }

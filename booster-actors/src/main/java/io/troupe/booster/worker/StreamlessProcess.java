@@ -4,10 +4,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 
 /**
- * A {@link Process} without pipes: one started by another process (a slot launcher's child), whose stdin and
- * output are files; this JVM has no stream of it to hand out.
+ * A {@link Process} without pipes: one started by another process (a slot launcher's child, a controller
+ * client's work command), whose stdin and output are files or the client's own; this JVM has no stream of it to
+ * hand out.
  */
-abstract class StreamlessProcess extends Process {
+public abstract class StreamlessProcess extends Process {
 
     @Override
     public OutputStream getOutputStream() {
