@@ -7,7 +7,8 @@
 #   bench/booster-overhead.sh [--embedded] [--controller] [--runs N] [--subworks N] [--warmup N] [--startup_runs N] [--sandbox on|off|per-process]
 #   --controller: every booster runs with --controller (docs/booster-execution.md, "Controller"): the warm-up's boosters
 #   start the controller, and the measured works find it joined and warm, as builds do within --controller_remain_time
-#   of the last one; the "booster JVM" CPU is then the controller's. It runs under this run's temp dir and is stopped at the end.
+#   of the last one; the "booster JVM" CPU is then the controller's. The first booster, which starts the controller, is
+#   timed as a start-up run of its own ("first build"). It runs under this run's temp dir and is stopped at the end.
 #   --sandbox per-process is the default sandbox entered anew by every process (troupe.worker.sandbox.reuse = off,
 #   instead of each slot's reused troupe-slot launcher); --sandbox off runs the worker's sub-works unconfined, as distccd runs its compiles (no setpriv, bubblewrap or
 #   prlimit: troupe.worker.sandbox { user = root, allow-root = true, bubblewrap = off, limits = 0 }); the
@@ -220,8 +221,27 @@ echo "wall $t0 $t1"
 echo "cpu $(( $(ticks "$jvm") - j0 )) $(( $(ticks "${NODE_PID:-}") - n0 )) $(( $(busy) - b0 ))"
 SH
 
+# a number field of the work in startup$2.json, or "-" (absent, or null: an older booster, or no remote sub-work)
+json_field() { local v; v=$(sed -n "s/.*\"$1\" : \([0-9][0-9]*\).*/\1/p" "$work/startup$2.json" | head -1); echo "${v:--}"; }
+# one start-up run $2, its line labelled $1 in startup.out
+startup_run() {
+  local label=$1 r=$2 t0 cmd remote
+  t0=$(date +%s.%N)
+  "$booster" -bt echo -p bench --hook --hook_mode shims --hook_config "$work/rules.json" "${cluster_args[@]}" \
+    --stats_json "$work/startup$r.json" -a "date +%s.%N; bash $work/startup.sh" >"$work/startup$r.out" 2>"$work/startup$r.err" \
+    || { echo "booster start-up run $r failed:" >&2; cat "$work/startup$r.err" >&2; exit 1; }
+  cmd=$(head -1 "$work/startup$r.out")
+  # a worker slot's reused sandbox lives in .slots under the sandbox root (docs/security.md)
+  remote=$(awk -v sb=" $work/sandbox/" '$1=="stamp" && index($0, sb) {print $2; exit}' "$work/startup$r.out")
+  echo "$label $t0 $cmd ${remote:-none} $(json_field jvm_start_ms "$r") $(json_field command_started_ms "$r")" \
+    "$(json_field first_remote_ms "$r")" >>"$work/startup.out"
+}
+: >"$work/startup.out"
 export RUNS="$runs" SUBWORKS="$subworks" TROUPE_BOOSTER_QUIET=1 NODE_PID="$node_pid"
 # the warm-up comes from several boosters, at most 1,000 sub-works each, as a node's would from several builds
+if (( ${#controller[@]} > 0 )); then
+  startup_run cold 0 # the first build starts the controller: measured apart, before it is warm
+fi
 left=$warmup
 while (( left > 0 )); do
   SUBWORKS=$(( left < 1000 ? left : 1000 )) "$booster" -bt echo -p bench --hook --hook_mode shims --hook_config "$work/rules.json" "${cluster_args[@]}" \
@@ -245,20 +265,9 @@ jobs=$(awk '/^jobs /{print $2}' "$work/boosted.out")
 bash "$work/throughput.sh" "$jobs" >"$work/local.out"
 
 # --- start-up against the running node ----------------------------------------------------------------------
-: >"$work/startup.out"
-# a number field of the work in startup$2.json, or "-" (absent, or null: an older booster, or no remote sub-work)
-json_field() { local v; v=$(sed -n "s/.*\"$1\" : \([0-9][0-9]*\).*/\1/p" "$work/startup$2.json" | head -1); echo "${v:--}"; }
 if (( embedded == 0 )); then
   for r in $(seq "$startup_runs"); do
-    t0=$(date +%s.%N)
-    "$booster" -bt echo -p bench --hook --hook_mode shims --hook_config "$work/rules.json" "${cluster_args[@]}" \
-      --stats_json "$work/startup$r.json" -a "date +%s.%N; bash $work/startup.sh" >"$work/startup$r.out" 2>"$work/startup$r.err" \
-      || { echo "booster start-up run $r failed:" >&2; cat "$work/startup$r.err" >&2; exit 1; }
-    cmd=$(head -1 "$work/startup$r.out")
-    # a worker slot's reused sandbox lives in .slots under the sandbox root (docs/security.md)
-    remote=$(awk -v sb=" $work/sandbox/" '$1=="stamp" && index($0, sb) {print $2; exit}' "$work/startup$r.out")
-    echo "startup $t0 $cmd ${remote:-none} $(json_field jvm_start_ms "$r") $(json_field command_started_ms "$r")" \
-      "$(json_field first_remote_ms "$r")" >>"$work/startup.out"
+    startup_run startup "$r"
   done
 fi
 
@@ -316,6 +325,9 @@ if (( embedded == 0 )); then
     "(targets 0.5 s and 2 s)"
   (( no_remote == 0 )) || echo "warning: $no_remote of $startup_runs start-up runs saw no remote sub-work within 30 s"
   if (( ${#controller[@]} > 0 )); then
+    echo "start-up of the first build, which started the controller: work command" \
+      "$(awk '$1=="cold" && $3 != "" {printf "%.2f", $3-$2}' "$work/startup.out") s, first remote sub-work" \
+      "$(awk '$1=="cold" && $4 != "none" {printf "%.2f", $4-$2}' "$work/startup.out") s"
     echo "start-up through the controller: its JVM started before these works (in the warm-up), so only the outside view counts"
   elif [[ "$json_command$json_remote" != "??" ]]; then
     echo "start-up in the booster's --stats_json: the JVM started $json_jvm s after \`bin/booster\`; from the JVM's start," \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): the booster's `-bt cc` against distcc, side by side, on loopback.
 #
-#   bench/booster-vs-distcc.sh [--runs N] [--jobs N] [--keep] [--latency_only]
+#   bench/booster-vs-distcc.sh [--runs N] [--jobs N] [--controller] [--keep] [--latency_only]
 #
 # It builds Troupe with the README's command when the distribution is missing, installs what it needs from
 # Debian when missing (distcc, libtool-bin, dpkg-dev; a deb-src entry derived from this machine's own Debian
@@ -13,6 +13,9 @@
 #     distccd are not children of the build, so they are not counted);
 #   - whether every booster-built object equals the local one byte for byte;
 # and its ratio lines last. --latency_only measures the added latency alone (no Lua: no deb-src, no builds).
+# --controller: the boosters run with --controller (docs/booster-execution.md, "Controller"); the latency run starts
+# the controller, and the controller's CPU during the Lua build (it is no child of the build) is added to the
+# booster's client CPU. The controller runs under this run's temp dir and is stopped at the end.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,13 +23,15 @@ runs=30
 jobs=8
 keep=0
 latency_only=0
+controller=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --runs) runs="$2"; shift ;;
     --jobs) jobs="$2"; shift ;;
     --keep) keep=1 ;;
     --latency_only) latency_only=1 ;;
-    *) echo "usage: $0 [--runs N] [--jobs N] [--keep] [--latency_only]" >&2; exit 2 ;;
+    --controller) controller=(--controller) ;;
+    *) echo "usage: $0 [--runs N] [--jobs N] [--controller] [--keep] [--latency_only]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -60,7 +65,12 @@ fi
 
 work="$(mktemp -d /tmp/troupe-vs-distcc.XXXXXX)"
 pids=()
+mkdir -p "$work/run"
+export XDG_RUNTIME_DIR="$work/run" # --controller: this run's own controller, never a user's
+# shellcheck source=bench/controller.sh
+. "$repo/bench/controller.sh"
 cleanup() {
+  stop_controllers "$work/run"
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   if (( keep )); then echo "kept $work" >&2; else rm -rf "$work"; fi
@@ -145,7 +155,7 @@ for _ in $(seq 120); do
   [[ "$(curl -fsS "http://127.0.0.1:$a1/cluster/members" | grep -o '"Up"' | wc -l)" -ge 2 ]] && break
   sleep 0.5
 done
-booster=("$repo/bin/booster" -bt cc -p bench --hook --cluster "127.0.0.1:$p1")
+booster=("$repo/bin/booster" "${controller[@]}" -bt cc -p bench --hook --cluster "127.0.0.1:$p1")
 
 # --- added latency per trivial compile -----------------------------------------------------------------------
 mkdir -p "$work/trivial"
@@ -198,7 +208,15 @@ timed() { # $1 = label, then the command; appends "label wall user sys" to build
 lua_script local ""; lua_script distcc "distcc "; lua_script booster ""
 timed local bash "$work/build-local.sh"
 timed distcc bash "$work/build-distcc.sh"
+# the controller's CPU (user and system clock ticks) while the booster's build runs: client CPU it spends
+controller_cpu() { local p; p=$(controller_pid "$work/run"); [[ -n "$p" ]] && awk '{sub(/.*\) /, ""); print $12, $13}' "/proc/$p/stat" || echo "0 0"; }
+read -r cu0 cs0 < <(controller_cpu)
 timed booster "${booster[@]}" --stats_json "$work/lua.json" -a "bash $work/build-booster.sh"
+read -r cu1 cs1 < <(controller_cpu)
+hz=$(getconf CLK_TCK)
+# add it to the booster build's line: label wall user sys
+awk -v du="$(( cu1 - cu0 ))" -v ds="$(( cs1 - cs0 ))" -v hz="$hz" '$1=="booster" {$3 = sprintf("%.3f", $3 + du / hz); $4 = sprintf("%.3f", $4 + ds / hz)} {print}' \
+  "$work/builds.out" >"$work/builds.tmp" && mv "$work/builds.tmp" "$work/builds.out"
 # with -g, every object's DW_AT_comp_dir must be the client's build directory
 lua_script booster-g "" "-O2 -g"
 TROUPE_BOOSTER_QUIET=1 "${booster[@]}" -a "bash $work/build-booster-g.sh" >"$work/booster-g.log" 2>&1 \
@@ -228,7 +246,7 @@ total=$(sed -n 's/.*total \([0-9]*\).*/\1/p' <<<"$summary")
 field() { awk -v l="$1" -v f="$2" '$1==l {print $f}' "$work/builds.out"; }
 cpu() { awk -v u="$(field "$1" 3)" -v s="$(field "$1" 4)" 'BEGIN{printf "%.2f", u+s}'; }
 
-echo "booster vs distcc on $(nproc) cores, loopback: distccd (--jobs $jobs) and two Troupe worker nodes"
+echo "booster vs distcc on $(nproc) cores, loopback: distccd (--jobs $jobs) and two Troupe worker nodes$( (( ${#controller[@]} > 0 )) && echo "; the booster through a controller (--controller, its CPU counted as the client's)")"
 printf '%-40s %10s %10s %10s\n' "" "plain gcc" "distcc" "booster"
 printf '%-40s %7s ms %7s ms %7s ms\n' "trivial compile, median of $runs" "$plain" "$via_distcc" "$via_booster"
 printf '%-40s %10s %7s ms %7s ms\n' "added latency per compile" "" "$added_distcc" "$added_booster"

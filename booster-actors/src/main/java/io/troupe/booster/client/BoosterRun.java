@@ -82,7 +82,7 @@ public final class BoosterRun {
      * {@code reference.conf} alone: the twenty-odd reference files of Pekko and the other libraries (≈ 60 ms to
      * parse) load once the command runs. The whole config when this jar's file is not found or does not resolve.
      */
-    static Config earlyConfig() {
+    public static Config earlyConfig() {
         try {
             java.net.URL own = referenceIn(BoosterRun.class.getProtectionDomain().getCodeSource().getLocation());
             // resolved alone first, as ConfigFactory.load() resolves the reference files

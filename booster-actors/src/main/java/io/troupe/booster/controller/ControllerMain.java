@@ -52,6 +52,9 @@ public final class ControllerMain {
         }
     }
 
+    /** The socket's lock file, held (and so reachable) for the controller's life. */
+    private static java.nio.channels.FileLock held;
+
     private ControllerMain() {}
 
     public static void main(String[] args) throws Exception {
@@ -77,13 +80,13 @@ public final class ControllerMain {
             System.err.println("controller: needs --cluster (an embedded worker lives and dies with its booster)");
             System.exit(2);
         }
-        if (alive(socket)) {
+        // one controller per socket: two clients that found none start two, and the second one leaves here
+        java.nio.channels.FileChannel lockFile = java.nio.channels.FileChannel.open(Path.of(socket + ".lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+        held = lockFile.tryLock(); // held until this JVM exits, however it exits
+        if (held == null || alive(socket)) {
             System.exit(0); // another controller got there first: the client talks to it
         }
-        Config base = first.config(ConfigFactory.load());
-        ClusterTransport.check(base, "--cluster_tls_dir");
-        List<Address> seeds = BoosterRun.parseSeeds(first.clusterSeeds(), base.getString("troupe.booster.system-name"));
-        Config config = BoosterRun.clusterSystemConfig(base, seeds);
         ControllerStatus status = new ControllerStatus(cli.controllerRemainTime(), System::nanoTime);
         ServerSocketChannel server;
         try {
@@ -95,14 +98,21 @@ public final class ControllerMain {
             System.exit(alive(socket) ? 0 : 1);
             return;
         }
-        // the actor system (≈ 0.5-1 s) starts beside the first work, whose command the client starts meanwhile
+        // The client connects at once, and the first work's command starts on the booster's own settings alone
+        // (BoosterRun.earlyConfig, as bin/booster does); the whole config, the cluster TLS check and the actor
+        // system (≈ 0.5-1 s) come beside it.
         CompletableFuture<ActorSystem<ControllerGuardian.Command>> system = new CompletableFuture<>();
         Thread starter = new Thread(() -> {
             try {
+                Config base = first.config(ConfigFactory.load());
+                ClusterTransport.check(base, "--cluster_tls_dir");
+                String name = base.getString("troupe.booster.system-name");
+                List<Address> seeds = BoosterRun.parseSeeds(first.clusterSeeds(), name);
                 system.complete(ActorSystem.create(ControllerGuardian.create(seeds, first.clusterSeeds(),
-                        first.jobLimits().limit(), status), base.getString("troupe.booster.system-name"), config));
+                        first.jobLimits().limit(), status), name, BoosterRun.clusterSystemConfig(base, seeds)));
             } catch (RuntimeException | LinkageError e) {
-                status.unusable("the controller's actor system did not start: " + e);
+                status.unusable("the controller's actor system did not start: " + (e.getMessage() != null ? e.getMessage() : e));
+                System.err.println("controller: " + status.unusable());
                 system.completeExceptionally(e);
             }
         }, "troupe-controller-start");
@@ -114,7 +124,7 @@ public final class ControllerMain {
             system.thenAccept(ControllerMain::stop);
         }, "troupe-controller-shutdown"));
         Served served = new Served(status, system.thenApply(started -> (ActorRef<ControllerGuardian.Command>) started),
-                config, first.clusterSeeds(), first.configOverrides());
+                BoosterRun.earlyConfig(), first.clusterSeeds(), first.configOverrides());
         System.err.println("controller: listening on " + socket + " (pid " + ProcessHandle.current().pid()
                 + "), cluster " + String.join(", ", first.clusterSeeds()) + ", leaves " + cli.controllerRemainTime().toSeconds()
                 + " s after its last work");
