@@ -65,42 +65,81 @@ public final class ControllerMain {
         BoosterCli.useVforkLaunch();
         StdinIdentity.ignoreOwn();
         Path socket = Path.of(args[0]);
-        String[] boosterArgs = java.util.Arrays.copyOfRange(args, 1, args.length);
         BoosterCli cli = BoosterCli.forController((settings, started) -> 0, System.getenv(), Path.of("").toAbsolutePath());
-        WorkSettings first;
+        WorkSettings first = firstWork(cli, java.util.Arrays.copyOfRange(args, 1, args.length));
+        if (!lock(socket)) {
+            System.exit(0); // another controller got there first: the client talks to it
+        }
+        ControllerStatus status = new ControllerStatus(cli.controllerRemainTime(), System::nanoTime);
+        ServerSocketChannel server = listen(socket);
+        CompletableFuture<ActorSystem<ControllerGuardian.Command>> system = startSystem(first, status);
+        // kill (SIGTERM): leave the cluster first, so the next controller's join is not held up by an unreachable member
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            status.unusable("the controller is stopping");
+            closeSocket(server, socket); // a client from now on starts a new controller
+            system.thenAccept(ControllerMain::stop);
+        }, "troupe-controller-shutdown"));
+        Served served = new Served(status, system.thenApply(started -> (ActorRef<ControllerGuardian.Command>) started),
+                BoosterRun.earlyConfig(), first.clusterSeeds(), first.configOverrides());
+        System.err.println("controller: listening on " + socket + " (pid " + ProcessHandle.current().pid()
+                + "), cluster " + String.join(", ", first.clusterSeeds()) + ", leaves " + cli.controllerRemainTime().toSeconds()
+                + " s after its last work");
+        Thread leave = new Thread(() -> leaveWhenIdle(status, server, socket, system), "troupe-controller-idle");
+        leave.setDaemon(true);
+        leave.start();
+        serve(server, served);
+    }
+
+    /** The settings of the work that started this controller: its cluster flags are the controller's. Exits on error. */
+    private static WorkSettings firstWork(BoosterCli cli, String[] args) {
+        WorkSettings first = null;
         try {
-            BoosterCli.commandLine(cli).parseArgs(boosterArgs);
+            BoosterCli.commandLine(cli).parseArgs(args);
             first = cli.settings();
         } catch (RuntimeException e) {
             System.err.println("controller: the first work's args do not parse: " + e.getMessage());
             System.exit(2);
-            return;
         }
         if (first.clusterSeeds().isEmpty()) {
             System.err.println("controller: needs --cluster (an embedded worker lives and dies with its booster)");
             System.exit(2);
         }
-        // one controller per socket: two clients that found none start two, and the second one leaves here
+        return first;
+    }
+
+    /**
+     * One controller per socket: two clients that found none start two, and the second one finds the lock taken.
+     * The lock is held until this JVM exits, however it exits.
+     */
+    private static boolean lock(Path socket) throws IOException {
         java.nio.channels.FileChannel lockFile = java.nio.channels.FileChannel.open(Path.of(socket + ".lock"),
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
-        held = lockFile.tryLock(); // held until this JVM exits, however it exits
-        if (held == null || alive(socket)) {
-            System.exit(0); // another controller got there first: the client talks to it
-        }
-        ControllerStatus status = new ControllerStatus(cli.controllerRemainTime(), System::nanoTime);
-        ServerSocketChannel server;
+        held = lockFile.tryLock();
+        return held != null && !alive(socket);
+    }
+
+    /** Binds the socket; a socket file left by a killed controller goes first. Exits when it cannot. */
+    private static ServerSocketChannel listen(Path socket) {
         try {
-            Files.deleteIfExists(socket); // not alive: a controller that was killed left it
-            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            Files.deleteIfExists(socket);
+            ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             server.bind(UnixDomainSocketAddress.of(socket));
+            return server;
         } catch (IOException e) {
             System.err.println("controller: cannot listen on " + socket + ": " + e);
-            System.exit(alive(socket) ? 0 : 1);
-            return;
+            System.exit(1);
+            return null;
         }
-        // The client connects at once, and the first work's command starts on the booster's own settings alone
-        // (BoosterRun.earlyConfig, as bin/booster does); the whole config, the cluster TLS check and the actor
-        // system (≈ 0.5-1 s) come beside it.
+    }
+
+    /**
+     * Starts the actor system on a thread of its own. The client connects at once, and the first work's command
+     * starts on the booster's own settings alone ({@link BoosterRun#earlyConfig}, as bin/booster does); the whole
+     * config, the cluster TLS check and the actor system (≈ 0.5-1 s) come beside it. A failure makes the
+     * controller unusable: the first work stops its command and fails, later ones run without a controller.
+     */
+    private static CompletableFuture<ActorSystem<ControllerGuardian.Command>> startSystem(WorkSettings first,
+            ControllerStatus status) {
         CompletableFuture<ActorSystem<ControllerGuardian.Command>> system = new CompletableFuture<>();
         Thread starter = new Thread(() -> {
             try {
@@ -117,26 +156,17 @@ public final class ControllerMain {
             }
         }, "troupe-controller-start");
         starter.start();
-        // kill (SIGTERM): leave the cluster first, so the next controller's join is not held up by an unreachable member
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            status.unusable("the controller is stopping");
-            closeSocket(server, socket); // a client from now on starts a new controller
-            system.thenAccept(ControllerMain::stop);
-        }, "troupe-controller-shutdown"));
-        Served served = new Served(status, system.thenApply(started -> (ActorRef<ControllerGuardian.Command>) started),
-                BoosterRun.earlyConfig(), first.clusterSeeds(), first.configOverrides());
-        System.err.println("controller: listening on " + socket + " (pid " + ProcessHandle.current().pid()
-                + "), cluster " + String.join(", ", first.clusterSeeds()) + ", leaves " + cli.controllerRemainTime().toSeconds()
-                + " s after its last work");
-        Thread leave = new Thread(() -> leaveWhenIdle(status, server, socket, system), "troupe-controller-idle");
-        leave.setDaemon(true);
-        leave.start();
+        return system;
+    }
+
+    /** Each client on a thread of its own, until the socket closes (leaveWhenIdle). */
+    private static void serve(ServerSocketChannel server, Served served) {
         while (server.isOpen()) {
             SocketChannel client;
             try {
                 client = server.accept();
             } catch (IOException e) {
-                break; // closed by leaveWhenIdle
+                return;
             }
             Thread session = new Thread(new ClientSession(client, served), "troupe-controller-session");
             session.setDaemon(true);
