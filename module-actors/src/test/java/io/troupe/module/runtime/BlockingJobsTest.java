@@ -26,6 +26,8 @@ class BlockingJobsTest {
     private ActorTestKit kit;
     private ExecutorService pool;
     private final AtomicInteger running = new AtomicInteger();
+    /** Counted down as each job begins on the pool: the actor hands it over, the pool starts it a little later. */
+    private final java.util.concurrent.Semaphore begun = new java.util.concurrent.Semaphore(0);
     private final AtomicInteger maxRunning = new AtomicInteger();
 
     @BeforeEach
@@ -97,6 +99,7 @@ class BlockingJobsTest {
 
     private String work(Job j) throws Exception {
         maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+        begun.release();
         try {
             assertTrue(j.gate().await(10, TimeUnit.SECONDS));
             if (j.fail()) {
@@ -154,6 +157,8 @@ class BlockingJobsTest {
         a.tell(Stop.INSTANCE);
         // the actor does not wait for the job it started: stop is not queued behind it
         probe.expectTerminated(a, Duration.ofSeconds(10));
+        // on a loaded machine the pool may start the job only after the actor stopped
+        assertTrue(begun.tryAcquire(10, TimeUnit.SECONDS), "the slow job began");
         assertEquals(1, running.get(), "the job still runs");
         gate.countDown();
         // its result and the waiting request die with the actor: no answer, and the pool is free again
