@@ -92,9 +92,11 @@ class BoosterControllerIT {
         assertEquals(controller, controllerPid(), "the second work was run by the first's controller" + controllerLog());
 
         // --local: this controller does not run it; the booster runs without one, the same way
-        Run local = booster(command, "--local");
+        Run local = booster(command, "--local", "--check_md5");
         assertEquals(3, local.exitCode, local.describe());
         assertTrue(local.stdout.contains(content) && local.stderr.contains("remote ok 0"), local.describe());
+        // the booster that ran it notes the TBS flag; the controller that declined it kept its own note back
+        assertEquals(1, local.stderr.split("--check_md5 has no effect", -1).length - 1, local.describe());
 
         // idle for --controller_remain_time: it leaves the cluster and removes its socket
         nodes.await("the idle controller leaves", Duration.ofSeconds(60),

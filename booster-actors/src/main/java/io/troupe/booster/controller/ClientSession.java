@@ -85,17 +85,21 @@ final class ClientSession implements Runnable {
                     true, StandardCharsets.UTF_8);
             PrintWriter cliOut = new PrintWriter(new OutputStreamWriter(ControllerProtocol.frames(out, ControllerProtocol.STDOUT),
                     StandardCharsets.UTF_8), true);
-            PrintWriter cliErr = new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true);
-            BoosterCli cli = BoosterCli.forController((settings, started) -> runWork(start, settings, started, err),
+            HeldWriter held = new HeldWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8));
+            PrintWriter cliErr = new PrintWriter(held, true);
+            BoosterCli cli = BoosterCli.forController((settings, started) -> runWork(start, settings, started, err, held),
                     start.env(), start.cwd());
             picocli.CommandLine commandLine = BoosterCli.commandLine(cli);
             commandLine.setOut(cliOut);
             commandLine.setErr(cliErr);
             int code = commandLine.execute(start.args().toArray(String[]::new));
+            if (declined == null) {
+                held.release();
+            }
             cliOut.flush();
             cliErr.flush();
             err.flush();
-            if (declined != null) {
+            if (declined != null) { // the booster that runs it instead says what this one would have
                 ControllerProtocol.write(out, ControllerProtocol.DECLINED, declined);
             } else {
                 ControllerProtocol.write(out, ControllerProtocol.DONE, Integer.toString(code));
@@ -105,7 +109,7 @@ final class ClientSession implements Runnable {
         }
     }
 
-    private int runWork(Start start, WorkSettings settings, Runnable started, PrintStream err) {
+    private int runWork(Start start, WorkSettings settings, Runnable started, PrintStream err, HeldWriter held) {
         String reason = served.declines(settings);
         if (reason == null) {
             reason = served.status().begin();
@@ -114,6 +118,7 @@ final class ClientSession implements Runnable {
             declined = reason;
             return 0;
         }
+        held.release(); // the notes on the flags: this work runs here
         String stdin = StdinIdentity.of(Path.of("/proc/" + start.pid() + "/fd/0"));
         StdinIdentity.addClient(stdin);
         try {
@@ -202,5 +207,52 @@ final class ClientSession implements Runnable {
         }
         process.killTree();
         process.exited(128 + 9);
+    }
+
+    /**
+     * The CLI's own lines (notes on TBS flags) until it is known whether the work runs here: a declined work's
+     * client runs the booster without a controller, which prints them itself.
+     */
+    static final class HeldWriter extends java.io.Writer {
+        private final java.io.Writer target;
+        private StringBuilder held = new StringBuilder();
+
+        HeldWriter(java.io.Writer target) {
+            this.target = target;
+        }
+
+        /** Writes what was held and everything from now on through (a client that went away misses it). */
+        synchronized void release() {
+            if (held != null) {
+                try {
+                    target.write(held.toString());
+                    target.flush();
+                } catch (IOException e) {
+                    // the client is gone: its work ends when the connection's end is read
+                }
+                held = null;
+            }
+        }
+
+        @Override
+        public synchronized void write(char[] chars, int off, int len) throws IOException {
+            if (held != null) {
+                held.append(chars, off, len);
+            } else {
+                target.write(chars, off, len);
+            }
+        }
+
+        @Override
+        public synchronized void flush() throws IOException {
+            if (held == null) {
+                target.flush();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
+        }
     }
 }

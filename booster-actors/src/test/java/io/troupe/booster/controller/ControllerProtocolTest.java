@@ -106,4 +106,20 @@ class ControllerProtocolTest {
         assertEquals("[booster] total 1, remote ok 1" + System.lineSeparator() + "\r[booster] progress: done 1 of 2",
                 text.toString());
     }
+
+    @Test
+    void theCliLinesOfADeclinedWorkAreHeldBackAndThoseOfAWorkRunHereGoOut() throws IOException {
+        java.io.StringWriter declined = new java.io.StringWriter();
+        ClientSession.HeldWriter held = new ClientSession.HeldWriter(declined);
+        held.write("[booster] note: --check_md5 has no effect here\n");
+        held.flush();
+        assertEquals("", declined.toString(), "not before the work is known to run here");
+
+        java.io.StringWriter ran = new java.io.StringWriter();
+        ClientSession.HeldWriter released = new ClientSession.HeldWriter(ran);
+        released.write("note 1\n");
+        released.release();
+        released.write("note 2\n");
+        assertEquals("note 1\nnote 2\n", ran.toString());
+    }
 }
