@@ -122,6 +122,8 @@ final class ControllerGuardian {
         if ((event instanceof ClusterEvent.MemberUp || event instanceof ClusterEvent.MemberWeaklyUp) && !joined) {
             joined = true;
             status.joined();
+            System.err.printf(java.util.Locale.ROOT, "controller: joined the cluster at %s, %.2f s after its start%n",
+                    String.join(", ", seeds), java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0);
             works.values().forEach(work -> work.tell(WorkActor.ClusterJoined.INSTANCE));
         } else if (event instanceof ClusterEvent.MemberRemoved || event instanceof ClusterEvent.MemberExited
                 || event instanceof ClusterEvent.MemberDowned) {
@@ -134,8 +136,9 @@ final class ControllerGuardian {
     private Behavior<Command> onWorkersChanged(WorkersChanged changed) {
         if (!workersAnnounced && changed.snapshot().usableWorkers() > 0) {
             workersAnnounced = true;
-            System.err.println("controller: workers known: " + changed.snapshot().usableWorkers() + " with "
-                    + changed.snapshot().totalSlots() + " slots");
+            System.err.printf(java.util.Locale.ROOT, "controller: workers known: %d with %d slots, %.2f s after its start%n",
+                    changed.snapshot().usableWorkers(), changed.snapshot().totalSlots(),
+                    java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0);
         }
         return Behaviors.same();
     }

@@ -186,11 +186,17 @@ public final class ControllerMain {
         }
     }
 
-    /** Removes the socket first: a client from now on starts a new controller. */
+    /**
+     * Removes the socket and gives up the lock first: a client from now on starts a new controller, which may
+     * run while this one still leaves the cluster.
+     */
     private static void closeSocket(ServerSocketChannel server, Path socket) {
         try {
             Files.deleteIfExists(socket);
             server.close();
+            if (held != null) {
+                held.release();
+            }
         } catch (IOException e) {
             // leaving anyway
         }
