@@ -81,6 +81,7 @@ final class ClientSession implements Runnable {
     public void run() {
         try (channel) {
             Start start = Start.parse(ControllerProtocol.read(in));
+            served.status().clientCame();
             PrintStream err = new PrintStream(new BufferedOutputStream(ControllerProtocol.frames(out, ControllerProtocol.STDERR)),
                     true, StandardCharsets.UTF_8);
             PrintWriter cliOut = new PrintWriter(new OutputStreamWriter(ControllerProtocol.frames(out, ControllerProtocol.STDOUT),

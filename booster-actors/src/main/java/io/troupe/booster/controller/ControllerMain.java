@@ -70,19 +70,26 @@ public final class ControllerMain {
         if (!lock(socket)) {
             System.exit(0); // another controller got there first: the client talks to it
         }
-        ControllerStatus status = new ControllerStatus(cli.controllerRemainTime(), System::nanoTime);
+        ControllerStatus status = new ControllerStatus(first == null ? Duration.ZERO : cli.controllerRemainTime(), System::nanoTime);
         ServerSocketChannel server = listen(socket);
-        CompletableFuture<ActorSystem<ControllerGuardian.Command>> system = startSystem(first, status);
+        CompletableFuture<ActorSystem<ControllerGuardian.Command>> system;
+        if (first == null) {
+            status.unusable("the work that started the controller cannot run in one");
+            system = CompletableFuture.failedFuture(new IllegalStateException(status.unusable()));
+        } else {
+            system = startSystem(first, status);
+        }
         // kill (SIGTERM): leave the cluster first, so the next controller's join is not held up by an unreachable member
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             status.unusable("the controller is stopping");
             closeSocket(server, socket); // a client from now on starts a new controller
             system.thenAccept(ControllerMain::stop);
         }, "troupe-controller-shutdown"));
+        List<String> seeds = first == null ? List.of() : first.clusterSeeds();
         Served served = new Served(status, system.thenApply(started -> (ActorRef<ControllerGuardian.Command>) started),
-                BoosterRun.earlyConfig(), first.clusterSeeds(), first.configOverrides());
+                BoosterRun.earlyConfig(), seeds, first == null ? java.util.Map.of() : first.configOverrides());
         System.err.println("controller: listening on " + socket + " (pid " + ProcessHandle.current().pid()
-                + "), cluster " + String.join(", ", first.clusterSeeds()) + ", leaves " + cli.controllerRemainTime().toSeconds()
+                + "), cluster " + String.join(", ", seeds) + ", leaves " + cli.controllerRemainTime().toSeconds()
                 + " s after its last work");
         Thread leave = new Thread(() -> leaveWhenIdle(status, server, socket, system), "troupe-controller-idle");
         leave.setDaemon(true);
@@ -90,21 +97,23 @@ public final class ControllerMain {
         serve(server, served);
     }
 
-    /** The settings of the work that started this controller: its cluster flags are the controller's. Exits on error. */
+    /**
+     * The settings of the work that started this controller (its cluster flags are the controller's), or null when
+     * they do not parse or name no cluster: then the controller only declines, so that its client runs the booster
+     * without one (which says what is wrong with the args).
+     */
     private static WorkSettings firstWork(BoosterCli cli, String[] args) {
-        WorkSettings first = null;
         try {
             BoosterCli.commandLine(cli).parseArgs(args);
-            first = cli.settings();
+            WorkSettings first = cli.settings();
+            if (!first.clusterSeeds().isEmpty()) {
+                return first;
+            }
+            System.err.println("controller: needs --cluster (an embedded worker lives and dies with its booster)");
         } catch (RuntimeException e) {
             System.err.println("controller: the first work's args do not parse: " + e.getMessage());
-            System.exit(2);
         }
-        if (first.clusterSeeds().isEmpty()) {
-            System.err.println("controller: needs --cluster (an embedded worker lives and dies with its booster)");
-            System.exit(2);
-        }
-        return first;
+        return null;
     }
 
     /**

@@ -17,13 +17,24 @@ final class ControllerStatus {
     private boolean joined;
     private boolean served;
 
-    /** Before its first work a controller waits at least this long: the client that started it is on its way. */
+    /** Before its first client a controller waits at least this long: the client that started it is on its way. */
     static final Duration FIRST_WORK_GRACE = Duration.ofSeconds(30);
 
     ControllerStatus(Duration remain, java.util.function.LongSupplier nanoClock) {
         this.remainNanos = remain.toNanos();
         this.nanoClock = nanoClock;
         this.idleSinceNanos = nanoClock.getAsLong();
+    }
+
+    /**
+     * A client connected, whether its work runs here or not: a controller that cannot serve leaves only after
+     * the client that started it came (else that client would wait for it in vain, and start another).
+     */
+    synchronized void clientCame() {
+        served = true;
+        if (active == 0) {
+            idleSinceNanos = nanoClock.getAsLong();
+        }
     }
 
     /** A work begins, unless the controller no longer takes any: then why not. */
@@ -70,12 +81,12 @@ final class ControllerStatus {
         if (active > 0) {
             return null;
         }
-        if (unusable != null) {
-            return unusable;
-        }
-        long wait = served ? remainNanos : Math.max(remainNanos, FIRST_WORK_GRACE.toNanos());
+        long wait = !served ? Math.max(remainNanos, FIRST_WORK_GRACE.toNanos()) : unusable != null ? 0 : remainNanos;
         if (nanoClock.getAsLong() - idleSinceNanos < wait) {
             return null;
+        }
+        if (unusable != null) {
+            return unusable;
         }
         unusable = "the controller is leaving (idle)";
         return "idle";

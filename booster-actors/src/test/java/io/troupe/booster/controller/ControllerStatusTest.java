@@ -50,4 +50,15 @@ class ControllerStatusTest {
         status.end();
         assertEquals("could not join the cluster at a:1 within 15 s", status.shouldLeave());
     }
+
+    @Test
+    void aControllerUnusableFromItsStartWaitsForTheClientThatStartedItThenLeaves() {
+        ControllerStatus status = new ControllerStatus(Duration.ZERO, now::get);
+        status.unusable("the work that started the controller cannot run in one");
+        advance(Duration.ofSeconds(1));
+        assertNull(status.shouldLeave(), "its client has not come yet: leaving now would leave it waiting");
+        status.clientCame();
+        assertEquals("the work that started the controller cannot run in one", status.begin(), "declined");
+        assertEquals("the work that started the controller cannot run in one", status.shouldLeave());
+    }
 }
