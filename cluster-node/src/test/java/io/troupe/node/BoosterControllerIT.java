@@ -107,6 +107,18 @@ class BoosterControllerIT {
     }
 
     @Test
+    void argsThatDoNotParseFailAtOnceThoughNoControllerRanYet() throws Exception {
+        String name = "booster-" + boosters;
+        Process client = startBooster("true", "--io_timeout_secs", "1");
+        // the controller it starts cannot take the work, yet it waits for its client: nobody waits 60 s for it
+        int exit = ProcessNodes.awaitExit(client, Duration.ofSeconds(30), "booster with a bad flag",
+                () -> "\n" + run(-1, name).describe() + controllerLog());
+        Run run = run(exit, name);
+        assertEquals(2, run.exitCode, run.describe());
+        assertEquals(1, run.stderr.split("--io_timeout_secs must be at least 5", -1).length - 1, run.describe());
+    }
+
+    @Test
     void aKilledClientTakesItsBuildWithIt() throws Exception {
         Path pidFile = tmp.resolve("sleep.pid");
         Process client = startBooster("sleep 300 & echo $! > " + pidFile + "; wait");
