@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with a worker, the native {@code booster-client}, and the controller JVM it starts. The second work finds the
  * controller joined and its worker known, so its one sub-work runs remotely at once; the build's own stdout,
  * stderr and exit code come through the client; a killed client takes its build with it; a killed controller
- * leaves the build running, its sub-works local; an idle controller leaves.
+ * leaves the build running, its sub-works local; an idle controller leaves; args that do not parse fail at once.
  */
 @Tag("process")
 class BoosterControllerIT {
