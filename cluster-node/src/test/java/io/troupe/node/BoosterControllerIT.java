@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * with a worker, the native {@code booster-client}, and the controller JVM it starts. The second work finds the
  * controller joined and its worker known, so its one sub-work runs remotely at once; the build's own stdout,
  * stderr and exit code come through the client; a killed client takes its build with it; a killed controller
- * leaves the build running, its sub-works local; an idle controller leaves; args that do not parse fail at once.
+ * leaves the build running, its sub-works local; an idle controller leaves; args that do not parse, and a cluster
+ * TLS directory without its keys, fail at once.
  */
 @Tag("process")
 class BoosterControllerIT {
@@ -116,6 +117,16 @@ class BoosterControllerIT {
         Run run = run(exit, name);
         assertEquals(2, run.exitCode, run.describe());
         assertEquals(1, run.stderr.split("--io_timeout_secs must be at least 5", -1).length - 1, run.describe());
+    }
+
+    @Test
+    void aClusterTlsDirWithoutKeysFailsTheWorkBeforeItsCommandRuns() throws Exception {
+        Path empty = Files.createDirectory(tmp.resolve("no-keys"));
+        Path marker = tmp.resolve("ran");
+        Run run = booster("touch " + marker, "--cluster_tls_dir", empty.toString());
+        assertEquals(2, run.exitCode, run.describe());
+        assertTrue(run.stderr.contains("--cluster_tls_dir") && run.stderr.contains(empty.toString()), run.describe());
+        assertFalse(Files.exists(marker), "the work command must not run" + run.describe());
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.troupe.booster.client.WorkSettings;
 import io.troupe.booster.gateway.StdinIdentity;
 import io.troupe.booster.handler.HandlerLoadException;
 import io.troupe.booster.handler.Handlers;
+import io.troupe.booster.transport.ClusterTransport;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -120,6 +121,12 @@ final class ClientSession implements Runnable {
             return 0;
         }
         held.release(); // the notes on the flags: this work runs here
+        try { // as bin/booster does, before anything starts: the controller's actor system would fail on it later
+            ClusterTransport.check(settings.config(served.config()), "--cluster_tls_dir");
+        } catch (IllegalArgumentException e) {
+            err.println("[booster] " + e.getMessage());
+            return BoosterRun.BOOSTER_FAILED;
+        }
         String stdin = StdinIdentity.of(Path.of("/proc/" + start.pid() + "/fd/0"));
         StdinIdentity.addClient(stdin);
         try {
