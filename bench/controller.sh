@@ -1,9 +1,14 @@
 # Sourced by the booster benchmarks for --controller (docs/booster-execution.md, "Controller"): the controllers
 # live under $XDG_RUNTIME_DIR/troupe-controller-UID, which each benchmark points at its own temp dir.
 
-# The pid of the controller that logged under $1 (the runtime dir), or nothing.
+# The pids of the controllers that logged under $1 (the runtime dir), oldest first.
+controller_pids() {
+  sed -n 's/^controller: listening on .* (pid \([0-9]*\)).*/\1/p' "$1"/troupe-controller-*/*.log 2>/dev/null
+}
+
+# The pid of the newest controller that logged under $1, or nothing.
 controller_pid() {
-  sed -n 's/^controller: listening on .* (pid \([0-9]*\)).*/\1/p' "$1"/troupe-controller-*/*.log 2>/dev/null | tail -1
+  controller_pids "$1" | tail -1
 }
 
 # Waits (up to 60 s) until the controller under $1 knows a worker: the next work's sub-works go remote at once.
@@ -19,7 +24,7 @@ await_controller_workers() {
 # Stops every controller that logged under $1 (it leaves the cluster on SIGTERM) and waits for it.
 stop_controllers() {
   local p
-  for p in $(sed -n 's/^controller: listening on .* (pid \([0-9]*\)).*/\1/p' "$1"/troupe-controller-*/*.log 2>/dev/null); do
+  for p in $(controller_pids "$1"); do
     kill "$p" 2>/dev/null || continue
     for _ in $(seq 300); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
   done

@@ -27,10 +27,8 @@ final class ClientProcess extends StreamlessProcess {
 
     /** Kills the command and whatever it started: its client is gone, so nobody waits for the build any more. */
     void killTree() {
-        ProcessHandle.of(pid).ifPresent(handle -> {
-            handle.descendants().forEach(ProcessHandle::destroyForcibly);
-            handle.destroyForcibly();
-        });
+        descendants().forEach(ProcessHandle::destroyForcibly);
+        destroyForcibly();
     }
 
     @Override

@@ -121,7 +121,6 @@ final class ControllerGuardian {
         ClusterEvent.MemberEvent event = changed.event();
         if ((event instanceof ClusterEvent.MemberUp || event instanceof ClusterEvent.MemberWeaklyUp) && !joined) {
             joined = true;
-            status.joined();
             System.err.printf(java.util.Locale.ROOT, "controller: joined the cluster at %s, %.2f s after its start%n",
                     String.join(", ", seeds), java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0);
             works.values().forEach(work -> work.tell(WorkActor.ClusterJoined.INSTANCE));

@@ -18,7 +18,6 @@ import java.util.List;
  *                       X  the work command exited: its exit code (128 + signal when killed)
  * controller → client   R  run: cwd, argc, argv, then the env entries of the work command
  *                       O, E  bytes for the client's stdout, stderr
- *                       K  signal the work command: the signal number
  *                       D  done: the booster's exit code        F  not for this controller: run without it (why)
  * </pre>
  */
@@ -31,7 +30,6 @@ final class ControllerProtocol {
     static final byte RUN = 'R';
     static final byte STDOUT = 'O';
     static final byte STDERR = 'E';
-    static final byte SIGNAL = 'K';
     static final byte DONE = 'D';
     static final byte DECLINED = 'F';
 

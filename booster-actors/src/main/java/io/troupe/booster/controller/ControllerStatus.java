@@ -4,7 +4,7 @@ import java.time.Duration;
 
 /**
  * What the controller's threads share: whether it still serves new works, how many run, and since when none
- * has. The guardian marks it joined or unusable; sessions count their works; {@link ControllerMain} leaves when
+ * has. The guardian marks it unusable; sessions count their works; {@link ControllerMain} leaves when
  * it has been idle for the remain time, or at once when idle and unusable.
  */
 final class ControllerStatus {
@@ -14,7 +14,6 @@ final class ControllerStatus {
     private int active;
     private long idleSinceNanos;
     private String unusable;
-    private boolean joined;
     private boolean served;
 
     /** Before its first client a controller waits at least this long: the client that started it is on its way. */
@@ -52,14 +51,6 @@ final class ControllerStatus {
         if (active == 0) {
             idleSinceNanos = nanoClock.getAsLong();
         }
-    }
-
-    synchronized void joined() {
-        joined = true;
-    }
-
-    synchronized boolean isJoined() {
-        return joined;
     }
 
     synchronized void unusable(String reason) {
