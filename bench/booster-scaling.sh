@@ -8,7 +8,7 @@
 #   (it builds Troupe with the README's command when the distribution is missing)
 #
 # The hooked command is a small script, `tsleep` (on the nodes' PATH and their only allowlisted command), that
-# prints its start and end time (`date +%s.%N`) and its sandbox directory around `sleep S`; each node has its own
+# prints its start and end time (bash's `$EPOCHREALTIME`) and its sandbox directory around `sleep S`; each node has its own
 # sandbox root, so every line names the node that ran it. The work command is
 # `seq N | xargs -P <jobs> -n 1 tsleep S`, timed inside the work: the booster JVM's start and cluster join
 # are not counted (bench/booster-overhead.sh measures those). --jobs defaults to nodes × slots, the
@@ -93,11 +93,13 @@ free_port() { # first port from $1 that nobody listens on
 
 # The sub-work: its own timestamps, so the timeline is the workers' view, not the booster's.
 mkdir -p "$work/bin"
+# bash's own clock ($EPOCHREALTIME), not `date`: two more processes per sub-work would add ~10 ms to each on a busy
+# machine, which the ideal does not count.
 cat >"$work/bin/tsleep" <<'SH'
-#!/bin/sh
-t0=$(date +%s.%N)
+#!/bin/bash
+t0=$EPOCHREALTIME
 sleep "$1"
-t1=$(date +%s.%N)
+t1=$EPOCHREALTIME
 echo "tsleep $t0 $t1 $PWD"
 SH
 chmod 755 "$work/bin/tsleep"

@@ -226,6 +226,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private LocalSlots.Kind awaitedSlot;
     /** Queued for a local slot only because no worker was known yet: a worker joining sends it remote. */
     private boolean mayStillGoRemote;
+    /** the directory has been told this sub-work is over */
+    private boolean forgotten;
     private boolean withdrawing;
     private int weight = 1;
     private int maxAttempts = 1;
@@ -780,12 +782,23 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         return this;
     }
 
-    /** Stopped with an attempt still out (the work is ending): the worker stops running it. */
+    /**
+     * Stopped before it finished (the work is ending): the worker stops running the attempt still out, and the
+     * directory releases what it holds for this sub-work, a dispatch whose answer never came here included.
+     */
     private Behavior<Command> onPostStop() {
         if (worker != null) {
             worker.tell(new SubWorkExecutor.Cancel(attemptId()));
         }
+        forget();
         return this;
+    }
+
+    private void forget() {
+        if (!forgotten) {
+            forgotten = true;
+            shared.directory().tell(new WorkerDirectory.Forget(id));
+        }
     }
 
     private Behavior<Command> onRemoteFailNoted() {
@@ -864,7 +877,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         replyTo.tell(new ExecutorGateway.SubWorkReply(exitCode, stdout, stderr));
         reportTo.tell(new Ended(id, route, exitCode, ranOn, timings(), fallback,
                 fallback == null || lastFailure.isEmpty() ? null : lastFailure));
-        shared.directory().tell(new WorkerDirectory.Forget(id));
+        forget();
         if (inline) {
             callInline(() -> shared.handler().finalExecute(argv, sandbox()));
             return Behaviors.stopped();

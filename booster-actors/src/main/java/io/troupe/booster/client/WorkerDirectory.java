@@ -97,7 +97,10 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     public record Release(String subWorkId, ActorRef<SubWorkExecutor.Command> worker, Outcome outcome,
             SubWorkExecutor.Load load) implements Command {}
 
-    /** Sub-work {@code subWorkId} is finished: drop its bans. */
+    /**
+     * Sub-work {@code subWorkId} is over: drop its bans, and release an attempt of it still dispatched (its
+     * requester stopped without an answer): its slot is not counted as taken for ever.
+     */
     public record Forget(String subWorkId) implements Command {}
 
     /** Ask for a {@link Snapshot}. */
@@ -296,6 +299,16 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
 
     private Behavior<Command> onForget(Forget forget) {
         table.forget(forget.subWorkId());
+        attemptBlobs.remove(forget.subWorkId());
+        for (var it = inFlight.entrySet().iterator(); it.hasNext(); ) {
+            var entry = it.next();
+            if (entry.getValue().remove(forget.subWorkId()) != null) {
+                table.unreserve(entry.getKey());
+                if (entry.getValue().isEmpty()) {
+                    it.remove();
+                }
+            }
+        }
         return this;
     }
 

@@ -66,7 +66,12 @@ final class WorkerTable<W> {
         return workers.keySet();
     }
 
-    /** A load report (or any answer) arrived: the worker is healthy again. */
+    /**
+     * A load report (or any answer) arrived: the worker is healthy again. The report cannot count this
+     * booster's sub-works still on their way to the worker, so the estimate never rises above the slots this
+     * booster's own sub-works there leave: a report would otherwise make a worker look freer than it is and
+     * draw more than its share.
+     */
     void reported(W worker, int slots, int free, int queueSize) {
         Entry e = workers.get(worker);
         if (e == null) {
@@ -74,7 +79,7 @@ final class WorkerTable<W> {
         }
         e.known = true;
         e.slots = slots;
-        e.free = free;
+        e.free = Math.min(free, slots - e.mine);
         e.queueSize = queueSize;
         e.errors = 0;
         e.healthy = true;

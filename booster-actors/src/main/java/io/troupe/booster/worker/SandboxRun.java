@@ -279,8 +279,10 @@ final class SandboxRun {
         }
     }
 
+    /** The run's answer: its load counts the run's slot as free, which it is once the answer is out. */
     private void send(Reply reply) {
-        request.replyTo().tell(reply.withLoad(load.get()));
+        Load now = load.get();
+        request.replyTo().tell(reply.withLoad(now == null ? null : now.slotFreed()));
     }
 
     /**

@@ -248,6 +248,15 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         public int free() {
             return slots - running - queued;
         }
+
+        /**
+         * This load once one run's slot is free again: a queued sub-work takes the slot, or it stays free. A run's
+         * answer carries it, since the executor counts the run until it hears the run is over, after the answer.
+         */
+        public Load slotFreed() {
+            return queued > 0 ? new Load(worker, slots, running, queued - 1, queueSize, toolchains, draining, runs)
+                    : new Load(worker, slots, Math.max(0, running - 1), queued, queueSize, toolchains, draining, runs);
+        }
     }
 
     /** {@link Load#runs()} lists at most this many running sub-works (the count in {@code running} is exact). */

@@ -164,4 +164,30 @@ class WorkerDirectoryTest {
                 replies.getRef(), replies.getRef()), choices.getRef(), running.getRef()));
         assertTrue(choices.receiveMessage() instanceof WorkerDirectory.NoWorker, "a dead worker is not chosen");
     }
+
+    @Test
+    void forgettingASubWorkReleasesItsAttemptStillDispatched() {
+        ActorRef<SubWorkExecutor.Command> a = fakeWorker("a", 3, new AtomicBoolean(true));
+        ActorRef<SubWorkExecutor.Command> b = fakeWorker("b", 2, new AtomicBoolean(true));
+        // one load poll each, when listed: from then on only this directory's own dispatches change the estimate
+        ActorRef<WorkerDirectory.Command> directory = kit.spawn(WorkerDirectory.create(2, Duration.ofHours(1)));
+        awaitUsable(directory, 2);
+        TestProbe<WorkerDirectory.Choice> choices = kit.createTestProbe();
+        TestProbe<SubWorkExecutor.Reply> replies = kit.createTestProbe();
+        TestProbe<WorkerDirectory.WorkerLost> lost = kit.createTestProbe();
+        List<SubWorkExecutor.Step> steps = List.of(new SubWorkExecutor.Step("true", null, List.of(), List.of(), List.of()));
+        for (String id : List.of("s1", "s2", "s3")) {
+            directory.tell(new WorkerDirectory.Dispatch(id, new SubWorkExecutor.Execute(id + "#1", steps, List.of(), 1000,
+                    replies.getRef(), replies.getRef()), choices.getRef(), lost.getRef()));
+        }
+        assertEquals(new WorkerDirectory.Chosen(a), choices.receiveMessage(), "3 free against 2");
+        assertEquals(new WorkerDirectory.Chosen(b), choices.receiveMessage(), "2 each: b was chosen longer ago");
+        assertEquals(new WorkerDirectory.Chosen(a), choices.receiveMessage(), "2 against 1");
+
+        directory.tell(new WorkerDirectory.Forget("s3")); // its requester stopped before the answer came
+        directory.tell(new WorkerDirectory.Dispatch("s4", new SubWorkExecutor.Execute("s4#1", steps, List.of(), 1000,
+                replies.getRef(), replies.getRef()), choices.getRef(), lost.getRef()));
+        assertEquals(new WorkerDirectory.Chosen(a), choices.receiveMessage(),
+                "s3's slot on a is free again: 2 against 1 (kept, it would be 1 each and b's turn)");
+    }
 }

@@ -80,4 +80,24 @@ class WorkerTableTest {
         assertEquals("no workers registered in the cluster",
                 new WorkerTable<String>(3).choose("s", w -> true).reason());
     }
+
+    @Test
+    void aReportCannotFreeSlotsForSubWorksStillOnTheirWayToTheWorker() {
+        WorkerTable<String> table = new WorkerTable<>(3);
+        table.setMembers(Set.of("a", "b"));
+        table.reported("a", 2, 2, 4);
+        table.reported("b", 2, 1, 4); // another booster runs one on b
+        table.reserve("a");
+        table.reserve("a");
+        table.reserve("a"); // a: 2 running, 1 queued of this booster's
+        table.reported("a", 2, 2, 4); // composed before any of the three had arrived
+        assertEquals(Optional.of("b"), choose(table, "s"), "a has -1 free, not the 2 of its report; b has 1");
+        table.unreserve("a");
+        table.unreserve("a");
+        table.reported("a", 2, 1, 4); // one of this booster's still runs there
+        table.reserve("b");
+        assertEquals(Optional.of("a"), choose(table, "s"), "a has 1 free, b none");
+        table.reported("a", 2, -1, 4); // other boosters' sub-works fill it: the report wins
+        assertEquals(Optional.of("b"), choose(table, "s"), "b has 0 free, a -1");
+    }
 }

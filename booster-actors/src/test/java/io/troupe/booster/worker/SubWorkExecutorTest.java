@@ -111,6 +111,7 @@ class SubWorkExecutorTest {
         assertEquals(3, done.results().get(1).exitCode());
         assertEquals("HELLO", new String(done.results().get(1).stdout(), StandardCharsets.UTF_8));
         assertEquals(address, done.load().worker());
+        assertEquals(1, done.load().free(), "the answer counts its own slot as free: " + done.load());
         awaitNoSandboxes();
     }
 
@@ -287,5 +288,29 @@ class SubWorkExecutorTest {
         assertEquals(1, load.slots());
         assertEquals(1, load.queueSize());
         assertEquals(address, load.worker());
+    }
+
+    @Test
+    void anAnswerCountsItsSlotAsTakenByTheQueuedSubWork() throws Exception {
+        Path gate = root.resolve("queued.gate");
+        TestProbe<Reply> first = kit.createTestProbe();
+        TestProbe<Reply> second = kit.createTestProbe();
+        worker.tell(new Execute("q1", List.of(sh("while [ ! -e " + gate + " ]; do sleep 0.02; done", List.of())), List.of(),
+                0, first.getRef(), first.getRef()));
+        worker.tell(new Execute("q2", List.of(sh("true", List.of())), List.of(), 0, second.getRef(), second.getRef()));
+        TestProbe<SubWorkExecutor.Load> loads = kit.createTestProbe();
+        loads.awaitAssert(Duration.ofSeconds(10), () -> {
+            worker.tell(new SubWorkExecutor.GetLoad(loads.getRef()));
+            SubWorkExecutor.Load load = loads.receiveMessage();
+            assertEquals(List.of(1, 1), List.of(load.running(), load.queued()), load.toString());
+            return null;
+        });
+        Files.createFile(gate);
+        Reply one = first.expectMessageClass(Reply.class, Duration.ofSeconds(20));
+        assertTrue(one instanceof Done, one.toString());
+        assertEquals(List.of(1, 0), List.of(one.load().running(), one.load().queued()),
+                "q2 takes q1's slot: " + one.load());
+        Reply two = second.expectMessageClass(Reply.class, Duration.ofSeconds(20));
+        assertEquals(List.of(0, 0), List.of(two.load().running(), two.load().queued()), two.load().toString());
     }
 }
