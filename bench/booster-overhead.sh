@@ -16,9 +16,9 @@
 #   (it builds Troupe with the README's command when the distribution is missing, and installs distcc and
 #   gcc from Debian when missing)
 #
-# --warmup N (default 3000; cluster only): N sub-works are run through the fresh worker node first, in works of at
+# --warmup N (default 10000; cluster only): N sub-works are run through the fresh worker node first, in works of at
 # most 1,000 (one booster each), because a real cluster node is long-running and its JIT is warm (its CPU per
-# sub-work keeps falling over its first few thousand); 0 measures a cold node. The booster JVM is
+# sub-work keeps falling until about 10,000: docs/performance.md); 0 measures a cold node. The booster JVM is
 # always fresh, as in a real build.
 #
 # Start-up (cluster only; --startup_runs N booster runs, default 3, medians): from the moment `bin/booster` is
@@ -37,7 +37,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs=50
 subworks=1000
-warmup=3000
+warmup=10000
 startup_runs=3
 embedded=0
 controller=()
