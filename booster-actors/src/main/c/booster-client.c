@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -111,6 +112,11 @@ static void start_controller(const char *path) {
         if (out >= 0) { dup2(out, 1); dup2(out, 2); }
         if (in >= 0) dup2(in, 0);
         setenv("TROUPE_CONTROLLER_SOCKET", path, 1);
+        /* the controller outlives this build: it must not hold the build's other fds (make's jobserver pipe,
+         * a CI runner's pipes), or whoever waits for their EOF waits for the controller */
+        if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0) {
+            for (int fd = 3; fd < 1024; fd++) close(fd);
+        }
         execv(booster_argv[0], booster_argv);
         _exit(127);
     }

@@ -205,6 +205,9 @@ public final class BoosterCli implements Callable<Integer> {
     /** Runs a work; calls {@code started} once its command has started and the booster has joined. */
     @FunctionalInterface
     public interface Runner {
+        /** What {@link #run} returns when it did not run the work (a controller declined it): no exit code to save. */
+        int DECLINED = Integer.MIN_VALUE;
+
         int run(WorkSettings settings, Runnable started);
     }
 
@@ -292,7 +295,7 @@ public final class BoosterCli implements Callable<Integer> {
         // the dashboard lookup (config, HTTP client, TLS) would slow the command's start and the join: it waits
         // for both
         int exitCode = runner.run(settings, () -> announceDashboard(settings));
-        if (saveCode) {
+        if (saveCode && exitCode != Runner.DECLINED) { // the booster that runs a declined work saves its own
             saveExitCode(exitCode);
         }
         return exitCode;

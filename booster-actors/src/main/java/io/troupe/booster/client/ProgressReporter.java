@@ -64,6 +64,20 @@ public final class ProgressReporter {
         return Terminal.STDERR;
     }
 
+    /**
+     * Whether a stderr that is ({@code isTerminal}) a terminal or not gets the redrawn progress line, with the
+     * environment {@code env} of the work: {@code TROUPE_PROGRESS=live|plain} decides over the terminal.
+     */
+    public static boolean terminal(boolean isTerminal, java.util.Map<String, String> env) {
+        Boolean forced = forced(env.get("TROUPE_PROGRESS"));
+        return forced != null ? forced : isTerminal;
+    }
+
+    /** {@code TROUPE_PROGRESS}: live, plain, or null when unset or another value. */
+    private static Boolean forced(String value) {
+        return "plain".equals(value) || "live".equals(value) ? Boolean.valueOf("live".equals(value)) : null;
+    }
+
     /** How often {@link #update} should be called: every second on a terminal, else the configured interval. */
     public Duration interval(Duration configured) {
         return live && (configured.isZero() || configured.compareTo(LIVE_INTERVAL) > 0) ? LIVE_INTERVAL : configured;
@@ -140,9 +154,9 @@ public final class ProgressReporter {
         static final boolean STDERR = detect();
 
         private static boolean detect() {
-            String forced = System.getenv("TROUPE_PROGRESS");
-            if ("plain".equals(forced) || "live".equals(forced)) {
-                return "live".equals(forced);
+            Boolean forced = forced(System.getenv("TROUPE_PROGRESS"));
+            if (forced != null) {
+                return forced;
             }
             try {
                 String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();

@@ -114,35 +114,12 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      * @param inlineInputBytes inputs totalling at most this ride inside the request instead of by digest
      * @param forceLocalKeys {@code --force_local_list} keys joined by {@code !!|!!} (TBS's BK_DIST_FORCE_LOCAL_KEYS), or null
      * @param hookTimeout longest call of a per-sub-work hook, {@code troupe.booster.hook-timeout} ({@link Duration#ZERO} = none)
-     * @param console where warnings go (the work's {@link WorkConsole}); null = stderr
+     * @param console where warnings go (the work's {@link WorkConsole})
      */
     public record Shared(Handler handler, ActorRef<WorkerDirectory.Command> directory,
             ActorRef<LocalSlots.Command> localSlots, boolean local, boolean noLocal, int remoteRetryTimes,
             Duration ioTimeout, Duration remoteTimeout, long maxFileBytes, long inlineInputBytes, Executor blocking,
-            String forceLocalKeys, Duration hookTimeout, java.io.PrintStream console) {
-
-        /** Warnings on stderr. */
-        public Shared(Handler handler, ActorRef<WorkerDirectory.Command> directory,
-                ActorRef<LocalSlots.Command> localSlots, boolean local, boolean noLocal, int remoteRetryTimes,
-                Duration ioTimeout, Duration remoteTimeout, long maxFileBytes, long inlineInputBytes, Executor blocking,
-                String forceLocalKeys, Duration hookTimeout) {
-            this(handler, directory, localSlots, local, noLocal, remoteRetryTimes, ioTimeout, remoteTimeout, maxFileBytes,
-                    inlineInputBytes, blocking, forceLocalKeys, hookTimeout, null);
-        }
-
-        @Override
-        public java.io.PrintStream console() {
-            return console != null ? console : System.err;
-        }
-
-        /** No --force_local_list, no bound on the per-sub-work hooks. */
-        public Shared(Handler handler, ActorRef<WorkerDirectory.Command> directory,
-                ActorRef<LocalSlots.Command> localSlots, boolean local, boolean noLocal, int remoteRetryTimes,
-                Duration ioTimeout, Duration remoteTimeout, long maxFileBytes, long inlineInputBytes, Executor blocking) {
-            this(handler, directory, localSlots, local, noLocal, remoteRetryTimes, ioTimeout, remoteTimeout, maxFileBytes,
-                    inlineInputBytes, blocking, null, Duration.ZERO);
-        }
-    }
+            String forceLocalKeys, Duration hookTimeout, java.io.PrintStream console) {}
 
     /**
      * The handler's decisions, made in one blocking task: remote or not, local weight, retries and (for a

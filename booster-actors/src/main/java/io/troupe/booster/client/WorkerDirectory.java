@@ -99,7 +99,8 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
 
     /**
      * Sub-work {@code subWorkId} is over: drop its bans, and release an attempt of it still dispatched (its
-     * requester stopped without an answer): its slot is not counted as taken for ever.
+     * requester stopped without an answer): the worker is told to cancel it, and its slot is not counted as
+     * taken for ever.
      */
     public record Forget(String subWorkId) implements Command {}
 
@@ -135,6 +136,9 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
 
     private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {}
 
+    /** A dispatched attempt not yet released: its id on the worker, and who hears if the worker dies. */
+    private record Dispatched(String attemptId, ActorRef<WorkerLost> lostTo) {}
+
     private final WorkerTable<ActorRef<SubWorkExecutor.Command>> table;
     private final Set<Address> unreachable = new HashSet<>();
     /** members Leaving, Exiting or gone: their workers drain (or are dead) and are not chosen */
@@ -144,7 +148,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     /** died; a listing that still names them (it may lag) is not believed */
     private final Set<ActorRef<SubWorkExecutor.Command>> dead = new HashSet<>();
     /** dispatched attempts not yet released: worker → sub-work id → who to tell if the worker dies */
-    private final Map<ActorRef<SubWorkExecutor.Command>, Map<String, ActorRef<WorkerLost>>> inFlight = new HashMap<>();
+    private final Map<ActorRef<SubWorkExecutor.Command>, Map<String, Dispatched>> inFlight = new HashMap<>();
     /** what each worker's content store is believed to hold, to send a sub-work where its inputs already are */
     private final io.troupe.booster.cas.Holdings<ActorRef<SubWorkExecutor.Command>> holdings =
             new io.troupe.booster.cas.Holdings<>(100_000);
@@ -243,7 +247,8 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
                 attemptBlobs.put(dispatch.subWorkId(), blobs);
             }
             table.reserve(worker);
-            inFlight.computeIfAbsent(worker, w -> new HashMap<>()).put(dispatch.subWorkId(), dispatch.lostTo());
+            inFlight.computeIfAbsent(worker, w -> new HashMap<>())
+                    .put(dispatch.subWorkId(), new Dispatched(dispatch.execute().subWorkId(), dispatch.lostTo()));
             worker.tell(dispatch.execute());
             dispatch.replyTo().tell(new Chosen(worker));
         } else {
@@ -268,7 +273,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
         if (blobs != null && release.outcome() == Outcome.OK) {
             holdings.held(release.worker(), blobs); // it ran there: its inputs are in that worker's store now
         }
-        Map<String, ActorRef<WorkerLost>> attempts = inFlight.get(release.worker());
+        Map<String, Dispatched> attempts = inFlight.get(release.worker());
         if (attempts != null) {
             attempts.remove(release.subWorkId());
             if (attempts.isEmpty()) {
@@ -302,7 +307,9 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
         attemptBlobs.remove(forget.subWorkId());
         for (var it = inFlight.entrySet().iterator(); it.hasNext(); ) {
             var entry = it.next();
-            if (entry.getValue().remove(forget.subWorkId()) != null) {
+            Dispatched left = entry.getValue().remove(forget.subWorkId());
+            if (left != null) {
+                entry.getKey().tell(new SubWorkExecutor.Cancel(left.attemptId())); // nobody waits for its answer
                 table.unreserve(entry.getKey());
                 if (entry.getValue().isEmpty()) {
                     it.remove();
@@ -372,9 +379,9 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
         if (members.remove(worker)) {
             table.setMembers(members);
         }
-        Map<String, ActorRef<WorkerLost>> attempts = inFlight.remove(worker);
+        Map<String, Dispatched> attempts = inFlight.remove(worker);
         if (attempts != null) {
-            attempts.values().forEach(lostTo -> lostTo.tell(new WorkerLost(worker)));
+            attempts.values().forEach(attempt -> attempt.lostTo().tell(new WorkerLost(worker)));
         }
         return pushIfChanged();
     }
@@ -413,7 +420,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
         for (var it = inFlight.entrySet().iterator(); it.hasNext(); ) {
             var entry = it.next();
             if (entry.getKey().path().address().equals(address)) {
-                entry.getValue().values().forEach(lostTo -> lostTo.tell(new WorkerLost(entry.getKey(), true)));
+                entry.getValue().values().forEach(attempt -> attempt.lostTo().tell(new WorkerLost(entry.getKey(), true)));
                 it.remove();
             }
         }

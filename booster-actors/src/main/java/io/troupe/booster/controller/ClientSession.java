@@ -6,6 +6,7 @@ import io.troupe.api.booster.Handler;
 import io.troupe.booster.cli.BoosterCli;
 import io.troupe.booster.client.BoosterRun;
 import io.troupe.booster.client.Prelaunch;
+import io.troupe.booster.client.ProgressReporter;
 import io.troupe.booster.client.WorkConsole;
 import io.troupe.booster.client.WorkSettings;
 import io.troupe.booster.gateway.StdinIdentity;
@@ -118,7 +119,7 @@ final class ClientSession implements Runnable {
         }
         if (reason != null) {
             declined = reason;
-            return 0;
+            return BoosterCli.Runner.DECLINED;
         }
         held.release(); // the notes on the flags: this work runs here
         try { // as bin/booster does, before anything starts: the controller's actor system would fail on it later
@@ -137,7 +138,7 @@ final class ClientSession implements Runnable {
                 err.println("[booster] " + e.getMessage());
                 return BoosterRun.BOOSTER_FAILED;
             }
-            WorkSettings work = settings.withConsole(new WorkConsole(err, start.terminal()));
+            WorkSettings work = settings.withConsole(new WorkConsole(err, ProgressReporter.terminal(start.terminal(), start.env())));
             Config config = BoosterRun.withRememberedJobs(work.config(served.config()), work);
             Prelaunch.Started launched = Prelaunch.launch(work, handler, config, this::startInClient);
             CompletableFuture<Integer> exit = new CompletableFuture<>();

@@ -54,6 +54,8 @@ public final class ControllerMain {
 
     /** The socket's lock file, held (and so reachable) for the controller's life. */
     private static java.nio.channels.FileLock held;
+    /** the socket was removed and the lock given up: once only, by the idle exit or the shutdown hook */
+    private static final java.util.concurrent.atomic.AtomicBoolean socketClosed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private ControllerMain() {}
 
@@ -185,11 +187,8 @@ public final class ControllerMain {
 
     /** Whether a controller answers on {@code socket}. */
     static boolean alive(Path socket) {
-        if (!Files.exists(socket)) {
-            return false;
-        }
         try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-            return probe.isConnected();
+            return true;
         } catch (IOException e) {
             return false;
         }
@@ -200,6 +199,9 @@ public final class ControllerMain {
      * run while this one still leaves the cluster.
      */
     private static void closeSocket(ServerSocketChannel server, Path socket) {
+        if (!socketClosed.compareAndSet(false, true)) {
+            return; // the idle exit closed it; the path may be a successor's socket by now
+        }
         try {
             Files.deleteIfExists(socket);
             server.close();

@@ -40,23 +40,30 @@ public final class StdinIdentity {
         captured = true;
     }
 
-    /** The stdins of the clients whose works a controller runs: each is a build's own input too. */
-    private static final java.util.Set<String> clients = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * The stdins of the clients whose works a controller runs, each with how many works have it (two builds
+     * started from one pipe share it): each is a build's own input too.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<String, Integer> clients =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A controller's client's stdin ({@link #of} its {@code /proc/PID/fd/0}), until {@link #removeClient}. */
     public static void addClient(String id) {
         if (!id.isEmpty()) {
-            clients.add(id);
+            clients.merge(id, 1, Integer::sum);
         }
     }
 
+    /** That client's work ended; its stdin stays a build's input while another work has it. */
     public static void removeClient(String id) {
-        clients.remove(id);
+        if (!id.isEmpty()) {
+            clients.computeIfPresent(id, (key, works) -> works > 1 ? works - 1 : null);
+        }
     }
 
     /** Whether {@code id} names the booster's own stdin, or a controller's client's (false when unknown). */
     public static boolean isOwn(String id) {
         String mine = own;
-        return id != null && !id.isEmpty() && ((mine != null && mine.equals(id)) || clients.contains(id));
+        return id != null && !id.isEmpty() && ((mine != null && mine.equals(id)) || clients.containsKey(id));
     }
 }

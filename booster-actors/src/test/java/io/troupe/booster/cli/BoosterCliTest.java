@@ -115,6 +115,20 @@ class BoosterCliTest {
     }
 
     @Test
+    void saveCodeWritesTheExitCodeButNotForAWorkAControllerDeclined() throws Exception {
+        Path file = dir.resolve("bk_origin_exit_code");
+        BoosterCli ran = BoosterCli.forController((settings, started) -> 7, Map.of(), dir);
+        assertEquals(7, BoosterCli.commandLine(ran, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()))
+                .execute("-bt", "echo", "-s", "-a", "true"));
+        assertEquals("7", Files.readString(file));
+        Files.delete(file);
+        BoosterCli declined = BoosterCli.forController((settings, started) -> BoosterCli.Runner.DECLINED, Map.of(), dir);
+        BoosterCli.commandLine(declined, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()))
+                .execute("-bt", "echo", "-s", "-a", "true");
+        assertTrue(Files.notExists(file), "the booster that runs the declined work saves the code, not the controller");
+    }
+
+    @Test
     void badClusterValuesAreNamed() {
         for (String bad : List.of("localhost", "localhost:", ":2551", "host:http", "host:0", "host:70000")) {
             StringWriter e = new StringWriter();

@@ -22,6 +22,15 @@ class ProgressReporterTest {
     }
 
     @Test
+    void troupeProgressInTheWorksEnvironmentDecidesOverTheTerminal() {
+        assertTrue(ProgressReporter.terminal(true, java.util.Map.of()));
+        assertFalse(ProgressReporter.terminal(false, java.util.Map.of()));
+        assertFalse(ProgressReporter.terminal(true, java.util.Map.of("TROUPE_PROGRESS", "plain")));
+        assertTrue(ProgressReporter.terminal(false, java.util.Map.of("TROUPE_PROGRESS", "live")));
+        assertTrue(ProgressReporter.terminal(true, java.util.Map.of("TROUPE_PROGRESS", "other")), "ignored");
+    }
+
+    @Test
     void offATerminalPlainLinesAppearWhenSomethingChangedThenTheSummary() {
         ProgressReporter reporter = new ProgressReporter(out, false, clock::get);
         reporter.update(new ProgressReporter.Progress(4, 1, 1, 0, 2, 1, 2, 8));

@@ -36,6 +36,12 @@ class WorkerDirectoryTest {
     /** Also passes every {@link SubWorkExecutor.Execute} it receives to {@code executes}, if given. */
     private ActorRef<SubWorkExecutor.Command> fakeWorker(String name, int free, AtomicBoolean answering,
             ActorRef<SubWorkExecutor.Execute> executes) {
+        return fakeWorker(name, free, answering, executes, null);
+    }
+
+    /** And every {@link SubWorkExecutor.Cancel} to {@code cancels}, if given. */
+    private ActorRef<SubWorkExecutor.Command> fakeWorker(String name, int free, AtomicBoolean answering,
+            ActorRef<SubWorkExecutor.Execute> executes, ActorRef<SubWorkExecutor.Cancel> cancels) {
         Behavior<SubWorkExecutor.Command> behavior = Behaviors.setup(context -> {
             context.getSystem().receptionist().tell(Receptionist.register(SubWorkExecutor.KEY, context.getSelf()));
             return Behaviors.receive(SubWorkExecutor.Command.class)
@@ -48,6 +54,12 @@ class WorkerDirectoryTest {
                     .onMessage(SubWorkExecutor.Execute.class, execute -> {
                         if (executes != null) {
                             executes.tell(execute);
+                        }
+                        return Behaviors.same();
+                    })
+                    .onMessage(SubWorkExecutor.Cancel.class, cancel -> {
+                        if (cancels != null) {
+                            cancels.tell(cancel);
                         }
                         return Behaviors.same();
                     })
@@ -167,7 +179,8 @@ class WorkerDirectoryTest {
 
     @Test
     void forgettingASubWorkReleasesItsAttemptStillDispatched() {
-        ActorRef<SubWorkExecutor.Command> a = fakeWorker("a", 3, new AtomicBoolean(true));
+        TestProbe<SubWorkExecutor.Cancel> cancelled = kit.createTestProbe();
+        ActorRef<SubWorkExecutor.Command> a = fakeWorker("a", 3, new AtomicBoolean(true), null, cancelled.getRef());
         ActorRef<SubWorkExecutor.Command> b = fakeWorker("b", 2, new AtomicBoolean(true));
         // one load poll each, when listed: from then on only this directory's own dispatches change the estimate
         ActorRef<WorkerDirectory.Command> directory = kit.spawn(WorkerDirectory.create(2, Duration.ofHours(1)));
@@ -185,9 +198,13 @@ class WorkerDirectoryTest {
         assertEquals(new WorkerDirectory.Chosen(a), choices.receiveMessage(), "2 against 1");
 
         directory.tell(new WorkerDirectory.Forget("s3")); // its requester stopped before the answer came
+        assertEquals(new SubWorkExecutor.Cancel("s3#1"), cancelled.receiveMessage(), "a stops running it");
         directory.tell(new WorkerDirectory.Dispatch("s4", new SubWorkExecutor.Execute("s4#1", steps, List.of(), 1000,
                 replies.getRef(), replies.getRef()), choices.getRef(), lost.getRef()));
         assertEquals(new WorkerDirectory.Chosen(a), choices.receiveMessage(),
                 "s3's slot on a is free again: 2 against 1 (kept, it would be 1 each and b's turn)");
+        directory.tell(new WorkerDirectory.Release("s1", a, WorkerDirectory.Outcome.OK, null));
+        directory.tell(new WorkerDirectory.Forget("s1")); // answered and released: nothing left to cancel
+        cancelled.expectNoMessage(Duration.ofMillis(200));
     }
 }

@@ -66,13 +66,21 @@ class ControllerProtocolTest {
             try (java.nio.channels.SocketChannel client = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket));
                     java.nio.channels.SocketChannel controller = server.accept()) {
                 DataInputStream fromClient = new DataInputStream(ControllerProtocol.input(controller));
-                java.util.concurrent.CompletableFuture<ControllerProtocol.Frame> exit = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                java.util.concurrent.CompletableFuture<ControllerProtocol.Frame> exit = new java.util.concurrent.CompletableFuture<>();
+                Thread reader = new Thread(() -> {
                     try {
-                        return ControllerProtocol.read(fromClient); // waits: the client sends its exit at the build's end
+                        exit.complete(ControllerProtocol.read(fromClient)); // waits: the client sends its exit at the build's end
                     } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
+                        exit.completeExceptionally(e);
                     }
-                });
+                }, "test-client-reader");
+                reader.setDaemon(true);
+                reader.start();
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+                while (!inChannelRead(reader)) { // the write below must start while the read is blocked
+                    org.junit.jupiter.api.Assertions.assertTrue(System.nanoTime() < deadline, "the read never blocked");
+                    Thread.onSpinWait();
+                }
                 java.util.concurrent.CompletableFuture<Void> line = java.util.concurrent.CompletableFuture.runAsync(() -> {
                     try {
                         ControllerProtocol.write(ControllerProtocol.output(controller), ControllerProtocol.STDERR, "[booster] progress");
@@ -121,5 +129,11 @@ class ControllerProtocolTest {
         released.release();
         released.write("note 2\n");
         assertEquals("note 1\nnote 2\n", ran.toString());
+    }
+
+    /** Whether {@code thread} is inside a socket channel's read now. */
+    private static boolean inChannelRead(Thread thread) {
+        return java.util.Arrays.stream(thread.getStackTrace())
+                .anyMatch(frame -> frame.getClassName().startsWith("sun.nio.ch.") && frame.getMethodName().startsWith("read"));
     }
 }
