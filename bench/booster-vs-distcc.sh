@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): the booster's `-bt cc` against distcc, side by side, on loopback.
 #
-#   bench/booster-vs-distcc.sh [--runs N] [--jobs N] [--controller] [--keep] [--latency_only]
+#   bench/booster-vs-distcc.sh [--runs N] [--warmup N] [--jobs N] [--controller] [--keep] [--latency_only]
 #
 # It builds Troupe with the README's command when the distribution is missing, installs what it needs from
 # Debian when missing (distcc, libtool-bin, dpkg-dev; a deb-src entry derived from this machine's own Debian
 # sources), starts distccd and a two-worker-node Troupe cluster on loopback, and prints:
-#   - the added latency of one trivial compile against plain gcc (median of --runs runs, at least 30, after a
-#     warm-up: 10 compiles each, the booster's after 5 s of compiles);
+#   - the added latency of one trivial compile against plain gcc (median of --runs runs, at least 30). All three
+#     are timed inside one booster work, interleaved (plain gcc, distcc, the booster, then again), so that the
+#     machine's own drift in speed falls on all three alike; plain gcc and distcc escape the hook through its
+#     BK_PARENT_PROCESS_HOOKED marker. First --warmup compiles (default 2000) go through the booster: the
+#     controller's and the worker nodes' JVMs compile their hot code as long-running ones have (--warmup 0 times
+#     them cold);
 #   - Lua 5.4 from Debian's source package built with `make -j<jobs>` locally, with distcc and with the
 #     booster: wall time and client CPU seconds (user+sys of the client process tree; the worker nodes and
 #     distccd are not children of the build, so they are not counted);
@@ -20,6 +24,7 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs=30
+warmup=2000
 jobs=8
 keep=0
 latency_only=0
@@ -27,15 +32,17 @@ controller=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --runs) runs="$2"; shift ;;
+    --warmup) warmup="$2"; shift ;;
     --jobs) jobs="$2"; shift ;;
     --keep) keep=1 ;;
     --latency_only) latency_only=1 ;;
     --controller) controller=(--controller) ;;
-    *) echo "usage: $0 [--runs N] [--jobs N] [--controller] [--keep] [--latency_only]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--runs N] [--warmup N] [--jobs N] [--controller] [--keep] [--latency_only]" >&2; exit 2 ;;
   esac
   shift
 done
 (( runs >= 30 )) || { echo "--runs must be at least 30" >&2; exit 2; }
+[[ "$warmup" =~ ^[0-9]+$ ]] || { echo "--warmup must be a number of compiles, not '$warmup'" >&2; exit 2; }
 
 sudo_cmd=()
 [[ "$(id -u)" -eq 0 ]] || sudo_cmd=(sudo)
@@ -160,19 +167,26 @@ booster=("$repo/bin/booster" "${controller[@]}" -bt cc -p bench --hook --cluster
 # --- added latency per trivial compile -----------------------------------------------------------------------
 mkdir -p "$work/trivial"
 echo 'int trivial(int x) { return x + 1; }' >"$work/trivial/t.c"
-# The cost per compile once running: $3 seconds of compiles, then 10 more, before the timed ones. The booster
-# spawns the work command before it knows a worker, so without them the first compiles would run locally while
-# its JVM starts (its start-up is measured by bench/booster-overhead.sh, not here).
+# The cost per compile once running. The booster spawns the work command before it knows a worker, so the first
+# compiles run locally while it joins (its start-up is measured by bench/booster-overhead.sh, not here); the
+# warm-up covers that too. `env` starts every timed compile, so that each pays the same exec: with
+# BK_PARENT_PROCESS_HOOKED=true the hook in `env` stands aside (as in a hooked command's descendants), without it
+# `env`'s exec of gcc goes to the booster.
 cat >"$work/trivial/latency.sh" <<SH
 cd "$work/trivial"
-end=\$((SECONDS + \$3)); while (( SECONDS < end )); do \$1 -c t.c -o t.o; done
-for _ in \$(seq 10); do \$1 -c t.c -o t.o; done
-for _ in \$(seq $runs); do t0=\$EPOCHREALTIME; \$1 -c t.c -o t.o; t1=\$EPOCHREALTIME; echo "\$2 \$t0 \$t1"; done
+for _ in \$(seq $warmup); do gcc -c t.c -o t.o; done
+for _ in \$(seq 10); do
+  BK_PARENT_PROCESS_HOOKED=true env gcc -c t.c -o t.o; BK_PARENT_PROCESS_HOOKED=true env distcc gcc -c t.c -o t.o
+  env gcc -c t.c -o t.o
+done
+for _ in \$(seq $runs); do
+  t0=\$EPOCHREALTIME; BK_PARENT_PROCESS_HOOKED=true env gcc -c t.c -o t.o; t1=\$EPOCHREALTIME; echo "plain \$t0 \$t1"
+  t0=\$EPOCHREALTIME; BK_PARENT_PROCESS_HOOKED=true env distcc gcc -c t.c -o t.o; t1=\$EPOCHREALTIME; echo "distcc \$t0 \$t1"
+  t0=\$EPOCHREALTIME; env gcc -c t.c -o t.o; t1=\$EPOCHREALTIME; echo "booster \$t0 \$t1"
+done
 SH
-bash "$work/trivial/latency.sh" gcc plain 0 >"$work/latency.out"
-bash "$work/trivial/latency.sh" "distcc gcc" distcc 0 >>"$work/latency.out"
 TROUPE_BOOSTER_QUIET=1 "${booster[@]}" --stats_json "$work/trivial.json" \
-  -a "bash $work/trivial/latency.sh gcc booster 5" >>"$work/latency.out" 2>"$work/trivial.err" \
+  -a "bash $work/trivial/latency.sh" >"$work/latency.out" 2>"$work/trivial.err" \
   || { echo "booster latency run failed:" >&2; cat "$work/trivial.err" >&2; exit 1; }
 # how many of the timed compiles ran remotely (the last $runs sub-works of the run)
 timed_remote=$(grep -o '"route" : "[a-z_]*"' "$work/trivial.json" | tail -n "$runs" | grep -vc '"local"' || true)

@@ -402,7 +402,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     }
 
     private void report(ActorRef<SubWorkExecutor.Command> worker, SubWorkExecutor.Load load) {
-        table.reported(worker, load.slots(), load.free(), load.queueSize());
+        table.reported(worker, load.slots(), load.free(), load.queueSize(), load.freed());
         table.toolchains(worker, load.toolchains());
         table.draining(worker, load.draining());
     }

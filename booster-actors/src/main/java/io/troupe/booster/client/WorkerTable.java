@@ -32,6 +32,8 @@ final class WorkerTable<W> {
         boolean draining;
         /** its cluster member is Leaving or Exiting */
         boolean leaving;
+        /** the highest {@code freed} of its loads so far: how many of its runs' ends this booster knows of */
+        long freed;
     }
 
     /** Why {@link #choose} found nobody, or who it chose. */
@@ -70,16 +72,24 @@ final class WorkerTable<W> {
      * A load report (or any answer) arrived: the worker is healthy again. The report cannot count this
      * booster's sub-works still on their way to the worker, so the estimate never rises above the slots this
      * booster's own sub-works there leave: a report would otherwise make a worker look freer than it is and
-     * draw more than its share.
+     * draw more than its share. Nor can a report count the runs that ended after it was composed: a poll's
+     * answer that left the worker before a run's answer can arrive after it, and would hide the slot that run
+     * freed until the next poll. {@code freed} (the worker's count of ends) says which ends a report missed;
+     * each gave back a slot.
      */
-    void reported(W worker, int slots, int free, int queueSize) {
+    void reported(W worker, int slots, int free, int queueSize, long freed) {
         Entry e = workers.get(worker);
         if (e == null) {
             return;
         }
+        long missed = e.freed - freed;
+        if (missed < 0 || missed > (long) slots + Math.max(0, queueSize)) {
+            e.freed = freed; // newer; or so far behind that the worker's executor started again and counts anew
+            missed = 0;
+        }
         e.known = true;
         e.slots = slots;
-        e.free = Math.min(free, slots - e.mine);
+        e.free = (int) Math.min(free + missed, slots - e.mine);
         e.queueSize = queueSize;
         e.errors = 0;
         e.healthy = true;

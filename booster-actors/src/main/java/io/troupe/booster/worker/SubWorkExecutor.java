@@ -220,12 +220,21 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
      * @param runs which sub-works run, oldest first, at most {@link #MAX_LISTED_RUNS}; only in the answer to
      *     {@link GetLoad} (the load riding on every {@link Reply} leaves it empty), and empty from a worker
      *     from before the field
+     * @param freed slots freed since the executor started, counting each run's end once: it orders two loads of
+     *     one worker, so that a poll's answer composed before a run ended, arriving after that run's answer, is
+     *     read as the older of the two (0 from a worker from before the field)
      */
     public record Load(String worker, int slots, int running, int queued, int queueSize, List<String> toolchains,
-            boolean draining, List<Run> runs) implements CborSerializable {
+            boolean draining, List<Run> runs, long freed) implements CborSerializable {
         public Load {
             toolchains = toolchains == null ? List.of() : List.copyOf(toolchains);
             runs = runs == null ? List.of() : List.copyOf(runs);
+        }
+
+        /** A load report without the order of its slots' ends. */
+        public Load(String worker, int slots, int running, int queued, int queueSize, List<String> toolchains,
+                    boolean draining, List<Run> runs) {
+            this(worker, slots, running, queued, queueSize, toolchains, draining, runs, 0);
         }
 
         /** A load report without the list of running sub-works. */
@@ -254,8 +263,9 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
          * answer carries it, since the executor counts the run until it hears the run is over, after the answer.
          */
         public Load slotFreed() {
-            return queued > 0 ? new Load(worker, slots, running, queued - 1, queueSize, toolchains, draining, runs)
-                    : new Load(worker, slots, Math.max(0, running - 1), queued, queueSize, toolchains, draining, runs);
+            return queued > 0 ? new Load(worker, slots, running, queued - 1, queueSize, toolchains, draining, runs, freed + 1)
+                    : new Load(worker, slots, Math.max(0, running - 1), queued, queueSize, toolchains, draining, runs,
+                            freed + 1);
         }
     }
 
@@ -398,6 +408,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private final AtomicReference<Load> loadView = new AtomicReference<>();
     private final CasService cas;
     private int running;
+    /** slots freed so far ({@link Load#freed()}) */
+    private long freed;
     /** run numbers, unique across restarts: a stopped run's late SlotFreed must not free a new run's slot */
     private static final java.util.concurrent.atomic.AtomicLong RUN_NUMBERS = new java.util.concurrent.atomic.AtomicLong();
     /** queued and running sub-works, told {@link Running} on every heartbeat */
@@ -660,6 +672,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         inFlight.remove(subWorkId);
         lastAnswerNanos = System.nanoTime();
         running--;
+        freed++;
         while (running < settings.slots() && !queue.isEmpty()) {
             Queued next = queue.poll();
             start(next.request(), next.arrivedNanos());
@@ -775,7 +788,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
 
     private Load load(List<Run> listed) {
         return new Load(address, settings.slots(), running, queue.size(), settings.queueSize(),
-                List.copyOf(toolchains.keySet()), drainWaiters != null, listed);
+                List.copyOf(toolchains.keySet()), drainWaiters != null, listed, freed);
     }
 
     /** The load with which sub-works run, for {@link GetLoad} (not on every reply: it is up to 64 entries). */

@@ -29,19 +29,19 @@ class HoldingsPreferenceTest {
     void aWorkerHoldingTheInputsWinsWhileItHasAFreeSlot() {
         WorkerTable<String> table = new WorkerTable<>(3);
         table.setMembers(Set.of("a", "b"));
-        table.reported("a", 4, 4, 10);
-        table.reported("b", 4, 1, 10);
+        table.reported("a", 4, 4, 10, 0);
+        table.reported("b", 4, 1, 10, 0);
         Holdings<String> holdings = new Holdings<>(100);
         Map<String, Long> inputs = Map.of("big", 2 * MIB, "small", 100L);
 
         assertEquals(Optional.of("a"), choose(table, holdings, inputs, "s1"), "nobody holds them: most free slots");
         holdings.held("b", Map.of("big", 2 * MIB));
         assertEquals(Optional.of("b"), choose(table, holdings, inputs, "s2"));
-        table.reported("b", 4, 1, 10);
+        table.reported("b", 4, 1, 10, 0);
         assertEquals(Optional.of("a"), choose(table, holdings, Map.of("small", 100L), "s3"), "below 1 MiB held: balance");
-        table.reported("b", 4, 0, 10);
+        table.reported("b", 4, 0, 10, 0);
         assertEquals(Optional.of("a"), choose(table, holdings, inputs, "s4"), "no free slot there");
-        table.reported("b", 4, 2, 10);
+        table.reported("b", 4, 2, 10, 0);
         table.ban("s5", "b");
         assertEquals(Optional.of("a"), choose(table, holdings, inputs, "s5"), "a worker that failed it is not offered");
     }

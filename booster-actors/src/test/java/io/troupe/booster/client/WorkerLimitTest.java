@@ -14,8 +14,8 @@ class WorkerLimitTest {
     void aWorkerAtTheLimitIsSkippedUntilOneOfOurSubWorksReturns() {
         WorkerTable<String> table = new WorkerTable<>(3, 2);
         table.setMembers(Set.of("a", "b"));
-        table.reported("a", 8, 8, 10);
-        table.reported("b", 8, 8, 10);
+        table.reported("a", 8, 8, 10, 0);
+        table.reported("b", 8, 8, 10, 0);
         assertEquals(4, table.totalSlots(), "@BK_JOBS counts 2 per worker, not 8");
         for (int i = 0; i < 4; i++) {
             Optional<String> chosen = table.choose("s" + i, w -> true).worker();
@@ -25,7 +25,7 @@ class WorkerLimitTest {
         WorkerTable.Choice<String> fifth = table.choose("s4", w -> true);
         assertEquals(Optional.empty(), fifth.worker(), "both workers hold 2 of ours, though each has 6 free");
         assertTrue(fifth.reason().contains("2 busy"), fifth.reason());
-        table.reported("a", 8, 8, 10); // a load report does not forget our own sub-works on it
+        table.reported("a", 8, 8, 10, 0); // a load report does not forget our own sub-works on it
         assertEquals(Optional.empty(), table.choose("s4", w -> true).worker());
         table.unreserve("a");
         assertEquals(Optional.of("a"), table.choose("s4", w -> true).worker());
@@ -35,7 +35,7 @@ class WorkerLimitTest {
     void noLimitLeavesTheFreeSlotsInCharge() {
         WorkerTable<String> table = new WorkerTable<>(3, 0);
         table.setMembers(Set.of("a"));
-        table.reported("a", 8, 8, 0);
+        table.reported("a", 8, 8, 0, 0);
         for (int i = 0; i < 8; i++) {
             table.reserve(table.choose("s" + i, w -> true).worker().orElseThrow());
         }

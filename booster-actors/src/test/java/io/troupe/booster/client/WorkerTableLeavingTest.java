@@ -12,8 +12,8 @@ class WorkerTableLeavingTest {
     private static WorkerTable<String> table() {
         WorkerTable<String> table = new WorkerTable<>(3);
         table.setMembers(Set.of("a", "b"));
-        table.reported("a", 4, 4, 10);
-        table.reported("b", 4, 1, 10);
+        table.reported("a", 4, 4, 10, 0);
+        table.reported("b", 4, 1, 10, 0);
         return table;
     }
 

@@ -16,9 +16,9 @@ class WorkerTableToolchainTest {
     void onlyWorkersHoldingTheKeyAreChosenAndNoneIsAMismatchOnceAllHaveReported() {
         WorkerTable<String> table = new WorkerTable<>(3);
         table.setMembers(Set.of("gcc12", "fake", "silent"));
-        table.reported("gcc12", 4, 1, 10);
+        table.reported("gcc12", 4, 1, 10, 0);
         table.toolchains("gcc12", List.of("K12"));
-        table.reported("fake", 4, 4, 10);
+        table.reported("fake", 4, 4, 10, 0);
         table.toolchains("fake", List.of("K99"));
 
         assertEquals(Optional.of("fake"), table.choose("s1", w -> true).worker(), "no key: most free slots");
@@ -31,7 +31,7 @@ class WorkerTableToolchainTest {
                 "a worker that has not reported might hold it: " + unknownYet.reason());
         assertTrue(unknownYet.reason().contains("3 of them without the toolchain"), unknownYet.reason());
 
-        table.reported("silent", 4, 4, 10);
+        table.reported("silent", 4, 4, 10, 0);
         WorkerTable.Choice<String> mismatch = table.choose("s5", w -> true, Set.of("K11"));
         assertTrue(mismatch.worker().isEmpty());
         assertTrue(mismatch.reason().startsWith("toolchain mismatch: none of the 3 workers holds toolchain K11"),

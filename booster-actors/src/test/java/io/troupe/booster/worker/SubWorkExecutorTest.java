@@ -299,11 +299,11 @@ class SubWorkExecutorTest {
                 0, first.getRef(), first.getRef()));
         worker.tell(new Execute("q2", List.of(sh("true", List.of())), List.of(), 0, second.getRef(), second.getRef()));
         TestProbe<SubWorkExecutor.Load> loads = kit.createTestProbe();
-        loads.awaitAssert(Duration.ofSeconds(10), () -> {
+        SubWorkExecutor.Load waiting = loads.awaitAssert(Duration.ofSeconds(10), () -> {
             worker.tell(new SubWorkExecutor.GetLoad(loads.getRef()));
             SubWorkExecutor.Load load = loads.receiveMessage();
             assertEquals(List.of(1, 1), List.of(load.running(), load.queued()), load.toString());
-            return null;
+            return load;
         });
         Files.createFile(gate);
         Reply one = first.expectMessageClass(Reply.class, Duration.ofSeconds(20));
@@ -312,5 +312,12 @@ class SubWorkExecutorTest {
                 "q2 takes q1's slot: " + one.load());
         Reply two = second.expectMessageClass(Reply.class, Duration.ofSeconds(20));
         assertEquals(List.of(0, 0), List.of(two.load().running(), two.load().queued()), two.load().toString());
+        // each answer counts its own run's end, so a report composed before it reads as older
+        assertEquals(List.of(waiting.freed() + 1, waiting.freed() + 2), List.of(one.load().freed(), two.load().freed()));
+        loads.awaitAssert(Duration.ofSeconds(10), () -> {
+            worker.tell(new SubWorkExecutor.GetLoad(loads.getRef()));
+            assertEquals(waiting.freed() + 2, loads.receiveMessage().freed(), "the executor counts the two ends once each");
+            return null;
+        });
     }
 }
