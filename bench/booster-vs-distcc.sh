@@ -7,7 +7,7 @@
 # Debian when missing (distcc, libtool-bin, dpkg-dev; a deb-src entry derived from this machine's own Debian
 # sources), starts distccd and a two-worker-node Troupe cluster on loopback, and prints:
 #   - the added latency of one trivial compile against plain gcc (median of --runs runs, at least 30). All three
-#     are timed inside one booster work, interleaved (plain gcc, distcc, the booster, then again), so that the
+#     are timed inside one booster work, interleaved (each round runs the three in a random order), so that the
 #     machine's own drift in speed falls on all three alike; plain gcc and distcc escape the hook through its
 #     BK_PARENT_PROCESS_HOOKED marker. First --warmup compiles (default 2000) go through the booster: the
 #     controller's and the worker nodes' JVMs compile their hot code as long-running ones have (--warmup 0 times
@@ -180,9 +180,15 @@ for _ in \$(seq 10); do
   env gcc -c t.c -o t.o
 done
 for _ in \$(seq $runs); do
-  t0=\$EPOCHREALTIME; BK_PARENT_PROCESS_HOOKED=true env gcc -c t.c -o t.o; t1=\$EPOCHREALTIME; echo "plain \$t0 \$t1"
-  t0=\$EPOCHREALTIME; BK_PARENT_PROCESS_HOOKED=true env distcc gcc -c t.c -o t.o; t1=\$EPOCHREALTIME; echo "distcc \$t0 \$t1"
-  t0=\$EPOCHREALTIME; env gcc -c t.c -o t.o; t1=\$EPOCHREALTIME; echo "booster \$t0 \$t1"
+  # in a new random order each round: whatever runs right before a measurement is as likely to help or hurt any
+  for m in \$(printf '%s\\n' plain distcc booster | shuf); do
+    case "\$m" in
+      plain) t0=\$EPOCHREALTIME; BK_PARENT_PROCESS_HOOKED=true env gcc -c t.c -o t.o; t1=\$EPOCHREALTIME ;;
+      distcc) t0=\$EPOCHREALTIME; BK_PARENT_PROCESS_HOOKED=true env distcc gcc -c t.c -o t.o; t1=\$EPOCHREALTIME ;;
+      booster) t0=\$EPOCHREALTIME; env gcc -c t.c -o t.o; t1=\$EPOCHREALTIME ;;
+    esac
+    echo "\$m \$t0 \$t1"
+  done
 done
 SH
 TROUPE_BOOSTER_QUIET=1 "${booster[@]}" --stats_json "$work/trivial.json" \

@@ -45,6 +45,7 @@ public final class ClusterNodeMain implements Callable<Integer> {
     private Path tlsDir;
 
     public static void main(String[] args) {
+        io.troupe.booster.cli.BoosterCli.useVforkLaunch(); // a worker starts a process per sub-work
         System.exit(new CommandLine(new ClusterNodeMain()).execute(args));
     }
 

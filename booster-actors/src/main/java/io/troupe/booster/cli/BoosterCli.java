@@ -253,13 +253,19 @@ public final class BoosterCli implements Callable<Integer> {
     /**
      * Processes (the embedded worker's sub-works, local runs) start ≈ 1 ms sooner with vfork+exec than with
      * the JDK's default posix_spawn through jspawnhelper (docs/performance.md). Must run before the first
-     * process starts; an explicit {@code -Djdk.lang.Process.launchMechanism} wins. Linux only.
+     * process starts; an explicit {@code -Djdk.lang.Process.launchMechanism} wins. Linux only, and JDK 24 or
+     * older: JDK 25 deprecates VFORK (a warning on stderr at the first process) and later JDKs remove it.
      */
     public static void useVforkLaunch() {
         if (System.getProperty(LAUNCH_MECHANISM) == null
-                && System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("linux")) {
+                && vforkSuits(System.getProperty("os.name", ""), Runtime.version().feature())) {
             System.setProperty(LAUNCH_MECHANISM, "VFORK");
         }
+    }
+
+    /** Whether a JVM of this OS and Java feature release offers VFORK without a deprecation warning. */
+    static boolean vforkSuits(String osName, int javaFeature) {
+        return osName.toLowerCase(java.util.Locale.ROOT).startsWith("linux") && javaFeature < 25;
     }
 
     private static final String LAUNCH_MECHANISM = "jdk.lang.Process.launchMechanism";

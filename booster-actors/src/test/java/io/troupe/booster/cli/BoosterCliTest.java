@@ -38,6 +38,15 @@ class BoosterCliTest {
     }
 
     @Test
+    void vforkOnlyWhereTheJdkStillOffersItWithoutAWarning() {
+        assertEquals(List.of(true, true, false, false, false),
+                List.of(BoosterCli.vforkSuits("Linux", 17), BoosterCli.vforkSuits("Linux", 24),
+                        BoosterCli.vforkSuits("Linux", 25), BoosterCli.vforkSuits("Linux", 27),
+                        BoosterCli.vforkSuits("Mac OS X", 17)),
+                "Linux 17, Linux 24, Linux 25 (deprecated), Linux 27 (removed), macOS");
+    }
+
+    @Test
     void tbsFlagsBecomeWorkSettingsAndTheWorkExitCodeIsReturned() throws Exception {
         Path rules = Files.writeString(dir.resolve("rules.json"), "{\"hooks\":[]}");
         int code = run("-bt", "custom", "-p", "TMPcustomtest", "-a", "make -j@BK_JOBS all", "--hook",
