@@ -80,7 +80,7 @@ final class SandboxRun {
     private final SlotSandboxes slots;
     private final java.util.concurrent.atomic.AtomicBoolean slotReleased = new java.util.concurrent.atomic.AtomicBoolean();
     private final io.troupe.booster.cas.ContentStore store;
-    /** the executor's load now, added to the answer */
+    /** the load to answer with: it counts this run as ended (the executor counts it as the answer goes) */
     private final Supplier<Load> load;
     /** told as soon as the answer is out, so the slot is reused before the sandbox is removed */
     private final Runnable answered;
@@ -281,8 +281,7 @@ final class SandboxRun {
 
     /** The run's answer: its load counts the run's slot as free, which it is once the answer is out. */
     private void send(Reply reply) {
-        Load now = load.get();
-        request.replyTo().tell(reply.withLoad(now == null ? null : now.slotFreed()));
+        request.replyTo().tell(reply.withLoad(load.get()));
     }
 
     /**

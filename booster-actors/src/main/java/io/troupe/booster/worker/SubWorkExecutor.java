@@ -220,9 +220,9 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
      * @param runs which sub-works run, oldest first, at most {@link #MAX_LISTED_RUNS}; only in the answer to
      *     {@link GetLoad} (the load riding on every {@link Reply} leaves it empty), and empty from a worker
      *     from before the field
-     * @param freed slots freed since the executor started, counting each run's end once: it orders two loads of
-     *     one worker, so that a poll's answer composed before a run ended, arriving after that run's answer, is
-     *     read as the older of the two (0 from a worker from before the field)
+     * @param freed runs ended since the executor started, each counted once, as it answers or as its slot is freed;
+     *     it orders two loads of one worker, so that a poll's answer composed before a run ended, arriving after
+     *     that run's answer, is read as the older of the two (0 from a worker from before the field)
      */
     public record Load(String worker, int slots, int running, int queued, int queueSize, List<String> toolchains,
             boolean draining, List<Run> runs, long freed) implements CborSerializable {
@@ -258,14 +258,23 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             return slots - running - queued;
         }
 
-        /**
-         * This load once one run's slot is free again: a queued sub-work takes the slot, or it stays free. A run's
-         * answer carries it, since the executor counts the run until it hears the run is over, after the answer.
-         */
+        /** This load once one more run has ended: a queued sub-work takes its slot, or the slot stays free. */
         public Load slotFreed() {
             return queued > 0 ? new Load(worker, slots, running, queued - 1, queueSize, toolchains, draining, runs, freed + 1)
                     : new Load(worker, slots, Math.max(0, running - 1), queued, queueSize, toolchains, draining, runs,
                             freed + 1);
+        }
+
+        /**
+         * This load once {@code ended} runs in all have ended: each end it does not count yet frees a slot. A run's
+         * answer carries it, since the executor counts the run until it hears the run is over, after the answer.
+         */
+        public Load asOf(long ended) {
+            Load load = this;
+            for (long end = freed; end < ended; end++) {
+                load = load.slotFreed();
+            }
+            return load;
         }
     }
 
@@ -408,8 +417,13 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private final AtomicReference<Load> loadView = new AtomicReference<>();
     private final CasService cas;
     private int running;
-    /** slots freed so far ({@link Load#freed()}) */
-    private long freed;
+    /**
+     * Runs ended ({@link Load#freed()}), each counted once by whoever comes first: the run as it answers (its
+     * answer's load counts it) or this actor as it frees the run's slot. Read and counted on runs' threads too.
+     */
+    private final java.util.concurrent.atomic.AtomicLong ends = new java.util.concurrent.atomic.AtomicLong();
+    /** the ends that {@code running} and the queue already reflect */
+    private long accounted;
     /** run numbers, unique across restarts: a stopped run's late SlotFreed must not free a new run's slot */
     private static final java.util.concurrent.atomic.AtomicLong RUN_NUMBERS = new java.util.concurrent.atomic.AtomicLong();
     /** queued and running sub-works, told {@link Running} on every heartbeat */
@@ -417,7 +431,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     /** running Executions by sub-work id, to stop on {@link Cancel} or when their requester's node leaves */
     private final java.util.Map<String, RunningRun> runs = new java.util.HashMap<>();
     /** runs (by number) that hold a slot until they answer or end */
-    private final java.util.Set<Long> occupying = new java.util.HashSet<>();
+    private final java.util.Map<Long, java.util.concurrent.atomic.AtomicBoolean> occupying = new java.util.HashMap<>();
     private final java.time.Duration heartbeat;
     /** the next heartbeat, cancelled on restart so one chain of ticks runs, not one per incarnation */
     private org.apache.pekko.actor.Cancellable nextHeartbeat;
@@ -666,13 +680,17 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     }
 
     private Behavior<Command> freeSlot(String subWorkId, long run) {
-        if (!occupying.remove(run)) {
+        java.util.concurrent.atomic.AtomicBoolean endCounted = occupying.remove(run);
+        if (endCounted == null) {
             return this;
         }
+        if (endCounted.compareAndSet(false, true)) {
+            ends.incrementAndGet(); // the run never answered
+        }
+        accounted++;
         inFlight.remove(subWorkId);
         lastAnswerNanos = System.nanoTime();
         running--;
-        freed++;
         while (running < settings.slots() && !queue.isEmpty()) {
             Queued next = queue.poll();
             start(next.request(), next.arrivedNanos());
@@ -762,11 +780,12 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         Execute request = withOwnCompilers(unbound);
         running++;
         long number = RUN_NUMBERS.incrementAndGet();
-        occupying.add(number);
+        java.util.concurrent.atomic.AtomicBoolean endCounted = new java.util.concurrent.atomic.AtomicBoolean();
+        occupying.put(number, endCounted);
         String name = "execution-" + number;
         ActorRef<Command> self = getContext().getSelf();
         SlotSandbox slot = slotSandboxes.acquire();
-        SandboxRun run = new SandboxRun(request, settings, launcher, slotSandboxes, slot, cas.store(), loadView::get,
+        SandboxRun run = new SandboxRun(request, settings, launcher, slotSandboxes, slot, cas.store(), () -> answerLoad(endCounted),
                 () -> self.tell(new SlotFreed(request.subWorkId(), number)), arrivedNanos,
                 slot != null ? slot.runRoot() : SandboxDirs.newRoot(settings.sandboxRoot(), name));
         CompletableFuture<Void> submitted = new CompletableFuture<>();
@@ -788,7 +807,16 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
 
     private Load load(List<Run> listed) {
         return new Load(address, settings.slots(), running, queue.size(), settings.queueSize(),
-                List.copyOf(toolchains.keySet()), drainWaiters != null, listed, freed);
+                List.copyOf(toolchains.keySet()), drainWaiters != null, listed, accounted).asOf(ends.get());
+    }
+
+    /** The load a run answers with (on its own thread): its end counted, with every other end counted so far. */
+    private Load answerLoad(java.util.concurrent.atomic.AtomicBoolean endCounted) {
+        if (endCounted.compareAndSet(false, true)) {
+            ends.incrementAndGet();
+        }
+        Load last = loadView.get();
+        return last == null ? null : last.asOf(ends.get());
     }
 
     /** The load with which sub-works run, for {@link GetLoad} (not on every reply: it is up to 64 entries). */

@@ -27,4 +27,23 @@ class LoadCborTest {
         assertEquals(List.of(), old.runs());
         assertEquals(1, old.running());
     }
+
+    @Test
+    void theCountOfEndsCrossesCborAndALoadWithoutItReadsAsZero() throws Exception {
+        SubWorkExecutor.Load load = new SubWorkExecutor.Load("pekko://troupe@w:1", 2, 2, 1, 4, List.of(), false, List.of(), 41);
+        assertEquals(41, ((SubWorkExecutor.Load) CborRoundTrip.roundTripAndDecodeWithout(KIT.system(), load, tree -> { }))
+                .freed());
+        SubWorkExecutor.Load old = (SubWorkExecutor.Load) CborRoundTrip.roundTripAndDecodeWithout(KIT.system(), load,
+                tree -> tree.remove("freed"));
+        assertEquals(0, old.freed());
+    }
+
+    @Test
+    void aLoadAsOfLaterEndsFreesASlotPerEndItDidNotCount() {
+        SubWorkExecutor.Load load = new SubWorkExecutor.Load("w", 2, 2, 1, 4, List.of(), false, List.of(), 10);
+        SubWorkExecutor.Load later = load.asOf(12); // the first end hands its slot to the queued one, the second frees one
+        assertEquals(List.of(1, 0, 12L, 1), List.of(later.running(), later.queued(), later.freed(), later.free()));
+        assertEquals(load, load.asOf(10), "no end it did not count");
+        assertEquals(load, load.asOf(9), "an older count changes nothing");
+    }
 }
