@@ -14,7 +14,8 @@
 #     them cold);
 #   - Lua 5.4 from Debian's source package built with `make -j<jobs>` locally, with distcc and with the
 #     booster: wall time and client CPU seconds (user+sys of the client process tree; the worker nodes and
-#     distccd are not children of the build, so they are not counted);
+#     distccd are not children of the build, so they are not counted), and the whole machine's CPU seconds
+#     during each build (everything on it: workers, distccd and the compiles included);
 #   - whether every booster-built object equals the local one byte for byte;
 # and its ratio lines last. --latency_only measures the added latency alone (no Lua: no deb-src, no builds).
 # --controller: the boosters run with --controller (docs/booster-execution.md, "Controller"); the latency run starts
@@ -217,13 +218,19 @@ fi
 
 # --- Lua 5.4: local, distcc, booster -------------------------------------------------------------------------
 TIMEFORMAT='%R %U %S'
-timed() { # $1 = label, then the command; appends "label wall user sys" to builds.out
-  local label=$1 t
+# CPU seconds the whole machine has spent (user, nice, system, irq, softirq): with the worker nodes and distccd
+# counted, unlike client CPU; what a build costs in all on this one machine
+machine_cpu() { awk -v hz="$(getconf CLK_TCK)" '$1=="cpu" {printf "%.2f", ($2+$3+$4+$7+$8)/hz}' /proc/stat; }
+timed() { # $1 = label, then the command; appends "label wall user sys" to builds.out, "label seconds" to machine.out
+  local label=$1 t m0
   shift
+  m0=$(machine_cpu)
   { t=$( { time "$@" >"$work/$label.log" 2>&1; } 2>&1 ); } \
     || { echo "$label build failed:" >&2; tail -30 "$work/$label.log" >&2; exit 1; }
   echo "$label $t" >>"$work/builds.out"
+  awk -v a="$m0" -v b="$(machine_cpu)" -v l="$label" 'BEGIN{printf "%s %.2f\n", l, b-a}' >>"$work/machine.out"
 }
+: >"$work/machine.out"
 : >"$work/builds.out"
 lua_script local ""; lua_script distcc "distcc "; lua_script booster ""
 timed local bash "$work/build-local.sh"
@@ -264,6 +271,7 @@ remote=$(sed -n 's/.*remote ok \([0-9]*\).*/\1/p' <<<"$summary")
 total=$(sed -n 's/.*total \([0-9]*\).*/\1/p' <<<"$summary")
 
 field() { awk -v l="$1" -v f="$2" '$1==l {print $f}' "$work/builds.out"; }
+mcpu() { awk -v l="$1" '$1==l {print $2}' "$work/machine.out"; }
 cpu() { awk -v u="$(field "$1" 3)" -v s="$(field "$1" 4)" 'BEGIN{printf "%.2f", u+s}'; }
 
 echo "booster vs distcc on $(nproc) cores, loopback: distccd (--jobs $jobs) and two Troupe worker nodes$( (( ${#controller[@]} > 0 )) && echo "; the booster through a controller (--controller, its CPU counted as the client's)")"
@@ -273,6 +281,7 @@ printf '%-40s %10s %7s ms %7s ms\n' "added latency per compile" "" "$added_distc
 echo "booster's timed compiles that ran remotely: $timed_remote of $runs"
 printf '%-40s %8s s %8s s %8s s\n' "Lua 5.4 make -j$jobs, wall" "$(field local 2)" "$(field distcc 2)" "$(field booster 2)"
 printf '%-40s %8s s %8s s %8s s\n' "Lua 5.4 make -j$jobs, client CPU (user+sys)" "$(cpu local)" "$(cpu distcc)" "$(cpu booster)"
+printf '%-40s %8s s %8s s %8s s\n' "Lua 5.4 make -j$jobs, machine CPU (all)" "$(mcpu local)" "$(mcpu distcc)" "$(mcpu booster)"
 echo "booster summary: ${summary:-none}"
 echo "booster remote compiles: ${remote:-?} of ${total:-?}"
 echo "booster-built lua -e 'print(1)': $lua_out"
