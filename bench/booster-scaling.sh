@@ -22,8 +22,9 @@
 # works of at most 1,000 (one booster each, 32 at once), because real cluster nodes are long-running and their JIT
 # is warm; 0 measures cold nodes. The measured work's booster is always fresh, as in a real build.
 #
-# Prints the per-node counts, a timeline (sub-works running, averaged over each S-long bucket), then the
-# efficiency line LAST: ideal / actual wall time.
+# Prints the per-node counts, a timeline (sub-works running, averaged over each S-long bucket), where the CPU
+# went during the measured work (the worker nodes and their JIT compiler threads, the controller, the rest), then
+# the efficiency line LAST: ideal / actual wall time.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -187,10 +188,22 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 if (( ${#controller[@]} > 0 )); then
   await_controller_workers "$work/run" || { echo "the controller never knew a worker:" >&2; cat "$work"/run/troupe-controller-*/*.log >&2; exit 1; }
 fi
+# CPU clock ticks, to say where the measured work's CPU went: the whole machine, processes, their JIT threads
+machine_ticks() { awk '$1=="cpu" {print $2+$3+$4+$7+$8}' /proc/stat; }
+proc_ticks() { awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+jit_ticks() { cat /proc/"$1"/task/*/stat 2>/dev/null | awk '/\((C1|C2) CompilerThre/ {sub(/.*\) /, ""); t += $12 + $13} END {print t + 0}'; }
+cpu_snapshot() { # machine, nodes, nodes' JIT threads, controller
+  local n=0 j=0 p c=0
+  for p in "${pids[@]}"; do n=$((n + $(proc_ticks "$p"))); j=$((j + $(jit_ticks "$p"))); done
+  if (( ${#controller[@]} > 0 )); then p=$(controller_pid "$work/run"); [[ -n "$p" ]] && c=$(proc_ticks "$p"); fi
+  echo "$(machine_ticks) $n $j $c"
+}
+read -r m0 n0 j0 c0 < <(cpu_snapshot)
 TROUPE_BOOSTER_QUIET=1 "$repo/bin/booster" "${controller[@]}" -bt echo -p bench --hook --hook_mode shims --hook_config "$work/rules.json" \
   --cluster "$seed" --stats_json "$work/stats.json" -a "bash $work/work.sh $jobs_arg @BK_JOBS" \
   >"$work/work.out" 2>"$work/work.err" || { echo "booster run failed:" >&2; tail -30 "$work/work.err" >&2; exit 1; }
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+read -r m1 n1 j1 c1 < <(cpu_snapshot)
 
 ran=$(grep -c '^tsleep ' "$work/work.out" || true)
 (( ran == subworks )) || { echo "expected $subworks sub-work lines, got $ran:" >&2; tail -20 "$work/work.out" "$work/work.err" >&2; exit 1; }
@@ -229,5 +242,7 @@ grep '^tsleep ' "$work/work.out" | awk -v w0="$w0" -v w1="$w1" -v b="$sleep_s" -
     }
     if (line != "") printf "  %5.2f s:%s\n", (n - n % 10) * b, line
   }'
+awk -v hz="$(getconf CLK_TCK)" -v m=$((m1 - m0)) -v n=$((n1 - n0)) -v j=$((j1 - j0)) -v c=$((c1 - c0)) -v w="$wall" -v k="$(nproc)" \
+  'BEGIN { printf "CPU during the work: %.2f s in all (%.0f %% of %d cores): worker nodes %.2f s (their JIT compilers %.2f s), controller %.2f s, the rest (booster-exec, xargs, the sub-works, the sandbox) %.2f s\n", m / hz, 100 * m / hz / w / k, k, n / hz, j / hz, c / hz, (m - n - c) / hz }'
 echo "wall $wall s, ideal $ideal s"
 echo "efficiency (ideal/actual): $(awk -v i="$ideal" -v w="$wall" 'BEGIN{printf "%.2f", i/w}')"
