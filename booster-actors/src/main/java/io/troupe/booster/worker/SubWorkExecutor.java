@@ -258,23 +258,19 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             return slots - running - queued;
         }
 
-        /** This load once one more run has ended: a queued sub-work takes its slot, or the slot stays free. */
-        public Load slotFreed() {
-            return queued > 0 ? new Load(worker, slots, running, queued - 1, queueSize, toolchains, draining, runs, freed + 1)
-                    : new Load(worker, slots, Math.max(0, running - 1), queued, queueSize, toolchains, draining, runs,
-                            freed + 1);
-        }
-
         /**
-         * This load once {@code ended} runs in all have ended: each end it does not count yet frees a slot. A run's
-         * answer carries it, since the executor counts the run until it hears the run is over, after the answer.
+         * This load once {@code ended} runs in all have ended: each end it does not count yet frees a slot, which a
+         * queued sub-work takes or which stays free. A run's answer carries it, since the executor counts the run
+         * until it hears the run is over, after the answer.
          */
         public Load asOf(long ended) {
-            Load load = this;
-            for (long end = freed; end < ended; end++) {
-                load = load.slotFreed();
+            if (ended <= freed) {
+                return this;
             }
-            return load;
+            long more = ended - freed; // the queued take the first slots freed
+            int stillQueued = (int) Math.max(0, queued - more);
+            int stillRunning = (int) Math.max(0, running - Math.max(0, more - queued));
+            return new Load(worker, slots, stillRunning, stillQueued, queueSize, toolchains, draining, runs, ended);
         }
     }
 

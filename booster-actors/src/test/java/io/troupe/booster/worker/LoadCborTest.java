@@ -45,5 +45,11 @@ class LoadCborTest {
         assertEquals(List.of(1, 0, 12L, 1), List.of(later.running(), later.queued(), later.freed(), later.free()));
         assertEquals(load, load.asOf(10), "no end it did not count");
         assertEquals(load, load.asOf(9), "an older count changes nothing");
+        SubWorkExecutor.Load queuedMore = new SubWorkExecutor.Load("w", 2, 2, 3, 4, List.of(), false, List.of(), 0).asOf(2);
+        assertEquals(List.of(2, 1, -1), List.of(queuedMore.running(), queuedMore.queued(), queuedMore.free()),
+                "two of three queued took the two slots, one still waits");
+        SubWorkExecutor.Load allEnded = load.asOf(20);
+        assertEquals(List.of(0, 0, 2, 20L), List.of(allEnded.running(), allEnded.queued(), allEnded.free(), allEnded.freed()),
+                "more ends than it had runs: nothing left running, never below zero");
     }
 }
