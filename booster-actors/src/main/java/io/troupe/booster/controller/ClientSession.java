@@ -51,8 +51,12 @@ final class ClientSession implements Runnable {
         this.channel = channel;
         this.served = served;
         this.in = new DataInputStream(new java.io.BufferedInputStream(ControllerProtocol.input(channel)));
-        this.out = new BufferedOutputStream(ControllerProtocol.output(channel));
+        this.out = new QueuedOutput(new BufferedOutputStream(ControllerProtocol.output(channel)),
+                "troupe-controller-client-output", CLOSE_WAIT);
     }
+
+    /** How long a session that has ended waits for its client to take the last of its output. */
+    private static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(30);
 
     /** What the client's start frame says. */
     record Start(long pid, Path cwd, boolean terminal, List<String> args, Map<String, String> env) {
@@ -81,7 +85,7 @@ final class ClientSession implements Runnable {
 
     @Override
     public void run() {
-        try (channel) {
+        try (channel; out) {
             Start start = Start.parse(ControllerProtocol.read(in));
             served.status().clientCame();
             PrintStream err = new PrintStream(new BufferedOutputStream(ControllerProtocol.frames(out, ControllerProtocol.STDERR)),
