@@ -210,15 +210,15 @@ SH
 # Around it, CPU ticks: the booster's JVM (the nearest `java` ancestor; none when run directly), the worker
 # node (NODE_PID) and the whole machine (/proc/stat: user, nice, system, irq, softirq).
 cat >"$work/throughput.sh" <<'SH'
+. "$CPU_TICKS_SH"
 stat_field() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk -v f="$2" '{print $f}'; } # after "pid (comm) "
 jvm=${BOOSTER_JVM_PID:-$$}
 while [[ "$jvm" -gt 1 && "$(cat "/proc/$jvm/comm" 2>/dev/null)" != java ]]; do jvm=$(stat_field "$jvm" 2); done
-ticks() { [[ -n "$1" && "$1" -gt 1 ]] && echo $(( $(stat_field "$1" 12) + $(stat_field "$1" 13) )) || echo 0; }
-busy() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
-j0=$(ticks "$jvm"); n0=$(ticks "${NODE_PID:-}"); b0=$(busy)
+ticks() { if [[ -n "$1" && "$1" -gt 1 ]]; then proc_ticks "$1"; else echo 0; fi; }
+j0=$(ticks "$jvm"); n0=$(ticks "${NODE_PID:-}"); b0=$(machine_ticks)
 t0=$EPOCHREALTIME; seq "$SUBWORKS" | xargs -P "$1" -n 1 true; t1=$EPOCHREALTIME
 echo "wall $t0 $t1"
-echo "cpu $(( $(ticks "$jvm") - j0 )) $(( $(ticks "${NODE_PID:-}") - n0 )) $(( $(busy) - b0 ))"
+echo "cpu $(( $(ticks "$jvm") - j0 )) $(( $(ticks "${NODE_PID:-}") - n0 )) $(( $(machine_ticks) - b0 ))"
 SH
 
 # a number field of the work in startup$2.json, or "-" (absent, or null: an older booster, or no remote sub-work)
@@ -237,7 +237,7 @@ startup_run() {
     "$(json_field first_remote_ms "$r")" >>"$work/startup.out"
 }
 : >"$work/startup.out"
-export RUNS="$runs" SUBWORKS="$subworks" TROUPE_BOOSTER_QUIET=1 NODE_PID="$node_pid"
+export RUNS="$runs" SUBWORKS="$subworks" TROUPE_BOOSTER_QUIET=1 NODE_PID="$node_pid" CPU_TICKS_SH="$repo/bench/cpu-ticks.sh"
 # the warm-up comes from several boosters, at most 1,000 sub-works each, as a node's would from several builds
 if (( ${#controller[@]} > 0 )); then
   startup_run cold 0 # the first build starts the controller: measured apart, before it is warm

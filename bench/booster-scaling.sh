@@ -85,6 +85,8 @@ mkdir -p "$work/run"
 export XDG_RUNTIME_DIR="$work/run" # --controller: this run's own controller, never a user's
 # shellcheck source=bench/controller.sh
 . "$repo/bench/controller.sh"
+# shellcheck source=bench/cpu-ticks.sh
+. "$repo/bench/cpu-ticks.sh"
 
 free_port() { # first port from $1 that nobody listens on
   local p=$1
@@ -188,10 +190,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 if (( ${#controller[@]} > 0 )); then
   await_controller_workers "$work/run" || { echo "the controller never knew a worker:" >&2; cat "$work"/run/troupe-controller-*/*.log >&2; exit 1; }
 fi
-# CPU clock ticks, to say where the measured work's CPU went: the whole machine, processes, their JIT threads
-machine_ticks() { awk '$1=="cpu" {print $2+$3+$4+$7+$8}' /proc/stat; }
-proc_ticks() { awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-jit_ticks() { cat /proc/"$1"/task/*/stat 2>/dev/null | awk '/\((C1|C2) CompilerThre/ {sub(/.*\) /, ""); t += $12 + $13} END {print t + 0}'; }
+# CPU clock ticks (bench/cpu-ticks.sh), to say where the measured work's CPU went
 cpu_snapshot() { # machine, nodes, nodes' JIT threads, controller
   local n=0 j=0 p c=0
   for p in "${pids[@]}"; do n=$((n + $(proc_ticks "$p"))); j=$((j + $(jit_ticks "$p"))); done

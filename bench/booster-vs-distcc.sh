@@ -77,6 +77,8 @@ mkdir -p "$work/run"
 export XDG_RUNTIME_DIR="$work/run" # --controller: this run's own controller, never a user's
 # shellcheck source=bench/controller.sh
 . "$repo/bench/controller.sh"
+# shellcheck source=bench/cpu-ticks.sh
+. "$repo/bench/cpu-ticks.sh"
 cleanup() {
   stop_controllers "$work/run"
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -218,17 +220,17 @@ fi
 
 # --- Lua 5.4: local, distcc, booster -------------------------------------------------------------------------
 TIMEFORMAT='%R %U %S'
-# CPU seconds the whole machine has spent (user, nice, system, irq, softirq): with the worker nodes and distccd
-# counted, unlike client CPU; what a build costs in all on this one machine
-machine_cpu() { awk -v hz="$(getconf CLK_TCK)" '$1=="cpu" {printf "%.2f", ($2+$3+$4+$7+$8)/hz}' /proc/stat; }
+# Besides client CPU, the whole machine's CPU ticks (bench/cpu-ticks.sh): with the worker nodes and distccd
+# counted, what a build costs in all on this one machine
 timed() { # $1 = label, then the command; appends "label wall user sys" to builds.out, "label seconds" to machine.out
   local label=$1 t m0
   shift
-  m0=$(machine_cpu)
+  m0=$(machine_ticks)
   { t=$( { time "$@" >"$work/$label.log" 2>&1; } 2>&1 ); } \
     || { echo "$label build failed:" >&2; tail -30 "$work/$label.log" >&2; exit 1; }
   echo "$label $t" >>"$work/builds.out"
-  awk -v a="$m0" -v b="$(machine_cpu)" -v l="$label" 'BEGIN{printf "%s %.2f\n", l, b-a}' >>"$work/machine.out"
+  awk -v a="$m0" -v b="$(machine_ticks)" -v hz="$(getconf CLK_TCK)" -v l="$label" 'BEGIN{printf "%s %.2f\n", l, (b-a)/hz}' \
+    >>"$work/machine.out"
 }
 : >"$work/machine.out"
 : >"$work/builds.out"
@@ -236,7 +238,7 @@ lua_script local ""; lua_script distcc "distcc "; lua_script booster ""
 timed local bash "$work/build-local.sh"
 timed distcc bash "$work/build-distcc.sh"
 # the controller's CPU (user and system clock ticks) while the booster's build runs: client CPU it spends
-controller_cpu() { local p; p=$(controller_pid "$work/run"); [[ -n "$p" ]] && awk '{sub(/.*\) /, ""); print $12, $13}' "/proc/$p/stat" || echo "0 0"; }
+controller_cpu() { local p; p=$(controller_pid "$work/run"); if [[ -n "$p" ]]; then proc_user_sys "$p"; else echo "0 0"; fi; }
 read -r cu0 cs0 < <(controller_cpu)
 timed booster "${booster[@]}" --stats_json "$work/lua.json" -a "bash $work/build-booster.sh"
 read -r cu1 cs1 < <(controller_cpu)
