@@ -231,16 +231,10 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             runs = runs == null ? List.of() : List.copyOf(runs);
         }
 
-        /** A load report without the order of its slots' ends. */
-        public Load(String worker, int slots, int running, int queued, int queueSize, List<String> toolchains,
-                    boolean draining, List<Run> runs) {
-            this(worker, slots, running, queued, queueSize, toolchains, draining, runs, 0);
-        }
-
-        /** A load report without the list of running sub-works. */
+        /** A load report without the list of running sub-works or the count of ends. */
         public Load(String worker, int slots, int running, int queued, int queueSize, List<String> toolchains,
                     boolean draining) {
-            this(worker, slots, running, queued, queueSize, toolchains, draining, List.of());
+            this(worker, slots, running, queued, queueSize, toolchains, draining, List.of(), 0);
         }
 
         /** A load report of a worker that is not draining. */

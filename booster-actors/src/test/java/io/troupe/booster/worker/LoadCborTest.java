@@ -21,7 +21,7 @@ class LoadCborTest {
     @Test
     void theRunningListCrossesCborAndALoadWithoutItReadsAsEmpty() throws Exception {
         SubWorkExecutor.Load load = new SubWorkExecutor.Load("pekko://troupe@w:1", 2, 1, 0, 4, List.of("gcc"), false,
-                List.of(new SubWorkExecutor.Run("b1-7#1", "gcc", "pekko://troupe@b:2", 1_700_000_000_000L)));
+                List.of(new SubWorkExecutor.Run("b1-7#1", "gcc", "pekko://troupe@b:2", 1_700_000_000_000L)), 0);
         SubWorkExecutor.Load old = (SubWorkExecutor.Load) CborRoundTrip.roundTripAndDecodeWithout(KIT.system(), load,
                 tree -> tree.remove("runs"));
         assertEquals(List.of(), old.runs());
