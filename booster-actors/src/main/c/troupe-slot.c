@@ -9,6 +9,7 @@
  * System V IPC objects it made are removed, and the exit status is reported.
  *
  * Usage: troupe-slot [--pidns] [--cpu SECS] [--as BYTES] [--fsize BYTES] [--nproc N]
+ * --pidns: it is the init of the slot's own PID namespace (bwrap --as-pid-1), and refuses to start as any other pid.
  *
  * Control protocol. Requests on stdin, each "<decimal length>\n" then that many bytes of NUL-terminated
  * fields:
@@ -333,6 +334,13 @@ int main(int argc, char **argv) {
             fprintf(stderr, "troupe-slot: unknown argument '%s'\n", argv[i]);
             return 2;
         }
+    }
+    if (pidns && getpid() != 1) {
+        /* kill(-1) after each sub-work is only safe as the init of a PID namespace of its own */
+        fprintf(stderr, "troupe-slot: --pidns needs a PID namespace of its own with this program as its init "
+                "(bwrap --unshare-pid --as-pid-1), but it is pid %d: it would kill every process it may signal\n",
+                (int) getpid());
+        return 2;
     }
     if (drop_terminal() != 0) {
         fprintf(stderr, "troupe-slot: cannot leave the controlling terminal (/proc/self/stat says tty %ld)\n",

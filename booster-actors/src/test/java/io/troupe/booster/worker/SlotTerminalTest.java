@@ -72,6 +72,27 @@ class SlotTerminalTest {
         assertTrue(lines.contains("driver after " + driverTty), "the driver lost its terminal: " + lines);
     }
 
+    /**
+     * With --pidns the launcher kills every process it may signal after each sub-work (kill(-1)): right only as the
+     * init of a PID namespace of its own. Started as any other pid it refuses at once, before it reads a request.
+     */
+    @Test
+    void theLauncherRefusesPidnsOutsideAPidNamespaceOfItsOwn() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(SlotSandboxTest.LAUNCHER), "troupe-slot not built (no C compiler)");
+        Path err = dir.resolve("err");
+        Process launcher = new ProcessBuilder(SlotSandboxTest.LAUNCHER.toString(), "--pidns")
+                .redirectError(err.toFile()).start();
+        try {
+            assertTrue(launcher.waitFor(10, TimeUnit.SECONDS), "the launcher did not refuse within 10 s");
+            assertEquals(2, launcher.exitValue());
+            assertEquals("", new String(launcher.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+                    "it must not say ready");
+            assertTrue(Files.readString(err).contains("--pidns needs a PID namespace of its own"), Files.readString(err));
+        } finally {
+            launcher.destroyForcibly();
+        }
+    }
+
     /** A new session is a scheduler autogroup (docs/performance.md): only where it keeps a terminal away. */
     @Test
     void bubblewrapStartsANewSessionOnlyForAProcessThatWouldHaveTheWorkersTerminal() throws Exception {
