@@ -7,8 +7,8 @@
 #   (--sandbox off: sub-works run unconfined, as distccd and icecream run theirs; on, the default, is the product's sandbox)
 #   (it builds Troupe with the README's command when the distribution is missing)
 #
-# The hooked command is a small script, `tsleep` (on the nodes' PATH and their only allowlisted command), that
-# prints its start and end time (bash's `$EPOCHREALTIME`) and its sandbox directory around `sleep S`; each node has its own
+# The hooked command is `tsleep` (on the nodes' PATH and their only allowlisted command), a small C program the
+# script compiles that sleeps S seconds as `sleep` does and prints its start and end time and its sandbox directory; each node has its own
 # sandbox root, so every line names the node that ran it. The work command is
 # `seq N | xargs -P <jobs> -n 1 tsleep S`, timed inside the work: the booster JVM's start and cluster join
 # are not counted (bench/booster-overhead.sh measures those). --jobs defaults to nodes × slots, the
@@ -18,9 +18,11 @@
 # boosters start the controller and the measured work finds it joined, its JIT warm and the workers known, as an
 # incremental build does within --controller_remain_time of the last one. The controller runs under this run's
 # temp dir (XDG_RUNTIME_DIR) and is stopped at the end.
-# --warmup N (default 2000): before the measured work, N sub-works of `tsleep 0` run through the fresh nodes, in
-# works of at most 1,000 (one booster each, 32 at once), because real cluster nodes are long-running and their JIT
-# is warm; 0 measures cold nodes. The measured work's booster is always fresh, as in a real build.
+# --warmup N (default 2000): before the measured work, N sub-works of `tsleep S`, the measured work's own, run
+# through the fresh nodes in works of at most 1,000 (one booster each, nodes × slots at once), because real cluster
+# nodes are long-running and their JIT is warm; 0 measures cold nodes. They are the measured sub-works' shape, every
+# slot busy for S, so the code that shape runs is the code that gets warm (`tsleep 0` left the nodes' JIT compiling
+# for a whole second of the measured work). The measured work's booster is always fresh, as in a real build.
 #
 # Prints the per-node counts, a timeline (sub-works running, averaged over each S-long bucket), where the CPU
 # went during the measured work (the worker nodes and their JIT compiler threads, the controller, the rest), then
@@ -94,17 +96,39 @@ free_port() { # first port from $1 that nobody listens on
   echo "$p"
 }
 
-# The sub-work: its own timestamps, so the timeline is the workers' view, not the booster's.
+# The sub-work: its own timestamps, so the timeline is the workers' view, not the booster's. A small C program
+# that does what `sleep` does and prints the time before and after: the issue's sub-work is `sleep 0.25`, and a
+# bash wrapper around `sleep` costs about 1.5 ms more CPU per sub-work (bash's start, one more fork and exec), most
+# of it before its first timestamp, at the moment 32 sub-works start together on two cores. Without a C compiler:
+# that bash wrapper, with bash's own clock ($EPOCHREALTIME; `date` would be two more processes).
 mkdir -p "$work/bin"
-# bash's own clock ($EPOCHREALTIME), not `date`: two more processes per sub-work would add ~10 ms to each on a busy
-# machine, which the ideal does not count.
-cat >"$work/bin/tsleep" <<'SH'
+cat >"$work/tsleep.c" <<'C'
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+static double now(void) { struct timespec t; clock_gettime(CLOCK_REALTIME, &t); return t.tv_sec + t.tv_nsec / 1e9; }
+int main(int argc, char **argv) {
+  double t0 = now(), s = argc > 1 ? atof(argv[1]) : 0;
+  struct timespec d = { (time_t) s, (long) ((s - (double) (time_t) s) * 1e9) };
+  while (nanosleep(&d, &d) != 0) {}
+  double t1 = now();
+  char cwd[PATH_MAX];
+  printf("tsleep %.6f %.6f %s\n", t0, t1, getcwd(cwd, sizeof cwd) ? cwd : "?");
+  return 0;
+}
+C
+if ! { command -v cc >/dev/null 2>&1 && cc -O2 -o "$work/bin/tsleep" "$work/tsleep.c"; }; then
+  echo "no C compiler: the sub-work is a bash wrapper around sleep, about 1.5 ms more CPU each" >&2
+  cat >"$work/bin/tsleep" <<'SH'
 #!/bin/bash
 t0=$EPOCHREALTIME
 sleep "$1"
 t1=$EPOCHREALTIME
 echo "tsleep $t0 $t1 $PWD"
 SH
+fi
 chmod 755 "$work/bin/tsleep"
 
 # One conf dir per node: the repository's conf/ plus the worker settings of this benchmark.
@@ -175,7 +199,7 @@ echo "jobs \$1 bk \$2"
 SH
 cat >"$work/warmup.sh" <<SH
 export PATH="\$PATH:$work/bin"
-seq "\$1" | xargs -P $total_slots -I{} tsleep 0 >/dev/null
+seq "\$1" | xargs -P $total_slots -I{} tsleep $sleep_s >/dev/null
 SH
 left=$warmup
 while (( left > 0 )); do
