@@ -19,7 +19,7 @@
 # incremental build does within --controller_remain_time of the last one. The controller runs under this run's
 # temp dir (XDG_RUNTIME_DIR) and is stopped at the end.
 # --warmup N (default 2000): before the measured work, N sub-works of `tsleep S`, the measured work's own, run
-# through the fresh nodes in works of at most 1,000 (one booster each, nodes × slots at once), because real cluster
+# through the fresh nodes in works of at most 1,000 (one booster each, as many at once as the measured work), because real cluster
 # nodes are long-running and their JIT is warm; 0 measures cold nodes. They are the measured sub-works' shape, every
 # slot busy for S, so the code that shape runs is the code that gets warm (`tsleep 0` left the nodes' JIT compiling
 # for a whole second of the measured work). The measured work's booster is always fresh, as in a real build.
@@ -199,17 +199,17 @@ echo "jobs \$1 bk \$2"
 SH
 cat >"$work/warmup.sh" <<SH
 export PATH="\$PATH:$work/bin"
-seq "\$1" | xargs -P $total_slots -I{} tsleep $sleep_s >/dev/null
+seq "\$1" | xargs -P "\$2" -I{} tsleep $sleep_s >/dev/null
 SH
+jobs_arg=$jobs
+[[ "$jobs" == bk ]] && jobs_arg=@BK_JOBS
 left=$warmup
 while (( left > 0 )); do
   TROUPE_BOOSTER_QUIET=1 "$repo/bin/booster" "${controller[@]}" -bt echo -p bench --hook --hook_mode shims --hook_config "$work/rules.json" \
-    --cluster "$seed" -a "bash $work/warmup.sh $(( left < 1000 ? left : 1000 ))" >"$work/warmup.out" 2>"$work/warmup.err" \
+    --cluster "$seed" -a "bash $work/warmup.sh $(( left < 1000 ? left : 1000 )) $jobs_arg" >"$work/warmup.out" 2>"$work/warmup.err" \
     || { echo "warm-up run failed:" >&2; tail -30 "$work/warmup.err" >&2; exit 1; }
   left=$(( left - 1000 ))
 done
-jobs_arg=$jobs
-[[ "$jobs" == bk ]] && jobs_arg=@BK_JOBS
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 if (( ${#controller[@]} > 0 )); then
   await_controller_workers "$work/run" || { echo "the controller never knew a worker:" >&2; cat "$work"/run/troupe-controller-*/*.log >&2; exit 1; }

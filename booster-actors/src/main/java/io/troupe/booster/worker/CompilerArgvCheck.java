@@ -26,18 +26,20 @@ public final class CompilerArgvCheck {
      * @param executable the program as it will run: a plain name looked up on PATH, or a path
      */
     public static String refusal(String executable, List<String> params) {
-        if (!isCompiler(executable)) {
-            return null;
-        }
         for (int i = 0; i < params.size(); i++) {
             OtherProgramFlags.Hit hit = OtherProgramFlags.find(params, i);
-            if (hit != null) {
-                String arg = params.get(i);
-                // a value handed on to another tool ("-Xclang -load") is named, the flag itself is in the quotes
-                String through = hit.flag().startsWith(arg + " ") ? " through " + hit.flag() : "";
-                return "the worker refuses '" + executable + "' with '" + arg + "': it " + hit.why() + through
-                        + " (a remote sub-work only compiles)";
+            if (hit == null) {
+                continue;
             }
+            // the flags first: only a command with one has its program looked up on PATH (a stat per directory)
+            if (!isCompiler(executable)) {
+                return null;
+            }
+            String arg = params.get(i);
+            // a value handed on to another tool ("-Xclang -load") is named, the flag itself is in the quotes
+            String through = hit.flag().startsWith(arg + " ") ? " through " + hit.flag() : "";
+            return "the worker refuses '" + executable + "' with '" + arg + "': it " + hit.why() + through
+                    + " (a remote sub-work only compiles)";
         }
         return null;
     }

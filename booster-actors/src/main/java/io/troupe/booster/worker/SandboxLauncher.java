@@ -301,12 +301,14 @@ final class SandboxLauncher {
         }
         try (Stream<Path> tree = Files.walk(work)) {
             for (Path path : (Iterable<Path>) tree::iterator) {
-                boolean shared = Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)
-                        && ((Number) Files.getAttribute(path, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue() > 1;
-                if (shared) {
+                // one stat per path: a slot's reused work directory is the sandbox user's already
+                Map<String, Object> attributes = Files.readAttributes(path, "unix:mode,uid,gid,nlink", LinkOption.NOFOLLOW_LINKS);
+                int type = (Integer) attributes.get("mode") & 0170000;
+                if (type == 0100000 && (Integer) attributes.get("nlink") > 1) {
                     // a content-store blob (0400 to its owner): readable by all here, its directory stays closed
                     Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("r--r--r--"));
-                } else if (!Files.isSymbolicLink(path)) {
+                } else if (type != 0120000 && ((Integer) attributes.get("uid") != plan.switchTo().uid()
+                        || (Integer) attributes.get("gid") != plan.switchTo().gid())) {
                     chown(path, plan.switchTo());
                 }
             }

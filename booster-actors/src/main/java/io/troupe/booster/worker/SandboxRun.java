@@ -14,6 +14,7 @@ import io.troupe.booster.worker.SubWorkExecutor.Step;
 import io.troupe.booster.worker.SubWorkExecutor.StepResult;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -129,7 +130,7 @@ final class SandboxRun {
         this.answered = answered;
         this.arrivedNanos = arrivedNanos;
         this.root = root;
-        this.sandbox = root.resolve("work");
+        this.sandbox = root.resolve(SlotSandbox.WORK_DIR);
         // a late sweep of this run's orphans must not reach the slot's next run
         this.marker = slot != null ? root + "#" + SLOT_RUNS.incrementAndGet() : root.toString();
     }
@@ -356,7 +357,12 @@ final class SandboxRun {
 
     private void prepare() {
         try {
-            Files.createDirectories(sandbox);
+            if (slot == null || !Files.isDirectory(sandbox, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectories(sandbox);
+                if (slot != null) { // a fixed mode, by which the slot tells the directory unchanged after the run
+                    Files.setPosixFilePermissions(sandbox, SlotSandbox.WORK_DIR_MODE);
+                }
+            } // else the slot's last run's, emptied and as it was made (SlotSandbox.afterRun)
             for (InputFile input : request.inputs()) {
                 Path file = SandboxPaths.resolve(sandbox, input.path(), "input file");
                 Files.createDirectories(file.getParent());

@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -70,6 +72,18 @@ final class SlotSandbox {
 
     /** The run directory's name in the slot directory. */
     static final String RUN_DIR = "run";
+    /** A run's work directory in the run directory ({@link SandboxRun}). */
+    static final String WORK_DIR = "work";
+    /** The output files of a run's first step, which every run has: kept for the next run when unchanged. */
+    private static final Set<String> KEPT_OUTPUTS = Set.of("stdout-0", "stderr-0");
+    /** How a run's output files are made, and its work directory must be found, to be reused. */
+    private static final Set<PosixFilePermission> OUTPUT_MODE = PosixFilePermissions.fromString("rw-r--r--");
+    private static final int OUTPUT_MODE_BITS = 0644;
+    static final Set<PosixFilePermission> WORK_DIR_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
+    private static final int WORK_DIR_MODE_BITS = 0755;
+    private static final int TYPE_BITS = 0170000;
+    private static final int REGULAR_FILE = 0100000;
+    private static final int DIRECTORY = 0040000;
 
     /**
      * The directory of this slot's runs, made by the first and emptied by each ({@link #afterRun}). It is kept, not
@@ -93,12 +107,16 @@ final class SlotSandbox {
         }
         SandboxLauncher.Identity user = launcher.sandboxUser();
         if (user != null) {
-            // the run's directory stays the worker's; only these two files are the sub-work's to write
+            // the run's directory stays the worker's; only these two files are the sub-work's to write. The last
+            // run's, unchanged, are reused: the launcher truncates them, and a new file costs an inode allocation
             for (Path file : List.of(stdout, stderr)) {
-                Files.deleteIfExists(file);
-                Files.createFile(file);
-                Files.setAttribute(file, "unix:uid", user.uid(), LinkOption.NOFOLLOW_LINKS);
-                Files.setAttribute(file, "unix:gid", user.gid(), LinkOption.NOFOLLOW_LINKS);
+                if (!asMade(file, user, false)) {
+                    Files.deleteIfExists(file);
+                    Files.createFile(file);
+                    Files.setPosixFilePermissions(file, OUTPUT_MODE);
+                    Files.setAttribute(file, "unix:uid", user.uid(), LinkOption.NOFOLLOW_LINKS);
+                    Files.setAttribute(file, "unix:gid", user.gid(), LinkOption.NOFOLLOW_LINKS);
+                }
             }
         }
         List<String> fields = new ArrayList<>(List.of("run", bare.directory().toString(), stdin.toString(),
@@ -135,10 +153,19 @@ final class SlotSandbox {
         if (closed) {
             return; // the worker is stopping: the directory is gone
         }
+        SandboxLauncher.Identity user = launcher.sandboxUser();
         try (Stream<Path> entries = Files.isDirectory(runRoot(), LinkOption.NOFOLLOW_LINKS) ? Files.list(runRoot())
                 : Stream.empty()) {
             for (Path entry : (Iterable<Path>) entries::iterator) {
-                FileTrees.deleteTree(entry); // the run's work directory and output files
+                String name = entry.getFileName().toString();
+                if (user != null && KEPT_OUTPUTS.contains(name) && asMade(entry, user, false)) {
+                    continue; // the next run's launcher truncates it before its program starts
+                }
+                if (user != null && name.equals(WORK_DIR) && asMade(entry, user, true)) {
+                    emptyDirectory(entry); // kept: a directory made anew costs a scan of the freed inodes
+                    continue;
+                }
+                FileTrees.deleteTree(entry); // what the run changed, and every other file of it
             }
         } catch (IOException e) {
             LOG.warn("cannot empty {}, closing this slot's sandbox: {}", runRoot(), e.toString());
@@ -164,6 +191,33 @@ final class SlotSandbox {
             // what stays could be seen by the slot's next run: this slot is not used again
             LOG.warn("cannot empty {}, closing this slot's sandbox: {}", tmp, e.toString());
             close();
+        }
+    }
+
+    /**
+     * Whether {@code path} is still as this slot makes it for the sandbox user: a work directory 0755 or an output
+     * file 0644 with no other link, owned by the sandbox user. A run may change its own (chmod, a hard link
+     * elsewhere): it is then made anew, so nothing a run did to them reaches the next. One stat.
+     */
+    private static boolean asMade(Path path, SandboxLauncher.Identity user, boolean directory) {
+        Map<String, Object> attributes;
+        try {
+            attributes = Files.readAttributes(path, "unix:mode,uid,gid,nlink", LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+        int mode = (Integer) attributes.get("mode");
+        return (mode & TYPE_BITS) == (directory ? DIRECTORY : REGULAR_FILE)
+                && (mode & 07777) == (directory ? WORK_DIR_MODE_BITS : OUTPUT_MODE_BITS)
+                && (Integer) attributes.get("uid") == user.uid() && (Integer) attributes.get("gid") == user.gid()
+                && (directory || (Integer) attributes.get("nlink") == 1);
+    }
+
+    private static void emptyDirectory(Path directory) throws IOException {
+        try (Stream<Path> entries = Files.list(directory)) {
+            for (Path entry : (Iterable<Path>) entries::iterator) {
+                FileTrees.deleteTree(entry);
+            }
         }
     }
 

@@ -146,7 +146,7 @@ class SlotSandboxTest {
      * directory and leaves files does not touch the next, and a sub-work cannot write beside its work directory.
      */
     @Test
-    void theRunDirectoryIsKeptButEachRunGetsANewWorkDirectory() throws Exception {
+    void theRunDirectoryIsKeptButEachRunGetsAnEmptyWorkDirectory() throws Exception {
         String first = stdout(run(kit, worker, "locks", WHO + "echo dir=$(cd .. && pwd -P); echo marker=$" + SandboxRun.MARKER + ";"
                 + " echo x > left; mkdir -p d/e;"
                 + " touch d/e/f; chmod 000 d; chmod 500 .; touch ../beside 2>/dev/null && echo beside=yes || echo beside=no", 0));
@@ -163,6 +163,33 @@ class SlotSandboxTest {
         if (!"0".equals(field(first, "uid"))) {
             assertTrue(first.contains("beside=no"), "the run directory stays the worker's: " + first);
         }
+        awaitSlotsClean();
+    }
+
+    /**
+     * A run's work directory and first output files, as the slot made them, are kept for the next run (a new one
+     * costs ext4 a scan of the recently freed inodes): emptied, its output only its own. One the run changed is
+     * made anew, so a run that closes its directory or output file to the sandbox user does not reach the next.
+     */
+    @Test
+    void anUnchangedWorkDirectoryAndOutputFileAreReusedEmptiedAndChangedOnesAreMadeAnew() throws Exception {
+        String stats = "echo dir=$(stat -c %i .) out=$(stat -c %i ../stdout-0) dirmode=$(stat -c %a .)"
+                + " outmode=$(stat -c %a ../stdout-0) cwd=[$(ls -A | tr '\n' ' ')]; ";
+        String first = stdout(run(kit, worker, "reuse-1", stats + "echo x > left; mkdir -p d/e; echo first-output", 0));
+        awaitSlotsClean();
+        String second = stdout(run(kit, worker, "reuse-2", stats + "chmod 700 .; chmod 600 ../stdout-0", 0));
+        awaitSlotsClean();
+        String third = stdout(run(kit, worker, "reuse-3", stats, 0));
+        // the worker runs in this JVM: not as root, it has no sandbox user, and a run's files are all removed
+        Assumptions.assumeTrue(((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0,
+                "the worker does not run as root");
+        assertEquals(field(first, "dir"), field(second, "dir"), "the work directory is kept: " + first + second);
+        assertEquals(field(first, "out"), field(second, "out"), "the output file is kept: " + first + second);
+        assertTrue(second.contains("cwd=[]"), "emptied: " + second);
+        assertFalse(second.contains("first-output"), "the output is the run's own: " + second);
+        assertEquals("755", field(third, "dirmode"), "a work directory the run changed is made anew: " + third);
+        assertEquals("644", field(third, "outmode"), "an output file the run changed is made anew: " + third);
+        assertTrue(third.contains("cwd=[]"), third);
         awaitSlotsClean();
     }
 
@@ -204,10 +231,18 @@ class SlotSandboxTest {
                         assertEquals(List.of("launcher.log", "tmp"), left.map(p -> p.getFileName().toString())
                                 .filter(n -> !n.equals(SlotSandbox.RUN_DIR)).sorted().toList(), "only the slot's own files: " + slot);
                     }
-                    if (Files.exists(slot.resolve(SlotSandbox.RUN_DIR))) {
-                        try (var left = Files.list(slot.resolve(SlotSandbox.RUN_DIR))) {
+                    Path runDir = slot.resolve(SlotSandbox.RUN_DIR);
+                    if (Files.exists(runDir)) {
+                        try (var left = Files.list(runDir)) {
+                            assertEquals(List.of(), left.map(p -> p.getFileName().toString())
+                                    .filter(n -> !List.of(SlotSandbox.WORK_DIR, "stdout-0", "stderr-0").contains(n)).toList(),
+                                    "a run's files are removed after it, but for its work directory and first output files: " + slot);
+                        }
+                    }
+                    if (Files.exists(runDir.resolve(SlotSandbox.WORK_DIR))) {
+                        try (var left = Files.list(runDir.resolve(SlotSandbox.WORK_DIR))) {
                             assertEquals(List.of(), left.map(p -> p.getFileName().toString()).toList(),
-                                    "a run's work directory and output files are removed after it: " + slot);
+                                    "a kept work directory is emptied: " + slot);
                         }
                     }
                     try (var left = Files.list(slot.resolve("tmp"))) {
