@@ -303,11 +303,11 @@ final class SandboxLauncher {
             for (Path path : (Iterable<Path>) tree::iterator) {
                 // one stat per path: a slot's reused work directory is the sandbox user's already
                 Map<String, Object> attributes = Files.readAttributes(path, "unix:mode,uid,gid,nlink", LinkOption.NOFOLLOW_LINKS);
-                int type = (Integer) attributes.get("mode") & 0170000;
-                if (type == 0100000 && (Integer) attributes.get("nlink") > 1) {
+                int type = (Integer) attributes.get("mode") & SlotSandbox.TYPE_BITS;
+                if (type == SlotSandbox.REGULAR_FILE && (Integer) attributes.get("nlink") > 1) {
                     // a content-store blob (0400 to its owner): readable by all here, its directory stays closed
                     Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("r--r--r--"));
-                } else if (type != 0120000 && ((Integer) attributes.get("uid") != plan.switchTo().uid()
+                } else if (type != SlotSandbox.SYMBOLIC_LINK && ((Integer) attributes.get("uid") != plan.switchTo().uid()
                         || (Integer) attributes.get("gid") != plan.switchTo().gid())) {
                     chown(path, plan.switchTo());
                 }

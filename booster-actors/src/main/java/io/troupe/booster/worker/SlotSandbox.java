@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -81,9 +82,11 @@ final class SlotSandbox {
     private static final int OUTPUT_MODE_BITS = 0644;
     static final Set<PosixFilePermission> WORK_DIR_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
     private static final int WORK_DIR_MODE_BITS = 0755;
-    private static final int TYPE_BITS = 0170000;
-    private static final int REGULAR_FILE = 0100000;
-    private static final int DIRECTORY = 0040000;
+    /** File type bits of {@code unix:mode}, and the types this and {@link SandboxLauncher} tell apart. */
+    static final int TYPE_BITS = 0170000;
+    static final int REGULAR_FILE = 0100000;
+    static final int DIRECTORY = 0040000;
+    static final int SYMBOLIC_LINK = 0120000;
 
     /**
      * The directory of this slot's runs, made by the first and emptied by each ({@link #afterRun}). It is kept, not
@@ -110,7 +113,7 @@ final class SlotSandbox {
             // the run's directory stays the worker's; only these two files are the sub-work's to write. The last
             // run's, unchanged, are reused: the launcher truncates them, and a new file costs an inode allocation
             for (Path file : List.of(stdout, stderr)) {
-                if (!asMade(file, user, false)) {
+                if (!asMade(attributesOf(file), user, false)) {
                     Files.deleteIfExists(file);
                     Files.createFile(file);
                     Files.setPosixFilePermissions(file, OUTPUT_MODE);
@@ -158,10 +161,15 @@ final class SlotSandbox {
                 : Stream.empty()) {
             for (Path entry : (Iterable<Path>) entries::iterator) {
                 String name = entry.getFileName().toString();
-                if (user != null && KEPT_OUTPUTS.contains(name) && asMade(entry, user, false)) {
-                    continue; // the next run's launcher truncates it before its program starts
+                Map<String, Object> attributes = user == null ? null : attributesOf(entry);
+                if (KEPT_OUTPUTS.contains(name) && asMade(attributes, user, false)) {
+                    if ((Long) attributes.get("size") > 0) { // nothing of this run's output waits for the next
+                        Files.newByteChannel(entry, Set.of(StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING,
+                                LinkOption.NOFOLLOW_LINKS)).close();
+                    }
+                    continue;
                 }
-                if (user != null && name.equals(WORK_DIR) && asMade(entry, user, true)) {
+                if (name.equals(WORK_DIR) && asMade(attributes, user, true)) {
                     emptyDirectory(entry); // kept: a directory made anew costs a scan of the freed inodes
                     continue;
                 }
@@ -196,21 +204,28 @@ final class SlotSandbox {
 
     /**
      * Whether {@code path} is still as this slot makes it for the sandbox user: a work directory 0755 or an output
-     * file 0644 with no other link, owned by the sandbox user. A run may change its own (chmod, a hard link
-     * elsewhere): it is then made anew, so nothing a run did to them reaches the next. One stat.
+     * file 0644 with no other link, owned by the sandbox user ({@code attributes} from {@link #attributesOf}; null, or
+     * no sandbox user: no). A run may change its own (chmod, a hard link elsewhere): it is then made anew, so nothing
+     * a run did to them reaches the next.
      */
-    private static boolean asMade(Path path, SandboxLauncher.Identity user, boolean directory) {
-        Map<String, Object> attributes;
-        try {
-            attributes = Files.readAttributes(path, "unix:mode,uid,gid,nlink", LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException | UnsupportedOperationException e) {
+    private static boolean asMade(Map<String, Object> attributes, SandboxLauncher.Identity user, boolean directory) {
+        if (attributes == null) {
             return false;
         }
         int mode = (Integer) attributes.get("mode");
-        return (mode & TYPE_BITS) == (directory ? DIRECTORY : REGULAR_FILE)
+        return user != null && (mode & TYPE_BITS) == (directory ? DIRECTORY : REGULAR_FILE)
                 && (mode & 07777) == (directory ? WORK_DIR_MODE_BITS : OUTPUT_MODE_BITS)
                 && (Integer) attributes.get("uid") == user.uid() && (Integer) attributes.get("gid") == user.gid()
                 && (directory || (Integer) attributes.get("nlink") == 1);
+    }
+
+    /** The unix attributes {@link #asMade} reads, and the size, in one stat; null when there is no such file. */
+    static Map<String, Object> attributesOf(Path path) {
+        try {
+            return Files.readAttributes(path, "unix:mode,uid,gid,nlink,size", LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
     }
 
     private static void emptyDirectory(Path directory) throws IOException {

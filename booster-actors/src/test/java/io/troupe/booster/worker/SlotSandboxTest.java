@@ -220,11 +220,15 @@ class SlotSandboxTest {
     }
 
     /**
-     * Every slot holds only its launcher's log, its /tmp and its run directory (once a run used it), both
-     * emptied: the last run's cleanup is done.
+     * Every run has handed its slot back, and every slot holds only its launcher's log, its /tmp and its run
+     * directory (once a run used it), both emptied: the last run's cleanup is done.
      */
     private static void awaitSlotsClean() {
+        TestProbe<SubWorkExecutor.Load> loads = kit.createTestProbe();
         kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+            // a run's Execution ends after its slot is handed back: until then the next run takes the pool's other slot
+            worker.tell(new SubWorkExecutor.GetLoad(loads.getRef()));
+            assertEquals(List.of(), loads.receiveMessage(Duration.ofSeconds(5)).runs(), "runs still holding their slot");
             try (var slots = Files.list(SandboxDirs.slotsRoot(sandboxes))) {
                 for (Path slot : slots.toList()) {
                     try (var left = Files.list(slot)) {
@@ -237,6 +241,11 @@ class SlotSandboxTest {
                             assertEquals(List.of(), left.map(p -> p.getFileName().toString())
                                     .filter(n -> !List.of(SlotSandbox.WORK_DIR, "stdout-0", "stderr-0").contains(n)).toList(),
                                     "a run's files are removed after it, but for its work directory and first output files: " + slot);
+                        }
+                    }
+                    for (String kept : List.of("stdout-0", "stderr-0")) {
+                        if (Files.exists(runDir.resolve(kept))) {
+                            assertEquals(0L, Files.size(runDir.resolve(kept)), "a kept output file is emptied: " + slot);
                         }
                     }
                     if (Files.exists(runDir.resolve(SlotSandbox.WORK_DIR))) {
