@@ -315,7 +315,7 @@ final class SandboxLauncher {
         }
     }
 
-    private static void chown(Path path, Identity to) throws IOException {
+    static void chown(Path path, Identity to) throws IOException {
         Files.setAttribute(path, "unix:uid", to.uid(), LinkOption.NOFOLLOW_LINKS);
         Files.setAttribute(path, "unix:gid", to.gid(), LinkOption.NOFOLLOW_LINKS);
     }

@@ -360,7 +360,7 @@ final class SandboxRun {
             if (slot == null || !Files.isDirectory(sandbox, LinkOption.NOFOLLOW_LINKS)) {
                 Files.createDirectories(sandbox);
                 if (slot != null) { // a fixed mode, by which the slot tells the directory unchanged after the run
-                    Files.setPosixFilePermissions(sandbox, SlotSandbox.WORK_DIR_MODE);
+                    Files.setAttribute(sandbox, "unix:mode", SlotSandbox.WORK_DIR_MODE, LinkOption.NOFOLLOW_LINKS);
                 }
             } // else the slot's last run's, emptied and as it was made (SlotSandbox.afterRun)
             for (InputFile input : request.inputs()) {

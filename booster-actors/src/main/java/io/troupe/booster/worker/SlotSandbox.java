@@ -10,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -76,12 +74,10 @@ final class SlotSandbox {
     /** A run's work directory in the run directory ({@link SandboxRun}). */
     static final String WORK_DIR = "work";
     /** The output files of a run's first step, which every run has: kept for the next run when unchanged. */
-    private static final Set<String> KEPT_OUTPUTS = Set.of("stdout-0", "stderr-0");
-    /** How a run's output files are made, and its work directory must be found, to be reused. */
-    private static final Set<PosixFilePermission> OUTPUT_MODE = PosixFilePermissions.fromString("rw-r--r--");
-    private static final int OUTPUT_MODE_BITS = 0644;
-    static final Set<PosixFilePermission> WORK_DIR_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
-    private static final int WORK_DIR_MODE_BITS = 0755;
+    static final Set<String> KEPT_OUTPUTS = Set.of("stdout-0", "stderr-0");
+    /** The permission bits ({@code unix:mode}) a run's output files are made with, and its work directory. */
+    private static final int OUTPUT_MODE = 0644;
+    static final int WORK_DIR_MODE = 0755;
     /** File type bits of {@code unix:mode}, and the types this and {@link SandboxLauncher} tell apart. */
     static final int TYPE_BITS = 0170000;
     static final int REGULAR_FILE = 0100000;
@@ -116,9 +112,8 @@ final class SlotSandbox {
                 if (!asMade(attributesOf(file), user, false)) {
                     Files.deleteIfExists(file);
                     Files.createFile(file);
-                    Files.setPosixFilePermissions(file, OUTPUT_MODE);
-                    Files.setAttribute(file, "unix:uid", user.uid(), LinkOption.NOFOLLOW_LINKS);
-                    Files.setAttribute(file, "unix:gid", user.gid(), LinkOption.NOFOLLOW_LINKS);
+                    Files.setAttribute(file, "unix:mode", OUTPUT_MODE, LinkOption.NOFOLLOW_LINKS);
+                    SandboxLauncher.chown(file, user);
                 }
             }
         }
@@ -214,7 +209,7 @@ final class SlotSandbox {
         }
         int mode = (Integer) attributes.get("mode");
         return user != null && (mode & TYPE_BITS) == (directory ? DIRECTORY : REGULAR_FILE)
-                && (mode & 07777) == (directory ? WORK_DIR_MODE_BITS : OUTPUT_MODE_BITS)
+                && (mode & 07777) == (directory ? WORK_DIR_MODE : OUTPUT_MODE)
                 && (Integer) attributes.get("uid") == user.uid() && (Integer) attributes.get("gid") == user.gid()
                 && (directory || (Integer) attributes.get("nlink") == 1);
     }

@@ -173,6 +173,9 @@ class SlotSandboxTest {
      */
     @Test
     void anUnchangedWorkDirectoryAndOutputFileAreReusedEmptiedAndChangedOnesAreMadeAnew() throws Exception {
+        // the worker runs in this JVM: not as root, it has no sandbox user, and a run's files are all removed
+        Assumptions.assumeTrue(((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0,
+                "the worker does not run as root");
         String stats = "echo dir=$(stat -c %i .) out=$(stat -c %i ../stdout-0) dirmode=$(stat -c %a .)"
                 + " outmode=$(stat -c %a ../stdout-0) cwd=[$(ls -A | tr '\n' ' ')]; ";
         String first = stdout(run(kit, worker, "reuse-1", stats + "echo x > left; mkdir -p d/e; echo first-output", 0));
@@ -180,9 +183,6 @@ class SlotSandboxTest {
         String second = stdout(run(kit, worker, "reuse-2", stats + "chmod 700 .; chmod 600 ../stdout-0", 0));
         awaitSlotsClean();
         String third = stdout(run(kit, worker, "reuse-3", stats, 0));
-        // the worker runs in this JVM: not as root, it has no sandbox user, and a run's files are all removed
-        Assumptions.assumeTrue(((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0,
-                "the worker does not run as root");
         assertEquals(field(first, "dir"), field(second, "dir"), "the work directory is kept: " + first + second);
         assertEquals(field(first, "out"), field(second, "out"), "the output file is kept: " + first + second);
         assertTrue(second.contains("cwd=[]"), "emptied: " + second);
@@ -239,11 +239,11 @@ class SlotSandboxTest {
                     if (Files.exists(runDir)) {
                         try (var left = Files.list(runDir)) {
                             assertEquals(List.of(), left.map(p -> p.getFileName().toString())
-                                    .filter(n -> !List.of(SlotSandbox.WORK_DIR, "stdout-0", "stderr-0").contains(n)).toList(),
+                                    .filter(n -> !n.equals(SlotSandbox.WORK_DIR) && !SlotSandbox.KEPT_OUTPUTS.contains(n)).toList(),
                                     "a run's files are removed after it, but for its work directory and first output files: " + slot);
                         }
                     }
-                    for (String kept : List.of("stdout-0", "stderr-0")) {
+                    for (String kept : SlotSandbox.KEPT_OUTPUTS) {
                         if (Files.exists(runDir.resolve(kept))) {
                             assertEquals(0L, Files.size(runDir.resolve(kept)), "a kept output file is emptied: " + slot);
                         }
