@@ -33,52 +33,53 @@ class CcArgsTest {
             CWD + "/bad.rsp", "-DX='unterminated");
 
     private static final String TABLE = """
-            gcc -c foo.c                                  => remote gcc -c -o foo.o -x cpp-output foo.i | foo.o
-            gcc -c foo.c -o foo.o                         => remote gcc -c -o foo.o -x cpp-output foo.i | foo.o
-            /usr/bin/gcc -O2 -c src/foo.c -o obj/foo.o    => remote gcc -O2 -c -o obj/foo.o -x cpp-output obj/foo.i | obj/foo.o
-            g++ -std=c++17 -Wall -c a.cpp -o a.o          => remote g++ -std=c++17 -Wall -c -o a.o -x c++-cpp-output a.ii | a.o
-            g++ -c a.c -o a.o                             => remote g++ -c -o a.o -x c++-cpp-output a.ii | a.o
-            gcc -c foo.cpp -o foo.o                       => remote gcc -c -o foo.o -x c++-cpp-output foo.ii | foo.o
-            cc -c -DX=1 -Iinc -I inc2 -include cfg.h foo.c => remote cc -c -o foo.o -x cpp-output foo.i | foo.o
-            c++ -c x.cc                                   => remote c++ -c -o x.o -x c++-cpp-output x.ii | x.o
-            c++ -c x.C -o x.o                             => remote c++ -c -o x.o -x c++-cpp-output x.ii | x.o
+            gcc -c foo.c                                  => remote gcc -c -pipe -o foo.o -x cpp-output foo.i | foo.o
+            gcc -c foo.c -o foo.o                         => remote gcc -c -pipe -o foo.o -x cpp-output foo.i | foo.o
+            /usr/bin/gcc -O2 -c src/foo.c -o obj/foo.o    => remote gcc -O2 -c -pipe -o obj/foo.o -x cpp-output obj/foo.i | obj/foo.o
+            g++ -std=c++17 -Wall -c a.cpp -o a.o          => remote g++ -std=c++17 -Wall -c -pipe -o a.o -x c++-cpp-output a.ii | a.o
+            g++ -c a.c -o a.o                             => remote g++ -c -pipe -o a.o -x c++-cpp-output a.ii | a.o
+            gcc -c foo.cpp -o foo.o                       => remote gcc -c -pipe -o foo.o -x c++-cpp-output foo.ii | foo.o
+            cc -c -DX=1 -Iinc -I inc2 -include cfg.h foo.c => remote cc -c -pipe -o foo.o -x cpp-output foo.i | foo.o
+            c++ -c x.cc                                   => remote c++ -c -pipe -o x.o -x c++-cpp-output x.ii | x.o
+            c++ -c x.C -o x.o                             => remote c++ -c -pipe -o x.o -x c++-cpp-output x.ii | x.o
             clang -c foo.c -o foo.o                       => remote clang -c -o foo.o -x cpp-output foo.i | foo.o
             clang++ -g -c a.cpp -o a.o                    => remote clang++ -g -c -o a.o -fdebug-compilation-dir=/home/u/proj -x c++-cpp-output a.ii | a.o
             clang -g0 -c foo.c                            => remote clang -g0 -c -o foo.o -x cpp-output foo.i | foo.o
-            gcc-12 -c foo.c                               => remote gcc-12 -c -o foo.o -x cpp-output foo.i | foo.o
-            x86_64-linux-gnu-g++-12 -c a.cxx -o a.o       => remote x86_64-linux-gnu-g++-12 -c -o a.o -x c++-cpp-output a.ii | a.o
-            /usr/bin/x86_64-linux-gnu-gcc-12 -c foo.c     => remote x86_64-linux-gnu-gcc-12 -c -o foo.o -x cpp-output foo.i | foo.o
-            x86_64-linux-gnu-gcc -c foo.c                 => remote x86_64-linux-gnu-gcc -c -o foo.o -x cpp-output foo.i | foo.o
+            gcc-12 -c foo.c                               => remote gcc-12 -c -pipe -o foo.o -x cpp-output foo.i | foo.o
+            x86_64-linux-gnu-g++-12 -c a.cxx -o a.o       => remote x86_64-linux-gnu-g++-12 -c -pipe -o a.o -x c++-cpp-output a.ii | a.o
+            /usr/bin/x86_64-linux-gnu-gcc-12 -c foo.c     => remote x86_64-linux-gnu-gcc-12 -c -pipe -o foo.o -x cpp-output foo.i | foo.o
+            x86_64-linux-gnu-gcc -c foo.c                 => remote x86_64-linux-gnu-gcc -c -pipe -o foo.o -x cpp-output foo.i | foo.o
             clang-16 -O2 -c foo.c                         => remote clang-16 -O2 -c -o foo.o -x cpp-output foo.i | foo.o
             /opt/llvm/bin/clang++-16.0 -c a.cc            => remote clang++-16.0 -c -o a.o -x c++-cpp-output a.ii | a.o
-            gcc -g -c foo.c -o foo.o                      => remote gcc -g -c -o foo.o -x cpp-output foo.i | foo.o
-            gcc -ggdb3 -O0 -c foo.c                       => remote gcc -ggdb3 -O0 -c -o foo.o -x cpp-output foo.i | foo.o
-            gcc -gsplit-dwarf -g -c foo.c -o obj/foo.o    => remote gcc -gsplit-dwarf -g -c -o obj/foo.o -x cpp-output obj/foo.i | obj/foo.o obj/foo.dwo
-            gcc -fstack-usage -c foo.c -o foo.o           => remote gcc -fstack-usage -c -o foo.o -x cpp-output foo.i | foo.o foo.su
-            gcc -c foo.c -o obj/f.o -MD -gsplit-dwarf -fstack-usage => remote gcc -gsplit-dwarf -fstack-usage -c -o obj/f.o -x cpp-output obj/foo.i | obj/f.o obj/f.su obj/f.dwo
-            gcc -MD -c foo.c -o obj/foo.o                 => remote gcc -c -o obj/foo.o -x cpp-output obj/foo.i | obj/foo.o
-            gcc -MMD -MP -MF deps/foo.d -MT foo.o -c foo.c => remote gcc -c -o foo.o -x cpp-output foo.i | foo.o
-            gcc -c foo.c -o /home/u/proj/build/foo.o      => remote dir=/home/u/proj/build gcc -c -o foo.o -x cpp-output foo.i | foo.o
-            gcc -c ../src/foo.c -o ../obj/foo.o           => remote dir=/home/u/obj gcc -c -o foo.o -x cpp-output foo.i | foo.o
-            gcc -c /abs/src/foo.c -o CMakeFiles/t.dir/foo.c.o => remote gcc -c -o CMakeFiles/t.dir/foo.c.o -x cpp-output CMakeFiles/t.dir/foo.i | CMakeFiles/t.dir/foo.c.o
-            gcc -c -fPIC -pthread foo.c                   => remote gcc -fPIC -pthread -c -o foo.o -x cpp-output foo.i | foo.o
+            gcc -g -c foo.c -o foo.o                      => remote gcc -g -c -pipe -o foo.o -x cpp-output foo.i | foo.o
+            gcc -ggdb3 -O0 -c foo.c                       => remote gcc -ggdb3 -O0 -c -pipe -o foo.o -x cpp-output foo.i | foo.o
+            gcc -gsplit-dwarf -g -c foo.c -o obj/foo.o    => remote gcc -gsplit-dwarf -g -c -pipe -o obj/foo.o -x cpp-output obj/foo.i | obj/foo.o obj/foo.dwo
+            gcc -fstack-usage -c foo.c -o foo.o           => remote gcc -fstack-usage -c -pipe -o foo.o -x cpp-output foo.i | foo.o foo.su
+            gcc -c foo.c -o obj/f.o -MD -gsplit-dwarf -fstack-usage => remote gcc -gsplit-dwarf -fstack-usage -c -pipe -o obj/f.o -x cpp-output obj/foo.i | obj/f.o obj/f.su obj/f.dwo
+            gcc -MD -c foo.c -o obj/foo.o                 => remote gcc -c -pipe -o obj/foo.o -x cpp-output obj/foo.i | obj/foo.o
+            gcc -MMD -MP -MF deps/foo.d -MT foo.o -c foo.c => remote gcc -c -pipe -o foo.o -x cpp-output foo.i | foo.o
+            gcc -c foo.c -o /home/u/proj/build/foo.o      => remote dir=/home/u/proj/build gcc -c -pipe -o foo.o -x cpp-output foo.i | foo.o
+            gcc -c ../src/foo.c -o ../obj/foo.o           => remote dir=/home/u/obj gcc -c -pipe -o foo.o -x cpp-output foo.i | foo.o
+            gcc -c /abs/src/foo.c -o CMakeFiles/t.dir/foo.c.o => remote gcc -c -pipe -o CMakeFiles/t.dir/foo.c.o -x cpp-output CMakeFiles/t.dir/foo.i | CMakeFiles/t.dir/foo.c.o
+            gcc -c -fPIC -pthread foo.c                   => remote gcc -fPIC -pthread -c -pipe -o foo.o -x cpp-output foo.i | foo.o
             gcc -S foo.c                                  => remote gcc -S -o foo.s -x cpp-output foo.i | foo.s
             gcc -S foo.c -o out.s                         => remote gcc -S -o out.s -x cpp-output foo.i | out.s
-            gcc -c -x c foo.txt -o foo.o                  => remote gcc -c -o foo.o -x cpp-output foo.i | foo.o
-            gcc -c -xc++ foo.txt -o foo.o                 => remote gcc -c -o foo.o -x c++-cpp-output foo.ii | foo.o
-            gcc -c --sysroot=/opt/sr foo.c                => remote gcc -c -o foo.o -x cpp-output foo.i | foo.o
-            gcc -c --sysroot /opt/sr foo.c                => remote gcc -c -o foo.o -x cpp-output foo.i | foo.o
-            gcc -c -isystem /opt/inc -iquote q -idirafter d foo.c => remote gcc -c -o foo.o -x cpp-output foo.i | foo.o
-            gcc -c -Wp,-DFOO -nostdinc -undef foo.c       => remote gcc -c -o foo.o -x cpp-output foo.i | foo.o
-            gcc -c -Xlinker --foo -Xassembler --bar foo.c => remote gcc -Xlinker --foo -Xassembler --bar -c -o foo.o -x cpp-output foo.i | foo.o
-            gcc -c -fsanitize=address -fno-omit-frame-pointer foo.c => remote gcc -fsanitize=address -fno-omit-frame-pointer -c -o foo.o -x cpp-output foo.i | foo.o
+            gcc -pipe -O2 -c foo.c                        => remote gcc -pipe -O2 -c -o foo.o -x cpp-output foo.i | foo.o
+            gcc -c -x c foo.txt -o foo.o                  => remote gcc -c -pipe -o foo.o -x cpp-output foo.i | foo.o
+            gcc -c -xc++ foo.txt -o foo.o                 => remote gcc -c -pipe -o foo.o -x c++-cpp-output foo.ii | foo.o
+            gcc -c --sysroot=/opt/sr foo.c                => remote gcc -c -pipe -o foo.o -x cpp-output foo.i | foo.o
+            gcc -c --sysroot /opt/sr foo.c                => remote gcc -c -pipe -o foo.o -x cpp-output foo.i | foo.o
+            gcc -c -isystem /opt/inc -iquote q -idirafter d foo.c => remote gcc -c -pipe -o foo.o -x cpp-output foo.i | foo.o
+            gcc -c -Wp,-DFOO -nostdinc -undef foo.c       => remote gcc -c -pipe -o foo.o -x cpp-output foo.i | foo.o
+            gcc -c -Xlinker --foo -Xassembler --bar foo.c => remote gcc -Xlinker --foo -Xassembler --bar -c -pipe -o foo.o -x cpp-output foo.i | foo.o
+            gcc -c -fsanitize=address -fno-omit-frame-pointer foo.c => remote gcc -fsanitize=address -fno-omit-frame-pointer -c -pipe -o foo.o -x cpp-output foo.i | foo.o
             clang -target aarch64-linux-gnu -c foo.c      => remote clang -target aarch64-linux-gnu -c -o foo.o -x cpp-output foo.i | foo.o
-            gcc -c -std=gnu11 -O3 -flto foo.c             => remote gcc -std=gnu11 -O3 -flto -c -o foo.o -x cpp-output foo.i | foo.o
-            gcc -c @args.rsp                              => remote gcc -O2 -c -o foo.o -x cpp-output foo.i | foo.o
-            gcc @nested.rsp -o n.o                        => remote gcc -O2 -c -o n.o -x cpp-output foo.i | n.o
-            /usr/bin/c++ -DNDEBUG -I/src/inc -O3 -MD -MT CMakeFiles/app.dir/m.cpp.o -MF CMakeFiles/app.dir/m.cpp.o.d -o CMakeFiles/app.dir/m.cpp.o -c /src/m.cpp => remote c++ -O3 -c -o CMakeFiles/app.dir/m.cpp.o -x c++-cpp-output CMakeFiles/app.dir/m.ii | CMakeFiles/app.dir/m.cpp.o
-            gcc -std=gnu99 -O2 -Wall -Wextra -DLUA_COMPAT_5_3 -DLUA_USE_LINUX -c -o lapi.o lapi.c => remote gcc -std=gnu99 -O2 -Wall -Wextra -c -o lapi.o -x cpp-output lapi.i | lapi.o
-            gcc -c foo.c -o foo.i                         => remote gcc -c -o foo.i -x cpp-output foo.i.troupe | foo.i
+            gcc -c -std=gnu11 -O3 -flto foo.c             => remote gcc -std=gnu11 -O3 -flto -c -pipe -o foo.o -x cpp-output foo.i | foo.o
+            gcc -c @args.rsp                              => remote gcc -O2 -c -pipe -o foo.o -x cpp-output foo.i | foo.o
+            gcc @nested.rsp -o n.o                        => remote gcc -O2 -c -pipe -o n.o -x cpp-output foo.i | n.o
+            /usr/bin/c++ -DNDEBUG -I/src/inc -O3 -MD -MT CMakeFiles/app.dir/m.cpp.o -MF CMakeFiles/app.dir/m.cpp.o.d -o CMakeFiles/app.dir/m.cpp.o -c /src/m.cpp => remote c++ -O3 -c -pipe -o CMakeFiles/app.dir/m.cpp.o -x c++-cpp-output CMakeFiles/app.dir/m.ii | CMakeFiles/app.dir/m.cpp.o
+            gcc -std=gnu99 -O2 -Wall -Wextra -DLUA_COMPAT_5_3 -DLUA_USE_LINUX -c -o lapi.o lapi.c => remote gcc -std=gnu99 -O2 -Wall -Wextra -c -pipe -o lapi.o -x cpp-output lapi.i | lapi.o
+            gcc -c foo.c -o foo.i                         => remote gcc -c -pipe -o foo.i -x cpp-output foo.i.troupe | foo.i
             gcc -c @bad.rsp                               => local cannot be parsed
             gcc -c @missing.rsp                           => local cannot be read
             gcc -E foo.c                                  => local -E: preprocessing only
@@ -95,7 +96,7 @@ class CcArgsTest {
             gcc -x c -c /proc/self/fd/0 -o s.o            => local input from stdin or a device
             gcc -c foo.c -o /dev/null                     => local output to a device
             gcc -fsyntax-only -c foo.c                    => local no object to bring back
-            gcc -v -c foo.c                               => remote gcc -v -c -o foo.o -x cpp-output foo.i | foo.o
+            gcc -v -c foo.c                               => remote gcc -v -c -pipe -o foo.o -x cpp-output foo.i | foo.o
             gcc -c conftest.c                             => local conftest
             gcc -c -o conftest.o foo.c                    => local conftest
             g++ -x c++-header -c pch.h -o pch.h.gch       => local precompiled header
