@@ -37,6 +37,9 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     /**
      * Choose a worker for sub-work {@code subWorkId} and send it {@code execute} from here (one hop fewer than
      * {@link Acquire} then a send by the requester); the {@link Choice} says where it went, or that it did not.
+     * While every worker's slots are taken it is held here, not queued at a worker, and sent to the first slot
+     * that frees (late binding: a sub-work queued at one worker would wait there while another's slot idles);
+     * past as many held as the workers' queues would take, the answer is {@link NoWorker}.
      * Until the attempt is {@link Release}d, {@code lostTo} hears {@link WorkerLost} if that worker dies: the
      * directory watches each worker once instead of every sub-work watching its worker.
      */
@@ -139,6 +142,9 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     /** A dispatched attempt not yet released: its id on the worker, and who hears if the worker dies. */
     private record Dispatched(String attemptId, ActorRef<WorkerLost> lostTo) {}
 
+    /** dispatches waiting for a free slot, oldest first */
+    private final java.util.ArrayDeque<Dispatch> held = new java.util.ArrayDeque<>();
+
     private final WorkerTable<ActorRef<SubWorkExecutor.Command>> table;
     private final Set<Address> unreachable = new HashSet<>();
     /** members Leaving, Exiting or gone: their workers drain (or are dead) and are not chosen */
@@ -237,24 +243,54 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     }
 
     private Behavior<Command> onDispatch(Dispatch dispatch) {
+        if (held.isEmpty() && dispatchNow(dispatch)) {
+            return this;
+        }
+        if (held.size() < table.queueRoom()) {
+            held.add(dispatch);
+            dispatchHeld(); // the oldest first; this one too if a slot is free that the older ones cannot use
+        } else if (!dispatchNow(dispatch)) {
+            dispatch.replyTo().tell(new NoWorker("every worker's slots are taken and " + held.size()
+                    + " sub-works wait for one already", !everUsable));
+        }
+        return this;
+    }
+
+    /**
+     * Sends {@code dispatch} to the chosen worker if that worker has a free slot, or answers {@link NoWorker} if
+     * no worker can take it; false (and nothing sent) when it can only wait for a slot.
+     */
+    private boolean dispatchNow(Dispatch dispatch) {
         Map<String, Long> blobs = blobsOf(dispatch.execute());
         WorkerTable.Choice<ActorRef<SubWorkExecutor.Command>> choice =
                 table.choose(dispatch.subWorkId(), worker -> !unreachable.contains(worker.path().address()),
                         toolchainsOf(dispatch.execute()), worker -> holdings.bytesHeld(worker, blobs), preferHolderBytes);
-        if (choice.worker().isPresent()) {
-            ActorRef<SubWorkExecutor.Command> worker = choice.worker().get();
-            if (!blobs.isEmpty()) {
-                attemptBlobs.put(dispatch.subWorkId(), blobs);
-            }
-            table.reserve(worker);
-            inFlight.computeIfAbsent(worker, w -> new HashMap<>())
-                    .put(dispatch.subWorkId(), new Dispatched(dispatch.execute().subWorkId(), dispatch.lostTo()));
-            worker.tell(dispatch.execute());
-            dispatch.replyTo().tell(new Chosen(worker));
-        } else {
+        if (choice.worker().isEmpty()) {
             dispatch.replyTo().tell(new NoWorker(choice.reason(), !everUsable));
+            return true;
         }
-        return this;
+        ActorRef<SubWorkExecutor.Command> worker = choice.worker().get();
+        if (!table.slotFree(worker)) {
+            return false; // the most free of them has none: it would queue there
+        }
+        if (!blobs.isEmpty()) {
+            attemptBlobs.put(dispatch.subWorkId(), blobs);
+        }
+        table.reserve(worker);
+        inFlight.computeIfAbsent(worker, w -> new HashMap<>())
+                .put(dispatch.subWorkId(), new Dispatched(dispatch.execute().subWorkId(), dispatch.lostTo()));
+        worker.tell(dispatch.execute());
+        dispatch.replyTo().tell(new Chosen(worker));
+        return true;
+    }
+
+    /** Held dispatches go, oldest first, while slots are free; all are answered once no worker is usable. */
+    private void dispatchHeld() {
+        for (var it = held.iterator(); it.hasNext() && (table.anySlotFree() || table.usableWorkers() == 0); ) {
+            if (dispatchNow(it.next())) {
+                it.remove();
+            }
+        }
     }
 
     private static Set<String> toolchainsOf(SubWorkExecutor.Execute execute) {
@@ -303,6 +339,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     }
 
     private Behavior<Command> onForget(Forget forget) {
+        held.removeIf(dispatch -> dispatch.subWorkId().equals(forget.subWorkId()));
         table.forget(forget.subWorkId());
         attemptBlobs.remove(forget.subWorkId());
         for (var it = inFlight.entrySet().iterator(); it.hasNext(); ) {
@@ -316,7 +353,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
                 }
             }
         }
-        return this;
+        return pushIfChanged();
     }
 
     private Behavior<Command> onGetSnapshot(GetSnapshot request) {
@@ -341,8 +378,12 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
         return new Snapshot(table.members().size(), table.usableWorkers(), table.totalSlots());
     }
 
-    /** Tells subscribers when the worker set changed; called after every message that may change it. */
+    /**
+     * Sends held dispatches to slots that freed, and tells subscribers when the worker set changed; called after
+     * every message that may change either.
+     */
     private Behavior<Command> pushIfChanged() {
+        dispatchHeld();
         Snapshot now = snapshot();
         everUsable |= now.usableWorkers() > 0;
         if (!now.equals(lastPushed)) {

@@ -267,6 +267,22 @@ final class WorkerTable<W> {
         return e != null && e.toolchains.containsAll(toolchains);
     }
 
+    /** Whether this booster counts a free slot on {@code worker} (a sub-work sent there now would start at once). */
+    boolean slotFree(W worker) {
+        Entry e = workers.get(worker);
+        return e != null && e.free > 0;
+    }
+
+    /** Whether some usable worker has a free slot. */
+    boolean anySlotFree() {
+        return workers.values().stream().anyMatch(e -> usable(e) && e.free > 0 && (limit == 0 || e.mine < limit));
+    }
+
+    /** How many sub-works the usable workers' queues take in all: as many may wait for a slot. */
+    int queueRoom() {
+        return workers.values().stream().filter(WorkerTable::usable).mapToInt(e -> Math.max(0, e.queueSize)).sum();
+    }
+
     /** Workers that reported, are healthy and are not leaving. */
     int usableWorkers() {
         return (int) workers.values().stream().filter(WorkerTable::usable).count();

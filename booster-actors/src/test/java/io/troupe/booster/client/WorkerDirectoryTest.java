@@ -207,4 +207,57 @@ class WorkerDirectoryTest {
         directory.tell(new WorkerDirectory.Forget("s1")); // answered and released: nothing left to cancel
         cancelled.expectNoMessage(Duration.ofMillis(200));
     }
+
+    @Test
+    void whileEverySlotIsTakenADispatchWaitsHereForTheFirstSlotThatFrees() {
+        TestProbe<SubWorkExecutor.Execute> aGot = kit.createTestProbe();
+        TestProbe<SubWorkExecutor.Execute> bGot = kit.createTestProbe();
+        // one free slot each, queues of 8; polled once when listed, then only this directory's own dispatches count
+        ActorRef<SubWorkExecutor.Command> a = fakeWorker("a", 1, new AtomicBoolean(true), aGot.getRef());
+        ActorRef<SubWorkExecutor.Command> b = fakeWorker("b", 1, new AtomicBoolean(true), bGot.getRef());
+        ActorRef<WorkerDirectory.Command> directory = kit.spawn(WorkerDirectory.create(2, Duration.ofHours(1)));
+        awaitUsable(directory, 2);
+        TestProbe<WorkerDirectory.Choice> choices = kit.createTestProbe();
+        TestProbe<WorkerDirectory.Choice> heldChoices = kit.createTestProbe();
+        TestProbe<SubWorkExecutor.Reply> replies = kit.createTestProbe();
+        TestProbe<WorkerDirectory.WorkerLost> lost = kit.createTestProbe();
+        List<SubWorkExecutor.Step> steps = List.of(new SubWorkExecutor.Step("true", null, List.of(), List.of(), List.of()));
+        java.util.function.BiConsumer<String, ActorRef<WorkerDirectory.Choice>> dispatch = (id, replyTo) ->
+                directory.tell(new WorkerDirectory.Dispatch(id, new SubWorkExecutor.Execute(id + "#1", steps, List.of(),
+                        1000, replies.getRef(), replies.getRef()), replyTo, lost.getRef()));
+
+        dispatch.accept("s1", choices.getRef());
+        dispatch.accept("s2", choices.getRef());
+        assertEquals(new WorkerDirectory.Chosen(a), choices.receiveMessage());
+        assertEquals(new WorkerDirectory.Chosen(b), choices.receiveMessage());
+        dispatch.accept("s3", heldChoices.getRef());
+        dispatch.accept("s4", heldChoices.getRef());
+        dispatch.accept("gone", heldChoices.getRef());
+        heldChoices.expectNoMessage(Duration.ofMillis(200)); // held: not queued behind s1 or s2 at a worker
+        assertEquals("s1#1", aGot.receiveMessage().subWorkId());
+        assertEquals("s2#1", bGot.receiveMessage().subWorkId());
+        aGot.expectNoMessage(Duration.ZERO);
+        bGot.expectNoMessage(Duration.ZERO);
+
+        directory.tell(new WorkerDirectory.Release("s2", b, WorkerDirectory.Outcome.OK, null));
+        assertEquals(new WorkerDirectory.Chosen(b), heldChoices.receiveMessage(), "b's slot freed first: the oldest goes there");
+        assertEquals("s3#1", bGot.receiveMessage().subWorkId());
+        directory.tell(new WorkerDirectory.Forget("s4")); // its requester stopped while it waited
+        directory.tell(new WorkerDirectory.Release("s1", a, WorkerDirectory.Outcome.OK, null));
+        assertEquals(new WorkerDirectory.Chosen(a), heldChoices.receiveMessage());
+        assertEquals("gone#1", aGot.receiveMessage().subWorkId(), "s4 was forgotten: never sent");
+
+        for (int i = 0; i < 16; i++) { // as many wait as the two queues of 8 would take
+            dispatch.accept("w" + i, heldChoices.getRef());
+        }
+        dispatch.accept("over", choices.getRef());
+        WorkerDirectory.Choice over = choices.receiveMessage();
+        assertTrue(over instanceof WorkerDirectory.NoWorker none && none.reason().contains("16 sub-works wait"), over.toString());
+        heldChoices.expectNoMessage(Duration.ofMillis(100));
+        kit.stop(a);
+        kit.stop(b);
+        for (int i = 0; i < 16; i++) { // no worker left: every waiting one is answered, none lost
+            assertTrue(heldChoices.receiveMessage() instanceof WorkerDirectory.NoWorker);
+        }
+    }
 }

@@ -135,4 +135,26 @@ class WorkerTableTest {
         table.reported("a", 2, 2, 4, 4);
         assertEquals(Optional.of("a"), choose(table, "t"), "a counts from its new start: 2 free");
     }
+
+    @Test
+    void countsFreeSlotsAndTheRoomOfTheQueuesOfUsableWorkersOnly() {
+        WorkerTable<String> table = table(1);
+        assertEquals(30, table.queueRoom());
+        assertTrue(table.slotFree("a"));
+        table.reserve("a");
+        assertFalse(table.slotFree("a"), "its one free slot is taken by this booster now");
+        assertTrue(table.anySlotFree());
+        for (int i = 0; i < 3; i++) {
+            table.reserve("b");
+        }
+        table.reserve("c");
+        table.reserve("c");
+        assertFalse(table.anySlotFree());
+        table.unreserve("c");
+        assertTrue(table.slotFree("c"));
+        table.networkError("c"); // unhealthy: neither its slot nor its queue counts
+        assertFalse(table.anySlotFree());
+        assertEquals(20, table.queueRoom());
+        assertFalse(table.slotFree("x"), "not a member");
+    }
 }
