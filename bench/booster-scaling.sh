@@ -11,8 +11,9 @@
 # script compiles that sleeps S seconds as `sleep` does and prints its start and end time and its sandbox directory; each node has its own
 # sandbox root, so every line names the node that ran it. The work command is
 # `seq N | xargs -P <jobs> -n 1 tsleep S`, timed inside the work: the booster JVM's start and cluster join
-# are not counted (bench/booster-overhead.sh measures those). --jobs defaults to nodes × slots, the
-# parallelism the ideal assumes; `--jobs bk` uses the booster's @BK_JOBS (1.5 × the slots) instead.
+# are not counted (bench/booster-overhead.sh measures those). --jobs defaults to `bk`, the booster's @BK_JOBS
+# (1.5 × the slots, TBS's factor), as `make -j@BK_JOBS` runs a build; `--jobs 32` runs exactly as many at once
+# as there are slots, so every slot waits for the client to start its next sub-work.
 #
 # --controller: every booster runs with --controller (docs/booster-execution.md, "Controller"), so the warm-up's
 # boosters start the controller and the measured work finds it joined, its JIT warm and the workers known, as an
@@ -61,7 +62,7 @@ done
 [[ "$warmup" =~ ^[0-9]+$ ]] || { echo "--warmup must be a number of sub-works, got '$warmup'" >&2; exit 2; }
 [[ "$sleep_s" =~ ^[0-9]*\.?[0-9]+$ ]] || { echo "--sleep must be a number of seconds, got '$sleep_s'" >&2; exit 2; }
 total_slots=$((nodes * slots))
-[[ -n "$jobs" ]] || jobs=$total_slots
+[[ -n "$jobs" ]] || jobs=bk
 [[ "$jobs" == bk || "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "--jobs must be a positive integer or 'bk', got '$jobs'" >&2; exit 2; }
 command -v curl >/dev/null 2>&1 || { echo "curl is missing (Debian: apt-get install curl)" >&2; exit 1; }
 

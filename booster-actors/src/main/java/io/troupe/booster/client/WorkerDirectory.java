@@ -22,9 +22,9 @@ import org.apache.pekko.cluster.typed.Cluster;
 /**
  * The booster's view of the workers: the Receptionist listing of {@code troupe-worker}, their free slots
  * from polled load reports, a ban list per sub-work (a worker that failed a sub-work is not offered to it
- * again), health (N network errors in a row make a worker unhealthy until it answers again), cluster
- * reachability (workers on unreachable members are skipped) and shutdown (a worker whose member is Leaving or
- * Exiting, or whose load report says it drains, is not chosen).
+ * again), dispatches held while every slot is taken, health (N network errors in a row make a worker
+ * unhealthy until it answers again), cluster reachability (workers on unreachable members are skipped) and
+ * shutdown (a worker whose member is Leaving or Exiting, or whose load report says it drains, is not chosen).
  */
 public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Command> {
 
