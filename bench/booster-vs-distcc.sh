@@ -19,8 +19,9 @@
 #   - whether every booster-built object equals the local one byte for byte;
 # and its ratio lines last. --latency_only measures the added latency alone (no Lua: no deb-src, no builds).
 # --controller: the boosters run with --controller (docs/booster-execution.md, "Controller"); the latency run starts
-# the controller, and the controller's CPU during the Lua build (it is no child of the build) is added to the
-# booster's client CPU. The controller runs under this run's temp dir and is stopped at the end.
+# the controller, and the controller's CPU during the Lua build (it is no child of the build), with that of the
+# processes it starts (the local `gcc -E` of every compile), is added to the booster's client CPU. The controller
+# runs under this run's temp dir and is stopped at the end.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -237,8 +238,9 @@ timed() { # $1 = label, then the command; appends "label wall user sys" to build
 lua_script local ""; lua_script distcc "distcc "; lua_script booster ""
 timed local bash "$work/build-local.sh"
 timed distcc bash "$work/build-distcc.sh"
-# the controller's CPU (user and system clock ticks) while the booster's build runs: client CPU it spends
-controller_cpu() { local p; p=$(controller_pid "$work/run"); if [[ -n "$p" ]]; then proc_user_sys "$p"; else echo "0 0"; fi; }
+# the controller's CPU (user and system clock ticks) while the booster's build runs: client CPU it spends, with the
+# processes it starts (the local preprocessing, local runs) once it has reaped them, as the build's own are counted
+controller_cpu() { local p; p=$(controller_pid "$work/run"); if [[ -n "$p" ]]; then proc_user_sys_with_children "$p"; else echo "0 0"; fi; }
 read -r cu0 cs0 < <(controller_cpu)
 timed booster "${booster[@]}" --stats_json "$work/lua.json" -a "bash $work/build-booster.sh"
 read -r cu1 cs1 < <(controller_cpu)

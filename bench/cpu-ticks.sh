@@ -7,6 +7,10 @@ machine_ticks() { awk '$1=="cpu" {print $2+$3+$4+$7+$8}' /proc/stat; }
 # Process $1's user and system ticks ("0 0" when it is gone); the fields after "pid (comm) ".
 proc_user_sys() { awk '{sub(/.*\) /, ""); print $12, $13}' "/proc/$1/stat" 2>/dev/null || echo "0 0"; }
 
+# Process $1's user and system ticks with those of its children it has waited for (cutime, cstime): what it and the
+# processes it started and reaped have spent.
+proc_user_sys_with_children() { awk '{sub(/.*\) /, ""); print $12 + $14, $13 + $15}' "/proc/$1/stat" 2>/dev/null || echo "0 0"; }
+
 # Process $1's user + system ticks.
 proc_ticks() { proc_user_sys "$1" | awk '{print $1 + $2}'; }
 
