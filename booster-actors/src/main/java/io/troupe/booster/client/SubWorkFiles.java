@@ -158,8 +158,8 @@ final class SubWorkFiles {
                 if (!write) {
                     throw new IllegalStateException("result file " + file.path() + " needs writing");
                 }
-                if (target.getParent() != null) {
-                    Files.createDirectories(target.getParent());
+                if (target.getParent() != null && !Files.isDirectory(target.getParent())) {
+                    Files.createDirectories(target.getParent()); // it throws and catches inside when the directory exists
                 }
                 if (file.content() != null) {
                     Files.write(target, file.content());
