@@ -37,9 +37,11 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     /**
      * Choose a worker for sub-work {@code subWorkId} and send it {@code execute} from here (one hop fewer than
      * {@link Acquire} then a send by the requester); the {@link Choice} says where it went, or that it did not.
-     * While every worker's slots are taken it is held here, not queued at a worker, and sent to the first slot
-     * that frees (late binding: a sub-work queued at one worker would wait there while another's slot idles);
-     * past as many held as the workers' queues would take, the answer is {@link NoWorker}.
+     * While every worker's slots are taken by this booster's own sub-works it is held here, not queued at a
+     * worker, and sent to the first slot that frees (late binding: a sub-work queued at one worker would wait
+     * there while another's slot idles); past as many held as the workers' queues would take, the answer is
+     * {@link NoWorker}. A worker busy with other boosters' sub-works gets it queued, as their ends are seen here
+     * only in load reports.
      * Until the attempt is {@link Release}d, {@code lostTo} hears {@link WorkerLost} if that worker dies: the
      * directory watches each worker once instead of every sub-work watching its worker.
      */
@@ -270,8 +272,8 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
             return true;
         }
         ActorRef<SubWorkExecutor.Command> worker = choice.worker().get();
-        if (!table.slotFree(worker)) {
-            return false; // the most free of them has none: it would queue there
+        if (!table.slotFree(worker) && table.takenByThisBooster(worker)) {
+            return false; // the most free of them has none, and this booster hears first when one of its own frees
         }
         if (!blobs.isEmpty()) {
             attemptBlobs.put(dispatch.subWorkId(), blobs);

@@ -273,6 +273,15 @@ final class WorkerTable<W> {
         return e != null && e.free > 0;
     }
 
+    /**
+     * Whether all of {@code worker}'s slots are taken by this booster's own sub-works: then this booster hears
+     * of the next one to free from its answer, at once, where another booster's run ends unseen until a load report.
+     */
+    boolean takenByThisBooster(W worker) {
+        Entry e = workers.get(worker);
+        return e != null && e.mine >= e.slots;
+    }
+
     /** Whether some usable worker has a free slot. */
     boolean anySlotFree() {
         return workers.values().stream().anyMatch(e -> usable(e) && e.free > 0 && (limit == 0 || e.mine < limit));

@@ -208,49 +208,58 @@ class WorkerDirectoryTest {
         cancelled.expectNoMessage(Duration.ofMillis(200));
     }
 
+    /** Dispatches {@code id} as a sub-work running {@code true}, answered to {@code replyTo}. */
+    private static void dispatch(ActorRef<WorkerDirectory.Command> directory, String id,
+            ActorRef<WorkerDirectory.Choice> replyTo, ActorRef<SubWorkExecutor.Reply> replies,
+            ActorRef<WorkerDirectory.WorkerLost> lost) {
+        directory.tell(new WorkerDirectory.Dispatch(id, new SubWorkExecutor.Execute(id + "#1",
+                List.of(new SubWorkExecutor.Step("true", null, List.of(), List.of(), List.of())), List.of(), 1000,
+                replies, replies), replyTo, lost));
+    }
+
     @Test
-    void whileEverySlotIsTakenADispatchWaitsHereForTheFirstSlotThatFrees() {
+    void whileEveryWorkerIsFullOfItsOwnSubWorksADispatchWaitsHereForTheFirstSlotThatFrees() {
         TestProbe<SubWorkExecutor.Execute> aGot = kit.createTestProbe();
         TestProbe<SubWorkExecutor.Execute> bGot = kit.createTestProbe();
-        // one free slot each, queues of 8; polled once when listed, then only this directory's own dispatches count
-        ActorRef<SubWorkExecutor.Command> a = fakeWorker("a", 1, new AtomicBoolean(true), aGot.getRef());
-        ActorRef<SubWorkExecutor.Command> b = fakeWorker("b", 1, new AtomicBoolean(true), bGot.getRef());
+        // 4 free slots each, queues of 8; polled once when listed, then only this directory's own dispatches count
+        ActorRef<SubWorkExecutor.Command> a = fakeWorker("a", 4, new AtomicBoolean(true), aGot.getRef());
+        ActorRef<SubWorkExecutor.Command> b = fakeWorker("b", 4, new AtomicBoolean(true), bGot.getRef());
         ActorRef<WorkerDirectory.Command> directory = kit.spawn(WorkerDirectory.create(2, Duration.ofHours(1)));
         awaitUsable(directory, 2);
         TestProbe<WorkerDirectory.Choice> choices = kit.createTestProbe();
         TestProbe<WorkerDirectory.Choice> heldChoices = kit.createTestProbe();
         TestProbe<SubWorkExecutor.Reply> replies = kit.createTestProbe();
         TestProbe<WorkerDirectory.WorkerLost> lost = kit.createTestProbe();
-        List<SubWorkExecutor.Step> steps = List.of(new SubWorkExecutor.Step("true", null, List.of(), List.of(), List.of()));
-        java.util.function.BiConsumer<String, ActorRef<WorkerDirectory.Choice>> dispatch = (id, replyTo) ->
-                directory.tell(new WorkerDirectory.Dispatch(id, new SubWorkExecutor.Execute(id + "#1", steps, List.of(),
-                        1000, replies.getRef(), replies.getRef()), replyTo, lost.getRef()));
+        java.util.Map<ActorRef<SubWorkExecutor.Command>, List<String>> placed = new java.util.HashMap<>();
+        for (int i = 1; i <= 8; i++) {
+            dispatch(directory, "s" + i, choices.getRef(), replies.getRef(), lost.getRef());
+            WorkerDirectory.Chosen chosen = (WorkerDirectory.Chosen) choices.receiveMessage();
+            placed.computeIfAbsent(chosen.worker(), w -> new java.util.ArrayList<>()).add("s" + i);
+        }
+        assertEquals(4, placed.get(a).size());
+        assertEquals(4, placed.get(b).size());
+        aGot.receiveSeveralMessages(4);
+        bGot.receiveSeveralMessages(4);
 
-        dispatch.accept("s1", choices.getRef());
-        dispatch.accept("s2", choices.getRef());
-        assertEquals(new WorkerDirectory.Chosen(a), choices.receiveMessage());
-        assertEquals(new WorkerDirectory.Chosen(b), choices.receiveMessage());
-        dispatch.accept("s3", heldChoices.getRef());
-        dispatch.accept("s4", heldChoices.getRef());
-        dispatch.accept("gone", heldChoices.getRef());
-        heldChoices.expectNoMessage(Duration.ofMillis(200)); // held: not queued behind s1 or s2 at a worker
-        assertEquals("s1#1", aGot.receiveMessage().subWorkId());
-        assertEquals("s2#1", bGot.receiveMessage().subWorkId());
+        dispatch(directory, "s9", heldChoices.getRef(), replies.getRef(), lost.getRef());
+        dispatch(directory, "s10", heldChoices.getRef(), replies.getRef(), lost.getRef());
+        dispatch(directory, "s11", heldChoices.getRef(), replies.getRef(), lost.getRef());
+        heldChoices.expectNoMessage(Duration.ofMillis(200)); // held: not queued behind a running one at a worker
         aGot.expectNoMessage(Duration.ZERO);
         bGot.expectNoMessage(Duration.ZERO);
 
-        directory.tell(new WorkerDirectory.Release("s2", b, WorkerDirectory.Outcome.OK, null));
+        directory.tell(new WorkerDirectory.Release(placed.get(b).get(0), b, WorkerDirectory.Outcome.OK, null));
         assertEquals(new WorkerDirectory.Chosen(b), heldChoices.receiveMessage(), "b's slot freed first: the oldest goes there");
-        assertEquals("s3#1", bGot.receiveMessage().subWorkId());
-        directory.tell(new WorkerDirectory.Forget("s4")); // its requester stopped while it waited
-        directory.tell(new WorkerDirectory.Release("s1", a, WorkerDirectory.Outcome.OK, null));
+        assertEquals("s9#1", bGot.receiveMessage().subWorkId());
+        directory.tell(new WorkerDirectory.Forget("s10")); // its requester stopped while it waited
+        directory.tell(new WorkerDirectory.Release(placed.get(a).get(0), a, WorkerDirectory.Outcome.OK, null));
         assertEquals(new WorkerDirectory.Chosen(a), heldChoices.receiveMessage());
-        assertEquals("gone#1", aGot.receiveMessage().subWorkId(), "s4 was forgotten: never sent");
+        assertEquals("s11#1", aGot.receiveMessage().subWorkId(), "s10 was forgotten: never sent");
 
         for (int i = 0; i < 16; i++) { // as many wait as the two queues of 8 would take
-            dispatch.accept("w" + i, heldChoices.getRef());
+            dispatch(directory, "w" + i, heldChoices.getRef(), replies.getRef(), lost.getRef());
         }
-        dispatch.accept("over", choices.getRef());
+        dispatch(directory, "over", choices.getRef(), replies.getRef(), lost.getRef());
         WorkerDirectory.Choice over = choices.receiveMessage();
         assertTrue(over instanceof WorkerDirectory.NoWorker none && none.reason().contains("16 sub-works wait"), over.toString());
         heldChoices.expectNoMessage(Duration.ofMillis(100));
@@ -259,5 +268,24 @@ class WorkerDirectoryTest {
         for (int i = 0; i < 16; i++) { // no worker left: every waiting one is answered, none lost
             assertTrue(heldChoices.receiveMessage() instanceof WorkerDirectory.NoWorker);
         }
+    }
+
+    @Test
+    void aWorkerBusyWithOtherBoostersSubWorksGetsTheDispatchQueued() {
+        TestProbe<SubWorkExecutor.Execute> got = kit.createTestProbe();
+        // 1 of 4 slots free: the other 3 run other boosters' sub-works, whose ends this directory does not hear of
+        ActorRef<SubWorkExecutor.Command> shared = fakeWorker("shared", 1, new AtomicBoolean(true), got.getRef());
+        ActorRef<WorkerDirectory.Command> directory = kit.spawn(WorkerDirectory.create(2, Duration.ofHours(1)));
+        awaitUsable(directory, 1);
+        TestProbe<WorkerDirectory.Choice> choices = kit.createTestProbe();
+        TestProbe<SubWorkExecutor.Reply> replies = kit.createTestProbe();
+        TestProbe<WorkerDirectory.WorkerLost> lost = kit.createTestProbe();
+
+        dispatch(directory, "s1", choices.getRef(), replies.getRef(), lost.getRef());
+        dispatch(directory, "s2", choices.getRef(), replies.getRef(), lost.getRef());
+        assertEquals(new WorkerDirectory.Chosen(shared), choices.receiveMessage());
+        assertEquals(new WorkerDirectory.Chosen(shared), choices.receiveMessage(), "queued there, not held here");
+        assertEquals("s1#1", got.receiveMessage().subWorkId());
+        assertEquals("s2#1", got.receiveMessage().subWorkId());
     }
 }

@@ -157,4 +157,20 @@ class WorkerTableTest {
         assertEquals(20, table.queueRoom());
         assertFalse(table.slotFree("x"), "not a member");
     }
+
+    @Test
+    void knowsWhenAllOfAWorkersSlotsRunThisBoostersOwnSubWorks() {
+        WorkerTable<String> table = new WorkerTable<>(3);
+        table.setMembers(Set.of("own", "shared"));
+        table.reported("own", 2, 2, 10, 0);
+        table.reported("shared", 2, 1, 10, 0); // one slot runs another booster's sub-work
+        table.reserve("own");
+        assertFalse(table.takenByThisBooster("own"));
+        table.reserve("own");
+        table.reserve("shared");
+        assertFalse(table.slotFree("own"));
+        assertFalse(table.slotFree("shared"));
+        assertTrue(table.takenByThisBooster("own"), "this booster hears when one of them frees");
+        assertFalse(table.takenByThisBooster("shared"), "the other booster's run may end unseen");
+    }
 }
