@@ -326,7 +326,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
         } else if (release.load() != null) {
             report(release.worker(), release.load());
         }
-        return pushIfChanged();
+        return afterChange();
     }
 
     /** Inputs sent by digest (digest → size); inline ones cost nothing to send again. */
@@ -355,7 +355,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
                 }
             }
         }
-        return pushIfChanged();
+        return afterChange();
     }
 
     private Behavior<Command> onGetSnapshot(GetSnapshot request) {
@@ -384,7 +384,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
      * Sends held dispatches to slots that freed, and tells subscribers when the worker set changed; called after
      * every message that may change either.
      */
-    private Behavior<Command> pushIfChanged() {
+    private Behavior<Command> afterChange() {
         dispatchHeld();
         Snapshot now = snapshot();
         everUsable |= now.usableWorkers() > 0;
@@ -410,7 +410,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
         added.stream().filter(worker -> leaving.contains(worker.path().address()))
                 .forEach(worker -> table.leaving(worker, true));
         added.forEach(this::poll);
-        return pushIfChanged();
+        return afterChange();
     }
 
     private Behavior<Command> onWorkerTerminated(WorkerTerminated terminated) {
@@ -426,7 +426,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
         if (attempts != null) {
             attempts.values().forEach(attempt -> attempt.lostTo().tell(new WorkerLost(worker)));
         }
-        return pushIfChanged();
+        return afterChange();
     }
 
     private Behavior<Command> onPollTick() {
@@ -441,7 +441,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
 
     private Behavior<Command> onLoadReported(LoadReported reported) {
         report(reported.worker(), reported.load());
-        return pushIfChanged();
+        return afterChange();
     }
 
     private void report(ActorRef<SubWorkExecutor.Command> worker, SubWorkExecutor.Load load) {
@@ -452,7 +452,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
 
     private Behavior<Command> onLoadFailed(LoadFailed failed) {
         table.networkError(failed.worker());
-        return pushIfChanged();
+        return afterChange();
     }
 
     /**
@@ -482,7 +482,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
             table.members().stream().filter(worker -> worker.path().address().equals(address))
                     .forEach(worker -> table.leaving(worker, isLeaving));
         }
-        return pushIfChanged();
+        return afterChange();
     }
 
     private Behavior<Command> onReachabilityChanged(ReachabilityChanged changed) {
@@ -493,6 +493,6 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
         } else {
             unreachable.remove(address);
         }
-        return pushIfChanged();
+        return afterChange();
     }
 }

@@ -156,7 +156,8 @@ final class SlotSandbox {
                 : Stream.empty()) {
             for (Path entry : (Iterable<Path>) entries::iterator) {
                 String name = entry.getFileName().toString();
-                Map<String, Object> attributes = user == null ? null : attributesOf(entry);
+                boolean keepable = KEPT_OUTPUTS.contains(name) || name.equals(WORK_DIR);
+                Map<String, Object> attributes = keepable && user != null ? attributesOf(entry) : null; // others go
                 if (KEPT_OUTPUTS.contains(name) && asMade(attributes, user, false)) {
                     if ((Long) attributes.get("size") > 0) { // nothing of this run's output waits for the next
                         Files.newByteChannel(entry, Set.of(StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING,

@@ -83,6 +83,15 @@ class WorkerDirectoryTest {
         });
     }
 
+    /** Dispatches {@code id} as a sub-work running {@code true}, answered to {@code replyTo}. */
+    private static void dispatch(ActorRef<WorkerDirectory.Command> directory, String id,
+            ActorRef<WorkerDirectory.Choice> replyTo, ActorRef<SubWorkExecutor.Reply> replies,
+            ActorRef<WorkerDirectory.WorkerLost> lost) {
+        directory.tell(new WorkerDirectory.Dispatch(id, new SubWorkExecutor.Execute(id + "#1",
+                List.of(new SubWorkExecutor.Step("true", null, List.of(), List.of(), List.of())), List.of(), 1000,
+                replies, replies), replyTo, lost));
+    }
+
     @Test
     void choosesBansAndMarksSilentWorkersUnhealthy() {
         AtomicBoolean busyAnswers = new AtomicBoolean(true);
@@ -126,22 +135,19 @@ class WorkerDirectoryTest {
         TestProbe<WorkerDirectory.Choice> choices = kit.createTestProbe();
         TestProbe<SubWorkExecutor.Reply> replies = kit.createTestProbe();
         TestProbe<WorkerDirectory.WorkerLost> lost = kit.createTestProbe();
-        SubWorkExecutor.Execute execute = new SubWorkExecutor.Execute("s1#1",
-                List.of(new SubWorkExecutor.Step("true", null, List.of(), List.of(), List.of())), List.of(), 1000,
-                replies.getRef(), replies.getRef());
 
-        directory.tell(new WorkerDirectory.Dispatch("s1", execute, choices.getRef(), lost.getRef()));
+        dispatch(directory, "s1", choices.getRef(), replies.getRef(), lost.getRef());
         assertEquals(new WorkerDirectory.Chosen(idle), choices.receiveMessage(), "most free slots");
         assertEquals("s1#1", idleGot.receiveMessage().subWorkId());
         busyGot.expectNoMessage(Duration.ofMillis(200));
 
         directory.tell(new WorkerDirectory.Release("s1", idle, WorkerDirectory.Outcome.FAILED, null));
-        directory.tell(new WorkerDirectory.Dispatch("s1", execute, choices.getRef(), lost.getRef()));
+        dispatch(directory, "s1", choices.getRef(), replies.getRef(), lost.getRef());
         assertEquals(new WorkerDirectory.Chosen(busy), choices.receiveMessage(), "idle failed s1: banned for it");
         assertEquals("s1#1", busyGot.receiveMessage().subWorkId());
 
         directory.tell(new WorkerDirectory.Release("s1", busy, WorkerDirectory.Outcome.FAILED, null));
-        directory.tell(new WorkerDirectory.Dispatch("s1", execute, choices.getRef(), lost.getRef()));
+        dispatch(directory, "s1", choices.getRef(), replies.getRef(), lost.getRef());
         assertTrue(choices.receiveMessage() instanceof WorkerDirectory.NoWorker, "both banned for s1: nothing sent");
         idleGot.expectNoMessage(Duration.ofMillis(200));
         busyGot.expectNoMessage(Duration.ZERO);
@@ -157,14 +163,11 @@ class WorkerDirectoryTest {
         TestProbe<SubWorkExecutor.Reply> replies = kit.createTestProbe();
         TestProbe<WorkerDirectory.WorkerLost> released = kit.createTestProbe();
         TestProbe<WorkerDirectory.WorkerLost> running = kit.createTestProbe();
-        List<SubWorkExecutor.Step> steps = List.of(new SubWorkExecutor.Step("true", null, List.of(), List.of(), List.of()));
 
-        directory.tell(new WorkerDirectory.Dispatch("s1", new SubWorkExecutor.Execute("s1#1", steps, List.of(), 1000,
-                replies.getRef(), replies.getRef()), choices.getRef(), released.getRef()));
+        dispatch(directory, "s1", choices.getRef(), replies.getRef(), released.getRef());
         assertEquals(new WorkerDirectory.Chosen(worker), choices.receiveMessage());
         directory.tell(new WorkerDirectory.Release("s1", worker, WorkerDirectory.Outcome.OK, null));
-        directory.tell(new WorkerDirectory.Dispatch("s2", new SubWorkExecutor.Execute("s2#1", steps, List.of(), 1000,
-                replies.getRef(), replies.getRef()), choices.getRef(), running.getRef()));
+        dispatch(directory, "s2", choices.getRef(), replies.getRef(), running.getRef());
         assertEquals(new WorkerDirectory.Chosen(worker), choices.receiveMessage());
         assertEquals("s1#1", got.receiveMessage().subWorkId());
         assertEquals("s2#1", got.receiveMessage().subWorkId());
@@ -172,8 +175,7 @@ class WorkerDirectoryTest {
         kit.stop(worker);
         assertEquals(new WorkerDirectory.WorkerLost(worker), running.receiveMessage(), "s2 was still on it");
         released.expectNoMessage(Duration.ofMillis(200)); // s1 was released before
-        directory.tell(new WorkerDirectory.Dispatch("s3", new SubWorkExecutor.Execute("s3#1", steps, List.of(), 1000,
-                replies.getRef(), replies.getRef()), choices.getRef(), running.getRef()));
+        dispatch(directory, "s3", choices.getRef(), replies.getRef(), running.getRef());
         assertTrue(choices.receiveMessage() instanceof WorkerDirectory.NoWorker, "a dead worker is not chosen");
     }
 
@@ -188,10 +190,8 @@ class WorkerDirectoryTest {
         TestProbe<WorkerDirectory.Choice> choices = kit.createTestProbe();
         TestProbe<SubWorkExecutor.Reply> replies = kit.createTestProbe();
         TestProbe<WorkerDirectory.WorkerLost> lost = kit.createTestProbe();
-        List<SubWorkExecutor.Step> steps = List.of(new SubWorkExecutor.Step("true", null, List.of(), List.of(), List.of()));
         for (String id : List.of("s1", "s2", "s3")) {
-            directory.tell(new WorkerDirectory.Dispatch(id, new SubWorkExecutor.Execute(id + "#1", steps, List.of(), 1000,
-                    replies.getRef(), replies.getRef()), choices.getRef(), lost.getRef()));
+            dispatch(directory, id, choices.getRef(), replies.getRef(), lost.getRef());
         }
         assertEquals(new WorkerDirectory.Chosen(a), choices.receiveMessage(), "3 free against 2");
         assertEquals(new WorkerDirectory.Chosen(b), choices.receiveMessage(), "2 each: b was chosen longer ago");
@@ -199,22 +199,12 @@ class WorkerDirectoryTest {
 
         directory.tell(new WorkerDirectory.Forget("s3")); // its requester stopped before the answer came
         assertEquals(new SubWorkExecutor.Cancel("s3#1"), cancelled.receiveMessage(), "a stops running it");
-        directory.tell(new WorkerDirectory.Dispatch("s4", new SubWorkExecutor.Execute("s4#1", steps, List.of(), 1000,
-                replies.getRef(), replies.getRef()), choices.getRef(), lost.getRef()));
+        dispatch(directory, "s4", choices.getRef(), replies.getRef(), lost.getRef());
         assertEquals(new WorkerDirectory.Chosen(a), choices.receiveMessage(),
                 "s3's slot on a is free again: 2 against 1 (kept, it would be 1 each and b's turn)");
         directory.tell(new WorkerDirectory.Release("s1", a, WorkerDirectory.Outcome.OK, null));
         directory.tell(new WorkerDirectory.Forget("s1")); // answered and released: nothing left to cancel
         cancelled.expectNoMessage(Duration.ofMillis(200));
-    }
-
-    /** Dispatches {@code id} as a sub-work running {@code true}, answered to {@code replyTo}. */
-    private static void dispatch(ActorRef<WorkerDirectory.Command> directory, String id,
-            ActorRef<WorkerDirectory.Choice> replyTo, ActorRef<SubWorkExecutor.Reply> replies,
-            ActorRef<WorkerDirectory.WorkerLost> lost) {
-        directory.tell(new WorkerDirectory.Dispatch(id, new SubWorkExecutor.Execute(id + "#1",
-                List.of(new SubWorkExecutor.Step("true", null, List.of(), List.of(), List.of())), List.of(), 1000,
-                replies, replies), replyTo, lost));
     }
 
     @Test
