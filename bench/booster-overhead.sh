@@ -4,11 +4,13 @@
 # next to what distcc adds to one trivial compile against plain gcc, measured in the same run (distccd on
 # loopback, timed in the same loop as the booster's sub-works), and the booster's start-up against the node.
 #
-#   bench/booster-overhead.sh [--embedded] [--controller] [--runs N] [--subworks N] [--warmup N] [--startup_runs N] [--sandbox on|off|per-process]
-#   --controller: every booster runs with --controller (docs/booster-execution.md, "Controller"): the warm-up's boosters
-#   start the controller, and the measured works find it joined and warm, as builds do within --controller_remain_time
-#   of the last one; the "booster JVM" CPU is then the controller's. The first booster, which starts the controller, is
-#   timed as a start-up run of its own ("first build"). It runs under this run's temp dir and is stopped at the end.
+#   bench/booster-overhead.sh [--embedded] [--no_controller] [--runs N] [--subworks N] [--warmup N] [--startup_runs N] [--sandbox on|off|per-process]
+#   The boosters run through a controller, as bin/booster runs every --cluster work unless --no_controller
+#   (docs/booster-execution.md, "Controller"): the warm-up's boosters start the controller, and the measured works
+#   find it joined and warm, as builds do within --controller_remain_time of the last one; the "booster JVM" CPU is
+#   then the controller's. The first booster, which starts the controller, is timed as a start-up run of its own
+#   ("first build"). It runs under this run's temp dir and is stopped at the end. --no_controller: every booster
+#   runs the work in its own JVM, joined for that work only (with --embedded there is never a controller).
 #   --sandbox per-process is the default sandbox entered anew by every process (troupe.worker.sandbox.reuse = off,
 #   instead of each slot's reused troupe-slot launcher); --sandbox off runs the worker's sub-works unconfined, as distccd runs its compiles (no setpriv, bubblewrap or
 #   prlimit: troupe.worker.sandbox { user = root, allow-root = true, bubblewrap = off, limits = 0 }); the
@@ -40,12 +42,13 @@ subworks=1000
 warmup=10000
 startup_runs=3
 embedded=0
-controller=()
+controller=(--controller)
 sandbox=on
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --embedded) embedded=1 ;;
     --controller) controller=(--controller) ;;
+    --no_controller) controller=(--no_controller) ;;
     --runs) runs="$2"; shift ;;
     --subworks) subworks="$2"; shift ;;
     --warmup) warmup="$2"; shift ;;
@@ -53,10 +56,11 @@ while [[ $# -gt 0 ]]; do
     --sandbox) sandbox="$2"; shift
       [[ "$sandbox" == on || "$sandbox" == off || "$sandbox" == per-process ]] \
         || { echo "--sandbox must be on, off or per-process, got '$sandbox'" >&2; exit 2; } ;;
-    *) echo "usage: $0 [--embedded] [--controller] [--runs N] [--subworks N] [--warmup N] [--startup_runs N] [--sandbox on|off|per-process]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--embedded] [--no_controller] [--runs N] [--subworks N] [--warmup N] [--startup_runs N] [--sandbox on|off|per-process]" >&2; exit 2 ;;
   esac
   shift
 done
+(( embedded == 0 )) || controller=() # no cluster, no controller
 for v in runs subworks warmup startup_runs; do
   [[ "${!v}" =~ ^[0-9]+$ ]] || { echo "--$v must be a non-negative integer, got '${!v}'" >&2; exit 2; }
 done
@@ -100,7 +104,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$work/run"
-export XDG_RUNTIME_DIR="$work/run" # --controller: this run's own controller, never a user's
+export XDG_RUNTIME_DIR="$work/run" # this run's own controller, never a user's
 # shellcheck source=bench/controller.sh
 . "$repo/bench/controller.sh"
 
@@ -239,7 +243,7 @@ startup_run() {
 : >"$work/startup.out"
 export RUNS="$runs" SUBWORKS="$subworks" TROUPE_BOOSTER_QUIET=1 NODE_PID="$node_pid" CPU_TICKS_SH="$repo/bench/cpu-ticks.sh"
 # the warm-up comes from several boosters, at most 1,000 sub-works each, as a node's would from several builds
-if (( ${#controller[@]} > 0 )); then
+if [[ "${controller[*]}" == --controller ]]; then
   startup_run cold 0 # the first build starts the controller: measured apart, before it is warm
 fi
 left=$warmup
@@ -249,11 +253,11 @@ while (( left > 0 )); do
     || { echo "warm-up run failed:" >&2; cat "$work/warmup.err" >&2; exit 1; }
   left=$(( left - 1000 ))
 done
-if (( ${#controller[@]} > 0 )); then
+if [[ "${controller[*]}" == --controller ]]; then
   await_controller_workers "$work/run" || { echo "the controller never knew a worker:" >&2; cat "$work"/run/troupe-controller-*/*.log >&2; exit 1; }
   BOOSTER_JVM_PID=$(controller_pid "$work/run") # the CPU of the booster's JVM is the controller's
   export BOOSTER_JVM_PID
-  where="$where, through a warm controller (--controller)"
+  where="$where, through a warm controller"
 fi
 "$booster" -bt echo -p bench --hook --hook_mode shims --hook_config "$work/rules.json" "${cluster_args[@]}" \
   --stats_json "$work/latency.json" -a "bash $work/latency.sh" >"$work/latency.out" 2>"$work/latency.err" \
@@ -324,7 +328,7 @@ if (( embedded == 0 )); then
     "work command $to_command s, first remote sub-work $to_remote s" \
     "(targets 0.5 s and 2 s)"
   (( no_remote == 0 )) || echo "warning: $no_remote of $startup_runs start-up runs saw no remote sub-work within 30 s"
-  if (( ${#controller[@]} > 0 )); then
+  if [[ "${controller[*]}" == --controller ]]; then
     echo "start-up of the first build, which started the controller: work command" \
       "$(awk '$1=="cold" && $3 != "" {printf "%.2f", $3-$2}' "$work/startup.out") s, first remote sub-work" \
       "$(awk '$1=="cold" && $4 != "none" {printf "%.2f", $4-$2}' "$work/startup.out") s"

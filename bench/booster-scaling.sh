@@ -3,7 +3,7 @@
 # each on this machine (loopback), one work of 256 sub-works that each sleep 0.25 s: ideally 256 / 32 × 0.25 s
 # = 2.0 s of wall time.
 #
-#   bench/booster-scaling.sh [--nodes N] [--slots N] [--subworks N] [--sleep S] [--jobs N|bk] [--warmup N] [--controller] [--keep] [--sandbox on|off]
+#   bench/booster-scaling.sh [--nodes N] [--slots N] [--subworks N] [--sleep S] [--jobs N|bk] [--warmup N] [--no_controller] [--keep] [--sandbox on|off]
 #   (--sandbox off: sub-works run unconfined, as distccd and icecream run theirs; on, the default, is the product's sandbox)
 #   (it builds Troupe with the README's command when the distribution is missing)
 #
@@ -15,10 +15,11 @@
 # (1.5 × the slots, TBS's factor), as `make -j@BK_JOBS` runs a build; `--jobs 32` runs exactly as many at once
 # as there are slots, so every slot waits for the client to start its next sub-work.
 #
-# --controller: every booster runs with --controller (docs/booster-execution.md, "Controller"), so the warm-up's
-# boosters start the controller and the measured work finds it joined, its JIT warm and the workers known, as an
-# incremental build does within --controller_remain_time of the last one. The controller runs under this run's
-# temp dir (XDG_RUNTIME_DIR) and is stopped at the end.
+# The boosters run through a controller, as bin/booster runs every --cluster work unless --no_controller
+# (docs/booster-execution.md, "Controller"), so the warm-up's boosters start the controller and the measured work
+# finds it joined, its JIT warm and the workers known, as an incremental build does within --controller_remain_time
+# of the last one. The controller runs under this run's temp dir (XDG_RUNTIME_DIR) and is stopped at the end.
+# --no_controller: every booster runs its work in its own JVM, joined for that work only.
 # --warmup N (default 2000): before the measured work, N sub-works of `tsleep S`, the measured work's own, run
 # through the fresh nodes in works of at most 1,000 (one booster each, as many at once as the measured work), because real cluster
 # nodes are long-running and their JIT is warm; 0 measures cold nodes. They are the measured sub-works' shape, every
@@ -39,7 +40,7 @@ jobs=""
 keep=0
 sandbox=on
 warmup=2000
-controller=()
+controller=(--controller)
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --nodes) nodes="$2"; shift ;;
@@ -49,10 +50,11 @@ while [[ $# -gt 0 ]]; do
     --jobs) jobs="$2"; shift ;;
     --warmup) warmup="$2"; shift ;;
     --controller) controller=(--controller) ;;
+    --no_controller) controller=(--no_controller) ;;
     --keep) keep=1 ;;
     --sandbox) sandbox="$2"; shift
       [[ "$sandbox" == on || "$sandbox" == off ]] || { echo "--sandbox must be on or off, got '$sandbox'" >&2; exit 2; } ;;
-    *) echo "usage: $0 [--nodes N] [--slots N] [--subworks N] [--sleep S] [--jobs N|bk] [--warmup N] [--controller] [--keep] [--sandbox on|off]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--nodes N] [--slots N] [--subworks N] [--sleep S] [--jobs N|bk] [--warmup N] [--no_controller] [--keep] [--sandbox on|off]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -85,7 +87,7 @@ cleanup() {
 trap cleanup EXIT
 
 mkdir -p "$work/run"
-export XDG_RUNTIME_DIR="$work/run" # --controller: this run's own controller, never a user's
+export XDG_RUNTIME_DIR="$work/run" # this run's own controller, never a user's
 # shellcheck source=bench/controller.sh
 . "$repo/bench/controller.sh"
 # shellcheck source=bench/cpu-ticks.sh
@@ -212,14 +214,14 @@ while (( left > 0 )); do
   left=$(( left - 1000 ))
 done
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-if (( ${#controller[@]} > 0 )); then
+if [[ "${controller[*]}" == --controller ]]; then
   await_controller_workers "$work/run" || { echo "the controller never knew a worker:" >&2; cat "$work"/run/troupe-controller-*/*.log >&2; exit 1; }
 fi
 # CPU clock ticks (bench/cpu-ticks.sh), to say where the measured work's CPU went
 cpu_snapshot() { # machine, nodes, nodes' JIT threads, controller
   local n=0 j=0 p c=0
   for p in "${pids[@]}"; do n=$((n + $(proc_ticks "$p"))); j=$((j + $(jit_ticks "$p"))); done
-  if (( ${#controller[@]} > 0 )); then p=$(controller_pid "$work/run"); [[ -n "$p" ]] && c=$(proc_ticks "$p"); fi
+  if [[ "${controller[*]}" == --controller ]]; then p=$(controller_pid "$work/run"); [[ -n "$p" ]] && c=$(proc_ticks "$p"); fi
   echo "$(machine_ticks) $n $j $c"
 }
 read -r m0 n0 j0 c0 < <(cpu_snapshot)
@@ -238,7 +240,7 @@ wall=$(awk -v a="$w0" -v b="$w1" 'BEGIN{printf "%.3f", b-a}')
 ideal=$(awk -v n="$subworks" -v s="$sleep_s" -v k="$total_slots" 'BEGIN{printf "%.3f", (n/k < 1 ? 1 : int((n+k-1)/k)) * s}')
 
 echo "booster scaling on $(nproc) cores, load average $load_before before, $load_after after"
-echo "$nodes worker nodes × $slots slots on loopback, $subworks sub-works of 'sleep $sleep_s', xargs -P $used_jobs (@BK_JOBS was $bk_jobs), nodes warmed with $warmup sub-works$( (( ${#controller[@]} > 0 )) && echo ", through a warm controller (--controller)")"
+echo "$nodes worker nodes × $slots slots on loopback, $subworks sub-works of 'sleep $sleep_s', xargs -P $used_jobs (@BK_JOBS was $bk_jobs), nodes warmed with $warmup sub-works$( [[ "${controller[*]}" == --controller ]] && echo ", through a warm controller")"
 echo "booster summary: ${summary:-none}"
 echo "sub-works per node (from each sub-work's sandbox directory):"
 for i in $(seq "$nodes"); do

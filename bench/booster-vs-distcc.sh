@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): the booster's `-bt cc` against distcc, side by side, on loopback.
 #
-#   bench/booster-vs-distcc.sh [--runs N] [--warmup N] [--jobs N] [--controller] [--keep] [--latency_only]
+#   bench/booster-vs-distcc.sh [--runs N] [--warmup N] [--jobs N] [--no_controller] [--keep] [--latency_only]
 #
 # It builds Troupe with the README's command when the distribution is missing, installs what it needs from
 # Debian when missing (distcc, libtool-bin, dpkg-dev; a deb-src entry derived from this machine's own Debian
@@ -18,10 +18,11 @@
 #     during each build (everything on it: workers, distccd and the compiles included);
 #   - whether every booster-built object equals the local one byte for byte;
 # and its ratio lines last. --latency_only measures the added latency alone (no Lua: no deb-src, no builds).
-# --controller: the boosters run with --controller (docs/booster-execution.md, "Controller"); the latency run starts
-# the controller, and the controller's CPU during the Lua build (it is no child of the build), with that of the
-# processes it starts (the local `gcc -E` of every compile), is added to the booster's client CPU. The controller
-# runs under this run's temp dir and is stopped at the end.
+# The boosters run through a controller, as bin/booster runs every --cluster work unless --no_controller
+# (docs/booster-execution.md, "Controller"); the latency run starts the controller, and the controller's CPU during
+# the Lua build (it is no child of the build), with that of the processes it starts (the local `gcc -E` of every
+# compile), is added to the booster's client CPU. The controller runs under this run's temp dir and is stopped at
+# the end. --no_controller: every booster runs its work in its own JVM, a child of the build like distcc.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,7 +31,7 @@ warmup=2000
 jobs=8
 keep=0
 latency_only=0
-controller=()
+controller=(--controller)
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --runs) runs="$2"; shift ;;
@@ -39,7 +40,8 @@ while [[ $# -gt 0 ]]; do
     --keep) keep=1 ;;
     --latency_only) latency_only=1 ;;
     --controller) controller=(--controller) ;;
-    *) echo "usage: $0 [--runs N] [--warmup N] [--jobs N] [--controller] [--keep] [--latency_only]" >&2; exit 2 ;;
+    --no_controller) controller=(--no_controller) ;;
+    *) echo "usage: $0 [--runs N] [--warmup N] [--jobs N] [--no_controller] [--keep] [--latency_only]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -75,7 +77,7 @@ fi
 work="$(mktemp -d /tmp/troupe-vs-distcc.XXXXXX)"
 pids=()
 mkdir -p "$work/run"
-export XDG_RUNTIME_DIR="$work/run" # --controller: this run's own controller, never a user's
+export XDG_RUNTIME_DIR="$work/run" # this run's own controller, never a user's
 # shellcheck source=bench/controller.sh
 . "$repo/bench/controller.sh"
 # shellcheck source=bench/cpu-ticks.sh
@@ -278,7 +280,7 @@ field() { awk -v l="$1" -v f="$2" '$1==l {print $f}' "$work/builds.out"; }
 mcpu() { awk -v l="$1" '$1==l {print $2}' "$work/machine.out"; }
 cpu() { awk -v u="$(field "$1" 3)" -v s="$(field "$1" 4)" 'BEGIN{printf "%.2f", u+s}'; }
 
-echo "booster vs distcc on $(nproc) cores, loopback: distccd (--jobs $jobs) and two Troupe worker nodes$( (( ${#controller[@]} > 0 )) && echo "; the booster through a controller (--controller, its CPU counted as the client's)")"
+echo "booster vs distcc on $(nproc) cores, loopback: distccd (--jobs $jobs) and two Troupe worker nodes$( [[ "${controller[*]}" == --controller ]] && echo "; the booster through a controller (its CPU counted as the client's)")"
 printf '%-40s %10s %10s %10s\n' "" "plain gcc" "distcc" "booster"
 printf '%-40s %7s ms %7s ms %7s ms\n' "trivial compile, median of $runs" "$plain" "$via_distcc" "$via_booster"
 printf '%-40s %10s %7s ms %7s ms\n' "added latency per compile" "" "$added_distcc" "$added_booster"

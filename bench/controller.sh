@@ -1,4 +1,4 @@
-# Sourced by the booster benchmarks for --controller (docs/booster-execution.md, "Controller"): the controllers
+# Sourced by the booster benchmarks for their controller (docs/booster-execution.md, "Controller"): the controllers
 # live under $XDG_RUNTIME_DIR/troupe-controller-UID, which each benchmark points at its own temp dir.
 
 # The pids of the controllers that logged under $1 (the runtime dir), oldest first.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Soak (not a test): one cluster node with roles worker and proxy, loaded for --minutes N (default 10) with
-#   - booster works in a loop against it (`bin/booster -bt echo --hook --no_local --cluster ...`, 40 hooked
+#   - booster works in a loop against it (`bin/booster -bt echo --hook --no_local --no_controller --cluster ...`, 40 hooked
 #     `true`s each, all run on the node's worker),
 #   - proxy traffic: wrk through the node's proxy to an nginx backend on loopback, in 10 s segments, paced
 #     by a Lua delay() to about --rps requests/s (default 400) so the machine is not saturated,
@@ -165,8 +165,9 @@ JSON
     rc=0
     # --no_local: every sub-work runs on the node's worker. Without it a loaded machine's booster runs its 40
     # instant sub-works locally before it has discovered the worker, and the node's worker side is not soaked.
+    # --no_controller: every work joins the node's cluster and leaves it, so the soak covers that churn too.
     TROUPE_BOOSTER_QUIET=1 "$repo/bin/booster" -bt echo -p soak --hook --hook_mode shims --hook_config "$work/rules.json" \
-      --no_local --cluster "127.0.0.1:$port" -a "seq 40 | xargs -P @BK_JOBS -n 1 true" >"$work/work.out" 2>"$work/work.err" || rc=$?
+      --no_local --no_controller --cluster "127.0.0.1:$port" -a "seq 40 | xargs -P @BK_JOBS -n 1 true" >"$work/work.out" 2>"$work/work.err" || rc=$?
     if (( rc == 0 )); then
       echo "ok $(date +%s) $(grep '^\[booster\] total' "$work/work.err" | tail -1)" >>"$work/works.log"
     else

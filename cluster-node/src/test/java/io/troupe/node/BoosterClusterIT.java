@@ -94,7 +94,7 @@ class BoosterClusterIT {
         List<String> command = new ArrayList<>(List.of(repo.resolve("bin/booster").toString(),
                 "-bt", "custom", "-p", "demo", "--hook",
                 "--hook_config", repo.resolve("docs/examples/cat-plugin/bk_custom_example_rules.json").toString(),
-                "--cluster", cluster));
+                "--cluster", cluster, "--no_controller")); // this booster's own JVM: it is what gets killed
         if (noLocal) {
             command.add("--no_local");
         }

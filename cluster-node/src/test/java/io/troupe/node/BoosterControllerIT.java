@@ -23,9 +23,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code bin/booster --controller} with real processes (docs/booster-execution.md, "Controller"): a one-node cluster
- * with a worker, the native {@code booster-client}, and the controller JVM it starts. The second work finds the
- * controller joined and its worker known, so its one sub-work runs remotely at once; the build's own stdout,
+ * {@code bin/booster --cluster} with real processes, which runs its work through a controller by default
+ * (docs/booster-execution.md, "Controller"): a one-node cluster with a worker, the native {@code booster-client},
+ * and the controller JVM it starts. The second work (with {@code --controller}, the same) finds the
+ * controller joined and its worker known, so its one sub-work runs remotely at once; {@code --no_controller} runs
+ * a work in the booster's own JVM and starts no controller; the build's own stdout,
  * stderr and exit code come through the client; a killed client takes its build with it; a killed controller
  * leaves the build running, its sub-works local; an idle controller leaves; args that do not parse, and a cluster
  * TLS directory without its keys, fail at once.
@@ -84,7 +86,7 @@ class BoosterControllerIT {
         long controller = controllerPid();
         nodes.await("the controller knows the worker", NODE_START, () -> controllerLog().contains("controller: workers known: 1"));
 
-        Run second = booster(command, "--controller_remain_time", "3");
+        Run second = booster(command, "--controller", "--controller_remain_time", "3");
         assertEquals(3, second.exitCode, second.describe());
         assertTrue(second.stdout.contains(content) && !second.stdout.contains("[booster]"), second.describe());
         // joined and its worker known before the work began: the one sub-work went to the worker at once
@@ -104,6 +106,19 @@ class BoosterControllerIT {
                 () -> ProcessHandle.of(controller).isEmpty() && controllerLog().contains("controller: leaving (idle)"));
         try (Stream<Path> left = Files.list(controllerDir())) {
             assertFalse(left.anyMatch(path -> path.toString().endsWith(".sock")), controllerLog());
+        }
+    }
+
+    @Test
+    void noControllerRunsTheWorkInTheBoostersOwnJvmAndStartsNone() throws Exception {
+        String content = "read without a controller " + System.nanoTime() + "\n";
+        Path file = tmp.resolve("own.txt");
+        Files.writeString(file, content);
+        Run run = booster("cat " + file + "; exit 4", "--no_controller");
+        assertEquals(4, run.exitCode, run.describe());
+        assertTrue(run.stdout.contains(content) && run.stderr.contains("[booster] total 1,"), run.describe());
+        try (Stream<Path> dirs = Files.list(runtimeDir)) {
+            assertEquals(List.of(), dirs.toList(), "no controller socket, lock or log" + controllerLog());
         }
     }
 
@@ -179,7 +194,8 @@ class BoosterControllerIT {
     }
 
     private Process startBooster(String command, String... flags) throws IOException {
-        List<String> args = new ArrayList<>(List.of(repo.resolve("bin/booster").toString(), "--controller",
+        // no --controller: a --cluster work runs through one by default
+        List<String> args = new ArrayList<>(List.of(repo.resolve("bin/booster").toString(),
                 "-bt", "custom", "-p", "demo", "--hook",
                 "--hook_config", repo.resolve("docs/examples/cat-plugin/bk_custom_example_rules.json").toString(),
                 "--cluster", cluster));

@@ -52,7 +52,7 @@ class BoosterVanishIT {
         // the command waits for the worker: the sleep must run there, not locally while the booster joins
         Process booster = nodes.start("booster", List.of(ProcessNodes.REPO.resolve("bin/booster").toString(), "-bt",
                 "echo", "-p", "vanish", "--hook", "--hook_config", rules.toString(), "--cluster", node.seed(),
-                "-a", SLEEP + " && echo slept"),
+                "--no_controller", "-a", SLEEP + " && echo slept"),
                 Map.of("TROUPE_BOOSTER_JAVA_OPTS", "-Dtroupe.booster.worker-discovery-timeout=15s"));
 
         nodes.await("the hooked sleep on the worker (or the booster's or the worker's exit)", Duration.ofSeconds(90),

@@ -78,7 +78,7 @@ class SandboxProcessIT {
 
     private Run booster(String cluster, Path rules, String command) throws Exception {
         List<String> argv = List.of(ProcessNodes.REPO.resolve("bin/booster").toString(), "-bt", "echo", "-p",
-                "sandbox", "--hook", "--hook_config", rules.toString(), "--cluster", cluster, "-a", command);
+                "sandbox", "--hook", "--hook_config", rules.toString(), "--cluster", cluster, "--no_controller", "-a", command);
         // this test is about what the worker runs: the command waits for the worker instead of starting at once
         Process process = nodes.start("booster", argv,
                 Map.of("TROUPE_BOOSTER_JAVA_OPTS", "-Dtroupe.booster.worker-discovery-timeout=15s"));

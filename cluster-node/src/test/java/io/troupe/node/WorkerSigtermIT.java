@@ -63,7 +63,7 @@ class WorkerSigtermIT {
         Path err = nodes.err("booster");
         List<String> command = List.of(ProcessNodes.REPO.resolve("bin/booster").toString(), "-bt", "echo", "-p",
                 "sigterm", "--hook", "--hook_config", rules.toString(), "--cluster", staying.seed(),
-                "-a", "seq 1 " + SUB_WORKS + " | xargs -P 8 -n 1 subwork");
+                "--no_controller", "-a", "seq 1 " + SUB_WORKS + " | xargs -P 8 -n 1 subwork");
         // the command waits for the workers instead of starting its first sub-works here while the booster joins
         Process booster = nodes.start("booster", command, Map.of("PATH", path,
                 "TROUPE_BOOSTER_JAVA_OPTS", "-Dtroupe.booster.worker-discovery-timeout=20s"));

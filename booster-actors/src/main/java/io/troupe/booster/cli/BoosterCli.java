@@ -188,18 +188,25 @@ public final class BoosterCli implements Callable<Integer> {
                     + "1 GiB); a sub-work with a larger one runs locally")
     private String maxFileSize;
 
+    // read by bin/booster, which runs a --cluster work through the controller unless --no_controller
     @Option(names = "--controller",
             description = "run the work through a long-lived local controller (a booster JVM that stays a cluster "
-                    + "member between builds, as TBS's bk-dist-controller): bin/booster starts one when none answers; "
-                    + "needs --cluster and the native client (docs/booster-execution.md, \"Controller\")")
+                    + "member between builds, as TBS's bk-dist-controller): the default for a --cluster work; "
+                    + "bin/booster starts one when none answers; needs the native client "
+                    + "(docs/booster-execution.md, \"Controller\")")
     private boolean controller;
 
+    @Option(names = "--no_controller",
+            description = "run the work in this booster's own JVM, without a controller: it joins the cluster for "
+                    + "this build only and leaves with it")
+    private boolean noController;
+
     @Option(names = "--controller_remain_time", paramLabel = "SECONDS",
-            description = "with --controller: how long the controller stays after its last work (default: ${DEFAULT-VALUE})")
+            description = "how long the controller stays after its last work (default: ${DEFAULT-VALUE})")
     private int controllerRemainSecs = 120;
 
     @Option(names = "--controller_no_wait",
-            description = "with --controller: the controller leaves as soon as no work runs (--controller_remain_time 0)")
+            description = "the controller leaves as soon as no work runs (--controller_remain_time 0)")
     private boolean controllerNoWait;
 
     /** Runs a work; calls {@code started} once its command has started and the booster has joined. */

@@ -35,8 +35,8 @@ final class TbsFlags {
 
     private static final String PUMP = "pump mode does not exist here; the handler decides what a sub-work sends";
     private static final String RESULT_CACHE = "there is no result cache; every sub-work runs";
-    private static final String NO_CONTROLLER = "the controller (--controller) listens on a per-user Unix socket, started"
-            + " by bin/booster as the user; without --controller the booster process is its own controller";
+    private static final String NO_CONTROLLER = "the controller listens on a per-user Unix socket, started"
+            + " by bin/booster as the user; with --no_controller the booster process is its own controller";
     private static final String NO_SERVER = "there is no resource server; workers are the cluster's members (--cluster)";
     private static final String NO_BAZEL = "no bazel mode; boost bazel through --hook like any other build";
     private static final String LOG = "logging is set in the configuration (pekko.loglevel, logback), not by flag";

@@ -126,7 +126,7 @@ final class FaultCluster implements AutoCloseable {
         Path stats = dir.resolve(name + ".stats.json");
         List<String> command = List.of(repo.resolve("bin/booster").toString(), "-bt", "echo", "-p", "faults",
                 "--hook", "--hook_mode", "shims", "--hook_config", dir.resolve("rules.json").toString(),
-                "--cluster", String.join(",", seeds), "--stats_json", stats.toString(), "-a", "bash " + script);
+                "--cluster", String.join(",", seeds), "--no_controller", "--stats_json", stats.toString(), "-a", "bash " + script);
         Map<String, String> environment = new HashMap<>(env);
         // hold the command until a worker is known: these tests are about remote sub-works. And leave the
         // cluster within 2 s: with a dead member the leave cannot complete (no convergence) and would take
