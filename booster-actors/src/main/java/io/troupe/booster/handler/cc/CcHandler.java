@@ -55,7 +55,9 @@ public final class CcHandler implements Handler, StdinUse {
             return PreloadConfig.fromFile(config.hookConfig().get());
         }
         List<HookRule> rules = new ArrayList<>();
-        for (String name : Toolchains.defaultNames(System.getenv("PATH"))) {
+        // the build's PATH: in a controller this JVM's own is that of whichever build started it
+        String path = config.env().isEmpty() ? System.getenv("PATH") : config.env().get("PATH");
+        for (String name : Toolchains.defaultNames(path)) {
             rules.add(new HookRule(name, "booster-exec $SRC_CMD"));
         }
         return new PreloadConfig(rules);
