@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * (docs/booster-execution.md, "Controller"): a one-node cluster with a worker, the native {@code booster-client},
  * and the controller JVM it starts. The second work (with {@code --controller}, the same) finds the
  * controller joined and its worker known, so its one sub-work runs remotely at once; {@code --no_controller} runs
- * a work in the booster's own JVM and starts no controller; the build's own stdout,
+ * a work in the booster's own JVM and starts no controller; a down seed holds neither the command nor its sub-works,
+ * which run locally; the build's own stdout,
  * stderr and exit code come through the client; a killed client takes its build with it; a killed controller
  * leaves the build running, its sub-works local; an idle controller leaves; args that do not parse, and a cluster
  * TLS directory without its keys, fail at once.
@@ -123,6 +124,33 @@ class BoosterControllerIT {
     }
 
     @Test
+    void aDownSeedHoldsNeitherTheControllersFirstCommandNorItsSubWorks() throws Exception {
+        String content = "read with the seed down " + System.nanoTime() + "\n";
+        Path file = tmp.resolve("down.txt");
+        Files.writeString(file, content);
+        String dead;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            dead = "127.0.0.1:" + free.getLocalPort(); // closed again: nobody answers there
+        }
+        String name = "booster-" + boosters;
+        long start = System.nanoTime();
+        Process process = startBoosterAt(dead, "cat " + file + "; cat " + file);
+        int exit = ProcessNodes.awaitExit(process, BOOSTER_TIMEOUT, "booster against a down seed",
+                () -> "\n" + run(-1, name).describe() + controllerLog());
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        Run run = run(exit, name);
+        assertEquals(0, run.exitCode, run.describe() + controllerLog());
+        assertEquals(content + content, run.stdout, run.describe());
+        // the controller's join times out after 15 s (troupe.booster.join-timeout): the work did not wait for it
+        assertTrue(took.compareTo(Duration.ofSeconds(10)) < 0, "the work waited for the join: " + took + run.describe());
+        assertTrue(run.stderr.contains("[booster] total 2, remote ok 0, local fallback 2, failed 0, workers used 0;"
+                + " fell back: no worker yet 2"), run.describe() + controllerLog());
+        assertTrue(run.stderr.contains("[booster] no worker was known during the work: not joined the cluster at "
+                + dead + " after "), run.describe() + controllerLog());
+        assertTrue(controllerLog().contains("controller: listening on"), "it ran through a controller" + controllerLog());
+    }
+
+    @Test
     void argsThatDoNotParseFailAtOnceThoughNoControllerRanYet() throws Exception {
         String name = "booster-" + boosters;
         Process client = startBooster("true", "--io_timeout_secs", "1");
@@ -194,6 +222,10 @@ class BoosterControllerIT {
     }
 
     private Process startBooster(String command, String... flags) throws IOException {
+        return startBoosterAt(cluster, command, flags);
+    }
+
+    private Process startBoosterAt(String cluster, String command, String... flags) throws IOException {
         // no --controller: a --cluster work runs through one by default
         List<String> args = new ArrayList<>(List.of(repo.resolve("bin/booster").toString(),
                 "-bt", "custom", "-p", "demo", "--hook",
