@@ -14,7 +14,8 @@ import java.util.Optional;
  * @param workDir the directory the work command runs in
  * @param configDir where a handler finds its default files ({@code TROUPE_CONF_DIR}, else {@code /etc/troupe})
  * @param hookConfigFile the rules file given with {@code --hook_config}, or {@code null}
- * @param env the booster's environment
+ * @param env the environment {@code bin/booster} was started with: this build's, also in a controller, whose own
+ *     {@code System.getenv()} is that of the build that started it
  */
 public record BoosterConfig(
         String type,
