@@ -243,7 +243,7 @@ startup_run() {
 : >"$work/startup.out"
 export RUNS="$runs" SUBWORKS="$subworks" TROUPE_BOOSTER_QUIET=1 NODE_PID="$node_pid" CPU_TICKS_SH="$repo/bench/cpu-ticks.sh"
 # the warm-up comes from several boosters, at most 1,000 sub-works each, as a node's would from several builds
-if [[ "${controller[*]}" == --controller ]]; then
+if through_controller; then
   startup_run cold 0 # the first build starts the controller: measured apart, before it is warm
 fi
 left=$warmup
@@ -253,7 +253,7 @@ while (( left > 0 )); do
     || { echo "warm-up run failed:" >&2; cat "$work/warmup.err" >&2; exit 1; }
   left=$(( left - 1000 ))
 done
-if [[ "${controller[*]}" == --controller ]]; then
+if through_controller; then
   await_controller_workers "$work/run" || { echo "the controller never knew a worker:" >&2; cat "$work"/run/troupe-controller-*/*.log >&2; exit 1; }
   BOOSTER_JVM_PID=$(controller_pid "$work/run") # the CPU of the booster's JVM is the controller's
   export BOOSTER_JVM_PID
@@ -328,7 +328,7 @@ if (( embedded == 0 )); then
     "work command $to_command s, first remote sub-work $to_remote s" \
     "(targets 0.5 s and 2 s)"
   (( no_remote == 0 )) || echo "warning: $no_remote of $startup_runs start-up runs saw no remote sub-work within 30 s"
-  if [[ "${controller[*]}" == --controller ]]; then
+  if through_controller; then
     echo "start-up of the first build, which started the controller: work command" \
       "$(awk '$1=="cold" && $3 != "" {printf "%.2f", $3-$2}' "$work/startup.out") s, first remote sub-work" \
       "$(awk '$1=="cold" && $4 != "none" {printf "%.2f", $4-$2}' "$work/startup.out") s"

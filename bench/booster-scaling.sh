@@ -214,14 +214,14 @@ while (( left > 0 )); do
   left=$(( left - 1000 ))
 done
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-if [[ "${controller[*]}" == --controller ]]; then
+if through_controller; then
   await_controller_workers "$work/run" || { echo "the controller never knew a worker:" >&2; cat "$work"/run/troupe-controller-*/*.log >&2; exit 1; }
 fi
 # CPU clock ticks (bench/cpu-ticks.sh), to say where the measured work's CPU went
 cpu_snapshot() { # machine, nodes, nodes' JIT threads, controller
   local n=0 j=0 p c=0
   for p in "${pids[@]}"; do n=$((n + $(proc_ticks "$p"))); j=$((j + $(jit_ticks "$p"))); done
-  if [[ "${controller[*]}" == --controller ]]; then p=$(controller_pid "$work/run"); [[ -n "$p" ]] && c=$(proc_ticks "$p"); fi
+  if through_controller; then p=$(controller_pid "$work/run"); [[ -n "$p" ]] && c=$(proc_ticks "$p"); fi
   echo "$(machine_ticks) $n $j $c"
 }
 read -r m0 n0 j0 c0 < <(cpu_snapshot)
@@ -240,7 +240,7 @@ wall=$(awk -v a="$w0" -v b="$w1" 'BEGIN{printf "%.3f", b-a}')
 ideal=$(awk -v n="$subworks" -v s="$sleep_s" -v k="$total_slots" 'BEGIN{printf "%.3f", (n/k < 1 ? 1 : int((n+k-1)/k)) * s}')
 
 echo "booster scaling on $(nproc) cores, load average $load_before before, $load_after after"
-echo "$nodes worker nodes × $slots slots on loopback, $subworks sub-works of 'sleep $sleep_s', xargs -P $used_jobs (@BK_JOBS was $bk_jobs), nodes warmed with $warmup sub-works$( [[ "${controller[*]}" == --controller ]] && echo ", through a warm controller")"
+echo "$nodes worker nodes × $slots slots on loopback, $subworks sub-works of 'sleep $sleep_s', xargs -P $used_jobs (@BK_JOBS was $bk_jobs), nodes warmed with $warmup sub-works$( through_controller && echo ", through a warm controller")"
 echo "booster summary: ${summary:-none}"
 echo "sub-works per node (from each sub-work's sandbox directory):"
 for i in $(seq "$nodes"); do

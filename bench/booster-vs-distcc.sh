@@ -280,7 +280,7 @@ field() { awk -v l="$1" -v f="$2" '$1==l {print $f}' "$work/builds.out"; }
 mcpu() { awk -v l="$1" '$1==l {print $2}' "$work/machine.out"; }
 cpu() { awk -v u="$(field "$1" 3)" -v s="$(field "$1" 4)" 'BEGIN{printf "%.2f", u+s}'; }
 
-echo "booster vs distcc on $(nproc) cores, loopback: distccd (--jobs $jobs) and two Troupe worker nodes$( [[ "${controller[*]}" == --controller ]] && echo "; the booster through a controller (its CPU counted as the client's)")"
+echo "booster vs distcc on $(nproc) cores, loopback: distccd (--jobs $jobs) and two Troupe worker nodes$( through_controller && echo "; the booster through a controller (its CPU counted as the client's)")"
 printf '%-40s %10s %10s %10s\n' "" "plain gcc" "distcc" "booster"
 printf '%-40s %7s ms %7s ms %7s ms\n' "trivial compile, median of $runs" "$plain" "$via_distcc" "$via_booster"
 printf '%-40s %10s %7s ms %7s ms\n' "added latency per compile" "" "$added_distcc" "$added_booster"

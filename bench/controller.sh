@@ -29,3 +29,7 @@ stop_controllers() {
     for _ in $(seq 300); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
   done
 }
+
+# Whether the sourcing benchmark's boosters run through a controller: its `controller` array holds the flag
+# they are given (--controller, the default, or --no_controller).
+through_controller() { [[ "${controller[*]}" == --controller ]]; }

@@ -55,12 +55,18 @@ public final class CcHandler implements Handler, StdinUse {
             return PreloadConfig.fromFile(config.hookConfig().get());
         }
         List<HookRule> rules = new ArrayList<>();
-        // the build's PATH: in a controller this JVM's own is that of whichever build started it
-        String path = config.env().isEmpty() ? System.getenv("PATH") : config.env().get("PATH");
-        for (String name : Toolchains.defaultNames(path)) {
+        for (String name : Toolchains.defaultNames(buildEnv(config.env()).get("PATH"))) {
             rules.add(new HookRule(name, "booster-exec $SRC_CMD"));
         }
         return new PreloadConfig(rules);
+    }
+
+    /**
+     * The build's environment as the booster passed it; empty only from a caller that has none, where this JVM's
+     * own stands in. Never this JVM's otherwise: in a controller that is whichever build started it.
+     */
+    private static Map<String, String> buildEnv(Map<String, String> given) {
+        return given.isEmpty() ? System.getenv() : given;
     }
 
     /** A compiler reads stdin only for an input named {@code -} or a stdin path; a response file might name it too. */
@@ -87,7 +93,7 @@ public final class CcHandler implements Handler, StdinUse {
         if (!plan.remote()) {
             throw new Exception(plan.localReason());
         }
-        Map<String, String> env = sandbox.env().isEmpty() ? System.getenv() : sandbox.env();
+        Map<String, String> env = buildEnv(sandbox.env());
         for (String name : LOCAL_ENV) {
             if (env.containsKey(name)) {
                 throw new Exception("environment variable " + name + " is set: the compiler would act on it locally only");
