@@ -3,7 +3,7 @@
 # each on this machine (loopback), one work of 256 sub-works that each sleep 0.25 s: ideally 256 / 32 × 0.25 s
 # = 2.0 s of wall time.
 #
-#   bench/booster-scaling.sh [--nodes N] [--slots N] [--subworks N] [--sleep S] [--jobs N|bk] [--warmup N] [--no_controller] [--keep] [--sandbox on|off]
+#   bench/booster-scaling.sh [--nodes N] [--slots N] [--subworks N] [--sleep S] [--jobs N|bk] [--warmup N] [--warmup_sleep S] [--no_controller] [--keep] [--sandbox on|off]
 #   (--sandbox off: sub-works run unconfined, as distccd and icecream run theirs; on, the default, is the product's sandbox)
 #   (it builds Troupe with the README's command when the distribution is missing)
 #
@@ -20,11 +20,15 @@
 # finds it joined, its JIT warm and the workers known, as an incremental build does within --controller_remain_time
 # of the last one. The controller runs under this run's temp dir (XDG_RUNTIME_DIR) and is stopped at the end.
 # --no_controller: every booster runs its work in its own JVM, joined for that work only.
-# --warmup N (default 2000): before the measured work, N sub-works of `tsleep S`, the measured work's own, run
-# through the fresh nodes in works of at most 1,000 (one booster each, as many at once as the measured work), because real cluster
-# nodes are long-running and their JIT is warm; 0 measures cold nodes. They are the measured sub-works' shape, every
-# slot busy for S, so the code that shape runs is the code that gets warm (`tsleep 0` left the nodes' JIT compiling
-# for a whole second of the measured work). The measured work's booster is always fresh, as in a real build.
+# --warmup N (default 20000) and --warmup_sleep S (default 0.05): before the measured work, N sub-works of `tsleep S`
+# run through the fresh nodes in works of at most 1,000 (one booster each, as many at once as the measured work),
+# because real cluster nodes are long-running and their JIT is warm; 0 measures cold nodes. They have the measured
+# sub-works' shape, every slot busy and more sub-works waiting for one, so the code that shape runs is the code that
+# gets warm (`tsleep 0` left the nodes' JIT compiling for a whole second of the measured work), only shorter, so that
+# each node runs the 5,000-odd sub-works C2 needs in about a minute (2,000 of 0.25 s, 500 a node, left C1's profiled
+# code running and C2 compiling 0.6 s during the measured work). Then the script waits, up to 30 s, until the nodes'
+# and the controller's JIT compilers have been idle for half a second, as a long-running node's are. The measured
+# work's booster is always fresh, as in a real build.
 #
 # Prints the per-node counts, a timeline (sub-works running, averaged over each S-long bucket), where the CPU
 # went during the measured work (the worker nodes and their JIT compiler threads, the controller, the rest), then
@@ -39,7 +43,8 @@ sleep_s=0.25
 jobs=""
 keep=0
 sandbox=on
-warmup=2000
+warmup=20000
+warmup_sleep=0.05
 controller=(--controller)
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -49,12 +54,13 @@ while [[ $# -gt 0 ]]; do
     --sleep) sleep_s="$2"; shift ;;
     --jobs) jobs="$2"; shift ;;
     --warmup) warmup="$2"; shift ;;
+    --warmup_sleep) warmup_sleep="$2"; shift ;;
     --controller) controller=(--controller) ;;
     --no_controller) controller=(--no_controller) ;;
     --keep) keep=1 ;;
     --sandbox) sandbox="$2"; shift
       [[ "$sandbox" == on || "$sandbox" == off ]] || { echo "--sandbox must be on or off, got '$sandbox'" >&2; exit 2; } ;;
-    *) echo "usage: $0 [--nodes N] [--slots N] [--subworks N] [--sleep S] [--jobs N|bk] [--warmup N] [--no_controller] [--keep] [--sandbox on|off]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--nodes N] [--slots N] [--subworks N] [--sleep S] [--jobs N|bk] [--warmup N] [--warmup_sleep S] [--no_controller] [--keep] [--sandbox on|off]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -63,6 +69,7 @@ done
 [[ "$subworks" =~ ^[1-9][0-9]*$ ]] || { echo "--subworks must be a positive integer, got '$subworks'" >&2; exit 2; }
 [[ "$warmup" =~ ^[0-9]+$ ]] || { echo "--warmup must be a number of sub-works, got '$warmup'" >&2; exit 2; }
 [[ "$sleep_s" =~ ^[0-9]*\.?[0-9]+$ ]] || { echo "--sleep must be a number of seconds, got '$sleep_s'" >&2; exit 2; }
+[[ "$warmup_sleep" =~ ^[0-9]*\.?[0-9]+$ ]] || { echo "--warmup_sleep must be a number of seconds, got '$warmup_sleep'" >&2; exit 2; }
 total_slots=$((nodes * slots))
 [[ -n "$jobs" ]] || jobs=bk
 [[ "$jobs" == bk || "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "--jobs must be a positive integer or 'bk', got '$jobs'" >&2; exit 2; }
@@ -202,7 +209,7 @@ echo "jobs \$1 bk \$2"
 SH
 cat >"$work/warmup.sh" <<SH
 export PATH="\$PATH:$work/bin"
-seq "\$1" | xargs -P "\$2" -I{} tsleep $sleep_s >/dev/null
+seq "\$1" | xargs -P "\$2" -I{} tsleep $warmup_sleep >/dev/null
 SH
 jobs_arg=$jobs
 [[ "$jobs" == bk ]] && jobs_arg=@BK_JOBS
@@ -213,6 +220,24 @@ while (( left > 0 )); do
     || { echo "warm-up run failed:" >&2; tail -30 "$work/warmup.err" >&2; exit 1; }
   left=$(( left - 1000 ))
 done
+all_jit_ticks() { # the nodes' and the controller's JIT compiler threads
+  local p t=0
+  for p in "${pids[@]}"; do t=$((t + $(jit_ticks "$p"))); done
+  if through_controller; then p=$(controller_pid "$work/run"); [[ -n "$p" ]] && t=$((t + $(jit_ticks "$p"))); fi
+  echo "$t"
+}
+settle_t0=$(date +%s.%N)
+settled=no
+if (( warmup > 0 )); then
+  j_prev=$(all_jit_ticks)
+  for _ in $(seq 60); do
+    sleep 0.5
+    j_now=$(all_jit_ticks)
+    (( j_now == j_prev )) && { settled=yes; break; }
+    j_prev=$j_now
+  done
+fi
+settle_s=$(awk -v a="$settle_t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 if through_controller; then
   await_controller_workers "$work/run" || { echo "the controller never knew a worker:" >&2; cat "$work"/run/troupe-controller-*/*.log >&2; exit 1; }
@@ -240,7 +265,7 @@ wall=$(awk -v a="$w0" -v b="$w1" 'BEGIN{printf "%.3f", b-a}')
 ideal=$(awk -v n="$subworks" -v s="$sleep_s" -v k="$total_slots" 'BEGIN{printf "%.3f", (n/k < 1 ? 1 : int((n+k-1)/k)) * s}')
 
 echo "booster scaling on $(nproc) cores, load average $load_before before, $load_after after"
-echo "$nodes worker nodes × $slots slots on loopback, $subworks sub-works of 'sleep $sleep_s', xargs -P $used_jobs (@BK_JOBS was $bk_jobs), nodes warmed with $warmup sub-works$( through_controller && echo ", through a warm controller")"
+echo "$nodes worker nodes × $slots slots on loopback, $subworks sub-works of 'sleep $sleep_s', xargs -P $used_jobs (@BK_JOBS was $bk_jobs), nodes warmed with $warmup sub-works of 'sleep $warmup_sleep'$( (( warmup > 0 )) && { [[ $settled == yes ]] && echo " (JIT compilers idle ${settle_s} s later)" || echo " (JIT compilers still busy after ${settle_s} s)"; })$( through_controller && echo ", through a warm controller")"
 echo "booster summary: ${summary:-none}"
 echo "sub-works per node (from each sub-work's sandbox directory):"
 for i in $(seq "$nodes"); do
