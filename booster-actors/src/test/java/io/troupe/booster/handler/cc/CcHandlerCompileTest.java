@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.troupe.api.booster.BoosterConfig;
 import io.troupe.api.booster.Command;
 import io.troupe.api.booster.DeterministicFailure;
 import io.troupe.api.booster.DistCommand;
@@ -217,5 +218,15 @@ class CcHandlerCompileTest {
         Exception local = assertThrows(Exception.class, () -> handler.preExecute(List.of("gcc", "-march=native", "-c",
                 "x.c"), new Sandbox(client, System.getenv())));
         assertTrue(local.getMessage().startsWith("-march=native"), local.getMessage());
+        // a failed preprocess leaves neither its unit nor its messages behind
+        assertThrows(Exception.class, () -> handler.preExecute(List.of("gcc", "-c", "../src/warn.c"),
+                new Sandbox(client, System.getenv())));
+        Path units = unit.getParent();
+        try (var left = Files.list(units)) {
+            assertEquals(List.of(), left.toList());
+        }
+        // the work's end removes the directory its units shared
+        handler.postWork(new BoosterConfig("cc", "demo", "b1", "make", client, client, null, Map.of()));
+        assertTrue(Files.notExists(units));
     }
 }
