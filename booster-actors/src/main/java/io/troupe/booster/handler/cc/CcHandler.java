@@ -116,7 +116,7 @@ public final class CcHandler implements Handler, StdinUse {
                 new Exception("compiler '" + command.get(0) + "' not found on the sub-work's PATH"));
         String toolchain = Toolchains.keyOf(compiler).key();
         long n = unitSeq.incrementAndGet();
-        Path unit = unitDir().resolve(n + "-" + plan.remoteInput().substring(plan.remoteInput().lastIndexOf('/') + 1));
+        Path unit = unitDir(env).resolve(n + "-" + plan.remoteInput().substring(plan.remoteInput().lastIndexOf('/') + 1));
         try {
             preprocess(compiler, plan, unit, unit.resolveSibling(n + ".err"), cwd, env);
             units.compute(unitKey(command, cwd), (k, files) -> {
@@ -136,9 +136,17 @@ public final class CcHandler implements Handler, StdinUse {
         }
     }
 
-    private synchronized Path unitDir() throws IOException {
+    /** Under the build's TMPDIR when it sets one, as distcc puts its preprocessor output; else Java's temp dir. */
+    private synchronized Path unitDir(Map<String, String> env) throws IOException {
         if (unitDir == null || !Files.isDirectory(unitDir)) {
-            unitDir = Files.createTempDirectory("troupe-cc-");
+            String tmp = env.get("TMPDIR");
+            Path base = Path.of(tmp == null || tmp.isBlank() ? System.getProperty("java.io.tmpdir") : tmp);
+            try {
+                unitDir = Files.createTempDirectory(base, "troupe-cc-");
+            } catch (IOException e) {
+                throw new IOException("cannot make a directory for preprocessed units in " + base
+                        + (tmp == null || tmp.isBlank() ? "" : " (TMPDIR)") + ": " + e, e);
+            }
         }
         return unitDir;
     }

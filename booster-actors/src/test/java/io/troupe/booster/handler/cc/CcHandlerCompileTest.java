@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -228,5 +229,22 @@ class CcHandlerCompileTest {
         // the work's end removes the directory its units shared
         handler.postWork(new BoosterConfig("cc", "demo", "b1", "make", client, client, null, Map.of()));
         assertTrue(Files.notExists(units));
+    }
+
+    @Test
+    void unitsGoUnderTheBuildsTmpdirAsDistccPutsThem() throws Exception {
+        project();
+        Path tmpdir = Files.createDirectories(tmp.resolve("build-tmp"));
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("TMPDIR", tmpdir.toString());
+        CcHandler handler = new CcHandler();
+        Command command = handler.preExecute(List.of("gcc", "-I../src/inc", "-c", "../src/unit.c"),
+                new Sandbox(client, env)).commands().get(0);
+        assertTrue(command.inputFiles().get(0).localPath().startsWith(tmpdir + "/troupe-cc-"),
+                command.inputFiles().get(0).localPath());
+        env.put("TMPDIR", tmp.resolve("no-such-dir").toString());
+        Exception missing = assertThrows(Exception.class, () -> new CcHandler().preExecute(
+                List.of("gcc", "-I../src/inc", "-c", "../src/unit.c"), new Sandbox(client, env)));
+        assertTrue(missing.getMessage().contains("no-such-dir (TMPDIR)"), missing.getMessage());
     }
 }
