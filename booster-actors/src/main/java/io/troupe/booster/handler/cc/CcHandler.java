@@ -116,7 +116,8 @@ public final class CcHandler implements Handler, StdinUse {
                 new Exception("compiler '" + command.get(0) + "' not found on the sub-work's PATH"));
         String toolchain = Toolchains.keyOf(compiler).key();
         long n = unitSeq.incrementAndGet();
-        Path unit = unitDir(env).resolve(n + "-" + plan.remoteInput().substring(plan.remoteInput().lastIndexOf('/') + 1));
+        String name = plan.remoteInput().substring(plan.remoteInput().lastIndexOf('/') + 1);
+        Path unit = unitDir(env, cwd).resolve(n + "-" + name);
         try {
             preprocess(compiler, plan, unit, unit.resolveSibling(n + ".err"), cwd, env);
             units.compute(unitKey(command, cwd), (k, files) -> {
@@ -137,10 +138,11 @@ public final class CcHandler implements Handler, StdinUse {
     }
 
     /** Under the build's TMPDIR when it sets one, as distcc puts its preprocessor output; else Java's temp dir. */
-    private synchronized Path unitDir(Map<String, String> env) throws IOException {
+    private synchronized Path unitDir(Map<String, String> env, Path cwd) throws IOException {
         if (unitDir == null || !Files.isDirectory(unitDir)) {
             String tmp = env.get("TMPDIR");
-            Path base = Path.of(tmp == null || tmp.isBlank() ? System.getProperty("java.io.tmpdir") : tmp);
+            // a relative TMPDIR is the build's, as the compiler would read it
+            Path base = cwd.resolve(tmp == null || tmp.isBlank() ? System.getProperty("java.io.tmpdir") : tmp);
             try {
                 unitDir = Files.createTempDirectory(base, "troupe-cc-");
             } catch (IOException e) {
