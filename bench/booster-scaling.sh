@@ -265,7 +265,14 @@ wall=$(awk -v a="$w0" -v b="$w1" 'BEGIN{printf "%.3f", b-a}')
 ideal=$(awk -v n="$subworks" -v s="$sleep_s" -v k="$total_slots" 'BEGIN{printf "%.3f", (n/k < 1 ? 1 : int((n+k-1)/k)) * s}')
 
 echo "booster scaling on $(nproc) cores, load average $load_before before, $load_after after"
-echo "$nodes worker nodes × $slots slots on loopback, $subworks sub-works of 'sleep $sleep_s', xargs -P $used_jobs (@BK_JOBS was $bk_jobs), nodes warmed with $warmup sub-works of 'sleep $warmup_sleep'$( (( warmup > 0 )) && { [[ $settled == yes ]] && echo " (JIT compilers idle ${settle_s} s later)" || echo " (JIT compilers still busy after ${settle_s} s)"; })$( through_controller && echo ", through a warm controller")"
+if (( warmup == 0 )); then
+  warmed="cold nodes (no warm-up)"
+elif [[ $settled == yes ]]; then
+  warmed="nodes warmed with $warmup sub-works of 'sleep $warmup_sleep' (JIT compilers idle ${settle_s} s later)"
+else
+  warmed="nodes warmed with $warmup sub-works of 'sleep $warmup_sleep' (JIT compilers still busy after ${settle_s} s)"
+fi
+echo "$nodes worker nodes × $slots slots on loopback, $subworks sub-works of 'sleep $sleep_s', xargs -P $used_jobs (@BK_JOBS was $bk_jobs), $warmed$( through_controller && echo ", through a warm controller")"
 echo "booster summary: ${summary:-none}"
 echo "sub-works per node (from each sub-work's sandbox directory):"
 for i in $(seq "$nodes"); do
