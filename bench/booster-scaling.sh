@@ -239,7 +239,7 @@ if (( warmup > 0 )); then
 fi
 settle_s=$(awk -v a="$settle_t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-if through_controller; then
+if through_controller && (( warmup > 0 )); then # with no warm-up the measured work starts the controller
   await_controller_workers "$work/run" || { echo "the controller never knew a worker:" >&2; cat "$work"/run/troupe-controller-*/*.log >&2; exit 1; }
 fi
 # CPU clock ticks (bench/cpu-ticks.sh), to say where the measured work's CPU went
@@ -272,7 +272,7 @@ elif [[ $settled == yes ]]; then
 else
   warmed="nodes warmed with $warmup sub-works of 'sleep $warmup_sleep' (JIT compilers still busy after ${settle_s} s)"
 fi
-echo "$nodes worker nodes × $slots slots on loopback, $subworks sub-works of 'sleep $sleep_s', xargs -P $used_jobs (@BK_JOBS was $bk_jobs), $warmed$( through_controller && echo ", through a warm controller")"
+echo "$nodes worker nodes × $slots slots on loopback, $subworks sub-works of 'sleep $sleep_s', xargs -P $used_jobs (@BK_JOBS was $bk_jobs), $warmed$( through_controller && { (( warmup > 0 )) && echo ", through a warm controller" || echo ", through a controller the work starts"; })"
 echo "booster summary: ${summary:-none}"
 echo "sub-works per node (from each sub-work's sandbox directory):"
 for i in $(seq "$nodes"); do

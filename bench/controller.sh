@@ -1,9 +1,9 @@
 # Sourced by the booster benchmarks for their controller (docs/booster-execution.md, "Controller"): the controllers
 # live under $XDG_RUNTIME_DIR/troupe-controller-UID, which each benchmark points at its own temp dir.
 
-# The pids of the controllers that logged under $1 (the runtime dir), oldest first.
+# The pids of the controllers that logged under $1 (the runtime dir), oldest first; nothing (and success) when none has.
 controller_pids() {
-  sed -n 's/^controller: listening on .* (pid \([0-9]*\)).*/\1/p' "$1"/troupe-controller-*/*.log 2>/dev/null
+  sed -n 's/^controller: listening on .* (pid \([0-9]*\)).*/\1/p' "$1"/troupe-controller-*/*.log 2>/dev/null || true
 }
 
 # The pid of the newest controller that logged under $1, or nothing.
