@@ -141,13 +141,14 @@ public final class CcHandler implements Handler, StdinUse {
     private synchronized Path unitDir(Map<String, String> env, Path cwd) throws IOException {
         if (unitDir == null || !Files.isDirectory(unitDir)) {
             String tmp = env.get("TMPDIR");
+            boolean buildsTmp = tmp != null && !tmp.isBlank();
             // a relative TMPDIR is the build's, as the compiler would read it
-            Path base = cwd.resolve(tmp == null || tmp.isBlank() ? System.getProperty("java.io.tmpdir") : tmp);
+            Path base = cwd.resolve(buildsTmp ? tmp : System.getProperty("java.io.tmpdir"));
             try {
                 unitDir = Files.createTempDirectory(base, "troupe-cc-");
             } catch (IOException e) {
                 throw new IOException("cannot make a directory for preprocessed units in " + base
-                        + (tmp == null || tmp.isBlank() ? "" : " (TMPDIR)") + ": " + e, e);
+                        + (buildsTmp ? " (TMPDIR)" : "") + ": " + e, e);
             }
         }
         return unitDir;
