@@ -22,6 +22,33 @@ public final class Compression {
         return new Piece(digest, java.util.Arrays.copyOf(raw, length), length, false, false);
     }
 
+    /** {@code raw} as one LZ4 block, or null when that is not smaller. */
+    public static byte[] pack(byte[] raw) {
+        byte[] packed = new byte[COMPRESSOR.maxCompressedLength(raw.length)];
+        int packedLength = COMPRESSOR.compress(raw, 0, raw.length, packed, 0, packed.length);
+        return packedLength < raw.length ? java.util.Arrays.copyOf(packed, packedLength) : null;
+    }
+
+    /**
+     * The {@code rawLength} bytes that {@link #pack} made {@code packed} of.
+     *
+     * @throws IllegalArgumentException naming {@code what} when the block is damaged or not of that length
+     */
+    public static byte[] unpack(byte[] packed, int rawLength, String what) {
+        byte[] raw = new byte[rawLength];
+        int read;
+        try {
+            read = DECOMPRESSOR.decompress(packed, 0, raw, 0, rawLength);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(what + " does not decompress to its " + rawLength + " bytes: " + e.getMessage(), e);
+        }
+        if (read != packed.length) {
+            throw new IllegalArgumentException(what + " does not decompress to its " + rawLength + " bytes: "
+                    + packed.length + " compressed bytes, " + read + " used");
+        }
+        return raw;
+    }
+
     /** The raw bytes of a piece. */
     public static byte[] unpack(Piece piece) {
         if (!piece.compressed()) {

@@ -333,7 +333,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     private static Map<String, Long> blobsOf(SubWorkExecutor.Execute execute) {
         Map<String, Long> blobs = new HashMap<>();
         for (SubWorkExecutor.InputFile input : execute.inputs()) {
-            if (input.content() == null && input.digest() != null) {
+            if (!input.inline() && input.digest() != null) {
                 blobs.put(input.digest(), input.size());
             }
         }

@@ -66,7 +66,7 @@ final class CasService {
     List<String> missing(List<InputFile> inputs) {
         List<String> digests = new ArrayList<>();
         for (InputFile input : inputs) {
-            if (input.content() == null) {
+            if (!input.inline()) {
                 digests.add(input.digest());
             }
         }

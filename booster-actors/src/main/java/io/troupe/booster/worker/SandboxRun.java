@@ -366,7 +366,7 @@ final class SandboxRun {
             for (InputFile input : request.inputs()) {
                 Path file = SandboxPaths.resolve(sandbox, input.path(), "input file");
                 Files.createDirectories(file.getParent());
-                if (input.content() == null) {
+                if (!input.inline()) {
                     if (!store.materialize(input.digest(), file, input.executable())) {
                         // evicted since the Execute was accepted: the booster retries, sending it again
                         throw new StepFailure(Failure.IO_ERROR, "input file '" + input.path() + "' (blob "
@@ -374,7 +374,7 @@ final class SandboxRun {
                     }
                     continue;
                 }
-                Files.write(file, input.content());
+                Files.write(file, input.packed() != null ? unpacked(input) : input.content());
                 if (input.executable() && !file.toFile().setExecutable(true)) {
                     throw new IOException("cannot make input file '" + input.path() + "' executable");
                 }
@@ -524,6 +524,14 @@ final class SandboxRun {
     private static final class OutputTooLarge extends IOException {
         OutputTooLarge(String message) {
             super(message);
+        }
+    }
+
+    private static byte[] unpacked(InputFile input) {
+        try {
+            return io.troupe.booster.cas.Compression.unpack(input.packed(), (int) input.size(), "input file '" + input.path() + "'");
+        } catch (IllegalArgumentException e) {
+            throw new StepFailure(Failure.BAD_REQUEST, e.getMessage());
         }
     }
 }

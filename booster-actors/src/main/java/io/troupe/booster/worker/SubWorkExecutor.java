@@ -133,18 +133,30 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     /**
      * A file put into the sandbox at {@code path} (relative) before the run: blob {@code digest} of the worker's
      * content store (the worker answers {@link NeedInputs} when it lacks it), or {@code content} itself when
-     * given (small files only: it travels inside the message).
+     * given (small files only: it travels inside the message), or {@code packed}, one LZ4 block
+     * ({@link io.troupe.booster.cas.Compression#pack}) of the file's {@code size} bytes, also inside the message.
+     * A packed file has no digest and no content, so a worker that does not know packing refuses it.
      */
-    public record InputFile(String path, String digest, long size, boolean executable, byte[] content)
+    public record InputFile(String path, String digest, long size, boolean executable, byte[] content, byte[] packed)
             implements CborSerializable {
         /** A file sent inline. */
         public InputFile(String path, byte[] content, boolean executable) {
-            this(path, null, content == null ? 0 : content.length, executable, content);
+            this(path, null, content == null ? 0 : content.length, executable, content, null);
         }
 
         /** A file sent by digest. */
         public static InputFile byDigest(String path, String digest, long size, boolean executable) {
-            return new InputFile(path, digest, size, executable, null);
+            return new InputFile(path, digest, size, executable, null, null);
+        }
+
+        /** A file sent inline as an LZ4 block of its {@code size} bytes. */
+        public static InputFile packed(String path, byte[] block, long size, boolean executable) {
+            return new InputFile(path, null, size, executable, null, block);
+        }
+
+        /** Whether the bytes travel in the message (as they are or packed), not by digest. */
+        public boolean inline() {
+            return content != null || packed != null;
         }
     }
 
@@ -848,11 +860,16 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             } catch (IllegalArgumentException e) {
                 return new Failed(id, Failure.BAD_PATH, e.getMessage(), load());
             }
-            if (input.content() == null && !io.troupe.booster.cas.Digests.valid(input.digest())) {
+            if (!input.inline() && !io.troupe.booster.cas.Digests.valid(input.digest())) {
                 return new Failed(id, Failure.BAD_REQUEST, "input file '" + input.path() + "' of sub-work " + id
                         + " has neither content nor a SHA-256 digest", load());
             }
             long size = input.content() != null ? input.content().length : input.size();
+            // LZ4 expands at most 255-fold: a larger claim is not what Compression.pack made
+            if (input.packed() != null && (size > 255L * input.packed().length || size > Integer.MAX_VALUE)) {
+                return new Failed(id, Failure.BAD_REQUEST, "input file '" + input.path() + "' of sub-work " + id
+                        + " claims " + size + " bytes from a compressed block of " + input.packed().length, load());
+            }
             if (size > settings.maxFileBytes()) {
                 return new Failed(id, Failure.TOO_LARGE, "input file '" + input.path() + "' is " + size
                         + " bytes, more than troupe.worker.max-file-size = " + settings.maxFileBytes(), load());

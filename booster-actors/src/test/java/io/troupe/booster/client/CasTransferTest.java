@@ -156,6 +156,38 @@ class CasTransferTest {
         assertEquals(afterFirst.receivedBytes(), casStats().receivedBytes(), "the second sub-work sent no input bytes");
     }
 
+    /** Text that LZ4 packs well, as a preprocessed unit: lines that differ a little. */
+    private static byte[] unitLike(int size) {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; text.length() < size; i++) {
+            text.append("extern int lua_function_").append(i).append(" (lua_State *L, int idx, const char *name);\n");
+        }
+        return text.substring(0, size).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void anInputOverTheInlineLimitThatPacksUnderItTravelsInsideTheRequest() throws Exception {
+        Path dir = Files.createDirectories(root.resolve("packed"));
+        byte[] input = unitLike(MIB); // 4 x the 256 KiB inline limit, about 1/10 of it packed
+        Files.write(dir.resolve("unit.i"), input);
+        String script = "cat unit.i > copy.i";
+        ContentStore.Stats before = casStats();
+
+        Outcome outcome = runOne(dir, true, shell(script, "unit.i", "copy.i"), script);
+        assertEquals(0, outcome.reply().exitCode(), outcome.stderr());
+        assertEquals(new WorkActor.Summary(1, 1, 0, 0, 1), outcome.summary());
+        assertEquals(Digests.of(input), Digests.of(Files.readAllBytes(dir.resolve("copy.i"))));
+        assertEquals(before.receivedBlobs(), casStats().receivedBlobs(), "no blob was uploaded: the unit came inline");
+
+        // the same size of bytes that do not pack goes by digest, through the worker's store
+        Files.write(dir.resolve("noise.bin"), random(MIB, 7));
+        String copyNoise = "cat noise.bin > noise.out";
+        Outcome noise = runOne(dir, true, shell(copyNoise, "noise.bin", "noise.out"), copyNoise);
+        assertEquals(0, noise.reply().exitCode(), noise.stderr());
+        assertEquals(Digests.of(dir.resolve("noise.bin")), Digests.of(dir.resolve("noise.out")));
+        assertEquals(before.receivedBlobs() + 1, casStats().receivedBlobs(), "the noise went by digest");
+    }
+
     /** Large files Must-show: a preprocessed unit over 8 MiB compiles remotely to an object over 8 MiB. */
     @Test
     void aPreprocessedUnitOver8MiBCompilesRemotelyToAnObjectOver8MiB() throws Exception {

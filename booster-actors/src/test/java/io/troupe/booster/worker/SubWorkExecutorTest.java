@@ -115,6 +115,50 @@ class SubWorkExecutorTest {
         awaitNoSandboxes();
     }
 
+    /** A preprocessed unit's kind of text: LZ4 packs it a few fold. */
+    private static byte[] unit() {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 2000; i++) {
+            text.append("extern int f").append(i * 7919 % 10007).append("(int x);\n");
+        }
+        return text.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aPackedInputIsUnpackedIntoTheSandbox() {
+        byte[] raw = unit();
+        byte[] block = io.troupe.booster.cas.Compression.pack(raw);
+        assertTrue(block.length < raw.length / 2, "the test's input packs: " + block.length);
+        Reply reply = run("packed", List.of(sh("cat src/unit.i", List.of())),
+                List.of(InputFile.packed("src/unit.i", block, raw.length, false)), 0);
+        assertTrue(reply instanceof Done, reply.toString());
+        assertEquals(new String(raw, StandardCharsets.UTF_8),
+                new String(((Done) reply).results().get(0).stdout(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aDamagedPackedInputIsABadRequestNamingTheFile() {
+        byte[] raw = unit();
+        byte[] block = io.troupe.booster.cas.Compression.pack(raw);
+        Failed shorter = expectFailed(run("packed-short", List.of(sh("true", List.of())),
+                List.of(InputFile.packed("src/unit.i", java.util.Arrays.copyOf(block, block.length / 2), raw.length, false)), 0),
+                Failure.BAD_REQUEST);
+        assertTrue(shorter.message().contains("input file 'src/unit.i' does not decompress to its " + raw.length + " bytes"),
+                shorter.message());
+        Failed longer = expectFailed(run("packed-long", List.of(sh("true", List.of())),
+                List.of(InputFile.packed("src/unit.i", block, raw.length + 1, false)), 0), Failure.BAD_REQUEST);
+        assertTrue(longer.message().contains("input file 'src/unit.i'"), longer.message());
+        awaitNoSandboxes();
+    }
+
+    @Test
+    void aPackedInputClaimingMoreThanLz4CanHoldIsRefusedBeforeAnyAllocation() {
+        Failed failed = expectFailed(run("packed-claim", List.of(sh("true", List.of())),
+                List.of(InputFile.packed("src/unit.i", new byte[10], 900L * 1024 * 1024, false)), 0), Failure.BAD_REQUEST);
+        assertEquals("input file 'src/unit.i' of sub-work packed-claim claims 943718400 bytes from a compressed block of 10",
+                failed.message());
+    }
+
     @Test
     void refusesAbsoluteInputPath() {
         Failed failed = expectFailed(run("abs", List.of(sh("true", List.of())),
