@@ -112,14 +112,15 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      * @param remoteTimeout longest run of the remote process ({@link Duration#ZERO} = the worker's own limit)
      * @param maxFileBytes an input file past this size makes the sub-work run locally ({@code --max_file_size})
      * @param inlineInputBytes inputs totalling at most this ride inside the request instead of by digest
+     * @param inlinePackedBytes larger inputs that LZ4 packs into at most this ride packed inside the request
      * @param forceLocalKeys {@code --force_local_list} keys joined by {@code !!|!!} (TBS's BK_DIST_FORCE_LOCAL_KEYS), or null
      * @param hookTimeout longest call of a per-sub-work hook, {@code troupe.booster.hook-timeout} ({@link Duration#ZERO} = none)
      * @param console where warnings go (the work's {@link WorkConsole})
      */
     public record Shared(Handler handler, ActorRef<WorkerDirectory.Command> directory,
             ActorRef<LocalSlots.Command> localSlots, boolean local, boolean noLocal, int remoteRetryTimes,
-            Duration ioTimeout, Duration remoteTimeout, long maxFileBytes, long inlineInputBytes, Executor blocking,
-            String forceLocalKeys, Duration hookTimeout, java.io.PrintStream console) {}
+            Duration ioTimeout, Duration remoteTimeout, long maxFileBytes, long inlineInputBytes, long inlinePackedBytes,
+            Executor blocking, String forceLocalKeys, Duration hookTimeout, java.io.PrintStream console) {}
 
     /**
      * The handler's decisions, made in one blocking task: remote or not, local weight, retries and (for a
@@ -267,7 +268,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         this.uploadReplies = context.messageAdapter(SubWorkExecutor.OfferReply.class, UploadAnswered::new);
         this.downloadReplies = context.messageAdapter(SubWorkExecutor.DownloadFrom.class, DownloadAnswered::new);
         this.inline = isInline(shared.handler());
-        this.files = new SubWorkFiles(cwd, stdin, shared.maxFileBytes(), shared.inlineInputBytes());
+        this.files = new SubWorkFiles(cwd, stdin, shared.maxFileBytes(), shared.inlineInputBytes(),
+                shared.inlinePackedBytes());
         if (io.troupe.booster.exec.BoosterExec.forcedLocal(argv, shared.forceLocalKeys())) {
             // decided here, not in booster-exec, so that the summary and --stats_json count it; booster-exec runs it
             fallback = shared.local() ? null : FallbackReason.FORCED_LOCAL;

@@ -33,8 +33,8 @@ final class SubWorkFiles {
     /** digests of local input files, shared by every sub-work: a header is hashed once per change */
     private static final Digests.Cache DIGESTS = new Digests.Cache(200_000);
 
-    /** inputs up to this many times {@code inlineInputBytes} are tried LZ4-packed inside the request */
-    static final int PACKED_INLINE_FACTOR = 8;
+    /** inputs up to this many times {@code inlinePackedBytes} are tried LZ4-packed: few pack better than that */
+    private static final int PACK_RATIO_TRIED = 8;
 
     /** Input files as sent (by digest) and where their bytes are here, by digest. */
     record Inputs(List<SubWorkExecutor.InputFile> files, Map<String, Path> localFiles) {
@@ -49,16 +49,19 @@ final class SubWorkFiles {
     private final ExecutorGateway.Stdin stdin;
     private final long maxFileBytes;
     private final long inlineInputBytes;
+    private final long inlinePackedBytes;
 
     /**
      * @param maxFileBytes an input file past this size makes the sub-work run locally
      * @param inlineInputBytes inputs totalling at most this ride inside the request instead of by digest
+     * @param inlinePackedBytes larger inputs that LZ4 packs into at most this ride packed inside the request
      */
-    SubWorkFiles(Path cwd, ExecutorGateway.Stdin stdin, long maxFileBytes, long inlineInputBytes) {
+    SubWorkFiles(Path cwd, ExecutorGateway.Stdin stdin, long maxFileBytes, long inlineInputBytes, long inlinePackedBytes) {
         this.cwd = cwd;
         this.stdin = stdin;
         this.maxFileBytes = maxFileBytes;
         this.inlineInputBytes = inlineInputBytes;
+        this.inlinePackedBytes = inlinePackedBytes;
     }
 
     static DistCommand checked(DistCommand dist) {
@@ -116,7 +119,7 @@ final class SubWorkFiles {
             }
         }
         boolean small = total <= inlineInputBytes;
-        if (!small && total <= PACKED_INLINE_FACTOR * inlineInputBytes) {
+        if (!small && total <= PACK_RATIO_TRIED * inlinePackedBytes) {
             List<SubWorkExecutor.InputFile> packed = packedInline(locals, remotes);
             if (packed != null) {
                 return new Inputs(packed, Map.of());
@@ -139,9 +142,9 @@ final class SubWorkFiles {
     }
 
     /**
-     * The inputs as LZ4 blocks inside the request when together they pack into {@code inlineInputBytes}, else null
-     * (they go by digest). A preprocessed C++ unit of 300 KiB-2 MiB packs 4-6 fold: one message instead of the
-     * digest, the worker's answer, an offer and a stream.
+     * The inputs as LZ4 blocks inside the request when together they pack into {@code inlinePackedBytes}, else
+     * null (they go by digest). A preprocessed C++ unit packs about 4 fold: one message instead of the digest,
+     * the worker's answer, an offer and a stream.
      */
     private List<SubWorkExecutor.InputFile> packedInline(List<Path> locals, List<String> remotes) throws IOException {
         List<SubWorkExecutor.InputFile> inputs = new ArrayList<>();
@@ -151,7 +154,7 @@ final class SubWorkFiles {
             byte[] raw = Files.readAllBytes(local);
             byte[] block = io.troupe.booster.cas.Compression.pack(raw);
             packedTotal += block != null ? block.length : raw.length;
-            if (packedTotal > inlineInputBytes) {
+            if (packedTotal > inlinePackedBytes) {
                 return null;
             }
             boolean executable = Files.isExecutable(local);

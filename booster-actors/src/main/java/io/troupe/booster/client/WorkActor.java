@@ -184,6 +184,7 @@ public final class WorkActor {
     private final ProgressReporter reporter;
     private final long maxFileBytes;
     private final long inlineInputBytes;
+    private final long inlinePackedBytes;
     private final int localTotal;
     private final Map<String, ActorRef<ExecutorGateway.SubWorkReply>> pending = new HashMap<>();
     private final Set<String> workersUsed = new HashSet<>();
@@ -265,8 +266,9 @@ public final class WorkActor {
         // an input file past this runs the sub-work locally (files move by digest, DESIGN.md 4.7)
         this.maxFileBytes = config.getBytes("troupe.booster.max-file-size");
         // well inside the Artery frame, whatever the setting: the request carries them with commands and env
-        this.inlineInputBytes = Math.min(config.getBytes("troupe.booster.inline-input-bytes"),
-                config.getBytes("pekko.remote.artery.advanced.maximum-frame-size") / 2);
+        long halfFrame = config.getBytes("pekko.remote.artery.advanced.maximum-frame-size") / 2;
+        this.inlineInputBytes = Math.min(config.getBytes("troupe.booster.inline-input-bytes"), halfFrame);
+        this.inlinePackedBytes = Math.min(config.getBytes("troupe.booster.inline-packed-bytes"), halfFrame);
     }
 
     // ---- waiting for the first worker (only the embedded worker, --no_local, EXTERNAL, or a discovery hold) ----
@@ -395,7 +397,7 @@ public final class WorkActor {
         shared = new SubWorkActor.Shared(handler, directory, localSlots, local, settings.noLocal(),
                 settings.remoteRetryTimes(), Duration.ofSeconds(settings.ioTimeoutSecs() > 0 ? settings.ioTimeoutSecs() : 600),
                 Duration.ofSeconds(Math.max(0, settings.remoteTimeoutSecs())), maxFileBytes,
-                inlineInputBytes, blocking, settings.env().get(io.troupe.booster.exec.BoosterExec.FORCE_LOCAL_KEYS_ENV),
+                inlineInputBytes, inlinePackedBytes, blocking, settings.env().get(io.troupe.booster.exec.BoosterExec.FORCE_LOCAL_KEYS_ENV),
                 HandlerCalls.timeout(context.getSystem().settings().config(), HandlerCalls.SUB_WORK_TIMEOUT_KEY),
                 settings.console().err());
     }

@@ -126,7 +126,7 @@ class CasTransferBench {
         ActorTestKit worker = ActorTestKit.create("troupe", TestClusters.node("worker", tmp.resolve("w"), List.of("sh"),
                 "troupe.worker.slots = 2"));
         ActorTestKit byDigest = ActorTestKit.create("troupe", TestClusters.node("booster", tmp.resolve("b1"), List.of(),
-                "troupe.booster.inline-input-bytes = 0"));
+                "troupe.booster.inline-input-bytes = 0\ntroupe.booster.inline-packed-bytes = 0"));
         ActorTestKit inline = ActorTestKit.create("troupe", TestClusters.node("booster", tmp.resolve("b2"), List.of(),
                 "troupe.booster.inline-input-bytes = 256 KiB"));
         try {

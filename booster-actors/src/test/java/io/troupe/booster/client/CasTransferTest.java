@@ -168,7 +168,7 @@ class CasTransferTest {
     @Test
     void anInputOverTheInlineLimitThatPacksUnderItTravelsInsideTheRequest() throws Exception {
         Path dir = Files.createDirectories(root.resolve("packed"));
-        byte[] input = unitLike(MIB); // 4 x the 256 KiB inline limit, about 1/10 of it packed
+        byte[] input = unitLike(3 * MIB); // 12 x the 256 KiB inline limit; packed, well under the 1 MiB packed one
         Files.write(dir.resolve("unit.i"), input);
         String script = "cat unit.i > copy.i";
         ContentStore.Stats before = casStats();
@@ -179,8 +179,8 @@ class CasTransferTest {
         assertEquals(Digests.of(input), Digests.of(Files.readAllBytes(dir.resolve("copy.i"))));
         assertEquals(before.receivedBlobs(), casStats().receivedBlobs(), "no blob was uploaded: the unit came inline");
 
-        // the same size of bytes that do not pack goes by digest, through the worker's store
-        Files.write(dir.resolve("noise.bin"), random(MIB, 7));
+        // as many bytes that do not pack go by digest, through the worker's store
+        Files.write(dir.resolve("noise.bin"), random(3 * MIB, 7));
         String copyNoise = "cat noise.bin > noise.out";
         Outcome noise = runOne(dir, true, shell(copyNoise, "noise.bin", "noise.out"), copyNoise);
         assertEquals(0, noise.reply().exitCode(), noise.stderr());
