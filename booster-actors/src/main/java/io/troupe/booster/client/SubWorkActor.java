@@ -483,7 +483,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         workerMicros += remoteDone.workerMicros();
         processMicros += remoteDone.processMicros();
         rememberRemoteOutput(remoteDone);
-        if (remoteDone.results().stream().anyMatch(step -> step.files().stream().anyMatch(f -> f.content() == null))) {
+        if (remoteDone.results().stream().anyMatch(step -> step.files().stream().anyMatch(f -> !f.inline()))) {
             return fetchResults();
         }
         if (inline && remoteDone.results().stream().allMatch(step -> step.files().isEmpty())) {
@@ -567,7 +567,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         List<SubWorkExecutor.Blob> blobs = new ArrayList<>();
         for (SubWorkExecutor.StepResult step : remoteDone.results()) {
             for (SubWorkExecutor.ResultFile file : step.files()) {
-                if (file.content() == null && blobs.stream().noneMatch(b -> b.digest().equals(file.digest()))) {
+                if (!file.inline() && blobs.stream().noneMatch(b -> b.digest().equals(file.digest()))) {
                     blobs.add(new SubWorkExecutor.Blob(file.digest(), file.size()));
                 }
             }
@@ -590,7 +590,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         Map<String, Long> sizes = new java.util.HashMap<>();
         for (int i = 0; i < remoteDone.results().size(); i++) {
             for (SubWorkExecutor.ResultFile file : remoteDone.results().get(i).files()) {
-                if (file.content() == null && !targets.containsKey(file.digest())) {
+                if (!file.inline() && !targets.containsKey(file.digest())) {
                     try {
                         targets.put(file.digest(), files.targetOf(plan, i, file));
                     } catch (IllegalArgumentException e) {

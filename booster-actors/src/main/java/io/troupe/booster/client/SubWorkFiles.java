@@ -196,8 +196,8 @@ final class SubWorkFiles {
                 if (target.getParent() != null && !Files.isDirectory(target.getParent())) {
                     Files.createDirectories(target.getParent()); // it throws and catches inside when the directory exists
                 }
-                if (file.content() != null) {
-                    Files.write(target, file.content());
+                if (file.inline()) {
+                    Files.write(target, file.bytes());
                 } else if (!target.equals(fetched.get(file.digest()))) {
                     // a second result with the same content: the bytes came once
                     Files.copy(fetched.get(file.digest()), target, StandardCopyOption.REPLACE_EXISTING);

@@ -479,7 +479,10 @@ final class SandboxRun {
                 + (says ? ", stderr: no space left" : "") + "): a worker fault, not the command's result";
     }
 
-    /** Small results travel inline; larger ones go into the content store and are fetched by digest. */
+    /**
+     * Small results travel inline, larger ones packed when LZ4 packs them small enough (an object file packs 2-4
+     * fold); the rest go into the content store and are fetched by digest.
+     */
     private ResultFile resultFile(String name, Path file) throws IOException {
         long size = Files.size(file);
         if (size > settings.maxFileBytes()) {
@@ -489,9 +492,20 @@ final class SandboxRun {
         if (size <= settings.inlineResultBytes()) {
             return new ResultFile(name, readCapped(file, "result file '" + name + "'"));
         }
+        long packedBudget = Math.min(settings.inlinePackedResultBytes(), settings.maxOutputBytes() - outputBytes);
+        if (size <= PACK_RATIO_TRIED * packedBudget) {
+            byte[] block = io.troupe.booster.cas.Compression.pack(Files.readAllBytes(file));
+            if (block != null && block.length <= packedBudget) {
+                outputBytes += block.length;
+                return new ResultFile(name, null, size, null, block);
+            }
+        }
         io.troupe.booster.cas.Digests.Sized stored = store.putFile(file);
-        return new ResultFile(name, stored.digest(), stored.size(), null);
+        return ResultFile.byDigest(name, stored.digest(), stored.size());
     }
+
+    /** result files up to this many times the packed budget are tried LZ4-packed: few pack better than that */
+    private static final int PACK_RATIO_TRIED = 8;
 
     private Collected failed(int index, Failure kind, String message) {
         return new Collected(null, new Failed(request.subWorkId(), kind, message, null));

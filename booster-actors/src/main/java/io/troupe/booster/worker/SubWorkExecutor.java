@@ -162,11 +162,39 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
 
     /**
      * A result file brought back from {@code path} (relative to the sandbox): {@code content} inline when small,
-     * else null and fetched by {@code digest} from the worker's content store ({@link Fetch}).
+     * {@code packed} (one LZ4 block of its {@code size} bytes) when it packed small enough, else both null and
+     * fetched by {@code digest} from the worker's content store ({@link Fetch}).
      */
-    public record ResultFile(String path, String digest, long size, byte[] content) implements CborSerializable {
+    public record ResultFile(String path, String digest, long size, byte[] content, byte[] packed)
+            implements CborSerializable {
         public ResultFile(String path, byte[] content) {
-            this(path, null, content.length, content);
+            this(path, null, content.length, content, null);
+        }
+
+        /** A result file in the worker's store, fetched by digest. */
+        public static ResultFile byDigest(String path, String digest, long size) {
+            return new ResultFile(path, digest, size, null, null);
+        }
+
+        /** Whether the bytes came in the answer (as they are or packed), not by digest. */
+        public boolean inline() {
+            return content != null || packed != null;
+        }
+
+        /**
+         * The bytes that came in the answer.
+         *
+         * @throws IllegalArgumentException naming the file when a packed block is damaged
+         */
+        public byte[] bytes() {
+            if (packed == null) {
+                return content;
+            }
+            if (size > 255L * packed.length || size > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("result file '" + path + "' claims " + size
+                        + " bytes from a compressed block of " + packed.length);
+            }
+            return io.troupe.booster.cas.Compression.unpack(packed, (int) size, "result file '" + path + "'");
         }
     }
 

@@ -20,6 +20,7 @@ import java.util.List;
  * @param casDir the worker's content-addressed store of input and result files
  * @param casMaxBytes bound of that store; least recently used files go first
  * @param inlineResultBytes a result file up to this size travels in the answer, larger ones by digest
+ * @param inlinePackedResultBytes a larger result file that LZ4 packs into at most this travels packed in the answer
  * @param sandbox how the processes of a sub-work are confined ({@code troupe.worker.sandbox})
  */
 public record WorkerSettings(
@@ -35,6 +36,7 @@ public record WorkerSettings(
         Path casDir,
         long casMaxBytes,
         long inlineResultBytes,
+        long inlinePackedResultBytes,
         SandboxSettings sandbox) {
 
     public WorkerSettings {
@@ -68,6 +70,7 @@ public record WorkerSettings(
                 cas.isBlank() ? sandboxRoot.resolveSibling(sandboxRoot.getFileName() + "-cas") : Path.of(cas),
                 worker.getBytes("cas.max-bytes"),
                 worker.getBytes("cas.inline-bytes"),
+                worker.getBytes("cas.inline-packed-bytes"),
                 worker.hasPath("sandbox") ? SandboxSettings.fromConfig(worker.getConfig("sandbox")) : SandboxSettings.DEFAULTS);
     }
 

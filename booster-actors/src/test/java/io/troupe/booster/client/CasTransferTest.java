@@ -166,7 +166,7 @@ class CasTransferTest {
     }
 
     @Test
-    void anInputOverTheInlineLimitThatPacksUnderItTravelsInsideTheRequest() throws Exception {
+    void inputsAndResultsOverTheInlineLimitThatPackUnderItTravelInsideTheMessages() throws Exception {
         Path dir = Files.createDirectories(root.resolve("packed"));
         byte[] input = unitLike(3 * MIB); // 12 x the 256 KiB inline limit; packed, well under the 1 MiB packed one
         Files.write(dir.resolve("unit.i"), input);
@@ -177,7 +177,9 @@ class CasTransferTest {
         assertEquals(0, outcome.reply().exitCode(), outcome.stderr());
         assertEquals(new WorkActor.Summary(1, 1, 0, 0, 1), outcome.summary());
         assertEquals(Digests.of(input), Digests.of(Files.readAllBytes(dir.resolve("copy.i"))));
-        assertEquals(before.receivedBlobs(), casStats().receivedBlobs(), "no blob was uploaded: the unit came inline");
+        ContentStore.Stats after = casStats();
+        assertEquals(before.receivedBlobs(), after.receivedBlobs(), "no blob was uploaded: the unit came inline");
+        assertEquals(before.blobs(), after.blobs(), "nothing was stored: the copy went back packed in the answer");
 
         // as many bytes that do not pack go by digest, through the worker's store
         Files.write(dir.resolve("noise.bin"), random(3 * MIB, 7));
@@ -186,6 +188,7 @@ class CasTransferTest {
         assertEquals(0, noise.reply().exitCode(), noise.stderr());
         assertEquals(Digests.of(dir.resolve("noise.bin")), Digests.of(dir.resolve("noise.out")));
         assertEquals(before.receivedBlobs() + 1, casStats().receivedBlobs(), "the noise went by digest");
+        assertEquals(after.blobs() + 1, casStats().blobs(), "and came back by digest (one blob: the same bytes)");
     }
 
     /** Large files Must-show: a preprocessed unit over 8 MiB compiles remotely to an object over 8 MiB. */

@@ -160,6 +160,39 @@ class SubWorkExecutorTest {
     }
 
     @Test
+    void aLargeResultThatPacksComesBackPackedAndOneThatDoesNotByDigest() throws Exception {
+        Reply reply = run("packed-results", List.of(sh("seq 1 100000 > seq.txt && head -c 300000 /dev/urandom > noise.bin",
+                List.of("seq.txt", "noise.bin"))), List.of(), 0);
+        assertTrue(reply instanceof Done, reply.toString());
+        List<SubWorkExecutor.ResultFile> files = ((Done) reply).results().get(0).files();
+        StringBuilder seq = new StringBuilder();
+        for (int i = 1; i <= 100000; i++) {
+            seq.append(i).append('\n');
+        }
+        SubWorkExecutor.ResultFile text = files.get(0);
+        assertTrue(text.packed() != null && text.content() == null && text.digest() == null, "packed: " + text);
+        assertEquals(seq.length(), text.size());
+        assertEquals(seq.toString(), new String(text.bytes(), StandardCharsets.US_ASCII));
+        SubWorkExecutor.ResultFile noise = files.get(1);
+        assertTrue(!noise.inline() && io.troupe.booster.cas.Digests.valid(noise.digest()), "by digest: " + noise);
+        assertEquals(300000, noise.size());
+    }
+
+    @Test
+    void aDamagedPackedResultNamesTheFile() {
+        byte[] raw = unit();
+        byte[] block = io.troupe.booster.cas.Compression.pack(raw);
+        var damaged = new SubWorkExecutor.ResultFile("t.o", null, raw.length, null, java.util.Arrays.copyOf(block, block.length - 3));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, damaged::bytes);
+        assertTrue(e.getMessage().startsWith("result file 't.o' does not decompress to its " + raw.length + " bytes"), e.getMessage());
+        var claim = new SubWorkExecutor.ResultFile("t.o", null, 1L << 30, null, new byte[16]);
+        assertEquals("result file 't.o' claims 1073741824 bytes from a compressed block of 16",
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, claim::bytes).getMessage());
+        assertEquals(new String(raw, StandardCharsets.UTF_8), new String(
+                new SubWorkExecutor.ResultFile("t.o", null, raw.length, null, block).bytes(), StandardCharsets.UTF_8));
+    }
+
+    @Test
     void refusesAbsoluteInputPath() {
         Failed failed = expectFailed(run("abs", List.of(sh("true", List.of())),
                 List.of(new InputFile("/etc/evil", new byte[1], false)), 0), Failure.BAD_PATH);
