@@ -492,7 +492,8 @@ final class SandboxRun {
         if (size <= settings.inlineResultBytes()) {
             return new ResultFile(name, readCapped(file, "result file '" + name + "'"));
         }
-        long packedBudget = Math.min(settings.inlinePackedResultBytes(), settings.maxOutputBytes() - outputBytes);
+        long packedBudget = !request.takesPacked() ? 0
+                : Math.min(settings.inlinePackedResultBytes(), settings.maxOutputBytes() - outputBytes);
         if (size <= PACK_RATIO_TRIED * packedBudget) {
             byte[] block = io.troupe.booster.cas.Compression.pack(Files.readAllBytes(file));
             if (block != null && block.length <= packedBudget) {

@@ -56,6 +56,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
      *     (one on another node is not watched per sub-work: its node leaving the cluster or staying unreachable
      *     for {@code troupe.worker.requester-unreachable-grace}, or its {@link Cancel}, stops the run)
      * @param replyTo where the {@link Reply} goes
+     * @param takesPacked the booster reads {@link ResultFile#packed()}: larger result files may come back packed
+     *     in the answer (false from a booster that predates packing, which fetches every larger one by digest)
      */
     public record Execute(
             String subWorkId,
@@ -63,10 +65,17 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             List<InputFile> inputs,
             long timeoutMillis,
             ActorRef<?> requester,
-            ActorRef<Reply> replyTo) implements Command, CborSerializable {
+            ActorRef<Reply> replyTo,
+            boolean takesPacked) implements Command, CborSerializable {
         public Execute {
             steps = List.copyOf(steps);
             inputs = List.copyOf(inputs);
+        }
+
+        /** A request from this booster, which takes packed result files. */
+        public Execute(String subWorkId, List<Step> steps, List<InputFile> inputs, long timeoutMillis,
+                ActorRef<?> requester, ActorRef<Reply> replyTo) {
+            this(subWorkId, steps, inputs, timeoutMillis, requester, replyTo, true);
         }
     }
 
@@ -872,7 +881,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                     step.stdin()));
         }
         return new Execute(request.subWorkId(), steps, request.inputs(), request.timeoutMillis(), request.requester(),
-                request.replyTo());
+                request.replyTo(), request.takesPacked());
     }
 
     /** Checks that need no disk: steps present, allowlist, path rules, input size. */

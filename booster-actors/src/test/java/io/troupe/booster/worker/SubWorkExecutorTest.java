@@ -176,6 +176,14 @@ class SubWorkExecutorTest {
         SubWorkExecutor.ResultFile noise = files.get(1);
         assertTrue(!noise.inline() && io.troupe.booster.cas.Digests.valid(noise.digest()), "by digest: " + noise);
         assertEquals(300000, noise.size());
+
+        // a booster that predates packing (its Execute lacks the flag: false) gets every larger file by digest
+        TestProbe<Reply> probe = kit.createTestProbe();
+        worker.tell(new Execute("unpacked-results", List.of(sh("seq 1 100000 > seq.txt", List.of("seq.txt"))), List.of(), 0,
+                probe.getRef(), probe.getRef(), false));
+        Reply old = probe.expectMessageClass(Reply.class, Duration.ofSeconds(20));
+        SubWorkExecutor.ResultFile byDigest = ((Done) old).results().get(0).files().get(0);
+        assertTrue(!byDigest.inline() && io.troupe.booster.cas.Digests.valid(byDigest.digest()), "by digest: " + byDigest);
     }
 
     @Test
