@@ -408,8 +408,10 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     /** The directory chooses the worker and sends it the Execute itself; its answer says which one. */
     private Behavior<Command> nextAttempt() {
+        // inline-packed-bytes = 0 turns packing off both ways
         execute = new SubWorkExecutor.Execute(AttemptIds.attempt(id, attempt + 1), plan.steps(),
-                plan.inputs(), shared.remoteTimeout().toMillis(), getContext().getSelf(), workerReplies);
+                plan.inputs(), shared.remoteTimeout().toMillis(), getContext().getSelf(), workerReplies,
+                shared.inlinePackedBytes() > 0);
         uploads = 0;
         fetched = Map.of();
         earlyReply = null;
