@@ -59,6 +59,8 @@ opts=("" "-Dtroupe.booster.inline-packed-bytes=0")
 . "$repo/bench/controller.sh"
 # shellcheck source=bench/cpu-ticks.sh
 . "$repo/bench/cpu-ticks.sh"
+# shellcheck source=bench/workers.sh
+. "$repo/bench/workers.sh"
 cleanup() {
   for v in "${variants[@]}"; do stop_controllers "$work/run-$v"; done
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -67,30 +69,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  local p=$1
-  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-  echo "$p"
-}
-wait_ready() { # $1 = admin port, $2 = log
-  for _ in $(seq 180); do
-    curl -fsS "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1 && return 0
-    sleep 0.5
-  done
-  echo "node on admin port $1 not ready:" >&2; cat "$2" >&2; exit 1
-}
-p1=$(free_port 17855); a1=$(free_port 18821)
-"$repo/bin/cluster-node" --roles worker --port "$p1" --admin "127.0.0.1:$a1" >"$work/node1.log" 2>&1 &
-pids+=($!)
-wait_ready "$a1" "$work/node1.log"
-p2=$(free_port $((p1 + 1))); a2=$(free_port $((a1 + 1)))
-"$repo/bin/cluster-node" --roles worker --port "$p2" --admin "127.0.0.1:$a2" --seed "127.0.0.1:$p1" >"$work/node2.log" 2>&1 &
-pids+=($!)
-wait_ready "$a2" "$work/node2.log"
-for _ in $(seq 120); do
-  [[ "$(curl -fsS "http://127.0.0.1:$a1/cluster/members" | grep -o '"Up"' | wc -l)" -ge 2 ]] && break
-  sleep 0.5
-done
+start_two_workers "$work" 17855 18821
 
 # Every build compiles units it has never seen (its label in each), as a real build of changed sources does: a
 # worker's store holds none of its inputs yet.

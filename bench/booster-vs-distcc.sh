@@ -82,6 +82,8 @@ export XDG_RUNTIME_DIR="$work/run" # this run's own controller, never a user's
 . "$repo/bench/controller.sh"
 # shellcheck source=bench/cpu-ticks.sh
 . "$repo/bench/cpu-ticks.sh"
+# shellcheck source=bench/workers.sh
+. "$repo/bench/workers.sh"
 cleanup() {
   stop_controllers "$work/run"
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -133,12 +135,6 @@ SH
 
 fi
 
-free_port() {
-  local p=$1
-  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-  echo "$p"
-}
-
 # --- distccd on loopback -------------------------------------------------------------------------------------
 dport=$(free_port 13632)
 distccd --daemon --no-detach --allow 127.0.0.1 --listen 127.0.0.1 --port "$dport" --jobs "$jobs" \
@@ -149,25 +145,7 @@ export DISTCC_DIR="$work/distcc-home"
 mkdir -p "$DISTCC_DIR"
 
 # --- a two-worker Troupe cluster on loopback -----------------------------------------------------------------
-p1=$(free_port 17455); a1=$(free_port 18521)
-"$repo/bin/cluster-node" --roles worker --port "$p1" --admin "127.0.0.1:$a1" >"$work/node1.log" 2>&1 &
-pids+=($!)
-wait_ready() { # $1 = admin port, $2 = log
-  for _ in $(seq 180); do
-    curl -fsS "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1 && return 0
-    sleep 0.5
-  done
-  echo "node on admin port $1 not ready:" >&2; cat "$2" >&2; exit 1
-}
-wait_ready "$a1" "$work/node1.log"
-p2=$(free_port $((p1 + 1))); a2=$(free_port $((a1 + 1)))
-"$repo/bin/cluster-node" --roles worker --port "$p2" --admin "127.0.0.1:$a2" --seed "127.0.0.1:$p1" >"$work/node2.log" 2>&1 &
-pids+=($!)
-wait_ready "$a2" "$work/node2.log"
-for _ in $(seq 120); do
-  [[ "$(curl -fsS "http://127.0.0.1:$a1/cluster/members" | grep -o '"Up"' | wc -l)" -ge 2 ]] && break
-  sleep 0.5
-done
+start_two_workers "$work" 17455 18521
 booster=("$repo/bin/booster" "${controller[@]}" -bt cc -p bench --hook --cluster "127.0.0.1:$p1")
 
 # --- added latency per trivial compile -----------------------------------------------------------------------

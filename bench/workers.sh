@@ -1,0 +1,37 @@
+# Sourced by the booster benchmarks that run against worker nodes of their own on loopback.
+
+# The first port from $1 that nobody listens on.
+free_port() {
+  local p=$1
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  echo "$p"
+}
+
+# Waits (up to 90 s) until the node with admin port $1 is ready; else prints its log $2 and exits.
+wait_ready() {
+  for _ in $(seq 180); do
+    curl -fsS "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  echo "node on admin port $1 not ready:" >&2; cat "$2" >&2; exit 1
+}
+
+# Starts two worker nodes of $repo/bin/cluster-node, the first on a free port from $2 (admin from $3), logs in $1,
+# and waits until both are up in one cluster. Appends their pids to `pids`; sets `p1`, the first one's port (the
+# seed a booster's --cluster names).
+start_two_workers() {
+  local dir=$1 a1 p2 a2
+  p1=$(free_port "$2"); a1=$(free_port "$3")
+  "$repo/bin/cluster-node" --roles worker --port "$p1" --admin "127.0.0.1:$a1" >"$dir/node1.log" 2>&1 &
+  pids+=($!)
+  wait_ready "$a1" "$dir/node1.log"
+  p2=$(free_port $((p1 + 1))); a2=$(free_port $((a1 + 1)))
+  "$repo/bin/cluster-node" --roles worker --port "$p2" --admin "127.0.0.1:$a2" --seed "127.0.0.1:$p1" >"$dir/node2.log" 2>&1 &
+  pids+=($!)
+  wait_ready "$a2" "$dir/node2.log"
+  for _ in $(seq 120); do
+    [[ "$(curl -fsS "http://127.0.0.1:$a1/cluster/members" | grep -o '"Up"' | wc -l)" -ge 2 ]] && return 0
+    sleep 0.5
+  done
+  echo "the two worker nodes did not join one cluster within 60 s" >&2; exit 1
+}
