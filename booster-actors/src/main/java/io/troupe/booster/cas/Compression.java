@@ -12,33 +12,56 @@ public final class Compression {
     private static final LZ4Compressor COMPRESSOR = FACTORY.fastCompressor();
     private static final LZ4FastDecompressor DECOMPRESSOR = FACTORY.fastDecompressor();
 
+    /**
+     * Files up to this many times a packed-size budget are worth packing to see whether they fit it: preprocessed
+     * code and objects seldom pack better than that.
+     */
+    public static final int RATIO_TRIED = 8;
+
     /** A piece of a blob ready to send: {@code rawLength} bytes, LZ4-compressed when that made them smaller. */
     public static Piece piece(String digest, byte[] raw, int length) {
-        byte[] packed = new byte[COMPRESSOR.maxCompressedLength(length)];
-        int packedLength = COMPRESSOR.compress(raw, 0, length, packed, 0, packed.length);
-        if (packedLength < length) {
-            return new Piece(digest, java.util.Arrays.copyOf(packed, packedLength), length, true, false);
-        }
-        return new Piece(digest, java.util.Arrays.copyOf(raw, length), length, false, false);
+        byte[] packed = pack(raw, length);
+        return packed != null ? new Piece(digest, packed, length, true, false)
+                : new Piece(digest, java.util.Arrays.copyOf(raw, length), length, false, false);
     }
 
     /** {@code raw} as one LZ4 block, or null when that is not smaller. */
     public static byte[] pack(byte[] raw) {
-        byte[] packed = new byte[COMPRESSOR.maxCompressedLength(raw.length)];
-        int packedLength = COMPRESSOR.compress(raw, 0, raw.length, packed, 0, packed.length);
-        return packedLength < raw.length ? java.util.Arrays.copyOf(packed, packedLength) : null;
+        return pack(raw, raw.length);
+    }
+
+    /** The first {@code length} bytes of {@code raw} as one LZ4 block, or null when that is not smaller. */
+    private static byte[] pack(byte[] raw, int length) {
+        byte[] packed = new byte[COMPRESSOR.maxCompressedLength(length)];
+        int packedLength = COMPRESSOR.compress(raw, 0, length, packed, 0, packed.length);
+        return packedLength < length ? java.util.Arrays.copyOf(packed, packedLength) : null;
+    }
+
+    /**
+     * Refuses a claim that {@code packedLength} bytes of LZ4 hold {@code rawLength}: LZ4 expands at most 255-fold,
+     * and a larger claim would have the receiver allocate what the sender never packed.
+     *
+     * @throws IllegalArgumentException naming {@code what}
+     */
+    public static void checkClaim(long rawLength, int packedLength, String what) {
+        if (rawLength > 255L * packedLength || rawLength > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(what + " claims " + rawLength + " bytes from a compressed block of "
+                    + packedLength);
+        }
     }
 
     /**
      * The {@code rawLength} bytes that {@link #pack} made {@code packed} of.
      *
-     * @throws IllegalArgumentException naming {@code what} when the block is damaged or not of that length
+     * @throws IllegalArgumentException naming {@code what} when the claim is impossible ({@link #checkClaim}) or the
+     *     block is damaged or not of that length
      */
-    public static byte[] unpack(byte[] packed, int rawLength, String what) {
-        byte[] raw = new byte[rawLength];
+    public static byte[] unpack(byte[] packed, long rawLength, String what) {
+        checkClaim(rawLength, packed.length, what);
+        byte[] raw = new byte[(int) rawLength];
         int read;
         try {
-            read = DECOMPRESSOR.decompress(packed, 0, raw, 0, rawLength);
+            read = DECOMPRESSOR.decompress(packed, 0, raw, 0, raw.length);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(what + " does not decompress to its " + rawLength + " bytes: " + e.getMessage(), e);
         }

@@ -33,9 +33,6 @@ final class SubWorkFiles {
     /** digests of local input files, shared by every sub-work: a header is hashed once per change */
     private static final Digests.Cache DIGESTS = new Digests.Cache(200_000);
 
-    /** inputs up to this many times {@code inlinePackedBytes} are tried LZ4-packed: few pack better than that */
-    private static final int PACK_RATIO_TRIED = 8;
-
     /** Input files as sent (by digest) and where their bytes are here, by digest. */
     record Inputs(List<SubWorkExecutor.InputFile> files, Map<String, Path> localFiles) {
         static final Inputs NONE = new Inputs(List.of(), Map.of());
@@ -119,7 +116,7 @@ final class SubWorkFiles {
             }
         }
         boolean small = total <= inlineInputBytes;
-        if (!small && total <= PACK_RATIO_TRIED * inlinePackedBytes) {
+        if (!small && total <= io.troupe.booster.cas.Compression.RATIO_TRIED * inlinePackedBytes) {
             List<SubWorkExecutor.InputFile> packed = packedInline(locals, remotes);
             if (packed != null) {
                 return new Inputs(packed, Map.of());

@@ -494,7 +494,7 @@ final class SandboxRun {
         }
         long packedBudget = !request.takesPacked() ? 0
                 : Math.min(settings.inlinePackedResultBytes(), settings.maxOutputBytes() - outputBytes);
-        if (size <= PACK_RATIO_TRIED * packedBudget) {
+        if (size <= io.troupe.booster.cas.Compression.RATIO_TRIED * packedBudget) {
             byte[] block = io.troupe.booster.cas.Compression.pack(Files.readAllBytes(file));
             if (block != null && block.length <= packedBudget) {
                 outputBytes += block.length;
@@ -504,9 +504,6 @@ final class SandboxRun {
         io.troupe.booster.cas.Digests.Sized stored = store.putFile(file);
         return ResultFile.byDigest(name, stored.digest(), stored.size());
     }
-
-    /** result files up to this many times the packed budget are tried LZ4-packed: few pack better than that */
-    private static final int PACK_RATIO_TRIED = 8;
 
     private Collected failed(int index, Failure kind, String message) {
         return new Collected(null, new Failed(request.subWorkId(), kind, message, null));
@@ -544,7 +541,7 @@ final class SandboxRun {
 
     private static byte[] unpacked(InputFile input) {
         try {
-            return io.troupe.booster.cas.Compression.unpack(input.packed(), (int) input.size(), "input file '" + input.path() + "'");
+            return io.troupe.booster.cas.Compression.unpack(input.packed(), input.size(), "input file '" + input.path() + "'");
         } catch (IllegalArgumentException e) {
             throw new StepFailure(Failure.BAD_REQUEST, e.getMessage());
         }

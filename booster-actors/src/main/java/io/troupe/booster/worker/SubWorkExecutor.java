@@ -199,11 +199,7 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             if (packed == null) {
                 return content;
             }
-            if (size > 255L * packed.length || size > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("result file '" + path + "' claims " + size
-                        + " bytes from a compressed block of " + packed.length);
-            }
-            return io.troupe.booster.cas.Compression.unpack(packed, (int) size, "result file '" + path + "'");
+            return io.troupe.booster.cas.Compression.unpack(packed, size, "result file '" + path + "'");
         }
     }
 
@@ -902,10 +898,13 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                         + " has neither content nor a SHA-256 digest", load());
             }
             long size = input.content() != null ? input.content().length : input.size();
-            // LZ4 expands at most 255-fold: a larger claim is not what Compression.pack made
-            if (input.packed() != null && (size > 255L * input.packed().length || size > Integer.MAX_VALUE)) {
-                return new Failed(id, Failure.BAD_REQUEST, "input file '" + input.path() + "' of sub-work " + id
-                        + " claims " + size + " bytes from a compressed block of " + input.packed().length, load());
+            if (input.packed() != null) {
+                try { // refused here, before the sub-work queues, not when its sandbox is filled
+                    io.troupe.booster.cas.Compression.checkClaim(size, input.packed().length,
+                            "input file '" + input.path() + "' of sub-work " + id);
+                } catch (IllegalArgumentException e) {
+                    return new Failed(id, Failure.BAD_REQUEST, e.getMessage(), load());
+                }
             }
             if (size > settings.maxFileBytes()) {
                 return new Failed(id, Failure.TOO_LARGE, "input file '" + input.path() + "' is " + size
