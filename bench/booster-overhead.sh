@@ -108,11 +108,8 @@ export XDG_RUNTIME_DIR="$work/run" # this run's own controller, never a user's
 # shellcheck source=bench/controller.sh
 . "$repo/bench/controller.sh"
 
-free_port() { # first port from $1 that nobody listens on
-  local p=$1
-  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-  echo "$p"
-}
+# shellcheck source=bench/workers.sh
+. "$repo/bench/workers.sh" # free_port
 
 # --- distcc: a trivial compile, plain gcc and through distccd on loopback -----------------------------------
 dport=$(free_port 13732)

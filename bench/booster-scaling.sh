@@ -100,11 +100,8 @@ export XDG_RUNTIME_DIR="$work/run" # this run's own controller, never a user's
 # shellcheck source=bench/cpu-ticks.sh
 . "$repo/bench/cpu-ticks.sh"
 
-free_port() { # first port from $1 that nobody listens on
-  local p=$1
-  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-  echo "$p"
-}
+# shellcheck source=bench/workers.sh
+. "$repo/bench/workers.sh" # free_port, wait_ready
 
 # The sub-work: its own timestamps, so the timeline is the workers' view, not the booster's. A small C program
 # that does what `sleep` does and prints the time before and after: the issue's sub-work is `sleep 0.25`, and a
@@ -162,15 +159,6 @@ troupe.worker.sandbox { user = root, allow-root = true, bubblewrap = off,
 CONF
   fi
 done
-
-wait_ready() { # $1 = admin port, $2 = log, $3 = pid
-  for _ in $(seq 240); do
-    curl -fsS "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1 && return 0
-    kill -0 "$3" 2>/dev/null || { echo "node on admin port $1 died:" >&2; cat "$2" >&2; exit 1; }
-    sleep 0.5
-  done
-  echo "node on admin port $1 not ready after 120 s:" >&2; cat "$2" >&2; exit 1
-}
 
 seed=""
 port=17555; admin=18621

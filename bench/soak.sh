@@ -75,11 +75,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { # first port from $1 that nobody listens on
-  local p=$1
-  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-  echo "$p"
-}
+# shellcheck source=bench/workers.sh
+. "$repo/bench/workers.sh" # free_port
 backend_port=$(free_port 19180)
 proxy_port=$(free_port 19190)
 port=$(free_port 17655)

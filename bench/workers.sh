@@ -1,4 +1,4 @@
-# Sourced by the booster benchmarks that run against worker nodes of their own on loopback.
+# Sourced by the benchmarks that run nodes of their own on loopback.
 
 # The first port from $1 that nobody listens on.
 free_port() {
@@ -7,13 +7,17 @@ free_port() {
   echo "$p"
 }
 
-# Waits (up to 90 s) until the node with admin port $1 is ready; else prints its log $2 and exits.
+# Waits (up to 120 s) until the node with admin port $1 is ready; else prints its log $2 and exits. With a pid $3,
+# stops waiting as soon as that process has died.
 wait_ready() {
-  for _ in $(seq 180); do
+  for _ in $(seq 240); do
     curl -fsS "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1 && return 0
+    if [[ -n "${3:-}" ]] && ! kill -0 "$3" 2>/dev/null; then
+      echo "node on admin port $1 died:" >&2; cat "$2" >&2; exit 1
+    fi
     sleep 0.5
   done
-  echo "node on admin port $1 not ready:" >&2; cat "$2" >&2; exit 1
+  echo "node on admin port $1 not ready after 120 s:" >&2; cat "$2" >&2; exit 1
 }
 
 # Starts two worker nodes of $repo/bin/cluster-node, the first on a free port from $2 (admin from $3), logs in $1,
@@ -24,11 +28,11 @@ start_two_workers() {
   p1=$(free_port "$2"); a1=$(free_port "$3")
   "$repo/bin/cluster-node" --roles worker --port "$p1" --admin "127.0.0.1:$a1" >"$dir/node1.log" 2>&1 &
   pids+=($!)
-  wait_ready "$a1" "$dir/node1.log"
+  wait_ready "$a1" "$dir/node1.log" "${pids[-1]}"
   p2=$(free_port $((p1 + 1))); a2=$(free_port $((a1 + 1)))
   "$repo/bin/cluster-node" --roles worker --port "$p2" --admin "127.0.0.1:$a2" --seed "127.0.0.1:$p1" >"$dir/node2.log" 2>&1 &
   pids+=($!)
-  wait_ready "$a2" "$dir/node2.log"
+  wait_ready "$a2" "$dir/node2.log" "${pids[-1]}"
   for _ in $(seq 120); do
     [[ "$(curl -fsS "http://127.0.0.1:$a1/cluster/members" | grep -o '"Up"' | wc -l)" -ge 2 ]] && return 0
     sleep 0.5
