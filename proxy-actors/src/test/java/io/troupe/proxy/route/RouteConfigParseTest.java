@@ -60,6 +60,22 @@ class RouteConfigParseTest {
     }
 
     @Test
+    void maxIdleConnsPerHostZeroIsTheDefaultTwoAndNegativeKeepsNone() throws Exception {
+        // BFE's shipped cluster_conf.data writes 0: in BFE's transport (Go's net/http) that is the default 2
+        TestConf conf = new TestConf();
+        conf.clusterConf = """
+                {"Version": "cc1", "Config": {
+                   "c_static": {"BackendConf": {"MaxIdleConnsPerHost": 0}},
+                   "c_blog": {"BackendConf": {"MaxIdleConnsPerHost": -1}},
+                   "c_default": {"BackendConf": {"MaxIdleConnsPerHost": 64}}}}
+                """;
+        RouteTables t = RouteTables.load(conf.write(dir));
+        assertEquals(2, t.cluster("c_static").backendConf().maxIdleConnsPerHost());
+        assertEquals(-1, t.cluster("c_blog").backendConf().maxIdleConnsPerHost());
+        assertEquals(64, t.cluster("c_default").backendConf().maxIdleConnsPerHost());
+    }
+
+    @Test
     void fieldNamesAreCaseInsensitiveLikeGoButMapKeysAreNot() throws Exception {
         TestConf conf = new TestConf();
         conf.clusterConf = """
