@@ -55,7 +55,9 @@ public final class ClusterNodeMain implements Callable<Integer> {
         TroupeNode node;
         try {
             Path dir = confDir != null ? confDir : defaultConfDir();
-            config = NodeConfig.load(dir.resolve(NodeConfig.FILE_NAME), confDir != null, flags());
+            // a BFE conf directory (bfe.conf, no cluster-node.conf) runs on the built-in defaults plus its bfe.conf
+            boolean required = confDir != null && !Files.exists(dir.resolve("bfe.conf"));
+            config = NodeConfig.load(dir.resolve(NodeConfig.FILE_NAME), required, flags());
             node = TroupeNode.start(config, dir);
         } catch (IllegalArgumentException | IllegalStateException e) {
             System.err.println("cluster-node: " + e.getMessage());

@@ -106,6 +106,18 @@ class NodeConfigTest {
             assertEquals(2, code);
             assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown role 'bogus'"), err.toString());
 
+            // a BFE conf directory has bfe.conf and no cluster-node.conf: the node reads it on built-in defaults
+            Path bfeDir = Files.createDirectories(dir.resolve("bfe"));
+            err.reset();
+            code = new CommandLine(new ClusterNodeMain()).execute("--conf", bfeDir.toString(), "--roles", "worker,bogus");
+            assertEquals(2, code);
+            assertTrue(err.toString(StandardCharsets.UTF_8).contains("cluster-node.conf does not exist"), err.toString());
+            Files.writeString(bfeDir.resolve("bfe.conf"), "[Server]\nHttpPort = 8080\n");
+            err.reset();
+            code = new CommandLine(new ClusterNodeMain()).execute("--conf", bfeDir.toString(), "--roles", "worker,bogus");
+            assertEquals(2, code);
+            assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown role 'bogus'"), err.toString());
+
             err.reset();
             code = new CommandLine(new ClusterNodeMain()).execute("--admin", "localhost");
             assertEquals(2, code);

@@ -103,7 +103,14 @@ public final class ProxyRuntime {
         // find and order the enabled modules before anything starts: a missing module fails fast
         ModuleLoader.Available available = ModuleLoader.discover(modulesDir(system, confRoot),
                 ProxyRuntime.class.getClassLoader());
-        List<Module> enabled = available.select(settings.modules());
+        List<Module> enabled;
+        try {
+            enabled = available.select(settings.modules());
+        } catch (IllegalArgumentException e) {
+            // the list may come from bfe.conf's Modules lines: say which file set it
+            throw new IllegalArgumentException(e.getMessage() + "; set in "
+                    + ProxySettings.origin(system.settings().config(), confRoot, "modules"), e);
+        }
         RouteFiles files = RouteFiles.standard(confRoot);
         RouteTables tables;
         try {

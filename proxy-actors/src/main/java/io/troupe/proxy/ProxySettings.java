@@ -32,6 +32,12 @@ public record ProxySettings(String bind, int httpPort, int httpsPort, int eventL
     /** One certificate and the server names (SNI) it serves. */
     public record Certificate(List<String> serverNames, Path certFile, Path keyFile, Path keystore, String password) {}
 
+    /** Where {@code troupe.proxy.<key>} was set: bfe.conf (when it sets the key), a HOCON file, or the defaults. */
+    public static String origin(Config root, Path confRoot, String key) {
+        return io.troupe.proxy.config.BfeConf.overlay(confRoot, root).withFallback(root)
+                .getValue("troupe.proxy." + key).origin().description();
+    }
+
     /**
      * Reads {@code troupe.proxy} from {@code root}; when {@code <confRoot>/bfe.conf} exists, the values it sets
      * (see docs/proxy.md, "bfe.conf") take precedence over HOCON.

@@ -109,6 +109,22 @@ class ProxyRuntimeStartFailureTest {
         assertEquals(loopsBefore, eventLoopThreads(), "event-loop threads left after stop");
     }
 
+    @Test
+    void aModuleBfeConfNamesThatDoesNotExistFailsTheStartNamingBfeConf() throws Exception {
+        new TestConf().write(conf);
+        // BFE's shipped bfe.conf enables mod_logid, which Troupe does not have
+        java.nio.file.Files.writeString(conf.resolve("bfe.conf"), "[Server]\nModules = mod_block\nModules = mod_logid\n");
+        kit = ActorTestKit.create(ConfigFactory.parseString("""
+                pekko.actor.serialize-messages = on
+                troupe.proxy { bind = 127.0.0.1, http-port = 0, https-port = -1, event-loops = 1 }
+                """).withFallback(ConfigFactory.load()));
+        Exception e = assertThrows(IllegalArgumentException.class,
+                () -> ProxyRuntime.start(kit.system(), conf, new WebHandlerRegistry()));
+        assertTrue(e.getMessage().contains("no module for mod_logid")
+                && e.getMessage().contains("set in " + conf.resolve("bfe.conf")), e.getMessage());
+        assertGone("/system/proxy-route-tables");
+    }
+
     private static long eventLoopThreads() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.isAlive() && t.getName().contains("EventLoopGroup-")).count();

@@ -33,6 +33,29 @@ public final class BfeConf {
             "GslbConf", "cluster_conf/gslb.data");
     private static final Set<String> DEBUG = Set.of("DebugServHttp", "DebugBfeRoute", "DebugBal", "DebugHealthCheck");
     private static final Set<String> CURVES = Set.of("CurveP256", "CurveP384", "CurveP521", "X25519");
+    /** BFE's TLS version names, oldest first. */
+    private static final List<String> TLS_VERSIONS = List.of("VersionSSL30", "VersionTLS10", "VersionTLS11",
+            "VersionTLS12");
+    /** Newer BFE's AI-gateway keys: they act only with EnableAiGateway, which Troupe does not offer. */
+    private static final Set<String> AI_GATEWAY = Set.of("EstimateToken", "InjectStreamUsage", "AccessibleBodySize",
+            "TotalBodyBufferSize");
+    /**
+     * Every section and key Troupe knows, by its lower-case form: gcfg matches section and key names without
+     * regard to case ({@code [server]}, {@code hostRuleConf}), so a file BFE reads is read here too.
+     */
+    private static final Map<String, String> SECTIONS = lowerCaseIndex(
+            Set.of("Server", "HttpsBasic", "SessionCache", "SessionTicket"));
+    private static final Map<String, Map<String, String>> KEYS = Map.of(
+            "Server", lowerCaseIndex(union(LAYOUT.keySet(), DEBUG, AI_GATEWAY, Set.of("HttpPort", "HttpsPort",
+                    "MonitorPort", "MonitorEnabled", "MaxCpus", "Layer4LoadBalancer", "TlsHandshakeTimeout",
+                    "ClientReadTimeout", "ClientWriteTimeout", "GracefulShutdownTimeout", "KeepAliveEnabled",
+                    "MaxHeaderBytes", "MaxHeaderUriBytes", "Modules", "MonitorInterval", "HttpAddr", "HttpsAddr",
+                    "MonitorAddr", "AcceptNum", "MaxProxyHeaderBytes", "EnableAiGateway"))),
+            "HttpsBasic", lowerCaseIndex(Set.of("ServerCertConf", "TlsRuleConf", "ClientCABaseDir", "ClientCRLBaseDir",
+                    "CipherSuites", "CurvePreferences", "EnableSslv2ClientHello", "MaxTlsVersion", "MinTlsVersion")),
+            "SessionCache", lowerCaseIndex(Set.of("SessionCacheDisabled", "Servers", "KeyPrefix", "ConnectTimeout",
+                    "ReadTimeout", "WriteTimeout", "MaxIdle", "SessionExpire")),
+            "SessionTicket", lowerCaseIndex(Set.of("SessionTicketsDisabled", "SessionTicketKeyFile")));
 
     private final String file;
     private final Map<String, Object> out = new LinkedHashMap<>();
@@ -40,10 +63,16 @@ public final class BfeConf {
     private final List<String> ciphers = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
     private final Integer adminPort;
+    private final String adminHost;
+    /** HttpAddr and HttpsAddr as given (with their lines), checked together after the last line. */
+    private String httpAddr;
+    private String httpsAddr;
+    private int httpsAddrLine;
 
-    private BfeConf(String file, Integer adminPort) {
+    private BfeConf(String file, Integer adminPort, String adminHost) {
         this.file = file;
         this.adminPort = adminPort;
+        this.adminHost = adminHost;
     }
 
     /**
@@ -65,7 +94,8 @@ public final class BfeConf {
             throw new IllegalArgumentException(f + ": cannot read: " + e.getMessage(), e);
         }
         Integer admin = root.hasPath("troupe.admin.port") ? root.getInt("troupe.admin.port") : null;
-        BfeConf c = new BfeConf(f.toString(), admin);
+        String adminHost = root.hasPath("troupe.admin.host") ? root.getString("troupe.admin.host") : null;
+        BfeConf c = new BfeConf(f.toString(), admin, adminHost);
         Config parsed = c.parse(lines);
         c.warnings.forEach(w -> log.warn("{}", w));
         return parsed;
@@ -73,7 +103,13 @@ public final class BfeConf {
 
     /** Parses the lines; the result holds {@code troupe.proxy.*} paths. Public for tests. */
     public static Config parse(String file, List<String> lines, Integer adminPort, List<String> warnings) {
-        BfeConf c = new BfeConf(file, adminPort);
+        return parse(file, lines, adminPort, null, warnings);
+    }
+
+    /** As {@link #parse(String, List, Integer, List)}, checking MonitorAddr against the admin API's host too. */
+    public static Config parse(String file, List<String> lines, Integer adminPort, String adminHost,
+            List<String> warnings) {
+        BfeConf c = new BfeConf(file, adminPort, adminHost);
         Config parsed = c.parse(lines);
         warnings.addAll(c.warnings);
         return parsed;
@@ -91,9 +127,10 @@ public final class BfeConf {
                 if (!line.endsWith("]")) {
                     throw error(no, line, "malformed section header");
                 }
-                section = line.substring(1, line.length() - 1).strip();
-                if (!Set.of("Server", "HttpsBasic", "SessionCache", "SessionTicket").contains(section)) {
-                    throw error(no, "[" + section + "]", "unknown section, not supported by Troupe");
+                String name = line.substring(1, line.length() - 1).strip();
+                section = SECTIONS.get(name.toLowerCase(Locale.ROOT));
+                if (section == null) {
+                    throw error(no, "[" + name + "]", "unknown section, not supported by Troupe");
                 }
                 continue;
             }
@@ -106,12 +143,14 @@ public final class BfeConf {
             if (section == null) {
                 throw error(no, key, "key outside a section");
             }
+            key = KEYS.get(section).getOrDefault(key.toLowerCase(Locale.ROOT), key);
             switch (section) {
                 case "Server" -> server(no, key, value);
                 case "HttpsBasic" -> https(no, key, value);
                 default -> session(no, section, key, value);
             }
         }
+        listenAddress();
         if (!modules.isEmpty()) {
             out.put("troupe.proxy.modules", modules);
         }
@@ -164,18 +203,45 @@ public final class BfeConf {
                 }
             }
             case "MonitorInterval" -> {
-                int s = atLeast(no, key, v, 1);
-                if (s > 3600) {
-                    throw error(no, key, v + " is out of range (1..3600 seconds)");
+                // BFE: above 60 is cut to 60; then it must divide 60 and be at least 20
+                int s = Math.min(integer(no, key, v), 60);
+                if (s < 20 || 60 % s != 0) {
+                    throw error(no, key, v + " is out of range (BFE takes 20, 30 or 60 seconds: at least 20, "
+                            + "dividing 60; above 60 counts as 60)");
                 }
                 out.put("troupe.proxy.monitor-interval", s + "s");
             }
+            case "HttpAddr" -> httpAddr = address(no, key, v);
+            case "HttpsAddr" -> {
+                httpsAddr = address(no, key, v);
+                httpsAddrLine = no;
+            }
+            case "MonitorAddr" -> {
+                String a = address(no, key, v);
+                if (adminHost != null && !a.equals(adminHost)) {
+                    if (!v.isEmpty()) {
+                        throw error(no, key, v + " differs from troupe.admin.host = " + adminHost
+                                + "; the monitor is the node's admin API, set troupe.admin.host (--admin)");
+                    }
+                    warnings.add(file + ": line " + no + ": MonitorAddr: empty (all addresses), but the monitor is the "
+                            + "node's admin API on troupe.admin.host = " + adminHost + " (--admin)");
+                }
+            }
+            case "AcceptNum" -> atLeast(no, key, v, 0); // Netty accepts on the event loop; nothing to tune
+            case "MaxProxyHeaderBytes" -> {
+                atLeast(no, key, v, 0);
+                warnings.add(file + ": line " + no + ": MaxProxyHeaderBytes: Troupe's PROXY protocol decoder takes "
+                        + "headers up to the PROXY protocol's own limits; ignored");
+            }
+            case "EnableAiGateway" -> onlyDefault(no, key, v, "false", "Troupe has no AI gateway");
             default -> {
                 if (LAYOUT.containsKey(key)) {
                     if (!normalize(v).equals(LAYOUT.get(key))) {
                         throw error(no, key, v + " is not supported: Troupe reads " + LAYOUT.get(key)
                                 + " under the conf root");
                     }
+                } else if (AI_GATEWAY.contains(key)) {
+                    warnings.add(file + ": line " + no + ": " + key + ": acts only with EnableAiGateway; ignored");
                 } else if (DEBUG.contains(key)) {
                     if (bool(no, key, v)) {
                         warnings.add(file + ": line " + no + ": " + key + ": use logback levels for debug logs; ignored");
@@ -209,6 +275,19 @@ public final class BfeConf {
                 warnings.add(file + ": line " + no + ": CurvePreferences: the JDK chooses the curves; ignored");
             }
             case "EnableSslv2ClientHello" -> bool(no, key, v);
+            case "MinTlsVersion" -> {
+                if (!tlsVersion(no, key, v).equals("VersionTLS12")) {
+                    warnings.add(file + ": line " + no + ": MinTlsVersion: " + v + ": the JDK offers nothing below "
+                            + "TLS 1.2; Troupe's floor is VersionTLS12");
+                }
+            }
+            case "MaxTlsVersion" -> {
+                // BFE offers nothing above VersionTLS12, so any lower maximum is one Troupe cannot keep
+                if (!tlsVersion(no, key, v).equals("VersionTLS12")) {
+                    throw error(no, key, v + " is not supported by Troupe, which offers TLS 1.2 and 1.3 only");
+                }
+                warnings.add(file + ": line " + no + ": MaxTlsVersion: Troupe offers TLS 1.3 as well as 1.2");
+            }
             default -> throw error(no, "[HttpsBasic] " + key, "unknown key, not supported by Troupe");
         }
     }
@@ -228,6 +307,54 @@ public final class BfeConf {
                 throw error(no, "[SessionTicket] " + key, "unknown key, not supported by Troupe");
             }
         }
+    }
+
+    /** HttpAddr and HttpsAddr become troupe.proxy.bind, one address for both listeners. */
+    private void listenAddress() {
+        if (httpAddr != null && httpsAddr != null && !httpAddr.equals(httpsAddr)) {
+            throw error(httpsAddrLine, "HttpsAddr", (httpsAddr.equals("0.0.0.0") ? "\"\"" : httpsAddr)
+                    + " differs from HttpAddr; Troupe binds both listeners to one address (troupe.proxy.bind)");
+        }
+        String bind = httpAddr != null ? httpAddr : httpsAddr;
+        if (bind != null) {
+            out.put("troupe.proxy.bind", bind);
+        }
+    }
+
+    /** A ListenAddr: empty is every address, else an IP address or an RFC 1123 host name. */
+    private String address(int no, String key, String v) {
+        if (v.isEmpty()) {
+            return "0.0.0.0";
+        }
+        String host = v.startsWith("[") && v.endsWith("]") ? v.substring(1, v.length() - 1) : v;
+        boolean ip = host.contains(":") || host.matches("[0-9.]+");
+        if (ip ? !io.netty.util.NetUtil.isValidIpV4Address(host) && !io.netty.util.NetUtil.isValidIpV6Address(host)
+                : !host.matches("(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")) {
+            throw error(no, key, v + " is not an IP address or host name");
+        }
+        return host;
+    }
+
+    private String tlsVersion(int no, String key, String v) {
+        if (!TLS_VERSIONS.contains(v)) {
+            throw error(no, key, v + " is not one of " + String.join(", ", TLS_VERSIONS));
+        }
+        return v;
+    }
+
+    @SafeVarargs
+    private static Set<String> union(Set<String>... sets) {
+        Set<String> all = new java.util.HashSet<>();
+        for (Set<String> set : sets) {
+            all.addAll(set);
+        }
+        return all;
+    }
+
+    private static Map<String, String> lowerCaseIndex(Set<String> names) {
+        Map<String, String> index = new java.util.HashMap<>();
+        names.forEach(n -> index.put(n.toLowerCase(Locale.ROOT), n));
+        return Map.copyOf(index);
     }
 
     private void onlyDefault(int no, String key, String v, String only, String why) {

@@ -63,10 +63,10 @@ class BfeConfTest {
 
     @Test
     void bfeConfOverridesHoconValues() throws Exception {
-        ProxySettings s = settingsFrom("[Server]\nHttpPort = 9090\nMonitorInterval = 5 # seconds\n");
+        ProxySettings s = settingsFrom("[Server]\nHttpPort = 9090\nMonitorInterval = 30 # seconds\n");
         assertEquals(9090, s.httpPort());
         assertEquals(8443, s.httpsPort());
-        assertEquals(5, s.monitorIntervalSeconds());
+        assertEquals(30, s.monitorIntervalSeconds());
     }
 
     @Test
@@ -78,8 +78,8 @@ class BfeConfTest {
     @Test
     void unsupportedKeysAndValuesAreRefusedNamingTheKey() {
         Exception e = assertThrows(IllegalArgumentException.class,
-                () -> settingsFrom("[Server]\nHttpPort = 80\nAcceptNum = 4\n"));
-        assertTrue(e.getMessage().endsWith("bfe.conf: line 3: [Server] AcceptNum: unknown key, not supported by Troupe"),
+                () -> settingsFrom("[Server]\nHttpPort = 80\nAcceptCount = 4\n"));
+        assertTrue(e.getMessage().endsWith("bfe.conf: line 3: [Server] AcceptCount: unknown key, not supported by Troupe"),
                 e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> settingsFrom("[Server]\nLayer4LoadBalancer = F5\n"));
         assertTrue(e.getMessage().contains("line 2: Layer4LoadBalancer: F5 is not supported"), e.getMessage());
@@ -93,6 +93,64 @@ class BfeConfTest {
         assertTrue(e.getMessage().contains("[Spdy]: unknown section"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> settingsFrom("[Server]\nMaxCpus = many\n"));
         assertTrue(e.getMessage().contains("MaxCpus: expected an integer, got many"), e.getMessage());
+    }
+
+    @Test
+    void sectionAndKeyNamesIgnoreCaseAsGcfgDoes() throws Exception {
+        // BFE's own route example writes hostRuleConf; gcfg reads [server] as [Server]
+        ProxySettings s = settingsFrom("[server]\nhttpport = 9090\nhostRuleConf = server_data_conf/host_rule.data\n"
+                + "MODULES = mod_block\n[httpsbasic]\ncipherSuites = TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n");
+        assertEquals(9090, s.httpPort());
+        assertEquals(List.of("mod_block"), s.modules());
+        Exception e = assertThrows(IllegalArgumentException.class, () -> settingsFrom("[SERVER]\nhttpPorts = 1\n"));
+        assertTrue(e.getMessage().contains("line 2: [Server] httpPorts: unknown key"), e.getMessage());
+    }
+
+    @Test
+    void monitorIntervalFollowsBfeRange() throws Exception {
+        assertEquals(60, settingsFrom("[Server]\nMonitorInterval = 120\n").monitorIntervalSeconds());
+        assertEquals(20, settingsFrom("[Server]\nMonitorInterval = 20\n").monitorIntervalSeconds());
+        for (String bad : List.of("5", "45", "0")) {
+            Exception e = assertThrows(IllegalArgumentException.class,
+                    () -> settingsFrom("[Server]\nMonitorInterval = " + bad + "\n"));
+            assertTrue(e.getMessage().contains("line 2: MonitorInterval: " + bad + " is out of range"), e.getMessage());
+        }
+    }
+
+    @Test
+    void listenAddressesBecomeTheBindAddress() throws Exception {
+        assertEquals("127.0.0.1", settingsFrom("[Server]\nHttpAddr = 127.0.0.1\nHttpsAddr = 127.0.0.1\n").bind());
+        assertEquals("0.0.0.0", settingsFrom("[Server]\nHttpAddr = \"\"\n").bind());
+        assertEquals("::1", settingsFrom("[Server]\nHttpsAddr = ::1\n").bind());
+        Exception e = assertThrows(IllegalArgumentException.class,
+                () -> settingsFrom("[Server]\nHttpAddr = 127.0.0.1\nHttpsAddr = 10.0.0.1\n"));
+        assertTrue(e.getMessage().contains("line 3: HttpsAddr: 10.0.0.1 differs from HttpAddr"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> settingsFrom("[Server]\nHttpAddr = 300.1.1.1\n"));
+        assertTrue(e.getMessage().contains("HttpAddr: 300.1.1.1 is not an IP address or host name"), e.getMessage());
+        List<String> warnings = new java.util.ArrayList<>();
+        BfeConf.parse("bfe.conf", List.of("[Server]", "MonitorAddr = 127.0.0.1", "AcceptNum = 4"), 8421, "127.0.0.1",
+                warnings);
+        BfeConf.parse("bfe.conf", List.of("[Server]", "MonitorAddr = "), 8421, "127.0.0.1", warnings);
+        assertTrue(warnings.get(0).contains("MonitorAddr: empty (all addresses)"), warnings.toString());
+        e = assertThrows(IllegalArgumentException.class, () -> BfeConf.parse("bfe.conf",
+                List.of("[Server]", "MonitorAddr = 10.0.0.1"), 8421, "127.0.0.1", new java.util.ArrayList<>()));
+        assertTrue(e.getMessage().contains("MonitorAddr: 10.0.0.1 differs from troupe.admin.host = 127.0.0.1"),
+                e.getMessage());
+    }
+
+    @Test
+    void tlsVersionsAndNewerKeysOfBfe() throws Exception {
+        List<String> warnings = new java.util.ArrayList<>();
+        BfeConf.parse("bfe.conf", List.of("[HttpsBasic]", "MinTlsVersion = VersionTLS10", "MaxTlsVersion = VersionTLS12",
+                "[Server]", "EnableAiGateway = false", "EstimateToken = true", "MaxProxyHeaderBytes = 0"), null, warnings);
+        assertEquals(4, warnings.size(), warnings.toString());
+        Exception e = assertThrows(IllegalArgumentException.class, () -> settingsFrom(
+                "[HttpsBasic]\nMinTlsVersion = VersionTLS12\nMaxTlsVersion = VersionTLS11\n"));
+        assertTrue(e.getMessage().contains("line 3: MaxTlsVersion: VersionTLS11 is not supported"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> settingsFrom("[HttpsBasic]\nMinTlsVersion = TLS1.2\n"));
+        assertTrue(e.getMessage().contains("MinTlsVersion: TLS1.2 is not one of VersionSSL30"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> settingsFrom("[Server]\nEnableAiGateway = true\n"));
+        assertTrue(e.getMessage().contains("EnableAiGateway: true is not supported"), e.getMessage());
     }
 
     @Test
