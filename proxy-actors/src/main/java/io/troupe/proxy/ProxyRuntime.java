@@ -361,7 +361,7 @@ public final class ProxyRuntime {
      */
     public void stop() {
         if (stopped.compareAndSet(false, true)) {
-            log.info("proxy draining ({} requests in flight)", stats.get(ProxyStats.Key.REQ_ACTIVE));
+            log.info("proxy draining ({} requests in flight)", stats.get(ProxyStats.Key.CLIENT_REQ_ACTIVE));
             server.stop(settings.drainTimeoutMs());
             stats.close();
             modules.stop();

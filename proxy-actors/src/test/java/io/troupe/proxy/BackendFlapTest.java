@@ -98,11 +98,11 @@ class BackendFlapTest {
         System.out.printf("backend flap: phase 1 %s%nphase 2 %s%nsamples: base %s, after 1 %s, after 2 %s%n",
                 one, two, base, afterOne, afterTwo);
         System.out.printf("proxy: %d connects refused, %d connections lost before a response, %d retries, %d 5xx%n",
-                proxy.stats().get(Key.BACKEND_CONNECT_FAIL), proxy.stats().get(Key.BACKEND_ERROR),
+                proxy.stats().get(Key.ERR_BK_CONNECT_BACKEND), proxy.stats().get(Key.ERR_BK_READ_RESP_HEADER),
                 proxy.stats().get(Key.BACKEND_RETRY), proxy.stats().get(Key.STATUS_5XX));
 
-        long connectFails = proxy.stats().get(Key.BACKEND_CONNECT_FAIL);
-        long lost = proxy.stats().get(Key.BACKEND_ERROR);
+        long connectFails = proxy.stats().get(Key.ERR_BK_CONNECT_BACKEND);
+        long lost = proxy.stats().get(Key.ERR_BK_READ_RESP_HEADER);
         long retries = proxy.stats().get(Key.BACKEND_RETRY);
         for (Phase p : List.of(one, two)) {
             if (retryLevel == 1) {
@@ -127,8 +127,8 @@ class BackendFlapTest {
         }
 
         // nothing in flight is left counted, and the second phase grew nothing over the first
-        awaitZero("requests active", () -> proxy.stats().get(Key.REQ_ACTIVE));
-        awaitZero("client connections active", () -> proxy.stats().get(Key.CONN_ACTIVE));
+        awaitZero("requests active", () -> proxy.stats().get(Key.CLIENT_REQ_ACTIVE));
+        awaitZero("client connections active", () -> proxy.stats().get(Key.CLIENT_CONN_ACTIVE));
         for (Backend b : proxy.routes().get().cluster("c_flap").backends()) {
             awaitZero("requests counted in flight to " + b.name(), () -> proxy.health().activeRequests(b));
         }

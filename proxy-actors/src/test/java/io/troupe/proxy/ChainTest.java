@@ -146,7 +146,7 @@ class ChainTest {
         }
         assertEquals(0, backend.hits.get());
         // requests ended by CLOSE are not left counted as in flight (stop() waits for that count)
-        assertEquals(0, proxy.stats.get(io.troupe.proxy.monitor.ProxyStats.Key.REQ_ACTIVE));
+        assertEquals(0, proxy.stats.get(io.troupe.proxy.monitor.ProxyStats.Key.CLIENT_REQ_ACTIVE));
         assertEquals(2, proxy.stats.get(io.troupe.proxy.monitor.ProxyStats.Key.ERR_FILTER_CLOSE));
     }
 

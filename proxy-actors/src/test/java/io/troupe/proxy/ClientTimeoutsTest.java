@@ -33,10 +33,10 @@ class ClientTimeoutsTest {
     @AfterEach
     void tearDown() throws Exception {
         long deadline = System.currentTimeMillis() + 3000;
-        while (proxy.stats.get(Key.REQ_ACTIVE) != 0 && System.currentTimeMillis() < deadline) {
+        while (proxy.stats.get(Key.CLIENT_REQ_ACTIVE) != 0 && System.currentTimeMillis() < deadline) {
             Thread.sleep(10);
         }
-        assertEquals(0, proxy.stats.get(Key.REQ_ACTIVE), "requests still counted active");
+        assertEquals(0, proxy.stats.get(Key.CLIENT_REQ_ACTIVE), "requests still counted active");
         proxy.close();
         backend.close();
     }

@@ -42,10 +42,10 @@ class ForwardingTest {
     void tearDown() throws Exception {
         // every request a test made has ended, whichever way: none is left counted as in flight
         long deadline = System.currentTimeMillis() + 3000;
-        while (proxy.stats.get(Key.REQ_ACTIVE) != 0 && System.currentTimeMillis() < deadline) {
+        while (proxy.stats.get(Key.CLIENT_REQ_ACTIVE) != 0 && System.currentTimeMillis() < deadline) {
             Thread.sleep(10);
         }
-        assertEquals(0, proxy.stats.get(Key.REQ_ACTIVE), "requests still counted active");
+        assertEquals(0, proxy.stats.get(Key.CLIENT_REQ_ACTIVE), "requests still counted active");
         proxy.close();
         a.close();
         b.close();
@@ -104,8 +104,8 @@ class ForwardingTest {
     void unknownHostAndNoRouteAnswer500CountedByKind() throws Exception {
         assertEquals(500, get("nowhere.test", "/").statusCode());
         assertEquals(500, get("noroute.test", "/").statusCode());
-        assertEquals(1, proxy.stats.get(Key.ERR_NO_PRODUCT));
-        assertEquals(1, proxy.stats.get(Key.ERR_NO_ROUTE));
+        assertEquals(1, proxy.stats.get(Key.ERR_BK_FIND_PRODUCT));
+        assertEquals(1, proxy.stats.get(Key.ERR_BK_FIND_LOCATION));
         assertEquals(200, get("one.test", "/").statusCode());
     }
 
@@ -121,7 +121,7 @@ class ForwardingTest {
             assertEquals(200, r.statusCode(), r.body());
             assertTrue(r.body().contains("backend=b"));
         }
-        assertTrue(proxy.stats.get(Key.BACKEND_CONNECT_FAIL) >= 1);
+        assertTrue(proxy.stats.get(Key.ERR_BK_CONNECT_BACKEND) >= 1);
         assertTrue(proxy.stats.get(Key.BACKEND_RETRY) >= 1);
         assertTrue(router.failures.stream().allMatch(u -> u.port() == dead) && !router.failures.isEmpty());
     }
@@ -135,7 +135,7 @@ class ForwardingTest {
         router.cluster("down.test", ClusterPolicy.DEFAULT, dead);
         assertEquals(502, get("down.test", "/").statusCode());
         assertEquals(504, get("slow.test", "/sleep?ms=2000").statusCode());
-        assertEquals(1, proxy.stats.get(Key.BACKEND_TIMEOUT));
+        assertEquals(1, proxy.stats.get(Key.ERR_BK_RESP_HEADER_TIMEOUT));
         assertEquals(200, get("slow.test", "/sleep?ms=10").statusCode());
     }
 
@@ -175,7 +175,7 @@ class ForwardingTest {
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(502, post.statusCode());
         }
-        assertTrue(proxy.stats.get(Key.BACKEND_ERROR) >= 2);
+        assertTrue(proxy.stats.get(Key.ERR_BK_READ_RESP_HEADER) >= 2);
     }
 
     @Test
@@ -195,7 +195,7 @@ class ForwardingTest {
             assertEquals(400, r.status());
             assertTrue(c.closedByPeer());
         }
-        assertEquals(1, proxy.stats.get(Key.ERR_BAD_REQUEST));
+        assertEquals(1, proxy.stats.get(Key.ERR_CLIENT_BAD_REQUEST));
     }
 
     @Test
@@ -212,8 +212,8 @@ class ForwardingTest {
             c.send("GET /" + "u".repeat(5000) + " HTTP/1.1\r\nHost: one.test\r\n\r\n");
             assertEquals(414, c.read().status());
         }
-        assertEquals(1, proxy.stats.get(Key.ERR_HEADER_TOO_LARGE));
-        assertEquals(2, proxy.stats.get(Key.ERR_URI_TOO_LONG));
+        assertEquals(1, proxy.stats.get(Key.ERR_CLIENT_LONG_HEADER));
+        assertEquals(2, proxy.stats.get(Key.ERR_CLIENT_LONG_URL));
         assertEquals(200, get("one.test", "/").statusCode());
     }
 
@@ -265,7 +265,7 @@ class ForwardingTest {
             c.send("GET /later HTTP/1.1\r\nHost: one.test\r\n\r\n");
             assertTrue(c.read().body().contains("uri=/later"));
         }
-        assertEquals(1, proxy.stats.get(Key.CONN_ACCEPT));
+        assertEquals(1, proxy.stats.get(Key.CLIENT_CONN_SERVED));
         assertTrue(proxy.stats.get(Key.BACKEND_CONN_REUSED) >= 1);
     }
 
@@ -313,6 +313,6 @@ class ForwardingTest {
         }
         assertEquals(1, proxy.stats.get(Key.CONN_REFUSED_LIMIT));
         assertNull(null);
-        assertFalse(proxy.stats.get(Key.CONN_ACCEPT) > 2);
+        assertFalse(proxy.stats.get(Key.CLIENT_CONN_SERVED) > 2);
     }
 }

@@ -175,7 +175,7 @@ class HttpEdgesTest {
                 assertTrue(all.startsWith("HTTP/1.1 431 "), "round " + i + ": " + all);
             }
         }
-        assertEquals(5, proxy.stats.get(Key.ERR_HEADER_TOO_LARGE));
+        assertEquals(5, proxy.stats.get(Key.ERR_CLIENT_LONG_HEADER));
     }
 
     @Test

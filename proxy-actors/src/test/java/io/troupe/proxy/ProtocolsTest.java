@@ -92,14 +92,14 @@ class ProtocolsTest {
         assertEquals(HttpClient.Version.HTTP_2, second.version());
         assertEquals(200, second.statusCode());
         assertTrue(second.body().contains("method=POST") && second.body().contains("bytes=70000"), second.body());
-        assertTrue(proxy.stats.get(Key.REQ_HTTP2) >= 1);
+        assertTrue(proxy.stats.get(Key.HTTP2_CLIENT_REQ_SERVED) >= 1);
     }
 
     @Test
     void h2cWithPriorKnowledge() throws Exception {
         proxy = new TestProxy(router, "");
         h2Requests(proxy.port(), null, "/pk");
-        assertEquals(3, proxy.stats.get(Key.REQ_HTTP2));
+        assertEquals(3, proxy.stats.get(Key.HTTP2_CLIENT_REQ_SERVED));
     }
 
     /** Sends three GETs as HTTP/2 streams on one connection (TLS with ALPN h2 when {@code tls} is set). */
@@ -211,7 +211,7 @@ class ProtocolsTest {
                         io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "h2"))
                 .build();
         h2Requests(port, client, "/tls-h2-");
-        assertEquals(3, proxy.stats.get(Key.REQ_HTTP2));
+        assertEquals(3, proxy.stats.get(Key.HTTP2_CLIENT_REQ_SERVED));
     }
 
     @Test

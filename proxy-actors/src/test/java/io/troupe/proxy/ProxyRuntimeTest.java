@@ -110,7 +110,7 @@ class ProxyRuntimeTest {
         for (int i = 0; i < 20; i++) {
             assertEquals("blog", backendOf("retry.test", "/r" + i));
         }
-        assertTrue(proxy.stats().get(Key.BACKEND_CONNECT_FAIL) >= 1);
+        assertTrue(proxy.stats().get(Key.ERR_BK_CONNECT_BACKEND) >= 1);
         assertEquals(0, proxy.stats().get(Key.STATUS_5XX));
     }
 
@@ -156,11 +156,11 @@ class ProxyRuntimeTest {
         assertEquals("blog", backendOf("unknown.test", "/"));
         HttpResponse<String> r = get("shop.test", "/other");
         assertEquals(500, r.statusCode());
-        assertEquals(1, proxy.stats().get(Key.ERR_NO_ROUTE));
+        assertEquals(1, proxy.stats().get(Key.ERR_BK_FIND_LOCATION));
         String state = web.monitor("proxy_state").orElseThrow().render(Map.of("format", List.of("kv")));
-        assertTrue(state.contains("ERR_NO_ROUTE") && state.contains("REQ_TOTAL"), state);
+        assertTrue(state.contains("ERR_BK_FIND_LOCATION") && state.contains("CLIENT_REQ_SERVED"), state);
         String prom = web.monitor("proxy_state").orElseThrow().render(Map.of("format", List.of("prometheus")));
-        assertTrue(prom.toLowerCase().contains("err_no_route"), prom);
+        assertTrue(prom.toLowerCase().contains("err_bk_find_location"), prom);
         String json = web.monitor("proxy_delay").orElseThrow().render(Map.of());
         assertTrue(json.contains("proxy_delay") || json.contains("Count") || json.contains("{"), json);
         assertTrue(web.monitor("proxy_state_diff").isPresent());

@@ -150,7 +150,7 @@ public final class Exchange {
     }
 
     private void onConnectFailed(Upstream u) {
-        stats.inc(Key.BACKEND_CONNECT_FAIL);
+        stats.inc(Key.ERR_BK_CONNECT_BACKEND);
         router.reportFailure(u);
         if (!done) {
             retryOrFail(502, "cannot connect to " + u);
@@ -378,7 +378,7 @@ public final class Exchange {
         if (responseStarted) {
             done = true;
             endInFlight();
-            stats.inc(Key.BACKEND_ERROR);
+            stats.inc(Key.ERR_BK_TRANSPORT_BROKEN);
             router.reportFailure(upstream);
             client.aborted();
             return;
@@ -400,7 +400,7 @@ public final class Exchange {
             attempt();
             return;
         }
-        stats.inc(Key.BACKEND_ERROR);
+        stats.inc(Key.ERR_BK_READ_RESP_HEADER);
         router.reportFailure(upstream);
         if (retryableMethod && policy.retryLevel() >= ClusterPolicy.RETRY_GET) {
             retryOrFail(502, reason);
@@ -414,7 +414,7 @@ public final class Exchange {
         if (done || responseStarted) {
             return;
         }
-        stats.inc(Key.BACKEND_TIMEOUT);
+        stats.inc(Key.ERR_BK_RESP_HEADER_TIMEOUT);
         router.reportFailure(upstream);
         Channel b = backend;
         backend = null;

@@ -21,21 +21,24 @@ import kamon.metric.MeasurementUnit;
  */
 public final class ProxyStats implements AutoCloseable {
 
-    /** Every counter of {@code proxy_state}, in display order (BFE-style upper-case names). */
+    /**
+     * Every counter of {@code proxy_state}, in display order: BFE's name (its ProxyState) where BFE counts the same
+     * thing, a BFE-style upper-case name where it has none (docs/proxy-dataplane.md lists them).
+     */
     public enum Key {
-        CONN_ACCEPT, CONN_ACTIVE, CONN_REFUSED_LIMIT, CONN_CLOSED_BY_FILTER, CONN_TLS_HANDSHAKE_FAIL,
-        REQ_TOTAL, REQ_ACTIVE, REQ_HTTP2, REQ_WEBSOCKET,
+        CLIENT_CONN_SERVED, CLIENT_CONN_ACTIVE, CONN_REFUSED_LIMIT, CONN_CLOSED_BY_FILTER, CONN_TLS_HANDSHAKE_FAIL,
+        CLIENT_REQ_SERVED, CLIENT_REQ_ACTIVE, HTTP2_CLIENT_REQ_SERVED, REQ_WEBSOCKET,
         STATUS_1XX, STATUS_2XX, STATUS_3XX, STATUS_4XX, STATUS_5XX,
-        ERR_NO_PRODUCT, ERR_NO_ROUTE, ERR_NO_CLUSTER, ERR_NO_BACKEND,
-        ERR_BAD_REQUEST, ERR_URI_TOO_LONG, ERR_HEADER_TOO_LARGE, ERR_HEADER_TIMEOUT, ERR_CLIENT_CLOSED,
+        ERR_BK_FIND_PRODUCT, ERR_BK_FIND_LOCATION, ERR_BK_NO_CLUSTER, ERR_BK_NO_BALANCE,
+        ERR_CLIENT_BAD_REQUEST, ERR_CLIENT_LONG_URL, ERR_CLIENT_LONG_HEADER, ERR_HEADER_TIMEOUT, ERR_CLIENT_CLOSE,
         ERR_CLIENT_TIMEOUT,
-        BACKEND_CONNECT_FAIL, BACKEND_TIMEOUT, BACKEND_ERROR, BACKEND_RETRY, BACKEND_CONN_NEW,
+        ERR_BK_CONNECT_BACKEND, ERR_BK_RESP_HEADER_TIMEOUT, ERR_BK_READ_RESP_HEADER, ERR_BK_TRANSPORT_BROKEN, BACKEND_RETRY, BACKEND_CONN_NEW,
         BACKEND_CONN_REUSED, ERR_BACKEND_UNREACHABLE, ERR_FILTER_CLOSE, ERR_FILTER_FINISH
     }
 
     /** Gauges go up and down; the diff shows their current value. */
     private static boolean isGauge(Key k) {
-        return k == Key.CONN_ACTIVE || k == Key.REQ_ACTIVE;
+        return k == Key.CLIENT_CONN_ACTIVE || k == Key.CLIENT_REQ_ACTIVE;
     }
 
     private final Metrics metrics;

@@ -35,8 +35,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         counted = true;
         px.clients.add(ctx.channel());
-        px.stats.inc(Key.CONN_ACCEPT);
-        px.stats.inc(Key.CONN_ACTIVE);
+        px.stats.inc(Key.CLIENT_CONN_SERVED);
+        px.stats.inc(Key.CLIENT_CONN_ACTIVE);
         // behind a layer-4 balancer speaking the PROXY protocol, its header names the client and the virtual address
         InetSocketAddress[] proxied = ctx.channel().attr(ProxyProtocolHandler.ADDRESSES).get();
         session = proxied != null ? new SessionImpl(proxied[0], proxied[1], secure)
@@ -56,7 +56,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (counted) {
             counted = false;
             px.connections.decrementAndGet();
-            px.stats.dec(Key.CONN_ACTIVE);
+            px.stats.dec(Key.CLIENT_CONN_ACTIVE);
             px.chains.current().runSession(CallbackPoint.FINISH, session);
         }
         ctx.fireChannelInactive();

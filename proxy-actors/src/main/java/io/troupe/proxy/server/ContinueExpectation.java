@@ -12,7 +12,7 @@ import io.troupe.proxy.monitor.ProxyStats.Key;
 final class ContinueExpectation {
     /** What an expectation other than 100-continue gets (Go's net/http and BFE answer it so too). */
     static final LocalResponses.Answer UNSUPPORTED = new LocalResponses.Answer(HttpResponseStatus.EXPECTATION_FAILED,
-            "unsupported Expect header\n", Key.ERR_BAD_REQUEST, true);
+            "unsupported Expect header\n", Key.ERR_CLIENT_BAD_REQUEST, true);
 
     /** The client waits for {@code 100 Continue} before it sends its body. */
     private boolean pending;

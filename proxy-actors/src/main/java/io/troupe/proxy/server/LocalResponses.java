@@ -106,22 +106,22 @@ final class LocalResponses {
     /** The answer to a request head the codec could not decode. */
     static Answer badHead(Throwable cause, ProxySettings s) {
         if (cause instanceof TooLongHttpLineException) {
-            return new Answer(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long\n", Key.ERR_URI_TOO_LONG, true);
+            return new Answer(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long\n", Key.ERR_CLIENT_LONG_URL, true);
         }
         if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
             return new Answer(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request header fields larger than "
-                    + s.maxHeaderBytes() + " bytes\n", Key.ERR_HEADER_TOO_LARGE, true);
+                    + s.maxHeaderBytes() + " bytes\n", Key.ERR_CLIENT_LONG_HEADER, true);
         }
-        return new Answer(HttpResponseStatus.BAD_REQUEST, "bad request\n", Key.ERR_BAD_REQUEST, true);
+        return new Answer(HttpResponseStatus.BAD_REQUEST, "bad request\n", Key.ERR_CLIENT_BAD_REQUEST, true);
     }
 
     /** BFE answers every routing failure with 500 and closes the connection after it. */
     static Answer routeError(Router.RouteError e) {
         Key k = switch (e) {
-            case NO_PRODUCT -> Key.ERR_NO_PRODUCT;
-            case NO_ROUTE -> Key.ERR_NO_ROUTE;
-            case NO_CLUSTER -> Key.ERR_NO_CLUSTER;
-            case NO_BACKEND -> Key.ERR_NO_BACKEND;
+            case NO_PRODUCT -> Key.ERR_BK_FIND_PRODUCT;
+            case NO_ROUTE -> Key.ERR_BK_FIND_LOCATION;
+            case NO_CLUSTER -> Key.ERR_BK_NO_CLUSTER;
+            case NO_BACKEND -> Key.ERR_BK_NO_BALANCE;
         };
         return new Answer(HttpResponseStatus.INTERNAL_SERVER_ERROR, "no route: " + e.name().toLowerCase() + "\n", k, true);
     }

@@ -183,7 +183,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         HopByHop.strip(head.headers(), true);
         px.stats.status(101);
         px.stats.inc(Key.REQ_WEBSOCKET);
-        px.stats.dec(Key.REQ_ACTIVE);
+        px.stats.dec(Key.CLIENT_REQ_ACTIVE);
         px.stats.delay((System.nanoTime() - startNanos) / 1000);
         tunnel = true;
         responding = false;
@@ -205,7 +205,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
         responding = false;
         timeouts.cancelBody();
-        px.stats.dec(Key.REQ_ACTIVE);
+        px.stats.dec(Key.CLIENT_REQ_ACTIVE);
         long micros = (System.nanoTime() - startNanos) / 1000;
         px.stats.delay(micros);
         if (req != null) {
@@ -283,7 +283,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
         if (responding) {
             responding = false;
-            px.stats.dec(Key.REQ_ACTIVE);
+            px.stats.dec(Key.CLIENT_REQ_ACTIVE);
         }
         timeouts.cancelAll();
         if (http2) {
@@ -297,7 +297,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (responding) {
             // the request ends here without a response; it must not stay counted as active
             responding = false;
-            px.stats.dec(Key.REQ_ACTIVE);
+            px.stats.dec(Key.CLIENT_REQ_ACTIVE);
         }
         closeAfter = true;
         ctx.channel().config().setAutoRead(false);
@@ -338,8 +338,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
         if (responding) {
             responding = false;
-            px.stats.inc(Key.ERR_CLIENT_CLOSED);
-            px.stats.dec(Key.REQ_ACTIVE);
+            px.stats.inc(Key.ERR_CLIENT_CLOSE);
+            px.stats.dec(Key.CLIENT_REQ_ACTIVE);
         }
         queue.releaseAll();
         ctx.fireChannelInactive();

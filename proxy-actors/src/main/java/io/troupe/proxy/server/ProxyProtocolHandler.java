@@ -149,7 +149,7 @@ final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // BFE closes a connection whose PROXY header does not parse
         log.debug("bad PROXY protocol header from {}: {}", ctx.channel().remoteAddress(), cause.toString());
-        px.stats.inc(Key.ERR_BAD_REQUEST);
+        px.stats.inc(Key.ERR_CLIENT_BAD_REQUEST);
         ctx.close();
     }
 

@@ -161,7 +161,7 @@ public final class ProxyServer {
             c.pipeline().fireUserEventTriggered(ProxyHandler.DRAIN);
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(drainTimeoutMs);
-        while (px.stats.get(ProxyStats.Key.REQ_ACTIVE) > 0 && System.nanoTime() < deadline) {
+        while (px.stats.get(ProxyStats.Key.CLIENT_REQ_ACTIVE) > 0 && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {

@@ -19,7 +19,7 @@ final class RequestEdges {
 
     /** What a CONNECT gets when no module answered it. */
     static final LocalResponses.Answer CONNECT_NOT_ALLOWED = new LocalResponses.Answer(HttpResponseStatus.METHOD_NOT_ALLOWED,
-            "CONNECT is not supported here\n", Key.ERR_BAD_REQUEST, true);
+            "CONNECT is not supported here\n", Key.ERR_CLIENT_BAD_REQUEST, true);
 
     /**
      * Checks an HTTP/1 head and brings it to the form the proxy routes and forwards: an absolute-form target
@@ -35,7 +35,7 @@ final class RequestEdges {
         if (v.majorVersion() != 1) {
             // HTTP/2 only by its preface (h2c) or ALPN; 0.9 and 2+ in an HTTP/1 request line are not served
             return new LocalResponses.Answer(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
-                    "unsupported protocol version " + v.text() + "\n", Key.ERR_BAD_REQUEST, true);
+                    "unsupported protocol version " + v.text() + "\n", Key.ERR_CLIENT_BAD_REQUEST, true);
         }
         if (v.minorVersion() > 1) {
             r.setProtocolVersion(HttpVersion.HTTP_1_1);
@@ -81,7 +81,7 @@ final class RequestEdges {
     }
 
     private static LocalResponses.Answer bad(String why) {
-        return new LocalResponses.Answer(HttpResponseStatus.BAD_REQUEST, why + "\n", Key.ERR_BAD_REQUEST, true);
+        return new LocalResponses.Answer(HttpResponseStatus.BAD_REQUEST, why + "\n", Key.ERR_CLIENT_BAD_REQUEST, true);
     }
 
     private static boolean isAbsoluteForm(String uri) {

@@ -42,10 +42,10 @@ final class RequestHead {
         h.clientHead = r;
         h.req = null;
         h.timeouts.newRequest();
-        px.stats.inc(Key.REQ_TOTAL);
-        px.stats.inc(Key.REQ_ACTIVE);
+        px.stats.inc(Key.CLIENT_REQ_SERVED);
+        px.stats.inc(Key.CLIENT_REQ_ACTIVE);
         if (http2) {
-            px.stats.inc(Key.REQ_HTTP2);
+            px.stats.inc(Key.HTTP2_CLIENT_REQ_SERVED);
         }
         DecoderResult dr = r.decoderResult();
         // a head that did not decode has no version of its own (Netty puts 1.0 there): answer it in 1.1
@@ -77,7 +77,7 @@ final class RequestHead {
             h.clientHead = r;
         }
         if (r.uri().length() > px.settings.maxUriBytes()) {
-            px.stats.inc(Key.ERR_URI_TOO_LONG);
+            px.stats.inc(Key.ERR_CLIENT_LONG_URL);
             h.response.sendLocal(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request URI longer than "
                     + px.settings.maxUriBytes() + " bytes\n", true);
             return;

@@ -124,8 +124,8 @@ class BlockingFilterTest {
             c.send("GET /gone HTTP/1.1\r\nHost: a.test\r\nX-Block: go\r\n\r\n");
         }
         gate.countDown();
-        long active = h.proxy.stats.get(io.troupe.proxy.monitor.ProxyStats.Key.REQ_ACTIVE);
-        BuiltinHarness.await(() -> h.proxy.stats.get(io.troupe.proxy.monitor.ProxyStats.Key.REQ_ACTIVE) == 0,
+        long active = h.proxy.stats.get(io.troupe.proxy.monitor.ProxyStats.Key.CLIENT_REQ_ACTIVE);
+        BuiltinHarness.await(() -> h.proxy.stats.get(io.troupe.proxy.monitor.ProxyStats.Key.CLIENT_REQ_ACTIVE) == 0,
                 "no request left active (was " + active + ")");
         try (RawHttp c = new RawHttp(h.port())) {
             assertEquals(200, c.send("GET /still HTTP/1.1\r\nHost: a.test\r\n\r\n").read().status());

@@ -19,13 +19,13 @@ class ProxyStatsKamonTest {
         long before = kamonCounter("backend_retry");
         stats.inc(Key.BACKEND_RETRY);
         stats.add(Key.BACKEND_RETRY, 2);
-        stats.inc(Key.REQ_ACTIVE);
-        stats.inc(Key.REQ_ACTIVE);
-        stats.dec(Key.REQ_ACTIVE);
+        stats.inc(Key.CLIENT_REQ_ACTIVE);
+        stats.inc(Key.CLIENT_REQ_ACTIVE);
+        stats.dec(Key.CLIENT_REQ_ACTIVE);
         // the request path touched only the lock-free counters; closing mirrors what is left, as the timer does
         stats.close();
         assertEquals(3, stats.get(Key.BACKEND_RETRY));
         assertEquals(before + 3, kamonCounter("backend_retry"));
-        assertEquals(1, stats.get(Key.REQ_ACTIVE));
+        assertEquals(1, stats.get(Key.CLIENT_REQ_ACTIVE));
     }
 }

@@ -62,7 +62,7 @@ class HttpsBackendTest {
                 assertEquals(502, wrong.statusCode(), wrong.body());
                 HttpResponse<String> name = get(proxy, "name.test");
                 assertEquals(502, name.statusCode(), name.body());
-                assertTrue(proxy.stats().get(Key.BACKEND_CONNECT_FAIL) >= 2);
+                assertTrue(proxy.stats().get(Key.ERR_BK_CONNECT_BACKEND) >= 2);
             } finally {
                 proxy.stop();
                 kit.shutdownTestKit();
