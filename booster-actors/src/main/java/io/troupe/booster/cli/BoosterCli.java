@@ -254,7 +254,8 @@ public final class BoosterCli implements Callable<Integer> {
     public static void main(String[] args) {
         useVforkLaunch();
         ProgressReporter.stderrIsTerminal(); // decided here, on the main thread, not inside an actor
-        System.exit(commandLine(new BoosterCli()).execute(args));
+        CommandLine commandLine = commandLine(new BoosterCli());
+        System.exit(commandLine.execute(goStyleArgs(commandLine, args)));
     }
 
     /**
@@ -276,6 +277,40 @@ public final class BoosterCli implements Callable<Integer> {
     }
 
     private static final String LAUNCH_MECHANISM = "jdk.lang.Process.launchMechanism";
+
+    /**
+     * TBS's bk-booster parses its flags with Go's flag package, where {@code -hook} and {@code --hook}, {@code -bt}
+     * and {@code --bt} are the same flag: each argument in an option's place that names one of ours in the other
+     * form is given ours. Without it picocli reads {@code -hook} as {@code -h} (help) and exits 0, having built nothing.
+     * Values are left alone: the argument after an option that takes one, and everything after {@code --}.
+     */
+    public static String[] goStyleArgs(CommandLine commandLine, String[] args) {
+        Map<String, CommandLine.Model.OptionSpec> options = commandLine.getCommandSpec().optionsMap();
+        String[] out = args.clone();
+        for (int i = 0; i < out.length; i++) {
+            String arg = out[i];
+            if (arg.equals("--")) {
+                break;
+            }
+            if (!arg.startsWith("-") || arg.length() < 2) {
+                continue;
+            }
+            int eq = arg.indexOf('=');
+            String name = eq < 0 ? arg : arg.substring(0, eq);
+            if (!options.containsKey(name)) {
+                String twin = name.startsWith("--") ? name.substring(1) : "-" + name;
+                if (options.containsKey(twin)) {
+                    name = twin;
+                    out[i] = twin + (eq < 0 ? "" : arg.substring(eq));
+                }
+            }
+            CommandLine.Model.OptionSpec option = options.get(name);
+            if (option != null && eq < 0 && option.arity().min() > 0) {
+                i++; // its value
+            }
+        }
+        return out;
+    }
 
     /** The picocli command line for {@code cli}: errors print one clear line, not a stack trace. */
     public static CommandLine commandLine(BoosterCli cli) {

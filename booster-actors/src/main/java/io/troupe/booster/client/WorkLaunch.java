@@ -121,10 +121,10 @@ final class WorkLaunch {
         }
     }
 
-    /** Starts {@code /bin/sh -c <command>} in the work directory with exactly {@code env}, inheriting stdio. */
+    /** Starts {@code WorkSettings.SHELL -c <command>} in the work directory with exactly {@code env}, inheriting stdio. */
     static Process startWorkProcess(WorkSettings settings, BoosterConfig boosterConfig, Map<String, String> env)
             throws IOException {
-        ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", boosterConfig.args()).inheritIO();
+        ProcessBuilder builder = new ProcessBuilder(WorkSettings.SHELL, "-c", boosterConfig.args()).inheritIO();
         if (settings.workDir() != null) {
             builder.directory(settings.workDir().toFile());
         }

@@ -62,6 +62,13 @@ public record WorkSettings(
         Map<String, String> configOverrides,
         WorkConsole console) {
 
+    /**
+     * The shell that runs the work command: bash, as TBS's bk-booster runs it ({@code /bin/bash -c}), so that
+     * {@code source}, {@code [[ ]]} and {@code set -o pipefail} work; {@code /bin/sh} where there is no bash.
+     */
+    public static final String SHELL = java.nio.file.Files.isExecutable(java.nio.file.Path.of("/bin/bash"))
+            ? "/bin/bash" : "/bin/sh";
+
     public WorkSettings {
         clusterSeeds = List.copyOf(clusterSeeds);
         env = Map.copyOf(env);

@@ -99,7 +99,7 @@ final class ClientSession implements Runnable {
             picocli.CommandLine commandLine = BoosterCli.commandLine(cli);
             commandLine.setOut(cliOut);
             commandLine.setErr(cliErr);
-            int code = commandLine.execute(start.args().toArray(String[]::new));
+            int code = commandLine.execute(BoosterCli.goStyleArgs(commandLine, start.args().toArray(String[]::new)));
             if (declined == null) {
                 held.release();
             }
@@ -181,13 +181,13 @@ final class ClientSession implements Runnable {
         }
     }
 
-    /** Asks the client to start the work command ({@code /bin/sh -c}, as the booster would) and waits for its pid. */
+    /** Asks the client to start the work command ({@code bash -c}, as the booster would) and waits for its pid. */
     private Process startInClient(WorkSettings settings, BoosterConfig boosterConfig, Map<String, String> env)
             throws IOException {
         List<String> run = new ArrayList<>();
         run.add(settings.workDir() == null ? "." : settings.workDir().toString());
         run.add("3");
-        run.add("/bin/sh");
+        run.add(WorkSettings.SHELL);
         run.add("-c");
         run.add(boosterConfig.args());
         env.forEach((name, value) -> run.add(name + "=" + value));

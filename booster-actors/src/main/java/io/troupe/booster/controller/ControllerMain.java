@@ -106,7 +106,8 @@ public final class ControllerMain {
      */
     private static WorkSettings firstWork(BoosterCli cli, String[] args) {
         try {
-            BoosterCli.commandLine(cli).parseArgs(args);
+            picocli.CommandLine commandLine = BoosterCli.commandLine(cli);
+            commandLine.parseArgs(BoosterCli.goStyleArgs(commandLine, args));
             WorkSettings first = cli.settings();
             if (!first.clusterSeeds().isEmpty()) {
                 return first;

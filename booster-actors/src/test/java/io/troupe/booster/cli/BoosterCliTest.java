@@ -74,6 +74,33 @@ class BoosterCliTest {
     }
 
     @Test
+    void goSpellingsOfTheFlagsAreTheSameFlagsAsInTbs() throws Exception {
+        Path rules = Files.writeString(dir.resolve("rules.json"), "{\"hooks\":[]}");
+        BoosterCli cli = new BoosterCli(settings -> {
+            ran.set(settings);
+            return 7;
+        }, Map.of("PATH", "/usr/bin"), dir);
+        picocli.CommandLine commandLine = BoosterCli.commandLine(cli, new PrintWriter(out, true), new PrintWriter(err, true));
+        // Go's flag package (bk-booster) takes -hook for --hook and --bt for -bt; picocli alone reads -hook as -h
+        String[] args = BoosterCli.goStyleArgs(commandLine, new String[] {"--bt", "custom", "--p", "proj", "-hook",
+            "-hook_config", "rules.json", "-no_local", "-io_timeout_secs=30", "-local=false", "-a", "make -local"});
+        assertEquals(List.of("-bt", "custom", "-p", "proj", "--hook", "--hook_config", "rules.json", "--no_local",
+                "--io_timeout_secs=30", "--local=false", "-a", "make -local"), List.of(args));
+        assertEquals(7, commandLine.execute(args), err.toString());
+        WorkSettings s = ran.get();
+        assertEquals("custom", s.type());
+        assertEquals("proj", s.projectId());
+        assertTrue(s.hook());
+        assertEquals(rules, s.hookConfig());
+        assertTrue(s.noLocal());
+        assertEquals(30, s.ioTimeoutSecs());
+        assertEquals("make -local", s.command());
+        // a value is never rewritten, even one spelled like a flag
+        assertEquals(List.of("-p", "-hook", "--", "-local"), List.of(BoosterCli.goStyleArgs(commandLine,
+                new String[] {"-p", "-hook", "--", "-local"})));
+    }
+
+    @Test
     void defaultsMatchTbs() {
         assertEquals(7, run("-bt", "echo", "-a", "true"), err.toString());
         WorkSettings s = ran.get();

@@ -239,6 +239,20 @@ class ExecSemanticsTest {
     }
 
     @Test
+    void theWorkCommandRunsUnderBashAsInTbs() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/bash")), "no /bin/bash here");
+        WorkSettings plain = settings("bash-work", 0);
+        // bk-booster runs -a with /bin/bash -c: scripts use source, [[ ]] and pipefail; dash knows none of them
+        WorkSettings settings = new WorkSettings(plain.type(), plain.projectId(), plain.buildId(),
+                "set -o pipefail; [[ -n $BASH_VERSION ]] && source /dev/null && echo bash > out.txt", false,
+                null, false, false, 0, 2, 0, 20, List.of(), plain.workDir(), ENV, null);
+        Path out = settings.workDir().resolve("out.txt");
+        Process p = WorkLaunch.startWorkProcess(settings, WorkLaunch.boosterConfig(settings, 1), ENV);
+        assertEquals(0, p.waitFor(), "exit code of the work command");
+        assertEquals("bash\n", Files.readString(out));
+    }
+
+    @Test
     void aPipeOnStdinIsAnsweredRunItYourself() throws Exception {
         Outcome outcome = run(settings("stdin-pipe", 0), new EchoHandler(),
                 new Sub(List.of("cat"), new ExecutorGateway.Stdin(StdinKind.PIPE, null)));
