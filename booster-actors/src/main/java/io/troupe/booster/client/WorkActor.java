@@ -579,8 +579,39 @@ public final class WorkActor {
 
     private Behavior<Command> onWorkCommandExited(WorkCommandExited exited) {
         exitCode = exited.exitCode();
+        if (!pending.isEmpty() && interrupted(exitCode)) {
+            return stopSubWorks();
+        }
         timers.startSingleTimer(DrainTimedOut.INSTANCE, drainTimeout);
         return pending.isEmpty() ? postWork() : draining();
+    }
+
+    /**
+     * Whether a command's exit code says a signal that ends a build killed it: SIGHUP, SIGINT, SIGQUIT, SIGTERM (a
+     * user's interrupt) or SIGKILL (also what a controller reports for a client that went away).
+     */
+    static boolean interrupted(int exitCode) {
+        return exitCode == 128 + 1 || exitCode == 128 + 2 || exitCode == 128 + 3 || exitCode == 128 + 9
+                || exitCode == 128 + 15;
+    }
+
+    /**
+     * The build was interrupted (Ctrl-C, a kill): its sub-works still out are stopped now, remote runs cancelled and
+     * no output written after the build gave up, as a local build's compilers die with it. A booster-exec still
+     * waiting gets the command's exit code.
+     */
+    private Behavior<Command> stopSubWorks() {
+        warn(pending.size() + " sub-work(s) stopped: the work command was interrupted (exit code " + exitCode + ")");
+        for (ActorRef<Void> child : context.getChildren()) {
+            if (child.path().name().startsWith("subwork-")) {
+                context.stop(child);
+            }
+        }
+        pending.values().forEach(replyTo -> replyTo.tell(new ExecutorGateway.SubWorkReply(exitCode, new byte[0],
+                "[booster] interrupted\n".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        failed += pending.size();
+        pending.clear();
+        return postWork();
     }
 
     // ---- draining: the command has exited, its sub-works finish ----

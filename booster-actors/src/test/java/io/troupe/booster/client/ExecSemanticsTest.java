@@ -41,14 +41,17 @@ class ExecSemanticsTest {
 
     private static Path root;
     private static ActorTestKit kit;
+    private static ActorRef<io.troupe.booster.worker.SubWorkExecutor.Command> worker;
     private static final Map<String, String> ENV = Map.of("PATH", System.getenv("PATH"), "X", "from-client");
 
     @BeforeAll
     static void start() throws Exception {
         root = Files.createTempDirectory("troupe-execsem-test-");
         // a quick heartbeat, so a 1-second --io_timeout_secs is several heartbeats long
-        kit = TestClusters.selfWorker(root.resolve("sandboxes"), List.of("sh", "cat"),
-                "troupe.worker.slots = 2\ntroupe.worker.heartbeat-interval = 200ms").kit();
+        TestClusters.WorkerNode node = TestClusters.selfWorker(root.resolve("sandboxes"), List.of("sh", "cat"),
+                "troupe.worker.slots = 2\ntroupe.worker.heartbeat-interval = 200ms");
+        kit = node.kit();
+        worker = node.worker();
     }
 
     @AfterAll
@@ -250,6 +253,37 @@ class ExecSemanticsTest {
         Process p = WorkLaunch.startWorkProcess(settings, WorkLaunch.boosterConfig(settings, 1), ENV);
         assertEquals(0, p.waitFor(), "exit code of the work command");
         assertEquals("bash\n", Files.readString(out));
+    }
+
+    @Test
+    void anInterruptedWorkStopsItsRemoteSubWorksAtOnceInsteadOfWaitingForThem() throws Exception {
+        WorkSettings settings = settings("interrupted", 0);
+        TestProbe<WorkActor.Event> events = kit.createTestProbe();
+        ActorRef<WorkActor.Command> work =
+                kit.spawn(WorkActor.create(settings, new EchoHandler(), WorkActor.Launch.EXTERNAL, events.getRef()));
+        events.expectMessageClass(WorkActor.Ready.class, Duration.ofSeconds(20));
+        TestProbe<ExecutorGateway.SubWorkReply> reply = kit.createTestProbe();
+        work.tell(new WorkActor.SubWork(new ExecutorGateway.SubWorkArrived(List.of("sh", "-c", "sleep 60"),
+                settings.workDir().toString(), ENV, ExecutorGateway.Stdin.UNKNOWN, reply.getRef())));
+        TestProbe<io.troupe.booster.worker.SubWorkExecutor.Load> load = kit.createTestProbe();
+        load.awaitAssert(Duration.ofSeconds(20), () -> {
+            worker.tell(new io.troupe.booster.worker.SubWorkExecutor.GetLoad(load.getRef()));
+            assertEquals(1, load.receiveMessage().running(), "the sub-work runs on the worker");
+            return null;
+        });
+        // Ctrl-C: make dies of SIGINT; a booster-exec still waiting gets that exit code, the worker stops the run
+        work.tell(new WorkActor.WorkCommandExited(130));
+        WorkActor.Finished finished = events.expectMessageClass(WorkActor.Finished.class, Duration.ofSeconds(20));
+        assertEquals(130, finished.exitCode());
+        assertEquals(1, finished.summary().failed());
+        assertEquals(130, reply.expectMessageClass(ExecutorGateway.SubWorkReply.class).exitCode());
+        load.awaitAssert(Duration.ofSeconds(10), () -> {
+            worker.tell(new io.troupe.booster.worker.SubWorkExecutor.GetLoad(load.getRef()));
+            assertEquals(0, load.receiveMessage().running(), "the remote run was cancelled");
+            return null;
+        });
+        assertTrue(WorkActor.interrupted(143) && WorkActor.interrupted(129) && !WorkActor.interrupted(2)
+                && !WorkActor.interrupted(1));
     }
 
     @Test
