@@ -115,7 +115,7 @@ public final class BoosterCli implements Callable<Integer> {
 
     @Option(names = "--resource_timeout_secs", paramLabel = "SECONDS",
             description = "wait this long for the first worker before running everything locally"
-                    + " (default troupe.booster.worker-discovery-timeout, 5 s)")
+                    + " (default troupe.booster.worker-discovery-timeout, 0 s: the command starts at once)")
     private Integer resourceTimeoutSecs;
 
     @Option(names = {"-l", "--limit"}, paramLabel = "N", defaultValue = "0",
@@ -156,9 +156,11 @@ public final class BoosterCli implements Callable<Integer> {
             description = "write the work command's exit code to bk_origin_exit_code in the work directory")
     private boolean saveCode;
 
-    @Option(names = "--io_timeout_secs", paramLabel = "SECONDS", defaultValue = "60",
+    private static final int DEFAULT_IO_TIMEOUT_SECS = 60;
+
+    @Option(names = "--io_timeout_secs", paramLabel = "SECONDS", defaultValue = "" + DEFAULT_IO_TIMEOUT_SECS,
             description = "give up a remote attempt after this long without progress: no answer and no worker"
-                    + " heartbeat (default: ${DEFAULT-VALUE})")
+                    + " heartbeat (default: ${DEFAULT-VALUE}; 0 = the default, as in TBS)")
     private int ioTimeoutSecs;
 
     @Option(names = "--remote_timeout_secs", paramLabel = "SECONDS", defaultValue = "0",
@@ -446,6 +448,9 @@ public final class BoosterCli implements Callable<Integer> {
         if (forceLocalList.stream().anyMatch(String::isBlank)) {
             throw new ParameterException(spec.commandLine(),
                     "-fll/--force_local_list has an empty key: it would match every sub-work");
+        }
+        if (ioTimeoutSecs == 0) {
+            ioTimeoutSecs = DEFAULT_IO_TIMEOUT_SECS; // TBS: 0 means its default
         }
         // workers report a running sub-work every 2 s (troupe.worker.heartbeat-interval): less would time out every run
         requireAtLeast("--io_timeout_secs", ioTimeoutSecs, 5);

@@ -241,9 +241,19 @@ public final class BoosterRun {
         if (config.getInt(WorkLaunch.EXPECTED_JOBS) > 0) {
             return config;
         }
-        java.util.OptionalInt slots = ClusterSlotsMemory.of(settings.clusterSeeds(), settings.env()).recall();
-        return slots.isEmpty() ? config : config.withValue(WorkLaunch.EXPECTED_JOBS,
-                com.typesafe.config.ConfigValueFactory.fromAnyRef(Math.max(1, slots.getAsInt() * 3 / 2)));
+        ClusterSlotsMemory memory = ClusterSlotsMemory.of(settings.clusterSeeds(), settings.env());
+        java.util.OptionalInt slots = memory.recall();
+        if (slots.isEmpty()) {
+            return config;
+        }
+        int expected = slots.getAsInt();
+        int limit = settings.jobLimits().limit();
+        java.util.OptionalInt workers = memory.recallWorkers();
+        if (limit > 0 && workers.isPresent()) {
+            expected = Math.min(expected, limit * workers.getAsInt()); // -l caps each worker's slots, as once known
+        }
+        return config.withValue(WorkLaunch.EXPECTED_JOBS,
+                com.typesafe.config.ConfigValueFactory.fromAnyRef(Math.max(1, expected * 3 / 2)));
     }
 
     private static Config localSystemConfig(Config base) {

@@ -49,20 +49,39 @@ public final class ClusterSlotsMemory {
 
     /** The slots remembered, if any; an unreadable or malformed file counts as none. */
     public OptionalInt recall() {
+        return field(0);
+    }
+
+    /** The number of workers those slots were on, if remembered (a file of an older booster holds slots only). */
+    public OptionalInt recallWorkers() {
+        return field(1);
+    }
+
+    private OptionalInt field(int index) {
         try {
-            int slots = Integer.parseInt(Files.readString(file, StandardCharsets.UTF_8).trim());
-            return slots > 0 ? OptionalInt.of(slots) : OptionalInt.empty();
+            String[] fields = Files.readString(file, StandardCharsets.UTF_8).trim().split(" ");
+            int value = fields.length > index ? Integer.parseInt(fields[index]) : 0;
+            return value > 0 ? OptionalInt.of(value) : OptionalInt.empty();
         } catch (IOException | NumberFormatException e) {
             return OptionalInt.empty();
         }
     }
 
+    /** Remembers {@code slots} on {@code workers} workers (0 = not known). */
+    public void remember(int slots, int workers) throws IOException {
+        write(workers > 0 ? slots + " " + workers : Integer.toString(slots));
+    }
+
     /** Remembers {@code slots}; written aside and moved, so a concurrent booster never reads half a file. */
     public void remember(int slots) throws IOException {
+        write(Integer.toString(slots));
+    }
+
+    private void write(String text) throws IOException {
         Files.createDirectories(file.getParent());
         Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
         try {
-            Files.writeString(tmp, Integer.toString(slots), StandardCharsets.UTF_8);
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);

@@ -772,7 +772,7 @@ public final class WorkActor {
         int before = workers.totalSlots();
         workers = changed.snapshot();
         if (workers.totalSlots() > before && settings.clusterSeeds().size() > 0 && !local) {
-            rememberSlots(workers.totalSlots());
+            rememberSlots(workers.uncappedSlots(), workers.usableWorkers());
         }
         if (workers.usableWorkers() > 0 && times.firstWorker == 0) {
             times.firstWorker = System.currentTimeMillis();
@@ -780,11 +780,11 @@ public final class WorkActor {
     }
 
     /** For the next run's @BK_JOBS before its workers are known (ClusterSlotsMemory); best effort. */
-    private void rememberSlots(int slots) {
+    private void rememberSlots(int slots, int workerCount) {
         ClusterSlotsMemory memory = ClusterSlotsMemory.of(settings.clusterSeeds(), settings.env());
         CompletableFuture.runAsync(() -> {
             try {
-                memory.remember(slots);
+                memory.remember(slots, workerCount);
             } catch (java.io.IOException e) {
                 // only a guess for the next run is lost
             }

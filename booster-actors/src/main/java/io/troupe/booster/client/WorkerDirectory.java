@@ -115,9 +115,17 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     /**
      * @param workers workers listed by the Receptionist
      * @param usableWorkers workers that reported load and are healthy
-     * @param totalSlots slots of the usable workers
+     * @param totalSlots slots of the usable workers, each at most the per-worker limit ({@code -l})
+     * @param uncappedSlots slots of the usable workers, whatever the limit (remembered for the next work)
      */
-    public record Snapshot(int workers, int usableWorkers, int totalSlots) implements NoSerializationVerificationNeeded {}
+    public record Snapshot(int workers, int usableWorkers, int totalSlots, int uncappedSlots)
+            implements NoSerializationVerificationNeeded {
+
+        /** A snapshot without a per-worker limit: every slot counts. */
+        public Snapshot(int workers, int usableWorkers, int totalSlots) {
+            this(workers, usableWorkers, totalSlots, totalSlots);
+        }
+    }
 
     /**
      * Push a {@link Snapshot} to {@code replyTo} now and whenever it changes (workers listed, usable, their
@@ -377,7 +385,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     }
 
     private Snapshot snapshot() {
-        return new Snapshot(table.members().size(), table.usableWorkers(), table.totalSlots());
+        return new Snapshot(table.members().size(), table.usableWorkers(), table.totalSlots(), table.uncappedSlots());
     }
 
     /**

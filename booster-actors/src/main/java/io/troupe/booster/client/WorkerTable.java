@@ -297,6 +297,11 @@ final class WorkerTable<W> {
         return (int) workers.values().stream().filter(WorkerTable::usable).count();
     }
 
+    /** Slots of the workers that reported, are healthy and are not leaving, without the per-worker limit. */
+    int uncappedSlots() {
+        return workers.values().stream().filter(WorkerTable::usable).mapToInt(e -> e.slots).sum();
+    }
+
     /** Total slots of the workers that reported, are healthy and are not leaving. */
     int totalSlots() {
         return workers.values().stream().filter(WorkerTable::usable)

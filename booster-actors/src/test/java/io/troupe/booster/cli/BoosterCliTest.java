@@ -187,8 +187,10 @@ class BoosterCliTest {
     void contradictoryAndNegativeValuesAreNamed() {
         assertEquals(2, run("-bt", "echo", "-a", "true", "--local", "--no_local"));
         assertTrue(err.toString().contains("--local and --no_local"), err.toString());
-        assertEquals(2, run("-bt", "echo", "-a", "true", "--io_timeout_secs", "0"));
-        assertTrue(err.toString().contains("--io_timeout_secs must be at least 5, not 0"), err.toString());
+        assertEquals(2, run("-bt", "echo", "-a", "true", "--io_timeout_secs", "3"));
+        assertTrue(err.toString().contains("--io_timeout_secs must be at least 5, not 3"), err.toString());
+        assertEquals(7, run("-bt", "echo", "-a", "true", "--io_timeout_secs", "0"), err.toString());
+        assertEquals(60, ran.get().ioTimeoutSecs(), "0 is the default, as in TBS");
         assertEquals(2, run("-bt", "echo", "-a", "true", "--max_jobs", "many"));
         assertTrue(err.toString().contains("--max_jobs"), err.toString());
     }

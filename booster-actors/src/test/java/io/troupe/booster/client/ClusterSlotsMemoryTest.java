@@ -49,4 +49,19 @@ class ClusterSlotsMemoryTest {
         Config set = ConfigFactory.parseString("troupe.booster.expected-jobs = 5");
         assertEquals(5, BoosterRun.withRememberedJobs(set, settings).getInt("troupe.booster.expected-jobs"));
     }
+
+    @Test
+    void aPerWorkerLimitCapsTheRememberedSlotsAsItCapsTheWorkersOnceKnown() throws Exception {
+        WorkSettings settings = new WorkSettings("echo", "proj", "b1", "make -j@BK_JOBS", false, null, false, false, 0, 2, 0,
+                20, List.of("127.0.0.1:7356"), Path.of("/tmp"), env(), null)
+                .withJobLimits(new JobLimits(0, 0, 0, 0, 0, 0, 1));
+        Config unset = ConfigFactory.parseString("troupe.booster.expected-jobs = 0");
+        ClusterSlotsMemory memory = ClusterSlotsMemory.of(settings.clusterSeeds(), env());
+        memory.remember(4, 2); // two workers of two slots: -l 1 leaves one slot on each, 1.5 x 2 = 3
+        assertEquals(OptionalInt.of(2), memory.recallWorkers());
+        assertEquals(3, BoosterRun.withRememberedJobs(unset, settings).getInt("troupe.booster.expected-jobs"));
+        memory.remember(4); // an older booster's file: slots only, nothing to cap by
+        assertEquals(OptionalInt.empty(), memory.recallWorkers());
+        assertEquals(6, BoosterRun.withRememberedJobs(unset, settings).getInt("troupe.booster.expected-jobs"));
+    }
 }
