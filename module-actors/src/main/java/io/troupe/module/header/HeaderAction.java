@@ -9,11 +9,11 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * One checked mod_header action: {@code REQ_HEADER_SET|ADD|DEL|MOD} or {@code RSP_HEADER_SET|ADD|DEL|MOD}.
- * A SET/ADD value is split into literal text and {@code %}-variables once, at load.
+ * One checked mod_header action: {@code REQ_|RSP_} and {@code HEADER_SET|ADD|DEL|MOD|RENAME} or
+ * {@code COOKIE_SET|DEL}. A SET/ADD value is split into literal text and {@code %}-variables once, at load.
  */
 final class HeaderAction {
-    enum Op { SET, ADD, DEL, MOD }
+    enum Op { SET, ADD, DEL, MOD, RENAME, COOKIE_SET, COOKIE_DEL }
 
     final boolean request;
     final Op op;
@@ -23,15 +23,26 @@ final class HeaderAction {
     /** For MOD: SCHEME_SET or QUERY_ADD, and its arguments. */
     private final String modCmd;
     private final List<String> modArgs;
+    /** For RENAME: the new name. */
+    final HeaderName renamed;
+    /** For COOKIE_SET and COOKIE_DEL: BFE's params (name, value, domain, path, expires, max-age, httponly, secure). */
+    final List<String> cookie;
 
     private HeaderAction(boolean request, Op op, String header, List<Function<Request, String>> value,
                          String modCmd, List<String> modArgs) {
+        this(request, op, header, value, modCmd, modArgs, null, null);
+    }
+
+    private HeaderAction(boolean request, Op op, String header, List<Function<Request, String>> value,
+                         String modCmd, List<String> modArgs, String renamed, List<String> cookie) {
         this.request = request;
         this.op = op;
         this.header = HeaderName.of(header);
         this.value = value;
         this.modCmd = modCmd;
         this.modArgs = modArgs;
+        this.renamed = renamed == null ? null : HeaderName.of(renamed);
+        this.cookie = cookie;
     }
 
     /**
@@ -56,12 +67,23 @@ final class HeaderAction {
             case "HEADER_ADD" -> Op.ADD;
             case "HEADER_DEL" -> Op.DEL;
             case "HEADER_MOD" -> Op.MOD;
+            case "HEADER_RENAME" -> Op.RENAME;
+            case "COOKIE_SET" -> Op.COOKIE_SET;
+            case "COOKIE_DEL" -> Op.COOKIE_DEL;
             default -> throw new IllegalArgumentException("invalid cmd:" + cmd);
         };
         switch (op) {
-            case SET, ADD -> requireCount(params, 2);
+            case SET, ADD, RENAME -> requireCount(params, 2);
             case DEL -> requireCount(params, 1);
             case MOD -> checkMod(params);
+            case COOKIE_SET -> {
+                if (req) {
+                    requireCount(params, 2);
+                } else {
+                    checkResponseCookie(params);
+                }
+            }
+            case COOKIE_DEL -> requireCount(params, req ? 1 : 3);
         }
         for (String p : params) {
             if (p.isEmpty()) {
@@ -73,7 +95,41 @@ final class HeaderAction {
             case DEL -> new HeaderAction(req, op, params.get(0), null, null, null);
             case MOD -> new HeaderAction(req, op, params.get(1), null, params.get(0).toUpperCase(),
                     List.copyOf(params.subList(2, params.size())));
+            case RENAME -> new HeaderAction(req, op, params.get(0), null, null, null, params.get(1), null);
+            case COOKIE_SET, COOKIE_DEL -> new HeaderAction(req, op, req ? "Cookie" : "Set-Cookie", null, null, null,
+                    null, List.copyOf(params));
         };
+    }
+
+    /** RSP_COOKIE_SET: Name, Value, Domain, Path, Expires (RFC 1123), MaxAge, HttpOnly, Secure, as BFE checks them. */
+    private static void checkResponseCookie(List<String> params) {
+        requireCount(params, 8);
+        if (Cookies.expires(params.get(4)) == null) {
+            throw new IllegalArgumentException("expires format error, should be RFC1123 format");
+        }
+        try {
+            Integer.parseInt(params.get(5));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("type of max age should be int");
+        }
+        if (Cookies.bool(params.get(6)) == null) {
+            throw new IllegalArgumentException("type of http only should be bool");
+        }
+        if (Cookies.bool(params.get(7)) == null) {
+            throw new IllegalArgumentException("type of secure should be bool");
+        }
+    }
+
+    /** A cookie value: a whole {@code %variable} of mod_header's list is its value, else the text itself (BFE). */
+    String cookieValue(Request r) {
+        String v = cookie.get(1);
+        if (v.startsWith("%")) {
+            Function<Request, String> f = HeaderVariables.lookup(v.substring(1));
+            if (f != null) {
+                return f.apply(r);
+            }
+        }
+        return v;
     }
 
     private static void requireCount(List<String> params, int n) {
@@ -113,7 +169,7 @@ final class HeaderAction {
         }
     }
 
-    /** Splits a value into literals and variables: {@code %name} ([a-z_]) is a variable, {@code %%} a literal {@code %}. */
+    /** Splits a value into literals and variables: {@code %name} ([a-z0-9_]) is a variable, {@code %%} a literal {@code %}. */
     static List<Function<Request, String>> segments(String v) {
         List<Function<Request, String>> out = new ArrayList<>();
         StringBuilder lit = new StringBuilder();
@@ -131,7 +187,8 @@ final class HeaderAction {
                 continue;
             }
             int j = i + 1;
-            while (j < v.length() && (v.charAt(j) >= 'a' && v.charAt(j) <= 'z' || v.charAt(j) == '_')) {
+            while (j < v.length() && (v.charAt(j) >= 'a' && v.charAt(j) <= 'z' || v.charAt(j) >= '0' && v.charAt(j) <= '9'
+                    || v.charAt(j) == '_')) {
                 j++;
             }
             String name = v.substring(i + 1, j);

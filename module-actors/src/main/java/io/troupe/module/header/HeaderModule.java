@@ -141,7 +141,30 @@ public final class HeaderModule implements Module {
                     r.setHeader(a.header, a.modify(v));
                 }
             }
+            case RENAME -> {
+                // as BFE: only when the old name is there and the new one is not
+                List<String> values = r.headers(a.header);
+                if (!values.isEmpty() && !values.get(0).isEmpty() && r.header(a.renamed) == null) {
+                    List<String> moved = List.copyOf(values);
+                    r.removeHeader(a.header);
+                    moved.forEach(v -> r.addHeader(a.renamed, v));
+                }
+            }
+            case COOKIE_SET -> r.setHeader(a.header,
+                    Cookies.requestSet(joined(r.headers(a.header)), a.cookie.get(0), a.cookieValue(r)));
+            case COOKIE_DEL -> {
+                String left = Cookies.requestDel(joined(r.headers(a.header)), a.cookie.get(0));
+                if (left == null) {
+                    r.removeHeader(a.header);
+                } else {
+                    r.setHeader(a.header, left);
+                }
+            }
         }
+    }
+
+    private static String joined(List<String> cookieHeaders) {
+        return cookieHeaders.isEmpty() ? null : String.join("; ", cookieHeaders);
     }
 
     private static void doResponse(Request r, Response resp, HeaderAction a) {
@@ -155,6 +178,39 @@ public final class HeaderModule implements Module {
                     resp.setHeader(a.header, a.modify(v));
                 }
             }
+            case RENAME -> {
+                List<String> values = resp.headers(a.header);
+                if (!values.isEmpty() && !values.get(0).isEmpty() && resp.header(a.renamed) == null) {
+                    List<String> moved = List.copyOf(values);
+                    resp.removeHeader(a.header);
+                    moved.forEach(v -> resp.addHeader(a.renamed, v));
+                }
+            }
+            case COOKIE_SET -> replaceSetCookie(resp, a.cookie.get(0),
+                    Cookies.setCookie(a.cookie, a.cookieValue(r)));
+            case COOKIE_DEL -> replaceSetCookie(resp, a.cookie.get(0), null);
         }
     }
+
+    /** The response's Set-Cookie lines with the one(s) for {@code name} replaced by {@code line} (null: dropped). */
+    private static void replaceSetCookie(Response resp, String name, String line) {
+        List<String> lines = List.copyOf(resp.headers(SET_COOKIE));
+        boolean found = lines.stream().anyMatch(l -> Cookies.nameOf(l).equals(name));
+        if (!found) {
+            if (line != null) {
+                resp.addHeader(SET_COOKIE, line);
+            }
+            return;
+        }
+        resp.removeHeader(SET_COOKIE);
+        for (String l : lines) {
+            if (!Cookies.nameOf(l).equals(name)) {
+                resp.addHeader(SET_COOKIE, l);
+            } else if (line != null) {
+                resp.addHeader(SET_COOKIE, line);
+            }
+        }
+    }
+
+    private static final HeaderName SET_COOKIE = HeaderName.of("Set-Cookie");
 }

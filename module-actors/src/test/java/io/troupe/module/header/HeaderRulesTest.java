@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.troupe.api.proxy.config.ConfigFileException;
 import io.troupe.module.testing.DataFiles;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,6 +68,32 @@ class HeaderRulesTest {
                 .contains("Config.p[0].Actions[0].Params[1]: must be a string"));
         Path p = write("{\"Version\": \"1\", \"Config\": {\"p\": null}}");
         assertTrue(assertThrows(ConfigFileException.class, () -> HeaderRules.load(p)).getMessage().contains("Config.p"));
+    }
+
+    @Test
+    void renameAndCookieActionsAreCheckedAsBfeChecksThem() throws Exception {
+        assertTrue(rejected(action("REQ_HEADER_RENAME", "\"X-A\"")).contains("num of params:[ok:2, now:1]"));
+        assertTrue(rejected(action("REQ_COOKIE_DEL", "\"a\", \"b\"")).contains("num of params:[ok:1, now:2]"));
+        assertTrue(rejected(action("RSP_COOKIE_DEL", "\"a\"")).contains("num of params:[ok:3, now:1]"));
+        String cookie = "\"s\", \"v\", \"example.org\", \"/\", \"%s\", \"%s\", \"%s\", \"true\"";
+        assertTrue(rejected(action("RSP_COOKIE_SET", cookie.formatted("2031-01-01", "1", "true")))
+                .contains("expires format error, should be RFC1123 format"));
+        assertTrue(rejected(action("RSP_COOKIE_SET", cookie.formatted("Wed, 01 Jan 2031 00:00:00 GMT", "x", "true")))
+                .contains("type of max age should be int"));
+        assertTrue(rejected(action("RSP_COOKIE_SET", cookie.formatted("Wed, 01 Jan 2031 00:00:00 UTC", "1", "yes")))
+                .contains("type of http only should be bool"));
+        HeaderAction ok = HeaderAction.of("RSP_COOKIE_SET",
+                List.of("s", "v w", ".a.test", "/", "Wed, 01 Jan 2031 00:00:00 UTC", "-1", "F", "T"));
+        assertEquals("s=\"v w\"; Path=/; Domain=a.test; Expires=Wed, 01 Jan 2031 00:00:00 GMT; Max-Age=0; Secure",
+                Cookies.setCookie(ok.cookie, "v w"));
+        // variable names may hold digits (BFE's bfe_ssl_ja3_hash): an unknown one is named whole
+        assertTrue(rejected(action("REQ_HEADER_SET", "\"X-A\", \"%bfe_ssl_ja3_nope\""))
+                .contains("%bfe_ssl_ja3_nope"));
+    }
+
+    private static String action(String cmd, String params) {
+        return "{\"Cond\": \"default_t()\", \"Actions\": [{\"Cmd\": \"" + cmd + "\", \"Params\": [" + params
+                + "]}], \"Last\": true}";
     }
 
     @Test

@@ -212,6 +212,34 @@ class RewriteHeaderModulesTest {
     }
 
     @Test
+    void headerRenameAndCookieActionsAsInBfe() throws Exception {
+        reload("mod_header", "{\"Version\": \"h3\", \"Config\": {\"example_product\": [{\"Cond\": \"default_t()\", \"Actions\": ["
+                + "{\"Cmd\": \"REQ_HEADER_RENAME\", \"Params\": [\"X-Old\", \"X-New\"]},"
+                + "{\"Cmd\": \"REQ_HEADER_RENAME\", \"Params\": [\"X-Keep\", \"X-Taken\"]},"
+                + "{\"Cmd\": \"REQ_COOKIE_SET\", \"Params\": [\"b\", \"%bfe_client_ip\"]},"
+                + "{\"Cmd\": \"REQ_COOKIE_SET\", \"Params\": [\"c\", \"3\"]},"
+                + "{\"Cmd\": \"REQ_COOKIE_DEL\", \"Params\": [\"a\"]},"
+                + "{\"Cmd\": \"RSP_HEADER_RENAME\", \"Params\": [\"X-Backend-Header\", \"X-Renamed\"]},"
+                + "{\"Cmd\": \"RSP_HEADER_ADD\", \"Params\": [\"Set-Cookie\", \"s1=old; Path=/\"]},"
+                + "{\"Cmd\": \"RSP_HEADER_ADD\", \"Params\": [\"Set-Cookie\", \"s2=gone\"]},"
+                + "{\"Cmd\": \"RSP_COOKIE_SET\", \"Params\": [\"s1\", \"new\", \"example.org\", \"/app\","
+                + " \"Wed, 01 Jan 2031 00:00:00 GMT\", \"3600\", \"true\", \"false\"]},"
+                + "{\"Cmd\": \"RSP_COOKIE_DEL\", \"Params\": [\"s2\", \"example.org\", \"/\"]}"
+                + "], \"Last\": true}]}}");
+        RawHttp.Resp r = get("/x", "X-Old: v\r\nX-Keep: k\r\nX-Taken: t\r\nCookie: a=1; b=2\r\n");
+        assertEquals("v", EchoBackend.seen(r.body(), "x-new"));
+        assertNull(EchoBackend.seen(r.body(), "x-old"));
+        assertEquals("k", EchoBackend.seen(r.body(), "x-keep"), "not renamed over a header that is there");
+        assertEquals("t", EchoBackend.seen(r.body(), "x-taken"));
+        assertEquals("b=127.0.0.1; c=3", EchoBackend.seen(r.body(), "cookie"));
+        assertNull(r.header("X-Backend-Header"));
+        assertEquals("yes", r.header("X-Renamed"));
+        // RawHttp keeps the last Set-Cookie: s1's replacement, s2's line dropped
+        assertEquals("s1=new; Path=/app; Domain=example.org; Expires=Wed, 01 Jan 2031 00:00:00 GMT; Max-Age=3600; HttpOnly",
+                r.header("Set-Cookie"));
+    }
+
+    @Test
     void badHeaderReloadKeepsOldRules() throws Exception {
         Path bad = Files.writeString(dir.resolve("bad.data"), headerRules("example_product", "[\"REQ_HEADER_SET\", \"X-A\"]"));
         Exception e = assertThrows(Exception.class, () -> h.reloads.get("mod_header").reload(Map.of("path", List.of(bad.toString()))));
