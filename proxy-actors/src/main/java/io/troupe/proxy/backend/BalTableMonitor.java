@@ -23,12 +23,46 @@ public final class BalTableMonitor {
 
     private BalTableMonitor() {}
 
-    /** Registers {@code /monitor/bal_table}. */
+    /**
+     * Registers {@code /monitor/bal_table} and BFE's table monitors: {@code host_table_status},
+     * {@code host_table_version}, {@code cluster_table_version}, {@code bal_table_version} (BFE's fields, in
+     * {@code format=json} or {@code kv}) and {@code bal_table_status} ({@code ?cluster_name=} answers BFE's
+     * {@code {"status": ...}}; without it, the {@code bal_table} view).
+     */
     public static void register(WebHandlers web, RouteHolder routes, BackendHealth health) {
-        web.registerMonitor(NAME, params -> {
-            List<String> f = params == null ? null : params.get("format");
-            return render(routes.get(), health, f == null || f.isEmpty() ? "json" : f.get(0));
+        web.registerMonitor(NAME, params -> render(routes.get(), health, format(params)));
+        web.registerMonitor("bal_table_status", params -> {
+            List<String> cluster = params == null ? null : params.get("cluster_name");
+            if (cluster == null || cluster.isEmpty() || cluster.get(0).isEmpty()) {
+                return render(routes.get(), health, format(params));
+            }
+            return JSON.writeValueAsString(Map.of("status", routes.get().balTableStatus(cluster.get(0))));
         });
+        web.registerMonitor("host_table_status", params -> fields(routes.get().hostTableStatus(), format(params)));
+        web.registerMonitor("host_table_version", params -> fields(routes.get().hostTableVersion(), format(params)));
+        web.registerMonitor("cluster_table_version",
+                params -> fields(routes.get().clusterTableVersion(), format(params)));
+        web.registerMonitor("bal_table_version", params -> fields(routes.get().balTableVersion(), format(params)));
+    }
+
+    private static String format(Map<String, List<String>> params) {
+        List<String> f = params == null ? null : params.get("format");
+        return f == null || f.isEmpty() ? "json" : f.get(0);
+    }
+
+    /** A flat BFE struct: JSON, or go-lib's kv ({@code Name:value} lines). */
+    static String fields(Map<String, Object> fields, String format) throws Exception {
+        switch (format) {
+            case "json":
+                return JSON.writeValueAsString(fields);
+            case "kv": {
+                StringBuilder sb = new StringBuilder();
+                fields.forEach((k, v) -> sb.append(k).append(':').append(v).append('\n'));
+                return sb.toString();
+            }
+            default:
+                throw new IllegalArgumentException("invalid format:" + format);
+        }
     }
 
     static String render(RouteTables tables, BackendHealth health, String format) throws Exception {

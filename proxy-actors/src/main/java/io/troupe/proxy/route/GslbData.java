@@ -23,6 +23,8 @@ final class GslbData {
 
     final String tableVersion;
     final String gslbTs;
+    /** gslb.data's Hostname: the GSLB scheduler the file came from (BFE's GslbConfSrc). */
+    final String gslbSrc;
     /** cluster → sub-cluster (sorted by name) → weight. */
     final Map<String, TreeMap<String, Integer>> weights;
     /** cluster → sub-cluster → backends sorted by address. */
@@ -31,12 +33,13 @@ final class GslbData {
     /** Warnings found while parsing these two files. */
     final List<String> warnings;
 
-    private GslbData(String tableVersion, String gslbTs,
+    private GslbData(String tableVersion, String gslbTs, String gslbSrc,
                      Map<String, TreeMap<String, Integer>> weights, Map<String, Map<String, List<Backend>>> backends,
                      String gslbFile, List<String> warnings) {
         this.warnings = List.copyOf(warnings);
         this.tableVersion = tableVersion;
         this.gslbTs = gslbTs;
+        this.gslbSrc = gslbSrc;
         this.weights = weights;
         this.backends = backends;
         this.gslbFile = gslbFile;
@@ -103,7 +106,7 @@ final class GslbData {
                 }
             }
         }
-        return new GslbData(version, ts, weights, backends, gslbFile.toString(), warnings);
+        return new GslbData(version, ts, hostnameNode.asString(), weights, backends, gslbFile.toString(), warnings);
     }
 
     private static List<Backend> parseSub(String cluster, String sub, ConfNode node, List<String> warnings)

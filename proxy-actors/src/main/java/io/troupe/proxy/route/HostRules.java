@@ -30,9 +30,11 @@ final class HostRules {
     private final Node root;
     /** Each configured host → what the trie answers for it, so a request for a listed host skips the trie walk. */
     private final Map<String, HostMatch> exact;
+    /** Host tags in HostTags (BFE's HostTagTableSize). */
+    final int tagCount;
 
     private HostRules(String file, String version, String defaultProduct, Set<String> productsWithTags,
-                      Set<String> products, Node root, Map<String, HostMatch> exact) {
+                      Set<String> products, Node root, Map<String, HostMatch> exact, int tagCount) {
         this.file = file;
         this.version = version;
         this.defaultProduct = defaultProduct;
@@ -40,6 +42,12 @@ final class HostRules {
         this.products = products;
         this.root = root;
         this.exact = exact;
+        this.tagCount = tagCount;
+    }
+
+    /** Hosts in Hosts (BFE's HostTableSize). */
+    int hostCount() {
+        return exact.size();
     }
 
     record HostMatch(String product, String tag) {}
@@ -109,7 +117,7 @@ final class HostRules {
             exact.put(host, trie.get(reversedLabels(host), 0));
         }
         return new HostRules(file.toString(), version, defaultProduct, new LinkedHashSet<>(tagToProduct.values()),
-                new LinkedHashSet<>(hostTags.keySet()), trie, Map.copyOf(exact));
+                new LinkedHashSet<>(hostTags.keySet()), trie, Map.copyOf(exact), tagToProduct.size());
     }
 
     /** The product for a host already {@link #normalize normalized}, or {@code null}. */

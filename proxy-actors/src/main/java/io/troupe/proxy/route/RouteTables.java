@@ -121,6 +121,50 @@ public final class RouteTables {
         return version;
     }
 
+    /** BFE's {@code /monitor/host_table_version}: the versions of host_rule, vip_rule and route_rule. */
+    public Map<String, Object> hostTableVersion() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("HostTag", server.hosts().version);
+        m.put("Vip", server.vips().version);
+        m.put("ProductRoute", server.routes().version);
+        return m;
+    }
+
+    /** BFE's {@code /monitor/host_table_status}: the sizes of the host, host tag, VIP and product route tables. */
+    public Map<String, Object> hostTableStatus() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("HostTableSize", server.hosts().hostCount());
+        m.put("HostTagTableSize", server.hosts().tagCount);
+        m.put("VipTableSize", server.vips().size());
+        Set<String> routed = new java.util.HashSet<>(server.routes().basic.keySet());
+        routed.addAll(server.routes().advanced.keySet());
+        m.put("ProductRouteTableSize", routed.size());
+        return m;
+    }
+
+    /** BFE's {@code /monitor/cluster_table_version}: the version of cluster_conf.data. */
+    public Map<String, Object> clusterTableVersion() {
+        return Map.of("ClusterConfVer", server.clusterConfVersion());
+    }
+
+    /** BFE's {@code /monitor/bal_table_version}: cluster_table.data's version, gslb.data's Ts and Hostname. */
+    public Map<String, Object> balTableVersion() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ClusterTableConfVer", gslb.tableVersion);
+        m.put("GslbConfTimeStamp", gslb.gslbTs);
+        m.put("GslbConfSrc", gslb.gslbSrc);
+        return m;
+    }
+
+    /** BFE's {@code /monitor/bal_table_status?cluster_name=}: {@code Exist}, {@code No SubCluster} or {@code Not Exist}. */
+    public String balTableStatus(String clusterName) {
+        ClusterSpec c = clusters.get(clusterName);
+        if (c == null) {
+            return "Not Exist";
+        }
+        return c.subClusterWeights().isEmpty() ? "No SubCluster" : "Exist";
+    }
+
     /** The {@code server_data_conf} part of {@link #version()}. */
     public String serverDataVersion() {
         return server.version();

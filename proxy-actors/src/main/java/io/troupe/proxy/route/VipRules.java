@@ -19,6 +19,11 @@ final class VipRules {
     final String version;
     private final Map<String, String> vipToProduct;
 
+    /** VIPs listed (BFE's VipTableSize). */
+    int size() {
+        return vipToProduct.size();
+    }
+
     private VipRules(String version, Map<String, String> vipToProduct) {
         this.version = version;
         this.vipToProduct = vipToProduct;

@@ -48,4 +48,29 @@ class BalTableMonitorTest {
         assertTrue(prom.contains("troupe_proxy_backend_up{cluster=\"c_static\",sub_cluster=\"s1\",backend=\"127.0.0.1:9002\"} 0"), prom);
         assertThrows(IllegalArgumentException.class, () -> monitor.render(Map.of("format", List.of("xml"))));
     }
+
+    @Test
+    void bfesTableMonitorsAnswerUnderBfesNamesAndFields() throws Exception {
+        RouteTables t = RouteTables.load(new TestConf().write(dir));
+        RouteHolder holder = new RouteHolder(t);
+        WebHandlerRegistry web = new WebHandlerRegistry();
+        BalTableMonitor.register(web, holder, new BackendHealth(holder));
+        ObjectMapper json = new ObjectMapper();
+        assertEquals(json.readTree("{\"HostTag\": \"h1\", \"Vip\": \"\", \"ProductRoute\": \"r1\"}"),
+                json.readTree(render(web, "host_table_version", Map.of())));
+        assertEquals(json.readTree("{\"HostTableSize\": 5, \"HostTagTableSize\": 3, \"VipTableSize\": 0,"
+                + " \"ProductRouteTableSize\": 3}"), json.readTree(render(web, "host_table_status", Map.of())));
+        assertEquals("ClusterConfVer:cc1\n", render(web, "cluster_table_version", Map.of("format", List.of("kv"))));
+        assertEquals(json.readTree("{\"ClusterTableConfVer\": \"t1\", \"GslbConfTimeStamp\": \"g1\", \"GslbConfSrc\": \"\"}"),
+                json.readTree(render(web, "bal_table_version", Map.of())));
+        // BFE's CLI asks bal_table_status?cluster_name=
+        assertEquals("{\"status\":\"Exist\"}", render(web, "bal_table_status", Map.of("cluster_name", List.of("c_static"))));
+        assertEquals("{\"status\":\"Not Exist\"}", render(web, "bal_table_status", Map.of("cluster_name", List.of("nope"))));
+        assertEquals(t.version(), json.readTree(render(web, "bal_table_status", Map.of())).get("Version").asText());
+        assertThrows(IllegalArgumentException.class, () -> render(web, "host_table_version", Map.of("format", List.of("xml"))));
+    }
+
+    private static String render(WebHandlerRegistry web, String name, Map<String, List<String>> params) throws Exception {
+        return web.monitor(name).orElseThrow().render(params);
+    }
 }

@@ -147,7 +147,8 @@ class RouteTableActorTest {
         WebHandlerRegistry registry = new WebHandlerRegistry();
         ProxyRouting routing = ProxyRouting.start(testKit.system(), live, registry, Duration.ofSeconds(10));
         assertEquals(java.util.Set.of("gslb_data_conf", "server_data_conf"), registry.reloadNames());
-        assertEquals(java.util.Set.of("bal_table"), registry.monitorNames());
+        assertEquals(java.util.Set.of("bal_table", "bal_table_status", "bal_table_version", "host_table_status",
+                "host_table_version", "cluster_table_version"), registry.monitorNames());
         assertEquals("c_blog", routing.holder().get().route(TestRequest.get("blog.example.org", "/")).cluster());
         TestConf changed = new TestConf();
         changed.routeRule = changed.routeRule.replace("\"ClusterName\": \"c_blog\"", "\"ClusterName\": \"c_default\"");
