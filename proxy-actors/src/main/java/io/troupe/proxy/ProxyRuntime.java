@@ -183,6 +183,16 @@ public final class ProxyRuntime {
             if (tlsActor != null) {
                 SnapshotReloadActor.registerReload(web, tlsReload, tlsActor, system.scheduler(), ASK_TIMEOUT);
                 web.dataVersion(TlsHolder.TLS_CONF, tls.get().version());
+            } else {
+                // BFE always has /reload/tls_conf: say why there is nothing to reload instead of "handler not exist"
+                String why = tls != null
+                        ? "the certificates come from troupe.proxy.tls.certificates (HOCON), read at start; restart the"
+                                + " node to change them, or use tls_conf/server_cert_conf.data, which reloads"
+                        : "the proxy started without tls_conf/server_cert_conf.data, so its HTTPS listener is off; add"
+                                + " the TLS files and restart the node to serve HTTPS";
+                web.registerReload(TlsHolder.TLS_CONF, params -> {
+                    throw new IllegalStateException("tls_conf: " + why);
+                });
             }
         } catch (Exception | Error e) {
             // undo what was started so that nothing keeps running and a later start can reuse the names

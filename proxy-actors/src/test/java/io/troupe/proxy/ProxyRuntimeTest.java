@@ -168,6 +168,15 @@ class ProxyRuntimeTest {
     }
 
     @Test
+    void tlsConfReloadIsThereWithoutTlsFilesAndSaysWhyItCannotReload() {
+        // BFE always registers /reload/tls_conf; a proxy without tls_conf answers why, not "handler not exist"
+        Exception e = assertThrows(IllegalStateException.class,
+                () -> web.reload("tls_conf").orElseThrow().reload(Map.of()));
+        assertTrue(e.getMessage().contains("tls_conf: the proxy started without tls_conf/server_cert_conf.data")
+                && e.getMessage().contains("restart"), e.getMessage());
+    }
+
+    @Test
     void activeHealthCheckTakesAnInstanceOutAndBackIn() throws Exception {
         // both serve at first
         java.util.Set<String> seen = new java.util.HashSet<>();
