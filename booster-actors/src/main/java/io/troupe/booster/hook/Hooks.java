@@ -1,8 +1,10 @@
 package io.troupe.booster.hook;
 
+import io.troupe.api.booster.HookRule;
 import io.troupe.api.booster.PreloadConfig;
 import io.troupe.booster.exec.BoosterExecLocation;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,9 +42,59 @@ public final class Hooks {
         return install(settings, rules, baseEnv, BoosterExecLocation.locate(), PreloadHook.locate());
     }
 
+    /** TBS's installer writes this into its rule templates where booster-exec's path goes. */
+    static final String EXECUTOR_PLACEHOLDER = "$EXECUTORPATH";
+
+    /**
+     * The rules with TBS's {@code $EXECUTORPATH} as booster-exec (what TBS's installer substitutes), each target's
+     * program checked as TBS checks it: an absolute path must be an executable file, a bare name must be on PATH.
+     *
+     * @throws IOException naming the rule, its target and what is wrong with it
+     */
+    static PreloadConfig checkedTargets(PreloadConfig rules, Map<String, String> env) throws IOException {
+        List<HookRule> out = new ArrayList<>();
+        List<HookRule> hooks = rules.hooks();
+        for (int i = 0; i < hooks.size(); i++) {
+            HookRule rule = hooks.get(i);
+            String target = rule.targetCommand() == null ? "" : rule.targetCommand().trim();
+            if (target.startsWith(EXECUTOR_PLACEHOLDER)) {
+                target = "booster-exec" + target.substring(EXECUTOR_PLACEHOLDER.length());
+            }
+            String program = target.isEmpty() ? "" : target.split("\\s+")[0];
+            String name = program.substring(program.lastIndexOf('/') + 1);
+            String where = "hook rule " + i + " (src_command \"" + rule.srcCommand() + "\"): target_command \""
+                    + rule.targetCommand() + "\": ";
+            if (program.startsWith("$")) {
+                throw new IOException(where + program + " is a placeholder TBS's installer fills in; write the program's"
+                        + " path (booster-exec stands for this installation's)");
+            }
+            if (!program.isEmpty() && !name.equals("booster-exec") && !name.equals("bk-dist-executor")
+                    && !runnable(program, env.get("PATH"))) {
+                throw new IOException(where + program + (program.contains("/") ? " is not an executable file"
+                        : " is not on PATH"));
+            }
+            out.add(new HookRule(rule.srcCommand(), target));
+        }
+        return new PreloadConfig(out);
+    }
+
+    private static boolean runnable(String program, String path) {
+        if (program.contains("/")) {
+            return Files.isRegularFile(Path.of(program)) && Files.isExecutable(Path.of(program));
+        }
+        for (String dir : (path == null ? "/usr/bin:/bin" : path).split(":")) {
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir, program);
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** As {@link #install(HookSettings, PreloadConfig, Map)}, with explicit booster-exec and library. */
     public static Installed install(HookSettings settings, PreloadConfig rules, Map<String, String> baseEnv,
             BoosterExecLocation boosterExec, Optional<Path> builtLibrary) throws IOException {
+        rules = checkedTargets(rules, baseEnv);
         Optional<Path> library = settings.preloadLibrary() != null ? Optional.of(settings.preloadLibrary()) : builtLibrary;
         HookMode mode = settings.mode() != null ? settings.mode() : library.isPresent() ? HookMode.PRELOAD : HookMode.SHIMS;
         List<String> warnings = new ArrayList<>();

@@ -58,6 +58,31 @@ class HooksTest {
     }
 
     @Test
+    void tbsTemplateTargetsAreFilledInAndTargetsThatCannotRunAreRefusedNamingTheRule() throws Exception {
+        Path library = Files.writeString(dir.resolve(PreloadHook.LIBRARY_NAME), "");
+        // TBS's bk_cc_rules.json as shipped, before its installer fills in $EXECUTORPATH
+        PreloadConfig template = new PreloadConfig(List.of(new HookRule("*/gcc", "$EXECUTORPATH $SRC_CMD"),
+                new HookRule("cc", "/bin/sh -c true")));
+        Hooks.Installed installed = Hooks.install(HookSettings.defaults(), template, env(), EXEC, Optional.of(library));
+        assertEquals("*/gcc,/opt/troupe/bin/booster-exec $SRC_CMD|cc,/bin/sh -c true|",
+                installed.env().get(PreloadHook.RULES_ENV));
+        IOException chained = assertThrows(IOException.class, () -> Hooks.install(HookSettings.defaults(),
+                new PreloadConfig(List.of(new HookRule("*/g++", "$CCACHEPATH $EXECUTORPATH $SRC_CMD"))), env(), EXEC,
+                Optional.of(library)));
+        assertTrue(chained.getMessage().startsWith("hook rule 0 (src_command \"*/g++\"): target_command")
+                && chained.getMessage().contains("$CCACHEPATH is a placeholder"), chained.getMessage());
+        IOException missing = assertThrows(IOException.class, () -> Hooks.install(HookSettings.defaults(),
+                new PreloadConfig(List.of(new HookRule("gcc", "/usr/local/bin/no-such-wrapper $SRC_CMD"))), env(), EXEC,
+                Optional.of(library)));
+        assertTrue(missing.getMessage().contains("/usr/local/bin/no-such-wrapper is not an executable file"),
+                missing.getMessage());
+        IOException notOnPath = assertThrows(IOException.class, () -> Hooks.install(HookSettings.defaults(),
+                new PreloadConfig(List.of(new HookRule("gcc", "no-such-wrapper $SRC_CMD"))), env(), EXEC,
+                Optional.of(library)));
+        assertTrue(notOnPath.getMessage().contains("no-such-wrapper is not on PATH"), notOnPath.getMessage());
+    }
+
+    @Test
     void shimsAreTheDefaultWithoutTheLibraryAndPreloadThenFailsNamingTheFlag() throws Exception {
         Hooks.Installed installed = Hooks.install(HookSettings.defaults(), rules("gcc"), env(), EXEC, Optional.empty());
         assertEquals(HookMode.SHIMS, installed.mode());
