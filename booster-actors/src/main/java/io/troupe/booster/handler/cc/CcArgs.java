@@ -443,6 +443,8 @@ public final class CcArgs {
         private void checkShape() {
             if (inputs.isEmpty()) {
                 local("no input file");
+            } else if (inputs.size() > 1 && !compile && !assemble) {
+                local("linking, or no -c/-S: only compiles run remotely"); // a link of several objects says so
             } else if (inputs.size() > 1) {
                 local("more than one input file (" + String.join(" ", inputs) + ")");
             } else if (inputs.get(0).equals("-")) {

@@ -103,7 +103,7 @@ class CcArgsTest {
             g++ -c all.hpp                                => local precompiled header
             gcc -c foo.c -o foo.gch                       => local precompiled header
             gcc foo.c -o foo                              => local linking, or no -c/-S
-            gcc foo.o bar.o -o app                        => local more than one input file
+            gcc foo.o bar.o -o app                        => local linking, or no -c/-S
             gcc -c a.c b.c                                => local more than one input file
             gcc -c                                        => local no input file
             gcc -c foo.c -o                               => local -o at the end of the command line has no value
