@@ -265,25 +265,25 @@ class ExecSemanticsTest {
         TestProbe<ExecutorGateway.SubWorkReply> reply = kit.createTestProbe();
         work.tell(new WorkActor.SubWork(new ExecutorGateway.SubWorkArrived(List.of("sh", "-c", "sleep 60"),
                 settings.workDir().toString(), ENV, ExecutorGateway.Stdin.UNKNOWN, reply.getRef())));
-        TestProbe<io.troupe.booster.worker.SubWorkExecutor.Load> load = kit.createTestProbe();
-        load.awaitAssert(Duration.ofSeconds(20), () -> {
-            worker.tell(new io.troupe.booster.worker.SubWorkExecutor.GetLoad(load.getRef()));
-            assertEquals(1, load.receiveMessage().running(), "the sub-work runs on the worker");
-            return null;
-        });
+        awaitRunningOnTheWorker(1, Duration.ofSeconds(20));
         // Ctrl-C: make dies of SIGINT; a booster-exec still waiting gets that exit code, the worker stops the run
         work.tell(new WorkActor.WorkCommandExited(130));
         WorkActor.Finished finished = events.expectMessageClass(WorkActor.Finished.class, Duration.ofSeconds(20));
         assertEquals(130, finished.exitCode());
         assertEquals(1, finished.summary().failed());
         assertEquals(130, reply.expectMessageClass(ExecutorGateway.SubWorkReply.class).exitCode());
-        load.awaitAssert(Duration.ofSeconds(10), () -> {
-            worker.tell(new io.troupe.booster.worker.SubWorkExecutor.GetLoad(load.getRef()));
-            assertEquals(0, load.receiveMessage().running(), "the remote run was cancelled");
-            return null;
-        });
+        awaitRunningOnTheWorker(0, Duration.ofSeconds(10)); // the remote run was cancelled
         assertTrue(WorkActor.interrupted(143) && WorkActor.interrupted(129) && !WorkActor.interrupted(2)
                 && !WorkActor.interrupted(1));
+    }
+
+    private static void awaitRunningOnTheWorker(int running, Duration within) {
+        TestProbe<io.troupe.booster.worker.SubWorkExecutor.Load> load = kit.createTestProbe();
+        load.awaitAssert(within, () -> {
+            worker.tell(new io.troupe.booster.worker.SubWorkExecutor.GetLoad(load.getRef()));
+            assertEquals(running, load.receiveMessage().running(), "sub-works running on the worker");
+            return null;
+        });
     }
 
     @Test

@@ -17,6 +17,7 @@ class WorkerLimitTest {
         table.reported("a", 8, 8, 10, 0);
         table.reported("b", 8, 8, 10, 0);
         assertEquals(4, table.totalSlots(), "@BK_JOBS counts 2 per worker, not 8");
+        assertEquals(16, table.uncappedSlots(), "what the next work remembers, to cap by its own -l");
         for (int i = 0; i < 4; i++) {
             Optional<String> chosen = table.choose("s" + i, w -> true).worker();
             assertTrue(chosen.isPresent(), "sub-work " + i);

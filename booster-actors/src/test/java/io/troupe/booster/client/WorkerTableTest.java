@@ -36,16 +36,6 @@ class WorkerTableTest {
     }
 
     @Test
-    void aPerWorkerLimitCapsTheTotalButNotTheUncappedSlots() {
-        WorkerTable<String> table = new WorkerTable<>(3, 1);
-        table.setMembers(Set.of("a", "b"));
-        table.reported("a", 2, 2, 10, 0);
-        table.reported("b", 2, 2, 10, 0);
-        assertEquals(2, table.totalSlots(), "-l 1: one slot of each worker");
-        assertEquals(4, table.uncappedSlots(), "what the next work remembers, capped by its own -l");
-    }
-
-    @Test
     void aWorkerThatFailedASubWorkIsNotOfferedToItAgain() {
         WorkerTable<String> table = table(3);
         table.ban("s1", "b");
