@@ -149,8 +149,11 @@ public final class AdminRoutes extends AllDirectives {
     private Route monitor(String name, Map<String, List<String>> params) {
         Optional<WebHandlers.MonitorHandler> handler = webHandlers.monitor(name);
         if (handler.isEmpty()) {
-            return text(StatusCodes.NOT_FOUND, "unknown monitor name '" + name + "'; known: "
-                    + known(webHandlers.monitorNames()) + "\n");
+            // BFE's answer, status and text, so its CLI and scripts read it; plus the names there are
+            Map<String, Object> error = new LinkedHashMap<>();
+            error.put("error", "handler not exist, type[monitor], command[" + name + "]");
+            error.put("known", new TreeSet<>(webHandlers.monitorNames()));
+            return json(StatusCodes.OK, error);
         }
         String format = params.getOrDefault("format", List.of("json")).get(0);
         ContentType.NonBinary type = "json".equals(format) ? ContentTypes.APPLICATION_JSON : ContentTypes.TEXT_PLAIN_UTF8;
@@ -229,10 +232,6 @@ public final class AdminRoutes extends AllDirectives {
     private String nodeName() {
         Address address = cluster.selfMember().address();
         return address.getHost().orElse("local") + ":" + address.getPort().map(String::valueOf).orElse("0");
-    }
-
-    private static String known(Set<String> names) {
-        return names.isEmpty() ? "(none registered)" : String.join(", ", names);
     }
 
     private Route text(StatusCode status, String body) {

@@ -97,8 +97,9 @@ class AdminApiTest {
         assertTrue(failing.body().contains("counter store unavailable"), failing.body());
 
         HttpResponse<String> unknown = get(node, "/monitor/no_such_group");
-        assertEquals(404, unknown.statusCode());
-        assertTrue(unknown.body().contains("'no_such_group'") && unknown.body().contains("demo_state"), unknown.body());
+        assertEquals(200, unknown.statusCode(), "BFE answers an unknown name with 200 and an error");
+        assertTrue(unknown.body().startsWith("{\"error\":\"handler not exist, type[monitor], command[no_such_group]\"")
+                && unknown.body().contains("demo_state"), unknown.body());
     }
 
     @Test
