@@ -25,6 +25,54 @@ final class LocalRun {
 
     static Result run(Handler handler, List<String> argv, Path cwd, Map<String, String> env,
             ExecutorGateway.Stdin stdin) throws Exception {
+        return run(handler, argv, cwd, env, stdin, new Handle());
+    }
+
+    /**
+     * The process of one local run, so that a sub-work that stopped (the build was interrupted) can end it, also one
+     * that starts after the stop.
+     */
+    static final class Handle {
+        private Process process;
+        private boolean ended;
+
+        /** Whether the run may go on: false (and the process ended) when the sub-work has stopped already. */
+        synchronized boolean started(Process p) {
+            if (ended) {
+                terminate(p);
+                return false;
+            }
+            process = p;
+            return true;
+        }
+
+        synchronized void finished() {
+            process = null;
+        }
+
+        /**
+         * Ends the run: SIGTERM to the process and everything it started, as a terminal's Ctrl-C would reach them,
+         * so a compiler removes its half-written output.
+         */
+        synchronized void end() {
+            ended = true;
+            if (process != null) {
+                terminate(process);
+                process = null;
+            }
+        }
+
+        private static void terminate(Process p) {
+            if (p.isAlive()) {
+                p.descendants().forEach(ProcessHandle::destroy);
+                p.destroy();
+            }
+        }
+    }
+
+    /** As above; {@code handle} holds the process while it runs. */
+    static Result run(Handler handler, List<String> argv, Path cwd, Map<String, String> env,
+            ExecutorGateway.Stdin stdin, Handle handle) throws Exception {
         Optional<Result> own = handler.localExecute(argv);
         if (own.isPresent()) {
             return own.get();
@@ -56,8 +104,13 @@ final class LocalRun {
                 return new Result(127, new byte[0], ("[booster] cannot run '" + argv.get(0) + "' locally: "
                         + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8), List.of());
             }
-            int code = process.waitFor();
-            return new Result(code, Files.readAllBytes(out), Files.readAllBytes(err), List.of());
+            handle.started(process);
+            try {
+                int code = process.waitFor();
+                return new Result(code, Files.readAllBytes(out), Files.readAllBytes(err), List.of());
+            } finally {
+                handle.finished();
+            }
         } finally {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);

@@ -206,6 +206,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private boolean mayStillGoRemote;
     /** the directory has been told this sub-work is over */
     private boolean forgotten;
+    /** The local run's process while it runs (set and cleared on the blocking pool), so a stop can end it. */
+    private final LocalRun.Handle localProcess = new LocalRun.Handle();
     private boolean withdrawing;
     private int weight = 1;
     private int maxAttempts = 1;
@@ -768,6 +770,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      * directory releases what it holds for this sub-work, a dispatch whose answer never came here included.
      */
     private Behavior<Command> onPostStop() {
+        localProcess.end(); // nothing of a stopped sub-work writes into the build after it gave up
         if (worker != null) {
             worker.tell(new SubWorkExecutor.Cancel(attemptId()));
         }
@@ -839,7 +842,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         // not bounded: a local run lasts as long as the command (and the handler's localExecute) takes
         HandlerCalls.pipeToSelf(getContext(), shared.handler(), shared.blocking(), () -> {
             try {
-                return new LocalDone(LocalRun.run(shared.handler(), argv, cwd, env, stdin));
+                return new LocalDone(LocalRun.run(shared.handler(), argv, cwd, env, stdin, localProcess));
             } finally {
                 shared.localSlots().tell(new LocalSlots.Release(lease));
             }

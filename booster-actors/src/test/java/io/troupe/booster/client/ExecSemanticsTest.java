@@ -277,6 +277,30 @@ class ExecSemanticsTest {
                 && !WorkActor.interrupted(1));
     }
 
+    @Test
+    void anInterruptedWorkEndsItsLocalRunsToo() throws Exception {
+        WorkSettings settings = settings("interrupted-local", true, 0, 20, 0, 1.0);
+        TestProbe<WorkActor.Event> events = kit.createTestProbe();
+        ActorRef<WorkActor.Command> work =
+                kit.spawn(WorkActor.create(settings, new EchoHandler(), WorkActor.Launch.EXTERNAL, events.getRef()));
+        events.expectMessageClass(WorkActor.Ready.class, Duration.ofSeconds(20));
+        Path pidFile = settings.workDir().resolve("local.pid");
+        TestProbe<ExecutorGateway.SubWorkReply> reply = kit.createTestProbe();
+        work.tell(new WorkActor.SubWork(new ExecutorGateway.SubWorkArrived(
+                List.of("sh", "-c", "echo $$ > " + pidFile + "; exec sleep 60"),
+                settings.workDir().toString(), ENV, ExecutorGateway.Stdin.UNKNOWN, reply.getRef())));
+        TestProbe<Long> pid = kit.createTestProbe();
+        long localPid = pid.awaitAssert(Duration.ofSeconds(20), () -> Long.parseLong(Files.readString(pidFile).trim()));
+        assertTrue(ProcessHandle.of(localPid).map(ProcessHandle::isAlive).orElse(false), "the local run runs");
+        work.tell(new WorkActor.WorkCommandExited(130));
+        assertEquals(130, events.expectMessageClass(WorkActor.Finished.class, Duration.ofSeconds(20)).exitCode());
+        // the sleep gets SIGTERM when its sub-work stops, as a terminal's Ctrl-C would have reached it
+        pid.awaitAssert(Duration.ofSeconds(10), () -> {
+            assertFalse(ProcessHandle.of(localPid).map(ProcessHandle::isAlive).orElse(false), "pid " + localPid);
+            return null;
+        });
+    }
+
     private static void awaitRunningOnTheWorker(int running, Duration within) {
         TestProbe<io.troupe.booster.worker.SubWorkExecutor.Load> load = kit.createTestProbe();
         load.awaitAssert(within, () -> {
