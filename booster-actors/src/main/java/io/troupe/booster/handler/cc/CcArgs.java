@@ -28,11 +28,18 @@ public final class CcArgs {
     /** Of those, the ones that also take a joined value. */
     private static final List<String> PRE_JOINED = List.of("-iwithprefixbefore", "-iwithprefix", "-iwithsysroot",
             "-idirafter", "-iframework", "-imultilib", "-isysroot", "-isystem", "-iprefix", "-iquote", "--sysroot=",
-            "-I", "-D", "-U");
+            "-I", "-D", "-U",
+            // the preprocessed unit is in UTF-8 already: a remote compile would convert it a second time
+            "-finput-charset=");
     /** Preprocessor-only options without a value; dropped remotely. */
-    private static final Set<String> PRE_FLAGS = Set.of("-nostdinc", "-nostdinc++", "-undef", "-C", "-CC", "-P", "-H",
-            "-trigraphs", "-fworking-directory", "-fno-working-directory", "-remap", "-traditional-cpp", "-dD", "-dN",
-            "-dI", "-dU", "-MD", "-MMD", "-MP", "-MG");
+    private static final Set<String> PRE_FLAGS = Set.of("-nostdinc", "-nostdinc++", "-undef", "-C", "-CC", "-H",
+            "-trigraphs", "-fworking-directory", "-fno-working-directory", "-remap", "-traditional-cpp", "-MD", "-MMD",
+            "-MP", "-MG");
+    /**
+     * Preprocessor flags that only shape {@code -E} output: a compile ignores them, but the local {@code -E} that
+     * makes the unit would obey them ({@code -P} drops the line markers, {@code -dM} leaves only the macros).
+     */
+    private static final Set<String> E_OUTPUT_ONLY = Set.of("-P", "-dM", "-dD", "-dN", "-dI", "-dU");
     /** Options with a separate value that the compile needs as well; kept on both sides. */
     private static final Set<String> BOTH_WITH_VALUE = Set.of("-Xassembler", "-Xlinker", "-L", "-l", "-T", "-u", "-z",
             "--param", "-target", "-arch", "-mllvm", "-Xclang", "-Xanalyzer", "-dumpbase", "-dumpdir", "-dumpbase-ext",
@@ -270,6 +277,10 @@ public final class CcArgs {
                 depFile |= a.startsWith("-MF");
                 depTarget |= !a.startsWith("-MF");
                 pre.add(a);
+            } else if (E_OUTPUT_ONLY.contains(a)) {
+                return i; // as the compiler itself ignores it without -E
+            } else if (a.equals("-Xpreprocessor") && i + 1 < args.size() && E_OUTPUT_ONLY.contains(args.get(i + 1))) {
+                return i + 1;
             } else if (PRE_WITH_VALUE.contains(a)) {
                 addPre(a, value(i));
                 return i + 1;
@@ -280,8 +291,19 @@ public final class CcArgs {
                 if (a.contains("-M")) {
                     local(a + ": dependency output through -Wp would name the preprocessed file as its target");
                 }
-                pre.add(a);
+                List<String> kept = new ArrayList<>();
+                for (String item : a.substring(4).split(",")) {
+                    if (!E_OUTPUT_ONLY.contains(item)) {
+                        kept.add(item);
+                    }
+                }
+                if (!kept.isEmpty()) {
+                    pre.add("-Wp," + String.join(",", kept));
+                }
             } else if (BOTH_WITH_VALUE.contains(a)) {
+                if (a.equals("-Xassembler") && i + 1 < args.size()) {
+                    assemblerOption(args.get(i + 1));
+                }
                 addBoth(a, value(i));
                 return i + 1;
             } else if (startsWithAny(a, PRE_JOINED)) {
@@ -303,7 +325,22 @@ public final class CcArgs {
             return PRE_WITH_VALUE.contains(a) || startsWithAny(a, PRE_JOINED) || a.startsWith("-Wp,");
         }
 
+        /** An assembler option that writes a file of its own (a listing, gas's dependency file) stays local. */
+        private void assemblerOption(String item) {
+            if (item.startsWith("-a") || item.startsWith("--MD") || item.equals("-MD") || item.startsWith("--listing")) {
+                local("assembler option " + item + " writes a file (or a listing) the handler does not bring back");
+            }
+        }
+
         private void option(String a) {
+            if (a.startsWith("-Wa,")) {
+                for (String item : a.substring(4).split(",")) {
+                    assemblerOption(item);
+                }
+            }
+            if (a.equals("-fverbose-asm")) {
+                local("-fverbose-asm quotes source lines, which the worker does not have");
+            }
             if (NATIVE.contains(a)) {
                 local(a + ": the worker's CPU may differ from this machine's");
             } else if (COVERAGE.contains(a)) {

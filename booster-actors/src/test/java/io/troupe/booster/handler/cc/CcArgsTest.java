@@ -135,6 +135,10 @@ class CcArgsTest {
             gcc -frecord-gcc-switches -c foo.c            => local records the compiler's command line
             gcc -g -fno-working-directory -c foo.c        => local DW_AT_comp_dir
             gcc -Wp,-MD,foo.d -c foo.c                    => local dependency output through -Wp
+            gcc -O2 -g -Wa,-adhln=g.lst -c g.c -o g.o     => local assembler option -adhln=g.lst writes a file
+            gcc -Wa,--MD=d.ad -c d.c -o d.o               => local assembler option --MD=d.ad writes a file
+            gcc -Xassembler -al -c k.c                    => local assembler option -al writes a file
+            gcc -O2 -S -fverbose-asm m.c -o m.s           => local -fverbose-asm quotes source lines
             clang -fmodules -c foo.c                      => local modules need module files
             g++ -fmodules-ts -c m.cc                      => local modules need module files
             clang -fsanitize-ignorelist=ign.txt -c foo.c  => local names a file of the client
@@ -217,6 +221,17 @@ class CcArgsTest {
                 classify("gcc -DX -I inc -c foo.c -O2").preprocessArgs());
         assertEquals(List.of("-x", "c", "foo.txt", "-E"), classify("gcc -c -x c foo.txt -o foo.o").preprocessArgs());
         assertEquals(List.of("-O2", "-DX=a b", "foo.c", "-E"), classify("gcc -c @args.rsp").preprocessArgs());
+    }
+
+    @Test
+    void flagsThatOnlyShapeMinusEOutputStayOutOfThePreprocessAndTheCharsetIsConvertedOnce() {
+        // a compile ignores -P and -dM without -E; the local -E would obey them and lose line markers or code
+        assertEquals(List.of("-Wall", "foo.c", "-E"), classify("gcc -Wall -P -dM -c foo.c").preprocessArgs());
+        assertEquals(List.of("-Wp,-DX", "foo.c", "-E"), classify("gcc -Wp,-P,-DX -Xpreprocessor -P -c foo.c").preprocessArgs());
+        // -E converts the source to UTF-8; the worker must not convert it again
+        CcPlan latin1 = classify("gcc -O2 -finput-charset=ISO-8859-1 -c l1.c -o l1.o");
+        assertEquals(List.of("-O2", "-finput-charset=ISO-8859-1", "l1.c", "-E"), latin1.preprocessArgs());
+        assertFalse(latin1.remoteParams().contains("-finput-charset=ISO-8859-1"), latin1.remoteParams().toString());
     }
 
     @Test
