@@ -46,7 +46,11 @@ public final class BlobWriter {
     public static BlobWriter toFile(String digest, long size, Path target) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, ".troupe-", ".part");
+        // rw-rw-rw- less the umask, as a file the compiler writes itself gets (createTempFile alone makes 0600)
+        Path temp = dir.getFileSystem().supportedFileAttributeViews().contains("posix")
+                ? Files.createTempFile(dir, ".troupe-", ".part", java.nio.file.attribute.PosixFilePermissions
+                        .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-")))
+                : Files.createTempFile(dir, ".troupe-", ".part");
         return new BlobWriter(digest, size, target.toString(), temp, verified ->
                 Files.move(verified, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING));
     }
