@@ -47,7 +47,8 @@ public final class HopByHop {
                     while (e > s && c.charAt(e - 1) <= ' ') {
                         e--;
                     }
-                    if (e > s && !is(c, s, e, "close") && !is(c, s, e, "keep-alive")
+                    // Host is never hop-by-hop: Go (BFE) keeps it outside the header map, so Connection cannot name it
+                    if (e > s && !is(c, s, e, "close") && !is(c, s, e, "keep-alive") && !is(c, s, e, "host")
                             && !(keepUpgrade && is(c, s, e, "upgrade"))) {
                         if (named == null) {
                             named = new ArrayList<>();

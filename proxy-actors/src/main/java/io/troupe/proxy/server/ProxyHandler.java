@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.troupe.api.proxy.CallbackPoint;
@@ -132,6 +133,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             c.release();
             return;
         }
+        if (c.decoderResult().isFailure()) {
+            // a malformed chunk: Netty ends the body there and drops the rest; forwarding that end would hand the
+            // backend a complete request the client never sent
+            c.release();
+            malformedBody();
+            return;
+        }
         if (stages.suspended()) {
             // the filters have not decided yet; it goes on once they have, ahead of anything queued
             queue.addFirst(c);
@@ -147,6 +155,23 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             c.release();
         } else {
             exchange.onClientContent(c);
+        }
+    }
+
+    private void malformedBody() {
+        requestComplete = true;
+        timeouts.cancelBody();
+        if (exchange != null) {
+            Exchange e = exchange;
+            exchange = null;
+            e.clientGone(); // the backend's connection closes: it never sees the request end
+        }
+        if (response.headSent()) {
+            px.stats.inc(Key.ERR_CLIENT_BAD_REQUEST);
+            closeNow();
+        } else {
+            response.answer(new LocalResponses.Answer(HttpResponseStatus.BAD_REQUEST, "malformed request body\n",
+                    Key.ERR_CLIENT_BAD_REQUEST, true));
         }
     }
 

@@ -7,7 +7,9 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.troupe.proxy.monitor.ProxyStats.Key;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 
 /**
  * The checks an HTTP/1 request head passes before anything else sees it, as RFC 9112 and Go's net/http apply
@@ -53,6 +55,12 @@ final class RequestEdges {
         if (host != null && !validHost(host)) {
             return bad("malformed Host header");
         }
+        if (h.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+            LocalResponses.Answer coding = transferCoding(h);
+            if (coding != null) {
+                return coding;
+            }
+        }
         String uri = r.uri();
         if (isAbsoluteForm(uri)) {
             // RFC 9112 §3.2.2: the target's authority replaces Host, and the backend gets origin form
@@ -76,6 +84,28 @@ final class RequestEdges {
             }
             h.set(HttpHeaderNames.HOST, authority);
             r.setUri(rest.isEmpty() || rest.charAt(0) == '?' ? "/" + rest : rest);
+        }
+        return null;
+    }
+
+    /**
+     * RFC 9112 §6.3: a request whose last transfer coding is not chunked has no length that can be trusted (400, and
+     * the connection closes: its body could be read as the next request); chunked after another coding is one the
+     * proxy cannot undo (501, as Go's server, BFE's, and nginx answer it).
+     */
+    private static LocalResponses.Answer transferCoding(HttpHeaders h) {
+        List<String> codings = new ArrayList<>();
+        for (String value : h.getAll(HttpHeaderNames.TRANSFER_ENCODING)) {
+            for (String coding : value.split(",", -1)) {
+                codings.add(coding.trim().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        if (!"chunked".equals(codings.get(codings.size() - 1))) {
+            return bad("Transfer-Encoding " + String.join(", ", codings) + " does not end with chunked");
+        }
+        if (codings.size() > 1) {
+            return new LocalResponses.Answer(HttpResponseStatus.NOT_IMPLEMENTED, "unsupported transfer coding "
+                    + String.join(", ", codings) + "\n", Key.ERR_CLIENT_BAD_REQUEST, true);
         }
         return null;
     }

@@ -42,6 +42,7 @@ final class RequestHead {
         h.clientHead = r;
         h.req = null;
         h.timeouts.newRequest();
+        h.response.newRequest();
         px.stats.inc(Key.CLIENT_REQ_SERVED);
         px.stats.inc(Key.CLIENT_REQ_ACTIVE);
         if (http2) {

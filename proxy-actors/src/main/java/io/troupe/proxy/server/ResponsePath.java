@@ -45,6 +45,8 @@ final class ResponsePath implements ClientLeg {
     private final ChannelHandlerContext ctx;
     /** A READ_RESPONSE filter's change to the response body (mod_compress), or null. */
     private BodyTransform bodyTransform;
+    /** Whether this request's response head has gone to the client: after it, a failure can only close. */
+    private boolean headSent;
 
     ResponsePath(ProxyHandler h, ChannelHandlerContext ctx) {
         this.h = h;
@@ -101,6 +103,7 @@ final class ResponsePath implements ClientLeg {
         px.stats.status(status);
         // nothing waits on this write: a failure closes the connection through exceptionCaught
         ctx.write(head, ctx.voidPromise());
+        headSent = true;
         h.timeouts.responseStarted(ctx.channel().isWritable());
     }
 
@@ -235,7 +238,17 @@ final class ResponsePath implements ClientLeg {
         writeLocal(full, view);
     }
 
+    /** A new request on the connection: no response head of it has gone yet. */
+    void newRequest() {
+        headSent = false;
+    }
+
+    boolean headSent() {
+        return headSent;
+    }
+
     private void writeLocal(FullHttpResponse full, Response view) {
+        headSent = true;
         localHead(full);
         ctx.writeAndFlush(full);
         h.finishRequest(view);
