@@ -158,6 +158,19 @@ class HttpEdgesTest {
     }
 
     @Test
+    void aTargetNotInOriginFormOrWithAControlCharacterIs400() throws Exception {
+        for (String target : new String[] {"a", "ftp://one.test/a", "/a\u007fb", "/a\u0001b"}) {
+            try (Socket s = new Socket("127.0.0.1", proxy.port())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: one.test\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                assertTrue(readToClose(s).startsWith("HTTP/1.1 400 "), target);
+            }
+        }
+        assertEquals(0, a.hits.get(), "nothing reached the backend");
+    }
+
+    @Test
     void connectionCannotNameHostAwayFromTheBackend() throws Exception {
         try (RawHttp c = new RawHttp(proxy.port())) {
             c.send("GET /a HTTP/1.1\r\nHost: one.test\r\nConnection: Host, X-Secret\r\nX-Secret: s\r\n\r\n");
