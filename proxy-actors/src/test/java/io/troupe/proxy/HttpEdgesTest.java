@@ -171,6 +171,33 @@ class HttpEdgesTest {
     }
 
     @Test
+    void aSwitchTheClientDidNotAskForIsA502AtOnce() throws Exception {
+        // a backend that answers every request 101 and then keeps the connection: the proxy used to wait for a
+        // final response until TimeoutResponseHeader
+        try (ServerSocket backend = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            Thread t = new Thread(() -> {
+                try (Socket c = backend.accept()) {
+                    c.getInputStream().read(new byte[4096]);
+                    c.getOutputStream().write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n"
+                            .getBytes(StandardCharsets.ISO_8859_1));
+                    c.getInputStream().read(new byte[4096]); // until the proxy closes it
+                } catch (IOException e) {
+                    // the test's end closes the socket
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            TestRouter r = new TestRouter().cluster("switch.test", ClusterPolicy.DEFAULT, backend.getLocalPort());
+            try (TestProxy p = new TestProxy(r, "")) {
+                try (RawHttp c = new RawHttp(p.port())) {
+                    c.send("GET /s101 HTTP/1.1\r\nHost: switch.test\r\n\r\n");
+                    assertEquals(502, c.read().status());
+                }
+            }
+        }
+    }
+
+    @Test
     void connectionCannotNameHostAwayFromTheBackend() throws Exception {
         try (RawHttp c = new RawHttp(proxy.port())) {
             c.send("GET /a HTTP/1.1\r\nHost: one.test\r\nConnection: Host, X-Secret\r\nX-Secret: s\r\n\r\n");

@@ -291,6 +291,12 @@ public final class Exchange {
                 ReferenceCountUtil.release(msg);
                 return;
             }
+            if (code == 101) {
+                // RFC 9110 §15.2.2: no switch the client did not ask for (Go's ReverseProxy refuses it at once too)
+                ReferenceCountUtil.release(msg);
+                backendBroken(upstream + " switched protocols though the client asked for no upgrade");
+                return;
+            }
             if (code >= 100 && code < 200) {
                 // interim responses (103 and the like) are not passed on; we never forward Expect
                 skipInterim = true;
