@@ -43,6 +43,15 @@ class HttpEdgesTest {
         a.close();
     }
 
+    /** Sends {@code raw} on a new connection and returns everything the server sends until it closes. */
+    private String sendAndReadToClose(String raw) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", proxy.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(raw.getBytes(StandardCharsets.ISO_8859_1));
+            return readToClose(s);
+        }
+    }
+
     /** Everything the server sends until it closes, as text. */
     private static String readToClose(Socket s) throws IOException {
         InputStream in = s.getInputStream();
@@ -122,50 +131,33 @@ class HttpEdgesTest {
     void aTransferCodingThatDoesNotEndInChunkedIs400AndItsBodyIsNeverReadAsARequest() throws Exception {
         // RFC 9112 §6.3: the body length cannot be known; read by another rule it smuggles the next request in
         for (String te : new String[] {"xchunked", "\"chunked\"", "", "chunked, gzip"}) {
-            try (Socket s = new Socket("127.0.0.1", proxy.port())) {
-                s.setSoTimeout(10_000);
-                s.getOutputStream().write(("POST /a HTTP/1.1\r\nHost: one.test\r\nTransfer-Encoding: " + te + "\r\n\r\n"
-                        + "GET /SMUGGLED HTTP/1.1\r\nHost: one.test\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-                String all = readToClose(s);
-                assertTrue(all.startsWith("HTTP/1.1 400 "), te + ": " + all);
-                assertFalse(all.contains("SMUGGLED"), te + ": " + all);
-            }
+            String all = sendAndReadToClose("POST /a HTTP/1.1\r\nHost: one.test\r\nTransfer-Encoding: " + te + "\r\n\r\n"
+                    + "GET /SMUGGLED HTTP/1.1\r\nHost: one.test\r\n\r\n");
+            assertTrue(all.startsWith("HTTP/1.1 400 "), te + ": " + all);
+            assertFalse(all.contains("SMUGGLED"), te + ": " + all);
         }
         // chunked after a coding the proxy cannot undo: 501, as Go's server and nginx answer
-        try (Socket s = new Socket("127.0.0.1", proxy.port())) {
-            s.setSoTimeout(10_000);
-            s.getOutputStream().write(("POST /a HTTP/1.1\r\nHost: one.test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
-                    + "5\r\nhello\r\n0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-            assertTrue(readToClose(s).startsWith("HTTP/1.1 501 "));
-        }
+        assertTrue(sendAndReadToClose("POST /a HTTP/1.1\r\nHost: one.test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                + "5\r\nhello\r\n0\r\n\r\n").startsWith("HTTP/1.1 501 "));
         assertEquals(0, a.hits.get(), "nothing reached the backend");
     }
 
     @Test
     void aMalformedChunkIs400AndClosesInsteadOfEndingTheBodyThere() throws Exception {
         for (String size : new String[] {"zz", "-5", "1ffffffffffffffff"}) {
-            try (Socket s = new Socket("127.0.0.1", proxy.port())) {
-                s.setSoTimeout(10_000);
-                s.getOutputStream().write(("POST /a HTTP/1.1\r\nHost: one.test\r\nTransfer-Encoding: chunked\r\n\r\n"
-                        + size + "\r\nhello\r\n0\r\n\r\nGET /next HTTP/1.1\r\nHost: one.test\r\n\r\n")
-                        .getBytes(StandardCharsets.ISO_8859_1));
-                String all = readToClose(s);
-                // the backend never sees a complete request (its connection closes mid-body), the client a 400
-                assertTrue(all.startsWith("HTTP/1.1 400 "), size + ": " + all);
-                assertFalse(all.contains("uri=/"), size + ": " + all);
-            }
+            String all = sendAndReadToClose("POST /a HTTP/1.1\r\nHost: one.test\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + size + "\r\nhello\r\n0\r\n\r\nGET /next HTTP/1.1\r\nHost: one.test\r\n\r\n");
+            // the backend never sees a complete request (its connection closes mid-body), the client a 400
+            assertTrue(all.startsWith("HTTP/1.1 400 "), size + ": " + all);
+            assertFalse(all.contains("uri=/"), size + ": " + all);
         }
     }
 
     @Test
     void aTargetNotInOriginFormOrWithAControlCharacterIs400() throws Exception {
         for (String target : new String[] {"a", "ftp://one.test/a", "/a\u007fb", "/a\u0001b"}) {
-            try (Socket s = new Socket("127.0.0.1", proxy.port())) {
-                s.setSoTimeout(10_000);
-                s.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: one.test\r\n\r\n")
-                        .getBytes(StandardCharsets.ISO_8859_1));
-                assertTrue(readToClose(s).startsWith("HTTP/1.1 400 "), target);
-            }
+            assertTrue(sendAndReadToClose("GET " + target + " HTTP/1.1\r\nHost: one.test\r\n\r\n")
+                    .startsWith("HTTP/1.1 400 "), target);
         }
         assertEquals(0, a.hits.get(), "nothing reached the backend");
     }

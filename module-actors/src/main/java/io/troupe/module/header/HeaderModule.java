@@ -141,15 +141,7 @@ public final class HeaderModule implements Module {
                     r.setHeader(a.header, a.modify(v));
                 }
             }
-            case RENAME -> {
-                // as BFE: only when the old name is there and the new one is not
-                List<String> values = r.headers(a.header);
-                if (!values.isEmpty() && !values.get(0).isEmpty() && r.header(a.renamed) == null) {
-                    List<String> moved = List.copyOf(values);
-                    r.removeHeader(a.header);
-                    moved.forEach(v -> r.addHeader(a.renamed, v));
-                }
-            }
+            case RENAME -> rename(a, r::headers, r::header, r::removeHeader, r::addHeader);
             case COOKIE_SET -> r.setHeader(a.header,
                     Cookies.requestSet(joined(r.headers(a.header)), a.cookie.get(0), a.cookieValue(r)));
             case COOKIE_DEL -> {
@@ -160,6 +152,18 @@ public final class HeaderModule implements Module {
                     r.setHeader(a.header, left);
                 }
             }
+        }
+    }
+
+    /** As BFE: the old name's values go to the new name, only when the old one is there and the new one is not. */
+    private static void rename(HeaderAction a, java.util.function.Function<CharSequence, List<String>> all,
+            java.util.function.Function<CharSequence, String> first, java.util.function.Consumer<CharSequence> remove,
+            java.util.function.BiConsumer<CharSequence, String> add) {
+        List<String> values = all.apply(a.header);
+        if (!values.isEmpty() && !values.get(0).isEmpty() && first.apply(a.renamed) == null) {
+            List<String> moved = List.copyOf(values);
+            remove.accept(a.header);
+            moved.forEach(v -> add.accept(a.renamed, v));
         }
     }
 
@@ -178,14 +182,7 @@ public final class HeaderModule implements Module {
                     resp.setHeader(a.header, a.modify(v));
                 }
             }
-            case RENAME -> {
-                List<String> values = resp.headers(a.header);
-                if (!values.isEmpty() && !values.get(0).isEmpty() && resp.header(a.renamed) == null) {
-                    List<String> moved = List.copyOf(values);
-                    resp.removeHeader(a.header);
-                    moved.forEach(v -> resp.addHeader(a.renamed, v));
-                }
-            }
+            case RENAME -> rename(a, resp::headers, resp::header, resp::removeHeader, resp::addHeader);
             case COOKIE_SET -> replaceSetCookie(resp, a.cookie.get(0),
                     Cookies.setCookie(a.cookie, a.cookieValue(r)));
             case COOKIE_DEL -> replaceSetCookie(resp, a.cookie.get(0), null);
