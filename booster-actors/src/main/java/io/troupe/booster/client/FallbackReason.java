@@ -11,8 +11,13 @@ public enum FallbackReason {
     NO_WORKER("no worker"),
     /** no worker known yet: the booster was still joining the cluster (or could not), or none has registered */
     NO_WORKER_YET("no worker yet"),
-    /** the handler refused it: PreExecute failed, or PostExecute rejected a result that exited 0 */
+    /**
+     * the handler refused it before any remote attempt (PreExecute failed: a link, {@code -E}, a configure probe); the
+     * handler's choice, so not counted by {@code --max_fallback_ratio}
+     */
     REFUSED("refused by the handler"),
+    /** PostExecute rejected a remote result that exited 0 */
+    REJECTED("result rejected by the handler"),
     /** the remote command exited non-zero (a compile error, say), or brought back no expected result */
     REMOTE_NONZERO("remote non-zero"),
     /** no progress from the worker for --io_timeout_secs, or the remote run passed --remote_timeout_secs */
@@ -51,12 +56,15 @@ public enum FallbackReason {
     /** A failure that would recur on any worker: no further remote attempt is made, the local run comes at once. */
     public boolean permanent() {
         // not TOOLCHAIN_MISMATCH: another worker may hold the key this one lacks (it was chosen from old reports)
-        return this == REFUSED || this == TOO_LARGE || this == STDIN || this == WORKER_REFUSED || this == FORCED_LOCAL
+        return this == REFUSED || this == REJECTED || this == TOO_LARGE || this == STDIN || this == WORKER_REFUSED || this == FORCED_LOCAL
                 || this == HOOK_TIMEOUT; // a hook that hung once is not called again for it
     }
 
-    /** Whether {@code --max_fallback_ratio} counts it: not when the user asked for the local run. */
+    /**
+     * Whether {@code --max_fallback_ratio} counts it: not when the user asked for the local run, nor when the handler
+     * kept it local from the start (a link is not a remote compile that failed).
+     */
     public boolean countsAsFallback() {
-        return this != FORCED_LOCAL;
+        return this != FORCED_LOCAL && this != REFUSED;
     }
 }

@@ -649,7 +649,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             return remoteFailed(WorkerDirectory.Outcome.FAILED, remoteDone.load(), "worker "
                     + remoteDone.load().worker() + ": PostExecute rejected the result (exit code " + lastRemoteExit
                     + "): " + messageOf(executed.error()),
-                    deterministic || lastRemoteExit != 0 ? FallbackReason.REMOTE_NONZERO : FallbackReason.REFUSED,
+                    deterministic || lastRemoteExit != 0 ? FallbackReason.REMOTE_NONZERO : FallbackReason.REJECTED,
                     deterministic);
         }
         String ranOn = remoteDone.load().worker();

@@ -101,9 +101,18 @@ public final class WorkActor {
             this(total, remoteOk, localFallback, failed, workersUsed, Map.of());
         }
 
-        /** Sub-works that fell back, whatever the reason, but for those the user forced local (--force_local_list). */
+        /**
+         * Sub-works that fell back, but for those the user forced local (--force_local_list) and those the handler
+         * kept local from the start (links, configure probes).
+         */
         public int fellBack() {
             return fallbacks.entrySet().stream().filter(e -> e.getKey().countsAsFallback())
+                    .mapToInt(Map.Entry::getValue).sum();
+        }
+
+        /** Sub-works that were meant to run remotely: all but the forced-local ones and the handler's refusals. */
+        public int meantRemote() {
+            return total - fallbacks.entrySet().stream().filter(e -> !e.getKey().countsAsFallback())
                     .mapToInt(Map.Entry::getValue).sum();
         }
 
@@ -706,12 +715,13 @@ public final class WorkActor {
     /** {@code --max_fallback_ratio}: too many fallbacks mean the cluster did not do the work; say so and fail. */
     private void checkFallbackRatio(Summary summary) {
         double limit = settings.maxFallbackRatio();
-        if (summary.total() == 0 || limit >= 1 || summary.fellBack() <= limit * summary.total()) {
+        int meantRemote = summary.meantRemote();
+        if (meantRemote == 0 || limit >= 1 || summary.fellBack() <= limit * meantRemote) {
             return;
         }
         settings.console().err().printf(java.util.Locale.ROOT, "[booster] error: %d of %d sub-works (%.0f%%) fell back to local, more"
-                        + " than --max_fallback_ratio %s allows%n", summary.fellBack(), summary.total(),
-                100.0 * summary.fellBack() / summary.total(), settings.maxFallbackRatio());
+                        + " than --max_fallback_ratio %s allows%n", summary.fellBack(), meantRemote,
+                100.0 * summary.fellBack() / meantRemote, settings.maxFallbackRatio());
         if (exitCode == 0) {
             exitCode = FALLBACK_RATIO_EXCEEDED;
         }

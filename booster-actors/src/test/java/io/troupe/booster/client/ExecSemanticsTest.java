@@ -357,4 +357,36 @@ class ExecSemanticsTest {
         assertNull(beyond.sub(0).get("fallback_reason").textValue());
         assertFalse(beyond.stats.at("/work/summary/fallbacks").has("stdin"));
     }
+
+    @Test
+    void whatTheHandlerKeepsLocalFromTheStartIsNotCountedByTheRatio() throws Exception {
+        // a link among compiles: the handler never meant it for a worker, so --max_fallback_ratio 0 still passes
+        Outcome outcome = run(settings("ratio-refused", false, 0, 20, 0, 0.0), new KeepsPrintfLocal(),
+                Sub.of("sh", "-c", "echo remote"), Sub.of("printf", "linked"));
+        assertEquals(0, outcome.finished().exitCode(), outcome.stderr());
+        assertEquals(Map.of(FallbackReason.REFUSED, 1), outcome.finished().summary().fallbacks());
+        assertEquals(1, outcome.finished().summary().meantRemote());
+        assertTrue(outcome.finished().summary().line().contains("fell back: refused by the handler 1"),
+                outcome.finished().summary().line());
+    }
+
+    /** Runs everything remotely but printf, which it refuses at PreExecute as a compiler handler refuses a link. */
+    private static final class KeepsPrintfLocal implements Handler {
+        @Override
+        public DistCommand preExecute(List<String> command) {
+            throw new AssertionError("the booster calls preExecute(command, sandbox)");
+        }
+
+        @Override
+        public DistCommand preExecute(List<String> command, Sandbox sandbox) throws Exception {
+            if (command.get(0).equals("printf")) {
+                throw new Exception("linking runs locally");
+            }
+            return DistCommand.of(Command.of(command.get(0), command.subList(1, command.size())));
+        }
+
+        @Override
+        public void postExecute(DistResult result) {
+        }
+    }
 }
