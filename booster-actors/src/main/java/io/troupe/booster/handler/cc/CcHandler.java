@@ -43,6 +43,8 @@ public final class CcHandler implements Handler, StdinUse {
     private static final List<String> LOCAL_ENV = List.of("DEPENDENCIES_OUTPUT", "SUNPRO_DEPENDENCIES",
             "COMPILER_PATH", "GCC_EXEC_PREFIX");
     private static final long PREPROCESS_TIMEOUT_MINUTES = 10;
+    /** The build's locale goes with the remote compile: its messages come in the build's language and quotes. */
+    private static final List<String> LOCALE_ENV = List.of("LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LC_CTYPE");
 
     /**
      * Preprocessed units by sub-work directory and command line, removed by finalExecute of the same sub-work: the
@@ -73,6 +75,18 @@ public final class CcHandler implements Handler, StdinUse {
      * The build's environment as the booster passed it; empty only from a caller that has none, where this JVM's
      * own stands in. Never this JVM's otherwise: in a controller that is whichever build started it.
      */
+    /** {@code NAME=value} of the locale variables the build sets. */
+    static List<String> localeOf(Map<String, String> env) {
+        List<String> out = new ArrayList<>();
+        for (String name : LOCALE_ENV) {
+            String value = env.get(name);
+            if (value != null) {
+                out.add(name + "=" + value);
+            }
+        }
+        return out;
+    }
+
     private static Map<String, String> buildEnv(Map<String, String> given) {
         return given.isEmpty() ? System.getenv() : given;
     }
@@ -130,7 +144,7 @@ public final class CcHandler implements Handler, StdinUse {
             return DistCommand.of(new Command(plan.workDir(), program, SubWorkExecutor.TOOLCHAIN_PREFIX + toolchain,
                     plan.remoteParams(),
                     List.of(new FileDesc(unit.toString(), plan.remoteInput(), Files.size(unit))),
-                    plan.resultFiles(), List.of(), toolchain));
+                    plan.resultFiles(), localeOf(env), toolchain));
         } catch (Exception e) {
             Files.deleteIfExists(unit);
             throw e;

@@ -202,7 +202,10 @@ class CcHandlerCompileTest {
         project();
         CcHandler handler = new CcHandler();
         List<String> argv = List.of("gcc", "-I../src/inc", "-c", "../src/unit.c");
-        Command command = handler.preExecute(argv, new Sandbox(client, Map.of("PATH", System.getenv("PATH")))).commands().get(0);
+        Command command = handler.preExecute(argv, new Sandbox(client, Map.of("PATH", System.getenv("PATH"),
+                "LC_ALL", "C", "HOME", "/home/u"))).commands().get(0);
+        // the build's locale goes along (its diagnostics in the build's language and quotes), nothing else of its env
+        assertEquals(List.of("LC_ALL=C"), command.env());
         Path gcc = Toolchains.find("gcc", System.getenv("PATH"), client).orElseThrow();
         assertEquals(Toolchains.keyOf(gcc).key(), command.toolchain());
         assertEquals("toolchain:" + Toolchains.keyOf(gcc).key(), command.exePath());
