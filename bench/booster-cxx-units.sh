@@ -34,22 +34,13 @@ for n in "$units" "$rounds" "$jobs"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "--units, --rounds and --jobs take a positive number, not '$n'" >&2; exit 2; }
 done
 
-sudo_cmd=()
-[[ "$(id -u)" -eq 0 ]] || sudo_cmd=(sudo)
+# shellcheck source=bench/setup.sh
+. "$repo/bench/setup.sh"
 need=()
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v curl >/dev/null 2>&1 || need+=(curl)
-if (( ${#need[@]} > 0 )); then
-  echo "installing: ${need[*]}" >&2
-  "${sudo_cmd[@]}" apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
-fi
-
-dist="$repo/cluster-node/target/troupe"
-if [[ ! -d "$dist/lib" ]]; then
-  echo "building Troupe (the README's command: mvn -q package -DskipTests)" >&2
-  (cd "$repo" && mvn -q package -DskipTests)
-fi
+install_packages "${need[@]}"
+build_troupe
 
 work="$(mktemp -d /tmp/troupe-cxx-units.XXXXXX)"
 pids=()

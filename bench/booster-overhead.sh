@@ -72,22 +72,13 @@ need=()
 { command -v distcc && command -v distccd; } >/dev/null 2>&1 || need+=(distcc)
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 command -v curl >/dev/null 2>&1 || need+=(curl)
-if (( ${#need[@]} > 0 )); then
-  sudo_cmd=()
-  [[ "$(id -u)" -eq 0 ]] || sudo_cmd=(sudo)
-  echo "installing: ${need[*]}" >&2
-  "${sudo_cmd[@]}" apt-get update -q >/dev/null || { echo "apt-get update failed; install ${need[*]} by hand" >&2; exit 1; }
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null \
-    || { echo "apt-get install ${need[*]} failed" >&2; exit 1; }
-fi
+# shellcheck source=bench/setup.sh
+. "$repo/bench/setup.sh"
+install_packages "${need[@]}"
 
 booster="$repo/bin/booster"
 node="$repo/bin/cluster-node"
-dist="$repo/cluster-node/target/troupe"
-if [[ ! -d "$dist/lib" ]]; then
-  echo "building Troupe (the README's command: mvn -q package -DskipTests)" >&2
-  (cd "$repo" && mvn -q package -DskipTests) || { echo "build failed" >&2; exit 1; }
-fi
+build_troupe
 if [[ ! -x "$dist/bin/booster-exec" ]] || [[ "$(head -c 4 "$dist/bin/booster-exec" | od -An -c | tr -d ' ')" != '177ELF' ]]; then
   echo "note: no native booster-exec in $dist/bin (no C compiler at build time); measuring the Java fallback" >&2
 fi

@@ -75,11 +75,9 @@ total_slots=$((nodes * slots))
 [[ "$jobs" == bk || "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "--jobs must be a positive integer or 'bk', got '$jobs'" >&2; exit 2; }
 command -v curl >/dev/null 2>&1 || { echo "curl is missing (Debian: apt-get install curl)" >&2; exit 1; }
 
-dist="$repo/cluster-node/target/troupe"
-if [[ ! -d "$dist/lib" ]]; then
-  echo "building Troupe (the README's command: mvn -q package -DskipTests)" >&2
-  (cd "$repo" && mvn -q package -DskipTests) || { echo "build failed" >&2; exit 1; }
-fi
+# shellcheck source=bench/setup.sh
+. "$repo/bench/setup.sh"
+build_troupe
 
 # under /var/tmp, not /tmp: the worker sandbox gives sub-works their own /tmp, so a tool under the host's /tmp
 # would not be seen there; 0755 so the sandbox user (nobody) reaches the tools and its sandbox

@@ -48,8 +48,8 @@ done
 (( runs >= 30 )) || { echo "--runs must be at least 30" >&2; exit 2; }
 [[ "$warmup" =~ ^[0-9]+$ ]] || { echo "--warmup must be a number of compiles, not '$warmup'" >&2; exit 2; }
 
-sudo_cmd=()
-[[ "$(id -u)" -eq 0 ]] || sudo_cmd=(sudo)
+# shellcheck source=bench/setup.sh
+. "$repo/bench/setup.sh"
 
 # --- what a fresh machine lacks ------------------------------------------------------------------------------
 need=()
@@ -60,19 +60,8 @@ command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v readelf >/dev/null 2>&1 || need+=(binutils)
 command -v curl >/dev/null 2>&1 || need+=(curl)
-apt_updated=0
-apt_update() { (( apt_updated )) || { "${sudo_cmd[@]}" apt-get update -q >/dev/null; apt_updated=1; }; }
-if (( ${#need[@]} > 0 )); then
-  echo "installing: ${need[*]}" >&2
-  apt_update
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
-fi
-
-dist="$repo/cluster-node/target/troupe"
-if [[ ! -d "$dist/lib" ]]; then
-  echo "building Troupe (the README's command: mvn -q package -DskipTests)" >&2
-  (cd "$repo" && mvn -q package -DskipTests)
-fi
+install_packages "${need[@]}"
+build_troupe
 
 work="$(mktemp -d /tmp/troupe-vs-distcc.XXXXXX)"
 pids=()

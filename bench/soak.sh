@@ -45,21 +45,12 @@ need=()
 command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v curl >/dev/null 2>&1 || need+=(curl)
-if (( ${#need[@]} > 0 )); then
-  sudo_cmd=()
-  [[ "$(id -u)" -eq 0 ]] || sudo_cmd=(sudo)
-  echo "installing: ${need[*]}" >&2
-  "${sudo_cmd[@]}" apt-get update -q >/dev/null || { echo "apt-get update failed; install ${need[*]} by hand" >&2; exit 1; }
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null \
-    || { echo "apt-get install ${need[*]} failed" >&2; exit 1; }
-fi
+# shellcheck source=bench/setup.sh
+. "$repo/bench/setup.sh"
+install_packages "${need[@]}"
 command -v jcmd >/dev/null 2>&1 || { echo "jcmd is missing: a JDK 17 (not a JRE) must be on PATH" >&2; exit 1; }
 
-dist="$repo/cluster-node/target/troupe"
-if [[ ! -d "$dist/lib" ]]; then
-  echo "building Troupe (the README's command: mvn -q package -DskipTests)" >&2
-  (cd "$repo" && mvn -q package -DskipTests) || { echo "build failed" >&2; exit 1; }
-fi
+build_troupe
 
 work="$(mktemp -d /tmp/troupe-soak.XXXXXX)"
 pids=()

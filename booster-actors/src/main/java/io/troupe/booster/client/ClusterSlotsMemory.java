@@ -67,17 +67,12 @@ public final class ClusterSlotsMemory {
         }
     }
 
-    /** Remembers {@code slots} on {@code workers} workers (0 = not known). */
+    /**
+     * Remembers {@code slots} on {@code workers} workers (0 = not known: slots only, the form older boosters
+     * wrote); written aside and moved, so a concurrent booster never reads half a file.
+     */
     public void remember(int slots, int workers) throws IOException {
-        write(workers > 0 ? slots + " " + workers : Integer.toString(slots));
-    }
-
-    /** Remembers {@code slots}; written aside and moved, so a concurrent booster never reads half a file. */
-    public void remember(int slots) throws IOException {
-        write(Integer.toString(slots));
-    }
-
-    private void write(String text) throws IOException {
+        String text = workers > 0 ? slots + " " + workers : Integer.toString(slots);
         Files.createDirectories(file.getParent());
         Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
         try {

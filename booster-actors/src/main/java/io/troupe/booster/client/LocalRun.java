@@ -23,11 +23,6 @@ import java.util.Optional;
 final class LocalRun {
     private LocalRun() {}
 
-    static Result run(Handler handler, List<String> argv, Path cwd, Map<String, String> env,
-            ExecutorGateway.Stdin stdin) throws Exception {
-        return run(handler, argv, cwd, env, stdin, new Handle());
-    }
-
     /**
      * The process of one local run, so that a sub-work that stopped (the build was interrupted) can end it, also one
      * that starts after the stop.
@@ -36,14 +31,13 @@ final class LocalRun {
         private Process process;
         private boolean ended;
 
-        /** Whether the run may go on: false (and the process ended) when the sub-work has stopped already. */
-        synchronized boolean started(Process p) {
+        /** Holds the process; ends it at once when the sub-work has stopped already. */
+        synchronized void started(Process p) {
             if (ended) {
                 terminate(p);
-                return false;
+            } else {
+                process = p;
             }
-            process = p;
-            return true;
         }
 
         synchronized void finished() {
@@ -70,7 +64,7 @@ final class LocalRun {
         }
     }
 
-    /** As above; {@code handle} holds the process while it runs. */
+    /** Runs the sub-work here; {@code handle} holds the process while it runs, so that a stop can end it. */
     static Result run(Handler handler, List<String> argv, Path cwd, Map<String, String> env,
             ExecutorGateway.Stdin stdin, Handle handle) throws Exception {
         Optional<Result> own = handler.localExecute(argv);
