@@ -213,6 +213,15 @@ class HttpEdgesTest {
     }
 
     @Test
+    void aVersionNotSpelledExactlyIsA400() throws Exception {
+        for (String v : new String[] {"http/1.1", "Http/1.0", "HTTP/01.1", "HTTP/1.01"}) {
+            String all = sendAndReadToClose("GET / " + v + "\r\nHost: one.test\r\n\r\n");
+            assertTrue(all.startsWith("HTTP/1.1 400 ") || all.startsWith("HTTP/1.0 400 "), v + ": " + all);
+        }
+        assertEquals(0, a.hits.get());
+    }
+
+    @Test
     void connectIsA405() throws Exception {
         try (RawHttp c = new RawHttp(proxy.port())) {
             c.send("CONNECT one.test:443 HTTP/1.1\r\nHost: one.test:443\r\n\r\n");

@@ -70,7 +70,7 @@ public final class BoosterCli implements Callable<Integer> {
     private String buildIdFlag;
 
     @Option(names = {"-a", "--args"}, required = true, paramLabel = "COMMAND",
-            description = "the work command, run by /bin/sh; @BK_JOBS is replaced by a job count")
+            description = "the work command, run by bash -c; @BK_JOBS is replaced by a job count")
     private String command;
 
     @Option(names = "--hook", arity = "0..1", description = "intercept sub-works with the handler's hook rules")

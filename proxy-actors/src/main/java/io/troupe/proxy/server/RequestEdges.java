@@ -41,6 +41,10 @@ final class RequestEdges {
         }
         if (v.minorVersion() > 1) {
             r.setProtocolVersion(HttpVersion.HTTP_1_1);
+        } else if (v != HttpVersion.HTTP_1_1 && v != HttpVersion.HTTP_1_0) {
+            // Netty upper-cases "http/1.1" and reads "HTTP/01.1" as 1.1 into a new instance; Go (BFE) and
+            // nginx take only the exact spelling
+            return bad("malformed HTTP version " + v.text());
         }
         HttpHeaders h = r.headers();
         // an iterator, not getAll's list: this runs for every request
