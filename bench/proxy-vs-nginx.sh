@@ -53,21 +53,20 @@ MODS_FIRST=${MODS_FIRST:-}
 ALLOC=${ALLOC:-}
 PIDS=()
 
+# shellcheck source=bench/setup.sh
+repo=$ROOT
+. "$ROOT/bench/setup.sh"
+MISSING=()
+# need COMMAND PACKAGE: PACKAGE is installed (apt-get update first, as a fresh machine needs) when COMMAND is missing
 need() {
-  if ! command -v "$1" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$1" ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      echo "installing $2 ..." >&2
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
-    else
-      fail "missing $1: install the Debian package $2"
-    fi
-  fi
+  command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || MISSING+=("$2")
 }
 need nginx nginx-light
 need haproxy haproxy
 need wrk wrk
 need java openjdk-17-jre-headless
 if [ -n "$ALLOC" ]; then need jcmd openjdk-17-jdk-headless; need jfr openjdk-17-jdk-headless; fi
+install_packages $(printf '%s\n' "${MISSING[@]}" | sort -u)
 export PATH="$PATH:/usr/sbin"
 
 cleanup() {
