@@ -560,7 +560,7 @@ public final class WorkActor {
             endedSubWorks.add(ended);
         }
         workReporter.tell(new io.troupe.booster.report.WorkReporter.Ended(ended));
-        if (ended.fallback() != null) {
+        if (ended.fallback() != null && !confirmedFailure(ended)) {
             fallbacks.merge(ended.fallback(), 1, Integer::sum);
         }
         switch (ended.route()) {
@@ -574,6 +574,14 @@ public final class WorkActor {
             case FAILED -> failed++;
         }
         return Behaviors.same();
+    }
+
+    /**
+     * A remote non-zero exit the local re-run repeated (a compile error, a failing configure probe): the worker did
+     * its job, so it is a failure, not a fallback, and --max_fallback_ratio does not count it.
+     */
+    private static boolean confirmedFailure(SubWorkActor.Ended ended) {
+        return ended.route() == SubWorkActor.Route.FAILED && ended.fallback() == FallbackReason.REMOTE_NONZERO;
     }
 
     private Behavior<Command> onSubWorkStopped(SubWorkStopped stopped) {

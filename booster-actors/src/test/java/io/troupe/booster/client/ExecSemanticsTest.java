@@ -165,18 +165,31 @@ class ExecSemanticsTest {
         Path dir = Files.createDirectories(root.resolve("compile-error"));
         Files.writeString(dir.resolve("where"), "local");
         // the worker's sandbox has no file "where": the remote message differs from the local one
-        Outcome outcome = run(settings("compile-error", 3), handler,
+        // --max_fallback_ratio 0: a compile error the local run repeats is a failure, not a fallback
+        Outcome outcome = run(settings("compile-error", false, 3, 20, 0, 0.0), handler,
                 Sub.of("sh", "-c", "echo \"error: bad.c:1 ($(cat where 2>/dev/null || echo remote))\" >&2; exit 3"));
         assertEquals(3, outcome.reply().exitCode(), "the tool's own exit code");
         assertEquals("error: bad.c:1 (local)\n", outcome.stderr(), "the diagnostics once, from the local run");
         assertEquals(1, handler.remoteRuns.get(), "no remote retry although --remote_retry_times 3");
-        assertEquals(new WorkActor.Summary(1, 0, 0, 1, 0, Map.of(FallbackReason.REMOTE_NONZERO, 1)),
-                outcome.finished().summary());
-        assertTrue(outcome.finished().summary().line().endsWith("; fell back: remote non-zero 1"),
-                outcome.finished().summary().line());
-        assertEquals("remote_nonzero", outcome.sub(0).at("/fallback_reason").asText());
+        assertEquals(new WorkActor.Summary(1, 0, 0, 1, 0, Map.of()), outcome.finished().summary());
+        assertFalse(outcome.finished().summary().line().contains("fell back"), outcome.finished().summary().line());
+        assertEquals(0, outcome.finished().exitCode(), "within --max_fallback_ratio 0");
+        assertEquals("remote_nonzero", outcome.sub(0).at("/fallback_reason").asText(), "why it ran locally");
         assertEquals(1, outcome.sub(0).at("/attempts").asInt());
-        assertEquals(1, outcome.stats.at("/work/summary/fallbacks/remote_nonzero").asInt());
+        assertFalse(outcome.stats.at("/work/summary/fallbacks").has("remote_nonzero"));
+    }
+
+    @Test
+    void aRemoteFailureTheLocalRunDoesNotRepeatIsAFallback() throws Exception {
+        Path dir = Files.createDirectories(root.resolve("remote-only-error"));
+        Files.writeString(dir.resolve("where"), "local");
+        // fails only where the file is missing (the worker): the local run succeeds, so the cluster failed it
+        Outcome outcome = run(settings("remote-only-error", false, 0, 20, 0, 0.0), new CompilerLike(),
+                Sub.of("sh", "-c", "cat where"));
+        assertEquals(0, outcome.reply().exitCode(), outcome.stderr());
+        assertEquals(new WorkActor.Summary(1, 0, 1, 0, 0, Map.of(FallbackReason.REMOTE_NONZERO, 1)),
+                outcome.finished().summary());
+        assertEquals(WorkActor.FALLBACK_RATIO_EXCEEDED, outcome.finished().exitCode());
     }
 
     @Test
