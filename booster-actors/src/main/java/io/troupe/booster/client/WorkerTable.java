@@ -254,8 +254,12 @@ final class WorkerTable<W> {
         }
         Choice<W> choice = choose(subWorkId, worker -> reachable.test(worker) && holds(worker, toolchains),
                 affinity, minAffinity);
-        return choice.worker().isPresent() ? choice : new Choice<>(Optional.empty(), choice.reason() + " ("
-                + (workers.size() - holders) + " of them without the toolchain, counted as unreachable)");
+        long lacking = workers.size() - holders;
+        if (choice.worker().isPresent() || lacking == 0) {
+            return choice;
+        }
+        return new Choice<>(Optional.empty(), choice.reason() + " (" + lacking + " of them without the toolchain,"
+                + " counted as unreachable)");
     }
 
     private static boolean usable(Entry e) {

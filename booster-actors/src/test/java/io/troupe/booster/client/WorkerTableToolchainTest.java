@@ -44,4 +44,11 @@ class WorkerTableToolchainTest {
         assertTrue(banned.worker().isEmpty());
         assertFalse(banned.reason().startsWith(WorkerDirectory.TOOLCHAIN_MISMATCH), banned.reason());
     }
+
+    @Test
+    void withNoWorkersTheReasonCountsNoneWithoutTheToolchain() {
+        WorkerTable.Choice<String> none = new WorkerTable<String>(3).choose("s1", w -> true, Set.of("K12"));
+        assertTrue(none.worker().isEmpty());
+        assertFalse(none.reason().contains("without the toolchain"), none.reason());
+    }
 }
