@@ -12,6 +12,7 @@
  * controller. Frames: ControllerProtocol.java.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -33,6 +34,7 @@ extern char **environ;
 static int sock = -1;
 static volatile pid_t child = 0;
 static int sigpipe_fds[2] = {-1, -1};
+static volatile sig_atomic_t forward_sig = 0; /* a signal for the whole build tree, sent from the main loop */
 static char **booster_argv; /* BOOSTER_SCRIPT and its args */
 
 struct buf { char *data; size_t len, cap; };
@@ -123,18 +125,90 @@ static void start_controller(const char *path) {
     waitpid(first, NULL, 0);
 }
 
-static void on_signal(int sig) {
+static void wake(void) {
+    char c = 'c';
+    if (write(sigpipe_fds[1], &c, 1) < 0) { /* the pipe is full: a wake-up is pending anyway */ }
+}
+
+static void on_signal(int sig, siginfo_t *info, void *context) {
+    (void) context;
     int saved = errno;
     if (sig == SIGCHLD) {
-        char c = 'c';
-        if (write(sigpipe_fds[1], &c, 1) < 0) { /* the pipe is full: a wake-up is pending anyway */ }
+        wake();
     } else if (child > 0) {
-        kill(child, sig); /* the build decides what an interrupt means */
+        /* the build decides what an interrupt means. A terminal's Ctrl-C reached the whole foreground group
+           already; a kill(1) of our pid alone would not reach make under the command's bash, so the main loop
+           sends it down the tree (found before the command's bash dies and its children move to init) */
+        if (info != NULL && info->si_code == SI_KERNEL) {
+            kill(child, sig);
+        } else {
+            forward_sig = sig;
+            wake();
+        }
     } else {
         signal(sig, SIG_DFL);
         raise(sig);
     }
     errno = saved;
+}
+
+/* Sends sig to root and every descendant of it, found by their parent pids in /proc before any is signalled. */
+static void signal_tree(pid_t root, int sig) {
+    DIR *proc = opendir("/proc");
+    if (!proc) return;
+    size_t n = 0, cap = 256;
+    pid_t *pids = malloc(cap * sizeof *pids), *parents = malloc(cap * sizeof *parents);
+    struct dirent *e;
+    while (pids && parents && (e = readdir(proc)) != NULL) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end || pid <= 0) continue;
+        char path[64], line[512];
+        snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+        FILE *f = fopen(path, "r");
+        if (!f) continue; /* it ended meanwhile */
+        size_t got = fread(line, 1, sizeof line - 1, f);
+        fclose(f);
+        line[got] = 0;
+        char *name_end = strrchr(line, ')'); /* the command name may hold spaces and parentheses */
+        char state;
+        long parent;
+        if (!name_end || sscanf(name_end + 1, " %c %ld", &state, &parent) != 2) continue;
+        if (n == cap) {
+            cap *= 2;
+            pid_t *p = realloc(pids, cap * sizeof *pids), *q = p ? realloc(parents, cap * sizeof *parents) : NULL;
+            if (p) pids = p;
+            if (q) parents = q;
+            if (!p || !q) break;
+        }
+        pids[n] = (pid_t) pid;
+        parents[n] = (pid_t) parent;
+        n++;
+    }
+    closedir(proc);
+    pid_t *tree = pids && parents ? malloc((n + 1) * sizeof *tree) : NULL;
+    size_t t = 0;
+    if (tree) {
+        tree[t++] = root;
+        for (size_t i = 0; i < t; i++) { /* breadth first: each process has one parent, so t <= n + 1 */
+            for (size_t j = 0; j < n; j++) {
+                if (parents[j] == tree[i]) tree[t++] = pids[j];
+            }
+        }
+        for (size_t i = 0; i < t; i++) kill(tree[i], sig);
+    } else {
+        kill(root, sig);
+    }
+    free(tree);
+    free(pids);
+    free(parents);
+}
+
+/* Passes a signal the handler left for the main loop to the command's whole tree. */
+static void forward_pending(void) {
+    int sig = forward_sig;
+    forward_sig = 0;
+    if (sig && child > 0) signal_tree(child, sig);
 }
 
 /* Splits a payload of NUL-terminated strings into a NULL-terminated vector (pointing into the payload). */
@@ -259,8 +333,8 @@ int main(int argc, char **argv) {
     if (pipe2(sigpipe_fds, O_CLOEXEC | O_NONBLOCK) < 0) { perror("booster-client: pipe"); return 1; }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESTART;
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_RESTART | SA_SIGINFO;
     sigaction(SIGCHLD, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -278,6 +352,7 @@ int main(int argc, char **argv) {
         if (fds[1].revents & POLLIN) {
             char drain[64];
             while (read(sigpipe_fds[0], drain, sizeof drain) > 0) { }
+            forward_pending();
             reap();
         }
         if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -312,11 +387,16 @@ int main(int argc, char **argv) {
     fprintf(stderr, "[booster] warning: the controller ended during the work; the build goes on, its sub-works run locally\n");
     while (child > 0) {
         int status;
-        pid_t r = waitpid(child, &status, 0);
+        pid_t r = waitpid(child, &status, WNOHANG);
         if (r == child) {
             return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
         }
         if (r < 0 && errno != EINTR) return 1;
+        struct pollfd wakeup = {sigpipe_fds[0], POLLIN, 0}; /* SIGCHLD, or a signal to pass on */
+        if (poll(&wakeup, 1, -1) < 0 && errno != EINTR) return 1;
+        char drain[64];
+        while (read(sigpipe_fds[0], drain, sizeof drain) > 0) { }
+        forward_pending();
     }
     return -child - 1;
 }
