@@ -17,6 +17,8 @@ final class ResponseDeadline implements Runnable {
 
     private final EventExecutor loop;
     private ScheduledFuture<?> timer;
+    /** When {@code timer} fires ({@link System#nanoTime()}), valid while it is set. */
+    private long timerNanos;
     /** When the armed request times out ({@link System#nanoTime()}), valid while {@code action} is set. */
     private long deadlineNanos;
     private Runnable action;
@@ -45,8 +47,12 @@ final class ResponseDeadline implements Runnable {
         action = onTimeout;
         if (timer == null) {
             schedule(nanos);
+        } else if (deadlineNanos - timerNanos < 0) {
+            // a shorter timeout than the pending timer's (another cluster on this pooled connection, a reload)
+            timer.cancel(false);
+            schedule(nanos);
         }
-        // a timer already pending fires no later than before; it then waits out the rest of this deadline
+        // else the pending timer fires no later than this deadline and then waits out the rest of it
     }
 
     /** Forgets the deadline armed with {@code onTimeout}; a deadline armed since by someone else stays. */
@@ -79,6 +85,7 @@ final class ResponseDeadline implements Runnable {
 
     private void schedule(long nanos) {
         schedules++;
+        timerNanos = System.nanoTime() + nanos;
         timer = loop.schedule(this, nanos, TimeUnit.NANOSECONDS);
     }
 

@@ -77,6 +77,23 @@ class ResponseDeadlineTest {
     }
 
     @Test
+    void aShorterTimeoutAfterALongerOneOnTheSameConnectionFiresOnItsOwnTime() throws Exception {
+        // two clusters share a pooled backend connection: one with 60 s, then one with 50 ms
+        ResponseDeadline d = onLoop(() -> new ResponseDeadline(loop));
+        Runnable longOne = () -> { };
+        CompletableFuture<Long> fired = new CompletableFuture<>();
+        long start = System.nanoTime();
+        onLoop(() -> {
+            d.arm(60_000, longOne);
+            d.disarm(longOne);
+            d.arm(50, () -> fired.complete(System.nanoTime()));
+            return null;
+        });
+        long at = fired.get(5, TimeUnit.SECONDS);
+        assertTrue(at - start >= TimeUnit.MILLISECONDS.toNanos(50), "fired before its 50 ms");
+    }
+
+    @Test
     void disarmOfAnEarlierRequestLeavesTheCurrentOneArmed() throws Exception {
         ResponseDeadline d = onLoop(() -> new ResponseDeadline(loop));
         CompletableFuture<Void> fired = new CompletableFuture<>();
