@@ -139,6 +139,73 @@ class ForwardingTest {
         assertEquals(200, get("slow.test", "/sleep?ms=10").statusCode());
     }
 
+    @Test
+    void retryLevelOneRetriesAGetWhoseResponseHeadTimedOut() throws Exception {
+        try (ServerSocket silent = silentBackend()) {
+            router.cluster("hdr-retry.test", new ClusterPolicy(1000, 300, 2, 2, ClusterPolicy.RETRY_GET),
+                    silent.getLocalPort(), b.port());
+            router.cluster("hdr-no-retry.test", new ClusterPolicy(1000, 300, 2, 2, ClusterPolicy.RETRY_CONNECT),
+                    silent.getLocalPort());
+            for (int i = 0; i < 4; i++) {
+                HttpResponse<String> r = get("hdr-retry.test", "/h" + i);
+                assertEquals(200, r.statusCode(), r.body());
+            }
+            assertTrue(proxy.stats.get(Key.ERR_BK_RESP_HEADER_TIMEOUT) >= 1);
+            assertTrue(proxy.stats.get(Key.BACKEND_RETRY) >= 1);
+            assertEquals(504, get("hdr-no-retry.test", "/n").statusCode());
+        }
+    }
+
+    @Test
+    void aGetWhoseAnswerCouldNotBeParsedIsNotSentAgainOnAFreshConnection() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+        try (ServerSocket ss = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                while (!ss.isClosed()) {
+                    try (java.net.Socket s = ss.accept()) {
+                        java.io.InputStream in = s.getInputStream();
+                        byte[] buf = new byte[4096];
+                        while (in.read(buf) > 0) { // one request per read: the proxy sends a GET head in one write
+                            // the first answer keeps the connection pooled, every later one has two lengths
+                            String answer = requests.incrementAndGet() == 1
+                                    ? "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                                    : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok";
+                            s.getOutputStream().write(answer.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                        }
+                    } catch (Exception e) {
+                        // closed by the proxy or the test
+                    }
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            router.cluster("bad-answer.test", new ClusterPolicy(1000, 2000, 2, 2, ClusterPolicy.RETRY_CONNECT),
+                    ss.getLocalPort());
+            assertEquals(200, get("bad-answer.test", "/first").statusCode());
+            assertEquals(502, get("bad-answer.test", "/second").statusCode());
+            assertEquals(2, requests.get(), "the backend answered the second GET: it must not get it again");
+        }
+    }
+
+    /** A backend that accepts and reads but never answers. */
+    private static ServerSocket silentBackend() throws Exception {
+        ServerSocket ss = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread t = new Thread(() -> {
+            while (!ss.isClosed()) {
+                try (java.net.Socket s = ss.accept()) {
+                    while (s.getInputStream().read(new byte[4096]) > 0) {
+                        // never answers
+                    }
+                } catch (Exception e) {
+                    // closed by the proxy or the test
+                }
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return ss;
+    }
+
     /** A backend that accepts, reads the request head and closes without answering. */
     private static ServerSocket hangUpBackend() throws Exception {
         ServerSocket ss = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());

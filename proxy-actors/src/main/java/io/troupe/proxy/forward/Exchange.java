@@ -282,7 +282,7 @@ public final class Exchange {
         if (msg instanceof HttpResponse r) {
             if (!r.decoderResult().isSuccess()) {
                 ReferenceCountUtil.release(msg);
-                backendBroken("invalid response from " + upstream + ": " + r.decoderResult().cause());
+                backendBroken("invalid response from " + upstream + ": " + r.decoderResult().cause(), false);
                 return;
             }
             int code = r.status().code();
@@ -294,7 +294,7 @@ public final class Exchange {
             if (code == 101) {
                 // RFC 9110 §15.2.2: no switch the client did not ask for (Go's ReverseProxy refuses it at once too)
                 ReferenceCountUtil.release(msg);
-                backendBroken(upstream + " switched protocols though the client asked for no upgrade");
+                backendBroken(upstream + " switched protocols though the client asked for no upgrade", false);
                 return;
             }
             if (code >= 100 && code < 200) {
@@ -390,18 +390,20 @@ public final class Exchange {
             return;
         }
         backendBroken("connection to " + upstream + " closed before a response"
-                + (cause == null ? "" : ": " + cause));
+                + (cause == null ? "" : ": " + cause), true);
     }
 
-    private void backendBroken(String reason) {
+    /** @param nothingReceived the connection ended before any response byte (not an answer we could not use) */
+    private void backendBroken(String reason, boolean nothingReceived) {
         Channel b = backend;
         backend = null;
         if (b != null) {
             BackendHandler.of(b).exchange(null);
             b.close();
         }
-        if (retryableMethod && reused && !staleRetried) {
-            // a pooled keep-alive connection the backend had just closed: try once on a fresh one
+        if (retryableMethod && reused && nothingReceived && !staleRetried) {
+            // a pooled keep-alive connection the backend had just closed: try once on a fresh one (as Go's transport,
+            // only when no byte of a response came: a backend that answered has seen the request)
             staleRetried = true; // the same upstream again: it is not in tried until a retry moves on
             attempt();
             return;
@@ -428,7 +430,12 @@ public final class Exchange {
             BackendHandler.of(b).exchange(null);
             b.close();
         }
-        fail(504, "no response head from " + upstream + " within " + policy.responseHeaderTimeoutMs() + " ms");
+        String reason = "no response head from " + upstream + " within " + policy.responseHeaderTimeoutMs() + " ms";
+        if (retryableMethod && policy.retryLevel() >= ClusterPolicy.RETRY_GET) {
+            retryOrFail(504, reason); // BFE's clusterInvoke retries a header timeout like any backend error
+        } else {
+            fail(504, reason);
+        }
     }
 
     private void endInFlight() {
