@@ -1,5 +1,7 @@
 package io.troupe.proxy.forward;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.DefaultHeaders.NameValidator;
@@ -13,6 +15,7 @@ import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
 
@@ -91,7 +94,51 @@ final class BackendCodec extends CombinedChannelDuplexHandler<BackendCodec.Decod
             }
             super.encode(ctx, msg, out);
         }
+
+        @Override
+        protected void encodeInitialLine(ByteBuf buf, HttpRequest request) throws Exception {
+            String uri = request.uri();
+            if (isAscii(uri)) {
+                super.encodeInitialLine(buf, request);
+                return;
+            }
+            // the decoder made one char of each byte of the client's target: Netty would write them as UTF-8,
+            // doubling every byte over 0x7F, where nginx (and Go for a query) pass the bytes on as they came
+            ByteBufUtil.copy(request.method().asciiName(), buf);
+            buf.writeByte(' ');
+            writeTarget(buf, uri);
+            buf.writeByte(' ');
+            buf.writeCharSequence(request.protocolVersion().text(), StandardCharsets.US_ASCII);
+            buf.writeByte('\r').writeByte('\n');
+        }
     }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) > 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Each char up to 0xFF as the byte it came from; a wider one (a module's rewrite) as percent-encoded UTF-8. */
+    static void writeTarget(ByteBuf buf, String uri) {
+        for (int i = 0; i < uri.length(); i++) {
+            char c = uri.charAt(i);
+            if (c <= 0xff) {
+                buf.writeByte(c);
+                continue;
+            }
+            int end = Character.isHighSurrogate(c) && i + 1 < uri.length() ? i + 2 : i + 1;
+            for (byte b : uri.substring(i, end).getBytes(StandardCharsets.UTF_8)) {
+                buf.writeByte('%').writeByte(HEX[(b >> 4) & 0xf]).writeByte(HEX[b & 0xf]);
+            }
+            i = end - 1;
+        }
+    }
+
+    private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
 
     /** The response decoder with shared names and words for what most responses hold. */
     final class Decoder extends HttpResponseDecoder {

@@ -45,6 +45,28 @@ class BackendCodecTest {
         ch.writeInbound(Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII));
     }
 
+    /** The request line a request is encoded with, as bytes read one char each. */
+    private static String requestLine(String uri) {
+        EmbeddedChannel ch = channel();
+        ch.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, uri));
+        StringBuilder text = new StringBuilder();
+        ByteBuf out;
+        while ((out = ch.readOutbound()) != null) {
+            text.append(out.toString(StandardCharsets.ISO_8859_1));
+            out.release();
+        }
+        return text.substring(0, text.indexOf("\r\n"));
+    }
+
+    @Test
+    void aTargetsBytesOver0x7fGoToTheBackendAsTheClientSentThem() {
+        // the client's bytes e9 ff and c3 a9, one char each as the request decoder reads them
+        assertEquals("GET /echo/\u00e9\u00ff?q=\u00c3\u00a9 HTTP/1.1", requestLine("/echo/\u00e9\u00ff?q=\u00c3\u00a9"));
+        // a char no byte stands for (a module's rewrite) goes as percent-encoded UTF-8
+        assertEquals("GET /%E4%B8%AD/%F0%9F%98%80 HTTP/1.1", requestLine("/\u4e2d/\ud83d\ude00"));
+        assertEquals("GET /plain?a=1 HTTP/1.1", requestLine("/plain?a=1"));
+    }
+
     @Test
     void theResponseToHeadHasNoBodyAndTheNextResponseIsReadWhole() {
         EmbeddedChannel ch = channel();
