@@ -14,6 +14,7 @@ import sun.misc.Signal;
 
 /** {@code bin/cluster-node}: starts one Troupe cluster node and runs it until a signal or downing stops it. */
 @Command(name = "cluster-node", mixinStandardHelpOptions = true, sortOptions = false,
+        versionProvider = ClusterNodeMain.Version.class,
         description = {"Starts a Troupe cluster node. With no flags: a single-node cluster with roles worker,proxy,",
                 "cluster port 7355 and the admin API on 127.0.0.1:8421, configured from conf/cluster-node.conf.",
                 "Flags override the file; see docs/configuration.md."})
@@ -113,5 +114,15 @@ public final class ClusterNodeMain implements Callable<Integer> {
             return Path.of(home, "conf");
         }
         return Path.of("conf");
+    }
+
+    /** The version from the jar manifest, or "development build". */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = ClusterNodeMain.class.getPackage().getImplementationVersion();
+            return new String[] {"Troupe cluster-node " + (version != null ? version : "(development build)"),
+                "Java " + System.getProperty("java.version")};
+        }
     }
 }

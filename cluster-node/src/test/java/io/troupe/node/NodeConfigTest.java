@@ -123,6 +123,11 @@ class NodeConfigTest {
             assertEquals(2, code);
             assertTrue(err.toString(StandardCharsets.UTF_8).contains("--admin: 'localhost' is not host:port"),
                     err.toString());
+
+            java.io.StringWriter version = new java.io.StringWriter();
+            CommandLine line = new CommandLine(new ClusterNodeMain()).setOut(new java.io.PrintWriter(version));
+            assertEquals(0, line.execute("-V"));
+            assertTrue(version.toString().startsWith("Troupe cluster-node "), version.toString());
         } finally {
             System.setErr(original);
         }

@@ -26,8 +26,11 @@ public final class ModuleLoader {
     private ModuleLoader() {
     }
 
-    /** What {@link #discover} found: every module by name, and the class loader third-party jars were read with. */
-    public record Available(Map<String, Module> modules, ClassLoader loader) {
+    /**
+     * What {@link #discover} found: every module by name, the class loader third-party jars were read with, and the
+     * directory searched for those jars (null when there was none to search).
+     */
+    public record Available(Map<String, Module> modules, ClassLoader loader, Path modulesDir) {
 
         /**
          * The modules named in {@code enabled} (names trimmed, blanks and repeats skipped, as BFE does), in run
@@ -47,7 +50,9 @@ public final class ModuleLoader {
                 Module m = modules.get(n);
                 if (m == null) {
                     throw new IllegalArgumentException("troupe.proxy.modules: no module for " + n
-                            + " (available: " + modules.keySet() + ")");
+                            + " (available: " + modules.keySet() + "; a third-party module's jar goes in "
+                            + (modulesDir == null ? "troupe.proxy.modules-dir" : modulesDir.toAbsolutePath()
+                                    + (Files.isDirectory(modulesDir) ? "" : ", which does not exist")) + ")");
                 }
                 out.add(m);
             }
@@ -95,7 +100,7 @@ public final class ModuleLoader {
             throw new IllegalArgumentException("loading modules" + (jars.isEmpty() ? "" : " (jars in " + modulesDir
                     + ": " + jars + ")") + " failed: " + e.getMessage(), e);
         }
-        return new Available(java.util.Collections.unmodifiableMap(modules), loader);
+        return new Available(java.util.Collections.unmodifiableMap(modules), loader, modulesDir);
     }
 
     private static List<Path> jars(Path dir) {

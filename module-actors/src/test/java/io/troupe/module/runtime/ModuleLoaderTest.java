@@ -68,6 +68,9 @@ class ModuleLoaderTest {
         assertEquals(List.of("mod_block"), ModuleOrder.names(a.select(List.of(" mod_block ", "", "mod_block"))));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.select(List.of("mod_nope")));
         assertTrue(e.getMessage().contains("troupe.proxy.modules: no module for mod_nope"), e.getMessage());
+        // where its jar would have to be, and that the directory is missing
+        assertTrue(e.getMessage().contains("jar goes in " + tmp.resolve("no-such-dir").toAbsolutePath()
+                + ", which does not exist"), e.getMessage());
     }
 
     @Test
