@@ -99,7 +99,7 @@ public final class Prelaunch {
                     () -> WorkLaunch.prepareEnvironment(settings, handler, boosterConfig,
                             HandlerCalls.timeout(config, HandlerCalls.TIMEOUT_KEY)));
         } catch (Exception e) {
-            environment = new WorkLaunch.Environment(null, null, null, e);
+            environment = new WorkLaunch.Environment(null, null, null, e, null);
         }
         if (environment.error() != null) {
             return new Started(jobs, boosterConfig, preWorkError, environment, null, null, null, null, 0);

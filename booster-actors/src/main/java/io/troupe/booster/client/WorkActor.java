@@ -152,7 +152,8 @@ public final class WorkActor {
 
     private record PreWorkDone(Throwable error) implements Command {}
 
-    private record EnvReady(Map<String, String> env, Path tempDir, String warning, Throwable error) implements Command {}
+    private record EnvReady(Map<String, String> env, Path tempDir, String warning, Throwable error,
+            io.troupe.booster.hook.HookMode hookMode) implements Command {}
 
     private record GatewayEvent(ExecutorGateway.Event event) implements Command {}
 
@@ -205,6 +206,8 @@ public final class WorkActor {
     private int jobs = 1;
     private BoosterConfig boosterConfig;
     private Map<String, String> workEnv;
+    /** How the hook catches sub-works (null: not hooked); a shims work that caught none gets a note. */
+    private io.troupe.booster.hook.HookMode hookMode;
     private Path tempDir;
     private Path socket;
     private ActorRef<ExecutorGateway.Command> gateway;
@@ -393,7 +396,7 @@ public final class WorkActor {
         }
         afterPreWork(done.error());
         java.time.Duration handlerTimeout = HandlerCalls.timeout(context.getSystem().settings().config(), HandlerCalls.TIMEOUT_KEY);
-        onBlocking(() -> prepareEnvironment(handlerTimeout), error -> new EnvReady(null, null, null, error));
+        onBlocking(() -> prepareEnvironment(handlerTimeout), error -> new EnvReady(null, null, null, error, null));
         return Behaviors.same();
     }
 
@@ -429,6 +432,7 @@ public final class WorkActor {
             warn(environment.warning());
         }
         workEnv = environment.env();
+        hookMode = environment.hookMode();
         socket = started.socket();
         if (started.server() != null) {
             gateway = context.spawn(ExecutorGateway.adopt(started.server(), socket,
@@ -457,6 +461,7 @@ public final class WorkActor {
             warn(ready.warning());
         }
         workEnv = ready.env();
+        hookMode = ready.hookMode();
         socket = Path.of(workEnv.get("TROUPE_BOOSTER_SOCKET"));
         if (launch == Launch.EXTERNAL) {
             startProgress();
@@ -700,6 +705,11 @@ public final class WorkActor {
         if (noWorker != null && summary.total() > 0) {
             settings.console().err().println("[booster] no worker was known during the work: " + noWorker);
         }
+        if (hookMode == io.troupe.booster.hook.HookMode.SHIMS && summary.total() == 0) {
+            settings.console().err().println("[booster] note: the hook caught no sub-work. PATH shims catch only"
+                    + " commands the build runs by bare name; a build that runs its compiler by path (a CMake tree's"
+                    + " recorded /usr/bin/c++, CC=/usr/bin/gcc) needs --hook_mode preload");
+        }
         checkFallbackRatio(summary);
         return cleanup();
     }
@@ -850,7 +860,8 @@ public final class WorkActor {
 
     private EnvReady prepareEnvironment(java.time.Duration handlerTimeout) throws Exception {
         WorkLaunch.Environment environment = WorkLaunch.prepareEnvironment(settings, handler, boosterConfig, handlerTimeout);
-        return new EnvReady(environment.env(), environment.tempDir(), environment.warning(), environment.error());
+        return new EnvReady(environment.env(), environment.tempDir(), environment.warning(), environment.error(),
+                environment.hookMode());
     }
 
     private Process startWorkProcess() {

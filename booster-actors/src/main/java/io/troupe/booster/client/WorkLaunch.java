@@ -7,6 +7,7 @@ import io.troupe.api.booster.BoosterConfig;
 import io.troupe.api.booster.Handler;
 import io.troupe.api.booster.PreloadConfig;
 import io.troupe.booster.gateway.StdinIdentity;
+import io.troupe.booster.hook.HookMode;
 import io.troupe.booster.hook.Hooks;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,7 +24,8 @@ import java.util.concurrent.Callable;
 final class WorkLaunch {
 
     /** The work's environment: hooks installed, {@code TROUPE_BOOSTER_SOCKET} set; or the error that stopped it. */
-    record Environment(Map<String, String> env, Path tempDir, String warning, Exception error) {}
+    /** @param hookMode how sub-works are caught, or null when the work is not hooked */
+    record Environment(Map<String, String> env, Path tempDir, String warning, Exception error, HookMode hookMode) {}
 
     /**
      * The setting of the jobs a cluster build gets before it knows a worker ({@code @BK_JOBS}); 0 = what the last
@@ -90,6 +92,7 @@ final class WorkLaunch {
             // the booster decides --force_local_list (SubWorkActor), so it can count the sub-works it forces local
             env.remove(io.troupe.booster.exec.BoosterExec.FORCE_LOCAL_KEYS_ENV);
             String warning = null;
+            HookMode hookMode = null;
             if (settings.hook()) {
                 PreloadConfig rules;
                 try {
@@ -109,15 +112,16 @@ final class WorkLaunch {
                     rules = PreloadConfig.empty();
                 }
                 Hooks.Installed hooks = Hooks.install(settings.hookSettings(), rules, env);
+                hookMode = hooks.mode();
                 env = new HashMap<>(hooks.env());
                 for (String hookWarning : hooks.warnings()) {
                     warning = warning == null ? hookWarning : warning + "\n[booster] warning: " + hookWarning;
                 }
             }
             env.put("TROUPE_BOOSTER_SOCKET", dir.resolve("gateway.sock").toString());
-            return new Environment(Map.copyOf(env), dir, warning, null);
+            return new Environment(Map.copyOf(env), dir, warning, null, hookMode);
         } catch (Exception e) {
-            return new Environment(null, dir, null, e);
+            return new Environment(null, dir, null, e, null);
         }
     }
 

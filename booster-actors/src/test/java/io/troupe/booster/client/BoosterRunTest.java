@@ -83,6 +83,21 @@ class BoosterRunTest {
     }
 
     @Test
+    void aShimsWorkThatCaughtNothingSaysWhy() throws Exception {
+        Path file = Files.writeString(tmp.resolve("by-path.txt"), "x\n");
+        Path rules = Files.writeString(tmp.resolve("rules.json"),
+                "{\"hooks\":[{\"src_command\":\"cat\",\"target_command\":\"booster-exec $SRC_CMD\"}]}");
+        // cat by its path, as a CMake tree runs /usr/bin/c++: PATH shims cannot see it
+        String cat = Files.isExecutable(Path.of("/usr/bin/cat")) ? "/usr/bin/cat" : "/bin/cat";
+        WorkSettings settings = settings(cat + " " + file + " > out.txt", true, rules, false, List.of())
+                .withHookSettings(new io.troupe.booster.hook.HookSettings(io.troupe.booster.hook.HookMode.SHIMS, null));
+        assertEquals(0, BoosterRun.run(settings, new EchoHandler(), config("")), err());
+        assertTrue(err().contains("[booster] total 0, "), err());
+        assertTrue(err().contains("[booster] note: the hook caught no sub-work") && err().contains("--hook_mode preload"),
+                err());
+    }
+
+    @Test
     void hookedCatRunsOnTheEmbeddedWorker() throws Exception {
         Path file = Files.writeString(tmp.resolve("resolv.txt"), "nameserver 127.0.0.53\n");
         Path rules = Files.writeString(tmp.resolve("rules.json"),
