@@ -188,21 +188,23 @@ class BoosterControllerIT {
     @Test
     void aSignalToTheClientAloneReachesTheWholeBuild() throws Exception {
         // kill(1) of the booster's pid, as a CI wrapper sends it: make under the command's bash gets it too
-        for (String signal : new String[] {"INT", "TERM"}) {
-            Path pidFile = tmp.resolve("make-" + signal + ".pid");
+        for (String variant : new String[] {"INT", "TERM", "INT --no_controller", "TERM --no_controller"}) {
+            String signal = variant.split(" ")[0];
+            String[] flags = variant.contains(" ") ? new String[] {variant.split(" ")[1]} : new String[0];
+            Path pidFile = tmp.resolve("make-" + variant.replace(' ', '_') + ".pid");
             String name = "booster-" + boosters;
             // the inner bash stands for make: the command's own bash waits for it in the foreground
-            Process client = startBooster("bash -c 'echo $$ > " + pidFile + "; exec sleep 300'; echo after");
+            Process client = startBooster("bash -c 'echo $$ > " + pidFile + "; exec sleep 300'; echo after", flags);
             nodes.await("the build's make starts", BOOSTER_TIMEOUT,
                     () -> Files.exists(pidFile) && Files.size(pidFile) > 0);
             ProcessHandle make = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).orElseThrow();
             nodes.track(make);
             ProcessNodes.signal(client, signal);
-            int exit = ProcessNodes.awaitExit(client, Duration.ofSeconds(30), "booster after SIG" + signal,
+            int exit = ProcessNodes.awaitExit(client, Duration.ofSeconds(30), "booster after SIG" + variant,
                     () -> "\n" + run(-1, name).describe());
             Run run = run(exit, name);
             // under SIGTERM the command's bash dies at once and make, moved to init, ends just after
-            nodes.await("make ends after SIG" + signal, Duration.ofSeconds(10), () -> !make.isAlive());
+            nodes.await("make ends after SIG" + variant, Duration.ofSeconds(10), () -> !make.isAlive());
             assertEquals(signal.equals("INT") ? 130 : 143, run.exitCode, run.describe());
             assertFalse(run.stdout.contains("after"), run.describe());
         }

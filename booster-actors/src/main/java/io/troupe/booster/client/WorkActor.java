@@ -52,7 +52,7 @@ public final class WorkActor {
 
     /** How the work's sub-works arrive. */
     public enum Launch {
-        /** run the work command with {@code /bin/sh -c} and an ExecutorGateway for booster-exec */
+        /** run the work command with {@code bash -c} and an ExecutorGateway for booster-exec */
         RUN_COMMAND,
         /** no command and no gateway: the embedding code sends {@link SubWork} and then {@link WorkCommandExited} */
         EXTERNAL

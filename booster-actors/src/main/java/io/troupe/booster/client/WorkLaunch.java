@@ -134,6 +134,38 @@ final class WorkLaunch {
         }
         builder.environment().clear();
         builder.environment().putAll(env);
-        return builder.start();
+        Process process = builder.start();
+        stopWithTheJvm(process);
+        return process;
+    }
+
+    /**
+     * A booster JVM that a signal ends (kill of its pid alone, which the command's bash would not pass on to make)
+     * stops the work command's whole tree first and waits a little for it, so no build goes on without it.
+     */
+    private static void stopWithTheJvm(Process process) {
+        Thread stop = new Thread(() -> {
+            if (process.isAlive()) {
+                process.descendants().forEach(ProcessHandle::destroy);
+                process.destroy();
+                try {
+                    process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }, "troupe-work-command-stop");
+        try {
+            Runtime.getRuntime().addShutdownHook(stop);
+        } catch (IllegalStateException e) {
+            return; // the JVM is going down already
+        }
+        process.onExit().thenRun(() -> {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stop);
+            } catch (IllegalStateException e) {
+                // shutting down: the hook finds the command gone
+            }
+        });
     }
 }
