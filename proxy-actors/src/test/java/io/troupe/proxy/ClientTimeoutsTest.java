@@ -17,12 +17,13 @@ import org.junit.jupiter.api.Test;
  */
 class ClientTimeoutsTest {
     private TestBackend backend;
+    private TestRouter router;
     private TestProxy proxy;
 
     @BeforeEach
     void setUp() throws Exception {
         backend = new TestBackend("a");
-        TestRouter router = new TestRouter()
+        router = new TestRouter()
                 .cluster("one.test", ClusterPolicy.DEFAULT, backend.port())
                 .cluster("short.test", new ClusterPolicy(1000, 60_000, 2, 2, ClusterPolicy.RETRY_CONNECT,
                         300, 300, 300), backend.port());
@@ -80,6 +81,39 @@ class ClientTimeoutsTest {
         }
         // an idle keep-alive close is not an error
         assertEquals(0, proxy.stats.get(Key.ERR_CLIENT_TIMEOUT));
+    }
+
+    @Test
+    void aBackendThatStallsMidBodyIsCutAtTheClustersTimeoutWriteClient() throws Exception {
+        // the head and half the body, then nothing: BFE cancels the request at TimeoutWriteClient
+        try (java.net.ServerSocket stalling = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                try (java.net.Socket s = stalling.accept()) {
+                    s.getInputStream().read(new byte[4096]);
+                    s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234"
+                            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    s.getInputStream().read(new byte[4096]); // until the proxy closes it
+                } catch (java.io.IOException e) {
+                    // closed by the test
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            router.cluster("stall.test", new ClusterPolicy(1000, 60_000, 2, 2, ClusterPolicy.RETRY_CONNECT,
+                    30_000, 300, 60_000), stalling.getLocalPort());
+            try (RawHttp c = new RawHttp(proxy.port())) {
+                c.socket.setSoTimeout(5000);
+                long start = System.nanoTime();
+                c.send("GET /stall HTTP/1.1\r\nHost: stall.test\r\n\r\n");
+                try { // the head and the half body come, then the close
+                    c.socket.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                } catch (java.net.SocketTimeoutException e) {
+                    throw new AssertionError("a stalled backend held the client past TimeoutWriteClient", e);
+                }
+                assertTrue(System.nanoTime() - start < 4_000_000_000L, "closed, but not near the 300 ms deadline");
+            }
+        }
+        assertEquals(1, proxy.stats.get(Key.ERR_CLIENT_TIMEOUT));
     }
 
     @Test

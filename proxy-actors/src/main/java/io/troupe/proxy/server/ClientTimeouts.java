@@ -17,8 +17,15 @@ final class ClientTimeouts {
     private final Runnable onTimeout;
     private final long defaultKeepAliveMs;
     private ScheduledFuture<?> bodyTimer;
-    /** Armed only while the client cannot take more of the response: most responses never schedule one. */
+    /**
+     * The response deadline's timer, one per connection: each response only moves {@code writeDeadline}, and the
+     * timer, when it wakes early, waits out the rest (as the backend's ResponseDeadline does), so a keep-alive
+     * response schedules nothing of its own. It runs while a response is under way whether or not the client reads,
+     * so a backend that stalls mid-body is cut too (BFE's AfterFunc on TimeoutWriteClient).
+     */
     private ScheduledFuture<?> writeTimer;
+    /** When {@code writeTimer} fires (System.nanoTime()), valid while it is set. */
+    private long writeTimerAt;
     private int writeTimeoutMs;
     /** System.nanoTime() by which the response being written must be out; 0 = none. */
     private long writeDeadline;
@@ -71,13 +78,12 @@ final class ClientTimeouts {
         return keepAliveMs;
     }
 
-    /** The response head is being written; like a socket write deadline from here on. */
-    void responseStarted(boolean writable) {
+    /** The response head is being written: the whole response must be out by the cluster's TimeoutWriteClient. */
+    void responseStarted() {
         if (writeTimeoutMs > 0) {
-            writeDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(writeTimeoutMs);
-            if (!writable) {
-                armWrite();
-            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(writeTimeoutMs);
+            writeDeadline = deadline == 0 ? 1 : deadline; // 0 stands for none
+            armWrite();
         }
     }
 
@@ -88,46 +94,51 @@ final class ClientTimeouts {
     /** The last piece of the response was queued: the deadline holds until it has left, not merely until queued. */
     void lastWritten(ChannelFuture written) {
         long deadline = writeDeadline;
-        cancelWrite();
-        if (deadline != 0 && !written.isDone()) {
-            ScheduledFuture<?> tail = loop.schedule(onTimeout, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            written.addListener(f -> tail.cancel(false));
-        }
-    }
-
-    void writabilityChanged(boolean writable) {
-        if (writeDeadline == 0) {
+        if (deadline == 0 || written.isDone()) {
+            writeDeadline = 0;
             return;
         }
-        if (!writable) {
-            armWrite();
-        } else if (writeTimer != null) {
-            writeTimer.cancel(false);
-            writeTimer = null;
-        }
+        written.addListener(f -> {
+            if (writeDeadline == deadline) { // not a pipelined response begun since
+                writeDeadline = 0;
+            }
+        });
     }
 
     private void armWrite() {
-        if (writeTimer == null) {
-            writeTimer = loop.schedule(this::writeExpired, Math.max(0, writeDeadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        if (writeTimer != null) {
+            if (writeTimerAt - writeDeadline <= 0) {
+                return; // it wakes no later than this deadline and then waits out the rest
+            }
+            writeTimer.cancel(false); // a shorter timeout than the one it was set for
         }
+        writeTimerAt = writeDeadline;
+        writeTimer = loop.schedule(this::writeExpired, Math.max(0, writeDeadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
     private void writeExpired() {
         writeTimer = null;
+        if (writeDeadline == 0) {
+            return; // no response under way: the next one schedules afresh
+        }
+        if (writeDeadline - System.nanoTime() > 0) {
+            armWrite();
+            return;
+        }
+        writeDeadline = 0;
         onTimeout.run();
     }
 
     void cancelWrite() {
+        writeDeadline = 0; // a pending timer finds nothing to do when it wakes
+    }
+
+    void cancelAll() {
+        cancelBody();
         writeDeadline = 0;
         if (writeTimer != null) {
             writeTimer.cancel(false);
             writeTimer = null;
         }
-    }
-
-    void cancelAll() {
-        cancelBody();
-        cancelWrite();
     }
 }

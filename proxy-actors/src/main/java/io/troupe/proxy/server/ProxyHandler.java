@@ -344,7 +344,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        timeouts.writabilityChanged(ctx.channel().isWritable());
         if (exchange != null) {
             exchange.onClientWritabilityChanged(ctx.channel().isWritable());
         }

@@ -104,7 +104,7 @@ final class ResponsePath implements ClientLeg {
         // nothing waits on this write: a failure closes the connection through exceptionCaught
         ctx.write(head, ctx.voidPromise());
         headSent = true;
-        h.timeouts.responseStarted(ctx.channel().isWritable());
+        h.timeouts.responseStarted();
     }
 
     /** A piece of the backend's response body; the last one ends the request. */
