@@ -222,6 +222,45 @@ class HttpEdgesTest {
     }
 
     @Test
+    void everyResponseCarriesADateAndABackendsOwnIsKept() throws Exception {
+        String own = "Mon, 01 Jan 2024 00:00:00 GMT";
+        try (ServerSocket backend = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            Thread t = new Thread(() -> {
+                for (String answer : new String[] {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                        "HTTP/1.1 200 OK\r\nDate: " + own + "\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"}) {
+                    try (Socket c = backend.accept()) {
+                        c.getInputStream().read(new byte[4096]);
+                        c.getOutputStream().write(answer.getBytes(StandardCharsets.ISO_8859_1));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            router.cluster("dated.test", ClusterPolicy.DEFAULT, backend.getLocalPort());
+            try (RawHttp c = new RawHttp(proxy.port())) {
+                c.send("GET /no-date HTTP/1.1\r\nHost: dated.test\r\n\r\n");
+                RawHttp.Resp r = c.read();
+                assertEquals(200, r.status());
+                java.time.ZonedDateTime date = java.time.ZonedDateTime.parse(r.header("Date"),
+                        java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME);
+                assertTrue(Math.abs(date.toEpochSecond() - System.currentTimeMillis() / 1000) < 60, r.header("Date"));
+            }
+            try (RawHttp c = new RawHttp(proxy.port())) {
+                c.send("GET /own-date HTTP/1.1\r\nHost: dated.test\r\n\r\n");
+                assertEquals(own, c.read().header("Date"));
+            }
+        }
+        try (RawHttp c = new RawHttp(proxy.port())) { // the proxy's own answer
+            c.send("GET / HTTP/1.1\r\n\r\n");
+            RawHttp.Resp r = c.read();
+            assertEquals(400, r.status());
+            assertNotNull(r.header("Date"), r.headers().toString());
+        }
+    }
+
+    @Test
     void connectIsA405() throws Exception {
         try (RawHttp c = new RawHttp(proxy.port())) {
             c.send("CONNECT one.test:443 HTTP/1.1\r\nHost: one.test:443\r\n\r\n");

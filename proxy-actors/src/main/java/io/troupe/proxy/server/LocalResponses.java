@@ -42,6 +42,7 @@ final class LocalResponses {
                 Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
         full.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
         full.headers().set(HttpHeaderNames.CONTENT_LENGTH, full.content().readableBytes());
+        HttpDate.addIfAbsent(full.headers());
         if (status.code() == 405) {
             // RFC 9110 §15.5.6: a 405 names the methods that are served
             full.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH, TRACE");
@@ -60,6 +61,7 @@ final class LocalResponses {
                 HttpResponseStatus.valueOf(r.status()), Unpooled.wrappedBuffer(r.body()));
         copyHeaders(r, full);
         full.headers().set(HttpHeaderNames.CONTENT_LENGTH, full.content().readableBytes());
+        HttpDate.addIfAbsent(full.headers());
         return full;
     }
 
@@ -68,6 +70,7 @@ final class LocalResponses {
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()));
         copyHeaders(r, head);
         head.headers().set(HttpHeaderNames.CONTENT_LENGTH, fb.length());
+        HttpDate.addIfAbsent(head.headers());
         return head;
     }
 

@@ -87,6 +87,7 @@ final class ResponsePath implements ClientLeg {
         bodyTransform = req.getContext(BodyTransform.CONTEXT_KEY) instanceof BodyTransform t ? t : null;
         int status = head.status().code();
         HopByHop.strip(head.headers(), false);
+        HttpDate.addIfAbsent(head.headers());
         if (!h.http2) {
             boolean bodyAllowed = status >= 200 && status != 204 && status != 304
                     && !HttpMethod.HEAD.equals(h.clientHead.method());
