@@ -47,8 +47,9 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "  the work command's exit code",
-            "1:an error while running (cluster, handler, hooks); the message says which",
-            "2:invalid arguments",
+            "1:the booster itself failed while running; the message says how",
+            "2:invalid arguments, or the work could not be set up (hook rules, handler plugin, PreWork under",
+            "  --no_local); the message says which",
             "3:the work command succeeded but more sub-works fell back than --max_fallback_ratio allows"
         })
 public final class BoosterCli implements Callable<Integer> {
@@ -98,7 +99,8 @@ public final class BoosterCli implements Callable<Integer> {
     private boolean noLocal;
 
     @Option(names = "--remote_retry_times", paramLabel = "N", defaultValue = "1",
-            description = "remote attempts per sub-work before the local retry (default: ${DEFAULT-VALUE})")
+            description = "remote retries per sub-work after its first remote attempt, before the local run"
+                    + " (default: ${DEFAULT-VALUE})")
     private int remoteRetryTimes;
 
     @Option(names = "--max_local_total_jobs", paramLabel = "N", defaultValue = "0",
