@@ -324,6 +324,12 @@ public final class BoosterCli implements Callable<Integer> {
         CommandLine.IParameterExceptionHandler standard = commandLine.getParameterExceptionHandler();
         commandLine.setParameterExceptionHandler((ex, args) -> {
             CommandLine cl = ex.getCommandLine();
+            if (ex instanceof BadValue) {
+                // the flags parsed; one value is wrong: the message names it, the whole usage would bury it
+                cl.getErr().println("[booster] " + ex.getMessage());
+                cl.getErr().println("[booster] see booster --help");
+                return 2;
+            }
             if (ex instanceof CommandLine.MissingParameterException && !cl.getUnmatchedArguments().isEmpty()) {
                 // picocli would name the missing option alone; a misspelt flag (--hook-mode) is as likely the fault
                 cl.getErr().println(ex.getMessage());
@@ -408,12 +414,12 @@ public final class BoosterCli implements Callable<Integer> {
         try {
             long bytes = com.typesafe.config.ConfigFactory.parseMap(Map.of("size", maxFileSize)).getBytes("size");
             if (bytes < 1) {
-                throw new ParameterException(spec.commandLine(), "--max_file_size must be at least 1 byte, got '"
+                throw new BadValue(spec.commandLine(), "--max_file_size must be at least 1 byte, got '"
                         + maxFileSize + "'");
             }
             return bytes;
         } catch (com.typesafe.config.ConfigException e) {
-            throw new ParameterException(spec.commandLine(), "--max_file_size '" + maxFileSize
+            throw new BadValue(spec.commandLine(), "--max_file_size '" + maxFileSize
                     + "' is not a size (examples: 1GiB, 500M, 1048576)");
         }
     }
@@ -421,14 +427,14 @@ public final class BoosterCli implements Callable<Integer> {
     /** The validated settings; throws a ParameterException naming the bad argument. */
     public WorkSettings settings() {
         if (!Handlers.TYPES.contains(type)) {
-            throw new ParameterException(spec.commandLine(), "unknown booster type '" + type
+            throw new BadValue(spec.commandLine(), "unknown booster type '" + type
                     + "' (-bt/--booster_type); known types: " + String.join(", ", Handlers.TYPES));
         }
         if (command.isBlank()) {
-            throw new ParameterException(spec.commandLine(), "-a/--args is empty: give the work command to run");
+            throw new BadValue(spec.commandLine(), "-a/--args is empty: give the work command to run");
         }
         if ((local || degraded) && noLocal) {
-            throw new ParameterException(spec.commandLine(), (local ? "--local" : "--degraded")
+            throw new BadValue(spec.commandLine(), (local ? "--local" : "--degraded")
                     + " and --no_local contradict each other");
         }
         requireAtLeast("--remote_retry_times", remoteRetryTimes, 0);
@@ -448,7 +454,7 @@ public final class BoosterCli implements Callable<Integer> {
         requireAtLeast("--max_local_pre_jobs", maxLocalPreJobs, 0);
         requireAtLeast("--max_local_post_jobs", maxLocalPostJobs, 0);
         if (forceLocalList.stream().anyMatch(String::isBlank)) {
-            throw new ParameterException(spec.commandLine(),
+            throw new BadValue(spec.commandLine(),
                     "-fll/--force_local_list has an empty key: it would match every sub-work");
         }
         if (ioTimeoutSecs == 0) {
@@ -458,7 +464,7 @@ public final class BoosterCli implements Callable<Integer> {
         requireAtLeast("--io_timeout_secs", ioTimeoutSecs, 5);
         requireAtLeast("--remote_timeout_secs", remoteTimeoutSecs, 0);
         if (!(maxFallbackRatio >= 0 && maxFallbackRatio <= 1)) {
-            throw new ParameterException(spec.commandLine(),
+            throw new BadValue(spec.commandLine(),
                     "--max_fallback_ratio must be between 0 and 1, not " + maxFallbackRatio);
         }
         Path rules = hookConfig == null ? null : readableFile("--hook_config", hookConfig);
@@ -515,7 +521,7 @@ public final class BoosterCli implements Callable<Integer> {
             }
         }
         if (build != null && !build.isEmpty() && !build.matches("[A-Za-z0-9._-]+")) {
-            throw new ParameterException(spec.commandLine(), source + " '" + build
+            throw new BadValue(spec.commandLine(), source + " '" + build
                     + "' may hold only letters, digits, '.', '_' and '-' (it becomes part of the work id)");
         }
         return build;
@@ -525,7 +531,7 @@ public final class BoosterCli implements Callable<Integer> {
     private Path readableFile(String flag, Path value) {
         Path file = workDir.resolve(value).normalize();
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-            throw new ParameterException(spec.commandLine(), flag + " " + value + ": no readable file at " + file);
+            throw new BadValue(spec.commandLine(), flag + " " + value + ": no readable file at " + file);
         }
         return file;
     }
@@ -536,14 +542,14 @@ public final class BoosterCli implements Callable<Integer> {
             try {
                 mode = HookMode.parse(hookMode);
             } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), e.getMessage());
+                throw new BadValue(spec.commandLine(), e.getMessage());
             }
         }
         Path library = null;
         if (hookPreloadLibrary != null) {
             library = readableFile("--hook_preload_library", hookPreloadLibrary);
             if (mode == HookMode.SHIMS) {
-                throw new ParameterException(spec.commandLine(),
+                throw new BadValue(spec.commandLine(),
                         "--hook_preload_library and --hook_mode shims contradict each other");
             }
         }
@@ -552,7 +558,7 @@ public final class BoosterCli implements Callable<Integer> {
 
     private void requireAtLeast(String option, int value, int min) {
         if (value < min) {
-            throw new ParameterException(spec.commandLine(), option + " must be at least " + min + ", not " + value);
+            throw new BadValue(spec.commandLine(), option + " must be at least " + min + ", not " + value);
         }
     }
 
@@ -576,6 +582,15 @@ public final class BoosterCli implements Callable<Integer> {
                 throw new CommandLine.TypeConversionException("'" + value + "': port " + number + " is not in 1-65535");
             }
             return value;
+        }
+    }
+
+    /** A flag's value (or a file it names) that the booster cannot use; the flags themselves parsed. */
+    private static final class BadValue extends ParameterException {
+        private static final long serialVersionUID = 1L;
+
+        BadValue(CommandLine commandLine, String message) {
+            super(commandLine, message);
         }
     }
 

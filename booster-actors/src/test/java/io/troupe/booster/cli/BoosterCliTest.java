@@ -1,6 +1,7 @@
 package io.troupe.booster.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -179,8 +180,9 @@ class BoosterCliTest {
     @Test
     void missingHookConfigFileIsNamed() {
         assertEquals(2, run("-bt", "custom", "-a", "cat x", "--hook", "--hook_config", "nope.json"));
-        assertTrue(err.toString().contains("--hook_config nope.json: no readable file at " + dir.resolve("nope.json")),
-                err.toString());
+        assertTrue(err.toString().contains("[booster] --hook_config nope.json: no readable file at "
+                + dir.resolve("nope.json")), err.toString());
+        assertFalse(err.toString().contains("Usage:"), "a bad value is named, not buried under the usage: " + err);
     }
 
     @Test
