@@ -120,9 +120,7 @@ public final class ClusterNodeMain implements Callable<Integer> {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String version = ClusterNodeMain.class.getPackage().getImplementationVersion();
-            return new String[] {"Troupe cluster-node " + (version != null ? version : "(development build)"),
-                "Java " + System.getProperty("java.version")};
+            return io.troupe.booster.cli.BoosterCli.versionLines("Troupe cluster-node", ClusterNodeMain.class);
         }
     }
 }

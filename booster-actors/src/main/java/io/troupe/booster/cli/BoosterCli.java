@@ -598,10 +598,15 @@ public final class BoosterCli implements Callable<Integer> {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String version = BoosterCli.class.getPackage().getImplementationVersion();
-            return new String[] {"Troupe booster " + (version != null ? version : "(development build)"),
-                "Java " + System.getProperty("java.version")};
+            return versionLines("Troupe booster", BoosterCli.class);
         }
+    }
+
+    /** {@code -V}'s lines for a Troupe program: its name, the version in {@code of}'s jar manifest, the Java. */
+    public static String[] versionLines(String program, Class<?> of) {
+        String version = of.getPackage().getImplementationVersion();
+        return new String[] {program + " " + (version != null ? version : "(development build)"),
+            "Java " + System.getProperty("java.version")};
     }
 
     /** Where picocli prints, for tests. */
