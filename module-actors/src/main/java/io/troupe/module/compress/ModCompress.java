@@ -21,18 +21,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * BFE's mod_compress: at AFTER_LOCATION the first rule of the product whose Cond matches, for a client that
- * accepts the rule's encoding, is kept in the request context; at READ_RESPONSE a 200 response without a
- * Content-Encoding is then compressed as it streams (gzip, or brotli where brotli4j loads).
+ * BFE's mod_compress, at READ_RESPONSE as BFE runs it: for a client that accepts gzip or br and a response without a
+ * Content-Encoding (or {@code identity}), the first rule of the product whose Cond matches compresses the body as
+ * it streams, when the client accepts that rule's encoding (gzip, or brotli where brotli4j loads). Counters are
+ * BFE's {@code ModuleCompressState}. Unlike BFE, a response that has no body (HEAD, 204, 304) is left alone.
  */
 public final class ModCompress implements Module {
     public static final String NAME = "mod_compress";
-    /** BFE's ReqCtxEncodeInfo key. */
-    public static final String ENCODE_INFO = "mod_compress.encode_info";
     private static final Logger log = LoggerFactory.getLogger(ModCompress.class);
 
     private final ModuleState state = new ModuleState(NAME, "REQ_TOTAL", "REQ_SUPPORT_COMPRESS",
-            "REQ_MATCH_COMPRESS_RULE", "RES_ENCODE_COMPRESS");
+            "REQ_MATCH_COMPRESS_RULE", "RES_ENCODE_COMPRESS", "RES_ENCODE_GZIP_COMPRESS", "RES_ENCODE_BR_COMPRESS");
     private DataTable<CompressRules> rules;
 
     @Override
@@ -46,47 +45,36 @@ public final class ModCompress implements Module {
         Path data = ModuleData.path(ini, "Basic", "ProductRulePath", "mod_compress/compress_rule.data");
         ini.bool("Log", "OpenDebug", false);
         rules = DataTable.open(web, NAME, data, confRoot, CompressRules::load, CompressRules::version);
-        callbacks.addFilter(CallbackPoint.AFTER_LOCATION, this::checkHandler);
         callbacks.addFilter(CallbackPoint.READ_RESPONSE, this::compressHandler);
         state.register(web);
     }
 
-    FilterResult checkHandler(Request req) {
-        state.inc("REQ_TOTAL");
+    ReturnCode compressHandler(Request req, Response res) {
         String accept = String.join(",", req.headers("Accept-Encoding"));
         boolean gzip = hasToken(accept, "gzip");
         boolean br = hasToken(accept, "br");
         if (!gzip && !br) {
-            return FilterResult.GO_ON;
-        }
-        state.inc("REQ_SUPPORT_COMPRESS");
-        List<CompressRules.Rule> list = req.product() == null ? null : rules.get().byProduct().get(req.product());
-        if (list == null) {
-            return FilterResult.GO_ON;
-        }
-        for (CompressRules.Rule rule : list) {
-            boolean accepted = rule.encoding().equals("gzip") ? gzip : br;
-            if (accepted && rule.cond().match(req)) {
-                state.inc("REQ_MATCH_COMPRESS_RULE");
-                req.setContext(ENCODE_INFO, rule);
-                break;
-            }
-        }
-        return FilterResult.GO_ON;
-    }
-
-    ReturnCode compressHandler(Request req, Response res) {
-        if (!(req.getContext(ENCODE_INFO) instanceof CompressRules.Rule rule)) {
             return ReturnCode.GO_ON;
         }
+        state.inc("REQ_SUPPORT_COMPRESS");
         String ce = res.header("Content-Encoding");
-        if (res.status() != 200 || (ce != null && !ce.isEmpty()) || req.method().equals("HEAD")) {
+        if (ce != null && !ce.isEmpty() && !ce.equals("identity")) {
+            return ReturnCode.GO_ON;
+        }
+        state.inc("REQ_TOTAL");
+        CompressRules.Rule rule = firstMatch(req);
+        if (rule == null) {
+            return ReturnCode.GO_ON;
+        }
+        state.inc("REQ_MATCH_COMPRESS_RULE");
+        boolean isGzip = rule.cmd().equals("GZIP");
+        int status = res.status();
+        if (!(isGzip ? gzip : br) || req.method().equals("HEAD") || status == 204 || status == 304 || status < 200) {
             return ReturnCode.GO_ON;
         }
         BodyTransform t;
         try {
-            t = rule.cmd().equals("GZIP") ? new GzipTransform(rule.quality(), rule.flushSize())
-                    : new Brotli(rule.quality(), rule.flushSize());
+            t = isGzip ? new GzipTransform(rule.quality(), rule.flushSize()) : new Brotli(rule.quality(), rule.flushSize());
         } catch (IOException | RuntimeException e) {
             log.warn("{}: cannot start {}: {}", NAME, rule.cmd(), e.toString());
             return ReturnCode.GO_ON;
@@ -95,8 +83,21 @@ public final class ModCompress implements Module {
         res.setHeader("Content-Encoding", rule.encoding());
         res.removeHeader("Content-Length");
         res.addHeader("Vary", "Accept-Encoding");
+        state.inc(isGzip ? "RES_ENCODE_GZIP_COMPRESS" : "RES_ENCODE_BR_COMPRESS");
         state.inc("RES_ENCODE_COMPRESS");
         return ReturnCode.GO_ON;
+    }
+
+    private CompressRules.Rule firstMatch(Request req) {
+        List<CompressRules.Rule> list = req.product() == null ? null : rules.get().byProduct().get(req.product());
+        if (list != null) {
+            for (CompressRules.Rule rule : list) {
+                if (rule.cond().match(req)) {
+                    return rule;
+                }
+            }
+        }
+        return null;
     }
 
     private static final java.util.regex.Pattern Q_ZERO = java.util.regex.Pattern.compile(";q=0(\\.0*)?");

@@ -94,26 +94,52 @@ class CompressTest {
     }
 
     @Test
-    void shippedRulesEncodeOnlyAcceptedOkResponses() throws Exception {
+    void shippedRulesEncodeWhatAcceptingClientsGetAsBfeDoes() throws Exception {
         Recorder rec = new Recorder();
         ModCompress m = new ModCompress();
         m.init(rec, rec, Path.of("../conf"));
         FakeRequest r = new FakeRequest("GET", "/", "example_product", "1.2.3.4")
                 .header("Host", "example.org").header("Accept-Encoding", "br;q=0, gzip");
-        m.checkHandler(r);
         Response res = Response.of(200, "x");
         res.setHeader("Content-Length", "1");
         m.compressHandler(r, res);
         assertEquals("gzip", res.header("Content-Encoding"));
         assertNull(res.header("Content-Length"));
         assertTrue(r.getContext(BodyTransform.CONTEXT_KEY) instanceof GzipTransform);
+
         FakeRequest plain = new FakeRequest("GET", "/", "example_product", "1.2.3.4").header("Host", "example.org");
-        m.checkHandler(plain);
         Response res2 = Response.of(200, "x");
         m.compressHandler(plain, res2);
-        assertNull(res2.header("Content-Encoding"));
+        assertNull(res2.header("Content-Encoding"), "the client accepts no encoding");
+
+        // as BFE: any status with a body, and Content-Encoding: identity, are compressed
+        FakeRequest notFound = new FakeRequest("GET", "/", "example_product", "1.2.3.4")
+                .header("Host", "example.org").header("Accept-Encoding", "gzip");
+        Response res3 = Response.of(404, "missing");
+        res3.setHeader("Content-Encoding", "identity");
+        m.compressHandler(notFound, res3);
+        assertEquals("gzip", res3.header("Content-Encoding"));
+
+        // already encoded, or no body: left alone
+        FakeRequest encoded = new FakeRequest("GET", "/", "example_product", "1.2.3.4")
+                .header("Host", "example.org").header("Accept-Encoding", "gzip");
+        Response res4 = Response.of(200, "x");
+        res4.setHeader("Content-Encoding", "br");
+        m.compressHandler(encoded, res4);
+        assertEquals("br", res4.header("Content-Encoding"));
+        FakeRequest head = new FakeRequest("HEAD", "/", "example_product", "1.2.3.4")
+                .header("Host", "example.org").header("Accept-Encoding", "gzip");
+        Response res5 = Response.of(304, "");
+        m.compressHandler(head, res5);
+        assertNull(res5.header("Content-Encoding"));
+
         assertFalse(ModCompress.hasToken("gzip;q=0", "gzip"));
-        assertEquals(2, m.counter("REQ_TOTAL"));
-        assertEquals(1, m.counter("RES_ENCODE_COMPRESS"));
+        // BFE's ModuleCompressState: REQ_TOTAL counts accepting clients whose response is not encoded yet
+        assertEquals(4, m.counter("REQ_SUPPORT_COMPRESS"));
+        assertEquals(3, m.counter("REQ_TOTAL"));
+        assertEquals(3, m.counter("REQ_MATCH_COMPRESS_RULE"));
+        assertEquals(2, m.counter("RES_ENCODE_GZIP_COMPRESS"));
+        assertEquals(0, m.counter("RES_ENCODE_BR_COMPRESS"));
+        assertEquals(2, m.counter("RES_ENCODE_COMPRESS"));
     }
 }
