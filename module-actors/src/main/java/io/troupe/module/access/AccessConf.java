@@ -6,26 +6,44 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Set;
 
-/** mod_access.conf ([Log] and [Template], BFE's keys), checked as BFE checks it. */
+/**
+ * mod_access.conf ([Log] and [Template], BFE's keys), checked as BFE checks it: either {@code LogFile} (one file,
+ * {@code /dev/stdout} say, never rotated; {@code rotateWhen} null) or {@code LogPrefix}, {@code LogDir},
+ * {@code RotateWhen} and {@code BackupCount} (a rotated {@code <LogDir>/<LogPrefix>.log}).
+ */
 record AccessConf(Path logFile, String rotateWhen, int backupCount, int queueSize,
                   LogTemplate request, LogTemplate session) {
 
-    static final String[] KEYS = {"Log.LogPrefix", "Log.LogDir", "Log.RotateWhen", "Log.BackupCount",
+    static final String[] KEYS = {"Log.LogFile", "Log.LogPrefix", "Log.LogDir", "Log.RotateWhen", "Log.BackupCount",
             "Log.QueueSize", "Template.RequestTemplate", "Template.SessionTemplate"};
     /** log4go's WhenIsValid values. */
     static final Set<String> ROTATE_WHEN = Set.of("M", "H", "D", "MIDNIGHT", "NEXTHOUR", "NEXTDAY");
 
     static AccessConf load(Path file, Path confRoot) throws ConfigFileException {
         ModuleConf ini = ModuleConf.load(file, confRoot, KEYS);
-        String prefix = nonEmpty(ini, "Log", "LogPrefix", "is empty");
-        String dir = nonEmpty(ini, "Log", "LogDir", "is empty");
+        String single = ini.string("Log", "LogFile", "");
         String when = ini.string("Log", "RotateWhen", "");
-        if (!ROTATE_WHEN.contains(when.toUpperCase(Locale.ROOT))) {
-            throw new ConfigFileException(file, "Log.RotateWhen", "invalid: '" + when + "' (one of " + ROTATE_WHEN + ")");
-        }
         int backups = (int) ini.integer("Log", "BackupCount", 0);
-        if (backups <= 0) {
-            throw new ConfigFileException(file, "Log.BackupCount", "should be > 0: " + backups);
+        Path logFile;
+        if (!single.isEmpty()) {
+            if (!ini.string("Log", "LogPrefix", "").isEmpty() || !ini.string("Log", "LogDir", "").isEmpty()
+                    || !when.isEmpty() || backups > 0) {
+                throw new ConfigFileException(file, "Log.LogFile", "LogPrefix, LogDir, RotateWhen and BackupCount"
+                        + " cannot be set when LogFile is set");
+            }
+            logFile = ModuleConf.resolve(confRoot, single);
+            when = null;
+            backups = 0;
+        } else {
+            String prefix = nonEmpty(ini, "Log", "LogPrefix", "is empty");
+            String dir = nonEmpty(ini, "Log", "LogDir", "is empty");
+            if (!ROTATE_WHEN.contains(when.toUpperCase(Locale.ROOT))) {
+                throw new ConfigFileException(file, "Log.RotateWhen", "invalid: '" + when + "' (one of " + ROTATE_WHEN + ")");
+            }
+            if (backups <= 0) {
+                throw new ConfigFileException(file, "Log.BackupCount", "should be > 0: " + backups);
+            }
+            logFile = ModuleConf.resolve(confRoot, dir).resolve(prefix + ".log");
         }
         long queue = ini.integer("Log", "QueueSize", 65536);
         if (queue <= 0 || queue > 1 << 24) {
@@ -45,7 +63,6 @@ record AccessConf(Path logFile, String rotateWhen, int backupCount, int queueSiz
         } catch (IllegalArgumentException e) {
             throw new ConfigFileException(file, "Template.SessionTemplate", e.getMessage());
         }
-        Path logFile = ModuleConf.resolve(confRoot, dir).resolve(prefix + ".log");
         return new AccessConf(logFile, when, backups, (int) queue, request, session);
     }
 

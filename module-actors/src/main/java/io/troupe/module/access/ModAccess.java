@@ -41,9 +41,11 @@ public final class ModAccess implements Module, AutoCloseable {
             writer = new AccessLogWriter(conf.logFile(), conf.queueSize(), 1000, true, new AccessLogWriter.Counters(
                     state.counter("LOG_WRITE"), state.counter("LOG_DROP"), state.counter("LOG_REOPEN"),
                     state.counter("LOG_ROTATE"), state.counter("LOG_WRITE_ERR")),
-                    Rotation.of(conf.rotateWhen(), conf.backupCount(), System::currentTimeMillis));
+                    conf.rotateWhen() == null ? null // LogFile: never rotated, as BFE
+                            : Rotation.of(conf.rotateWhen(), conf.backupCount(), System::currentTimeMillis));
         } catch (IOException e) {
-            throw new ConfigFileException(confFile, "Log.LogDir", "cannot open " + conf.logFile() + ": " + e.getMessage(), e);
+            throw new ConfigFileException(confFile, conf.rotateWhen() == null ? "Log.LogFile" : "Log.LogDir",
+                    "cannot open " + conf.logFile() + ": " + e.getMessage(), e);
         }
         callbacks.addFilter(CallbackPoint.BEFORE_LOCATION, this::onBeforeLocation);
         callbacks.addFilter(CallbackPoint.REQUEST_FINISH, this::onRequestFinish);

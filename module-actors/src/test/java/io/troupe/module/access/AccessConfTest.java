@@ -1,6 +1,7 @@
 package io.troupe.module.access;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,6 +43,7 @@ class AccessConfTest {
                 {GOOD_LOG + "[Template]\nRequestTemplate = \"$req_header\"\nSessionTemplate = \"$time\"\n", "Template.RequestTemplate"},
                 {GOOD_LOG + "[Template]\nRequestTemplate = \"${X\"\nSessionTemplate = \"$time\"\n", "Template.RequestTemplate"},
                 {GOOD_LOG + "Colour = blue\n", "Colour"},
+                {GOOD_LOG.replace("[Log]\n", "[Log]\nLogFile = /dev/stdout\n"), "Log.LogFile"},
         };
         for (String[] c : cases) {
             Path f = conf(c[0]);
@@ -49,6 +51,19 @@ class AccessConfTest {
             assertTrue(e.getMessage().startsWith(f.toString()), e.getMessage());
             assertTrue(e.getMessage().contains(c[1]), e.getMessage());
         }
+    }
+
+    @Test
+    void bfesLogToStdoutExampleLoadsAndIsNeverRotated() throws Exception {
+        // BFE's mod_access.conf.md, "Save log to stdout": LogFile alone, the rotation keys left out
+        AccessConf c = AccessConf.load(conf("[Log]\nLogFile = /dev/stdout\n\n[Template]\n"
+                + "RequestTemplate = \"REQUEST_LOG $time clientip: $remote_addr serverip: $server_addr host: $host\"\n"
+                + "SessionTemplate = \"SESSION_LOG $time clientip: $ses_clientip start_time: $ses_start_time\"\n"), dir);
+        assertEquals(Path.of("/dev/stdout"), c.logFile());
+        assertNull(c.rotateWhen());
+        AccessConf relative = AccessConf.load(conf("[Log]\nLogFile = log/all.log\n[Template]\n"
+                + "RequestTemplate = \"$host\"\nSessionTemplate = \"$time\"\n"), dir);
+        assertEquals(dir.resolve("log/all.log"), relative.logFile(), "relative to the conf root, as BFE's ConfPathProc");
     }
 
     @Test
