@@ -11,12 +11,12 @@ import io.troupe.api.proxy.ReturnCode;
 import io.troupe.api.proxy.WebHandlers;
 import io.troupe.api.proxy.config.DataTable;
 import io.troupe.api.proxy.config.ModuleConf;
+import io.troupe.module.support.AcceptEncoding;
 import io.troupe.module.support.ModuleData;
 import io.troupe.module.support.ModuleState;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,22 +100,9 @@ public final class ModCompress implements Module {
         return null;
     }
 
-    private static final java.util.regex.Pattern Q_ZERO = java.util.regex.Pattern.compile(";q=0(\\.0*)?");
-
-    /** Whether a comma-separated header has {@code token} (case-insensitive, parameters such as ;q= ignored). */
+    /** Whether a comma-separated header has {@code token} (case-insensitive; {@code ;q=0} refuses). */
     static boolean hasToken(String header, String token) {
-        for (String part : header.split(",")) {
-            String t = part.strip();
-            int semi = t.indexOf(';');
-            String name = (semi < 0 ? t : t.substring(0, semi)).strip().toLowerCase(Locale.ROOT);
-            if (name.equals(token)) {
-                if (semi >= 0 && Q_ZERO.matcher(t.substring(semi).replace(" ", "").toLowerCase(Locale.ROOT)).matches()) {
-                    return false;
-                }
-                return true;
-            }
-        }
-        return false;
+        return AcceptEncoding.has(header, token);
     }
 
     long counter(String name) {

@@ -31,8 +31,10 @@ public final class ModStatic implements Module {
     public static final String NAME = "mod_static";
 
     private final ModuleState state = new ModuleState(NAME, "FILE_BROWSE_SIZE", "FILE_BROWSE_COUNT",
-            "FILE_BROWSE_NOT_EXIST", "FILE_BROWSE_CONTENT_TYPE_ERROR");
+            "FILE_BROWSE_NOT_EXIST", "FILE_BROWSE_CONTENT_TYPE_ERROR", "FILE_BROWSE_FALLBACK_DEFAULT");
     private boolean contentDetection;
+    /** BFE's EnableCompress: serve {@code <file>.gz} / {@code <file>.br} made beforehand to a client that accepts it. */
+    private boolean enableCompress;
     private DataTable<StaticRules> rules;
     private DataTable<MimeTypes> mimeTypes;
 
@@ -44,10 +46,11 @@ public final class ModStatic implements Module {
     @Override
     public void init(Callbacks callbacks, WebHandlers web, Path confRoot) throws Exception {
         ModuleConf ini = ModuleConf.load(ModuleConf.confFile(confRoot, NAME), confRoot,
-                "Basic.DataPath", "Basic.MimeTypePath", "Basic.ContentDetection", "Log.OpenDebug");
+                "Basic.DataPath", "Basic.MimeTypePath", "Basic.ContentDetection", "Basic.EnableCompress", "Log.OpenDebug");
         Path data = ModuleData.path(ini, "Basic", "DataPath", "mod_static/static_rule.data");
         Path mime = ModuleData.path(ini, "Basic", "MimeTypePath", "mod_static/mime_type.data");
         contentDetection = ini.bool("Basic", "ContentDetection", false);
+        enableCompress = ini.bool("Basic", "EnableCompress", false);
         ini.bool("Log", "OpenDebug", false);
         rules = DataTable.open(web, NAME, data, confRoot, f -> StaticRules.load(f, confRoot), StaticRules::version);
         mimeTypes = DataTable.open(web, NAME + ".mime_type", mime, confRoot, MimeTypes::load, MimeTypes::version);
@@ -68,47 +71,75 @@ public final class ModStatic implements Module {
                 }
                 String path = req.path();
                 String range = req.header("Range");
+                List<String> encodings = enableCompress ? acceptedEncodings(req) : List.of();
                 // stat, access check and content sniffing touch the disk: off the event loop
-                return FilterResult.blocking(() -> FilterResult.respond(serve(path, range, rule)));
+                return FilterResult.blocking(() -> FilterResult.respond(serve(path, range, encodings, rule)));
             }
         }
         return FilterResult.GO_ON;
     }
 
+    /** gzip, then br, as the client's Accept-Encoding allows (BFE's CheckAcceptEncoding). */
+    private static List<String> acceptedEncodings(Request req) {
+        String accept = String.join(",", req.headers("Accept-Encoding"));
+        List<String> out = new java.util.ArrayList<>(2);
+        for (String e : new String[] {"gzip", "br"}) {
+            if (io.troupe.module.support.AcceptEncoding.has(accept, e)) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
     /** The response for {@code path} under the rule's root; runs on the proxy's blocking pool. */
-    private Response serve(String path, String rangeHeader, StaticRules.Rule rule) {
-        Path file = rule.root().resolve(stripLeadingSlashes(path)).normalize();
+    private Response serve(String path, String rangeHeader, List<String> encodings, StaticRules.Rule rule) {
+        // as Go's http.Dir: the path is cleaned as if rooted ("/../x" is "/x"), so it never leaves the root
+        Path file = rule.root().resolve(cleanRooted(path)).normalize();
         if (!file.startsWith(rule.root())) {
-            // the cleaned path climbed out of the root: Go's http.Dir cannot, so neither can we
-            return notFound();
+            state.inc("FILE_BROWSE_NOT_EXIST");
+            return notFound(); // cannot happen after cleanRooted; kept as the guard it was
         }
         BasicFileAttributes attrs;
         try {
-            attrs = Files.readAttributes(file, BasicFileAttributes.class);
-            if (attrs.isDirectory()) {
+            attrs = attributes(file);
+            if (attrs == null) {
+                state.inc("FILE_BROWSE_NOT_EXIST");
+            }
+            if (attrs == null || attrs.isDirectory()) {
+                // as BFE: a missing path or a directory is served by the rule's default file
                 if (rule.defaultFile().isEmpty()) {
                     return notFound();
                 }
+                state.inc("FILE_BROWSE_FALLBACK_DEFAULT");
                 file = rule.root().resolve(rule.defaultFile());
-                attrs = Files.readAttributes(file, BasicFileAttributes.class);
+                attrs = attributes(file);
+                if (attrs == null || attrs.isDirectory()) {
+                    return notFound();
+                }
             }
         } catch (AccessDeniedException e) {
             return Response.of(403, "403 Forbidden\n");
-        } catch (IOException e) {
-            if (rule.defaultFile().isEmpty()) {
-                return notFound();
-            }
-            file = rule.root().resolve(rule.defaultFile());
+        }
+        Path named = file; // its extension gives the type, also when a precompressed copy is sent
+        String encoding = null;
+        for (String e : encodings) {
+            Path encoded = file.resolveSibling(file.getFileName() + (e.equals("gzip") ? ".gz" : ".br"));
             try {
-                attrs = Files.readAttributes(file, BasicFileAttributes.class);
-            } catch (IOException e2) {
-                return notFound();
+                BasicFileAttributes a = Files.readAttributes(encoded, BasicFileAttributes.class);
+                if (a.isRegularFile()) {
+                    file = encoded;
+                    attrs = a;
+                    encoding = e;
+                    break;
+                }
+            } catch (IOException missing) {
+                // no such copy: the next encoding, or the file itself
             }
         }
         if (!Files.isReadable(file)) {
             return Response.of(403, "403 Forbidden\n");
         }
-        String type = contentType(file);
+        String type = contentType(named);
         if (type == null) {
             state.inc("FILE_BROWSE_CONTENT_TYPE_ERROR");
             return Response.of(500, "500 Internal Server Error\n");
@@ -127,6 +158,12 @@ public final class ModStatic implements Module {
             r = new FileResponse(200, file, 0, size);
         }
         r.setHeader("Content-Type", type);
+        if (encoding != null) {
+            r.setHeader("Content-Encoding", encoding);
+        }
+        if (enableCompress) {
+            r.setHeader("Vary", "Accept-Encoding");
+        }
         r.setHeader("Accept-Ranges", "bytes");
         r.setHeader("Last-Modified", DateTimeFormatter.RFC_1123_DATE_TIME.format(
                 attrs.lastModifiedTime().toInstant().atOffset(ZoneOffset.UTC)));
@@ -134,9 +171,35 @@ public final class ModStatic implements Module {
         return r;
     }
 
-    private Response notFound() {
-        state.inc("FILE_BROWSE_NOT_EXIST");
+    /** The file's attributes, or null when there is no such file; a refused look is AccessDeniedException. */
+    private static BasicFileAttributes attributes(Path file) throws AccessDeniedException {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (AccessDeniedException e) {
+            throw e;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static Response notFound() {
         return Response.of(404, "404 Not Found\n");
+    }
+
+    /** Go's {@code path.Clean("/" + p)} without its leading slash: "." and ".." resolved, never above the root. */
+    static String cleanRooted(String p) {
+        java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
+        for (String part : p.split("/")) {
+            if (part.isEmpty() || part.equals(".")) {
+                continue;
+            }
+            if (part.equals("..")) {
+                parts.pollLast();
+            } else {
+                parts.addLast(part);
+            }
+        }
+        return String.join("/", parts);
     }
 
     private String contentType(Path file) {
@@ -166,14 +229,6 @@ public final class ModStatic implements Module {
             }
         }
         return true;
-    }
-
-    private static String stripLeadingSlashes(String p) {
-        int i = 0;
-        while (i < p.length() && p.charAt(i) == '/') {
-            i++;
-        }
-        return p.substring(i);
     }
 
     long counter(String name) {

@@ -76,4 +76,46 @@ class StaticTest {
                 .header("Host", "example.org")).response().status());
         assertEquals("video/x-msvideo", new MimeTypes("1", java.util.Map.of(".avi", "video/x-msvideo")).lookup("a.AVI"));
     }
+
+    @Test
+    void pathsAreCleanedAsGoDoesAndMissingFilesFallBackToTheDefaultCounted() throws Exception {
+        Path conf = java.nio.file.Files.createTempDirectory("static-conf");
+        Path html = java.nio.file.Files.createDirectories(conf.resolve("mod_static/html"));
+        java.nio.file.Files.writeString(html.resolve("index.html"), "<p>index</p>");
+        java.nio.file.Files.writeString(html.resolve("a.txt"), "plain text");
+        java.nio.file.Files.write(html.resolve("a.txt.gz"), new byte[] {0x1f, (byte) 0x8b, 8, 0});
+        java.nio.file.Files.writeString(conf.resolve("mod_static/mod_static.conf"), "[Basic]\n"
+                + "DataPath = mod_static/static_rule.data\nMimeTypePath = mod_static/mime_type.data\n"
+                + "EnableCompress = true\n");
+        java.nio.file.Files.writeString(conf.resolve("mod_static/static_rule.data"), "{\"Version\": \"1\", \"Config\":"
+                + " {\"p\": [{\"Cond\": \"default_t()\", \"Action\": {\"Cmd\": \"BROWSE\","
+                + " \"Params\": [\"mod_static/html\", \"index.html\"]}}]}}");
+        java.nio.file.Files.writeString(conf.resolve("mod_static/mime_type.data"),
+                "{\"Version\": \"1\", \"Config\": {\".txt\": \"text/plain\", \".html\": \"text/html\"}}");
+        Recorder rec = new Recorder();
+        ModStatic m = new ModStatic();
+        m.init(rec, rec, conf);
+
+        // Go's http.Dir cleans "/../a.txt" to "/a.txt" inside the root
+        FileResponse climbed = assertInstanceOf(FileResponse.class, m.staticFileHandler(
+                new FakeRequest("GET", "/../a.txt", "p", "1.2.3.4")).settled().response());
+        assertEquals(html.resolve("a.txt").toRealPath(), climbed.file().toRealPath());
+        assertNull(climbed.header("Content-Encoding"), "no Accept-Encoding: the file itself");
+
+        // EnableCompress: the .gz made beforehand, typed by the file's own extension
+        FileResponse gz = assertInstanceOf(FileResponse.class, m.staticFileHandler(
+                new FakeRequest("GET", "/a.txt", "p", "1.2.3.4").header("Accept-Encoding", "br, gzip")).settled().response());
+        assertEquals("a.txt.gz", gz.file().getFileName().toString());
+        assertEquals("gzip", gz.header("Content-Encoding"));
+        assertEquals("text/plain", gz.header("Content-Type"));
+
+        FileResponse fallback = assertInstanceOf(FileResponse.class, m.staticFileHandler(
+                new FakeRequest("GET", "/missing", "p", "1.2.3.4")).settled().response());
+        assertEquals("index.html", fallback.file().getFileName().toString());
+        assertEquals(1, m.counter("FILE_BROWSE_NOT_EXIST"));
+        assertEquals(1, m.counter("FILE_BROWSE_FALLBACK_DEFAULT"));
+
+        assertEquals("a/b", ModStatic.cleanRooted("/x/../../a/./b/"));
+        assertEquals("", ModStatic.cleanRooted("/.."));
+    }
 }
