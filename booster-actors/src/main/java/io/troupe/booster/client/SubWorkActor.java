@@ -168,6 +168,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     private final TimerScheduler<Command> timers;
     private final Shared shared;
+    /** The handler of this sub-work: the work's, or the fresh one its {@link Handler#forSubWork()} made. */
+    private final Handler handler;
     private final String id;
     private final List<String> argv;
     private final Path cwd;
@@ -269,7 +271,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         this.withdrawals = context.messageAdapter(LocalSlots.Withdrawn.class, withdrawn -> LocalWaitWithdrawn.INSTANCE);
         this.uploadReplies = context.messageAdapter(SubWorkExecutor.OfferReply.class, UploadAnswered::new);
         this.downloadReplies = context.messageAdapter(SubWorkExecutor.DownloadFrom.class, DownloadAnswered::new);
-        this.inline = isInline(shared.handler());
+        this.handler = subWorkHandler(shared);
+        this.inline = isInline(handler);
         this.files = new SubWorkFiles(cwd, stdin, shared.maxFileBytes(), shared.inlineInputBytes(),
                 shared.inlinePackedBytes());
         if (io.troupe.booster.exec.BoosterExec.forcedLocal(argv, shared.forceLocalKeys())) {
@@ -296,7 +299,6 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         } else if (inline) {
             acquireSlot(LocalSlots.Kind.PRE, 1); // input files to read first (pendingInputs)
         } else if (shared.local()) {
-            Handler handler = shared.handler();
             onBlocking("LocalLockWeight", () -> new Planned(false, handler.localLockWeight(argv), handler.remoteRetryTimes(),
                             null, null, null), error -> new Planned(false, 1, -1, null, null, error));
         } else {
@@ -394,7 +396,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             case POST -> onBlocking("PostExecute", () -> {
                 try {
                     DistResult result = files.writeResults(plan, remoteDone, fetched);
-                    shared.handler().postExecute(result);
+                    handler.postExecute(result);
                     return new PostExecuted(null);
                 } finally {
                     release.run();
@@ -755,11 +757,11 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         lastReason = fallbackReason;
         permanentFailure = permanent;
         if (inline) {
-            callInline(() -> shared.handler().onRemoteFail(argv));
+            callInline(() -> handler.onRemoteFail(argv));
             return onRemoteFailNoted();
         }
         onBlocking("OnRemoteFail", () -> {
-            shared.handler().onRemoteFail(argv);
+            handler.onRemoteFail(argv);
             return RemoteFailNoted.INSTANCE;
         }, error -> RemoteFailNoted.INSTANCE);
         return this;
@@ -840,9 +842,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private void runLocalWithLease(long lease) {
         localWaitNanos += lap();
         // not bounded: a local run lasts as long as the command (and the handler's localExecute) takes
-        HandlerCalls.pipeToSelf(getContext(), shared.handler(), shared.blocking(), () -> {
+        HandlerCalls.pipeToSelf(getContext(), handler, shared.blocking(), () -> {
             try {
-                return new LocalDone(LocalRun.run(shared.handler(), argv, cwd, env, stdin, localProcess));
+                return new LocalDone(LocalRun.run(handler, argv, cwd, env, stdin, localProcess));
             } finally {
                 shared.localSlots().tell(new LocalSlots.Release(lease));
             }
@@ -863,11 +865,11 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
                 fallback == null || lastFailure.isEmpty() ? null : lastFailure));
         forget();
         if (inline) {
-            callInline(() -> shared.handler().finalExecute(argv, sandbox()));
+            callInline(() -> handler.finalExecute(argv, sandbox()));
             return Behaviors.stopped();
         }
         onBlocking("FinalExecute", () -> {
-            shared.handler().finalExecute(argv, sandbox());
+            handler.finalExecute(argv, sandbox());
             return Finalized.INSTANCE;
         }, error -> {
             if (error instanceof HookTimeoutException) {
@@ -914,7 +916,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     /** A step that calls hook {@code hook}, bounded by {@code troupe.booster.sub-work-hook-timeout}. */
     private void onBlocking(String hook, java.util.concurrent.Callable<Command> work,
             java.util.function.Function<Throwable, Command> onError) {
-        HandlerCalls.pipeToSelf(getContext(), shared.handler(), shared.blocking(), hook, shared.hookTimeout(),
+        HandlerCalls.pipeToSelf(getContext(), handler, shared.blocking(), hook, shared.hookTimeout(),
                 HandlerCalls.SUB_WORK_TIMEOUT_KEY, work, onError);
     }
 
@@ -941,6 +943,17 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     // ---- inline hooks, on the actor's thread ----
 
     /** Only built-in handlers: a plugin's class loader is never the booster's own. */
+    /** The work's handler's {@link Handler#forSubWork()}; when that throws, the work's handler itself, with a warning. */
+    private static Handler subWorkHandler(Shared shared) {
+        try {
+            Handler own = shared.handler().forSubWork();
+            return own != null ? own : shared.handler();
+        } catch (RuntimeException e) {
+            shared.console().println("[booster] warning: the handler's forSubWork failed (" + e + "); using the work's handler");
+            return shared.handler();
+        }
+    }
+
     private static boolean isInline(Handler handler) {
         return handler instanceof InlineHooks && handler.getClass().getClassLoader() == InlineHooks.class.getClassLoader();
     }
@@ -950,7 +963,6 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      * PRE lease on the blocking dispatcher ({@link #pendingInputs}).
      */
     private Planned planInline() {
-        Handler handler = shared.handler();
         boolean needRemote;
         int localWeight;
         int retries;
@@ -978,7 +990,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     private PostExecuted postExecuteInline() {
         try {
-            shared.handler().postExecute(files.resultsOf(plan, remoteDone));
+            handler.postExecute(files.resultsOf(plan, remoteDone));
             return new PostExecuted(null);
         } catch (Exception e) {
             return new PostExecuted(e);
@@ -1006,7 +1018,6 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     }
 
     private Planned plan() {
-        Handler handler = shared.handler();
         boolean needRemote = handler.needRemoteResource(argv);
         int localWeight = handler.localLockWeight(argv);
         int retries = handler.remoteRetryTimes();
@@ -1021,7 +1032,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     }
 
     private SubWorkFiles.RemotePlan prepareRemote() throws Exception {
-        DistCommand dist = SubWorkFiles.checked(shared.handler().preExecute(argv, sandbox()));
+        DistCommand dist = SubWorkFiles.checked(handler.preExecute(argv, sandbox()));
         return files.planOf(dist, files.readInputs(dist));
     }
 
@@ -1054,7 +1065,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      * every job but one gets a pipe nobody writes, which is then no reason to stay local.
      */
     private boolean mayReadStdin() {
-        return !(shared.handler() instanceof StdinUse use) || use.readsStdin(argv);
+        return !(handler instanceof StdinUse use) || use.readsStdin(argv);
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

@@ -193,6 +193,61 @@ class ExecSemanticsTest {
     }
 
     @Test
+    void aHandlerMayServeEachSubWorkWithAFreshInstanceAsTbsDoes() throws Exception {
+        PerSubWork work = new PerSubWork(null);
+        Outcome outcome = run(settings("per-sub-work", 0), work,
+                Sub.of("sh", "-c", "echo one"), Sub.of("sh", "-c", "echo two"), Sub.of("sh", "-c", "echo three"));
+        assertEquals(3, outcome.finished().summary().remoteOk(), outcome.stderr());
+        assertEquals(0, work.preExecutes.get(), "the work's own instance serves no sub-work");
+        // what each instance's preExecute kept in its field reached its own postExecute and finalExecute
+        assertEquals(List.of("echo one=one", "echo two=two", "echo three=three"), List.copyOf(work.judged));
+        assertEquals(List.of("echo one", "echo two", "echo three"), List.copyOf(work.finished));
+        assertEquals(3, work.instances.size());
+        assertEquals(3, work.instances.stream().distinct().count(), "one instance per sub-work");
+    }
+
+    /** Keeps preExecute's command in a field, as a TBS handler keeps per-job state in its struct. */
+    private static final class PerSubWork implements Handler {
+        final AtomicInteger preExecutes = new AtomicInteger();
+        final List<String> judged;
+        final List<String> finished;
+        final List<Integer> instances;
+        private String mine;
+
+        PerSubWork(PerSubWork work) {
+            this.judged = work == null ? new CopyOnWriteArrayList<>() : work.judged;
+            this.finished = work == null ? new CopyOnWriteArrayList<>() : work.finished;
+            this.instances = work == null ? new CopyOnWriteArrayList<>() : work.instances;
+        }
+
+        @Override
+        public Handler forSubWork() {
+            return new PerSubWork(this);
+        }
+
+        @Override
+        public DistCommand preExecute(List<String> command) {
+            preExecutes.incrementAndGet();
+            instances.add(System.identityHashCode(this));
+            mine = command.get(2);
+            return DistCommand.of(Command.of(command.get(0), command.subList(1, command.size())));
+        }
+
+        @Override
+        public void postExecute(DistResult result) throws Exception {
+            judged.add(mine + "=" + new String(result.results().get(0).stdout(), StandardCharsets.UTF_8).strip());
+            if (result.results().get(0).retCode() != 0) {
+                throw new Exception("remote exit " + result.results().get(0).retCode());
+            }
+        }
+
+        @Override
+        public void finalExecute(List<String> command) {
+            finished.add(mine);
+        }
+    }
+
+    @Test
     void aFailureThatCannotChangeIsNotTriedRemotely() throws Exception {
         Handler tooLarge = command -> {
             throw new FallbackException(FallbackReason.TOO_LARGE, "input big.o is 2 GiB, more than the 1 GiB limit");

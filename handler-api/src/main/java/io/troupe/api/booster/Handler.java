@@ -83,6 +83,18 @@ public interface Handler {
         }
     }
 
+    /**
+     * The handler that serves one sub-work: the booster calls this once per sub-work and then that sub-work's
+     * {@code preExecute}, {@code postExecute}, {@code onRemoteFail}, {@code finalExecute},
+     * {@code remoteRetryTimes} and {@code localLockWeight} on what it returns. TBS makes a new handler for every
+     * job, so a ported handler may keep what {@code preExecute} worked out in its fields for {@code postExecute}:
+     * return a fresh instance here. The default, this instance for every sub-work, suits handlers without
+     * per-sub-work state; it must be safe to call from several threads at once.
+     */
+    default Handler forSubWork() {
+        return this;
+    }
+
     /** Called once per sub-work after it finished, whichever way it ran. */
     default void finalExecute(List<String> command) {}
 
