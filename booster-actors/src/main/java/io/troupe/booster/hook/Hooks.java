@@ -57,9 +57,9 @@ public final class Hooks {
         for (int i = 0; i < hooks.size(); i++) {
             HookRule rule = hooks.get(i);
             String target = rule.targetCommand() == null ? "" : rule.targetCommand().trim();
-            if (target.startsWith(EXECUTOR_PLACEHOLDER)) {
-                target = "booster-exec" + target.substring(EXECUTOR_PLACEHOLDER.length());
-            }
+            // anywhere in the target: TBS's templates chain tools before it ($CCACHEPATH $EXECUTORPATH $SRC_CMD)
+            target = String.join(" ", java.util.Arrays.stream(target.split("\\s+"))
+                    .map(w -> w.equals(EXECUTOR_PLACEHOLDER) ? "booster-exec" : w).toList());
             String program = target.isEmpty() ? "" : target.split("\\s+")[0];
             String name = program.substring(program.lastIndexOf('/') + 1);
             String where = "hook rule " + i + " (src_command \"" + rule.srcCommand() + "\"): target_command \""

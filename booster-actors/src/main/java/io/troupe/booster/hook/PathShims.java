@@ -129,12 +129,10 @@ public final class PathShims {
 
     private static String script(Path dir, String src, String target, String[] words, BoosterExecLocation boosterExec,
             int index) {
-        String command = target;
-        if (isBoosterExec(words[0])) {
-            // the rule names booster-exec: use this installation's, wherever the rules file thought it was
-            command = String.join(" ", boosterExec.command().stream().map(PathShims::quote).toList())
-                    + target.substring(words[0].length());
-        }
+        // each word naming booster-exec (first, or after a chained tool such as ccache): this installation's,
+        // wherever the rules file thought it was
+        String own = String.join(" ", boosterExec.command().stream().map(PathShims::quote).toList());
+        String command = String.join(" ", java.util.Arrays.stream(words).map(w -> isBoosterExec(w) ? own : w).toList());
         String original = quote(src) + " \"$@\"";
         command = command.contains(SRC_CMD) ? command.replace(SRC_CMD, original) : command;
         return "#!/bin/sh\n"

@@ -84,12 +84,11 @@ public final class PreloadHook {
             if (target.isEmpty() || target.contains("|")) {
                 throw new IOException(where + ": target_command must be non-empty and without '|'");
             }
-            String[] words = target.split("\\s+");
-            String first = words[0].substring(words[0].lastIndexOf('/') + 1);
-            if (BOOSTER_EXEC_NAMES.contains(first)) {
-                // the rule names booster-exec: use this installation's, wherever the rules file thought it was
-                target = String.join(" ", boosterExec.command()) + target.substring(words[0].length());
-            }
+            // each word naming booster-exec (first, or after a chained tool such as ccache): this installation's,
+            // wherever the rules file thought it was
+            target = String.join(" ", java.util.Arrays.stream(target.split("\\s+"))
+                    .map(w -> BOOSTER_EXEC_NAMES.contains(w.substring(w.lastIndexOf('/') + 1))
+                            ? String.join(" ", boosterExec.command()) : w).toList());
             out.append(src).append(',').append(target).append('|');
         }
         return out.toString();

@@ -80,6 +80,19 @@ class HooksTest {
                 new PreloadConfig(List.of(new HookRule("gcc", "no-such-wrapper $SRC_CMD"))), env(), EXEC,
                 Optional.of(library)));
         assertTrue(notOnPath.getMessage().contains("no-such-wrapper is not on PATH"), notOnPath.getMessage());
+
+        // a tool chained before the executor (TBS's ccache templates): booster-exec is filled in where it stands
+        Hooks.Installed chainedOk = Hooks.install(HookSettings.defaults(), new PreloadConfig(List.of(
+                new HookRule("*/g++", "/usr/bin/env $EXECUTORPATH $SRC_CMD"),
+                new HookRule("*/gcc", "/usr/bin/env /usr/local/bin/bk-dist-executor $SRC_CMD"))), env(), EXEC,
+                Optional.of(library));
+        assertEquals("*/g++,/usr/bin/env /opt/troupe/bin/booster-exec $SRC_CMD|"
+                + "*/gcc,/usr/bin/env /opt/troupe/bin/booster-exec $SRC_CMD|", chainedOk.env().get(PreloadHook.RULES_ENV));
+        Hooks.Installed chainedShim = Hooks.install(new HookSettings(HookMode.SHIMS, null), new PreloadConfig(List.of(
+                new HookRule("cat", "/usr/bin/env $EXECUTORPATH $SRC_CMD"))), env(), EXEC, Optional.empty());
+        Path shim = Path.of(chainedShim.env().get("PATH").split(":")[0]).resolve("cat");
+        assertTrue(Files.readString(shim).contains("exec /usr/bin/env '/opt/troupe/bin/booster-exec' 'cat' \"$@\""),
+                Files.readString(shim));
     }
 
     @Test
