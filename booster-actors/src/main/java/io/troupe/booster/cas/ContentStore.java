@@ -229,7 +229,7 @@ public final class ContentStore {
                 done += source.transferTo(done, size - done, out);
             }
         }
-        if (executable && !target.toFile().setExecutable(true)) {
+        if (executable && !target.toFile().setExecutable(true, false)) {
             throw new IOException("cannot make " + target + " executable");
         }
         return true;

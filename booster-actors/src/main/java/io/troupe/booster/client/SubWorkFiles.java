@@ -199,11 +199,34 @@ final class SubWorkFiles {
                     // a second result with the same content: the bytes came once
                     Files.copy(fetched.get(file.digest()), target, StandardCopyOption.REPLACE_EXISTING);
                 }
+                if (file.executable()) {
+                    makeExecutable(target);
+                }
                 files.add(new FileDesc(target.toString(), file.path(), file.size()));
             }
             results.add(new Result(step.exitCode(), step.stdout(), step.stderr(), files));
         }
         return new DistResult(results);
+    }
+
+    /** chmod +x where the file is readable, as the umask left it (a tool's own executable output gets 0755 at 022). */
+    private static void makeExecutable(Path target) throws IOException {
+        try {
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = new java.util.HashSet<>(
+                    Files.getPosixFilePermissions(target));
+            if (mode.contains(java.nio.file.attribute.PosixFilePermission.OWNER_READ)) {
+                mode.add(java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
+            }
+            if (mode.contains(java.nio.file.attribute.PosixFilePermission.GROUP_READ)) {
+                mode.add(java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE);
+            }
+            if (mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)) {
+                mode.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
+            }
+            Files.setPosixFilePermissions(target, mode);
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: nothing to carry
+        }
     }
 
     /** Where result file {@code file} of step {@code step} goes here; a path leaving the directory is refused. */

@@ -375,7 +375,7 @@ final class SandboxRun {
                     continue;
                 }
                 Files.write(file, input.packed() != null ? unpacked(input) : input.content());
-                if (input.executable() && !file.toFile().setExecutable(true)) {
+                if (input.executable() && !file.toFile().setExecutable(true, false)) {
                     throw new IOException("cannot make input file '" + input.path() + "' executable");
                 }
             }
@@ -484,6 +484,18 @@ final class SandboxRun {
      * fold); the rest go into the content store and are fetched by digest.
      */
     private ResultFile resultFile(String name, Path file) throws IOException {
+        return stored(name, file).withExecutable(ownerExecutable(file));
+    }
+
+    private static boolean ownerExecutable(Path file) {
+        try {
+            return Files.getPosixFilePermissions(file).contains(java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    private ResultFile stored(String name, Path file) throws IOException {
         long size = Files.size(file);
         if (size > settings.maxFileBytes()) {
             throw new OutputTooLarge("result file '" + name + "' of sub-work " + request.subWorkId() + " is " + size

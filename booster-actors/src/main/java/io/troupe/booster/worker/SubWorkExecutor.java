@@ -172,17 +172,27 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     /**
      * A result file brought back from {@code path} (relative to the sandbox): {@code content} inline when small,
      * {@code packed} (one LZ4 block of its {@code size} bytes) when it packed small enough, else both null and
-     * fetched by {@code digest} from the worker's content store ({@link Fetch}).
+     * fetched by {@code digest} from the worker's content store ({@link Fetch}); {@code executable} when the run
+     * left it executable, so that it comes back so (a node without the field sends false).
      */
-    public record ResultFile(String path, String digest, long size, byte[] content, byte[] packed)
+    public record ResultFile(String path, String digest, long size, byte[] content, byte[] packed, boolean executable)
             implements CborSerializable {
         public ResultFile(String path, byte[] content) {
-            this(path, null, content.length, content, null);
+            this(path, null, content.length, content, null, false);
+        }
+
+        public ResultFile(String path, String digest, long size, byte[] content, byte[] packed) {
+            this(path, digest, size, content, packed, false);
         }
 
         /** A result file in the worker's store, fetched by digest. */
         public static ResultFile byDigest(String path, String digest, long size) {
-            return new ResultFile(path, digest, size, null, null);
+            return new ResultFile(path, digest, size, null, null, false);
+        }
+
+        /** The same file, marked executable or not. */
+        public ResultFile withExecutable(boolean isExecutable) {
+            return new ResultFile(path, digest, size, content, packed, isExecutable);
         }
 
         /** Whether the bytes came in the answer (as they are or packed), not by digest. */

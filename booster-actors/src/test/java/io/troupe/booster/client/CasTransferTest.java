@@ -1,6 +1,7 @@
 package io.troupe.booster.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -154,6 +155,31 @@ class CasTransferTest {
         assertEquals(new WorkActor.Summary(1, 1, 0, 0, 1), second.summary());
         assertEquals(18 * MIB, Files.size(dir.resolve("out.bin")));
         assertEquals(afterFirst.receivedBytes(), casStats().receivedBytes(), "the second sub-work sent no input bytes");
+    }
+
+    @Test
+    void anExecutableInputArrivesExecutableForEveryoneAndAnExecutableResultComesBackExecutable() throws Exception {
+        Path dir = Files.createDirectories(root.resolve("modes"));
+        Path tool = dir.resolve("tool.sh");
+        Files.writeString(tool, "#!/bin/sh\necho built\n");
+        Files.setPosixFilePermissions(tool, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        // the worker runs the input as a program and makes an executable of its own, as a code generator might
+        String script = "stat -c %A tool.sh > mode.txt && ./tool.sh > made.sh && chmod 755 made.sh";
+        Handler handler = new Handler() {
+            @Override
+            public DistCommand preExecute(List<String> command) {
+                return DistCommand.of(new Command(null, "sh", null, List.of("-c", script),
+                        List.of(FileDesc.of("tool.sh")), List.of("mode.txt", "made.sh"), List.of()));
+            }
+        };
+        Outcome outcome = runOne(dir, true, handler, script);
+        assertEquals(0, outcome.reply().exitCode(), outcome.stderr());
+        assertEquals(new WorkActor.Summary(1, 1, 0, 0, 1), outcome.summary());
+        assertEquals("-rwxr-xr-x", Files.readString(dir.resolve("mode.txt")).strip(), "the input's mode on the worker");
+        assertTrue(Files.isExecutable(dir.resolve("made.sh")), "an executable result comes back executable");
+        assertTrue(Files.getPosixFilePermissions(dir.resolve("made.sh"))
+                .contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE), "for whoever may read it");
+        assertFalse(Files.isExecutable(dir.resolve("mode.txt")), "and only that one");
     }
 
     /** Text that LZ4 packs well, as a preprocessed unit: lines that differ a little. */
