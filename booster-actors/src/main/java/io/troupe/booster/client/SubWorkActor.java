@@ -872,9 +872,9 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             handler.finalExecute(argv, sandbox());
             return Finalized.INSTANCE;
         }, error -> {
-            if (error instanceof HookTimeoutException) {
-                shared.console().println("[booster] warning: " + error.getMessage()); // its result was already answered
-            }
+            // its result was already answered: a failing FinalExecute changes nothing, but the handler's author sees it
+            shared.console().println("[booster] warning: " + (error instanceof HookTimeoutException ? error.getMessage()
+                    : "FinalExecute of sub-work '" + String.join(" ", argv) + "' failed: " + error));
             return Finalized.INSTANCE;
         });
         return this;
@@ -1002,7 +1002,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         try {
             hook.run();
         } catch (RuntimeException e) {
-            getContext().getLog().warn("handler hook failed for sub-work {}: {}", id, e.toString());
+            shared.console().println("[booster] warning: a handler hook of sub-work '" + String.join(" ", argv)
+                    + "' failed: " + e);
         }
     }
 

@@ -98,6 +98,31 @@ class BoosterRunTest {
     }
 
     @Test
+    void aFailingFinalExecuteIsReportedAndChangesNothing() throws Exception {
+        Path file = Files.writeString(tmp.resolve("final.txt"), "kept\n");
+        Path rules = Files.writeString(tmp.resolve("rules.json"),
+                "{\"hooks\":[{\"src_command\":\"cat\",\"target_command\":\"booster-exec $SRC_CMD\"}]}");
+        Handler throwsAtTheEnd = new Handler() {
+            @Override
+            public io.troupe.api.booster.DistCommand preExecute(List<String> command) {
+                return io.troupe.api.booster.DistCommand.of(
+                        io.troupe.api.booster.Command.of(command.get(0), command.subList(1, command.size())));
+            }
+
+            @Override
+            public void finalExecute(List<String> command) {
+                throw new IllegalStateException("bookkeeping broke");
+            }
+        };
+        int code = BoosterRun.run(settings("cat " + file + " > out.txt", true, rules, false, List.of()), throwsAtTheEnd,
+                config(""));
+        assertEquals(0, code, err());
+        assertEquals("kept\n", Files.readString(tmp.resolve("out.txt")));
+        assertTrue(err().contains("[booster] warning: FinalExecute of sub-work 'cat " + file + "' failed:")
+                && err().contains("bookkeeping broke"), err());
+    }
+
+    @Test
     void hookedCatRunsOnTheEmbeddedWorker() throws Exception {
         Path file = Files.writeString(tmp.resolve("resolv.txt"), "nameserver 127.0.0.53\n");
         Path rules = Files.writeString(tmp.resolve("rules.json"),
