@@ -11,7 +11,9 @@ import java.util.List;
  * @param params the arguments after the program
  * @param inputFiles files sent to the worker before the command runs
  * @param resultFiles paths (relative to the sandbox, the same as relative to {@code workDir}) to bring back
- * @param env extra environment entries {@code NAME=value} for the remote process
+ * @param env extra environment entries {@code NAME=value} for the remote process, added to the worker's own
+ *            (TBS's {@code Env} replaces it); a name on the worker's {@code troupe.worker.env-denylist}
+ *            ({@code PATH}, {@code LD_*} and the like) makes the worker refuse the sub-work, which then runs locally
  * @param toolchain the toolchain key the worker must hold to run this command (a compiler's version, target and
  *                  binary digest, see {@code docs/booster-execution.md}), or {@code null} when any worker will do
  */
