@@ -576,7 +576,12 @@ public final class WorkActor {
                 times.firstRemote = Math.min(times.firstRemote, t.handedMillis());
             }
             case LOCAL -> localFallback++;
-            case FAILED -> failed++;
+            case FAILED -> {
+                failed++;
+                if (ended.worker() != null) { // a remote non-zero exit the handler accepted: that worker ran it
+                    workersUsed.add(ended.worker());
+                }
+            }
         }
         return Behaviors.same();
     }

@@ -248,6 +248,25 @@ class ExecSemanticsTest {
     }
 
     @Test
+    void aRemoteNonZeroExitTheHandlerAcceptsIsFailedOnTheWorkerThatRanIt() throws Exception {
+        Handler acceptsAll = new Handler() {
+            @Override
+            public DistCommand preExecute(List<String> command) {
+                return DistCommand.of(Command.of(command.get(0), command.subList(1, command.size())));
+            }
+
+            @Override
+            public void postExecute(DistResult result) {
+                // the remote result stands, whatever its exit code
+            }
+        };
+        Outcome outcome = run(settings("accepted-exit", 0), acceptsAll, Sub.of("sh", "-c", "echo ran >&2; exit 7"));
+        assertEquals(7, outcome.reply().exitCode());
+        assertEquals("ran\n", outcome.stderr(), "the remote run's own output, once");
+        assertEquals(new WorkActor.Summary(1, 0, 0, 1, 1, Map.of()), outcome.finished().summary());
+    }
+
+    @Test
     void aFailureThatCannotChangeIsNotTriedRemotely() throws Exception {
         Handler tooLarge = command -> {
             throw new FallbackException(FallbackReason.TOO_LARGE, "input big.o is 2 GiB, more than the 1 GiB limit");
