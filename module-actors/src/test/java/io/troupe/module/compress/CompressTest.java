@@ -93,45 +93,35 @@ class CompressTest {
         }
     }
 
+    /** One response of {@code status} (with {@code contentEncoding} unless null) to a request for example.org. */
+    private static Response handled(ModCompress m, String method, String accept, int status, String contentEncoding) {
+        FakeRequest r = new FakeRequest(method, "/", "example_product", "1.2.3.4").header("Host", "example.org");
+        if (accept != null) {
+            r.header("Accept-Encoding", accept);
+        }
+        Response res = Response.of(status, "body");
+        res.setHeader("Content-Length", "4");
+        if (contentEncoding != null) {
+            res.setHeader("Content-Encoding", contentEncoding);
+        }
+        m.compressHandler(r, res);
+        return res;
+    }
+
     @Test
     void shippedRulesEncodeWhatAcceptingClientsGetAsBfeDoes() throws Exception {
         Recorder rec = new Recorder();
         ModCompress m = new ModCompress();
         m.init(rec, rec, Path.of("../conf"));
-        FakeRequest r = new FakeRequest("GET", "/", "example_product", "1.2.3.4")
-                .header("Host", "example.org").header("Accept-Encoding", "br;q=0, gzip");
-        Response res = Response.of(200, "x");
-        res.setHeader("Content-Length", "1");
-        m.compressHandler(r, res);
+        Response res = handled(m, "GET", "br;q=0, gzip", 200, null);
         assertEquals("gzip", res.header("Content-Encoding"));
         assertNull(res.header("Content-Length"));
-        assertTrue(r.getContext(BodyTransform.CONTEXT_KEY) instanceof GzipTransform);
-
-        FakeRequest plain = new FakeRequest("GET", "/", "example_product", "1.2.3.4").header("Host", "example.org");
-        Response res2 = Response.of(200, "x");
-        m.compressHandler(plain, res2);
-        assertNull(res2.header("Content-Encoding"), "the client accepts no encoding");
-
+        assertNull(handled(m, "GET", null, 200, null).header("Content-Encoding"), "the client accepts no encoding");
         // as BFE: any status with a body, and Content-Encoding: identity, are compressed
-        FakeRequest notFound = new FakeRequest("GET", "/", "example_product", "1.2.3.4")
-                .header("Host", "example.org").header("Accept-Encoding", "gzip");
-        Response res3 = Response.of(404, "missing");
-        res3.setHeader("Content-Encoding", "identity");
-        m.compressHandler(notFound, res3);
-        assertEquals("gzip", res3.header("Content-Encoding"));
-
+        assertEquals("gzip", handled(m, "GET", "gzip", 404, "identity").header("Content-Encoding"));
         // already encoded, or no body: left alone
-        FakeRequest encoded = new FakeRequest("GET", "/", "example_product", "1.2.3.4")
-                .header("Host", "example.org").header("Accept-Encoding", "gzip");
-        Response res4 = Response.of(200, "x");
-        res4.setHeader("Content-Encoding", "br");
-        m.compressHandler(encoded, res4);
-        assertEquals("br", res4.header("Content-Encoding"));
-        FakeRequest head = new FakeRequest("HEAD", "/", "example_product", "1.2.3.4")
-                .header("Host", "example.org").header("Accept-Encoding", "gzip");
-        Response res5 = Response.of(304, "");
-        m.compressHandler(head, res5);
-        assertNull(res5.header("Content-Encoding"));
+        assertEquals("br", handled(m, "GET", "gzip", 200, "br").header("Content-Encoding"));
+        assertNull(handled(m, "HEAD", "gzip", 304, null).header("Content-Encoding"));
 
         assertFalse(ModCompress.hasToken("gzip;q=0", "gzip"));
         // BFE's ModuleCompressState: REQ_TOTAL counts accepting clients whose response is not encoded yet
