@@ -155,7 +155,7 @@ class HttpEdgesTest {
 
     @Test
     void aTargetNotInOriginFormOrWithAControlCharacterIs400() throws Exception {
-        for (String target : new String[] {"a", "ftp://one.test/a", "/a\u007fb", "/a\u0001b"}) {
+        for (String target : new String[] {"a", "ftp://one.test/a", "/a\u007fb", "/a\u0001b", "http://one.test/a\u0001b"}) {
             assertTrue(sendAndReadToClose("GET " + target + " HTTP/1.1\r\nHost: one.test\r\n\r\n")
                     .startsWith("HTTP/1.1 400 "), target);
         }

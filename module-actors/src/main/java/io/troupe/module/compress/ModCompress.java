@@ -3,7 +3,6 @@ package io.troupe.module.compress;
 import io.troupe.api.proxy.BodyTransform;
 import io.troupe.api.proxy.CallbackPoint;
 import io.troupe.api.proxy.Callbacks;
-import io.troupe.api.proxy.FilterResult;
 import io.troupe.api.proxy.Module;
 import io.troupe.api.proxy.Request;
 import io.troupe.api.proxy.Response;
@@ -51,8 +50,8 @@ public final class ModCompress implements Module {
 
     ReturnCode compressHandler(Request req, Response res) {
         String accept = String.join(",", req.headers("Accept-Encoding"));
-        boolean gzip = hasToken(accept, "gzip");
-        boolean br = hasToken(accept, "br");
+        boolean gzip = AcceptEncoding.has(accept, "gzip");
+        boolean br = AcceptEncoding.has(accept, "br");
         if (!gzip && !br) {
             return ReturnCode.GO_ON;
         }
@@ -98,11 +97,6 @@ public final class ModCompress implements Module {
             }
         }
         return null;
-    }
-
-    /** Whether a comma-separated header has {@code token} (case-insensitive; {@code ;q=0} refuses). */
-    static boolean hasToken(String header, String token) {
-        return AcceptEncoding.has(header, token);
     }
 
     long counter(String name) {

@@ -94,11 +94,7 @@ public final class ModStatic implements Module {
     /** The response for {@code path} under the rule's root; runs on the proxy's blocking pool. */
     private Response serve(String path, String rangeHeader, List<String> encodings, StaticRules.Rule rule) {
         // as Go's http.Dir: the path is cleaned as if rooted ("/../x" is "/x"), so it never leaves the root
-        Path file = rule.root().resolve(cleanRooted(path)).normalize();
-        if (!file.startsWith(rule.root())) {
-            state.inc("FILE_BROWSE_NOT_EXIST");
-            return notFound(); // cannot happen after cleanRooted; kept as the guard it was
-        }
+        Path file = rule.root().resolve(cleanRooted(path));
         BasicFileAttributes attrs;
         try {
             attrs = attributes(file);
@@ -188,18 +184,8 @@ public final class ModStatic implements Module {
 
     /** Go's {@code path.Clean("/" + p)} without its leading slash: "." and ".." resolved, never above the root. */
     static String cleanRooted(String p) {
-        java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
-        for (String part : p.split("/")) {
-            if (part.isEmpty() || part.equals(".")) {
-                continue;
-            }
-            if (part.equals("..")) {
-                parts.pollLast();
-            } else {
-                parts.addLast(part);
-            }
-        }
-        return String.join("/", parts);
+        Path slash = Path.of("/");
+        return slash.relativize(slash.resolve(p.isEmpty() ? "/" : p).normalize()).toString();
     }
 
     private String contentType(Path file) {

@@ -85,7 +85,7 @@ final class ResponseDeadline implements Runnable {
 
     private void schedule(long nanos) {
         schedules++;
-        timerNanos = System.nanoTime() + nanos;
+        timerNanos = deadlineNanos; // every schedule is for the deadline: from arm, or the rest of it from run
         timer = loop.schedule(this, nanos, TimeUnit.NANOSECONDS);
     }
 

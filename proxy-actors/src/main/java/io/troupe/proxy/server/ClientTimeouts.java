@@ -87,10 +87,6 @@ final class ClientTimeouts {
         }
     }
 
-    boolean pastWriteDeadline() {
-        return writeDeadline != 0 && System.nanoTime() - writeDeadline >= 0;
-    }
-
     /** The last piece of the response was queued: the deadline holds until it has left, not merely until queued. */
     void lastWritten(ChannelFuture written) {
         long deadline = writeDeadline;
@@ -127,10 +123,6 @@ final class ClientTimeouts {
         }
         writeDeadline = 0;
         onTimeout.run();
-    }
-
-    void cancelWrite() {
-        writeDeadline = 0; // a pending timer finds nothing to do when it wakes
     }
 
     void cancelAll() {

@@ -21,8 +21,13 @@ final class HttpDate {
     /** Sets {@code Date} to now unless the response has one. */
     static void addIfAbsent(HttpHeaders headers) {
         if (!headers.contains(DATE)) {
-            headers.set(DATE, now());
+            set(headers);
         }
+    }
+
+    /** Sets {@code Date} to now (a response the proxy makes itself). */
+    static void set(HttpHeaders headers) {
+        headers.set(DATE, now());
     }
 
     static AsciiString now() {

@@ -42,7 +42,7 @@ final class LocalResponses {
                 Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
         full.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
         full.headers().set(HttpHeaderNames.CONTENT_LENGTH, full.content().readableBytes());
-        HttpDate.addIfAbsent(full.headers());
+        HttpDate.set(full.headers());
         if (status.code() == 405) {
             // RFC 9110 §15.5.6: a 405 names the methods that are served
             full.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH, TRACE");

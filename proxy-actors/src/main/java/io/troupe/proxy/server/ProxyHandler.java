@@ -191,8 +191,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     /** The exchange failed after the response began: the connection closes. */
     void aborted() {
         exchange = null;
-        timeouts.cancelWrite();
-        closeNow();
+        closeNow(); // its channelInactive cancels the timeouts
     }
 
     /** The backend cannot take more of the request body (or can again). */

@@ -66,19 +66,19 @@ final class RequestEdges {
             }
         }
         String uri = r.uri();
-        if (!isAbsoluteForm(uri) && !HttpMethod.CONNECT.equals(r.method())) {
-            // RFC 9112 §3.2: origin form starts with '/' (or is '*' for OPTIONS); Go and nginx answer others 400
-            if (!(uri.startsWith("/") || uri.equals("*") && HttpMethod.OPTIONS.equals(r.method()))) {
-                return bad("malformed request target " + uri);
-            }
-            for (int i = 0; i < uri.length(); i++) {
-                char c = uri.charAt(i);
-                if (c < 0x21 || c == 0x7f) {
-                    return bad("control character in the request target");
-                }
+        for (int i = 0; i < uri.length(); i++) { // in any form: an absolute target becomes origin form below
+            char c = uri.charAt(i);
+            if (c < 0x21 || c == 0x7f) {
+                return bad("control character in the request target");
             }
         }
-        if (isAbsoluteForm(uri)) {
+        boolean absolute = isAbsoluteForm(uri);
+        if (!absolute && !HttpMethod.CONNECT.equals(r.method())
+                && !(uri.startsWith("/") || uri.equals("*") && HttpMethod.OPTIONS.equals(r.method()))) {
+            // RFC 9112 §3.2: origin form starts with '/' (or is '*' for OPTIONS); Go and nginx answer others 400
+            return bad("malformed request target " + uri);
+        }
+        if (absolute) {
             // RFC 9112 §3.2.2: the target's authority replaces Host, and the backend gets origin form
             int start = uri.indexOf("://") + 3;
             int end = start;

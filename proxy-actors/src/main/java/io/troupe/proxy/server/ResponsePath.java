@@ -111,11 +111,6 @@ final class ResponsePath implements ClientLeg {
     /** A piece of the backend's response body; the last one ends the request. */
     @Override
     public void responseContent(HttpContent content, boolean last) {
-        if (h.timeouts.pastWriteDeadline()) {
-            content.release();
-            h.clientTimedOut();
-            return;
-        }
         if (bodyTransform != null) {
             content = transformed(content, last);
             if (content == null) {
@@ -195,7 +190,6 @@ final class ResponsePath implements ClientLeg {
     @Override
     public void failed(int status, String reason) {
         h.exchange = null;
-        h.timeouts.cancelWrite();
         log.debug("request {} {} failed: {}", h.clientHead.method(), h.clientHead.uri(), reason);
         // a proxy error ends an HTTP/1 connection after its answer, as BFE does
         if (status == 504) {
