@@ -53,8 +53,8 @@ MODS_FIRST=${MODS_FIRST:-}
 ALLOC=${ALLOC:-}
 PIDS=()
 
+repo=$ROOT # what setup.sh names the checkout
 # shellcheck source=bench/setup.sh
-repo=$ROOT
 . "$ROOT/bench/setup.sh"
 MISSING=()
 # need COMMAND PACKAGE: PACKAGE is installed (apt-get update first, as a fresh machine needs) when COMMAND is missing

@@ -34,7 +34,6 @@ extern char **environ;
 static int sock = -1;
 static volatile pid_t child = 0;
 static int sigpipe_fds[2] = {-1, -1};
-static volatile sig_atomic_t forward_sig = 0; /* a signal for the whole build tree, sent from the main loop */
 static char **booster_argv; /* BOOSTER_SCRIPT and its args */
 
 struct buf { char *data; size_t len, cap; };
@@ -125,8 +124,9 @@ static void start_controller(const char *path) {
     waitpid(first, NULL, 0);
 }
 
-static void wake(void) {
-    char c = 'c';
+/* Wakes the main loop: 0 for SIGCHLD, else a signal it sends down the command's tree (one byte each, none lost). */
+static void wake(int what) {
+    char c = (char) what;
     if (write(sigpipe_fds[1], &c, 1) < 0) { /* the pipe is full: a wake-up is pending anyway */ }
 }
 
@@ -134,7 +134,7 @@ static void on_signal(int sig, siginfo_t *info, void *context) {
     (void) context;
     int saved = errno;
     if (sig == SIGCHLD) {
-        wake();
+        wake(0);
     } else if (child > 0) {
         /* the build decides what an interrupt means. A terminal's Ctrl-C reached the whole foreground group
            already; a kill(1) of our pid alone would not reach make under the command's bash, so the main loop
@@ -142,8 +142,7 @@ static void on_signal(int sig, siginfo_t *info, void *context) {
         if (info != NULL && info->si_code == SI_KERNEL) {
             kill(child, sig);
         } else {
-            forward_sig = sig;
-            wake();
+            wake(sig);
         }
     } else {
         signal(sig, SIG_DFL);
@@ -191,7 +190,7 @@ static void signal_tree(pid_t root, int sig) {
     if (tree) {
         tree[t++] = root;
         for (size_t i = 0; i < t; i++) { /* breadth first: each process has one parent, so t <= n + 1 */
-            for (size_t j = 0; j < n; j++) {
+            for (size_t j = 0; j < n && t <= n; j++) { /* t <= n: a pid reused into a cycle cannot overrun */
                 if (parents[j] == tree[i]) tree[t++] = pids[j];
             }
         }
@@ -204,11 +203,15 @@ static void signal_tree(pid_t root, int sig) {
     free(parents);
 }
 
-/* Passes a signal the handler left for the main loop to the command's whole tree. */
-static void forward_pending(void) {
-    int sig = forward_sig;
-    forward_sig = 0;
-    if (sig && child > 0) signal_tree(child, sig);
+/* Reads what the signal handler wrote: each signal it left is sent down the command's whole tree. */
+static void drain_wakeups(void) {
+    char got[64];
+    ssize_t n;
+    while ((n = read(sigpipe_fds[0], got, sizeof got)) > 0) {
+        for (ssize_t i = 0; i < n; i++) {
+            if (got[i] != 0 && child > 0) signal_tree(child, got[i]);
+        }
+    }
 }
 
 /* Splits a payload of NUL-terminated strings into a NULL-terminated vector (pointing into the payload). */
@@ -350,9 +353,7 @@ int main(int argc, char **argv) {
             return 1;
         }
         if (fds[1].revents & POLLIN) {
-            char drain[64];
-            while (read(sigpipe_fds[0], drain, sizeof drain) > 0) { }
-            forward_pending();
+            drain_wakeups();
             reap();
         }
         if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -394,9 +395,7 @@ int main(int argc, char **argv) {
         if (r < 0 && errno != EINTR) return 1;
         struct pollfd wakeup = {sigpipe_fds[0], POLLIN, 0}; /* SIGCHLD, or a signal to pass on */
         if (poll(&wakeup, 1, -1) < 0 && errno != EINTR) return 1;
-        char drain[64];
-        while (read(sigpipe_fds[0], drain, sizeof drain) > 0) { }
-        forward_pending();
+        drain_wakeups();
     }
     return -child - 1;
 }

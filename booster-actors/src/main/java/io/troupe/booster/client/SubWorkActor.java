@@ -772,7 +772,13 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      * directory releases what it holds for this sub-work, a dispatch whose answer never came here included.
      */
     private Behavior<Command> onPostStop() {
-        localProcess.end(); // nothing of a stopped sub-work writes into the build after it gave up
+        // nothing of a stopped sub-work writes into the build after it gave up; listing its descendants scans /proc,
+        // so off this actor's thread
+        try {
+            shared.blocking().execute(localProcess::end);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            localProcess.end(); // the system is going down
+        }
         if (worker != null) {
             worker.tell(new SubWorkExecutor.Cancel(attemptId()));
         }
@@ -942,7 +948,6 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
 
     // ---- inline hooks, on the actor's thread ----
 
-    /** Only built-in handlers: a plugin's class loader is never the booster's own. */
     /** The work's handler's {@link Handler#forSubWork()}; when that throws, the work's handler itself, with a warning. */
     private static Handler subWorkHandler(Shared shared) {
         try {
@@ -954,6 +959,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         }
     }
 
+    /** Only built-in handlers: a plugin's class loader is never the booster's own. */
     private static boolean isInline(Handler handler) {
         return handler instanceof InlineHooks && handler.getClass().getClassLoader() == InlineHooks.class.getClassLoader();
     }

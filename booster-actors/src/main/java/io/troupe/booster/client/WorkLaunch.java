@@ -23,8 +23,11 @@ import java.util.concurrent.Callable;
  */
 final class WorkLaunch {
 
-    /** The work's environment: hooks installed, {@code TROUPE_BOOSTER_SOCKET} set; or the error that stopped it. */
-    /** @param hookMode how sub-works are caught, or null when the work is not hooked */
+    /**
+     * The work's environment: hooks installed, {@code TROUPE_BOOSTER_SOCKET} set; or the error that stopped it.
+     *
+     * @param hookMode how sub-works are caught, or null when the work is not hooked
+     */
     record Environment(Map<String, String> env, Path tempDir, String warning, Exception error, HookMode hookMode) {}
 
     /**

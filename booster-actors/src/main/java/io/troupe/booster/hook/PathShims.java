@@ -116,7 +116,7 @@ public final class PathShims {
             Files.move(temp, shim, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return;
         }
-        String script = script(dir, src, target, words, boosterExec, index);
+        String script = script(dir, src, words, boosterExec, index);
         if (Files.isRegularFile(shim, LinkOption.NOFOLLOW_LINKS) && Files.isExecutable(shim)
                 && script.equals(Files.readString(shim))) {
             return;
@@ -127,7 +127,7 @@ public final class PathShims {
         Files.move(temp, shim, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private static String script(Path dir, String src, String target, String[] words, BoosterExecLocation boosterExec,
+    private static String script(Path dir, String src, String[] words, BoosterExecLocation boosterExec,
             int index) {
         // each word naming booster-exec (first, or after a chained tool such as ccache): this installation's,
         // wherever the rules file thought it was

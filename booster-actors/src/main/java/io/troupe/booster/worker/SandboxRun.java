@@ -484,25 +484,17 @@ final class SandboxRun {
      * fold); the rest go into the content store and are fetched by digest.
      */
     private ResultFile resultFile(String name, Path file) throws IOException {
-        return stored(name, file).withExecutable(ownerExecutable(file));
-    }
-
-    private static boolean ownerExecutable(Path file) {
-        try {
-            return Files.getPosixFilePermissions(file).contains(java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
-        } catch (IOException | UnsupportedOperationException e) {
-            return false;
-        }
-    }
-
-    private ResultFile stored(String name, Path file) throws IOException {
-        long size = Files.size(file);
+        // one stat for the size and the mode: the executable bit goes back with the file
+        java.nio.file.attribute.PosixFileAttributes attrs =
+                Files.readAttributes(file, java.nio.file.attribute.PosixFileAttributes.class);
+        boolean executable = attrs.permissions().contains(java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
+        long size = attrs.size();
         if (size > settings.maxFileBytes()) {
             throw new OutputTooLarge("result file '" + name + "' of sub-work " + request.subWorkId() + " is " + size
                     + " bytes, more than troupe.worker.max-file-size = " + settings.maxFileBytes());
         }
         if (size <= settings.inlineResultBytes()) {
-            return new ResultFile(name, readCapped(file, "result file '" + name + "'"));
+            return new ResultFile(name, null, size, readCapped(file, "result file '" + name + "'"), null, executable);
         }
         long packedBudget = !request.takesPacked() ? 0
                 : Math.min(settings.inlinePackedResultBytes(), settings.maxOutputBytes() - outputBytes);
@@ -510,11 +502,11 @@ final class SandboxRun {
             byte[] block = io.troupe.booster.cas.Compression.pack(Files.readAllBytes(file));
             if (block != null && block.length <= packedBudget) {
                 outputBytes += block.length;
-                return new ResultFile(name, null, size, null, block);
+                return new ResultFile(name, null, size, null, block, executable);
             }
         }
         io.troupe.booster.cas.Digests.Sized stored = store.putFile(file);
-        return ResultFile.byDigest(name, stored.digest(), stored.size());
+        return new ResultFile(name, stored.digest(), stored.size(), null, null, executable);
     }
 
     private Collected failed(int index, Failure kind, String message) {

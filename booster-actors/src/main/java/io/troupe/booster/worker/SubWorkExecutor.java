@@ -190,11 +190,6 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             return new ResultFile(path, digest, size, null, null, false);
         }
 
-        /** The same file, marked executable or not. */
-        public ResultFile withExecutable(boolean isExecutable) {
-            return new ResultFile(path, digest, size, content, packed, isExecutable);
-        }
-
         /** Whether the bytes came in the answer (as they are or packed), not by digest. */
         public boolean inline() {
             return content != null || packed != null;

@@ -84,11 +84,12 @@ public interface Handler {
     }
 
     /**
-     * The handler that serves one sub-work: the booster calls this once per sub-work and then that sub-work's
-     * {@code preExecute}, {@code postExecute}, {@code onRemoteFail}, {@code finalExecute},
-     * {@code remoteRetryTimes} and {@code localLockWeight} on what it returns. TBS makes a new handler for every
-     * job, so a ported handler may keep what {@code preExecute} worked out in its fields for {@code postExecute}:
-     * return a fresh instance here. The default, this instance for every sub-work, suits handlers without
+     * The handler that serves one sub-work: the booster calls this once per sub-work, on the actor that runs it
+     * (so it must only make an object, quickly), and then every per-sub-work call on what it returns
+     * ({@code needRemoteResource}, {@code preExecute}, {@code postExecute}, {@code onRemoteFail},
+     * {@code localExecute}, {@code finalExecute}, {@code remoteRetryTimes}, {@code localLockWeight}). TBS makes a
+     * new handler for every job, so a ported handler may keep what {@code preExecute} worked out in its fields for
+     * {@code postExecute}: return a fresh instance here. The default, this instance for every sub-work, suits handlers without
      * per-sub-work state; it must be safe to call from several threads at once.
      */
     default Handler forSubWork() {

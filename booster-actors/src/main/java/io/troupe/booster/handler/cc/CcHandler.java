@@ -71,10 +71,6 @@ public final class CcHandler implements Handler, StdinUse {
         return new PreloadConfig(rules);
     }
 
-    /**
-     * The build's environment as the booster passed it; empty only from a caller that has none, where this JVM's
-     * own stands in. Never this JVM's otherwise: in a controller that is whichever build started it.
-     */
     /** {@code NAME=value} of the locale variables the build sets. */
     static List<String> localeOf(Map<String, String> env) {
         List<String> out = new ArrayList<>();
@@ -87,6 +83,10 @@ public final class CcHandler implements Handler, StdinUse {
         return out;
     }
 
+    /**
+     * The build's environment as the booster passed it; empty only from a caller that has none, where this JVM's
+     * own stands in. Never this JVM's otherwise: in a controller that is whichever build started it.
+     */
     private static Map<String, String> buildEnv(Map<String, String> given) {
         return given.isEmpty() ? System.getenv() : given;
     }
