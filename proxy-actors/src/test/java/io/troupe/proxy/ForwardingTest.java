@@ -337,6 +337,25 @@ class ForwardingTest {
     }
 
     @Test
+    void maxIdleConnsPerHostZeroOpensAConnectionPerRequestAndSaysClose() throws Exception {
+        router.cluster("noidle.test", new ClusterPolicy(1000, 2000, 0, 2, ClusterPolicy.RETRY_CONNECT), a.port());
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            for (int i = 0; i < 3; i++) {
+                c.send("GET /n" + i + " HTTP/1.1\r\nHost: noidle.test\r\n\r\n");
+                RawHttp.Resp r = c.read();
+                assertEquals(200, r.status());
+                assertTrue(r.body().contains("connection=close"), r.body());
+            }
+            // the client's own connection stays open: only the backend leg is not kept
+            c.send("GET /again HTTP/1.1\r\nHost: one.test\r\n\r\n");
+            RawHttp.Resp r = c.read();
+            assertTrue(r.body().contains("connection=null"), r.body());
+        }
+        assertEquals(4, proxy.stats.get(Key.BACKEND_CONN_NEW));
+        assertEquals(0, proxy.stats.get(Key.BACKEND_CONN_REUSED));
+    }
+
+    @Test
     void http10ClientWithoutKeepAliveIsClosedAfterTheResponse() throws Exception {
         try (RawHttp c = new RawHttp(proxy.port())) {
             c.send("GET /old HTTP/1.0\r\nHost: one.test\r\n\r\n");

@@ -83,6 +83,7 @@ public final class TestBackend implements AutoCloseable {
                 + " secret=" + ex.getRequestHeaders().getFirst("X-Secret")
                 + " keepalive=" + ex.getRequestHeaders().getFirst("Keep-Alive")
                 + " added=" + ex.getRequestHeaders().getFirst("X-Added")
+                + " connection=" + ex.getRequestHeaders().getFirst("Connection")
                 + " xfproto=" + ex.getRequestHeaders().getFirst("X-Forwarded-Proto") + "\n";
         byte[] b = body.getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "text/plain");

@@ -3,11 +3,14 @@ package io.troupe.proxy.forward;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.troupe.api.proxy.Request;
 import io.troupe.proxy.monitor.ProxyStats;
@@ -115,6 +118,11 @@ public final class Exchange {
         router.requestStarted(u);
         stats.inc(wasReused ? Key.BACKEND_CONN_REUSED : Key.BACKEND_CONN_NEW);
         BackendHandler.of(ch).exchange(this);
+        if (policy.maxIdlePerHost() == 0 && !(ch instanceof Http2StreamChannel)
+                && !head.headers().contains(HttpHeaderNames.CONNECTION)) {
+            // MaxIdleConnsPerHost 0: keep-alive off, and the backend is told so, as BFE's transport does
+            head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
         // no promise per write: a failed write reaches BackendHandler.exceptionCaught, which ends the exchange
         ch.write(head, ch.voidPromise());
         if (!hasBody) {

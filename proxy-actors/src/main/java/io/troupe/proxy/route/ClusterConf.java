@@ -30,7 +30,7 @@ public record ClusterConf(String name, BackendConf backendConf, CheckConf checkC
     /** RetryLevel 1: also retry a GET (without body) whose forwarding failed. */
     public static final int RETRY_GET = 1;
 
-    /** MaxIdleConnsPerHost when absent or 0 (Go's DefaultMaxIdleConnsPerHost); a negative value keeps none. */
+    /** MaxIdleConnsPerHost when absent (BFE's loader); 0 turns keep-alive off, a negative value keeps none. */
     public static final int DEFAULT_MAX_IDLE_CONNS_PER_HOST = 2;
 
     /** HashStrategy values (BFE's ClientIdOnly, ClientIpOnly, ClientIdPreferred, RequestURI). */
@@ -115,12 +115,12 @@ public record ClusterConf(String name, BackendConf backendConf, CheckConf checkC
             warnings.add(n.file() + ": " + n.field("FCGIConf").path() + ": FastCGI is not supported by Troupe, ignored");
         }
         int maxConns = or(n.field("MaxConnsPerHost").asInt(), 0);
-        // as BFE's transport (Go's net/http): 0 is the default 2, only a negative value turns keep-alive off
-        int maxIdle = or(n.field("MaxIdleConnsPerHost").asInt(), 0);
+        // as BFE: absent is 2 (its loader), and an explicit 0 turns keep-alive off (its transport's DisableKeepAlives)
+        int maxIdle = or(n.field("MaxIdleConnsPerHost").asInt(), DEFAULT_MAX_IDLE_CONNS_PER_HOST);
         return new BackendConf(protocol,
                 or(n.field("TimeoutConnSrv").asInt(), 2000),
                 or(n.field("TimeoutResponseHeader").asInt(), 60000),
-                maxIdle == 0 ? DEFAULT_MAX_IDLE_CONNS_PER_HOST : maxIdle,
+                maxIdle,
                 Math.max(0, maxConns),
                 or(n.field("RetryLevel").asInt(), RETRY_CONNECT),
                 or(n.field("SlowStartTime").asInt(), 0),

@@ -60,19 +60,20 @@ class RouteConfigParseTest {
     }
 
     @Test
-    void maxIdleConnsPerHostZeroIsTheDefaultTwoAndNegativeKeepsNone() throws Exception {
-        // BFE's shipped cluster_conf.data writes 0: in BFE's transport (Go's net/http) that is the default 2
+    void maxIdleConnsPerHostAbsentIsTwoAndZeroTurnsKeepAliveOff() throws Exception {
+        // BFE's loader defaults an absent field to 2; its transport sets DisableKeepAlives when the value is 0 (the
+        // value BFE's shipped cluster_conf.data writes)
         TestConf conf = new TestConf();
         conf.clusterConf = """
                 {"Version": "cc1", "Config": {
                    "c_static": {"BackendConf": {"MaxIdleConnsPerHost": 0}},
                    "c_blog": {"BackendConf": {"MaxIdleConnsPerHost": -1}},
-                   "c_default": {"BackendConf": {"MaxIdleConnsPerHost": 64}}}}
+                   "c_default": {"BackendConf": {"TimeoutConnSrv": 1000}}}}
                 """;
         RouteTables t = RouteTables.load(conf.write(dir));
-        assertEquals(2, t.cluster("c_static").backendConf().maxIdleConnsPerHost());
+        assertEquals(0, t.cluster("c_static").backendConf().maxIdleConnsPerHost());
         assertEquals(-1, t.cluster("c_blog").backendConf().maxIdleConnsPerHost());
-        assertEquals(64, t.cluster("c_default").backendConf().maxIdleConnsPerHost());
+        assertEquals(2, t.cluster("c_default").backendConf().maxIdleConnsPerHost());
     }
 
     @Test
