@@ -44,7 +44,12 @@ public final class BfeConf {
      * regard to case ({@code [server]}, {@code hostRuleConf}), so a file BFE reads is read here too.
      */
     private static final Map<String, String> SECTIONS = lowerCaseIndex(
-            Set.of("Server", "HttpsBasic", "SessionCache", "SessionTicket"));
+            Set.of("Server", "HttpsBasic", "SessionCache", "SessionTicket", "AIKeyAffinity", "Security"));
+    /**
+     * Newer BFE's AI-gateway sections (key affinity over Redis, the key file that decrypts AI keys): Troupe has no
+     * AI gateway, so they are read past with a warning, as the Server section's AI-gateway keys are.
+     */
+    private static final Set<String> IGNORED_SECTIONS = Set.of("AIKeyAffinity", "Security");
     private static final Map<String, Map<String, String>> KEYS = Map.of(
             "Server", lowerCaseIndex(union(LAYOUT.keySet(), DEBUG, AI_GATEWAY, Set.of("HttpPort", "HttpsPort",
                     "MonitorPort", "MonitorEnabled", "MaxCpus", "Layer4LoadBalancer", "TlsHandshakeTimeout",
@@ -132,16 +137,24 @@ public final class BfeConf {
                 if (section == null) {
                     throw error(no, "[" + name + "]", "unknown section, not supported by Troupe");
                 }
+                if (IGNORED_SECTIONS.contains(section)) {
+                    warnings.add(file + ": line " + no + ": [" + name + "]: BFE's AI gateway is not part of Troupe,"
+                            + " the section is ignored");
+                }
                 continue;
             }
             int eq = line.indexOf('=');
-            if (eq < 0) {
+            // gcfg: a key without "= value" is a bool set to true ("KeepAliveEnabled" alone)
+            String key = (eq < 0 ? line : line.substring(0, eq)).strip();
+            String value = eq < 0 ? "true" : unquote(line.substring(eq + 1).strip());
+            if (key.isEmpty() || !key.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '-' || c == '_')) {
                 throw error(no, line, "expected Key = value");
             }
-            String key = line.substring(0, eq).strip();
-            String value = unquote(line.substring(eq + 1).strip());
             if (section == null) {
                 throw error(no, key, "key outside a section");
+            }
+            if (IGNORED_SECTIONS.contains(section)) {
+                continue;
             }
             key = KEYS.get(section).getOrDefault(key.toLowerCase(Locale.ROOT), key);
             switch (section) {

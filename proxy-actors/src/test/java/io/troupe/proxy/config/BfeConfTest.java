@@ -154,6 +154,28 @@ class BfeConfTest {
     }
 
     @Test
+    void newerBfesAiGatewaySectionsAreReadPastWithAWarning() throws Exception {
+        List<String> warnings = new java.util.ArrayList<>();
+        com.typesafe.config.Config c = BfeConf.parse("bfe.conf", List.of("[Server]", "HttpPort = 9090",
+                "[AIKeyAffinity]", "Disabled = true", "ServiceConf = redis_bns", "[Security]",
+                "KeyFile = \"/etc/ai-gateway/keys/export.keys\"", "[SessionTicket]", "SessionTicketsDisabled = true"),
+                null, warnings);
+        assertEquals(9090, c.getInt("troupe.proxy.http-port"));
+        assertEquals(2, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("line 3: [AIKeyAffinity]: BFE's AI gateway is not part of Troupe"), warnings.get(0));
+        assertTrue(warnings.get(1).contains("line 6: [Security]"), warnings.get(1));
+    }
+
+    @Test
+    void aKeyWithoutAValueIsTrueAsInGcfg() throws Exception {
+        assertEquals(List.of("mod_block"), settingsFrom("[Server]\nKeepAliveEnabled\nModules = mod_block\n").modules());
+        Exception e = assertThrows(IllegalArgumentException.class, () -> settingsFrom("[Server]\nHttpPort 80\n"));
+        assertTrue(e.getMessage().contains("line 2: HttpPort 80: expected Key = value"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> settingsFrom("[Server]\nMonitorEnabled\nKeepAliveEnabled = no\n"));
+        assertTrue(e.getMessage().contains("line 3: KeepAliveEnabled"), e.getMessage());
+    }
+
+    @Test
     void monitorPortMustBeTheAdminPort() {
         Exception e = assertThrows(IllegalArgumentException.class, () -> BfeConf.parse("bfe.conf",
                 List.of("[Server]", "MonitorPort = 8421"), 9000, new java.util.ArrayList<>()));
