@@ -111,6 +111,33 @@ class BoosterControllerIT {
     }
 
     @Test
+    void twoWorksAtOnceThroughOneControllerEachGetTheirOwnExitCodeAndOutput() throws Exception {
+        String content = "read by two works at once " + System.nanoTime() + "\n";
+        Path file = tmp.resolve("both.txt");
+        Files.writeString(file, content);
+        // the first work starts the controller; the second waits until it is there
+        Path go = tmp.resolve("go");
+        String slowName = "booster-" + boosters;
+        Process slow = startBooster("cat " + file + "; while [ ! -e " + go + " ]; do sleep 0.05; done; cat " + file
+                + "; exit 5");
+        nodes.await("the controller listens", BOOSTER_TIMEOUT, () -> LISTENING.matcher(controllerLog()).find());
+        Run quick = booster("cat " + file + "; exit 3");
+        // the quick work ended first: its end must not end the slow one, nor the slow one get its exit code
+        assertEquals(3, quick.exitCode, quick.describe());
+        assertTrue(quick.stdout.contains(content) && quick.stderr.contains("[booster] total 1,"), quick.describe());
+        assertTrue(slow.isAlive(), "the slow work still runs after the quick one ended\n" + run(-1, slowName).describe()
+                + controllerLog());
+        Files.createFile(go);
+        int exit = ProcessNodes.awaitExit(slow, BOOSTER_TIMEOUT, "slow booster", () -> "\n" + run(-1, slowName).describe());
+        Run slowRun = run(exit, slowName);
+        assertEquals(5, slowRun.exitCode, slowRun.describe() + controllerLog());
+        assertEquals(content + content, slowRun.stdout, slowRun.describe());
+        assertTrue(slowRun.stderr.contains("[booster] total 2,") && !slowRun.stderr.contains("internal error"),
+                slowRun.describe());
+        controllerPid();
+    }
+
+    @Test
     void noControllerRunsTheWorkInTheBoostersOwnJvmAndStartsNone() throws Exception {
         String content = "read without a controller " + System.nanoTime() + "\n";
         Path file = tmp.resolve("own.txt");

@@ -58,6 +58,8 @@ final class ControllerGuardian {
     private final Map<Long, ActorRef<WorkActor.Command>> works = new HashMap<>();
     private final Map<Long, CompletableFuture<Integer>> exits = new HashMap<>();
     private final Map<ActorRef<?>, Long> ids = new HashMap<>();
+    /** Each running work's event forwarder (see {@link #eventsOf}). */
+    private final Map<Long, ActorRef<WorkActor.Event>> eventTaggers = new HashMap<>();
     private boolean joined;
     private boolean workersAnnounced;
     private long workCount;
@@ -100,10 +102,14 @@ final class ControllerGuardian {
     private Behavior<Command> onRunWork(RunWork run) {
         long id = ++workCount;
         ActorRef<WorkerDirectory.Command> workers = run.settings().jobLimits().limit() == perWorkerLimit ? directory : null;
+        // not a message adapter: an actor keeps one per message class, so a second work's would take the first's
+        // events (its exit code would end the other client's work)
+        ActorRef<WorkActor.Event> events = context.spawn(eventsOf(id, context.getSelf()), "work-" + id + "-events");
         ActorRef<WorkActor.Command> work = context.spawn(WorkActor.adopting(run.settings(), run.handler(), run.started(),
-                context.messageAdapter(WorkActor.Event.class, event -> new WorkEvent(id, event)), workers), "work-" + id);
+                events, workers), "work-" + id);
         context.watch(work);
         works.put(id, work);
+        eventTaggers.put(id, events);
         exits.put(id, run.exit());
         ids.put(work, id);
         if (joined) {
@@ -112,6 +118,14 @@ final class ControllerGuardian {
             work.tell(new WorkActor.ClusterUnavailable(status.unusable()));
         }
         return Behaviors.same();
+    }
+
+    /** Hands one work's events to the guardian tagged with the work's number. */
+    private static Behavior<WorkActor.Event> eventsOf(long id, ActorRef<Command> guardian) {
+        return Behaviors.receiveMessage(event -> {
+            guardian.tell(new WorkEvent(id, event));
+            return Behaviors.same();
+        });
     }
 
     private Behavior<Command> onMemberChanged(MemberChanged changed) {
@@ -168,6 +182,10 @@ final class ControllerGuardian {
             return Behaviors.same();
         }
         works.remove(id);
+        ActorRef<WorkActor.Event> events = eventTaggers.remove(id);
+        if (events != null) {
+            context.stop(events);
+        }
         CompletableFuture<Integer> exit = exits.remove(id);
         if (exit != null) { // an exception escaped the work actor: end that client's work, not the controller
             exit.completeExceptionally(new IllegalStateException("the work actor " + how));
