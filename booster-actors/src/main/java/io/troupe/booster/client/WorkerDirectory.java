@@ -484,6 +484,12 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     private Behavior<Command> onMemberChanged(MemberChanged changed) {
         ClusterEvent.MemberEvent event = changed.event();
         Address address = event.member().address();
+        if (event instanceof ClusterEvent.MemberRemoved || event instanceof ClusterEvent.MemberJoined
+                || event instanceof ClusterEvent.MemberUp) {
+            // the unreachable incarnation is gone (or a new one joins at its address): no ReachableMember will
+            // come for it, and a node restarted on the same host and port must be chosen again
+            unreachable.remove(address);
+        }
         boolean isLeaving = !(event instanceof ClusterEvent.MemberJoined || event instanceof ClusterEvent.MemberWeaklyUp
                 || event instanceof ClusterEvent.MemberUp);
         if (isLeaving ? leaving.add(address) : leaving.remove(address)) {
