@@ -31,6 +31,7 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
                 cluster.manager().tell(Join.create(cluster.selfMember().address()));
             }
             context.spawn(ClusterMetrics.create(), "cluster-metrics");
+            context.spawn(QuarantineWatch.create(), "quarantine-watch");
             for (ActorRef<?> role : NodeRoles.spawnActors(context, settings)) {
                 context.watch(role);
             }
