@@ -115,12 +115,12 @@ class BoosterControllerIT {
         String content = "read by two works at once " + System.nanoTime() + "\n";
         Path file = tmp.resolve("both.txt");
         Files.writeString(file, content);
-        // the first work starts the controller; the second waits until it is there
+        // the first work starts the controller; the second starts once the first runs
+        Path started = tmp.resolve("started");
         Path go = tmp.resolve("go");
         String slowName = "booster-" + boosters;
-        Process slow = startBooster("cat " + file + "; while [ ! -e " + go + " ]; do sleep 0.05; done; cat " + file
-                + "; exit 5");
-        nodes.await("the controller listens", BOOSTER_TIMEOUT, () -> LISTENING.matcher(controllerLog()).find());
+        Process slow = startGated(file, started, go, 5);
+        nodes.await("the slow work's first cat", BOOSTER_TIMEOUT, () -> Files.exists(started));
         Run quick = booster("cat " + file + "; exit 3");
         // the quick work ended first: its end must not end the slow one, nor the slow one get its exit code
         assertEquals(3, quick.exitCode, quick.describe());
@@ -245,8 +245,7 @@ class BoosterControllerIT {
         Path started = tmp.resolve("started");
         Path go = tmp.resolve("go");
         String name = "booster-" + boosters;
-        Process client = startBooster("cat " + file + "; touch " + started + "; while [ ! -e " + go
-                + " ]; do sleep 0.05; done; cat " + file + "; exit 0");
+        Process client = startGated(file, started, go, 0);
         nodes.await("the build's first cat", BOOSTER_TIMEOUT, () -> Files.exists(started));
         ProcessHandle controller = ProcessHandle.of(controllerPid()).orElseThrow();
         controller.destroyForcibly();
@@ -271,6 +270,12 @@ class BoosterControllerIT {
         int exit = ProcessNodes.awaitExit(process, BOOSTER_TIMEOUT, "booster " + command,
                 () -> "\n" + run(-1, name).describe() + controllerLog());
         return run(exit, name);
+    }
+
+    /** A work that cats {@code file}, touches {@code started}, waits for {@code go}, cats it again and exits. */
+    private Process startGated(Path file, Path started, Path go, int exit) throws IOException {
+        return startBooster("cat " + file + "; touch " + started + "; while [ ! -e " + go + " ]; do sleep 0.05; done; cat "
+                + file + "; exit " + exit);
     }
 
     private Process startBooster(String command, String... flags) throws IOException {
