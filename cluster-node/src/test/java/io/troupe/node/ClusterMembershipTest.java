@@ -82,6 +82,29 @@ class ClusterMembershipTest {
     }
 
     @Test
+    void aStoppingNodeIsNotReadyFromTheShutdownsFirstStep() throws Exception {
+        try (TestNodes nodes = new TestNodes()) {
+            TroupeNode node = nodes.start(Map.of());
+            awaitGet(node, "/health/ready", WAIT, r -> r.statusCode() == 200);
+            var classic = org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(node.system());
+            // hold the shutdown in its first phase, where the proxy closes its listeners while the member is Up
+            CompletableFuture<org.apache.pekko.Done> hold = new CompletableFuture<>();
+            org.apache.pekko.actor.CoordinatedShutdown.get(classic).addTask(
+                    org.apache.pekko.actor.CoordinatedShutdown.PhaseBeforeServiceUnbind(), "test-hold", () -> hold);
+            node.shutdown(new TroupeNode.SignalReason("SIGTERM"));
+            try {
+                var ready = awaitGet(node, "/health/ready", WAIT, r -> r.statusCode() == 503);
+                assertEquals("not ready: the node is stopping\n", ready.body());
+                assertEquals("Up", JSON.readTree(get(node, "/cluster/members").body()).get(0).get("status").asText(),
+                        "still Up: only the shutdown says it is going");
+                assertEquals(false, new MemberUpReadiness(classic).get().toCompletableFuture().get(), "/ready as well");
+            } finally {
+                hold.complete(org.apache.pekko.Done.getInstance());
+            }
+        }
+    }
+
+    @Test
     void aNodeThatCannotReachItsSeedIsAliveButNotReady() throws Exception {
         int unusedPort;
         try (ServerSocket socket = new ServerSocket(0)) {

@@ -22,10 +22,10 @@ import java.util.function.Supplier;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.Member;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.ContentType;
@@ -102,11 +102,11 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     private Route ready() {
-        MemberStatus status = cluster.selfMember().status();
-        if (status.equals(MemberStatus.up())) {
+        String why = io.troupe.node.MemberUpReadiness.notReady(Adapter.toClassic(system));
+        if (why == null) {
             return text(StatusCodes.OK, "ready: member is Up\n");
         }
-        return text(StatusCodes.SERVICE_UNAVAILABLE, "not ready: member is " + status + "\n");
+        return text(StatusCodes.SERVICE_UNAVAILABLE, "not ready: " + why + "\n");
     }
 
     private Route members() {
