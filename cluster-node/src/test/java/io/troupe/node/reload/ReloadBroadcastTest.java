@@ -100,6 +100,9 @@ class ReloadBroadcastTest {
         for (JsonNode node : status.get("nodes")) {
             assertTrue(node.get("versions").get("server_data_conf").asText().contains("route_rule=" + version),
                     status.toString());
+            // one routing table: the other reload name reports the same combined version
+            assertEquals(node.get("versions").get("server_data_conf").asText(),
+                    node.get("versions").get("gslb_data_conf").asText(), status.toString());
         }
     }
 

@@ -112,8 +112,14 @@ public final class RouteTableActor {
      */
     public static void registerReloads(WebHandlers web, ActorRef<Command> actor, Scheduler scheduler, Duration timeout) {
         for (String name : RELOAD_NAMES) {
-            web.registerReload(name, params -> ReloadAsk.<Command, ReloadResult>reloadAndWait(name, actor,
-                    replyTo -> new Reload(name, SnapshotReloadActor.pathParam(params), replyTo), scheduler, timeout));
+            web.registerReload(name, params -> {
+                String version = ReloadAsk.<Command, ReloadResult>reloadAndWait(name, actor,
+                        replyTo -> new Reload(name, SnapshotReloadActor.pathParam(params), replyTo), scheduler, timeout);
+                // both names report the tables' combined version (module_status "versions"): a reload of one
+                // changes what the other reports too
+                RELOAD_NAMES.forEach(each -> web.dataVersion(each, version));
+                return version;
+            });
         }
     }
 }
