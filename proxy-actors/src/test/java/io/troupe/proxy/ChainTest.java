@@ -37,6 +37,7 @@ class ChainTest {
     private volatile boolean refuseConnections;
     private final AtomicInteger finishedSessions = new AtomicInteger();
     private final AtomicInteger finishedRequests = new AtomicInteger();
+    private final List<Integer> finishedStatuses = new CopyOnWriteArrayList<>();
     private final List<String> products = new CopyOnWriteArrayList<>();
     private final List<String> clusters = new CopyOnWriteArrayList<>();
 
@@ -108,6 +109,7 @@ class ChainTest {
             return "finish".equals(r.header("X-Read")) ? ReturnCode.FINISH : ReturnCode.GO_ON;
         });
         f.addFilter(CallbackPoint.REQUEST_FINISH, (r, resp) -> {
+            finishedStatuses.add(resp.status());
             finishedRequests.incrementAndGet();
             return ReturnCode.GO_ON;
         });
@@ -181,6 +183,32 @@ class ChainTest {
             Thread.sleep(10);
         }
         assertEquals(3, finishedRequests.get());
+    }
+
+    @Test
+    void aRequestItsClientAbandonsStillEndsForTheModules() throws Exception {
+        // gone before the response head: nginx's 499, as its access log says
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.send("GET /sleep?ms=3000 HTTP/1.1\r\nHost: c.test\r\n\r\n");
+            long deadline = System.currentTimeMillis() + 5000;
+            while (backend.hits.get() == 0 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(1, backend.hits.get(), "the backend got the request");
+        }
+        // gone mid-body: the backend's status
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.send("GET /big?n=200000000 HTTP/1.1\r\nHost: c.test\r\n\r\n");
+            byte[] start = c.socket.getInputStream().readNBytes(12);
+            assertEquals("HTTP/1.1 200", new String(start, java.nio.charset.StandardCharsets.ISO_8859_1));
+        }
+        long deadline = System.currentTimeMillis() + 5000;
+        while (finishedStatuses.size() < 2 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(List.of(499, 200), finishedStatuses);
+        assertEquals(2, proxy.stats.get(io.troupe.proxy.monitor.ProxyStats.Key.ERR_CLIENT_CLOSE));
+        assertEquals(0, proxy.stats.get(io.troupe.proxy.monitor.ProxyStats.Key.CLIENT_REQ_ACTIVE));
     }
 
     @Test

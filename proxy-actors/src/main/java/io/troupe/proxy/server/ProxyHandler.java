@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * one), switches an upgraded connection to a tunnel, and closes the connection.
  */
 final class ProxyHandler extends ChannelInboundHandlerAdapter {
+    /** nginx's status for a request whose client closed the connection before the response. */
+    static final int CLIENT_CLOSED_REQUEST = 499;
+
     private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
     /** Fired into every client pipeline when the node drains. */
     static final Object DRAIN = new Object();
@@ -227,21 +230,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         if (!responding) {
             return;
         }
-        responding = false;
         timeouts.cancelBody();
-        px.stats.dec(Key.CLIENT_REQ_ACTIVE);
-        long micros = (System.nanoTime() - startNanos) / 1000;
-        px.stats.delay(micros);
-        if (req != null) {
-            px.stats.product(req.product(), micros);
+        if (endRequest(finished)) {
+            closeAfter = true;
         }
-        if (req != null && finished != null) {
-            ReturnCode c = px.chains.current().runResponse(CallbackPoint.REQUEST_FINISH, req, finished);
-            if (c == ReturnCode.CLOSE || c == ReturnCode.FINISH) {
-                closeAfter = true;
-            }
-        }
-        req = null;
         clientHead = null;
         response.dropTransform();
         if (pausedByBackend) {
@@ -339,6 +331,27 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         LingeringClose.afterFlush(ctx);
     }
 
+    /**
+     * Counts the request in progress as ended (latency, product) and runs REQUEST_FINISH with {@code finished};
+     * true when a filter there asked to close the connection.
+     */
+    private boolean endRequest(Response finished) {
+        responding = false;
+        px.stats.dec(Key.CLIENT_REQ_ACTIVE);
+        long micros = (System.nanoTime() - startNanos) / 1000;
+        px.stats.delay(micros);
+        boolean close = false;
+        if (req != null) {
+            px.stats.product(req.product(), micros);
+            if (finished != null) {
+                ReturnCode c = px.chains.current().runResponse(CallbackPoint.REQUEST_FINISH, req, finished);
+                close = c == ReturnCode.CLOSE || c == ReturnCode.FINISH;
+            }
+        }
+        req = null;
+        return close;
+    }
+
     // ---- connection events
 
     @Override
@@ -360,9 +373,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             e.clientGone();
         }
         if (responding) {
-            responding = false;
             px.stats.inc(Key.ERR_CLIENT_CLOSE);
-            px.stats.dec(Key.CLIENT_REQ_ACTIVE);
+            // the request still ends for the modules (an access-log line, as nginx writes one): with the backend's
+            // response if its head came, else with nginx's 499 for a request its client abandoned
+            Response seen = req == null ? null : req.response();
+            endRequest(seen != null ? seen : Response.of(CLIENT_CLOSED_REQUEST, null));
         }
         queue.releaseAll();
         ctx.fireChannelInactive();
