@@ -73,6 +73,19 @@ public final class OtherProgramFlags {
         if ((arg.startsWith("-Wl,") || arg.startsWith("--for-linker")) && loadsPlugin(arg)) {
             return new Hit(arg.startsWith("-Wl,") ? "-Wl" : "--for-linker", "loads a linker plugin", false);
         }
+        if (arg.startsWith("-Wp,")) {
+            // cc1 gets each item as an option of its own: -Wp,-fplugin=./p.so loads a plugin as -fplugin= would
+            for (String item : arg.substring(4).split(",")) {
+                Hit hit = ofItem(item);
+                if (hit != null) {
+                    return new Hit("-Wp," + hit.flag(), hit.why(), false);
+                }
+            }
+        }
+        if (arg.equals("-Xpreprocessor") && next != null) {
+            Hit hit = ofItem(next);
+            return hit == null ? null : new Hit("-Xpreprocessor " + hit.flag(), hit.why(), true);
+        }
         String passOn = PASS_ON.get(arg);
         if (passOn != null) {
             return next != null && loadsPlugin(next) ? new Hit(arg + " " + next, passOn, true) : null;
@@ -83,6 +96,19 @@ public final class OtherProgramFlags {
             }
         }
         return null;
+    }
+
+    /** A flag among the items another option hands to the preprocessor, or null. */
+    private static Hit ofItem(String item) {
+        if (item.startsWith("@") && item.length() > 1) {
+            return new Hit("@file", "reads a response file, which can hold any flag", false);
+        }
+        for (Entry entry : ENTRIES) {
+            if (item.startsWith(entry.prefix())) {
+                return new Hit(entry.prefix(), entry.why(), false);
+            }
+        }
+        return loadsPlugin(item) ? new Hit(item, PLUGIN, false) : null;
     }
 
     /** Whether an argument handed to the linker, clang's frontend or LLVM loads a plugin. */

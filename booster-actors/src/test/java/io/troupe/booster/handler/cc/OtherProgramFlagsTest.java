@@ -74,6 +74,23 @@ class OtherProgramFlagsTest {
     }
 
     @Test
+    void theWorkerLooksInsideWhatAnOptionHandsThePreprocessor() {
+        for (String flags : List.of("-Wp,-fplugin=./p.so", "-Wp,-DX,-fplugin=./p.so", "-Xpreprocessor -fplugin=./p.so",
+                "-Wp,@opts", "-Xpreprocessor -iplugindir=.")) {
+            List<String> remote = new ArrayList<>(List.of("-c"));
+            remote.addAll(List.of(flags.split(" ")));
+            remote.addAll(List.of("-o", "foo.o", "-x", "cpp-output", "foo.i"));
+            String refusal = CompilerArgvCheck.refusal("gcc", remote);
+            assertNotNull(refusal, flags);
+            // the cc handler gives such options to the local preprocess only: the remote compile never has them
+            CcPlan plan = classify("gcc -c " + flags + " foo.c -o foo.o");
+            assertTrue(plan.remote(), flags);
+            assertNull(CompilerArgvCheck.refusal("gcc", plan.remoteParams()), flags);
+        }
+        assertNull(OtherProgramFlags.find(List.of("-Wp,-MD,deps/x.d"), 0), "a dependency file is no program");
+    }
+
+    @Test
     void flagsOnlyTheLocalPreprocessGetsStayRemote() {
         // --sysroot and -isysroot are on the list, but the remote compile of the preprocessed unit drops them
         for (String flags : List.of("--sysroot=./root", "--sysroot ./root", "-isysroot ./root", "-Wp,-DX")) {
