@@ -347,6 +347,13 @@ int main(int argc, char **argv) {
                 controlling_tty());
         return 1;
     }
+    /* Not dumpable: a sub-work runs as the same user, and could otherwise ptrace this launcher (or read its
+     * memory through /proc/1/mem), stop it from cleaning up, and reach later sub-works of the slot. A child's
+     * execve makes the sub-work dumpable again for its own processes. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+        perror("troupe-slot: prctl(PR_SET_DUMPABLE)");
+        return 1;
+    }
     if (pipe2(sigpipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) {
         perror("troupe-slot: pipe");
         return 1;

@@ -141,6 +141,18 @@ class SlotSandboxTest {
         awaitSlotsClean();
     }
 
+    /** A sub-work runs as the launcher's user, but cannot trace the launcher or read its memory or environment. */
+    @Test
+    void aSubWorkCannotReachIntoItsSlotsLauncher() throws Exception {
+        String out = stdout(run(kit, worker, "reach", "launcher=$PPID; echo parent=$(cat /proc/$launcher/comm);"
+                + " if cat /proc/$launcher/environ >/dev/null 2>&1; then echo environ=read; else echo environ=denied; fi;"
+                + " if head -c1 /proc/$launcher/mem >/dev/null 2>&1; then echo mem=read; else echo mem=denied; fi", 0));
+        assertEquals("troupe-slot", field(out, "parent"), out);
+        assertEquals("denied", field(out, "environ"), out);
+        assertEquals("denied", field(out, "mem"), out);
+        awaitSlotsClean();
+    }
+
     /**
      * The run directory is kept from run to run, but nothing of a run survives in it: a run that locks its work
      * directory and leaves files does not touch the next, and a sub-work cannot write beside its work directory.
