@@ -229,8 +229,16 @@ final class SubWorkFiles {
         }
     }
 
-    /** Where result file {@code file} of step {@code step} goes here; a path leaving the directory is refused. */
+    /**
+     * Where result file {@code file} of step {@code step} goes here. Only a file the step asked for is taken (a
+     * worker, or a member posing as one, must not drop a Makefile or a git hook into the build), and a path leaving
+     * the directory is refused.
+     */
     Path targetOf(RemotePlan plan, int step, SubWorkExecutor.ResultFile file) {
+        if (step >= plan.steps().size() || !plan.steps().get(step).resultFiles().contains(file.path())) {
+            throw new IllegalArgumentException("the worker sent result file '" + file.path() + "', which step "
+                    + (step + 1) + " did not ask for");
+        }
         Path base = baseOf(step < plan.commands().size() ? plan.commands().get(step) : null);
         return base.resolve(SandboxPaths.check(file.path(), "result file"));
     }
