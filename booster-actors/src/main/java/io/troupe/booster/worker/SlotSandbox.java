@@ -30,6 +30,15 @@ import java.util.stream.Stream;
 final class SlotSandbox {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SlotSandbox.class);
+    /** How long a killed process's launcher has to report it gone before the launcher is killed. */
+    static final java.time.Duration KILL_GRACE = java.time.Duration.ofSeconds(5);
+    /** One daemon thread for every slot: checks, a grace after each kill, that the launcher obeyed. */
+    private static final java.util.concurrent.ScheduledExecutorService KILL_WATCH =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "troupe-slot-kill-watch");
+                t.setDaemon(true);
+                return t;
+            });
 
     /** The launcher could not be started: the run enters the sandbox the old way. */
     static final class Unavailable extends IOException {
@@ -447,8 +456,22 @@ final class SlotSandbox {
         public Process destroyForcibly() {
             if (exit == null) {
                 kill(pid);
+                // a launcher that does not end the process in time (stopped, wedged) is ended itself: its slot must
+                // not stay taken, nor its sub-work unanswered
+                KILL_WATCH.schedule(this::launcherIgnoredTheKill, KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
             }
             return this;
+        }
+
+        private void launcherIgnoredTheKill() {
+            Process now = process;
+            if (exit != null || now == null || !now.isAlive()) {
+                return;
+            }
+            LOG.warn("the slot launcher of {} did not end process {} within {} s of the kill; killing the launcher",
+                    dir, pid, KILL_GRACE.toSeconds());
+            now.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+            now.destroyForcibly();
         }
 
         /** Its pid in the slot's PID namespace (the host's without one). */

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -139,6 +140,31 @@ class SlotSandboxTest {
         assertNotEquals("0", field(second, "uid"), "a sub-work must not run as root");
         assertEquals(List.of(), marked(sandboxes), "no process of a finished sub-work is left");
         awaitSlotsClean();
+    }
+
+    /** A launcher that ignores a kill (here stopped from outside) is killed itself, and the sub-work answered. */
+    @Test
+    void aLauncherThatDoesNotAnswerAKillIsKilledAndItsSubWorkAnswered() throws Exception {
+        TestProbe<Reply> probe = kit.createTestProbe();
+        worker.tell(new Execute("wedged", List.of(new Step("sh", null, List.of("-c", "touch running; sleep 300"), List.of(),
+                List.of())), List.of(), 2_000, probe.getRef(), probe.getRef()));
+        ProcessHandle launcher = probe.awaitAssert(Duration.ofSeconds(20), () -> {
+            Optional<ProcessHandle> found = ProcessHandle.current().descendants()
+                    .filter(p -> comm(p).equals("troupe-slot") && p.children().findAny().isPresent()).findFirst();
+            assertTrue(found.isPresent(), "the slot's launcher runs the sub-work");
+            return found.get();
+        });
+        assertEquals(0, new ProcessBuilder("kill", "-STOP", Long.toString(launcher.pid())).start().waitFor());
+        // the 2 s timeout asks the stopped launcher to kill; KILL_GRACE later the worker kills the launcher
+        Reply reply = probe.expectMessageClass(Reply.class, Duration.ofSeconds(30));
+        assertTrue(reply instanceof Failed, reply.toString());
+        probe.awaitAssert(Duration.ofSeconds(10), () -> {
+            assertFalse(launcher.isAlive(), "the stopped launcher was killed");
+            return null;
+        });
+        awaitSlotsClean();
+        // the slot serves again, with a new launcher
+        assertTrue(stdout(run(kit, worker, "after-wedge", "echo fine", 0)).contains("fine"));
     }
 
     /** A sub-work runs as the launcher's user, but cannot trace the launcher or read its memory or environment. */
