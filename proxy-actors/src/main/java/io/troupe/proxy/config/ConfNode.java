@@ -1,6 +1,5 @@
 package io.troupe.proxy.config;
 
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -55,9 +54,7 @@ public final class ConfNode {
             }
             return new ConfNode(name, "", root);
         } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            String where = at == null ? "" : " at line " + at.getLineNr() + " column " + at.getColumnNr();
-            throw new ConfigException(name, "", "invalid JSON" + where + ": " + e.getOriginalMessage());
+            throw new ConfigException(name, "", "invalid JSON: " + io.troupe.api.proxy.config.DataFile.jsonError(e));
         } catch (IOException e) {
             throw new ConfigException(name, "", "cannot parse file: " + e.getMessage());
         }

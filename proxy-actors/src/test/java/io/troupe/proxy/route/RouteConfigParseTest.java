@@ -1,6 +1,7 @@
 package io.troupe.proxy.route;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -106,7 +107,10 @@ class RouteConfigParseTest {
         conf.hostRule = "{\"Version\": \"h1\",\n \"Hosts\": {\n";
         ConfigException e = fails(conf);
         assertTrue(e.file().endsWith("host_rule.data"), e.getMessage());
-        assertTrue(e.reason().startsWith("invalid JSON at line"), e.getMessage());
+        assertTrue(e.reason().startsWith("invalid JSON: Unexpected end-of-input"), e.getMessage());
+        assertTrue(e.reason().endsWith(" at line 3 column 1"), e.getMessage());
+        // the parser's note on its input source is not the user's business
+        assertFalse(e.reason().contains("Source:") || e.reason().contains("StreamReadFeature"), e.getMessage());
     }
 
     @Test

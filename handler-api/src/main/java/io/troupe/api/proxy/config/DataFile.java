@@ -104,11 +104,21 @@ public final class DataFile {
             }
             return root;
         } catch (JsonProcessingException e) {
-            throw new ConfigFileException(file, null, "not valid JSON: " + e.getOriginalMessage()
-                    + " at line " + e.getLocation().getLineNr() + " column " + e.getLocation().getColumnNr(), e);
+            throw new ConfigFileException(file, null, "not valid JSON: " + jsonError(e), e);
         } catch (IOException e) {
             throw new ConfigFileException(file, null, "cannot read: " + e, e);
         }
+    }
+
+    /**
+     * A JSON syntax error as a user reads it: what is wrong and where ({@code ... at line 3 column 7}), without the
+     * parser's own notes on its input source.
+     */
+    public static String jsonError(JsonProcessingException e) {
+        String what = e.getOriginalMessage() == null ? "" : e.getOriginalMessage()
+                .replaceAll("\\[Source: [^;\\]]*; ", "[");
+        var at = e.getLocation();
+        return what + (at == null ? "" : " at line " + at.getLineNr() + " column " + at.getColumnNr());
     }
 
     /** The file this was read from. */
