@@ -187,10 +187,10 @@ public final class CcArgs {
         private boolean noWorkingDirectory;
         private boolean splitDwarf;
         private boolean stackUsage;
-        /** -Wextra or -W (which turn on -Wimplicit-fallthrough=3 unless it is set explicitly). */
+        /** -Wextra or -W (which turn on -Wimplicit-fallthrough unless it is set explicitly). */
         private boolean extraWarnings;
-        /** The level of the last explicit -Wimplicit-fallthrough[=N] (0 for -Wno-implicit-fallthrough), or -1. */
-        private int fallthroughWarning = -1;
+        /** The last explicit -Wimplicit-fallthrough[=N] or -Wno-implicit-fallthrough: on, off, or null if none. */
+        private Boolean fallthroughWarning;
 
         Reader(CompilerNames.Driver driver, Path cwd, List<String> args) {
             this.driver = driver;
@@ -375,29 +375,28 @@ public final class CcArgs {
             }
         }
 
-        /** Tracks whether, and how strictly, gcc warns of implicit fallthrough, which reads the source's comments. */
+        /** Tracks whether gcc warns of implicit fallthrough, which reads the source's comments. */
         private void fallthroughOption(String a) {
             switch (a) {
                 case "-Wextra", "-W" -> extraWarnings = true;
                 case "-Wno-extra" -> extraWarnings = false;
-                case "-Wimplicit-fallthrough" -> fallthroughWarning = 3;
-                case "-Wno-implicit-fallthrough" -> fallthroughWarning = 0;
+                case "-Wimplicit-fallthrough" -> fallthroughWarning = true;
+                case "-Wno-implicit-fallthrough" -> fallthroughWarning = false;
                 default -> {
-                    if (a.startsWith("-Wimplicit-fallthrough=") && a.matches("-Wimplicit-fallthrough=[0-5]")) {
-                        fallthroughWarning = a.charAt(a.length() - 1) - '0';
+                    if (a.startsWith("-Wimplicit-fallthrough=")) {
+                        fallthroughWarning = !a.equals("-Wimplicit-fallthrough=0");
                     }
                 }
             }
         }
 
         /**
-         * gcc's -Wimplicit-fallthrough level whose comment markers the unit must keep (-E drops comments, and the
-         * remote compile would warn where a local build is silent); 0 when none.
+         * gcc's -Wimplicit-fallthrough accepts a "fall through" comment as the marker, and -E drops comments:
+         * without -C the remote compile of the unit would warn where a local build is silent.
          */
-        private int fallthroughLevel() {
-            int level = fallthroughWarning >= 0 ? fallthroughWarning : extraWarnings ? 3 : 0;
-            boolean keptAnyway = pre.contains("-C") || pre.contains("-CC");
-            return driver.family() == CompilerNames.Family.GCC && !keptAnyway ? level : 0;
+        private boolean keepsComments() {
+            boolean warns = fallthroughWarning != null ? fallthroughWarning : extraWarnings;
+            return warns && driver.family() == CompilerNames.Family.GCC && !pre.contains("-C") && !pre.contains("-CC");
         }
 
         private void addPre(String option, String value) {
@@ -448,6 +447,9 @@ public final class CcArgs {
                 // with -E the default target would be named after the preprocessed file, not the object
                 pre.add("-MQ");
                 pre.add(object);
+            }
+            if (keepsComments()) {
+                pre.add("-C");
             }
             pre.add("-E");
 
@@ -503,7 +505,7 @@ public final class CcArgs {
                             + describe(hit, remote.get(i)));
                 }
             }
-            return new CcPlan(null, driver, pre, workDir, remoteInput, remote, results, fallthroughLevel(), source);
+            return new CcPlan(null, driver, pre, workDir, remoteInput, remote, results);
         }
 
         /** Reasons that depend on the whole command line. */

@@ -133,9 +133,7 @@ public final class CcHandler implements Handler, StdinUse {
         String name = plan.remoteInput().substring(plan.remoteInput().lastIndexOf('/') + 1);
         Path unit = unitDir(env, cwd).resolve(n + "-" + name);
         try {
-            List<String> preprocessArgs = plan.preprocessArgs(FallthroughMarkers.mayHold(cwd.resolve(plan.source()),
-                    plan.fallthroughLevel()));
-            preprocess(compiler, preprocessArgs, unit, unit.resolveSibling(n + ".err"), cwd, env);
+            preprocess(compiler, plan, unit, unit.resolveSibling(n + ".err"), cwd, env);
             units.compute(unitKey(command, cwd), (k, files) -> {
                 Deque<Path> all = files == null ? new ConcurrentLinkedDeque<>() : files;
                 all.add(unit);
@@ -171,11 +169,11 @@ public final class CcHandler implements Handler, StdinUse {
     }
 
     /** Runs the local preprocess; any message from it sends the command local, so the user sees it once. */
-    private static void preprocess(Path compiler, List<String> preprocessArgs, Path unit, Path err, Path cwd,
-            Map<String, String> env) throws Exception {
+    private static void preprocess(Path compiler, CcPlan plan, Path unit, Path err, Path cwd, Map<String, String> env)
+            throws Exception {
         List<String> argv = new ArrayList<>();
         argv.add(compiler.toString());
-        argv.addAll(preprocessArgs);
+        argv.addAll(plan.preprocessArgs());
         argv.add("-o");
         argv.add(unit.toString());
         ProcessBuilder builder = new ProcessBuilder(argv).directory(cwd.toFile())

@@ -15,9 +15,6 @@ import java.util.List;
  * @param remoteParams the remote argv after the program: compile flags, {@code -c}/{@code -S}, {@code -o},
  *                     {@code -x cpp-output|c++-cpp-output} and {@code remoteInput}
  * @param resultFiles the files the remote compile produces, relative to {@code workDir}: the object first
- * @param fallthroughLevel gcc's -Wimplicit-fallthrough level in effect (1-5), whose marker is a comment that
- *                         {@code -E} drops; 0 when off, for clang, or when the command keeps comments itself
- * @param source the source file as the command names it (relative to the command's directory), or null
  */
 public record CcPlan(
         String localReason,
@@ -26,9 +23,7 @@ public record CcPlan(
         String workDir,
         String remoteInput,
         List<String> remoteParams,
-        List<String> resultFiles,
-        int fallthroughLevel,
-        String source) {
+        List<String> resultFiles) {
 
     public CcPlan {
         preprocessArgs = preprocessArgs == null ? List.of() : List.copyOf(preprocessArgs);
@@ -38,20 +33,7 @@ public record CcPlan(
 
     /** A command that runs locally for {@code reason}. */
     public static CcPlan local(CompilerNames.Driver driver, String reason) {
-        return new CcPlan(reason, driver, List.of(), null, null, List.of(), List.of(), 0, null);
-    }
-
-    /**
-     * The preprocess argv with {@code -C} before the final {@code -E} when {@code keepComments}: the unit then
-     * keeps the source's comments, among them fallthrough markers, at the cost of its size.
-     */
-    public List<String> preprocessArgs(boolean keepComments) {
-        if (!keepComments) {
-            return preprocessArgs;
-        }
-        List<String> args = new java.util.ArrayList<>(preprocessArgs);
-        args.add(args.size() - 1, "-C");
-        return List.copyOf(args);
+        return new CcPlan(reason, driver, List.of(), null, null, List.of(), List.of());
     }
 
     /** Whether the compile goes to a worker. */

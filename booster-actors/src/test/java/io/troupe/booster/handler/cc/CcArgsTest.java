@@ -224,41 +224,25 @@ class CcArgsTest {
     }
 
     @Test
-    void gccsFallthroughWarningLevelIsKnownSoTheUnitCanKeepItsMarkers() {
-        // -Wextra turns -Wimplicit-fallthrough=3 on, which takes a "fall through" comment as its marker
-        assertEquals(3, classify("gcc -Wextra -c foo.c").fallthroughLevel());
-        assertEquals(3, classify("gcc -W -c foo.c").fallthroughLevel());
-        assertEquals(3, classify("gcc -Wimplicit-fallthrough -Wno-extra -c foo.c").fallthroughLevel());
-        assertEquals(5, classify("g++ -Wimplicit-fallthrough=5 -c foo.cc").fallthroughLevel());
-        assertEquals(1, classify("gcc -Wall -Wimplicit-fallthrough=1 -c foo.c").fallthroughLevel());
-        // an explicit setting wins over -Wextra in either order, as in gcc
-        assertEquals(0, classify("gcc -Wno-implicit-fallthrough -Wextra -c foo.c").fallthroughLevel());
-        assertEquals(0, classify("gcc -Wextra -Wimplicit-fallthrough=0 -c foo.c").fallthroughLevel());
-        assertEquals(2, classify("gcc -Wimplicit-fallthrough=2 -Wextra -c foo.c").fallthroughLevel());
-        assertEquals(0, classify("gcc -Wall -c foo.c").fallthroughLevel());
-        // the user's own -C keeps them already; clang takes only attributes as markers
-        assertEquals(0, classify("gcc -CC -Wextra -c foo.c").fallthroughLevel());
-        assertEquals(0, classify("clang -Wextra -c foo.c").fallthroughLevel());
-        CcPlan plan = classify("gcc -Wextra -c sub/foo.c -o foo.o");
-        assertEquals("sub/foo.c", plan.source());
-        assertEquals(List.of("-Wextra", "sub/foo.c", "-E"), plan.preprocessArgs(false));
-        assertEquals(List.of("-Wextra", "sub/foo.c", "-C", "-E"), plan.preprocessArgs(true));
-        // comments never reach the remote command line
-        assertFalse(plan.remoteParams().contains("-C"));
-    }
-
-    @Test
-    void aSourceMayHoldAFallthroughMarkerWhenItNamesFallAndThenThr() {
-        for (String marker : List.of("/* fall through */", "// FALLTHRU", "/* -fallthrough */", "// Falls-thru",
-                "/* @fallthrough@ */", "// fallthrough", "/* else fall   through */")) {
-            assertTrue(FallthroughMarkers.contains(("case 1: a++;\n  " + marker + "\ncase 2:").getBytes()), marker);
-        }
-        for (String none : List.of("int fall = 1; int thr;", "/* throw */", "fal", "")) {
-            assertFalse(FallthroughMarkers.contains(none.getBytes()), none);
-        }
-        assertFalse(FallthroughMarkers.mayHold(Path.of("/no/such/file.c"), 0), "warning off");
-        assertTrue(FallthroughMarkers.mayHold(Path.of("/no/such/file.c"), 1), "level 1: any comment is a marker");
-        assertTrue(FallthroughMarkers.mayHold(Path.of("/no/such/file.c"), 3), "unreadable: keep comments to be safe");
+    void gccsFallthroughWarningKeepsTheCommentsItReads() {
+        // -Wextra turns -Wimplicit-fallthrough on, which takes a "fall through" comment as its marker
+        assertEquals(List.of("-Wextra", "foo.c", "-C", "-E"), classify("gcc -Wextra -c foo.c").preprocessArgs());
+        assertEquals(List.of("-W", "foo.c", "-C", "-E"), classify("gcc -W -c foo.c").preprocessArgs());
+        assertEquals(List.of("-Wimplicit-fallthrough=3", "foo.cc", "-C", "-E"),
+                classify("g++ -Wimplicit-fallthrough=3 -c foo.cc").preprocessArgs());
+        assertEquals(List.of("-Wimplicit-fallthrough", "-Wno-extra", "foo.c", "-C", "-E"),
+                classify("gcc -Wimplicit-fallthrough -Wno-extra -c foo.c").preprocessArgs());
+        // an explicit -Wno- wins over -Wextra in either order, as in gcc
+        assertEquals(List.of("-Wno-implicit-fallthrough", "-Wextra", "foo.c", "-E"),
+                classify("gcc -Wno-implicit-fallthrough -Wextra -c foo.c").preprocessArgs());
+        assertEquals(List.of("-Wextra", "-Wimplicit-fallthrough=0", "foo.c", "-E"),
+                classify("gcc -Wextra -Wimplicit-fallthrough=0 -c foo.c").preprocessArgs());
+        assertEquals(List.of("-Wall", "foo.c", "-E"), classify("gcc -Wall -c foo.c").preprocessArgs());
+        // the user's own -C is not doubled; clang warns only for attributes, not comments
+        assertEquals(List.of("-CC", "-Wextra", "foo.c", "-E"), classify("gcc -CC -Wextra -c foo.c").preprocessArgs());
+        assertEquals(List.of("-Wextra", "foo.c", "-E"), classify("clang -Wextra -c foo.c").preprocessArgs());
+        // comments never reach the remote command line's flags
+        assertFalse(classify("gcc -Wextra -c foo.c").remoteParams().contains("-C"));
     }
 
     @Test

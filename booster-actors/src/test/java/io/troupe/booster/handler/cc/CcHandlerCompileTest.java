@@ -187,13 +187,6 @@ class CcHandlerCompileTest {
         assertEquals(List.of(""), stderr, "the remote compile of the unit must not warn of a fallthrough");
         assertArrayEquals(read("fallthrough.o.local"), read("fallthrough.o"));
         assertFalse(command.params().contains("-C"), command.params().toString());
-
-        // a source without a marker keeps the unit as small as -E makes it: stdio.h's comments stay out
-        Files.writeString(tmp.resolve("client/src/nomarker.c"), "#include <stdio.h>\nint main(void) { puts(\"x\"); return 0; }\n");
-        ProcessResult bare = run(client, List.of("gcc", "-Wextra", "-E", "../src/nomarker.c", "-o", "bare.i"));
-        assertEquals(0, bare.exit(), bare.stderr());
-        Command small = distributed(new CcHandler(), "gcc -Wextra -c ../src/nomarker.c -o nomarker.o");
-        assertEquals(Files.size(client.resolve("bare.i")), small.inputFiles().get(0).size());
     }
 
     @Test
