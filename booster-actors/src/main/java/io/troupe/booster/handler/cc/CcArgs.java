@@ -187,10 +187,6 @@ public final class CcArgs {
         private boolean noWorkingDirectory;
         private boolean splitDwarf;
         private boolean stackUsage;
-        /** -Wextra or -W (which turn on -Wimplicit-fallthrough unless it is set explicitly). */
-        private boolean extraWarnings;
-        /** The last explicit -Wimplicit-fallthrough[=N] or -Wno-implicit-fallthrough: on, off, or null if none. */
-        private Boolean fallthroughWarning;
 
         Reader(CompilerNames.Driver driver, Path cwd, List<String> args) {
             this.driver = driver;
@@ -342,7 +338,6 @@ public final class CcArgs {
                     assemblerOption(item);
                 }
             }
-            fallthroughOption(a);
             if (a.equals("-fverbose-asm")) {
                 local("-fverbose-asm quotes source lines, which the worker does not have");
             }
@@ -373,30 +368,6 @@ public final class CcArgs {
                     }
                 }
             }
-        }
-
-        /** Tracks whether gcc warns of implicit fallthrough, which reads the source's comments. */
-        private void fallthroughOption(String a) {
-            switch (a) {
-                case "-Wextra", "-W" -> extraWarnings = true;
-                case "-Wno-extra" -> extraWarnings = false;
-                case "-Wimplicit-fallthrough" -> fallthroughWarning = true;
-                case "-Wno-implicit-fallthrough" -> fallthroughWarning = false;
-                default -> {
-                    if (a.startsWith("-Wimplicit-fallthrough=")) {
-                        fallthroughWarning = !a.equals("-Wimplicit-fallthrough=0");
-                    }
-                }
-            }
-        }
-
-        /**
-         * gcc's -Wimplicit-fallthrough accepts a "fall through" comment as the marker, and -E drops comments:
-         * without -C the remote compile of the unit would warn where a local build is silent.
-         */
-        private boolean keepsComments() {
-            boolean warns = fallthroughWarning != null ? fallthroughWarning : extraWarnings;
-            return warns && driver.family() == CompilerNames.Family.GCC && !pre.contains("-C") && !pre.contains("-CC");
         }
 
         private void addPre(String option, String value) {
@@ -447,9 +418,6 @@ public final class CcArgs {
                 // with -E the default target would be named after the preprocessed file, not the object
                 pre.add("-MQ");
                 pre.add(object);
-            }
-            if (keepsComments()) {
-                pre.add("-C");
             }
             pre.add("-E");
 

@@ -224,28 +224,6 @@ class CcArgsTest {
     }
 
     @Test
-    void gccsFallthroughWarningKeepsTheCommentsItReads() {
-        // -Wextra turns -Wimplicit-fallthrough on, which takes a "fall through" comment as its marker
-        assertEquals(List.of("-Wextra", "foo.c", "-C", "-E"), classify("gcc -Wextra -c foo.c").preprocessArgs());
-        assertEquals(List.of("-W", "foo.c", "-C", "-E"), classify("gcc -W -c foo.c").preprocessArgs());
-        assertEquals(List.of("-Wimplicit-fallthrough=3", "foo.cc", "-C", "-E"),
-                classify("g++ -Wimplicit-fallthrough=3 -c foo.cc").preprocessArgs());
-        assertEquals(List.of("-Wimplicit-fallthrough", "-Wno-extra", "foo.c", "-C", "-E"),
-                classify("gcc -Wimplicit-fallthrough -Wno-extra -c foo.c").preprocessArgs());
-        // an explicit -Wno- wins over -Wextra in either order, as in gcc
-        assertEquals(List.of("-Wno-implicit-fallthrough", "-Wextra", "foo.c", "-E"),
-                classify("gcc -Wno-implicit-fallthrough -Wextra -c foo.c").preprocessArgs());
-        assertEquals(List.of("-Wextra", "-Wimplicit-fallthrough=0", "foo.c", "-E"),
-                classify("gcc -Wextra -Wimplicit-fallthrough=0 -c foo.c").preprocessArgs());
-        assertEquals(List.of("-Wall", "foo.c", "-E"), classify("gcc -Wall -c foo.c").preprocessArgs());
-        // the user's own -C is not doubled; clang warns only for attributes, not comments
-        assertEquals(List.of("-CC", "-Wextra", "foo.c", "-E"), classify("gcc -CC -Wextra -c foo.c").preprocessArgs());
-        assertEquals(List.of("-Wextra", "foo.c", "-E"), classify("clang -Wextra -c foo.c").preprocessArgs());
-        // comments never reach the remote command line's flags
-        assertFalse(classify("gcc -Wextra -c foo.c").remoteParams().contains("-C"));
-    }
-
-    @Test
     void flagsThatOnlyShapeMinusEOutputStayOutOfThePreprocessAndTheCharsetIsConvertedOnce() {
         // a compile ignores -P and -dM without -E; the local -E would obey them and lose line markers or code
         assertEquals(List.of("-Wall", "foo.c", "-E"), classify("gcc -Wall -P -dM -c foo.c").preprocessArgs());

@@ -2,7 +2,6 @@ package io.troupe.booster.handler.cc;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,18 +62,6 @@ class CcHandlerCompileTest {
                 namespace { std::string hidden(int n) { return std::to_string(n * SCALE); } }
                 std::string visible(int n) { return hidden(n) + "!"; }
                 """);
-        Files.writeString(tmp.resolve("client/src/fallthrough.c"), """
-                int step(int a) {
-                  switch (a) {
-                  case 1:
-                    a++;
-                    /* fall through */
-                  case 2:
-                    return a * 2;
-                  }
-                  return 0;
-                }
-                """);
         Files.writeString(tmp.resolve("client/src/warn.c"), "#warning from the preprocessor\nint w;\n");
         Files.writeString(tmp.resolve("client/src/broken.c"), "int f(void) { return undeclared; }\n");
     }
@@ -98,12 +85,6 @@ class CcHandlerCompileTest {
      * directory, whose results are copied back as the booster does. Returns the command.
      */
     private Command distributed(CcHandler handler, String commandLine) throws Exception {
-        return distributed(handler, commandLine, stderr -> { });
-    }
-
-    /** As above, handing the remote compile's stderr to {@code remoteStderr}. */
-    private Command distributed(CcHandler handler, String commandLine, java.util.function.Consumer<String> remoteStderr)
-            throws Exception {
         List<String> argv = Arrays.asList(commandLine.split(" "));
         DistCommand dist = handler.preExecute(argv, new Sandbox(client, System.getenv()));
         Command command = dist.commands().get(0);
@@ -117,7 +98,6 @@ class CcHandlerCompileTest {
         remote.add(Toolchains.find(command.exeName(), System.getenv("PATH"), sandbox).orElseThrow().toString());
         remote.addAll(command.params());
         ProcessResult result = run(sandbox, remote);
-        remoteStderr.accept(result.stderr());
         Result outcome = new Result(result.exit(), new byte[0], result.stderr().getBytes(StandardCharsets.UTF_8), List.of());
         if (result.exit() == 0) {
             for (String file : command.resultFiles()) {
@@ -172,21 +152,6 @@ class CcHandlerCompileTest {
                 List.of(absolute, absolute.replace(".o", ".d")));
         String deps = Files.readString(client.resolve("obj/unit.d"));
         assertTrue(deps.startsWith("obj/unit.o: ../src/unit.c"), deps);
-    }
-
-    @Test
-    void aFallthroughCommentSilencesTheRemoteCompileAsItDoesALocalOne() throws Exception {
-        project();
-        String commandLine = "gcc -O2 -Wall -Wextra -c ../src/fallthrough.c -o fallthrough.o";
-        ProcessResult plain = run(client, Arrays.asList(commandLine.split(" ")));
-        assertEquals(0, plain.exit(), plain.stderr());
-        assertEquals("", plain.stderr(), "the local compile is silent");
-        Files.move(client.resolve("fallthrough.o"), client.resolve("fallthrough.o.local"));
-        List<String> stderr = new ArrayList<>();
-        Command command = distributed(new CcHandler(), commandLine, stderr::add);
-        assertEquals(List.of(""), stderr, "the remote compile of the unit must not warn of a fallthrough");
-        assertArrayEquals(read("fallthrough.o.local"), read("fallthrough.o"));
-        assertFalse(command.params().contains("-C"), command.params().toString());
     }
 
     @Test
