@@ -44,6 +44,12 @@ final class ControllerGuardian {
 
     private record WorkEvent(long id, WorkActor.Event event) implements Command {}
 
+    /** Work {@code id} stopped ({@code how}), told after every event it sent (see {@link #eventsOf}). */
+    private record WorkGone(long id, String how) implements Command {}
+
+    /** To a work's forwarder: its work stopped; pass that on behind the events still queued. */
+    private record Ended(String how) implements NoSerializationVerificationNeeded {}
+
     private record WorkersChanged(WorkerDirectory.Snapshot snapshot) implements Command {}
 
     private final ActorContext<Command> context;
@@ -59,7 +65,7 @@ final class ControllerGuardian {
     private final Map<Long, CompletableFuture<Integer>> exits = new HashMap<>();
     private final Map<ActorRef<?>, Long> ids = new HashMap<>();
     /** Each running work's event forwarder (see {@link #eventsOf}). */
-    private final Map<Long, ActorRef<WorkActor.Event>> eventTaggers = new HashMap<>();
+    private final Map<Long, ActorRef<Object>> eventTaggers = new HashMap<>();
     private boolean joined;
     private boolean workersAnnounced;
     private long workCount;
@@ -93,6 +99,7 @@ final class ControllerGuardian {
                 .onMessage(MemberChanged.class, this::onMemberChanged)
                 .onMessageEquals(JoinTimedOut.INSTANCE, this::onJoinTimedOut)
                 .onMessage(WorkEvent.class, this::onWorkEvent)
+                .onMessage(WorkGone.class, this::onWorkGone)
                 .onMessage(WorkersChanged.class, this::onWorkersChanged)
                 .onSignal(ChildFailed.class, failed -> onWorkStopped(failed.getRef(), "failed: " + failed.cause()))
                 .onSignal(Terminated.class, stopped -> onWorkStopped(stopped.getRef(), "stopped before the work ended"))
@@ -104,9 +111,9 @@ final class ControllerGuardian {
         ActorRef<WorkerDirectory.Command> workers = run.settings().jobLimits().limit() == perWorkerLimit ? directory : null;
         // not a message adapter: an actor keeps one per message class, so a second work's would take the first's
         // events (its exit code would end the other client's work)
-        ActorRef<WorkActor.Event> events = context.spawn(eventsOf(id, context.getSelf()), "work-" + id + "-events");
+        ActorRef<Object> events = context.spawn(eventsOf(id, context.getSelf()), "work-" + id + "-events");
         ActorRef<WorkActor.Command> work = context.spawn(WorkActor.adopting(run.settings(), run.handler(), run.started(),
-                events, workers), "work-" + id);
+                events.narrow(), workers), "work-" + id);
         context.watch(work);
         works.put(id, work);
         eventTaggers.put(id, events);
@@ -120,12 +127,21 @@ final class ControllerGuardian {
         return Behaviors.same();
     }
 
-    /** Hands one work's events to the guardian tagged with the work's number. */
-    private static Behavior<WorkActor.Event> eventsOf(long id, ActorRef<Command> guardian) {
-        return Behaviors.receiveMessage(event -> {
-            guardian.tell(new WorkEvent(id, event));
-            return Behaviors.same();
-        });
+    /**
+     * Hands one work's events to the guardian tagged with the work's number, and then, told {@link Ended}, that it
+     * stopped: its Finished (sent just before it stops) is queued here ahead of that, so it is never overtaken.
+     */
+    private static Behavior<Object> eventsOf(long id, ActorRef<Command> guardian) {
+        return Behaviors.receive(Object.class)
+                .onMessage(WorkActor.Event.class, event -> {
+                    guardian.tell(new WorkEvent(id, event));
+                    return Behaviors.same();
+                })
+                .onMessage(Ended.class, ended -> {
+                    guardian.tell(new WorkGone(id, ended.how()));
+                    return Behaviors.stopped();
+                })
+                .build();
     }
 
     private Behavior<Command> onMemberChanged(MemberChanged changed) {
@@ -182,13 +198,18 @@ final class ControllerGuardian {
             return Behaviors.same();
         }
         works.remove(id);
-        ActorRef<WorkActor.Event> events = eventTaggers.remove(id);
+        ActorRef<Object> events = eventTaggers.remove(id);
         if (events != null) {
-            context.stop(events);
+            events.tell(new Ended(how)); // after the work's last events, which are queued there already
+            return Behaviors.same();
         }
-        CompletableFuture<Integer> exit = exits.remove(id);
+        return onWorkGone(new WorkGone(id, how));
+    }
+
+    private Behavior<Command> onWorkGone(WorkGone gone) {
+        CompletableFuture<Integer> exit = exits.remove(gone.id());
         if (exit != null) { // an exception escaped the work actor: end that client's work, not the controller
-            exit.completeExceptionally(new IllegalStateException("the work actor " + how));
+            exit.completeExceptionally(new IllegalStateException("the work actor " + gone.how()));
         }
         return Behaviors.same();
     }

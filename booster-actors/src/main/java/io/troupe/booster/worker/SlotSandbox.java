@@ -455,17 +455,20 @@ final class SlotSandbox {
         @Override
         public Process destroyForcibly() {
             if (exit == null) {
+                Process told = process;
                 kill(pid);
                 // a launcher that does not end the process in time (stopped, wedged) is ended itself: its slot must
                 // not stay taken, nor its sub-work unanswered
-                KILL_WATCH.schedule(this::launcherIgnoredTheKill, KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+                KILL_WATCH.schedule(() -> launcherIgnoredTheKill(told), KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
             }
             return this;
         }
 
-        private void launcherIgnoredTheKill() {
+        /** Kills {@code told}, the launcher asked to kill this process, if it still runs and this has not ended. */
+        private void launcherIgnoredTheKill(Process told) {
             Process now = process;
-            if (exit != null || now == null || !now.isAlive()) {
+            // the same launcher only: after a restart the slot's new one runs another sub-work
+            if (exit != null || told == null || now != told || !now.isAlive()) {
                 return;
             }
             LOG.warn("the slot launcher of {} did not end process {} within {} s of the kill; killing the launcher",
