@@ -372,15 +372,19 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             exchange = null;
             e.clientGone();
         }
-        if (responding) {
-            px.stats.inc(Key.ERR_CLIENT_CLOSE);
-            // the request still ends for the modules (an access-log line, as nginx writes one): with the backend's
-            // response if its head came, else with nginx's 499 for a request its client abandoned
-            Response seen = req == null ? null : req.response();
-            endRequest(seen != null ? seen : Response.of(CLIENT_CLOSED_REQUEST, null));
+        try {
+            if (responding) {
+                px.stats.inc(Key.ERR_CLIENT_CLOSE);
+                // the request still ends for the modules (an access-log line, as nginx writes one): with the
+                // backend's response if its head came, else with nginx's 499 for a request its client abandoned.
+                // Not while a filter's blocking work still uses the request on the module pool: only counted then
+                Response seen = req == null ? null : req.response();
+                endRequest(stages.suspended() ? null : seen != null ? seen : Response.of(CLIENT_CLOSED_REQUEST, null));
+            }
+        } finally {
+            queue.releaseAll();
+            ctx.fireChannelInactive();
         }
-        queue.releaseAll();
-        ctx.fireChannelInactive();
     }
 
     @Override
