@@ -73,8 +73,6 @@ public final class BfeConf {
     private String httpAddr;
     private String httpsAddr;
     private int httpsAddrLine;
-    /** Whether a NameConf line was read. */
-    private boolean nameConfNamed;
 
     private BfeConf(String file, Integer adminPort, String adminHost) {
         this.file = file;
@@ -166,10 +164,6 @@ public final class BfeConf {
             }
         }
         listenAddress();
-        if (!nameConfNamed) {
-            // BFE: NameConf is optional, and without it name_conf.data is not read
-            out.put("troupe.proxy.name-conf", false);
-        }
         if (!modules.isEmpty()) {
             out.put("troupe.proxy.modules", modules);
         }
@@ -255,7 +249,6 @@ public final class BfeConf {
             case "EnableAiGateway" -> onlyDefault(no, key, v, "false", "Troupe has no AI gateway");
             default -> {
                 if (LAYOUT.containsKey(key)) {
-                    nameConfNamed |= key.equals("NameConf");
                     if (!normalize(v).equals(LAYOUT.get(key))) {
                         throw error(no, key, v + " is not supported: Troupe reads " + LAYOUT.get(key)
                                 + " under the conf root");

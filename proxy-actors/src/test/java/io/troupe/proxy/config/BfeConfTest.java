@@ -1,7 +1,6 @@
 package io.troupe.proxy.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -165,15 +164,6 @@ class BfeConfTest {
         assertEquals(2, warnings.size(), warnings.toString());
         assertTrue(warnings.get(0).contains("line 3: [AIKeyAffinity]: BFE's AI gateway is not part of Troupe"), warnings.get(0));
         assertTrue(warnings.get(1).contains("line 6: [Security]"), warnings.get(1));
-    }
-
-    @Test
-    void withoutANameConfLineNameConfIsNotRead() {
-        List<String> warnings = new java.util.ArrayList<>();
-        assertFalse(BfeConf.parse("bfe.conf", List.of("[Server]", "HttpPort = 9090"), null, warnings)
-                .getBoolean("troupe.proxy.name-conf"));
-        assertFalse(BfeConf.parse("bfe.conf", List.of("[Server]", "NameConf = server_data_conf/name_conf.data"), null,
-                warnings).hasPath("troupe.proxy.name-conf"), "named: HOCON's default (on) decides");
     }
 
     @Test
