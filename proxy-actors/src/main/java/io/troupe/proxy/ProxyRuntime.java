@@ -131,10 +131,14 @@ public final class ProxyRuntime {
         }
         // name_conf.data is optional, as in BFE; /reload/name_conf reads it once it exists
         Path nameFile = confRoot.resolve("server_data_conf").resolve("name_conf.data");
+        boolean readNames = settings.nameConf() && java.nio.file.Files.exists(nameFile);
+        if (!settings.nameConf() && java.nio.file.Files.exists(nameFile)) {
+            log.warn("{}: not read: bfe.conf's NameConf names no file", nameFile);
+        }
         NameHolder names;
         try {
             List<String> nameWarnings = new ArrayList<>();
-            names = new NameHolder(java.nio.file.Files.exists(nameFile) ? NameConf.load(nameFile, nameWarnings) : NameConf.EMPTY);
+            names = new NameHolder(readNames ? NameConf.load(nameFile, nameWarnings) : NameConf.EMPTY);
             nameWarnings.forEach(w -> log.warn("{}", w));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("proxy: name config is invalid: " + e.getMessage(), e);

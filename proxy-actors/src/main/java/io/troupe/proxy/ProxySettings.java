@@ -17,13 +17,14 @@ import java.util.List;
  * @param monitorIntervalSeconds the window of {@code proxy_state_diff} (BFE's MonitorInterval)
  * @param moduleWorkThreads threads of the module work pool ({@code FilterResult.blocking}); 0 = max(4, 2 x cores)
  * @param moduleWorkQueue module work waiting beyond the running ones; past it a request is answered 503
+ * @param nameConf whether {@code server_data_conf/name_conf.data} is read (bfe.conf's empty NameConf turns it off)
  */
 public record ProxySettings(String bind, int httpPort, int httpsPort, int eventLoops, boolean nativeTransport,
                             boolean h2c, int maxUriBytes, int maxHeaderBytes, long headerReadTimeoutMs,
                             long keepAliveTimeoutMs, int maxConnections, long drainTimeoutMs,
                             List<Certificate> certificates, List<String> modules, String layer4LoadBalancer,
                             TlsFiles tlsFiles, long tlsHandshakeTimeoutMs, int monitorIntervalSeconds,
-                            int moduleWorkThreads, int moduleWorkQueue) {
+                            int moduleWorkThreads, int moduleWorkQueue, boolean nameConf) {
 
     /** Most module work pool threads and queued pieces of work (the queue is allocated whole at start). */
     static final int MAX_MODULE_WORK_THREADS = 1024;
@@ -80,7 +81,7 @@ public record ProxySettings(String bind, int httpPort, int httpsPort, int eventL
                     List.copyOf(c.getStringList("modules")), c.getString("layer4-load-balancer"), tlsFiles,
                     c.getDuration("tls.handshake-timeout").toMillis(),
                     (int) c.getDuration("monitor-interval").toSeconds(), c.getInt("module-work.threads"),
-                    c.getInt("module-work.queue"));
+                    c.getInt("module-work.queue"), c.getBoolean("name-conf"));
             s.validate();
             return s;
         } catch (ConfigException e) {

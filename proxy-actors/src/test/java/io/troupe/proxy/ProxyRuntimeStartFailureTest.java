@@ -125,6 +125,30 @@ class ProxyRuntimeStartFailureTest {
         assertGone("/system/proxy-route-tables");
     }
 
+    @Test
+    void anEmptyNameConfInBfeConfLeavesNameConfDataUnread() throws Exception {
+        new TestConf().write(conf);
+        // a name_conf.data that would stop the start (a name with no instance)
+        java.nio.file.Files.writeString(conf.resolve("server_data_conf/name_conf.data"),
+                "{\"Version\": \"n1\", \"Config\": {\"svc\": []}}");
+        java.nio.file.Files.writeString(conf.resolve("bfe.conf"), "[Server]\nMaxCpus = 1\nNameConf =\n");
+        kit = ActorTestKit.create(ConfigFactory.parseString("""
+                pekko.actor.serialize-messages = on
+                troupe.proxy { bind = 127.0.0.1, http-port = 0, https-port = -1, event-loops = 1 }
+                """).withFallback(ConfigFactory.load()));
+        proxy = ProxyRuntime.start(kit.system(), conf, new WebHandlerRegistry());
+        assertEquals("", proxy.names().get().version());
+        proxy.stop();
+        proxy = null;
+        assertGone("/system/proxy-route-tables");
+
+        // without the line, BFE's default names the file: it is read (and here refused)
+        java.nio.file.Files.writeString(conf.resolve("bfe.conf"), "[Server]\nMaxCpus = 1\n");
+        Exception e = assertThrows(IllegalArgumentException.class,
+                () -> ProxyRuntime.start(kit.system(), conf, new WebHandlerRegistry()));
+        assertTrue(e.getMessage().contains("name_conf.data"), e.getMessage());
+    }
+
     private static long eventLoopThreads() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.isAlive() && t.getName().contains("EventLoopGroup-")).count();

@@ -248,7 +248,10 @@ public final class BfeConf {
             }
             case "EnableAiGateway" -> onlyDefault(no, key, v, "false", "Troupe has no AI gateway");
             default -> {
-                if (LAYOUT.containsKey(key)) {
+                if (key.equals("NameConf") && v.isBlank()) {
+                    // BFE loads name_conf.data only when NameConf names a file; its default names the usual one
+                    out.put("troupe.proxy.name-conf", false);
+                } else if (LAYOUT.containsKey(key)) {
                     if (!normalize(v).equals(LAYOUT.get(key))) {
                         throw error(no, key, v + " is not supported: Troupe reads " + LAYOUT.get(key)
                                 + " under the conf root");

@@ -167,6 +167,19 @@ class BfeConfTest {
     }
 
     @Test
+    void anEmptyNameConfTurnsNameConfOffAsInBfe() {
+        List<String> warnings = new java.util.ArrayList<>();
+        // BFE's default NameConf names server_data_conf/name_conf.data: without the line, it is read
+        assertTrue(BfeConf.parse("bfe.conf", List.of("[Server]", "HttpPort = 9090"), null, warnings)
+                .getConfig("troupe.proxy").withFallback(com.typesafe.config.ConfigFactory.parseString("name-conf = on"))
+                .getBoolean("name-conf"));
+        assertEquals(false, BfeConf.parse("bfe.conf", List.of("[Server]", "NameConf ="), null, warnings)
+                .getBoolean("troupe.proxy.name-conf"));
+        Exception e = assertThrows(IllegalArgumentException.class, () -> settingsFrom("[Server]\nNameConf = other/names.data\n"));
+        assertTrue(e.getMessage().contains("NameConf: other/names.data is not supported"), e.getMessage());
+    }
+
+    @Test
     void aKeyWithoutAValueIsTrueAsInGcfg() throws Exception {
         assertEquals(List.of("mod_block"), settingsFrom("[Server]\nKeepAliveEnabled\nModules = mod_block\n").modules());
         Exception e = assertThrows(IllegalArgumentException.class, () -> settingsFrom("[Server]\nHttpPort 80\n"));
