@@ -32,10 +32,26 @@ public final class QuarantineWatch {
     private static Behavior<ThisActorSystemQuarantinedEvent> onQuarantined(
             ActorContext<ThisActorSystemQuarantinedEvent> context, ThisActorSystemQuarantinedEvent event) {
         String by = event.remoteAddress().address().toString();
+        if (isBooster(context, event.remoteAddress().address())) {
+            // a booster never removes a node; its quarantine (a full system-message buffer) cuts off only itself
+            context.getLog().warn("booster {} quarantined this node; it goes on serving the others", by);
+            return Behaviors.same();
+        }
         context.getLog().error("member {} quarantined this node {}: the cluster removed it while it was unreachable,"
                 + " and no member will talk to it again until it restarts; stopping the node (exit 1) so that its"
                 + " supervisor starts it anew", by, event.localAddress().address());
         CoordinatedShutdown.get(context.getSystem()).runAll(new QuarantinedReason(by));
         return Behaviors.stopped();
+    }
+
+    /** Whether {@code address} is a member with the booster role (boosters carry no {@code node} role). */
+    private static boolean isBooster(ActorContext<?> context, org.apache.pekko.actor.Address address) {
+        for (org.apache.pekko.cluster.Member member : org.apache.pekko.cluster.typed.Cluster.get(context.getSystem())
+                .state().getMembers()) {
+            if (member.address().equals(address)) {
+                return member.hasRole("booster");
+            }
+        }
+        return false;
     }
 }
