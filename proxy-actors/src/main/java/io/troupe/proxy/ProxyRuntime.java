@@ -131,8 +131,9 @@ public final class ProxyRuntime {
         }
         // name_conf.data is optional, as in BFE; /reload/name_conf reads it once it exists
         Path nameFile = confRoot.resolve("server_data_conf").resolve("name_conf.data");
-        boolean readNames = settings.nameConf() && java.nio.file.Files.exists(nameFile);
-        if (!settings.nameConf() && java.nio.file.Files.exists(nameFile)) {
+        boolean nameFileThere = java.nio.file.Files.exists(nameFile);
+        boolean readNames = settings.nameConf() && nameFileThere;
+        if (!settings.nameConf() && nameFileThere) {
             log.warn("{}: not read: bfe.conf's NameConf names no file", nameFile);
         }
         NameHolder names;

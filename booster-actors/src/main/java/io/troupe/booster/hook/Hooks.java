@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -44,6 +45,21 @@ public final class Hooks {
 
     /** TBS's installer writes this into its rule templates where booster-exec's path goes. */
     static final String EXECUTOR_PLACEHOLDER = "$EXECUTORPATH";
+    /** The names a rule's target may give booster-exec by (TBS's executor is bk-dist-executor). */
+    private static final Set<String> BOOSTER_EXEC_NAMES = Set.of("booster-exec", "bk-dist-executor");
+
+    /** Whether a word of a rule's target names booster-exec, bare or by a path. */
+    static boolean namesBoosterExec(String word) {
+        return BOOSTER_EXEC_NAMES.contains(word.substring(word.lastIndexOf('/') + 1));
+    }
+
+    /**
+     * {@code target} with each word that {@code matches} replaced by {@code with}: booster-exec may stand anywhere,
+     * after a chained tool too (TBS's templates: {@code $CCACHEPATH $EXECUTORPATH $SRC_CMD}).
+     */
+    static String replaceWords(String target, java.util.function.Predicate<String> matches, String with) {
+        return String.join(" ", java.util.Arrays.stream(target.split("\\s+")).map(w -> matches.test(w) ? with : w).toList());
+    }
 
     /**
      * The rules with TBS's {@code $EXECUTORPATH} as booster-exec (what TBS's installer substitutes), each target's
@@ -57,9 +73,7 @@ public final class Hooks {
         for (int i = 0; i < hooks.size(); i++) {
             HookRule rule = hooks.get(i);
             String target = rule.targetCommand() == null ? "" : rule.targetCommand().trim();
-            // anywhere in the target: TBS's templates chain tools before it ($CCACHEPATH $EXECUTORPATH $SRC_CMD)
-            target = String.join(" ", java.util.Arrays.stream(target.split("\\s+"))
-                    .map(w -> w.equals(EXECUTOR_PLACEHOLDER) ? "booster-exec" : w).toList());
+            target = replaceWords(target, EXECUTOR_PLACEHOLDER::equals, "booster-exec");
             String program = target.isEmpty() ? "" : target.split("\\s+")[0];
             String name = program.substring(program.lastIndexOf('/') + 1);
             String where = "hook rule " + i + " (src_command \"" + rule.srcCommand() + "\"): target_command \""
@@ -68,8 +82,7 @@ public final class Hooks {
                 throw new IOException(where + program + " is a placeholder TBS's installer fills in; write the program's"
                         + " path (booster-exec stands for this installation's)");
             }
-            if (!program.isEmpty() && !name.equals("booster-exec") && !name.equals("bk-dist-executor")
-                    && !runnable(program, env.get("PATH"))) {
+            if (!program.isEmpty() && !namesBoosterExec(program) && !runnable(program, env.get("PATH"))) {
                 throw new IOException(where + program + (program.contains("/") ? " is not an executable file"
                         : " is not on PATH"));
             }

@@ -45,7 +45,6 @@ public final class PathShims {
         return LoggerFactory.getLogger(PathShims.class);
     }
     private static final Pattern GLOB = Pattern.compile("[*?\\[\\]]");
-    private static final Set<String> BOOSTER_EXEC_NAMES = Set.of("booster-exec", "bk-dist-executor");
     private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
     private PathShims() {}
@@ -105,7 +104,7 @@ public final class PathShims {
             throws IOException {
         Path shim = dir.resolve(src);
         String[] words = target.split("\\s+");
-        boolean plainBoosterExec = words.length == 2 && isBoosterExec(words[0]) && words[1].equals(SRC_CMD);
+        boolean plainBoosterExec = words.length == 2 && Hooks.namesBoosterExec(words[0]) && words[1].equals(SRC_CMD);
         if (plainBoosterExec && boosterExec.nativeBinary().isPresent()) {
             Path binary = boosterExec.nativeBinary().get();
             if (Files.isSymbolicLink(shim) && Files.readSymbolicLink(shim).equals(binary)) {
@@ -129,10 +128,9 @@ public final class PathShims {
 
     private static String script(Path dir, String src, String[] words, BoosterExecLocation boosterExec,
             int index) {
-        // each word naming booster-exec (first, or after a chained tool such as ccache): this installation's,
-        // wherever the rules file thought it was
-        String own = String.join(" ", boosterExec.command().stream().map(PathShims::quote).toList());
-        String command = String.join(" ", java.util.Arrays.stream(words).map(w -> isBoosterExec(w) ? own : w).toList());
+        // booster-exec is this installation's, wherever the rules file thought it was
+        String command = Hooks.replaceWords(String.join(" ", words), Hooks::namesBoosterExec,
+                String.join(" ", boosterExec.command().stream().map(PathShims::quote).toList()));
         String original = quote(src) + " \"$@\"";
         command = command.contains(SRC_CMD) ? command.replace(SRC_CMD, original) : command;
         return "#!/bin/sh\n"
@@ -149,11 +147,6 @@ public final class PathShims {
                 + "done\n"
                 + "PATH=\"$troupe_path\"; export PATH\n"
                 + "exec " + command + "\n";
-    }
-
-    private static boolean isBoosterExec(String word) {
-        String name = word.substring(word.lastIndexOf('/') + 1);
-        return BOOSTER_EXEC_NAMES.contains(name);
     }
 
     /** {@code s} as one single-quoted shell word. */

@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The LD_PRELOAD hook mode: {@code libtroupe-hook.so} (src/main/c/troupe-hook.c) in the work command's
@@ -30,8 +29,6 @@ public final class PreloadHook {
     public static final String RULES_ENV = "BK_DIST_HOOK_CONFIG_CONTENT_RAW";
     /** Set in a hooked command's environment, so its descendants are not hooked again (TBS's name). */
     public static final String MARKER_ENV = "BK_PARENT_PROCESS_HOOKED";
-
-    private static final Set<String> BOOSTER_EXEC_NAMES = Set.of("booster-exec", "bk-dist-executor");
 
     private PreloadHook() {}
 
@@ -84,11 +81,8 @@ public final class PreloadHook {
             if (target.isEmpty() || target.contains("|")) {
                 throw new IOException(where + ": target_command must be non-empty and without '|'");
             }
-            // each word naming booster-exec (first, or after a chained tool such as ccache): this installation's,
-            // wherever the rules file thought it was
-            target = String.join(" ", java.util.Arrays.stream(target.split("\\s+"))
-                    .map(w -> BOOSTER_EXEC_NAMES.contains(w.substring(w.lastIndexOf('/') + 1))
-                            ? String.join(" ", boosterExec.command()) : w).toList());
+            // booster-exec is this installation's, wherever the rules file thought it was
+            target = Hooks.replaceWords(target, Hooks::namesBoosterExec, String.join(" ", boosterExec.command()));
             out.append(src).append(',').append(target).append('|');
         }
         return out.toString();

@@ -181,10 +181,6 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             this(path, null, content.length, content, null, false);
         }
 
-        public ResultFile(String path, String digest, long size, byte[] content, byte[] packed) {
-            this(path, digest, size, content, packed, false);
-        }
-
         /** A result file in the worker's store, fetched by digest. */
         public static ResultFile byDigest(String path, String digest, long size) {
             return new ResultFile(path, digest, size, null, null, false);

@@ -190,14 +190,14 @@ class SubWorkExecutorTest {
     void aDamagedPackedResultNamesTheFile() {
         byte[] raw = unit();
         byte[] block = io.troupe.booster.cas.Compression.pack(raw);
-        var damaged = new SubWorkExecutor.ResultFile("t.o", null, raw.length, null, java.util.Arrays.copyOf(block, block.length - 3));
+        var damaged = new SubWorkExecutor.ResultFile("t.o", null, raw.length, null, java.util.Arrays.copyOf(block, block.length - 3), false);
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, damaged::bytes);
         assertTrue(e.getMessage().startsWith("result file 't.o' does not decompress to its " + raw.length + " bytes"), e.getMessage());
-        var claim = new SubWorkExecutor.ResultFile("t.o", null, 1L << 30, null, new byte[16]);
+        var claim = new SubWorkExecutor.ResultFile("t.o", null, 1L << 30, null, new byte[16], false);
         assertEquals("result file 't.o' claims 1073741824 bytes from a compressed block of 16",
                 org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, claim::bytes).getMessage());
         assertEquals(new String(raw, StandardCharsets.UTF_8), new String(
-                new SubWorkExecutor.ResultFile("t.o", null, raw.length, null, block).bytes(), StandardCharsets.UTF_8));
+                new SubWorkExecutor.ResultFile("t.o", null, raw.length, null, block, false).bytes(), StandardCharsets.UTF_8));
     }
 
     @Test

@@ -64,8 +64,9 @@ public final class OtherProgramFlags {
     public static Hit find(List<String> args, int i) {
         String arg = args.get(i);
         String next = i + 1 < args.size() ? args.get(i + 1) : null;
-        if (arg.startsWith("@") && arg.length() > 1) {
-            return new Hit("@file", "reads a response file, which can hold any flag", false);
+        Hit listed = listed(arg);
+        if (listed != null) {
+            return listed;
         }
         if (arg.startsWith("-fuse-ld=") && arg.indexOf('/') >= 0) {
             return new Hit("-fuse-ld", LINKER, false);
@@ -90,6 +91,14 @@ public final class OtherProgramFlags {
         if (passOn != null) {
             return next != null && loadsPlugin(next) ? new Hit(arg + " " + next, passOn, true) : null;
         }
+        return null;
+    }
+
+    /** A response file or a flag of {@link #ENTRIES} at {@code arg}, or null. */
+    private static Hit listed(String arg) {
+        if (arg.startsWith("@") && arg.length() > 1) {
+            return new Hit("@file", "reads a response file, which can hold any flag", false);
+        }
         for (Entry entry : ENTRIES) {
             if (arg.startsWith(entry.prefix())) {
                 return new Hit(entry.prefix(), entry.why(), entry.separateValue() && arg.equals(entry.prefix()));
@@ -98,15 +107,11 @@ public final class OtherProgramFlags {
         return null;
     }
 
-    /** A flag among the items another option hands to the preprocessor, or null. */
+    /** A flag among the items another option hands to the preprocessor (no item takes the next one), or null. */
     private static Hit ofItem(String item) {
-        if (item.startsWith("@") && item.length() > 1) {
-            return new Hit("@file", "reads a response file, which can hold any flag", false);
-        }
-        for (Entry entry : ENTRIES) {
-            if (item.startsWith(entry.prefix())) {
-                return new Hit(entry.prefix(), entry.why(), false);
-            }
+        Hit hit = listed(item);
+        if (hit != null) {
+            return new Hit(hit.flag(), hit.why(), false);
         }
         return loadsPlugin(item) ? new Hit(item, PLUGIN, false) : null;
     }
