@@ -20,6 +20,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
@@ -58,6 +61,20 @@ public final class CcHandler implements Handler, StdinUse {
      * unit cost the controller a mkdir and a tree walk per compile (about 5 % of its CPU in a build).
      */
     private Path unitDir;
+    /**
+     * Earlier units a compile whose preprocess differs only in macros no file of the unit mentions takes instead
+     * of preprocessing again (libtool's second compile of each source); the margin covers the file times' clock.
+     */
+    private final SharedUnits shared;
+
+    public CcHandler() {
+        this(Duration.ofSeconds(1));
+    }
+
+    /** @param sharedMargin how much older than an earlier preprocess its files must be for a later compile to share it */
+    CcHandler(Duration sharedMargin) {
+        this.shared = new SharedUnits(sharedMargin);
+    }
 
     @Override
     public PreloadConfig getPreloadConfig(BoosterConfig config) throws Exception {
@@ -133,7 +150,11 @@ public final class CcHandler implements Handler, StdinUse {
         String name = plan.remoteInput().substring(plan.remoteInput().lastIndexOf('/') + 1);
         Path unit = unitDir(env, cwd).resolve(n + "-" + name);
         try {
-            preprocess(compiler, plan, unit, unit.resolveSibling(n + ".err"), cwd, env);
+            if (!shared.reuse(compiler, cwd, env, plan.preprocessArgs(), unit)) {
+                FileTime started = FileTime.from(Instant.now());
+                preprocess(compiler, plan, unit, unit.resolveSibling(n + ".err"), cwd, env);
+                shared.keep(compiler, cwd, env, plan.preprocessArgs(), unit, started);
+            }
             units.compute(unitKey(command, cwd), (k, files) -> {
                 Deque<Path> all = files == null ? new ConcurrentLinkedDeque<>() : files;
                 all.add(unit);
@@ -249,6 +270,7 @@ public final class CcHandler implements Handler, StdinUse {
     @Override
     public void postWork(BoosterConfig config) {
         units.clear();
+        shared.clear();
         Path dir;
         synchronized (this) {
             dir = unitDir;

@@ -44,6 +44,8 @@ class CcHandlerCompileTest {
 
     private Path client;
     private Path worker;
+    /** The inode of the unit the last {@link #distributed} compile sent. */
+    private Object lastUnitInode;
 
     private void project() throws IOException {
         client = Files.createDirectories(tmp.resolve("client/build"));
@@ -97,6 +99,7 @@ class CcHandlerCompileTest {
         List<String> remote = new ArrayList<>();
         remote.add(Toolchains.find(command.exeName(), System.getenv("PATH"), sandbox).orElseThrow().toString());
         remote.addAll(command.params());
+        lastUnitInode = Files.getAttribute(Path.of(command.inputFiles().get(0).localPath()), "unix:ino");
         ProcessResult result = run(sandbox, remote);
         Result outcome = new Result(result.exit(), new byte[0], result.stderr().getBytes(StandardCharsets.UTF_8), List.of());
         if (result.exit() == 0) {
@@ -227,11 +230,41 @@ class CcHandlerCompileTest {
                 new Sandbox(client, System.getenv())));
         Path units = unit.getParent();
         try (var left = Files.list(units)) {
-            assertEquals(List.of(), left.toList());
+            // what stays is the first unit's link for a later compile to share (SharedUnits), until the work's end
+            assertEquals(List.of("kept-1.i"), left.map(f -> f.getFileName().toString()).toList());
         }
         // the work's end removes the directory its units shared
         handler.postWork(new BoosterConfig("cc", "demo", "b1", "make", client, client, null, Map.of()));
         assertTrue(Files.notExists(units));
+    }
+
+    @Test
+    void libtoolsSecondCompileOfASourceTakesTheFirstsUnitUnlessAFileTestsTheMacrosThatDiffer() throws Exception {
+        project();
+        Files.createDirectories(client.resolve(".libs"));
+        String pic = "gcc -O2 -I../src/inc -c ../src/unit.c -fPIC -DPIC -o .libs/unit.o";
+        String plain = "gcc -O2 -I../src/inc -c ../src/unit.c -o unit.o";
+        Path defs = tmp.resolve("client/src/inc/defs.h");
+        for (String header : List.of("#define SCALE 3\nstruct point { int x, y; };\n",
+                "#ifdef PIC\n#define SCALE 5\n#else\n#define SCALE 3\n#endif\nstruct point { int x, y; };\n")) {
+            Files.writeString(defs, header);
+            local(pic);
+            Files.move(client.resolve(".libs/unit.o"), client.resolve(".libs/unit.o.local"));
+            local(plain);
+            Files.move(client.resolve("unit.o"), client.resolve("unit.o.local"));
+            CcHandler handler = new CcHandler(java.time.Duration.ZERO); // the files here are seconds old
+            distributed(handler, pic);
+            Object first = lastUnitInode;
+            distributed(handler, plain);
+            boolean testsPic = header.contains("PIC");
+            assertEquals(!testsPic, first.equals(lastUnitInode), "shared the unit: " + first.equals(lastUnitInode));
+            assertArrayEquals(read(".libs/unit.o.local"), read(".libs/unit.o"), "the PIC object");
+            assertArrayEquals(read("unit.o.local"), read("unit.o"), "the plain object");
+            handler.postWork(new BoosterConfig("cc", "demo", "b1", "make", client, client, null, Map.of()));
+            for (String object : List.of(".libs/unit.o.local", "unit.o.local")) {
+                Files.delete(client.resolve(object));
+            }
+        }
     }
 
     @Test

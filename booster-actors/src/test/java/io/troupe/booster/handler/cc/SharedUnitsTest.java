@@ -1,0 +1,155 @@
+package io.troupe.booster.handler.cc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The rules by which a compile takes an earlier compile's unit, without a compiler: units written by hand. */
+class SharedUnitsTest {
+
+    @TempDir
+    Path tmp;
+
+    private static final Set<String> TIME = Set.of("__DATE__", "__TIME__", "__TIMESTAMP__");
+
+    @Test
+    void theDifferingMacrosAreThoseOfTheFlagsOneSideLacksPlusThePicFamilyAndTheTimeMacros() {
+        // libtool's pair
+        assertEquals(union(TIME, Set.of("PIC", "__PIC__", "__pic__", "__PIE__", "__pie__")),
+                SharedUnits.differing(List.of("-DLUA_COMPAT_5_3", "-fPIC", "-DPIC"), List.of("-DLUA_COMPAT_5_3")));
+        assertEquals(TIME, SharedUnits.differing(List.of("-DA=1"), List.of("-DA=1")));
+        assertEquals(union(TIME, Set.of("A")), SharedUnits.differing(List.of("-DA=1"), List.of("-DA=2")));
+        assertEquals(union(TIME, Set.of("F", "G")), SharedUnits.differing(List.of("-DF(x)=x"), List.of("-UG")));
+        // the same flags in another order: a later one may win differently, so every name counts
+        assertEquals(union(TIME, Set.of("A")), SharedUnits.differing(List.of("-DA=1", "-UA"), List.of("-UA", "-DA=1")));
+    }
+
+    @Test
+    void aNameCountsOnlyAsAWholeIdentifierAnywhereInTheFile() {
+        Set<String> pic = Set.of("PIC");
+        assertTrue(SharedUnits.mentions(bytes("#ifdef PIC\n#endif\n"), pic));
+        assertTrue(SharedUnits.mentions(bytes("/* PIC */"), pic)); // a comment counts: the scan never guesses
+        assertTrue(SharedUnits.mentions(bytes("x(PIC)"), pic));
+        assertTrue(SharedUnits.mentions(bytes("PIC"), pic));
+        assertFalse(SharedUnits.mentions(bytes("EPIC PICTURE _PIC PIC_ PIC2 $PIC"), pic));
+        assertFalse(SharedUnits.mentions(bytes(""), pic));
+        assertTrue(SharedUnits.mentions(bytes("int x = 0; // __PIE__"), Set.of("PIC", "__PIE__")));
+        assertTrue(SharedUnits.mentions(bytes("anything"), Set.of("")), "an unreadable flag never shares");
+    }
+
+    @Test
+    void aUnitsFilesAreTheNamesOfItsLineMarkersRelativeOnesAgainstTheCompilesDirectory() throws IOException {
+        Path unit = tmp.resolve("u.i");
+        Files.writeString(unit, String.join("\n",
+                "# 0 \"../src/a.c\"",
+                "# 0 \"<built-in>\"",
+                "# 0 \"<command-line>\"",
+                "# 1 \"/usr/include/stdc-predef.h\" 1 3 4",
+                "# 0 \"<command-line>\" 2",
+                "# 1 \"../src/a.c\"",
+                "#pragma once",
+                "# 12 \"inc/we\\\"ird\\\\.h\" 1",
+                "int a; # 3 \"not-a-marker.h\"",
+                "# 7 \"../src/a.c\" 2",
+                ""));
+        Path cwd = tmp.resolve("build");
+        assertEquals(List.of(cwd.resolve("../src/a.c").normalize(), Path.of("/usr/include/stdc-predef.h"),
+                cwd.resolve("inc/we\"ird\\.h")), SharedUnits.markedFiles(unit, cwd));
+        Files.writeString(unit, "# 1 \"oct\\303al.h\"\n");
+        assertThrows(IOException.class, () -> SharedUnits.markedFiles(unit, cwd));
+    }
+
+    @Test
+    void aLaterCompileTakesTheUnitOnlyWhenItsFilesAreUnchangedAndSilentAndTheShapeMatches() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("units"));
+        Path cwd = Files.createDirectories(tmp.resolve("build"));
+        Path header = tmp.resolve("h.h");
+        Files.writeString(header, "int h;\n");
+        Path source = cwd.resolve("s.c");
+        Files.writeString(source, "#include \"../h.h\"\n");
+        Path gcc = Path.of("/usr/bin/gcc");
+        Map<String, String> env = Map.of("PATH", "/usr/bin");
+        List<String> pic = List.of("-O2", "-fPIC", "-DPIC", "s.c", "-E");
+        List<String> plain = List.of("-O2", "s.c", "-E");
+        SharedUnits shared = new SharedUnits(Duration.ZERO);
+
+        Path first = unit(dir, "1.i", "# 1 \"s.c\"\n# 1 \"../h.h\" 1\nint h;\n");
+        shared.keep(gcc, cwd, env, pic, first, FileTime.from(Instant.now()));
+        Path second = dir.resolve("2.i");
+        assertTrue(shared.reuse(gcc, cwd, env, plain, second));
+        assertEquals(Files.getAttribute(first, "unix:ino"), Files.getAttribute(second, "unix:ino"));
+        // another compiler, directory, environment or non-macro flag: another shape
+        assertFalse(shared.reuse(Path.of("/usr/bin/g++"), cwd, env, plain, dir.resolve("3.i")));
+        assertFalse(shared.reuse(gcc, tmp, env, plain, dir.resolve("3.i")));
+        assertFalse(shared.reuse(gcc, cwd, Map.of("PATH", "/bin"), plain, dir.resolve("3.i")));
+        assertFalse(shared.reuse(gcc, cwd, env, List.of("-O1", "s.c", "-E"), dir.resolve("3.i")));
+        // a dependency file, or the build's switch: never shared
+        assertFalse(shared.reuse(gcc, cwd, env, List.of("-O2", "-MD", "s.c", "-E"), dir.resolve("3.i")));
+        assertFalse(shared.reuse(gcc, cwd, Map.of("PATH", "/usr/bin", SharedUnits.SWITCH, "off"), plain, dir.resolve("3.i")));
+        assertTrue(Files.notExists(dir.resolve("3.i")));
+
+        // a file that mentions a differing macro
+        Files.writeString(header, "#ifdef __PIE__\nint h;\n#endif\n");
+        Path third = unit(dir, "4.i", "# 1 \"s.c\"\n# 1 \"../h.h\" 1\nint h;\n");
+        shared.keep(gcc, cwd, env, pic, third, FileTime.from(Instant.now()));
+        assertFalse(shared.reuse(gcc, cwd, env, plain, dir.resolve("5.i")));
+        // ... but the same macros are no obstacle to the same command line (only the time macros differ then)
+        assertTrue(shared.reuse(gcc, cwd, env, pic, dir.resolve("5.i")));
+
+        // a file changed after the earlier preprocess started
+        Files.writeString(header, "int h;\n");
+        FileTime before = FileTime.from(Instant.now().minusSeconds(5));
+        Path fourth = unit(dir, "6.i", "# 1 \"s.c\"\n# 1 \"../h.h\" 1\nint h;\n");
+        shared.keep(gcc, cwd, env, pic, fourth, before);
+        assertFalse(shared.reuse(gcc, cwd, env, plain, dir.resolve("7.i")));
+
+        // a unit without line markers: preprocess as usual
+        Path fifth = unit(dir, "8.i", "int h;\n");
+        shared.keep(gcc, cwd, env, pic, fifth, FileTime.from(Instant.now()));
+        assertFalse(shared.reuse(gcc, cwd, env, plain, dir.resolve("9.i")));
+
+        // kept links go with clear(), and never exceed KEPT
+        for (int i = 0; i < SharedUnits.KEPT + 5; i++) {
+            Path u = unit(dir, "many-" + i + ".i", "int x;\n");
+            shared.keep(gcc, cwd, env, List.of("-O2", "s" + i + ".c", "-E"), u, FileTime.from(Instant.now()));
+            Files.delete(u);
+        }
+        assertEquals(SharedUnits.KEPT, kept(dir));
+        shared.clear();
+        assertEquals(0, kept(dir));
+    }
+
+    private static Path unit(Path dir, String name, String text) throws IOException {
+        return Files.writeString(dir.resolve(name), text);
+    }
+
+    private static long kept(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().startsWith("kept-")).count();
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        java.util.TreeSet<String> all = new java.util.TreeSet<>(a);
+        all.addAll(b);
+        return all;
+    }
+}
