@@ -25,7 +25,8 @@ import java.util.TreeSet;
  *
  * <p>Two preprocess command lines match when they are equal after their macro flags ({@code -D}, {@code -U}, the
  * PIC and PIE switches) are taken out, in the same directory with the same compiler and environment, and neither
- * writes a dependency file. The earlier unit is taken when every file its line markers name is older than its
+ * writes a dependency file, and their macro flags differ (the same command line again preprocesses anew). The
+ * earlier unit is taken when every file its line markers name is older than its
  * preprocess (by change time, so nothing was written to it since) and mentions none of the macros whose definition
  * differs between the two, nor {@code __DATE__}, {@code __TIME__} or {@code __TIMESTAMP__}.
  */
@@ -86,7 +87,9 @@ final class SharedUnits {
         List<String> macros = new ArrayList<>();
         Shape shape = shape(compiler, cwd, env, preprocessArgs, macros);
         Kept earlier = kept.get(shape);
-        if (earlier == null) {
+        if (earlier == null || earlier.macroFlags.equals(macros)) {
+            // the same command line again is a rebuild within one work (rare): it preprocesses anew, as the
+            // benchmarks' repeated trivial compile does
             return false;
         }
         try {
