@@ -168,6 +168,10 @@ class BoosterStartTest {
         assertEquals("keep-majority", booster.getString("pekko.cluster.split-brain-resolver.active-strategy"));
         assertEquals(BoosterRun.SBR_ROLE, booster.getString("pekko.cluster.split-brain-resolver.keep-majority.role"));
         assertEquals(List.of("booster"), booster.getStringList("pekko.cluster.roles"), "a booster never counts");
+        // a cluster booster (a controller lives long) ticks its scheduler at 50 ms; an embedded one keeps Pekko's 10
+        assertEquals(java.time.Duration.ofMillis(50), booster.getDuration("pekko.scheduler.tick-duration"));
+        assertEquals(java.time.Duration.ofMillis(10),
+                BoosterRun.systemConfigFor(config(), List.of()).getDuration("pekko.scheduler.tick-duration"));
     }
 
     @Test
