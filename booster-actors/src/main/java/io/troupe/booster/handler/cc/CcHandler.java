@@ -13,6 +13,7 @@ import io.troupe.api.booster.Result;
 import io.troupe.api.booster.Sandbox;
 import io.troupe.booster.FileTrees;
 import io.troupe.booster.handler.StdinUse;
+import io.troupe.booster.toolchain.ToolchainKey;
 import io.troupe.booster.toolchain.Toolchains;
 import io.troupe.booster.worker.SubWorkExecutor;
 import java.io.File;
@@ -145,15 +146,16 @@ public final class CcHandler implements Handler, StdinUse {
         }
         Path compiler = Toolchains.find(command.get(0), env.get("PATH"), cwd).orElseThrow(() ->
                 new Exception("compiler '" + command.get(0) + "' not found on the sub-work's PATH"));
-        String toolchain = Toolchains.keyOf(compiler).key();
+        ToolchainKey key = Toolchains.keyOf(compiler);
+        String toolchain = key.key();
         long n = unitSeq.incrementAndGet();
         String name = plan.remoteInput().substring(plan.remoteInput().lastIndexOf('/') + 1);
         Path unit = unitDir(env, cwd).resolve(n + "-" + name);
         try {
-            if (!shared.reuse(compiler, cwd, env, plan.preprocessArgs(), unit)) {
+            if (!shared.reuse(compiler, key.target(), cwd, env, plan.preprocessArgs(), unit)) {
                 FileTime started = FileTime.from(Instant.now());
                 preprocess(compiler, plan, unit, unit.resolveSibling(n + ".err"), cwd, env);
-                shared.keep(compiler, cwd, env, plan.preprocessArgs(), unit, started);
+                shared.keep(compiler, key.target(), cwd, env, plan.preprocessArgs(), unit, started);
             }
             units.compute(unitKey(command, cwd), (k, files) -> {
                 Deque<Path> all = files == null ? new ConcurrentLinkedDeque<>() : files;

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Preprocessed units of a work's earlier compiles, kept so that a later compile of the same source whose local
@@ -23,22 +24,26 @@ import java.util.TreeSet;
  * preprocess to the same bytes unless a file tests {@code PIC} or {@code __PIE__}, so half of a libtool build's
  * local preprocessing can be skipped. docs/booster-execution.md, "Shared preprocessing", lists the conditions.
  *
- * <p>Two preprocess command lines match when they are equal after their macro flags ({@code -D}, {@code -U}, the
- * PIC and PIE switches) are taken out, in the same directory with the same compiler and environment, and neither
- * writes a dependency file, and their macro flags differ (the same command line again preprocesses anew). The
- * earlier unit is taken when every file its line markers name is older than its
- * preprocess (by change time, so nothing was written to it since) and mentions none of the macros whose definition
- * differs between the two, nor {@code __DATE__}, {@code __TIME__} or {@code __TIMESTAMP__}.
+ * <p>Only the first compile of such a pair is kept (a command with a PIC or PIE switch, or {@code -DPIC}), and a kept
+ * unit serves once. Two preprocess command lines match when they are equal after their macro flags ({@code -D},
+ * {@code -U}, the PIC and PIE switches) are taken out, in the same directory with the same compiler (for an x86 or
+ * ARM64 target, whose PIC and PIE switches change only the four macros listed) and environment, neither writes a
+ * dependency file, and their macro flags differ. The earlier unit is taken when it holds no {@code #define} (as
+ * {@code -g3} leaves in it) and every file its line markers name is a regular file older than its preprocess (by
+ * change time, so nothing was written to it since) that mentions none of the macros whose definition differs
+ * between the two, nor {@code __DATE__}, {@code __TIME__} or {@code __TIMESTAMP__}; nor may a {@code -D} value.
  */
 final class SharedUnits {
     /** Environment variable of the build that turns sharing off ({@code off}). */
     static final String SWITCH = "TROUPE_CC_SHARED_PREPROCESS";
-    /** Units kept per work: libtool's second compile follows its first at once. */
-    static final int KEPT = 32;
+    /** Units kept at most per work; each serves once, so only pairs still waiting for their second compile count. */
+    static final int KEPT = 128;
     private static final Set<String> PIC_FLAGS = Set.of("-fPIC", "-fpic", "-fPIE", "-fpie",
             "-fno-PIC", "-fno-pic", "-fno-PIE", "-fno-pie");
-    /** What the PIC and PIE switches change for the preprocessor (gcc and clang alike). */
+    /** What the PIC and PIE switches change for the preprocessor on {@link #KNOWN_TARGETS} (gcc and clang alike). */
     private static final List<String> PIC_MACROS = List.of("__PIC__", "__pic__", "__PIE__", "__pie__");
+    /** Targets where the PIC and PIE switches define nothing but {@link #PIC_MACROS} (RISC-V, say, changes others). */
+    private static final List<String> KNOWN_TARGETS = List.of("x86_64-", "i386-", "i486-", "i586-", "i686-", "aarch64-");
     /** Macros whose value is the moment of preprocessing, not the command line. */
     private static final List<String> TIME_MACROS = List.of("__DATE__", "__TIME__", "__TIMESTAMP__");
 
@@ -46,26 +51,14 @@ final class SharedUnits {
     private record Shape(String compiler, String cwd, Map<String, String> env, List<String> rest) {}
 
     /** A kept unit: a hard link to it, the command's macro flags, and when its preprocess started. */
-    private static final class Kept {
-        final Path link;
-        final List<String> macroFlags;
-        final FileTime started;
-        /** The files its line markers name, read on first use. */
-        List<Path> files;
-
-        Kept(Path link, List<String> macroFlags, FileTime started) {
-            this.link = link;
-            this.macroFlags = macroFlags;
-            this.started = started;
-        }
-    }
+    private record Kept(Path link, List<String> macroFlags, FileTime started) {}
 
     /** Whether a file (at a change time and size) mentions any of some names. */
     private record Scan(FileTime changed, long size, Set<String> names, boolean mentions) {}
 
     private final Duration margin;
     private final LinkedHashMap<Shape, Kept> kept = new LinkedHashMap<>();
-    private final Map<Path, Scan> scans = new HashMap<>();
+    private final Map<Path, Scan> scans = new ConcurrentHashMap<>();
     private long seq;
 
     /**
@@ -78,54 +71,75 @@ final class SharedUnits {
 
     /**
      * Makes {@code unit} the unit of an earlier compile that this one may share (a hard link to it) and returns
-     * true; false, leaving {@code unit} alone, when there is none.
+     * true; false, leaving {@code unit} alone, when there is none. Files are read outside the lock: other compiles
+     * of the work go on meanwhile.
      */
-    synchronized boolean reuse(Path compiler, Path cwd, Map<String, String> env, List<String> preprocessArgs, Path unit) {
-        if (!enabled(env, preprocessArgs)) {
-            return false;
-        }
-        List<String> macros = new ArrayList<>();
-        Shape shape = shape(compiler, cwd, env, preprocessArgs, macros);
-        Kept earlier = kept.get(shape);
-        if (earlier == null || earlier.macroFlags.equals(macros)) {
-            // the same command line again is a rebuild within one work (rare): it preprocesses anew, as the
-            // benchmarks' repeated trivial compile does
-            return false;
-        }
+    boolean reuse(Path compiler, String target, Path cwd, Map<String, String> env, List<String> preprocessArgs,
+            Path unit) {
         try {
-            Set<String> differing = differing(earlier.macroFlags, macros);
-            if (earlier.files == null) {
-                earlier.files = markedFiles(earlier.link, cwd);
-            }
-            if (earlier.files.isEmpty() || !unchangedAndSilent(earlier, differing)) {
+            if (!enabled(target, env, preprocessArgs)) {
                 return false;
             }
-            Files.createLink(unit, earlier.link);
+            List<String> macros = new ArrayList<>();
+            Shape shape = shape(compiler, cwd, env, preprocessArgs, macros);
+            Kept earlier;
+            synchronized (this) {
+                earlier = kept.get(shape);
+            }
+            if (earlier == null || earlier.macroFlags.equals(macros)) {
+                // the same command line again is a rebuild within one work (rare): it preprocesses anew, as the
+                // benchmarks' repeated trivial compile does
+                return false;
+            }
+            Set<String> differing = differing(earlier.macroFlags, macros);
+            if (differing == null || mentions(definitions(earlier.macroFlags, macros), differing)) {
+                return false;
+            }
+            List<Path> files = markedFiles(earlier.link, cwd);
+            if (files.isEmpty() || !unchangedAndSilent(files, earlier.started, differing)) {
+                return false;
+            }
+            synchronized (this) {
+                if (kept.get(shape) != earlier) {
+                    return false; // another compile took it meanwhile
+                }
+                Files.createLink(unit, earlier.link);
+                kept.remove(shape);
+            }
+            drop(earlier);
             return true;
         } catch (IOException | RuntimeException e) {
             return false; // the compile preprocesses as usual
         }
     }
 
-    /** Keeps {@code unit}, just preprocessed from a start at {@code started}, for a later compile to share. */
-    synchronized void keep(Path compiler, Path cwd, Map<String, String> env, List<String> preprocessArgs, Path unit,
+    /**
+     * Keeps {@code unit}, just preprocessed from a start at {@code started}, for a later compile to share: only the
+     * first compile of a pair (a PIC or PIE switch, or {@code -DPIC}), so a build without such pairs keeps nothing.
+     */
+    void keep(Path compiler, String target, Path cwd, Map<String, String> env, List<String> preprocessArgs, Path unit,
             FileTime started) {
-        if (!enabled(env, preprocessArgs)) {
-            return;
-        }
-        List<String> macros = new ArrayList<>();
-        Shape shape = shape(compiler, cwd, env, preprocessArgs, macros);
-        Path link = unit.resolveSibling("kept-" + (++seq) + ".i");
         try {
-            Files.createLink(link, unit);
+            if (!enabled(target, env, preprocessArgs)
+                    || preprocessArgs.stream().noneMatch(a -> PIC_FLAGS.contains(a) || a.equals("-DPIC"))) {
+                return;
+            }
+            List<String> macros = new ArrayList<>();
+            Shape shape = shape(compiler, cwd, env, preprocessArgs, macros);
+            List<Kept> gone = new ArrayList<>();
+            synchronized (this) {
+                Path link = unit.resolveSibling("kept-" + (++seq) + ".i");
+                Files.createLink(link, unit);
+                gone.add(kept.put(shape, new Kept(link, List.copyOf(macros), started)));
+                Iterator<Kept> oldest = kept.values().iterator();
+                while (kept.size() > KEPT) {
+                    gone.add(oldest.next());
+                    oldest.remove();
+                }
+            }
+            gone.forEach(SharedUnits::drop);
         } catch (IOException | RuntimeException e) {
-            return;
-        }
-        drop(kept.put(shape, new Kept(link, List.copyOf(macros), started)));
-        Iterator<Kept> oldest = kept.values().iterator();
-        while (kept.size() > KEPT) {
-            drop(oldest.next());
-            oldest.remove();
+            // not kept: a later compile preprocesses as usual
         }
     }
 
@@ -146,9 +160,10 @@ final class SharedUnits {
         }
     }
 
-    /** Off by the build's switch, and for a preprocess that writes a dependency file (a shared one would not). */
-    private static boolean enabled(Map<String, String> env, List<String> preprocessArgs) {
-        if ("off".equalsIgnoreCase(env.getOrDefault(SWITCH, "").trim())) {
+    /** Off by the build's switch, on other targets, and for a preprocess that writes a dependency file. */
+    private static boolean enabled(String target, Map<String, String> env, List<String> preprocessArgs) {
+        if ("off".equalsIgnoreCase(env.getOrDefault(SWITCH, "").trim())
+                || KNOWN_TARGETS.stream().noneMatch(target::startsWith)) {
             return false;
         }
         for (String a : preprocessArgs) {
@@ -159,7 +174,7 @@ final class SharedUnits {
         return true;
     }
 
-    /** The shape of a command line; its macro flags go to {@code macros}, in order. */
+    /** The shape of a command line; its macro flags go to {@code macros}, in order, as {@code -DNAME=...}. */
     private static Shape shape(Path compiler, Path cwd, Map<String, String> env, List<String> args, List<String> macros) {
         List<String> rest = new ArrayList<>(args.size());
         for (int i = 0; i < args.size(); i++) {
@@ -176,44 +191,85 @@ final class SharedUnits {
     }
 
     /**
-     * The macros whose definition may differ between two lists of macro flags: those of the flags one list has and
-     * the other lacks (all of both lists' when they hold the same flags in another order), the PIC and PIE macros
-     * when such a switch differs, and always the time macros.
+     * The macros whose definition may differ between two lists of macro flags, or null when sharing is unsafe: every
+     * name whose own {@code -D}/{@code -U} flags differ (in order), the PIC and PIE macros when the switches differ
+     * (in order), and always the time macros. Null for a name that is not an identifier, one a side defines or
+     * undefines twice, or one that begins with two underscores (a predefined macro: the later command's own
+     * preprocess may warn about it, and that sends it local).
      */
     static Set<String> differing(List<String> a, List<String> b) {
+        Map<String, List<String>> byNameA = byName(a);
+        Map<String, List<String>> byNameB = byName(b);
+        if (byNameA == null || byNameB == null) {
+            return null;
+        }
         Set<String> names = new TreeSet<>(TIME_MACROS);
-        List<String> onlyA = new ArrayList<>(a);
-        List<String> onlyB = new ArrayList<>(b);
-        for (String flag : a) {
-            if (onlyB.remove(flag)) {
-                onlyA.remove(flag);
-            }
-        }
-        List<String> odd = new ArrayList<>(onlyA);
-        odd.addAll(onlyB);
-        if (odd.isEmpty() && !a.equals(b)) {
-            odd.addAll(a); // same flags, another order: a later -D or -U may win differently
-        }
-        for (String flag : odd) {
-            if (PIC_FLAGS.contains(flag)) {
-                names.addAll(PIC_MACROS);
-            } else {
-                names.add(macroName(flag.substring(2)));
+        Set<String> all = new TreeSet<>(byNameA.keySet());
+        all.addAll(byNameB.keySet());
+        for (String name : all) {
+            if (!byNameA.getOrDefault(name, List.of()).equals(byNameB.getOrDefault(name, List.of()))) {
+                if (name.isEmpty()) {
+                    names.addAll(PIC_MACROS); // the switches' group
+                } else if (name.startsWith("__")) {
+                    return null;
+                } else {
+                    names.add(name);
+                }
             }
         }
         return names;
     }
 
-    /** {@code NAME} of {@code NAME}, {@code NAME=value} or {@code NAME(args)=body}. */
+    /** Each macro name's flags in order (the PIC and PIE switches under ""); null for a bad or repeated name. */
+    private static Map<String, List<String>> byName(List<String> flags) {
+        Map<String, List<String>> byName = new HashMap<>();
+        for (String flag : flags) {
+            String name = PIC_FLAGS.contains(flag) ? "" : macroName(flag.substring(2));
+            if (name == null) {
+                return null;
+            }
+            List<String> list = byName.computeIfAbsent(name, n -> new ArrayList<>());
+            list.add(flag);
+            if (!name.isEmpty() && list.size() > 1) {
+                return null;
+            }
+        }
+        return byName;
+    }
+
+    /** {@code NAME} of {@code NAME}, {@code NAME=value} or {@code NAME(args)=body}; null when it is no identifier. */
     private static String macroName(String definition) {
         int end = 0;
         while (end < definition.length() && isIdentifier(definition.charAt(end))) {
             end++;
         }
+        boolean ends = end == definition.length() || definition.charAt(end) == '=' || definition.charAt(end) == '(';
+        if (end == 0 || !ends || (definition.charAt(0) >= '0' && definition.charAt(0) <= '9')) {
+            return null;
+        }
         return definition.substring(0, end);
     }
 
-    /** The files a unit's line markers ({@code # 12 "path"}) name, relative ones against the compile's directory. */
+    /** The bodies of both sides' {@code -D} flags, one per line: a body may name a differing macro. */
+    private static byte[] definitions(List<String> a, List<String> b) {
+        StringBuilder text = new StringBuilder();
+        for (List<String> side : List.of(a, b)) {
+            for (String flag : side) {
+                int body = flag.indexOf('=');
+                if (flag.startsWith("-D") && body > 0) {
+                    text.append(flag, body + 1, flag.length()).append('\n');
+                }
+            }
+        }
+        return text.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The files a unit's line markers ({@code # 12 "path"}) name, relative ones against the compile's directory (not
+     * normalized: {@code dir/../x.h} through a symbolic link is where the kernel finds it); the working-directory
+     * marker {@code -g} adds ({@code "/dir//"}) is no file. Throws for a unit with a {@code #define} or
+     * {@code #undef} in it ({@code -g3}, {@code -fdirectives-only}): it carries the earlier command's macros.
+     */
     static List<Path> markedFiles(Path unit, Path cwd) throws IOException {
         byte[] text = Files.readAllBytes(unit);
         Set<Path> files = new LinkedHashSet<>();
@@ -228,13 +284,27 @@ final class SharedUnits {
                 if (name == null) {
                     throw new IOException("unreadable line marker in " + unit);
                 }
-                if (!name.startsWith("<")) {
-                    files.add(cwd.resolve(name).normalize());
+                if (!name.startsWith("<") && !name.endsWith("/")) {
+                    files.add(cwd.resolve(name));
                 }
+            } else if (startsWith(text, i, end, "#define") || startsWith(text, i, end, "#undef")) {
+                throw new IOException("macro definitions in " + unit);
             }
             i = end + 1;
         }
         return List.copyOf(files);
+    }
+
+    private static boolean startsWith(byte[] text, int from, int end, String prefix) {
+        if (end - from < prefix.length()) {
+            return false;
+        }
+        for (int j = 0; j < prefix.length(); j++) {
+            if (text[from + j] != prefix.charAt(j)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The quoted name of a marker line from {@code from} (at its line number) to {@code end}, unescaped; null if none. */
@@ -264,19 +334,20 @@ final class SharedUnits {
         return null;
     }
 
-    /** Every file of the earlier unit is older than its preprocess and mentions none of {@code names}. */
-    private boolean unchangedAndSilent(Kept earlier, Set<String> names) throws IOException {
-        FileTime limit = FileTime.fromMillis(earlier.started.toMillis() - margin.toMillis());
-        for (Path file : earlier.files) {
-            Map<String, Object> attributes = Files.readAttributes(file, "unix:ctime,size");
+    /** Every file is a regular file older than the earlier preprocess and mentions none of {@code names}. */
+    private boolean unchangedAndSilent(List<Path> files, FileTime started, Set<String> names) throws IOException {
+        FileTime limit = FileTime.from(started.toInstant().minus(margin));
+        Set<String> shared = Set.copyOf(names);
+        for (Path file : files) {
+            Map<String, Object> attributes = Files.readAttributes(file, "unix:ctime,size,isRegularFile");
             FileTime changed = (FileTime) attributes.get("ctime");
-            if (changed.compareTo(limit) >= 0) {
+            if (!(Boolean) attributes.get("isRegularFile") || changed.compareTo(limit) >= 0) {
                 return false;
             }
             long size = (Long) attributes.get("size");
             Scan scan = scans.get(file);
-            if (scan == null || !scan.changed.equals(changed) || scan.size != size || !scan.names.equals(names)) {
-                scan = new Scan(changed, size, Set.copyOf(names), mentions(Files.readAllBytes(file), names));
+            if (scan == null || !scan.changed.equals(changed) || scan.size != size || !scan.names.equals(shared)) {
+                scan = new Scan(changed, size, shared, mentions(Files.readAllBytes(file), shared));
                 scans.put(file, scan);
             }
             if (scan.mentions) {
@@ -288,6 +359,7 @@ final class SharedUnits {
 
     /** Whether {@code text} holds any of {@code names} as a whole identifier (comments and skipped code count too). */
     static boolean mentions(byte[] text, Set<String> names) {
+        text = spliced(text);
         for (String name : names) {
             if (name.isEmpty()) {
                 return true; // a flag whose macro name this cannot read
@@ -305,6 +377,27 @@ final class SharedUnits {
         return false;
     }
 
+    /** {@code text} with its backslash-newlines removed, as the preprocessor joins lines before it reads names. */
+    private static byte[] spliced(byte[] text) {
+        int at = indexOf(text, new byte[] {'\\', '\n'}, 0);
+        int atCr = indexOf(text, new byte[] {'\\', '\r', '\n'}, 0);
+        if (at < 0 && atCr < 0) {
+            return text;
+        }
+        byte[] out = new byte[text.length];
+        int n = 0;
+        for (int i = 0; i < text.length; i++) {
+            if (text[i] == '\\' && i + 1 < text.length && text[i + 1] == '\n') {
+                i++;
+            } else if (text[i] == '\\' && i + 2 < text.length && text[i + 1] == '\r' && text[i + 2] == '\n') {
+                i += 2;
+            } else {
+                out[n++] = text[i];
+            }
+        }
+        return java.util.Arrays.copyOf(out, n);
+    }
+
     private static int indexOf(byte[] text, byte[] name, int from) {
         outer:
         for (int i = from; i <= text.length - name.length; i++) {
@@ -318,8 +411,9 @@ final class SharedUnits {
         return -1;
     }
 
+    /** Letters, digits, {@code _} and any non-ASCII byte; {@code $} is not, so {@code $PIC} counts as a mention. */
     private static boolean isIdentifier(char c) {
-        return c == '_' || c == '$' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
                 || c >= 0x80;
     }
 }

@@ -230,8 +230,7 @@ class CcHandlerCompileTest {
                 new Sandbox(client, System.getenv())));
         Path units = unit.getParent();
         try (var left = Files.list(units)) {
-            // what stays is the first unit's link for a later compile to share (SharedUnits), until the work's end
-            assertEquals(List.of("kept-1.i"), left.map(f -> f.getFileName().toString()).toList());
+            assertEquals(List.of(), left.toList());
         }
         // the work's end removes the directory its units shared
         handler.postWork(new BoosterConfig("cc", "demo", "b1", "make", client, client, null, Map.of()));
@@ -265,6 +264,13 @@ class CcHandlerCompileTest {
                 Files.delete(client.resolve(object));
             }
         }
+        // with -g the unit's working-directory line ("# 1 \"/dir//\"") names no file: still shared
+        Files.writeString(defs, "#define SCALE 3\nstruct point { int x, y; };\n");
+        CcHandler handler = new CcHandler(java.time.Duration.ZERO);
+        distributed(handler, pic.replace("-O2", "-g -O2"));
+        Object first = lastUnitInode;
+        distributed(handler, plain.replace("-O2", "-g -O2"));
+        assertEquals(first, lastUnitInode, "with -g");
     }
 
     @Test

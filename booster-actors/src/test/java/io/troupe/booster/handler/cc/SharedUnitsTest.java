@@ -2,6 +2,7 @@ package io.troupe.booster.handler.cc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,14 +28,21 @@ class SharedUnitsTest {
     private static final Set<String> TIME = Set.of("__DATE__", "__TIME__", "__TIMESTAMP__");
 
     @Test
-    void theDifferingMacrosAreThoseOfTheFlagsOneSideLacksPlusThePicFamilyAndTheTimeMacros() {
+    void theDifferingMacrosAreThoseWhoseOwnFlagsDifferPlusThePicFamilyAndTheTimeMacros() {
         // libtool's pair
         assertEquals(union(TIME, Set.of("PIC", "__PIC__", "__pic__", "__PIE__", "__pie__")),
                 SharedUnits.differing(List.of("-DLUA_COMPAT_5_3", "-fPIC", "-DPIC"), List.of("-DLUA_COMPAT_5_3")));
         assertEquals(union(TIME, Set.of("A")), SharedUnits.differing(List.of("-DA=1"), List.of("-DA=2")));
         assertEquals(union(TIME, Set.of("F", "G")), SharedUnits.differing(List.of("-DF(x)=x"), List.of("-UG")));
-        // the same flags in another order: a later one may win differently, so every name counts
-        assertEquals(union(TIME, Set.of("A")), SharedUnits.differing(List.of("-DA=1", "-UA"), List.of("-UA", "-DA=1")));
+        // the switches in another order, besides another flag: the later one wins, so they differ
+        assertEquals(union(TIME, Set.of("A", "__PIC__", "__pic__", "__PIE__", "__pie__")),
+                SharedUnits.differing(List.of("-fPIC", "-fpie", "-DA"), List.of("-fpie", "-fPIC")));
+        assertEquals(TIME, SharedUnits.differing(List.of("-fpie", "-DA", "-DB"), List.of("-DB", "-fpie", "-DA")));
+        // a name given twice on one side, a predefined one, or no identifier: never shared
+        assertNull(SharedUnits.differing(List.of("-UNDEBUG", "-DNDEBUG", "-fPIC"), List.of("-DNDEBUG")));
+        assertNull(SharedUnits.differing(List.of("-D__STDC__=0", "-fPIC"), List.of()));
+        assertNull(SharedUnits.differing(List.of("-D1X", "-fPIC"), List.of()));
+        assertNull(SharedUnits.differing(List.of("-DA-B", "-fPIC"), List.of()));
     }
 
     @Test
@@ -44,7 +52,10 @@ class SharedUnitsTest {
         assertTrue(SharedUnits.mentions(bytes("/* PIC */"), pic)); // a comment counts: the scan never guesses
         assertTrue(SharedUnits.mentions(bytes("x(PIC)"), pic));
         assertTrue(SharedUnits.mentions(bytes("PIC"), pic));
-        assertFalse(SharedUnits.mentions(bytes("EPIC PICTURE _PIC PIC_ PIC2 $PIC"), pic));
+        assertFalse(SharedUnits.mentions(bytes("EPIC PICTURE _PIC PIC_ PIC2 \u00e9PIC"), pic));
+        assertTrue(SharedUnits.mentions(bytes("$PIC"), pic), "$ may not be an identifier character");
+        assertTrue(SharedUnits.mentions(bytes("#ifdef P\\\nIC"), pic), "a backslash-newline joins the name");
+        assertTrue(SharedUnits.mentions(bytes("#ifdef P\\\r\nIC"), pic));
         assertFalse(SharedUnits.mentions(bytes(""), pic));
         assertTrue(SharedUnits.mentions(bytes("int x = 0; // __PIE__"), Set.of("PIC", "__PIE__")));
         assertTrue(SharedUnits.mentions(bytes("anything"), Set.of("")), "an unreadable flag never shares");
@@ -64,16 +75,21 @@ class SharedUnitsTest {
                 "# 12 \"inc/we\\\"ird\\\\.h\" 1",
                 "int a; # 3 \"not-a-marker.h\"",
                 "# 7 \"../src/a.c\" 2",
+                "# 1 \"/client/dir//\"",
                 ""));
         Path cwd = tmp.resolve("build");
-        assertEquals(List.of(cwd.resolve("../src/a.c").normalize(), Path.of("/usr/include/stdc-predef.h"),
+        // not normalized: dir/.. through a symbolic link is where the kernel goes; -g's "/dir//" names no file
+        assertEquals(List.of(cwd.resolve("../src/a.c"), Path.of("/usr/include/stdc-predef.h"),
                 cwd.resolve("inc/we\"ird\\.h")), SharedUnits.markedFiles(unit, cwd));
         Files.writeString(unit, "# 1 \"oct\\303al.h\"\n");
+        assertThrows(IOException.class, () -> SharedUnits.markedFiles(unit, cwd));
+        // -g3 leaves the macros in the unit: the earlier command's
+        Files.writeString(unit, "# 1 \"a.c\"\n#define PIC 1\nint a;\n");
         assertThrows(IOException.class, () -> SharedUnits.markedFiles(unit, cwd));
     }
 
     @Test
-    void aLaterCompileTakesTheUnitOnlyWhenItsFilesAreUnchangedAndSilentAndTheShapeMatches() throws IOException {
+    void aLaterCompileTakesTheUnitOnceOnlyWhenItsFilesAreUnchangedAndSilentAndTheShapeMatches() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("units"));
         Path cwd = Files.createDirectories(tmp.resolve("build"));
         Path header = tmp.resolve("h.h");
@@ -81,50 +97,59 @@ class SharedUnitsTest {
         Path source = cwd.resolve("s.c");
         Files.writeString(source, "#include \"../h.h\"\n");
         Path gcc = Path.of("/usr/bin/gcc");
+        String x86 = "x86_64-linux-gnu";
         Map<String, String> env = Map.of("PATH", "/usr/bin");
         List<String> pic = List.of("-O2", "-fPIC", "-DPIC", "s.c", "-E");
         List<String> plain = List.of("-O2", "s.c", "-E");
+        String text = "# 1 \"s.c\"\n# 1 \"../h.h\" 1\nint h;\n";
         SharedUnits shared = new SharedUnits(Duration.ZERO);
+        FileTime later = FileTime.from(Instant.now().plusSeconds(1)); // the files are older than the preprocess
 
-        Path first = unit(dir, "1.i", "# 1 \"s.c\"\n# 1 \"../h.h\" 1\nint h;\n");
-        shared.keep(gcc, cwd, env, pic, first, FileTime.from(Instant.now()));
-        Path second = dir.resolve("2.i");
-        assertTrue(shared.reuse(gcc, cwd, env, plain, second));
-        assertEquals(Files.getAttribute(first, "unix:ino"), Files.getAttribute(second, "unix:ino"));
+        shared.keep(gcc, x86, cwd, env, pic, unit(dir, "1.i", text), later);
+        Path other = dir.resolve("other.i");
         // the same command line again preprocesses anew
-        assertFalse(shared.reuse(gcc, cwd, env, pic, dir.resolve("3.i")));
+        assertFalse(shared.reuse(gcc, x86, cwd, env, pic, other));
         // another compiler, directory, environment or non-macro flag: another shape
-        assertFalse(shared.reuse(Path.of("/usr/bin/g++"), cwd, env, plain, dir.resolve("3.i")));
-        assertFalse(shared.reuse(gcc, tmp, env, plain, dir.resolve("3.i")));
-        assertFalse(shared.reuse(gcc, cwd, Map.of("PATH", "/bin"), plain, dir.resolve("3.i")));
-        assertFalse(shared.reuse(gcc, cwd, env, List.of("-O1", "s.c", "-E"), dir.resolve("3.i")));
-        // a dependency file, or the build's switch: never shared
-        assertFalse(shared.reuse(gcc, cwd, env, List.of("-O2", "-MD", "s.c", "-E"), dir.resolve("3.i")));
-        assertFalse(shared.reuse(gcc, cwd, Map.of("PATH", "/usr/bin", SharedUnits.SWITCH, "off"), plain, dir.resolve("3.i")));
-        assertTrue(Files.notExists(dir.resolve("3.i")));
+        assertFalse(shared.reuse(Path.of("/usr/bin/g++"), x86, cwd, env, plain, other));
+        assertFalse(shared.reuse(gcc, x86, tmp, env, plain, other));
+        assertFalse(shared.reuse(gcc, x86, cwd, Map.of("PATH", "/bin"), plain, other));
+        assertFalse(shared.reuse(gcc, x86, cwd, env, List.of("-O1", "s.c", "-E"), other));
+        // a dependency file, the build's switch, or a target whose PIC switches may change other macros: never
+        assertFalse(shared.reuse(gcc, x86, cwd, env, List.of("-O2", "-MD", "s.c", "-E"), other));
+        assertFalse(shared.reuse(gcc, x86, cwd, Map.of("PATH", "/usr/bin", SharedUnits.SWITCH, "off"), plain, other));
+        assertFalse(shared.reuse(gcc, "riscv64-linux-gnu", cwd, env, plain, other));
+        // a -D body that names a differing macro
+        assertFalse(shared.reuse(gcc, x86, cwd, env, List.of("-O2", "-DSHARED=PIC", "s.c", "-E"), other));
+        assertTrue(Files.notExists(other));
+        Path second = dir.resolve("2.i");
+        assertTrue(shared.reuse(gcc, x86, cwd, env, plain, second));
+        assertEquals(Files.getAttribute(dir.resolve("1.i"), "unix:ino"), Files.getAttribute(second, "unix:ino"));
+        assertFalse(shared.reuse(gcc, x86, cwd, env, plain, dir.resolve("3.i")), "a kept unit serves once");
+        assertEquals(0, kept(dir));
 
         // a file that mentions a differing macro
         Files.writeString(header, "#ifdef __PIE__\nint h;\n#endif\n");
-        Path third = unit(dir, "4.i", "# 1 \"s.c\"\n# 1 \"../h.h\" 1\nint h;\n");
-        shared.keep(gcc, cwd, env, pic, third, FileTime.from(Instant.now()));
-        assertFalse(shared.reuse(gcc, cwd, env, plain, dir.resolve("5.i")));
+        shared.keep(gcc, x86, cwd, env, pic, unit(dir, "4.i", text), FileTime.from(Instant.now().plusSeconds(1)));
+        assertFalse(shared.reuse(gcc, x86, cwd, env, plain, dir.resolve("5.i")));
 
         // a file changed after the earlier preprocess started
         Files.writeString(header, "int h;\n");
-        FileTime before = FileTime.from(Instant.now().minusSeconds(5));
-        Path fourth = unit(dir, "6.i", "# 1 \"s.c\"\n# 1 \"../h.h\" 1\nint h;\n");
-        shared.keep(gcc, cwd, env, pic, fourth, before);
-        assertFalse(shared.reuse(gcc, cwd, env, plain, dir.resolve("7.i")));
+        shared.keep(gcc, x86, cwd, env, pic, unit(dir, "6.i", text), FileTime.from(Instant.now().minusSeconds(5)));
+        assertFalse(shared.reuse(gcc, x86, cwd, env, plain, dir.resolve("7.i")));
 
         // a unit without line markers: preprocess as usual
-        Path fifth = unit(dir, "8.i", "int h;\n");
-        shared.keep(gcc, cwd, env, pic, fifth, FileTime.from(Instant.now()));
-        assertFalse(shared.reuse(gcc, cwd, env, plain, dir.resolve("9.i")));
+        shared.keep(gcc, x86, cwd, env, pic, unit(dir, "8.i", "int h;\n"), later);
+        assertFalse(shared.reuse(gcc, x86, cwd, env, plain, dir.resolve("9.i")));
+
+        // only the first compile of a pair is kept: without a PIC switch or -DPIC, nothing
+        shared.clear();
+        shared.keep(gcc, x86, cwd, env, plain, unit(dir, "10.i", text), later);
+        assertEquals(0, kept(dir));
 
         // kept links go with clear(), and never exceed KEPT
         for (int i = 0; i < SharedUnits.KEPT + 5; i++) {
             Path u = unit(dir, "many-" + i + ".i", "int x;\n");
-            shared.keep(gcc, cwd, env, List.of("-O2", "s" + i + ".c", "-E"), u, FileTime.from(Instant.now()));
+            shared.keep(gcc, x86, cwd, env, List.of("-fPIC", "s" + i + ".c", "-E"), u, later);
             Files.delete(u);
         }
         assertEquals(SharedUnits.KEPT, kept(dir));
