@@ -22,7 +22,7 @@ public final class CcArgs {
     }
 
     /** Preprocessor options with a value, separate ({@code -I dir}) or joined ({@code -Idir}); dropped remotely. */
-    private static final List<String> PRE_WITH_VALUE = List.of("-iwithprefixbefore", "-iwithprefix", "-iwithsysroot",
+    static final List<String> PRE_WITH_VALUE = List.of("-iwithprefixbefore", "-iwithprefix", "-iwithsysroot",
             "-isystem-after", "-idirafter", "-iframework", "-imultilib", "-imultiarch", "-include-pch", "-isysroot",
             "-isystem", "-imacros", "-include", "-iprefix", "-iquote", "--sysroot", "-Xpreprocessor", "-I", "-D", "-U");
     /** Of those, the ones that also take a joined value. */
@@ -41,7 +41,7 @@ public final class CcArgs {
      */
     private static final Set<String> E_OUTPUT_ONLY = Set.of("-P", "-dM", "-dD", "-dN", "-dI", "-dU");
     /** Options with a separate value that the compile needs as well; kept on both sides. */
-    private static final Set<String> BOTH_WITH_VALUE = Set.of("-Xassembler", "-Xlinker", "-L", "-l", "-T", "-u", "-z",
+    static final Set<String> BOTH_WITH_VALUE = Set.of("-Xassembler", "-Xlinker", "-L", "-l", "-T", "-u", "-z",
             "--param", "-target", "-arch", "-mllvm", "-Xclang", "-Xanalyzer", "-dumpbase", "-dumpdir", "-dumpbase-ext",
             "-Xopenmp-target");
     /**

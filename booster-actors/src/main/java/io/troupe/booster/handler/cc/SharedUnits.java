@@ -24,10 +24,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * preprocess to the same bytes unless a file tests {@code PIC} or {@code __PIE__}, so half of a libtool build's
  * local preprocessing can be skipped. docs/booster-execution.md, "Shared preprocessing", lists the conditions.
  *
- * <p>Only the first compile of such a pair is kept (a command with a PIC or PIE switch, or {@code -DPIC}), and a kept
+ * <p>Only the first compile of such a pair is kept (a command with {@code -DPIC}), for two minutes at most, and a kept
  * unit serves once. Two preprocess command lines match when they are equal after their macro flags ({@code -D},
  * {@code -U}, the PIC and PIE switches) are taken out, in the same directory with the same compiler (for an x86 or
- * ARM64 target, whose PIC and PIE switches change only the four macros listed) and environment, neither writes a
+ * ARM64 Linux target, whose PIC and PIE switches change only the macros listed) and environment, neither writes a
  * dependency file, and their macro flags differ. The earlier unit is taken when it holds no {@code #define} (as
  * {@code -g3} leaves in it) and every file its line markers name is a regular file older than its preprocess (by
  * change time, so nothing was written to it since) that mentions none of the macros whose definition differs
@@ -41,9 +41,18 @@ final class SharedUnits {
     private static final Set<String> PIC_FLAGS = Set.of("-fPIC", "-fpic", "-fPIE", "-fpie",
             "-fno-PIC", "-fno-pic", "-fno-PIE", "-fno-pie");
     /** What the PIC and PIE switches change for the preprocessor on {@link #KNOWN_TARGETS} (gcc and clang alike). */
-    private static final List<String> PIC_MACROS = List.of("__PIC__", "__pic__", "__PIE__", "__pie__");
+    private static final List<String> PIC_MACROS = List.of("__PIC__", "__pic__", "__PIE__", "__pie__",
+            // gcc on ARM64: -fpic and -fpie pick the small-PIC code model, which drops __AARCH64_CMODEL_SMALL__
+            "__AARCH64_CMODEL_SMALL__", "__AARCH64_CMODEL_TINY__", "__AARCH64_CMODEL_LARGE__");
     /** Targets where the PIC and PIE switches define nothing but {@link #PIC_MACROS} (RISC-V, say, changes others). */
     private static final List<String> KNOWN_TARGETS = List.of("x86_64-", "i386-", "i486-", "i586-", "i686-", "aarch64-");
+    /** Options that set another target than the compiler's own (the key's): the check above would not hold. */
+    private static final Set<String> TARGET_OPTIONS = Set.of("-target", "--target", "-triple", "-Xclang");
+    /** Names the later command's own preprocess would refuse or warn about (C++ operator names, predefined ones). */
+    private static final Set<String> RESERVED = Set.of("defined", "linux", "unix", "i386", "and", "and_eq", "bitand",
+            "bitor", "compl", "not", "not_eq", "or", "or_eq", "xor", "xor_eq");
+    /** How long a kept unit waits for its second compile: libtool's follows the first's remote compile at once. */
+    static final Duration KEEP_FOR = Duration.ofMinutes(2);
     /** Macros whose value is the moment of preprocessing, not the command line. */
     private static final List<String> TIME_MACROS = List.of("__DATE__", "__TIME__", "__TIMESTAMP__");
 
@@ -115,13 +124,12 @@ final class SharedUnits {
 
     /**
      * Keeps {@code unit}, just preprocessed from a start at {@code started}, for a later compile to share: only the
-     * first compile of a pair (a PIC or PIE switch, or {@code -DPIC}), so a build without such pairs keeps nothing.
+     * first compile of libtool's pair ({@code -DPIC}), for {@link #KEEP_FOR} at most, {@link #KEPT} at most.
      */
     void keep(Path compiler, String target, Path cwd, Map<String, String> env, List<String> preprocessArgs, Path unit,
             FileTime started) {
         try {
-            if (!enabled(target, env, preprocessArgs)
-                    || preprocessArgs.stream().noneMatch(a -> PIC_FLAGS.contains(a) || a.equals("-DPIC"))) {
+            if (!enabled(target, env, preprocessArgs) || !libtoolsFirst(preprocessArgs)) {
                 return;
             }
             List<String> macros = new ArrayList<>();
@@ -130,10 +138,16 @@ final class SharedUnits {
             synchronized (this) {
                 Path link = unit.resolveSibling("kept-" + (++seq) + ".i");
                 Files.createLink(link, unit);
-                gone.add(kept.put(shape, new Kept(link, List.copyOf(macros), started)));
+                gone.add(kept.remove(shape)); // to the end of the order: the eldest come first below
+                kept.put(shape, new Kept(link, List.copyOf(macros), started));
+                FileTime stale = FileTime.from(started.toInstant().minus(KEEP_FOR));
                 Iterator<Kept> oldest = kept.values().iterator();
-                while (kept.size() > KEPT) {
-                    gone.add(oldest.next());
+                while (oldest.hasNext()) {
+                    Kept k = oldest.next();
+                    if (kept.size() <= KEPT && k.started.compareTo(stale) >= 0) {
+                        break;
+                    }
+                    gone.add(k);
                     oldest.remove();
                 }
             }
@@ -141,6 +155,16 @@ final class SharedUnits {
         } catch (IOException | RuntimeException e) {
             // not kept: a later compile preprocesses as usual
         }
+    }
+
+    /** libtool's PIC compile: {@code -DPIC} ({@code -fPIC} alone, as CMake and Meson give every compile, is none). */
+    private static boolean libtoolsFirst(List<String> args) {
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals("-DPIC") || (args.get(i).equals("-D") && i + 1 < args.size() && args.get(i + 1).equals("PIC"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Forgets every kept unit (the work ended; its unit directory goes). */
@@ -160,14 +184,14 @@ final class SharedUnits {
         }
     }
 
-    /** Off by the build's switch, on other targets, and for a preprocess that writes a dependency file. */
+    /** Off by the build's switch, on other targets (or with an option naming one), and with a dependency file. */
     private static boolean enabled(String target, Map<String, String> env, List<String> preprocessArgs) {
         if ("off".equalsIgnoreCase(env.getOrDefault(SWITCH, "").trim())
-                || KNOWN_TARGETS.stream().noneMatch(target::startsWith)) {
+                || KNOWN_TARGETS.stream().noneMatch(target::startsWith) || !target.contains("-linux")) {
             return false;
         }
         for (String a : preprocessArgs) {
-            if (a.startsWith("-M")) {
+            if (a.startsWith("-M") || TARGET_OPTIONS.contains(a) || a.startsWith("--target=") || a.startsWith("-target=")) {
                 return false;
             }
         }
@@ -181,6 +205,9 @@ final class SharedUnits {
             String a = args.get(i);
             if ((a.equals("-D") || a.equals("-U")) && i + 1 < args.size()) {
                 macros.add(a + args.get(++i));
+            } else if ((CcArgs.PRE_WITH_VALUE.contains(a) || CcArgs.BOTH_WITH_VALUE.contains(a)) && i + 1 < args.size()) {
+                rest.add(a); // its value is no flag of its own ("-I -Ufoo" names a directory)
+                rest.add(args.get(++i));
             } else if (a.startsWith("-D") || a.startsWith("-U") || PIC_FLAGS.contains(a)) {
                 macros.add(a);
             } else {
@@ -207,10 +234,12 @@ final class SharedUnits {
         Set<String> all = new TreeSet<>(byNameA.keySet());
         all.addAll(byNameB.keySet());
         for (String name : all) {
-            if (!byNameA.getOrDefault(name, List.of()).equals(byNameB.getOrDefault(name, List.of()))) {
+            List<String> flagsA = byNameA.getOrDefault(name, List.of());
+            List<String> flagsB = byNameB.getOrDefault(name, List.of());
+            if (!flagsA.equals(flagsB)) {
                 if (name.isEmpty()) {
                     names.addAll(PIC_MACROS); // the switches' group
-                } else if (name.startsWith("__")) {
+                } else if (reserved(name) || !plain(flagsA) || !plain(flagsB)) {
                     return null;
                 } else {
                     names.add(name);
@@ -218,6 +247,24 @@ final class SharedUnits {
             }
         }
         return names;
+    }
+
+    /** {@code _X…} and {@code __…} are the implementation's (predefined ones among them), and {@link #RESERVED}. */
+    private static boolean reserved(String name) {
+        return RESERVED.contains(name) || (name.length() > 1 && name.charAt(0) == '_'
+                && (name.charAt(1) == '_' || (name.charAt(1) >= 'A' && name.charAt(1) <= 'Z')));
+    }
+
+    /** Object-like {@code -D} flags with a plain body, and {@code -U} with the name alone: nothing to warn about. */
+    private static boolean plain(List<String> flags) {
+        for (String flag : flags) {
+            String definition = flag.substring(2);
+            if (flag.startsWith("-U") ? !definition.equals(macroName(definition))
+                    : definition.chars().anyMatch(c -> c == '(' || c == '"' || c == '\'' || c == '\\' || c == '#')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Each macro name's flags in order (the PIC and PIE switches under ""); null for a bad or repeated name. */
@@ -240,7 +287,7 @@ final class SharedUnits {
     /** {@code NAME} of {@code NAME}, {@code NAME=value} or {@code NAME(args)=body}; null when it is no identifier. */
     private static String macroName(String definition) {
         int end = 0;
-        while (end < definition.length() && isIdentifier(definition.charAt(end))) {
+        while (end < definition.length() && isAsciiIdentifier(definition.charAt(end))) {
             end++;
         }
         boolean ends = end == definition.length() || definition.charAt(end) == '=' || definition.charAt(end) == '(';
@@ -359,6 +406,9 @@ final class SharedUnits {
 
     /** Whether {@code text} holds any of {@code names} as a whole identifier (comments and skipped code count too). */
     static boolean mentions(byte[] text, Set<String> names) {
+        if (indexOf(text, new byte[] {'?', '?', '/'}, 0) >= 0) {
+            return true; // a trigraph backslash may join lines under -trigraphs: too subtle to scan
+        }
         text = spliced(text);
         for (String name : names) {
             if (name.isEmpty()) {
@@ -377,23 +427,28 @@ final class SharedUnits {
         return false;
     }
 
-    /** {@code text} with its backslash-newlines removed, as the preprocessor joins lines before it reads names. */
+    /**
+     * {@code text} with its line continuations removed (a backslash, any blanks, then LF, CRLF or CR), as the
+     * preprocessor joins lines before it reads names.
+     */
     private static byte[] spliced(byte[] text) {
-        int at = indexOf(text, new byte[] {'\\', '\n'}, 0);
-        int atCr = indexOf(text, new byte[] {'\\', '\r', '\n'}, 0);
-        if (at < 0 && atCr < 0) {
+        if (indexOf(text, new byte[] {'\\'}, 0) < 0) {
             return text;
         }
         byte[] out = new byte[text.length];
         int n = 0;
         for (int i = 0; i < text.length; i++) {
-            if (text[i] == '\\' && i + 1 < text.length && text[i + 1] == '\n') {
-                i++;
-            } else if (text[i] == '\\' && i + 2 < text.length && text[i + 1] == '\r' && text[i + 2] == '\n') {
-                i += 2;
-            } else {
-                out[n++] = text[i];
+            if (text[i] == '\\') {
+                int j = i + 1;
+                while (j < text.length && (text[j] == ' ' || text[j] == '\t')) {
+                    j++;
+                }
+                if (j < text.length && (text[j] == '\n' || text[j] == '\r')) {
+                    i = text[j] == '\r' && j + 1 < text.length && text[j + 1] == '\n' ? j + 1 : j;
+                    continue;
+                }
             }
+            out[n++] = text[i];
         }
         return java.util.Arrays.copyOf(out, n);
     }
@@ -409,6 +464,10 @@ final class SharedUnits {
             return i;
         }
         return -1;
+    }
+
+    private static boolean isAsciiIdentifier(char c) {
+        return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     }
 
     /** Letters, digits, {@code _} and any non-ASCII byte; {@code $} is not, so {@code $PIC} counts as a mention. */

@@ -271,6 +271,7 @@ class CcHandlerCompileTest {
         Object first = lastUnitInode;
         distributed(handler, plain.replace("-O2", "-g -O2"));
         assertEquals(first, lastUnitInode, "with -g");
+        handler.postWork(new BoosterConfig("cc", "demo", "b1", "make", client, client, null, Map.of()));
     }
 
     @Test

@@ -26,16 +26,18 @@ class SharedUnitsTest {
     Path tmp;
 
     private static final Set<String> TIME = Set.of("__DATE__", "__TIME__", "__TIMESTAMP__");
+    private static final Set<String> PIC_FAMILY = Set.of("__PIC__", "__pic__", "__PIE__", "__pie__",
+            "__AARCH64_CMODEL_SMALL__", "__AARCH64_CMODEL_TINY__", "__AARCH64_CMODEL_LARGE__");
 
     @Test
     void theDifferingMacrosAreThoseWhoseOwnFlagsDifferPlusThePicFamilyAndTheTimeMacros() {
         // libtool's pair
-        assertEquals(union(TIME, Set.of("PIC", "__PIC__", "__pic__", "__PIE__", "__pie__")),
+        assertEquals(union(union(TIME, PIC_FAMILY), Set.of("PIC")),
                 SharedUnits.differing(List.of("-DLUA_COMPAT_5_3", "-fPIC", "-DPIC"), List.of("-DLUA_COMPAT_5_3")));
         assertEquals(union(TIME, Set.of("A")), SharedUnits.differing(List.of("-DA=1"), List.of("-DA=2")));
-        assertEquals(union(TIME, Set.of("F", "G")), SharedUnits.differing(List.of("-DF(x)=x"), List.of("-UG")));
+        assertEquals(union(TIME, Set.of("F", "G")), SharedUnits.differing(List.of("-DF=x"), List.of("-UG")));
         // the switches in another order, besides another flag: the later one wins, so they differ
-        assertEquals(union(TIME, Set.of("A", "__PIC__", "__pic__", "__PIE__", "__pie__")),
+        assertEquals(union(union(TIME, PIC_FAMILY), Set.of("A")),
                 SharedUnits.differing(List.of("-fPIC", "-fpie", "-DA"), List.of("-fpie", "-fPIC")));
         assertEquals(TIME, SharedUnits.differing(List.of("-fpie", "-DA", "-DB"), List.of("-DB", "-fpie", "-DA")));
         // a name given twice on one side, a predefined one, or no identifier: never shared
@@ -43,6 +45,16 @@ class SharedUnitsTest {
         assertNull(SharedUnits.differing(List.of("-D__STDC__=0", "-fPIC"), List.of()));
         assertNull(SharedUnits.differing(List.of("-D1X", "-fPIC"), List.of()));
         assertNull(SharedUnits.differing(List.of("-DA-B", "-fPIC"), List.of()));
+        assertNull(SharedUnits.differing(List.of("-Dcaf\u00e9", "-fPIC"), List.of()));
+        // what the later command's own preprocess would warn about or refuse: a reserved or predefined name, a
+        // function-like or odd body, -U with more than the name
+        for (String flag : List.of("-D_GNU_SOURCE", "-Dlinux", "-Dnot", "-Ddefined", "-DF(x)=x", "-DS=\"s\"",
+                "-DH=#x", "-UFOO=1")) {
+            assertNull(SharedUnits.differing(List.of(flag), List.of()), flag);
+        }
+        // identical on both sides they are no obstacle: the earlier preprocess ran them without a word
+        assertEquals(union(TIME, Set.of("PIC")), SharedUnits.differing(List.of("-D_GNU_SOURCE", "-DPIC"),
+                List.of("-D_GNU_SOURCE")));
     }
 
     @Test
@@ -56,6 +68,9 @@ class SharedUnitsTest {
         assertTrue(SharedUnits.mentions(bytes("$PIC"), pic), "$ may not be an identifier character");
         assertTrue(SharedUnits.mentions(bytes("#ifdef P\\\nIC"), pic), "a backslash-newline joins the name");
         assertTrue(SharedUnits.mentions(bytes("#ifdef P\\\r\nIC"), pic));
+        assertTrue(SharedUnits.mentions(bytes("#ifdef P\\ \t\nIC"), pic), "blanks after the backslash");
+        assertTrue(SharedUnits.mentions(bytes("#ifdef P\\\rIC"), pic), "a lone CR ends a line too");
+        assertTrue(SharedUnits.mentions(bytes("#ifdef P??/\nIC"), pic), "a trigraph: never scanned");
         assertFalse(SharedUnits.mentions(bytes(""), pic));
         assertTrue(SharedUnits.mentions(bytes("int x = 0; // __PIE__"), Set.of("PIC", "__PIE__")));
         assertTrue(SharedUnits.mentions(bytes("anything"), Set.of("")), "an unreadable flag never shares");
@@ -118,6 +133,8 @@ class SharedUnitsTest {
         assertFalse(shared.reuse(gcc, x86, cwd, env, List.of("-O2", "-MD", "s.c", "-E"), other));
         assertFalse(shared.reuse(gcc, x86, cwd, Map.of("PATH", "/usr/bin", SharedUnits.SWITCH, "off"), plain, other));
         assertFalse(shared.reuse(gcc, "riscv64-linux-gnu", cwd, env, plain, other));
+        assertFalse(shared.reuse(gcc, "x86_64-w64-mingw32", cwd, env, plain, other));
+        assertFalse(shared.reuse(gcc, x86, cwd, env, List.of("-O2", "--target=riscv64-linux-gnu", "s.c", "-E"), other));
         // a -D body that names a differing macro
         assertFalse(shared.reuse(gcc, x86, cwd, env, List.of("-O2", "-DSHARED=PIC", "s.c", "-E"), other));
         assertTrue(Files.notExists(other));
@@ -141,15 +158,24 @@ class SharedUnitsTest {
         shared.keep(gcc, x86, cwd, env, pic, unit(dir, "8.i", "int h;\n"), later);
         assertFalse(shared.reuse(gcc, x86, cwd, env, plain, dir.resolve("9.i")));
 
-        // only the first compile of a pair is kept: without a PIC switch or -DPIC, nothing
+        // only libtool's first compile is kept (-DPIC): not a plain one, nor -fPIC alone as CMake gives every compile
         shared.clear();
         shared.keep(gcc, x86, cwd, env, plain, unit(dir, "10.i", text), later);
+        shared.keep(gcc, x86, cwd, env, List.of("-O2", "-fPIC", "s.c", "-E"), unit(dir, "11.i", text), later);
         assertEquals(0, kept(dir));
+        // nor kept longer than KEEP_FOR: the next keep lets the stale one go
+        shared.keep(gcc, x86, cwd, env, pic, unit(dir, "12.i", text), FileTime.from(Instant.now().minus(
+                SharedUnits.KEEP_FOR).minusSeconds(1)));
+        assertEquals(1, kept(dir));
+        shared.keep(gcc, x86, cwd, env, List.of("-O1", "-DPIC", "s.c", "-E"), unit(dir, "13.i", text), later);
+        assertEquals(1, kept(dir));
+        assertFalse(shared.reuse(gcc, x86, cwd, env, plain, dir.resolve("14.i")), "the stale unit is gone");
+        shared.clear();
 
         // kept links go with clear(), and never exceed KEPT
         for (int i = 0; i < SharedUnits.KEPT + 5; i++) {
             Path u = unit(dir, "many-" + i + ".i", "int x;\n");
-            shared.keep(gcc, x86, cwd, env, List.of("-fPIC", "s" + i + ".c", "-E"), u, later);
+            shared.keep(gcc, x86, cwd, env, List.of("-DPIC", "s" + i + ".c", "-E"), u, later);
             Files.delete(u);
         }
         assertEquals(SharedUnits.KEPT, kept(dir));
