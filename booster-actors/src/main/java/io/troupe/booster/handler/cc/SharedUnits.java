@@ -86,6 +86,11 @@ final class SharedUnits {
     boolean reuse(Path compiler, String target, Path cwd, Map<String, String> env, List<String> preprocessArgs,
             Path unit) {
         try {
+            synchronized (this) {
+                if (kept.isEmpty()) {
+                    return false; // most builds (no libtool pairs): no shape to work out per compile
+                }
+            }
             if (!enabled(target, env, preprocessArgs)) {
                 return false;
             }
