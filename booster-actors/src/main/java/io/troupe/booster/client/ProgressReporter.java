@@ -117,14 +117,16 @@ public final class ProgressReporter {
     static String plainLine(Progress p) {
         return "[booster] progress: done " + p.done() + " of " + p.arrived() + " (remote " + p.remote() + ", local "
                 + p.local() + ", failed " + p.failed() + "), running " + p.running() + ", workers used "
-                + p.workersUsed() + " of " + p.workers() + ", slots in use " + Math.min(p.running(), p.slots())
-                + " of " + p.slots();
+                + (p.workersUsed() <= p.workers() ? p.workersUsed() + " of " + p.workers()
+                        : p.workersUsed() + " (" + p.workers() + " usable now)")
+                + ", slots in use " + Math.min(p.running(), p.slots()) + " of " + p.slots();
     }
 
     /** The terminal line. */
     String liveLine(Progress p) {
         return "[booster] " + p.done() + "/" + p.arrived() + " done | remote " + p.remote() + " | local " + p.local()
-                + " | failed " + p.failed() + " | workers " + p.workersUsed() + "/" + p.workers() + " | slots "
+                + " | failed " + p.failed() + " | workers " + p.workersUsed() + "/" + Math.max(p.workersUsed(), p.workers())
+                + (p.workersUsed() > p.workers() ? " (" + p.workers() + " usable)" : "") + " | slots "
                 + Math.min(p.running(), p.slots()) + "/" + p.slots() + " | ETA " + eta(p);
     }
 

@@ -48,6 +48,16 @@ class ProgressReporterTest {
     }
 
     @Test
+    void workersUsedThatAreGoneNowAreNotCountedAgainstTheUsableOnes() {
+        // two workers ran sub-works, then one died: not "2 of 1"
+        ProgressReporter.Progress p = new ProgressReporter.Progress(6, 4, 0, 0, 2, 2, 1, 4);
+        assertTrue(ProgressReporter.plainLine(p).contains(", workers used 2 (1 usable now), slots in use 2 of 4"),
+                ProgressReporter.plainLine(p));
+        String live = new ProgressReporter(out, true, clock::get).liveLine(p);
+        assertTrue(live.contains("| workers 2/2 (1 usable) |"), live);
+    }
+
+    @Test
     void onATerminalOneLineIsRedrawnWithAnEtaAndClearedForTheSummary() {
         ProgressReporter reporter = new ProgressReporter(out, true, clock::get);
         assertEquals(Duration.ofSeconds(1), reporter.interval(Duration.ofSeconds(10)), "live: every second");

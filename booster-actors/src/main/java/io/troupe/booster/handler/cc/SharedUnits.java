@@ -53,14 +53,31 @@ final class SharedUnits {
             "bitor", "compl", "not", "not_eq", "or", "or_eq", "xor", "xor_eq");
     /** How long a kept unit waits for its second compile: libtool's follows the first's remote compile at once. */
     static final Duration KEEP_FOR = Duration.ofMinutes(2);
+    /**
+     * Dependency options a shared unit can stand for: the later command writes the earlier one's dependency file
+     * again, which is what its own preprocess would write when both name the same file and target (equal shapes).
+     */
+    private static final Set<String> DEPENDENCY_OPTIONS = Set.of("-MD", "-MMD", "-MP");
+    /** Dependency options with a value, separate or joined. */
+    private static final Set<String> DEPENDENCY_VALUES = Set.of("-MF", "-MT", "-MQ");
     /** Macros whose value is the moment of preprocessing, not the command line. */
     private static final List<String> TIME_MACROS = List.of("__DATE__", "__TIME__", "__TIMESTAMP__");
 
     /** A preprocess command line without its macro flags, where it runs and with what. */
     private record Shape(String compiler, String cwd, Map<String, String> env, List<String> rest) {}
 
-    /** A kept unit: a hard link to it, the command's macro flags, and when its preprocess started. */
-    private record Kept(Path link, List<String> macroFlags, FileTime started) {}
+    /**
+     * A kept unit: a hard link to it, the command's macro flags, when its preprocess started, the files its line
+     * markers name with the identity each had when it was kept (empty when it names none or cannot be read), and the
+     * dependency file it wrote, or null.
+     */
+    private record Kept(Path link, List<String> macroFlags, FileTime started, Map<Path, FileId> files, Dependencies deps) {}
+
+    /** The dependency file an earlier preprocess wrote ({@code -MF}, as given) and its bytes. */
+    private record Dependencies(String file, byte[] bytes) {}
+
+    /** A file's device and inode: a path that names another file later (a symlink retargeted) is seen. */
+    private record FileId(Object dev, Object ino) {}
 
     /** Whether a file (at a change time and size) mentions any of some names. */
     private record Scan(FileTime changed, long size, Set<String> names, boolean mentions) {}
@@ -109,18 +126,24 @@ final class SharedUnits {
             if (differing == null || mentions(definitions(earlier.macroFlags, macros), differing)) {
                 return false;
             }
-            List<Path> files = markedFiles(earlier.link, cwd);
-            if (files.isEmpty() || !unchangedAndSilent(files, earlier.started, differing)) {
+            if (earlier.files.isEmpty() || !unchangedAndSilent(earlier.files, earlier.started, differing)) {
                 return false;
             }
             synchronized (this) {
                 if (kept.get(shape) != earlier) {
                     return false; // another compile took it meanwhile
                 }
-                Files.createLink(unit, earlier.link);
                 kept.remove(shape);
             }
-            drop(earlier);
+            try {
+                if (earlier.deps != null) {
+                    // the same -MF, -MT/-MQ and files (the shape, the unit): what this command's preprocess would write
+                    Files.write(cwd.resolve(earlier.deps.file), earlier.deps.bytes);
+                }
+                Files.createLink(unit, earlier.link);
+            } finally {
+                drop(earlier);
+            }
             return true;
         } catch (IOException | RuntimeException e) {
             return false; // the compile preprocesses as usual
@@ -139,12 +162,15 @@ final class SharedUnits {
             }
             List<String> macros = new ArrayList<>();
             Shape shape = shape(compiler, cwd, env, preprocessArgs, macros);
+            Map<Path, FileId> files = identities(unit, cwd);
+            String depFile = dependencyFile(preprocessArgs);
+            Dependencies deps = depFile == null ? null : new Dependencies(depFile, Files.readAllBytes(cwd.resolve(depFile)));
             List<Kept> gone = new ArrayList<>();
             synchronized (this) {
                 Path link = unit.resolveSibling("kept-" + (++seq) + ".i");
                 Files.createLink(link, unit);
                 gone.add(kept.remove(shape)); // to the end of the order: the eldest come first below
-                kept.put(shape, new Kept(link, List.copyOf(macros), started));
+                kept.put(shape, new Kept(link, List.copyOf(macros), started, files, deps));
                 FileTime stale = FileTime.from(started.toInstant().minus(KEEP_FOR));
                 Iterator<Kept> oldest = kept.values().iterator();
                 while (oldest.hasNext()) {
@@ -159,6 +185,23 @@ final class SharedUnits {
             gone.forEach(SharedUnits::drop);
         } catch (IOException | RuntimeException e) {
             // not kept: a later compile preprocesses as usual
+        }
+    }
+
+    /**
+     * The files {@code unit}'s line markers name, each with its identity now; empty (the unit is not shared) when
+     * it names none, holds macro definitions, or one of them cannot be read.
+     */
+    private static Map<Path, FileId> identities(Path unit, Path cwd) {
+        try {
+            Map<Path, FileId> files = new LinkedHashMap<>();
+            for (Path file : markedFiles(unit, cwd)) {
+                Map<String, Object> attributes = Files.readAttributes(file, "unix:dev,ino");
+                files.put(file, new FileId(attributes.get("dev"), attributes.get("ino")));
+            }
+            return Map.copyOf(files);
+        } catch (IOException | RuntimeException e) {
+            return Map.of();
         }
     }
 
@@ -189,18 +232,48 @@ final class SharedUnits {
         }
     }
 
-    /** Off by the build's switch, on other targets (or with an option naming one), and with a dependency file. */
+    /**
+     * Off by the build's switch, on other targets (or with an option naming one), and with dependency options other
+     * than {@link #DEPENDENCY_OPTIONS} ({@code -MG} lists missing headers as made by the build).
+     */
     private static boolean enabled(String target, Map<String, String> env, List<String> preprocessArgs) {
         if ("off".equalsIgnoreCase(env.getOrDefault(SWITCH, "").trim())
                 || KNOWN_TARGETS.stream().noneMatch(target::startsWith) || !target.contains("-linux")) {
             return false;
         }
-        for (String a : preprocessArgs) {
-            if (a.startsWith("-M") || TARGET_OPTIONS.contains(a) || a.startsWith("--target=") || a.startsWith("-target=")) {
+        for (int i = 0; i < preprocessArgs.size(); i++) {
+            String a = preprocessArgs.get(i);
+            if (DEPENDENCY_VALUES.contains(a)) {
+                i++; // a file or target name, whatever it spells
+            } else if (TARGET_OPTIONS.contains(a) || a.startsWith("--target=") || a.startsWith("-target=")
+                    || (a.startsWith("-M") && !DEPENDENCY_OPTIONS.contains(a)
+                        && DEPENDENCY_VALUES.stream().noneMatch(a::startsWith))) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * The dependency file a preprocess writes, as its {@code -MF} names it (the cc handler always gives one with
+     * {@code -MD}/{@code -MMD}), or null when it writes none.
+     */
+    static String dependencyFile(List<String> preprocessArgs) {
+        boolean writes = false;
+        String file = null;
+        for (int i = 0; i < preprocessArgs.size(); i++) {
+            String a = preprocessArgs.get(i);
+            if (a.equals("-MD") || a.equals("-MMD")) {
+                writes = true;
+            } else if (a.equals("-MF") && i + 1 < preprocessArgs.size()) {
+                file = preprocessArgs.get(++i);
+            } else if (DEPENDENCY_VALUES.contains(a)) {
+                i++;
+            } else if (a.startsWith("-MF")) {
+                file = a.substring(3);
+            }
+        }
+        return writes ? file : null;
     }
 
     /** The shape of a command line; its macro flags go to {@code macros}, in order, as {@code -DNAME=...}. */
@@ -386,14 +459,19 @@ final class SharedUnits {
         return null;
     }
 
-    /** Every file is a regular file older than the earlier preprocess and mentions none of {@code names}. */
-    private boolean unchangedAndSilent(List<Path> files, FileTime started, Set<String> names) throws IOException {
+    /**
+     * Every file is still the one it was when the unit was kept, a regular file older than the earlier preprocess,
+     * and mentions none of {@code names}.
+     */
+    private boolean unchangedAndSilent(Map<Path, FileId> files, FileTime started, Set<String> names) throws IOException {
         FileTime limit = FileTime.from(started.toInstant().minus(margin));
         Set<String> shared = Set.copyOf(names);
-        for (Path file : files) {
-            Map<String, Object> attributes = Files.readAttributes(file, "unix:ctime,size,isRegularFile");
+        for (Map.Entry<Path, FileId> entry : files.entrySet()) {
+            Path file = entry.getKey();
+            Map<String, Object> attributes = Files.readAttributes(file, "unix:ctime,size,isRegularFile,dev,ino");
             FileTime changed = (FileTime) attributes.get("ctime");
-            if (!(Boolean) attributes.get("isRegularFile") || changed.compareTo(limit) >= 0) {
+            if (!(Boolean) attributes.get("isRegularFile") || changed.compareTo(limit) >= 0
+                    || !entry.getValue().equals(new FileId(attributes.get("dev"), attributes.get("ino")))) {
                 return false;
             }
             long size = (Long) attributes.get("size");

@@ -275,6 +275,41 @@ class CcHandlerCompileTest {
     }
 
     @Test
+    void automakesPairWithDependencyTrackingSharesTheUnitAndWritesTheDependencyFileALocalBuildWould() throws Exception {
+        project();
+        Files.createDirectories(client.resolve(".libs"));
+        Files.createDirectories(client.resolve(".deps"));
+        // as libtool runs automake's "-MT unit.lo -MD -MP -MF .deps/unit.Tpo" compile: both write the same file
+        String deps = "-MT unit.lo -MD -MP -MF .deps/unit.Tpo";
+        String pic = "gcc -O2 -I../src/inc " + deps + " -c ../src/unit.c -fPIC -DPIC -o .libs/unit.o";
+        String plain = "gcc -O2 -I../src/inc " + deps + " -c ../src/unit.c -o unit.o";
+        local(pic);
+        local(plain);
+        byte[] localDeps = read(".deps/unit.Tpo");
+        byte[] localPic = read(".libs/unit.o");
+        byte[] localPlain = read("unit.o");
+        Files.delete(client.resolve(".deps/unit.Tpo"));
+        Files.delete(client.resolve(".libs/unit.o"));
+        Files.delete(client.resolve("unit.o"));
+        CcHandler handler = new CcHandler(java.time.Duration.ZERO); // the files here are seconds old
+        distributed(handler, pic);
+        Object first = lastUnitInode;
+        Files.delete(client.resolve(".deps/unit.Tpo"));
+        distributed(handler, plain);
+        assertEquals(first, lastUnitInode, "shared the unit");
+        assertArrayEquals(localDeps, read(".deps/unit.Tpo"), "the dependency file");
+        assertArrayEquals(localPic, read(".libs/unit.o"), "the PIC object");
+        assertArrayEquals(localPlain, read("unit.o"), "the plain object");
+        // without an explicit target each names its own object: nothing shared
+        String picOwn = pic.replace(deps, "-MD"), plainOwn = plain.replace(deps, "-MD");
+        distributed(handler, picOwn);
+        Object own = lastUnitInode;
+        distributed(handler, plainOwn);
+        assertTrue(!own.equals(lastUnitInode), "each preprocessed");
+        handler.postWork(new BoosterConfig("cc", "demo", "b1", "make", client, client, null, Map.of()));
+    }
+
+    @Test
     void unitsGoUnderTheBuildsTmpdirAsDistccPutsThem() throws Exception {
         project();
         Path tmpdir = Files.createDirectories(tmp.resolve("build-tmp"));

@@ -154,6 +154,22 @@ class SharedUnitsTest {
         shared.keep(gcc, x86, cwd, env, pic, unit(dir, "6.i", text), FileTime.from(Instant.now().minusSeconds(5)));
         assertFalse(shared.reuse(gcc, x86, cwd, env, plain, dir.resolve("7.i")));
 
+        // a header reached through a symlink that now names another, older file: not the file the unit was made of
+        Path first = Files.writeString(tmp.resolve("first.h"), "int h;\n");
+        Path second2 = Files.writeString(tmp.resolve("second.h"), "int other;\n");
+        Files.delete(header);
+        Files.createSymbolicLink(header, first.getFileName());
+        shared.keep(gcc, x86, cwd, env, pic, unit(dir, "6b.i", text), FileTime.from(Instant.now().plusSeconds(1)));
+        Files.delete(header);
+        Files.createSymbolicLink(header, second2.getFileName());
+        assertFalse(shared.reuse(gcc, x86, cwd, env, plain, dir.resolve("6c.i")));
+        // pointed back at the file it was made of, it is shared
+        Files.delete(header);
+        Files.createSymbolicLink(header, first.getFileName());
+        assertTrue(shared.reuse(gcc, x86, cwd, env, plain, dir.resolve("6d.i")));
+        Files.delete(header);
+        Files.writeString(header, "int h;\n");
+
         // a unit without line markers: preprocess as usual
         shared.keep(gcc, x86, cwd, env, pic, unit(dir, "8.i", "int h;\n"), later);
         assertFalse(shared.reuse(gcc, x86, cwd, env, plain, dir.resolve("9.i")));
@@ -180,6 +196,51 @@ class SharedUnitsTest {
         assertEquals(SharedUnits.KEPT, kept(dir));
         shared.clear();
         assertEquals(0, kept(dir));
+    }
+
+    @Test
+    void withTheSameDependencyFileAndTargetTheLaterCompileWritesTheEarlierOnesDependencies() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("units"));
+        Path cwd = Files.createDirectories(tmp.resolve("build"));
+        Files.createDirectories(cwd.resolve(".deps"));
+        Files.writeString(tmp.resolve("h.h"), "int h;\n");
+        Files.writeString(cwd.resolve("s.c"), "#include \"../h.h\"\n");
+        Path gcc = Path.of("/usr/bin/gcc");
+        String x86 = "x86_64-linux-gnu";
+        Map<String, String> env = Map.of("PATH", "/usr/bin");
+        // automake's libtool pair: both name the same .Tpo and target
+        List<String> deps = List.of("-MT", "s.lo", "-MD", "-MP", "-MF", ".deps/s.Tpo");
+        List<String> pic = new java.util.ArrayList<>(deps);
+        pic.addAll(List.of("-DPIC", "s.c", "-E"));
+        List<String> plain = new java.util.ArrayList<>(deps);
+        plain.addAll(List.of("s.c", "-E"));
+        String text = "# 1 \"s.c\"\n# 1 \"../h.h\" 1\nint h;\n";
+        String written = "s.lo: s.c ../h.h\n../h.h:\n";
+        Path depFile = cwd.resolve(".deps/s.Tpo");
+        SharedUnits shared = new SharedUnits(Duration.ZERO);
+        FileTime later = FileTime.from(Instant.now().plusSeconds(1));
+
+        assertEquals(".deps/s.Tpo", SharedUnits.dependencyFile(pic));
+        assertEquals("d.d", SharedUnits.dependencyFile(List.of("-MMD", "-MFd.d", "s.c", "-E")));
+        assertEquals(null, SharedUnits.dependencyFile(List.of("-MF", "d.d", "s.c", "-E")), "-MF alone writes nothing");
+
+        Files.writeString(depFile, written);
+        shared.keep(gcc, x86, cwd, env, pic, unit(dir, "1.i", text), later);
+        Files.delete(depFile);
+        assertTrue(shared.reuse(gcc, x86, cwd, env, plain, dir.resolve("2.i")));
+        assertEquals(written, Files.readString(depFile), "written again, as the later preprocess would");
+
+        // a dependency file the earlier compile did not leave: not kept
+        Files.delete(depFile);
+        shared.keep(gcc, x86, cwd, env, pic, unit(dir, "3.i", text), later);
+        assertEquals(0, kept(dir));
+        // -MG (missing headers listed as the build's own) is not shared
+        Files.writeString(depFile, written);
+        List<String> generated = new java.util.ArrayList<>(pic);
+        generated.add(0, "-MG");
+        shared.keep(gcc, x86, cwd, env, generated, unit(dir, "4.i", text), later);
+        assertEquals(0, kept(dir));
+        shared.clear();
     }
 
     private static Path unit(Path dir, String name, String text) throws IOException {
