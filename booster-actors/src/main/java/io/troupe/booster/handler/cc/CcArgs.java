@@ -25,6 +25,16 @@ public final class CcArgs {
     static final List<String> PRE_WITH_VALUE = List.of("-iwithprefixbefore", "-iwithprefix", "-iwithsysroot",
             "-isystem-after", "-idirafter", "-iframework", "-imultilib", "-imultiarch", "-include-pch", "-isysroot",
             "-isystem", "-imacros", "-include", "-iprefix", "-iquote", "--sysroot", "-Xpreprocessor", "-I", "-D", "-U");
+    /** gcc's spelled-out -M, -MM, -MD, -MMD and -MG, which it also takes abbreviated. */
+    private static final List<String> LONG_DEPENDENCY_OPTIONS = List.of("--dependencies", "--user-dependencies",
+            "--write-dependencies", "--write-user-dependencies", "--print-missing-file-dependencies");
+
+    /** Whether {@code arg} is one of {@link #LONG_DEPENDENCY_OPTIONS}, or an abbreviation of one. */
+    static boolean isLongDependencyOption(String arg) {
+        String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+        return name.length() > 3 && LONG_DEPENDENCY_OPTIONS.stream().anyMatch(option -> option.startsWith(name));
+    }
+
     /** Of those, the ones that also take a joined value. */
     private static final List<String> PRE_JOINED = List.of("-iwithprefixbefore", "-iwithprefix", "-iwithsysroot",
             "-idirafter", "-iframework", "-imultilib", "-isysroot", "-isystem", "-iprefix", "-iquote", "--sysroot=",
@@ -200,6 +210,13 @@ public final class CcArgs {
             }
         }
 
+        /** Dependencies written to stdout or a device would go to the local preprocess's output, which nobody reads. */
+        private void checkDependencyFile(String file) {
+            if (file.equals("-") || CcHandler.isStdinOrDevice(file)) {
+                local("-MF " + file + ": dependency output to a stream, not a file");
+            }
+        }
+
         /** The value after option {@code i}, or null (and a reason) when it is missing. */
         private String value(int i) {
             if (i + 1 >= args.size()) {
@@ -256,6 +273,9 @@ public final class CcArgs {
                 case "-MQ":
                     depFile |= a.equals("-MF");
                     depTarget |= !a.equals("-MF");
+                    if (a.equals("-MF") && i + 1 < args.size()) {
+                        checkDependencyFile(args.get(i + 1));
+                    }
                     addPre(a, value(i));
                     return i + 1;
                 case "-MJ":
@@ -276,7 +296,12 @@ public final class CcArgs {
             } else if (a.startsWith("-MF") || a.startsWith("-MT") || a.startsWith("-MQ")) {
                 depFile |= a.startsWith("-MF");
                 depTarget |= !a.startsWith("-MF");
+                if (a.startsWith("-MF")) {
+                    checkDependencyFile(a.substring(3));
+                }
                 pre.add(a);
+            } else if (isLongDependencyOption(a)) {
+                local(a + ": a spelled-out dependency option (the handler reads -M, -MD, -MMD and their -M* companions)");
             } else if (E_OUTPUT_ONLY.contains(a)) {
                 return i; // as the compiler itself ignores it without -E
             } else if (a.equals("-Xpreprocessor") && i + 1 < args.size() && E_OUTPUT_ONLY.contains(args.get(i + 1))) {

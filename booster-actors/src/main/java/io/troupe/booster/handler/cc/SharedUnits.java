@@ -27,11 +27,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Only the first compile of such a pair is kept (a command with {@code -DPIC}), for two minutes at most, and a kept
  * unit serves once. Two preprocess command lines match when they are equal after their macro flags ({@code -D},
  * {@code -U}, the PIC and PIE switches) are taken out, in the same directory with the same compiler (for an x86 or
- * ARM64 Linux target, whose PIC and PIE switches change only the macros listed) and environment, neither writes a
- * dependency file, and their macro flags differ. The earlier unit is taken when it holds no {@code #define} (as
- * {@code -g3} leaves in it) and every file its line markers name is a regular file older than its preprocess (by
- * change time, so nothing was written to it since) that mentions none of the macros whose definition differs
- * between the two, nor {@code __DATE__}, {@code __TIME__} or {@code __TIMESTAMP__}; nor may a {@code -D} value.
+ * ARM64 Linux target, whose PIC and PIE switches change only the macros listed) and environment, their dependency
+ * options are at most {@code -MD}/{@code -MMD}, {@code -MP} and the same {@code -MF} and {@code -MT}/{@code -MQ}
+ * (the later compile then writes the earlier one's dependency file again), and their macro flags differ. The earlier
+ * unit is taken when it holds no {@code #define} (as {@code -g3} leaves in it) and every file its line markers name
+ * is still the file it was when the unit was kept (device and inode), a regular file older than its preprocess (by
+ * change time, so nothing was written to it since; a symbolic link to it as well) that mentions none of the macros
+ * whose definition differs between the two, nor {@code __DATE__}, {@code __TIME__} or {@code __TIMESTAMP__}; nor
+ * may a {@code -D} value.
  */
 final class SharedUnits {
     /** Environment variable of the build that turns sharing off ({@code off}). */
@@ -96,9 +99,10 @@ final class SharedUnits {
     }
 
     /**
-     * Makes {@code unit} the unit of an earlier compile that this one may share (a hard link to it) and returns
-     * true; false, leaving {@code unit} alone, when there is none. Files are read outside the lock: other compiles
-     * of the work go on meanwhile.
+     * Makes {@code unit} the unit of an earlier compile that this one may share (a hard link to it), writes the
+     * earlier compile's dependency file when it wrote one (the same file, which this command's preprocess would
+     * write with the same bytes), and returns true; false, leaving {@code unit} alone, when there is none. Files are
+     * read outside the lock: other compiles of the work go on meanwhile.
      */
     boolean reuse(Path compiler, String target, Path cwd, Map<String, String> env, List<String> preprocessArgs,
             Path unit) {
@@ -163,8 +167,18 @@ final class SharedUnits {
             List<String> macros = new ArrayList<>();
             Shape shape = shape(compiler, cwd, env, preprocessArgs, macros);
             Map<Path, FileId> files = identities(unit, cwd);
+            if (files.isEmpty()) {
+                return; // nothing to check it by: a later compile preprocesses as usual
+            }
             String depFile = dependencyFile(preprocessArgs);
-            Dependencies deps = depFile == null ? null : new Dependencies(depFile, Files.readAllBytes(cwd.resolve(depFile)));
+            Dependencies deps = null;
+            if (depFile != null) {
+                Path written = cwd.resolve(depFile);
+                if (!Files.isRegularFile(written)) {
+                    return; // never read a stream or a device (the cc handler sends those local anyway)
+                }
+                deps = new Dependencies(depFile, Files.readAllBytes(written));
+            }
             List<Kept> gone = new ArrayList<>();
             synchronized (this) {
                 Path link = unit.resolveSibling("kept-" + (++seq) + ".i");
@@ -241,17 +255,20 @@ final class SharedUnits {
                 || KNOWN_TARGETS.stream().noneMatch(target::startsWith) || !target.contains("-linux")) {
             return false;
         }
+        boolean writes = false;
         for (int i = 0; i < preprocessArgs.size(); i++) {
             String a = preprocessArgs.get(i);
+            writes |= a.equals("-MD") || a.equals("-MMD");
             if (DEPENDENCY_VALUES.contains(a)) {
                 i++; // a file or target name, whatever it spells
             } else if (TARGET_OPTIONS.contains(a) || a.startsWith("--target=") || a.startsWith("-target=")
+                    || a.equals("-Xpreprocessor") || a.startsWith("-Wp,") // options this does not read
                     || (a.startsWith("-M") && !DEPENDENCY_OPTIONS.contains(a)
                         && DEPENDENCY_VALUES.stream().noneMatch(a::startsWith))) {
                 return false;
             }
         }
-        return true;
+        return !writes || dependencyFile(preprocessArgs) != null;
     }
 
     /**
@@ -283,7 +300,8 @@ final class SharedUnits {
             String a = args.get(i);
             if ((a.equals("-D") || a.equals("-U")) && i + 1 < args.size()) {
                 macros.add(a + args.get(++i));
-            } else if ((CcArgs.PRE_WITH_VALUE.contains(a) || CcArgs.BOTH_WITH_VALUE.contains(a)) && i + 1 < args.size()) {
+            } else if ((CcArgs.PRE_WITH_VALUE.contains(a) || CcArgs.BOTH_WITH_VALUE.contains(a)
+                    || DEPENDENCY_VALUES.contains(a)) && i + 1 < args.size()) {
                 rest.add(a); // its value is no flag of its own ("-I -Ufoo" names a directory)
                 rest.add(args.get(++i));
             } else if (a.startsWith("-D") || a.startsWith("-U") || PIC_FLAGS.contains(a)) {
@@ -468,7 +486,14 @@ final class SharedUnits {
         Set<String> shared = Set.copyOf(names);
         for (Map.Entry<Path, FileId> entry : files.entrySet()) {
             Path file = entry.getKey();
-            Map<String, Object> attributes = Files.readAttributes(file, "unix:ctime,size,isRegularFile,dev,ino");
+            Map<String, Object> attributes = Files.readAttributes(file, "unix:ctime,size,isRegularFile,dev,ino",
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if (((FileTime) attributes.get("ctime")).compareTo(limit) >= 0) {
+                return false; // the file, or a symbolic link to it, changed since (a link pointed elsewhere is new)
+            }
+            if (!(Boolean) attributes.get("isRegularFile")) {
+                attributes = Files.readAttributes(file, "unix:ctime,size,isRegularFile,dev,ino");
+            }
             FileTime changed = (FileTime) attributes.get("ctime");
             if (!(Boolean) attributes.get("isRegularFile") || changed.compareTo(limit) >= 0
                     || !entry.getValue().equals(new FileId(attributes.get("dev"), attributes.get("ino")))) {

@@ -135,6 +135,10 @@ class CcArgsTest {
             gcc -frecord-gcc-switches -c foo.c            => local records the compiler's command line
             gcc -g -fno-working-directory -c foo.c        => local DW_AT_comp_dir
             gcc -Wp,-MD,foo.d -c foo.c                    => local dependency output through -Wp
+            gcc -MD -MF - -c foo.c                        => local dependency output to a stream
+            gcc -MD -MF/dev/stdout -c foo.c               => local dependency output to a stream
+            gcc --write-dependencies -c foo.c             => local spelled-out dependency option
+            gcc --write-user-dep -c foo.c                 => local spelled-out dependency option
             gcc -O2 -g -Wa,-adhln=g.lst -c g.c -o g.o     => local assembler option -adhln=g.lst writes a file
             gcc -Wa,--MD=d.ad -c d.c -o d.o               => local assembler option --MD=d.ad writes a file
             gcc -Xassembler -al -c k.c                    => local assembler option -al writes a file

@@ -129,8 +129,7 @@ class SharedUnitsTest {
         assertFalse(shared.reuse(gcc, x86, tmp, env, plain, other));
         assertFalse(shared.reuse(gcc, x86, cwd, Map.of("PATH", "/bin"), plain, other));
         assertFalse(shared.reuse(gcc, x86, cwd, env, List.of("-O1", "s.c", "-E"), other));
-        // a dependency file, the build's switch, or a target whose PIC switches may change other macros: never
-        assertFalse(shared.reuse(gcc, x86, cwd, env, List.of("-O2", "-MD", "s.c", "-E"), other));
+        // the build's switch, or a target whose PIC switches may change other macros: never
         assertFalse(shared.reuse(gcc, x86, cwd, Map.of("PATH", "/usr/bin", SharedUnits.SWITCH, "off"), plain, other));
         assertFalse(shared.reuse(gcc, "riscv64-linux-gnu", cwd, env, plain, other));
         assertFalse(shared.reuse(gcc, "x86_64-w64-mingw32", cwd, env, plain, other));
@@ -167,11 +166,30 @@ class SharedUnitsTest {
         Files.delete(header);
         Files.createSymbolicLink(header, first.getFileName());
         assertTrue(shared.reuse(gcc, x86, cwd, env, plain, dir.resolve("6d.i")));
+        // pointed elsewhere while the earlier preprocess ran: the identity is the new file's, the link's time is new
+        Files.delete(header);
+        FileTime filesChanged = Files.readAttributes(second2, java.nio.file.attribute.BasicFileAttributes.class)
+                .lastModifiedTime();
+        Path probe = tmp.resolve("clock-probe");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        do { // until the file system's clock has moved past the files' last change
+            Files.deleteIfExists(probe);
+            Files.createFile(probe);
+            assertTrue(System.nanoTime() < deadline, "the file system's clock did not move");
+        } while (((FileTime) Files.getAttribute(probe, "unix:ctime")).compareTo(filesChanged) <= 0
+                || ((FileTime) Files.getAttribute(first, "unix:ctime")).compareTo(
+                        (FileTime) Files.getAttribute(probe, "unix:ctime")) >= 0);
+        Files.createSymbolicLink(header, second2.getFileName());
+        FileTime linked = (FileTime) Files.getAttribute(header, "unix:ctime", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        shared.keep(gcc, x86, cwd, env, pic, unit(dir, "6e.i", text), linked);
+        assertFalse(shared.reuse(gcc, x86, cwd, env, plain, dir.resolve("6f.i")));
+        shared.clear();
         Files.delete(header);
         Files.writeString(header, "int h;\n");
 
-        // a unit without line markers: preprocess as usual
+        // a unit without line markers is not kept: nothing to check it by
         shared.keep(gcc, x86, cwd, env, pic, unit(dir, "8.i", "int h;\n"), later);
+        assertEquals(0, kept(dir));
         assertFalse(shared.reuse(gcc, x86, cwd, env, plain, dir.resolve("9.i")));
 
         // only libtool's first compile is kept (-DPIC): not a plain one, nor -fPIC alone as CMake gives every compile
@@ -189,7 +207,7 @@ class SharedUnitsTest {
 
         // kept links go with clear(), and never exceed KEPT
         for (int i = 0; i < SharedUnits.KEPT + 5; i++) {
-            Path u = unit(dir, "many-" + i + ".i", "int x;\n");
+            Path u = unit(dir, "many-" + i + ".i", "# 1 \"s.c\"\nint x;\n");
             shared.keep(gcc, x86, cwd, env, List.of("-DPIC", "s" + i + ".c", "-E"), u, later);
             Files.delete(u);
         }
