@@ -19,6 +19,7 @@ import io.troupe.booster.worker.SubWorkExecutor;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -182,13 +183,54 @@ public final class CcHandler implements Handler, StdinUse {
             // a relative TMPDIR is the build's, as the compiler would read it
             Path base = cwd.resolve(buildsTmp ? tmp : System.getProperty("java.io.tmpdir"));
             try {
-                unitDir = Files.createTempDirectory(base, "troupe-cc-");
+                unitDir = Files.createTempDirectory(base, UNIT_DIR_PREFIX + ProcessHandle.current().pid() + "-");
+                removeOrphanedUnitDirs(base);
             } catch (IOException e) {
                 throw new IOException("cannot make a directory for preprocessed units in " + base
                         + (buildsTmp ? " (TMPDIR)" : "") + ": " + e, e);
             }
         }
         return unitDir;
+    }
+
+    /**
+     * Unit directories are named after this host and this process: one whose process is gone (a controller killed
+     * with SIGKILL, say) is removed by the next work that makes one in the same place. Another host's (a shared
+     * TMPDIR) and a live process's are left alone.
+     */
+    static final String UNIT_DIR_PREFIX = "troupe-cc-" + hostName() + "-";
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9.-]", "_");
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    /** Removes the unit directories under {@code base} of this host's processes that have ended. */
+    static void removeOrphanedUnitDirs(Path base) {
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(base, UNIT_DIR_PREFIX + "*")) {
+            for (Path dir : dirs) {
+                String rest = dir.getFileName().toString().substring(UNIT_DIR_PREFIX.length());
+                int dash = rest.indexOf('-');
+                if (dash <= 0 || !rest.substring(0, dash).chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                long pid = Long.parseLong(rest.substring(0, dash));
+                if (ProcessHandle.of(pid).isEmpty() && Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                        && Files.getOwner(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS).getName()
+                                .equals(System.getProperty("user.name"))) {
+                    try {
+                        FileTrees.deleteTree(dir);
+                    } catch (IOException e) {
+                        // another user's, or going already: nothing of this work's
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // a base directory that cannot be listed keeps what it holds
+        }
     }
 
     /** Runs the local preprocess; any message from it sends the command local, so the user sees it once. */
