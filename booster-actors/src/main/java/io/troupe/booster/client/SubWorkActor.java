@@ -12,6 +12,7 @@ import io.troupe.booster.gateway.ExecutorGateway;
 import io.troupe.booster.gateway.GatewayProtocol;
 import io.troupe.booster.gateway.StdinIdentity;
 import io.troupe.booster.handler.InlineHooks;
+import io.troupe.booster.handler.SharedInputs;
 import io.troupe.booster.handler.StdinUse;
 import io.troupe.booster.worker.SubWorkExecutor;
 import java.io.ByteArrayOutputStream;
@@ -89,11 +90,12 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
      * @param workerMicros inside the worker, from the Execute's arrival to its answer, summed over answered attempts
      * @param processMicros of that, starting the remote processes and waiting for them
      * @param lateAnswers answers of given-up attempts that came while the sub-work still ran (dropped)
+     * @param sharedInput an input was made by an earlier sub-work (the cc handler's shared preprocessing)
      */
     public record Timings(List<String> argv, long startMillis, long preMillis, long sendMillis, long remoteMillis,
             long postMillis,
             long localWaitMillis, long localMillis, long totalMillis, int attempts, long workerMicros,
-            long processMicros, int lateAnswers) {
+            long processMicros, int lateAnswers, boolean sharedInput) {
 
         /**
          * About when its last attempt went to a worker (epoch ms): the arrival plus the wait for a local slot (a
@@ -224,6 +226,8 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
     private boolean earlyLostUnreachable;
     /** answers of attempts already given up (a worker that came back too late): dropped, counted */
     private int lateAnswers;
+    /** PreExecute gave an input an earlier sub-work made ({@link SharedInputs}). */
+    private boolean sharedInput;
     private String lastFailure = "";
     /** why the last remote try failed, and whether another worker would fail the same way */
     private FallbackReason lastReason;
@@ -358,6 +362,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
             return fallBack();
         }
         plan = planned.plan();
+        sharedInput = handler instanceof SharedInputs sharing && sharing.sharesInput(plan.commands());
         return nextAttempt();
     }
 
@@ -898,7 +903,7 @@ public final class SubWorkActor extends AbstractBehavior<SubWorkActor.Command> {
         return new Timings(argv, startMillis, preNanos / 1_000_000, sendNanos / 1_000_000, remoteNanos / 1_000_000,
                 postNanos / 1_000_000,
                 localWaitNanos / 1_000_000, localNanos / 1_000_000, (System.nanoTime() - startNanos) / 1_000_000, attempt,
-                workerMicros, processMicros, lateAnswers);
+                workerMicros, processMicros, lateAnswers, sharedInput);
     }
 
     private String attemptId() {

@@ -922,6 +922,7 @@ public final class WorkActor {
             one.put("fallback_reason", ended.fallback() == null ? null : ended.fallback().key());
             one.put("fallback_detail", ended.fallbackDetail());
             one.put("start_ms", t.startMillis());
+            one.put("shared_input", t.sharedInput());
             one.put("pre_ms", t.preMillis());
             one.put("send_ms", t.sendMillis());
             one.put("remote_ms", t.remoteMillis());

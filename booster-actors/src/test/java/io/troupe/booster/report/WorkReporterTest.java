@@ -38,7 +38,7 @@ class WorkReporterTest {
 
     private static SubWorkActor.Ended ended(int i) {
         return new SubWorkActor.Ended("w-" + i, SubWorkActor.Route.REMOTE, 0, "worker-" + (i % 2),
-                new SubWorkActor.Timings(List.of("cc", "-c", i + ".c"), 1000 + i, 1, 2, 30, 1, 0, 0, 34, 1, 0, 0, 0), null);
+                new SubWorkActor.Timings(List.of("cc", "-c", i + ".c"), 1000 + i, 1, 2, 30, 1, 0, 0, 34, 1, 0, 0, 0, false), null);
     }
 
     private static ActorRef<WorkReporter.Command> start(String id, TestProbe<WorkReport.Command> registry,
@@ -84,7 +84,7 @@ class WorkReporterTest {
         TestProbe<Object> work = KIT.createTestProbe();
         ActorRef<WorkReporter.Command> reporter = start("detail", registry, work);
         reporter.tell(new WorkReporter.Ended(new SubWorkActor.Ended("d-1", SubWorkActor.Route.LOCAL, 0, null,
-                new SubWorkActor.Timings(List.of("gcc", "-c", "a.c"), 1000, 1, 2, 3, 0, 0, 40, 46, 1, 0, 0, 0),
+                new SubWorkActor.Timings(List.of("gcc", "-c", "a.c"), 1000, 1, 2, 3, 0, 0, 40, 46, 1, 0, 0, 0, false),
                 io.troupe.booster.client.FallbackReason.WORKER_REFUSED, "executable 'gcc' is not on the worker allowlist")));
         reporter.tell(new WorkReporter.WorkFinished(0, new WorkActor.Summary(1, 0, 1, 0, 0)));
         WorkReport.Progress progress;

@@ -12,6 +12,7 @@ import io.troupe.api.booster.PreloadConfig;
 import io.troupe.api.booster.Result;
 import io.troupe.api.booster.Sandbox;
 import io.troupe.booster.FileTrees;
+import io.troupe.booster.handler.SharedInputs;
 import io.troupe.booster.handler.StdinUse;
 import io.troupe.booster.toolchain.ToolchainKey;
 import io.troupe.booster.toolchain.Toolchains;
@@ -42,7 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * remote command carries the toolchain key of the client's compiler, so only a worker holding the same compiler
  * runs it.
  */
-public final class CcHandler implements Handler, StdinUse {
+public final class CcHandler implements Handler, StdinUse, SharedInputs {
 
     /** Environment variables that change what the compiler does in ways the remote side would not repeat. */
     private static final List<String> LOCAL_ENV = List.of("DEPENDENCIES_OUTPUT", "SUNPRO_DEPENDENCIES",
@@ -58,6 +59,8 @@ public final class CcHandler implements Handler, StdinUse {
     private final Map<List<String>, Deque<Path>> units = new ConcurrentHashMap<>();
     /** Numbers each unit's file names in {@link #unitDir}. */
     private final AtomicLong unitSeq = new AtomicLong();
+    /** Units that an earlier compile's preprocess made (shared preprocessing), until their sub-work ends. */
+    private final java.util.Set<String> sharedUnits = ConcurrentHashMap.newKeySet();
     /**
      * One temporary directory for this work's units, made on the first and removed by postWork: a directory per
      * unit cost the controller a mkdir and a tree walk per compile (about 5 % of its CPU in a build).
@@ -153,7 +156,9 @@ public final class CcHandler implements Handler, StdinUse {
         String name = plan.remoteInput().substring(plan.remoteInput().lastIndexOf('/') + 1);
         Path unit = unitDir(env, cwd).resolve(n + "-" + name);
         try {
-            if (!shared.reuse(compiler, key.target(), cwd, env, plan.preprocessArgs(), unit)) {
+            if (shared.reuse(compiler, key.target(), cwd, env, plan.preprocessArgs(), unit)) {
+                sharedUnits.add(unit.toString());
+            } else {
                 FileTime started = FileTime.from(Instant.now());
                 preprocess(compiler, plan, unit, unit.resolveSibling(n + ".err"), cwd, env);
                 shared.keep(compiler, key.target(), cwd, env, plan.preprocessArgs(), unit, started);
@@ -170,6 +175,7 @@ public final class CcHandler implements Handler, StdinUse {
                     List.of(new FileDesc(unit.toString(), plan.remoteInput(), Files.size(unit))),
                     plan.resultFiles(), localeOf(env), toolchain));
         } catch (Exception e) {
+            sharedUnits.remove(unit.toString());
             Files.deleteIfExists(unit);
             throw e;
         }
@@ -233,6 +239,11 @@ public final class CcHandler implements Handler, StdinUse {
         }
     }
 
+    @Override
+    public boolean sharesInput(List<Command> commands) {
+        return commands.stream().flatMap(c -> c.inputFiles().stream()).anyMatch(f -> sharedUnits.contains(f.localPath()));
+    }
+
     /** Runs the local preprocess; any message from it sends the command local, so the user sees it once. */
     private static void preprocess(Path compiler, CcPlan plan, Path unit, Path err, Path cwd, Map<String, String> env)
             throws Exception {
@@ -293,6 +304,7 @@ public final class CcHandler implements Handler, StdinUse {
         units.computeIfPresent(key, (k, files) -> {
             Path unit = files.poll();
             if (unit != null) {
+                sharedUnits.remove(unit.toString());
                 deleteQuietly(unit);
             }
             return files.isEmpty() ? null : files; // atomically with preExecute's add for the same key
@@ -314,6 +326,7 @@ public final class CcHandler implements Handler, StdinUse {
     @Override
     public void postWork(BoosterConfig config) {
         units.clear();
+        sharedUnits.clear();
         shared.clear();
         Path dir;
         synchronized (this) {

@@ -63,6 +63,11 @@ final class SharedUnits {
     private static final Set<String> DEPENDENCY_OPTIONS = Set.of("-MD", "-MMD", "-MP");
     /** Dependency options with a value, separate or joined. */
     private static final Set<String> DEPENDENCY_VALUES = Set.of("-MF", "-MT", "-MQ");
+    /**
+     * Variables a shell sets on its own, which no compiler reads: bash lowers {@code SHLVL} before it execs the last
+     * command of {@code bash -c "a && b"}, so the two compiles of a pair would otherwise never match.
+     */
+    private static final Set<String> SHELL_OWN = Set.of("SHLVL", "_");
     /** Macros whose value is the moment of preprocessing, not the command line. */
     private static final List<String> TIME_MACROS = List.of("__DATE__", "__TIME__", "__TIMESTAMP__");
 
@@ -310,7 +315,9 @@ final class SharedUnits {
                 rest.add(a);
             }
         }
-        return new Shape(compiler.toString(), cwd.toString(), Map.copyOf(env), List.copyOf(rest));
+        Map<String, String> environment = new HashMap<>(env);
+        SHELL_OWN.forEach(environment::remove);
+        return new Shape(compiler.toString(), cwd.toString(), Map.copyOf(environment), List.copyOf(rest));
     }
 
     /**

@@ -46,6 +46,8 @@ class CcHandlerCompileTest {
     private Path worker;
     /** The inode of the unit the last {@link #distributed} compile sent. */
     private Object lastUnitInode;
+    /** Whether the handler said the last distributed command's unit was an earlier one's. */
+    private boolean lastShared;
 
     private void project() throws IOException {
         client = Files.createDirectories(tmp.resolve("client/build"));
@@ -90,6 +92,7 @@ class CcHandlerCompileTest {
         List<String> argv = Arrays.asList(commandLine.split(" "));
         DistCommand dist = handler.preExecute(argv, new Sandbox(client, System.getenv()));
         Command command = dist.commands().get(0);
+        lastShared = handler.sharesInput(dist.commands());
         Path sandbox = Files.createDirectories(worker.resolve("run-" + System.nanoTime()));
         for (FileDesc input : command.inputFiles()) {
             Path target = sandbox.resolve(input.remotePath());
@@ -294,9 +297,11 @@ class CcHandlerCompileTest {
         CcHandler handler = new CcHandler(java.time.Duration.ZERO); // the files here are seconds old
         distributed(handler, pic);
         Object first = lastUnitInode;
+        assertTrue(!lastShared, "the first compile's unit is its own");
         Files.delete(client.resolve(".deps/unit.Tpo"));
         distributed(handler, plain);
         assertEquals(first, lastUnitInode, "shared the unit");
+        assertTrue(lastShared, "for --stats_json's shared_input");
         assertArrayEquals(localDeps, read(".deps/unit.Tpo"), "the dependency file");
         assertArrayEquals(localPic, read(".libs/unit.o"), "the PIC object");
         assertArrayEquals(localPlain, read("unit.o"), "the plain object");

@@ -138,7 +138,8 @@ class SharedUnitsTest {
         assertFalse(shared.reuse(gcc, x86, cwd, env, List.of("-O2", "-DSHARED=PIC", "s.c", "-E"), other));
         assertTrue(Files.notExists(other));
         Path second = dir.resolve("2.i");
-        assertTrue(shared.reuse(gcc, x86, cwd, env, plain, second));
+        // what a shell changes by itself (bash lowers SHLVL before execing its last command) is no difference
+        assertTrue(shared.reuse(gcc, x86, cwd, Map.of("PATH", "/usr/bin", "SHLVL", "2", "_", "/usr/bin/gcc"), plain, second));
         assertEquals(Files.getAttribute(dir.resolve("1.i"), "unix:ino"), Files.getAttribute(second, "unix:ino"));
         assertFalse(shared.reuse(gcc, x86, cwd, env, plain, dir.resolve("3.i")), "a kept unit serves once");
         assertEquals(0, kept(dir));
