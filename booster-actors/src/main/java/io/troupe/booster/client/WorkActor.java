@@ -922,7 +922,8 @@ public final class WorkActor {
             one.put("fallback_reason", ended.fallback() == null ? null : ended.fallback().key());
             one.put("fallback_detail", ended.fallbackDetail());
             one.put("start_ms", t.startMillis());
-            one.put("shared_input", t.sharedInput());
+            // a sub-work that fell back made its own inputs locally
+            one.put("shared_input", t.sharedInput() && ended.route() == SubWorkActor.Route.REMOTE);
             one.put("pre_ms", t.preMillis());
             one.put("send_ms", t.sendMillis());
             one.put("remote_ms", t.remoteMillis());

@@ -210,9 +210,12 @@ public final class CcArgs {
             }
         }
 
-        /** Dependencies written to stdout or a device would go to the local preprocess's output, which nobody reads. */
+        /**
+         * Dependencies written to stdout or a device would go to the local preprocess's output, which nobody reads
+         * ({@code /dev/null} is where they are meant to go).
+         */
         private void checkDependencyFile(String file) {
-            if (file.equals("-") || CcHandler.isStdinOrDevice(file)) {
+            if (file.equals("-") || (CcHandler.isStdinOrDevice(file) && !file.equals("/dev/null"))) {
                 local("-MF " + file + ": dependency output to a stream, not a file");
             }
         }

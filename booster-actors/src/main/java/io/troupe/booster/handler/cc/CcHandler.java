@@ -20,7 +20,6 @@ import io.troupe.booster.worker.SubWorkExecutor;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -66,6 +65,8 @@ public final class CcHandler implements Handler, StdinUse, SharedInputs {
      * unit cost the controller a mkdir and a tree walk per compile (about 5 % of its CPU in a build).
      */
     private Path unitDir;
+    /** The lock that marks {@link #unitDir} live, for other processes' sweeps ({@link UnitDirs}). */
+    private UnitDirs.Held unitDirLock;
     /**
      * Earlier units a compile whose preprocess differs only in macros no file of the unit mentions takes instead
      * of preprocessing again (libtool's second compile of each source); the margin covers the file times' clock.
@@ -188,55 +189,19 @@ public final class CcHandler implements Handler, StdinUse, SharedInputs {
             boolean buildsTmp = tmp != null && !tmp.isBlank();
             // a relative TMPDIR is the build's, as the compiler would read it
             Path base = cwd.resolve(buildsTmp ? tmp : System.getProperty("java.io.tmpdir"));
+            if (unitDirLock != null) {
+                unitDirLock.close(); // its directory went: another is made
+            }
             try {
-                unitDir = Files.createTempDirectory(base, UNIT_DIR_PREFIX + ProcessHandle.current().pid() + "-");
-                removeOrphanedUnitDirs(base);
+                unitDirLock = UnitDirs.make(base);
+                unitDir = unitDirLock.dir();
+                UnitDirs.removeOrphans(base, unitDir, Instant.now());
             } catch (IOException e) {
                 throw new IOException("cannot make a directory for preprocessed units in " + base
                         + (buildsTmp ? " (TMPDIR)" : "") + ": " + e, e);
             }
         }
         return unitDir;
-    }
-
-    /**
-     * Unit directories are named after this host and this process: one whose process is gone (a controller killed
-     * with SIGKILL, say) is removed by the next work that makes one in the same place. Another host's (a shared
-     * TMPDIR) and a live process's are left alone.
-     */
-    static final String UNIT_DIR_PREFIX = "troupe-cc-" + hostName() + "-";
-
-    private static String hostName() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9.-]", "_");
-        } catch (java.net.UnknownHostException e) {
-            return "localhost";
-        }
-    }
-
-    /** Removes the unit directories under {@code base} of this host's processes that have ended. */
-    static void removeOrphanedUnitDirs(Path base) {
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(base, UNIT_DIR_PREFIX + "*")) {
-            for (Path dir : dirs) {
-                String rest = dir.getFileName().toString().substring(UNIT_DIR_PREFIX.length());
-                int dash = rest.indexOf('-');
-                if (dash <= 0 || !rest.substring(0, dash).chars().allMatch(Character::isDigit)) {
-                    continue;
-                }
-                long pid = Long.parseLong(rest.substring(0, dash));
-                if (ProcessHandle.of(pid).isEmpty() && Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                        && Files.getOwner(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS).getName()
-                                .equals(System.getProperty("user.name"))) {
-                    try {
-                        FileTrees.deleteTree(dir);
-                    } catch (IOException e) {
-                        // another user's, or going already: nothing of this work's
-                    }
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // a base directory that cannot be listed keeps what it holds
-        }
     }
 
     @Override
@@ -329,9 +294,12 @@ public final class CcHandler implements Handler, StdinUse, SharedInputs {
         sharedUnits.clear();
         shared.clear();
         Path dir;
+        UnitDirs.Held lock;
         synchronized (this) {
             dir = unitDir;
             unitDir = null;
+            lock = unitDirLock;
+            unitDirLock = null;
         }
         if (dir != null) {
             try {
@@ -339,6 +307,9 @@ public final class CcHandler implements Handler, StdinUse, SharedInputs {
             } catch (IOException e) {
                 // a temporary unit left behind costs disk space only; the compile results are unaffected
             }
+        }
+        if (lock != null) {
+            lock.close();
         }
     }
 

@@ -32,7 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * (the later compile then writes the earlier one's dependency file again), and their macro flags differ. The earlier
  * unit is taken when it holds no {@code #define} (as {@code -g3} leaves in it) and every file its line markers name
  * is still the file it was when the unit was kept (device and inode), a regular file older than its preprocess (by
- * change time, so nothing was written to it since; a symbolic link to it as well) that mentions none of the macros
+ * change time, so nothing was written to it since; the link too when the name is a symbolic link) that mentions none of the macros
  * whose definition differs between the two, nor {@code __DATE__}, {@code __TIME__} or {@code __TIMESTAMP__}; nor
  * may a {@code -D} value.
  */

@@ -58,6 +58,7 @@ class CcArgsTest {
             gcc -c foo.c -o obj/f.o -MD -gsplit-dwarf -fstack-usage => remote gcc -gsplit-dwarf -fstack-usage -c -pipe -o obj/f.o -x cpp-output obj/foo.i | obj/f.o obj/f.su obj/f.dwo
             gcc -MD -c foo.c -o obj/foo.o                 => remote gcc -c -pipe -o obj/foo.o -x cpp-output obj/foo.i | obj/foo.o
             gcc -MMD -MP -MF deps/foo.d -MT foo.o -c foo.c => remote gcc -c -pipe -o foo.o -x cpp-output foo.i | foo.o
+            gcc -MD -MF /dev/null -c foo.c                => remote gcc -c -pipe -o foo.o -x cpp-output foo.i | foo.o
             gcc -c foo.c -o /home/u/proj/build/foo.o      => remote dir=/home/u/proj/build gcc -c -pipe -o foo.o -x cpp-output foo.i | foo.o
             gcc -c ../src/foo.c -o ../obj/foo.o           => remote dir=/home/u/obj gcc -c -pipe -o foo.o -x cpp-output foo.i | foo.o
             gcc -c /abs/src/foo.c -o CMakeFiles/t.dir/foo.c.o => remote gcc -c -pipe -o CMakeFiles/t.dir/foo.c.o -x cpp-output CMakeFiles/t.dir/foo.i | CMakeFiles/t.dir/foo.c.o
