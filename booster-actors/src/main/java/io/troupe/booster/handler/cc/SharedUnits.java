@@ -76,7 +76,7 @@ final class SharedUnits {
 
     /**
      * A kept unit: a hard link to it, the command's macro flags, when its preprocess started, the files its line
-     * markers name with the identity each had when it was kept (empty when it names none or cannot be read), and the
+     * markers name with the identity each had when it was kept (never none: such a unit is not kept), and the
      * dependency file it wrote, or null.
      */
     private record Kept(Path link, List<String> macroFlags, FileTime started, Map<Path, FileId> files, Dependencies deps) {}
@@ -135,7 +135,7 @@ final class SharedUnits {
             if (differing == null || mentions(definitions(earlier.macroFlags, macros), differing)) {
                 return false;
             }
-            if (earlier.files.isEmpty() || !unchangedAndSilent(earlier.files, earlier.started, differing)) {
+            if (!unchangedAndSilent(earlier.files, earlier.started, differing)) {
                 return false;
             }
             synchronized (this) {
@@ -495,10 +495,10 @@ final class SharedUnits {
             Path file = entry.getKey();
             Map<String, Object> attributes = Files.readAttributes(file, "unix:ctime,size,isRegularFile,dev,ino",
                     java.nio.file.LinkOption.NOFOLLOW_LINKS);
-            if (((FileTime) attributes.get("ctime")).compareTo(limit) >= 0) {
-                return false; // the file, or a symbolic link to it, changed since (a link pointed elsewhere is new)
-            }
             if (!(Boolean) attributes.get("isRegularFile")) {
+                if (((FileTime) attributes.get("ctime")).compareTo(limit) >= 0) {
+                    return false; // a symbolic link made since (one pointed elsewhere is a new link)
+                }
                 attributes = Files.readAttributes(file, "unix:ctime,size,isRegularFile,dev,ino");
             }
             FileTime changed = (FileTime) attributes.get("ctime");
