@@ -143,6 +143,8 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
 
     private record LoadFailed(ActorRef<SubWorkExecutor.Command> worker) implements Command {}
 
+    private record DeadAnswered(ActorRef<SubWorkExecutor.Command> worker, SubWorkExecutor.Load load) implements Command {}
+
     private record ReachabilityChanged(ClusterEvent.ReachabilityEvent event) implements Command {}
 
     private record WorkerTerminated(ActorRef<SubWorkExecutor.Command> worker) implements Command {}
@@ -161,7 +163,11 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     private final Set<Address> leaving = new HashSet<>();
     /** watched once each, while listed or until they die */
     private final Set<ActorRef<SubWorkExecutor.Command>> watched = new HashSet<>();
-    /** died; a listing that still names them (it may lag) is not believed */
+    /**
+     * reported dead; a listing that still names them (it may lag) is not believed, but an answer to a poll is:
+     * a watch sent to a node restarted on the same host and port before this node's link to the new incarnation
+     * is up is answered with a death that did not happen
+     */
     private final Set<ActorRef<SubWorkExecutor.Command>> dead = new HashSet<>();
     /** dispatched attempts not yet released: worker → sub-work id → who to tell if the worker dies */
     private final Map<ActorRef<SubWorkExecutor.Command>, Map<String, Dispatched>> inFlight = new HashMap<>();
@@ -234,6 +240,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
                 .onMessageEquals(PollTick.INSTANCE, this::onPollTick)
                 .onMessage(LoadReported.class, this::onLoadReported)
                 .onMessage(LoadFailed.class, this::onLoadFailed)
+                .onMessage(DeadAnswered.class, this::onDeadAnswered)
                 .onMessage(ReachabilityChanged.class, this::onReachabilityChanged)
                 .onMessage(WorkerTerminated.class, this::onWorkerTerminated)
                 .onMessage(MemberChanged.class, this::onMemberChanged)
@@ -406,6 +413,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     private Behavior<Command> onListingChanged(ListingChanged changed) {
         Set<ActorRef<SubWorkExecutor.Command>> listed =
                 new HashSet<>(changed.listing().getServiceInstances(SubWorkExecutor.KEY));
+        dead.retainAll(listed); // no longer listed: nothing left to disbelieve
         listed.removeAll(dead);
         Set<ActorRef<SubWorkExecutor.Command>> added = new HashSet<>(listed);
         added.removeAll(table.members());
@@ -439,12 +447,25 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
 
     private Behavior<Command> onPollTick() {
         table.members().forEach(this::poll);
+        for (ActorRef<SubWorkExecutor.Command> worker : dead) { // listed still: an answer brings one back
+            getContext().ask(SubWorkExecutor.Load.class, worker, pollTimeout, SubWorkExecutor.GetLoad::new,
+                    (load, error) -> load != null ? new DeadAnswered(worker, load) : new LoadFailed(worker));
+        }
         return this;
     }
 
     private void poll(ActorRef<SubWorkExecutor.Command> worker) {
         getContext().ask(SubWorkExecutor.Load.class, worker, pollTimeout, SubWorkExecutor.GetLoad::new,
                 (load, error) -> load != null ? new LoadReported(worker, load) : new LoadFailed(worker));
+    }
+
+    /** Answered a poll sent after its death was reported (an answer sent before it died proves nothing). */
+    private Behavior<Command> onDeadAnswered(DeadAnswered answered) {
+        if (dead.remove(answered.worker())) {
+            revive(answered.worker());
+            report(answered.worker(), answered.load());
+        }
+        return afterChange();
     }
 
     private Behavior<Command> onLoadReported(LoadReported reported) {
@@ -456,6 +477,20 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
         table.reported(worker, load.slots(), load.free(), load.queueSize(), load.freed());
         table.toolchains(worker, load.toolchains());
         table.draining(worker, load.draining());
+    }
+
+    /** A worker reported dead has answered: it is listed and chosen again, and watched anew. */
+    private void revive(ActorRef<SubWorkExecutor.Command> worker) {
+        getContext().getLog().info("worker {} answered after its death was reported: it is chosen again", worker);
+        Set<ActorRef<SubWorkExecutor.Command>> members = new HashSet<>(table.members());
+        members.add(worker);
+        table.setMembers(members);
+        if (leaving.contains(worker.path().address())) {
+            table.leaving(worker, true);
+        }
+        if (watched.add(worker)) {
+            getContext().watchWith(worker, new WorkerTerminated(worker));
+        }
     }
 
     private Behavior<Command> onLoadFailed(LoadFailed failed) {

@@ -27,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A worker node that dies without leaving, is downed, and comes back on the same host and port: a running
  * booster's (or controller's) directory chooses it again. Real nodes: a seed, the booster, the worker twice.
+ * In about half the runs the booster's watch of the new worker is answered with a death that did not happen
+ * (sent before its link to the new incarnation was up); the directory then believes the worker's answer to a poll.
  */
 @Tag("multinode")
 class WorkerRestartTest {
