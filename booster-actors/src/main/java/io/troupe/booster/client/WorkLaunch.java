@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -149,8 +150,11 @@ final class WorkLaunch {
     private static void stopWithTheJvm(Process process) {
         Thread stop = new Thread(() -> {
             if (process.isAlive()) {
-                process.descendants().forEach(ProcessHandle::destroy);
+                // the tree is read before the shell dies (its children then move to init), and the shell is ended
+                // first: ended after a child, it could run its next command ("make; echo done") in between
+                List<ProcessHandle> tree = process.descendants().toList();
                 process.destroy();
+                tree.forEach(ProcessHandle::destroy);
                 try {
                     process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
