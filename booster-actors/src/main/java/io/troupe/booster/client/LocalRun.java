@@ -2,6 +2,7 @@ package io.troupe.booster.client;
 
 import io.troupe.api.booster.Handler;
 import io.troupe.api.booster.Result;
+import io.troupe.booster.ProcessTrees;
 import io.troupe.booster.gateway.ExecutorGateway;
 import io.troupe.booster.gateway.GatewayProtocol;
 import java.io.File;
@@ -58,8 +59,7 @@ final class LocalRun {
 
         private static void terminate(Process p) {
             if (p.isAlive()) {
-                p.descendants().forEach(ProcessHandle::destroy);
-                p.destroy();
+                ProcessTrees.end(p, false);
             }
         }
     }

@@ -6,6 +6,7 @@ import com.typesafe.config.Config;
 import io.troupe.api.booster.BoosterConfig;
 import io.troupe.api.booster.Handler;
 import io.troupe.booster.FileTrees;
+import io.troupe.booster.ProcessTrees;
 import io.troupe.booster.gateway.GatewaySocket;
 import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
@@ -43,8 +44,7 @@ public final class Prelaunch {
         /** The actor system did not start: stop the command, close the socket, remove the temp dir. */
         public void abandon() {
             if (process != null) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
+                ProcessTrees.end(process, true);
             }
             if (server != null) {
                 GatewaySocket.close(server, socket());

@@ -6,6 +6,7 @@ import com.typesafe.config.Config;
 import io.troupe.api.booster.BoosterConfig;
 import io.troupe.api.booster.Handler;
 import io.troupe.api.booster.PreloadConfig;
+import io.troupe.booster.ProcessTrees;
 import io.troupe.booster.gateway.StdinIdentity;
 import io.troupe.booster.hook.HookMode;
 import io.troupe.booster.hook.Hooks;
@@ -13,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -150,11 +150,7 @@ final class WorkLaunch {
     private static void stopWithTheJvm(Process process) {
         Thread stop = new Thread(() -> {
             if (process.isAlive()) {
-                // the tree is read before the shell dies (its children then move to init), and the shell is ended
-                // first: ended after a child, it could run its next command ("make; echo done") in between
-                List<ProcessHandle> tree = process.descendants().toList();
-                process.destroy();
-                tree.forEach(ProcessHandle::destroy);
+                ProcessTrees.end(process, false);
                 try {
                     process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
                 } catch (InterruptedException e) {

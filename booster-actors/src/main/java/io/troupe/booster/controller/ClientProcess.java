@@ -1,5 +1,6 @@
 package io.troupe.booster.controller;
 
+import io.troupe.booster.ProcessTrees;
 import io.troupe.booster.worker.StreamlessProcess;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -27,8 +28,7 @@ final class ClientProcess extends StreamlessProcess {
 
     /** Kills the command and whatever it started: its client is gone, so nobody waits for the build any more. */
     void killTree() {
-        descendants().forEach(ProcessHandle::destroyForcibly);
-        destroyForcibly();
+        ProcessTrees.end(this, true);
     }
 
     @Override

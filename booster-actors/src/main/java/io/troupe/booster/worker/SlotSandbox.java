@@ -1,6 +1,7 @@
 package io.troupe.booster.worker;
 
 import io.troupe.booster.FileTrees;
+import io.troupe.booster.ProcessTrees;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -473,8 +474,7 @@ final class SlotSandbox {
             }
             LOG.warn("the slot launcher of {} did not end process {} within {} s of the kill; killing the launcher",
                     dir, pid, KILL_GRACE.toSeconds());
-            now.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
-            now.destroyForcibly();
+            ProcessTrees.end(now, true);
         }
 
         /** Its pid in the slot's PID namespace (the host's without one). */

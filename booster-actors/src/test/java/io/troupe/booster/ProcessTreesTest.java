@@ -1,0 +1,50 @@
+package io.troupe.booster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ProcessTreesTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aShellAndItsChildEndAndTheShellRunsNoFurtherCommand() throws Exception {
+        assertTreeEnds(false, 143);
+    }
+
+    @Test
+    void forciblyKillsTheShellAndItsChild() throws Exception {
+        assertTreeEnds(true, 137);
+    }
+
+    private void assertTreeEnds(boolean forcibly, int shellExit) throws Exception {
+        Path after = tmp.resolve("after");
+        // the child prints its pid before it becomes sleep: once read, the child is in the shell's tree
+        Process shell = new ProcessBuilder("bash", "-c", "sh -c 'echo $$; exec sleep 300'; touch " + after)
+                .redirectErrorStream(true).start();
+        long child;
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(shell.getInputStream(), StandardCharsets.UTF_8))) {
+            child = Long.parseLong(out.readLine().trim());
+            List<ProcessHandle> signalled = ProcessTrees.end(shell, forcibly);
+            assertTrue(signalled.stream().anyMatch(p -> p.pid() == child), "the child is signalled: " + signalled);
+            assertTrue(shell.waitFor(10, TimeUnit.SECONDS), "the shell ends");
+            assertEquals(shellExit, shell.exitValue());
+            ProcessHandle gone = ProcessHandle.of(child).orElse(null);
+            if (gone != null) {
+                gone.onExit().get(10, TimeUnit.SECONDS);
+            }
+        }
+        assertFalse(Files.exists(after), "the shell ran its next command after its child ended");
+    }
+}
