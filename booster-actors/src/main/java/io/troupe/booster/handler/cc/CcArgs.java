@@ -501,7 +501,7 @@ public final class CcArgs {
                             + describe(hit, remote.get(i)));
                 }
             }
-            return new CcPlan(null, driver, pre, workDir, remoteInput, remote, results);
+            return new CcPlan(null, driver, pre, workDir, remoteInput, remote, results, source);
         }
 
         /** Reasons that depend on the whole command line. */

@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
@@ -161,7 +162,7 @@ public final class CcHandler implements Handler, StdinUse, SharedInputs {
                 sharedUnits.add(unit.toString());
             } else {
                 FileTime started = FileTime.from(Instant.now());
-                preprocess(compiler, plan, unit, unit.resolveSibling(n + ".err"), cwd, env);
+                preprocess(compiler, toolchain, plan, unit, unit.resolveSibling(n + ".err"), cwd, env);
                 shared.keep(compiler, key.target(), cwd, env, plan.preprocessArgs(), unit, started);
             }
             units.compute(unitKey(command, cwd), (k, files) -> {
@@ -209,20 +210,32 @@ public final class CcHandler implements Handler, StdinUse, SharedInputs {
         return commands.stream().flatMap(c -> c.inputFiles().stream()).anyMatch(f -> sharedUnits.contains(f.localPath()));
     }
 
-    /** Runs the local preprocess; any message from it sends the command local, so the user sees it once. */
-    private static void preprocess(Path compiler, CcPlan plan, Path unit, Path err, Path cwd, Map<String, String> env)
-            throws Exception {
+    /**
+     * Runs the local preprocess, with gcc's {@code cc1} directly where the driver's command for the shape is known
+     * ({@link DirectPreprocess}); any message from it sends the command local, so the user sees it once.
+     */
+    private static void preprocess(Path compiler, String toolchain, CcPlan plan, Path unit, Path err, Path cwd,
+            Map<String, String> env) throws Exception {
+        List<String> args = new ArrayList<>(plan.preprocessArgs());
+        args.add("-o");
+        args.add(unit.toString());
+        Optional<DirectPreprocess.Direct> direct = plan.driver().family() == CompilerNames.Family.GCC
+                ? DirectPreprocess.SHARED.commandFor(compiler, toolchain, args, plan.source(), cwd, env)
+                : Optional.empty();
         List<String> argv = new ArrayList<>();
-        argv.add(compiler.toString());
-        argv.addAll(plan.preprocessArgs());
-        argv.add("-o");
-        argv.add(unit.toString());
+        if (direct.isPresent()) {
+            argv.addAll(direct.get().argv());
+        } else {
+            argv.add(compiler.toString());
+            argv.addAll(args);
+        }
         ProcessBuilder builder = new ProcessBuilder(argv).directory(cwd.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(err.toFile());
         builder.environment().clear();
         builder.environment().putAll(env);
+        direct.ifPresent(d -> builder.environment().putAll(d.env()));
         String messages;
         int exit;
         try {

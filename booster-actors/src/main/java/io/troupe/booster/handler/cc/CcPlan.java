@@ -15,6 +15,7 @@ import java.util.List;
  * @param remoteParams the remote argv after the program: compile flags, {@code -c}/{@code -S}, {@code -o},
  *                     {@code -x cpp-output|c++-cpp-output} and {@code remoteInput}
  * @param resultFiles the files the remote compile produces, relative to {@code workDir}: the object first
+ * @param source the input file as the command names it (one element of {@code preprocessArgs})
  */
 public record CcPlan(
         String localReason,
@@ -23,7 +24,8 @@ public record CcPlan(
         String workDir,
         String remoteInput,
         List<String> remoteParams,
-        List<String> resultFiles) {
+        List<String> resultFiles,
+        String source) {
 
     public CcPlan {
         preprocessArgs = preprocessArgs == null ? List.of() : List.copyOf(preprocessArgs);
@@ -33,7 +35,7 @@ public record CcPlan(
 
     /** A command that runs locally for {@code reason}. */
     public static CcPlan local(CompilerNames.Driver driver, String reason) {
-        return new CcPlan(reason, driver, List.of(), null, null, List.of(), List.of());
+        return new CcPlan(reason, driver, List.of(), null, null, List.of(), List.of(), null);
     }
 
     /** Whether the compile goes to a worker. */
