@@ -2,10 +2,10 @@ package io.troupe.booster.handler.cc;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.troupe.booster.toolchain.DriverCommands;
 import io.troupe.booster.toolchain.Toolchains;
 import java.io.File;
 import java.io.IOException;
@@ -28,59 +28,14 @@ class DirectPreprocessTest {
     Path tmp;
 
     @Test
-    void wordsReadTheDriversQuoting() {
-        assertEquals(List.of("/usr/lib/gcc/cc1", "-E", "-mtune=generic", "-DX=\"a b\"", "back\\slash", "$HOME", "t.c"),
-                DirectPreprocess.words(" /usr/lib/gcc/cc1 -E \"-mtune=generic\" \"-DX=\\\"a b\\\"\" \"back\\\\slash\" \"\\$HOME\" t.c"));
-        assertNull(DirectPreprocess.words(" /usr/lib/gcc/cc1 \"-DX=open"));
-    }
-
-    @Test
-    void parseTakesOneCc1WithTheVariablesSetBeforeIt() {
-        String printed = """
-                Using built-in specs.
-                COLLECT_GCC=gcc
-                OFFLOAD_TARGET_NAMES=nvptx-none
-                Target: x86_64-linux-gnu
-                Configured with: ../src/configure -v --prefix=/usr
-                gcc version 12.2.0 (Debian 12.2.0-14)\s
-                COLLECT_GCC_OPTIONS='-E' '-o' 't.i'
-                 /usr/lib/gcc/x86_64-linux-gnu/12/cc1 -E -quiet t.c -o t.i "-march=x86-64"
-                COMPILER_PATH=/usr/lib/gcc/
-                COLLECT_GCC_OPTIONS='-E' '-o' 't.i' '-dumpdir' 't.'
-                """;
-        DirectPreprocess.DriverCommand command = DirectPreprocess.parse(printed).orElseThrow();
-        assertEquals(List.of("/usr/lib/gcc/x86_64-linux-gnu/12/cc1", "-E", "-quiet", "t.c", "-o", "t.i", "-march=x86-64"),
-                command.argv());
-        assertEquals(Map.of("COLLECT_GCC", "gcc", "OFFLOAD_TARGET_NAMES", "nvptx-none", "COLLECT_GCC_OPTIONS",
-                "'-E' '-o' 't.i'"), command.env(), "only what is set before the command");
-    }
-
-    @Test
-    void parseRefusesWhatIsNotOneCc1Preprocess() {
+    void onlyOneCc1PreprocessIsTaken() {
         String cc1 = " /usr/lib/gcc/12/cc1 -E t.c -o t.i\n";
-        assertTrue(DirectPreprocess.parse(cc1).isPresent());
-        assertTrue(DirectPreprocess.parse(cc1 + " |\n as --64 -o t.o\n").isEmpty(), "a pipe to a second program");
-        assertTrue(DirectPreprocess.parse(cc1 + " /usr/bin/objcopy t.o\n").isEmpty(), "a second program");
-        assertTrue(DirectPreprocess.parse("gcc: warning: something\n" + cc1).isEmpty(), "a message from the driver");
-        assertTrue(DirectPreprocess.parse(" /usr/lib/gcc/12/cc1 t.c -o t.s\n").isEmpty(), "no -E");
-        assertTrue(DirectPreprocess.parse(" \"/usr/lib/llvm/bin/clang\" \"-cc1\" \"-E\" t.c\n").isEmpty(), "clang");
-        assertTrue(DirectPreprocess.parse(" cc1 -E t.c\n").isEmpty(), "a program found on PATH");
-        assertTrue(DirectPreprocess.parse("Using built-in specs.\n").isEmpty(), "no command");
-    }
-
-    @Test
-    void theTemplateTakesOutTheStemsAndTheDependencyNames() {
-        DirectPreprocess.Templated t = DirectPreprocess.template(List.of("-O2", "-MD", "-MF", ".deps/lapi.Tpo", "-MT",
-                "lapi.lo", "src/lapi.c", "-E", "-o", "/tmp/u/17-lapi.i"), "src/lapi.c");
-        assertEquals(List.of("-O2", "-MD", "-MF", "TrOuPeA3x", "-MT", "TrOuPeA5x", "src/TrOuPeS0x.c", "-E", "-o",
-                "/tmp/u/TrOuPeO0x.i"), t.argv());
-        assertEquals(Map.of("TrOuPeA3x", ".deps/lapi.Tpo", "TrOuPeA5x", "lapi.lo", "TrOuPeS0x", "lapi",
-                "TrOuPeO0x", "17-lapi"), t.values());
-        assertNull(DirectPreprocess.template(List.of("a.c", "a.c", "-E", "-o", "u.i"), "a.c"), "the source twice");
-        assertNull(DirectPreprocess.template(List.of("a.c", "-E", "-o", "u.i"), "b.c"), "no source");
-        assertNull(DirectPreprocess.template(List.of("a.c", "-E"), "a.c"), "no -o last");
-        assertNull(DirectPreprocess.template(List.of("-DTrOuPe", "a.c", "-E", "-o", "u.i"), "a.c"), "a token in it");
-        assertNull(DirectPreprocess.template(List.of(".c", "-E", "-o", "u.i"), ".c"), "no stem");
+        assertTrue(DirectPreprocess.onlyCc1(DriverCommands.parse(cc1)).isPresent());
+        assertTrue(DirectPreprocess.onlyCc1(DriverCommands.parse(cc1 + " /usr/bin/objcopy t.o\n")).isEmpty(), "a second program");
+        assertTrue(DirectPreprocess.onlyCc1(DriverCommands.parse(" /usr/lib/gcc/12/cc1 t.c -o t.s\n")).isEmpty(), "no -E");
+        assertTrue(DirectPreprocess.onlyCc1(DriverCommands.parse(" \"/usr/lib/llvm/bin/clang\" \"-cc1\" \"-E\" t.c\n")).isEmpty(),
+                "clang");
+        assertTrue(DirectPreprocess.onlyCc1(DriverCommands.parse(" cc1 -E t.c\n")).isEmpty(), "a program found on PATH");
     }
 
     /** Real gcc: cc1 run directly writes the same unit and dependency file as the driver, and learns each shape once. */
