@@ -14,6 +14,9 @@
  * Control protocol. Requests on stdin, each "<decimal length>\n" then that many bytes of NUL-terminated
  * fields:
  *   run  : "run" cwd stdin stdout stderr argc argv... envc env...
+ *   pipe : "pipe" cwd stdin stdout stderr argc argv... argc2 argv2... envc env...   the first command's stdout
+ *          piped to the second's stdin, as `gcc -pipe` runs cc1 and as: the sub-work's process (the group leader)
+ *          forks both and exits with the first's status when that is not 0, else the second's
  *   kill : "kill" pid    kills the running sub-work's group (and with --pidns everything but this program), if
  *                        pid is still the running one (a late kill never reaches the slot's next sub-work)
  * Replies on stdout, one line each: "ready" once at start, "started <pid>", "exit <code>" (128 + signal
@@ -156,8 +159,49 @@ static void redirect(const char *path, int fd, int flags) {
     }
 }
 
-static void start(char **fields, int count) {
-    /* run cwd stdin stdout stderr argc argv... envc env... */
+/* The exit status of a finished process as a shell reports it: its code, or 128 + the signal. */
+static int status_code(int status) {
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* In the sub-work's process: runs first | second and exits with the first's status if it failed, else the second's. */
+static void run_pipe(char **first, char **second) {
+    int fds[2];
+    if (pipe(fds) != 0) {
+        child_fail("cannot make a pipe for", first[0]);
+    }
+    pid_t pids[2];
+    char **commands[2] = {first, second};
+    for (int i = 0; i < 2; i++) {
+        pids[i] = fork();
+        if (pids[i] == 0) {
+            dup2(fds[i == 0 ? 1 : 0], i == 0 ? 1 : 0);
+            close(fds[0]);
+            close(fds[1]);
+            execvp(commands[i][0], commands[i]);
+            child_fail("cannot run", commands[i][0]);
+        }
+        if (pids[i] < 0) {
+            child_fail("cannot fork for", commands[i][0]);
+        }
+    }
+    close(fds[0]);
+    close(fds[1]);
+    int codes[2] = {0, 0};
+    for (int i = 0; i < 2; i++) {
+        int status;
+        while (waitpid(pids[i], &status, 0) < 0) {
+            if (errno != EINTR) {
+                _exit(127);
+            }
+        }
+        codes[i] = status_code(status);
+    }
+    _exit(codes[0] != 0 ? codes[0] : codes[1]);
+}
+
+static void start(char **fields, int count, int piped) {
+    /* run cwd stdin stdout stderr argc argv... envc env...; pipe: a second argc argv... before envc */
     if (count < 7) {
         reply("error malformed run request");
         return;
@@ -167,8 +211,18 @@ static void start(char **fields, int count) {
         reply("error malformed argv in run request");
         return;
     }
-    int envc = atoi(fields[6 + argc]);
-    if (envc < 0 || 7 + argc + envc != count) {
+    int at = 6 + argc; /* the second command's argc, or envc */
+    int argc2 = 0;
+    if (piped) {
+        argc2 = atoi(fields[at]);
+        if (argc2 < 1 || at + 1 + argc2 >= count) {
+            reply("error malformed second argv in pipe request");
+            return;
+        }
+        at += 1 + argc2;
+    }
+    int envc = atoi(fields[at]);
+    if (envc < 0 || at + 1 + envc != count) {
         reply("error malformed environment in run request");
         return;
     }
@@ -177,15 +231,20 @@ static void start(char **fields, int count) {
         return;
     }
     char **argv = calloc(argc + 1, sizeof *argv);
+    char **argv2 = calloc(argc2 + 1, sizeof *argv2);
     char **envp = calloc(envc + 1, sizeof *envp);
-    if (argv == NULL || envp == NULL) {
+    if (argv == NULL || argv2 == NULL || envp == NULL) {
         reply("error out of memory");
         free(argv);
+        free(argv2);
         free(envp);
         return;
     }
     memcpy(argv, fields + 6, argc * sizeof *argv);
-    memcpy(envp, fields + 7 + argc, envc * sizeof *envp);
+    if (piped) {
+        memcpy(argv2, fields + 7 + argc, argc2 * sizeof *argv2);
+    }
+    memcpy(envp, fields + at + 1, envc * sizeof *envp);
     pid_t pid = fork();
     if (pid == 0) {
         setpgid(0, 0);
@@ -211,10 +270,14 @@ static void start(char **fields, int count) {
         set_limit(RLIMIT_FSIZE, lim_fsize);
         set_limit(RLIMIT_NPROC, lim_nproc);
         environ = envp; /* execvp looks the name up on the sub-work's own PATH */
+        if (piped) {
+            run_pipe(argv, argv2);
+        }
         execvp(argv[0], argv);
         child_fail("cannot run", argv[0]);
     }
     free(argv);
+    free(argv2);
     free(envp);
     if (pid < 0) {
         reply("error fork: %s", strerror(errno));
@@ -232,7 +295,7 @@ static void reap(void) {
         if (pid != child) {
             continue; /* something the sub-work left, reparented here */
         }
-        int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        int code = status_code(status);
         kill_leftovers(child);
         child = -1;
         reply("exit %d", code);
@@ -258,7 +321,9 @@ static void handle(char *message, size_t length) {
     if (count == 0) {
         reply("error empty request");
     } else if (strcmp(fields[0], "run") == 0) {
-        start(fields, count);
+        start(fields, count, 0);
+    } else if (strcmp(fields[0], "pipe") == 0) {
+        start(fields, count, 1);
     } else if (strcmp(fields[0], "kill") == 0) {
         if (child > 0 && count > 1 && atoi(fields[1]) == (int) child) {
             kill(-child, SIGKILL);

@@ -18,6 +18,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
@@ -398,7 +399,15 @@ final class SandboxRun {
             if (slot != null && launcher.slotCanRun(step.executable())) {
                 // forked by the slot's launcher, already inside the sandbox (docs/security.md)
                 try {
-                    return slot.start(environment(launcher.builder(argv, root, sandbox, true), step), stdin, stdout, stderr);
+                    ProcessBuilder bare = environment(launcher.builder(argv, root, sandbox, true), step);
+                    Optional<DirectCompile.Pipeline> direct = settings.sandbox().directCompile()
+                            ? DirectCompile.SHARED.pipelineFor(argv, bare.environment(), probe -> askInSlot(bare, probe))
+                            : Optional.empty();
+                    if (direct.isPresent()) {
+                        bare.environment().putAll(direct.get().env());
+                        return slot.startPipe(bare, direct.get().commands(), stdin, stdout, stderr);
+                    }
+                    return slot.start(bare, stdin, stdout, stderr);
                 } catch (SlotSandbox.Unavailable e) {
                     LOG.debug("sub-work {} enters its sandbox itself: {}", request.subWorkId(), e.getMessage());
                 }
@@ -411,6 +420,29 @@ final class SandboxRun {
             return builder.start();
         } catch (IOException e) {
             throw new StepFailure(Failure.IO_ERROR, "cannot start '" + step.executable() + "': " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StepFailure(Failure.IO_ERROR, "interrupted while starting '" + step.executable() + "'");
+        }
+    }
+
+    /**
+     * Runs a compiler's {@code -###} in this run's slot as {@code compile} would run (same user, directory and
+     * environment, in the C locale so that its lines parse); what it printed, or null when it failed.
+     */
+    private String askInSlot(ProcessBuilder compile, List<String> argv) throws IOException, InterruptedException {
+        ProcessBuilder probe = new ProcessBuilder(argv).directory(compile.directory());
+        probe.environment().clear();
+        probe.environment().putAll(compile.environment());
+        probe.environment().put("LC_ALL", "C");
+        Path out = root.resolve("driver-probe-out");
+        Path err = root.resolve("driver-probe-err");
+        try {
+            int exit = slot.start(probe, Path.of("/dev/null"), out, err).waitFor();
+            return exit == 0 ? Files.readString(err, java.nio.charset.StandardCharsets.UTF_8) : null;
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
         }
     }
 

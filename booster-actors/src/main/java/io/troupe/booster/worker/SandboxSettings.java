@@ -21,6 +21,8 @@ import java.util.Locale;
  *     instead of entering the sandbox anew for every process ({@code troupe.worker.sandbox.reuse})
  * @param launcher the {@code troupe-slot} binary; empty = system property {@code troupe.slot-launcher}, else
  *     {@code <troupe.home>/lib/troupe-slot} ({@code troupe.worker.sandbox.launcher})
+ * @param directCompile whether a gcc compile in a slot runs the driver's {@code cc1 | as} without the driver
+ *     ({@link DirectCompile}; {@code troupe.worker.sandbox.direct-compile})
  */
 public record SandboxSettings(
         String user,
@@ -31,7 +33,8 @@ public record SandboxSettings(
         long fileSize,
         long processes,
         boolean reuse,
-        String launcher) {
+        String launcher,
+        boolean directCompile) {
 
     /** {@code troupe.worker.sandbox.bubblewrap}. */
     public enum Bubblewrap {
@@ -45,12 +48,12 @@ public record SandboxSettings(
 
     /** The defaults of reference.conf, for code that builds settings without a config. */
     public static final SandboxSettings DEFAULTS = new SandboxSettings("nobody", false, Bubblewrap.AUTO,
-            Duration.ofMinutes(10), 8L << 30, 1L << 30, 1024, true, "");
+            Duration.ofMinutes(10), 8L << 30, 1L << 30, 1024, true, "", true);
 
     /** Without reused slot sandboxes' settings: reuse on, the launcher found as by default. */
     public SandboxSettings(String user, boolean allowRoot, Bubblewrap bubblewrap, Duration cpuTime, long addressSpace,
             long fileSize, long processes) {
-        this(user, allowRoot, bubblewrap, cpuTime, addressSpace, fileSize, processes, true, "");
+        this(user, allowRoot, bubblewrap, cpuTime, addressSpace, fileSize, processes, true, "", true);
     }
 
     public SandboxSettings {
@@ -84,7 +87,8 @@ public record SandboxSettings(
                 limits.getBytes("file-size"),
                 limits.getLong("processes"),
                 reuse,
-                sandbox.hasPath("launcher") ? sandbox.getString("launcher") : "");
+                sandbox.hasPath("launcher") ? sandbox.getString("launcher") : "",
+                !sandbox.hasPath("direct-compile") || onOff(sandbox, "direct-compile"));
     }
 
     /** {@code on}/{@code off} (HOCON also reads true/false/yes/no as booleans). */

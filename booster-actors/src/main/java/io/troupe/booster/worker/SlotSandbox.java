@@ -110,6 +110,24 @@ final class SlotSandbox {
      * @throws IOException the launcher refused the request or died before starting it
      */
     synchronized Process start(ProcessBuilder bare, Path stdin, Path stdout, Path stderr) throws IOException {
+        return launch(bare, List.of(bare.command()), stdin, stdout, stderr);
+    }
+
+    /**
+     * As {@link #start}, but runs {@code commands} (two) with the first's stdout piped to the second's stdin, as
+     * {@code gcc -pipe} runs cc1 and as; the process exits with the first's status when that is not 0, else the
+     * second's. {@code bare} gives the environment and the working directory.
+     */
+    synchronized Process startPipe(ProcessBuilder bare, List<List<String>> commands, Path stdin, Path stdout, Path stderr)
+            throws IOException {
+        if (commands.size() != 2) {
+            throw new IllegalArgumentException("a slot pipe runs two commands, not " + commands.size());
+        }
+        return launch(bare, commands, stdin, stdout, stderr);
+    }
+
+    private Process launch(ProcessBuilder bare, List<List<String>> commands, Path stdin, Path stdout, Path stderr)
+            throws IOException {
         ensureRunning();
         if (!Files.exists(stdin)) {
             throw new IOException(stdin + " (No such file or directory)");
@@ -127,9 +145,12 @@ final class SlotSandbox {
                 }
             }
         }
-        List<String> fields = new ArrayList<>(List.of("run", bare.directory().toString(), stdin.toString(),
-                stdout.toString(), stderr.toString(), Integer.toString(bare.command().size())));
-        fields.addAll(bare.command());
+        List<String> fields = new ArrayList<>(List.of(commands.size() == 1 ? "run" : "pipe", bare.directory().toString(),
+                stdin.toString(), stdout.toString(), stderr.toString()));
+        for (List<String> command : commands) {
+            fields.add(Integer.toString(command.size()));
+            fields.addAll(command);
+        }
         Map<String, String> env = bare.environment();
         fields.add(Integer.toString(env.size()));
         env.forEach((name, value) -> fields.add(name + "=" + value));
