@@ -2,6 +2,7 @@ package io.troupe.booster.worker;
 
 import io.troupe.booster.handler.cc.CompilerNames;
 import io.troupe.booster.toolchain.DriverCommands;
+import io.troupe.booster.toolchain.DriverShapes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,24 +11,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A remote gcc compile run as the driver would run it, without the driver: {@code gcc -pipe -c x.i -o x.o} is a
  * driver that runs {@code cc1 ... -o - | as ... -o x.o}, and starting the driver is about a millisecond of a trivial
  * compile. The pipeline is learnt once per command shape from the driver's {@code -###} answer, asked in the slot
  * sandbox itself ({@link DriverCommands}; checked against its answer for the real names), and the slot's launcher
- * runs it ({@link SlotSandbox#startPipe}). docs/booster-execution.md, "Without the driver", lists the conditions.
+ * runs it ({@link SlotSandbox#startPipe}). docs/booster-execution.md, "C and C++ compiles", lists the conditions.
  */
 final class DirectCompile {
-    private static final Logger LOG = LoggerFactory.getLogger(DirectCompile.class);
     /** The shapes one JVM keeps; all are forgotten when more come. */
     static final int SHAPES = 1024;
-    /** Variables the driver reads to find its programs: a shape learnt under other values is another. */
-    private static final List<String> DRIVER_ENV = List.of("PATH", "COMPILER_PATH", "LIBRARY_PATH");
 
     /** Asks the driver: runs {@code argv} (the driver, {@code -###}, its arguments) and gives what it printed, or null. */
     @FunctionalInterface
@@ -40,12 +34,11 @@ final class DirectCompile {
 
     static final DirectCompile SHARED = new DirectCompile();
 
-    private final Map<String, Optional<DriverCommands.Printed>> shapes = new ConcurrentHashMap<>();
-    private final AtomicLong probes = new AtomicLong();
+    private final DriverShapes shapes = new DriverShapes(SHAPES);
 
     /** How many times a driver was asked (two per new shape): for tests. */
     long probes() {
-        return probes.get();
+        return shapes.asked();
     }
 
     /**
@@ -65,49 +58,20 @@ final class DirectCompile {
         if (templated == null) {
             return Optional.empty();
         }
-        StringBuilder key = new StringBuilder(exe).append('\0');
+        String identity;
         try {
             // a compiler replaced in place is another shape
             BasicFileAttributes binary = Files.readAttributes(Path.of(exe), BasicFileAttributes.class);
-            key.append(binary.size()).append('/').append(binary.lastModifiedTime().toMillis()).append('\0');
+            identity = exe + "\0" + binary.size() + "/" + binary.lastModifiedTime().toMillis();
         } catch (IOException e) {
             return Optional.empty();
         }
-        env.forEach((name, value) -> {
-            if (DRIVER_ENV.contains(name) || name.startsWith("GCC_")) {
-                key.append(name).append('=').append(value).append('\0');
-            }
-        });
-        templated.argv().forEach(arg -> key.append(arg).append('\0'));
-        String shape = key.toString();
-        Optional<DriverCommands.Printed> learnt = shapes.get(shape);
-        if (learnt == null) {
-            learnt = learn(exe, params, templated, probe);
-            LOG.debug("{} {}: {}", exe, templated.argv(), learnt.isPresent() ? "runs without the driver" : "keeps the driver");
-            if (shapes.size() >= SHAPES) {
-                shapes.clear();
-            }
-            shapes.putIfAbsent(shape, learnt);
-        }
-        return learnt.map(l -> new Pipeline(DriverCommands.substituteAll(l.commands(), templated.values()),
-                DriverCommands.substitute(l.env(), templated.values())));
+        return shapes.answerFor(identity, env, params, templated, DirectCompile::isCc1ToAs, asked -> ask(exe, asked, probe))
+                .map(answer -> new Pipeline(answer.commands(), answer.env()));
     }
 
-    private Optional<DriverCommands.Printed> learn(String exe, List<String> params, DriverCommands.Templated templated,
-            Probe probe) throws InterruptedException {
-        Optional<DriverCommands.Printed> learnt = cc1ToAs(ask(exe, templated.argv(), probe));
-        if (learnt.isEmpty()) {
-            return learnt;
-        }
-        Optional<DriverCommands.Printed> real = ask(exe, params, probe);
-        if (real.isEmpty() || !DriverCommands.sameOnceFilled(learnt.get(), real.get(), templated.values())) {
-            return Optional.empty();
-        }
-        return learnt;
-    }
-
-    private Optional<DriverCommands.Printed> ask(String exe, List<String> params, Probe probe) throws InterruptedException {
-        probes.incrementAndGet();
+    private static Optional<DriverCommands.Printed> ask(String exe, List<String> params, Probe probe)
+            throws InterruptedException {
         List<String> argv = new ArrayList<>();
         argv.add(exe);
         argv.add("-###");
@@ -121,20 +85,18 @@ final class DirectCompile {
     }
 
     /**
-     * The answer when it is {@code cc1}/{@code cc1plus} (absolute) writing to its stdout piped to {@code as}, and
+     * Whether the answer is {@code cc1}/{@code cc1plus} (absolute) writing to its stdout piped to {@code as}, and
      * nothing else: no temporary file, and no variables but the driver's own bookkeeping ({@code COLLECT_GCC*},
-     * {@code OFFLOAD_TARGET_*}). Else empty.
+     * {@code OFFLOAD_TARGET_*}).
      */
-    static Optional<DriverCommands.Printed> cc1ToAs(Optional<DriverCommands.Printed> printed) {
-        return printed.filter(p -> {
-            if (!p.piped() || p.commands().size() != 2) {
-                return false;
-            }
-            List<String> cc1 = p.commands().get(0);
-            boolean compiler = (p.program(0).equals("cc1") || p.program(0).equals("cc1plus")) && cc1.get(0).startsWith("/")
-                    && cc1.size() >= 3 && cc1.get(cc1.size() - 2).equals("-o") && cc1.get(cc1.size() - 1).equals("-");
-            return compiler && p.program(1).equals("as") && onlyCollectVariables(p.env());
-        });
+    static boolean isCc1ToAs(DriverCommands.Printed p) {
+        if (!p.piped() || p.commands().size() != 2) {
+            return false;
+        }
+        List<String> cc1 = p.commands().get(0);
+        boolean compiler = (p.program(0).equals("cc1") || p.program(0).equals("cc1plus")) && cc1.get(0).startsWith("/")
+                && cc1.size() >= 3 && cc1.get(cc1.size() - 2).equals("-o") && cc1.get(cc1.size() - 1).equals("-");
+        return compiler && p.program(1).equals("as") && onlyCollectVariables(p.env());
     }
 
     private static boolean onlyCollectVariables(Map<String, String> env) {

@@ -102,8 +102,8 @@ class DirectCompileTest {
         assertTrue(new DirectCompile().pipelineFor(List.of("gcc", "-c", "-o", "a.o", "a.i"), env,
                 DirectCompileTest::answer).isEmpty());
         // a variable the launcher would not give the programs
-        assertTrue(DirectCompile.cc1ToAs(DriverCommands.parse("GCC_EXEC_PREFIX=/x/\n" + answer(compile))).isEmpty());
-        assertTrue(DirectCompile.cc1ToAs(DriverCommands.parse(answer(compile))).isPresent());
+        assertFalse(DirectCompile.isCc1ToAs(DriverCommands.parse("GCC_EXEC_PREFIX=/x/\n" + answer(compile)).orElseThrow()));
+        assertTrue(DirectCompile.isCc1ToAs(DriverCommands.parse(answer(compile)).orElseThrow()));
     }
 
     /** A real worker slot and gcc: the same object as the driver's, learnt once; a compile error is gcc's exit 1. */

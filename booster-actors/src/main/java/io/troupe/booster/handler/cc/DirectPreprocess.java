@@ -1,6 +1,7 @@
 package io.troupe.booster.handler.cc;
 
 import io.troupe.booster.toolchain.DriverCommands;
+import io.troupe.booster.toolchain.DriverShapes;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,9 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The gcc driver's own preprocess command, run without the driver: {@code gcc -E} is a driver that execs
@@ -30,8 +29,6 @@ final class DirectPreprocess {
     static final String SWITCH = "TROUPE_CC_DIRECT_PREPROCESS";
     /** The shapes one JVM keeps (a controller serves many builds); all are forgotten when more come. */
     static final int SHAPES = 1024;
-    /** Variables the driver reads to find its programs and specs: a shape learnt under other values is another. */
-    private static final List<String> DRIVER_ENV = List.of("PATH", "COMPILER_PATH", "LIBRARY_PATH");
     private static final long PROBE_TIMEOUT_SECONDS = 30;
 
     /** The command to run and what to add to the build's environment, as the driver would. */
@@ -39,12 +36,11 @@ final class DirectPreprocess {
 
     static final DirectPreprocess SHARED = new DirectPreprocess();
 
-    private final Map<String, Optional<DriverCommands.Printed>> shapes = new ConcurrentHashMap<>();
-    private final AtomicLong probes = new AtomicLong();
+    private final DriverShapes shapes = new DriverShapes(SHAPES);
 
     /** How many times a driver was asked with {@code -###} (two per new shape): for tests. */
     long probes() {
-        return probes.get();
+        return shapes.asked();
     }
 
     /**
@@ -64,45 +60,14 @@ final class DirectPreprocess {
         if (templated == null) {
             return Optional.empty();
         }
-        StringBuilder key = new StringBuilder(compiler.toString()).append('\0').append(toolchain).append('\0')
-                .append(cwd).append('\0');
-        env.forEach((name, value) -> {
-            if (DRIVER_ENV.contains(name) || name.startsWith("GCC_")) {
-                key.append(name).append('=').append(value).append('\0');
-            }
-        });
-        templated.argv().forEach(arg -> key.append(arg).append('\0'));
-        String shape = key.toString();
-        Optional<DriverCommands.Printed> learnt = shapes.get(shape);
-        if (learnt == null) {
-            learnt = learn(compiler, argv, templated, cwd, env);
-            if (shapes.size() >= SHAPES) {
-                shapes.clear();
-            }
-            shapes.putIfAbsent(shape, learnt);
-        }
-        return learnt.map(l -> new Direct(DriverCommands.substitute(l.commands().get(0), templated.values()),
-                DriverCommands.substitute(l.env(), templated.values())));
-    }
-
-    private Optional<DriverCommands.Printed> learn(Path compiler, List<String> argv, DriverCommands.Templated templated,
-            Path cwd, Map<String, String> env) throws InterruptedException {
-        Optional<DriverCommands.Printed> learnt = onlyCc1(ask(compiler, templated.argv(), cwd, env));
-        if (learnt.isEmpty()) {
-            return learnt;
-        }
-        // the driver's answer for the real names must be the learnt one with them put back: else it derives them otherwise
-        Optional<DriverCommands.Printed> real = ask(compiler, argv, cwd, env);
-        if (real.isEmpty() || !DriverCommands.sameOnceFilled(learnt.get(), real.get(), templated.values())) {
-            return Optional.empty();
-        }
-        return learnt;
+        return shapes.answerFor(compiler + "\0" + toolchain + "\0" + cwd, env, argv, templated, DirectPreprocess::isOneCc1,
+                params -> ask(compiler, params, cwd, env))
+                .map(answer -> new Direct(answer.commands().get(0), answer.env()));
     }
 
     /** Runs {@code compiler -### argv} as the preprocess would run, in the C locale so that its lines parse. */
-    private Optional<DriverCommands.Printed> ask(Path compiler, List<String> argv, Path cwd, Map<String, String> env)
+    private static Optional<DriverCommands.Printed> ask(Path compiler, List<String> argv, Path cwd, Map<String, String> env)
             throws InterruptedException {
-        probes.incrementAndGet();
         List<String> command = new ArrayList<>();
         command.add(compiler.toString());
         command.add("-###");
@@ -131,11 +96,9 @@ final class DirectPreprocess {
         return DriverCommands.parse(printed);
     }
 
-    /** The driver's answer when it is one {@code cc1}/{@code cc1plus} with {@code -E} at an absolute path; else empty. */
-    static Optional<DriverCommands.Printed> onlyCc1(Optional<DriverCommands.Printed> printed) {
-        return printed.filter(p -> p.commands().size() == 1
-                && (p.program(0).equals("cc1") || p.program(0).equals("cc1plus"))
-                && p.commands().get(0).get(0).startsWith("/")
-                && p.commands().get(0).contains("-E"));
+    /** Whether the driver's answer is one {@code cc1}/{@code cc1plus} with {@code -E} at an absolute path. */
+    static boolean isOneCc1(DriverCommands.Printed p) {
+        return p.commands().size() == 1 && (p.program(0).equals("cc1") || p.program(0).equals("cc1plus"))
+                && p.commands().get(0).get(0).startsWith("/") && p.commands().get(0).contains("-E");
     }
 }

@@ -2,6 +2,7 @@ package io.troupe.booster.handler.cc;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -30,12 +31,13 @@ class DirectPreprocessTest {
     @Test
     void onlyOneCc1PreprocessIsTaken() {
         String cc1 = " /usr/lib/gcc/12/cc1 -E t.c -o t.i\n";
-        assertTrue(DirectPreprocess.onlyCc1(DriverCommands.parse(cc1)).isPresent());
-        assertTrue(DirectPreprocess.onlyCc1(DriverCommands.parse(cc1 + " /usr/bin/objcopy t.o\n")).isEmpty(), "a second program");
-        assertTrue(DirectPreprocess.onlyCc1(DriverCommands.parse(" /usr/lib/gcc/12/cc1 t.c -o t.s\n")).isEmpty(), "no -E");
-        assertTrue(DirectPreprocess.onlyCc1(DriverCommands.parse(" \"/usr/lib/llvm/bin/clang\" \"-cc1\" \"-E\" t.c\n")).isEmpty(),
-                "clang");
-        assertTrue(DirectPreprocess.onlyCc1(DriverCommands.parse(" cc1 -E t.c\n")).isEmpty(), "a program found on PATH");
+        assertTrue(DirectPreprocess.isOneCc1(DriverCommands.parse(cc1).orElseThrow()));
+        assertFalse(DirectPreprocess.isOneCc1(DriverCommands.parse(cc1 + " /usr/bin/objcopy t.o\n").orElseThrow()),
+                "a second program");
+        assertFalse(DirectPreprocess.isOneCc1(DriverCommands.parse(" /usr/lib/gcc/12/cc1 t.c -o t.s\n").orElseThrow()), "no -E");
+        assertFalse(DirectPreprocess.isOneCc1(DriverCommands.parse(" \"/usr/lib/llvm/bin/clang\" \"-cc1\" \"-E\" t.c\n")
+                .orElseThrow()), "clang");
+        assertFalse(DirectPreprocess.isOneCc1(DriverCommands.parse(" cc1 -E t.c\n").orElseThrow()), "a program found on PATH");
     }
 
     /** Real gcc: cc1 run directly writes the same unit and dependency file as the driver, and learns each shape once. */
