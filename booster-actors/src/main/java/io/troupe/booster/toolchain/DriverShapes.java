@@ -42,13 +42,15 @@ public final class DriverShapes {
     /**
      * The answer for {@code params}, with their names put back, or empty to run the driver.
      *
-     * @param identity what tells this driver from others (its path and binary identity, the directory when it matters)
+     * @param program the driver as it is run: its answer must say so ({@code COLLECT_GCC}), or it came from another
+     *     program a wrapper of that name ran (ccache's masquerade, a script), which running the answer would bypass
+     * @param identity what else tells this driver from others (its binary, the directory when it matters)
      * @param runnable whether an answer (names taken out) is one the caller can run in the driver's stead
      */
-    public Optional<DriverCommands.Printed> answerFor(String identity, Map<String, String> env, List<String> params,
-            DriverCommands.Templated templated, Predicate<DriverCommands.Printed> runnable, Driver driver)
-            throws InterruptedException {
-        StringBuilder key = new StringBuilder(identity).append('\0');
+    public Optional<DriverCommands.Printed> answerFor(String program, String identity, Map<String, String> env,
+            List<String> params, DriverCommands.Templated templated, Predicate<DriverCommands.Printed> runnable,
+            Driver driver) throws InterruptedException {
+        StringBuilder key = new StringBuilder(program).append('\0').append(identity).append('\0');
         env.forEach((name, value) -> {
             if (DRIVER_ENV.contains(name) || name.startsWith("GCC_")) {
                 key.append(name).append('=').append(value).append('\0');
@@ -58,9 +60,8 @@ public final class DriverShapes {
         String shape = key.toString();
         Optional<DriverCommands.Printed> learnt = shapes.get(shape);
         if (learnt == null) {
-            learnt = learn(params, templated, runnable, driver);
-            LOG.debug("{} {}: {}", identity.substring(0, identity.indexOf('\0') < 0 ? identity.length() : identity.indexOf('\0')),
-                    templated.argv(), learnt.isPresent() ? "runs without the driver" : "keeps the driver");
+            learnt = learn(params, templated, runnable.and(answer -> program.equals(answer.env().get("COLLECT_GCC"))), driver);
+            LOG.debug("{} {}: {}", program, templated.argv(), learnt.isPresent() ? "runs without the driver" : "keeps the driver");
             if (shapes.size() >= capacity) {
                 shapes.clear();
             }

@@ -62,11 +62,11 @@ final class DirectCompile {
         try {
             // a compiler replaced in place is another shape
             BasicFileAttributes binary = Files.readAttributes(Path.of(exe), BasicFileAttributes.class);
-            identity = exe + "\0" + binary.size() + "/" + binary.lastModifiedTime().toMillis();
+            identity = binary.size() + "/" + binary.lastModifiedTime().toMillis();
         } catch (IOException e) {
             return Optional.empty();
         }
-        return shapes.answerFor(identity, env, params, templated, DirectCompile::isCc1ToAs, asked -> ask(exe, asked, probe))
+        return shapes.answerFor(exe, identity, env, params, templated, DirectCompile::isCc1ToAs, asked -> ask(exe, asked, probe))
                 .map(answer -> new Pipeline(answer.commands(), answer.env()));
     }
 

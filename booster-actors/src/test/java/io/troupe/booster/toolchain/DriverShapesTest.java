@@ -12,12 +12,12 @@ class DriverShapesTest {
 
     /** A driver that answers with one program named after the arguments' last word. */
     private static Optional<DriverCommands.Printed> answer(List<String> params) {
-        return DriverCommands.parse(" /x/cc1 -E " + String.join(" ", params) + "\n");
+        return DriverCommands.parse("COLLECT_GCC=gcc\n /x/cc1 -E " + String.join(" ", params) + "\n");
     }
 
     private static Optional<DriverCommands.Printed> ask(DriverShapes shapes, String flag, String source) throws Exception {
         List<String> params = List.of(flag, source, "-E", "-o", "u.i");
-        return shapes.answerFor("gcc", Map.of("PATH", "/bin"), params, DriverCommands.template(params, source),
+        return shapes.answerFor("gcc", "", Map.of("PATH", "/bin"), params, DriverCommands.template(params, source),
                 p -> true, DriverShapesTest::answer);
     }
 
@@ -41,10 +41,21 @@ class DriverShapesTest {
     void anAnswerTheCallerCannotRunIsAskedOnceAndKeptAsARefusal() throws Exception {
         DriverShapes shapes = new DriverShapes(8);
         List<String> params = List.of("a.c", "-E", "-o", "u.i");
-        assertTrue(shapes.answerFor("gcc", Map.of(), params, DriverCommands.template(params, "a.c"), p -> false,
+        assertTrue(shapes.answerFor("gcc", "", Map.of(), params, DriverCommands.template(params, "a.c"), p -> false,
                 DriverShapesTest::answer).isEmpty());
-        assertTrue(shapes.answerFor("gcc", Map.of(), params, DriverCommands.template(params, "a.c"), p -> false,
+        assertTrue(shapes.answerFor("gcc", "", Map.of(), params, DriverCommands.template(params, "a.c"), p -> false,
                 DriverShapesTest::answer).isEmpty());
         assertEquals(1, shapes.asked(), "the real names are not asked for a refused shape, nor the shape again");
+    }
+
+    @Test
+    void anAnswerFromAnotherProgramThanTheOneRunIsRefused() throws Exception {
+        DriverShapes shapes = new DriverShapes(8);
+        List<String> params = List.of("a.c", "-E", "-o", "u.i");
+        // a wrapper named /usr/lib/ccache/gcc that runs gcc: gcc's answer names gcc, and running it would bypass the wrapper
+        assertTrue(shapes.answerFor("/usr/lib/ccache/gcc", "", Map.of(), params, DriverCommands.template(params, "a.c"),
+                p -> true, DriverShapesTest::answer).isEmpty());
+        assertTrue(shapes.answerFor("gcc", "", Map.of(), params, DriverCommands.template(params, "a.c"), p -> true,
+                DriverShapesTest::answer).isPresent());
     }
 }

@@ -60,7 +60,7 @@ final class DirectPreprocess {
         if (templated == null) {
             return Optional.empty();
         }
-        return shapes.answerFor(compiler + "\0" + toolchain + "\0" + cwd, env, argv, templated, DirectPreprocess::isOneCc1,
+        return shapes.answerFor(compiler.toString(), toolchain + "\0" + cwd, env, argv, templated, DirectPreprocess::isOneCc1,
                 params -> ask(compiler, params, cwd, env))
                 .map(answer -> new Direct(answer.commands().get(0), answer.env()));
     }

@@ -120,6 +120,7 @@ class DirectPreprocessTest {
         Files.writeString(fake, """
                 #!/bin/sh
                 for a in "$@"; do case "$a" in *.c) src="$a" ;; esac; done
+                echo "COLLECT_GCC=$0" >&2
                 echo " /opt/fake/cc1 -E $src -aux $(echo "$src" | tr a-z A-Z)" >&2
                 """);
         Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
