@@ -60,7 +60,8 @@ public final class DriverShapes {
         String shape = key.toString();
         Optional<DriverCommands.Printed> learnt = shapes.get(shape);
         if (learnt == null) {
-            learnt = learn(params, templated, runnable.and(answer -> program.equals(answer.env().get("COLLECT_GCC"))), driver);
+            learnt = learn(params, templated, runnable.and(answer -> program.equals(answer.env().get("COLLECT_GCC")))
+                    .and(DriverShapes::notRelocated), driver);
             LOG.debug("{} {}: {}", program, templated.argv(), learnt.isPresent() ? "runs without the driver" : "keeps the driver");
             if (shapes.size() >= capacity) {
                 shapes.clear();
@@ -69,6 +70,14 @@ public final class DriverShapes {
         }
         return learnt.map(l -> new DriverCommands.Printed(DriverCommands.substituteAll(l.commands(), templated.values()),
                 l.piped(), DriverCommands.substitute(l.env(), templated.values())));
+    }
+
+    /**
+     * A driver installed elsewhere than it was configured for passes {@code -iprefix} and sets {@code GCC_EXEC_PREFIX}
+     * for its programs without printing it under {@code -###}: its programs are run by the driver only.
+     */
+    static boolean notRelocated(DriverCommands.Printed answer) {
+        return answer.commands().stream().noneMatch(command -> command.contains("-iprefix"));
     }
 
     private Optional<DriverCommands.Printed> learn(List<String> params, DriverCommands.Templated templated,

@@ -86,7 +86,7 @@ final class DirectCompile {
 
     /**
      * Whether the answer is {@code cc1}/{@code cc1plus} (absolute) writing to its stdout piped to {@code as}, and
-     * nothing else: no temporary file, and no variables but the driver's own bookkeeping ({@code COLLECT_GCC*},
+     * nothing else: no temporary file, and no variables but the driver's own bookkeeping ({@code COLLECT_*},
      * {@code OFFLOAD_TARGET_*}).
      */
     static boolean isCc1ToAs(DriverCommands.Printed p) {
@@ -100,6 +100,6 @@ final class DirectCompile {
     }
 
     private static boolean onlyCollectVariables(Map<String, String> env) {
-        return env.keySet().stream().allMatch(name -> name.startsWith("COLLECT_GCC") || name.startsWith("OFFLOAD_TARGET_"));
+        return env.keySet().stream().allMatch(name -> name.startsWith("COLLECT_") || name.startsWith("OFFLOAD_TARGET_"));
     }
 }

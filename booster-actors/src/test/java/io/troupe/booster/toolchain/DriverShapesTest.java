@@ -58,4 +58,14 @@ class DriverShapesTest {
         assertTrue(shapes.answerFor("gcc", "", Map.of(), params, DriverCommands.template(params, "a.c"), p -> true,
                 DriverShapesTest::answer).isPresent());
     }
+
+    @Test
+    void aRelocatedDriverKeepsItsPrograms() throws Exception {
+        // it sets GCC_EXEC_PREFIX for cc1 without printing it; -iprefix in its answer tells it
+        DriverShapes shapes = new DriverShapes(8);
+        List<String> params = List.of("a.c", "-E", "-o", "u.i");
+        assertTrue(shapes.answerFor("gcc", "", Map.of(), params, DriverCommands.template(params, "a.c"), p -> true,
+                asked -> DriverCommands.parse("COLLECT_GCC=gcc\n /opt/x/lib/gcc/cc1 -E -iprefix /opt/x/bin/../lib/gcc/x/12/ "
+                        + String.join(" ", asked) + "\n")).isEmpty());
+    }
 }
