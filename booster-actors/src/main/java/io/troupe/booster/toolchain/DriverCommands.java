@@ -12,8 +12,8 @@ import java.util.regex.Pattern;
  * driver's own start is about a millisecond of a trivial compile; its command for a command line's shape (the
  * command line with the source's and the output's file stems, and the values of {@code -MF}, {@code -MT} and
  * {@code -MQ}, taken out) is learnt once and reused with the names put back: {@link #template} takes them out,
- * {@link #substitute} puts them back. A learnt shape is trusted only when the driver's answer for the real names
- * equals the learnt one with them put back (the caller checks).
+ * {@link Printed#filled} puts them back. A learnt shape is trusted only when the driver's answer for the real
+ * names equals the learnt one with them put back ({@link DriverShapes} checks).
  */
 public final class DriverCommands {
     private static final String TOKEN = "TrOuPe";
@@ -35,6 +35,15 @@ public final class DriverCommands {
         public Printed {
             commands = List.copyOf(commands);
             env = Map.copyOf(env);
+        }
+
+        /** This answer, learnt with the names taken out, with {@code values} put back. */
+        public Printed filled(Map<String, String> values) {
+            List<List<String>> out = new ArrayList<>(commands.size());
+            for (List<String> command : commands) {
+                out.add(substitute(command, values));
+            }
+            return new Printed(out, piped, substitute(env, values));
         }
 
         /** The file name of command {@code index}'s program. */
@@ -167,8 +176,7 @@ public final class DriverCommands {
         return path.substring(0, slash + 1) + token + name.substring(stem.length());
     }
 
-    /** Each word with the names put back. */
-    public static List<String> substitute(List<String> words, Map<String, String> values) {
+    private static List<String> substitute(List<String> words, Map<String, String> values) {
         List<String> out = new ArrayList<>(words.size());
         for (String word : words) {
             out.add(substitute(word, values));
@@ -176,17 +184,7 @@ public final class DriverCommands {
         return out;
     }
 
-    /** Each command with the names put back. */
-    public static List<List<String>> substituteAll(List<List<String>> commands, Map<String, String> values) {
-        List<List<String>> out = new ArrayList<>(commands.size());
-        for (List<String> command : commands) {
-            out.add(substitute(command, values));
-        }
-        return out;
-    }
-
-    /** Each value with the names put back. */
-    public static Map<String, String> substitute(Map<String, String> env, Map<String, String> values) {
+    private static Map<String, String> substitute(Map<String, String> env, Map<String, String> values) {
         Map<String, String> out = new HashMap<>();
         env.forEach((name, value) -> out.put(name, substitute(value, values)));
         return out;
@@ -201,12 +199,5 @@ public final class DriverCommands {
             out = out.replace(value.getKey(), value.getValue());
         }
         return out;
-    }
-
-    /** Whether {@code printed}, learnt from a template, is {@code real} once the names are put back. */
-    public static boolean sameOnceFilled(Printed learnt, Printed real, Map<String, String> values) {
-        return learnt.piped() == real.piped()
-                && substituteAll(learnt.commands(), values).equals(real.commands())
-                && substitute(learnt.env(), values).equals(real.env());
     }
 }

@@ -68,8 +68,7 @@ public final class DriverShapes {
             }
             shapes.putIfAbsent(shape, learnt);
         }
-        return learnt.map(l -> new DriverCommands.Printed(DriverCommands.substituteAll(l.commands(), templated.values()),
-                l.piped(), DriverCommands.substitute(l.env(), templated.values())));
+        return learnt.map(l -> l.filled(templated.values()));
     }
 
     /**
@@ -90,7 +89,7 @@ public final class DriverShapes {
         // the answer for the real names must be the learnt one with them put back: else the driver derives them otherwise
         asked.incrementAndGet();
         Optional<DriverCommands.Printed> real = driver.ask(params);
-        if (real.isEmpty() || !DriverCommands.sameOnceFilled(learnt.get(), real.get(), templated.values())) {
+        if (real.isEmpty() || !learnt.get().filled(templated.values()).equals(real.get())) {
             return Optional.empty();
         }
         return learnt;

@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 public final class Toolchains {
 
     private static final long PROBE_TIMEOUT_SECONDS = 30;
+    /** Most a probed compiler may print: a longer answer is refused, never read in part. */
+    private static final int MAX_OUTPUT = 1 << 20;
 
     private record Cached(long modified, long size, ToolchainKey key) {}
 
@@ -154,26 +156,48 @@ public final class Toolchains {
     }
 
     private static String run(Path binary, String option) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(binary.toString(), option).redirectErrorStream(true)
+        return output(List.of(binary.toString(), option), null, null);
+    }
+
+    /**
+     * What {@code command} printed (stdout and stderr), run in the C locale so that its lines parse, with stdin from
+     * /dev/null, in {@code cwd} (null: this JVM's) with exactly {@code env} (null: this JVM's).
+     *
+     * @throws IOException it could not start, exited non-zero, printed more than 1 MiB or ran past the probe timeout
+     */
+    public static String output(List<String> command, Path cwd, Map<String, String> env) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        if (cwd != null) {
+            builder.directory(cwd.toFile());
+        }
+        if (env != null) {
+            builder.environment().clear();
+            builder.environment().putAll(env);
+        }
         builder.environment().put("LC_ALL", "C");
+        String what = String.join(" ", command.subList(0, Math.min(2, command.size())));
         Process process = builder.start();
         byte[] out;
         try (InputStream in = process.getInputStream()) {
-            out = in.readNBytes(64 * 1024);
+            out = in.readNBytes(MAX_OUTPUT + 1);
+        }
+        if (out.length > MAX_OUTPUT) {
+            process.destroyForcibly();
+            throw new IOException(what + " printed more than " + MAX_OUTPUT + " bytes");
         }
         try {
             if (!process.waitFor(PROBE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                throw new IOException(binary + " " + option + " did not finish within " + PROBE_TIMEOUT_SECONDS + " s");
+                throw new IOException(what + " did not finish within " + PROBE_TIMEOUT_SECONDS + " s");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
-            throw new IOException(binary + " " + option + " was interrupted", e);
+            throw new IOException(what + " was interrupted", e);
         }
         if (process.exitValue() != 0) {
-            throw new IOException(binary + " " + option + " exited " + process.exitValue() + ": "
+            throw new IOException(what + " exited " + process.exitValue() + ": "
                     + new String(out, StandardCharsets.UTF_8).strip());
         }
         return new String(out, StandardCharsets.UTF_8);

@@ -426,6 +426,9 @@ final class SandboxRun {
         }
     }
 
+    /** Most a compiler's {@code -###} answer may hold, as {@link io.troupe.booster.toolchain.Toolchains#output} reads. */
+    private static final long MAX_DRIVER_ANSWER = 1 << 20;
+
     /**
      * Runs a compiler's {@code -###} in this run's slot as {@code compile} would run (same user, directory and
      * environment, in the C locale so that its lines parse); what it printed, or null when it failed.
@@ -439,7 +442,9 @@ final class SandboxRun {
         Path err = root.resolve("driver-probe-err");
         try {
             int exit = slot.start(probe, Path.of("/dev/null"), out, err).waitFor();
-            return exit == 0 ? Files.readString(err, java.nio.charset.StandardCharsets.UTF_8) : null;
+            // an answer too long to be one compile's commands is not read in part
+            return exit == 0 && Files.size(err) <= MAX_DRIVER_ANSWER
+                    ? Files.readString(err, java.nio.charset.StandardCharsets.UTF_8) : null;
         } finally {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);

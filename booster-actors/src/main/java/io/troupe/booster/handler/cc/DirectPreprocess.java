@@ -2,15 +2,13 @@ package io.troupe.booster.handler.cc;
 
 import io.troupe.booster.toolchain.DriverCommands;
 import io.troupe.booster.toolchain.DriverShapes;
-import java.io.File;
+import io.troupe.booster.toolchain.Toolchains;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The gcc driver's own preprocess command, run without the driver: {@code gcc -E} is a driver that execs
@@ -29,7 +27,6 @@ final class DirectPreprocess {
     static final String SWITCH = "TROUPE_CC_DIRECT_PREPROCESS";
     /** The shapes one JVM keeps (a controller serves many builds); all are forgotten when more come. */
     static final int SHAPES = 1024;
-    private static final long PROBE_TIMEOUT_SECONDS = 30;
 
     /** The command to run and what to add to the build's environment, as the driver would. */
     record Direct(List<String> argv, Map<String, String> env) {}
@@ -65,35 +62,17 @@ final class DirectPreprocess {
                 .map(answer -> new Direct(answer.commands().get(0), answer.env()));
     }
 
-    /** Runs {@code compiler -### argv} as the preprocess would run, in the C locale so that its lines parse. */
-    private static Optional<DriverCommands.Printed> ask(Path compiler, List<String> argv, Path cwd, Map<String, String> env)
-            throws InterruptedException {
+    /** Runs {@code compiler -### argv} as the preprocess would run; empty when it failed. */
+    private static Optional<DriverCommands.Printed> ask(Path compiler, List<String> argv, Path cwd, Map<String, String> env) {
         List<String> command = new ArrayList<>();
         command.add(compiler.toString());
         command.add("-###");
         command.addAll(argv);
-        ProcessBuilder builder = new ProcessBuilder(command).directory(cwd.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectErrorStream(true);
-        builder.environment().clear();
-        builder.environment().putAll(env);
-        builder.environment().put("LC_ALL", "C");
-        String printed;
         try {
-            Process process = builder.start();
-            byte[] bytes = process.getInputStream().readAllBytes();
-            if (!process.waitFor(PROBE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                return Optional.empty();
-            }
-            if (process.exitValue() != 0) {
-                return Optional.empty();
-            }
-            printed = new String(bytes, StandardCharsets.UTF_8);
+            return DriverCommands.parse(Toolchains.output(command, cwd, env));
         } catch (IOException e) {
             return Optional.empty();
         }
-        return DriverCommands.parse(printed);
     }
 
     /** Whether the driver's answer is one {@code cc1}/{@code cc1plus} with {@code -E} at an absolute path. */
