@@ -14,7 +14,17 @@ public final class ProcessTrees {
      * @return the descendants that were signalled
      */
     public static List<ProcessHandle> end(Process root, boolean forcibly) {
+        return end(root, forcibly, descendants -> { });
+    }
+
+    /**
+     * As {@link #end(Process, boolean)}, telling {@code beforeSignal} what will be signalled before anything is:
+     * whoever sees the root die must already know it was ended, and what with.
+     */
+    public static List<ProcessHandle> end(
+            Process root, boolean forcibly, java.util.function.Consumer<List<ProcessHandle>> beforeSignal) {
         List<ProcessHandle> descendants = root.descendants().toList();
+        beforeSignal.accept(descendants);
         if (forcibly) {
             root.destroyForcibly();
             descendants.forEach(ProcessHandle::destroyForcibly);

@@ -28,6 +28,26 @@ class ProcessTreesTest {
         assertTreeEnds(true, 137);
     }
 
+    @Test
+    void whoeverWatchesIsToldWhatWillBeSignalledBeforeTheRootDies() throws Exception {
+        Process shell = new ProcessBuilder("bash", "-c", "sh -c 'echo $$; exec sleep 300'; true")
+                .redirectErrorStream(true).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(shell.getInputStream(), StandardCharsets.UTF_8))) {
+            long child = Long.parseLong(out.readLine().trim());
+            boolean[] rootAliveWhenTold = new boolean[1];
+            List<ProcessHandle> told = new java.util.ArrayList<>();
+            List<ProcessHandle> signalled = ProcessTrees.end(shell, true, descendants -> {
+                rootAliveWhenTold[0] = shell.isAlive();
+                told.addAll(descendants);
+            });
+            assertTrue(rootAliveWhenTold[0], "told before the root was signalled");
+            assertEquals(signalled, told);
+            assertTrue(told.stream().anyMatch(p -> p.pid() == child), "the child is among them: " + told);
+            assertTrue(shell.waitFor(10, TimeUnit.SECONDS), "the shell ends");
+            assertEquals(137, shell.exitValue());
+        }
+    }
+
     private void assertTreeEnds(boolean forcibly, int shellExit) throws Exception {
         Path after = tmp.resolve("after");
         // the child prints its pid before it becomes sleep: once read, the child is in the shell's tree

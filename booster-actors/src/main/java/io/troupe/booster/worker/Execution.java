@@ -1,6 +1,6 @@
 package io.troupe.booster.worker;
 
-import java.util.List;
+import io.troupe.booster.ProcessTrees;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
@@ -177,10 +177,7 @@ final class Execution extends AbstractBehavior<Execution.Command> {
         if (running == null || !running.isAlive()) {
             return;
         }
-        List<ProcessHandle> descendants = running.descendants().toList();
-        // before the kill: the task that sees the process die must know it was killed, and by what
-        run.killing("killed process " + running.pid() + " and " + descendants.size() + " descendant(s)");
-        running.destroyForcibly();
-        descendants.forEach(ProcessHandle::destroyForcibly);
+        ProcessTrees.end(running, true, descendants ->
+                run.killing("killed process " + running.pid() + " and " + descendants.size() + " descendant(s)"));
     }
 }

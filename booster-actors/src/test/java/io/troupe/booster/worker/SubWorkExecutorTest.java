@@ -22,6 +22,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The worker side alone: sandbox path rules, allowlist, results, timeout, busy, requester death. */
@@ -48,6 +49,21 @@ class SubWorkExecutorTest {
     @AfterAll
     static void stop() {
         kit.shutdownTestKit();
+    }
+
+    /**
+     * Each test starts on an idle worker: a run answers before its slot is freed (the sandbox is cleaned after the
+     * answer), so the previous test's run can still hold the one slot, and a busy worker would fail the next test.
+     */
+    @BeforeEach
+    void awaitIdleWorker() {
+        TestProbe<SubWorkExecutor.Load> loads = kit.createTestProbe();
+        loads.awaitAssert(Duration.ofSeconds(20), () -> {
+            worker.tell(new SubWorkExecutor.GetLoad(loads.getRef()));
+            SubWorkExecutor.Load load = loads.receiveMessage();
+            assertEquals(List.of(0, 0), List.of(load.running(), load.queued()), "the worker is idle: " + load);
+            return null;
+        });
     }
 
     private static Step sh(String script, List<String> results) {
@@ -384,13 +400,17 @@ class SubWorkExecutorTest {
                 0, first.getRef(), first.getRef()));
         worker.tell(new Execute("q2", List.of(sh("true", List.of())), List.of(), 0, second.getRef(), second.getRef()));
         TestProbe<SubWorkExecutor.Load> loads = kit.createTestProbe();
-        SubWorkExecutor.Load waiting = loads.awaitAssert(Duration.ofSeconds(10), () -> {
-            worker.tell(new SubWorkExecutor.GetLoad(loads.getRef()));
-            SubWorkExecutor.Load load = loads.receiveMessage();
-            assertEquals(List.of(1, 1), List.of(load.running(), load.queued()), load.toString());
-            return load;
-        });
-        Files.createFile(gate);
+        SubWorkExecutor.Load waiting;
+        try {
+            waiting = loads.awaitAssert(Duration.ofSeconds(10), () -> {
+                worker.tell(new SubWorkExecutor.GetLoad(loads.getRef()));
+                SubWorkExecutor.Load load = loads.receiveMessage();
+                assertEquals(List.of(1, 1), List.of(load.running(), load.queued()), load.toString());
+                return load;
+            });
+        } finally {
+            Files.createFile(gate); // also on a failure: q1 would hold the slot for every later test
+        }
         Reply one = first.expectMessageClass(Reply.class, Duration.ofSeconds(20));
         assertTrue(one instanceof Done, one.toString());
         assertEquals(List.of(1, 0), List.of(one.load().running(), one.load().queued()),
@@ -398,10 +418,11 @@ class SubWorkExecutorTest {
         Reply two = second.expectMessageClass(Reply.class, Duration.ofSeconds(20));
         assertEquals(List.of(0, 0), List.of(two.load().running(), two.load().queued()), two.load().toString());
         // each answer counts its own run's end, so a report composed before it reads as older
-        assertEquals(List.of(waiting.freed() + 1, waiting.freed() + 2), List.of(one.load().freed(), two.load().freed()));
+        long freedBefore = waiting.freed();
+        assertEquals(List.of(freedBefore + 1, freedBefore + 2), List.of(one.load().freed(), two.load().freed()));
         loads.awaitAssert(Duration.ofSeconds(10), () -> {
             worker.tell(new SubWorkExecutor.GetLoad(loads.getRef()));
-            assertEquals(waiting.freed() + 2, loads.receiveMessage().freed(), "the executor counts the two ends once each");
+            assertEquals(freedBefore + 2, loads.receiveMessage().freed(), "the executor counts the two ends once each");
             return null;
         });
     }
