@@ -15,6 +15,8 @@
 # Env:   DURATION=10s CONNECTIONS=32 WARMUP=10s
 #        TROUPE_CP=<classpath>              use this classpath instead of building one with Maven
 #        TROUPE_JAVA_OPTS="..."             JVM flags for the Troupe proxy
+#        JAVA_HOME=<jdk>                    the Java that runs the Troupe proxies, as bin/troupe-env.sh takes it
+#                                           (else the java on PATH)
 #        TROUPE_MODULES=mod_a,mod_b         modules to enable in the plain Troupe proxy (troupe.proxy.modules)
 #        BENCH_MODULES=mod_block,mod_header,mod_access
 #                                           modules of the "troupe+mods" run (default all three; a subset for
@@ -64,8 +66,19 @@ need() {
 need nginx nginx-light
 need haproxy haproxy
 need wrk wrk
-need java openjdk-17-jre-headless
-if [ -n "$ALLOC" ]; then need jcmd openjdk-17-jdk-headless; need jfr openjdk-17-jdk-headless; fi
+if [ -n "${JAVA_HOME:-}" ]; then
+  JAVA="$JAVA_HOME/bin/java"; JCMD="$JAVA_HOME/bin/jcmd"; JFR="$JAVA_HOME/bin/jfr"
+  [ -x "$JAVA" ] || { echo "bench/proxy-vs-nginx.sh: FAILED: JAVA_HOME=$JAVA_HOME has no bin/java" >&2; exit 1; }
+else
+  JAVA=java; JCMD=jcmd; JFR=jfr
+  need java openjdk-17-jre-headless
+fi
+# as bin/troupe-env.sh: JDK 24 and later are told to allow Pekko's Unsafe calls and Netty's native library quietly
+JAVA_COMPAT=()
+if [ "$("$JAVA" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')" -ge 24 ] 2>/dev/null; then
+  JAVA_COMPAT=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
+fi
+if [ -n "$ALLOC" ] && [ -z "${JAVA_HOME:-}" ]; then need jcmd openjdk-17-jdk-headless; need jfr openjdk-17-jdk-headless; fi
 install_packages $(printf '%s\n' "${MISSING[@]}" | sort -u)
 export PATH="$PATH:/usr/sbin"
 
@@ -220,7 +233,7 @@ start_troupe() {
   # the distribution's lib/ holds pekko-discovery 1.2.1 beside Pekko 1.7.0: turned off as the node does
   # (docs/architecture.md)
   # shellcheck disable=SC2086
-  java $TROUPE_JAVA_OPTS -Dlogback.configurationFile="$WORK/logback.xml" -Dpekko.fail-mixed-versions=off \
+  "$JAVA" "${JAVA_COMPAT[@]}" $TROUPE_JAVA_OPTS -Dlogback.configurationFile="$WORK/logback.xml" -Dpekko.fail-mixed-versions=off \
     -Dtroupe.proxy.bind=127.0.0.1 -Dtroupe.proxy.https-port=-1 -Dtroupe.proxy.event-loops=1 "${opts[@]}" \
     -cp "$TROUPE_CP" io.troupe.proxy.ProxyMain --conf "$conf" --http-port "$port" \
     > "$WORK/logs/$name.out" 2> "$WORK/logs/$name.err" &
@@ -276,7 +289,7 @@ cat > "$WORK/alloc.jfc" <<JFC
 </configuration>
 JFC
 alloc_bytes() { # alloc_bytes JFR_FILE: bytes all threads allocated between the recording's start and stop
-  jfr print --json --events jdk.ThreadAllocationStatistics "$1" | awk '
+  "$JFR" print --json --events jdk.ThreadAllocationStatistics "$1" | awk '
     /"allocated":/ { a = $2; gsub(/[^0-9]/, "", a) }
     /"javaThreadId":/ { t = $2; gsub(/[^0-9]/, "", t)
       if (!(t in lo) || a + 0 < lo[t]) lo[t] = a + 0
@@ -302,7 +315,7 @@ run() {
   local name=$1 port=$2 pid=${JPID[$1]:-} warm out t0=0 t1=0 u0=0 u1=0 l0=0 l1=0
   warm=$(wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" "http://127.0.0.1:$port/index.html")
   if [ -n "$pid" ] && [ -n "$ALLOC" ]; then
-    jcmd "$pid" JFR.start name=bench-alloc settings="$WORK/alloc.jfc" filename="$WORK/$name-alloc.jfr" >/dev/null \
+    "$JCMD" "$pid" JFR.start name=bench-alloc settings="$WORK/alloc.jfc" filename="$WORK/$name-alloc.jfr" >/dev/null \
       || fail "$name: jcmd could not start a JFR recording"
   fi
   [ -n "$pid" ] && t0=$(cpu_ticks "$pid") && u0=$(user_ticks "$pid") && l0=$(loop_ticks "$pid")
@@ -310,7 +323,7 @@ run() {
   [ -n "$pid" ] && t1=$(cpu_ticks "$pid") && u1=$(user_ticks "$pid") && l1=$(loop_ticks "$pid")
   ALLOCS[$name]=""
   if [ -n "$pid" ] && [ -n "$ALLOC" ]; then
-    jcmd "$pid" JFR.stop name=bench-alloc >/dev/null || fail "$name: jcmd could not stop its JFR recording"
+    "$JCMD" "$pid" JFR.stop name=bench-alloc >/dev/null || fail "$name: jcmd could not stop its JFR recording"
     ALLOCS[$name]=$(echo "$out" | awk -v b="$(alloc_bytes "$WORK/$name-alloc.jfr")" \
         '/ requests in / {printf "   alloc/request %6.0f B", b / $1}')
   fi
@@ -384,7 +397,8 @@ verify_mods() {
 }
 
 echo "wrk -t1 -c$CONNECTIONS -d$DURATION (after $WARMUP warm-up each), backend: nginx 1 worker, $(nproc) cores," \
-     "load average $(cut -d' ' -f1-3 /proc/loadavg)"
+     "load average $(cut -d' ' -f1-3 /proc/loadavg), Troupe on Java $("$JAVA" -XshowSettings:properties -version 2>&1 \
+     | sed -n 's/^ *java.runtime.version = //p')"
 if [ -z "$ONLY_TROUPE" ]; then
   run nginx "$NGINX_PORT"
   run haproxy "$HAPROXY_PORT"

@@ -48,8 +48,8 @@ else
   exit 1
 fi
 
-# JDK 24 and later print four warnings at every start about Pekko's sun.misc.Unsafe calls (JEP 498); such a JDK
-# is told to allow them, quietly. Which JDK it is comes from its release file, without starting it (JDK 17 would
+# JDK 24 and later print four warnings at every start about Pekko's sun.misc.Unsafe calls (JEP 498), and four about
+# Netty loading its epoll library (JEP 472); such a JDK is told to allow both, quietly. Which JDK it is comes from its release file, without starting it (JDK 17 would
 # refuse the option).
 TROUPE_JAVA_COMPAT=
 troupe_java_home=${JAVA_HOME:-}
@@ -69,5 +69,5 @@ if [ -r "$troupe_java_home/release" ]; then
   done <"$troupe_java_home/release"
 fi
 if [ "${troupe_java_feature:-0}" -ge 24 ]; then
-  TROUPE_JAVA_COMPAT=--sun-misc-unsafe-memory-access=allow
+  TROUPE_JAVA_COMPAT="--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED"
 fi
