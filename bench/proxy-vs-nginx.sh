@@ -71,20 +71,17 @@ need() {
 need nginx nginx-light
 need haproxy haproxy
 need wrk wrk
-if [ -n "${JAVA_HOME:-}" ]; then
-  JAVA="$JAVA_HOME/bin/java"; JCMD="$JAVA_HOME/bin/jcmd"; JFR="$JAVA_HOME/bin/jfr"
-  [ -x "$JAVA" ] || { echo "bench/proxy-vs-nginx.sh: FAILED: JAVA_HOME=$JAVA_HOME has no bin/java" >&2; exit 1; }
-else
-  JAVA=java; JCMD=jcmd; JFR=jfr
-  need java openjdk-17-jre-headless
-fi
-# as bin/troupe-env.sh: JDK 24 and later are told to allow Pekko's Unsafe calls and Netty's native library quietly
-JAVA_COMPAT=()
-if [ "$("$JAVA" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')" -ge 24 ] 2>/dev/null; then
-  JAVA_COMPAT=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
-fi
+# a java from PATH is installed when missing; JAVA_HOME's is taken as the launchers take it (bin/troupe-java.sh)
+[ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ] || need java openjdk-17-jre-headless
 if [ -n "$ALLOC" ] && [ -z "${JAVA_HOME:-}" ]; then need jcmd openjdk-17-jdk-headless; need jfr openjdk-17-jdk-headless; fi
 install_packages $(printf '%s\n' "${MISSING[@]}" | sort -u)
+# JAVA, and TROUPE_JAVA_COMPAT: the options JDK 24 and later need to start quietly
+. "$ROOT/bin/troupe-java.sh"
+read -ra JAVA_COMPAT <<< "$TROUPE_JAVA_COMPAT"
+# ALLOC's jcmd and jfr from the same JDK as the proxies' java, else from PATH
+JDK_BIN=$(dirname "$(readlink -f "$(command -v "$JAVA")")")
+JCMD="$JDK_BIN/jcmd"; [ -x "$JCMD" ] || JCMD=jcmd
+JFR="$JDK_BIN/jfr"; [ -x "$JFR" ] || JFR=jfr
 export PATH="$PATH:/usr/sbin"
 
 cleanup() {
