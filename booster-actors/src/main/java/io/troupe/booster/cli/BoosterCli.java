@@ -110,6 +110,11 @@ public final class BoosterCli implements Callable<Integer> {
     @Option(names = "--max_jobs", paramLabel = "N", defaultValue = "0", description = "cap of @BK_JOBS (default 0 = no cap)")
     private int maxJobs;
 
+    @Option(names = "--search_toolchain",
+            description = "ship the compiler of a -bt cc sub-work to workers that lack its toolchain, once per worker"
+                    + " (troupe.booster.ship-toolchains; workers need bubblewrap)")
+    private boolean searchToolchain;
+
     @Option(names = "--net_error_limit", paramLabel = "N",
             description = "skip a worker after N failures in a row until it answers again"
                     + " (default troupe.booster.unhealthy-after-errors, 3)")
@@ -401,6 +406,7 @@ public final class BoosterCli implements Callable<Integer> {
 
     /** The keys {@code --net_error_limit} and {@code --resource_timeout_secs} set (read by WorkActor from the config). */
     static final String NET_ERROR_LIMIT_KEY = "troupe.booster.unhealthy-after-errors";
+    static final String SHIP_TOOLCHAINS_KEY = "troupe.booster.ship-toolchains";
     static final String RESOURCE_TIMEOUT_KEY = "troupe.booster.worker-discovery-timeout";
     /** The keys {@code --max_file_size} and {@code --cluster_tls_dir} set. */
     static final String MAX_FILE_SIZE_KEY = "troupe.booster.max-file-size";
@@ -500,6 +506,9 @@ public final class BoosterCli implements Callable<Integer> {
         }
         if (clusterTlsDir != null) {
             overrides.put(CLUSTER_TLS_DIR_KEY, workDir.resolve(clusterTlsDir).toAbsolutePath().normalize().toString());
+        }
+        if (searchToolchain) {
+            overrides.put(SHIP_TOOLCHAINS_KEY, "on");
         }
         if (netErrorLimit != null) {
             overrides.put(NET_ERROR_LIMIT_KEY, Integer.toString(netErrorLimit));

@@ -57,7 +57,6 @@ final class TbsFlags {
             valued("--output_env_source_file", "the work command's environment is not written out"),
             flag("--commit_suicide", "the booster is not a daemon; it ends with its work command"),
             valued("--tool_chain_json_file", "toolchains are found by the handler and matched by key (docs/booster-execution.md)"),
-            flag("--search_toolchain", "toolchains are found by the handler and matched by key (docs/booster-execution.md)"),
             flag("--batch_mode -bm", "every booster runs its own work"),
             flag("--directives", PUMP),
             flag("--global_slots -gs", "local slots belong to one work"),

@@ -1,9 +1,12 @@
 package io.troupe.booster.client;
 
+import io.troupe.booster.toolchain.ToolchainShipper;
+import io.troupe.booster.toolchain.Toolchains;
 import io.troupe.booster.worker.SubWorkExecutor;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.Address;
@@ -151,6 +154,8 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
 
     private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {}
 
+    private record ToolchainShipped(ToolchainShipper.Shipped shipped) implements Command {}
+
     /** A dispatched attempt not yet released: its id on the worker, and who hears if the worker dies. */
     private record Dispatched(String attemptId, ActorRef<WorkerLost> lostTo) {}
 
@@ -183,6 +188,14 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
     private Snapshot lastPushed;
     /** some worker has been usable: from then on "no worker" means busy or banned, not "not known yet" */
     private boolean everUsable;
+    /** how long one toolchain shipping may take; null when toolchains are not shipped (troupe.booster.ship-toolchains) */
+    private final Duration shipTimeout;
+    private final ActorRef<ToolchainShipper.Shipped> shippedReplies;
+    /** (worker, key) pairs being shipped, or whose shipping failed: each is tried once per directory */
+    private final Set<List<Object>> shipTried = new HashSet<>();
+    /** (worker, key) pairs being shipped now */
+    private final Set<List<Object>> shipping = new HashSet<>();
+    private int shipments;
 
     /**
      * @param unhealthyAfter network errors in a row that make a worker unhealthy
@@ -194,19 +207,24 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
 
     /** A booster's directory, set from {@code config} ({@code troupe.booster.unhealthy-after-errors}, the load-report interval). */
     public static Behavior<Command> create(com.typesafe.config.Config config, int perWorkerLimit) {
-        return create(config.getInt("troupe.booster.unhealthy-after-errors"),
-                config.getDuration("troupe.worker.load-report-interval"), perWorkerLimit);
+        Duration shipTimeout = config.getBoolean("troupe.booster.ship-toolchains")
+                ? config.getDuration("troupe.booster.ship-toolchain-timeout") : null;
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new WorkerDirectory(context, timers,
+                config.getInt("troupe.booster.unhealthy-after-errors"),
+                config.getDuration("troupe.worker.load-report-interval"), perWorkerLimit, shipTimeout)));
     }
 
     /** @param perWorkerLimit most sub-works of this booster on one worker at once, TBS {@code -l} (0 = no limit) */
     public static Behavior<Command> create(int unhealthyAfter, Duration pollInterval, int perWorkerLimit) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-                new WorkerDirectory(context, timers, unhealthyAfter, pollInterval, perWorkerLimit)));
+                new WorkerDirectory(context, timers, unhealthyAfter, pollInterval, perWorkerLimit, null)));
     }
 
     private WorkerDirectory(ActorContext<Command> context, TimerScheduler<Command> timers, int unhealthyAfter,
-            Duration pollInterval, int perWorkerLimit) {
+            Duration pollInterval, int perWorkerLimit, Duration shipTimeout) {
         super(context);
+        this.shipTimeout = shipTimeout;
+        this.shippedReplies = context.messageAdapter(ToolchainShipper.Shipped.class, ToolchainShipped::new);
         this.table = new WorkerTable<>(unhealthyAfter, perWorkerLimit);
         long prefer = context.getSystem().settings().config().getBytes("troupe.booster.prefer-holder-bytes");
         this.preferHolderBytes = prefer <= 0 ? Long.MAX_VALUE : prefer;
@@ -244,6 +262,7 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
                 .onMessage(ReachabilityChanged.class, this::onReachabilityChanged)
                 .onMessage(WorkerTerminated.class, this::onWorkerTerminated)
                 .onMessage(MemberChanged.class, this::onMemberChanged)
+                .onMessage(ToolchainShipped.class, this::onToolchainShipped)
                 .build();
     }
 
@@ -279,11 +298,14 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
      */
     private boolean dispatchNow(Dispatch dispatch) {
         Map<String, Long> blobs = blobsOf(dispatch.execute());
+        Set<String> keys = toolchainsOf(dispatch.execute());
+        int shipping = keys.isEmpty() || shipTimeout == null ? 0 : ship(keys);
         WorkerTable.Choice<ActorRef<SubWorkExecutor.Command>> choice =
                 table.choose(dispatch.subWorkId(), worker -> !unreachable.contains(worker.path().address()),
-                        toolchainsOf(dispatch.execute()), worker -> holdings.bytesHeld(worker, blobs), preferHolderBytes);
+                        keys, worker -> holdings.bytesHeld(worker, blobs), preferHolderBytes);
         if (choice.worker().isEmpty()) {
-            dispatch.replyTo().tell(new NoWorker(choice.reason(), !everUsable));
+            dispatch.replyTo().tell(new NoWorker(choice.reason() + (shipping == 0 ? ""
+                    : " (being shipped to " + shipping + " of them: troupe.booster.ship-toolchains)"), !everUsable));
             return true;
         }
         ActorRef<SubWorkExecutor.Command> worker = choice.worker().get();
@@ -308,6 +330,47 @@ public final class WorkerDirectory extends AbstractBehavior<WorkerDirectory.Comm
                 it.remove();
             }
         }
+    }
+
+    /**
+     * Starts shipping {@code keys} to the reachable workers that lack them and were not tried yet, when this
+     * booster knows a compiler of its own with the key.
+     *
+     * @return how many shippings of these keys are under way
+     */
+    private int ship(Set<String> keys) {
+        int underWay = 0;
+        for (String key : keys) {
+            java.util.Optional<java.nio.file.Path> compiler = Toolchains.binaryOf(key);
+            if (compiler.isEmpty()) {
+                continue;
+            }
+            for (ActorRef<SubWorkExecutor.Command> worker : table.lacking(Set.of(key))) {
+                if (!unreachable.contains(worker.path().address()) && shipTried.add(List.of(worker, key))) {
+                    getContext().spawn(ToolchainShipper.create(worker, key, compiler.get(), shipTimeout, shippedReplies),
+                            "ship-toolchain-" + ++shipments);
+                    underWay++;
+                    shipping.add(List.of(worker, key));
+                } else if (shipping.contains(List.of(worker, key))) {
+                    underWay++;
+                }
+            }
+        }
+        return underWay;
+    }
+
+    private Behavior<Command> onToolchainShipped(ToolchainShipped answer) {
+        ToolchainShipper.Shipped shipped = answer.shipped();
+        shipping.remove(List.of(shipped.worker(), shipped.key()));
+        if (shipped.error() != null) {
+            getContext().getLog().warn("toolchain {} not shipped to worker {}: {}", shipped.key(),
+                    shipped.worker().path().address(), shipped.error());
+            return this;
+        }
+        getContext().getLog().info("worker {} holds the shipped toolchain {}", shipped.worker().path().address(),
+                shipped.key());
+        table.addToolchain(shipped.worker(), shipped.key());
+        return afterChange();
     }
 
     private static Set<String> toolchainsOf(SubWorkExecutor.Execute execute) {

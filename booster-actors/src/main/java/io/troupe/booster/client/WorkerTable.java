@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -101,6 +102,27 @@ final class WorkerTable<W> {
         if (e != null) {
             e.toolchains = Set.copyOf(keys);
         }
+    }
+
+    /** A worker holds {@code key} from now on (a toolchain was shipped to it), before its next load report says so. */
+    void addToolchain(W worker, String key) {
+        Entry e = workers.get(worker);
+        if (e != null && !e.toolchains.contains(key)) {
+            Set<String> keys = new java.util.HashSet<>(e.toolchains);
+            keys.add(key);
+            e.toolchains = Set.copyOf(keys);
+        }
+    }
+
+    /** Usable workers that have reported their toolchains and lack some of {@code keys}. */
+    List<W> lacking(Set<String> keys) {
+        List<W> found = new java.util.ArrayList<>();
+        workers.forEach((worker, e) -> {
+            if (usable(e) && !e.toolchains.containsAll(keys)) {
+                found.add(worker);
+            }
+        });
+        return found;
     }
 
     /** Whether the worker's last load report said it is draining: then it is not chosen. */

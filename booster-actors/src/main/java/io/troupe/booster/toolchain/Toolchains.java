@@ -32,6 +32,8 @@ public final class Toolchains {
     private record Cached(long modified, long size, ToolchainKey key) {}
 
     private static final Map<Path, Cached> CACHE = new ConcurrentHashMap<>();
+    /** key → a binary of this machine that has it, for shipping it to workers that lack it */
+    private static final Map<String, Path> BINARIES = new ConcurrentHashMap<>();
 
     /**
      * What a worker holds.
@@ -59,6 +61,7 @@ public final class Toolchains {
         long modified = attributes.lastModifiedTime().toMillis();
         Cached cached = CACHE.get(real);
         if (cached != null && cached.modified() == modified && cached.size() == attributes.size()) {
+            BINARIES.put(cached.key().key(), real);
             return cached.key();
         }
         String version = firstLine(run(real, "--version"), binary);
@@ -70,7 +73,13 @@ public final class Toolchains {
         String target = firstLine(run(real, "-dumpmachine"), binary);
         ToolchainKey key = new ToolchainKey(version, target, Digests.of(real));
         CACHE.put(real, new Cached(modified, attributes.size(), key));
+        BINARIES.put(key.key(), real);
         return key;
+    }
+
+    /** The binary of this machine whose key {@link #keyOf} last found to be {@code key}, if any. */
+    public static Optional<Path> binaryOf(String key) {
+        return Optional.ofNullable(BINARIES.get(key));
     }
 
     /** Compiler launchers that put themselves on PATH under compiler names; the compiler is further down PATH. */

@@ -187,6 +187,9 @@ final class SandboxLauncher {
      */
     boolean slotCanRun(String executable) {
         Path exe = Path.of(executable);
+        if (exe.isAbsolute() && exe.normalize().startsWith(ShippedToolchains.dirOf(sandboxRoot))) {
+            return false; // a shipped toolchain runs with mounts of its own (ShippedToolchains#overlay)
+        }
         return plan().bwrap() == null || !exe.isAbsolute() || !exe.normalize().startsWith("/tmp");
     }
 
@@ -234,9 +237,19 @@ final class SandboxLauncher {
                     "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--ro-bind", "/", "/", "--dev", "/dev",
                     "--proc", "/proc", "--bind", root.resolve("tmp").toString(), "/tmp"));
             List<Path> mounted = new ArrayList<>();
-            // /tmp is the run's own: a program configured under the host's /tmp (a toolchain) stays visible
             Path exe = Path.of(argv.get(0));
-            if (exe.isAbsolute() && exe.getParent() != null && exe.getParent().getNameCount() > 0
+            ShippedToolchains.Overlay shipped = perProcess && exe.isAbsolute() ? ShippedToolchains.overlay(exe, sandboxRoot) : null;
+            if (shipped != null) {
+                command.addAll(List.of("--ro-bind", shipped.home().toString(), shipped.home().toString()));
+                mounted.add(shipped.home());
+                // the shipped C library runs with its own loader, in this namespace only
+                if (shipped.loader() != null) {
+                    command.addAll(List.of("--ro-bind", shipped.loader().toString(), shipped.interpreter()));
+                }
+                command.addAll(List.of("--setenv", "LD_LIBRARY_PATH", shipped.libraries().toString()));
+            }
+            // /tmp is the run's own: a program configured under the host's /tmp (a toolchain) stays visible
+            if (shipped == null && exe.isAbsolute() && exe.getParent() != null && exe.getParent().getNameCount() > 0
                     && Files.isDirectory(exe.getParent())) {
                 command.addAll(List.of("--ro-bind", exe.getParent().toString(), exe.getParent().toString()));
                 mounted.add(exe.getParent());

@@ -3,6 +3,7 @@ package io.troupe.booster.worker;
 import com.typesafe.config.Config;
 import io.troupe.api.CborSerializable;
 import io.troupe.booster.toolchain.Toolchains;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -402,6 +403,38 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         DRAINING
     }
 
+    /**
+     * Install a toolchain shipped by a booster (a {@link io.troupe.booster.toolchain.ToolchainBundle}) and hold its
+     * key from then on. Answered {@link ToolchainNeeds} while the content store lacks some of its files (the booster
+     * sends them with {@link Offer}, {@code installId} as the sub-work id, and asks again), then
+     * {@link ToolchainInstalled}.
+     *
+     * @param installId names this install in the answers and in the {@link Offer}
+     * @param key the toolchain key the driver must answer with
+     * @param driver the driver's path among {@code files}
+     * @param interpreter the ELF interpreter the bundle's loader is mounted over, or null
+     * @param files the bundle's files, by digest
+     */
+    public record InstallToolchain(String installId, String key, String driver, String interpreter,
+            List<InputFile> files, ActorRef<InstallReply> replyTo) implements Command, CborSerializable {
+        public InstallToolchain {
+            files = List.copyOf(files);
+        }
+    }
+
+    /** Answer to {@link InstallToolchain}. */
+    public interface InstallReply extends CborSerializable {}
+
+    /** The worker's content store lacks these blobs of the toolchain. */
+    public record ToolchainNeeds(String installId, List<String> missing) implements InstallReply {}
+
+    /** The toolchain is installed ({@code error} null) or cannot be, and why. */
+    public record ToolchainInstalled(String installId, String key, String error) implements InstallReply {}
+
+    /** A shipped toolchain's directory was made and its driver checked, or not. */
+    private record ToolchainReady(InstallToolchain request, Path driver, Throwable error)
+            implements Command, NoSerializationVerificationNeeded {}
+
     /** The compilers named by {@code troupe.worker.toolchains} were probed. */
     private record ToolchainsProbed(Toolchains.Probe probe, Throwable error) implements Command, NoSerializationVerificationNeeded {}
 
@@ -452,6 +485,9 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     /** the load as of the last change, read by Executions (on their blocking tasks) for their answers */
     private final AtomicReference<Load> loadView = new AtomicReference<>();
     private final CasService cas;
+    private final ShippedToolchains shipped;
+    /** troupe.worker.accept-toolchains: whether boosters may ship compilers here */
+    private final boolean acceptsToolchains;
     private int running;
     /**
      * Runs ended ({@link Load#freed()}), each counted once by whoever comes first: the run as it answers (its
@@ -519,6 +555,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("troupe.blocking-dispatcher"));
         this.address = context.getSystem().address().toString();
         this.cas = CasService.open(context, settings, blocking);
+        this.shipped = new ShippedToolchains(settings.sandboxRoot(), cas.store(), launcher);
+        this.acceptsToolchains = context.getSystem().settings().config().getBoolean("troupe.worker.accept-toolchains");
         loadView.set(load());
         com.typesafe.config.Config config = context.getSystem().settings().config();
         this.heartbeat = config.hasPath("troupe.worker.heartbeat-interval")
@@ -541,8 +579,13 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         // view of this worker already lists its toolchains
         String path = System.getenv("PATH");
         boolean defaults = toolchainNames.isEmpty();
-        context.pipeToSelf(CompletableFuture.supplyAsync(() -> Toolchains.probe(
-                        defaults ? Toolchains.defaultNames(path) : toolchainNames, path, defaults), blocking),
+        context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
+                    Toolchains.Probe probe = Toolchains.probe(defaults ? Toolchains.defaultNames(path) : toolchainNames,
+                            path, defaults);
+                    Map<String, Path> held = new java.util.LinkedHashMap<>(acceptsToolchains ? shipped.installed() : Map.of());
+                    held.putAll(probe.held());
+                    return new Toolchains.Probe(held, probe.problems());
+                }, blocking),
                 ToolchainsProbed::new);
     }
 
@@ -568,6 +611,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
                 .onMessage(Execute.class, this::onExecute)
                 .onMessage(GetLoad.class, this::onGetLoad)
                 .onMessage(Offer.class, this::onOffer)
+                .onMessage(InstallToolchain.class, this::onInstallToolchain)
+                .onMessage(ToolchainReady.class, this::onToolchainReady)
                 .onMessage(Fetch.class, this::onFetch)
                 .onMessage(GetCasStats.class, this::onGetCasStats)
                 .onMessage(ExecutionEnded.class, this::onExecutionEnded)
@@ -633,6 +678,54 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
 
     private Behavior<Command> onOffer(Offer offer) {
         cas.offer(offer);
+        return this;
+    }
+
+    private Behavior<Command> onInstallToolchain(InstallToolchain request) {
+        if (toolchains.containsKey(request.key())) {
+            request.replyTo().tell(new ToolchainInstalled(request.installId(), request.key(), null));
+            return this;
+        }
+        String refused = !acceptsToolchains ? "worker " + address + " does not run shipped toolchains"
+                + " (troupe.worker.accept-toolchains = off)" : ShippedToolchains.refusal(request, settings.maxFileBytes());
+        if (refused != null) {
+            request.replyTo().tell(new ToolchainInstalled(request.installId(), request.key(), refused));
+            return this;
+        }
+        List<String> missing = cas.missing(request.files());
+        if (!missing.isEmpty()) {
+            request.replyTo().tell(new ToolchainNeeds(request.installId(), missing));
+            return this;
+        }
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
+            try {
+                return shipped.install(request);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, blocking), (driver, error) -> new ToolchainReady(request, driver, error));
+        return this;
+    }
+
+    private Behavior<Command> onToolchainReady(ToolchainReady ready) {
+        InstallToolchain request = ready.request();
+        if (ready.error() != null) {
+            Throwable cause = ready.error() instanceof java.util.concurrent.CompletionException && ready.error().getCause() != null
+                    ? ready.error().getCause() : ready.error();
+            if (cause instanceof java.io.UncheckedIOException unchecked) {
+                cause = unchecked.getCause();
+            }
+            getContext().getLog().warn("worker cannot install the shipped toolchain {}: {}", request.key(), cause.getMessage());
+            request.replyTo().tell(new ToolchainInstalled(request.installId(), request.key(),
+                    "worker " + address + " cannot install toolchain " + request.key() + ": " + cause.getMessage()));
+            return this;
+        }
+        Map<String, Path> held = new java.util.LinkedHashMap<>(toolchains);
+        held.put(request.key(), ready.driver());
+        toolchains = Map.copyOf(held);
+        loadView.set(load());
+        getContext().getLog().info("worker installed the shipped toolchain {} in {}", request.key(), ready.driver());
+        request.replyTo().tell(new ToolchainInstalled(request.installId(), request.key(), null));
         return this;
     }
 

@@ -84,6 +84,8 @@ class TbsFlagsTest {
                 lastCli.get().controllerRemainTime()), "--controller_remain_time", "45"));
         rows.put("--controller_no_wait", row((s, e) -> assertEquals(java.time.Duration.ZERO,
                 lastCli.get().controllerRemainTime()), "--controller_no_wait", "--controller_remain_time", "45"));
+        rows.put("--search_toolchain", row((s, e) -> assertTrue(s.config(com.typesafe.config.ConfigFactory.load())
+                .getBoolean(BoosterCli.SHIP_TOOLCHAINS_KEY)), "--search_toolchain"));
         rows.put("--net_error_limit", row((s, e) -> assertEquals(5, s.config(com.typesafe.config.ConfigFactory.load())
                 .getInt(BoosterCli.NET_ERROR_LIMIT_KEY)), "--net_error_limit", "5"));
         rows.put("--resource_timeout_secs", row((s, e) -> assertEquals(java.time.Duration.ofSeconds(20),

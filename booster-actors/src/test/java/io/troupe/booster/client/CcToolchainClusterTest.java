@@ -148,4 +148,53 @@ class CcToolchainClusterTest {
         }
         assertTrue(Files.notExists(marker), "the worker with the other gcc version compiled something");
     }
+    @Test
+    void withShippingOnTheClientsCompilerIsShippedToAWorkerThatLacksIt() throws Exception {
+        Path marker = tmp.resolve("fake-gcc-ran");
+        Path fake = Files.createDirectories(tmp.resolve("fake")).resolve("gcc");
+        Files.writeString(fake, "#!/bin/sh\ncase \"$1\" in\n  --version) echo 'gcc (Fake) 99.0.0'; exit 0;;\n"
+                + "  -dumpmachine) exec /usr/bin/gcc -dumpmachine;;\nesac\ntouch '" + marker + "'\nexec /usr/bin/gcc \"$@\"\n");
+        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path dir = Files.createDirectories(tmp.resolve("client"));
+        Files.writeString(dir.resolve("unit.c"), "int twice(int x) { return 2 * x; }\n");
+
+        ActorTestKit worker = node("worker", "w-fake", "troupe.worker.toolchains = [\"" + fake + "\"]\n"
+                + "troupe.worker.accept-toolchains = on");
+        ActorTestKit booster = node("booster", "b", "troupe.booster.ship-toolchains = on");
+        worker.spawn(SubWorkExecutor.create(), "worker");
+        join(worker, worker);
+        join(booster, worker);
+        awaitWorkers(booster, 1);
+
+        // the first compile finds no worker with the client's gcc: it runs locally, and the gcc starts travelling
+        WorkSettings localAllowed = new WorkSettings("cc", "cc-ship", "ccs1", null, false, null, false, false,
+                0, 2, 0, 30, List.of(), dir, Map.of("PATH", System.getenv("PATH")), null);
+        TestProbe<WorkActor.Event> firstEvents = booster.createTestProbe();
+        ActorRef<WorkActor.Command> first = booster.spawn(WorkActor.create(localAllowed, new CcHandler(),
+                WorkActor.Launch.EXTERNAL, firstEvents.getRef()), "work-1");
+        firstEvents.expectMessageClass(WorkActor.Ready.class, Duration.ofSeconds(30));
+        assertEquals(0, compile(booster, first, dir, "before.o").exitCode());
+        first.tell(new WorkActor.WorkCommandExited(0));
+        WorkActor.Summary summary = firstEvents.expectMessageClass(WorkActor.Finished.class, Duration.ofSeconds(30)).summary();
+        assertEquals(Map.of(FallbackReason.TOOLCHAIN_MISMATCH, 1), summary.fallbacks());
+
+        // once it is installed, compiles run on that worker (--no_local: only a remote run succeeds)
+        WorkSettings remoteOnly = new WorkSettings("cc", "cc-ship", "ccs2", null, false, null, false, true,
+                0, 2, 0, 30, List.of(), dir, Map.of("PATH", System.getenv("PATH")), null);
+        TestProbe<WorkActor.Event> events = booster.createTestProbe();
+        ActorRef<WorkActor.Command> work = booster.spawn(WorkActor.create(remoteOnly, new CcHandler(),
+                WorkActor.Launch.EXTERNAL, events.getRef()), "work-2");
+        events.expectMessageClass(WorkActor.Ready.class, Duration.ofSeconds(30));
+        TestProbe<Object> until = booster.createTestProbe();
+        until.awaitAssert(Duration.ofSeconds(60), Duration.ofMillis(300), () -> {
+            ExecutorGateway.SubWorkReply reply = compile(booster, work, dir, "shipped.o");
+            assertEquals(0, reply.exitCode(), new String(reply.stderr(), StandardCharsets.UTF_8));
+            return null;
+        });
+        Process local = new ProcessBuilder("gcc", "-O2", "-c", "unit.c", "-o", "local.o").directory(dir.toFile()).start();
+        assertTrue(local.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, local.exitValue());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("local.o")), Files.readAllBytes(dir.resolve("shipped.o")));
+        assertTrue(Files.notExists(marker), "the worker ran its own gcc of the other version");
+    }
 }

@@ -46,6 +46,24 @@ class WorkerTableToolchainTest {
     }
 
     @Test
+    void workersLackingAKeyAreListedUntilItIsShippedToThem() {
+        WorkerTable<String> table = new WorkerTable<>(3);
+        table.setMembers(Set.of("a", "b", "silent"));
+        table.reported("a", 4, 4, 10, 0);
+        table.toolchains("a", List.of("K99"));
+        table.reported("b", 4, 4, 10, 0);
+        assertEquals(Set.of("a", "b"), Set.copyOf(table.lacking(Set.of("K12"))), "one that has not reported is not listed");
+        assertTrue(table.choose("s1", w -> true, Set.of("K12")).worker().isEmpty());
+
+        table.addToolchain("a", "K12");
+        assertEquals(List.of("b"), table.lacking(Set.of("K12")));
+        assertEquals(Optional.of("a"), table.choose("s2", w -> true, Set.of("K12")).worker());
+        assertEquals(Optional.of("a"), table.choose("s3", w -> true, Set.of("K99")).worker(), "it keeps its own key");
+        table.toolchains("a", List.of("K99", "K12")); // its next load report says the same
+        assertEquals(List.of("b"), table.lacking(Set.of("K12")));
+    }
+
+    @Test
     void withNoWorkersTheReasonCountsNoneWithoutTheToolchain() {
         WorkerTable.Choice<String> none = new WorkerTable<String>(3).choose("s1", w -> true, Set.of("K12"));
         assertTrue(none.worker().isEmpty());

@@ -1,0 +1,249 @@
+package io.troupe.booster.worker;
+
+import io.troupe.booster.FileTrees;
+import io.troupe.booster.cas.ContentStore;
+import io.troupe.booster.cas.Digests;
+import io.troupe.booster.toolchain.ToolchainBundle;
+import io.troupe.booster.worker.SubWorkExecutor.InputFile;
+import io.troupe.booster.worker.SubWorkExecutor.InstallToolchain;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Toolchains shipped to this worker by boosters ({@link InstallToolchain}, a {@link ToolchainBundle}): one directory
+ * per key under {@code <sandbox-root>-toolchains}, made from the content store's blobs, checked by running its
+ * driver in a sandbox, and kept across restarts. Its programs run under bubblewrap with the bundle's loader mounted
+ * over their interpreter and {@code LD_LIBRARY_PATH} on its libraries ({@link #overlay}), so a compiler built for
+ * another C library than the worker's runs with its own. Blocking methods: call them on the blocking dispatcher.
+ */
+final class ShippedToolchains {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ShippedToolchains.class);
+    private static final String KEY_FILE = "toolchain.key";
+    private static final String DRIVER_FILE = "toolchain.driver";
+    private static final String INTERPRETER_FILE = "toolchain.interpreter";
+    private static final String LOADER_NAME_FILE = "toolchain.loader";
+    private static final long PROBE_SECONDS = 30;
+
+    /**
+     * What a shipped program needs from bubblewrap: its toolchain's directory (under the host's /tmp by default,
+     * which the run does not see), its loader over {@code interpreter}, its libraries.
+     */
+    record Overlay(Path home, Path loader, String interpreter, Path libraries) {}
+
+    private final Path dir;
+    private final Path sandboxRoot;
+    private final ContentStore store;
+    private final SandboxLauncher launcher;
+
+    ShippedToolchains(Path sandboxRoot, ContentStore store, SandboxLauncher launcher) {
+        this.dir = dirOf(sandboxRoot);
+        this.sandboxRoot = sandboxRoot;
+        this.store = store;
+        this.launcher = launcher;
+    }
+
+    /** The directory of shipped toolchains beside {@code sandboxRoot}. */
+    static Path dirOf(Path sandboxRoot) {
+        return sandboxRoot.resolveSibling(sandboxRoot.getFileName() + "-toolchains");
+    }
+
+    /** Why {@code request} cannot be installed, checked without disk, or null. */
+    static String refusal(InstallToolchain request, long maxFileBytes) {
+        boolean driverListed = false;
+        for (InputFile file : request.files()) {
+            try {
+                SandboxPaths.check(file.path(), "toolchain file");
+            } catch (IllegalArgumentException e) {
+                return e.getMessage();
+            }
+            if (file.inline() || !Digests.valid(file.digest())) {
+                return "toolchain file '" + file.path() + "' has no SHA-256 digest";
+            }
+            if (file.size() > maxFileBytes) {
+                return "toolchain file '" + file.path() + "' is " + file.size()
+                        + " bytes, more than troupe.worker.max-file-size = " + maxFileBytes;
+            }
+            if (file.path().equals(request.driver())) {
+                driverListed = true;
+                if (!request.key().endsWith("sha256:" + file.digest())) {
+                    return "toolchain " + request.key() + ": its driver '" + file.path() + "' has another digest ("
+                            + file.digest() + ")";
+                }
+            }
+        }
+        if (!driverListed || !request.driver().startsWith(ToolchainBundle.ROOT + "/")) {
+            return "toolchain " + request.key() + ": its driver '" + request.driver() + "' is not among its files under "
+                    + ToolchainBundle.ROOT + "/";
+        }
+        if (request.interpreter() != null && !Path.of(request.interpreter()).isAbsolute()) {
+            return "toolchain " + request.key() + ": interpreter '" + request.interpreter() + "' is not an absolute path";
+        }
+        return null;
+    }
+
+    /**
+     * Makes the toolchain's directory (or finds it made) and checks that its driver answers with the requested key.
+     *
+     * @return the driver to run for the key
+     * @throws IOException saying why, when bubblewrap is not used, a blob is gone, or the driver answers otherwise
+     */
+    Path install(InstallToolchain request) throws IOException {
+        if (!launcher.namespaced()) {
+            throw new IOException("this worker runs sub-works without bubblewrap, so it cannot run a shipped toolchain"
+                    + " (docs/security.md)");
+        }
+        if (request.interpreter() != null && !Files.exists(Path.of(request.interpreter()))) {
+            throw new IOException("this worker has no " + request.interpreter() + " for the toolchain's loader to be"
+                    + " mounted over");
+        }
+        Path target = dir.resolve(Digests.of(request.key().getBytes(StandardCharsets.UTF_8)).substring(0, 32));
+        if (Files.isRegularFile(target.resolve(KEY_FILE))) {
+            return target.resolve(request.driver());
+        }
+        Files.createDirectories(dir);
+        Path made = Files.createTempDirectory(dir, ".installing-");
+        try {
+            for (InputFile file : request.files()) {
+                Path path = made.resolve(file.path());
+                Files.createDirectories(path.getParent());
+                if (!store.materialize(file.digest(), path, true)) {
+                    throw new IOException("the worker's content store no longer holds " + file.digest() + " ("
+                            + file.path() + ")");
+                }
+                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(file.executable() ? "r-xr-xr-x" : "r--r--r--"));
+            }
+            try (var tree = Files.walk(made)) {
+                for (Path each : (Iterable<Path>) tree.filter(Files::isDirectory)::iterator) {
+                    Files.setPosixFilePermissions(each, PosixFilePermissions.fromString("rwxr-xr-x"));
+                }
+            }
+            if (request.interpreter() != null) {
+                // bubblewrap mounts over the file itself, not over a link to it (/lib64 is one on merged-/usr systems)
+                Files.writeString(made.resolve(INTERPRETER_FILE), Path.of(request.interpreter()).toRealPath().toString());
+                Files.writeString(made.resolve(LOADER_NAME_FILE), Path.of(request.interpreter()).getFileName().toString());
+            }
+            Files.writeString(made.resolve(DRIVER_FILE), request.driver());
+            Path driver = target.resolve(request.driver());
+            // checked where it will run: the answer depends on the directory's name (gcc's relative prefix)
+            Files.move(made, target, StandardCopyOption.ATOMIC_MOVE);
+            made = null;
+            String answered = keyOf(driver);
+            if (!answered.equals(request.key())) {
+                throw new IOException("the shipped toolchain's driver answers as " + answered + ", not "
+                        + request.key());
+            }
+            Files.writeString(target.resolve(KEY_FILE), request.key());
+            return driver;
+        } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
+            // another booster installed it meanwhile
+            if (Files.isRegularFile(target.resolve(KEY_FILE))) {
+                return target.resolve(request.driver());
+            }
+            throw new IOException("toolchain directory " + target + " is being made by another install", e);
+        } catch (IOException | RuntimeException e) {
+            FileTrees.deleteTree(made != null ? made : target);
+            throw e;
+        } finally {
+            if (made != null && Files.exists(made)) {
+                FileTrees.deleteTree(made);
+            }
+        }
+    }
+
+    /** The toolchains installed earlier (before a restart), key → driver; empty when bubblewrap is not used. */
+    Map<String, Path> installed() {
+        Map<String, Path> found = new LinkedHashMap<>();
+        if (!Files.isDirectory(dir) || !launcher.namespaced()) {
+            return found;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                if (Files.isRegularFile(entry.resolve(KEY_FILE)) && Files.isRegularFile(entry.resolve(DRIVER_FILE))) {
+                    found.put(Files.readString(entry.resolve(KEY_FILE)), entry.resolve(Files.readString(entry.resolve(DRIVER_FILE))));
+                } else {
+                    FileTrees.deleteTree(entry); // an install cut short
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot read the shipped toolchains in {}: {}", dir, e.toString());
+        }
+        return found;
+    }
+
+    /** The overlay for {@code executable} when it is a shipped toolchain's program, else null. */
+    static Overlay overlay(Path executable, Path sandboxRoot) {
+        Path toolchains = dirOf(sandboxRoot);
+        Path exe = executable.normalize();
+        if (!exe.startsWith(toolchains) || exe.getNameCount() <= toolchains.getNameCount()) {
+            return null;
+        }
+        Path home = toolchains.resolve(exe.getName(toolchains.getNameCount()));
+        Path interpreterFile = home.resolve(INTERPRETER_FILE);
+        try {
+            String interpreter = Files.isRegularFile(interpreterFile) ? Files.readString(interpreterFile).strip() : null;
+            Path loader = interpreter == null ? null
+                    : home.resolve(ToolchainBundle.LOADER).resolve(Files.readString(home.resolve(LOADER_NAME_FILE)).strip());
+            return new Overlay(home, loader, interpreter, home.resolve(ToolchainBundle.LIB));
+        } catch (IOException e) {
+            return new Overlay(home, null, null, home.resolve(ToolchainBundle.LIB));
+        }
+    }
+
+    /** The key the driver answers with, run as sub-works run. */
+    private String keyOf(Path driver) throws IOException {
+        String version = firstLine(runInSandbox(List.of(driver.toString(), "--version")));
+        String program = driver.getFileName().toString();
+        if (version.startsWith(program + " ")) {
+            version = version.substring(program.length() + 1).trim();
+        }
+        String target = firstLine(runInSandbox(List.of(driver.toString(), "-dumpmachine")));
+        return new io.troupe.booster.toolchain.ToolchainKey(version, target, Digests.of(driver)).key();
+    }
+
+    private static String firstLine(String text) {
+        String line = text.strip();
+        int end = line.indexOf('\n');
+        return (end < 0 ? line : line.substring(0, end)).strip();
+    }
+
+    private String runInSandbox(List<String> argv) throws IOException {
+        Path root = SandboxDirs.newRoot(sandboxRoot, "execution-toolchain");
+        Files.createDirectories(root);
+        try {
+            Process process = launcher.builder(argv, root, root).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            byte[] output;
+            try (InputStream in = process.getInputStream()) {
+                output = in.readNBytes(1 << 16);
+            }
+            if (!process.waitFor(PROBE_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IOException(argv + " did not answer within " + PROBE_SECONDS + " s");
+            }
+            String text = new String(output, StandardCharsets.UTF_8);
+            if (process.exitValue() != 0) {
+                throw new IOException("the shipped " + argv.get(0) + " " + argv.get(1) + " exited " + process.exitValue()
+                        + ": " + text.strip());
+            }
+            return text;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while probing " + argv.get(0), e);
+        } catch (SandboxRun.StepFailure e) {
+            throw new IOException(e.getMessage(), e);
+        } finally {
+            FileTrees.deleteTree(root);
+        }
+    }
+}

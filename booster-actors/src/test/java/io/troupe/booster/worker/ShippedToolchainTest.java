@@ -1,0 +1,187 @@
+package io.troupe.booster.worker;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.troupe.booster.cas.CasStreams;
+import io.troupe.booster.cas.Digests;
+import io.troupe.booster.toolchain.ToolchainBundle;
+import io.troupe.booster.toolchain.Toolchains;
+import io.troupe.booster.worker.SubWorkExecutor.InputFile;
+import io.troupe.booster.worker.SubWorkExecutor.InstallReply;
+import io.troupe.booster.worker.SubWorkExecutor.InstallToolchain;
+import io.troupe.booster.worker.SubWorkExecutor.ToolchainInstalled;
+import io.troupe.booster.worker.SubWorkExecutor.ToolchainNeeds;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.stream.Materializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A toolchain shipped to a worker that lacks it: the bundle holds the driver, its programs, their libraries and
+ * loader; the worker installs it from its content store, answers with the key, compiles with it (the object equals
+ * a local compile's), keeps it across a restart, and refuses a bundle whose driver is not the key's.
+ */
+@Tag("process")
+class ShippedToolchainTest {
+
+    @TempDir
+    Path tmp;
+
+    private ActorTestKit kit;
+
+    @AfterEach
+    void stop() {
+        if (kit != null) {
+            kit.shutdownTestKit();
+        }
+    }
+
+    @Test
+    void theBundleHoldsTheDriverItsProgramsTheirLibrariesAndTheLoader() throws Exception {
+        Path gcc = Path.of("/usr/bin/gcc").toRealPath();
+        ToolchainBundle bundle = ToolchainBundle.of(Path.of("/usr/bin/gcc"));
+        assertEquals(ToolchainBundle.ROOT + gcc, bundle.driver());
+        Set<String> paths = bundle.files().stream().map(InputFile::path).collect(Collectors.toSet());
+        String cc1 = run("gcc", "-print-prog-name=cc1").strip();
+        assertTrue(paths.contains(ToolchainBundle.ROOT + cc1), paths.toString());
+        assertTrue(paths.contains(ToolchainBundle.ROOT + Path.of(cc1).resolveSibling("as")), "as beside cc1: " + paths);
+        assertTrue(paths.contains(ToolchainBundle.LIB + "/libc.so.6"), paths.toString());
+        assertTrue(bundle.interpreter().startsWith("/") && Files.exists(Path.of(bundle.interpreter())), bundle.interpreter());
+        assertTrue(paths.contains(ToolchainBundle.LOADER + "/" + Path.of(bundle.interpreter()).getFileName()), paths.toString());
+        for (InputFile file : bundle.files()) {
+            Path local = bundle.localFiles().get(file.digest());
+            assertEquals(Digests.of(local), file.digest(), file.path());
+            assertEquals(Files.size(local), file.size(), file.path());
+        }
+        InputFile driver = bundle.files().stream().filter(f -> f.path().equals(bundle.driver())).findFirst().orElseThrow();
+        assertTrue(Toolchains.keyOf(gcc).key().endsWith("sha256:" + driver.digest()));
+    }
+
+    @Test
+    void aWorkerInstallsAShippedToolchainCompilesWithItAndKeepsIt() throws Exception {
+        Path fake = Files.createDirectories(tmp.resolve("bin")).resolve("gcc");
+        Files.writeString(fake, "#!/bin/sh\ncase \"$1\" in\n  --version) echo 'gcc (Fake) 99.0.0';;\n"
+                + "  -dumpmachine) echo x86_64-linux-gnu;;\n  *) echo 'the fake gcc ran' >&2; exit 3;;\nesac\n");
+        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
+        String key = Toolchains.keyOf(Path.of("/usr/bin/gcc")).key();
+        ToolchainBundle bundle = ToolchainBundle.of(Path.of("/usr/bin/gcc"));
+        kit = ActorTestKit.create("troupe", ConfigFactory.parseString("pekko.actor.serialize-messages = on\n"
+                + "troupe.worker.accept-toolchains = on\n"
+                + "troupe.worker.sandbox-root = \"" + tmp.resolve("sandboxes") + "\"").withFallback(ConfigFactory.load()));
+        WorkerSettings settings = WorkerSettings.fromConfig(kit.system().settings().config().getConfig("troupe.worker"));
+        ActorRef<SubWorkExecutor.Command> worker = kit.spawn(SubWorkExecutor.create(settings, List.of(fake.toString())),
+                "worker");
+        TestProbe<InstallReply> installs = kit.createTestProbe();
+
+        // a driver whose digest is not the key's is refused before anything is sent
+        String otherKey = key.substring(0, key.lastIndexOf("sha256:") + 7) + "0".repeat(64);
+        worker.tell(new InstallToolchain("bad", otherKey, bundle.driver(), bundle.interpreter(), bundle.files(), installs.getRef()));
+        ToolchainInstalled refused = installs.expectMessageClass(ToolchainInstalled.class, Duration.ofSeconds(20));
+        assertTrue(refused.error() != null && refused.error().contains("has another digest"), String.valueOf(refused.error()));
+
+        worker.tell(new InstallToolchain("ship", key, bundle.driver(), bundle.interpreter(), bundle.files(), installs.getRef()));
+        ToolchainNeeds needs = installs.expectMessageClass(ToolchainNeeds.class, Duration.ofSeconds(20));
+        assertEquals(bundle.localFiles().keySet(), Set.copyOf(needs.missing()));
+        upload(worker, bundle, needs.missing());
+        worker.tell(new InstallToolchain("ship", key, bundle.driver(), bundle.interpreter(), bundle.files(), installs.getRef()));
+        ToolchainInstalled installed = installs.expectMessageClass(ToolchainInstalled.class, Duration.ofSeconds(60));
+        assertNull(installed.error());
+        TestProbe<SubWorkExecutor.Load> loads = kit.createTestProbe();
+        worker.tell(new SubWorkExecutor.GetLoad(loads.getRef()));
+        assertTrue(loads.receiveMessage(Duration.ofSeconds(20)).toolchains().contains(key));
+
+        // a compile with the shipped gcc equals the local one
+        Path dir = Files.createDirectories(tmp.resolve("unit"));
+        Files.writeString(dir.resolve("x.c"), "static int t[4] = {1, 2, 3, 4};\nint f(int i) { return t[i & 3] * 7; }\n");
+        assertEquals("", run(dir, "gcc", "-O2", "-E", "x.c", "-o", "x.i"));
+        assertEquals("", run(dir, "gcc", "-O2", "-c", "x.i", "-o", "local.o"));
+        TestProbe<SubWorkExecutor.Reply> replies = kit.createTestProbe();
+        worker.tell(new SubWorkExecutor.Execute("compile", List.of(new SubWorkExecutor.Step("gcc",
+                SubWorkExecutor.TOOLCHAIN_PREFIX + key, List.of("-O2", "-c", "x.i", "-o", "x.o"), List.of(), List.of("x.o"))),
+                List.of(new InputFile("x.i", Files.readAllBytes(dir.resolve("x.i")), false)), 0, replies.getRef(),
+                replies.getRef()));
+        SubWorkExecutor.Reply reply = replies.expectMessageClass(SubWorkExecutor.Reply.class, Duration.ofSeconds(60));
+        assertTrue(reply instanceof SubWorkExecutor.Done, reply.toString());
+        SubWorkExecutor.StepResult result = ((SubWorkExecutor.Done) reply).results().get(0);
+        assertEquals(0, result.exitCode(), new String(result.stderr(), StandardCharsets.UTF_8));
+        assertArrayEquals(Files.readAllBytes(dir.resolve("local.o")), result.files().get(0).bytes());
+
+        // a worker started later on the same directories holds it without another shipping
+        ActorRef<SubWorkExecutor.Command> again = kit.spawn(SubWorkExecutor.create(settings, List.of(fake.toString())),
+                "worker-again");
+        loads.awaitAssert(Duration.ofSeconds(20), () -> {
+            again.tell(new SubWorkExecutor.GetLoad(loads.getRef()));
+            assertTrue(loads.receiveMessage().toolchains().contains(key));
+            return null;
+        });
+        Path home = ShippedToolchains.dirOf(settings.sandboxRoot());
+        try (var entries = Files.list(home)) {
+            assertEquals(1, entries.count(), "one directory per key in " + home);
+        }
+    }
+
+    @Test
+    void aWorkerRefusesShippedToolchainsUnlessItsOperatorAcceptsThem() throws Exception {
+        String key = Toolchains.keyOf(Path.of("/usr/bin/gcc")).key();
+        ToolchainBundle bundle = ToolchainBundle.of(Path.of("/usr/bin/gcc"));
+        kit = ActorTestKit.create("troupe", ConfigFactory.parseString("pekko.actor.serialize-messages = on\n"
+                + "troupe.worker.sandbox-root = \"" + tmp.resolve("sandboxes") + "\"").withFallback(ConfigFactory.load()));
+        ActorRef<SubWorkExecutor.Command> worker = kit.spawn(SubWorkExecutor.create(
+                WorkerSettings.fromConfig(kit.system().settings().config().getConfig("troupe.worker")),
+                List.of(tmp.resolve("none").toString())), "worker");
+        TestProbe<InstallReply> installs = kit.createTestProbe();
+        worker.tell(new InstallToolchain("ship", key, bundle.driver(), bundle.interpreter(), bundle.files(), installs.getRef()));
+        ToolchainInstalled refused = installs.expectMessageClass(ToolchainInstalled.class, Duration.ofSeconds(20));
+        assertTrue(refused.error() != null && refused.error().contains("troupe.worker.accept-toolchains = off"),
+                String.valueOf(refused.error()));
+        assertTrue(Files.notExists(ShippedToolchains.dirOf(tmp.resolve("sandboxes"))));
+    }
+
+    private void upload(ActorRef<SubWorkExecutor.Command> worker, ToolchainBundle bundle, List<String> missing) {
+        TestProbe<SubWorkExecutor.OfferReply> offers = kit.createTestProbe();
+        List<SubWorkExecutor.Blob> blobs = new ArrayList<>();
+        List<CasStreams.LocalBlob> locals = new ArrayList<>();
+        for (String digest : missing) {
+            long size = bundle.files().stream().filter(f -> f.digest().equals(digest)).findFirst().orElseThrow().size();
+            blobs.add(new SubWorkExecutor.Blob(digest, size));
+            locals.add(new CasStreams.LocalBlob(digest, bundle.localFiles().get(digest)));
+        }
+        worker.tell(new SubWorkExecutor.Offer("ship", blobs, offers.getRef()));
+        SubWorkExecutor.UploadTo to = offers.expectMessageClass(SubWorkExecutor.UploadTo.class, Duration.ofSeconds(20));
+        assertNotNull(to.sink(), to.error());
+        CasStreams.ofFiles(locals).to(to.sink().getSink()).run(Materializer.matFromSystem(kit.system()));
+        SubWorkExecutor.Uploaded uploaded = offers.expectMessageClass(SubWorkExecutor.Uploaded.class, Duration.ofSeconds(60));
+        assertNull(uploaded.error());
+    }
+
+    private static String run(String... argv) throws Exception {
+        return run(Path.of("."), argv);
+    }
+
+    private static String run(Path dir, String... argv) throws Exception {
+        Process process = new ProcessBuilder(argv).directory(dir.toFile()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue(), output);
+        return output;
+    }
+}
