@@ -156,25 +156,30 @@ public record ToolchainBundle(String driver, String interpreter, List<InputFile>
     }
 
     private static String run(List<String> argv) throws IOException {
-        Process process = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(
-                new java.io.File("/dev/null"))).start();
+        Path out = Files.createTempFile("troupe-toolchain-", ".out");
         byte[] output;
-        try (InputStream in = process.getInputStream()) {
-            output = in.readNBytes(1 << 20);
-        }
         try {
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            Process process = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(out.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            try {
+                if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                    throw new IOException(String.join(" ", argv) + " did not answer within " + TIMEOUT_SECONDS + " s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while running " + String.join(" ", argv), e);
+            } finally {
                 process.destroyForcibly();
-                throw new IOException(String.join(" ", argv) + " did not answer within " + TIMEOUT_SECONDS + " s");
             }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while running " + String.join(" ", argv), e);
-        }
-        if (process.exitValue() != 0 && !argv.get(0).equals("ldd")) {
-            throw new IOException(String.join(" ", argv) + " exited " + process.exitValue() + ": "
-                    + new String(output, StandardCharsets.UTF_8).strip());
+            try (InputStream in = Files.newInputStream(out)) {
+                output = in.readNBytes(1 << 20);
+            }
+            if (process.exitValue() != 0 && !argv.get(0).equals("ldd")) {
+                throw new IOException(String.join(" ", argv) + " exited " + process.exitValue() + ": "
+                        + new String(output, StandardCharsets.UTF_8).strip());
+            }
+        } finally {
+            Files.deleteIfExists(out);
         }
         return new String(output, StandardCharsets.UTF_8);
     }

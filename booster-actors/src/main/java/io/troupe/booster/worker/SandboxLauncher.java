@@ -217,6 +217,10 @@ final class SandboxLauncher {
             }
             command.add("--");
         }
+        Path program = Path.of(argv.get(0));
+        // a shipped toolchain runs only in a namespace of its own (ShippedToolchains#install requires bubblewrap)
+        ShippedToolchains.Overlay shipped = perProcess && plan.bwrap() != null && program.isAbsolute()
+                ? ShippedToolchains.overlay(program, sandboxRoot) : null;
         if (plan.bwrap() != null) {
             command.add(plan.bwrap());
             if (perProcess) {
@@ -238,15 +242,19 @@ final class SandboxLauncher {
                     "--proc", "/proc", "--bind", root.resolve("tmp").toString(), "/tmp"));
             List<Path> mounted = new ArrayList<>();
             Path exe = Path.of(argv.get(0));
-            ShippedToolchains.Overlay shipped = perProcess && exe.isAbsolute() ? ShippedToolchains.overlay(exe, sandboxRoot) : null;
             if (shipped != null) {
                 command.addAll(List.of("--ro-bind", shipped.home().toString(), shipped.home().toString()));
                 mounted.add(shipped.home());
-                // the shipped C library runs with its own loader, in this namespace only
                 if (shipped.loader() != null) {
+                    // the shipped C library runs with its own loader, in this namespace only; every process here loads
+                    // it, so never with a user switch, whose setpriv runs as root (ShippedToolchains#install refuses)
+                    if (plan.switchTo() != null) {
+                        throw new SandboxRun.StepFailure(Failure.NOT_ALLOWED, "a shipped toolchain with a loader of its own"
+                                + " cannot run where sub-works switch to troupe.worker.sandbox.user");
+                    }
                     command.addAll(List.of("--ro-bind", shipped.loader().toString(), shipped.interpreter()));
+                    command.addAll(List.of("--setenv", "LD_LIBRARY_PATH", shipped.libraries().toString()));
                 }
-                command.addAll(List.of("--setenv", "LD_LIBRARY_PATH", shipped.libraries().toString()));
             }
             // /tmp is the run's own: a program configured under the host's /tmp (a toolchain) stays visible
             if (shipped == null && exe.isAbsolute() && exe.getParent() != null && exe.getParent().getNameCount() > 0
@@ -276,6 +284,10 @@ final class SandboxLauncher {
         if (plan.switchTo() != null) {
             command.addAll(List.of(plan.setpriv(), "--reuid=" + plan.switchTo().uid(), "--regid=" + plan.switchTo().gid(),
                     "--clear-groups", "--no-new-privs", "--"));
+        }
+        if (shipped != null && shipped.loader() == null) {
+            // the shipped libraries for the compiler alone, after the user switch: the host's loader matches them
+            command.addAll(List.of("/usr/bin/env", "LD_LIBRARY_PATH=" + shipped.libraries()));
         }
         command.addAll(argv);
         return command;

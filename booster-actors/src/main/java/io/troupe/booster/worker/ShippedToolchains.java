@@ -34,6 +34,8 @@ final class ShippedToolchains {
     private static final String INTERPRETER_FILE = "toolchain.interpreter";
     private static final String LOADER_NAME_FILE = "toolchain.loader";
     private static final long PROBE_SECONDS = 30;
+    /** an incomplete toolchain directory older than this is an install that died */
+    private static final long STALE_INSTALL_MILLIS = 10 * 60 * 1000;
 
     /**
      * What a shipped program needs from bubblewrap: its toolchain's directory (under the host's /tmp by default,
@@ -67,6 +69,11 @@ final class ShippedToolchains {
             } catch (IllegalArgumentException e) {
                 return e.getMessage();
             }
+            if (!file.path().startsWith(ToolchainBundle.ROOT + "/") && !file.path().startsWith(ToolchainBundle.LIB + "/")
+                    && !file.path().startsWith(ToolchainBundle.LOADER + "/")) {
+                return "toolchain file '" + file.path() + "' is not under " + ToolchainBundle.ROOT + "/, "
+                        + ToolchainBundle.LIB + "/ or " + ToolchainBundle.LOADER + "/";
+            }
             if (file.inline() || !Digests.valid(file.digest())) {
                 return "toolchain file '" + file.path() + "' has no SHA-256 digest";
             }
@@ -86,8 +93,14 @@ final class ShippedToolchains {
             return "toolchain " + request.key() + ": its driver '" + request.driver() + "' is not among its files under "
                     + ToolchainBundle.ROOT + "/";
         }
-        if (request.interpreter() != null && !Path.of(request.interpreter()).isAbsolute()) {
-            return "toolchain " + request.key() + ": interpreter '" + request.interpreter() + "' is not an absolute path";
+        if (request.interpreter() != null) {
+            if (!Path.of(request.interpreter()).isAbsolute() || Path.of(request.interpreter()).getFileName() == null) {
+                return "toolchain " + request.key() + ": interpreter '" + request.interpreter() + "' is not an absolute path";
+            }
+            String loader = ToolchainBundle.LOADER + "/" + Path.of(request.interpreter()).getFileName();
+            if (request.files().stream().noneMatch(file -> file.path().equals(loader))) {
+                return "toolchain " + request.key() + ": its loader '" + loader + "' is not among its files";
+            }
         }
         return null;
     }
@@ -109,7 +122,11 @@ final class ShippedToolchains {
         }
         Path target = dir.resolve(Digests.of(request.key().getBytes(StandardCharsets.UTF_8)).substring(0, 32));
         if (Files.isRegularFile(target.resolve(KEY_FILE))) {
-            return target.resolve(request.driver());
+            return installedDriver(target);
+        }
+        if (Files.isDirectory(target) && Files.getLastModifiedTime(target).toMillis()
+                < System.currentTimeMillis() - STALE_INSTALL_MILLIS) {
+            FileTrees.deleteTree(target); // an install cut short long ago (a crash between its move and its check)
         }
         Files.createDirectories(dir);
         Path made = Files.createTempDirectory(dir, ".installing-");
@@ -128,9 +145,18 @@ final class ShippedToolchains {
                     Files.setPosixFilePermissions(each, PosixFilePermissions.fromString("rwxr-xr-x"));
                 }
             }
-            if (request.interpreter() != null) {
+            Path hostLoader = request.interpreter() == null ? null : Path.of(request.interpreter()).toRealPath();
+            Path shippedLoader = request.interpreter() == null ? null
+                    : made.resolve(ToolchainBundle.LOADER).resolve(Path.of(request.interpreter()).getFileName());
+            if (hostLoader != null && !Digests.of(hostLoader).equals(Digests.of(shippedLoader))) {
+                // mounted over the interpreter, the loader would also load the user switch (setpriv, as root)
+                if (launcher.sandboxUser() != null) {
+                    throw new IOException("its loader differs from this worker's " + request.interpreter() + " (another C"
+                            + " library), and this worker switches sub-works to troupe.worker.sandbox.user: a shipped"
+                            + " loader would run before that switch, as the worker's user");
+                }
                 // bubblewrap mounts over the file itself, not over a link to it (/lib64 is one on merged-/usr systems)
-                Files.writeString(made.resolve(INTERPRETER_FILE), Path.of(request.interpreter()).toRealPath().toString());
+                Files.writeString(made.resolve(INTERPRETER_FILE), hostLoader.toString());
                 Files.writeString(made.resolve(LOADER_NAME_FILE), Path.of(request.interpreter()).getFileName().toString());
             }
             Files.writeString(made.resolve(DRIVER_FILE), request.driver());
@@ -148,7 +174,7 @@ final class ShippedToolchains {
         } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
             // another booster installed it meanwhile
             if (Files.isRegularFile(target.resolve(KEY_FILE))) {
-                return target.resolve(request.driver());
+                return installedDriver(target);
             }
             throw new IOException("toolchain directory " + target + " is being made by another install", e);
         } catch (IOException | RuntimeException e) {
@@ -161,6 +187,10 @@ final class ShippedToolchains {
         }
     }
 
+    private static Path installedDriver(Path home) throws IOException {
+        return home.resolve(Files.readString(home.resolve(DRIVER_FILE)).strip());
+    }
+
     /** The toolchains installed earlier (before a restart), key → driver; empty when bubblewrap is not used. */
     Map<String, Path> installed() {
         Map<String, Path> found = new LinkedHashMap<>();
@@ -171,9 +201,9 @@ final class ShippedToolchains {
             for (Path entry : entries) {
                 if (Files.isRegularFile(entry.resolve(KEY_FILE)) && Files.isRegularFile(entry.resolve(DRIVER_FILE))) {
                     found.put(Files.readString(entry.resolve(KEY_FILE)), entry.resolve(Files.readString(entry.resolve(DRIVER_FILE))));
-                } else {
-                    FileTrees.deleteTree(entry); // an install cut short
                 }
+                // an incomplete one may be another worker's install under way (a shared sandbox root): install()
+                // removes it once it is old
             }
         } catch (IOException e) {
             LOG.warn("cannot read the shipped toolchains in {}: {}", dir, e.toString());
@@ -221,17 +251,21 @@ final class ShippedToolchains {
         Path root = SandboxDirs.newRoot(sandboxRoot, "execution-toolchain");
         Files.createDirectories(root);
         try {
+            Path out = root.resolve("probe.out");
             Process process = launcher.builder(argv, root, root).redirectErrorStream(true)
+                    .redirectOutput(out.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            byte[] output;
-            try (InputStream in = process.getInputStream()) {
-                output = in.readNBytes(1 << 16);
-            }
-            if (!process.waitFor(PROBE_SECONDS, TimeUnit.SECONDS)) {
+            try {
+                if (!process.waitFor(PROBE_SECONDS, TimeUnit.SECONDS)) {
+                    throw new IOException(argv + " did not answer within " + PROBE_SECONDS + " s");
+                }
+            } finally {
                 process.destroyForcibly();
-                throw new IOException(argv + " did not answer within " + PROBE_SECONDS + " s");
             }
-            String text = new String(output, StandardCharsets.UTF_8);
+            String text;
+            try (InputStream in = Files.newInputStream(out)) {
+                text = new String(in.readNBytes(1 << 16), StandardCharsets.UTF_8);
+            }
             if (process.exitValue() != 0) {
                 throw new IOException("the shipped " + argv.get(0) + " " + argv.get(1) + " exited " + process.exitValue()
                         + ": " + text.strip());

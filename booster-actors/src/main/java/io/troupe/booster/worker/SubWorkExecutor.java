@@ -593,7 +593,9 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         if (probed.error() != null) {
             getContext().getLog().warn("worker cannot probe its compilers, it offers none: {}", probed.error().toString());
         } else {
-            toolchains = probed.probe().held();
+            Map<String, Path> held = new java.util.LinkedHashMap<>(probed.probe().held());
+            held.putAll(toolchains); // a toolchain shipped while the probe ran (after a restart)
+            toolchains = Map.copyOf(held);
             probed.probe().problems().forEach(problem -> getContext().getLog().warn("worker: {}", problem));
         }
         loadView.set(load());
@@ -687,7 +689,10 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             return this;
         }
         String refused = !acceptsToolchains ? "worker " + address + " does not run shipped toolchains"
-                + " (troupe.worker.accept-toolchains = off)" : ShippedToolchains.refusal(request, settings.maxFileBytes());
+                + " (troupe.worker.accept-toolchains = off)"
+                : !launcher.namespaced() ? "worker " + address + " runs sub-works without bubblewrap, so it cannot run"
+                + " a shipped toolchain (docs/security.md)"
+                : ShippedToolchains.refusal(request, settings.maxFileBytes());
         if (refused != null) {
             request.replyTo().tell(new ToolchainInstalled(request.installId(), request.key(), refused));
             return this;

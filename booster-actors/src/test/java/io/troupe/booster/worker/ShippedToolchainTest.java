@@ -156,6 +156,43 @@ class ShippedToolchainTest {
         assertTrue(Files.notExists(ShippedToolchains.dirOf(tmp.resolve("sandboxes"))));
     }
 
+    @Test
+    void aLoaderOtherThanTheWorkersIsRefusedWhereSubWorksSwitchUser() throws Exception {
+        String key = Toolchains.keyOf(Path.of("/usr/bin/gcc")).key();
+        ToolchainBundle bundle = ToolchainBundle.of(Path.of("/usr/bin/gcc"));
+        kit = ActorTestKit.create("troupe", ConfigFactory.parseString("pekko.actor.serialize-messages = on\n"
+                + "troupe.worker.accept-toolchains = on\n"
+                + "troupe.worker.sandbox-root = \"" + tmp.resolve("sandboxes") + "\"").withFallback(ConfigFactory.load()));
+        WorkerSettings settings = WorkerSettings.fromConfig(kit.system().settings().config().getConfig("troupe.worker"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(SandboxLauncher.of(settings).sandboxUser() != null,
+                "the worker switches users only when it runs as root");
+        // another build of the loader: its bytes differ from the worker's
+        String loaderPath = ToolchainBundle.LOADER + "/" + Path.of(bundle.interpreter()).getFileName();
+        Path other = tmp.resolve("ld-other.so");
+        Files.write(other, Files.readAllBytes(Path.of(bundle.interpreter()).toRealPath()));
+        Files.write(other, new byte[] {0}, java.nio.file.StandardOpenOption.APPEND);
+        List<InputFile> files = new ArrayList<>();
+        java.util.Map<String, Path> locals = new java.util.HashMap<>(bundle.localFiles());
+        for (InputFile file : bundle.files()) {
+            files.add(file.path().equals(loaderPath)
+                    ? InputFile.byDigest(loaderPath, Digests.of(other), Files.size(other), true) : file);
+        }
+        locals.put(Digests.of(other), other);
+        ToolchainBundle changed = new ToolchainBundle(bundle.driver(), bundle.interpreter(), files, locals);
+        ActorRef<SubWorkExecutor.Command> worker = kit.spawn(SubWorkExecutor.create(settings,
+                List.of(tmp.resolve("none").toString())), "worker");
+        TestProbe<InstallReply> installs = kit.createTestProbe();
+        worker.tell(new InstallToolchain("ship", key, changed.driver(), changed.interpreter(), changed.files(), installs.getRef()));
+        upload(worker, changed, installs.expectMessageClass(ToolchainNeeds.class, Duration.ofSeconds(20)).missing());
+        worker.tell(new InstallToolchain("ship", key, changed.driver(), changed.interpreter(), changed.files(), installs.getRef()));
+        ToolchainInstalled refused = installs.expectMessageClass(ToolchainInstalled.class, Duration.ofSeconds(60));
+        assertTrue(refused.error() != null && refused.error().contains("its loader differs from this worker's"),
+                String.valueOf(refused.error()));
+        try (var entries = Files.list(ShippedToolchains.dirOf(settings.sandboxRoot()))) {
+            assertEquals(0, entries.count(), "nothing is left of the refused install");
+        }
+    }
+
     private void upload(ActorRef<SubWorkExecutor.Command> worker, ToolchainBundle bundle, List<String> missing) {
         TestProbe<SubWorkExecutor.OfferReply> offers = kit.createTestProbe();
         List<SubWorkExecutor.Blob> blobs = new ArrayList<>();
