@@ -94,22 +94,8 @@ node_conf() {
 }
 # $1 = label, $2 = extra config of both nodes: starts two worker nodes in one cluster, sets p1 (the seed's port)
 start_workers() {
-  local a1 a2 p2
   node_conf "$1-1" "$2"; node_conf "$1-2" "$2"
-  p1=$(free_port 17655); a1=$(free_port 18721)
-  "$repo/bin/cluster-node" --conf "$work/conf-$1-1" --roles worker --port "$p1" --admin "127.0.0.1:$a1" >"$work/$1-node1.log" 2>&1 &
-  pids+=($!); node_pids=($!)
-  wait_ready "$a1" "$work/$1-node1.log" "${pids[-1]}"
-  p2=$(free_port $((p1 + 1))); a2=$(free_port $((a1 + 1)))
-  "$repo/bin/cluster-node" --conf "$work/conf-$1-2" --roles worker --port "$p2" --admin "127.0.0.1:$a2" --seed "127.0.0.1:$p1" \
-    >"$work/$1-node2.log" 2>&1 &
-  pids+=($!); node_pids+=($!)
-  wait_ready "$a2" "$work/$1-node2.log" "${pids[-1]}"
-  for _ in $(seq 120); do
-    [[ "$(curl -fsS "http://127.0.0.1:$a1/cluster/members" | grep -o '"Up"' | wc -l)" -ge 2 ]] && return 0
-    sleep 0.5
-  done
-  echo "the two worker nodes did not join one cluster within 60 s" >&2; exit 1
+  start_two_workers "$work" 17655 18721 "$work/conf-$1-1" "$work/conf-$1-2" "$1-node"
 }
 stop_workers() {
   for p in "${node_pids[@]}"; do kill "$p" 2>/dev/null || true; done

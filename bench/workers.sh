@@ -21,17 +21,21 @@ wait_ready() {
 }
 
 # Starts two worker nodes of $repo/bin/cluster-node, the first on a free port from $2 (admin from $3), logs in $1,
-# and waits until both are up in one cluster. Appends their pids to `pids`; sets `p1`, the first one's port (the
-# seed a booster's --cluster names).
+# and waits until both are up in one cluster. Appends their pids to `pids` and sets them as `node_pids`; sets `p1`,
+# the first one's port (the seed a booster's --cluster names). Optional: $4 and $5, each node's --conf directory,
+# and $6, the logs' name ($1/<$6>1.log and 2.log; default node).
 start_two_workers() {
-  local dir=$1 a1 p2 a2
+  local dir=$1 a1 p2 a2 conf1=() conf2=() log=${6:-node}
+  [[ -n "${4:-}" ]] && conf1=(--conf "$4")
+  [[ -n "${5:-}" ]] && conf2=(--conf "$5")
   p1=$(free_port "$2"); a1=$(free_port "$3")
-  "$repo/bin/cluster-node" --roles worker --port "$p1" --admin "127.0.0.1:$a1" >"$dir/node1.log" 2>&1 &
-  pids+=($!)
-  wait_ready "$a1" "$dir/node1.log" "${pids[-1]}"
+  "$repo/bin/cluster-node" "${conf1[@]}" --roles worker --port "$p1" --admin "127.0.0.1:$a1" >"$dir/${log}1.log" 2>&1 &
+  pids+=($!); node_pids=($!)
+  wait_ready "$a1" "$dir/${log}1.log" "${pids[-1]}"
   p2=$(free_port $((p1 + 1))); a2=$(free_port $((a1 + 1)))
-  "$repo/bin/cluster-node" --roles worker --port "$p2" --admin "127.0.0.1:$a2" --seed "127.0.0.1:$p1" >"$dir/node2.log" 2>&1 &
-  pids+=($!)
+  "$repo/bin/cluster-node" "${conf2[@]}" --roles worker --port "$p2" --admin "127.0.0.1:$a2" --seed "127.0.0.1:$p1" \
+    >"$dir/${log}2.log" 2>&1 &
+  pids+=($!); node_pids+=($!)
   wait_ready "$a2" "$dir/node2.log" "${pids[-1]}"
   for _ in $(seq 120); do
     [[ "$(curl -fsS "http://127.0.0.1:$a1/cluster/members" | grep -o '"Up"' | wc -l)" -ge 2 ]] && return 0

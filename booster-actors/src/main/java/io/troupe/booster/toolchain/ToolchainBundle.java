@@ -3,15 +3,12 @@ package io.troupe.booster.toolchain;
 import io.troupe.booster.cas.Digests;
 import io.troupe.booster.worker.SubWorkExecutor.InputFile;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The files a worker needs to run a compiler it does not have (TBS's {@code --search_toolchain}, icecream's
@@ -41,8 +38,6 @@ public record ToolchainBundle(String driver, String interpreter, List<InputFile>
     public static final String LIB = "lib";
     /** Where the interpreter is. */
     public static final String LOADER = "loader";
-
-    private static final long TIMEOUT_SECONDS = 30;
 
     public ToolchainBundle {
         files = List.copyOf(files);
@@ -156,31 +151,14 @@ public record ToolchainBundle(String driver, String interpreter, List<InputFile>
     }
 
     private static String run(List<String> argv) throws IOException {
-        Path out = Files.createTempFile("troupe-toolchain-", ".out");
-        byte[] output;
         try {
-            Process process = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(out.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            try {
-                if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                    throw new IOException(String.join(" ", argv) + " did not answer within " + TIMEOUT_SECONDS + " s");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while running " + String.join(" ", argv), e);
-            } finally {
-                process.destroyForcibly();
+            return Toolchains.output(argv, null, null);
+        } catch (IOException e) {
+            // ldd answers a static binary with a non-zero exit
+            if (argv.get(0).equals("ldd") && e.getMessage() != null && e.getMessage().contains("not a dynamic executable")) {
+                return "not a dynamic executable";
             }
-            try (InputStream in = Files.newInputStream(out)) {
-                output = in.readNBytes(1 << 20);
-            }
-            if (process.exitValue() != 0 && !argv.get(0).equals("ldd")) {
-                throw new IOException(String.join(" ", argv) + " exited " + process.exitValue() + ": "
-                        + new String(output, StandardCharsets.UTF_8).strip());
-            }
-        } finally {
-            Files.deleteIfExists(out);
+            throw e;
         }
-        return new String(output, StandardCharsets.UTF_8);
     }
 }

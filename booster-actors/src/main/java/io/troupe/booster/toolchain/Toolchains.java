@@ -64,17 +64,31 @@ public final class Toolchains {
             BINARIES.put(cached.key().key(), real);
             return cached.key();
         }
-        String version = firstLine(run(real, "--version"), binary);
+        ToolchainKey key = keyFrom(real, Toolchains::run);
+        CACHE.put(real, new Cached(modified, attributes.size(), key));
+        BINARIES.put(key.key(), real);
+        return key;
+    }
+
+    /** Runs a compiler with one option and returns what it printed. */
+    @FunctionalInterface
+    public interface Runner {
+        String run(Path binary, String option) throws IOException;
+    }
+
+    /**
+     * The key of the compiler at {@code real} (a resolved path), asked through {@code runner}: a worker runs a
+     * shipped compiler in its sandbox. Not cached.
+     */
+    public static ToolchainKey keyFrom(Path real, Runner runner) throws IOException {
+        String version = firstLine(runner.run(real, "--version"), real);
         String program = real.getFileName().toString();
         // gcc starts the line with the name it was run as; the same compiler under another name is the same compiler
         if (version.startsWith(program + " ")) {
             version = version.substring(program.length() + 1).trim();
         }
-        String target = firstLine(run(real, "-dumpmachine"), binary);
-        ToolchainKey key = new ToolchainKey(version, target, Digests.of(real));
-        CACHE.put(real, new Cached(modified, attributes.size(), key));
-        BINARIES.put(key.key(), real);
-        return key;
+        String target = firstLine(runner.run(real, "-dumpmachine"), real);
+        return new ToolchainKey(version, target, Digests.of(real));
     }
 
     /** The binary of this machine whose key {@link #keyOf} last found to be {@code key}, if any. */

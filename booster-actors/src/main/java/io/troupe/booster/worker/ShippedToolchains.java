@@ -232,19 +232,8 @@ final class ShippedToolchains {
 
     /** The key the driver answers with, run as sub-works run. */
     private String keyOf(Path driver) throws IOException {
-        String version = firstLine(runInSandbox(List.of(driver.toString(), "--version")));
-        String program = driver.getFileName().toString();
-        if (version.startsWith(program + " ")) {
-            version = version.substring(program.length() + 1).trim();
-        }
-        String target = firstLine(runInSandbox(List.of(driver.toString(), "-dumpmachine")));
-        return new io.troupe.booster.toolchain.ToolchainKey(version, target, Digests.of(driver)).key();
-    }
-
-    private static String firstLine(String text) {
-        String line = text.strip();
-        int end = line.indexOf('\n');
-        return (end < 0 ? line : line.substring(0, end)).strip();
+        return io.troupe.booster.toolchain.Toolchains.keyFrom(driver,
+                (binary, option) -> runInSandbox(List.of(binary.toString(), option))).key();
     }
 
     private String runInSandbox(List<String> argv) throws IOException {

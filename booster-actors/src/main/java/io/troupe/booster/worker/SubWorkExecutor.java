@@ -690,7 +690,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
         }
         String refused = !acceptsToolchains ? "worker " + address + " does not run shipped toolchains"
                 + " (troupe.worker.accept-toolchains = off)"
-                : !launcher.namespaced() ? "worker " + address + " runs sub-works without bubblewrap, so it cannot run"
+                // the launcher's plan is made on the blocking pool at start; until then install() checks it
+                : started.isDone() && !launcher.namespaced() ? "worker " + address + " runs sub-works without bubblewrap, so it cannot run"
                 + " a shipped toolchain (docs/security.md)"
                 : ShippedToolchains.refusal(request, settings.maxFileBytes());
         if (refused != null) {
