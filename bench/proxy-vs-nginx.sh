@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Proxy benchmark: nginx (1 worker), HAProxy (1 thread) and the Troupe proxy (1 event loop), each in front of
 # the same nginx backend on loopback, measured with wrk -t1 -c32 -d10s. Prints requests/s and p99 for each, and
-# CPU time per request of each proxy (nginx's and nginx+log's one worker, HAProxy, the Troupe JVMs' threads; in
+# CPU time per request of each proxy (nginx's and nginx+mods's one worker, HAProxy, the Troupe JVMs' threads; in
 # brackets the user part and, for Troupe, the event loop threads' own).
 # A second Troupe proxy, "troupe+mods", runs the same routing with mod_block (100 product rules that match none
 # of the benchmark's requests), mod_header (set/add on request and response) and mod_access (an access log in the
-# temp dir); its peer is "nginx+log", the nginx proxy with an access log. After the runs the script checks that
+# temp dir); its peer is "nginx+mods", the nginx proxy configured to do the same (bench/mods-conf.sh: the rules as
+# map and geo lookups, the headers, the log). After the runs the script checks that
 # nothing was blocked and that the access log has a line per request, then prints the ratios last: Troupe/HAProxy,
 # modules/plain, and against nginx with the targets (requests/s >= 1.0x, p99 <= 1.5x) for both Troupe proxies.
 # Any failure stops it with "bench/proxy-vs-nginx.sh: FAILED: ..." on stderr and exit status 1.
@@ -24,6 +25,10 @@
 #        BENCH_MODULES=mod_block,mod_header,mod_access
 #                                           modules of the "troupe+mods" run (default all three; a subset for
 #                                           A/B runs; empty skips that run)
+#        ROUNDS=3                           measure every proxy this many times, the proxies taking turns in
+#                                           each round; the ratios compare each proxy's median over the rounds,
+#                                           so a neighbour that takes a core during one run moves one figure,
+#                                           not the result
 #        ONLY_TROUPE=1                      measure only the Troupe proxies (no nginx/HAProxy runs, no ratios
 #                                           against them)
 #        MODS_FIRST=1                       measure troupe+mods before the plain Troupe proxy
@@ -45,6 +50,8 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
 WARMUP=${WARMUP:-5s}
 WARMUP_RUNS=${WARMUP_RUNS:-2}
+ROUNDS=${ROUNDS:-3}
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "bench/proxy-vs-nginx.sh: FAILED: ROUNDS must be a positive number, not '$ROUNDS'" >&2; exit 1; }
 [[ "$WARMUP_RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "bench/proxy-vs-nginx.sh: FAILED: WARMUP_RUNS must be a positive number, not '$WARMUP_RUNS'" >&2; exit 1; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/troupe-bench.XXXXXX)
@@ -53,7 +60,7 @@ NGINX_PORT=${NGINX_PORT:-19081}
 HAPROXY_PORT=${HAPROXY_PORT:-19082}
 TROUPE_PORT=${TROUPE_PORT:-19083}
 TROUPE_MODS_PORT=${TROUPE_MODS_PORT:-19084}
-NGINX_LOG_PORT=${NGINX_LOG_PORT:-19085}
+NGINX_MODS_PORT=${NGINX_MODS_PORT:-19085}
 BENCH_MODULES=${BENCH_MODULES-mod_block,mod_header,mod_access}
 ONLY_TROUPE=${ONLY_TROUPE:-}
 MODS_FIRST=${MODS_FIRST:-}
@@ -88,7 +95,7 @@ cleanup() {
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
   [ -f "$WORK/backend.pid" ] && kill "$(cat "$WORK/backend.pid")" 2>/dev/null || true
   [ -f "$WORK/nginx-proxy.pid" ] && kill "$(cat "$WORK/nginx-proxy.pid")" 2>/dev/null || true
-  [ -f "$WORK/nginx-log.pid" ] && kill "$(cat "$WORK/nginx-log.pid")" 2>/dev/null || true
+  [ -f "$WORK/nginx-mods.pid" ] && kill "$(cat "$WORK/nginx-mods.pid")" 2>/dev/null || true
   sleep 0.5
   rm -rf "$WORK"
 }
@@ -114,32 +121,41 @@ NGX
 nginx -c "$WORK/backend.conf" || fail "the nginx backend did not start" "$WORK/logs/backend-error.log"
 
 # ---- nginx as the proxy, one worker, keep-alive upstream
-# nginx_proxy NAME PORT ACCESS_LOG: writes and starts $WORK/NAME.conf
+# nginx_proxy NAME PORT [MODS_DIR]: writes and starts $WORK/NAME.conf; with MODS_DIR, the snippets
+# write_bench_nginx_mods wrote there go into its http, server and location blocks (the nginx+mods peer)
 nginx_proxy() {
+  local http="" server="" location log=off
+  location=$'proxy_set_header Connection "";\nproxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;'
+  if [ -n "${3:-}" ]; then
+    http="include $3/nginx-mods-http.conf;"
+    server="include $3/nginx-mods-server.conf;"
+    location="include $3/nginx-mods-location.conf;"
+    log=$(cat "$3/nginx-mods-access-log")
+  fi
   cat > "$WORK/$1.conf" <<NGX
 worker_processes 1;
 pid $WORK/$1.pid;
 error_log $WORK/logs/$1-error.log;
 events { worker_connections 4096; }
 http {
-  log_format bfe 'REQUEST_LOG \$time_local clientip: \$remote_addr serverip: \$server_addr host: \$host user_agent: \$http_user_agent status: \$status';
-  access_log $3;
+  $http
+  access_log $log;
   keepalive_requests 1000000;
   upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive 64; }
   server {
     listen 127.0.0.1:$2;
+    $server
     location / {
       proxy_pass http://backend;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      $location
     }
   }
 }
 NGX
   nginx -c "$WORK/$1.conf" || fail "nginx ($1) did not start" "$WORK/logs/$1-error.log"
 }
-nginx_proxy nginx-proxy "$NGINX_PORT" off
+nginx_proxy nginx-proxy "$NGINX_PORT"
 declare -A JPID
 # nginx_worker NAME: the pid of that nginx's one worker process, whose CPU per request the run reports
 nginx_worker() {
@@ -152,11 +168,16 @@ nginx_worker() {
   fail "nginx ($2) has no worker process"
 }
 nginx_worker nginx nginx-proxy
-# nginx+log: the peer of troupe+mods, whose mod_access logs every request: one line per request in the shape of
-# BFE's template, buffered and flushed by time as mod_access's writer thread batches its writes
+# nginx+mods: the peer of troupe+mods, configured to do what BENCH_MODULES do there, in nginx's own terms
+# (bench/mods-conf.sh writes both): mod_block's rules as map and geo lookups whose match closes the connection,
+# mod_header's headers as proxy_set_header and add_header, mod_access's log as a buffered access_log
+# shellcheck source=bench/mods-conf.sh
+. "$ROOT/bench/mods-conf.sh"
 if [ -n "$BENCH_MODULES" ] && [ -z "$ONLY_TROUPE" ]; then
-  nginx_proxy nginx-log "$NGINX_LOG_PORT" "$WORK/logs/nginx-access.log bfe buffer=64k flush=1s"
-  nginx_worker nginx+log nginx-log
+  mkdir -p "$WORK/nginx-mods"
+  write_bench_nginx_mods "$WORK/nginx-mods" "$BENCH_MODULES" "$WORK/logs/nginx-access.log"
+  nginx_proxy nginx-mods "$NGINX_MODS_PORT" "$WORK/nginx-mods"
+  nginx_worker nginx+mods nginx-mods
 fi
 
 # ---- HAProxy, one thread, connection reuse
@@ -202,10 +223,13 @@ J
 # ---- "troupe+mods": the same routing files plus mod_block, mod_header and mod_access
 MODS_CONF="$WORK/conf-mods"
 cp -r "$WORK/conf" "$MODS_CONF"
-# shellcheck source=bench/mods-conf.sh
-. "$ROOT/bench/mods-conf.sh"
 write_bench_mods_conf "$MODS_CONF"
 ACCESS_LOG="$WORK/logs/access.log"
+# access_logs: the access log's files, the one being written and those mod_access rotated at an hour's end
+# (RotateWhen = NEXTHOUR) during the runs
+access_logs() {
+  ls "$ACCESS_LOG" "$ACCESS_LOG".* 2>/dev/null || true
+}
 
 if [ -z "${TROUPE_CP:-}" ]; then
   # the README's build command: the reactor resolves the sibling modules from this checkout, nothing needs to be
@@ -253,35 +277,48 @@ start_troupe() {
 start_troupe troupe "$TROUPE_PORT" "$WORK/conf" "${TROUPE_MODULES:-}"
 [ -n "$BENCH_MODULES" ] && start_troupe troupe+mods "$TROUPE_MODS_PORT" "$MODS_CONF" "$BENCH_MODULES"
 
-CHECKS=0
 check() {
   local code
   code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/index.html" || true)
   [ "$code" = 200 ] || fail "$2 on port $1 answered '$code', not 200"
 }
+# check_mods PORT NAME: the modules of BENCH_MODULES are live in that proxy
+check_mods() {
+  local code
+  if [[ ",$BENCH_MODULES," == *,mod_header,* ]]; then
+    curl -s -D - -o /dev/null "http://127.0.0.1:$1/index.html" | grep -qi '^X-Proxied-By: troupe' \
+      || fail "$2: mod_header's X-Proxied-By (or nginx's add_header of it) is missing from the response"
+  fi
+  if [[ ",$BENCH_MODULES," == *,mod_block,* ]]; then
+    # a request that rule-1 matches gets its connection closed, no answer
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Block-Token: bad-1' "http://127.0.0.1:$1/index.html" || true)
+    [ "$code" = 000 ] || fail "$2: the block rule rule-1 did not close the connection ('$code')"
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/admin/48/x" || true)
+    [ "$code" = 000 ] || fail "$2: the block rule rule-48 (path prefix /admin/48) did not close the connection ('$code')"
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT "http://127.0.0.1:$1/api/v7/x" || true)
+    [ "$code" = 000 ] || fail "$2: the block rule rule-7 (PUT under /api/v7/) did not close the connection ('$code')"
+    if [ "$2" = nginx+mods ]; then # the translation's own check (troupe+mods's log would count the 404 as bad)
+      code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/api/v7/x" || true)
+      [ "$code" = 404 ] || fail "$2: GET /api/v7/x should pass rule-7 and get the backend's 404, not '$code'"
+    fi
+  fi
+}
+# the checks' own requests that reach troupe+mods's access log
+CHECKS=0
 if [ -z "$ONLY_TROUPE" ]; then
   check "$NGINX_PORT" nginx
   check "$HAPROXY_PORT" haproxy
-  if [ -n "$BENCH_MODULES" ]; then check "$NGINX_LOG_PORT" nginx+log; fi
+  if [ -n "$BENCH_MODULES" ]; then check "$NGINX_MODS_PORT" nginx+mods; check_mods "$NGINX_MODS_PORT" nginx+mods; fi
 fi
 check "$TROUPE_PORT" troupe
 if [ -n "$BENCH_MODULES" ]; then
   check "$TROUPE_MODS_PORT" troupe+mods
+  check_mods "$TROUPE_MODS_PORT" troupe+mods
   CHECKS=1
-  if [[ ",$BENCH_MODULES," == *,mod_header,* ]]; then
-    curl -s -D - -o /dev/null "http://127.0.0.1:$TROUPE_MODS_PORT/index.html" | grep -qi '^X-Proxied-By: troupe' \
-      || fail "troupe+mods: mod_header's X-Proxied-By is missing from the response"
-    CHECKS=2
-  fi
-  if [[ ",$BENCH_MODULES," == *,mod_block,* ]]; then
-    # the rules are live: a request that rule-1 matches gets its connection closed, no answer
-    code=$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Block-Token: bad-1' \
-      "http://127.0.0.1:$TROUPE_MODS_PORT/index.html" || true)
-    [ "$code" = 000 ] || fail "troupe+mods: mod_block's rule-1 did not close the connection ('$code')"
-  fi
+  if [[ ",$BENCH_MODULES," == *,mod_header,* ]]; then CHECKS=2; fi
 fi
 
-declare -A RPS P99 REQS ERRS CPU ALLOCS
+declare -A RPS P99 REQS ERRS CPU ALLOCS RPS_ALL P99_ALL CPU_ALL
 # allocation per request (ALLOC=1): JFR's jdk.ThreadAllocationStatistics, taken when a recording starts and when
 # it stops, give every thread's allocated bytes exactly; their growth over the run, over its requests
 cat > "$WORK/alloc.jfc" <<JFC
@@ -333,22 +370,26 @@ run() {
     ALLOCS[$name]=$(echo "$out" | awk -v b="$(alloc_bytes "$WORK/$name-alloc.jfr")" \
         '/ requests in / {printf "   alloc/request %6.0f B", b / $1}')
   fi
-  ERRS[$name]=$(printf '%s\n%s\n' "$warm" "$out" | grep 'Non-2xx\|Socket errors' || true)
-  if [ -n "${ERRS[$name]}" ]; then
-    echo "$name: errors during the run:" >&2; echo "${ERRS[$name]}" >&2
+  local errs rps p99
+  errs=$(printf '%s\n%s\n' "$warm" "$out" | grep 'Non-2xx\|Socket errors' || true)
+  if [ -n "$errs" ]; then
+    echo "$name: errors during the run:" >&2; echo "$errs" >&2
+    ERRS[$name]+="$errs"$'\n'
   fi
-  # requests wrk saw complete, warm-up included ("123456 requests in 10.00s, ...")
-  REQS[$name]=$(printf '%s\n%s\n' "$warm" "$out" | awk '/ requests in / {n += $1} END {print n + 0}')
-  RPS[$name]=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  P99[$name]=$(echo "$out" | awk '$1 == "99%" {print $2}')
-  [ -n "${RPS[$name]}" ] && [ -n "${P99[$name]}" ] || fail "$name: wrk printed no requests/s or p99: $out"
+  # requests wrk saw complete, warm-up included ("123456 requests in 10.00s, ..."), over all rounds
+  REQS[$name]=$(( ${REQS[$name]:-0} + $(printf '%s\n%s\n' "$warm" "$out" | awk '/ requests in / {n += $1} END {print n + 0}') ))
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+  [ -n "$rps" ] && [ -n "$p99" ] || fail "$name: wrk printed no requests/s or p99: $out"
+  RPS_ALL[$name]+=" $rps"
+  P99_ALL[$name]+=" $(to_ms "$p99")"
   # CPU per request of the proxy JVM (all its threads) over the measured run: less noisy than requests/s
   # when other processes share the cores
-  CPU[$name]=-
-  local user=""
+  local user="" cpu=-
   if [ -n "$pid" ]; then
-    CPU[$name]=$(echo "$out" | awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
+    cpu=$(echo "$out" | awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
         '/ requests in / {printf "%.1f", t * 1e6 / hz / $1}')
+    CPU_ALL[$name]+=" $cpu"
   fi
   if [ -n "$pid" ] && [[ $name == troupe* ]]; then
     user=$(echo "$out" | awk -v u=$((u1 - u0)) -v l=$((l1 - l0)) -v hz="$(getconf CLK_TCK)" \
@@ -357,8 +398,21 @@ run() {
     user=$(echo "$out" | awk -v u=$((u1 - u0)) -v hz="$(getconf CLK_TCK)" \
         '/ requests in / {printf " (user %.1f)", u * 1e6 / hz / $1}')
   fi
-  printf '%-12s requests/s %10s   p99 %8s   cpu/request %6s us%s%s\n' "$name" "${RPS[$name]}" "${P99[$name]}" \
-      "${CPU[$name]}" "$user" "${ALLOCS[$name]}"
+  printf '%-12s requests/s %10s   p99 %8s   cpu/request %6s us%s%s\n' "$name" "$rps" "$p99" "$cpu" "$user" \
+      "${ALLOCS[$name]}"
+}
+median() { # median of the numbers given
+  printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'
+}
+# medians NAME: RPS, P99 (ms) and CPU of NAME are its medians over the rounds; prints them
+medians() {
+  # shellcheck disable=SC2086 # the lists are space-separated numbers
+  RPS[$1]=$(median ${RPS_ALL[$1]}); P99[$1]=$(median ${P99_ALL[$1]})
+  CPU[$1]=-
+  # shellcheck disable=SC2086
+  [ -n "${CPU_ALL[$1]:-}" ] && CPU[$1]=$(median ${CPU_ALL[$1]})
+  printf '%-12s requests/s %10.2f   p99 %6.2fms   cpu/request %6s us   (median of %d)\n' "$1" "${RPS[$1]}" "${P99[$1]}" \
+      "${CPU[$1]}" "$ROUNDS"
 }
 
 to_ms() { # wrk prints 850.00us, 1.23ms or 1.02s
@@ -369,8 +423,8 @@ to_ms() { # wrk prints 850.00us, 1.23ms or 1.02s
 
 # verify_mods: nothing blocked, and one access-log line per request (the writer thread may still be flushing)
 verify_mods() {
-  local want=$(( ${REQS[troupe+mods]} + CHECKS )) lines=-1 prev=-2 slack=$(( (WARMUP_RUNS + 1) * (CONNECTIONS + 1) )) bad abandoned
-  if [ -n "${ERRS[troupe+mods]}" ]; then
+  local want=$(( ${REQS[troupe+mods]} + CHECKS )) lines=-1 prev=-2 slack=$(( (WARMUP_RUNS + 1) * ROUNDS * (CONNECTIONS + 1) )) bad abandoned
+  if [ -n "${ERRS[troupe+mods]:-}" ]; then
     fail "troupe+mods: requests failed or were blocked (mod_block should block none): ${ERRS[troupe+mods]}"
   fi
   if [[ ",$BENCH_MODULES," == *,mod_access,* ]]; then
@@ -378,14 +432,14 @@ verify_mods() {
     while [ "$lines" != "$prev" ] && [ $SECONDS -lt $deadline ]; do
       prev=$lines; sleep 1
       lines=0
-      [ -f "$ACCESS_LOG" ] && lines=$(awk '/^REQUEST_LOG / {n++} END {print n + 0}' "$ACCESS_LOG")
+      [ -f "$ACCESS_LOG" ] && lines=$(access_logs | xargs cat | awk '/^REQUEST_LOG / {n++} END {print n + 0}')
     done
     # a 499 is a request wrk abandoned in flight when a run ended (nginx logs those as 499 too): at most
     # CONNECTIONS per wrk run; anything else but a 200 that mod_block let through is a failure
-    bad=$(awk '/^REQUEST_LOG / && !/ status: (200|499) .* block: -$/ {n++} END {print n + 0}' "$ACCESS_LOG")
-    abandoned=$(awk '/^REQUEST_LOG / && / status: 499 .* block: -$/ {n++} END {print n + 0}' "$ACCESS_LOG")
+    bad=$(access_logs | xargs cat | awk '/^REQUEST_LOG / && !/ status: (200|499) .* block: -$/ {n++} END {print n + 0}')
+    abandoned=$(access_logs | xargs cat | awk '/^REQUEST_LOG / && / status: 499 .* block: -$/ {n++} END {print n + 0}')
     if [ "$bad" != 0 ]; then
-      awk '/^REQUEST_LOG / && !/ status: (200|499) .* block: -$/' "$ACCESS_LOG" | head -3 >&2
+      access_logs | xargs cat | awk '/^REQUEST_LOG / && !/ status: (200|499) .* block: -$/' | head -3 >&2
       fail "troupe+mods: $bad access log lines with a status other than 200 or a matched mod_block rule (above)"
     fi
     if [ "$abandoned" -gt "$slack" ]; then
@@ -405,36 +459,43 @@ verify_mods() {
 echo "wrk -t1 -c$CONNECTIONS -d$DURATION (after $WARMUP_RUNS warm-up runs of $WARMUP each), backend: nginx 1 worker, $(nproc) cores," \
      "load average $(cut -d' ' -f1-3 /proc/loadavg), Troupe on Java $("$JAVA" -XshowSettings:properties -version 2>&1 \
      | sed -n 's/^ *java.runtime.version = //p')"
-if [ -z "$ONLY_TROUPE" ]; then
-  run nginx "$NGINX_PORT"
-  run haproxy "$HAPROXY_PORT"
-fi
-[ -n "$BENCH_MODULES" ] && [ -z "$ONLY_TROUPE" ] && run nginx+log "$NGINX_LOG_PORT"
-# the later of two runs on a loaded machine tends to get less: MODS_FIRST=1 swaps the order for A/B pairs
-if [ -n "$BENCH_MODULES" ] && [ -n "$MODS_FIRST" ]; then run troupe+mods "$TROUPE_MODS_PORT"; fi
-run troupe "$TROUPE_PORT"
-if [ -n "$BENCH_MODULES" ] && [ -z "$MODS_FIRST" ]; then run troupe+mods "$TROUPE_MODS_PORT"; fi
+# the proxies measured in turn, ROUNDS times; the later of two runs on a loaded machine tends to get less:
+# MODS_FIRST=1 measures troupe+mods before the plain Troupe proxy
+ORDER=()
+[ -z "$ONLY_TROUPE" ] && ORDER+=(nginx haproxy)
+[ -n "$BENCH_MODULES" ] && [ -z "$ONLY_TROUPE" ] && ORDER+=(nginx+mods)
+[ -n "$BENCH_MODULES" ] && [ -n "$MODS_FIRST" ] && ORDER+=(troupe+mods)
+ORDER+=(troupe)
+[ -n "$BENCH_MODULES" ] && [ -z "$MODS_FIRST" ] && ORDER+=(troupe+mods)
+declare -A PORT=([nginx]=$NGINX_PORT [haproxy]=$HAPROXY_PORT [nginx+mods]=$NGINX_MODS_PORT [troupe]=$TROUPE_PORT
+                 [troupe+mods]=$TROUPE_MODS_PORT)
+for round in $(seq "$ROUNDS"); do
+  [ "$ROUNDS" = 1 ] || echo "round $round of $ROUNDS"
+  for name in "${ORDER[@]}"; do run "$name" "${PORT[$name]}"; done
+done
+[ "$ROUNDS" = 1 ] || for name in "${ORDER[@]}"; do medians "$name"; done
+[ "$ROUNDS" = 1 ] && for name in "${ORDER[@]}"; do medians "$name" >/dev/null; done
 echo "load average at the end $(cut -d' ' -f1-3 /proc/loadavg); troupe+mods modules: ${BENCH_MODULES:-none}"
 [ -n "$BENCH_MODULES" ] && verify_mods
 # the ratios last: against HAProxy, modules against plain, then the issue's targets against nginx
 if [ -z "$ONLY_TROUPE" ]; then
-  awk -v t="${RPS[troupe]}" -v h="${RPS[haproxy]}" -v tp="$(to_ms "${P99[troupe]}")" -v hp="$(to_ms "${P99[haproxy]}")" \
+  awk -v t="${RPS[troupe]}" -v h="${RPS[haproxy]}" -v tp="${P99[troupe]}" -v hp="${P99[haproxy]}" \
       'BEGIN { printf "troupe/haproxy         requests/s %.2f  p99 %.2f\n", t / h, tp / hp }'
 fi
 if [ -n "$BENCH_MODULES" ]; then
   awk -v m="${RPS[troupe+mods]}" -v t="${RPS[troupe]}" \
-      -v mp="$(to_ms "${P99[troupe+mods]}")" -v tp="$(to_ms "${P99[troupe]}")" \
+      -v mp="${P99[troupe+mods]}" -v tp="${P99[troupe]}" \
       -v mc="${CPU[troupe+mods]}" -v tc="${CPU[troupe]}" 'BEGIN {
     printf "ratio modules/plain    requests/s %.2f  p99 %.2f  cpu/request %.2f\n", m / t, mp / tp, mc / tc }'
 fi
 # vs_nginx NAME NGINX: requests/s and p99 against that nginx run, and whether the targets (>= 1.0x, <= 1.5x) are met
 vs_nginx() {
-  awk -v name="$1/$2" -v t="${RPS[$1]}" -v n="${RPS[$2]}" -v tp="$(to_ms "${P99[$1]}")" \
-      -v np="$(to_ms "${P99[$2]}")" 'BEGIN { r = t / n; p = tp / np
+  awk -v name="$1/$2" -v t="${RPS[$1]}" -v n="${RPS[$2]}" -v tp="${P99[$1]}" \
+      -v np="${P99[$2]}" 'BEGIN { r = t / n; p = tp / np
     printf "%-22s requests/s %.2f  p99 %.2f  (targets >= 1.00, <= 1.50: %s)\n", name, r, p,
            (r >= 1.0 && p <= 1.5) ? "met" : "missed" }'
 }
 if [ -z "$ONLY_TROUPE" ]; then
   vs_nginx troupe nginx
-  if [ -n "$BENCH_MODULES" ]; then vs_nginx troupe+mods nginx+log; fi
+  if [ -n "$BENCH_MODULES" ]; then vs_nginx troupe+mods nginx+mods; fi
 fi
