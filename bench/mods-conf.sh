@@ -75,8 +75,8 @@ INI
 #   DIR/nginx-mods-server.conf    the server block's part: mod_block's rules, each match closing the connection
 #                                 (return 444: no answer, as BFE's CLOSE)
 #   DIR/nginx-mods-location.conf  the proxied location's part: mod_header's headers (proxy_set_header and
-#                                 add_header replace the location's inherited ones, so X-Forwarded-For and
-#                                 Connection are set here again)
+#                                 add_header replace the location's inherited ones, so Connection and the
+#                                 headers the Troupe proxy always adds are set here again)
 #   DIR/nginx-mods-access-log     the access_log directive's arguments: LOG, or "off" without mod_access
 write_bench_nginx_mods() {
 local dir="$1" mods=",$2," log="$3" i
@@ -85,6 +85,8 @@ local dir="$1" mods=",$2," log="$3" i
 {
   echo 'proxy_set_header Connection "";'
   echo 'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;'
+  echo 'proxy_set_header X-Real-IP $remote_addr;'
+  echo 'proxy_set_header X-Forwarded-Proto $scheme;'
 } > "$dir/nginx-mods-location.conf"
 echo off > "$dir/nginx-mods-access-log"
 if [[ "$mods" == *,mod_block,* ]]; then

@@ -125,7 +125,9 @@ nginx -c "$WORK/backend.conf" || fail "the nginx backend did not start" "$WORK/l
 # write_bench_nginx_mods wrote there go into its http, server and location blocks (the nginx+mods peer)
 nginx_proxy() {
   local http="" server="" location log=off
+  # the headers the Troupe proxy always adds: X-Forwarded-For, X-Real-IP, X-Forwarded-Proto
   location=$'proxy_set_header Connection "";\nproxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;'
+  location+=$'\nproxy_set_header X-Real-IP $remote_addr;\nproxy_set_header X-Forwarded-Proto $scheme;'
   if [ -n "${3:-}" ]; then
     http="include $3/nginx-mods-http.conf;"
     server="include $3/nginx-mods-server.conf;"
@@ -194,6 +196,8 @@ defaults
   http-reuse always
 frontend fe
   bind 127.0.0.1:$HAPROXY_PORT
+  http-request set-header X-Real-IP %[src]
+  http-request set-header X-Forwarded-Proto http
   default_backend be
 backend be
   server s1 127.0.0.1:$BACKEND_PORT
