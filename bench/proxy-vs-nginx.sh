@@ -6,7 +6,7 @@
 # A second Troupe proxy, "troupe+mods", runs the same routing with mod_block (100 product rules that match none
 # of the benchmark's requests), mod_header (set/add on request and response) and mod_access (an access log in the
 # temp dir); its peer is "nginx+mods", the nginx proxy configured to do the same (bench/mods-conf.sh: the rules as
-# map and geo lookups, the headers, the log). After the runs the script checks that
+# prefix locations, map and geo lookups, the headers, the log). After the runs the script checks that
 # nothing was blocked and that the access log has a line per request, then prints the ratios last: Troupe/HAProxy,
 # modules/plain, and against nginx with the targets (requests/s >= 1.0x, p99 <= 1.5x) for both Troupe proxies.
 # Any failure stops it with "bench/proxy-vs-nginx.sh: FAILED: ..." on stderr and exit status 1.
@@ -171,7 +171,8 @@ nginx_worker() {
 }
 nginx_worker nginx nginx-proxy
 # nginx+mods: the peer of troupe+mods, configured to do what BENCH_MODULES do there, in nginx's own terms
-# (bench/mods-conf.sh writes both): mod_block's rules as map and geo lookups whose match closes the connection,
+# (bench/mods-conf.sh writes both): mod_block's rules as prefix locations, map and geo lookups whose match closes
+# the connection,
 # mod_header's headers as proxy_set_header and add_header, mod_access's log as a buffered access_log
 # shellcheck source=bench/mods-conf.sh
 . "$ROOT/bench/mods-conf.sh"
@@ -202,6 +203,9 @@ frontend fe
 backend be
   server s1 127.0.0.1:$BACKEND_PORT
 HAP
+# started in the background, so its own check first: a refused config fails here with HAProxy's own words
+haproxy -c -f "$WORK/haproxy.cfg" > "$WORK/logs/haproxy-check.log" 2>&1 \
+  || fail "HAProxy refused $WORK/haproxy.cfg:" "$WORK/logs/haproxy-check.log"
 haproxy -f "$WORK/haproxy.cfg" -q &
 PIDS+=($!)
 JPID[haproxy]=$!
