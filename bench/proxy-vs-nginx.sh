@@ -481,8 +481,10 @@ for round in $(seq "$ROUNDS"); do
   [ "$ROUNDS" = 1 ] || echo "round $round of $ROUNDS"
   for name in "${ORDER[@]}"; do run "$name" "${PORT[$name]}"; done
 done
-[ "$ROUNDS" = 1 ] || for name in "${ORDER[@]}"; do medians "$name"; done
-[ "$ROUNDS" = 1 ] && for name in "${ORDER[@]}"; do medians "$name" >/dev/null; done
+# the medians the ratios below use (with one round, the run's own figures: not printed again)
+for name in "${ORDER[@]}"; do
+  if [ "$ROUNDS" = 1 ]; then medians "$name" >/dev/null; else medians "$name"; fi
+done
 echo "load average at the end $(cut -d' ' -f1-3 /proc/loadavg); troupe+mods modules: ${BENCH_MODULES:-none}"
 [ -n "$BENCH_MODULES" ] && verify_mods
 # the ratios last: against HAProxy, modules against plain, then the targets against nginx

@@ -241,7 +241,6 @@ final class SandboxLauncher {
                     "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--ro-bind", "/", "/", "--dev", "/dev",
                     "--proc", "/proc", "--bind", root.resolve("tmp").toString(), "/tmp"));
             List<Path> mounted = new ArrayList<>();
-            Path exe = Path.of(argv.get(0));
             if (shipped != null) {
                 command.addAll(List.of("--ro-bind", shipped.home().toString(), shipped.home().toString()));
                 mounted.add(shipped.home());
@@ -257,10 +256,10 @@ final class SandboxLauncher {
                 }
             }
             // /tmp is the run's own: a program configured under the host's /tmp (a toolchain) stays visible
-            if (shipped == null && exe.isAbsolute() && exe.getParent() != null && exe.getParent().getNameCount() > 0
-                    && Files.isDirectory(exe.getParent())) {
-                command.addAll(List.of("--ro-bind", exe.getParent().toString(), exe.getParent().toString()));
-                mounted.add(exe.getParent());
+            if (shipped == null && program.isAbsolute() && program.getParent() != null
+                    && program.getParent().getNameCount() > 0 && Files.isDirectory(program.getParent())) {
+                command.addAll(List.of("--ro-bind", program.getParent().toString(), program.getParent().toString()));
+                mounted.add(program.getParent());
             }
             // other sandboxes (the slots' too, under the root) and the content store are hidden (inputs are hard
             // links, still seen in place)

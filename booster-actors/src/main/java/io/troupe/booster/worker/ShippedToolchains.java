@@ -200,7 +200,7 @@ final class ShippedToolchains {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path entry : entries) {
                 if (Files.isRegularFile(entry.resolve(KEY_FILE)) && Files.isRegularFile(entry.resolve(DRIVER_FILE))) {
-                    found.put(Files.readString(entry.resolve(KEY_FILE)), entry.resolve(Files.readString(entry.resolve(DRIVER_FILE))));
+                    found.put(Files.readString(entry.resolve(KEY_FILE)), installedDriver(entry));
                 }
                 // an incomplete one may be another worker's install under way (a shared sandbox root): install()
                 // removes it once it is old

@@ -84,10 +84,7 @@ class ShippedToolchainTest {
         Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
         String key = Toolchains.keyOf(Path.of("/usr/bin/gcc")).key();
         ToolchainBundle bundle = ToolchainBundle.of(Path.of("/usr/bin/gcc"));
-        kit = ActorTestKit.create("troupe", ConfigFactory.parseString("pekko.actor.serialize-messages = on\n"
-                + "troupe.worker.accept-toolchains = on\n"
-                + "troupe.worker.sandbox-root = \"" + tmp.resolve("sandboxes") + "\"").withFallback(ConfigFactory.load()));
-        WorkerSettings settings = WorkerSettings.fromConfig(kit.system().settings().config().getConfig("troupe.worker"));
+        WorkerSettings settings = startKit(true);
         ActorRef<SubWorkExecutor.Command> worker = kit.spawn(SubWorkExecutor.create(settings, List.of(fake.toString())),
                 "worker");
         TestProbe<InstallReply> installs = kit.createTestProbe();
@@ -143,10 +140,8 @@ class ShippedToolchainTest {
     void aWorkerRefusesShippedToolchainsUnlessItsOperatorAcceptsThem() throws Exception {
         String key = Toolchains.keyOf(Path.of("/usr/bin/gcc")).key();
         ToolchainBundle bundle = ToolchainBundle.of(Path.of("/usr/bin/gcc"));
-        kit = ActorTestKit.create("troupe", ConfigFactory.parseString("pekko.actor.serialize-messages = on\n"
-                + "troupe.worker.sandbox-root = \"" + tmp.resolve("sandboxes") + "\"").withFallback(ConfigFactory.load()));
-        ActorRef<SubWorkExecutor.Command> worker = kit.spawn(SubWorkExecutor.create(
-                WorkerSettings.fromConfig(kit.system().settings().config().getConfig("troupe.worker")),
+        WorkerSettings settings = startKit(false);
+        ActorRef<SubWorkExecutor.Command> worker = kit.spawn(SubWorkExecutor.create(settings,
                 List.of(tmp.resolve("none").toString())), "worker");
         TestProbe<InstallReply> installs = kit.createTestProbe();
         worker.tell(new InstallToolchain("ship", key, bundle.driver(), bundle.interpreter(), bundle.files(), installs.getRef()));
@@ -160,10 +155,7 @@ class ShippedToolchainTest {
     void aLoaderOtherThanTheWorkersIsRefusedWhereSubWorksSwitchUser() throws Exception {
         String key = Toolchains.keyOf(Path.of("/usr/bin/gcc")).key();
         ToolchainBundle bundle = ToolchainBundle.of(Path.of("/usr/bin/gcc"));
-        kit = ActorTestKit.create("troupe", ConfigFactory.parseString("pekko.actor.serialize-messages = on\n"
-                + "troupe.worker.accept-toolchains = on\n"
-                + "troupe.worker.sandbox-root = \"" + tmp.resolve("sandboxes") + "\"").withFallback(ConfigFactory.load()));
-        WorkerSettings settings = WorkerSettings.fromConfig(kit.system().settings().config().getConfig("troupe.worker"));
+        WorkerSettings settings = startKit(true);
         org.junit.jupiter.api.Assumptions.assumeTrue(SandboxLauncher.of(settings).sandboxUser() != null,
                 "the worker switches users only when it runs as root");
         // another build of the loader: its bytes differ from the worker's
@@ -191,6 +183,14 @@ class ShippedToolchainTest {
         try (var entries = Files.list(ShippedToolchains.dirOf(settings.sandboxRoot()))) {
             assertEquals(0, entries.count(), "nothing is left of the refused install");
         }
+    }
+
+    /** Starts {@link #kit} with a worker's settings under {@code tmp/sandboxes}; the settings it made. */
+    private WorkerSettings startKit(boolean acceptToolchains) {
+        kit = ActorTestKit.create("troupe", ConfigFactory.parseString("pekko.actor.serialize-messages = on\n"
+                + "troupe.worker.accept-toolchains = " + (acceptToolchains ? "on" : "off") + "\n"
+                + "troupe.worker.sandbox-root = \"" + tmp.resolve("sandboxes") + "\"").withFallback(ConfigFactory.load()));
+        return WorkerSettings.fromConfig(kit.system().settings().config().getConfig("troupe.worker"));
     }
 
     private void upload(ActorRef<SubWorkExecutor.Command> worker, ToolchainBundle bundle, List<String> missing) {
