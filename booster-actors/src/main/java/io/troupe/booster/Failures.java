@@ -16,8 +16,12 @@ public final class Failures {
         return t;
     }
 
-    /** The throwable's message, or its class and text when it has none. */
-    public static String messageOf(Throwable t) {
+    /**
+     * The message of the cause under the futures' wrappers ({@link #unwrap}), or its class and text when it has none:
+     * a user reads "connection refused", not "java.util.concurrent.CompletionException: java.net.ConnectException: …".
+     */
+    public static String messageOf(Throwable error) {
+        Throwable t = unwrap(error);
         return t.getMessage() != null ? t.getMessage() : t.toString();
     }
 }

@@ -1,5 +1,6 @@
 package io.troupe.booster.toolchain;
 
+import io.troupe.booster.ProcessTrees;
 import io.troupe.booster.cas.Digests;
 import io.troupe.booster.handler.cc.CompilerNames;
 import java.io.IOException;
@@ -17,7 +18,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Computes {@link ToolchainKey}s of compilers (runs them with {@code --version} and {@code -dumpmachine} and hashes
@@ -189,6 +194,11 @@ public final class Toolchains {
      * @throws IOException it could not start, exited non-zero, printed more than 1 MiB or ran past the probe timeout
      */
     public static String output(List<String> command, Path cwd, Map<String, String> env) throws IOException {
+        return output(command, cwd, env, TimeUnit.SECONDS.toMillis(PROBE_TIMEOUT_SECONDS));
+    }
+
+    /** As {@link #output(List, Path, Map)} with a timeout of {@code timeoutMs}. */
+    static String output(List<String> command, Path cwd, Map<String, String> env, long timeoutMs) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         if (cwd != null) {
@@ -200,24 +210,35 @@ public final class Toolchains {
         }
         builder.environment().put("LC_ALL", "C");
         String what = String.join(" ", command.subList(0, Math.min(2, command.size())));
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         Process process = builder.start();
+        // the read below blocks until the output closes: a hung compiler (and any child holding the pipe) is
+        // killed at the deadline, which closes it, so no blocking thread is held for good
+        AtomicBoolean killed = new AtomicBoolean();
+        ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
+            killed.set(true);
+            ProcessTrees.end(process, true);
+        }, timeoutMs, TimeUnit.MILLISECONDS);
         byte[] out;
-        try (InputStream in = process.getInputStream()) {
-            out = in.readNBytes(MAX_OUTPUT + 1);
-        }
-        if (out.length > MAX_OUTPUT) {
-            process.destroyForcibly();
-            throw new IOException(what + " printed more than " + MAX_OUTPUT + " bytes");
-        }
         try {
-            if (!process.waitFor(PROBE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new IOException(what + " did not finish within " + PROBE_TIMEOUT_SECONDS + " s");
+            try (InputStream in = process.getInputStream()) {
+                out = in.readNBytes(MAX_OUTPUT + 1);
+            }
+            if (out.length > MAX_OUTPUT) {
+                ProcessTrees.end(process, true);
+                throw new IOException(what + " printed more than " + MAX_OUTPUT + " bytes");
+            }
+            long left = deadline - System.nanoTime();
+            if (!process.waitFor(Math.max(0, left), TimeUnit.NANOSECONDS) || killed.get()) {
+                ProcessTrees.end(process, true);
+                throw new IOException(what + " did not finish within " + timeoutMs + " ms");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            process.destroyForcibly();
+            ProcessTrees.end(process, true);
             throw new IOException(what + " was interrupted", e);
+        } finally {
+            watchdog.cancel(false);
         }
         if (process.exitValue() != 0) {
             throw new IOException(what + " exited " + process.exitValue() + ": "
@@ -225,6 +246,13 @@ public final class Toolchains {
         }
         return new String(out, StandardCharsets.UTF_8);
     }
+
+    /** Kills processes that ran past their timeout; one daemon thread for the whole JVM, idle but for that. */
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "troupe-toolchain-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
 
     private static String firstLine(String text, Path binary) throws IOException {
         String line = text.strip().lines().findFirst().orElse("").strip();

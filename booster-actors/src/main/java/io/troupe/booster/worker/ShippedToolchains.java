@@ -162,7 +162,19 @@ final class ShippedToolchains {
             Files.writeString(made.resolve(DRIVER_FILE), request.driver());
             Path driver = target.resolve(request.driver());
             // checked where it will run: the answer depends on the directory's name (gcc's relative prefix)
-            Files.move(made, target, StandardCopyOption.ATOMIC_MOVE);
+            try {
+                Files.move(made, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (java.nio.file.FileSystemException e) {
+                // rename(2) onto a full directory fails with ENOTEMPTY or EEXIST, which Java reports as either
+                if (!Files.isDirectory(target)) {
+                    throw e;
+                }
+                // another worker on the same sandbox root made it first; this one's copy goes in finally
+                if (Files.isRegularFile(target.resolve(KEY_FILE))) {
+                    return installedDriver(target);
+                }
+                throw new IOException("toolchain directory " + target + " is being made by another install", e);
+            }
             made = null;
             String answered = keyOf(driver);
             if (!answered.equals(request.key())) {
@@ -171,12 +183,6 @@ final class ShippedToolchains {
             }
             Files.writeString(target.resolve(KEY_FILE), request.key());
             return driver;
-        } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
-            // another booster installed it meanwhile
-            if (Files.isRegularFile(target.resolve(KEY_FILE))) {
-                return installedDriver(target);
-            }
-            throw new IOException("toolchain directory " + target + " is being made by another install", e);
         } catch (IOException | RuntimeException e) {
             FileTrees.deleteTree(made != null ? made : target);
             throw e;

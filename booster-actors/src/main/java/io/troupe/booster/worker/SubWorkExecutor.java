@@ -479,6 +479,8 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
     private final ArrayDeque<Queued> queue = new ArrayDeque<>();
     /** toolchain key → this worker's binary for it; empty until probed */
     private Map<String, Path> toolchains = Map.of();
+    /** key → the requests waiting on its install under way: two boosters shipping one toolchain get one install */
+    private final Map<String, List<InstallToolchain>> installing = new java.util.HashMap<>();
     /** load polls that came before the compilers were probed, answered once they are */
     private List<GetLoad> pendingLoads = new java.util.ArrayList<>();
     private final String address;
@@ -703,6 +705,12 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
             request.replyTo().tell(new ToolchainNeeds(request.installId(), missing));
             return this;
         }
+        List<InstallToolchain> waiting = installing.get(request.key());
+        if (waiting != null) {
+            waiting.add(request);
+            return this;
+        }
+        installing.put(request.key(), new java.util.ArrayList<>(List.of(request)));
         getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
             try {
                 return shipped.install(request);
@@ -715,23 +723,22 @@ public final class SubWorkExecutor extends AbstractBehavior<SubWorkExecutor.Comm
 
     private Behavior<Command> onToolchainReady(ToolchainReady ready) {
         InstallToolchain request = ready.request();
+        List<InstallToolchain> waiting = installing.remove(request.key());
+        String error = null;
         if (ready.error() != null) {
-            Throwable cause = ready.error() instanceof java.util.concurrent.CompletionException && ready.error().getCause() != null
-                    ? ready.error().getCause() : ready.error();
-            if (cause instanceof java.io.UncheckedIOException unchecked) {
-                cause = unchecked.getCause();
-            }
-            getContext().getLog().warn("worker cannot install the shipped toolchain {}: {}", request.key(), cause.getMessage());
-            request.replyTo().tell(new ToolchainInstalled(request.installId(), request.key(),
-                    "worker " + address + " cannot install toolchain " + request.key() + ": " + cause.getMessage()));
-            return this;
+            String cause = io.troupe.booster.Failures.messageOf(ready.error());
+            getContext().getLog().warn("worker cannot install the shipped toolchain {}: {}", request.key(), cause);
+            error = "worker " + address + " cannot install toolchain " + request.key() + ": " + cause;
+        } else {
+            Map<String, Path> held = new java.util.LinkedHashMap<>(toolchains);
+            held.put(request.key(), ready.driver());
+            toolchains = Map.copyOf(held);
+            loadView.set(load());
+            getContext().getLog().info("worker installed the shipped toolchain {} in {}", request.key(), ready.driver());
         }
-        Map<String, Path> held = new java.util.LinkedHashMap<>(toolchains);
-        held.put(request.key(), ready.driver());
-        toolchains = Map.copyOf(held);
-        loadView.set(load());
-        getContext().getLog().info("worker installed the shipped toolchain {} in {}", request.key(), ready.driver());
-        request.replyTo().tell(new ToolchainInstalled(request.installId(), request.key(), null));
+        for (InstallToolchain each : waiting == null ? List.of(request) : waiting) {
+            each.replyTo().tell(new ToolchainInstalled(each.installId(), each.key(), error));
+        }
         return this;
     }
 

@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,5 +86,28 @@ class ToolchainsTest {
         Files.setPosixFilePermissions(notACompiler, PosixFilePermissions.fromString("rwxr-xr-x"));
         IOException failure = assertThrows(IOException.class, () -> Toolchains.keyOf(notACompiler));
         assertTrue(failure.getMessage().contains("false-cc --version exited 3"), failure.getMessage());
+    }
+
+    @Test
+    void aHungCompilerAndTheChildHoldingItsOutputAreKilledAtTheTimeout() throws Exception {
+        Path pidFile = tmp.resolve("child.pid");
+        // the child inherits the output pipe: reading to its end waits on the child, not only on the shell
+        List<String> hung = List.of("/bin/sh", "-c", "echo started; sleep 300 & echo $! > " + pidFile + "; wait");
+        long start = System.nanoTime();
+        IOException failure = assertThrows(IOException.class, () -> Toolchains.output(hung, tmp, null, 1000));
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(failure.getMessage().contains("/bin/sh -c did not finish within 1000 ms"), failure.getMessage());
+        assertTrue(tookMs < 20_000, "gave up after " + tookMs + " ms");
+        long child = Long.parseLong(Files.readString(pidFile).strip());
+        Optional<ProcessHandle> left = ProcessHandle.of(child);
+        if (left.isPresent()) {
+            // throws TimeoutException when the child outlives the kill
+            left.get().onExit().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aCommandThatFinishesInTimeIsReadWhole() throws Exception {
+        assertEquals("a\nb\n", Toolchains.output(List.of("/bin/sh", "-c", "echo a; echo b >&2"), tmp, null, 10_000));
     }
 }

@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.troupe.booster.cas.CasStreams;
+import io.troupe.booster.cas.ContentStore;
 import io.troupe.booster.cas.Digests;
 import io.troupe.booster.toolchain.ToolchainBundle;
 import io.troupe.booster.toolchain.Toolchains;
@@ -16,6 +18,7 @@ import io.troupe.booster.worker.SubWorkExecutor.InstallReply;
 import io.troupe.booster.worker.SubWorkExecutor.InstallToolchain;
 import io.troupe.booster.worker.SubWorkExecutor.ToolchainInstalled;
 import io.troupe.booster.worker.SubWorkExecutor.ToolchainNeeds;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,9 +102,16 @@ class ShippedToolchainTest {
         ToolchainNeeds needs = installs.expectMessageClass(ToolchainNeeds.class, Duration.ofSeconds(20));
         assertEquals(bundle.localFiles().keySet(), Set.copyOf(needs.missing()));
         upload(worker, bundle, needs.missing());
+        // two boosters ship it at once: both are answered by the one install
+        TestProbe<InstallReply> otherBooster = kit.createTestProbe();
         worker.tell(new InstallToolchain("ship", key, bundle.driver(), bundle.interpreter(), bundle.files(), installs.getRef()));
+        worker.tell(new InstallToolchain("ship-too", key, bundle.driver(), bundle.interpreter(), bundle.files(),
+                otherBooster.getRef()));
         ToolchainInstalled installed = installs.expectMessageClass(ToolchainInstalled.class, Duration.ofSeconds(60));
         assertNull(installed.error());
+        ToolchainInstalled alsoInstalled = otherBooster.expectMessageClass(ToolchainInstalled.class, Duration.ofSeconds(60));
+        assertEquals("ship-too", alsoInstalled.installId());
+        assertNull(alsoInstalled.error());
         TestProbe<SubWorkExecutor.Load> loads = kit.createTestProbe();
         worker.tell(new SubWorkExecutor.GetLoad(loads.getRef()));
         assertTrue(loads.receiveMessage(Duration.ofSeconds(20)).toolchains().contains(key));
@@ -186,6 +196,32 @@ class ShippedToolchainTest {
     }
 
     /** Starts {@link #kit} with a worker's settings under {@code tmp/sandboxes}; the settings it made. */
+    @Test
+    void anInstallUnderWayElsewhereIsReportedAndThisCopyRemoved() throws Exception {
+        WorkerSettings settings = startKit(true);
+        SandboxLauncher launcher = SandboxLauncher.of(settings);
+        org.junit.jupiter.api.Assumptions.assumeTrue(launcher.namespaced(), "shipped toolchains need bubblewrap");
+        ContentStore store = ContentStore.open(tmp.resolve("cas"), 1 << 30);
+        Path script = Files.writeString(tmp.resolve("gcc"), "#!/bin/sh\necho gcc\n");
+        Digests.Sized stored = store.putFile(script);
+        ShippedToolchains shipped = new ShippedToolchains(settings.sandboxRoot(), store, launcher);
+        String key = "gcc (Fake) 1.0 | x86_64-linux-gnu | sha256:" + stored.digest();
+        // another worker on the same sandbox root is filling the key's directory right now
+        Path dir = ShippedToolchains.dirOf(settings.sandboxRoot());
+        Path target = dir.resolve(Digests.of(key.getBytes(StandardCharsets.UTF_8)).substring(0, 32));
+        Files.createDirectories(target.resolve("bin"));
+        Files.writeString(target.resolve("bin/partial"), "");
+        InstallToolchain request = new InstallToolchain("ship", key, "bin/gcc", null,
+                List.of(InputFile.byDigest("bin/gcc", stored.digest(), stored.size(), true)), kit.<InstallReply>createTestProbe().getRef());
+
+        IOException failure = assertThrows(IOException.class, () -> shipped.install(request));
+        assertTrue(failure.getMessage().contains("is being made by another install"), failure.getMessage());
+        try (var entries = Files.list(dir)) {
+            assertEquals(List.of(target), entries.toList(), "this install's own copy is gone, the other's is kept");
+        }
+        assertTrue(Files.exists(target.resolve("bin/partial")));
+    }
+
     private WorkerSettings startKit(boolean acceptToolchains) {
         kit = ActorTestKit.create("troupe", ConfigFactory.parseString("pekko.actor.serialize-messages = on\n"
                 + "troupe.worker.accept-toolchains = " + (acceptToolchains ? "on" : "off") + "\n"
