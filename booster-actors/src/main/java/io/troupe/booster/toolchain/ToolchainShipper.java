@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
@@ -19,7 +20,12 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.Done;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Keep;
 
 /**
  * Ships one toolchain to one worker (TBS's {@code --search_toolchain}): makes the compiler's {@link ToolchainBundle}
@@ -57,6 +63,8 @@ public final class ToolchainShipper extends AbstractBehavior<ToolchainShipper.Co
     private ToolchainBundle bundle;
     private List<String> missing = List.of();
     private int uploads;
+    /** the files' stream while one runs: aborted when the shipping ends first, so a timed-out upload stops */
+    private UniqueKillSwitch upload;
 
     /**
      * @param compiler this machine's compiler with that key
@@ -155,11 +163,13 @@ public final class ToolchainShipper extends AbstractBehavior<ToolchainShipper.Co
             for (String digest : missing) {
                 blobs.add(new CasStreams.LocalBlob(digest, bundle.localFiles().get(digest)));
             }
-            var ended = CasStreams.ofFiles(blobs)
-                    .watchTermination(org.apache.pekko.stream.javadsl.Keep.right())
+            Pair<UniqueKillSwitch, CompletionStage<Done>> running = CasStreams.ofFiles(blobs)
+                    .viaMat(KillSwitches.single(), Keep.right())
+                    .watchTermination(Keep.both())
                     .to(to.sink().getSink())
                     .run(Materializer.matFromSystem(getContext().getSystem()));
-            getContext().pipeToSelf(ended, (done, error) -> new StreamEnded(error));
+            upload = running.first();
+            getContext().pipeToSelf(running.second(), (done, error) -> new StreamEnded(error));
         } else if (answered.reply() instanceof SubWorkExecutor.Uploaded uploaded && uploaded.subWorkId().equals(installId)) {
             if (uploaded.error() != null) {
                 return end("worker " + worker.path().address() + ": " + uploaded.error());
@@ -170,6 +180,7 @@ public final class ToolchainShipper extends AbstractBehavior<ToolchainShipper.Co
     }
 
     private Behavior<Command> onStreamEnded(StreamEnded ended) {
+        upload = null;
         if (ended.error() == null) {
             return this; // success is confirmed by the worker's Uploaded
         }
@@ -182,6 +193,10 @@ public final class ToolchainShipper extends AbstractBehavior<ToolchainShipper.Co
     }
 
     private Behavior<Command> end(String error) {
+        if (upload != null) {
+            // the worker's sink fails with this, and drops what it received of the files
+            upload.abort(new java.util.concurrent.CancellationException("shipping toolchain " + key + " ended: " + error));
+        }
         replyTo.tell(new Shipped(worker, key, error));
         return Behaviors.stopped();
     }
