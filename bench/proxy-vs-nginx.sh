@@ -29,6 +29,10 @@
 #                                           each round; the ratios compare each proxy's median over the rounds,
 #                                           so a neighbour that takes a core during one run moves one figure,
 #                                           not the result
+#        NOISY_SPREAD=25                    a proxy whose requests/s over the rounds spread by more than this
+#                                           percent of its median is named in a NOTE before the ratios (the
+#                                           machine, not the proxy, moved those figures); the CPU time the VM's
+#                                           host took (steal) during the runs is printed too
 #        ONLY_TROUPE=1                      measure only the Troupe proxies (no nginx/HAProxy runs, no ratios
 #                                           against them)
 #        MODS_FIRST=1                       measure troupe+mods before the plain Troupe proxy
@@ -412,15 +416,30 @@ run() {
 median() { # median of the numbers given
   printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'
 }
-# medians NAME: RPS, P99 (ms) and CPU of NAME are its medians over the rounds; prints them
+# spread NUMBERS...: (largest - smallest) / median, in percent
+spread() {
+  printf '%s\n' "$@" | sort -g | awk -v m="$(median "$@")" '{a[NR] = $1} END {printf "%.0f", (m > 0 ? (a[NR] - a[1]) * 100 / m : 0)}'
+}
+# medians NAME: RPS, P99 (ms) and CPU of NAME are its medians over the rounds; prints them, with the spread of its
+# requests/s over the rounds, and adds NAME to NOISY when that spread is over NOISY_SPREAD percent
+NOISY=()
+NOISY_SPREAD=${NOISY_SPREAD:-25}
 medians() {
+  local spread_pct
   # shellcheck disable=SC2086 # the lists are space-separated numbers
   RPS[$1]=$(median ${RPS_ALL[$1]}); P99[$1]=$(median ${P99_ALL[$1]})
   CPU[$1]=-
   # shellcheck disable=SC2086
   [ -n "${CPU_ALL[$1]:-}" ] && CPU[$1]=$(median ${CPU_ALL[$1]})
-  printf '%-12s requests/s %10.2f   p99 %6.2fms   cpu/request %6s us   (median of %d)\n' "$1" "${RPS[$1]}" "${P99[$1]}" \
-      "${CPU[$1]}" "$ROUNDS"
+  # shellcheck disable=SC2086
+  spread_pct=$(spread ${RPS_ALL[$1]})
+  [ "$spread_pct" -gt "$NOISY_SPREAD" ] && NOISY+=("$1 ($spread_pct %)")
+  printf '%-12s requests/s %10.2f   p99 %6.2fms   cpu/request %6s us   (median of %d, spread %d %%)\n' "$1" "${RPS[$1]}" \
+      "${P99[$1]}" "${CPU[$1]}" "$ROUNDS" "$spread_pct"
+}
+# steal_ticks: the CPU time this VM's host gave to others (the "steal" column of /proc/stat), and all CPU time
+steal_ticks() {
+  awk '/^cpu / {t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t}' /proc/stat
 }
 
 to_ms() { # wrk prints 850.00us, 1.23ms or 1.02s
@@ -477,6 +496,7 @@ ORDER+=(troupe)
 [ -n "$BENCH_MODULES" ] && [ -z "$MODS_FIRST" ] && ORDER+=(troupe+mods)
 declare -A PORT=([nginx]=$NGINX_PORT [haproxy]=$HAPROXY_PORT [nginx+mods]=$NGINX_MODS_PORT [troupe]=$TROUPE_PORT
                  [troupe+mods]=$TROUPE_MODS_PORT)
+read -r STEAL_START TICKS_START < <(steal_ticks)
 for round in $(seq "$ROUNDS"); do
   [ "$ROUNDS" = 1 ] || echo "round $round of $ROUNDS"
   for name in "${ORDER[@]}"; do run "$name" "${PORT[$name]}"; done
@@ -485,7 +505,16 @@ done
 for name in "${ORDER[@]}"; do
   if [ "$ROUNDS" = 1 ]; then medians "$name" >/dev/null; else medians "$name"; fi
 done
-echo "load average at the end $(cut -d' ' -f1-3 /proc/loadavg); troupe+mods modules: ${BENCH_MODULES:-none}"
+read -r STEAL_END TICKS_END < <(steal_ticks)
+echo "load average at the end $(cut -d' ' -f1-3 /proc/loadavg); CPU time stolen by the host during the runs" \
+     "$(awk -v s=$((STEAL_END - STEAL_START)) -v t=$((TICKS_END - TICKS_START)) 'BEGIN {printf "%.1f", (t > 0 ? s * 100 / t : 0)}') %;" \
+     "troupe+mods modules: ${BENCH_MODULES:-none}"
+if [ "${#NOISY[@]}" -gt 0 ] && [ "$ROUNDS" -gt 1 ]; then
+  # one proxy's rounds disagreeing this much is the machine (or a short warm-up), not the proxy
+  echo "NOTE: requests/s varied over the rounds by more than $NOISY_SPREAD % for: ${NOISY[*]}; the machine's other load" \
+       "(steal counts only part of it) or too short a warm-up moved them, so the ratios below are uncertain: run it" \
+       "again, or with more ROUNDS"
+fi
 [ -n "$BENCH_MODULES" ] && verify_mods
 # the ratios last: against HAProxy, modules against plain, then the issue's targets against nginx
 if [ -z "$ONLY_TROUPE" ]; then

@@ -331,7 +331,7 @@ final class SandboxRun {
             inputsNanos = System.nanoTime();
         }
         long before = System.nanoTime();
-        Process started = startProcess(index);
+        Process started = startProcess(index, self);
         long startedAt = System.nanoTime();
         startingNanos += startedAt - before;
         self.tell(new Execution.Started(index, started));
@@ -387,7 +387,7 @@ final class SandboxRun {
         }
     }
 
-    private Process startProcess(int index) {
+    private Process startProcess(int index, ActorRef<Execution.Command> self) {
         Step step = request.steps().get(index);
         List<String> argv = new ArrayList<>();
         argv.add(step.executable());
@@ -401,7 +401,7 @@ final class SandboxRun {
                 try {
                     ProcessBuilder bare = environment(launcher.builder(argv, root, sandbox, true), step);
                     Optional<DirectCompile.Pipeline> direct = settings.sandbox().directCompile()
-                            ? DirectCompile.SHARED.pipelineFor(argv, bare.environment(), probe -> askInSlot(bare, probe))
+                            ? DirectCompile.SHARED.pipelineFor(argv, bare.environment(), probe -> askInSlot(bare, probe, index, self))
                             : Optional.empty();
                     if (direct.isPresent()) {
                         bare.environment().putAll(direct.get().env());
@@ -433,7 +433,8 @@ final class SandboxRun {
      * Runs a compiler's {@code -###} in this run's slot as {@code compile} would run (same user, directory and
      * environment, in the C locale so that its lines parse); what it printed, or null when it failed.
      */
-    private String askInSlot(ProcessBuilder compile, List<String> argv) throws IOException, InterruptedException {
+    private String askInSlot(ProcessBuilder compile, List<String> argv, int index, ActorRef<Execution.Command> self)
+            throws IOException, InterruptedException {
         ProcessBuilder probe = new ProcessBuilder(argv).directory(compile.directory());
         probe.environment().clear();
         probe.environment().putAll(compile.environment());
@@ -441,7 +442,10 @@ final class SandboxRun {
         Path out = root.resolve("driver-probe-out");
         Path err = root.resolve("driver-probe-err");
         try {
-            int exit = slot.start(probe, Path.of("/dev/null"), out, err).waitFor();
+            Process asking = slot.start(probe, Path.of("/dev/null"), out, err);
+            // the run's process until it ends: a timeout or a cancel kills a driver that hangs here as it kills a compile
+            self.tell(new Execution.Started(index, asking));
+            int exit = asking.waitFor();
             // an answer too long to be one compile's commands is not read in part
             return exit == 0 && Files.size(err) <= MAX_DRIVER_ANSWER
                     ? Files.readString(err, java.nio.charset.StandardCharsets.UTF_8) : null;

@@ -142,6 +142,44 @@ class DirectCompileTest {
         }
     }
 
+    /** A driver that hangs when asked for its {@code -###}: the run's timeout kills it, and the run answers. */
+    @Tag("process")
+    @Test
+    void aDriverHangingOnItsCommandsIsKilledAtTheRunsTimeout() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(SlotSandboxTest.LAUNCHER), "troupe-slot not built (no C compiler)");
+        // not under /tmp, which a slot under bubblewrap does not see (SandboxLauncher#slotCanRun)
+        Path root = Files.createTempDirectory(Path.of("/var/tmp"), "troupe-direct-compile-");
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path gcc = Files.createDirectories(root.resolve("bin")).resolve("gcc");
+        // a sleep with a length no other process has, to find it afterwards
+        Files.writeString(gcc, "#!/bin/sh\ncase \"$1\" in --version) echo 'gcc (Hangs) 1.0'; exit 0;;"
+                + " -dumpmachine) echo x86_64-linux-gnu; exit 0;; esac\n"
+                + "for a; do [ \"$a\" = '-###' ] && { sleep 293; exit 0; }; done\nexit 0\n");
+        Files.setPosixFilePermissions(gcc, PosixFilePermissions.fromString("rwxr-xr-x"));
+        TestClusters.WorkerNode node = TestClusters.worker(Files.createDirectories(root.resolve("sandboxes")),
+                List.of(gcc.toString()), "troupe.worker.heartbeat-interval = 0s\ntroupe.worker.slots = 1\n"
+                        + SlotSandboxTest.USE_LAUNCHER);
+        ActorTestKit kit = node.kit();
+        try {
+            TestProbe<Reply> probe = kit.createTestProbe();
+            Step step = new Step("gcc", gcc.toString(), List.of("-O2", "-c", "-pipe", "-o", "x.o", "-x", "cpp-output", "x.i"),
+                    List.of(), List.of("x.o"));
+            node.worker().tell(new Execute("hangs", List.of(step), List.of(new InputFile("x.i", new byte[] {'\n'}, false)),
+                    2_000, probe.getRef(), probe.getRef(), false));
+            Reply reply = probe.expectMessageClass(Reply.class, Duration.ofSeconds(30));
+            assertTrue(reply instanceof SubWorkExecutor.Failed failed && failed.failure() == SubWorkExecutor.Failure.TIMEOUT,
+                    reply.toString());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine().orElse("").contains("sleep 293"))) {
+                assertTrue(System.nanoTime() < deadline, "the hung driver's sleep is still running");
+                Thread.sleep(50);
+            }
+        } finally {
+            kit.shutdownTestKit();
+            FileTrees.deleteTree(root);
+        }
+    }
+
     private StepResult compile(ActorTestKit kit, TestClusters.WorkerNode node, String name, byte[] unit) {
         TestProbe<Reply> probe = kit.createTestProbe();
         Step step = new Step("gcc", GCC, List.of("-O2", "-c", "-pipe", "-o", name + ".o", "-x", "cpp-output", name + ".i"),
