@@ -165,7 +165,8 @@ final class ShippedToolchains {
             try {
                 Files.move(made, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (java.nio.file.FileSystemException e) {
-                // rename(2) onto a full directory fails with ENOTEMPTY or EEXIST, which Java reports as either
+                // rename(2) onto a full directory fails with ENOTEMPTY or EEXIST, which Java reports as
+                // DirectoryNotEmptyException, FileAlreadyExistsException or a plain FileSystemException
                 if (!Files.isDirectory(target)) {
                     throw e;
                 }
