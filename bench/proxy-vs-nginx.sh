@@ -57,6 +57,8 @@ WARMUP_RUNS=${WARMUP_RUNS:-2}
 ROUNDS=${ROUNDS:-3}
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "bench/proxy-vs-nginx.sh: FAILED: ROUNDS must be a positive number, not '$ROUNDS'" >&2; exit 1; }
 [[ "$WARMUP_RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "bench/proxy-vs-nginx.sh: FAILED: WARMUP_RUNS must be a positive number, not '$WARMUP_RUNS'" >&2; exit 1; }
+NOISY_SPREAD=${NOISY_SPREAD:-25}
+[[ "$NOISY_SPREAD" =~ ^[0-9]+$ ]] || { echo "bench/proxy-vs-nginx.sh: FAILED: NOISY_SPREAD must be a whole number of percent, not '$NOISY_SPREAD'" >&2; exit 1; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/troupe-bench.XXXXXX)
 BACKEND_PORT=${BACKEND_PORT:-19080}
@@ -423,7 +425,6 @@ spread() {
 # medians NAME: RPS, P99 (ms) and CPU of NAME are its medians over the rounds; prints them, with the spread of its
 # requests/s over the rounds, and adds NAME to NOISY when that spread is over NOISY_SPREAD percent
 NOISY=()
-NOISY_SPREAD=${NOISY_SPREAD:-25}
 medians() {
   local spread_pct
   # shellcheck disable=SC2086 # the lists are space-separated numbers
