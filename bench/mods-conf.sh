@@ -1,5 +1,6 @@
 # Sourced by bench/proxy-vs-nginx.sh and bench/modules-micro.sh: the module files of the bench's "troupe+mods"
-# (mod_block, mod_header, mod_access), so both measure the same rules and templates.
+# (mod_block, mod_header, mod_access), so both measure the same rules and templates; and for proxy-vs-nginx.sh,
+# the nginx equivalents of those files and the headers every nginx proxy of the bench sets.
 # write_bench_mods_conf DIR: writes DIR/mod_block, DIR/mod_header and DIR/mod_access; the access log goes to
 # DIR/../logs.
 write_bench_mods_conf() {
@@ -69,6 +70,15 @@ SessionTemplate = "SESSION_LOG  \$time clientip: \$ses_clientip start_time: \$se
 INI
 }
 
+# nginx_forward_headers: the upstream headers of every nginx proxy of the bench: keep-alive to the backend, and the
+# three headers the Troupe proxy always adds (X-Forwarded-For, X-Real-IP, X-Forwarded-Proto)
+nginx_forward_headers() {
+  echo 'proxy_set_header Connection "";'
+  echo 'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;'
+  echo 'proxy_set_header X-Real-IP $remote_addr;'
+  echo 'proxy_set_header X-Forwarded-Proto $scheme;'
+}
+
 # write_bench_nginx_mods DIR MODULES LOG: nginx's equivalent of the troupe+mods files above, for the modules in the
 # comma-separated MODULES, so that the nginx peer of troupe+mods does the same work per request:
 #   DIR/nginx-mods-http.conf      the http block's part: mod_block's map and geo lookups, the log format
@@ -82,12 +92,7 @@ write_bench_nginx_mods() {
 local dir="$1" mods=",$2," log="$3" i
 : > "$dir/nginx-mods-http.conf"
 : > "$dir/nginx-mods-server.conf"
-{
-  echo 'proxy_set_header Connection "";'
-  echo 'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;'
-  echo 'proxy_set_header X-Real-IP $remote_addr;'
-  echo 'proxy_set_header X-Forwarded-Proto $scheme;'
-} > "$dir/nginx-mods-location.conf"
+nginx_forward_headers > "$dir/nginx-mods-location.conf"
 echo off > "$dir/nginx-mods-access-log"
 if [[ "$mods" == *,mod_block,* ]]; then
   # the same 100 rules and 20 blocklist entries as nginx does such things fastest: a path prefix is a prefix

@@ -127,13 +127,14 @@ NGX
 nginx -c "$WORK/backend.conf" || fail "the nginx backend did not start" "$WORK/logs/backend-error.log"
 
 # ---- nginx as the proxy, one worker, keep-alive upstream
+# the modules' files of troupe+mods and of its nginx peer, and the headers every nginx proxy sets
+# shellcheck source=bench/mods-conf.sh
+. "$ROOT/bench/mods-conf.sh"
 # nginx_proxy NAME PORT [MODS_DIR]: writes and starts $WORK/NAME.conf; with MODS_DIR, the snippets
 # write_bench_nginx_mods wrote there go into its http, server and location blocks (the nginx+mods peer)
 nginx_proxy() {
   local http="" server="" location log=off
-  # the headers the Troupe proxy always adds: X-Forwarded-For, X-Real-IP, X-Forwarded-Proto
-  location=$'proxy_set_header Connection "";\nproxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;'
-  location+=$'\nproxy_set_header X-Real-IP $remote_addr;\nproxy_set_header X-Forwarded-Proto $scheme;'
+  location=$(nginx_forward_headers)
   if [ -n "${3:-}" ]; then
     http="include $3/nginx-mods-http.conf;"
     server="include $3/nginx-mods-server.conf;"
@@ -180,8 +181,6 @@ nginx_worker nginx nginx-proxy
 # (bench/mods-conf.sh writes both): mod_block's rules as prefix locations, map and geo lookups whose match closes
 # the connection,
 # mod_header's headers as proxy_set_header and add_header, mod_access's log as a buffered access_log
-# shellcheck source=bench/mods-conf.sh
-. "$ROOT/bench/mods-conf.sh"
 if [ -n "$BENCH_MODULES" ] && [ -z "$ONLY_TROUPE" ]; then
   mkdir -p "$WORK/nginx-mods"
   write_bench_nginx_mods "$WORK/nginx-mods" "$BENCH_MODULES" "$WORK/logs/nginx-access.log"
@@ -464,8 +463,9 @@ verify_mods() {
     done
     # a 499 is a request wrk abandoned in flight when a run ended (nginx logs those as 499 too): at most
     # CONNECTIONS per wrk run; anything else but a 200 that mod_block let through is a failure
-    bad=$(access_logs | xargs cat | awk '/^REQUEST_LOG / && !/ status: (200|499) .* block: -$/ {n++} END {print n + 0}')
-    abandoned=$(access_logs | xargs cat | awk '/^REQUEST_LOG / && / status: 499 .* block: -$/ {n++} END {print n + 0}')
+    # one pass over the logs (millions of lines) for both counts
+    read -r bad abandoned < <(access_logs | xargs cat | awk '/^REQUEST_LOG / && !/ status: (200|499) .* block: -$/ {b++}
+        /^REQUEST_LOG / && / status: 499 .* block: -$/ {a++} END {print b + 0, a + 0}')
     if [ "$bad" != 0 ]; then
       access_logs | xargs cat | awk '/^REQUEST_LOG / && !/ status: (200|499) .* block: -$/' | head -3 >&2
       fail "troupe+mods: $bad access log lines with a status other than 200 or a matched mod_block rule (above)"

@@ -18,11 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Computes {@link ToolchainKey}s of compilers (runs them with {@code --version} and {@code -dumpmachine} and hashes
@@ -199,8 +195,7 @@ public final class Toolchains {
 
     /** As {@link #output(List, Path, Map)} with a timeout of {@code timeoutMs}. */
     static String output(List<String> command, Path cwd, Map<String, String> env, long timeoutMs) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        ProcessBuilder builder = new ProcessBuilder(command);
         if (cwd != null) {
             builder.directory(cwd.toFile());
         }
@@ -209,27 +204,29 @@ public final class Toolchains {
             builder.environment().putAll(env);
         }
         builder.environment().put("LC_ALL", "C");
-        String what = String.join(" ", command.subList(0, Math.min(2, command.size())));
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        Process process = builder.start();
-        // the read below blocks until the output closes: a hung compiler (and any child holding the pipe) is
-        // killed at the deadline, which closes it, so no blocking thread is held for good
-        AtomicBoolean killed = new AtomicBoolean();
-        ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
-            killed.set(true);
-            ProcessTrees.end(process, true);
-        }, timeoutMs, TimeUnit.MILLISECONDS);
-        byte[] out;
+        Path out = Files.createTempFile("troupe-probe-", ".out");
         try {
-            try (InputStream in = process.getInputStream()) {
-                out = in.readNBytes(MAX_OUTPUT + 1);
-            }
-            if (out.length > MAX_OUTPUT) {
-                ProcessTrees.end(process, true);
-                throw new IOException(what + " printed more than " + MAX_OUTPUT + " bytes");
-            }
-            long left = deadline - System.nanoTime();
-            if (!process.waitFor(Math.max(0, left), TimeUnit.NANOSECONDS) || killed.get()) {
+            return outputOf(builder, out, timeoutMs);
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    /**
+     * Runs {@code builder} with stdin from /dev/null and stdout and stderr into {@code out}, for at most
+     * {@code timeoutMs}, and gives what it printed. Through a file, not a pipe: a hung compiler, or a child that
+     * keeps the output open after the compiler exits, cannot hold the caller past the timeout, when the compiler
+     * and everything it started are killed.
+     *
+     * @throws IOException it could not start, exited non-zero, printed more than 1 MiB or ran past the timeout
+     */
+    public static String outputOf(ProcessBuilder builder, Path out, long timeoutMs) throws IOException {
+        List<String> command = builder.command();
+        String what = String.join(" ", command.subList(0, Math.min(2, command.size())));
+        Process process = builder.redirectErrorStream(true).redirectOutput(out.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        try {
+            if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
                 ProcessTrees.end(process, true);
                 throw new IOException(what + " did not finish within " + timeoutMs + " ms");
             }
@@ -237,22 +234,20 @@ public final class Toolchains {
             Thread.currentThread().interrupt();
             ProcessTrees.end(process, true);
             throw new IOException(what + " was interrupted", e);
-        } finally {
-            watchdog.cancel(false);
         }
+        byte[] printed;
+        try (InputStream in = Files.newInputStream(out)) {
+            printed = in.readNBytes(MAX_OUTPUT + 1);
+        }
+        if (printed.length > MAX_OUTPUT) {
+            throw new IOException(what + " printed more than " + MAX_OUTPUT + " bytes");
+        }
+        String text = new String(printed, StandardCharsets.UTF_8);
         if (process.exitValue() != 0) {
-            throw new IOException(what + " exited " + process.exitValue() + ": "
-                    + new String(out, StandardCharsets.UTF_8).strip());
+            throw new IOException(what + " exited " + process.exitValue() + ": " + text.strip());
         }
-        return new String(out, StandardCharsets.UTF_8);
+        return text;
     }
-
-    /** Kills processes that ran past their timeout; one daemon thread for the whole JVM, idle but for that. */
-    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "troupe-toolchain-watchdog");
-        t.setDaemon(true);
-        return t;
-    });
 
     private static String firstLine(String text, Path binary) throws IOException {
         String line = text.strip().lines().findFirst().orElse("").strip();

@@ -7,7 +7,6 @@ import io.troupe.booster.toolchain.ToolchainBundle;
 import io.troupe.booster.worker.SubWorkExecutor.InputFile;
 import io.troupe.booster.worker.SubWorkExecutor.InstallToolchain;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -247,29 +246,8 @@ final class ShippedToolchains {
         Path root = SandboxDirs.newRoot(sandboxRoot, "execution-toolchain");
         Files.createDirectories(root);
         try {
-            Path out = root.resolve("probe.out");
-            Process process = launcher.builder(argv, root, root).redirectErrorStream(true)
-                    .redirectOutput(out.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            try {
-                if (!process.waitFor(PROBE_SECONDS, TimeUnit.SECONDS)) {
-                    throw new IOException(argv + " did not answer within " + PROBE_SECONDS + " s");
-                }
-            } finally {
-                process.destroyForcibly();
-            }
-            String text;
-            try (InputStream in = Files.newInputStream(out)) {
-                text = new String(in.readNBytes(1 << 16), StandardCharsets.UTF_8);
-            }
-            if (process.exitValue() != 0) {
-                throw new IOException("the shipped " + argv.get(0) + " " + argv.get(1) + " exited " + process.exitValue()
-                        + ": " + text.strip());
-            }
-            return text;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while probing " + argv.get(0), e);
+            return io.troupe.booster.toolchain.Toolchains.outputOf(launcher.builder(argv, root, root),
+                    root.resolve("probe.out"), TimeUnit.SECONDS.toMillis(PROBE_SECONDS));
         } catch (SandboxRun.StepFailure e) {
             throw new IOException(e.getMessage(), e);
         } finally {

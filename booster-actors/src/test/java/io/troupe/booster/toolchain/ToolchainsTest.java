@@ -91,7 +91,7 @@ class ToolchainsTest {
     @Test
     void aHungCompilerAndTheChildHoldingItsOutputAreKilledAtTheTimeout() throws Exception {
         Path pidFile = tmp.resolve("child.pid");
-        // the child inherits the output pipe: reading to its end waits on the child, not only on the shell
+        // the child inherits the shell's output: the timeout must end it too, not only the shell
         List<String> hung = List.of("/bin/sh", "-c", "echo started; sleep 300 & echo $! > " + pidFile + "; wait");
         long start = System.nanoTime();
         IOException failure = assertThrows(IOException.class, () -> Toolchains.output(hung, tmp, null, 1000));
