@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,12 +47,32 @@ final class ShippedToolchains {
     private final Path sandboxRoot;
     private final ContentStore store;
     private final SandboxLauncher launcher;
+    private final Duration otherInstallWait;
+    private final Pause pause;
 
     ShippedToolchains(Path sandboxRoot, ContentStore store, SandboxLauncher launcher) {
+        // the other install has its driver's two probes left to run when its directory appears
+        this(sandboxRoot, store, launcher, Duration.ofSeconds(2 * PROBE_SECONDS + 10), () -> Thread.sleep(50));
+    }
+
+    /**
+     * @param otherInstallWait how long to wait for another worker's install of the same key (a shared sandbox root)
+     * @param pause            called between two looks at that install
+     */
+    ShippedToolchains(Path sandboxRoot, ContentStore store, SandboxLauncher launcher, Duration otherInstallWait,
+            Pause pause) {
         this.dir = dirOf(sandboxRoot);
         this.sandboxRoot = sandboxRoot;
         this.store = store;
         this.launcher = launcher;
+        this.otherInstallWait = otherInstallWait;
+        this.pause = pause;
+    }
+
+    /** The wait between two looks at another worker's install. */
+    @FunctionalInterface
+    interface Pause {
+        void run() throws InterruptedException;
     }
 
     /** The directory of shipped toolchains beside {@code sandboxRoot}. */
@@ -161,19 +182,8 @@ final class ShippedToolchains {
             Files.writeString(made.resolve(DRIVER_FILE), request.driver());
             Path driver = target.resolve(request.driver());
             // checked where it will run: the answer depends on the directory's name (gcc's relative prefix)
-            try {
-                Files.move(made, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (java.nio.file.FileSystemException e) {
-                // rename(2) onto a full directory fails with ENOTEMPTY or EEXIST, which Java reports as
-                // DirectoryNotEmptyException, FileAlreadyExistsException or a plain FileSystemException
-                if (!Files.isDirectory(target)) {
-                    throw e;
-                }
-                // another worker on the same sandbox root made it first; this one's copy goes in finally
-                if (Files.isRegularFile(target.resolve(KEY_FILE))) {
-                    return installedDriver(target);
-                }
-                throw new IOException("toolchain directory " + target + " is being made by another install", e);
+            if (!moveIn(made, target)) {
+                return installedDriver(target); // another worker on the same sandbox root made it; ours goes in finally
             }
             made = null;
             String answered = keyOf(driver);
@@ -189,6 +199,48 @@ final class ShippedToolchains {
         } finally {
             if (made != null && Files.exists(made)) {
                 FileTrees.deleteTree(made);
+            }
+        }
+    }
+
+    /**
+     * Moves {@code made} to {@code target}. Another worker sharing the sandbox root may be installing the same key:
+     * its directory is there without its key file until its driver has answered, so this waits for it (up to
+     * {@link #otherInstallWait}) and takes its place if it fails.
+     *
+     * @return true when {@code made} is now {@code target}, false when the other install completed it
+     */
+    private boolean moveIn(Path made, Path target) throws IOException {
+        long deadline = System.nanoTime() + otherInstallWait.toNanos();
+        boolean sawOther = false;
+        while (true) {
+            try {
+                Files.move(made, target, StandardCopyOption.ATOMIC_MOVE);
+                return true;
+            } catch (java.nio.file.FileSystemException e) {
+                // rename(2) onto a full directory fails with ENOTEMPTY or EEXIST, which Java reports as
+                // DirectoryNotEmptyException, FileAlreadyExistsException or a plain FileSystemException
+                if (!Files.isDirectory(target)) {
+                    if (!sawOther) {
+                        throw e;
+                    }
+                    sawOther = false; // the other install failed and removed its copy: one more try with ours
+                    continue;
+                }
+                if (Files.isRegularFile(target.resolve(KEY_FILE))) {
+                    return false;
+                }
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new IOException("toolchain directory " + target + " is being made by another install, which"
+                            + " did not finish within " + otherInstallWait.toSeconds() + " s", e);
+                }
+                sawOther = true;
+                try {
+                    pause.run();
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("stopped while waiting for another install of " + target);
+                }
             }
         }
     }

@@ -195,33 +195,91 @@ class ShippedToolchainTest {
         }
     }
 
-    /** Starts {@link #kit} with a worker's settings under {@code tmp/sandboxes}; the settings it made. */
     @Test
-    void anInstallUnderWayElsewhereIsReportedAndThisCopyRemoved() throws Exception {
+    void anInstallUnderWayElsewhereThatNeverFinishesIsReportedAndThisCopyRemoved() throws Exception {
+        OtherInstall other = otherInstallUnderWay(Duration.ofMillis(300), () -> Thread.sleep(20));
+
+        IOException failure = assertThrows(IOException.class, () -> other.shipped.install(other.request));
+        assertTrue(failure.getMessage().contains("is being made by another install, which did not finish within"),
+                failure.getMessage());
+        try (var entries = Files.list(other.dir)) {
+            assertEquals(List.of(other.target), entries.toList(), "this install's own copy is gone, the other's is kept");
+        }
+        assertTrue(Files.exists(other.target.resolve("bin/partial")));
+    }
+
+    @Test
+    void anInstallUnderWayElsewhereIsWaitedForAndItsDriverUsed() throws Exception {
+        Path[] target = new Path[1];
+        int[] pauses = {0};
+        OtherInstall other = otherInstallUnderWay(Duration.ofSeconds(60), () -> {
+            // the other worker's driver has answered: it writes its key file last
+            if (pauses[0]++ == 1) {
+                write(target[0].resolve("toolchain.driver"), "bin/gcc");
+                write(target[0].resolve("toolchain.key"), "its key");
+            }
+        });
+        target[0] = other.target;
+
+        assertEquals(other.target.resolve("bin/gcc"), other.shipped.install(other.request));
+        assertEquals(2, pauses[0], "it waited until the other install's key file was there");
+        try (var entries = Files.list(other.dir)) {
+            assertEquals(List.of(other.target), entries.toList(), "this install's own copy is gone");
+        }
+        assertTrue(Files.exists(other.target.resolve("bin/partial")), "the other install's directory is kept");
+    }
+
+    @Test
+    void anInstallElsewhereThatFailsIsReplacedByThisOne() throws Exception {
+        Path[] target = new Path[1];
+        OtherInstall other = otherInstallUnderWay(Duration.ofSeconds(60), () -> {
+            // the other worker's driver answered wrongly: it removes its directory
+            try {
+                io.troupe.booster.FileTrees.deleteTree(target[0]);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        target[0] = other.target;
+
+        assertEquals(other.target.resolve("bin/gcc"), other.shipped.install(other.request));
+        assertEquals(other.request.key(), Files.readString(other.target.resolve("toolchain.key")),
+                "this install's copy took the other's place and its driver answered with the key");
+        assertTrue(Files.notExists(other.target.resolve("bin/partial")));
+    }
+
+    private static void write(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Another worker on the same sandbox root (tmp/sandboxes) is filling the directory of {@link #request}'s key. */
+    private record OtherInstall(ShippedToolchains shipped, InstallToolchain request, Path dir, Path target) {}
+
+    private OtherInstall otherInstallUnderWay(Duration wait, ShippedToolchains.Pause pause) throws Exception {
         WorkerSettings settings = startKit(true);
         SandboxLauncher launcher = SandboxLauncher.of(settings);
         org.junit.jupiter.api.Assumptions.assumeTrue(launcher.namespaced(), "shipped toolchains need bubblewrap");
         ContentStore store = ContentStore.open(tmp.resolve("cas"), 1 << 30);
-        Path script = Files.writeString(tmp.resolve("gcc"), "#!/bin/sh\necho gcc\n");
+        Path script = Files.writeString(tmp.resolve("gcc"),
+                "#!/bin/sh\ncase \"$1\" in --version) echo 'gcc (Fake) 1.0' ;; *) echo x86_64-linux-gnu ;; esac\n");
         Digests.Sized stored = store.putFile(script);
-        ShippedToolchains shipped = new ShippedToolchains(settings.sandboxRoot(), store, launcher);
-        String key = "gcc (Fake) 1.0 | x86_64-linux-gnu | sha256:" + stored.digest();
-        // another worker on the same sandbox root is filling the key's directory right now
+        String key = new io.troupe.booster.toolchain.ToolchainKey("(Fake) 1.0", "x86_64-linux-gnu", stored.digest()).key();
+        ShippedToolchains shipped = new ShippedToolchains(settings.sandboxRoot(), store, launcher, wait, pause);
         Path dir = ShippedToolchains.dirOf(settings.sandboxRoot());
         Path target = dir.resolve(Digests.of(key.getBytes(StandardCharsets.UTF_8)).substring(0, 32));
         Files.createDirectories(target.resolve("bin"));
         Files.writeString(target.resolve("bin/partial"), "");
         InstallToolchain request = new InstallToolchain("ship", key, "bin/gcc", null,
-                List.of(InputFile.byDigest("bin/gcc", stored.digest(), stored.size(), true)), kit.<InstallReply>createTestProbe().getRef());
-
-        IOException failure = assertThrows(IOException.class, () -> shipped.install(request));
-        assertTrue(failure.getMessage().contains("is being made by another install"), failure.getMessage());
-        try (var entries = Files.list(dir)) {
-            assertEquals(List.of(target), entries.toList(), "this install's own copy is gone, the other's is kept");
-        }
-        assertTrue(Files.exists(target.resolve("bin/partial")));
+                List.of(InputFile.byDigest("bin/gcc", stored.digest(), stored.size(), true)),
+                kit.<InstallReply>createTestProbe().getRef());
+        return new OtherInstall(shipped, request, dir, target);
     }
 
+    /** Starts {@link #kit} with a worker's settings under {@code tmp/sandboxes}; the settings it made. */
     private WorkerSettings startKit(boolean acceptToolchains) {
         kit = ActorTestKit.create("troupe", ConfigFactory.parseString("pekko.actor.serialize-messages = on\n"
                 + "troupe.worker.accept-toolchains = " + (acceptToolchains ? "on" : "off") + "\n"
