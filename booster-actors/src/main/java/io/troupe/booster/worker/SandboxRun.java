@@ -216,7 +216,11 @@ final class SandboxRun {
                 }
             }
         } catch (StepFailure e) {
-            failure = new Failed(request.subWorkId(), e.kind, e.getMessage(), null);
+            if (stop != null) {
+                cut = true; // the stop explains it, and its answer says so
+            } else {
+                failure = new Failed(request.subWorkId(), e.kind, e.getMessage(), null);
+            }
         } catch (RuntimeException e) {
             failure = new Failed(request.subWorkId(), Failure.IO_ERROR, "sub-work " + request.subWorkId() + ": " + e, null);
         }
@@ -446,6 +450,11 @@ final class SandboxRun {
             // the run's process until it ends: a timeout or a cancel kills a driver that hangs here as it kills a compile
             self.tell(new Execution.Started(index, asking));
             int exit = asking.waitFor();
+            if (stop != null) {
+                // killed by the stop, or answering as it came: start no compile only to kill it, and learn nothing
+                throw new StepFailure(Failure.IO_ERROR, "sub-work " + request.subWorkId() + " was stopped while its"
+                        + " driver printed its commands (-###)");
+            }
             // an answer too long to be one compile's commands is not read in part
             return exit == 0 && Files.size(err) <= MAX_DRIVER_ANSWER
                     ? Files.readString(err, java.nio.charset.StandardCharsets.UTF_8) : null;

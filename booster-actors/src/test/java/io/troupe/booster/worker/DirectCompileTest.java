@@ -142,7 +142,10 @@ class DirectCompileTest {
         }
     }
 
-    /** A driver that hangs when asked for its {@code -###}: the run's timeout kills it, and the run answers. */
+    /**
+     * A driver that hangs when asked for its {@code -###}: the run's timeout kills it, and the run answers; the
+     * next run of that shape asks again, since a killed driver's silence says nothing about the shape.
+     */
     @Tag("process")
     @Test
     void aDriverHangingOnItsCommandsIsKilledAtTheRunsTimeout() throws Exception {
@@ -164,11 +167,16 @@ class DirectCompileTest {
             TestProbe<Reply> probe = kit.createTestProbe();
             Step step = new Step("gcc", gcc.toString(), List.of("-O2", "-c", "-pipe", "-o", "x.o", "-x", "cpp-output", "x.i"),
                     List.of(), List.of("x.o"));
-            node.worker().tell(new Execute("hangs", List.of(step), List.of(new InputFile("x.i", new byte[] {'\n'}, false)),
-                    2_000, probe.getRef(), probe.getRef(), false));
-            Reply reply = probe.expectMessageClass(Reply.class, Duration.ofSeconds(30));
-            assertTrue(reply instanceof SubWorkExecutor.Failed failed && failed.failure() == SubWorkExecutor.Failure.TIMEOUT,
-                    reply.toString());
+            for (String run : List.of("hangs", "hangs-again")) {
+                long asked = DirectCompile.SHARED.probes();
+                node.worker().tell(new Execute(run, List.of(step), List.of(new InputFile("x.i", new byte[] {'\n'}, false)),
+                        2_000, probe.getRef(), probe.getRef(), false));
+                Reply reply = probe.expectMessageClass(Reply.class, Duration.ofSeconds(30));
+                // had the first taught "keeps the driver", the second would run the driver, which makes no x.o
+                assertTrue(reply instanceof SubWorkExecutor.Failed failed && failed.failure() == SubWorkExecutor.Failure.TIMEOUT,
+                        run + ": " + reply);
+                assertEquals(asked + 1, DirectCompile.SHARED.probes(), run + ": the driver was asked for its commands");
+            }
             for (ProcessHandle left : ProcessHandle.allProcesses()
                     .filter(p -> p.info().commandLine().orElse("").contains("sleep 293")).toList()) {
                 // throws TimeoutException when the hung driver's sleep outlives the run
