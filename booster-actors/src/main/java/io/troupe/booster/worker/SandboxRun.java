@@ -46,12 +46,19 @@ final class SandboxRun {
     static final long DISK_FULL_BELOW = 64 * 1024;
 
     /** A step could not run; carries the kind of failure out of the blocking task. */
-    static final class StepFailure extends RuntimeException {
+    static class StepFailure extends RuntimeException {
         final Failure kind;
 
         StepFailure(Failure kind, String message) {
             super(message);
             this.kind = kind;
+        }
+    }
+
+    /** The run's stop came before its step's process could start: the run answers for the stop. */
+    static final class StoppedBeforeStart extends StepFailure {
+        StoppedBeforeStart(String message) {
+            super(Failure.IO_ERROR, message);
         }
     }
 
@@ -215,12 +222,10 @@ final class SandboxRun {
                     break;
                 }
             }
+        } catch (StoppedBeforeStart e) {
+            cut = true;
         } catch (StepFailure e) {
-            if (stop != null) {
-                cut = true; // the stop explains it, and its answer says so
-            } else {
-                failure = new Failed(request.subWorkId(), e.kind, e.getMessage(), null);
-            }
+            failure = new Failed(request.subWorkId(), e.kind, e.getMessage(), null);
         } catch (RuntimeException e) {
             failure = new Failed(request.subWorkId(), Failure.IO_ERROR, "sub-work " + request.subWorkId() + ": " + e, null);
         }
@@ -449,11 +454,18 @@ final class SandboxRun {
             Process asking = slot.start(probe, Path.of("/dev/null"), out, err);
             // the run's process until it ends: a timeout or a cancel kills a driver that hangs here as it kills a compile
             self.tell(new Execution.Started(index, asking));
-            int exit = asking.waitFor();
+            int exit;
+            try {
+                exit = asking.waitFor();
+            } catch (SlotSandbox.LauncherDied e) {
+                killed = true; // as for a compile (runOneStep): its processes may outlive it, swept by marker
+                throw new StepFailure(Failure.IO_ERROR, "sub-work " + request.subWorkId() + " was lost on the worker"
+                        + " while its driver printed its commands (-###): " + e.getMessage());
+            }
             if (stop != null) {
                 // killed by the stop, or answering as it came: start no compile only to kill it, and learn nothing
-                throw new StepFailure(Failure.IO_ERROR, "sub-work " + request.subWorkId() + " was stopped while its"
-                        + " driver printed its commands (-###)");
+                throw new StoppedBeforeStart("sub-work " + request.subWorkId() + " was stopped while its driver"
+                        + " printed its commands (-###)");
             }
             // an answer too long to be one compile's commands is not read in part
             return exit == 0 && Files.size(err) <= MAX_DRIVER_ANSWER

@@ -146,7 +146,7 @@ final class ShippedToolchains {
         }
         if (Files.isDirectory(target) && Files.getLastModifiedTime(target).toMillis()
                 < System.currentTimeMillis() - STALE_INSTALL_MILLIS) {
-            FileTrees.deleteTree(target); // an install cut short long ago (a crash between its move and its check)
+            remove(target); // an install cut short long ago (a crash between its move and its check)
         }
         Files.createDirectories(dir);
         Path made = Files.createTempDirectory(dir, ".installing-");
@@ -194,7 +194,15 @@ final class ShippedToolchains {
             Files.writeString(target.resolve(KEY_FILE), request.key());
             return driver;
         } catch (IOException | RuntimeException e) {
-            FileTrees.deleteTree(made != null ? made : target);
+            try {
+                if (made != null) {
+                    FileTrees.deleteTree(made);
+                } else {
+                    remove(target);
+                }
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
             throw e;
         } finally {
             if (made != null && Files.exists(made)) {
@@ -212,7 +220,7 @@ final class ShippedToolchains {
      */
     private boolean moveIn(Path made, Path target) throws IOException {
         long deadline = System.nanoTime() + otherInstallWait.toNanos();
-        boolean sawOther = false;
+        boolean mayRetry = true;
         while (true) {
             try {
                 Files.move(made, target, StandardCopyOption.ATOMIC_MOVE);
@@ -221,10 +229,10 @@ final class ShippedToolchains {
                 // rename(2) onto a full directory fails with ENOTEMPTY or EEXIST, which Java reports as
                 // DirectoryNotEmptyException, FileAlreadyExistsException or a plain FileSystemException
                 if (!Files.isDirectory(target)) {
-                    if (!sawOther) {
+                    if (!mayRetry) {
                         throw e;
                     }
-                    sawOther = false; // the other install failed and removed its copy: one more try with ours
+                    mayRetry = false; // the other install failed and removed its copy since: one more try with ours
                     continue;
                 }
                 if (Files.isRegularFile(target.resolve(KEY_FILE))) {
@@ -232,9 +240,10 @@ final class ShippedToolchains {
                 }
                 if (System.nanoTime() - deadline >= 0) {
                     throw new IOException("toolchain directory " + target + " is being made by another install, which"
-                            + " did not finish within " + otherInstallWait.toSeconds() + " s", e);
+                            + " did not finish within " + (otherInstallWait.toMillis() % 1000 == 0 ? otherInstallWait.toSeconds()
+                            + " s" : otherInstallWait.toMillis() + " ms"), e);
                 }
-                sawOther = true;
+                mayRetry = true;
                 try {
                     pause.run();
                 } catch (InterruptedException stop) {
@@ -243,6 +252,20 @@ final class ShippedToolchains {
                 }
             }
         }
+    }
+
+    /**
+     * Takes a toolchain directory away at once, then deletes it: emptied in place, it could be taken by another
+     * worker's install (a rename onto an empty directory succeeds) while its last files go.
+     */
+    private void remove(Path home) throws IOException {
+        Path away = dir.resolve(".removing-" + home.getFileName() + "-" + System.nanoTime());
+        try {
+            Files.move(home, away, StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return; // removed by another worker already
+        }
+        FileTrees.deleteTree(away);
     }
 
     private static Path installedDriver(Path home) throws IOException {
@@ -257,6 +280,9 @@ final class ShippedToolchains {
         }
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path entry : entries) {
+                if (entry.getFileName().toString().startsWith(".")) {
+                    continue; // an install's copy under way, or a directory being removed
+                }
                 if (Files.isRegularFile(entry.resolve(KEY_FILE)) && Files.isRegularFile(entry.resolve(DRIVER_FILE))) {
                     found.put(Files.readString(entry.resolve(KEY_FILE)), installedDriver(entry));
                 }
