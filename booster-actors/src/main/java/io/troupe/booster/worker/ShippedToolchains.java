@@ -239,9 +239,9 @@ final class ShippedToolchains {
                     return false;
                 }
                 if (System.nanoTime() - deadline >= 0) {
+                    long ms = otherInstallWait.toMillis();
                     throw new IOException("toolchain directory " + target + " is being made by another install, which"
-                            + " did not finish within " + (otherInstallWait.toMillis() % 1000 == 0 ? otherInstallWait.toSeconds()
-                            + " s" : otherInstallWait.toMillis() + " ms"), e);
+                            + " did not finish within " + (ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms"), e);
                 }
                 mayRetry = true;
                 try {
@@ -281,7 +281,11 @@ final class ShippedToolchains {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path entry : entries) {
                 if (entry.getFileName().toString().startsWith(".")) {
-                    continue; // an install's copy under way, or a directory being removed
+                    // an install's copy under way, or a directory being removed; left behind by a crash when old
+                    if (Files.getLastModifiedTime(entry).toMillis() < System.currentTimeMillis() - STALE_INSTALL_MILLIS) {
+                        FileTrees.deleteTree(entry);
+                    }
+                    continue;
                 }
                 if (Files.isRegularFile(entry.resolve(KEY_FILE)) && Files.isRegularFile(entry.resolve(DRIVER_FILE))) {
                     found.put(Files.readString(entry.resolve(KEY_FILE)), installedDriver(entry));

@@ -256,6 +256,25 @@ class ShippedToolchainTest {
         }
     }
 
+    @Test
+    void oldLeftoversOfInstallsAreRemovedWhenAWorkerStartsAndYoungOnesKept() throws Exception {
+        WorkerSettings settings = startKit(true);
+        SandboxLauncher launcher = SandboxLauncher.of(settings);
+        org.junit.jupiter.api.Assumptions.assumeTrue(launcher.namespaced(), "shipped toolchains need bubblewrap");
+        Path dir = ShippedToolchains.dirOf(settings.sandboxRoot());
+        Path crashed = Files.createDirectories(dir.resolve(".installing-123"));
+        Files.writeString(Files.createDirectories(crashed.resolve("root/bin")).resolve("gcc"), "");
+        Files.setLastModifiedTime(crashed, java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() - TimeUnit.MINUTES.toMillis(11)));
+        Path underWay = Files.createDirectories(dir.resolve(".removing-abc-456"));
+        ShippedToolchains shipped = new ShippedToolchains(settings.sandboxRoot(),
+                ContentStore.open(tmp.resolve("cas"), 1 << 30), launcher);
+
+        assertEquals(java.util.Map.of(), shipped.installed());
+        assertTrue(Files.notExists(crashed), "an install's copy left by a crash 11 minutes ago is removed");
+        assertTrue(Files.exists(underWay), "another worker's removal under way is left to it");
+    }
+
     /** Another worker on the same sandbox root (tmp/sandboxes) is filling the directory of {@link #request}'s key. */
     private record OtherInstall(ShippedToolchains shipped, InstallToolchain request, Path dir, Path target) {}
 
