@@ -3,9 +3,13 @@ package io.troupe.booster.toolchain;
 import io.troupe.booster.Failures;
 import io.troupe.booster.cas.CasStreams;
 import io.troupe.booster.worker.SubWorkExecutor;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -29,8 +33,8 @@ import org.apache.pekko.stream.javadsl.Keep;
 
 /**
  * Ships one toolchain to one worker (TBS's {@code --search_toolchain}): makes the compiler's {@link ToolchainBundle}
- * (once per key in this JVM), asks the worker to install it, streams the files its content store lacks as a
- * sub-work's inputs are streamed, asks again, and tells {@link Shipped} how it ended. Then it stops.
+ * (once per key in this JVM, again when one of its files has changed since), asks the worker to install it, streams
+ * the files its content store lacks as a sub-work's inputs are streamed, asks again, and tells {@link Shipped} how it ended. Then it stops.
  */
 public final class ToolchainShipper extends AbstractBehavior<ToolchainShipper.Command> {
 
@@ -50,8 +54,41 @@ public final class ToolchainShipper extends AbstractBehavior<ToolchainShipper.Co
 
     private enum TimedOut implements Command { INSTANCE }
 
-    /** bundles by key: hashing a compiler's 80 MB once per booster, not once per worker */
-    private static final Map<String, CompletableFuture<ToolchainBundle>> BUNDLES = new ConcurrentHashMap<>();
+    /** bundles by key: hashing a compiler's 80 MB once per booster (or controller), not once per worker */
+    private static final Map<String, CompletableFuture<Gathered>> BUNDLES = new ConcurrentHashMap<>();
+
+    /**
+     * A bundle and what its files were when hashed (inode, size, time). A controller lives for days, and an upgrade
+     * in place (binutils' {@code as}, the C library) changes a file without changing the driver, so the key.
+     */
+    private record Gathered(ToolchainBundle bundle, Map<Path, String> stamps) {
+        static Gathered of(Path compiler) throws IOException {
+            ToolchainBundle bundle = ToolchainBundle.of(compiler);
+            Map<Path, String> stamps = new HashMap<>();
+            for (Path file : bundle.localFiles().values()) {
+                stamps.put(file, stamp(file));
+            }
+            return new Gathered(bundle, stamps);
+        }
+
+        boolean unchanged() {
+            try {
+                for (Map.Entry<Path, String> file : stamps.entrySet()) {
+                    if (!stamp(file.getKey()).equals(file.getValue())) {
+                        return false;
+                    }
+                }
+                return true;
+            } catch (IOException e) {
+                return false; // gone: gathering again says why
+            }
+        }
+
+        private static String stamp(Path file) throws IOException {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            return a.fileKey() + "/" + a.size() + "/" + a.lastModifiedTime().toMillis();
+        }
+    }
 
     private final ActorRef<SubWorkExecutor.Command> worker;
     private final String key;
@@ -89,19 +126,31 @@ public final class ToolchainShipper extends AbstractBehavior<ToolchainShipper.Co
         this.installReplies = context.messageAdapter(SubWorkExecutor.InstallReply.class, InstallAnswered::new);
         this.uploadReplies = context.messageAdapter(SubWorkExecutor.OfferReply.class, UploadAnswered::new);
         Executor blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(CasStreams.BLOCKING_DISPATCHER));
-        CompletableFuture<ToolchainBundle> made = BUNDLES.computeIfAbsent(key, k -> CompletableFuture.supplyAsync(() -> {
+        context.pipeToSelf(bundle(key, compiler, blocking), BundleMade::new);
+    }
+
+    /** The key's bundle: the one made before if its files are as they were then, else made again (once). */
+    static CompletableFuture<ToolchainBundle> bundle(String key, Path compiler, Executor blocking) {
+        CompletableFuture<Gathered> cached = BUNDLES.computeIfAbsent(key, k -> gather(k, compiler, blocking));
+        return cached.thenComposeAsync(made -> made.unchanged() ? CompletableFuture.completedFuture(made)
+                        : BUNDLES.compute(key, (k, now) -> now == null || now == cached ? gather(k, compiler, blocking) : now),
+                blocking).thenApply(Gathered::bundle);
+    }
+
+    private static CompletableFuture<Gathered> gather(String key, Path compiler, Executor blocking) {
+        CompletableFuture<Gathered> made = CompletableFuture.supplyAsync(() -> {
             try {
-                return ToolchainBundle.of(compiler);
-            } catch (java.io.IOException e) {
+                return Gathered.of(compiler);
+            } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-        }, blocking));
+        }, blocking);
         made.whenComplete((done, error) -> {
             if (error != null) {
                 BUNDLES.remove(key, made); // the next attempt tries again
             }
         });
-        context.pipeToSelf(made, BundleMade::new);
+        return made;
     }
 
     @Override

@@ -1,11 +1,14 @@
 package io.troupe.booster.toolchain;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.troupe.booster.cas.Piece;
 import io.troupe.booster.worker.SubWorkExecutor;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -67,5 +70,32 @@ class ToolchainShipperTest {
         assertTrue(ended.error() != null && ended.error().contains("had not installed toolchain"), String.valueOf(ended.error()));
         Throwable seen = receiverEnded.get(20, TimeUnit.SECONDS);
         assertNotNull(seen, "the upload ended as if complete");
+    }
+
+    /** A controller lives for days: a file of the toolchain replaced in place (an upgrade) is hashed again. */
+    @Test
+    void aBundleWhoseFileChangedIsMadeAgain(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path gcc = Files.copy(Path.of("/usr/bin/gcc").toRealPath(), tmp.resolve("gcc"));
+        Files.setPosixFilePermissions(gcc, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        String key = "test " + tmp; // the bundles are kept per JVM
+        java.util.concurrent.ExecutorService blocking = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            ToolchainBundle first = ToolchainShipper.bundle(key, gcc, blocking).get(60, TimeUnit.SECONDS);
+            assertSame(first, ToolchainShipper.bundle(key, gcc, blocking).get(60, TimeUnit.SECONDS), "made once");
+
+            // as a package upgrade does it: a new file renamed over the old one
+            Path upgraded = Files.copy(gcc, tmp.resolve("gcc.new"));
+            Files.write(upgraded, new byte[] {0}, java.nio.file.StandardOpenOption.APPEND);
+            Files.move(upgraded, gcc, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            ToolchainBundle second = ToolchainShipper.bundle(key, gcc, blocking).get(60, TimeUnit.SECONDS);
+
+            String driverDigest = second.files().stream().filter(f -> f.path().equals(second.driver())).findFirst()
+                    .orElseThrow().digest();
+            assertEquals(io.troupe.booster.cas.Digests.of(gcc), driverDigest, "the driver as it is now");
+            assertSame(second, ToolchainShipper.bundle(key, gcc, blocking).get(60, TimeUnit.SECONDS), "made once again");
+        } finally {
+            blocking.shutdownNow();
+        }
     }
 }
