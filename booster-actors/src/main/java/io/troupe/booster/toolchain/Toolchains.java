@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Toolchains {
 
-    private static final long PROBE_TIMEOUT_SECONDS = 30;
+    /** How long a compiler may take to answer a probe ({@code --version}, {@code -dumpmachine}, {@code -###}). */
+    public static final long PROBE_TIMEOUT_SECONDS = 30;
     /** Most a probed compiler may print: a longer answer is refused, never read in part. */
     private static final int MAX_OUTPUT = 1 << 20;
 

@@ -33,7 +33,7 @@ final class ShippedToolchains {
     private static final String DRIVER_FILE = "toolchain.driver";
     private static final String INTERPRETER_FILE = "toolchain.interpreter";
     private static final String LOADER_NAME_FILE = "toolchain.loader";
-    private static final long PROBE_SECONDS = 30;
+    private static final long PROBE_SECONDS = io.troupe.booster.toolchain.Toolchains.PROBE_TIMEOUT_SECONDS;
     /** an incomplete toolchain directory older than this is an install that died */
     private static final long STALE_INSTALL_MILLIS = 10 * 60 * 1000;
 
