@@ -55,6 +55,16 @@ public record ToolchainBundle(String driver, String interpreter, List<InputFile>
      * @throws IOException naming the compiler or file when a program or library cannot be found or read
      */
     public static ToolchainBundle of(Path compiler) throws IOException {
+        return of(compiler, new java.util.HashMap<>());
+    }
+
+    /**
+     * The bundle of the compiler at {@code compiler}, and into {@code stamps} each local file's {@link #stamp} as it
+     * was hashed.
+     *
+     * @throws IOException also when a file changed while it was hashed (an upgrade under way)
+     */
+    public static ToolchainBundle of(Path compiler, Map<Path, String> stamps) throws IOException {
         Path driver = compiler.toRealPath();
         Map<String, Path> files = new LinkedHashMap<>(); // bundle path → local file
         String driverPath = ROOT + driver;
@@ -96,11 +106,22 @@ public record ToolchainBundle(String driver, String interpreter, List<InputFile>
         Map<String, Path> locals = new LinkedHashMap<>();
         for (Map.Entry<String, Path> file : files.entrySet()) {
             Path local = file.getValue();
+            String before = stamp(local);
             String digest = Digests.of(local);
+            if (!stamp(local).equals(before)) {
+                throw new IOException(local + " changed while it was hashed (an upgrade under way?)");
+            }
+            stamps.put(local, before);
             inputs.add(InputFile.byDigest(file.getKey(), digest, Files.size(local), Files.isExecutable(local)));
             locals.put(digest, local);
         }
         return new ToolchainBundle(driverPath, interpreter, inputs, locals);
+    }
+
+    /** What a file is now: inode, size and modification time; another after an upgrade in place. */
+    public static String stamp(Path file) throws IOException {
+        java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+        return a.fileKey() + "/" + a.size() + "/" + a.lastModifiedTime().toMillis();
     }
 
     /** The file the driver runs as {@code name}, or null when it names none that exists (clang's cc1). */

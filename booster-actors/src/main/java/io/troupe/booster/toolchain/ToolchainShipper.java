@@ -4,9 +4,7 @@ import io.troupe.booster.Failures;
 import io.troupe.booster.cas.CasStreams;
 import io.troupe.booster.worker.SubWorkExecutor;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -58,23 +56,20 @@ public final class ToolchainShipper extends AbstractBehavior<ToolchainShipper.Co
     private static final Map<String, CompletableFuture<Gathered>> BUNDLES = new ConcurrentHashMap<>();
 
     /**
-     * A bundle and what its files were when hashed (inode, size, time). A controller lives for days, and an upgrade
-     * in place (binutils' {@code as}, the C library) changes a file without changing the driver, so the key.
+     * A bundle and what its files were when hashed. A controller lives for days, and an upgrade in place (binutils'
+     * {@code as}, the C library) changes a file but not the driver, whose digest the key names.
      */
     private record Gathered(ToolchainBundle bundle, Map<Path, String> stamps) {
         static Gathered of(Path compiler) throws IOException {
-            ToolchainBundle bundle = ToolchainBundle.of(compiler);
             Map<Path, String> stamps = new HashMap<>();
-            for (Path file : bundle.localFiles().values()) {
-                stamps.put(file, stamp(file));
-            }
+            ToolchainBundle bundle = ToolchainBundle.of(compiler, stamps);
             return new Gathered(bundle, stamps);
         }
 
         boolean unchanged() {
             try {
                 for (Map.Entry<Path, String> file : stamps.entrySet()) {
-                    if (!stamp(file.getKey()).equals(file.getValue())) {
+                    if (!ToolchainBundle.stamp(file.getKey()).equals(file.getValue())) {
                         return false;
                     }
                 }
@@ -82,11 +77,6 @@ public final class ToolchainShipper extends AbstractBehavior<ToolchainShipper.Co
             } catch (IOException e) {
                 return false; // gone: gathering again says why
             }
-        }
-
-        private static String stamp(Path file) throws IOException {
-            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-            return a.fileKey() + "/" + a.size() + "/" + a.lastModifiedTime().toMillis();
         }
     }
 
@@ -131,26 +121,30 @@ public final class ToolchainShipper extends AbstractBehavior<ToolchainShipper.Co
 
     /** The key's bundle: the one made before if its files are as they were then, else made again (once). */
     static CompletableFuture<ToolchainBundle> bundle(String key, Path compiler, Executor blocking) {
-        CompletableFuture<Gathered> cached = BUNDLES.computeIfAbsent(key, k -> gather(k, compiler, blocking));
+        CompletableFuture<Gathered> cached = cachedOrMade(key, null, compiler, blocking);
         return cached.thenComposeAsync(made -> made.unchanged() ? CompletableFuture.completedFuture(made)
-                        : BUNDLES.compute(key, (k, now) -> now == null || now == cached ? gather(k, compiler, blocking) : now),
-                blocking).thenApply(Gathered::bundle);
+                : cachedOrMade(key, cached, compiler, blocking), blocking).thenApply(Gathered::bundle);
     }
 
-    private static CompletableFuture<Gathered> gather(String key, Path compiler, Executor blocking) {
-        CompletableFuture<Gathered> made = CompletableFuture.supplyAsync(() -> {
-            try {
-                return Gathered.of(compiler);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }, blocking);
-        made.whenComplete((done, error) -> {
+    /** The key's entry, made anew when there is none or it is {@code stale}; one that fails leaves the map. */
+    private static CompletableFuture<Gathered> cachedOrMade(String key, CompletableFuture<Gathered> stale, Path compiler,
+            Executor blocking) {
+        CompletableFuture<Gathered> entry = BUNDLES.compute(key, (k, now) -> now == null || now == stale
+                ? CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return Gathered.of(compiler);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }, blocking)
+                : now);
+        // registered outside compute: a future failed already runs this at once, which must not touch the map in it
+        entry.whenComplete((done, error) -> {
             if (error != null) {
-                BUNDLES.remove(key, made); // the next attempt tries again
+                BUNDLES.remove(key, entry); // the next attempt tries again
             }
         });
-        return made;
+        return entry;
     }
 
     @Override

@@ -98,4 +98,21 @@ class ToolchainShipperTest {
             blocking.shutdownNow();
         }
     }
+
+    /** A bundle that could not be made is not kept: the next shipping tries again. */
+    @Test
+    void aBundleThatFailedIsTriedAgain(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path gcc = tmp.resolve("gcc");
+        String key = "test " + tmp;
+        // the task runs at once, in the caller: the failure is there before anything else can see it
+        java.util.concurrent.Executor inCaller = Runnable::run;
+        java.util.concurrent.ExecutionException failed = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> ToolchainShipper.bundle(key, gcc, inCaller).get());
+        assertTrue(String.valueOf(failed.getCause()).contains(gcc.toString()), String.valueOf(failed.getCause()));
+
+        Files.copy(Path.of("/usr/bin/gcc").toRealPath(), gcc);
+        Files.setPosixFilePermissions(gcc, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        ToolchainBundle made = ToolchainShipper.bundle(key, gcc, inCaller).get(60, TimeUnit.SECONDS);
+        assertTrue(made.localFiles().containsValue(gcc.toRealPath()), made.localFiles().toString());
+    }
 }
