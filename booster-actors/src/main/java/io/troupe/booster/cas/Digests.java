@@ -67,11 +67,23 @@ public final class Digests {
     }
 
     /**
-     * Digests of local files, remembered by path, size, modification time and inode, so a header read by every
-     * compile of a build is hashed once. Thread-safe, bounded.
+     * What a file is now: its size, modification time and inode; another after it is written or replaced (an
+     * upgrade renames a new file over the old one), so a digest taken under one stamp holds while it stays.
+     */
+    public record Stamp(long size, long modifiedNanos, Object fileKey) {
+        /** The stamp of {@code file} (blocking I/O). */
+        public static Stamp of(Path file) throws IOException {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            return new Stamp(a.size(), a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS), a.fileKey());
+        }
+    }
+
+    /**
+     * Digests of local files, remembered by path and {@link Stamp}, so a header read by every compile of a build is
+     * hashed once. Thread-safe, bounded.
      */
     public static final class Cache {
-        private record Key(String path, long size, long modifiedNanos, Object fileKey) {}
+        private record Key(String path, Stamp stamp) {}
 
         private final int capacity;
         private final Map<String, Map.Entry<Key, String>> entries;
@@ -89,20 +101,18 @@ public final class Digests {
         /** The digest of {@code file} and its size as hashed (blocking I/O). */
         public Sized digestOf(Path file) throws IOException {
             Path real = file.toAbsolutePath().normalize();
-            BasicFileAttributes attributes = Files.readAttributes(real, BasicFileAttributes.class);
-            Key key = new Key(real.toString(), attributes.size(), attributes.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS),
-                    attributes.fileKey());
+            Key key = new Key(real.toString(), Stamp.of(real));
             synchronized (entries) {
                 Map.Entry<Key, String> known = entries.get(key.path());
                 if (known != null && known.getKey().equals(key)) {
-                    return new Sized(known.getValue(), key.size());
+                    return new Sized(known.getValue(), key.stamp().size());
                 }
             }
             String digest = of(real);
             synchronized (entries) {
                 entries.put(key.path(), Map.entry(key, digest));
             }
-            return new Sized(digest, key.size());
+            return new Sized(digest, key.stamp().size());
         }
     }
 

@@ -59,12 +59,12 @@ public record ToolchainBundle(String driver, String interpreter, List<InputFile>
     }
 
     /**
-     * The bundle of the compiler at {@code compiler}, and into {@code stamps} each local file's {@link #stamp} as it
-     * was hashed.
+     * The bundle of the compiler at {@code compiler}, and into {@code stamps} each local file's stamp as it was
+     * hashed.
      *
      * @throws IOException also when a file changed while it was hashed (an upgrade under way)
      */
-    public static ToolchainBundle of(Path compiler, Map<Path, String> stamps) throws IOException {
+    public static ToolchainBundle of(Path compiler, Map<Path, Digests.Stamp> stamps) throws IOException {
         Path driver = compiler.toRealPath();
         Map<String, Path> files = new LinkedHashMap<>(); // bundle path → local file
         String driverPath = ROOT + driver;
@@ -106,22 +106,16 @@ public record ToolchainBundle(String driver, String interpreter, List<InputFile>
         Map<String, Path> locals = new LinkedHashMap<>();
         for (Map.Entry<String, Path> file : files.entrySet()) {
             Path local = file.getValue();
-            String before = stamp(local);
+            Digests.Stamp before = Digests.Stamp.of(local);
             String digest = Digests.of(local);
-            if (!stamp(local).equals(before)) {
+            if (!Digests.Stamp.of(local).equals(before)) {
                 throw new IOException(local + " changed while it was hashed (an upgrade under way?)");
             }
             stamps.put(local, before);
-            inputs.add(InputFile.byDigest(file.getKey(), digest, Files.size(local), Files.isExecutable(local)));
+            inputs.add(InputFile.byDigest(file.getKey(), digest, before.size(), Files.isExecutable(local)));
             locals.put(digest, local);
         }
         return new ToolchainBundle(driverPath, interpreter, inputs, locals);
-    }
-
-    /** What a file is now: inode, size and modification time; another after an upgrade in place. */
-    public static String stamp(Path file) throws IOException {
-        java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
-        return a.fileKey() + "/" + a.size() + "/" + a.lastModifiedTime().toMillis();
     }
 
     /** The file the driver runs as {@code name}, or null when it names none that exists (clang's cc1). */

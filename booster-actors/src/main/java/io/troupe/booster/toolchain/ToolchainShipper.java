@@ -2,6 +2,7 @@ package io.troupe.booster.toolchain;
 
 import io.troupe.booster.Failures;
 import io.troupe.booster.cas.CasStreams;
+import io.troupe.booster.cas.Digests;
 import io.troupe.booster.worker.SubWorkExecutor;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -32,7 +33,8 @@ import org.apache.pekko.stream.javadsl.Keep;
 /**
  * Ships one toolchain to one worker (TBS's {@code --search_toolchain}): makes the compiler's {@link ToolchainBundle}
  * (once per key in this JVM, again when one of its files has changed since), asks the worker to install it, streams
- * the files its content store lacks as a sub-work's inputs are streamed, asks again, and tells {@link Shipped} how it ended. Then it stops.
+ * the files its content store lacks as a sub-work's inputs are streamed, asks again, and tells {@link Shipped} how it
+ * ended. Then it stops.
  */
 public final class ToolchainShipper extends AbstractBehavior<ToolchainShipper.Command> {
 
@@ -59,17 +61,17 @@ public final class ToolchainShipper extends AbstractBehavior<ToolchainShipper.Co
      * A bundle and what its files were when hashed. A controller lives for days, and an upgrade in place (binutils'
      * {@code as}, the C library) changes a file but not the driver, whose digest the key names.
      */
-    private record Gathered(ToolchainBundle bundle, Map<Path, String> stamps) {
+    private record Gathered(ToolchainBundle bundle, Map<Path, Digests.Stamp> stamps) {
         static Gathered of(Path compiler) throws IOException {
-            Map<Path, String> stamps = new HashMap<>();
+            Map<Path, Digests.Stamp> stamps = new HashMap<>();
             ToolchainBundle bundle = ToolchainBundle.of(compiler, stamps);
             return new Gathered(bundle, stamps);
         }
 
         boolean unchanged() {
             try {
-                for (Map.Entry<Path, String> file : stamps.entrySet()) {
-                    if (!ToolchainBundle.stamp(file.getKey()).equals(file.getValue())) {
+                for (Map.Entry<Path, Digests.Stamp> file : stamps.entrySet()) {
+                    if (!Digests.Stamp.of(file.getKey()).equals(file.getValue())) {
                         return false;
                     }
                 }

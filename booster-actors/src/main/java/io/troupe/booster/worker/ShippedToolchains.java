@@ -4,6 +4,7 @@ import io.troupe.booster.FileTrees;
 import io.troupe.booster.cas.ContentStore;
 import io.troupe.booster.cas.Digests;
 import io.troupe.booster.toolchain.ToolchainBundle;
+import io.troupe.booster.toolchain.Toolchains;
 import io.troupe.booster.worker.SubWorkExecutor.InputFile;
 import io.troupe.booster.worker.SubWorkExecutor.InstallToolchain;
 import java.io.IOException;
@@ -33,7 +34,6 @@ final class ShippedToolchains {
     private static final String DRIVER_FILE = "toolchain.driver";
     private static final String INTERPRETER_FILE = "toolchain.interpreter";
     private static final String LOADER_NAME_FILE = "toolchain.loader";
-    private static final long PROBE_SECONDS = io.troupe.booster.toolchain.Toolchains.PROBE_TIMEOUT_SECONDS;
     /** an incomplete toolchain directory older than this is an install that died */
     private static final long STALE_INSTALL_MILLIS = 10 * 60 * 1000;
 
@@ -52,7 +52,7 @@ final class ShippedToolchains {
 
     ShippedToolchains(Path sandboxRoot, ContentStore store, SandboxLauncher launcher) {
         // the other install has its driver's two probes left to run when its directory appears
-        this(sandboxRoot, store, launcher, Duration.ofSeconds(2 * PROBE_SECONDS + 10), () -> Thread.sleep(50));
+        this(sandboxRoot, store, launcher, Duration.ofSeconds(2 * Toolchains.PROBE_TIMEOUT_SECONDS + 10), () -> Thread.sleep(50));
     }
 
     /**
@@ -194,14 +194,12 @@ final class ShippedToolchains {
             Files.writeString(target.resolve(KEY_FILE), request.key());
             return driver;
         } catch (IOException | RuntimeException e) {
-            try {
-                if (made != null) {
-                    FileTrees.deleteTree(made);
-                } else {
+            if (made == null) { // moved in, then failed its check: ours to take away (a copy not moved goes in finally)
+                try {
                     remove(target);
+                } catch (IOException | RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
                 }
-            } catch (IOException | RuntimeException cleanup) {
-                e.addSuppressed(cleanup);
             }
             throw e;
         } finally {
@@ -320,7 +318,7 @@ final class ShippedToolchains {
 
     /** The key the driver answers with, run as sub-works run. */
     private String keyOf(Path driver) throws IOException {
-        return io.troupe.booster.toolchain.Toolchains.keyFrom(driver,
+        return Toolchains.keyFrom(driver,
                 (binary, option) -> runInSandbox(List.of(binary.toString(), option))).key();
     }
 
@@ -328,8 +326,8 @@ final class ShippedToolchains {
         Path root = SandboxDirs.newRoot(sandboxRoot, "execution-toolchain");
         Files.createDirectories(root);
         try {
-            return io.troupe.booster.toolchain.Toolchains.outputOf(launcher.builder(argv, root, root),
-                    root.resolve("probe.out"), TimeUnit.SECONDS.toMillis(PROBE_SECONDS));
+            return Toolchains.outputOf(launcher.builder(argv, root, root),
+                    root.resolve("probe.out"), TimeUnit.SECONDS.toMillis(Toolchains.PROBE_TIMEOUT_SECONDS));
         } catch (SandboxRun.StepFailure e) {
             throw new IOException(e.getMessage(), e);
         } finally {
