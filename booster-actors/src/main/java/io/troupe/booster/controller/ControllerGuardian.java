@@ -16,13 +16,17 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ChildFailed;
 import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Down;
 import org.apache.pekko.cluster.typed.JoinSeedNodes;
 import org.apache.pekko.cluster.typed.Subscribe;
+import org.apache.pekko.remote.artery.ThisActorSystemQuarantinedEvent;
 
 /**
  * Root of a controller's actor system: joins the cluster once, then runs each client's work as a
@@ -39,6 +43,9 @@ final class ControllerGuardian {
             implements Command {}
 
     private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {}
+
+    /** A member quarantined this controller: removed before it heard so, it never sees its own removal. */
+    private record Quarantined(ThisActorSystemQuarantinedEvent event) implements Command {}
 
     private enum JoinTimedOut implements Command { INSTANCE }
 
@@ -88,6 +95,8 @@ final class ControllerGuardian {
         this.joinTimeout = context.getSystem().settings().config().getDuration("troupe.booster.join-timeout");
         cluster.subscriptions().tell(Subscribe.create(
                 context.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new), ClusterEvent.MemberEvent.class));
+        context.getSystem().eventStream().tell(new EventStream.Subscribe<>(ThisActorSystemQuarantinedEvent.class,
+                context.messageAdapter(ThisActorSystemQuarantinedEvent.class, Quarantined::new)));
         directory.tell(new WorkerDirectory.Subscribe(context.messageAdapter(WorkerDirectory.Snapshot.class, WorkersChanged::new)));
         cluster.manager().tell(new JoinSeedNodes(seeds));
         timers.startSingleTimer(JoinTimedOut.INSTANCE, joinTimeout);
@@ -97,6 +106,7 @@ final class ControllerGuardian {
         return Behaviors.receive(Command.class)
                 .onMessage(RunWork.class, this::onRunWork)
                 .onMessage(MemberChanged.class, this::onMemberChanged)
+                .onMessage(Quarantined.class, this::onQuarantined)
                 .onMessageEquals(JoinTimedOut.INSTANCE, this::onJoinTimedOut)
                 .onMessage(WorkEvent.class, this::onWorkEvent)
                 .onMessage(WorkGone.class, this::onWorkGone)
@@ -156,9 +166,33 @@ final class ControllerGuardian {
             works.values().forEach(work -> work.tell(WorkActor.ClusterJoined.INSTANCE));
         } else if (event instanceof ClusterEvent.MemberRemoved || event instanceof ClusterEvent.MemberExited
                 || event instanceof ClusterEvent.MemberDowned) {
-            status.unusable("this controller left the cluster at " + String.join(", ", seeds));
+            leftTheCluster();
         }
         return Behaviors.same();
+    }
+
+    /**
+     * A node that removes a downed member quarantines it at once; a controller whose Down gossip had not arrived
+     * by then learns of its removal only this way. It downs itself, as Pekko's split-brain resolver does, so its
+     * cluster stops at once instead of trying to leave when the controller stops. A booster's quarantine (a full
+     * system-message buffer) cuts off only that booster, and is ignored.
+     */
+    private Behavior<Command> onQuarantined(Quarantined quarantined) {
+        Address by = quarantined.event().remoteAddress().address();
+        for (Member member : cluster.state().getMembers()) {
+            if (member.address().equals(by) && member.hasRole("booster")) {
+                context.getLog().warn("booster {} quarantined this controller; it goes on with the others", by);
+                return Behaviors.same();
+            }
+        }
+        context.getLog().warn("member {} quarantined this controller: the cluster removed it; new works run without it", by);
+        leftTheCluster();
+        cluster.manager().tell(new Down(cluster.selfMember().address()));
+        return Behaviors.same();
+    }
+
+    private void leftTheCluster() {
+        status.unusable("this controller left the cluster at " + String.join(", ", seeds));
     }
 
     /** Said once in the controller's log: from now on a work's sub-works go to workers from its start. */
