@@ -31,6 +31,8 @@ import org.junit.jupiter.api.Test;
 class ChainTest {
     private ActorTestKit kit;
     private TestBackend backend;
+    private TestBackend otherBackend;
+    private TestRouter router;
     private TestProxy proxy;
     private final ChainsHolder chains = new ChainsHolder();
     private ActorRef<ChainRegistry.Command> registry;
@@ -45,17 +47,21 @@ class ChainTest {
     void setUp() throws Exception {
         kit = ActorTestKit.create(ConfigFactory.parseString("pekko.actor.serialize-messages = on"));
         backend = new TestBackend("b");
+        otherBackend = new TestBackend("d");
         registry = kit.spawn(ChainRegistry.create(List.of("mod_first", "mod_codes"), chains));
         // registered in the opposite order of the configured one, on purpose
         register(codesModule());
         register(firstModule());
-        proxy = new TestProxy(new TestRouter().cluster("c.test", ClusterPolicy.DEFAULT, backend.port()), "", chains, null);
+        router = new TestRouter().cluster("c.test", ClusterPolicy.DEFAULT, backend.port())
+                .cluster("d.test", ClusterPolicy.DEFAULT, otherBackend.port());
+        proxy = new TestProxy(router, "", chains, null);
     }
 
     @AfterEach
     void tearDown() {
         proxy.close();
         backend.close();
+        otherBackend.close();
         kit.shutdownTestKit();
     }
 
@@ -97,6 +103,10 @@ class ChainTest {
         });
         f.addFilter(CallbackPoint.FOUND_PRODUCT, (RequestFilter) r -> {
             products.add(r.product());
+            String moveTo = r.header("X-Move-To");
+            if (moveTo != null) {
+                r.setHeader("Host", moveTo);
+            }
             return FilterResult.GO_ON;
         });
         f.addFilter(CallbackPoint.AFTER_LOCATION, (RequestFilter) r -> {
@@ -136,6 +146,26 @@ class ChainTest {
         }
         assertEquals(1, finishedSessions.get());
         assertEquals(1, finishedRequests.get());
+    }
+
+    @Test
+    void aRequestFoundProductLeftAsItWasIsRoutedOnce() throws Exception {
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            assertEquals("b", c.send(get("")).read().header("X-Backend"));
+        }
+        assertEquals(1, router.routes.get(), "FOUND_PRODUCT changed nothing: no second route");
+    }
+
+    @Test
+    void aRequestFoundProductRewroteIsRoutedAgainAsItNowStands() throws Exception {
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            RawHttp.Resp r = c.send(get("X-Move-To: d.test\r\n")).read();
+            assertEquals(200, r.status());
+            assertEquals("d", r.header("X-Backend"), "routed by the Host the filter set");
+        }
+        assertEquals(List.of("product-c.test"), products);
+        assertEquals(List.of("d.test"), clusters, "AFTER_LOCATION sees the cluster of the new route");
+        assertEquals(2, router.routes.get());
     }
 
     @Test

@@ -22,6 +22,8 @@ public final class TestRouter implements Router {
     public final List<Upstream> failures = new CopyOnWriteArrayList<>();
     public final List<Upstream> successes = new CopyOnWriteArrayList<>();
     public volatile String noRouteHost = "noroute.test";
+    /** How many times the proxy asked for a route. */
+    public final AtomicInteger routes = new AtomicInteger();
 
     public TestRouter cluster(String host, ClusterPolicy policy, int... ports) {
         List<Upstream> ups = new CopyOnWriteArrayList<>();
@@ -35,6 +37,7 @@ public final class TestRouter implements Router {
 
     @Override
     public Routed route(Request request) {
+        routes.incrementAndGet();
         String host = request.host();
         int colon = host.lastIndexOf(':');
         if (colon > 0) {

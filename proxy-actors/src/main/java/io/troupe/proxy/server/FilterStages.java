@@ -36,6 +36,8 @@ final class FilterStages {
     private Chains chains;
     /** Where the current request was routed, between the chain points. */
     private Router.Routed routed;
+    /** The request's {@link RequestView#changes()} when it was routed: unchanged, routing again gives the same. */
+    private int changesWhenRouted;
     /** A request filter's blocking work runs for this request: what the client sends waits in the queue. */
     private boolean suspended;
     /** The client's address as text, formatted once per connection for X-Forwarded-For / X-Real-IP. */
@@ -85,6 +87,7 @@ final class FilterStages {
             return;
         }
         routed = px.router.route(h.req);
+        changesWhenRouted = h.req.changes();
         h.req.product(routed.product());
         if (routed.error() == Router.RouteError.NO_PRODUCT) {
             h.response.answer(LocalResponses.routeError(routed.error()));
@@ -97,10 +100,12 @@ final class FilterStages {
         }
     }
 
-    /** FOUND_PRODUCT filters may rewrite the request; route it again as it now stands. */
+    /** FOUND_PRODUCT filters may rewrite the request; one that did is routed again as it now stands. */
     private void productFiltered() {
-        routed = px.router.route(h.req);
-        h.req.product(routed.product());
+        if (h.req.changes() != changesWhenRouted) {
+            routed = px.router.route(h.req);
+            h.req.product(routed.product());
+        }
         clusterFound();
     }
 

@@ -32,6 +32,8 @@ public final class RequestView implements Request {
     private InetSocketAddress clientAddress;
     private boolean clientAddressSet;
     private byte[] body;
+    /** Changes made through the setters: routing again after FOUND_PRODUCT is needed only when it moved. */
+    private int changes;
 
     public RequestView(Session session, HttpRequest head, boolean http2) {
         this.session = session;
@@ -40,6 +42,9 @@ public final class RequestView implements Request {
     }
 
     public HttpRequest head() { return head; }
+
+    /** How many changes the setters made so far (target, headers, tags, client address, body). */
+    public int changes() { return changes; }
 
     @Override public Session session() { return session; }
     @Override public String method() { return head.method().name(); }
@@ -65,6 +70,7 @@ public final class RequestView implements Request {
         }
         head.setUri(uri);
         query = null;
+        changes++;
     }
 
     @Override
@@ -118,6 +124,7 @@ public final class RequestView implements Request {
     public void setClientAddress(InetSocketAddress address) {
         clientAddress = address;
         clientAddressSet = true;
+        changes++;
     }
 
     @Override
@@ -134,6 +141,7 @@ public final class RequestView implements Request {
             throw new IllegalArgumentException("body must not be null; use an empty array");
         }
         this.body = body;
+        changes++;
     }
 
     /** Sets the body the proxy buffered, before the request filters run. */
@@ -232,12 +240,12 @@ public final class RequestView implements Request {
         return null;
     }
 
-    @Override public void setHeader(String name, String value) { head.headers().set(name, value); }
-    @Override public void addHeader(String name, String value) { head.headers().add(name, value); }
-    @Override public void removeHeader(String name) { head.headers().remove(name); }
-    @Override public void setHeader(CharSequence name, String value) { head.headers().set(nettyName(name), value); }
-    @Override public void addHeader(CharSequence name, String value) { head.headers().add(nettyName(name), value); }
-    @Override public void removeHeader(CharSequence name) { head.headers().remove(nettyName(name)); }
+    @Override public void setHeader(String name, String value) { head.headers().set(name, value); changes++; }
+    @Override public void addHeader(String name, String value) { head.headers().add(name, value); changes++; }
+    @Override public void removeHeader(String name) { head.headers().remove(name); changes++; }
+    @Override public void setHeader(CharSequence name, String value) { head.headers().set(nettyName(name), value); changes++; }
+    @Override public void addHeader(CharSequence name, String value) { head.headers().add(nettyName(name), value); changes++; }
+    @Override public void removeHeader(CharSequence name) { head.headers().remove(nettyName(name)); changes++; }
 
     /**
      * A {@link HeaderName} as the {@link AsciiString} Netty's header maps hash once and keep (made on its first
@@ -271,6 +279,7 @@ public final class RequestView implements Request {
             tags = new LinkedHashMap<>();
         }
         tags.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+        changes++;
     }
 
     @Override
