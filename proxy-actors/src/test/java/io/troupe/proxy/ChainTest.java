@@ -107,6 +107,9 @@ class ChainTest {
             if (moveTo != null) {
                 r.setHeader("Host", moveTo);
             }
+            if (r.header("X-Set-Context") != null) {
+                r.setContext("seen", "yes"); // req_context_value_in may route by it
+            }
             return FilterResult.GO_ON;
         });
         f.addFilter(CallbackPoint.AFTER_LOCATION, (RequestFilter) r -> {
@@ -166,6 +169,14 @@ class ChainTest {
         assertEquals(List.of("product-c.test"), products);
         assertEquals(List.of("d.test"), clusters, "AFTER_LOCATION sees the cluster of the new route");
         assertEquals(2, router.routes.get());
+    }
+
+    @Test
+    void aRequestFoundProductGaveAContextValueIsRoutedAgain() throws Exception {
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            assertEquals(200, c.send(get("X-Set-Context: 1\r\n")).read().status());
+        }
+        assertEquals(2, router.routes.get(), "a route condition may read the context");
     }
 
     @Test

@@ -43,7 +43,7 @@ public final class RequestView implements Request {
 
     public HttpRequest head() { return head; }
 
-    /** How many changes the setters made so far (target, headers, tags, client address, body). */
+    /** How many changes the setters made so far (target, headers, tags, context, client address, body). */
     public int changes() { return changes; }
 
     @Override public Session session() { return session; }
@@ -293,5 +293,6 @@ public final class RequestView implements Request {
             context = new LinkedHashMap<>();
         }
         context.put(key, value);
+        changes++; // req_context_value_in routes by it
     }
 }
