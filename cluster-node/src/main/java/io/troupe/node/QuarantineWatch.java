@@ -1,10 +1,12 @@
 package io.troupe.node;
 
+import io.troupe.booster.downing.QuarantinedBy;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.remote.artery.ThisActorSystemQuarantinedEvent;
 
 /**
@@ -32,7 +34,13 @@ public final class QuarantineWatch {
     private static Behavior<ThisActorSystemQuarantinedEvent> onQuarantined(
             ActorContext<ThisActorSystemQuarantinedEvent> context, ThisActorSystemQuarantinedEvent event) {
         String by = event.remoteAddress().address().toString();
-        if (isBooster(context, event.remoteAddress().address())) {
+        var member = QuarantinedBy.member(Cluster.get(context.getSystem()), event);
+        if (member.isEmpty()) {
+            // only a member of this incarnation can have removed this node; anything else is noise
+            context.getLog().warn("{} quarantined this node but is not a member it knows; ignored", by);
+            return Behaviors.same();
+        }
+        if (member.get().hasRole("booster")) {
             // a booster never removes a node; its quarantine (a full system-message buffer) cuts off only itself
             context.getLog().warn("booster {} quarantined this node; it goes on serving the others", by);
             return Behaviors.same();
@@ -42,16 +50,5 @@ public final class QuarantineWatch {
                 + " supervisor starts it anew", by, event.localAddress().address());
         CoordinatedShutdown.get(context.getSystem()).runAll(new QuarantinedReason(by));
         return Behaviors.stopped();
-    }
-
-    /** Whether {@code address} is a member with the booster role (boosters carry no {@code node} role). */
-    private static boolean isBooster(ActorContext<?> context, org.apache.pekko.actor.Address address) {
-        for (org.apache.pekko.cluster.Member member : org.apache.pekko.cluster.typed.Cluster.get(context.getSystem())
-                .state().getMembers()) {
-            if (member.address().equals(address)) {
-                return member.hasRole("booster");
-            }
-        }
-        return false;
     }
 }

@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * A node another node quarantined stops, naming it; a booster's quarantine is only logged. Two real members (the
- * node and a booster) on loopback; the quarantine events are published as Artery publishes them.
+ * A node another node quarantined stops, naming it; a booster's quarantine, and one by a system that is not a
+ * member (or an earlier incarnation of one), is only logged. Three real members (two nodes and a booster) on
+ * loopback; the quarantine events are published as Artery publishes them.
  */
 @Tag("multinode")
 class QuarantineWatchTest {
@@ -41,39 +42,44 @@ class QuarantineWatchTest {
 
     private final ActorTestKit node = ActorTestKit.create("troupe", config("node"));
     private final ActorTestKit booster = ActorTestKit.create("troupe", config("booster"));
+    private final ActorTestKit other = ActorTestKit.create("troupe", config("node"));
 
     @AfterEach
     void stop() {
+        other.shutdownTestKit();
         booster.shutdownTestKit();
         node.shutdownTestKit();
     }
 
-    private static UniqueAddress unique(Address address) {
-        return new UniqueAddress(address, 1L);
+    private static UniqueAddress unique(ActorTestKit kit) {
+        var self = Cluster.get(kit.system()).selfMember().uniqueAddress();
+        return new UniqueAddress(self.address(), self.longUid());
     }
 
     @Test
-    void aNodesQuarantineStopsTheNodeAndABoostersIsOnlyLogged() throws Exception {
+    void aNodesQuarantineStopsTheNodeAndOthersAreOnlyLogged() throws Exception {
         Cluster cluster = Cluster.get(node.system());
         Address self = cluster.selfMember().address();
-        cluster.manager().tell(Join.create(self));
-        Cluster.get(booster.system()).manager().tell(Join.create(self));
-        Address boosterAddress = Cluster.get(booster.system()).selfMember().address();
+        for (ActorTestKit kit : new ActorTestKit[] {node, booster, other}) {
+            Cluster.get(kit.system()).manager().tell(Join.create(self));
+        }
         node.createTestProbe().awaitAssert(Duration.ofSeconds(20), () -> {
-            assertEquals(2, java.util.stream.StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
-                    .filter(m -> m.status() == MemberStatus.up()).count(), "both members Up");
+            assertEquals(3, java.util.stream.StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
+                    .filter(m -> m.status() == MemberStatus.up()).count(), "three members Up");
             return null;
         });
         node.spawn(QuarantineWatch.create(), "quarantine-watch");
-        Address otherNode = new Address("pekko", "troupe", "127.0.0.1", 1);
+        UniqueAddress otherNode = unique(other);
+        UniqueAddress stranger = new UniqueAddress(new Address("pekko", "troupe", "127.0.0.1", 1), 1L);
+        UniqueAddress otherNodesEarlierLife = new UniqueAddress(otherNode.address(), otherNode.uid() + 1);
+        UniqueAddress local = unique(node);
         // the subscription is made as the watch starts: publish until the node's quarantine is seen
         node.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
-            node.system().eventStream().tell(new EventStream.Publish<>(
-                    new ThisActorSystemQuarantinedEvent(unique(self), unique(boosterAddress))));
-            node.system().eventStream().tell(new EventStream.Publish<>(
-                    new ThisActorSystemQuarantinedEvent(unique(self), unique(otherNode))));
-            // the first reason stays: had the booster's stopped the node, it would name the booster
-            assertEquals(Optional.of(new QuarantineWatch.QuarantinedReason(otherNode.toString())),
+            for (UniqueAddress by : new UniqueAddress[] {unique(booster), stranger, otherNodesEarlierLife, otherNode}) {
+                node.system().eventStream().tell(new EventStream.Publish<>(new ThisActorSystemQuarantinedEvent(local, by)));
+            }
+            // the first reason stays: had an earlier event stopped the node, the reason would name its sender
+            assertEquals(Optional.of(new QuarantineWatch.QuarantinedReason(otherNode.address().toString())),
                     CoordinatedShutdown.get(node.system()).getShutdownReason());
             return null;
         });

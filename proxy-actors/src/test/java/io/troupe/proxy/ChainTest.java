@@ -107,8 +107,10 @@ class ChainTest {
             if (moveTo != null) {
                 r.setHeader("Host", moveTo);
             }
-            if (r.header("X-Set-Context") != null) {
-                r.setContext("seen", "yes"); // req_context_value_in may route by it
+            String context = r.header("X-Set-Context");
+            if (context != null) {
+                // req_context_value_in may route by a string; other values it never matches
+                r.setContext("seen", context.equals("string") ? "yes" : Boolean.TRUE);
             }
             return FilterResult.GO_ON;
         });
@@ -156,6 +158,7 @@ class ChainTest {
         try (RawHttp c = new RawHttp(proxy.port())) {
             assertEquals("b", c.send(get("")).read().header("X-Backend"));
         }
+        assertEquals(List.of("product-c.test"), products, "FOUND_PRODUCT ran");
         assertEquals(1, router.routes.get(), "FOUND_PRODUCT changed nothing: no second route");
     }
 
@@ -172,11 +175,15 @@ class ChainTest {
     }
 
     @Test
-    void aRequestFoundProductGaveAContextValueIsRoutedAgain() throws Exception {
+    void aRequestFoundProductGaveAStringContextValueIsRoutedAgain() throws Exception {
         try (RawHttp c = new RawHttp(proxy.port())) {
-            assertEquals(200, c.send(get("X-Set-Context: 1\r\n")).read().status());
+            assertEquals(200, c.send(get("X-Set-Context: object\r\n")).read().status());
         }
-        assertEquals(2, router.routes.get(), "a route condition may read the context");
+        assertEquals(1, router.routes.get(), "no condition reads a context value that is not a string");
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            assertEquals(200, c.send(get("X-Set-Context: string\r\n")).read().status());
+        }
+        assertEquals(3, router.routes.get(), "a route condition may read a string context value");
     }
 
     @Test

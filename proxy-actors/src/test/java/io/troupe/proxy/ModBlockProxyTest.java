@@ -142,6 +142,18 @@ class ModBlockProxyTest {
     }
 
     @Test
+    void rulesSeeTheHostTagOfTheHostRuleTheRequestMatched() throws Exception {
+        Files.writeString(conf.resolve("mod_block/block_rules.data"), """
+                {"Version": "tags", "Config": {"global": [{"Cond": "req_host_tag_in(\\"blogtag\\")", "Name": "no-blog",
+                  "Action": {"Cmd": "CLOSE", "Params": []}}]}}
+                """);
+        assertEquals("tags", web.reload("mod_block.product_rule_table").orElseThrow().reload(Map.of()));
+        assertNull(get("blog.test", "/"));
+        assertEquals(200, get("shop.test", "/").status());
+        assertEquals(200, get("default.test", "/").status()); // DefaultProduct blog, but no host rule: no tag
+    }
+
+    @Test
     void theIpListClosesConnectionsAtAccept() throws Exception {
         assertEquals(200, get("shop.test", "/").status());
         Path list = conf.resolve("block-me.data");

@@ -5,10 +5,12 @@ import io.troupe.booster.client.Prelaunch;
 import io.troupe.booster.client.WorkActor;
 import io.troupe.booster.client.WorkSettings;
 import io.troupe.booster.client.WorkerDirectory;
+import io.troupe.booster.downing.QuarantinedBy;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
@@ -179,15 +181,16 @@ final class ControllerGuardian {
      */
     private Behavior<Command> onQuarantined(Quarantined quarantined) {
         Address by = quarantined.event().remoteAddress().address();
-        for (Member member : cluster.state().getMembers()) {
-            if (member.address().equals(by) && member.hasRole("booster")) {
-                context.getLog().warn("booster {} quarantined this controller; it goes on with the others", by);
-                return Behaviors.same();
-            }
+        Optional<Member> member = QuarantinedBy.member(cluster, quarantined.event());
+        if (member.isEmpty()) {
+            context.getLog().warn("{} quarantined this controller but is not a member it knows; ignored", by);
+        } else if (member.get().hasRole("booster")) {
+            context.getLog().warn("booster {} quarantined this controller; it goes on with the others", by);
+        } else {
+            context.getLog().warn("member {} quarantined this controller: the cluster removed it; new works run without it", by);
+            leftTheCluster();
+            cluster.manager().tell(new Down(cluster.selfMember().address()));
         }
-        context.getLog().warn("member {} quarantined this controller: the cluster removed it; new works run without it", by);
-        leftTheCluster();
-        cluster.manager().tell(new Down(cluster.selfMember().address()));
         return Behaviors.same();
     }
 

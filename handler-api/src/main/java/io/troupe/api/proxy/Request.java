@@ -25,7 +25,10 @@ public interface Request {
     /** The query without the {@code ?}, undecoded, or the empty string. */
     String rawQuery();
 
-    /** Decoded query parameters in order of appearance. */
+    /**
+     * Decoded query parameters in order of appearance, read-only; change the query with {@link #setRawQuery}
+     * or {@link #setUri}.
+     */
     Map<String, List<String>> queryParams();
 
     /** The Host header (or HTTP/2 {@code :authority}) as sent, port included, or the empty string. */
@@ -104,7 +107,7 @@ public interface Request {
     /** The backend's response, or {@code null} before {@link CallbackPoint#READ_RESPONSE}. */
     Response response();
 
-    /** Tags set by modules ({@code req_tag_match}); key → values. */
+    /** Tags set by modules ({@code req_tag_match}); key → values, read-only: add one with {@link #addTag}. */
     Map<String, List<String>> tags();
 
     /** Adds a tag. */

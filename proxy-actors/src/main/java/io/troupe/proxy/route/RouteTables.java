@@ -203,6 +203,9 @@ public final class RouteTables {
         if (product == null) {
             return RouteDecision.fail(null, null, ErrorKind.NO_PRODUCT, "no product for host " + req.host());
         }
+        if (req instanceof HostTagged tagged) {
+            tagged.hostTag(match == null ? null : tag); // as BFE's req.Route.HostTag, before the ProductRule conditions
+        }
         String cluster = null;
         RouteRules.BasicTree tree = server.routes().basic.get(product);
         if (tree != null) {
@@ -228,6 +231,14 @@ public final class RouteTables {
                     + " has no balancer (no gslb.data entry)");
         }
         return RouteDecision.ok(product, tag, cluster);
+    }
+
+    /**
+     * A request that keeps the host tag routing found, so {@code req_host_tag_in} sees it in ProductRule
+     * conditions and in the filters after FOUND_PRODUCT.
+     */
+    public interface HostTagged {
+        void hostTag(String tag);
     }
 
     /** A routable cluster, or {@code null} when it has no cluster_conf.data or no gslb.data entry. */

@@ -10,20 +10,25 @@ import io.troupe.api.proxy.HeaderName;
 import io.troupe.api.proxy.Request;
 import io.troupe.api.proxy.Response;
 import io.troupe.api.proxy.Session;
+import io.troupe.proxy.route.RouteTables;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /** {@link Request} over a Netty request head; header changes go straight to the head that is forwarded. */
-public final class RequestView implements Request {
+public final class RequestView implements Request, RouteTables.HostTagged {
     private final Session session;
     private final HttpRequest head;
     private final boolean http2;
     private QueryStringDecoder query;
+    /** queryParams() as handed out: read-only, decoded once per target. */
+    private Map<String, List<String>> params;
     private String product;
+    private String hostTag;
     private String cluster;
     private String backend;
     private Response response;
@@ -70,6 +75,7 @@ public final class RequestView implements Request {
         }
         head.setUri(uri);
         query = null;
+        params = null;
         changes++;
     }
 
@@ -184,12 +190,27 @@ public final class RequestView implements Request {
 
     @Override
     public Map<String, List<String>> queryParams() {
-        try {
-            return query().parameters();
-        } catch (IllegalArgumentException e) {
-            // "?a=%1": as Go's URL.Query(), pairs that do not decode are dropped, the rest kept (found by fuzzing)
-            return lenientParams(rawQuery());
+        if (params == null) {
+            Map<String, List<String>> decoded;
+            try {
+                decoded = query().parameters();
+            } catch (IllegalArgumentException e) {
+                // "?a=%1": as Go's URL.Query(), pairs that do not decode are dropped, the rest kept (found by fuzzing)
+                decoded = lenientParams(rawQuery());
+            }
+            params = readOnly(decoded);
         }
+        return params;
+    }
+
+    /** A module reads parameters and tags; it changes the request only through the setters, which count. */
+    private static Map<String, List<String>> readOnly(Map<String, List<String>> values) {
+        if (values.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, List<String>> copy = new LinkedHashMap<>(values.size() * 2);
+        values.forEach((k, v) -> copy.put(k, Collections.unmodifiableList(v)));
+        return Collections.unmodifiableMap(copy);
     }
 
     /** Query parameters with every pair whose name or value does not percent-decode left out. */
@@ -259,6 +280,8 @@ public final class RequestView implements Request {
         return name;
     }
     @Override public String product() { return product; }
+    @Override public String hostTag() { return hostTag; }
+    @Override public void hostTag(String tag) { this.hostTag = tag; }
     @Override public String cluster() { return cluster; }
     @Override public String backend() { return backend; }
     @Override public Response response() { return response; }
@@ -270,7 +293,7 @@ public final class RequestView implements Request {
 
     @Override
     public Map<String, List<String>> tags() {
-        return tags == null ? Map.of() : tags;
+        return tags == null ? Map.of() : Collections.unmodifiableMap(tags);
     }
 
     @Override
@@ -278,7 +301,13 @@ public final class RequestView implements Request {
         if (tags == null) {
             tags = new LinkedHashMap<>();
         }
-        tags.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+        List<String> values = tags.get(key);
+        List<String> more = new ArrayList<>(values == null ? 1 : values.size() + 1);
+        if (values != null) {
+            more.addAll(values);
+        }
+        more.add(value);
+        tags.put(key, Collections.unmodifiableList(more)); // copied: a list handed out before stays as it was
         changes++;
     }
 
@@ -292,7 +321,9 @@ public final class RequestView implements Request {
         if (context == null) {
             context = new LinkedHashMap<>();
         }
-        context.put(key, value);
-        changes++; // req_context_value_in routes by it
+        Object before = context.put(key, value);
+        if (before instanceof String || value instanceof String) {
+            changes++; // req_context_value_in routes by string values only
+        }
     }
 }

@@ -232,4 +232,28 @@ class RequestSpiTest {
         ModuleFilters f = new ModuleFilters("m");
         assertThrows(IllegalArgumentException.class, () -> f.bufferRequestBody(0));
     }
+
+    @Test
+    void queryParamsAndTagsAreReadOnlyViewsThatFollowTheSetters() {
+        RequestView r = new RequestView(null, new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/a?b=1"), false);
+        assertEquals(Map.of("b", List.of("1")), r.queryParams());
+        assertThrows(UnsupportedOperationException.class, () -> r.queryParams().put("c", List.of("2")));
+        assertThrows(UnsupportedOperationException.class, () -> r.queryParams().get("b").add("2"));
+        assertEquals(0, r.changes());
+        r.setRawQuery("b=3&c=4");
+        assertEquals(Map.of("b", List.of("3"), "c", List.of("4")), r.queryParams());
+
+        r.addTag("t", "x");
+        List<String> before = r.tags().get("t");
+        assertThrows(UnsupportedOperationException.class, () -> r.tags().get("t").add("y"));
+        assertThrows(UnsupportedOperationException.class, () -> r.tags().clear());
+        r.addTag("t", "y");
+        assertEquals(List.of("x", "y"), r.tags().get("t"));
+        assertEquals(List.of("x"), before, "a list handed out earlier does not change under its reader");
+        assertEquals(3, r.changes(), "the query and the two tags");
+        r.setContext("flag", Boolean.TRUE);
+        assertEquals(3, r.changes(), "only a string context value can change a route");
+        r.setContext("flag", "on");
+        assertEquals(4, r.changes());
+    }
 }

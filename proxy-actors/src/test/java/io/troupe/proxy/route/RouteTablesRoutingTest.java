@@ -109,6 +109,30 @@ class RouteTablesRoutingTest {
     }
 
     @Test
+    void productRulesSeeTheHostTagOfTheMatchedHostRule() throws Exception {
+        TestConf conf = new TestConf();
+        conf.hostRule = conf.hostRule.replace("\"shopTag\": [\"shop.example.org\", ", "\"shopTag\": [")
+                .replace("\"noTag\": [\"no.route.example.org\"]", "\"noTag\": [\"no.route.example.org\"], \"grayTag\": [\"shop.example.org\"]")
+                .replace("\"shop\": [\"shopTag\"]", "\"shop\": [\"shopTag\", \"grayTag\"]");
+        conf.routeRule = conf.routeRule.replace("\"BasicRule\"", """
+                "ProductRule": {"shop": [
+                    {"Cond": "req_host_tag_in(\\"graytag\\")", "ClusterName": "c_blog"},
+                    {"Cond": "default_t()", "ClusterName": "c_default"}]},
+                "BasicRule\"""");
+        RouteTables t = tables(conf);
+        TestRequest gray = TestRequest.get("shop.example.org", "/api/v1");
+        assertEquals("c_blog", t.route(gray).cluster());
+        assertEquals("grayTag", gray.hostTag());
+        TestRequest plain = TestRequest.get("m.shop.example.org", "/api/v1");
+        assertEquals("c_default", t.route(plain).cluster());
+        assertEquals("shopTag", plain.hostTag());
+        // DefaultProduct: no host rule matched, so no tag
+        TestRequest other = TestRequest.get("unknown.test", "/");
+        assertEquals("blog", t.route(other).product());
+        assertNull(other.hostTag());
+    }
+
+    @Test
     void clusterWithoutGslbEntryIsNoCluster() throws Exception {
         TestConf conf = new TestConf();
         conf.routeRule = conf.routeRule.replace("\"ClusterName\": \"c_blog\"", "\"ClusterName\": \"c_nogslb\"");

@@ -14,13 +14,14 @@ import java.util.Locale;
 import java.util.Map;
 
 /** A request as the data plane would present it, built in tests. */
-public final class TestRequest implements Request {
+public final class TestRequest implements Request, RouteTables.HostTagged {
     private final String method;
     private final String uri;
     private final Map<String, List<String>> headers = new LinkedHashMap<>();
     private final TestSession session;
     private final Map<String, Object> context = new HashMap<>();
     private final Map<String, List<String>> tags = new HashMap<>();
+    private String hostTag;
 
     public TestRequest(String method, String host, String uri, String clientIp) {
         this.method = method;
@@ -141,6 +142,16 @@ public final class TestRequest implements Request {
     @Override
     public String product() {
         return null;
+    }
+
+    @Override
+    public String hostTag() {
+        return hostTag;
+    }
+
+    @Override
+    public void hostTag(String tag) {
+        hostTag = tag;
     }
 
     @Override
