@@ -26,8 +26,10 @@
 #                                           modules of the "troupe+mods" run (default all three; a subset for
 #                                           A/B runs; empty skips that run)
 #        ROUNDS=3                           measure every proxy this many times, the proxies taking turns in
-#                                           each round; the ratios compare each proxy's median over the rounds,
-#                                           so a neighbour that takes a core during one run moves one figure,
+#                                           each round, each Troupe proxy right after its nginx peer; each ratio
+#                                           is the median of its per-round ratios (the two runs of a pair are
+#                                           20 s apart, so a slow spell of the machine mostly slows both), and
+#                                           a neighbour that takes a core during one round moves one ratio,
 #                                           not the result
 #        NOISY_SPREAD=25                    a proxy whose requests/s over the rounds spread by more than this
 #                                           percent of its median is named in a NOTE before the ratios (the
@@ -487,14 +489,16 @@ verify_mods() {
 echo "wrk -t1 -c$CONNECTIONS -d$DURATION (after $WARMUP_RUNS warm-up runs of $WARMUP each), backend: nginx 1 worker, $(nproc) cores," \
      "load average $(cut -d' ' -f1-3 /proc/loadavg), Troupe on Java $("$JAVA" -XshowSettings:properties -version 2>&1 \
      | sed -n 's/^ *java.runtime.version = //p')"
-# the proxies measured in turn, ROUNDS times; the later of two runs on a loaded machine tends to get less:
-# MODS_FIRST=1 measures troupe+mods before the plain Troupe proxy
+# the proxies measured in turn, ROUNDS times, each Troupe proxy right after the nginx it is compared with: the
+# machine's slow spells last about a minute, so runs next to each other mostly share one; the later of two runs on
+# a loaded machine tends to get less: MODS_FIRST=1 measures the modules pair before the plain pair
 ORDER=()
-[ -z "$ONLY_TROUPE" ] && ORDER+=(nginx haproxy)
-[ -n "$BENCH_MODULES" ] && [ -z "$ONLY_TROUPE" ] && ORDER+=(nginx+mods)
-[ -n "$BENCH_MODULES" ] && [ -n "$MODS_FIRST" ] && ORDER+=(troupe+mods)
-ORDER+=(troupe)
-[ -n "$BENCH_MODULES" ] && [ -z "$MODS_FIRST" ] && ORDER+=(troupe+mods)
+[ -z "$ONLY_TROUPE" ] && ORDER+=(haproxy)
+PLAIN_PAIR=(troupe) MODS_PAIR=()
+[ -z "$ONLY_TROUPE" ] && PLAIN_PAIR=(nginx troupe)
+[ -n "$BENCH_MODULES" ] && MODS_PAIR=(troupe+mods)
+[ -n "$BENCH_MODULES" ] && [ -z "$ONLY_TROUPE" ] && MODS_PAIR=(nginx+mods troupe+mods)
+if [ -n "$MODS_FIRST" ]; then ORDER+=("${MODS_PAIR[@]}" "${PLAIN_PAIR[@]}"); else ORDER+=("${PLAIN_PAIR[@]}" "${MODS_PAIR[@]}"); fi
 declare -A PORT=([nginx]=$NGINX_PORT [haproxy]=$HAPROXY_PORT [nginx+mods]=$NGINX_MODS_PORT [troupe]=$TROUPE_PORT
                  [troupe+mods]=$TROUPE_MODS_PORT)
 read -r STEAL_START TICKS_START < <(steal_ticks)
@@ -517,23 +521,39 @@ if [ "${#NOISY[@]}" -gt 0 ] && [ "$ROUNDS" -gt 1 ]; then
        "again, or with more ROUNDS"
 fi
 [ -n "$BENCH_MODULES" ] && verify_mods
-# the ratios last: against HAProxy, modules against plain, then the issue's targets against nginx
+# paired LIST_A LIST_B: the per-round ratios a/b of two proxies' figures (RPS_ALL, P99_ALL or CPU_ALL lists)
+paired() {
+  awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
+    for (i = 1; i <= n; i++) printf "%.4f\n", (y[i] > 0 ? x[i] / y[i] : 0) }'
+}
+# ratio A B: the medians of A's per-round requests/s and p99 ratios to B's, and the requests/s ratio of each round
+ratio() {
+  local rps p99
+  # shellcheck disable=SC2046 # one number a line
+  rps=$(median $(paired "${RPS_ALL[$1]}" "${RPS_ALL[$2]}"))
+  # shellcheck disable=SC2046
+  p99=$(median $(paired "${P99_ALL[$1]}" "${P99_ALL[$2]}"))
+  echo "$rps $p99 $(paired "${RPS_ALL[$1]}" "${RPS_ALL[$2]}" | awk '{printf "%s%.2f", (NR > 1 ? " " : ""), $1}')"
+}
+# the ratios last (medians of the per-round ratios): against HAProxy, modules against plain, then the issue's
+# targets against nginx
 if [ -z "$ONLY_TROUPE" ]; then
-  awk -v t="${RPS[troupe]}" -v h="${RPS[haproxy]}" -v tp="${P99[troupe]}" -v hp="${P99[haproxy]}" \
-      'BEGIN { printf "troupe/haproxy         requests/s %.2f  p99 %.2f\n", t / h, tp / hp }'
+  read -r r p rounds < <(ratio troupe haproxy)
+  printf 'troupe/haproxy         requests/s %.2f  p99 %.2f  (per round %s)\n' "$r" "$p" "$rounds"
 fi
 if [ -n "$BENCH_MODULES" ]; then
-  awk -v m="${RPS[troupe+mods]}" -v t="${RPS[troupe]}" \
-      -v mp="${P99[troupe+mods]}" -v tp="${P99[troupe]}" \
-      -v mc="${CPU[troupe+mods]}" -v tc="${CPU[troupe]}" 'BEGIN {
-    printf "ratio modules/plain    requests/s %.2f  p99 %.2f  cpu/request %.2f\n", m / t, mp / tp, mc / tc }'
+  read -r r p rounds < <(ratio troupe+mods troupe)
+  # shellcheck disable=SC2046
+  c=$(median $(paired "${CPU_ALL[troupe+mods]}" "${CPU_ALL[troupe]}"))
+  printf 'ratio modules/plain    requests/s %.2f  p99 %.2f  cpu/request %.2f  (per round %s)\n' "$r" "$p" "$c" "$rounds"
 fi
-# vs_nginx NAME NGINX: requests/s and p99 against that nginx run, and whether the targets (>= 1.0x, <= 1.5x) are met
+# vs_nginx NAME NGINX: requests/s and p99 against that nginx, and whether the targets (>= 1.0x, <= 1.5x) are met
 vs_nginx() {
-  awk -v name="$1/$2" -v t="${RPS[$1]}" -v n="${RPS[$2]}" -v tp="${P99[$1]}" \
-      -v np="${P99[$2]}" 'BEGIN { r = t / n; p = tp / np
-    printf "%-22s requests/s %.2f  p99 %.2f  (targets >= 1.00, <= 1.50: %s)\n", name, r, p,
-           (r >= 1.0 && p <= 1.5) ? "met" : "missed" }'
+  local r p rounds
+  read -r r p rounds < <(ratio "$1" "$2")
+  awk -v name="$1/$2" -v r="$r" -v p="$p" -v rounds="$rounds" 'BEGIN {
+    printf "%-22s requests/s %.2f  p99 %.2f  (targets >= 1.00, <= 1.50: %s; requests/s per round %s)\n", name, r, p,
+           (r >= 1.0 && p <= 1.5) ? "met" : "missed", rounds }'
 }
 if [ -z "$ONLY_TROUPE" ]; then
   vs_nginx troupe nginx
