@@ -333,7 +333,7 @@ if [ -n "$BENCH_MODULES" ]; then
   if [[ ",$BENCH_MODULES," == *,mod_header,* ]]; then CHECKS=2; fi
 fi
 
-declare -A RPS P99 REQS ERRS CPU ALLOCS RPS_ALL P99_ALL CPU_ALL
+declare -A REQS ERRS ALLOCS RPS_ALL P99_ALL CPU_ALL
 # allocation per request (ALLOC=1): JFR's jdk.ThreadAllocationStatistics, taken when a recording starts and when
 # it stops, give every thread's allocated bytes exactly; their growth over the run, over its requests
 cat > "$WORK/alloc.jfc" <<JFC
@@ -423,21 +423,20 @@ median() { # median of the numbers given
 spread() {
   printf '%s\n' "$@" | sort -g | awk -v m="$(median "$@")" '{a[NR] = $1} END {printf "%.0f", (m > 0 ? (a[NR] - a[1]) * 100 / m : 0)}'
 }
-# medians NAME: RPS, P99 (ms) and CPU of NAME are its medians over the rounds; prints them, with the spread of its
-# requests/s over the rounds, and adds NAME to NOISY when that spread is over NOISY_SPREAD percent
+# medians NAME: prints NAME's medians over the rounds (requests/s, p99 in ms, CPU) with the spread of its
+# requests/s, and adds NAME to NOISY when that spread is over NOISY_SPREAD percent
 NOISY=()
 medians() {
-  local spread_pct
+  local spread_pct rps p99 cpu=-
   # shellcheck disable=SC2086 # the lists are space-separated numbers
-  RPS[$1]=$(median ${RPS_ALL[$1]}); P99[$1]=$(median ${P99_ALL[$1]})
-  CPU[$1]=-
+  rps=$(median ${RPS_ALL[$1]}); p99=$(median ${P99_ALL[$1]})
   # shellcheck disable=SC2086
-  [ -n "${CPU_ALL[$1]:-}" ] && CPU[$1]=$(median ${CPU_ALL[$1]})
+  [ -n "${CPU_ALL[$1]:-}" ] && cpu=$(median ${CPU_ALL[$1]})
   # shellcheck disable=SC2086
   spread_pct=$(spread ${RPS_ALL[$1]})
   [ "$spread_pct" -gt "$NOISY_SPREAD" ] && NOISY+=("$1 ($spread_pct %)")
-  printf '%-12s requests/s %10.2f   p99 %6.2fms   cpu/request %6s us   (median of %d, spread %d %%)\n' "$1" "${RPS[$1]}" \
-      "${P99[$1]}" "${CPU[$1]}" "$ROUNDS" "$spread_pct"
+  printf '%-12s requests/s %10.2f   p99 %6.2fms   cpu/request %6s us   (median of %d, spread %d %%)\n' "$1" "$rps" \
+      "$p99" "$cpu" "$ROUNDS" "$spread_pct"
 }
 # steal_ticks: the CPU time this VM's host gave to others (the "steal" column of /proc/stat), and all CPU time
 steal_ticks() {
@@ -506,10 +505,10 @@ for round in $(seq "$ROUNDS"); do
   [ "$ROUNDS" = 1 ] || echo "round $round of $ROUNDS"
   for name in "${ORDER[@]}"; do run "$name" "${PORT[$name]}"; done
 done
-# the medians the ratios below use (with one round, the run's own figures: not printed again)
-for name in "${ORDER[@]}"; do
-  if [ "$ROUNDS" = 1 ]; then medians "$name" >/dev/null; else medians "$name"; fi
-done
+# each proxy's medians over the rounds (with one round, the run's own figures, not printed again)
+if [ "$ROUNDS" -gt 1 ]; then
+  for name in "${ORDER[@]}"; do medians "$name"; done
+fi
 read -r STEAL_END TICKS_END < <(steal_ticks)
 echo "load average at the end $(cut -d' ' -f1-3 /proc/loadavg); CPU time stolen by the host during the runs" \
      "$(awk -v s=$((STEAL_END - STEAL_START)) -v t=$((TICKS_END - TICKS_START)) 'BEGIN {printf "%.1f", (t > 0 ? s * 100 / t : 0)}') %;" \
@@ -524,16 +523,14 @@ fi
 # paired LIST_A LIST_B: the per-round ratios a/b of two proxies' figures (RPS_ALL, P99_ALL or CPU_ALL lists)
 paired() {
   awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
-    for (i = 1; i <= n; i++) printf "%.4f\n", (y[i] > 0 ? x[i] / y[i] : 0) }'
+    for (i = 1; i <= n; i++) printf "%.4f\n", x[i] / y[i] }'
 }
 # ratio A B: the medians of A's per-round requests/s and p99 ratios to B's, and the requests/s ratio of each round
 ratio() {
-  local rps p99
-  # shellcheck disable=SC2046 # one number a line
-  rps=$(median $(paired "${RPS_ALL[$1]}" "${RPS_ALL[$2]}"))
-  # shellcheck disable=SC2046
-  p99=$(median $(paired "${P99_ALL[$1]}" "${P99_ALL[$2]}"))
-  echo "$rps $p99 $(paired "${RPS_ALL[$1]}" "${RPS_ALL[$2]}" | awk '{printf "%s%.2f", (NR > 1 ? " " : ""), $1}')"
+  local rounds
+  rounds=$(paired "${RPS_ALL[$1]}" "${RPS_ALL[$2]}")
+  # shellcheck disable=SC2046,SC2086 # one number a line
+  echo "$(median $rounds) $(median $(paired "${P99_ALL[$1]}" "${P99_ALL[$2]}")) $(printf '%.2f ' $rounds)"
 }
 # the ratios last (medians of the per-round ratios): against HAProxy, modules against plain, then the issue's
 # targets against nginx
