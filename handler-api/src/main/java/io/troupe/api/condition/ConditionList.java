@@ -19,7 +19,8 @@ import java.util.Map;
  * are called directly, not through one interface call site that sees every condition class; the path, a
  * header's value and the client address are fetched once per call instead of once per rule; and exact,
  * case-sensitive {@code req_header_value_in} rules on one header name are merged into one lookup of its value,
- * and case-sensitive {@code req_path_prefix_in} rules into one walk of the path down a tree of their prefixes.
+ * and case-sensitive {@code req_path_prefix_in} rules, alone or as the left of an {@code &&}, into one walk of
+ * the path down a tree of their prefixes.
  * Conditions only read the request, so a value fetched once is the value every rule would have fetched, and
  * the order in which rules are tried does not change which is first to match. Immutable and thread-safe.
  */
@@ -39,7 +40,8 @@ public final class ConditionList {
     // value to the indices (ascending) of the rules it satisfies; these rules are GROUPED and cost one lookup
     private final HeaderName[] groupNames;
     private final List<Map<String, int[]>> groups;
-    // case-sensitive req_path_prefix_in rules, when two or more: merged into one tree walk; null when fewer
+    // case-sensitive req_path_prefix_in rules, alone or on the left of an &&, when two or more: merged into one
+    // tree walk (the right of an && is checked only for the rules whose prefix the path has); null when fewer
     private final PrefixTrie pathPrefixes;
 
     private ConditionList(List<Condition> list) {
@@ -91,21 +93,29 @@ public final class ConditionList {
         groups = List.copyOf(g);
         List<Integer> prefixRules = new ArrayList<>();
         List<String[]> prefixes = new ArrayList<>();
+        Condition[] rest = new Condition[n];
         for (int i = 0; i < n; i++) {
-            if (kinds[i] == PATH && ((PathFetched) conditions[i]).matcher() instanceof Matchers.AnyPattern any
-                    && any.exactPrefixes() != null) {
+            String[] exact = kinds[i] == PATH ? exactPrefixes(conditions[i])
+                    : kinds[i] == PATH_AND ? exactPrefixes(((Logic.And) conditions[i]).left()) : null;
+            if (exact != null) {
                 prefixRules.add(i);
-                prefixes.add(any.exactPrefixes());
+                prefixes.add(exact);
+                rest[i] = kinds[i] == PATH_AND ? ((Logic.And) conditions[i]).right() : null;
             }
         }
         if (prefixRules.size() >= 2) {
             for (int i : prefixRules) {
                 kinds[i] = GROUPED;
             }
-            pathPrefixes = PrefixTrie.of(prefixRules, prefixes);
+            pathPrefixes = PrefixTrie.of(prefixRules, prefixes, rest);
         } else {
             pathPrefixes = null;
         }
+    }
+
+    /** The patterns of a case-sensitive {@code req_path_prefix_in}-style path condition, else {@code null}. */
+    private static String[] exactPrefixes(Condition c) {
+        return ((PathFetched) c).matcher() instanceof Matchers.AnyPattern any ? any.exactPrefixes() : null;
     }
 
     /**
@@ -153,7 +163,7 @@ public final class ConditionList {
             path = request.path();
             havePath = true;
             if (path != null) {
-                end = pathPrefixes.first(path, from, end);
+                end = pathPrefixes.first(path, from, end, request);
             }
         }
         HeaderName lastName = null;

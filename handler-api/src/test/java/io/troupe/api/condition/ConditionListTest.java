@@ -35,6 +35,10 @@ class ConditionListTest {
         "req_cip_range(\"::1\", \"::1\")",
         "req_vip_range(\"192.168.1.0\", \"192.168.1.255\")",
         "req_path_prefix_in(\"/api/\", false) && req_method_in(\"POST|PUT|DELETE\")",
+        "req_path_prefix_in(\"/a|/api/v1\", false) && req_cip_range(\"10.1.0.0\", \"10.1.255.255\")",
+        "req_path_prefix_in(\"/\", false) && req_header_value_in(\"X-Block-Token\", \"bad-3\", false)",
+        "req_path_prefix_in(\"/API/\", true) && req_method_in(\"POST\")",
+        "req_path_in(\"/x\", false) && req_method_in(\"GET\")",
         "req_header_value_in(\"X-Block-Token\", \"bad-3\", false) || req_cip_range(\"10.2.0.0\", \"10.2.0.9\")",
         "!req_path_prefix_in(\"/\", false)",
         "req_method_in(\"DELETE\")",
@@ -107,6 +111,23 @@ class ConditionListTest {
         assertEquals(0, list.firstMatch(bad2, 0));
         assertEquals(3, list.firstMatch(bad2, 1));
         assertEquals(-1, list.firstMatch(new FakeRequest().uri("/a").header("X-Block-Token", "BAD-1").client("127.0.0.1"), 0));
+    }
+
+    @Test
+    void mergedPrefixRulesWithAConditionOnTheRightKeepTheirPlaceInTheOrder() throws ConditionException {
+        ConditionList list = ConditionList.of(List.of(
+                Conditions.build("req_path_prefix_in(\"/api/\", false) && req_method_in(\"POST\")"),
+                Conditions.build("req_cip_range(\"10.0.0.0\", \"10.0.255.255\")"),
+                Conditions.build("req_path_prefix_in(\"/api/v1|/b\", false) && req_method_in(\"GET\")"),
+                Conditions.build("req_path_prefix_in(\"/api/v1/x\", false)")));
+        FakeRequest get = new FakeRequest().uri("/api/v1/x").method("GET").client("127.0.0.1");
+        assertEquals(2, list.firstMatch(get, 0));
+        assertEquals(3, list.firstMatch(get, 3));
+        FakeRequest post = new FakeRequest().uri("/api/v1/x").method("POST").client("10.0.0.1");
+        assertEquals(0, list.firstMatch(post, 0));
+        assertEquals(1, list.firstMatch(post, 1));
+        assertEquals(3, list.firstMatch(post, 2));
+        assertEquals(-1, list.firstMatch(new FakeRequest().uri("/api").method("POST").client("127.0.0.1"), 0));
     }
 
     @Test
