@@ -3,6 +3,7 @@ package io.troupe.proxy.server;
 import io.netty.handler.codec.http.*;
 import io.troupe.api.proxy.*;
 import io.troupe.module.access.ModAccess;
+import io.troupe.proxy.forward.CheckedHeaderNames;
 import io.troupe.module.block.ModBlock;
 import io.troupe.module.header.HeaderModule;
 import java.lang.management.ManagementFactory;
@@ -70,7 +71,9 @@ public final class ModulesMicro {
     }
 
     static int one(SessionImpl s) {
-        DefaultHttpRequest head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/index.html");
+        // header maps as the proxy's decoders make them (names checked once at load pass unchecked)
+        DefaultHttpRequest head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/index.html",
+                CheckedHeaderNames.HEADERS);
         head.headers().add("Host", "127.0.0.1:19084");
         RequestView rv = new RequestView(s, head, false);
         rv.product("bench");
@@ -78,7 +81,8 @@ public final class ModulesMicro {
         k += run(CallbackPoint.FOUND_PRODUCT, rv, null);
         rv.cluster("c_bench");
         k += run(CallbackPoint.AFTER_LOCATION, rv, null);
-        DefaultHttpResponse rh = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        DefaultHttpResponse rh = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                CheckedHeaderNames.HEADERS);
         rh.headers().add("Server", "nginx").add("Content-Type", "text/html").add("Content-Length", "612");
         ResponseView resp = new ResponseView(rh);
         k += run(CallbackPoint.READ_RESPONSE, rv, resp);

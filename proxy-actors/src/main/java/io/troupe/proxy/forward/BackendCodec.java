@@ -4,8 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
-import io.netty.handler.codec.DefaultHeaders.NameValidator;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
@@ -42,33 +40,18 @@ final class BackendCodec extends CombinedChannelDuplexHandler<BackendCodec.Decod
 
     static {
         for (int i = 0; i < KNOWN_NAMES.length; i++) {
-            CANONICAL[i] = AsciiString.cached(canonical(KNOWN_NAMES[i].toString()));
+            CANONICAL[i] = CheckedHeaderNames.of(canonical(KNOWN_NAMES[i].toString()));
         }
     }
 
-    private static final NameValidator<CharSequence> NETTY_NAMES =
-            DefaultHttpHeadersFactory.headersFactory().getNameValidator();
-
     /** Methods of the requests sent and not yet answered, oldest first. */
     private final ArrayDeque<HttpMethod> sent = new ArrayDeque<>(2);
-    /**
-     * The shared name the decoder has just returned for the header it is adding: one of {@link #CANONICAL}, all
-     * valid tokens, so the header map need not check it byte by byte again. Any other name is checked as Netty
-     * checks it. Not volatile (a fence per header would cost what it saves): a module setting a header later on
-     * another thread may read a stale value, but every value is one of the constants or null, so no unchecked
-     * name gets through.
-     */
-    private AsciiString trusted;
 
     BackendCodec(int maxInitialLineLength, int maxHeaderSize, int maxChunkSize) {
-        NameValidator<CharSequence> names = name -> {
-            if (name != trusted) {
-                NETTY_NAMES.validateName(name);
-            }
-        };
+        // the shared names (CANONICAL) were checked when made; any other name is checked as Netty checks it
         HttpDecoderConfig config = new HttpDecoderConfig().setMaxInitialLineLength(maxInitialLineLength)
                 .setMaxHeaderSize(maxHeaderSize).setMaxChunkSize(maxChunkSize)
-                .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withNameValidator(names))
+                .setHeadersFactory(CheckedHeaderNames.HEADERS)
                 .setTrailersFactory(LazyTrailers.FACTORY);
         init(new Decoder(config), new Encoder());
     }
@@ -162,7 +145,6 @@ final class BackendCodec extends CombinedChannelDuplexHandler<BackendCodec.Decod
         protected AsciiString splitHeaderName(byte[] sb, int start, int length) {
             for (AsciiString n : CANONICAL) {
                 if (n.length() == length && sameBytes(n, sb, start)) {
-                    trusted = n;
                     return n;
                 }
             }

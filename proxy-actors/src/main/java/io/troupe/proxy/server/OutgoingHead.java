@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import io.troupe.api.proxy.Session;
+import io.troupe.proxy.forward.CheckedHeaderNames;
 import io.troupe.proxy.forward.HopByHop;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -17,10 +18,10 @@ import java.util.List;
  * X-Forwarded-Proto and X-Real-IP headers in (as BFE's mod_header adds them), and HTTP/1.1 framing.
  */
 final class OutgoingHead {
-    /** Names of the headers added to every request, hashed once (a String name is hashed on every call). */
-    static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
-    static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
-    static final AsciiString X_REAL_IP = AsciiString.cached("X-Real-IP");
+    /** Names of the headers added to every request, hashed and checked once (a String name is, on every call). */
+    static final AsciiString X_FORWARDED_FOR = CheckedHeaderNames.of("X-Forwarded-For");
+    static final AsciiString X_FORWARDED_PROTO = CheckedHeaderNames.of("X-Forwarded-Proto");
+    static final AsciiString X_REAL_IP = CheckedHeaderNames.of("X-Real-IP");
 
     private OutgoingHead() {}
 

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
@@ -24,6 +25,7 @@ import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
+import io.troupe.proxy.forward.CheckedHeaderNames;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -113,7 +115,9 @@ final class PipelineBuilder {
     private void http1(ChannelPipeline p) {
         p.addLast("head-timeout", new HeadTimeout(px));
         // the line limit leaves room for method and version; the URI limit itself is checked for a 414
-        p.addLast("codec", new HttpServerCodec(px.settings.maxUriBytes() + 64, px.settings.maxHeaderBytes(), 65536));
+        p.addLast("codec", new HttpServerCodec(new HttpDecoderConfig().setMaxInitialLineLength(px.settings.maxUriBytes() + 64)
+                .setMaxHeaderSize(px.settings.maxHeaderBytes()).setMaxChunkSize(65536)
+                .setHeadersFactory(CheckedHeaderNames.HEADERS)));
         p.addLast("proxy", new ProxyHandler(px, false));
     }
 
