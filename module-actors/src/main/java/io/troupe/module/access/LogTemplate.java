@@ -73,10 +73,35 @@ public final class LogTemplate {
     private static final DateTimeFormatter CLF_TIME = DateTimeFormatter.ofPattern("'['dd/MMM/yyyy:HH:mm:ss Z']'", Locale.ROOT)
             .withZone(ZoneId.systemDefault());
 
-    record Item(String literal, String var, String key, HeaderName name) {
-        // the key as a header name, made once here, for ${...}req_header and ${...}res_header
+    record Item(String literal, String var, String key, HeaderName name, RequestValue value) {
+        // the key as a header name, made once here, for ${...}req_header and ${...}res_header; the request value
+        // resolved once here, so that a line switches on an enum instead of comparing strings per variable
         Item(String literal, String var, String key) {
-            this(literal, var, key, key == null ? null : HeaderName.of(key));
+            this(literal, var, key, key == null ? null : HeaderName.of(key), RequestValue.of(var));
+        }
+    }
+
+    /** What a variable prints in a request line; variables BFE has and Troupe does not fill print "-". */
+    enum RequestValue {
+        TIME, REQUEST_TIME, REQUEST_LINE, ALL_TIME, BACKEND, CLUSTER_NAME, HOST, PRODUCT, REMOTE_ADDR, SERVER_ADDR,
+        VIP, IS_TRUST_CLIENTIP, REQ_URI, STATUS_CODE, RES_PROTO, RES_LEN, REQ_BODY_LEN, REQ_HEADER, RES_HEADER,
+        REQ_COOKIE, RES_COOKIE, REDIRECT, SINCE_SES_START_TIME, REQ_CTX, DASH;
+
+        static RequestValue of(String var) {
+            if (var == null) {
+                return null;
+            }
+            return switch (var) {
+                case "url" -> REQ_URI;
+                case "res_body_len" -> RES_LEN;
+                default -> {
+                    try {
+                        yield valueOf(var.toUpperCase(Locale.ROOT));
+                    } catch (IllegalArgumentException none) {
+                        yield DASH;
+                    }
+                }
+            };
         }
     }
 
@@ -218,32 +243,32 @@ public final class LogTemplate {
 
     private static String requestValue(Item it, Request req, Response res, long startNanos) {
         Session s = req.session();
-        return switch (it.var) {
-            case "time" -> now();
-            case "request_time" -> thisSecond(CLF_TIME, LAST_CLF_TIME);
-            case "request_line" -> req.method() + " " + req.uri() + " " + req.protocol();
-            case "all_time" -> startNanos == 0 ? "-" : Long.toString((System.nanoTime() - startNanos) / 1_000_000);
-            case "backend" -> dash(req.cluster()) + ",-," + dash(req.backend()) + ",-";
-            case "cluster_name" -> dash(req.cluster());
-            case "host" -> req.host();
-            case "product" -> dash(req.product());
-            case "remote_addr" -> ip(CLIENT_IP, req.clientAddress());
-            case "server_addr" -> addr(s == null ? null : s.localAddress());
-            case "vip" -> ip(SERVER_IP, s == null ? null : s.localAddress());
-            case "is_trust_clientip" -> Boolean.toString(s != null && s.trustedSource());
-            case "req_uri", "url" -> req.uri();
-            case "status_code" -> res == null ? "-" : NumberText.of(res.status());
-            case "res_proto" -> res == null ? "-" : "HTTP/1.1";
-            case "res_len", "res_body_len" -> res == null ? "-" : contentLength(res);
-            case "req_body_len" -> dash(req.header(CONTENT_LENGTH));
-            case "req_header" -> dash(req.header(it.name));
-            case "res_header" -> res == null ? "-" : joined(res.headers(it.name));
-            case "req_cookie" -> dash(req.cookie(it.key));
-            case "res_cookie" -> resCookie(res, it.key);
-            case "redirect" -> redirect(res);
-            case "since_ses_start_time" -> s == null ? "-" : Long.toString(System.currentTimeMillis() - s.startTimeMillis());
-            case "req_ctx" -> contextValue(req.getContext(it.key));
-            default -> "-";
+        return switch (it.value) {
+            case TIME -> now();
+            case REQUEST_TIME -> thisSecond(CLF_TIME, LAST_CLF_TIME);
+            case REQUEST_LINE -> req.method() + " " + req.uri() + " " + req.protocol();
+            case ALL_TIME -> startNanos == 0 ? "-" : Long.toString((System.nanoTime() - startNanos) / 1_000_000);
+            case BACKEND -> dash(req.cluster()) + ",-," + dash(req.backend()) + ",-";
+            case CLUSTER_NAME -> dash(req.cluster());
+            case HOST -> req.host();
+            case PRODUCT -> dash(req.product());
+            case REMOTE_ADDR -> ip(CLIENT_IP, req.clientAddress());
+            case SERVER_ADDR -> addr(s == null ? null : s.localAddress());
+            case VIP -> ip(SERVER_IP, s == null ? null : s.localAddress());
+            case IS_TRUST_CLIENTIP -> Boolean.toString(s != null && s.trustedSource());
+            case REQ_URI -> req.uri();
+            case STATUS_CODE -> res == null ? "-" : NumberText.of(res.status());
+            case RES_PROTO -> res == null ? "-" : "HTTP/1.1";
+            case RES_LEN -> res == null ? "-" : contentLength(res);
+            case REQ_BODY_LEN -> dash(req.header(CONTENT_LENGTH));
+            case REQ_HEADER -> dash(req.header(it.name));
+            case RES_HEADER -> res == null ? "-" : joined(res.headers(it.name));
+            case REQ_COOKIE -> dash(req.cookie(it.key));
+            case RES_COOKIE -> resCookie(res, it.key);
+            case REDIRECT -> redirect(res);
+            case SINCE_SES_START_TIME -> s == null ? "-" : Long.toString(System.currentTimeMillis() - s.startTimeMillis());
+            case REQ_CTX -> contextValue(req.getContext(it.key));
+            case DASH -> "-";
         };
     }
 

@@ -84,6 +84,24 @@ class AccessConfTest {
     }
 
     @Test
+    void everyRequestVariableHasItsValueAndOnlyTheUnfilledOnesPrintADash() {
+        // BFE's variables that Troupe has no figure for; every other request variable must have a value of its own
+        java.util.Set<String> unfilled = java.util.Set.of("cluster_duration", "connect_time", "error",
+                "last_backend_duration", "log_id", "proxy_delay", "read_req_duration", "readwrite_serve_time",
+                "req_nth", "response_duration", "retry_num", "subcluster", "write_serve_time");
+        LogTemplate.VARIABLES.forEach((var, domain) -> {
+            if (domain == LogTemplate.Domain.SESSION) {
+                return;
+            }
+            LogTemplate.RequestValue v = LogTemplate.RequestValue.of(var);
+            assertEquals(unfilled.contains(var), v == LogTemplate.RequestValue.DASH, var + " -> " + v);
+        });
+        assertEquals(LogTemplate.RequestValue.REQ_URI, LogTemplate.RequestValue.of("url"));
+        assertEquals(LogTemplate.RequestValue.RES_LEN, LogTemplate.RequestValue.of("res_body_len"));
+        assertEquals(LogTemplate.RequestValue.REQ_BODY_LEN, LogTemplate.RequestValue.of("req_body_len"));
+    }
+
+    @Test
     void linesRenderedOneAfterAnotherAreIndependent() throws Exception {
         // render reuses one builder per thread: an earlier line must not change, a huge value must not stay
         AccessConf c = AccessConf.load(conf(GOOD_LOG + "[Template]\n"
