@@ -8,7 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Header names checked once, when made, as Netty checks every name a header map is given (an RFC 9110 token),
  * so that the header maps of the proxy's connections need not check them again on every set and add: the
- * names the proxy adds to each request and response, and the names modules load once ({@code HeaderName}).
+ * names the proxy adds to each request, the response header names backends commonly send ({@link BackendCodec}),
+ * and the names modules make once ({@code HeaderName}).
  *
  * <p>A checked name is an {@link AsciiString} over a slice of one shared array that holds nothing but checked
  * names, which {@link #VALIDATOR} recognises by that array alone. Every byte of the array's used part is a token
