@@ -38,6 +38,11 @@
 #        ONLY_TROUPE=1                      measure only the Troupe proxies (no nginx/HAProxy runs, no ratios
 #                                           against them)
 #        MODS_FIRST=1                       measure troupe+mods before the plain Troupe proxy
+#        PROFILE=/path/libasyncProfiler.so  attach async-profiler (not shipped: its release archive's lib/) to each
+#                                           Troupe JVM for exactly each measured run (1 ms CPU samples, all
+#                                           threads): PROFILE_DIR (default bench-profiles/) gets
+#                                           <proxy>-round<N>.collapsed and the run's wrk output, <proxy>-round<N>.wrk
+#                                           (samples of 1 ms / its requests = ms a request); needs the JDK's jcmd
 #        ALLOC=1                            also print the Troupe JVMs' allocation per request over the measured
 #                                           run (JFR's per-thread allocation counters; needs the JDK's jcmd, jfr)
 # Needs: nginx, haproxy, wrk, java 17+ (Debian: apt-get install nginx-light haproxy wrk); only loopback is used.
@@ -73,6 +78,14 @@ BENCH_MODULES=${BENCH_MODULES-mod_block,mod_header,mod_access}
 ONLY_TROUPE=${ONLY_TROUPE:-}
 MODS_FIRST=${MODS_FIRST:-}
 ALLOC=${ALLOC:-}
+PROFILE=${PROFILE:-}
+PROFILE_DIR=${PROFILE_DIR:-bench-profiles}
+if [ -n "$PROFILE" ]; then
+  [ -f "$PROFILE" ] || { echo "bench/proxy-vs-nginx.sh: FAILED: PROFILE: no such file: $PROFILE" >&2; exit 1; }
+  PROFILE=$(readlink -f "$PROFILE")
+  mkdir -p "$PROFILE_DIR" && PROFILE_DIR=$(readlink -f "$PROFILE_DIR") \
+    || { echo "bench/proxy-vs-nginx.sh: FAILED: PROFILE_DIR: cannot make $PROFILE_DIR" >&2; exit 1; }
+fi
 PIDS=()
 
 repo=$ROOT # what setup.sh names the checkout
@@ -89,11 +102,12 @@ need wrk wrk
 # a java from PATH is installed when missing; JAVA_HOME's is taken as the launchers take it (bin/troupe-java.sh)
 [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ] || need java openjdk-17-jre-headless
 if [ -n "$ALLOC" ] && [ -z "${JAVA_HOME:-}" ]; then need jcmd openjdk-17-jdk-headless; need jfr openjdk-17-jdk-headless; fi
+if [ -n "$PROFILE" ] && [ -z "${JAVA_HOME:-}" ]; then need jcmd openjdk-17-jdk-headless; fi
 install_packages $(printf '%s\n' "${MISSING[@]}" | sort -u)
 # JAVA, and TROUPE_JAVA_COMPAT: the options JDK 24 and later need to start quietly
 . "$ROOT/bin/troupe-java.sh"
 read -ra JAVA_COMPAT <<< "$TROUPE_JAVA_COMPAT"
-# ALLOC's jcmd and jfr from the same JDK as the proxies' java, else from PATH
+# ALLOC's and PROFILE's jcmd and jfr from the same JDK as the proxies' java, else from PATH
 JDK_BIN=$(dirname "$(readlink -f "$(command -v "$JAVA")")")
 JCMD="$JDK_BIN/jcmd"; [ -x "$JCMD" ] || JCMD=jcmd
 JFR="$JDK_BIN/jfr"; [ -x "$JFR" ] || JFR=jfr
@@ -376,9 +390,20 @@ run() {
     "$JCMD" "$pid" JFR.start name=bench-alloc settings="$WORK/alloc.jfc" filename="$WORK/$name-alloc.jfr" >/dev/null \
       || fail "$name: jcmd could not start a JFR recording"
   fi
+  # the options in quotes: jcmd would split them at '='
+  if [ -n "$pid" ] && [ -n "$PROFILE" ]; then
+    "$JCMD" "$pid" JVMTI.agent_load "$PROFILE" "\"start,event=cpu,interval=1ms\"" >/dev/null \
+      || fail "$name: jcmd could not attach async-profiler ($PROFILE)"
+  fi
   [ -n "$pid" ] && t0=$(cpu_ticks "$pid") && u0=$(user_ticks "$pid") && l0=$(loop_ticks "$pid")
   out=$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$port/index.html")
   [ -n "$pid" ] && t1=$(cpu_ticks "$pid") && u1=$(user_ticks "$pid") && l1=$(loop_ticks "$pid")
+  if [ -n "$pid" ] && [ -n "$PROFILE" ]; then
+    local prof="$PROFILE_DIR/$name-round$round"
+    "$JCMD" "$pid" JVMTI.agent_load "$PROFILE" "\"stop,collapsed,file=$prof.collapsed\"" >/dev/null \
+      && [ -s "$prof.collapsed" ] || fail "$name: async-profiler wrote no profile to $prof.collapsed"
+    echo "$out" > "$prof.wrk"
+  fi
   ALLOCS[$name]=""
   if [ -n "$pid" ] && [ -n "$ALLOC" ]; then
     "$JCMD" "$pid" JFR.stop name=bench-alloc >/dev/null || fail "$name: jcmd could not stop its JFR recording"
