@@ -399,7 +399,7 @@ run() {
   out=$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$port/index.html")
   [ -n "$pid" ] && t1=$(cpu_ticks "$pid") && u1=$(user_ticks "$pid") && l1=$(loop_ticks "$pid")
   if [ -n "$pid" ] && [ -n "$PROFILE" ]; then
-    local prof="$PROFILE_DIR/$name-round$round"
+    local prof="$PROFILE_DIR/$name-round$round" # round: the main loop's, below
     "$JCMD" "$pid" JVMTI.agent_load "$PROFILE" "\"stop,collapsed,file=$prof.collapsed\"" >/dev/null \
       && [ -s "$prof.collapsed" ] || fail "$name: async-profiler wrote no profile to $prof.collapsed"
     echo "$out" > "$prof.wrk"

@@ -16,7 +16,7 @@ final class PrefixTrie {
     private PrefixTrie[] children = new PrefixTrie[0];
     // the rules (ascending indices) with this node's prefix among their patterns
     private int[] rules = new int[0];
-    // per rule index, the condition that must match besides the prefix, or null; shared by every node
+    // the root's only: per rule index, the condition that must match besides the prefix, or null
     private Condition[] rest;
 
     /**
@@ -37,7 +37,9 @@ final class PrefixTrie {
                 }
             }
         }
-        return root.build(rest.clone());
+        PrefixTrie t = root.build();
+        t.rest = rest;
+        return t;
     }
 
     /**
@@ -46,18 +48,18 @@ final class PrefixTrie {
      */
     int first(String path, int from, int end, Request request) {
         PrefixTrie n = this;
-        int best = n.least(from, end, request);
+        int best = n.least(from, end, request, rest);
         for (int i = 0; i < path.length(); i++) {
             n = n.child(path.charAt(i));
             if (n == null) {
                 break;
             }
-            best = n.least(from, best, request);
+            best = n.least(from, best, request, rest);
         }
         return best;
     }
 
-    private int least(int from, int end, Request request) {
+    private int least(int from, int end, Request request, Condition[] rest) {
         for (int r : rules) {
             if (r >= end) {
                 return end;
@@ -83,15 +85,14 @@ final class PrefixTrie {
         final TreeMap<Character, Builder> children = new TreeMap<>();
         final List<Integer> rules = new ArrayList<>();
 
-        PrefixTrie build(Condition[] rest) {
+        PrefixTrie build() {
             PrefixTrie t = new PrefixTrie();
-            t.rest = rest;
             t.keys = new char[children.size()];
             t.children = new PrefixTrie[children.size()];
             int i = 0;
             for (var e : children.entrySet()) {
                 t.keys[i] = e.getKey();
-                t.children[i] = e.getValue().build(rest);
+                t.children[i] = e.getValue().build();
                 i++;
             }
             t.rules = rules.stream().mapToInt(Integer::intValue).toArray();

@@ -125,7 +125,7 @@ public final class LogTemplate {
 
     private LogTemplate(List<Item> items) {
         this.items = items;
-        this.usesStartTime = items.stream().anyMatch(it -> "all_time".equals(it.var));
+        this.usesStartTime = items.stream().anyMatch(it -> it.value == RequestValue.ALL_TIME);
     }
 
     /** Whether {@link #render(Request, Response, long)} reads its {@code startNanos}. */

@@ -115,9 +115,9 @@ final class PipelineBuilder {
     private void http1(ChannelPipeline p) {
         p.addLast("head-timeout", new HeadTimeout(px));
         // the line limit leaves room for method and version; the URI limit itself is checked for a 414
-        p.addLast("codec", new HttpServerCodec(new HttpDecoderConfig().setMaxInitialLineLength(px.settings.maxUriBytes() + 64)
-                .setMaxHeaderSize(px.settings.maxHeaderBytes()).setMaxChunkSize(65536)
-                .setHeadersFactory(CheckedHeaderNames.HEADERS)));
+        p.addLast("codec", new HttpServerCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(px.settings.maxUriBytes() + 64).setMaxHeaderSize(px.settings.maxHeaderBytes())
+                .setMaxChunkSize(65536).setHeadersFactory(CheckedHeaderNames.HEADERS)));
         p.addLast("proxy", new ProxyHandler(px, false));
     }
 

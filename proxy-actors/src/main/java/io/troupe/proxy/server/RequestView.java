@@ -7,10 +7,10 @@ import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.netty.util.AsciiString;
 import io.troupe.api.proxy.HeaderName;
-import io.troupe.proxy.forward.CheckedHeaderNames;
 import io.troupe.api.proxy.Request;
 import io.troupe.api.proxy.Response;
 import io.troupe.api.proxy.Session;
+import io.troupe.proxy.forward.CheckedHeaderNames;
 import io.troupe.proxy.route.RouteTables;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -270,9 +270,10 @@ public final class RequestView implements Request, RouteTables.HostTagged {
     @Override public void removeHeader(CharSequence name) { head.headers().remove(nettyName(name)); changes++; }
 
     /**
-     * A {@link HeaderName} as the {@link AsciiString} Netty's header maps hash once and keep, its characters checked
-     * once ({@link CheckedHeaderNames}; made on its first use, then held by the name); any other name as it is. Only all-ASCII names: Netty compares a
-     * {@code String} name's other characters exactly, an {@code AsciiString} would have lost them.
+     * A {@link HeaderName} as the {@link AsciiString} Netty's header maps hash once and keep, its characters
+     * checked once ({@link CheckedHeaderNames}; made on its first use, then held by the name); any other name as
+     * it is. Only all-ASCII names: Netty compares a {@code String} name's other characters exactly, an
+     * {@code AsciiString} would have lost them.
      */
     static CharSequence nettyName(CharSequence name) {
         if (name instanceof HeaderName h && h.isAscii()) {
