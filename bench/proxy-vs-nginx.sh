@@ -2,7 +2,7 @@
 # Proxy benchmark: nginx (1 worker), HAProxy (1 thread) and the Troupe proxy (1 event loop), each in front of
 # the same nginx backend on loopback, measured with wrk -t1 -c32 -d10s. Prints requests/s and p99 for each, and
 # CPU time per request of each proxy (nginx's and nginx+mods's one worker, HAProxy, the Troupe JVMs' threads; in
-# brackets the user part and, for Troupe, the event loop threads' own).
+# brackets the user part and, for Troupe, the event loop threads' own and the JIT compiler threads').
 # A second Troupe proxy, "troupe+mods", runs the same routing with mod_block (100 product rules that match none
 # of the benchmark's requests), mod_header (set/add on request and response) and mod_access (an access log in the
 # temp dir); its peer is "nginx+mods", the nginx proxy configured to do the same (bench/mods-conf.sh: the rules as
@@ -379,8 +379,17 @@ loop_ticks() { # user + system time of the event loop threads alone (no JIT comp
   done
   echo "$s"
 }
+jit_ticks() { # user + system time of the JIT compiler threads: code compiled again during a measured run
+  local t s=0
+  for t in /proc/"$1"/task/*; do
+    case $(cat "$t/comm" 2>/dev/null) in
+      C1\ CompilerThre*|C2\ CompilerThre*) s=$((s + $(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0))) ;;
+    esac
+  done
+  echo "$s"
+}
 run() {
-  local name=$1 port=$2 pid=${JPID[$1]:-} warm out t0=0 t1=0 u0=0 u1=0 l0=0 l1=0
+  local name=$1 port=$2 pid=${JPID[$1]:-} warm out t0=0 t1=0 u0=0 u1=0 l0=0 l1=0 j0=0 j1=0
   local i
   warm=""
   for i in $(seq "$WARMUP_RUNS"); do
@@ -395,9 +404,9 @@ run() {
     "$JCMD" "$pid" JVMTI.agent_load "$PROFILE" "\"start,event=cpu,interval=1ms\"" >/dev/null \
       || fail "$name: jcmd could not attach async-profiler ($PROFILE)"
   fi
-  [ -n "$pid" ] && t0=$(cpu_ticks "$pid") && u0=$(user_ticks "$pid") && l0=$(loop_ticks "$pid")
+  [ -n "$pid" ] && t0=$(cpu_ticks "$pid") && u0=$(user_ticks "$pid") && l0=$(loop_ticks "$pid") && j0=$(jit_ticks "$pid")
   out=$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$port/index.html")
-  [ -n "$pid" ] && t1=$(cpu_ticks "$pid") && u1=$(user_ticks "$pid") && l1=$(loop_ticks "$pid")
+  [ -n "$pid" ] && t1=$(cpu_ticks "$pid") && u1=$(user_ticks "$pid") && l1=$(loop_ticks "$pid") && j1=$(jit_ticks "$pid")
   if [ -n "$pid" ] && [ -n "$PROFILE" ]; then
     local prof="$PROFILE_DIR/$name-round$round" # round: the main loop's, below
     "$JCMD" "$pid" JVMTI.agent_load "$PROFILE" "\"stop,collapsed,file=$prof.collapsed\"" >/dev/null \
@@ -432,8 +441,8 @@ run() {
     CPU_ALL[$name]+=" $cpu"
   fi
   if [ -n "$pid" ] && [[ $name == troupe* ]]; then
-    user=$(echo "$out" | awk -v u=$((u1 - u0)) -v l=$((l1 - l0)) -v hz="$(getconf CLK_TCK)" \
-        '/ requests in / {printf " (user %.1f, event loop %.1f)", u * 1e6 / hz / $1, l * 1e6 / hz / $1}')
+    user=$(echo "$out" | awk -v u=$((u1 - u0)) -v l=$((l1 - l0)) -v j=$((j1 - j0)) -v hz="$(getconf CLK_TCK)" \
+        '/ requests in / {printf " (user %.1f, event loop %.1f, jit %.1f)", u * 1e6 / hz / $1, l * 1e6 / hz / $1, j * 1e6 / hz / $1}')
   elif [ -n "$pid" ]; then
     user=$(echo "$out" | awk -v u=$((u1 - u0)) -v hz="$(getconf CLK_TCK)" \
         '/ requests in / {printf " (user %.1f)", u * 1e6 / hz / $1}')
